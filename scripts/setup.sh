@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# One idempotent command that makes this machine ready to run and test rocker-platform:
+# Node 24 runtime (npm registry), npm dependencies (lock file), apt tools, pgvector, roles,
+# databases, migrations and a development .env. Running it twice changes nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+log() { printf '[setup] %s\n' "$*"; }
+
+PGHOST_URL_ADMIN=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+export SCARF_ANALYTICS=false ONNXRUNTIME_NODE_INSTALL=skip DO_NOT_TRACK=1
+
+# --- 1. apt tools (espeak-ng for TTS, tesseract for OCR, server headers for pgvector, promtool) ---
+APT_PKGS=(postgresql-server-dev-15 build-essential espeak-ng tesseract-ocr tesseract-ocr-eng prometheus sox)
+missing=()
+for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing apt packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's prometheus package starts a daemon on :9090; we only want promtool and the binary.
+  (systemctl stop prometheus 2>/dev/null || pkill -x prometheus 2>/dev/null || true)
+fi
+
+# --- 2. pgvector, built from Debian trixie's source package against PostgreSQL 15 ---
+PG_SHARE=$(pg_config --sharedir)
+if [ ! -f "$PG_SHARE/extension/vector.control" ]; then
+  log "building pgvector from Debian trixie sources"
+  APTDIR=/var/lib/rocker-apt
+  mkdir -p "$APTDIR/lists/partial" "$APTDIR/sources.list.d"
+  echo "deb-src http://deb.debian.org/debian trixie main" > "$APTDIR/sources.list"
+  APTOPTS=(-o "Dir::Etc::sourcelist=$APTDIR/sources.list" -o "Dir::Etc::sourceparts=$APTDIR/sources.list.d" -o "Dir::State::Lists=$APTDIR/lists")
+  apt-get "${APTOPTS[@]}" update -qq
+  BUILD=$(mktemp -d)
+  (cd "$BUILD" && apt-get "${APTOPTS[@]}" source -qq pgvector >/dev/null 2>&1)
+  SRC=$(find "$BUILD" -maxdepth 1 -type d -name 'pgvector-*' | head -1)
+  make -s -C "$SRC" PG_CONFIG=/usr/bin/pg_config OPTFLAGS="" >/dev/null
+  make -s -C "$SRC" PG_CONFIG=/usr/bin/pg_config install >/dev/null
+  rm -rf "$BUILD"
+fi
+
+# --- 3. Node.js 24 LTS from the npm registry (the host's Node 20 is end-of-life) ---
+N24="$ROOT/scripts/runtime/node_modules/node/bin/node"
+if [ ! -x "$N24" ] || [[ "$("$N24" -v)" != v24.* ]]; then
+  log "installing Node 24 (npm package 'node')"
+  (cd scripts/runtime && npm ci --no-audit --no-fund --loglevel=error)
+fi
+NPM_CLI=$(readlink -f "$(command -v npm)")
+# npm itself runs on Node 24 from here on, so every install resolves for Node 24.
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.rocker-lock; then
+  log "installing npm dependencies (npm ci on Node 24)"
+  "$N24" "$NPM_CLI" ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.rocker-lock
+fi
+export PATH="$ROOT/node_modules/.bin:$PATH"
+
+# --- 4. .env for development (git-ignored); existing values are kept ---
+if [ ! -f .env ]; then
+  log "writing .env"
+  rand() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+  cat > .env <<ENV
+NODE_ENV=development
+PORT=3000
+DATABASE_URL=postgres://rocker_app:rocker_app@127.0.0.1:5432/rocker
+DATABASE_OWNER_URL=postgres://rocker_owner:rocker_owner@127.0.0.1:5432/rocker
+PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
+REDIS_URL=redis://127.0.0.1:6379/0
+JWT_SECRET=$(rand)
+JWT_ISSUER=rocker-dev
+JWT_AUDIENCE=rocker-api
+METRICS_TOKEN=$(rand)
+LOG_LEVEL=info
+ENV
+fi
+
+# --- 5. roles and databases ---
+psql_admin() { psql "$PGHOST_URL_ADMIN" -v ON_ERROR_STOP=1 -qtA "$@"; }
+psql_admin <<'SQL'
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_owner') THEN
+    CREATE ROLE rocker_owner LOGIN PASSWORD 'rocker_owner' NOSUPERUSER NOCREATEROLE NOCREATEDB;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_app') THEN
+    CREATE ROLE rocker_app LOGIN PASSWORD 'rocker_app' NOSUPERUSER NOCREATEROLE NOCREATEDB NOBYPASSRLS NOINHERIT;
+  END IF;
+  -- owns only auth_context(): reads users + memberships before an org is known (see migrations)
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_auth') THEN
+    CREATE ROLE rocker_auth NOLOGIN BYPASSRLS;
+  END IF;
+END $$;
+ALTER ROLE rocker_app NOSUPERUSER NOBYPASSRLS;
+GRANT rocker_auth TO rocker_owner;
+SQL
+for db in rocker; do
+  if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" != "1" ]; then
+    log "creating database $db"
+    psql_admin -c "CREATE DATABASE $db OWNER rocker_owner"
+  fi
+  # extensions need a superuser; they are created here, and the migrations only assert them
+  psql "postgres://postgres@127.0.0.1:5432/$db" -v ON_ERROR_STOP=1 -qtA -c "CREATE EXTENSION IF NOT EXISTS vector; CREATE EXTENSION IF NOT EXISTS pgcrypto;"
+done
+# the template for new databases carries the extensions too (tests clone from it)
+psql "postgres://postgres@127.0.0.1:5432/template1" -qtA -c "CREATE EXTENSION IF NOT EXISTS vector; CREATE EXTENSION IF NOT EXISTS pgcrypto;" >/dev/null
+
+# --- 6. build and migrate the development database ---
+log "building"
+npm run -s build
+log "migrating"
+node dist/scripts/migrate.js up
+log "ready: 'npm start' serves on :\${PORT:-3000}; 'npm test' runs every test"

@@ -1,0 +1,95 @@
+import { DynamicModule, Module, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { ClsServiceManager } from 'nestjs-cls';
+import { actorRole, TENANT_KEY, type TenantContext } from './database/tenant-context.js';
+import type { IncomingMessage } from 'node:http';
+import { ConfigModule } from './config/config.module.js';
+import type { Env } from './config/env.js';
+import { DatabaseModule } from './database/database.module.js';
+import { RedisModule } from './redis/redis.module.js';
+import { ProblemFilter } from './common/filters/problem.filter.js';
+import { validationExceptionFactory } from './common/pipes/validation.js';
+import { TenantGuard } from './common/guards/tenant.guard.js';
+import { RolesGuard } from './common/guards/roles.guard.js';
+import { SuperAdminGuard } from './common/guards/super-admin.guard.js';
+import { TenantContextInterceptor } from './common/interceptors/tenant-context.interceptor.js';
+import { AuthModule } from './modules/auth/auth.module.js';
+import { HealthModule } from './modules/health/health.module.js';
+import { OrgModule } from './modules/org/org.module.js';
+import { ThreadsModule } from './modules/threads/threads.module.js';
+import { KnowledgeModule } from './modules/knowledge/knowledge.module.js';
+
+/** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
+export function tenantLogFields(mergeObject: object): Record<string, unknown> {
+  if ('res' in mergeObject) return {}; // the access log line gets them from customProps
+  const cls = ClsServiceManager.getClsService();
+  if (!cls?.isActive()) return {};
+  const t = cls.get<TenantContext | undefined>(TENANT_KEY);
+  if (!t) return { request_id: cls.getId() || undefined };
+  return { request_id: t.requestId, org_id: t.orgId, user_id: t.userId, actor_role: actorRole(t) };
+}
+
+export function loggerModule(env: Env) {
+  return LoggerModule.forRoot({
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }], // Fastify 5 mount point
+    pinoHttp: {
+      level: env.LOG_LEVEL,
+      mixin: tenantLogFields,
+      customProps: (req: IncomingMessage) => {
+        const t = (req as IncomingMessage & { tenant?: TenantContext }).tenant;
+        const request_id = (req as IncomingMessage & { id?: string }).id;
+        return t ? { request_id, org_id: t.orgId, user_id: t.userId, actor_role: actorRole(t) } : { request_id };
+      },
+      genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
+      customAttributeKeys: { reqId: 'request_id' },
+      // Tokens, keys and cookies never reach a log line.
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'],
+        censor: '[redacted]',
+      },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+      },
+      autoLogging: { ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false },
+    },
+  });
+}
+
+/** The HTTP API: every route passes TenantGuard → RolesGuard → SuperAdminGuard → tenant transaction. */
+@Module({})
+export class AppModule {
+  static forRoot(env: Env, extra: DynamicModule['imports'] = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(env),
+        loggerModule(env),
+        DatabaseModule,
+        RedisModule,
+        AuthModule,
+        HealthModule,
+        OrgModule,
+        ThreadsModule,
+        KnowledgeModule,
+        ...extra,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: TenantGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+        { provide: APP_GUARD, useClass: SuperAdminGuard },
+        { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            exceptionFactory: validationExceptionFactory,
+          }),
+        },
+      ],
+    };
+  }
+}

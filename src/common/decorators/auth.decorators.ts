@@ -1,0 +1,24 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { OrgRole, TenantContext } from '../../database/tenant-context.js';
+
+export const IS_PUBLIC = 'rocker:public';
+export const REQUIRED_ROLE = 'rocker:role';
+export const SUPER_ADMIN = 'rocker:super-admin';
+export const NO_ORG = 'rocker:no-org';
+export const NO_TRANSACTION = 'rocker:no-transaction';
+
+/** No token needed. Only for the reviewed allowlist in scripts/audit (health, metrics, docs). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+/** Lowest org role allowed (owner > admin > member > viewer). */
+export const Roles = (role: OrgRole) => SetMetadata(REQUIRED_ROLE, role);
+/** Platform super_admin only (held in the database, never in a claim). */
+export const SuperAdmin = () => SetMetadata(SUPER_ADMIN, true);
+/** A valid token is needed but no active org (marketplace, platform admin). */
+export const NoOrg = () => SetMetadata(NO_ORG, true);
+/** The handler manages its own short transactions (e.g. a long audio stream). */
+export const NoTransaction = () => SetMetadata(NO_TRANSACTION, true);
+
+/** The resolved tenant context of this request. */
+export const CurrentTenant = createParamDecorator((_: unknown, ctx: ExecutionContext): TenantContext => {
+  return ctx.switchToHttp().getRequest().tenant as TenantContext;
+});

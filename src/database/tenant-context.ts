@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+
+export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
+export const ORG_ROLE_RANK: Record<OrgRole, number> = { viewer: 1, member: 2, admin: 3, owner: 4 };
+
+/** Who is acting, for which org. Lives in AsyncLocalStorage (nestjs-cls) for one request or job. */
+export interface TenantContext {
+  requestId: string;
+  userId: string | null;
+  orgId: string | null;
+  role: OrgRole | null;
+  isSuperAdmin: boolean;
+}
+
+export const TENANT_KEY = 'tenant';
+
+/** The actor role written to `app.actor_role`: the platform role wins over the org role. */
+export function actorRole(ctx: TenantContext): string {
+  if (ctx.isSuperAdmin) return 'super_admin';
+  return ctx.role ?? (ctx.userId ? 'user' : 'system');
+}
+
+/**
+ * Runs work inside one database transaction whose first statement sets the tenant
+ * (`set_config(..., true)`: transaction-local, so a pooled connection carries nothing onward).
+ * Requests (TenantContextInterceptor) and queue jobs both come through here.
+ */
+@Injectable()
+export class TenantTransactions {
+  constructor(
+    private readonly cls: ClsService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
+
+  current(): TenantContext | undefined {
+    return this.cls.isActive() ? this.cls.get<TenantContext>(TENANT_KEY) : undefined;
+  }
+
+  run<T>(ctx: TenantContext, fn: () => Promise<T>): Promise<T> {
+    const inTx = async () => {
+      this.cls.set(TENANT_KEY, ctx);
+      return this.txHost.withTransaction(async () => {
+        await this.txHost.tx.query(
+          `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
+                  set_config('app.actor_role', $3, true), set_config('app.request_id', $4, true)`,
+          [ctx.orgId ?? '', ctx.userId ?? '', actorRole(ctx), ctx.requestId],
+        );
+        return fn();
+      });
+    };
+    return this.cls.isActive() ? inTx() : this.cls.run(inTx);
+  }
+}
+
+/**
+ * The only way feature repositories reach the database: parameterised SQL on the current tenant
+ * transaction. Outside one it throws instead of falling back to the pool (fail closed).
+ */
+@Injectable()
+export class TenantDb {
+  constructor(
+    private readonly cls: ClsService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
+
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (!this.cls.isActive() || !this.cls.get(TENANT_KEY) || !this.txHost.isTransactionActive()) {
+      throw new Error('TenantDb used outside a tenant transaction');
+    }
+    return (await this.txHost.tx.query(sql, params)) as T[];
+  }
+
+  async one<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    return (await this.query<T>(sql, params))[0];
+  }
+
+  context(): TenantContext {
+    return this.cls.get<TenantContext>(TENANT_KEY);
+  }
+}

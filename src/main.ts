@@ -1,0 +1,19 @@
+import { loadEnv, ConfigError } from './config/env.js';
+import { createApp } from './bootstrap.js';
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = loadEnv();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78);
+    }
+    throw e;
+  }
+  const app = await createApp(env);
+  await app.listen({ port: env.PORT, host: '0.0.0.0' });
+}
+
+void main();

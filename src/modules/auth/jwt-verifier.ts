@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createRemoteJWKSet, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type CryptoKey } from 'jose';
+import { ENV, type Env } from '../../config/env.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface VerifiedToken {
+  userId: string;
+  orgId?: string;
+}
+
+/** Verifies signature, exp, iss and aud. HS256 with a secret in development; RS256/ES256 in production. */
+@Injectable()
+export class JwtVerifier {
+  private key?: Uint8Array | CryptoKey | JWTVerifyGetKey;
+  private readonly algorithms: string[];
+
+  constructor(@Inject(ENV) private readonly env: Env) {
+    this.algorithms = env.JWT_PUBLIC_KEY || env.JWT_JWKS_URL ? ['RS256', 'ES256'] : ['HS256'];
+  }
+
+  private async getKey(): Promise<Uint8Array | CryptoKey | JWTVerifyGetKey> {
+    if (this.key) return this.key;
+    if (this.env.JWT_JWKS_URL) this.key = createRemoteJWKSet(new URL(this.env.JWT_JWKS_URL));
+    else if (this.env.JWT_PUBLIC_KEY) {
+      const pem = this.env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
+      this.key = await importSPKI(pem, pem.includes('EC') ? 'ES256' : 'RS256');
+    } else this.key = new TextEncoder().encode(this.env.JWT_SECRET);
+    return this.key;
+  }
+
+  /** Returns undefined for any token that is not exactly right; the caller answers 401. */
+  async verify(token: string): Promise<VerifiedToken | undefined> {
+    let payload: JWTPayload;
+    try {
+      const key = await this.getKey();
+      ({ payload } = await jwtVerify(token, key as Uint8Array, {
+        issuer: this.env.JWT_ISSUER,
+        audience: this.env.JWT_AUDIENCE,
+        algorithms: this.algorithms,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch {
+      return undefined;
+    }
+    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) return undefined;
+    const orgId = typeof payload.org_id === 'string' && UUID.test(payload.org_id) ? payload.org_id : undefined;
+    return { userId: payload.sub.toLowerCase(), orgId: orgId?.toLowerCase() };
+  }
+}

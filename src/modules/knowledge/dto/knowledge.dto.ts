@@ -1,0 +1,42 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
+
+/** Exactly one of text, html or url. */
+export class CreateKnowledgeDto {
+  @ApiProperty({ maxLength: 300 })
+  @IsString() @MinLength(1) @MaxLength(300)
+  title: string;
+
+  @ApiPropertyOptional({ maxLength: 500_000 })
+  @ValidateIf((o) => o.text !== undefined || (o.html === undefined && o.url === undefined))
+  @IsString() @MinLength(1) @MaxLength(500_000)
+  text?: string;
+
+  @ApiPropertyOptional({ maxLength: 1_000_000 })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(1_000_000)
+  html?: string;
+
+  @ApiPropertyOptional({ maxLength: 2048 })
+  @IsOptional() @IsString() @MaxLength(2048) @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  url?: string;
+}
+
+export class KnowledgeItemDto {
+  @ApiProperty() id: string;
+  @ApiProperty() title: string;
+  @ApiProperty({ enum: ['text', 'html', 'url', 'upload'] }) source_kind: string;
+  @ApiProperty({ nullable: true }) source_url: string | null;
+  @ApiProperty({ enum: ['pending', 'processing', 'ready', 'failed'] }) status: string;
+  @ApiProperty({ nullable: true }) error: string | null;
+  @ApiProperty({ nullable: true }) mime_type: string | null;
+  @ApiProperty({ nullable: true }) file_name: string | null;
+  @ApiProperty({ nullable: true }) byte_size: number | null;
+  @ApiProperty({ nullable: true }) created_by: string | null;
+  @ApiProperty() created_at: string;
+  @ApiProperty() updated_at: string;
+}
+
+export class KnowledgeItemDetailDto extends KnowledgeItemDto {
+  @ApiProperty({ nullable: true }) content_text: string | null;
+  @ApiProperty({ nullable: true, description: 'sanitised HTML' }) content_html: string | null;
+}

@@ -1,0 +1,39 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../common/decorators/auth.decorators.js';
+import { PageQueryDto, type Page } from '../../common/dto/page.dto.js';
+import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
+import { CreateKnowledgeDto, KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
+import { KnowledgeService } from './knowledge.service.js';
+
+@ApiTags('knowledge')
+@ApiBearerAuth()
+@Controller('v1/knowledge')
+export class KnowledgeController {
+  constructor(private readonly knowledge: KnowledgeService) {}
+
+  @Post()
+  @Roles('member')
+  @ApiCreatedResponse({ type: KnowledgeItemDto })
+  create(@Body() body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {
+    return this.knowledge.create(body);
+  }
+
+  @Get()
+  list(@Query() q: PageQueryDto): Promise<Page<KnowledgeItemDto>> {
+    return this.knowledge.list(q.limit, q.cursor);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: KnowledgeItemDetailDto })
+  get(@Param('id', UuidPipe) id: string): Promise<KnowledgeItemDetailDto> {
+    return this.knowledge.get(id);
+  }
+
+  @Delete(':id')
+  @Roles('member')
+  @HttpCode(204)
+  delete(@Param('id', UuidPipe) id: string): Promise<void> {
+    return this.knowledge.delete(id);
+  }
+}

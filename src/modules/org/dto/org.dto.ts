@@ -1,0 +1,34 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsIn, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+
+export class OrgDto {
+  @ApiProperty() id: string;
+  @ApiProperty() slug: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['owner', 'admin', 'member', 'viewer'] }) role: string;
+  @ApiProperty() is_super_admin: boolean;
+}
+
+export class MemberDto {
+  @ApiProperty() user_id: string;
+  @ApiProperty() email: string;
+  @ApiProperty({ nullable: true }) display_name: string | null;
+  @ApiProperty({ enum: ['owner', 'admin', 'member', 'viewer'] }) role: string;
+  @ApiProperty() created_at: string;
+}
+
+/** Add (or change the role of) a member, by user id or email. */
+export class AddMemberDto {
+  @ApiPropertyOptional()
+  @ValidateIf((o) => o.email === undefined)
+  @IsUUID()
+  user_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional() @IsEmail()
+  email?: string;
+
+  @ApiProperty({ enum: ['owner', 'admin', 'member', 'viewer'] })
+  @IsIn(['owner', 'admin', 'member', 'viewer'])
+  role: 'owner' | 'admin' | 'member' | 'viewer';
+}

@@ -1,0 +1,41 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+
+export class CreateThreadDto {
+  @ApiProperty({ maxLength: 200 })
+  @IsString() @MinLength(1) @MaxLength(200)
+  title: string;
+}
+
+export class UpdateThreadDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  title?: string;
+}
+
+export class CreateMessageDto {
+  @ApiProperty({ enum: ['user', 'assistant', 'system'] })
+  @IsIn(['user', 'assistant', 'system'])
+  role: 'user' | 'assistant' | 'system';
+
+  @ApiProperty({ maxLength: 100_000 })
+  @IsString() @MinLength(1) @MaxLength(100_000)
+  content: string;
+}
+
+export class ThreadDto {
+  @ApiProperty() id: string;
+  @ApiProperty() title: string;
+  @ApiProperty({ nullable: true }) created_by: string | null;
+  @ApiProperty() created_at: string;
+  @ApiProperty() updated_at: string;
+}
+
+export class MessageDto {
+  @ApiProperty() id: string;
+  @ApiProperty() thread_id: string;
+  @ApiProperty() role: string;
+  @ApiProperty() content: string;
+  @ApiProperty({ nullable: true }) created_by: string | null;
+  @ApiProperty() created_at: string;
+}

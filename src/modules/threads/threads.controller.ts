@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../common/decorators/auth.decorators.js';
+import { PageQueryDto, type Page } from '../../common/dto/page.dto.js';
+import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
+import { CreateMessageDto, CreateThreadDto, MessageDto, ThreadDto, UpdateThreadDto } from './dto/threads.dto.js';
+import { ThreadsService } from './threads.service.js';
+
+@ApiTags('threads')
+@ApiBearerAuth()
+@Controller('v1/threads')
+export class ThreadsController {
+  constructor(private readonly threads: ThreadsService) {}
+
+  @Post()
+  @Roles('member')
+  @ApiOkResponse({ type: ThreadDto })
+  create(@Body() body: CreateThreadDto): Promise<ThreadDto> {
+    return this.threads.create(body.title);
+  }
+
+  @Get()
+  list(@Query() q: PageQueryDto): Promise<Page<ThreadDto>> {
+    return this.threads.list(q.limit, q.cursor);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ThreadDto })
+  get(@Param('id', UuidPipe) id: string): Promise<ThreadDto> {
+    return this.threads.get(id);
+  }
+
+  @Patch(':id')
+  @Roles('member')
+  @ApiOkResponse({ type: ThreadDto })
+  update(@Param('id', UuidPipe) id: string, @Body() body: UpdateThreadDto): Promise<ThreadDto> {
+    return this.threads.update(id, body.title);
+  }
+
+  @Delete(':id')
+  @Roles('member')
+  @HttpCode(204)
+  delete(@Param('id', UuidPipe) id: string): Promise<void> {
+    return this.threads.delete(id);
+  }
+
+  @Post(':id/messages')
+  @Roles('member')
+  @ApiOkResponse({ type: MessageDto })
+  addMessage(@Param('id', UuidPipe) id: string, @Body() body: CreateMessageDto): Promise<MessageDto> {
+    return this.threads.addMessage(id, body.role, body.content);
+  }
+
+  @Get(':id/messages')
+  listMessages(@Param('id', UuidPipe) id: string, @Query() q: PageQueryDto): Promise<Page<MessageDto>> {
+    return this.threads.listMessages(id, q.limit, q.cursor);
+  }
+}

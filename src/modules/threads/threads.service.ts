@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
+import { notFound } from '../../common/filters/problem.js';
+import { ThreadsRepository } from './threads.repository.js';
+import type { MessageDto, ThreadDto } from './dto/threads.dto.js';
+
+@Injectable()
+export class ThreadsService {
+  constructor(private readonly threads: ThreadsRepository) {}
+
+  create(title: string): Promise<ThreadDto> {
+    return this.threads.create(title);
+  }
+
+  async list(limit = 20, cursor?: string): Promise<Page<ThreadDto>> {
+    return pageOf(await this.threads.list(limit, decodeCursor(cursor)), limit);
+  }
+
+  async get(id: string): Promise<ThreadDto> {
+    return (await this.threads.get(id)) ?? Promise.reject(notFound('thread'));
+  }
+
+  async update(id: string, title?: string): Promise<ThreadDto> {
+    return (await this.threads.update(id, title)) ?? Promise.reject(notFound('thread'));
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!(await this.threads.delete(id))) throw notFound('thread');
+  }
+
+  async addMessage(threadId: string, role: string, content: string): Promise<MessageDto> {
+    return (await this.threads.addMessage(threadId, role, content)) ?? Promise.reject(notFound('thread'));
+  }
+
+  async listMessages(threadId: string, limit = 20, cursor?: string): Promise<Page<MessageDto>> {
+    await this.get(threadId);
+    return pageOf(await this.threads.listMessages(threadId, limit, decodeCursor(cursor)), limit);
+  }
+}
