@@ -70,7 +70,10 @@ export class TenantDb {
     if (!this.cls.isActive() || !this.cls.get(TENANT_KEY) || !this.txHost.isTransactionActive()) {
       throw new Error('TenantDb used outside a tenant transaction');
     }
-    return (await this.txHost.tx.query(sql, params)) as T[];
+    // Structured result: TypeORM's plain query() answers [rows, count] for UPDATE/DELETE ... RETURNING.
+    const runner = this.txHost.tx.queryRunner;
+    if (!runner) throw new Error('TenantDb: the tenant transaction has no query runner');
+    return (await runner.query(sql, params, true)).records as T[];
   }
 
   async one<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T | undefined> {

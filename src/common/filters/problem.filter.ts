@@ -21,6 +21,8 @@ const PG_CODES: Record<string, [number, string, string]> = {
   '22008': [400, 'bad-request', 'a date is out of range'],
   '22023': [400, 'bad-request', 'a value is invalid'],
   '2201X': [400, 'bad-request', 'a value is invalid'],
+  '22021': [400, 'bad-request', 'a text value contains a byte that is not allowed (e.g. NUL)'],
+  '22P05': [400, 'bad-request', 'a text value contains a character that is not allowed'],
   // a write into another org's rows is refused by RLS: answered as absent, never as forbidden
   '42501': [404, 'not-found', 'resource not found'],
   '57014': [503, 'unavailable', 'the database took too long'],

@@ -1,0 +1,37 @@
+// Runs the test tiers with vitest and ends with one line "N passed, N failed" summing every suite.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const which = process.argv[2] ?? 'all';
+const projects = which === 'all' ? ['unit', 'integration'] : [which];
+const extra = process.argv.slice(3);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let crashed = false;
+for (const project of projects) {
+  const out = join(mkdtempSync(join(tmpdir(), 'rocker-vitest-')), 'report.json');
+  const r = spawnSync(
+    process.execPath,
+    ['node_modules/vitest/vitest.mjs', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra],
+    { stdio: 'inherit' },
+  );
+  try {
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+    skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+    if (r.status !== 0 && report.numFailedTests === 0) {
+      crashed = true; // a suite failed to load or a hook failed
+      failed += Math.max(1, report.numFailedTestSuites ?? 1);
+    }
+  } catch {
+    crashed = true;
+    failed += 1;
+    console.error(`[run-tests] ${project}: no report (vitest exited ${r.status})`);
+  }
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || crashed ? 1 : 0);

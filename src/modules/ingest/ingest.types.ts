@@ -1,0 +1,59 @@
+/**
+ * The seam between features that need background work and the ingest pipeline (BullMQ).
+ * Features enqueue through IngestEnqueuer inside their own tenant transaction (transactional
+ * outbox: the ingest_jobs row commits or rolls back with the work that asked for it), and
+ * provide handlers for their job kinds through the INGEST_HANDLERS multi-provider.
+ */
+export enum JobKind {
+  Embed = 'embed',
+  Crawl = 'crawl',
+  Ocr = 'ocr',
+}
+
+/** Interactive jobs (a single upload) start before backfill (bulk re-embed); fair within each. */
+export enum JobPriorityClass {
+  Interactive = 'interactive',
+  Backfill = 'backfill',
+}
+
+export interface EnqueueOptions {
+  knowledgeItemId?: string;
+  priorityClass?: JobPriorityClass;
+  /** Same key for the same work: a second enqueue with it returns the existing job. */
+  idempotencyKey?: string;
+}
+
+export interface EnqueuedJob {
+  id: string;
+  kind: JobKind;
+  status: string;
+}
+
+export abstract class IngestEnqueuer {
+  /** Writes the ingest_jobs row in the caller's tenant transaction; dispatch happens after commit. */
+  abstract enqueue(kind: JobKind, payload: Record<string, unknown>, opts?: EnqueueOptions): Promise<EnqueuedJob>;
+}
+
+export interface IngestJobContext {
+  jobId: string;
+  orgId: string;
+  kind: JobKind;
+  knowledgeItemId: string | null;
+  payload: Record<string, unknown>;
+  attempt: number;
+  requestId: string | null;
+}
+
+/**
+ * A handler runs inside a tenant transaction with the job's org set (same RLS path as a request).
+ * It must be idempotent: running it twice changes nothing twice. Throwing fails the attempt;
+ * throwing PermanentJobError fails the job at once, without retries.
+ */
+export interface IngestHandler {
+  readonly kind: JobKind;
+  handle(job: IngestJobContext): Promise<void>;
+}
+
+export class PermanentJobError extends Error {}
+
+export const INGEST_HANDLERS = Symbol('INGEST_HANDLERS');

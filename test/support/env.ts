@@ -1,0 +1,21 @@
+import { loadEnv, type Env } from '../../src/config/env.js';
+import { REDIS_URL } from './urls.js';
+
+export const TEST_ENV_VARS: Record<string, string> = {
+  NODE_ENV: 'test',
+  JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+  JWT_ISSUER: 'rocker-test',
+  JWT_AUDIENCE: 'rocker-api',
+  METRICS_TOKEN: 'test-metrics-token-0123456789',
+  REDIS_URL,
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
+};
+
+export const TEST_ENV = loadEnv(TEST_ENV_VARS, '/nonexistent');
+
+/** Env for one test app: its own database and its own Redis key prefix. */
+export function envFor(appUrl: string, ownerUrl: string, extra: Record<string, string> = {}): Env {
+  const prefix = `t${Math.random().toString(36).slice(2, 10)}`;
+  return loadEnv({ ...TEST_ENV_VARS, DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl, REDIS_PREFIX: prefix, ...extra }, '/nonexistent');
+}

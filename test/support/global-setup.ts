@@ -1,0 +1,32 @@
+import type { TestProject } from 'vitest/node';
+import pg from 'pg';
+import { createDataSource } from '../../src/database/data-source.js';
+import { ADMIN_URL, dbUrl } from './urls.js';
+
+/**
+ * Once per run: a template database migrated as the owner role. Each test file clones it
+ * (CREATE DATABASE ... TEMPLATE), which takes milliseconds and isolates files from each other.
+ * The name carries the pid so that parallel runs on one machine do not collide.
+ */
+export default async function setup(project: TestProject) {
+  const template = `rocker_tpl_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${template} OWNER rocker_owner`);
+  const owner = createDataSource({ url: dbUrl(template, 'rocker_owner'), poolSize: 1 });
+  await owner.initialize();
+  await owner.runMigrations({ transaction: 'each' });
+  await owner.destroy();
+  project.provide('templateDb', template);
+  return async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await admin.end();
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    templateDb: string;
+  }
+}

@@ -1,0 +1,33 @@
+import type pg from 'pg';
+import { asOrg } from './db.js';
+import { createUser, type Org } from './fixtures.js';
+
+/**
+ * One row in every tenant table for an org, written as the owner with the org set.
+ * The RLS suite checks that every table with an org_id column has a row here: a new tenant
+ * table must add its fixture below, so that its isolation is tested too.
+ */
+export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<string, string>> {
+  const user = await createUser(owner);
+  return asOrg(owner, org.id, async (c) => {
+    const ids: Record<string, string> = {};
+    const one = async (table: string, sql: string, params: unknown[]) => {
+      ids[table] = (await c.query<{ id: string }>(sql, params)).rows[0].id;
+    };
+    await c.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'member')`, [org.id, user.id]);
+    ids.org_members = user.id;
+    await one('rocker_threads', `INSERT INTO rocker_threads (org_id, title) VALUES ($1, 'fixture') RETURNING id`, [org.id]);
+    await one(
+      'rocker_messages',
+      `INSERT INTO rocker_messages (org_id, thread_id, role, content) VALUES ($1, $2, 'user', 'fixture') RETURNING id`,
+      [org.id, ids.rocker_threads],
+    );
+    await one(
+      'knowledge_items',
+      `INSERT INTO knowledge_items (org_id, title, source_kind, content_text) VALUES ($1, 'fixture', 'text', 'fixture') RETURNING id`,
+      [org.id],
+    );
+    // New tenant tables: add a fixture row here.
+    return ids;
+  });
+}
