@@ -4,6 +4,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+if (!process.version.startsWith('v24.')) {
+  console.error(`[run-tests] Node ${process.version}: the project runs on Node 24 (run scripts/setup.sh)`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 const which = process.argv[2] ?? 'all';
 const projects = which === 'all' ? ['unit', 'integration'] : [which];
 const extra = process.argv.slice(3);
@@ -15,7 +20,7 @@ for (const project of projects) {
   const out = join(mkdtempSync(join(tmpdir(), 'rocker-vitest-')), 'report.json');
   const r = spawnSync(
     process.execPath,
-    ['node_modules/vitest/vitest.mjs', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra],
+    ['node_modules/vitest/vitest.mjs', 'run', '--project', project, '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra],
     { stdio: 'inherit' },
   );
   try {

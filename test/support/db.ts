@@ -20,6 +20,7 @@ export async function createTestDb(): Promise<TestDb> {
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDb')} OWNER rocker_owner`);
   await admin.end();
   const owner = new pg.Pool({ connectionString: dbUrl(name, 'rocker_owner'), max: 4 });
+  owner.on('error', () => undefined); // idle clients are terminated by DROP DATABASE ... WITH (FORCE)
   return {
     name,
     appUrl: dbUrl(name, 'rocker_app'),

@@ -27,6 +27,10 @@ export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<s
       `INSERT INTO knowledge_items (org_id, title, source_kind, content_text) VALUES ($1, 'fixture', 'text', 'fixture') RETURNING id`,
       [org.id],
     );
+    await c.query(`SELECT set_config('app.actor_role', 'super_admin', true)`);
+    await c.query(`INSERT INTO org_limits (org_id, job_concurrency) VALUES ($1, 3)`, [org.id]);
+    ids.org_limits = org.id;
+    await c.query(`SELECT set_config('app.actor_role', '', true)`);
     // New tenant tables: add a fixture row here.
     return ids;
   });
