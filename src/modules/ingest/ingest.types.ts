@@ -1,3 +1,5 @@
+import { SetMetadata } from '@nestjs/common';
+
 /**
  * The seam between features that need background work and the ingest pipeline (BullMQ).
  * Features enqueue through IngestEnqueuer inside their own tenant transaction (transactional
@@ -56,4 +58,18 @@ export interface IngestHandler {
 
 export class PermanentJobError extends Error {}
 
-export const INGEST_HANDLERS = Symbol('INGEST_HANDLERS');
+
+
+export const JOB_HANDLER = 'rocker:job-handler';
+
+/**
+ * Marks a provider as the handler of a job kind. The ingest module finds handlers with Nest's
+ * DiscoveryService, so features need not import the ingest module to register theirs.
+ */
+export const JobHandler = (kind: JobKind): ClassDecorator => SetMetadata(JOB_HANDLER, kind);
+
+/**
+ * Queue naming shared by the ingest pipeline and the queue board: one BullMQ queue per JobKind,
+ * named by its value, with BullMQ `prefix` = env.REDIS_PREFIX.
+ */
+export const queueNameOf = (kind: JobKind): string => kind;
