@@ -4,7 +4,7 @@ import { SetMetadata } from '@nestjs/common';
  * The seam between features that need background work and the ingest pipeline (BullMQ).
  * Features enqueue through IngestEnqueuer inside their own tenant transaction (transactional
  * outbox: the ingest_jobs row commits or rolls back with the work that asked for it), and
- * provide handlers for their job kinds through the INGEST_HANDLERS multi-provider.
+ * mark the providers that handle their job kinds with @JobHandler(kind).
  */
 export enum JobKind {
   Embed = 'embed',
@@ -57,7 +57,6 @@ export interface IngestHandler {
 }
 
 export class PermanentJobError extends Error {}
-
 
 
 export const JOB_HANDLER = 'rocker:job-handler';
