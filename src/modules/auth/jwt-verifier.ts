@@ -29,8 +29,31 @@ export class JwtVerifier {
     return this.key;
   }
 
+  /**
+   * Verified tokens are remembered until their own `exp` (bounded LRU): a client sends the same
+   * token on every call, and a signature check costs more than the rest of the guard. Only fully
+   * verified tokens are cached, keyed by the whole token string, so nothing unverified is trusted.
+   */
+  private readonly cache = new Map<string, { token: VerifiedToken; exp: number }>();
+  private static readonly CACHE_MAX = 10_000;
+
   /** Returns undefined for any token that is not exactly right; the caller answers 401. */
   async verify(token: string): Promise<VerifiedToken | undefined> {
+    const hit = this.cache.get(token);
+    if (hit) {
+      if (hit.exp > Date.now() / 1000) return hit.token;
+      this.cache.delete(token);
+    }
+    const verified = await this.verifyUncached(token);
+    if (verified) {
+      if (this.cache.size >= JwtVerifier.CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(token, verified);
+      return verified.token;
+    }
+    return undefined;
+  }
+
+  private async verifyUncached(token: string): Promise<{ token: VerifiedToken; exp: number } | undefined> {
     let payload: JWTPayload;
     try {
       const key = await this.getKey();
@@ -45,6 +68,6 @@ export class JwtVerifier {
     }
     if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) return undefined;
     const orgId = typeof payload.org_id === 'string' && UUID.test(payload.org_id) ? payload.org_id : undefined;
-    return { userId: payload.sub.toLowerCase(), orgId: orgId?.toLowerCase() };
+    return { token: { userId: payload.sub.toLowerCase(), orgId: orgId?.toLowerCase() }, exp: payload.exp! };
   }
 }

@@ -1,0 +1,37 @@
+import pg from 'pg';
+import { createDataSource } from '../../src/database/data-source.js';
+
+const HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
+const ADMIN = process.env.PG_ADMIN_URL ?? `postgres://postgres@${HOST}/postgres`;
+
+export interface BenchDb {
+  name: string;
+  appUrl: string;
+  ownerUrl: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database for one benchmark run. */
+export async function createBenchDb(name: string): Promise<BenchDb> {
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name} OWNER rocker_owner`);
+  await admin.end();
+  const ownerUrl = `postgres://rocker_owner:rocker_owner@${HOST}/${name}`;
+  const ds = createDataSource({ url: ownerUrl, poolSize: 1 });
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await ds.destroy();
+  return {
+    name,
+    ownerUrl,
+    appUrl: `postgres://rocker_app:rocker_app@${HOST}/${name}`,
+    async drop() {
+      const a = new pg.Client({ connectionString: ADMIN });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface LoadResult {
+  label: string;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Runs autocannon against url and returns throughput and latency percentiles (ms). */
+export async function load(
+  label: string,
+  opts: { url: string; headers?: Record<string, string>; connections: number; duration: number; method?: string; body?: string },
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const inst = autocannon({
+    url: opts.url,
+    headers: opts.headers,
+    method: opts.method ?? 'GET',
+    body: opts.body,
+    connections: opts.connections,
+    duration: opts.duration,
+  });
+  // autocannon's summary has p97.5 but no p95: keep every response time and compute exact percentiles.
+  inst.on('response', (_c: unknown, _status: number, _bytes: number, ms: number) => latencies.push(ms));
+  const r = await inst;
+  return {
+    label,
+    rps: r.requests.average,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Starts a server script as a child process and resolves once it prints "listening <port>". */
+export async function startServer(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let buf = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /listening (\d+)/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+export async function stopServer(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+export function table(rows: Record<string, string | number>[]): string {
+  const cols = Object.keys(rows[0]);
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (vals: (string | number)[]) => vals.map((v, i) => String(v).padEnd(w[i])).join('  ');
+  return [line(cols), line(w.map((n) => '-'.repeat(n))), ...rows.map((r) => line(cols.map((c) => r[c])))].join('\n');
+}

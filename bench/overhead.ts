@@ -1,0 +1,77 @@
+import pg from 'pg';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { createBenchDb } from './lib/db.js';
+import { load, startServer, stopServer, table, type LoadResult } from './lib/load.js';
+import { signDevToken } from '../src/modules/auth/dev-token.js';
+
+/**
+ * npm run bench:overhead — GET /v1/threads?limit=20 through the whole stack vs a bare Fastify + pg
+ * handler doing the same transaction, set_config calls and query. Same machine, same run, same
+ * concurrency; the two are measured alternately (A B A B) and averaged to damp drift.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const secret = 'bench-secret-bench-secret-bench-secret-01';
+
+const db = await createBenchDb('rocker_bench_overhead');
+const owner = new pg.Client({ connectionString: db.ownerUrl });
+await owner.connect();
+const org = (await owner.query(`INSERT INTO orgs (slug, name) VALUES ('bench', 'Bench') RETURNING id`)).rows[0].id as string;
+const user = (await owner.query(`INSERT INTO users (email) VALUES ('bench@bench.test') RETURNING id`)).rows[0].id as string;
+await owner.query('BEGIN');
+await owner.query(`SELECT set_config('app.org_id', $1, true)`, [org]);
+await owner.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'owner')`, [org, user]);
+await owner.query(`INSERT INTO rocker_threads (org_id, title, created_by) SELECT $1, 'thread ' || g, $2 FROM generate_series(1, 200) g`, [org, user]);
+await owner.query('COMMIT');
+await owner.end();
+
+const env = {
+  NODE_ENV: 'production',
+  DATABASE_URL: db.appUrl,
+  DATABASE_POOL_SIZE: '10',
+  REDIS_URL: 'redis://127.0.0.1:6379/0',
+  REDIS_PREFIX: 'bench-overhead',
+  JWT_SECRET: secret,
+  JWT_ISSUER: 'rocker-bench',
+  JWT_AUDIENCE: 'rocker-api',
+  METRICS_TOKEN: 'bench-metrics-token-0123',
+  BENCH_ORG_ID: org,
+  BENCH_USER_ID: user,
+};
+const token = await signDevToken({ JWT_SECRET: secret, JWT_ISSUER: 'rocker-bench', JWT_AUDIENCE: 'rocker-api' }, { sub: user }, 3600);
+
+const results: Record<string, LoadResult[]> = { baseline: [], full: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  for (const which of ['baseline', 'full'] as const) {
+    // NODE_ENV=production only to skip dev niceties; HS256 is allowed for the bench through JWT_SECRET.
+    const { child, port } = await startServer(join(here, 'servers', `${which}.js`), { ...env, NODE_ENV: 'test' });
+    const url = `http://127.0.0.1:${port}/v1/threads?limit=20`;
+    await load('warmup', { url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, duration: 2 });
+    results[which].push(await load(which, { url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, duration: DURATION }));
+    await stopServer(child);
+  }
+}
+
+const avg = (rs: LoadResult[], k: keyof LoadResult) => rs.reduce((s, r) => s + (r[k] as number), 0) / rs.length;
+const rows = (['baseline', 'full'] as const).map((w) => ({
+  stack: w === 'full' ? 'full stack (guard + auth_context + tenant tx + RLS)' : 'bare Fastify + pg (same tx, set_config, query)',
+  'req/s': avg(results[w], 'rps').toFixed(0),
+  'p50 ms': avg(results[w], 'p50').toFixed(2),
+  'p95 ms': avg(results[w], 'p95').toFixed(2),
+  'p99 ms': avg(results[w], 'p99').toFixed(2),
+  non2xx: avg(results[w], 'non2xx').toFixed(0),
+}));
+console.log(`\nbench:overhead  GET /v1/threads?limit=20  connections=${CONNECTIONS} duration=${DURATION}s x ${ROUNDS} rounds\n`);
+console.log(table(rows));
+const thr = avg(results.full, 'rps') / avg(results.baseline, 'rps');
+const p95 = avg(results.full, 'p95') / avg(results.baseline, 'p95');
+console.log(`\nthroughput ratio full/baseline: ${thr.toFixed(2)}x  (goal >= 0.75, aim 0.9)`);
+console.log(`p95 latency ratio full/baseline: ${p95.toFixed(2)}x  (goal <= 1.5)`);
+await db.drop();
+if (avg(results.full, 'non2xx') > 0 || avg(results.baseline, 'non2xx') > 0) {
+  console.error('non-2xx answers during the benchmark: the figures are not valid');
+  process.exit(1);
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it, vi } from 'vitest';
+import { JwtVerifier } from './jwt-verifier.js';
+import { signDevToken } from './dev-token.js';
+import { loadEnv } from '../../config/env.js';
+
+const env = loadEnv(
+  { DATABASE_URL: 'postgres://a@b/c', REDIS_URL: 'redis://x', JWT_SECRET: 's'.repeat(40), METRICS_TOKEN: 'm'.repeat(16), JWT_ISSUER: 'iss', JWT_AUDIENCE: 'aud' },
+  '/nonexistent',
+);
+const sub = '6ec10329-20ac-492a-b6b7-1ad19129d03f';
+
+describe(JwtVerifier.name, () => {
+  it('verifies a good token and returns its subject and org claim', async () => {
+    const sut = new JwtVerifier(env);
+    const t = await signDevToken(env, { sub, org_id: 'B08BA915-A600-4F16-BAD0-D6192C0C64EF' });
+    await expect(sut.verify(t)).resolves.toEqual({ userId: sub, orgId: 'b08ba915-a600-4f16-bad0-d6192c0c64ef' });
+  });
+
+  it('does not serve an expired token from its cache', async () => {
+    const sut = new JwtVerifier(env);
+    const t = await signDevToken(env, { sub }, 1);
+    await expect(sut.verify(t)).resolves.toBeDefined();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 5_000);
+      await expect(sut.verify(t)).resolves.toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('rejects a token signed with another secret, and a non-uuid subject', async () => {
+    const sut = new JwtVerifier(env);
+    await expect(sut.verify(await signDevToken({ ...env, JWT_SECRET: 'x'.repeat(40) }, { sub }))).resolves.toBeUndefined();
+    await expect(sut.verify(await signDevToken(env, { sub: 'admin' }))).resolves.toBeUndefined();
+  });
+});
