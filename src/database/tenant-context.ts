@@ -25,7 +25,8 @@ export function actorRole(ctx: TenantContext): string {
 
 /**
  * Runs work inside one database transaction whose first statement sets the tenant
- * (`set_config(..., true)`: transaction-local, so a pooled connection carries nothing onward).
+ * (`tenant_begin()` → `set_config(..., true)`: transaction-local, so a pooled connection carries
+ * nothing onward; it also re-checks the caller's membership and role).
  * Requests (TenantContextInterceptor) and queue jobs both come through here.
  */
 @Injectable()
@@ -43,11 +44,14 @@ export class TenantTransactions {
     const inTx = async () => {
       this.cls.set(TENANT_KEY, ctx);
       return this.txHost.withTransaction(async () => {
-        await this.txHost.tx.query(
-          `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
-                  set_config('app.actor_role', $3, true), set_config('app.request_id', $4, true)`,
-          [ctx.orgId ?? '', ctx.userId ?? '', actorRole(ctx), ctx.requestId],
-        );
+        // Sets the tenant settings and re-checks membership in one round trip (see TenantBegin migration).
+        await this.txHost.tx.query(`SELECT tenant_begin($1, $2, $3, $4, $5)`, [
+          ctx.orgId,
+          ctx.userId,
+          ctx.role,
+          actorRole(ctx),
+          ctx.requestId,
+        ]);
         return fn();
       });
     };

@@ -25,6 +25,8 @@ const PG_CODES: Record<string, [number, string, string]> = {
   '22P05': [400, 'bad-request', 'a text value contains a character that is not allowed'],
   // a write into another org's rows is refused by RLS: answered as absent, never as forbidden
   '42501': [404, 'not-found', 'resource not found'],
+  // tenant_begin(): the membership or role changed since this instance cached it
+  RKA01: [403, 'forbidden', 'your membership or role in this org has changed'],
   '57014': [503, 'unavailable', 'the database took too long'],
   '53300': [503, 'unavailable', 'the database is overloaded'],
   '57P01': [503, 'unavailable', 'the database is restarting'],

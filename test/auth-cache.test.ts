@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import pg from 'pg';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { addMember, createOrg, createUser, tokenFor } from './support/fixtures.js';
+
+/** Memberships are cached per instance; these tests prove no cache outlives a change. */
+describe('membership changes across instances', () => {
+  let db: TestDb;
+  let one: TestApp;
+  let two: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    const env = envFor(db.appUrl, db.ownerUrl);
+    one = await startApp(env);
+    two = await startApp(env);
+  });
+
+  afterAll(async () => {
+    await one?.close();
+    await two?.close();
+    await db?.drop();
+  });
+
+  it('removal through instance one: the very next request on instance two is 403', async () => {
+    const org = await createOrg(db.owner);
+    const owner = await createUser(db.owner);
+    const victim = await createUser(db.owner);
+    await addMember(db.owner, org, owner, 'owner');
+    await addMember(db.owner, org, victim, 'member');
+    const vt = await tokenFor(victim, { orgId: org.id });
+    // warm both instances' caches
+    await request(one.url).get('/v1/threads').set('Authorization', `Bearer ${vt}`).expect(200);
+    await request(two.url).get('/v1/threads').set('Authorization', `Bearer ${vt}`).expect(200);
+    await request(one.url).delete(`/v1/org/members/${victim.id}`).set('Authorization', `Bearer ${await tokenFor(owner)}`).expect(204);
+    await request(two.url).get('/v1/threads').set('Authorization', `Bearer ${vt}`).expect(403);
+  });
+
+  it('a demotion made by plain SQL (no API involved) is enforced on the next request', async () => {
+    const org = await createOrg(db.owner);
+    const u = await createUser(db.owner);
+    await addMember(db.owner, org, u, 'admin');
+    const t = await tokenFor(u);
+    await request(two.url).get('/v1/org/members').set('Authorization', `Bearer ${t}`).expect(200);
+    await asOrg(db.owner, org.id, (c) => c.query(`UPDATE org_members SET role = 'viewer' WHERE user_id = $1`, [u.id]));
+    await request(two.url).get('/v1/org/members').set('Authorization', `Bearer ${t}`).expect(403);
+    // and the viewer still reads
+    await request(two.url).get('/v1/threads').set('Authorization', `Bearer ${t}`).expect(200);
+  });
+
+  it('a new membership is usable on another instance within 1 s', async () => {
+    const org1 = await createOrg(db.owner);
+    const org2 = await createOrg(db.owner);
+    const u = await createUser(db.owner);
+    await addMember(db.owner, org1, u, 'member');
+    const t = await tokenFor(u);
+    await request(two.url).get('/v1/threads').set('Authorization', `Bearer ${t}`).set('X-Org-Id', org2.id).expect(403);
+    await addMember(db.owner, org2, u, 'member');
+    const deadline = Date.now() + 1000;
+    let status = 0;
+    do {
+      status = (await request(two.url).get('/v1/threads').set('Authorization', `Bearer ${t}`).set('X-Org-Id', org2.id)).status;
+    } while (status !== 200 && Date.now() < deadline);
+    expect(status).toBe(200);
+  });
+});
+
+describe('tenant_begin() in the database', () => {
+  let db: TestDb;
+  let app: pg.Pool;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    app = new pg.Pool({ connectionString: db.appUrl, max: 1 });
+  });
+
+  afterAll(async () => {
+    await app?.end();
+    await db?.drop();
+  });
+
+  const begin = async (org: string | null, user: string | null, role: string | null, actor: string) => {
+    const c = await app.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query('SELECT tenant_begin($1, $2, $3, $4, $5)', [org, user, role, actor, 'req-1']);
+      const s = await c.query(`SELECT current_setting('app.org_id') AS org, current_setting('app.actor_role') AS actor`);
+      await c.query('COMMIT');
+      return s.rows[0];
+    } catch (e) {
+      await c.query('ROLLBACK');
+      throw e;
+    } finally {
+      c.release();
+    }
+  };
+
+  it('sets the settings for a current member, refuses a stale role or a non-member', async () => {
+    const org = await createOrg(db.owner);
+    const u = await createUser(db.owner);
+    const stranger = await createUser(db.owner);
+    await addMember(db.owner, org, u, 'member');
+    await expect(begin(org.id, u.id, 'member', 'member')).resolves.toEqual({ org: org.id, actor: 'member' });
+    await expect(begin(org.id, u.id, 'admin', 'admin')).rejects.toMatchObject({ code: 'RKA01' });
+    await expect(begin(org.id, stranger.id, 'member', 'member')).rejects.toMatchObject({ code: 'RKA01' });
+  });
+
+  it('lets a super_admin act in any org, and refuses a super_admin actor that is not one', async () => {
+    const org = await createOrg(db.owner);
+    const root = await createUser(db.owner, { superAdmin: true });
+    const u = await createUser(db.owner);
+    await expect(begin(org.id, root.id, null, 'super_admin')).resolves.toEqual({ org: org.id, actor: 'super_admin' });
+    await expect(begin(null, u.id, null, 'super_admin')).rejects.toMatchObject({ code: 'RKA01' });
+  });
+});
