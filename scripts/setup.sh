@@ -75,6 +75,7 @@ ENV
 fi
 
 # --- 5. roles and databases ---
+export PGOPTIONS="-c client_min_messages=warning"
 psql_admin() { psql "$PGHOST_URL_ADMIN" -v ON_ERROR_STOP=1 -qtA "$@"; }
 psql_admin <<'SQL'
 DO $$

@@ -60,7 +60,7 @@ describe('membership changes across instances', () => {
     await request(two.url).get('/v1/threads').set('Authorization', `Bearer ${t}`).set('X-Org-Id', org2.id).expect(403);
     await addMember(db.owner, org2, u, 'member');
     const deadline = Date.now() + 1000;
-    let status = 0;
+    let status: number;
     do {
       status = (await request(two.url).get('/v1/threads').set('Authorization', `Bearer ${t}`).set('X-Org-Id', org2.id)).status;
     } while (status !== 200 && Date.now() < deadline);

@@ -1,0 +1,24 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'scripts/runtime/**', 'ops/**', 'deploy/**', 'load/k6/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', TextEncoder: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='query'] > TemplateLiteral[expressions.length>0]", message: 'Parameterised SQL only: pass values as $n parameters, not template expressions.' },
+      ],
+    },
+  },
+  {
+    // migrations and fixtures interpolate reviewed identifiers (table names, role names), never values
+    files: ['src/migrations/**', 'src/database/rls.ts', 'test/**', 'bench/**', 'scripts/**', 'src/modules/**/*.repository.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);
