@@ -35,6 +35,18 @@ describe('feature flags through the API', () => {
   const flagsOf = async (t: TestApp, token: string) =>
     (await request(t.url).get('/v1/flags').set('Authorization', `Bearer ${token}`).expect(200)).body as Record<string, boolean>;
   const su = (r: request.Test) => r.set('Authorization', `Bearer ${rootToken}`);
+  /** Each test states the flag settings it starts from, so that none depends on another's leftovers. */
+  const setFlag = (key: string, enabled: boolean, rollout_percent = 0) =>
+    su(request(one.url).put(`/v1/admin/flags/${key}`)).send({ enabled, rollout_percent }).expect(200);
+  const clearOverrides = async (key: string) => {
+    for (const o of [A, B]) {
+      const res = await su(request(one.url).delete(`/v1/admin/flags/${key}/orgs/${o.org.id}`));
+      expect([204, 404]).toContain(res.status);
+    }
+  };
+  /** Instance `t` answers `value` for `key` to `token` (polled: a fresh write may be in flight). */
+  const sees = (t: TestApp, token: string, key: string, value: boolean) =>
+    until(async () => (await flagsOf(t, token))[key] === value, 1000);
 
   beforeAll(async () => {
     db = await createTestDb();
@@ -76,6 +88,7 @@ describe('feature flags through the API', () => {
     it.each(['owner', 'admin', 'member', 'viewer'] as OrgRole[])('%s: every admin route → 403, nothing changes', async (role) => {
       const listBefore = await adminList();
       const auditBefore = (await audit()).length;
+      const bBefore = await flagsOf(one, B.tokens.owner);
       for (const [method, path, body] of writes()) {
         for (const orgHeader of [undefined, A.org.id]) {
           let req = request(one.url)[method.toLowerCase() as 'put'](path).set('Authorization', `Bearer ${A.tokens[role]}`);
@@ -87,7 +100,7 @@ describe('feature flags through the API', () => {
       }
       expect(await adminList()).toEqual(listBefore);
       expect((await audit()).length).toBe(auditBefore);
-      expect((await flagsOf(one, B.tokens.owner)).hybrid_search).toBe(false);
+      expect(await flagsOf(one, B.tokens.owner)).toEqual(bBefore);
     });
 
     it('a route that forgot @SuperAdmin() still cannot write: the database refuses', async () => {
@@ -194,6 +207,8 @@ describe('feature flags through the API', () => {
 
   describe('@RequireFlag', () => {
     it('a route behind an off flag → 404 like an unknown route; on for the org → works', async () => {
+      await setFlag('hybrid_search', false);
+      await clearOverrides('hybrid_search');
       const get = (token: string) => request(one.url).get('/test/flags/hybrid').set('Authorization', `Bearer ${token}`);
       const off = await get(A.tokens.viewer);
       expect(off.status).toBe(404);
@@ -212,7 +227,9 @@ describe('feature flags through the API', () => {
 
   describe('two instances', () => {
     it('caches per org: a change that bypasses the API is not seen until invalidated', async () => {
-      expect((await flagsOf(two, A.tokens.viewer)).tts_streaming).toBe(true); // cached on instance two
+      await setFlag('tts_streaming', true);
+      await clearOverrides('tts_streaming');
+      expect(await sees(two, A.tokens.viewer, 'tts_streaming', true)).toBe(true); // now cached on instance two
       const c = await db.owner.connect();
       try {
         await c.query('BEGIN');
@@ -231,15 +248,19 @@ describe('feature flags through the API', () => {
     });
 
     it('an override written on one instance is seen on the other within 1 s', async () => {
-      expect((await flagsOf(two, B.tokens.member)).hybrid_search).toBe(false); // cached on instance two
+      await setFlag('hybrid_search', false);
+      await clearOverrides('hybrid_search');
+      expect(await sees(two, B.tokens.member, 'hybrid_search', false)).toBe(true); // now cached on instance two
       await su(request(one.url).put(`/v1/admin/flags/hybrid_search/orgs/${B.org.id}`)).send({ enabled: true }).expect(200);
       expect(await until(async () => (await flagsOf(two, B.tokens.member)).hybrid_search, 1000)).toBe(true);
       await request(two.url).get('/test/flags/hybrid').set('Authorization', `Bearer ${B.tokens.member}`).expect(200);
     });
 
     it('a global flag change on one instance is seen on the other within 1 s, for every org', async () => {
-      expect((await flagsOf(two, A.tokens.member)).tts_streaming).toBe(true);
-      expect((await flagsOf(two, B.tokens.member)).tts_streaming).toBe(true);
+      await setFlag('tts_streaming', true);
+      await clearOverrides('tts_streaming');
+      expect(await sees(two, A.tokens.member, 'tts_streaming', true)).toBe(true);
+      expect(await sees(two, B.tokens.member, 'tts_streaming', true)).toBe(true);
       await su(request(one.url).put('/v1/admin/flags/tts_streaming')).send({ enabled: false }).expect(200);
       const seen = await until(async () => {
         const [a, b] = [await flagsOf(two, A.tokens.member), await flagsOf(two, B.tokens.member)];
@@ -251,11 +272,12 @@ describe('feature flags through the API', () => {
 
   it('rollout through the API: the same answer at every call, an org that is in stays in as it grows', async () => {
     const orgs = [A, B];
-    await su(request(one.url).put('/v1/admin/flags/hybrid_search')).send({ enabled: false, rollout_percent: 0 }).expect(200);
+    await clearOverrides('hybrid_search');
+    await su(request(one.url).put(`/v1/admin/flags/hybrid_search/orgs/${B.org.id}`)).send({ enabled: true }).expect(200);
     const states: boolean[][] = [];
     for (const pct of [0, 30, 50, 100]) {
-      await su(request(one.url).put('/v1/admin/flags/hybrid_search')).send({ enabled: false, rollout_percent: pct }).expect(200);
-      // B has an override (on) from an earlier test; A follows the rollout
+      await setFlag('hybrid_search', false, pct);
+      // B's override (on) wins at every percentage; A follows the rollout
       const row: boolean[] = [];
       for (const o of orgs) {
         const first = (await flagsOf(one, o.tokens.viewer)).hybrid_search;
