@@ -83,6 +83,7 @@ describe('feature flags through the API', () => {
       ['PUT', `/v1/admin/flags/hybrid_search/orgs/${B.org.id}`, { enabled: true }],
       ['DELETE', `/v1/admin/flags/hybrid_search/orgs/${A.org.id}`, undefined],
       ['GET', '/v1/admin/flags', undefined],
+      ['GET', '/v1/admin/flags/audit', undefined],
     ];
 
     it.each(['owner', 'admin', 'member', 'viewer'] as OrgRole[])('%s: every admin route → 403, nothing changes', async (role) => {
@@ -198,6 +199,29 @@ describe('feature flags through the API', () => {
       expect(res.status).toBe(status);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect((await audit()).length).toBe(n);
+    });
+
+    it('GET /v1/admin/flags/audit pages through the log, newest first, filtered by flag', async () => {
+      await setFlag('hybrid_search', true, 5);
+      await setFlag('hybrid_search', false, 5);
+      await setFlag('tts_streaming', true);
+      const all = (await audit()).reverse();
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/v1/admin/flags/audit?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = (await su(request(one.url).get(url)).expect(200)).body;
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data.map((r: { id: string }) => r.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen).toEqual(all.map((r) => String(r.id)));
+      const hybrid = (await su(request(one.url).get('/v1/admin/flags/audit?flag_key=hybrid_search&limit=100')).expect(200)).body;
+      expect(hybrid.data.length).toBeGreaterThanOrEqual(2);
+      expect(hybrid.data.every((r: { flag_key: string }) => r.flag_key === 'hybrid_search')).toBe(true);
+      expect(hybrid.data[0]).toMatchObject({ actor_user_id: root.id, action: 'update', before: expect.objectContaining({ default_enabled: true }), after: expect.objectContaining({ default_enabled: false }) });
+      await su(request(one.url).get('/v1/admin/flags/audit?flag_key=nope')).expect(400);
+      await su(request(one.url).get(`/v1/admin/flags/audit?cursor=${Buffer.from('1; DROP').toString('base64url')}`)).expect(400);
     });
 
     it('clearing an override that does not exist → 404', async () => {

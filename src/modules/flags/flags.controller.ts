@@ -1,13 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Page } from '../../common/dto/page.dto.js';
 import { CurrentTenant, NoOrg, NoTransaction, SuperAdmin } from '../../common/decorators/auth.decorators.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
 import type { TenantContext } from '../../database/tenant-context.js';
-import { FLAG_KEYS, type FlagKey } from './flag-key.js';
+import { FLAG_KEYS, FlagKey } from './flag-key.js';
 import { FlagKeyPipe } from './flag-key.pipe.js';
 import type { FlagMap } from './flags.evaluate.js';
 import { FlagsService } from './flags.service.js';
-import { AdminFlagDto, FlagOverrideDto, SetOverrideDto, UpsertFlagDto } from './dto/flags.dto.js';
+import { AdminFlagDto, AuditQueryDto, FlagAuditDto, FlagOverrideDto, SetOverrideDto, UpsertFlagDto } from './dto/flags.dto.js';
 
 @ApiTags('flags')
 @ApiBearerAuth()
@@ -40,8 +41,15 @@ export class AdminFlagsController {
     return { data: await this.flags.list() };
   }
 
+  @Get('audit')
+  @ApiOkResponse({ type: [FlagAuditDto], description: 'Every write to flags and overrides, newest first: `{data, next_cursor}`' })
+  audit(@Query() q: AuditQueryDto): Promise<Page<FlagAuditDto>> {
+    return this.flags.audit(q.flag_key, q.limit, q.cursor);
+  }
+
   @Put(':key')
   @NoTransaction()
+  @ApiParam({ name: 'key', enum: FlagKey })
   @ApiOkResponse({ type: AdminFlagDto })
   upsert(@CurrentTenant() t: TenantContext, @Param('key', FlagKeyPipe) key: FlagKey, @Body() body: UpsertFlagDto): Promise<AdminFlagDto> {
     return this.flags.upsertFlag(t, key, body);
@@ -49,6 +57,7 @@ export class AdminFlagsController {
 
   @Put(':key/orgs/:orgId')
   @NoTransaction()
+  @ApiParam({ name: 'key', enum: FlagKey })
   @ApiOkResponse({ type: FlagOverrideDto })
   setOverride(
     @CurrentTenant() t: TenantContext,
@@ -61,6 +70,7 @@ export class AdminFlagsController {
 
   @Delete(':key/orgs/:orgId')
   @NoTransaction()
+  @ApiParam({ name: 'key', enum: FlagKey })
   @HttpCode(204)
   clearOverride(@CurrentTenant() t: TenantContext, @Param('key', FlagKeyPipe) key: FlagKey, @Param('orgId', UuidPipe) orgId: string): Promise<void> {
     return this.flags.clearOverride(t, key, orgId);

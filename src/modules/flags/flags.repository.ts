@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../database/tenant-context.js';
 import { isoTs } from '../../common/dto/page.dto.js';
 import type { FlagKey } from './flag-key.js';
-import type { FlagOverrideDto } from './dto/flags.dto.js';
+import type { FlagAuditDto, FlagOverrideDto } from './dto/flags.dto.js';
 
 export interface FlagRow {
   key: string;
@@ -72,5 +72,16 @@ export class FlagsRepository {
 
   async clearOverride(orgId: string, key: FlagKey): Promise<boolean> {
     return (await this.db.query(`DELETE FROM feature_flag_overrides WHERE org_id = $1 AND flag_key = $2 RETURNING org_id`, [orgId, key])).length > 0;
+  }
+
+  /** Newest first, keyset on id. RLS shows the audit log to a super_admin only. */
+  audit(key: FlagKey | undefined, limit: number, beforeId: string | undefined): Promise<FlagAuditDto[]> {
+    return this.db.query(
+      `SELECT id::text AS id, ${isoTs('at')}, actor_user_id, flag_key, target_org_id, action, before, after, request_id
+         FROM feature_flag_audit
+        WHERE ($1::text IS NULL OR flag_key = $1) AND ($2::bigint IS NULL OR id < $2::bigint)
+        ORDER BY id DESC LIMIT $3`,
+      [key ?? null, beforeId ?? null, limit],
+    );
   }
 }

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '../../common/filters/problem.js';
+import { badRequest, notFound } from '../../common/filters/problem.js';
+import type { Page } from '../../common/dto/page.dto.js';
 import { TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
 import { FLAG_CATALOGUE, FLAG_KEYS, type FlagKey } from './flag-key.js';
 import { evaluateAll, type FlagMap, type FlagSettings } from './flags.evaluate.js';
 import { FlagsCache } from './flags.cache.js';
 import { FlagsRepository } from './flags.repository.js';
-import type { AdminFlagDto, FlagOverrideDto, UpsertFlagDto } from './dto/flags.dto.js';
+import type { AdminFlagDto, FlagAuditDto, FlagOverrideDto, UpsertFlagDto } from './dto/flags.dto.js';
 
 @Injectable()
 export class FlagsService {
@@ -53,6 +54,18 @@ export class FlagsService {
         overrides: overrides.filter((o) => o.flag_key === key),
       };
     });
+  }
+
+  async audit(key: FlagKey | undefined, limit = 20, cursor?: string): Promise<Page<FlagAuditDto>> {
+    let beforeId: string | undefined;
+    if (cursor) {
+      beforeId = Buffer.from(cursor, 'base64url').toString('utf8');
+      if (!/^[1-9][0-9]{0,17}$/.test(beforeId)) throw badRequest('cursor is invalid');
+    }
+    const rows = await this.repo.audit(key, limit + 1, beforeId);
+    const data = rows.slice(0, limit);
+    const more = rows.length > limit;
+    return { data, next_cursor: more ? Buffer.from(data[data.length - 1].id).toString('base64url') : null };
   }
 
   /*

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { PageQueryDto } from '../../../common/dto/page.dto.js';
+import { FLAG_KEYS, FlagKey } from '../flag-key.js';
 
 export class UpsertFlagDto {
   @ApiProperty({ description: 'Default for orgs without an override and outside the rollout' })
@@ -37,4 +39,22 @@ export class AdminFlagDto {
   @ApiProperty({ nullable: true, type: String }) created_at: string | null;
   @ApiProperty({ nullable: true, type: String }) updated_at: string | null;
   @ApiProperty({ type: [FlagOverrideDto] }) overrides: FlagOverrideDto[];
+}
+
+export class AuditQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: FlagKey })
+  @IsOptional() @IsIn(FLAG_KEYS)
+  flag_key?: FlagKey;
+}
+
+export class FlagAuditDto {
+  @ApiProperty() id: string;
+  @ApiProperty() at: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null only for changes made by the database owner (e.g. an org deletion)' }) actor_user_id: string | null;
+  @ApiProperty() flag_key: string;
+  @ApiProperty({ nullable: true, type: String }) target_org_id: string | null;
+  @ApiProperty({ enum: ['insert', 'update', 'delete'] }) action: string;
+  @ApiProperty({ nullable: true, type: Object }) before: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: Object }) after: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: String }) request_id: string | null;
 }
