@@ -45,7 +45,7 @@ export class FlagsService {
       const row = rows.find((r) => r.key === key);
       return {
         key,
-        description: row?.description ?? FLAG_CATALOGUE[key].description,
+        description: row?.description || FLAG_CATALOGUE[key].description,
         default_enabled: row?.default_enabled ?? FLAG_CATALOGUE[key].defaultEnabled,
         rollout_percent: row?.rollout_percent ?? 0,
         configured: row !== undefined,
