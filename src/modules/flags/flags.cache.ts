@@ -43,7 +43,7 @@ export class FlagsCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    const sub = new Redis(this.env.REDIS_URL, { ...redisOptions(this.env), connectionName: `rocker-${this.env.ROCKER_ROLE}-flags-sub` });
+    const sub = this.createSubscriber();
     this.sub = sub;
     sub.on('error', () => undefined); // reported by health; here it only means "no cache"
     sub.on('close', () => this.goOffline());
@@ -52,6 +52,11 @@ export class FlagsCache implements OnModuleInit, OnApplicationShutdown {
     sub.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.onMessage(message);
     });
+  }
+
+  /** A dedicated connection: a subscribed ioredis client can run no other command. */
+  protected createSubscriber(): Redis {
+    return new Redis(this.env.REDIS_URL, { ...redisOptions(this.env), connectionName: `rocker-${this.env.ROCKER_ROLE}-flags-sub` });
   }
 
   onApplicationShutdown(): void {
