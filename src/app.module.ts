@@ -19,6 +19,7 @@ import { HealthModule } from './modules/health/health.module.js';
 import { OrgModule } from './modules/org/org.module.js';
 import { ThreadsModule } from './modules/threads/threads.module.js';
 import { KnowledgeModule } from './modules/knowledge/knowledge.module.js';
+import { FlagsModule } from './modules/flags/flags.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -72,6 +73,7 @@ export class AppModule {
         OrgModule,
         ThreadsModule,
         KnowledgeModule,
+        FlagsModule,
         ...extra,
       ],
       providers: [

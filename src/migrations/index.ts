@@ -1,6 +1,12 @@
 import { Foundation1764100000000 } from './1764100000000-Foundation.js';
 import { OrgLimits1764100001000 } from './1764100001000-OrgLimits.js';
 import { TenantBegin1764100001500 } from './1764100001500-TenantBegin.js';
+import { FeatureFlags1764100400000 } from './1764100400000-FeatureFlags.js';
 
 /** Every migration, in order. Listed explicitly so source (tests) and dist (CLI) run the same set. */
-export const MIGRATIONS = [Foundation1764100000000, OrgLimits1764100001000, TenantBegin1764100001500];
+export const MIGRATIONS = [
+  Foundation1764100000000,
+  OrgLimits1764100001000,
+  TenantBegin1764100001500,
+  FeatureFlags1764100400000,
+];

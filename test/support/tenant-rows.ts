@@ -9,6 +9,7 @@ import { createUser, type Org } from './fixtures.js';
  */
 export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<string, string>> {
   const user = await createUser(owner);
+  const root = await createUser(owner, { superAdmin: true });
   return asOrg(owner, org.id, async (c) => {
     const ids: Record<string, string> = {};
     const one = async (table: string, sql: string, params: unknown[]) => {
@@ -31,6 +32,11 @@ export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<s
     await c.query(`INSERT INTO org_limits (org_id, job_concurrency) VALUES ($1, 3)`, [org.id]);
     ids.org_limits = org.id;
     await c.query(`SELECT set_config('app.actor_role', '', true)`);
+    // Flag writes need the super_admin actor AND a user id that is a super_admin in the database.
+    await c.query(`SELECT set_config('app.actor_role', 'super_admin', true), set_config('app.user_id', $1, true)`, [root.id]);
+    await c.query(`INSERT INTO feature_flag_overrides (org_id, flag_key, enabled) VALUES ($1, 'hybrid_search', true)`, [org.id]);
+    ids.feature_flag_overrides = org.id;
+    await c.query(`SELECT set_config('app.actor_role', '', true), set_config('app.user_id', '', true)`);
     // New tenant tables: add a fixture row here.
     return ids;
   });

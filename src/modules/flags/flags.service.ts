@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { badRequest, notFound } from '../../common/filters/problem.js';
+import type { Page } from '../../common/dto/page.dto.js';
+import { TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
+import { FLAG_CATALOGUE, FLAG_KEYS, type FlagKey } from './flag-key.js';
+import { evaluateAll, type FlagMap, type FlagSettings } from './flags.evaluate.js';
+import { FlagsCache } from './flags.cache.js';
+import { FlagsRepository } from './flags.repository.js';
+import type { AdminFlagDto, FlagAuditDto, FlagOverrideDto, UpsertFlagDto } from './dto/flags.dto.js';
+
+@Injectable()
+export class FlagsService {
+  constructor(
+    private readonly repo: FlagsRepository,
+    private readonly tenants: TenantTransactions,
+    private readonly cache: FlagsCache,
+  ) {}
+
+  /**
+   * The effective flags of the context's org. Joins the request's transaction when there is one
+   * (GET /v1/flags), else runs a short one of its own (the @RequireFlag guard runs before it).
+   */
+  async effective(ctx: TenantContext): Promise<FlagMap> {
+    const hit = this.cache.get(ctx.orgId);
+    if (hit) return hit;
+    const generation = this.cache.begin();
+    const [rows, overrides] = await this.tenants.run(ctx, async () => [await this.repo.flags(), await this.repo.orgOverrides()] as const);
+    const flags = evaluateAll(
+      new Map<string, FlagSettings>(rows.map((r) => [r.key, r])),
+      new Map(overrides.map((o) => [o.flag_key, o.enabled])),
+      ctx.orgId,
+    );
+    this.cache.set(ctx.orgId, flags, generation);
+    return flags;
+  }
+
+  async isEnabled(ctx: TenantContext, key: FlagKey): Promise<boolean> {
+    return (await this.effective(ctx))[key];
+  }
+
+  /** Every known flag with its settings and every org's overrides (super_admin). */
+  async list(): Promise<AdminFlagDto[]> {
+    const [rows, overrides] = [await this.repo.flags(), await this.repo.allOverrides()];
+    return FLAG_KEYS.map((key) => {
+      const row = rows.find((r) => r.key === key);
+      return {
+        key,
+        description: row?.description || FLAG_CATALOGUE[key].description,
+        default_enabled: row?.default_enabled ?? FLAG_CATALOGUE[key].defaultEnabled,
+        rollout_percent: row?.rollout_percent ?? 0,
+        configured: row !== undefined,
+        created_at: row?.created_at ?? null,
+        updated_at: row?.updated_at ?? null,
+        overrides: overrides.filter((o) => o.flag_key === key),
+      };
+    });
+  }
+
+  async audit(key: FlagKey | undefined, limit = 20, cursor?: string): Promise<Page<FlagAuditDto>> {
+    let beforeId: string | undefined;
+    if (cursor) {
+      beforeId = Buffer.from(cursor, 'base64url').toString('utf8');
+      if (!/^[1-9][0-9]{0,17}$/.test(beforeId)) throw badRequest('cursor is invalid');
+    }
+    const rows = await this.repo.audit(key, limit + 1, beforeId);
+    const data = rows.slice(0, limit);
+    const more = rows.length > limit;
+    return { data, next_cursor: more ? Buffer.from(data[data.length - 1].id).toString('base64url') : null };
+  }
+
+  /*
+   * Writes run in their own transaction (their routes are @NoTransaction) so that the
+   * invalidation is published only once the change is committed and readable by every instance.
+   */
+
+  async upsertFlag(ctx: TenantContext, key: FlagKey, body: UpsertFlagDto): Promise<AdminFlagDto> {
+    const flag = await this.tenants.run(ctx, async () => {
+      const row = await this.repo.upsertFlag(key, body.enabled, body.rollout_percent, body.description, FLAG_CATALOGUE[key].description);
+      return { ...row, key, configured: true, overrides: await this.repo.allOverrides(key) };
+    });
+    await this.cache.invalidate(null);
+    return flag;
+  }
+
+  async setOverride(ctx: TenantContext, key: FlagKey, orgId: string, enabled: boolean): Promise<FlagOverrideDto> {
+    const row = await this.tenants.run(ctx, async () => {
+      if (!(await this.repo.orgExists(orgId))) throw notFound('org');
+      return this.repo.setOverride(orgId, key, enabled);
+    });
+    await this.cache.invalidate(orgId);
+    return row;
+  }
+
+  async clearOverride(ctx: TenantContext, key: FlagKey, orgId: string): Promise<void> {
+    const removed = await this.tenants.run(ctx, () => this.repo.clearOverride(orgId, key));
+    if (!removed) throw notFound('override');
+    await this.cache.invalidate(orgId);
+  }
+}

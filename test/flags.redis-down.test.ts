@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import request from 'supertest';
+import { createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
+import { FlaggedTestModule } from './support/flagged.module.js';
+import { FlagsCache } from '../src/modules/flags/flags.cache.js';
+
+async function until(fn: () => Promise<boolean> | boolean, boundMs: number): Promise<boolean> {
+  const deadline = Date.now() + boundMs;
+  do {
+    if (await fn()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  } while (Date.now() < deadline);
+  return fn();
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const pings = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setTimeout(500);
+    sock.once('data', (d) => {
+      sock.destroy();
+      resolve(d.toString().startsWith('+PONG'));
+    });
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.once('error', () => resolve(false));
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+
+/** A private Redis for this file only: the shared one is never stopped. */
+class OwnRedis {
+  private proc?: ChildProcess;
+  constructor(readonly port: number) {}
+  async start(): Promise<void> {
+    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    if (!(await until(() => pings(this.port), 10_000))) throw new Error('own redis-server did not start');
+  }
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  }
+}
+
+describe('feature flags while Redis is down', () => {
+  let db: TestDb;
+  let redis: OwnRedis;
+  let t: TestApp;
+  let cache: FlagsCache;
+  let viewer: string;
+  let rootToken: string;
+  let orgId: string;
+
+  const flags = async () => (await request(t.url).get('/v1/flags').set('Authorization', `Bearer ${viewer}`).expect(200)).body;
+  const setOverride = (enabled: boolean) =>
+    request(t.url).put(`/v1/admin/flags/hybrid_search/orgs/${orgId}`).set('Authorization', `Bearer ${rootToken}`).send({ enabled });
+  const directOverride = async (enabled: boolean) => {
+    const root = await createUser(db.owner, { superAdmin: true });
+    const c = await db.owner.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`SELECT set_config('app.actor_role', 'super_admin', true), set_config('app.user_id', $1, true)`, [root.id]);
+      await c.query(
+        `INSERT INTO feature_flag_overrides (org_id, flag_key, enabled) VALUES ($1, 'hybrid_search', $2)
+         ON CONFLICT (org_id, flag_key) DO UPDATE SET enabled = excluded.enabled`,
+        [orgId, enabled],
+      );
+      await c.query('COMMIT');
+    } finally {
+      c.release();
+    }
+  };
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    redis = new OwnRedis(await freePort());
+    await redis.start();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { REDIS_URL: `redis://127.0.0.1:${redis.port}/0` }), { extraModules: [FlaggedTestModule] });
+    cache = t.app.get(FlagsCache);
+    const A = await orgWithRoles(db.owner);
+    orgId = A.org.id;
+    viewer = A.tokens.viewer;
+    rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    expect(await until(() => cache.isLive(), 5000)).toBe(true);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await redis?.stop();
+    await db?.drop();
+  });
+
+  it('reads and writes keep working from the database with no stale cache, and caching resumes when Redis is back', async () => {
+    expect((await flags()).hybrid_search).toBe(false);
+    await redis.stop();
+    expect(await until(() => !cache.isLive(), 5000)).toBe(true);
+
+    expect((await flags()).hybrid_search).toBe(false);
+    await setOverride(true).expect(200); // the invalidation cannot be published; the write stands
+    expect((await flags()).hybrid_search).toBe(true);
+    await request(t.url).get('/test/flags/hybrid').set('Authorization', `Bearer ${viewer}`).expect(200);
+    // nothing is cached while invalidations cannot arrive: a change made elsewhere shows at once
+    await directOverride(false);
+    expect((await flags()).hybrid_search).toBe(false);
+    await request(t.url).get('/test/flags/hybrid').set('Authorization', `Bearer ${viewer}`).expect(404);
+
+    // Redis back: the cache resumes with fresh entries
+    await redis.start();
+    expect(await until(() => cache.isLive(), 10_000)).toBe(true);
+    expect((await flags()).hybrid_search).toBe(false);
+    await setOverride(true).expect(200);
+    expect((await flags()).hybrid_search).toBe(true);
+    await directOverride(false); // bypasses the API: the cached answer stands until invalidated
+    expect((await flags()).hybrid_search).toBe(true);
+  });
+});
