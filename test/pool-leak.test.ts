@@ -16,7 +16,7 @@ describe('pooled connections carry nothing between requests', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    t = await startApp(envFor(db.appUrl, db.ownerUrl, { DATABASE_POOL_SIZE: '4' }));
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { DATABASE_POOL_SIZE: '4', DATABASE_POOL_TIMEOUT_MS: '60000' }));
     for (let i = 0; i < 3; i++) {
       const o = await orgWithRoles(db.owner);
       orgs.push(o);

@@ -40,6 +40,10 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE = 10;
 
+  /** How long a request waits for a pooled connection before it is answered 503. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  DATABASE_POOL_TIMEOUT_MS = 5000;
+
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL: string;
 

@@ -5,10 +5,11 @@ export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  acquireTimeoutMs?: number;
 }
 
 /** One factory for every connection the project makes (app role, owner role, scripts, tests). */
-export function createDataSource({ url, poolSize = 10, applicationName = 'rocker' }: DataSourceOptions): DataSource {
+export function createDataSource({ url, poolSize = 10, applicationName = 'rocker', acquireTimeoutMs = 5000 }: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -18,6 +19,6 @@ export function createDataSource({ url, poolSize = 10, applicationName = 'rocker
     synchronize: false,
     entities: [],
     applicationName,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    extra: { max: poolSize, connectionTimeoutMillis: acquireTimeoutMs, idleTimeoutMillis: 30000 },
   });
 }

@@ -14,7 +14,7 @@ import { TenantDb, TenantTransactions } from './tenant-context.js';
       provide: DataSource,
       inject: [ENV],
       useFactory: async (env: Env) =>
-        createDataSource({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, applicationName: `rocker-${env.ROCKER_ROLE}` }).initialize(),
+        createDataSource({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, acquireTimeoutMs: env.DATABASE_POOL_TIMEOUT_MS, applicationName: `rocker-${env.ROCKER_ROLE}` }).initialize(),
     },
   ],
   exports: [DataSource],
