@@ -55,6 +55,7 @@ describe('operability over HTTP: /metrics and the queue board', () => {
     expect(text).toMatch(/rocker_db_pool_connections\{state="total"\} [1-9]/);
     expect(text).toMatch(/rocker_db_pool_connections\{state="waiting"\} 0/);
     expect(text).toMatch(/rocker_redis_up 1/);
+    expect(text).toMatch(/rocker_db_up 1/);
     expect(text).toMatch(/rocker_nodejs_eventloop_lag_seconds/);
   });
 

@@ -1,6 +1,7 @@
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
-import { dbPoolConnections, redisUp } from '../../common/metrics/metrics.js';
+import { dbPoolConnections, dbUp, redisUp } from '../../common/metrics/metrics.js';
 
 interface PgPoolCounts {
   totalCount: number;
@@ -34,5 +35,23 @@ export async function collectRedisUp(redis: Redis, timeoutMs = 500): Promise<voi
     redisUp.set(1);
   } catch {
     redisUp.set(0);
+  }
+}
+
+/**
+ * rocker_db_up: a fresh connection (not one from the pool) answers SELECT 1. Outside the pool on
+ * purpose: a saturated pool is not a database outage, and rocker_db_pool_connections shows that.
+ */
+export async function collectDbUp(databaseUrl: string, timeoutMs = 2000): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: 'rocker-metrics' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    dbUp.set(1);
+  } catch {
+    dbUp.set(0);
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

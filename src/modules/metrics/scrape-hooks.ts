@@ -12,7 +12,7 @@ export function onScrape(hook: ScrapeHook): () => void {
   return () => hooks.delete(hook);
 }
 
-export async function runScrapeHooks(timeoutMs = 1000): Promise<void> {
+export async function runScrapeHooks(timeoutMs = 2500): Promise<void> {
   await Promise.all(
     [...hooks].map((h) =>
       Promise.race([
