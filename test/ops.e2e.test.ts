@@ -86,6 +86,8 @@ describe('operability over HTTP: /metrics and the queue board', () => {
       const names = (api.body.queues as { name: string; readOnlyMode: boolean }[]).map((q) => q.name).sort();
       expect(names).toEqual(Object.values(JobKind).sort());
       expect(api.body.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
+      const asset = await request(t.url).get('/admin/queues/static/favicon-32x32.png').set('Authorization', `Bearer ${rootToken}`).expect(200);
+      expect(asset.headers['content-type']).toMatch(/image\/png/);
     });
 
     it('board responses are counted in the HTTP histogram under their route template', async () => {
