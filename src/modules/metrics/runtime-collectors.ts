@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
 import { dbPoolConnections, dbUp, redisUp } from '../../common/metrics/metrics.js';
+import { onScrape } from './scrape-hooks.js';
 
 interface PgPoolCounts {
   totalCount: number;
@@ -54,4 +55,23 @@ export async function collectDbUp(databaseUrl: string, timeoutMs = 2000): Promis
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+export interface RuntimeCollectorDeps {
+  dataSource: DataSource;
+  redis: Redis;
+  databaseUrl: string;
+}
+
+/**
+ * Registers the DB pool, database-up and Redis-up gauges as scrape hooks, for any process (the API
+ * through MetricsModule, the worker next to serveMetrics). Returns the function that unregisters them.
+ */
+export function registerRuntimeCollectors(deps: RuntimeCollectorDeps): () => void {
+  const offs = [
+    onScrape(() => collectDbPool(deps.dataSource)),
+    onScrape(() => collectRedisUp(deps.redis)),
+    onScrape(() => collectDbUp(deps.databaseUrl)),
+  ];
+  return () => offs.forEach((off) => off());
 }
