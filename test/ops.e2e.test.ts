@@ -4,6 +4,8 @@ import { createTestDb, type TestDb } from './support/db.js';
 import { envFor, TEST_ENV_VARS } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
+import { DataSource } from 'typeorm';
+import type pg from 'pg';
 import { JobKind } from '../src/modules/ingest/ingest.types.js';
 
 const METRICS = `Bearer ${TEST_ENV_VARS.METRICS_TOKEN}`;
@@ -57,6 +59,24 @@ describe('operability over HTTP: /metrics and the queue board', () => {
     expect(text).toMatch(/rocker_redis_up 1/);
     expect(text).toMatch(/rocker_db_up 1/);
     expect(text).toMatch(/rocker_nodejs_eventloop_lag_seconds/);
+  });
+
+  it('pool gauges show connections in use and callers waiting when the pool is exhausted', async () => {
+    const pool = (t.app.get(DataSource).driver as unknown as { master: pg.Pool }).master;
+    const size = t.app.get(DataSource).options.extra.max as number;
+    const held = await Promise.all(Array.from({ length: size }, () => pool.connect()));
+    const waiting = pool.connect(); // queued behind the held ones
+    try {
+      const text = (await request(t.url).get('/metrics').set('Authorization', METRICS).expect(200)).text;
+      expect(text).toMatch(new RegExp(`^rocker_db_pool_connections\\{state="in_use"\\} ${size}$`, 'm'));
+      expect(text).toMatch(/^rocker_db_pool_connections\{state="waiting"\} 1$/m);
+      expect(text).toMatch(/^rocker_db_up 1$/m); // checked outside the pool: a full pool is not an outage
+    } finally {
+      held.forEach((c) => c.release());
+      (await waiting).release();
+    }
+    const after = (await request(t.url).get('/metrics').set('Authorization', METRICS).expect(200)).text;
+    expect(after).toMatch(/^rocker_db_pool_connections\{state="waiting"\} 0$/m);
   });
 
   describe('queue board at /admin/queues', () => {
