@@ -20,6 +20,8 @@ import { OrgModule } from './modules/org/org.module.js';
 import { ThreadsModule } from './modules/threads/threads.module.js';
 import { KnowledgeModule } from './modules/knowledge/knowledge.module.js';
 import { FlagsModule } from './modules/flags/flags.module.js';
+import { MetricsModule } from './modules/metrics/metrics.module.js';
+import { QueueBoardModule } from './modules/queue-board/queue-board.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -52,7 +54,7 @@ export function loggerModule(env: Env) {
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
       },
-      autoLogging: { ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false },
+      autoLogging: { ignore: (req: IncomingMessage) => (req.url?.startsWith('/health') || req.url?.startsWith('/metrics')) ?? false },
     },
   });
 }
@@ -74,6 +76,8 @@ export class AppModule {
         ThreadsModule,
         KnowledgeModule,
         FlagsModule,
+        MetricsModule,
+        QueueBoardModule,
         ...extra,
       ],
       providers: [

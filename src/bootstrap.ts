@@ -8,6 +8,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { AppModule } from './app.module.js';
 import type { Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
+import { installHttpMetrics } from './modules/metrics/http-metrics.js';
 
 export interface CreateAppOptions {
   extraModules?: DynamicModule['imports'];
@@ -37,6 +38,7 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  installHttpMetrics(fastify);
 
   if (opts.docs !== false) {
     const config = new DocumentBuilder()

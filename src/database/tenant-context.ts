@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { tenantTxDuration } from '../common/metrics/metrics.js';
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
 export const ORG_ROLE_RANK: Record<OrgRole, number> = { viewer: 1, member: 2, admin: 3, owner: 4 };
@@ -16,6 +17,9 @@ export interface TenantContext {
 }
 
 export const TENANT_KEY = 'tenant';
+
+/** What a tenant transaction serves, for rocker_tenant_tx_duration_seconds{kind}. */
+export type TenantTxKind = 'request' | 'job';
 
 /** The actor role written to `app.actor_role`: the platform role wins over the org role. */
 export function actorRole(ctx: TenantContext): string {
@@ -40,7 +44,7 @@ export class TenantTransactions {
     return this.cls.isActive() ? this.cls.get<TenantContext>(TENANT_KEY) : undefined;
   }
 
-  run<T>(ctx: TenantContext, fn: () => Promise<T>): Promise<T> {
+  run<T>(ctx: TenantContext, fn: () => Promise<T>, kind: TenantTxKind = 'request'): Promise<T> {
     const inTx = async () => {
       this.cls.set(TENANT_KEY, ctx);
       return this.txHost.withTransaction(async () => {
@@ -55,7 +59,9 @@ export class TenantTransactions {
         return fn();
       });
     };
-    return this.cls.isActive() ? inTx() : this.cls.run(inTx);
+    const end = tenantTxDuration.startTimer({ kind });
+    const run = this.cls.isActive() ? inTx() : this.cls.run(inTx);
+    return run.finally(() => end());
   }
 }
 

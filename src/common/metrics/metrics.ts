@@ -80,3 +80,7 @@ export const redisUp = once('rocker_redis_up', () => new Gauge({
   name: 'rocker_redis_up',
   help: '1 when Redis answers PING',
 }));
+export const dbUp = once('rocker_db_up', () => new Gauge({
+  name: 'rocker_db_up',
+  help: '1 when the database accepts a new app-role connection and answers SELECT 1 (checked outside the pool)',
+}));

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { metricsTokenMatches } from './metrics-token.js';
+
+describe(metricsTokenMatches.name, () => {
+  const token = 'a-metrics-token-of-some-length';
+
+  it('accepts exactly "Bearer <token>"', () => {
+    expect(metricsTokenMatches(`Bearer ${token}`, token)).toBe(true);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['without the scheme', token],
+    ['another scheme', `Basic ${token}`],
+    ['lower-case scheme with a double space', `bearer  ${token}`],
+    ['a prefix of the token', `Bearer ${token.slice(0, -1)}`],
+    ['the token plus a suffix', `Bearer ${token}x`],
+    ['a repeated header', [`Bearer ${token}`, `Bearer ${token}`]],
+  ])('refuses a header that is %s', (_what, header) => {
+    expect(metricsTokenMatches(header as string | string[] | undefined, token)).toBe(false);
+  });
+});

@@ -1,0 +1,98 @@
+import { Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import type { HTTPStatus } from '@bull-board/api/dist/types.js';
+import { FastifyAdapter as BoardFastifyAdapter } from '@bull-board/fastify';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { ENV, type Env } from '../../config/env.js';
+import { redisOptions } from '../../redis/redis.module.js';
+import { AuthRepository } from '../auth/auth.repository.js';
+import { JwtVerifier } from '../auth/jwt-verifier.js';
+import { JobKind, queueNameOf } from '../ingest/ingest.types.js';
+import { ProblemException } from '../../common/filters/problem.js';
+import { sendProblem, toProblem } from '../../common/filters/problem.filter.js';
+import { superAdminHook } from './board-auth.js';
+
+export const QUEUE_BOARD_PATH = '/admin/queues';
+
+/**
+ * Bull Board at /admin/queues, super_admins only, read-only. It is a Fastify plugin (UI, JSON API,
+ * static assets), not a Nest controller, so the global guards do not see it: a Fastify onRequest
+ * hook in the board's own encapsulated scope runs the same JWT + auth_context check on every route
+ * of the board, assets included. Queue handles are read-only views of the ingest queues (same names,
+ * same BullMQ prefix = REDIS_PREFIX); they never add or process jobs.
+ */
+@Module({})
+export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly log = new Logger(QueueBoardModule.name);
+  private connection?: Redis;
+  private queues: Queue[] = [];
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly jwt: JwtVerifier,
+    private readonly auth: AuthRepository,
+  ) {}
+
+  onModuleInit(): void {
+    const http = this.adapterHost.httpAdapter;
+    if (!http || http.getType() !== 'fastify') return; // no HTTP listener (application context)
+    this.connection = new Redis(this.env.REDIS_URL, { ...redisOptions(this.env), enableOfflineQueue: true, connectionName: 'rocker-queue-board' });
+    this.connection.on('error', () => undefined); // Redis availability is reported by health and metrics
+    this.queues = Object.values(JobKind).map((kind) => {
+      const q = new Queue(queueNameOf(kind), { connection: this.connection!, prefix: this.env.REDIS_PREFIX });
+      q.on('error', () => undefined); // reported by rocker_redis_up; the board answers 503 meanwhile
+      return q;
+    });
+    const serverAdapter = new BoardFastifyAdapter();
+    serverAdapter.setBasePath(QUEUE_BOARD_PATH);
+    createBullBoard({
+      queues: this.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })),
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'rocker queues' } },
+    });
+    // Errors inside the board's JSON API: 503 while Redis is unreachable, else the usual mapping
+    // (which logs and hides internals). Replaces Bull Board's default, which answers 500 with the message.
+    serverAdapter.setErrorHandler((err: Error) => {
+      const { status, body } = this.redisReady() ? toProblem(err, undefined, undefined) : toProblem(unavailable(), undefined, undefined);
+      return { status: status as HTTPStatus, body }; // their type omits 503; Fastify sends any code
+    });
+    const fastify = http.getInstance<FastifyInstance>();
+    const guard = superAdminHook(this.jwt, this.auth);
+    void fastify.register(
+      async (scope) => {
+        scope.addHook('onRequest', guard);
+        // The JSON API needs Redis: answer 503 at once rather than waiting on a dead connection.
+        scope.addHook('preHandler', async (req, reply) => {
+          if (req.url.startsWith(`${QUEUE_BOARD_PATH}/api/`) && !this.redisReady()) {
+            sendProblem(reply, req, unavailable());
+            return reply;
+          }
+        });
+        scope.addHook('onSend', async (_req, reply, payload) => {
+          if (reply.statusCode >= 400) reply.header('content-type', 'application/problem+json; charset=utf-8');
+          return payload;
+        });
+        await scope.register(serverAdapter.registerPlugin() as never);
+      },
+      { prefix: QUEUE_BOARD_PATH },
+    );
+    this.log.log(`queue board mounted at ${QUEUE_BOARD_PATH} (super_admin only, read-only)`);
+  }
+
+  private redisReady(): boolean {
+    return this.connection?.status === 'ready';
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.queues.map((q) => q.close()));
+    this.connection?.disconnect();
+  }
+}
+
+const unavailable = () =>
+  new ProblemException(503, 'unavailable', 'the queue backend (Redis) is unreachable; retry shortly', {}, { 'Retry-After': '5' });

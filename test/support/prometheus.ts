@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
+
+/** A port that was free a moment ago on loopback (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls fn until it returns a value (not undefined) or the bound passes; no fixed sleeps. */
+export async function pollUntil<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 45_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface PrometheusHandle {
+  url: string;
+  query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  api<T = unknown>(path: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Prometheus (Debian package) on a free loopback port, with a temp config and TSDB dir,
+ * scraping one target every second with the metrics bearer token and loading the given rule files.
+ */
+export async function startPrometheus(opts: { target: string; token: string; ruleFiles: string[] }): Promise<PrometheusHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'rocker-prom-'));
+  const port = await freePort();
+  const config = [
+    'global:',
+    '  scrape_interval: 1s',
+    '  scrape_timeout: 1s',
+    '  evaluation_interval: 1s',
+    'rule_files:',
+    ...opts.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`),
+    'scrape_configs:',
+    '  - job_name: rocker-api',
+    '    metrics_path: /metrics',
+    '    authorization:',
+    '      type: Bearer',
+    `      credentials: ${JSON.stringify(opts.token)}`,
+    '    static_configs:',
+    `      - targets: [${JSON.stringify(opts.target)}]`,
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'prometheus.yml'), config);
+  const child: ChildProcess = spawn(
+    PROMETHEUS_BIN,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await pollUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`prometheus exited ${child.exitCode}: ${stderr}`);
+      const r = await fetch(`${url}/-/ready`);
+      return r.ok ? true : undefined;
+    },
+    'prometheus to be ready',
+    30_000,
+  );
+  const api = async <T>(path: string): Promise<T> => {
+    const r = await fetch(`${url}${path}`);
+    const body = (await r.json()) as { status: string; data: T; error?: string };
+    if (body.status !== 'success') throw new Error(`prometheus ${path}: ${body.error}`);
+    return body.data;
+  };
+  return {
+    url,
+    api,
+    async query(expr) {
+      const data = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
+        `/api/v1/query?query=${encodeURIComponent(expr)}`,
+      );
+      return data.result;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
