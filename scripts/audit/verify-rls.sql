@@ -25,7 +25,13 @@ DECLARE
   -- Add one only after review, with its reason here:
   --  * public.auth_context(uuid): the guard reads a verified user's memberships before any org is
   --    set; owned by rocker_auth (SELECT on users, org_members only); answers for the id given only.
-  reviewed_definers CONSTANT text[] := ARRAY['public.auth_context(uuid)'];
+  --  * public.tenant_begin(uuid, uuid, text, text, text): first statement of every tenant
+  --    transaction; re-checks the membership/role and super_admin the instance cached, then sets
+  --    the transaction-local app.* settings; owned by rocker_auth; reads users, org_members only.
+  reviewed_definers CONSTANT text[] := ARRAY[
+    'public.auth_context(uuid)',
+    'public.tenant_begin(uuid, uuid, text, text, text)'
+  ];
   -- Policies on org_id tables that deliberately do not restrict rows to the current org
   -- ('schema.table.policy'), e.g. a shared read. Empty: every tenant policy compares org_id.
   shared_policies CONSTANT text[] := ARRAY[]::text[];
