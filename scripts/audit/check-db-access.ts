@@ -69,14 +69,16 @@ const RAW_HANDLES: { pkg: string; names: string[] }[] = [
   { pkg: '@nestjs-cls/transactional', names: ['TransactionHost'] },
 ];
 
-/** SQL in a string: statements in upper case anywhere, lower case at the start, tenant settings. */
+/** SQL in a string: statements in upper case anywhere; in lower case, at the start and with SQL's shape; tenant settings. */
 const SQL_UPPER =
   /\b(SELECT\b[\s\S]*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+[\w."]+\s+SET\b|DELETE\s+FROM\b|TRUNCATE\s+(TABLE\s+)?[\w."]+|(CREATE|ALTER|DROP)\s+(TABLE|INDEX|POLICY|FUNCTION|ROLE|SCHEMA|VIEW|TRIGGER|EXTENSION)\b|SET\s+(LOCAL\s+)?(ROLE|SESSION)\b|COPY\s+[\w."]+\s+(FROM|TO)\b)/;
-const SQL_LOWER = /^\s*(select\s[\s\S]*\sfrom\s|insert\s+into\s|update\s+[\w."]+\s+set\s|delete\s+from\s|with\s+\w+\s+as\s*\()/i;
+const SQL_LOWER_START = /^\s*(select\s[\s\S]*\sfrom\s|insert\s+into\s|update\s+[\w."]+\s+set\s|delete\s+from\s)/i;
+const SQL_LOWER_SHAPE = /\$\d|\b(where|returning|values|join|order\s+by|group\s+by|limit)\b|::\w|;\s*$/i;
+const SQL_CTE = /^\s*with\s+(recursive\s+)?\w+\s+as\s*\(/i;
 const SQL_SETTING = /\b(set_config|current_setting)\s*\(/i;
 
 export function looksLikeSql(text: string): boolean {
-  return SQL_UPPER.test(text) || SQL_LOWER.test(text) || SQL_SETTING.test(text);
+  return SQL_UPPER.test(text) || (SQL_LOWER_START.test(text) && SQL_LOWER_SHAPE.test(text)) || SQL_CTE.test(text) || SQL_SETTING.test(text);
 }
 
 const FIX_RAW =
