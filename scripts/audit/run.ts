@@ -112,6 +112,9 @@ export function adminUrlFor(adminUrl: string | undefined, databaseUrl: string | 
   return a.toString();
 }
 
+/** The superuser setup.sh uses on a development machine (trust auth on loopback). */
+const DEV_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const root = path.resolve(args.root ?? process.cwd());
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
   const report = await runAudit({
     root,
     databaseUrl,
-    adminUrl: args['admin-url'] ?? adminUrlFor(env.PG_ADMIN_URL, databaseUrl),
+    adminUrl: args['admin-url'] ?? adminUrlFor(env.PG_ADMIN_URL ?? (env.NODE_ENV === 'production' ? undefined : DEV_ADMIN_URL), databaseUrl),
     appRole: args['app-role'],
     only,
   });
