@@ -44,33 +44,47 @@ describe('looksLikeSql', () => {
     expect(looksLikeSql(s)).toBe(true);
   });
 
-  it.each(['select a file from the list', 'the thread was deleted', 'Update your settings', 'delete from the list below', 'text/plain', 'this action needs the admin role'])(
-    'leaves prose alone: %j',
-    (s) => {
-      expect(looksLikeSql(s)).toBe(false);
-    },
-  );
+  it.each([
+    'select a file from the list',
+    'the thread was deleted',
+    'Update your settings',
+    'delete from the list below',
+    'text/plain',
+    'this action needs the admin role',
+  ])('leaves prose alone: %j', (s) => {
+    expect(looksLikeSql(s)).toBe(false);
+  });
 });
 
 describe('protectionOf', () => {
   it('names the strongest requirement first, tenant by default', () => {
     expect(protectionOf({ isPublic: true, superAdmin: true, noOrg: false })).toBe('public');
     expect(protectionOf({ isPublic: false, superAdmin: true, noOrg: true })).toBe('super_admin + no-org');
-    expect(protectionOf({ isPublic: false, superAdmin: false, role: 'admin', noOrg: false })).toBe('roles:admin');
+    expect(protectionOf({ isPublic: false, superAdmin: false, role: 'admin', noOrg: false })).toBe(
+      'roles:admin',
+    );
     expect(protectionOf({ isPublic: false, superAdmin: false, noOrg: false })).toBe('tenant');
   });
 });
 
 describe('SQL audit plumbing', () => {
   it("points PG_ADMIN_URL at DATABASE_URL's database", () => {
-    expect(adminUrlFor('postgres://postgres@127.0.0.1:5432/postgres', 'postgres://rocker_app:pw@127.0.0.1:5432/rocker')).toBe(
-      'postgres://postgres@127.0.0.1:5432/rocker',
-    );
+    expect(
+      adminUrlFor(
+        'postgres://postgres@127.0.0.1:5432/postgres',
+        'postgres://rocker_app:pw@127.0.0.1:5432/rocker',
+      ),
+    ).toBe('postgres://postgres@127.0.0.1:5432/rocker');
     expect(adminUrlFor(undefined, 'postgres://x@h/db')).toBeUndefined();
   });
 
   it('parses a WARNING into where / problem / fix, signatures with spaces included', () => {
-    expect(parseWarning('rls', 'public.f(uuid, text): SECURITY DEFINER without a fixed search_path -- fix: ALTER FUNCTION ...')).toEqual({
+    expect(
+      parseWarning(
+        'rls',
+        'public.f(uuid, text): SECURITY DEFINER without a fixed search_path -- fix: ALTER FUNCTION ...',
+      ),
+    ).toEqual({
       audit: 'rls',
       where: 'public.f(uuid, text)',
       problem: 'SECURITY DEFINER without a fixed search_path',
@@ -79,7 +93,9 @@ describe('SQL audit plumbing', () => {
   });
 
   it('never prints a password', () => {
-    expect(redactUrl('postgres://rocker_app:secret@127.0.0.1:5432/rocker')).toBe('postgres://rocker_app:***@127.0.0.1:5432/rocker');
+    expect(redactUrl('postgres://rocker_app:secret@127.0.0.1:5432/rocker')).toBe(
+      'postgres://rocker_app:***@127.0.0.1:5432/rocker',
+    );
   });
 
   it('drops psql meta-commands and keeps the SQL', () => {

@@ -72,19 +72,27 @@ const RAW_HANDLES: { pkg: string; names: string[] }[] = [
 /** SQL in a string: statements in upper case anywhere; in lower case, at the start and with SQL's shape; tenant settings. */
 const SQL_UPPER =
   /\b(SELECT\b[\s\S]*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+[\w."]+\s+SET\b|DELETE\s+FROM\b|TRUNCATE\s+(TABLE\s+)?[\w."]+|(CREATE|ALTER|DROP)\s+(TABLE|INDEX|POLICY|FUNCTION|ROLE|SCHEMA|VIEW|TRIGGER|EXTENSION)\b|SET\s+(LOCAL\s+)?(ROLE|SESSION)\b|COPY\s+[\w."]+\s+(FROM|TO)\b)/;
-const SQL_LOWER_START = /^\s*(select\s[\s\S]*\sfrom\s|insert\s+into\s|update\s+[\w."]+\s+set\s|delete\s+from\s)/i;
+const SQL_LOWER_START =
+  /^\s*(select\s[\s\S]*\sfrom\s|insert\s+into\s|update\s+[\w."]+\s+set\s|delete\s+from\s)/i;
 const SQL_LOWER_SHAPE = /\$\d|\b(where|returning|values|join|order\s+by|group\s+by|limit)\b|::\w|;\s*$/i;
 const SQL_CTE = /^\s*with\s+(recursive\s+)?\w+\s+as\s*\(/i;
 const SQL_SETTING = /\b(set_config|current_setting)\s*\(/i;
 
 export function looksLikeSql(text: string): boolean {
-  return SQL_UPPER.test(text) || (SQL_LOWER_START.test(text) && SQL_LOWER_SHAPE.test(text)) || SQL_CTE.test(text) || SQL_SETTING.test(text);
+  return (
+    SQL_UPPER.test(text) ||
+    (SQL_LOWER_START.test(text) && SQL_LOWER_SHAPE.test(text)) ||
+    SQL_CTE.test(text) ||
+    SQL_SETTING.test(text)
+  );
 }
 
 const FIX_RAW =
   'move the database work into the feature repository (src/modules/<feature>/<feature>.repository.ts) and run it through TenantDb, inside the tenant transaction where RLS applies; if it truly cannot run in a tenant transaction, add the file to scripts/audit/db-access-allowlist.ts with a reason, for security review';
-const FIX_TENANT_DB = 'inject the feature repository instead and give it a method for this query: only *.repository.ts files use TenantDb';
-const FIX_SQL = "move the SQL into the feature's *.repository.ts (behind a method with a clear name) and call that method from here";
+const FIX_TENANT_DB =
+  'inject the feature repository instead and give it a method for this query: only *.repository.ts files use TenantDb';
+const FIX_SQL =
+  "move the SQL into the feature's *.repository.ts (behind a method with a clear name) and call that method from here";
 
 export interface DbAccessResult {
   findings: Finding[];
@@ -95,7 +103,11 @@ export interface DbAccessResult {
   stale: DbAllowEntry[];
 }
 
-export function auditDbAccess(program: ts.Program, root: string, allowlist: DbAllowEntry[] = DB_ACCESS_ALLOWLIST): DbAccessResult {
+export function auditDbAccess(
+  program: ts.Program,
+  root: string,
+  allowlist: DbAllowEntry[] = DB_ACCESS_ALLOWLIST,
+): DbAccessResult {
   const checker = program.getTypeChecker();
   const tenantContextFile = path.resolve(root, 'src/database/tenant-context.ts');
   const dataSourceFile = path.resolve(root, 'src/database/data-source.ts');
@@ -110,21 +122,28 @@ export function auditDbAccess(program: ts.Program, root: string, allowlist: DbAl
       const decl = sym?.declarations?.[0];
       if (!sym || !decl) continue;
       const file = path.resolve(decl.getSourceFile().fileName);
-      for (const h of RAW_HANDLES) if (inPackage(file, h.pkg) && h.names.includes(sym.getName())) return `${sym.getName()} (${h.pkg})`;
+      for (const h of RAW_HANDLES)
+        if (inPackage(file, h.pkg) && h.names.includes(sym.getName())) return `${sym.getName()} (${h.pkg})`;
     }
     return undefined;
   };
   const isTenantDb = (type: ts.Type): boolean =>
     (type.isUnion() ? type.types : [type]).some((t) => {
       const decl = t.getSymbol()?.declarations?.[0];
-      return t.getSymbol()?.getName() === 'TenantDb' && !!decl && path.resolve(decl.getSourceFile().fileName) === tenantContextFile;
+      return (
+        t.getSymbol()?.getName() === 'TenantDb' &&
+        !!decl &&
+        path.resolve(decl.getSourceFile().fileName) === tenantContextFile
+      );
     });
   const rawModule = (spec: string) => RAW_MODULES.find((m) => spec === m || spec.startsWith(`${m}/`));
 
   for (const sf of files) {
     const rel = relPath(root, sf.fileName);
     if (rel.startsWith(DATABASE_LAYER)) continue;
-    const entries = allowlist.filter((e) => rel === e.path || (e.path.endsWith('/') && rel.startsWith(e.path)));
+    const entries = allowlist.filter(
+      (e) => rel === e.path || (e.path.endsWith('/') && rel.startsWith(e.path)),
+    );
     const isRepository = /\.repository\.[mc]?ts$/.test(sf.fileName);
     const seen = new Set<string>();
     const report = (rule: DbRule, node: ts.Node, problem: string, fix: string) => {
@@ -146,7 +165,12 @@ export function auditDbAccess(program: ts.Program, root: string, allowlist: DbAl
       if (spec.startsWith('.')) {
         const target = path.resolve(path.dirname(sf.fileName), spec).replace(/\.js$/, '.ts');
         if (target === dataSourceFile) {
-          report('raw-db', node, `${what} src/database/data-source (createDataSource opens a raw pool) outside the database layer`, FIX_RAW);
+          report(
+            'raw-db',
+            node,
+            `${what} src/database/data-source (createDataSource opens a raw pool) outside the database layer`,
+            FIX_RAW,
+          );
         }
       }
     };
@@ -155,14 +179,19 @@ export function auditDbAccess(program: ts.Program, root: string, allowlist: DbAl
       // imports: static, require() and import()
       if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
         checkModuleSpecifier(node, node.moduleSpecifier.text, 'imports');
-      } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      } else if (
+        ts.isExportDeclaration(node) &&
+        node.moduleSpecifier &&
+        ts.isStringLiteral(node.moduleSpecifier)
+      ) {
         checkModuleSpecifier(node, node.moduleSpecifier.text, 're-exports');
       } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
         const e = node.moduleReference.expression;
         if (ts.isStringLiteral(e)) checkModuleSpecifier(node, e.text, 'requires');
       } else if (
         ts.isCallExpression(node) &&
-        (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require')) &&
+        (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+          (ts.isIdentifier(node.expression) && node.expression.text === 'require')) &&
         node.arguments[0] &&
         ts.isStringLiteral(node.arguments[0])
       ) {
@@ -170,13 +199,27 @@ export function auditDbAccess(program: ts.Program, root: string, allowlist: DbAl
       }
 
       // holding or injecting a handle (constructor parameters, properties, variables)
-      if ((ts.isParameter(node) || ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node)) && ts.isIdentifier(node.name)) {
+      if (
+        (ts.isParameter(node) || ts.isPropertyDeclaration(node) || ts.isVariableDeclaration(node)) &&
+        ts.isIdentifier(node.name)
+      ) {
         const type = checker.getTypeAtLocation(node.name);
         const handle = rawHandle(type);
         const verb = ts.isParameter(node) ? 'injects/receives' : 'holds';
-        if (handle) report('raw-db', node, `${verb} a ${handle} ('${node.name.text}') outside the database layer`, FIX_RAW);
+        if (handle)
+          report(
+            'raw-db',
+            node,
+            `${verb} a ${handle} ('${node.name.text}') outside the database layer`,
+            FIX_RAW,
+          );
         else if (!isRepository && isTenantDb(type)) {
-          report('tenant-db', node, `${verb} TenantDb ('${node.name.text}') in a file that is not a *.repository.ts`, FIX_TENANT_DB);
+          report(
+            'tenant-db',
+            node,
+            `${verb} TenantDb ('${node.name.text}') in a file that is not a *.repository.ts`,
+            FIX_TENANT_DB,
+          );
         }
       }
       // using one: x.query(...), x.manager, x.createQueryBuilder(...), new Pool(...)
@@ -186,7 +229,12 @@ export function auditDbAccess(program: ts.Program, root: string, allowlist: DbAl
         if (handle) {
           report('raw-db', node, `uses ${handle}.${node.name.text} outside the database layer`, FIX_RAW);
         } else if (!isRepository && isTenantDb(type)) {
-          report('tenant-db', node, `calls TenantDb.${node.name.text} in a file that is not a *.repository.ts`, FIX_TENANT_DB);
+          report(
+            'tenant-db',
+            node,
+            `calls TenantDb.${node.name.text} in a file that is not a *.repository.ts`,
+            FIX_TENANT_DB,
+          );
         }
       }
       if (ts.isNewExpression(node)) {
@@ -194,13 +242,27 @@ export function auditDbAccess(program: ts.Program, root: string, allowlist: DbAl
         if (handle) report('raw-db', node, `creates a ${handle} outside the database layer`, FIX_RAW);
       }
       // SQL text outside repositories
-      if (!isRepository && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node))) {
+      if (
+        !isRepository &&
+        (ts.isStringLiteral(node) ||
+          ts.isNoSubstitutionTemplateLiteral(node) ||
+          ts.isTemplateExpression(node))
+      ) {
         const text = ts.isTemplateExpression(node)
           ? node.head.text + node.templateSpans.map((s) => `\${}${s.literal.text}`).join('')
           : node.text;
-        if (!ts.isImportDeclaration(node.parent) && !ts.isExportDeclaration(node.parent) && looksLikeSql(text)) {
+        if (
+          !ts.isImportDeclaration(node.parent) &&
+          !ts.isExportDeclaration(node.parent) &&
+          looksLikeSql(text)
+        ) {
           const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 60);
-          report('sql', node, `SQL in a file that is not a *.repository.ts: "${snippet}${text.length > 60 ? '…' : ''}"`, FIX_SQL);
+          report(
+            'sql',
+            node,
+            `SQL in a file that is not a *.repository.ts: "${snippet}${text.length > 60 ? '…' : ''}"`,
+            FIX_SQL,
+          );
         }
         if (ts.isTemplateExpression(node)) {
           for (const s of node.templateSpans) visit(s.expression);
@@ -222,7 +284,9 @@ async function main(): Promise<void> {
   const root = path.resolve(i > 0 ? process.argv[i + 1] : process.cwd());
   const r = auditDbAccess(createAuditProgram(root), root);
   for (const f of r.findings) console.log(formatFinding(f));
-  console.log(`database-access audit: ${r.filesScanned} files, ${r.allowed.length} reviewed exception(s), ${r.findings.length} finding(s)`);
+  console.log(
+    `database-access audit: ${r.filesScanned} files, ${r.allowed.length} reviewed exception(s), ${r.findings.length} finding(s)`,
+  );
   process.exitCode = r.findings.length ? 1 : 0;
 }
 

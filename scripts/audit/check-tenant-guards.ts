@@ -80,7 +80,15 @@ const HTTP_DECORATORS: Record<string, HttpMethod> = {
   Search: 'SEARCH',
 };
 const REQUEST_METHOD: Record<string, HttpMethod> = {
-  GET: 'GET', POST: 'POST', PUT: 'PUT', PATCH: 'PATCH', DELETE: 'DELETE', OPTIONS: 'OPTIONS', HEAD: 'HEAD', ALL: 'ALL', SEARCH: 'SEARCH',
+  GET: 'GET',
+  POST: 'POST',
+  PUT: 'PUT',
+  PATCH: 'PATCH',
+  DELETE: 'DELETE',
+  OPTIONS: 'OPTIONS',
+  HEAD: 'HEAD',
+  ALL: 'ALL',
+  SEARCH: 'SEARCH',
 };
 /** Metadata keys of src/common/decorators/auth.decorators.ts, for SetMetadata used directly. */
 const AUTH_KEYS: Record<string, Effect['kind']> = {
@@ -96,7 +104,11 @@ export interface RouteAuditResult {
   findings: Finding[];
 }
 
-export function auditRoutes(program: ts.Program, root: string, policy: RoutePolicy = DEFAULT_ROUTE_POLICY): RouteAuditResult {
+export function auditRoutes(
+  program: ts.Program,
+  root: string,
+  policy: RoutePolicy = DEFAULT_ROUTE_POLICY,
+): RouteAuditResult {
   const checker = program.getTypeChecker();
   const authFile = path.resolve(root, 'src/common/decorators/auth.decorators.ts');
   const findings: Finding[] = [];
@@ -119,7 +131,9 @@ export function auditRoutes(program: ts.Program, root: string, policy: RoutePoli
       return parts.every((p) => p && p.length === 1) ? parts.map((p) => p![0]) : undefined;
     }
     if (ts.isObjectLiteralExpression(expr)) {
-      const p = expr.properties.find((x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && x.name.getText() === 'path');
+      const p = expr.properties.find(
+        (x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && x.name.getText() === 'path',
+      );
       return p ? strings(p.initializer) : [''];
     }
     const type = checker.getTypeAtLocation(expr);
@@ -137,19 +151,28 @@ export function auditRoutes(program: ts.Program, root: string, policy: RoutePoli
     const nest = !file || inPackage(file, '@nestjs/common');
     const args = call?.arguments ?? ts.factory.createNodeArray<ts.Expression>();
 
-    if (nest && HTTP_DECORATORS[name]) return [{ kind: 'http', method: HTTP_DECORATORS[name], paths: strings(args[0]) }];
+    if (nest && HTTP_DECORATORS[name])
+      return [{ kind: 'http', method: HTTP_DECORATORS[name], paths: strings(args[0]) }];
     if (nest && name === 'RequestMapping') {
       const opts = args[0];
       let method: HttpMethod = 'GET';
       if (opts && ts.isObjectLiteralExpression(opts)) {
-        const m = opts.properties.find((x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && x.name.getText() === 'method');
+        const m = opts.properties.find(
+          (x): x is ts.PropertyAssignment => ts.isPropertyAssignment(x) && x.name.getText() === 'method',
+        );
         if (m) method = REQUEST_METHOD[m.initializer.getText().split('.').pop() ?? ''] ?? 'ALL';
       }
       return [{ kind: 'http', method, paths: strings(opts) }];
     }
     if (nest && name === 'Controller') return [{ kind: 'controller', paths: strings(args[0]) }];
     if (nest && name === 'UseGuards') {
-      return [{ kind: 'guards', guards: args.map((a) => (ts.isNewExpression(a) ? a.expression.getText() : a.getText())), via: '@UseGuards' }];
+      return [
+        {
+          kind: 'guards',
+          guards: args.map((a) => (ts.isNewExpression(a) ? a.expression.getText() : a.getText())),
+          via: '@UseGuards',
+        },
+      ];
     }
     if (nest && name === 'SetMetadata') {
       const key = strings(args[0])?.[0];
@@ -185,7 +208,13 @@ export function auditRoutes(program: ts.Program, root: string, policy: RoutePoli
       const walk = (n: ts.Node) => {
         if (ts.isCallExpression(n)) {
           for (const e of classify(n, depth + 1, true)) {
-            out.push(e.kind === 'public' ? { ...e, via: `@${name}() (${e.via})` } : e.kind === 'guards' ? { ...e, via: `@${name}() (${e.via})` } : e);
+            out.push(
+              e.kind === 'public'
+                ? { ...e, via: `@${name}() (${e.via})` }
+                : e.kind === 'guards'
+                  ? { ...e, via: `@${name}() (${e.via})` }
+                  : e,
+            );
           }
         }
         ts.forEachChild(n, walk);
@@ -197,7 +226,9 @@ export function auditRoutes(program: ts.Program, root: string, policy: RoutePoli
   };
 
   const effectsOf = (node: ts.HasDecorators): Located[] =>
-    (ts.getDecorators(node) ?? []).flatMap((d) => classify(d.expression, 0, false).map((effect) => ({ effect, node: d })));
+    (ts.getDecorators(node) ?? []).flatMap((d) =>
+      classify(d.expression, 0, false).map((effect) => ({ effect, node: d })),
+    );
 
   const joinPath = (a: string, b: string) => {
     const parts = [a, b].flatMap((x) => x.split('/')).filter(Boolean);
@@ -216,7 +247,9 @@ export function auditRoutes(program: ts.Program, root: string, policy: RoutePoli
     };
     const collectAppGuard = (obj: ts.ObjectLiteralExpression) => {
       const prop = (n: string) =>
-        obj.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === n)?.initializer;
+        obj.properties.find(
+          (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === n,
+        )?.initializer;
       const provide = prop('provide');
       const useClass = prop('useClass');
       if (!provide || !useClass) return;
@@ -249,14 +282,17 @@ export function auditRoutes(program: ts.Program, root: string, policy: RoutePoli
         const handler = `${className}.${member.name.getText()}`;
         for (const l of methodEffects) if (l.effect.kind === 'guards') guardFindings(l, `route ${handler}`);
         const pick = <K extends Effect['kind']>(kind: K): Located | undefined =>
-          methodEffects.find((l) => l.effect.kind === kind) ?? classEffects.find((l) => l.effect.kind === kind);
+          methodEffects.find((l) => l.effect.kind === kind) ??
+          classEffects.find((l) => l.effect.kind === kind);
         const pub = pick('public');
         const roles = pick('roles');
         const role = roles?.effect.kind === 'roles' ? (roles.effect.role ?? '?') : undefined;
         const superAdmin = !!pick('superAdmin');
         const noOrg = !!pick('noOrg');
         const noTransaction = !!pick('noTransaction');
-        const guards = [...classEffects, ...methodEffects].flatMap((l) => (l.effect.kind === 'guards' ? l.effect.guards : []));
+        const guards = [...classEffects, ...methodEffects].flatMap((l) =>
+          l.effect.kind === 'guards' ? l.effect.guards : [],
+        );
         for (const h of https) {
           if (h.effect.kind !== 'http') continue;
           if (!h.effect.paths) {
@@ -299,8 +335,7 @@ export function auditRoutes(program: ts.Program, root: string, policy: RoutePoli
       add({
         where: locate(root, l.node),
         problem: `${l.effect.via} attaches guard ${g} to ${scope}, outside the reviewed global chain (TenantGuard → RolesGuard → SuperAdminGuard)`,
-        fix:
-          'remove it and express the rule with @Roles(...), @SuperAdmin() or @NoOrg(); if the guard only adds a check (never grants access or changes the tenant), add it to REVIEWED_ROUTE_GUARDS in scripts/audit/route-policy.ts with a reason, for security review',
+        fix: 'remove it and express the rule with @Roles(...), @SuperAdmin() or @NoOrg(); if the guard only adds a check (never grants access or changes the tenant), add it to REVIEWED_ROUTE_GUARDS in scripts/audit/route-policy.ts with a reason, for security review',
       });
     }
   }
@@ -309,20 +344,25 @@ export function auditRoutes(program: ts.Program, root: string, policy: RoutePoli
     const label = `${route.method} ${route.path}`;
     if (pub && pub.effect.kind === 'public') {
       const allowed = policy.publicRoutes.some(
-        (p) => pathMatches(p.pattern, route.path) && (p.methods.includes(route.method) || p.methods.includes('ALL')),
+        (p) =>
+          pathMatches(p.pattern, route.path) &&
+          (p.methods.includes(route.method) || p.methods.includes('ALL')),
       );
       if (!allowed) {
         add({
           where: locate(root, pub.node),
           problem: `${label} (${route.handler}) is public via ${pub.effect.via}: no token, no org, no tenant transaction; it is not on the reviewed public allowlist`,
-          fix:
-            'remove @Public(): routes need a tenant token by default (@NoOrg() for a token without an org); only health, metrics and docs are public — a new public route needs an entry in PUBLIC_ROUTES in scripts/audit/route-policy.ts with a reason, after security review',
+          fix: 'remove @Public(): routes need a tenant token by default (@NoOrg() for a token without an org); only health, metrics and docs are public — a new public route needs an entry in PUBLIC_ROUTES in scripts/audit/route-policy.ts with a reason, after security review',
         });
       }
     }
     for (const rule of policy.roleRules) {
       if (!pathMatches(rule.pattern, route.path)) continue;
-      if (!rule.methods.includes(route.method) && !(route.method === 'ALL' && rule.methods.some((m) => MUTATING.includes(m)))) continue;
+      if (
+        !rule.methods.includes(route.method) &&
+        !(route.method === 'ALL' && rule.methods.some((m) => MUTATING.includes(m)))
+      )
+        continue;
       if ('superAdmin' in rule.require) {
         if (!route.superAdmin || route.isPublic) {
           add({
@@ -333,7 +373,10 @@ export function auditRoutes(program: ts.Program, root: string, policy: RoutePoli
         }
       } else {
         const rank: Record<string, number> = { viewer: 1, member: 2, admin: 3, owner: 4 };
-        const ok = !route.isPublic && (route.superAdmin || (route.role !== undefined && (rank[route.role] ?? 0) >= rank[rule.require.minRole]));
+        const ok =
+          !route.isPublic &&
+          (route.superAdmin ||
+            (route.role !== undefined && (rank[route.role] ?? 0) >= rank[rule.require.minRole]));
         if (!ok) {
           add({
             where: route.where,
@@ -376,13 +419,17 @@ export function formatRouteTable(routes: RouteInfo[]): string {
       r.method,
       r.path,
       r.protection,
-      [r.noTransaction ? 'no-tx' : '', r.guards.length ? `guards:${r.guards.join(',')}` : ''].filter(Boolean).join(' ') || '-',
+      [r.noTransaction ? 'no-tx' : '', r.guards.length ? `guards:${r.guards.join(',')}` : '']
+        .filter(Boolean)
+        .join(' ') || '-',
       r.handler,
       r.where,
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+  return rows
+    .map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  '))
+    .join('\n');
 }
 
 /** `node dist/scripts/audit/check-tenant-guards.js [--root <dir>]`: this audit alone. */

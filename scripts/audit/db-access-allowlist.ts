@@ -39,14 +39,23 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
   {
     path: 'scripts/token.ts',
     rules: ['raw-db', 'sql'],
-    reason: 'development JWT: looks up a user and an org id by email/slug (global tables); refuses in production',
+    reason:
+      'development JWT: looks up a user and an org id by email/slug (global tables); refuses in production',
   },
   { path: 'scripts/migrate.ts', rules: ['raw-db'], reason: 'runs the migrations as the owner role' },
-  { path: 'ormconfig.ts', rules: ['raw-db'], reason: "the TypeORM CLI's data source (owner role, migrations only)" },
+  {
+    path: 'ormconfig.ts',
+    rules: ['raw-db'],
+    reason: "the TypeORM CLI's data source (owner role, migrations only)",
+  },
   {
     path: 'scripts/audit/',
     rules: ['raw-db', 'sql'],
     reason: 'the audits themselves: read-only catalog queries (verify-rls.sql, verify-backfill.sql)',
   },
-  { path: 'bench/', rules: ['raw-db', 'sql'], reason: 'benchmarks measure a bare pg handler as the baseline; not part of the service' },
+  {
+    path: 'bench/',
+    rules: ['raw-db', 'sql'],
+    reason: 'benchmarks measure a bare pg handler as the baseline; not part of the service',
+  },
 ];

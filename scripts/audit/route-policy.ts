@@ -17,8 +17,16 @@ export interface PublicRoute {
 
 /** The only routes that may be @Public() (no token, no org, no tenant transaction). */
 export const PUBLIC_ROUTES: PublicRoute[] = [
-  { pattern: '/health/*', methods: ['GET', 'HEAD'], reason: 'liveness/readiness probes of the orchestrator; answer up/down only' },
-  { pattern: '/metrics', methods: ['GET'], reason: 'Prometheus scrape; protected by its own bearer token (METRICS_TOKEN), not a user token' },
+  {
+    pattern: '/health/*',
+    methods: ['GET', 'HEAD'],
+    reason: 'liveness/readiness probes of the orchestrator; answer up/down only',
+  },
+  {
+    pattern: '/metrics',
+    methods: ['GET'],
+    reason: 'Prometheus scrape; protected by its own bearer token (METRICS_TOKEN), not a user token',
+  },
   { pattern: '/docs', methods: ['GET'], reason: 'OpenAPI UI; describes the API, serves no data' },
   { pattern: '/docs/**', methods: ['GET'], reason: 'OpenAPI JSON and UI assets' },
 ];
@@ -46,11 +54,36 @@ export interface RoleRule {
 
 /** Routes that need more than a member of the org (SPEC §2 and §5). */
 export const ROLE_RULES: RoleRule[] = [
-  { pattern: '/v1/admin/**', methods: MUTATING, require: { superAdmin: true }, reason: 'platform administration: flags, per-org limits' },
-  { pattern: '/v1/org/members', methods: ['GET', ...MUTATING], require: { minRole: 'admin' }, reason: 'membership management is admin+' },
-  { pattern: '/v1/org/members/**', methods: ['GET', ...MUTATING], require: { minRole: 'admin' }, reason: 'membership management is admin+' },
-  { pattern: '/v1/knowledge/*/publish', methods: MUTATING, require: { minRole: 'admin' }, reason: 'publishing to the marketplace is admin+' },
-  { pattern: '/v1/market/listings/**', methods: ['DELETE', 'ALL'], require: { minRole: 'admin' }, reason: "withdrawing a listing is the publishing org's admin" },
+  {
+    pattern: '/v1/admin/**',
+    methods: MUTATING,
+    require: { superAdmin: true },
+    reason: 'platform administration: flags, per-org limits',
+  },
+  {
+    pattern: '/v1/org/members',
+    methods: ['GET', ...MUTATING],
+    require: { minRole: 'admin' },
+    reason: 'membership management is admin+',
+  },
+  {
+    pattern: '/v1/org/members/**',
+    methods: ['GET', ...MUTATING],
+    require: { minRole: 'admin' },
+    reason: 'membership management is admin+',
+  },
+  {
+    pattern: '/v1/knowledge/*/publish',
+    methods: MUTATING,
+    require: { minRole: 'admin' },
+    reason: 'publishing to the marketplace is admin+',
+  },
+  {
+    pattern: '/v1/market/listings/**',
+    methods: ['DELETE', 'ALL'],
+    require: { minRole: 'admin' },
+    reason: "withdrawing a listing is the publishing org's admin",
+  },
 ];
 
 /** The global guards every route must pass, registered as APP_GUARD. */

@@ -67,7 +67,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
     if (only.has('db-access')) {
       const r = auditDbAccess(program, root);
       const files = new Set(r.allowed.map((a) => a.where.split(':')[0]));
-      const notes = [`${r.filesScanned} files scanned; ${r.allowed.length} use(s) in ${files.size} file(s) permitted by scripts/audit/db-access-allowlist.ts`];
+      const notes = [
+        `${r.filesScanned} files scanned; ${r.allowed.length} use(s) in ${files.size} file(s) permitted by scripts/audit/db-access-allowlist.ts`,
+      ];
       for (const s of r.stale) notes.push(`stale allowlist entry (matches no file, remove it): ${s.path}`);
       section('database-access audit (scripts/audit/check-db-access.ts)', r.findings, notes);
     }
@@ -76,11 +78,25 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
   if (only.has('rls')) {
     if (!opts.databaseUrl) {
       section('RLS audit', [
-        { audit: 'rls', where: 'DATABASE_URL', problem: 'no database to audit', fix: 'set DATABASE_URL (or run npm run setup, which writes .env), or pass --database-url' },
+        {
+          audit: 'rls',
+          where: 'DATABASE_URL',
+          problem: 'no database to audit',
+          fix: 'set DATABASE_URL (or run npm run setup, which writes .env), or pass --database-url',
+        },
       ]);
     } else {
-      const r = await runSqlAudit('rls', path.join(SQL_DIR, 'verify-rls.sql'), opts.databaseUrl, opts.appRole ? { 'audit.app_role': opts.appRole } : {});
-      section(`RLS audit (scripts/audit/verify-rls.sql on ${redactUrl(opts.databaseUrl)})`, r.findings, r.notes);
+      const r = await runSqlAudit(
+        'rls',
+        path.join(SQL_DIR, 'verify-rls.sql'),
+        opts.databaseUrl,
+        opts.appRole ? { 'audit.app_role': opts.appRole } : {},
+      );
+      section(
+        `RLS audit (scripts/audit/verify-rls.sql on ${redactUrl(opts.databaseUrl)})`,
+        r.findings,
+        r.notes,
+      );
     }
   }
 
@@ -96,7 +112,11 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
       ]);
     } else {
       const r = await runSqlAudit('backfill', path.join(SQL_DIR, 'verify-backfill.sql'), opts.adminUrl);
-      section(`backfill check (scripts/audit/verify-backfill.sql on ${redactUrl(opts.adminUrl)})`, r.findings, r.notes);
+      section(
+        `backfill check (scripts/audit/verify-backfill.sql on ${redactUrl(opts.adminUrl)})`,
+        r.findings,
+        r.notes,
+      );
     }
   }
 
@@ -105,7 +125,10 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
 }
 
 /** PG_ADMIN_URL points at the server (database "postgres"); the check needs DATABASE_URL's database. */
-export function adminUrlFor(adminUrl: string | undefined, databaseUrl: string | undefined): string | undefined {
+export function adminUrlFor(
+  adminUrl: string | undefined,
+  databaseUrl: string | undefined,
+): string | undefined {
   if (!adminUrl || !databaseUrl) return adminUrl;
   const a = new URL(adminUrl);
   a.pathname = new URL(databaseUrl).pathname;
@@ -118,7 +141,9 @@ const DEV_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const root = path.resolve(args.root ?? process.cwd());
-  const dotEnv = existsSync(path.join(root, '.env')) ? (parseEnv(readFileSync(path.join(root, '.env'), 'utf8')) as Record<string, string>) : {};
+  const dotEnv = existsSync(path.join(root, '.env'))
+    ? (parseEnv(readFileSync(path.join(root, '.env'), 'utf8')) as Record<string, string>)
+    : {};
   const env = { ...dotEnv, ...process.env };
   const databaseUrl = args['database-url'] ?? env.DATABASE_URL;
   const only = args.only ? (args.only.split(',') as AuditName[]) : undefined;
@@ -130,7 +155,12 @@ async function main(): Promise<void> {
   const report = await runAudit({
     root,
     databaseUrl,
-    adminUrl: args['admin-url'] ?? adminUrlFor(env.PG_ADMIN_URL ?? (env.NODE_ENV === 'production' ? undefined : DEV_ADMIN_URL), databaseUrl),
+    adminUrl:
+      args['admin-url'] ??
+      adminUrlFor(
+        env.PG_ADMIN_URL ?? (env.NODE_ENV === 'production' ? undefined : DEV_ADMIN_URL),
+        databaseUrl,
+      ),
     appRole: args['app-role'],
     only,
   });

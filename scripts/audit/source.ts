@@ -16,7 +16,11 @@ export function listSourceFiles(root: string): string[] {
       const st = statSync(full);
       if (st.isDirectory()) {
         if (!SKIP_DIRS.has(name)) walk(full);
-      } else if (/\.(ts|mts|cts)$/.test(name) && !/\.d\.[mc]?ts$/.test(name) && !/\.(spec|test)\.[mc]?ts$/.test(name)) {
+      } else if (
+        /\.(ts|mts|cts)$/.test(name) &&
+        !/\.d\.[mc]?ts$/.test(name) &&
+        !/\.(spec|test)\.[mc]?ts$/.test(name)
+      ) {
         out.push(full);
       }
     }
@@ -32,7 +36,11 @@ export function listSourceFiles(root: string): string[] {
  */
 export function createAuditProgram(root: string): ts.Program {
   const abs = path.resolve(root);
-  let options: ts.CompilerOptions = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, experimentalDecorators: true };
+  let options: ts.CompilerOptions = {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    experimentalDecorators: true,
+  };
   const configPath = path.join(abs, 'tsconfig.json');
   if (existsSync(configPath)) {
     const cfg = ts.readConfigFile(configPath, ts.sys.readFile);
@@ -47,7 +55,12 @@ export function projectFiles(program: ts.Program, root: string): ts.SourceFile[]
   const abs = path.resolve(root) + path.sep;
   return program
     .getSourceFiles()
-    .filter((sf) => path.resolve(sf.fileName).startsWith(abs) && !sf.fileName.includes('/node_modules/') && !sf.isDeclarationFile);
+    .filter(
+      (sf) =>
+        path.resolve(sf.fileName).startsWith(abs) &&
+        !sf.fileName.includes('/node_modules/') &&
+        !sf.isDeclarationFile,
+    );
 }
 
 export function relPath(root: string, file: string): string {

@@ -19,7 +19,9 @@ export function sqlOf(file: string): string {
 /** "<where>: <problem> -- fix: <how>" (the WARNING format of the SQL audits). */
 export function parseWarning(audit: AuditName, message: string): Finding {
   const m = /^(.+?): ([\s\S]*?) -- fix: ([\s\S]*)$/.exec(message);
-  return m ? { audit, where: m[1], problem: m[2], fix: m[3] } : { audit, where: 'database', problem: message, fix: 'see the message' };
+  return m
+    ? { audit, where: m[1], problem: m[2], fix: m[3] }
+    : { audit, where: 'database', problem: message, fix: 'see the message' };
 }
 
 /** A connection string without its password, for messages. */
@@ -54,7 +56,8 @@ export async function runSqlAudit(
   client.on('error', () => undefined);
   try {
     await client.connect();
-    for (const [k, v] of Object.entries(settings)) await client.query('SELECT set_config($1, $2, false)', [k, v]);
+    for (const [k, v] of Object.entries(settings))
+      await client.query('SELECT set_config($1, $2, false)', [k, v]);
     await client.query(sqlOf(file));
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
@@ -63,7 +66,10 @@ export async function runSqlAudit(
         audit,
         where: redactUrl(url),
         problem: `the ${audit} audit could not run: ${message}`,
-        fix: audit === 'backfill' ? 'give PG_ADMIN_URL (a superuser or BYPASSRLS role) and DATABASE_URL a reachable database' : 'give DATABASE_URL a reachable, migrated database',
+        fix:
+          audit === 'backfill'
+            ? 'give PG_ADMIN_URL (a superuser or BYPASSRLS role) and DATABASE_URL a reachable database'
+            : 'give DATABASE_URL a reachable, migrated database',
       });
     }
   } finally {
