@@ -208,13 +208,7 @@ export function auditRoutes(
       const walk = (n: ts.Node) => {
         if (ts.isCallExpression(n)) {
           for (const e of classify(n, depth + 1, true)) {
-            out.push(
-              e.kind === 'public'
-                ? { ...e, via: `@${name}() (${e.via})` }
-                : e.kind === 'guards'
-                  ? { ...e, via: `@${name}() (${e.via})` }
-                  : e,
-            );
+            out.push('via' in e ? { ...e, via: `@${name}() (${e.via})` } : e);
           }
         }
         ts.forEachChild(n, walk);
