@@ -1,0 +1,61 @@
+/**
+ * The reviewed exceptions to the database-access audit, one reason each. Every change here is a
+ * security review: code listed here may reach the database outside the tenant transaction.
+ *
+ * `path` is a file, or a folder ending in `/`, relative to the project root. src/database/ (the
+ * database layer: pool, tenant transaction, TenantDb) is exempt by definition, not listed here.
+ */
+
+export type DbRule = 'raw-db' | 'sql' | 'tenant-db';
+
+export interface DbAllowEntry {
+  path: string;
+  rules: DbRule[];
+  reason: string;
+}
+
+export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
+  {
+    path: 'src/migrations/',
+    rules: ['raw-db', 'sql'],
+    reason: 'migrations: reviewed DDL run by TypeORM as the owner role (QueryRunner), never by the service',
+  },
+  {
+    path: 'src/modules/auth/auth.repository.ts',
+    rules: ['raw-db'],
+    reason:
+      "the guard reads a verified user's memberships before any org is known, so no tenant transaction can exist yet; it calls only the SECURITY DEFINER auth_context() and touches no tenant table",
+  },
+  {
+    path: 'src/modules/health/health.controller.ts',
+    rules: ['raw-db', 'sql'],
+    reason: 'readiness probe: SELECT 1 and showMigrations() on the pool; reads no tenant table',
+  },
+  {
+    path: 'scripts/seed.ts',
+    rules: ['raw-db', 'sql'],
+    reason: 'development demo data as the owner role, setting the org per transaction; refuses in production',
+  },
+  {
+    path: 'scripts/token.ts',
+    rules: ['raw-db', 'sql'],
+    reason:
+      'development JWT: looks up a user and an org id by email/slug (global tables); refuses in production',
+  },
+  { path: 'scripts/migrate.ts', rules: ['raw-db'], reason: 'runs the migrations as the owner role' },
+  {
+    path: 'ormconfig.ts',
+    rules: ['raw-db'],
+    reason: "the TypeORM CLI's data source (owner role, migrations only)",
+  },
+  {
+    path: 'scripts/audit/',
+    rules: ['raw-db', 'sql'],
+    reason: 'the audits themselves: read-only catalog queries (verify-rls.sql, verify-backfill.sql)',
+  },
+  {
+    path: 'bench/',
+    rules: ['raw-db', 'sql'],
+    reason: 'benchmarks measure a bare pg handler as the baseline; not part of the service',
+  },
+];

@@ -1,0 +1,175 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseEnv } from 'node:util';
+import { parseArgs } from '../lib/args.js';
+import { auditDbAccess } from './check-db-access.js';
+import { auditRoutes, formatRouteTable, type RouteInfo } from './check-tenant-guards.js';
+import { formatFinding, type AuditName, type Finding } from './findings.js';
+import { createAuditProgram } from './source.js';
+import { redactUrl, runSqlAudit } from './sql-audit.js';
+
+/**
+ * npm run audit: the route audit, the database-access audit, the RLS audit and the backfill check.
+ * Prints the route table and every finding (file:line or table, problem, fix); exit code 1 on any.
+ */
+
+export const ALL_AUDITS: AuditName[] = ['routes', 'db-access', 'rls', 'backfill'];
+
+export interface AuditOptions {
+  /** Project root whose src/, scripts/ and bench/ are audited. */
+  root: string;
+  /** Database for the RLS audit (any role can read the catalogs; the app role is the usual one). */
+  databaseUrl?: string;
+  /** The same database as a superuser or BYPASSRLS role, for the backfill check. */
+  adminUrl?: string;
+  /** The role the service connects as (default rocker_app). */
+  appRole?: string;
+  only?: AuditName[];
+  print?: (line: string) => void;
+}
+
+export interface AuditReport {
+  findings: Finding[];
+  routes: RouteInfo[];
+}
+
+/** This tool's own directory tree (where the .sql files are), from src or from dist. */
+function toolRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+export const SQL_DIR = path.join(toolRoot(), 'scripts/audit');
+
+export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
+  const print = opts.print ?? ((l: string) => console.log(l));
+  const only = new Set(opts.only ?? ALL_AUDITS);
+  const root = path.resolve(opts.root);
+  const findings: Finding[] = [];
+  let routes: RouteInfo[] = [];
+  const section = (title: string, found: Finding[], notes: string[] = []) => {
+    print(`== ${title}: ${found.length} finding(s)`);
+    for (const n of notes) print(`   ${n}`);
+    for (const f of found) print(formatFinding(f));
+    findings.push(...found);
+  };
+
+  if (only.has('routes') || only.has('db-access')) {
+    const program = createAuditProgram(root);
+    if (only.has('routes')) {
+      const r = auditRoutes(program, root);
+      routes = r.routes;
+      print(`== route table (${routes.length} routes)`);
+      print(formatRouteTable(routes));
+      section('route audit (scripts/audit/check-tenant-guards.ts)', r.findings);
+    }
+    if (only.has('db-access')) {
+      const r = auditDbAccess(program, root);
+      const files = new Set(r.allowed.map((a) => a.where.split(':')[0]));
+      const notes = [
+        `${r.filesScanned} files scanned; ${r.allowed.length} use(s) in ${files.size} file(s) permitted by scripts/audit/db-access-allowlist.ts`,
+      ];
+      for (const s of r.stale) notes.push(`stale allowlist entry (matches no file, remove it): ${s.path}`);
+      section('database-access audit (scripts/audit/check-db-access.ts)', r.findings, notes);
+    }
+  }
+
+  if (only.has('rls')) {
+    if (!opts.databaseUrl) {
+      section('RLS audit', [
+        {
+          audit: 'rls',
+          where: 'DATABASE_URL',
+          problem: 'no database to audit',
+          fix: 'set DATABASE_URL (or run npm run setup, which writes .env), or pass --database-url',
+        },
+      ]);
+    } else {
+      const r = await runSqlAudit(
+        'rls',
+        path.join(SQL_DIR, 'verify-rls.sql'),
+        opts.databaseUrl,
+        opts.appRole ? { 'audit.app_role': opts.appRole } : {},
+      );
+      section(
+        `RLS audit (scripts/audit/verify-rls.sql on ${redactUrl(opts.databaseUrl)})`,
+        r.findings,
+        r.notes,
+      );
+    }
+  }
+
+  if (only.has('backfill')) {
+    if (!opts.adminUrl) {
+      section('backfill check', [
+        {
+          audit: 'backfill',
+          where: 'PG_ADMIN_URL',
+          problem: 'no superuser connection: NULL org_id rows are invisible to the app and owner roles (RLS)',
+          fix: 'set PG_ADMIN_URL (a superuser or BYPASSRLS role), or pass --admin-url',
+        },
+      ]);
+    } else {
+      const r = await runSqlAudit('backfill', path.join(SQL_DIR, 'verify-backfill.sql'), opts.adminUrl);
+      section(
+        `backfill check (scripts/audit/verify-backfill.sql on ${redactUrl(opts.adminUrl)})`,
+        r.findings,
+        r.notes,
+      );
+    }
+  }
+
+  print(findings.length ? `audit failed: ${findings.length} finding(s)` : 'audit passed: 0 findings');
+  return { findings, routes };
+}
+
+/** PG_ADMIN_URL points at the server (database "postgres"); the check needs DATABASE_URL's database. */
+export function adminUrlFor(
+  adminUrl: string | undefined,
+  databaseUrl: string | undefined,
+): string | undefined {
+  if (!adminUrl || !databaseUrl) return adminUrl;
+  const a = new URL(adminUrl);
+  a.pathname = new URL(databaseUrl).pathname;
+  return a.toString();
+}
+
+/** The superuser setup.sh uses on a development machine (trust auth on loopback). */
+const DEV_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const root = path.resolve(args.root ?? process.cwd());
+  const dotEnv = existsSync(path.join(root, '.env'))
+    ? (parseEnv(readFileSync(path.join(root, '.env'), 'utf8')) as Record<string, string>)
+    : {};
+  const env = { ...dotEnv, ...process.env };
+  const databaseUrl = args['database-url'] ?? env.DATABASE_URL;
+  const only = args.only ? (args.only.split(',') as AuditName[]) : undefined;
+  const unknown = only?.filter((a) => !ALL_AUDITS.includes(a));
+  if (unknown?.length) {
+    console.error(`unknown audit(s): ${unknown.join(', ')} (known: ${ALL_AUDITS.join(', ')})`);
+    process.exit(2);
+  }
+  const report = await runAudit({
+    root,
+    databaseUrl,
+    adminUrl:
+      args['admin-url'] ??
+      adminUrlFor(
+        env.PG_ADMIN_URL ?? (env.NODE_ENV === 'production' ? undefined : DEV_ADMIN_URL),
+        databaseUrl,
+      ),
+    appRole: args['app-role'],
+    only,
+  });
+  process.exitCode = report.findings.length ? 1 : 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(`audit crashed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}
