@@ -29,12 +29,21 @@ DECLARE
   --    transaction; re-checks the membership/role and super_admin the instance cached, then sets
   --    the transaction-local app.* settings; owned by rocker_auth; reads users, org_members only.
   reviewed_definers CONSTANT text[] := ARRAY[
-    'public.auth_context(uuid)',
-    'public.tenant_begin(uuid, uuid, text, text, text)'
+    'public.auth_context(uuid)',                           -- the guard's membership lookup (rocker_auth; reads users + org_members for one user id)
+    'public.tenant_begin(uuid, uuid, text, text, text)',   -- sets the tenant settings and re-checks membership (rocker_auth)
+    'public.feature_flag_audit_write()'                    -- trigger: appends flag audit rows the app role may not insert itself
   ];
   -- Policies on org_id tables that deliberately do not restrict rows to the current org
   -- ('schema.table.policy'), e.g. a shared read. Empty: every tenant policy compares org_id.
-  shared_policies CONSTANT text[] := ARRAY[]::text[];
+  -- feature_flag_overrides is a platform table per SPEC §6 (flags and per-org overrides: everyone
+  -- reads their own org's, only a super_admin writes, for any org): its policies gate on
+  -- flags_actor_is_super_admin() (actor role AND a super_admin user in the database).
+  shared_policies CONSTANT text[] := ARRAY[
+    'public.feature_flag_overrides.feature_flag_overrides_select',
+    'public.feature_flag_overrides.feature_flag_overrides_insert',
+    'public.feature_flag_overrides.feature_flag_overrides_update',
+    'public.feature_flag_overrides.feature_flag_overrides_delete'
+  ]::text[];
   n_findings int := 0;
   n_tables int := 0;
   n_definers int := 0;
