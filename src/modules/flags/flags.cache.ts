@@ -113,7 +113,7 @@ export class FlagsCache implements OnModuleInit, OnApplicationShutdown {
   }
 
   private onMessage(message: string): void {
-    let org: unknown = null;
+    let org: unknown;
     try {
       org = (JSON.parse(message) as { org?: unknown }).org ?? null;
     } catch {
