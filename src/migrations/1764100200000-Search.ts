@@ -123,7 +123,9 @@ export class Search1764100200000 implements MigrationInterface {
  * benchmark on a reused corpus) can reapply them. Knobs, read per call from settings (e.g.
  * `ALTER DATABASE rocker SET rocker.search_exact_threshold = 5000`):
  * - rocker.search_exact_threshold (2000): orgs with fewer chunks are searched exactly;
- * - rocker.search_ef_search (40): HNSW candidate list (raised to match_count when larger).
+ * - rocker.search_ef_search (40): HNSW candidate list (raised to match_count when larger);
+ * - rocker.search_max_scan_tuples (20000): how far the iterative scan may go before the exact fallback.
+ * (hnsw.* settings of the caller do not reach inside: the functions pin them with SET clauses.)
  * Relaxed-order iterative scan returns candidates nearly sorted; the MATERIALIZED CTE re-sorts them.
  */
 export const SEARCH_FUNCTIONS_SQL = [
@@ -139,6 +141,7 @@ export const SEARCH_FUNCTIONS_SQL = [
        DECLARE
          threshold integer := coalesce(nullif(current_setting('rocker.search_exact_threshold', true), '')::integer, 2000);
          ef integer := coalesce(nullif(current_setting('rocker.search_ef_search', true), '')::integer, 40);
+         max_tuples integer := coalesce(nullif(current_setting('rocker.search_max_scan_tuples', true), '')::integer, 20000);
          n integer;
          ids uuid[];
        BEGIN
@@ -150,6 +153,7 @@ export const SEARCH_FUNCTIONS_SQL = [
          SELECT count(*) INTO n FROM (SELECT 1 FROM private_chunks c WHERE c.org_id = org_id_in LIMIT threshold) s;
          IF n >= threshold THEN
            PERFORM set_config('hnsw.ef_search', greatest(ef, match_count)::text, true);
+           PERFORM set_config('hnsw.max_scan_tuples', max_tuples::text, true);
            WITH ann AS MATERIALIZED (
              SELECT c.id, c.embedding <=> query_embedding AS distance
                FROM private_chunks c
