@@ -39,7 +39,9 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     if (this.worker) return this.worker;
     // From dist the worker is .js; from src (tests) it is .ts, run by Node's type stripping.
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const w = new Worker(new URL(`./local-embedding.worker${ext}`, import.meta.url));
+    const w = new Worker(new URL(`./local-embedding.worker${ext}`, import.meta.url), {
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    });
     w.unref();
     w.on('message', (r: Reply) => {
       const p = this.pending.get(r.id);
@@ -47,6 +49,7 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
       p?.resolve(r);
     });
     const fail = (e: Error) => {
+      if (this.worker !== w) return; // closed on purpose
       this.log.error({ err: e }, 'embedding worker stopped');
       for (const p of this.pending.values()) p.reject(new EmbeddingProviderError('the local embedding model stopped'));
       this.pending.clear();
@@ -93,6 +96,10 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
-    if (w) await w.terminate();
+    if (w) {
+      for (const p of this.pending.values()) p.reject(new EmbeddingProviderError('the local embedding model was shut down'));
+      this.pending.clear();
+      await w.terminate();
+    }
   }
 }
