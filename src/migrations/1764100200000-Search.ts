@@ -127,6 +127,8 @@ export class Search1764100200000 implements MigrationInterface {
  * - rocker.search_max_scan_tuples (20000): how far the iterative scan may go before the exact fallback.
  * (hnsw.* settings of the caller do not reach inside: the functions pin them with SET clauses.)
  * Relaxed-order iterative scan returns candidates nearly sorted; the MATERIALIZED CTE re-sorts them.
+ * force_custom_plan: a cached generic plan would size every org alike (rows / orgs) and could pick
+ * the btree-and-sort plan for the largest org.
  */
 export const SEARCH_FUNCTIONS_SQL = [
       // Runs as the caller: RLS on private_chunks applies, so another org's id finds nothing even
@@ -137,6 +139,8 @@ export const SEARCH_FUNCTIONS_SQL = [
          SET hnsw.iterative_scan = 'relaxed_order'
          SET hnsw.ef_search = 40
          SET hnsw.max_scan_tuples = 20000
+         SET plan_cache_mode = force_custom_plan
+         SET enable_sort = on
        AS $fn$
        DECLARE
          threshold integer := coalesce(nullif(current_setting('rocker.search_exact_threshold', true), '')::integer, 2000);
@@ -154,6 +158,8 @@ export const SEARCH_FUNCTIONS_SQL = [
          IF n >= threshold THEN
            PERFORM set_config('hnsw.ef_search', greatest(ef, match_count)::text, true);
            PERFORM set_config('hnsw.max_scan_tuples', max_tuples::text, true);
+           -- The planner must walk the graph here, not sort the org's rows (that is the exact plan below).
+           PERFORM set_config('enable_sort', 'off', true);
            WITH ann AS MATERIALIZED (
              SELECT c.id, c.embedding <=> query_embedding AS distance
                FROM private_chunks c
@@ -172,6 +178,7 @@ export const SEARCH_FUNCTIONS_SQL = [
              RETURN;
            END IF;
            -- The index answered short (too selective for iterative scan): fall through to exact.
+           PERFORM set_config('enable_sort', 'on', true);
          END IF;
          -- Exact: the ORDER BY is on similarity, which the HNSW index cannot serve, so the planner
          -- reads the org's rows through the org_id btree and sorts them.
@@ -189,6 +196,7 @@ export const SEARCH_FUNCTIONS_SQL = [
          LANGUAGE plpgsql STABLE SECURITY INVOKER
          SET hnsw.iterative_scan = 'relaxed_order'
          SET hnsw.ef_search = 40
+         SET plan_cache_mode = force_custom_plan
        AS $fn$
        DECLARE
          ef integer := coalesce(nullif(current_setting('rocker.search_ef_search', true), '')::integer, 40);
