@@ -25,6 +25,12 @@ const QUERIES = flag('queries', 100);
 const CONC = flag('concurrency', 8);
 const K = 10;
 const KEEP = process.argv.includes('--keep');
+// Optional knob overrides for the shipped plan (defaults are the function's own).
+const KNOBS: Record<string, number> = {};
+for (const [flagName, setting] of [['threshold', 'rocker.search_exact_threshold'], ['ef', 'rocker.search_ef_search'], ['max-scan', 'rocker.search_max_scan_tuples']]) {
+  const v = flag(flagName, NaN);
+  if (!Number.isNaN(v)) KNOBS[setting] = v;
+}
 const REUSE = process.argv.includes('--reuse');
 const DB = `rocker_bench_search_${CHUNKS}`;
 
@@ -234,7 +240,9 @@ async function main(): Promise<void> {
     await su.end();
   }
   const qs = await queries();
-  const pool = new pg.Pool({ connectionString: url(DB, 'rocker_app'), max: CONC });
+  const options = Object.entries(KNOBS).map(([k, v]) => `-c ${k}=${v}`).join(' ');
+  const pool = new pg.Pool({ connectionString: url(DB, 'rocker_app'), max: CONC, ...(options ? { options } : {}) });
+  if (options) console.log(`knobs: ${options}`);
   const rows: string[][] = [];
   const fmt = (n: number, d = 2) => n.toFixed(d);
   console.log(`\nrecall@${K} vs exact, ${QUERIES} queries per class, concurrency ${CONC}\n`);

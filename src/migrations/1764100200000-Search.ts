@@ -9,7 +9,7 @@ export const EMBEDDING_DIM = 512;
  *
  * private_chunks (tenant table): one HNSW index over every org's vectors, plus the org_id-led
  * unique btree. match_private_chunks() picks the plan per org size: an org with fewer than
- * `rocker.search_exact_threshold` chunks (default 2000) is searched exactly through the btree
+ * `rocker.search_exact_threshold` chunks (default 10000) is searched exactly through the btree
  * (a few thousand distances, always complete, recall 1.0); a larger org goes through HNSW with
  * pgvector 0.8 iterative scan (more candidates are read until enough of that org's rows pass the
  * filter), and falls back to the exact scan if the index still answers short. Never fewer than
@@ -122,8 +122,8 @@ export class Search1764100200000 implements MigrationInterface {
  * The search functions, plain SQL for review. CREATE OR REPLACE so that a later migration (or the
  * benchmark on a reused corpus) can reapply them. Knobs, read per call from settings (e.g.
  * `ALTER DATABASE rocker SET rocker.search_exact_threshold = 5000`):
- * - rocker.search_exact_threshold (2000): orgs with fewer chunks are searched exactly;
- * - rocker.search_ef_search (40): HNSW candidate list (raised to match_count when larger);
+ * - rocker.search_exact_threshold (10000): orgs with fewer chunks are searched exactly;
+ * - rocker.search_ef_search (200): HNSW candidate list (raised to match_count when larger);
  * - rocker.search_max_scan_tuples (20000): how far the iterative scan may go before the exact fallback.
  * (hnsw.* settings of the caller do not reach inside: the functions pin them with SET clauses.)
  * Relaxed-order iterative scan returns candidates nearly sorted; the MATERIALIZED CTE re-sorts them.
@@ -137,14 +137,14 @@ export const SEARCH_FUNCTIONS_SQL = [
          RETURNS TABLE (id uuid, knowledge_item_id uuid, chunk_index integer, content text, similarity double precision)
          LANGUAGE plpgsql STABLE SECURITY INVOKER
          SET hnsw.iterative_scan = 'relaxed_order'
-         SET hnsw.ef_search = 40
+         SET hnsw.ef_search = 200
          SET hnsw.max_scan_tuples = 20000
          SET plan_cache_mode = force_custom_plan
          SET enable_sort = on
        AS $fn$
        DECLARE
-         threshold integer := coalesce(nullif(current_setting('rocker.search_exact_threshold', true), '')::integer, 2000);
-         ef integer := coalesce(nullif(current_setting('rocker.search_ef_search', true), '')::integer, 40);
+         threshold integer := coalesce(nullif(current_setting('rocker.search_exact_threshold', true), '')::integer, 10000);
+         ef integer := coalesce(nullif(current_setting('rocker.search_ef_search', true), '')::integer, 200);
          max_tuples integer := coalesce(nullif(current_setting('rocker.search_max_scan_tuples', true), '')::integer, 20000);
          n integer;
          ids uuid[];
@@ -195,11 +195,11 @@ export const SEARCH_FUNCTIONS_SQL = [
          RETURNS TABLE (id uuid, listing_id uuid, chunk_index integer, content text, similarity double precision)
          LANGUAGE plpgsql STABLE SECURITY INVOKER
          SET hnsw.iterative_scan = 'relaxed_order'
-         SET hnsw.ef_search = 40
+         SET hnsw.ef_search = 200
          SET plan_cache_mode = force_custom_plan
        AS $fn$
        DECLARE
-         ef integer := coalesce(nullif(current_setting('rocker.search_ef_search', true), '')::integer, 40);
+         ef integer := coalesce(nullif(current_setting('rocker.search_ef_search', true), '')::integer, 200);
          ids uuid[];
        BEGIN
          IF match_count IS NULL OR match_count < 1 OR query_embedding IS NULL THEN
