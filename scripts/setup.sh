@@ -71,6 +71,12 @@ JWT_ISSUER=rocker-dev
 JWT_AUDIENCE=rocker-api
 METRICS_TOKEN=$(rand)
 LOG_LEVEL=info
+# embeddings: local = USE lite shipped in an npm package (offline); openai = any OpenAI-compatible API
+EMBEDDINGS_PROVIDER=local
+EMBEDDINGS_DIM=512
+# EMBEDDINGS_BASE_URL=http://127.0.0.1:11434/v1
+# EMBEDDINGS_MODEL=
+# EMBEDDINGS_API_KEY=
 ENV
 fi
 

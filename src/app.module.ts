@@ -22,6 +22,8 @@ import { KnowledgeModule } from './modules/knowledge/knowledge.module.js';
 import { FlagsModule } from './modules/flags/flags.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { QueueBoardModule } from './modules/queue-board/queue-board.module.js';
+import { EmbeddingsModule } from './modules/embeddings/embeddings.module.js';
+import { SearchModule } from './modules/search/search.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -78,6 +80,8 @@ export class AppModule {
         FlagsModule,
         MetricsModule,
         QueueBoardModule,
+        EmbeddingsModule,
+        SearchModule,
         ...extra,
       ],
       providers: [

@@ -39,3 +39,25 @@ describe(loadEnv.name, () => {
     expect(() => loadEnv({ ...good, NODE_ENV: 'production' }, '/nonexistent')).toThrow(/production needs JWT_PUBLIC_KEY/);
   });
 });
+
+describe('embedding settings', () => {
+  it('default to the local 512-d model', () => {
+    const sut = loadEnv(good, '/nonexistent');
+    expect(sut.EMBEDDINGS_PROVIDER).toBe('local');
+    expect(sut.EMBEDDINGS_DIM).toBe(512);
+  });
+
+  it('an OpenAI-compatible provider needs a base URL and a model', () => {
+    expect(() => loadEnv({ ...good, EMBEDDINGS_PROVIDER: 'openai' }, '/nonexistent')).toThrow(/EMBEDDINGS_BASE_URL[\s\S]*EMBEDDINGS_MODEL/);
+    const sut = loadEnv(
+      { ...good, EMBEDDINGS_PROVIDER: 'openai', EMBEDDINGS_BASE_URL: 'http://127.0.0.1:11434/v1', EMBEDDINGS_MODEL: 'nomic-embed-text', EMBEDDINGS_DIM: '768' },
+      '/nonexistent',
+    );
+    expect(sut.EMBEDDINGS_DIM).toBe(768);
+  });
+
+  it('refuses another dimension for the local model and an unknown provider', () => {
+    expect(() => loadEnv({ ...good, EMBEDDINGS_DIM: '768' }, '/nonexistent')).toThrow(/EMBEDDINGS_DIM/);
+    expect(() => loadEnv({ ...good, EMBEDDINGS_PROVIDER: 'magic' }, '/nonexistent')).toThrow(/EMBEDDINGS_PROVIDER/);
+  });
+});

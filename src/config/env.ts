@@ -74,6 +74,30 @@ export class EnvDto {
 
   @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
+
+  /** local: Universal Sentence Encoder lite shipped in an npm package (offline); openai: any OpenAI-compatible API. */
+  @IsIn(['local', 'openai'])
+  EMBEDDINGS_PROVIDER: 'local' | 'openai' = 'local';
+
+  /** OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama). */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  EMBEDDINGS_BASE_URL?: string;
+
+  @IsOptional() @IsString()
+  EMBEDDINGS_API_KEY?: string;
+
+  @IsOptional() @IsString() @MinLength(1)
+  EMBEDDINGS_MODEL?: string;
+
+  /** Vector dimension of the model; must equal the database column (vector(512)), checked at boot. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(16000)
+  EMBEDDINGS_DIM = 512;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(2048)
+  EMBEDDINGS_BATCH_SIZE = 16;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  EMBEDDINGS_TIMEOUT_MS = 30_000;
 }
 
 export type Env = EnvDto;
@@ -97,6 +121,12 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
   }
   if (env.NODE_ENV === 'production' && env.JWT_SECRET && !env.JWT_PUBLIC_KEY && !env.JWT_JWKS_URL) {
     problems.push('JWT_SECRET: HS256 secrets are for development; production needs JWT_PUBLIC_KEY or JWT_JWKS_URL');
+  }
+  if (env.EMBEDDINGS_PROVIDER === 'openai') {
+    if (!env.EMBEDDINGS_BASE_URL) problems.push('EMBEDDINGS_BASE_URL: required when EMBEDDINGS_PROVIDER=openai');
+    if (!env.EMBEDDINGS_MODEL) problems.push('EMBEDDINGS_MODEL: required when EMBEDDINGS_PROVIDER=openai');
+  } else if (env.EMBEDDINGS_DIM !== 512) {
+    problems.push('EMBEDDINGS_DIM: the local model (Universal Sentence Encoder lite) gives 512 dimensions');
   }
   if (problems.length) {
     // Values are never echoed: they may be secrets.

@@ -1,6 +1,7 @@
 import { Foundation1764100000000 } from './1764100000000-Foundation.js';
 import { OrgLimits1764100001000 } from './1764100001000-OrgLimits.js';
 import { TenantBegin1764100001500 } from './1764100001500-TenantBegin.js';
+import { Search1764100200000 } from './1764100200000-Search.js';
 import { FeatureFlags1764100400000 } from './1764100400000-FeatureFlags.js';
 
 /** Every migration, in order. Listed explicitly so source (tests) and dist (CLI) run the same set. */
@@ -8,5 +9,6 @@ export const MIGRATIONS = [
   Foundation1764100000000,
   OrgLimits1764100001000,
   TenantBegin1764100001500,
+  Search1764100200000,
   FeatureFlags1764100400000,
 ];

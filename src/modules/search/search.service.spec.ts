@@ -1,0 +1,88 @@
+import { describe, expect, it, vi } from 'vitest';
+import { SearchService } from './search.service.js';
+import { EmbedItemService } from './embed-item.service.js';
+import { SearchMode } from './dto/search.dto.js';
+import type { SearchRepository } from './search.repository.js';
+import type { EmbeddingsService } from '../embeddings/embeddings.service.js';
+import type { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
+import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
+
+const row = (id: string, score: number) => ({ id, knowledge_item_id: 'item', chunk_index: 0, content: id, score });
+
+describe(SearchService.name, () => {
+  const setup = () => {
+    const repo = {
+      matchPrivate: vi.fn().mockResolvedValue([row('a', 0.9), row('b', 0.8), row('c', 0.7)]),
+      textPrivate: vi.fn().mockResolvedValue([row('c', 3), row('d', 2)]),
+      matchMarket: vi.fn(),
+      textMarket: vi.fn(),
+    };
+    const embeddings = { embed: vi.fn().mockResolvedValue({ vectors: [[0.1, 0.2]], tokens: 2 }) };
+    const sut = new SearchService(repo as unknown as SearchRepository, embeddings as unknown as EmbeddingsService);
+    return { sut, repo, embeddings };
+  };
+
+  it('vector mode: one query embedding, k rows from the match function, similarity as score', async () => {
+    const { sut, repo, embeddings } = setup();
+    const hits = await sut.searchPrivate('q', 3, SearchMode.Vector);
+    expect(embeddings.embed).toHaveBeenCalledWith(['q']);
+    expect(repo.matchPrivate).toHaveBeenCalledWith([0.1, 0.2], 3);
+    expect(repo.textPrivate).not.toHaveBeenCalled();
+    expect(hits.map((h) => [h.chunk_id, h.score])).toEqual([['a', 0.9], ['b', 0.8], ['c', 0.7]]);
+  });
+
+  it('hybrid mode: fuses both lists by reciprocal rank and keeps k', async () => {
+    const { sut, repo } = setup();
+    const hits = await sut.searchPrivate('q', 2, SearchMode.Hybrid);
+    expect(repo.matchPrivate).toHaveBeenCalledWith([0.1, 0.2], 20);
+    expect(repo.textPrivate).toHaveBeenCalledWith('q', 20);
+    expect(hits.map((h) => h.chunk_id)).toEqual(['c', 'a']); // c: 1/63 + 1/61 beats a: 1/61
+    expect(hits[0].score).toBeCloseTo(1 / 63 + 1 / 61, 10);
+  });
+});
+
+describe(EmbedItemService.name, () => {
+  const setup = (text: string | null) => {
+    const items = { get: vi.fn().mockResolvedValue(text === null ? undefined : { content_text: text }), setStatus: vi.fn() };
+    const chunks = { replaceChunks: vi.fn() };
+    const provider = { embed: vi.fn(async (t: string[]) => ({ vectors: t.map((_, i) => [i]), tokens: t.length })) };
+    const sut = new EmbedItemService(
+      items as unknown as KnowledgeRepository,
+      chunks as unknown as SearchRepository,
+      provider as unknown as EmbeddingProvider,
+    );
+    return { sut, items, chunks, provider };
+  };
+
+  it('chunks, embeds in one provider call, replaces the chunks and marks the item ready', async () => {
+    const { sut, items, chunks, provider } = setup('One. Two. Three.');
+    await expect(sut.embedItem('id', { maxChars: 6, overlapChars: 0 })).resolves.toEqual({ status: 'ready', chunks: 3 });
+    expect(provider.embed).toHaveBeenCalledTimes(1);
+    expect(chunks.replaceChunks).toHaveBeenCalledWith('id', [
+      { content: 'One.', embedding: [0] },
+      { content: 'Two.', embedding: [1] },
+      { content: 'Three.', embedding: [2] },
+    ]);
+    expect(items.setStatus).toHaveBeenCalledWith('id', 'ready');
+  });
+
+  it('no text: chunks cleared, item failed, provider never called; a missing item does nothing', async () => {
+    const empty = setup('   ');
+    await expect(empty.sut.embedItem('id')).resolves.toMatchObject({ status: 'failed' });
+    expect(empty.provider.embed).not.toHaveBeenCalled();
+    expect(empty.chunks.replaceChunks).toHaveBeenCalledWith('id', []);
+    expect(empty.items.setStatus).toHaveBeenCalledWith('id', 'failed', expect.any(String));
+    const missing = setup(null);
+    await expect(missing.sut.embedItem('id')).resolves.toEqual({ status: 'missing' });
+    expect(missing.chunks.replaceChunks).not.toHaveBeenCalled();
+    expect(missing.items.setStatus).not.toHaveBeenCalled();
+  });
+
+  it('a provider failure propagates (the job retries) and nothing is written', async () => {
+    const { sut, provider, chunks, items } = setup('Some text.');
+    provider.embed.mockRejectedValueOnce(new Error('down'));
+    await expect(sut.embedItem('id')).rejects.toThrow('down');
+    expect(chunks.replaceChunks).not.toHaveBeenCalled();
+    expect(items.setStatus).not.toHaveBeenCalled();
+  });
+});

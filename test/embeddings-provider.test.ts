@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { orgWithRoles } from './support/fixtures.js';
+import { createApp } from '../src/bootstrap.js';
+import { OpenAiEmbeddingProvider } from '../src/modules/embeddings/openai-embedding.provider.js';
+import { EmbeddingProviderError } from '../src/modules/embeddings/embedding-provider.js';
+
+interface Seen {
+  auth?: string;
+  body: { model: string; input: string[] };
+}
+
+/** A loopback server speaking the OpenAI embeddings API: vector i of dimension `dim` is [len(text), i, 0...]. */
+function fakeOpenAi(dim: number) {
+  const seen: Seen[] = [];
+  let mode: 'ok' | 'error' | 'wrong-dim' | 'shuffled' = 'ok';
+  const server: Server = createServer(async (req: IncomingMessage, res) => {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    if (req.method !== 'POST' || req.url !== '/v1/embeddings') {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = JSON.parse(raw);
+    seen.push({ auth: req.headers.authorization, body });
+    if (mode === 'error') {
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
+      return;
+    }
+    const d = mode === 'wrong-dim' ? dim + 1 : dim;
+    let data = (body.input as string[]).map((text, index) => ({
+      object: 'embedding',
+      index,
+      embedding: [text.length, index, ...Array.from({ length: d - 2 }, () => 0)],
+    }));
+    if (mode === 'shuffled') data = data.reverse();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: 7 * body.input.length, total_tokens: 7 * body.input.length } }),
+    );
+  });
+  return {
+    seen,
+    setMode: (m: typeof mode) => (mode = m),
+    start: () => new Promise<string>((ok) => server.listen(0, '127.0.0.1', () => ok(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`))),
+    stop: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
+
+describe(OpenAiEmbeddingProvider.name, () => {
+  const fake = fakeOpenAi(8);
+  let base: string;
+
+  beforeAll(async () => {
+    base = await fake.start();
+  });
+  afterAll(() => fake.stop());
+
+  it('sends model, input and key, batches, and keeps input order', async () => {
+    fake.setMode('shuffled');
+    const sut = new OpenAiEmbeddingProvider({ baseUrl: base + '/', apiKey: 'sk-test-key', model: 'fake-embed', dimension: 8, batchSize: 2 });
+    const r = await sut.embed(['a', 'bb', 'ccc']);
+    expect(r.vectors.map((v) => v[0])).toEqual([1, 2, 3]);
+    expect(r.vectors.every((v) => v.length === 8)).toBe(true);
+    expect(r.tokens).toBe(7 * 2 + 7 * 1);
+    expect(fake.seen.slice(-2).map((s) => s.body.input)).toEqual([['a', 'bb'], ['ccc']]);
+    expect(fake.seen.at(-1)).toMatchObject({ auth: 'Bearer sk-test-key', body: { model: 'fake-embed' } });
+  });
+
+  it('refuses a vector of another dimension, an error status and an unreachable server', async () => {
+    const sut = new OpenAiEmbeddingProvider({ baseUrl: base, model: 'fake-embed', dimension: 8 });
+    fake.setMode('wrong-dim');
+    await expect(sut.embed(['x'])).rejects.toThrow(/9 dimensions; EMBEDDINGS_DIM is 8/);
+    fake.setMode('error');
+    await expect(sut.embed(['x'])).rejects.toBeInstanceOf(EmbeddingProviderError);
+    const down = new OpenAiEmbeddingProvider({ baseUrl: 'http://127.0.0.1:9/v1', model: 'm', dimension: 8, timeoutMs: 2000 });
+    await expect(down.embed(['x'])).rejects.toThrow(/unreachable|timed out/);
+    fake.setMode('ok');
+  });
+});
+
+describe('the service with EMBEDDINGS_PROVIDER=openai', () => {
+  const fake = fakeOpenAi(512);
+  let db: TestDb;
+  let t: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    base = await fake.start();
+    db = await createTestDb();
+    t = await startApp(
+      envFor(db.appUrl, db.ownerUrl, { EMBEDDINGS_PROVIDER: 'openai', EMBEDDINGS_BASE_URL: base, EMBEDDINGS_MODEL: 'fake-512', EMBEDDINGS_API_KEY: 'sk-e2e' }),
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+    await fake.stop();
+  });
+
+  it('answers /v1/embeddings and searches through the remote model', async () => {
+    const { tokens } = await orgWithRoles(db.owner);
+    const res = await request(t.url).post('/v1/embeddings').set('Authorization', `Bearer ${tokens.member}`).send({ input: ['hello', 'hi'] }).expect(200);
+    expect(res.body).toMatchObject({ object: 'list', model: 'fake-512', usage: { prompt_tokens: 14, total_tokens: 14 } });
+    expect(res.body.data[0].embedding.slice(0, 2)).toEqual([5, 0]);
+    expect(fake.seen.at(-1)?.auth).toBe('Bearer sk-e2e');
+    const search = await request(t.url).post('/v1/search/private').set('Authorization', `Bearer ${tokens.member}`).send({ query: 'anything', k: 5 }).expect(200);
+    expect(search.body.data).toEqual([]);
+  });
+
+  it('a provider failure is 503 problem+json, not 500', async () => {
+    const { tokens } = await orgWithRoles(db.owner);
+    fake.setMode('error');
+    const res = await request(t.url).post('/v1/embeddings').set('Authorization', `Bearer ${tokens.member}`).send({ input: 'x' });
+    fake.setMode('ok');
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(JSON.stringify(res.body)).not.toContain('sk-e2e');
+  });
+
+  it('a model whose dimension differs from the column is refused at boot, with a clear message', async () => {
+    const env = envFor(db.appUrl, db.ownerUrl, { EMBEDDINGS_PROVIDER: 'openai', EMBEDDINGS_BASE_URL: base, EMBEDDINGS_MODEL: 'big', EMBEDDINGS_DIM: '768' });
+    await expect(createApp(env, { docs: false })).rejects.toThrow(/dimension mismatch.*768.*vector\(512\)/s);
+  });
+});
