@@ -42,6 +42,11 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
     reason: 'hands the DataSource to runtime-collectors.ts for the pool gauges; runs no query',
   },
   {
+    path: 'src/modules/embeddings/embeddings.module.ts',
+    rules: ['raw-db', 'sql'],
+    reason: 'boot check: reads the vector dimension of the embedding columns from pg_attribute (catalog only) to refuse a model/column mismatch',
+  },
+  {
     path: 'scripts/seed.ts',
     rules: ['raw-db', 'sql'],
     reason: 'development demo data as the owner role, setting the org per transaction; refuses in production',
