@@ -19,6 +19,8 @@ import { HealthModule } from './modules/health/health.module.js';
 import { OrgModule } from './modules/org/org.module.js';
 import { ThreadsModule } from './modules/threads/threads.module.js';
 import { KnowledgeModule } from './modules/knowledge/knowledge.module.js';
+import { CrawlModule } from './modules/crawl/crawl.module.js';
+import { OcrModule } from './modules/ocr/ocr.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -72,6 +74,8 @@ export class AppModule {
         OrgModule,
         ThreadsModule,
         KnowledgeModule,
+        CrawlModule,
+        OcrModule,
         ...extra,
       ],
       providers: [

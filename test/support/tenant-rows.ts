@@ -27,6 +27,11 @@ export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<s
       `INSERT INTO knowledge_items (org_id, title, source_kind, content_text) VALUES ($1, 'fixture', 'text', 'fixture') RETURNING id`,
       [org.id],
     );
+    await c.query(
+      `INSERT INTO knowledge_blobs (org_id, knowledge_item_id, mime_type, data) VALUES ($1, $2, 'image/png', '\\x89504e47'::bytea)`,
+      [org.id, ids.knowledge_items],
+    );
+    ids.knowledge_blobs = ids.knowledge_items;
     await c.query(`SELECT set_config('app.actor_role', 'super_admin', true)`);
     await c.query(`INSERT INTO org_limits (org_id, job_concurrency) VALUES ($1, 3)`, [org.id]);
     ids.org_limits = org.id;
