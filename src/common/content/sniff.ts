@@ -70,7 +70,7 @@ function decodeText(buf: Buffer): string | undefined {
 /** The kind of a text upload by content: HTML when it starts like markup, else plain text. */
 export function textKindOf(text: string): UploadKind | 'svg' | 'xml' {
   const head = text.trimStart().slice(0, 4096);
-  if (/^<\?xml/i.test(head)) return /<svg[\s>]/i.test(head) ? 'svg' : 'xml';
+  if (/^<\?xml/i.test(head)) return /<svg[\s/>]/i.test(head) ? 'svg' : 'xml';
   if (/^(?:<!--[\s\S]*?-->\s*)*(?:<!doctype\s+svg|<svg[\s/>])/i.test(head)) return 'svg';
   if (HTML_START.test(head)) return UploadKind.Html;
   return UploadKind.Txt;
