@@ -340,3 +340,32 @@ describe('SSRF-safe fetcher', () => {
     await expect(lenient.fetch(`http://127.0.0.1:${pub.port}/nope`)).rejects.toMatchObject({ failure: FetchFailure.HttpStatus, transient: false });
   });
 });
+
+describe('SSRF-safe fetcher over IPv6', () => {
+  it('an allowlisted IPv6 loopback server is reachable, by literal and by name', async () => {
+    const server = createServer((_q, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('six'));
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(0, '::1', () => resolve(true));
+    });
+    expect(ok, 'IPv6 loopback available').toBe(true);
+    const port = (server.address() as AddressInfo).port;
+    const f = new SafeFetcher({
+      policy: { hosts: [], cidrs: parseCidrList('::1/128'), ports: [port] },
+      connectTimeoutMs: 1000,
+      totalTimeoutMs: 5000,
+      maxBytes: 1024,
+      maxRedirects: 5,
+      contentTypes: CRAWL_CONTENT_TYPES,
+      lookup: async () => [{ address: '::1', family: 6 }],
+    });
+    try {
+      expect((await f.fetch(`http://[::1]:${port}/`)).body.toString()).toBe('six');
+      expect((await f.fetch(`http://six.example.com:${port}/`)).body.toString()).toBe('six');
+    } finally {
+      await f.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

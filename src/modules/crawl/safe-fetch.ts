@@ -109,7 +109,7 @@ export function guardedConnector(opts: SafeFetchOptions): buildConnector.connect
         base(
           {
             ...options,
-            hostname: address.includes(':') ? `[${address}]` : address,
+            hostname: address, // bare, as undici passes IPv6 to net.connect
             // TLS still verifies the certificate against the name the URL gave.
             servername: literal ? undefined : host.replace(/\.+$/, ''),
           },
