@@ -44,6 +44,7 @@ class PdfWorker {
   private spawn(): Worker {
     const w = new Worker(WORKER_URL, {
       resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 32 },
+      execArgv: [],
       stdout: true,
       stderr: true,
     });
