@@ -145,6 +145,19 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     expect({ items: await itemCount(), jobs: enqueuer.jobs.length, hits: siteHits.length }).toEqual(before);
   });
 
+  it('refusals are counted in rocker_intake_refusals_total by path, reason and org', async () => {
+    const { intakeRefusals } = await import('../src/common/metrics/metrics.js');
+    const value = async (path: string) =>
+      (await intakeRefusals.get()).values.find((v) => v.labels.path === path && v.labels.reason === 'ssrf-blocked' && v.labels.org === A.org.id)?.value ?? 0;
+    const before = await value('crawl_submit');
+    await auth(request(t.url).post('/v1/crawl')).send({ url: 'http://169.254.169.254/' }).expect(422);
+    expect(await value('crawl_submit')).toBe(before + 1);
+    const jobBefore = await value('crawl_job');
+    const { job } = await submit('/to-metadata');
+    await runCrawl(job.payload).catch(() => undefined);
+    expect(await value('crawl_job')).toBe(jobBefore + 1);
+  });
+
   it('malformed bodies: 400/422 problem+json, never 500', async () => {
     await auth(request(t.url).post('/v1/crawl')).send({}).expect(400);
     const notUrl = await auth(request(t.url).post('/v1/crawl')).send({ url: 'not a url' }).expect(422);

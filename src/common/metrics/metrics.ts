@@ -80,3 +80,10 @@ export const redisUp = once('rocker_redis_up', () => new Gauge({
   name: 'rocker_redis_up',
   help: '1 when Redis answers PING',
 }));
+
+// Content intake (crawl, uploads, OCR)
+export const intakeRefusals = once('rocker_intake_refusals_total', () => new Counter({
+  name: 'rocker_intake_refusals_total',
+  help: 'Refused intake by path (crawl_submit, crawl_job, upload, ocr), reason (problem slug, e.g. ssrf-blocked) and org',
+  labelNames: ['path', 'reason', 'org'] as const,
+}));

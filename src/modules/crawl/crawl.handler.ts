@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemException } from '../../common/filters/problem.js';
+import { intakeRefusals } from '../../common/metrics/metrics.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
 import { IngestHandler, IngestJobContext, JobHandler, JobKind, PermanentJobError } from '../ingest/ingest.types.js';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
 import { KnowledgeService } from '../knowledge/knowledge.service.js';
@@ -34,6 +36,8 @@ export class CrawlJobHandler implements IngestHandler {
     try {
       page = await this.crawler.crawl(url);
     } catch (e) {
+      const reason = e instanceof SafeFetchError ? e.failure : e instanceof ProblemException ? e.slug : undefined;
+      if (reason) intakeRefusals.inc({ path: 'crawl_job', reason, org: orgLabel(job.orgId) });
       if (e instanceof SafeFetchError) {
         if (e.failure === FetchFailure.SsrfBlocked) throw new PermanentJobError(`${FetchFailure.SsrfBlocked}: ${e.message}`);
         if (!e.transient) throw new PermanentJobError(`${e.failure}: ${e.message}`);

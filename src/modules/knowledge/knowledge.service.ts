@@ -2,6 +2,9 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { notFound, ProblemException } from '../../common/filters/problem.js';
 import { ENV, type Env } from '../../config/env.js';
+import { intakeRefusals } from '../../common/metrics/metrics.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
+import { TenantDb } from '../../database/tenant-context.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob } from '../ingest/ingest.types.js';
 import { checkUrl, parseUrl, type UrlPolicy } from '../crawl/url-policy.js';
 import { policyFromEnv } from '../crawl/safe-fetch.js';
@@ -21,6 +24,7 @@ export class KnowledgeService {
 
   constructor(
     private readonly items: KnowledgeRepository,
+    private readonly db: TenantDb,
     @Inject(ENV) env: Env,
     // Provided by the ingest module; optional so that the knowledge routes work without it.
     @Optional() private readonly enqueuer?: IngestEnqueuer,
@@ -52,7 +56,10 @@ export class KnowledgeService {
     const url = parseUrl(raw.trim());
     if (!url) throw new ProblemException(422, 'validation', 'url must be an absolute http(s) URL', { errors: { url: ['must be an absolute URL'] } });
     const verdict = checkUrl(url, this.urlPolicy);
-    if (!verdict.ok) throw ssrfBlocked(verdict.reason);
+    if (!verdict.ok) {
+      intakeRefusals.inc({ path: 'crawl_submit', reason: 'ssrf-blocked', org: orgLabel(this.db.context()?.orgId) });
+      throw ssrfBlocked(verdict.reason);
+    }
     if (!this.enqueuer) throw ingestUnavailable();
     const href = url.toString();
     const item = await this.items.create({ title: title ?? href.slice(0, 300), sourceKind: 'url', sourceUrl: href });

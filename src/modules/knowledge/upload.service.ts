@@ -7,6 +7,8 @@ import type { UploadedFile } from '../../common/content/multipart.js';
 import { pdfText } from '../../common/content/pdf-text.js';
 import { sniffUpload, UploadKind } from '../../common/content/sniff.js';
 import { ProblemException } from '../../common/filters/problem.js';
+import { intakeRefusals } from '../../common/metrics/metrics.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
 import { OcrEngine } from '../ocr/ocr.engine.js';
 import { htmlToText, sanitize } from './html.js';
 import { KnowledgeRepository } from './knowledge.repository.js';
@@ -36,6 +38,15 @@ export class UploadService {
   ) {}
 
   async upload(tenant: TenantContext, file: UploadedFile): Promise<UploadOutcome> {
+    try {
+      return await this.ingest(tenant, file);
+    } catch (e) {
+      if (e instanceof ProblemException) intakeRefusals.inc({ path: 'upload', reason: e.slug ?? String(e.getStatus()), org: orgLabel(tenant.orgId) });
+      throw e;
+    }
+  }
+
+  private async ingest(tenant: TenantContext, file: UploadedFile): Promise<UploadOutcome> {
     const fileName = normaliseFileName(file.fileName);
     const title = (file.fields.title ?? '').trim().slice(0, 300) || fileName;
     const sniffed = await sniffUpload(file.data, fileName, file.clientType);

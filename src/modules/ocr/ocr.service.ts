@@ -7,6 +7,8 @@ import { checkImageSize } from '../../common/content/image-probe.js';
 import { readSingleFile } from '../../common/content/multipart.js';
 import { sniffUpload, UploadKind } from '../../common/content/sniff.js';
 import { ProblemException } from '../../common/filters/problem.js';
+import { intakeRefusals } from '../../common/metrics/metrics.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
 import { UploadService } from '../knowledge/upload.service.js';
 import type { OcrAcceptedDto, OcrResultDto } from '../knowledge/dto/knowledge.dto.js';
 import { OcrEngine } from './ocr.engine.js';
@@ -20,6 +22,15 @@ export class OcrService {
   ) {}
 
   async recognizeUpload(req: FastifyRequest, tenant: TenantContext): Promise<OcrResultDto | OcrAcceptedDto> {
+    try {
+      return await this.recognize(req, tenant);
+    } catch (e) {
+      if (e instanceof ProblemException) intakeRefusals.inc({ path: 'ocr', reason: e.slug ?? String(e.getStatus()), org: orgLabel(tenant.orgId) });
+      throw e;
+    }
+  }
+
+  private async recognize(req: FastifyRequest, tenant: TenantContext): Promise<OcrResultDto | OcrAcceptedDto> {
     const file = await readSingleFile(req, this.env.UPLOAD_MAX_BYTES);
     const fileName = normaliseFileName(file.fileName);
     const sniffed = await sniffUpload(file.data, fileName, file.clientType);
