@@ -25,6 +25,7 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
     if (title) r.field('title', title);
     return r.attach('file', Buffer.from(data), contentType ? { filename, contentType } : { filename });
   };
+  const raw = (contentType: string, body: string) => auth(request(t.url).post('/v1/knowledge/upload')).set('Content-Type', contentType).send(body);
   const counts = () =>
     asOrg(db.owner, A.org.id, async (c) => ({
       items: (await c.query('SELECT count(*)::int AS n FROM knowledge_items')).rows[0].n as number,
@@ -151,6 +152,12 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
       ['wrong part name', () => auth(request(t.url).post('/v1/knowledge/upload')).attach('document', Buffer.from('x'), 'a.txt'), 422, 'validation'],
       ['JSON instead of multipart', () => auth(request(t.url).post('/v1/knowledge/upload')).send({ text: 'x' }), 415, 'unsupported-media-type'],
       ['two files', () => upload('one', 'a.txt').attach('file', Buffer.from('two'), 'b.txt'), 413, 'payload-too-large'],
+      ['too many fields', () => upload('one', 'a.txt').field('a', '1').field('b', '2').field('c', '3').field('d', '4').field('e', '5'), 413, 'payload-too-large'],
+      ['over-long title field', () => upload('one', 'a.txt', undefined, 't'.repeat(5000)), 413, 'payload-too-large'],
+      ['multipart without a boundary', () => raw('multipart/form-data', 'hello'), 400, 'malformed-multipart'],
+      ['multipart cut in the middle', () => raw('multipart/form-data; boundary=XyZ', '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello wor'), 400, 'malformed-multipart'],
+      ['multipart with garbled part headers', () => raw('multipart/form-data; boundary=XyZ', '--XyZ\r\ngarbage\r\n\r\nx\r\n--XyZ--\r\n'), 422, 'validation'],
+      ['__proto__ field name', () => upload('one', 'a.txt').field('__proto__', 'x'), 400, 'malformed-multipart'],
     ];
 
     let BIG_PDF: Buffer;

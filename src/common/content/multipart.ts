@@ -14,6 +14,18 @@ export interface UploadedFile {
  * (413 past it, without reading further into memory) and keeping short text fields.
  */
 export async function readSingleFile(req: FastifyRequest, maxBytes: number, fileField = 'file'): Promise<UploadedFile> {
+  try {
+    return await readParts(req, maxBytes, fileField);
+  } catch (e) {
+    if (e instanceof ProblemException) throw e;
+    const status = (e as { statusCode?: number }).statusCode;
+    if (status === 413) throw new ProblemException(413, 'payload-too-large', `the upload is over its limits (one file of at most ${maxBytes} bytes, few short fields)`);
+    // Busboy's parse errors (no boundary, cut or garbled parts) are the client's, never a 500.
+    throw new ProblemException(400, 'malformed-multipart', 'the multipart body is malformed or incomplete');
+  }
+}
+
+async function readParts(req: FastifyRequest, maxBytes: number, fileField: string): Promise<UploadedFile> {
   if (typeof req.isMultipart !== 'function' || !req.isMultipart()) {
     throw new ProblemException(415, 'unsupported-media-type', 'expected multipart/form-data with one file part');
   }
