@@ -4,7 +4,7 @@ import { notFound, ProblemException } from '../../common/filters/problem.js';
 import { ENV, type Env } from '../../config/env.js';
 import { intakeRefusals } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import { TenantDb } from '../../database/tenant-context.js';
+import { TenantTransactions } from '../../database/tenant-context.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob } from '../ingest/ingest.types.js';
 import { checkUrl, parseUrl, type UrlPolicy } from '../crawl/url-policy.js';
 import { policyFromEnv } from '../crawl/safe-fetch.js';
@@ -24,7 +24,7 @@ export class KnowledgeService {
 
   constructor(
     private readonly items: KnowledgeRepository,
-    private readonly db: TenantDb,
+    private readonly tenants: TenantTransactions,
     @Inject(ENV) env: Env,
     // Provided by the ingest module; optional so that the knowledge routes work without it.
     @Optional() private readonly enqueuer?: IngestEnqueuer,
@@ -57,7 +57,7 @@ export class KnowledgeService {
     if (!url) throw new ProblemException(422, 'validation', 'url must be an absolute http(s) URL', { errors: { url: ['must be an absolute URL'] } });
     const verdict = checkUrl(url, this.urlPolicy);
     if (!verdict.ok) {
-      intakeRefusals.inc({ path: 'crawl_submit', reason: 'ssrf-blocked', org: orgLabel(this.db.context()?.orgId) });
+      intakeRefusals.inc({ path: 'crawl_submit', reason: 'ssrf-blocked', org: orgLabel(this.tenants.current()?.orgId) });
       throw ssrfBlocked(verdict.reason);
     }
     if (!this.enqueuer) throw ingestUnavailable();
