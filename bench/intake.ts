@@ -39,7 +39,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < N; i++) await fn();
     return Number(process.hrtime.bigint() - t0) / 1e6 / N;
   };
-  for (let i = 0; i < 50; i++) (await baseline(), await safe()); // warm-up
+  for (let i = 0; i < 50; i++) {
+    await baseline(); // warm-up
+    await safe();
+  }
   // Interleaved rounds so that machine noise hits both sides alike.
   const a: number[] = [];
   const b: number[] = [];

@@ -28,7 +28,7 @@ async function run(input: Input): Promise<Output> {
       );
       page.cleanup();
     }
-    return { ok: true, text: parts.filter(Boolean).join('\n\n').replace(/\u0000/g, ''), pages: pdf.numPages };
+    return { ok: true, text: parts.filter(Boolean).join('\n\n').replaceAll('\u0000', ''), pages: pdf.numPages };
   } catch {
     return { ok: false, reason: 'malformed' };
   }

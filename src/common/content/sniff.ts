@@ -63,6 +63,7 @@ function decodeText(buf: Buffer): string | undefined {
     return undefined;
   }
   // Text may hold tab, LF, FF and CR; any other C0 control (NUL first of all) or DEL means binary.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u0008\u000b\u000e-\u001f\u007f]/.test(text)) return undefined;
   return text;
 }

@@ -20,7 +20,7 @@ function decode(body: Buffer, charset: string | undefined): string {
   } catch {
     decoder = new TextDecoder('utf-8');
   }
-  return decoder.decode(body).replace(/\u0000/g, '');
+  return decoder.decode(body).replaceAll('\u0000', '');
 }
 
 /** A URL → its readable text, through the SSRF-guarded fetcher. */
