@@ -69,6 +69,8 @@ describe('SSRF-safe fetcher', () => {
     'mixed.example.com': ['127.0.0.1', '10.0.0.7'],
     'v6loop.example.com': ['::1'],
     'mapped.example.com': ['::ffff:127.0.0.2'],
+    '169.254.169.254.nip.io': ['169.254.169.254'], // wildcard DNS services
+    '7f000001.rbndr.us': ['127.0.0.1'],
   };
   const lookup: LookupFn = async (h) => {
     const answers = fakeDns[h.replace(/\.$/, '')];
@@ -131,6 +133,9 @@ describe('SSRF-safe fetcher', () => {
     ['unspecified 0.0.0.0', 'http://0.0.0.0/'],
     ['unspecified 0', 'http://0/'],
     ['localhost', 'http://localhost/'],
+    ['localhost in circled letters (IDN)', 'http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/'],
+    ['metadata in octal', 'http://0251.0376.0251.0376/'],
+    ['metadata mapped IPv6 hex', 'http://[::ffff:a9fe:a9fe]/'],
     ['LOCALHOST trailing dot', 'http://LOCALHOST./'],
     ['sub.localhost', 'http://app.localhost/'],
     ['single-label host', 'http://intranet/'],
@@ -210,6 +215,8 @@ describe('SSRF-safe fetcher', () => {
     ['name resolving to mapped IPv6', 'mapped.example.com', 'http:'],
     ['mixed public/private answer', 'mixed.example.com', 'http:'],
     ['localhost by name', 'localhost', 'http:'],
+    ['wildcard DNS name for metadata (nip.io)', '169.254.169.254.nip.io', 'http:'],
+    ['rebinding-service name answering loopback', '7f000001.rbndr.us', 'http:'],
   ];
   it.each(atConnect)('connect-time check refuses %s', async (_label, hostname, protocol) => {
     const connect = guardedConnector(base({ lookup, policy: { hosts: [], cidrs: [], ports: [internal.port] } }));
