@@ -24,6 +24,8 @@ import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { QueueBoardModule } from './modules/queue-board/queue-board.module.js';
 import { EmbeddingsModule } from './modules/embeddings/embeddings.module.js';
 import { SearchModule } from './modules/search/search.module.js';
+import { CrawlModule } from './modules/crawl/crawl.module.js';
+import { OcrModule } from './modules/ocr/ocr.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -82,6 +84,8 @@ export class AppModule {
         QueueBoardModule,
         EmbeddingsModule,
         SearchModule,
+        CrawlModule,
+        OcrModule,
         ...extra,
       ],
       providers: [

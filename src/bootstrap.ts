@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import multipart from '@fastify/multipart';
 import type { IncomingMessage } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { AppModule } from './app.module.js';
@@ -33,6 +34,10 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // Uploads (POST /v1/knowledge/upload, /v1/ocr): one file, capped; handlers read it as a stream.
+  await app.register(multipart as never, {
+    limits: { fileSize: env.UPLOAD_MAX_BYTES, files: 1, fields: 4, fieldSize: 1024, parts: 5, headerPairs: 50 },
+  });
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (req, reply) => {

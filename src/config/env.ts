@@ -98,6 +98,52 @@ export class EnvDto {
 
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   EMBEDDINGS_TIMEOUT_MS = 30_000;
+  // --- content intake (crawl, uploads, OCR); see README "Security" ---
+
+  /** Host names the crawler may reach whatever they resolve to (comma-separated; `.suffix` matches subdomains). Empty by default. */
+  @IsString() @Matches(/^[a-z0-9.,*_-]*$/i, { message: 'CRAWL_ALLOW_HOSTS must be comma-separated host names' })
+  CRAWL_ALLOW_HOSTS = '';
+
+  /** Address ranges the crawler may reach although they are private/loopback/... (comma-separated CIDRs). Empty by default. */
+  @IsString() @Matches(/^[0-9a-f.:/,]*$/i, { message: 'CRAWL_ALLOW_CIDRS must be comma-separated CIDRs' })
+  CRAWL_ALLOW_CIDRS = '';
+
+  /** Ports besides 80 (http) and 443 (https) the crawler may use (comma-separated). Empty by default. */
+  @IsString() @Matches(/^[0-9,]*$/, { message: 'CRAWL_ALLOW_PORTS must be comma-separated port numbers' })
+  CRAWL_ALLOW_PORTS = '';
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(60_000)
+  CRAWL_CONNECT_TIMEOUT_MS = 5_000;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
+  CRAWL_TIMEOUT_MS = 20_000;
+
+  @Transform(toInt) @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
+  CRAWL_MAX_BYTES = 5 * 1024 * 1024;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(200 * 1024 * 1024)
+  UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  PDF_MAX_PAGES = 500;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
+  PDF_TIMEOUT_MS = 15_000;
+
+  /** Images above this many pixels (read from the header, before decoding) are refused. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(500_000_000)
+  OCR_MAX_PIXELS = 40_000_000;
+
+  /** Images up to this many pixels are OCR'd in the request; larger ones go through the ocr job. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(500_000_000)
+  OCR_SYNC_MAX_PIXELS = 4_000_000;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  OCR_TIMEOUT_MS = 30_000;
+
+  /** Tesseract processes at once in this process (the machine has few cores). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  OCR_CONCURRENCY = 2;
 }
 
 export type Env = EnvDto;

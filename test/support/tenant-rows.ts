@@ -34,6 +34,11 @@ export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<s
        VALUES ($1, $2, 0, 'fixture', array_fill(0.1::real, ARRAY[512])::vector) RETURNING id`,
       [org.id, ids.knowledge_items],
     );
+    await c.query(
+      `INSERT INTO knowledge_blobs (org_id, knowledge_item_id, mime_type, data) VALUES ($1, $2, 'image/png', '\\x89504e47'::bytea)`,
+      [org.id, ids.knowledge_items],
+    );
+    ids.knowledge_blobs = ids.knowledge_items;
     await c.query(`SELECT set_config('app.actor_role', 'super_admin', true)`);
     await c.query(`INSERT INTO org_limits (org_id, job_concurrency) VALUES ($1, 3)`, [org.id]);
     ids.org_limits = org.id;

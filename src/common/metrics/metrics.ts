@@ -84,3 +84,10 @@ export const dbUp = once('rocker_db_up', () => new Gauge({
   name: 'rocker_db_up',
   help: '1 when the database accepts a new app-role connection and answers SELECT 1 (checked outside the pool)',
 }));
+
+// Content intake (crawl, uploads, OCR)
+export const intakeRefusals = once('rocker_intake_refusals_total', () => new Counter({
+  name: 'rocker_intake_refusals_total',
+  help: 'Refused intake by path (crawl_submit, crawl_job, upload, ocr), reason (problem slug, e.g. ssrf-blocked) and org',
+  labelNames: ['path', 'reason', 'org'] as const,
+}));

@@ -64,6 +64,40 @@ export class KnowledgeRepository {
     ]);
   }
 
+  /** Stores fetched or recognised text into an item (crawl and OCR jobs); running it twice changes nothing twice. */
+  async setContent(
+    id: string,
+    c: { contentText: string; mimeType?: string | null; byteSize?: number | null; title?: string | null },
+  ): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE knowledge_items
+          SET content_text = $2, mime_type = coalesce($3, mime_type), byte_size = coalesce($4, byte_size),
+              title = coalesce($5, title), updated_at = clock_timestamp()
+        WHERE id = $1 RETURNING id`,
+      [id, c.contentText, c.mimeType ?? null, c.byteSize ?? null, c.title ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  /** Bytes a job still has to read (an image waiting for OCR). */
+  async putBlob(itemId: string, mimeType: string, data: Buffer): Promise<void> {
+    const { orgId } = this.db.context();
+    await this.db.query(`INSERT INTO knowledge_blobs (org_id, knowledge_item_id, mime_type, data) VALUES ($1, $2, $3, $4)`, [
+      orgId,
+      itemId,
+      mimeType,
+      data,
+    ]);
+  }
+
+  getBlob(itemId: string): Promise<{ mime_type: string; data: Buffer } | undefined> {
+    return this.db.one(`SELECT mime_type, data FROM knowledge_blobs WHERE knowledge_item_id = $1`, [itemId]);
+  }
+
+  async deleteBlob(itemId: string): Promise<void> {
+    await this.db.query(`DELETE FROM knowledge_blobs WHERE knowledge_item_id = $1`, [itemId]);
+  }
+
   async delete(id: string): Promise<boolean> {
     return (await this.db.query(`DELETE FROM knowledge_items WHERE id = $1 RETURNING id`, [id])).length > 0;
   }

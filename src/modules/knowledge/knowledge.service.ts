@@ -1,13 +1,36 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { notFound, ProblemException } from '../../common/filters/problem.js';
+import { ENV, type Env } from '../../config/env.js';
+import { intakeRefusals } from '../../common/metrics/metrics.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
+import { TenantTransactions } from '../../database/tenant-context.js';
+import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob } from '../ingest/ingest.types.js';
+import { checkUrl, parseUrl, type UrlPolicy } from '../crawl/url-policy.js';
+import { policyFromEnv } from '../crawl/safe-fetch.js';
 import { KnowledgeRepository } from './knowledge.repository.js';
 import { htmlToText, sanitize } from './html.js';
 import type { CreateKnowledgeDto, KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
 
+/** 422 whose `type` ends in `ssrf-blocked`: the URL points somewhere the crawler must not go. */
+export const ssrfBlocked = (reason: string) => new ProblemException(422, 'ssrf-blocked', `this URL cannot be crawled: ${reason}`);
+
+const ingestUnavailable = () =>
+  new ProblemException(503, 'ingest-unavailable', 'background ingestion is not available on this deployment', {}, { 'Retry-After': '30' });
+
 @Injectable()
 export class KnowledgeService {
-  constructor(private readonly items: KnowledgeRepository) {}
+  private readonly urlPolicy: UrlPolicy;
+
+  constructor(
+    private readonly items: KnowledgeRepository,
+    private readonly tenants: TenantTransactions,
+    @Inject(ENV) env: Env,
+    // Provided by the ingest module; optional so that the knowledge routes work without it.
+    @Optional() private readonly enqueuer?: IngestEnqueuer,
+  ) {
+    this.urlPolicy = policyFromEnv(env);
+  }
 
   async create(body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {
     const given = [body.text, body.html, body.url].filter((v) => v !== undefined).length;
@@ -16,14 +39,63 @@ export class KnowledgeService {
         errors: { body: ['exactly one of text, html or url is required'] },
       });
     }
-    if (body.url !== undefined) {
-      throw new ProblemException(422, 'not-available', 'URL ingestion is not available yet');
-    }
+    if (body.url !== undefined) return (await this.submitUrl(body.url, body.title)).item;
     if (body.html !== undefined) {
       const clean = sanitize(body.html);
       return this.items.create({ title: body.title, sourceKind: 'html', contentHtml: clean, contentText: htmlToText(clean) });
     }
     return this.items.create({ title: body.title, sourceKind: 'text', contentText: body.text! });
+  }
+
+  /**
+   * Refuses what can be judged now (scheme, credentials, port, literal or local addresses: 422
+   * ssrf-blocked), then creates the pending item and its crawl job in this transaction.
+   * Everything else is judged again at connect time by the job.
+   */
+  async submitUrl(raw: string, title?: string): Promise<{ item: KnowledgeItemDto; job: EnqueuedJob }> {
+    const url = parseUrl(raw.trim());
+    if (!url) throw new ProblemException(422, 'validation', 'url must be an absolute http(s) URL', { errors: { url: ['must be an absolute URL'] } });
+    const verdict = checkUrl(url, this.urlPolicy);
+    if (!verdict.ok) {
+      intakeRefusals.inc({ path: 'crawl_submit', reason: 'ssrf-blocked', org: orgLabel(this.tenants.current()?.orgId) });
+      throw ssrfBlocked(verdict.reason);
+    }
+    if (!this.enqueuer) throw ingestUnavailable();
+    const href = url.toString();
+    const item = await this.items.create({ title: title ?? href.slice(0, 300), sourceKind: 'url', sourceUrl: href });
+    const job = await this.enqueuer.enqueue(
+      JobKind.Crawl,
+      { knowledge_item_id: item.id, url: href },
+      { knowledgeItemId: item.id, priorityClass: JobPriorityClass.Interactive, idempotencyKey: `crawl:${item.id}` },
+    );
+    return { item, job };
+  }
+
+  /** Hands a large image (already stored as the item's blob) to the ocr job. */
+  async enqueueOcr(itemId: string): Promise<EnqueuedJob> {
+    if (!this.enqueuer) throw ingestUnavailable();
+    return this.enqueuer.enqueue(
+      JobKind.Ocr,
+      { knowledge_item_id: itemId },
+      { knowledgeItemId: itemId, priorityClass: JobPriorityClass.Interactive, idempotencyKey: `ocr:${itemId}` },
+    );
+  }
+
+  /**
+   * The item's text is in place: hand it to the embed job (same transaction). The one place where
+   * uploads, crawls and OCR ask for embedding; a no-op where the ingest pipeline is absent.
+   */
+  async requestEmbedding(itemId: string): Promise<void> {
+    if (!this.enqueuer) return;
+    await this.enqueuer.enqueue(
+      JobKind.Embed,
+      { knowledge_item_id: itemId },
+      { knowledgeItemId: itemId, priorityClass: JobPriorityClass.Interactive, idempotencyKey: `embed:${itemId}` },
+    );
+  }
+
+  get canEnqueue(): boolean {
+    return !!this.enqueuer;
   }
 
   async list(limit = 20, cursor?: string): Promise<Page<KnowledgeItemDto>> {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUrl, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsOptional, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 
 /** Exactly one of text, html or url. */
 export class CreateKnowledgeDto {
@@ -16,8 +16,9 @@ export class CreateKnowledgeDto {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(1_000_000)
   html?: string;
 
-  @ApiPropertyOptional({ maxLength: 2048 })
-  @IsOptional() @IsString() @MaxLength(2048) @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  /** Crawled by a background job; refused with 422 `ssrf-blocked` when it points inside a network. */
+  @ApiPropertyOptional({ maxLength: 2048, description: 'http(s) URL to crawl (see README, Security)' })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(2048)
   url?: string;
 }
 
@@ -39,4 +40,30 @@ export class KnowledgeItemDto {
 export class KnowledgeItemDetailDto extends KnowledgeItemDto {
   @ApiProperty({ nullable: true }) content_text: string | null;
   @ApiProperty({ nullable: true, description: 'sanitised HTML' }) content_html: string | null;
+}
+
+export class CrawlRequestDto {
+  @ApiProperty({ maxLength: 2048, description: 'http(s) URL to crawl (see README, Security)' })
+  @IsString() @MinLength(1) @MaxLength(2048)
+  url: string;
+
+  @ApiPropertyOptional({ maxLength: 300 })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(300)
+  title?: string;
+}
+
+export class CrawlAcceptedDto {
+  @ApiProperty() job_id: string;
+  @ApiProperty() knowledge_item_id: string;
+}
+
+export class OcrResultDto {
+  @ApiProperty() text: string;
+  @ApiProperty() width: number;
+  @ApiProperty() height: number;
+}
+
+export class OcrAcceptedDto {
+  @ApiProperty() job_id: string;
+  @ApiProperty() knowledge_item_id: string;
 }

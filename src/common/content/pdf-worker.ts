@@ -1,0 +1,40 @@
+// Runs in a worker thread (see pdf-text.ts): PDF.js parses untrusted bytes here, where a runaway
+// document can be terminated and its memory is capped. Imports packages only (no relative
+// imports), so the same file runs from src/ (type-stripped) and from dist/.
+import { parentPort } from 'node:worker_threads';
+import { getDocumentProxy } from 'unpdf';
+
+type Input = { id: number; data: Uint8Array; maxPages: number };
+type Output = { ok: true; text: string; pages: number } | { ok: false; reason: 'too-many-pages'; pages: number } | { ok: false; reason: 'malformed' };
+
+async function run(input: Input): Promise<Output> {
+  let pdf;
+  try {
+    pdf = await getDocumentProxy(input.data, { disableFontFace: true, stopAtErrors: true, maxImageSize: 1, useSystemFonts: false, verbosity: 0 });
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  try {
+    if (pdf.numPages > input.maxPages) return { ok: false, reason: 'too-many-pages', pages: pdf.numPages };
+    const parts: string[] = [];
+    for (let n = 1; n <= pdf.numPages; n++) {
+      const page = await pdf.getPage(n);
+      const content = await page.getTextContent();
+      parts.push(
+        content.items
+          .map((i) => ('str' in i ? i.str + (i.hasEOL ? '\n' : '') : ''))
+          .join('')
+          .trim(),
+      );
+      page.cleanup();
+    }
+    return { ok: true, text: parts.filter(Boolean).join('\n\n').replaceAll('\u0000', ''), pages: pdf.numPages };
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+}
+
+// One document at a time; the parent sends the next only after this one's answer.
+parentPort!.on('message', (input: Input) => {
+  run(input).then((out) => parentPort!.postMessage({ id: input.id, ...out }));
+});

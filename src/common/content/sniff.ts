@@ -1,0 +1,130 @@
+import { fileTypeFromBuffer } from 'file-type';
+import { ProblemException } from '../filters/problem.js';
+import { extensionOf } from './file-name.js';
+
+/** What an upload is, decided by its bytes; the name and the client's Content-Type may only agree. */
+export enum UploadKind {
+  Txt = 'txt',
+  Md = 'md',
+  Html = 'html',
+  Pdf = 'pdf',
+  Png = 'png',
+  Jpeg = 'jpeg',
+}
+
+export const MIME_OF: Record<UploadKind, string> = {
+  [UploadKind.Txt]: 'text/plain',
+  [UploadKind.Md]: 'text/markdown',
+  [UploadKind.Html]: 'text/html',
+  [UploadKind.Pdf]: 'application/pdf',
+  [UploadKind.Png]: 'image/png',
+  [UploadKind.Jpeg]: 'image/jpeg',
+};
+
+const TEXT_KINDS = new Set([UploadKind.Txt, UploadKind.Md, UploadKind.Html]);
+
+export interface Sniffed {
+  kind: UploadKind;
+  mime: string;
+  /** Decoded text for the text kinds (BOM stripped). */
+  text?: string;
+}
+
+const EXT_KIND: Record<string, UploadKind> = {
+  txt: UploadKind.Txt,
+  text: UploadKind.Txt,
+  md: UploadKind.Md,
+  markdown: UploadKind.Md,
+  html: UploadKind.Html,
+  htm: UploadKind.Html,
+  pdf: UploadKind.Pdf,
+  png: UploadKind.Png,
+  jpg: UploadKind.Jpeg,
+  jpeg: UploadKind.Jpeg,
+  jpe: UploadKind.Jpeg,
+};
+
+/** Extensions refused whatever the bytes look like: scripts, executables, active documents. */
+const REFUSED_EXT = new Set(
+  'svg svgz xml xhtml xht xsl js mjs cjs vbs vbe wsf wsh hta ps1 psm1 bat cmd com exe dll scr msi msp cpl jar class sh bash zsh csh ksh php phtml pl py rb app apk dmg deb rpm elf so bin swf'.split(' '),
+);
+
+const unsupported = (detail: string) => new ProblemException(415, 'unsupported-media-type', detail);
+const mismatch = (detail: string) => new ProblemException(415, 'media-type-mismatch', detail);
+
+const HTML_START =
+  /^(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|base|link|div|p|h[1-6]|table|ul|ol|li|article|section|main|header|footer|nav|span|a|b|i|em|strong|pre|blockquote|script|style|iframe|form|img|br|hr|noscript|object|embed|svg|math|template|details|video|audio|input|button|textarea|select|frameset|frame)[\s/>]/i;
+
+function decodeText(buf: Buffer): string | undefined {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buf);
+  } catch {
+    return undefined;
+  }
+  // Text may hold tab, LF, FF and CR; any other C0 control (NUL first of all) or DEL means binary.
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  if (/[\u0000-\u0008\u000b\u000e-\u001f\u007f]/.test(text)) return undefined;
+  return text;
+}
+
+/** The kind of a text upload by content: HTML when it starts like markup, else plain text. */
+export function textKindOf(text: string): UploadKind | 'svg' | 'xml' {
+  const head = text.trimStart().slice(0, 4096);
+  if (/^<\?xml/i.test(head)) return /<svg[\s/>]/i.test(head) ? 'svg' : 'xml';
+  if (/^(?:<!--[\s\S]*?-->\s*)*(?:<!doctype\s+svg|<svg[\s/>])/i.test(head)) return 'svg';
+  if (HTML_START.test(head)) return UploadKind.Html;
+  return UploadKind.Txt;
+}
+
+function clientKind(contentType: string | undefined): UploadKind | 'text' | 'any' | 'other' {
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (!type || type === 'application/octet-stream') return 'any';
+  if (type === 'image/png') return UploadKind.Png;
+  if (type === 'image/jpeg' || type === 'image/jpg' || type === 'image/pjpeg') return UploadKind.Jpeg;
+  if (type === 'application/pdf') return UploadKind.Pdf;
+  if (type === 'text/plain' || type === 'text/markdown' || type === 'text/x-markdown' || type === 'text/html') return 'text';
+  return 'other';
+}
+
+/**
+ * Decides an upload's type from its bytes (file-type's magic numbers, then UTF-8 and markup checks
+ * for text) and refuses anything outside txt, md, html, pdf, png and jpeg (415), or whose name or
+ * declared type says something else (415).
+ */
+export async function sniffUpload(buf: Buffer, fileName: string, contentType: string | undefined): Promise<Sniffed> {
+  if (buf.length === 0) throw new ProblemException(422, 'empty-file', 'the file is empty');
+  const ext = extensionOf(fileName);
+  if (ext && REFUSED_EXT.has(ext)) throw unsupported(`.${ext} files are not accepted`);
+  const declaredByName = ext ? EXT_KIND[ext] : undefined;
+  const declaredByClient = clientKind(contentType);
+  if (declaredByClient === 'other') throw unsupported(`content type ${JSON.stringify(contentType)} is not accepted`);
+
+  let kind: UploadKind;
+  let text: string | undefined;
+  const ft = await fileTypeFromBuffer(buf);
+  if (ft) {
+    if (ft.mime === 'image/png') kind = UploadKind.Png;
+    else if (ft.mime === 'image/jpeg') kind = UploadKind.Jpeg;
+    else if (ft.mime === 'application/pdf') kind = UploadKind.Pdf;
+    else throw unsupported(`files of type ${ft.mime} are not accepted`);
+  } else {
+    text = decodeText(buf);
+    if (text === undefined) throw unsupported('the file is neither a supported binary format nor UTF-8 text');
+    if (text.startsWith('\ufeff')) text = text.slice(1);
+    if (text.startsWith('#!')) throw unsupported('scripts are not accepted');
+    const byContent = textKindOf(text);
+    if (byContent === 'svg' || byContent === 'xml') throw unsupported(`${byContent.toUpperCase()} files are not accepted`);
+    // Within the text family the name picks md/html/txt; HTML named .txt/.md is stored as text only.
+    kind = declaredByName && TEXT_KINDS.has(declaredByName) ? declaredByName : byContent;
+  }
+
+  const family = (k: UploadKind) => (TEXT_KINDS.has(k) ? 'text' : k);
+  if (declaredByName && family(declaredByName) !== family(kind)) {
+    throw mismatch(`the file is named .${ext} but its content is ${MIME_OF[kind]}`);
+  }
+  if (declaredByClient !== 'any' && declaredByClient !== family(kind)) {
+    throw mismatch(`the declared type ${JSON.stringify(contentType)} does not match the content (${MIME_OF[kind]})`);
+  }
+  return { kind, mime: MIME_OF[kind], text };
+}

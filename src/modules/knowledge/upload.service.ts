@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ENV, type Env } from '../../config/env.js';
+import { TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
+import { normaliseFileName } from '../../common/content/file-name.js';
+import { checkImageSize, type ImageSize } from '../../common/content/image-probe.js';
+import type { UploadedFile } from '../../common/content/multipart.js';
+import { pdfText } from '../../common/content/pdf-text.js';
+import { sniffUpload, UploadKind } from '../../common/content/sniff.js';
+import { ProblemException } from '../../common/filters/problem.js';
+import { intakeRefusals } from '../../common/metrics/metrics.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
+import { OcrEngine } from '../ocr/ocr.engine.js';
+import { htmlToText, sanitize } from './html.js';
+import { KnowledgeRepository } from './knowledge.repository.js';
+import { KnowledgeService } from './knowledge.service.js';
+import type { KnowledgeItemDto } from './dto/knowledge.dto.js';
+
+export interface UploadOutcome {
+  item: KnowledgeItemDto;
+  /** Set when the text comes later from an ocr job (large image). */
+  jobId?: string;
+}
+
+/**
+ * Uploads: type by bytes, then the one extraction that type allows (UTF-8 text, sanitised HTML,
+ * PDF text under page and time limits, OCR under a pixel limit), all before the database is
+ * touched; then one short tenant transaction writes the item (and, for a large image, its blob
+ * and ocr job). Any refusal happens before that transaction, so nothing is ever half-stored.
+ */
+@Injectable()
+export class UploadService {
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    private readonly tenants: TenantTransactions,
+    private readonly items: KnowledgeRepository,
+    private readonly knowledge: KnowledgeService,
+    private readonly ocr: OcrEngine,
+  ) {}
+
+  async upload(tenant: TenantContext, file: UploadedFile): Promise<UploadOutcome> {
+    try {
+      return await this.ingest(tenant, file);
+    } catch (e) {
+      if (e instanceof ProblemException) intakeRefusals.inc({ path: 'upload', reason: e.slug ?? String(e.getStatus()), org: orgLabel(tenant.orgId) });
+      throw e;
+    }
+  }
+
+  private async ingest(tenant: TenantContext, file: UploadedFile): Promise<UploadOutcome> {
+    const fileName = normaliseFileName(file.fileName);
+    const title = (file.fields.title ?? '').trim().slice(0, 300) || fileName;
+    const sniffed = await sniffUpload(file.data, fileName, file.clientType);
+    const base = { title, sourceKind: 'upload' as const, mimeType: sniffed.mime, fileName, byteSize: file.data.length };
+
+    switch (sniffed.kind) {
+      case UploadKind.Txt:
+      case UploadKind.Md:
+        return this.store(tenant, { ...base, contentText: sniffed.text! });
+      case UploadKind.Html: {
+        const clean = sanitize(sniffed.text!);
+        return this.store(tenant, { ...base, contentHtml: clean, contentText: htmlToText(clean) });
+      }
+      case UploadKind.Pdf: {
+        const { text } = await pdfText(file.data, { maxPages: this.env.PDF_MAX_PAGES, timeoutMs: this.env.PDF_TIMEOUT_MS });
+        return this.store(tenant, { ...base, contentText: text });
+      }
+      case UploadKind.Png:
+      case UploadKind.Jpeg: {
+        const size = checkImageSize(file.data, sniffed.mime as 'image/png' | 'image/jpeg', this.env.OCR_MAX_PIXELS);
+        if (this.isSmall(size)) return this.store(tenant, { ...base, contentText: await this.ocr.recognize(file.data) });
+        return this.storeForOcrJob(tenant, base, file.data);
+      }
+    }
+  }
+
+  /** Small enough to recognise inside the request. */
+  isSmall(size: ImageSize): boolean {
+    return size.width * size.height <= this.env.OCR_SYNC_MAX_PIXELS;
+  }
+
+  /** A large image: the item, its bytes and the ocr job commit together (or not at all). */
+  storeForOcrJob(
+    tenant: TenantContext,
+    base: { title: string; sourceKind: 'upload'; mimeType: string; fileName: string; byteSize: number },
+    data: Buffer,
+  ): Promise<UploadOutcome> {
+    if (!this.knowledge.canEnqueue) {
+      throw new ProblemException(413, 'image-too-large', `images over ${this.env.OCR_SYNC_MAX_PIXELS} pixels need background OCR, which is not available here`);
+    }
+    return this.tenants.run(tenant, async () => {
+      const item = await this.items.create(base);
+      await this.items.putBlob(item.id, base.mimeType, data);
+      const job = await this.knowledge.enqueueOcr(item.id);
+      return { item, jobId: job.id };
+    });
+  }
+
+  private store(tenant: TenantContext, item: Parameters<KnowledgeRepository['create']>[0]): Promise<UploadOutcome> {
+    return this.tenants.run(tenant, async () => {
+      const created = await this.items.create(item);
+      await this.knowledge.requestEmbedding(created.id);
+      return { item: created };
+    });
+  }
+}

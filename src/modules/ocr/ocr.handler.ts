@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ENV, type Env } from '../../config/env.js';
+import { checkImageSize } from '../../common/content/image-probe.js';
+import { ProblemException } from '../../common/filters/problem.js';
+import { IngestHandler, IngestJobContext, JobHandler, JobKind, PermanentJobError } from '../ingest/ingest.types.js';
+import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
+import { KnowledgeService } from '../knowledge/knowledge.service.js';
+import { OcrEngine } from './ocr.engine.js';
+
+/**
+ * The ocr job: the item's stored image → its text, then the image is dropped. Runs in the job's
+ * tenant transaction; re-running after success finds no blob and changes nothing.
+ */
+@Injectable()
+@JobHandler(JobKind.Ocr)
+export class OcrJobHandler implements IngestHandler {
+  readonly kind = JobKind.Ocr;
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    private readonly items: KnowledgeRepository,
+    private readonly engine: OcrEngine,
+    private readonly knowledge: KnowledgeService,
+  ) {}
+
+  async handle(job: IngestJobContext): Promise<void> {
+    const itemId = String(job.payload.knowledge_item_id ?? job.knowledgeItemId ?? '');
+    if (!itemId) throw new PermanentJobError('invalid-payload: knowledge_item_id is missing');
+    const item = await this.items.get(itemId);
+    if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
+    const blob = await this.items.getBlob(itemId);
+    if (!blob) {
+      if (item.content_text !== null) return; // already done by an earlier delivery
+      throw new PermanentJobError('not-found: the image to recognise is gone');
+    }
+    let text: string;
+    try {
+      checkImageSize(blob.data, blob.mime_type as 'image/png' | 'image/jpeg', this.env.OCR_MAX_PIXELS);
+      text = await this.engine.recognize(blob.data);
+    } catch (e) {
+      // Client-class refusals (bad image, too large, timeout) will not get better on retry.
+      if (e instanceof ProblemException && e.getStatus() < 500) throw new PermanentJobError(`${e.slug}: ${e.message}`);
+      throw e;
+    }
+    await this.items.setContent(itemId, { contentText: text });
+    await this.items.deleteBlob(itemId);
+    await this.knowledge.requestEmbedding(itemId);
+  }
+}

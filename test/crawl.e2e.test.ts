@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { orgWithRoles } from './support/fixtures.js';
+import { makePdf } from './support/files.js';
+import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
+import { TenantTransactions } from '../src/database/tenant-context.js';
+import { CrawlJobHandler } from '../src/modules/crawl/crawl.handler.js';
+import { JobKind, PermanentJobError } from '../src/modules/ingest/ingest.types.js';
+
+type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
+
+const ARTICLE = `<!doctype html><html><head><title>Igneous rocks</title><script>track()</script></head><body>
+<nav><a href="/">Home</a> <a href="/about">About</a></nav><article><h1>Igneous rocks</h1>
+<p>Granite is an igneous rock made mostly of quartz, feldspar and mica. It forms when magma cools slowly underground.</p>
+<p>Basalt is a fine-grained volcanic rock that forms from the rapid cooling of lava at the surface of a planet.</p>
+<p>Obsidian is volcanic glass, formed when lava cools so quickly that crystals have no time to grow.</p>
+</article><footer>Copyright footer</footer></body></html>`;
+
+describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', () => {
+  let db: TestDb;
+  let site: Server;
+  let port: number;
+  let t: Awaited<ReturnType<typeof startIntakeApp>>;
+  let bare: Awaited<ReturnType<typeof startIntakeApp>>;
+  let A: Tenant;
+  const enqueuer = new RecordingEnqueuer();
+  const siteHits: string[] = [];
+
+  beforeAll(async () => {
+    site = createServer((req, res) => {
+      siteHits.push(req.url ?? '');
+      const u = new URL(req.url ?? '/', 'http://x');
+      if (u.pathname === '/article') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(ARTICLE);
+      if (u.pathname === '/paper.pdf') return res.writeHead(200, { 'content-type': 'application/pdf' }).end(makePdf(1, ['Sedimentary rocks form in layers']));
+      if (u.pathname === '/to-metadata') return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+      if (u.pathname === '/to-internal') return res.writeHead(307, { location: `http://127.0.0.2:${port}/secret` }).end();
+      if (u.pathname === '/exe') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('MZ');
+      if (u.pathname === '/down') return res.writeHead(503).end();
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    port = (site.address() as AddressInfo).port;
+    db = await createTestDb();
+    // The test allowlist: this loopback address and port only.
+    const env = envFor(db.appUrl, db.ownerUrl, { CRAWL_ALLOW_CIDRS: '127.0.0.1/32', CRAWL_ALLOW_PORTS: String(port), CRAWL_TIMEOUT_MS: '5000' });
+    t = await startIntakeApp(env, enqueuer);
+    bare = await startIntakeApp(env); // no ingest pipeline
+    A = await orgWithRoles(db.owner);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await bare?.close();
+    site?.closeAllConnections();
+    await new Promise((r) => site?.close(r));
+    await db?.drop();
+  });
+
+  const auth = (r: request.Test, role: keyof Tenant['tokens'] = 'member') => r.set('Authorization', `Bearer ${A.tokens[role]}`);
+  const itemCount = async () => (await asOrg(db.owner, A.org.id, (c) => c.query('SELECT count(*)::int AS n FROM knowledge_items'))).rows[0].n as number;
+  const getItem = (id: string) => asOrg(db.owner, A.org.id, async (c) => (await c.query('SELECT * FROM knowledge_items WHERE id = $1', [id])).rows[0]);
+  const runCrawl = (payload: Record<string, unknown>) =>
+    t.nest.get(TenantTransactions).run({ requestId: 'crawl-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false }, () =>
+      t.nest.get(CrawlJobHandler).handle({
+        jobId: 'job',
+        orgId: A.org.id,
+        kind: JobKind.Crawl,
+        knowledgeItemId: String(payload.knowledge_item_id),
+        payload,
+        attempt: 1,
+        requestId: null,
+      }),
+    );
+  const submit = async (path: string) => {
+    const res = await auth(request(t.url).post('/v1/crawl')).send({ url: `http://127.0.0.1:${port}${path}` }).expect(202);
+    return { res, job: enqueuer.jobs.find((j) => j.id === res.body.job_id)! };
+  };
+
+  it('POST /v1/crawl → 202 {job_id}; the item is pending and the crawl job carries item and URL', async () => {
+    const { res, job } = await submit('/article');
+    expect(res.body).toEqual({ job_id: expect.any(String), knowledge_item_id: expect.any(String) });
+    expect(job).toMatchObject({ kind: JobKind.Crawl, payload: { knowledge_item_id: res.body.knowledge_item_id, url: `http://127.0.0.1:${port}/article` } });
+    const item = await auth(request(t.url).get(`/v1/knowledge/${res.body.knowledge_item_id}`)).expect(200);
+    expect(item.body).toMatchObject({ source_kind: 'url', status: 'pending', source_url: `http://127.0.0.1:${port}/article`, content_text: null });
+  });
+
+  it('the crawl handler stores the readable article text (no nav, no script) and asks for embedding; twice is harmless', async () => {
+    const { res, job } = await submit('/article');
+    await runCrawl(job.payload);
+    const item = await getItem(res.body.knowledge_item_id);
+    expect(item.content_text).toContain('Granite is an igneous rock');
+    expect(item.content_text).toContain('Obsidian is volcanic glass');
+    expect(item.content_text).not.toContain('track()');
+    expect(item.title).toBe('Igneous rocks');
+    expect(item.mime_type).toBe('text/html');
+    expect(enqueuer.jobs.filter((j) => j.kind === JobKind.Embed && j.payload.knowledge_item_id === res.body.knowledge_item_id)).toHaveLength(1);
+    await runCrawl(job.payload);
+    expect((await getItem(res.body.knowledge_item_id)).content_text).toBe(item.content_text);
+  });
+
+  it('a crawled PDF becomes its text', async () => {
+    const { res, job } = await submit('/paper.pdf');
+    await runCrawl(job.payload);
+    expect((await getItem(res.body.knowledge_item_id)).content_text).toContain('Sedimentary rocks form in layers');
+  });
+
+  it('{title, url} on POST /v1/knowledge creates the pending item and its crawl job', async () => {
+    const res = await auth(request(t.url).post('/v1/knowledge')).send({ title: 'Rocks', url: `http://127.0.0.1:${port}/article` }).expect(201);
+    expect(res.body).toMatchObject({ title: 'Rocks', source_kind: 'url', status: 'pending' });
+    expect(enqueuer.jobs.some((j) => j.kind === JobKind.Crawl && j.payload.knowledge_item_id === res.body.id)).toBe(true);
+  });
+
+  const refusedAtSubmission = [
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::ffff:169.254.169.254]/',
+    'http://2130706434/', // 127.0.0.2 (127.0.0.1 is this suite's allowlisted "public" site)
+    'http://0x7f000002/',
+    'http://127.0.0.2/',
+    'http://127.0.0.2:8080/',
+    'http://[::1]/',
+    'http://[64:ff9b::a9fe:a9fe]/',
+    'http://localhost/',
+    'http://foo.localhost./',
+    'http://metadata.google.internal/',
+    'http://10.0.0.1/',
+    'http://user:pw@example.com/',
+    'http://example.com:22/',
+    'file:///etc/passwd',
+    'gopher://127.0.0.1:6379/_',
+    'javascript:alert(1)',
+  ];
+
+  it.each(refusedAtSubmission)('POST /v1/crawl %s → 422 ssrf-blocked, nothing stored or enqueued', async (url) => {
+    const before = { items: await itemCount(), jobs: enqueuer.jobs.length, hits: siteHits.length };
+    const res = await auth(request(t.url).post('/v1/crawl')).send({ url });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.type).toMatch(/ssrf-blocked$/);
+    const viaKnowledge = await auth(request(t.url).post('/v1/knowledge')).send({ title: 'x', url });
+    expect(viaKnowledge.status).toBe(422);
+    expect(viaKnowledge.body.type).toMatch(/ssrf-blocked$/);
+    expect({ items: await itemCount(), jobs: enqueuer.jobs.length, hits: siteHits.length }).toEqual(before);
+  });
+
+  it('refusals are counted in rocker_intake_refusals_total by path, reason and org', async () => {
+    const { intakeRefusals } = await import('../src/common/metrics/metrics.js');
+    const value = async (path: string) =>
+      (await intakeRefusals.get()).values.find((v) => v.labels.path === path && v.labels.reason === 'ssrf-blocked' && v.labels.org === A.org.id)?.value ?? 0;
+    const before = await value('crawl_submit');
+    await auth(request(t.url).post('/v1/crawl')).send({ url: 'http://169.254.169.254/' }).expect(422);
+    expect(await value('crawl_submit')).toBe(before + 1);
+    const jobBefore = await value('crawl_job');
+    const { job } = await submit('/to-metadata');
+    await runCrawl(job.payload).catch(() => undefined);
+    expect(await value('crawl_job')).toBe(jobBefore + 1);
+  });
+
+  it('malformed bodies: 400/422 problem+json, never 500', async () => {
+    await auth(request(t.url).post('/v1/crawl')).send({}).expect(400);
+    const notUrl = await auth(request(t.url).post('/v1/crawl')).send({ url: 'not a url' }).expect(422);
+    expect(notUrl.body.type).toMatch(/validation$/);
+    await auth(request(t.url).post('/v1/crawl')).send({ url: 42 }).expect(400);
+    await auth(request(t.url).post('/v1/crawl'), 'viewer').send({ url: `http://127.0.0.1:${port}/article` }).expect(403);
+  });
+
+  it('without the ingest pipeline: a blocked URL is still 422, an allowed one 503 and nothing stored', async () => {
+    const before = await itemCount();
+    const blocked = await request(bare.url).post('/v1/crawl').set('Authorization', `Bearer ${A.tokens.member}`).send({ url: 'http://169.254.169.254/' });
+    expect(blocked.status).toBe(422);
+    const res = await request(bare.url).post('/v1/crawl').set('Authorization', `Bearer ${A.tokens.member}`).send({ url: `http://127.0.0.1:${port}/article` });
+    expect(res.status).toBe(503);
+    expect(res.body.type).toMatch(/ingest-unavailable$/);
+    expect(await itemCount()).toBe(before);
+  });
+
+  describe('destinations judged only when the job runs', () => {
+    const failing: [string, string, RegExp][] = [
+      ['redirect to metadata', '/to-metadata', /^ssrf-blocked: /],
+      ['redirect to an internal host', '/to-internal', /^ssrf-blocked: /],
+      ['unsupported content type', '/exe', /^unsupported-content-type: /],
+      ['404', '/missing', /^http-status: /],
+    ];
+    it.each(failing)('%s → PermanentJobError, the item untouched', async (_label, path, reason) => {
+      const { res, job } = await submit(path);
+      const err = await runCrawl(job.payload).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PermanentJobError);
+      expect((err as Error).message).toMatch(reason);
+      expect((await getItem(res.body.knowledge_item_id)).content_text).toBeNull();
+    });
+
+    it('a payload naming an internal URL (e.g. from before a policy change) fails with ssrf-blocked', async () => {
+      const { res } = await submit('/article');
+      for (const url of ['http://localhost:' + port + '/article', 'http://[::1]/', 'http://169.254.169.254/']) {
+        const err = await runCrawl({ knowledge_item_id: res.body.knowledge_item_id, url }).catch((e: unknown) => e);
+        expect(err, url).toBeInstanceOf(PermanentJobError);
+        expect((err as Error).message, url).toMatch(/^ssrf-blocked: /);
+      }
+    });
+
+    it('a 503 from the site is a retryable failure, not a permanent one', async () => {
+      const { job } = await submit('/down');
+      const err = await runCrawl(job.payload).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(PermanentJobError);
+    });
+  });
+});
