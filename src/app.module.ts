@@ -19,6 +19,9 @@ import { HealthModule } from './modules/health/health.module.js';
 import { OrgModule } from './modules/org/org.module.js';
 import { ThreadsModule } from './modules/threads/threads.module.js';
 import { KnowledgeModule } from './modules/knowledge/knowledge.module.js';
+import { LimitsModule } from './modules/limits/limits.module.js';
+import { RateLimitGuard } from './modules/limits/rate-limit.guard.js';
+import { TtsModule } from './modules/tts/tts.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -72,12 +75,15 @@ export class AppModule {
         OrgModule,
         ThreadsModule,
         KnowledgeModule,
+        LimitsModule,
+        TtsModule,
         ...extra,
       ],
       providers: [
         { provide: APP_GUARD, useClass: TenantGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_GUARD, useClass: SuperAdminGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard }, // needs request.tenant from TenantGuard
         { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         {

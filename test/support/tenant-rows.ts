@@ -31,6 +31,8 @@ export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<s
     await c.query(`INSERT INTO org_limits (org_id, job_concurrency) VALUES ($1, 3)`, [org.id]);
     ids.org_limits = org.id;
     await c.query(`SELECT set_config('app.actor_role', '', true)`);
+    await c.query(`INSERT INTO usage_daily (org_id, day, unit, amount) VALUES ($1, '2026-01-01', 'tts_characters', 1)`, [org.id]);
+    ids.usage_daily = org.id;
     // New tenant tables: add a fixture row here.
     return ids;
   });
