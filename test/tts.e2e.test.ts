@@ -143,7 +143,7 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     const pid = spawned[spawned.length - 1].pid!;
     req.destroy();
     const exit = await until(() => mine().find((e) => e.type === TtsEvent.Exit && e.pid === pid));
-    expect(exit.signal).toBe('SIGKILL');
+    expect(exit!.signal).toBe('SIGKILL');
     expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
     const spawnsAfter = mine().filter((e) => e.type === TtsEvent.Spawn).length;
     expect(spawnsAfter).toBeLessThan(splitSentences(LONG).length);

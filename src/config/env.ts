@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -70,6 +71,11 @@ export class EnvDto {
 
   @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
+
+  /** Kill switch (benchmarks, emergencies): false lets every request through, unmetered. */
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1'))
+  @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
 
   /** Per-policy defaults over the built-in ones, JSON like the admin body: {"tts":{"limit":600,"window_s":60}}. */
   @IsOptional() @IsString()

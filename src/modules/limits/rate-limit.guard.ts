@@ -1,4 +1,5 @@
-import { ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { ENV, type Env } from '../../config/env.js';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -46,6 +47,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() private readonly limiter: RateLimitStorage,
     reflector: Reflector,
     private readonly limits: LimitsService,
+    @Inject(ENV) private readonly env: Env,
   ) {
     super(options, limiter, reflector);
   }
@@ -55,7 +57,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     const req = http.getRequest<Req>();
     const reply = http.getResponse<FastifyReply>();
     const t = req.tenant;
-    if (!t?.orgId) return true; // public routes and org-less (platform) routes
+    if (!t?.orgId || !this.env.RATE_LIMIT_ENABLED) return true; // public and org-less (platform) routes
     const orgId = t.orgId;
     const meta = this.reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, [context.getHandler(), context.getClass()]);
     const eff = await this.limits.forTenant(t);

@@ -1,10 +1,11 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
 import { RateLimit, RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import type { TenantContext } from '../../database/tenant-context.js';
+import { ProblemException } from '../../common/filters/problem.js';
 import { SpeechDto } from './dto/tts.dto.js';
 import { TTS_LIMITS, TtsService } from './tts.service.js';
 
@@ -18,6 +19,8 @@ export const ttsCost = (req: FastifyRequest): number => {
 @ApiBearerAuth()
 @Controller('v1/tts')
 export class TtsController {
+  private readonly log = new Logger(TtsController.name);
+
   constructor(private readonly tts: TtsService) {}
 
   /** Streams one WAV; the first bytes leave as soon as the first sentence is synthesised. */
@@ -35,7 +38,14 @@ export class TtsController {
     const it = this.tts.speak({ text: body.text, voice: body.voice, orgId: t.orgId!, requestId: String(req.id), startedAt, signal: abort.signal });
     reply.raw.once('close', () => abort.abort()); // client gone (or done): stop the engine
     // The first chunk is awaited here so that an engine failure is still a problem+json answer.
-    const first = await it.next();
+    let first: IteratorResult<Buffer>;
+    try {
+      first = await it.next();
+    } catch (e) {
+      if (e instanceof ProblemException) throw e;
+      this.log.error(`speech engine failed: ${(e as Error).message}`);
+      throw new ProblemException(503, 'unavailable', 'the speech engine is unavailable; retry shortly', {}, { 'Retry-After': '5' });
+    }
     async function* rest(): AsyncGenerator<Buffer> {
       if (!first.done) yield first.value;
       yield* it;
