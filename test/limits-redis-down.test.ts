@@ -113,4 +113,20 @@ describe('Redis unreachable: per-instance fallback at limit / instances', () => 
     const back = await embed(A).expect(201);
     expect(back.headers['ratelimit-policy']).toContain('"embeddings";q=10;w=60');
   });
+
+  it('a Redis that hangs (SIGSTOP) also falls back within the timeout instead of stalling requests', async () => {
+    const C = await orgWithRoles(db.owner);
+    const embed = () => request(t.url).post('/v1/test-limits/embed').set('Authorization', `Bearer ${C.tokens.member}`).send({ input: 'x' });
+    await until(async () => (await embed()).status === 201 && (await fallbackValue()) === 0);
+    redis.kill('SIGSTOP');
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) statuses.push((await embed()).status);
+      expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429]);
+      expect(await fallbackValue()).toBe(1);
+    } finally {
+      redis.kill('SIGCONT');
+    }
+    await until(async () => (await embed()).status !== 500 && (await fallbackValue()) === 0);
+  });
 });

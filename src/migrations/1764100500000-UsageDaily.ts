@@ -15,7 +15,7 @@ export class UsageDaily1764100500000 implements MigrationInterface {
          updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
          PRIMARY KEY (org_id, day, unit)
        )`,
-      ...tenantTableSql('usage_daily', 'SELECT, INSERT, UPDATE'),
+      ...tenantTableSql('usage_daily'),
     ])
       await q.query(s);
   }

@@ -1,14 +1,15 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, NoOrg, NoTransaction, SuperAdmin } from '../../common/decorators/auth.decorators.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
 import type { TenantContext } from '../../database/tenant-context.js';
-import { EffectiveLimitsDto, UpdateLimitsDto, UsageDto, UsageQueryDto } from './dto/limits.dto.js';
+import { EffectiveLimitsDto, PolicyLimitDto, UpdateLimitsDto, UsageDto, UsageQueryDto } from './dto/limits.dto.js';
 import { LimitsService } from './limits.service.js';
 import { UsageService } from './usage.service.js';
 
 @ApiTags('limits')
 @ApiBearerAuth()
+@ApiExtraModels(PolicyLimitDto)
 @Controller('v1/org')
 export class OrgLimitsController {
   constructor(
