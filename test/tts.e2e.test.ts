@@ -139,14 +139,23 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     const id = `tts-cut-${Date.now()}`;
     const { req } = await openStream(t.url, A.tokens.member, id, LONG);
     const mine = () => events.filter((e) => e.requestId === id);
-    const spawned = mine().filter((e) => e.type === TtsEvent.Spawn);
-    const pid = spawned[spawned.length - 1].pid!;
+    const liveChild = () => {
+      const exited = new Set(mine().filter((e) => e.type === TtsEvent.Exit).map((e) => e.pid));
+      return mine().filter((e) => e.type === TtsEvent.Spawn && !exited.has(e.pid)).at(-1)?.pid;
+    };
+    // The client reads nothing more, so the engine soon blocks on backpressure: wait until the
+    // same child is seen alive on consecutive polls, then hang up.
+    let seen: number[] = [];
+    const pid = await until(() => {
+      seen = [...seen, liveChild() ?? -1].slice(-3);
+      return seen.length === 3 && seen[0] > 0 && seen.every((p) => p === seen[0]) ? seen[0] : undefined;
+    });
     req.destroy();
     const exit = await until(() => mine().find((e) => e.type === TtsEvent.Exit && e.pid === pid));
     expect(exit!.signal).toBe('SIGKILL');
     expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
-    const spawnsAfter = mine().filter((e) => e.type === TtsEvent.Spawn).length;
-    expect(spawnsAfter).toBeLessThan(splitSentences(LONG).length);
+    await until(() => liveChild() === undefined);
+    expect(mine().filter((e) => e.type === TtsEvent.Spawn).length).toBeLessThan(splitSentences(LONG).length);
     expect(mine().some((e) => e.type === TtsEvent.SynthesisDone)).toBe(false);
   });
 
