@@ -6,6 +6,7 @@ import { startApp, type TestApp } from './support/app.js';
 import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { LimitsTestModule } from './support/limits-test.module.js';
 import { UsageService } from '../src/modules/limits/usage.service.js';
+import { UsageUnit } from '../src/modules/limits/limits.types.js';
 import { rateLimitDecisions } from '../src/common/metrics/metrics.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
@@ -169,19 +170,21 @@ describe('per-org rate limits across two instances', () => {
     for (const [i, text] of texts.entries()) {
       await request((i % 2 ? one : two).url).post('/v1/tts').set('Authorization', `Bearer ${G.tokens.member}`).send({ text }).expect(200);
     }
+    // Usage known only later (pages a crawl job fetched) is metered by the service directly.
+    await two.app.get(UsageService).record(G.org.id, UsageUnit.CrawledPages, 7);
     // Before a flush the answer already includes pending usage...
     const pending = await request(one.url).get('/v1/org/usage').set('Authorization', `Bearer ${G.tokens.viewer}`).expect(200);
-    expect(pending.body.totals).toMatchObject({ embedding_inputs: N, tts_characters: M });
+    expect(pending.body.totals).toMatchObject({ embedding_inputs: N, tts_characters: M, crawled_pages: 7 });
     // ...and after it, the rows are in Postgres (batched, not a write per request).
     await one.app.get(UsageService).flush();
     await two.app.get(UsageService).flush();
     const stored = await asOrg(db.owner, G.org.id, (c) =>
       c.query<{ unit: string; amount: string }>(`SELECT unit, amount FROM usage_daily WHERE org_id = $1 ORDER BY unit`, [G.org.id]),
     );
-    expect(stored.rows.map((r) => [r.unit, Number(r.amount)])).toEqual([['embedding_inputs', N], ['tts_characters', M]]);
+    expect(stored.rows.map((r) => [r.unit, Number(r.amount)])).toEqual([['crawled_pages', 7], ['embedding_inputs', N], ['tts_characters', M]]);
     const today = new Date().toISOString().slice(0, 10);
     const res = await request(two.url).get(`/v1/org/usage?from=${today}&to=${today}`).set('Authorization', `Bearer ${G.tokens.viewer}`).expect(200);
-    expect(res.body.totals).toEqual({ tts_characters: M, embedding_inputs: N, crawled_pages: 0, ocr_pages: 0 });
+    expect(res.body.totals).toEqual({ tts_characters: M, embedding_inputs: N, crawled_pages: 7, ocr_pages: 0 });
     expect(res.body.data).toEqual(
       expect.arrayContaining([
         { day: today, unit: 'embedding_inputs', amount: N },

@@ -153,7 +153,7 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     req.destroy();
     const exit = await until(() => mine().find((e) => e.type === TtsEvent.Exit && e.pid === pid));
     expect(exit!.signal).toBe('SIGKILL');
-    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+    expect(() => process.kill(pid!, 0)).toThrow(/ESRCH/);
     await until(() => liveChild() === undefined);
     expect(mine().filter((e) => e.type === TtsEvent.Spawn).length).toBeLessThan(splitSentences(LONG).length);
     expect(mine().some((e) => e.type === TtsEvent.SynthesisDone)).toBe(false);

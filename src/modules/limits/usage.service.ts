@@ -5,7 +5,7 @@ import type { TenantContext } from '../../database/tenant-context.js';
 import { LimitsRepository, type UsageRow } from './limits.repository.js';
 import { LimitsService } from './limits.service.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
-import { USAGE_UNITS, dayKey } from './limits.types.js';
+import { USAGE_UNITS, dayKey, type UsageUnit } from './limits.types.js';
 import type { UsageDto } from './dto/limits.dto.js';
 
 const toRows = (m: Map<string, number>): UsageRow[] =>
@@ -39,6 +39,15 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush().catch((e) => this.log.error(`usage flush at shutdown failed: ${(e as Error).message}`));
+  }
+
+  /**
+   * Meters usage known only after the request (e.g. pages a crawl job actually fetched), without
+   * a limit check: one Redis round trip, flushed with the rest.
+   */
+  async record(orgId: string, unit: UsageUnit, amount: number): Promise<void> {
+    if (!(amount > 0)) return;
+    await this.storage.decide([], [{ orgId, day: dayKey(), unit, amount: Math.ceil(amount) }]);
   }
 
   /** Moves every pending count to Postgres; answers the number of orgs written. */
