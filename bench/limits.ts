@@ -39,7 +39,10 @@ const env = {
   METRICS_TOKEN: randomBytes(12).toString('hex'),
   LOG_LEVEL: 'silent',
   // Ceilings far above the load, so every request pays for a full decision and none is refused.
-  RATE_LIMIT_DEFAULTS: JSON.stringify({ api: { limit: 1_000_000_000, window_s: 60 }, tts: { limit: 1_000_000, window_s: 60, concurrency: 100 } }),
+  RATE_LIMIT_DEFAULTS: JSON.stringify({
+    api: { limit: 1_000_000_000, window_s: 60 },
+    tts: { limit: 1_000_000, window_s: 60, concurrency: 100 },
+  }),
 };
 
 async function createDb(): Promise<{ orgId: string; userId: string }> {
@@ -53,11 +56,16 @@ async function createDb(): Promise<{ orgId: string; userId: string }> {
   await ds.destroy();
   const owner = new pg.Client({ connectionString: url('rocker_owner') });
   await owner.connect();
-  const orgId = (await owner.query(`INSERT INTO orgs (slug, name) VALUES ('bench', 'bench') RETURNING id`)).rows[0].id;
-  const userId = (await owner.query(`INSERT INTO users (email) VALUES ('bench@bench.test') RETURNING id`)).rows[0].id;
+  const orgId = (await owner.query(`INSERT INTO orgs (slug, name) VALUES ('bench', 'bench') RETURNING id`))
+    .rows[0].id;
+  const userId = (await owner.query(`INSERT INTO users (email) VALUES ('bench@bench.test') RETURNING id`))
+    .rows[0].id;
   await owner.query('BEGIN');
   await owner.query(`SELECT set_config('app.org_id', $1, true)`, [orgId]);
-  await owner.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'owner')`, [orgId, userId]);
+  await owner.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+    orgId,
+    userId,
+  ]);
   await owner.query('COMMIT');
   await owner.end();
   return { orgId, userId };
@@ -72,7 +80,10 @@ async function dropDb(): Promise<void> {
 
 function startServer(extra: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const script = fileURLToPath(new URL('./limits-server.js', import.meta.url));
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env, ...extra }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env, ...extra },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -84,21 +95,39 @@ function startServer(extra: Record<string, string>): Promise<{ child: ChildProce
   });
 }
 
-const stop = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM'))));
+const stop = (c: ChildProcess) =>
+  new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM'))));
 
 async function load(target: string, token: string, seconds: number) {
-  const r = await autocannon({ url: `${target}/v1/org`, connections: CONNECTIONS, duration: seconds, headers: { authorization: `Bearer ${token}` } });
-  if (r.non2xx || r.errors) throw new Error(`bench: ${r.non2xx} non-2xx, ${r.errors} errors against ${target}`);
+  const r = await autocannon({
+    url: `${target}/v1/org`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (r.non2xx || r.errors)
+    throw new Error(`bench: ${r.non2xx} non-2xx, ${r.errors} errors against ${target}`);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
 }
 
-function ttsOnce(target: string, token: string, text: string): Promise<{ first: number; full: number; bytes: number }> {
+function ttsOnce(
+  target: string,
+  token: string,
+  text: string,
+): Promise<{ first: number; full: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ text });
     const t0 = process.hrtime.bigint();
     let first = 0;
     let bytes = 0;
-    const req = http.request(`${target}/v1/tts`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const req = http.request(`${target}/v1/tts`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      },
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       if (res.statusCode !== 200) return reject(new Error(`tts ${res.statusCode}`));
@@ -121,7 +150,10 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** The limiter's own cost without HTTP noise: one decision (2 checks + metering) vs a bare PING. */
 async function decisionCost(): Promise<void> {
   const redis = new Redis(REDIS_URL, { enableOfflineQueue: true });
-  const storage = new RateLimitStorage(redis, loadEnv({ ...env, RATE_LIMIT_REDIS_TIMEOUT_MS: '5000' }, '/nonexistent'));
+  const storage = new RateLimitStorage(
+    redis,
+    loadEnv({ ...env, RATE_LIMIT_REDIS_TIMEOUT_MS: '5000' }, '/nonexistent'),
+  );
   const n = 5000;
   const time = async (fn: () => Promise<unknown>) => {
     const xs: number[] = [];
@@ -137,14 +169,18 @@ async function decisionCost(): Promise<void> {
     { key: storage.windowKey(org, 'api'), cost: 1, limit: 1e9, windowMs: 60_000, dryRun: false },
     { key: storage.windowKey(org, 'embeddings'), cost: 3, limit: 1e9, windowMs: 60_000, dryRun: false },
   ];
-  const usage = [{ orgId: org, day: new Date().toISOString().slice(0, 10), unit: UsageUnit.EmbeddingInputs, amount: 3 }];
+  const usage = [
+    { orgId: org, day: new Date().toISOString().slice(0, 10), unit: UsageUnit.EmbeddingInputs, amount: 3 },
+  ];
   await time(() => redis.ping()); // warm-up
   const ping = await time(() => redis.ping());
   const decide = await time(() => storage.decide(checks, usage));
   await storage.drain(org);
   await redis.del(...checks.map((c) => c.key));
   redis.disconnect();
-  console.log(`\n# one limiter decision (2 checks + usage metering, one EVALSHA) vs a bare Redis PING, ${n} sequential each`);
+  console.log(
+    `\n# one limiter decision (2 checks + usage metering, one EVALSHA) vs a bare Redis PING, ${n} sequential each`,
+  );
   console.log('| | p50 ms | p99 ms |\n|---|---|---|');
   console.log(`| PING | ${pct(ping, 50).toFixed(3)} | ${pct(ping, 99).toFixed(3)} |`);
   console.log(`| decide | ${pct(decide, 50).toFixed(3)} | ${pct(decide, 99).toFixed(3)} |`);
@@ -159,7 +195,9 @@ async function main(): Promise<void> {
     const without = await startServer({ RATE_LIMIT_ENABLED: 'false' });
     servers.push(withLimiter.child, without.child);
 
-    console.log(`# bench:limits — GET /v1/org, ${CONNECTIONS} connections, ${ROUNDS}×${DURATION}s per side, alternating`);
+    console.log(
+      `# bench:limits — GET /v1/org, ${CONNECTIONS} connections, ${ROUNDS}×${DURATION}s per side, alternating`,
+    );
     await load(withLimiter.url, token, 2); // warm-up (JIT, pools, limits cache)
     await load(without.url, token, 2);
     const A: Awaited<ReturnType<typeof load>>[] = [];
@@ -168,13 +206,23 @@ async function main(): Promise<void> {
       B.push(await load(without.url, token, DURATION));
       A.push(await load(withLimiter.url, token, DURATION));
     }
-    const a = { rps: mean(A.map((x) => x.rps)), p50: mean(A.map((x) => x.p50)), p99: mean(A.map((x) => x.p99)) };
-    const b = { rps: mean(B.map((x) => x.rps)), p50: mean(B.map((x) => x.p50)), p99: mean(B.map((x) => x.p99)) };
+    const a = {
+      rps: mean(A.map((x) => x.rps)),
+      p50: mean(A.map((x) => x.p50)),
+      p99: mean(A.map((x) => x.p99)),
+    };
+    const b = {
+      rps: mean(B.map((x) => x.rps)),
+      p50: mean(B.map((x) => x.p50)),
+      p99: mean(B.map((x) => x.p99)),
+    };
     console.log('| variant | req/s | p50 ms | p99 ms |\n|---|---|---|---|');
     console.log(`| without limiter | ${b.rps.toFixed(0)} | ${b.p50.toFixed(2)} | ${b.p99.toFixed(2)} |`);
     console.log(`| with limiter | ${a.rps.toFixed(0)} | ${a.p50.toFixed(2)} | ${a.p99.toFixed(2)} |`);
     console.log(`throughput ratio (with / without): ${(a.rps / b.rps).toFixed(3)}  (goal ≥ 0.9)`);
-    console.log(`added latency: p50 ${(a.p50 - b.p50).toFixed(2)} ms, p99 ${(a.p99 - b.p99).toFixed(2)} ms  (goal p99 ≤ 1 ms)`);
+    console.log(
+      `added latency: p50 ${(a.p50 - b.p50).toFixed(2)} ms, p99 ${(a.p99 - b.p99).toFixed(2)} ms  (goal p99 ≤ 1 ms)`,
+    );
 
     await decisionCost();
 
@@ -183,11 +231,25 @@ async function main(): Promise<void> {
     await ttsOnce(withLimiter.url, token, 'Warm up.');
     const runs: { first: number; full: number; bytes: number }[] = [];
     for (let i = 0; i < TTS_RUNS; i++) runs.push(await ttsOnce(withLimiter.url, token, text));
-    const f50 = pct(runs.map((r) => r.first), 50);
-    const f95 = pct(runs.map((r) => r.first), 95);
-    const full50 = pct(runs.map((r) => r.full), 50);
-    const full95 = pct(runs.map((r) => r.full), 95);
-    console.log(`\n# TTS (espeak-ng), 1,000 characters, ${TTS_RUNS} sequential runs, ~${(runs[0].bytes / 44100).toFixed(0)} s of audio each`);
+    const f50 = pct(
+      runs.map((r) => r.first),
+      50,
+    );
+    const f95 = pct(
+      runs.map((r) => r.first),
+      95,
+    );
+    const full50 = pct(
+      runs.map((r) => r.full),
+      50,
+    );
+    const full95 = pct(
+      runs.map((r) => r.full),
+      95,
+    );
+    console.log(
+      `\n# TTS (espeak-ng), 1,000 characters, ${TTS_RUNS} sequential runs, ~${(runs[0].bytes / 44100).toFixed(0)} s of audio each`,
+    );
     console.log('| | p50 ms | p95 ms |\n|---|---|---|');
     console.log(`| time to first audio | ${f50.toFixed(1)} | ${f95.toFixed(1)} |`);
     console.log(`| full synthesis (last byte) | ${full50.toFixed(1)} | ${full95.toFixed(1)} |`);

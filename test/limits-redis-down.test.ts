@@ -31,7 +31,11 @@ const freePort = () =>
 /** This test's OWN redis-server (never the shared one), started and stopped as a child process. */
 function startRedis(port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -80,7 +84,11 @@ describe('Redis unreachable: per-instance fallback at limit / instances', () => 
   it('keeps limiting (never unlimited, never a 500) while Redis is down, and recovers', async () => {
     const A = await orgWithRoles(db.owner);
     const B = await orgWithRoles(db.owner);
-    const embed = (who: typeof A) => request(t.url).post('/v1/test-limits/embed').set('Authorization', `Bearer ${who.tokens.member}`).send({ input: 'x' });
+    const embed = (who: typeof A) =>
+      request(t.url)
+        .post('/v1/test-limits/embed')
+        .set('Authorization', `Bearer ${who.tokens.member}`)
+        .send({ input: 'x' });
 
     const up = await embed(A).expect(201);
     expect(up.headers['ratelimit-policy']).toContain('"embeddings";q=10;w=60');
@@ -105,7 +113,10 @@ describe('Redis unreachable: per-instance fallback at limit / instances', () => 
     await request(t.url).get('/v1/org/limits').set('Authorization', `Bearer ${A.tokens.member}`).expect(200);
     // Usage admitted meanwhile is kept in memory and flushed straight to Postgres.
     await t.app.get(UsageService).flush();
-    const usage = await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${B.tokens.viewer}`).expect(200);
+    const usage = await request(t.url)
+      .get('/v1/org/usage')
+      .set('Authorization', `Bearer ${B.tokens.viewer}`)
+      .expect(200);
     expect(usage.body.totals.embedding_inputs).toBe(5);
 
     redis = await startRedis(port);
@@ -116,7 +127,11 @@ describe('Redis unreachable: per-instance fallback at limit / instances', () => 
 
   it('a Redis that hangs (SIGSTOP) also falls back within the timeout instead of stalling requests', async () => {
     const C = await orgWithRoles(db.owner);
-    const embed = () => request(t.url).post('/v1/test-limits/embed').set('Authorization', `Bearer ${C.tokens.member}`).send({ input: 'x' });
+    const embed = () =>
+      request(t.url)
+        .post('/v1/test-limits/embed')
+        .set('Authorization', `Bearer ${C.tokens.member}`)
+        .send({ input: 'x' });
     await until(async () => (await embed()).status === 201 && (await fallbackValue()) === 0);
     redis.kill('SIGSTOP');
     try {

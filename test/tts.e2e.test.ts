@@ -27,26 +27,36 @@ async function until<T>(fn: () => T | Promise<T>, ms = 10_000): Promise<T> {
   }
 }
 
-const LONG = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i + 1} of a rather long text that takes a while to speak.`).join(' ');
+const LONG = Array.from(
+  { length: 40 },
+  (_, i) => `This is sentence number ${i + 1} of a rather long text that takes a while to speak.`,
+).join(' ');
 
 /** A raw streaming POST: resolves with the response once its first body bytes arrived (paused). */
 function openStream(url: string, token: string, requestId: string, text: string) {
-  return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage; first: Buffer }>((resolve, reject) => {
-    const body = JSON.stringify({ text });
-    const req = http.request(`${url}/v1/tts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId },
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-      res.once('data', (first: Buffer) => {
-        res.pause();
-        resolve({ req, res, first });
+  return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage; first: Buffer }>(
+    (resolve, reject) => {
+      const body = JSON.stringify({ text });
+      const req = http.request(`${url}/v1/tts`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-request-id': requestId,
+        },
       });
-    });
-    req.end(body);
-  });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+        res.once('data', (first: Buffer) => {
+          res.pause();
+          resolve({ req, res, first });
+        });
+      });
+      req.end(body);
+    },
+  );
 }
 
 function parseWav(b: Buffer) {
@@ -79,7 +89,8 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
     events = [];
     const bus = t.app.get(TtsEvents, { strict: false });
-    for (const type of Object.values(TtsEvent)) bus.on(type, (e: Omit<Ev, 'type'>) => events.push({ type, ...e }));
+    for (const type of Object.values(TtsEvent))
+      bus.on(type, (e: Omit<Ev, 'type'>) => events.push({ type, ...e }));
   });
 
   afterAll(async () => {
@@ -87,22 +98,37 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     await db?.drop();
   });
 
-  const tts = (body: object, token = A.tokens.member) => request(t.url).post('/v1/tts').set('Authorization', `Bearer ${token}`).send(body);
+  const tts = (body: object, token = A.tokens.member) =>
+    request(t.url).post('/v1/tts').set('Authorization', `Bearer ${token}`).send(body);
 
   it('answers one valid WAV of plausible length, sentence headers stripped, with rate-limit headers', async () => {
     const text = 'Hello world. This is a short test of the speech engine! Does it work?';
-    const res = await tts({ text, voice: 'en-us' }).buffer(true).parse((r, cb) => {
-      const parts: Buffer[] = [];
-      r.on('data', (c: Buffer) => parts.push(c));
-      r.on('end', () => cb(null, Buffer.concat(parts)));
-    });
+    const res = await tts({ text, voice: 'en-us' })
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('audio/wav');
     expect(res.headers['ratelimit-policy']).toContain('"tts";q=600;w=60');
     expect(res.headers['ratelimit']).toMatch(/"tts";r=599;t=\d+/);
     const body = res.body as Buffer;
     const h = parseWav(body);
-    expect(h).toMatchObject({ riff: 'RIFF', wave: 'WAVE', fmt: 'fmt ', audioFormat: 1, channels: 1, sampleRate: 22050, bits: 16, blockAlign: 2, byteRate: 44100, data: 'data', dataSize: 0xffffffff });
+    expect(h).toMatchObject({
+      riff: 'RIFF',
+      wave: 'WAVE',
+      fmt: 'fmt ',
+      audioFormat: 1,
+      channels: 1,
+      sampleRate: 22050,
+      bits: 16,
+      blockAlign: 2,
+      byteRate: 44100,
+      data: 'data',
+      dataSize: 0xffffffff,
+    });
     const pcm = body.length - 44;
     expect(pcm % h.blockAlign).toBe(0);
     const seconds = pcm / h.byteRate;
@@ -111,7 +137,9 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     expect(seconds).toBeLessThan(15);
     expect(body.indexOf('RIFF', 4)).toBe(-1); // the 3 per-sentence headers are gone
     expect(body.indexOf('WAVEfmt', 12)).toBe(-1);
-    const ttfa = (await ttsTimeToFirstAudio.get()).values.find((v) => v.labels.org === A.org.id && v.metricName?.endsWith('_count'));
+    const ttfa = (await ttsTimeToFirstAudio.get()).values.find(
+      (v) => v.labels.org === A.org.id && v.metricName?.endsWith('_count'),
+    );
     expect(ttfa?.value).toBeGreaterThanOrEqual(1);
   });
 
@@ -140,8 +168,14 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     const { req } = await openStream(t.url, A.tokens.member, id, LONG);
     const mine = () => events.filter((e) => e.requestId === id);
     const liveChild = () => {
-      const exited = new Set(mine().filter((e) => e.type === TtsEvent.Exit).map((e) => e.pid));
-      return mine().filter((e) => e.type === TtsEvent.Spawn && !exited.has(e.pid)).at(-1)?.pid;
+      const exited = new Set(
+        mine()
+          .filter((e) => e.type === TtsEvent.Exit)
+          .map((e) => e.pid),
+      );
+      return mine()
+        .filter((e) => e.type === TtsEvent.Spawn && !exited.has(e.pid))
+        .at(-1)?.pid;
     };
     // The client reads nothing more, so the engine soon blocks on backpressure: wait until the
     // same child is seen alive on consecutive polls, then hang up.
@@ -160,11 +194,15 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
   });
 
   it('refuses over-long text (413, not metered), unknown voices (422), other formats (400), viewers (403)', async () => {
-    const before = (await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${A.tokens.viewer}`).expect(200)).body.totals.tts_characters;
+    const before = (
+      await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${A.tokens.viewer}`).expect(200)
+    ).body.totals.tts_characters;
     const long = await tts({ text: 'a'.repeat(4001) });
     expect(long.status).toBe(413);
     expect(long.body.type).toMatch(/payload-too-large$/);
-    const after = (await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${A.tokens.viewer}`).expect(200)).body.totals.tts_characters;
+    const after = (
+      await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${A.tokens.viewer}`).expect(200)
+    ).body.totals.tts_characters;
     expect(after).toBe(before);
     const voice = await tts({ text: 'Hello.', voice: 'klingon' });
     expect(voice.status).toBe(422);
@@ -177,7 +215,11 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
 
   it('limits in-flight streams per org; the slot frees when the stream ends', async () => {
     const B = await orgWithRoles(db.owner);
-    await request(t.url).put(`/v1/admin/orgs/${B.org.id}/limits`).set('Authorization', `Bearer ${rootToken}`).send({ tts: { concurrency: 1 } }).expect(200);
+    await request(t.url)
+      .put(`/v1/admin/orgs/${B.org.id}/limits`)
+      .set('Authorization', `Bearer ${rootToken}`)
+      .send({ tts: { concurrency: 1 } })
+      .expect(200);
     const first = await openStream(t.url, B.tokens.member, `tts-slot-${Date.now()}`, LONG);
     const second = await tts({ text: 'Hello.' }, B.tokens.member);
     expect(second.status).toBe(429);

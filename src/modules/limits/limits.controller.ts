@@ -3,7 +3,13 @@ import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/s
 import { CurrentTenant, NoOrg, NoTransaction, SuperAdmin } from '../../common/decorators/auth.decorators.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
 import type { TenantContext } from '../../database/tenant-context.js';
-import { EffectiveLimitsDto, PolicyLimitDto, UpdateLimitsDto, UsageDto, UsageQueryDto } from './dto/limits.dto.js';
+import {
+  EffectiveLimitsDto,
+  PolicyLimitDto,
+  UpdateLimitsDto,
+  UsageDto,
+  UsageQueryDto,
+} from './dto/limits.dto.js';
 import { LimitsService } from './limits.service.js';
 import { UsageService } from './usage.service.js';
 
@@ -44,7 +50,11 @@ export class AdminLimitsController {
   @NoOrg()
   @NoTransaction() // the write runs in its own transaction with the target org set
   @ApiOkResponse({ type: EffectiveLimitsDto })
-  update(@CurrentTenant() t: TenantContext, @Param('orgId', UuidPipe) orgId: string, @Body() body: UpdateLimitsDto): Promise<EffectiveLimitsDto> {
+  update(
+    @CurrentTenant() t: TenantContext,
+    @Param('orgId', UuidPipe) orgId: string,
+    @Body() body: UpdateLimitsDto,
+  ): Promise<EffectiveLimitsDto> {
     return this.limits.update(t, orgId, body);
   }
 }

@@ -25,7 +25,10 @@ class RateLimitStorageModule {}
       inject: [ENV, RateLimitStorage],
       useFactory: (env: Env, storage: RateLimitStorage) => {
         const d = defaultsFrom(env);
-        return { throttlers: RATE_POLICIES.map((p) => ({ name: p, limit: d[p].limit, ttl: d[p].window_s * 1000 })), storage };
+        return {
+          throttlers: RATE_POLICIES.map((p) => ({ name: p, limit: d[p].limit, ttl: d[p].window_s * 1000 })),
+          storage,
+        };
       },
     }),
   ],

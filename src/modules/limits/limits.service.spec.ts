@@ -5,13 +5,32 @@ import { msToMonthEnd, rateCost } from './limits.types.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 
 const env = (extra: Record<string, string> = {}) =>
-  loadEnv({ DATABASE_URL: 'postgres://x@h/d', REDIS_URL: 'redis://h', JWT_SECRET: 'x'.repeat(32), METRICS_TOKEN: 'x'.repeat(16), ...extra }, '/nonexistent');
+  loadEnv(
+    {
+      DATABASE_URL: 'postgres://x@h/d',
+      REDIS_URL: 'redis://h',
+      JWT_SECRET: 'x'.repeat(32),
+      METRICS_TOKEN: 'x'.repeat(16),
+      ...extra,
+    },
+    '/nonexistent',
+  );
 
 describe(mergeUpdate.name, () => {
   it('merges given fields, keeps omitted policies, resets on null', () => {
-    const row = { policies: { tts: { limit: 100, window_s: 10 }, embeddings: { limit: 5 }, quotas: { ocr_pages: 9 } }, job_concurrency: 3 };
-    const sut = mergeUpdate(row, { tts: { limit: 50 }, embeddings: null, quotas: { tts_characters: 1000, ocr_pages: null } });
-    expect(sut).toEqual({ policies: { tts: { limit: 50, window_s: 10 }, quotas: { tts_characters: 1000 } }, job_concurrency: 3 });
+    const row = {
+      policies: { tts: { limit: 100, window_s: 10 }, embeddings: { limit: 5 }, quotas: { ocr_pages: 9 } },
+      job_concurrency: 3,
+    };
+    const sut = mergeUpdate(row, {
+      tts: { limit: 50 },
+      embeddings: null,
+      quotas: { tts_characters: 1000, ocr_pages: null },
+    });
+    expect(sut).toEqual({
+      policies: { tts: { limit: 50, window_s: 10 }, quotas: { tts_characters: 1000 } },
+      job_concurrency: 3,
+    });
     expect(mergeUpdate(row, { job_concurrency: null }).job_concurrency).toBeNull();
     expect(row.policies.tts.limit).toBe(100); // input untouched
   });
@@ -19,14 +38,24 @@ describe(mergeUpdate.name, () => {
 
 describe(effectiveOf.name, () => {
   it('layers org overrides on the defaults and names the source', () => {
-    const sut = effectiveOf('o', defaultsFrom(env()), { policies: { embeddings: { limit: 7 }, quotas: { embedding_inputs: 3 } }, job_concurrency: null });
+    const sut = effectiveOf('o', defaultsFrom(env()), {
+      policies: { embeddings: { limit: 7 }, quotas: { embedding_inputs: 3 } },
+      job_concurrency: null,
+    });
     expect(sut.policies.embeddings).toEqual({ limit: 7, window_s: 60, dry_run: false, source: 'org' });
     expect(sut.policies.tts).toMatchObject({ limit: 600, window_s: 60, concurrency: 4, source: 'default' });
-    expect(sut.quotas).toEqual({ tts_characters: null, embedding_inputs: 3, crawled_pages: null, ocr_pages: null });
+    expect(sut.quotas).toEqual({
+      tts_characters: null,
+      embedding_inputs: 3,
+      crawled_pages: null,
+      ocr_pages: null,
+    });
   });
 
   it('reads RATE_LIMIT_DEFAULTS and RATE_LIMIT_DRY_RUN', () => {
-    const d = defaultsFrom(env({ RATE_LIMIT_DEFAULTS: '{"crawl":{"limit":5,"window_s":10}}', RATE_LIMIT_DRY_RUN: 'crawl,ocr' }));
+    const d = defaultsFrom(
+      env({ RATE_LIMIT_DEFAULTS: '{"crawl":{"limit":5,"window_s":10}}', RATE_LIMIT_DRY_RUN: 'crawl,ocr' }),
+    );
     expect(d.crawl).toEqual({ limit: 5, window_s: 10, dry_run: true });
     expect(d.ocr.dry_run).toBe(true);
     expect(d.api.dry_run).toBe(false);

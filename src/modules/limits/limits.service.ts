@@ -21,9 +21,12 @@ import type { UpdateLimitsDto } from './dto/limits.dto.js';
 /** Built-in defaults, then RATE_LIMIT_DEFAULTS, then RATE_LIMIT_DRY_RUN. */
 export function defaultsFrom(env: Env): Record<RatePolicy, PolicyLimit> {
   const out = structuredClone(BUILTIN_DEFAULTS);
-  const fromEnv = env.RATE_LIMIT_DEFAULTS ? (JSON.parse(env.RATE_LIMIT_DEFAULTS) as Record<string, Partial<PolicyLimit>>) : {};
+  const fromEnv = env.RATE_LIMIT_DEFAULTS
+    ? (JSON.parse(env.RATE_LIMIT_DEFAULTS) as Record<string, Partial<PolicyLimit>>)
+    : {};
   for (const p of RATE_POLICIES) Object.assign(out[p], pickPolicy(fromEnv[p]));
-  for (const p of (env.RATE_LIMIT_DRY_RUN ?? '').split(',')) if (p in out) out[p as RatePolicy].dry_run = true;
+  for (const p of (env.RATE_LIMIT_DRY_RUN ?? '').split(','))
+    if (p in out) out[p as RatePolicy].dry_run = true;
   return out;
 }
 
@@ -34,12 +37,17 @@ function pickPolicy(v: unknown): Partial<PolicyLimit> {
   if (Number.isInteger(o.limit) && (o.limit as number) > 0) out.limit = o.limit as number;
   if (Number.isInteger(o.window_s) && (o.window_s as number) > 0) out.window_s = o.window_s as number;
   if (typeof o.dry_run === 'boolean') out.dry_run = o.dry_run;
-  if (Number.isInteger(o.concurrency) && (o.concurrency as number) > 0) out.concurrency = o.concurrency as number;
+  if (Number.isInteger(o.concurrency) && (o.concurrency as number) > 0)
+    out.concurrency = o.concurrency as number;
   return out;
 }
 
 /** Defaults with an org's stored overrides on top. */
-export function effectiveOf(orgId: string, defaults: Record<RatePolicy, PolicyLimit>, row: OrgLimitsRow | undefined): EffectiveLimits {
+export function effectiveOf(
+  orgId: string,
+  defaults: Record<RatePolicy, PolicyLimit>,
+  row: OrgLimitsRow | undefined,
+): EffectiveLimits {
   const stored = row?.policies ?? {};
   const policies = {} as EffectiveLimits['policies'];
   for (const p of RATE_POLICIES) {
@@ -62,7 +70,8 @@ export function mergeUpdate(row: OrgLimitsRow | undefined, body: UpdateLimitsDto
     else policies[p] = { ...(policies[p] as Partial<PolicyLimit> | undefined), ...pickPolicy(v) };
   }
   if (body.quotas !== undefined) {
-    const quotas: Partial<Record<UsageUnit, number>> = body.quotas === null ? {} : { ...(policies.quotas ?? {}) };
+    const quotas: Partial<Record<UsageUnit, number>> =
+      body.quotas === null ? {} : { ...(policies.quotas ?? {}) };
     for (const u of USAGE_UNITS) {
       const v = body.quotas?.[u];
       if (v === null) delete quotas[u];
@@ -71,7 +80,8 @@ export function mergeUpdate(row: OrgLimitsRow | undefined, body: UpdateLimitsDto
     if (Object.keys(quotas).length) policies.quotas = quotas;
     else delete policies.quotas;
   }
-  const job_concurrency = body.job_concurrency === undefined ? (row?.job_concurrency ?? null) : body.job_concurrency;
+  const job_concurrency =
+    body.job_concurrency === undefined ? (row?.job_concurrency ?? null) : body.job_concurrency;
   return { policies, job_concurrency };
 }
 
@@ -101,7 +111,11 @@ export class LimitsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    this.sub = new Redis(this.env.REDIS_URL, { ...redisOptions(this.env), enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.sub = new Redis(this.env.REDIS_URL, {
+      ...redisOptions(this.env),
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+    });
     this.sub.on('error', () => undefined);
     this.sub.on('message', (_ch: string, orgId: string) => this.cache.delete(orgId));
     // After a reconnect, messages sent meanwhile are gone: forget everything cached.
@@ -152,7 +166,9 @@ export class LimitsService implements OnModuleInit, OnApplicationShutdown {
       return merged;
     });
     this.cache.delete(orgId);
-    await this.redis.publish(this.channel, orgId).catch(() => this.log.warn('limits change not published (Redis down)'));
+    await this.redis
+      .publish(this.channel, orgId)
+      .catch(() => this.log.warn('limits change not published (Redis down)'));
     return effectiveOf(orgId, this.defaults, row);
   }
 }

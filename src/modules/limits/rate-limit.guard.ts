@@ -1,7 +1,12 @@
 import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { ENV, type Env } from '../../config/env.js';
 import { Reflector } from '@nestjs/core';
-import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions } from '@nestjs/throttler';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+} from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { RATE_LIMIT, RatePolicy, type RateLimitMeta } from '../../common/decorators/rate-limit.decorator.js';
@@ -10,7 +15,12 @@ import { rateLimitDecisions } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import type { TenantContext } from '../../database/tenant-context.js';
 import { LimitsService } from './limits.service.js';
-import { RateLimitStorage, type CheckResult, type LimitCheck, type UsageIncrement } from './rate-limit.storage.js';
+import {
+  RateLimitStorage,
+  type CheckResult,
+  type LimitCheck,
+  type UsageIncrement,
+} from './rate-limit.storage.js';
 import { POLICY_UNIT, dayKey, monthKey, msToMonthEnd, rateCost, type PolicyLimit } from './limits.types.js';
 
 /** In-flight stream slots are leases: a crashed instance's slot frees itself after this. */
@@ -59,11 +69,24 @@ export class RateLimitGuard extends ThrottlerGuard {
     const t = req.tenant;
     if (!t?.orgId || !this.env.RATE_LIMIT_ENABLED) return true; // public and org-less (platform) routes
     const orgId = t.orgId;
-    const meta = this.reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, [context.getHandler(), context.getClass()]);
+    const meta = this.reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     const eff = await this.limits.forTenant(t);
 
-    const rate: { policy: RatePolicy; cfg: PolicyLimit }[] = [{ policy: RatePolicy.Api, cfg: eff.policies[RatePolicy.Api] }];
-    const checks: LimitCheck[] = [{ key: this.limiter.windowKey(orgId, RatePolicy.Api), cost: 1, limit: rate[0].cfg.limit, windowMs: rate[0].cfg.window_s * 1000, dryRun: rate[0].cfg.dry_run }];
+    const rate: { policy: RatePolicy; cfg: PolicyLimit }[] = [
+      { policy: RatePolicy.Api, cfg: eff.policies[RatePolicy.Api] },
+    ];
+    const checks: LimitCheck[] = [
+      {
+        key: this.limiter.windowKey(orgId, RatePolicy.Api),
+        cost: 1,
+        limit: rate[0].cfg.limit,
+        windowMs: rate[0].cfg.window_s * 1000,
+        dryRun: rate[0].cfg.dry_run,
+      },
+    ];
     const usage: UsageIncrement[] = [];
     let quotaIndex = -1;
     let amount = 0;
@@ -71,7 +94,13 @@ export class RateLimitGuard extends ThrottlerGuard {
       const cfg = eff.policies[meta.policy];
       amount = amountOf(meta, req);
       rate.push({ policy: meta.policy, cfg });
-      checks.push({ key: this.limiter.windowKey(orgId, meta.policy), cost: rateCost(meta.policy, amount), limit: cfg.limit, windowMs: cfg.window_s * 1000, dryRun: cfg.dry_run });
+      checks.push({
+        key: this.limiter.windowKey(orgId, meta.policy),
+        cost: rateCost(meta.policy, amount),
+        limit: cfg.limit,
+        windowMs: cfg.window_s * 1000,
+        dryRun: cfg.dry_run,
+      });
       const unit = POLICY_UNIT[meta.policy];
       if (unit && amount > 0) {
         const now = new Date();
@@ -79,7 +108,13 @@ export class RateLimitGuard extends ThrottlerGuard {
         const quota = eff.quotas[unit];
         if (quota !== null) {
           quotaIndex = checks.length;
-          checks.push({ key: this.limiter.quotaKey(orgId, unit, monthKey(now)), cost: amount, limit: quota, windowMs: msToMonthEnd(now), dryRun: false });
+          checks.push({
+            key: this.limiter.quotaKey(orgId, unit, monthKey(now)),
+            cost: amount,
+            limit: quota,
+            windowMs: msToMonthEnd(now),
+            dryRun: false,
+          });
         }
       }
     }
@@ -91,7 +126,13 @@ export class RateLimitGuard extends ThrottlerGuard {
       slot = { key: this.limiter.slotsKey(orgId, meta.policy), id: `${req.id}:${randomUUID()}` };
       if (!(await this.limiter.acquireSlot(slot.key, concurrency, SLOT_LEASE_MS, slot.id))) {
         rateLimitDecisions.labels(meta.policy, orgLabel(orgId), 'limited').inc();
-        throw new ProblemException(429, 'rate-limited', `at most ${concurrency} ${meta.policy} streams at a time for this org`, { policy: meta.policy }, { 'Retry-After': '1' });
+        throw new ProblemException(
+          429,
+          'rate-limited',
+          `at most ${concurrency} ${meta.policy} streams at a time for this org`,
+          { policy: meta.policy },
+          { 'Retry-After': '1' },
+        );
       }
     }
 
@@ -102,8 +143,14 @@ export class RateLimitGuard extends ThrottlerGuard {
     for (let i = 0; i < rate.length; i++) {
       const over = results[i].over;
       const dry = over && rate[i].cfg.dry_run;
-      rateLimitDecisions.labels(rate[i].policy, orgLabel(orgId), dry ? 'dry_run_limited' : over ? 'limited' : 'allowed').inc();
-      if (dry) this.log.warn({ org_id: orgId, policy: rate[i].policy, used: results[i].used, limit: results[i].limit }, 'dry-run: over the rate limit, not blocked');
+      rateLimitDecisions
+        .labels(rate[i].policy, orgLabel(orgId), dry ? 'dry_run_limited' : over ? 'limited' : 'allowed')
+        .inc();
+      if (dry)
+        this.log.warn(
+          { org_id: orgId, policy: rate[i].policy, used: results[i].used, limit: results[i].limit },
+          'dry-run: over the rate limit, not blocked',
+        );
     }
 
     if (decision.admitted) {
@@ -130,7 +177,12 @@ export class RateLimitGuard extends ThrottlerGuard {
     const r = results[i];
     const { policy } = rate[i];
     if (checks[i].cost > r.limit) {
-      throw new ProblemException(413, 'payload-too-large', `this request costs ${checks[i].cost} ${policy} units, more than the whole limit of ${r.limit} per window`, { policy });
+      throw new ProblemException(
+        413,
+        'payload-too-large',
+        `this request costs ${checks[i].cost} ${policy} units, more than the whole limit of ${r.limit} per window`,
+        { policy },
+      );
     }
     throw new ProblemException(
       429,
@@ -142,13 +194,20 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   /** SPEC §4: RateLimit-Policy and RateLimit for every applied policy, X-RateLimit-* for the route's own. */
-  private setHeaders(reply: FastifyReply, rate: { policy: RatePolicy; cfg: PolicyLimit }[], results: CheckResult[], main: number): void {
+  private setHeaders(
+    reply: FastifyReply,
+    rate: { policy: RatePolicy; cfg: PolicyLimit }[],
+    results: CheckResult[],
+    main: number,
+  ): void {
     const policies: string[] = [];
     const states: string[] = [];
     for (let i = 0; i < rate.length; i++) {
       const r = results[i];
       policies.push(`"${rate[i].policy}";q=${r.limit};w=${rate[i].cfg.window_s}`);
-      states.push(`"${rate[i].policy}";r=${Math.max(0, r.limit - r.used)};t=${Math.max(0, Math.ceil(r.ttlMs / 1000))}`);
+      states.push(
+        `"${rate[i].policy}";r=${Math.max(0, r.limit - r.used)};t=${Math.max(0, Math.ceil(r.ttlMs / 1000))}`,
+      );
     }
     const m = results[main];
     reply.header('RateLimit-Policy', structured(policies));

@@ -6,7 +6,13 @@ import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageUnit } from './limits.types.js';
 
 const env = loadEnv(
-  { DATABASE_URL: 'postgres://x@h/d', REDIS_URL: 'redis://h', JWT_SECRET: 'x'.repeat(32), METRICS_TOKEN: 'x'.repeat(16), RATE_LIMIT_INSTANCES: '3' },
+  {
+    DATABASE_URL: 'postgres://x@h/d',
+    REDIS_URL: 'redis://h',
+    JWT_SECRET: 'x'.repeat(32),
+    METRICS_TOKEN: 'x'.repeat(16),
+    RATE_LIMIT_INSTANCES: '3',
+  },
   '/nonexistent',
 );
 

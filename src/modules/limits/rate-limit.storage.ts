@@ -182,7 +182,12 @@ export class RateLimitStorage implements ThrottlerStorage {
         return {
           admitted: raw[0] === 1,
           fallback: false,
-          checks: checks.map((c, i) => ({ used: raw[1 + i * 3], ttlMs: raw[2 + i * 3], over: raw[3 + i * 3] === 1, limit: c.limit })),
+          checks: checks.map((c, i) => ({
+            used: raw[1 + i * 3],
+            ttlMs: raw[2 + i * 3],
+            over: raw[3 + i * 3] === 1,
+            limit: c.limit,
+          })),
         };
       } catch (e) {
         this.redisDown(e);
@@ -221,10 +226,17 @@ export class RateLimitStorage implements ThrottlerStorage {
 
   /** ThrottlerStorage: one hit of cost 1 (the guard itself uses `decide`). */
   async increment(key: string, ttl: number, limit: number, _block: number, name: string) {
-    const d = await this.decide([{ key: `${this.prefix}:t:${name}:${key}`, cost: 1, limit, windowMs: ttl, dryRun: false }]);
+    const d = await this.decide([
+      { key: `${this.prefix}:t:${name}:${key}`, cost: 1, limit, windowMs: ttl, dryRun: false },
+    ]);
     const c = d.checks[0];
     const secs = Math.ceil(c.ttlMs / 1000);
-    return { totalHits: d.admitted ? c.used : c.used + 1, timeToExpire: secs, isBlocked: !d.admitted, timeToBlockExpire: d.admitted ? 0 : secs };
+    return {
+      totalHits: d.admitted ? c.used : c.used + 1,
+      timeToExpire: secs,
+      isBlocked: !d.admitted,
+      timeToBlockExpire: d.admitted ? 0 : secs,
+    };
   }
 
   // ---- usage (pending in Redis until flushed to Postgres) ----
@@ -246,7 +258,8 @@ export class RateLimitStorage implements ThrottlerStorage {
     try {
       await this.withTimeout(this.redis.srem(this.dirtyKey(), orgId));
       const flat = await this.withTimeout(this.redis.rockerUsageDrain(this.pendingKey(orgId)));
-      for (let i = 0; i < flat.length; i += 2) out.set(flat[i], (out.get(flat[i]) ?? 0) + Number(flat[i + 1]));
+      for (let i = 0; i < flat.length; i += 2)
+        out.set(flat[i], (out.get(flat[i]) ?? 0) + Number(flat[i + 1]));
     } catch {
       // Redis down: its pending usage stays there for a later flush
     }
@@ -299,7 +312,8 @@ export class RateLimitStorage implements ThrottlerStorage {
         this.memoryUsage.set(u.orgId, m);
       }
     }
-    if (this.memory.size > 100_000) for (const [k, w] of this.memory) if (w.resetAt <= now) this.memory.delete(k);
+    if (this.memory.size > 100_000)
+      for (const [k, w] of this.memory) if (w.resetAt <= now) this.memory.delete(k);
     return {
       admitted,
       fallback: true,
@@ -312,7 +326,10 @@ export class RateLimitStorage implements ThrottlerStorage {
     return Promise.race([
       p,
       new Promise<T>((_, reject) => {
-        timer = setTimeout(() => reject(new RedisDown('redis timeout')), this.env.RATE_LIMIT_REDIS_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new RedisDown('redis timeout')),
+          this.env.RATE_LIMIT_REDIS_TIMEOUT_MS,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
   }
@@ -322,7 +339,9 @@ export class RateLimitStorage implements ThrottlerStorage {
     if (!this.fallback) {
       this.fallback = true;
       rateLimitFallback.set(1);
-      this.log.warn(`Redis unreachable (${(e as Error)?.message ?? e}): limiting per instance at limit/${this.env.RATE_LIMIT_INSTANCES}`);
+      this.log.warn(
+        `Redis unreachable (${(e as Error)?.message ?? e}): limiting per instance at limit/${this.env.RATE_LIMIT_INSTANCES}`,
+      );
     }
   }
 

@@ -38,7 +38,9 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush().catch((e) => this.log.error(`usage flush at shutdown failed: ${(e as Error).message}`));
+    await this.flush().catch((e) =>
+      this.log.error(`usage flush at shutdown failed: ${(e as Error).message}`),
+    );
   }
 
   /**
@@ -61,7 +63,13 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
     for (const orgId of await this.storage.dirtyOrgs()) {
       const entries = await this.storage.drain(orgId);
       if (!entries.size) continue;
-      const ctx: TenantContext = { requestId: `usage-flush-${Date.now()}`, userId: null, orgId, role: null, isSuperAdmin: false };
+      const ctx: TenantContext = {
+        requestId: `usage-flush-${Date.now()}`,
+        userId: null,
+        orgId,
+        role: null,
+        isSuperAdmin: false,
+      };
       try {
         await this.limits.inOrg(ctx, () => this.repo.addUsage(toRows(entries)));
         n++;
@@ -79,7 +87,8 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
     from ??= `${today.slice(0, 8)}01`;
     to ??= today;
     if (from > to) throw badRequest('from must not be after to', { from: ['must not be after to'] });
-    if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw badRequest('the range is at most 366 days', { to: ['range too long'] });
+    if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000)
+      throw badRequest('the range is at most 366 days', { to: ['range too long'] });
     const rows = await this.repo.usage(from, to);
     const merged = new Map(rows.map((r) => [`${r.day}|${r.unit}`, r.amount]));
     for (const [k, v] of await this.storage.pending(t.orgId!)) {

@@ -3,8 +3,18 @@ import { TtsEvent, TtsProvider, type SynthesisOptions, type TtsEvents } from './
 
 /** espeak-ng voices offered (checked to exist in Debian's espeak-ng-data; mbrola voices excluded). */
 export const ESPEAK_VOICES = [
-  'en', 'en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-029',
-  'de', 'fr', 'es', 'it', 'nl', 'pt',
+  'en',
+  'en-us',
+  'en-gb',
+  'en-gb-scotland',
+  'en-gb-x-rp',
+  'en-029',
+  'de',
+  'fr',
+  'es',
+  'it',
+  'nl',
+  'pt',
 ] as const;
 
 export class EspeakError extends Error {}
@@ -31,7 +41,9 @@ export class EspeakProvider extends TtsProvider {
 
   async *synthesize(text: string, opts: SynthesisOptions): AsyncIterable<Buffer> {
     if (opts.signal.aborted) return;
-    const child = spawn(this.bin, ['-b', '1', '-v', opts.voice, '--stdout'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(this.bin, ['-b', '1', '-v', opts.voice, '--stdout'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const { pid } = child;
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-500)));
@@ -41,7 +53,9 @@ export class EspeakProvider extends TtsProvider {
         resolve({ code, signal });
       });
     });
-    const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new EspeakError(`espeak-ng did not start: ${e.message}`))));
+    const spawnError = new Promise<never>((_, reject) =>
+      child.once('error', (e) => reject(new EspeakError(`espeak-ng did not start: ${e.message}`))),
+    );
     spawnError.catch(() => undefined);
     this.events.emit(TtsEvent.Spawn, { pid, requestId: opts.requestId });
     const kill = () => child.kill('SIGKILL');
@@ -52,7 +66,8 @@ export class EspeakProvider extends TtsProvider {
     try {
       for await (const chunk of child.stdout) yield chunk as Buffer;
       const { code } = await Promise.race([exited, spawnError]);
-      if (code !== 0 && !opts.signal.aborted) throw new EspeakError(`espeak-ng exited ${code}: ${stderr.trim()}`);
+      if (code !== 0 && !opts.signal.aborted)
+        throw new EspeakError(`espeak-ng exited ${code}: ${stderr.trim()}`);
       done = true;
     } finally {
       opts.signal.removeEventListener('abort', kill);

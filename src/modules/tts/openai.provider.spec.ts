@@ -34,12 +34,27 @@ describe(OpenAiSpeechProvider.name, () => {
 
   it('asks for WAV per sentence and the service joins them into one streamed WAV', async () => {
     const env = loadEnv(
-      { DATABASE_URL: 'postgres://x@h/d', REDIS_URL: 'redis://h', JWT_SECRET: 'x'.repeat(32), METRICS_TOKEN: 'x'.repeat(16), TTS_PROVIDER: 'openai', TTS_BASE_URL: base },
+      {
+        DATABASE_URL: 'postgres://x@h/d',
+        REDIS_URL: 'redis://h',
+        JWT_SECRET: 'x'.repeat(32),
+        METRICS_TOKEN: 'x'.repeat(16),
+        TTS_PROVIDER: 'openai',
+        TTS_BASE_URL: base,
+      },
       '/nonexistent',
     );
     const sut = new TtsService(env, new OpenAiSpeechProvider(base, 'sk-test', 'tts-1'), new TtsEvents());
     const parts: Buffer[] = [];
-    for await (const c of sut.speak({ text: 'One. Two!', voice: 'nova', orgId: 'o', requestId: 'r', startedAt: process.hrtime.bigint(), signal: new AbortController().signal })) parts.push(c);
+    for await (const c of sut.speak({
+      text: 'One. Two!',
+      voice: 'nova',
+      orgId: 'o',
+      requestId: 'r',
+      startedAt: process.hrtime.bigint(),
+      signal: new AbortController().signal,
+    }))
+      parts.push(c);
     const wav = Buffer.concat(parts);
     expect(wav.readUInt32LE(24)).toBe(24000);
     expect(wav.subarray(44)).toEqual(Buffer.from([1, 0, 1, 0, 2, 0, 2, 0]));
@@ -53,7 +68,9 @@ describe(OpenAiSpeechProvider.name, () => {
 
   it('reports a failing remote as an error', async () => {
     const sut = new OpenAiSpeechProvider(base, undefined, 'tts-1');
-    const it = sut.synthesize('x', { voice: 'broken', requestId: 'r', signal: new AbortController().signal })[Symbol.asyncIterator]();
+    const it = sut
+      .synthesize('x', { voice: 'broken', requestId: 'r', signal: new AbortController().signal })
+      [Symbol.asyncIterator]();
     await expect(it.next()).rejects.toThrow(RemoteTtsError);
   });
 });

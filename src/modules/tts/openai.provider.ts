@@ -1,6 +1,18 @@
 import { TtsProvider, type SynthesisOptions } from './tts.types.js';
 
-export const OPENAI_VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse'] as const;
+export const OPENAI_VOICES = [
+  'alloy',
+  'ash',
+  'ballad',
+  'coral',
+  'echo',
+  'fable',
+  'nova',
+  'onyx',
+  'sage',
+  'shimmer',
+  'verse',
+] as const;
 
 export class RemoteTtsError extends Error {}
 
@@ -24,7 +36,10 @@ export class OpenAiSpeechProvider extends TtsProvider {
   async *synthesize(text: string, opts: SynthesisOptions): AsyncIterable<Buffer> {
     const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/audio/speech`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+      },
       body: JSON.stringify({ model: this.model, input: text, voice: opts.voice, response_format: 'wav' }),
       signal: opts.signal,
     });

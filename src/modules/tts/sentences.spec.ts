@@ -3,7 +3,12 @@ import { MAX_PIECE, splitSentences } from './sentences.js';
 
 describe(splitSentences.name, () => {
   it('splits after sentence punctuation and line breaks, dropping blanks', () => {
-    expect(splitSentences('Hello there. How are you?  Fine!\n\nNew line…Next')).toEqual(['Hello there.', 'How are you?', 'Fine!', 'New line…Next']);
+    expect(splitSentences('Hello there. How are you?  Fine!\n\nNew line…Next')).toEqual([
+      'Hello there.',
+      'How are you?',
+      'Fine!',
+      'New line…Next',
+    ]);
     expect(splitSentences('  \n ')).toEqual([]);
   });
 

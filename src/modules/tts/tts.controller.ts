@@ -31,11 +31,23 @@ export class TtsController {
   @NoTransaction() // a stream must not hold a database transaction open
   @ApiProduces('audio/wav')
   @ApiResponse({ status: 200, description: 'audio/wav, streamed (RIFF/data sizes 0xFFFFFFFF)' })
-  async speak(@CurrentTenant() t: TenantContext, @Body() body: SpeechDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async speak(
+    @CurrentTenant() t: TenantContext,
+    @Body() body: SpeechDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const startedAt = process.hrtime.bigint();
     this.tts.validate(body.text, body.voice);
     const abort = new AbortController();
-    const it = this.tts.speak({ text: body.text, voice: body.voice, orgId: t.orgId!, requestId: String(req.id), startedAt, signal: abort.signal });
+    const it = this.tts.speak({
+      text: body.text,
+      voice: body.voice,
+      orgId: t.orgId!,
+      requestId: String(req.id),
+      startedAt,
+      signal: abort.signal,
+    });
     reply.raw.once('close', () => abort.abort()); // client gone (or done): stop the engine
     // The first chunk is awaited here so that an engine failure is still a problem+json answer.
     let first: IteratorResult<Buffer>;
@@ -44,7 +56,13 @@ export class TtsController {
     } catch (e) {
       if (e instanceof ProblemException) throw e;
       this.log.error(`speech engine failed: ${(e as Error).message}`);
-      throw new ProblemException(503, 'unavailable', 'the speech engine is unavailable; retry shortly', {}, { 'Retry-After': '5' });
+      throw new ProblemException(
+        503,
+        'unavailable',
+        'the speech engine is unavailable; retry shortly',
+        {},
+        { 'Retry-After': '5' },
+      );
     }
     async function* rest(): AsyncGenerator<Buffer> {
       if (!first.done) yield first.value;
@@ -52,6 +70,11 @@ export class TtsController {
     }
     const stream = Readable.from(rest(), { objectMode: false });
     stream.once('close', () => void it.return(undefined));
-    await reply.status(200).header('content-type', 'audio/wav').header('cache-control', 'no-store').header('x-content-type-options', 'nosniff').send(stream);
+    await reply
+      .status(200)
+      .header('content-type', 'audio/wav')
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .send(stream);
   }
 }

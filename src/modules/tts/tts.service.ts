@@ -42,12 +42,19 @@ export class TtsService {
   /** Refuses what cannot be spoken before any audio is produced. */
   validate(text: string, voice: string | undefined): { text: string; voice: string } {
     if (text.length > this.env.TTS_MAX_CHARS) {
-      throw new ProblemException(413, 'payload-too-large', `text is longer than ${this.env.TTS_MAX_CHARS} characters`, {
-        errors: { text: [`at most ${this.env.TTS_MAX_CHARS} characters`] },
-      });
+      throw new ProblemException(
+        413,
+        'payload-too-large',
+        `text is longer than ${this.env.TTS_MAX_CHARS} characters`,
+        {
+          errors: { text: [`at most ${this.env.TTS_MAX_CHARS} characters`] },
+        },
+      );
     }
     if (!splitSentences(text).length) {
-      throw new ProblemException(422, 'unprocessable-entity', 'text has nothing to speak', { errors: { text: ['must contain words'] } });
+      throw new ProblemException(422, 'unprocessable-entity', 'text has nothing to speak', {
+        errors: { text: ['must contain words'] },
+      });
     }
     const v = voice ?? this.provider.defaultVoice;
     if (!this.provider.voices().includes(v)) {
@@ -66,13 +73,19 @@ export class TtsService {
     for (const sentence of splitSentences(req.text)) {
       if (req.signal.aborted) return;
       const wav = new WavPcmExtractor();
-      for await (const chunk of this.provider.synthesize(sentence, { voice, signal: req.signal, requestId: req.requestId })) {
+      for await (const chunk of this.provider.synthesize(sentence, {
+        voice,
+        signal: req.signal,
+        requestId: req.requestId,
+      })) {
         const pcm = wav.push(chunk);
         if (!pcm.length) continue;
         if (!format) {
           format = wav.format!;
           yield wavHeader(format);
-          ttsTimeToFirstAudio.labels(orgLabel(req.orgId)).observe(Number(process.hrtime.bigint() - req.startedAt) / 1e9);
+          ttsTimeToFirstAudio
+            .labels(orgLabel(req.orgId))
+            .observe(Number(process.hrtime.bigint() - req.startedAt) / 1e9);
           this.events.emit(TtsEvent.FirstAudio, { requestId: req.requestId });
         } else if (wav.format && !sameFormat(wav.format, format)) {
           this.log.warn('engine changed audio format between sentences; sentence skipped');

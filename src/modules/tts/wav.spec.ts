@@ -7,7 +7,12 @@ describe(WavPcmExtractor.name, () => {
   it('finds the data chunk across chunk boundaries and hands out whole frames only', () => {
     const sut = new WavPcmExtractor();
     const wav = Buffer.concat([wavHeader(fmt, 6), Buffer.from([1, 2, 3, 4, 5, 6])]);
-    const out = [sut.push(wav.subarray(0, 10)), sut.push(wav.subarray(10, 45)), sut.push(wav.subarray(45, 48)), sut.push(wav.subarray(48))];
+    const out = [
+      sut.push(wav.subarray(0, 10)),
+      sut.push(wav.subarray(10, 45)),
+      sut.push(wav.subarray(45, 48)),
+      sut.push(wav.subarray(48)),
+    ];
     expect(out[0].length).toBe(0);
     expect(Buffer.concat(out)).toEqual(Buffer.from([1, 2, 3, 4, 5, 6]));
     expect(out.every((b) => b.length % 2 === 0)).toBe(true);
@@ -22,7 +27,9 @@ describe(WavPcmExtractor.name, () => {
   });
 
   it('refuses what is not PCM WAV', () => {
-    expect(() => new WavPcmExtractor().push(Buffer.from('ID3\u0004 not a wav file at all'))).toThrow(WavFormatError);
+    expect(() => new WavPcmExtractor().push(Buffer.from('ID3\u0004 not a wav file at all'))).toThrow(
+      WavFormatError,
+    );
   });
 });
 

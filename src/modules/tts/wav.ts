@@ -60,7 +60,8 @@ export class WavPcmExtractor {
   private parseHead(): Buffer | undefined {
     const b = this.head;
     if (b.length < 12) return undefined;
-    if (b.toString('ascii', 0, 4) !== 'RIFF' || b.toString('ascii', 8, 12) !== 'WAVE') throw new WavFormatError('not a RIFF/WAVE stream');
+    if (b.toString('ascii', 0, 4) !== 'RIFF' || b.toString('ascii', 8, 12) !== 'WAVE')
+      throw new WavFormatError('not a RIFF/WAVE stream');
     let off = 12;
     while (off + 8 <= b.length) {
       const id = b.toString('ascii', off, off + 4);
@@ -75,7 +76,11 @@ export class WavPcmExtractor {
       if (id === 'fmt ') {
         const audioFormat = b.readUInt16LE(off + 8);
         if (audioFormat !== 1) throw new WavFormatError(`unsupported WAV encoding ${audioFormat}`);
-        this.format = { channels: b.readUInt16LE(off + 10), sampleRate: b.readUInt32LE(off + 12), bitsPerSample: b.readUInt16LE(off + 22) };
+        this.format = {
+          channels: b.readUInt16LE(off + 10),
+          sampleRate: b.readUInt32LE(off + 12),
+          bitsPerSample: b.readUInt16LE(off + 22),
+        };
       }
       off += 8 + size + (size % 2);
     }
