@@ -26,6 +26,9 @@ import { EmbeddingsModule } from './modules/embeddings/embeddings.module.js';
 import { SearchModule } from './modules/search/search.module.js';
 import { CrawlModule } from './modules/crawl/crawl.module.js';
 import { OcrModule } from './modules/ocr/ocr.module.js';
+import { LimitsModule } from './modules/limits/limits.module.js';
+import { RateLimitGuard } from './modules/limits/rate-limit.guard.js';
+import { TtsModule } from './modules/tts/tts.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -86,12 +89,15 @@ export class AppModule {
         SearchModule,
         CrawlModule,
         OcrModule,
+        LimitsModule,
+        TtsModule,
         ...extra,
       ],
       providers: [
         { provide: APP_GUARD, useClass: TenantGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_GUARD, useClass: SuperAdminGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard }, // needs request.tenant from TenantGuard
         { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         {

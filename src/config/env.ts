@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -144,6 +145,53 @@ export class EnvDto {
   /** Tesseract processes at once in this process (the machine has few cores). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   OCR_CONCURRENCY = 2;
+  /** Kill switch (benchmarks, emergencies): false lets every request through, unmetered. */
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1'))
+  @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
+  /** Per-policy defaults over the built-in ones, JSON like the admin body: {"tts":{"limit":600,"window_s":60}}. */
+  @IsOptional() @IsString()
+  RATE_LIMIT_DEFAULTS?: string;
+
+  /** Policies in dry-run mode by default (comma list): counted, logged, never blocked. */
+  @IsOptional() @Matches(/^([a-z]+)(,[a-z]+)*$/, { message: 'RATE_LIMIT_DRY_RUN must be a comma list of policy names' })
+  RATE_LIMIT_DRY_RUN?: string;
+
+  /** API instances sharing the limits: while Redis is unreachable each allows limit / this. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  RATE_LIMIT_INSTANCES = 1;
+
+  /** A limiter decision slower than this counts as Redis unreachable (fallback). */
+  @Transform(toInt) @IsInt() @Min(10) @Max(10_000)
+  RATE_LIMIT_REDIS_TIMEOUT_MS = 250;
+
+  /** How long an instance trusts its cached per-org limits (changes are also pushed by pub/sub). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  LIMITS_CACHE_MS = 5000;
+
+  /** How often metered usage moves from Redis to Postgres (usage_daily). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000)
+  USAGE_FLUSH_MS = 10_000;
+
+  @IsIn(['espeak', 'openai'])
+  TTS_PROVIDER: 'espeak' | 'openai' = 'espeak';
+
+  @IsString() @MinLength(1)
+  ESPEAK_BIN = 'espeak-ng';
+
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  TTS_BASE_URL?: string;
+
+  @IsOptional() @IsString()
+  TTS_API_KEY?: string;
+
+  @IsString() @MinLength(1)
+  TTS_MODEL = 'tts-1';
+
+  /** Longest text one POST /v1/tts accepts (characters); longer → 413. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  TTS_MAX_CHARS = 5000;
 }
 
 export type Env = EnvDto;
@@ -173,6 +221,15 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
     if (!env.EMBEDDINGS_MODEL) problems.push('EMBEDDINGS_MODEL: required when EMBEDDINGS_PROVIDER=openai');
   } else if (env.EMBEDDINGS_DIM !== 512) {
     problems.push('EMBEDDINGS_DIM: the local model (Universal Sentence Encoder lite) gives 512 dimensions');
+  }
+  if (env.TTS_PROVIDER === 'openai' && !env.TTS_BASE_URL) problems.push('TTS_BASE_URL: required when TTS_PROVIDER=openai');
+  if (env.RATE_LIMIT_DEFAULTS) {
+    try {
+      const v = JSON.parse(env.RATE_LIMIT_DEFAULTS);
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error();
+    } catch {
+      problems.push('RATE_LIMIT_DEFAULTS: must be a JSON object');
+    }
   }
   if (problems.length) {
     // Values are never echoed: they may be secrets.

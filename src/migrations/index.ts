@@ -3,6 +3,7 @@ import { OrgLimits1764100001000 } from './1764100001000-OrgLimits.js';
 import { TenantBegin1764100001500 } from './1764100001500-TenantBegin.js';
 import { Search1764100200000 } from './1764100200000-Search.js';
 import { FeatureFlags1764100400000 } from './1764100400000-FeatureFlags.js';
+import { UsageDaily1764100500000 } from './1764100500000-UsageDaily.js';
 import { KnowledgeBlobs1764100600000 } from './1764100600000-KnowledgeBlobs.js';
 
 /** Every migration, in order. Listed explicitly so source (tests) and dist (CLI) run the same set. */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   TenantBegin1764100001500,
   Search1764100200000,
   FeatureFlags1764100400000,
+  UsageDaily1764100500000,
   KnowledgeBlobs1764100600000,
 ];

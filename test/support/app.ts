@@ -9,7 +9,7 @@ export interface TestApp {
 }
 
 /** The whole service on a real loopback port (real HTTP), on its own database. */
-export async function startApp(env: Env, opts: Pick<CreateAppOptions, 'extraModules'> = {}): Promise<TestApp> {
+export async function startApp(env: Env, opts: CreateAppOptions = {}): Promise<TestApp> {
   const app = await createApp(env, { docs: true, ...opts });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.getHttpServer().address();

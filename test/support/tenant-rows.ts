@@ -48,6 +48,8 @@ export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<s
     await c.query(`INSERT INTO feature_flag_overrides (org_id, flag_key, enabled) VALUES ($1, 'hybrid_search', true)`, [org.id]);
     ids.feature_flag_overrides = org.id;
     await c.query(`SELECT set_config('app.actor_role', '', true), set_config('app.user_id', '', true)`);
+    await c.query(`INSERT INTO usage_daily (org_id, day, unit, amount) VALUES ($1, '2026-01-01', 'tts_characters', 1)`, [org.id]);
+    ids.usage_daily = org.id;
     // New tenant tables: add a fixture row here.
     return ids;
   });

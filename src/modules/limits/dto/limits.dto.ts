@@ -1,0 +1,149 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class PolicyOverrideDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000_000, description: 'units per window' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 86_400 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  window_s?: number;
+
+  @ApiPropertyOptional({ description: 'count and log, never block' })
+  @IsOptional()
+  @IsBoolean()
+  dry_run?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, description: 'in-flight streams per org (tts)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  concurrency?: number;
+}
+
+export class QuotasDto {
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1e15)
+  tts_characters?: number | null;
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1e15)
+  embedding_inputs?: number | null;
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1e15)
+  crawled_pages?: number | null;
+  @ApiPropertyOptional({ nullable: true })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(1e15)
+  ocr_pages?: number | null;
+}
+
+const policy = () => (target: object, key: string) => {
+  ApiPropertyOptional({ type: PolicyOverrideDto, nullable: true, description: 'null resets to the default' })(
+    target,
+    key,
+  );
+  ValidateIf((_: unknown, v: unknown) => v !== null)(target, key);
+  IsOptional()(target, key);
+  ValidateNested()(target, key);
+  Type(() => PolicyOverrideDto)(target, key);
+};
+
+/** Omitted policies keep their value; given fields merge; null resets to the default. */
+export class UpdateLimitsDto {
+  @policy() api?: PolicyOverrideDto | null;
+  @policy() tts?: PolicyOverrideDto | null;
+  @policy() embeddings?: PolicyOverrideDto | null;
+  @policy() crawl?: PolicyOverrideDto | null;
+  @policy() ocr?: PolicyOverrideDto | null;
+
+  @ApiPropertyOptional({
+    type: QuotasDto,
+    nullable: true,
+    description: 'monthly quotas per unit (UTC months)',
+  })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QuotasDto)
+  quotas?: QuotasDto | null;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, nullable: true })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  job_concurrency?: number | null;
+}
+
+export class PolicyLimitDto {
+  @ApiProperty() limit: number;
+  @ApiProperty() window_s: number;
+  @ApiProperty() dry_run: boolean;
+  @ApiPropertyOptional() concurrency?: number;
+  @ApiProperty({ enum: ['default', 'org'] }) source: string;
+}
+
+export class EffectiveLimitsDto {
+  @ApiProperty() org_id: string;
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/PolicyLimitDto' } })
+  policies: Record<string, PolicyLimitDto>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer', nullable: true } })
+  quotas: Record<string, number | null>;
+  @ApiProperty({ nullable: true }) job_concurrency: number | null;
+}
+
+export class UsageQueryDto {
+  @ApiPropertyOptional({ example: '2026-11-01', description: 'default: first day of this UTC month' })
+  @IsOptional()
+  @Matches(DAY, { message: 'from must be YYYY-MM-DD' })
+  from?: string;
+  @ApiPropertyOptional({ example: '2026-11-30', description: 'default: today (UTC)' })
+  @IsOptional()
+  @Matches(DAY, { message: 'to must be YYYY-MM-DD' })
+  to?: string;
+}
+
+export class UsageDayDto {
+  @ApiProperty() day: string;
+  @ApiProperty({ enum: ['tts_characters', 'embedding_inputs', 'crawled_pages', 'ocr_pages'] }) unit: string;
+  @ApiProperty() amount: number;
+}
+
+export class UsageDto {
+  @ApiProperty() from: string;
+  @ApiProperty() to: string;
+  @ApiProperty({ type: [UsageDayDto] }) data: UsageDayDto[];
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'sum per unit over the range',
+  })
+  totals: Record<string, number>;
+}

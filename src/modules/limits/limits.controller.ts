@@ -1,0 +1,60 @@
+import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentTenant, NoOrg, NoTransaction, SuperAdmin } from '../../common/decorators/auth.decorators.js';
+import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
+import type { TenantContext } from '../../database/tenant-context.js';
+import {
+  EffectiveLimitsDto,
+  PolicyLimitDto,
+  UpdateLimitsDto,
+  UsageDto,
+  UsageQueryDto,
+} from './dto/limits.dto.js';
+import { LimitsService } from './limits.service.js';
+import { UsageService } from './usage.service.js';
+
+@ApiTags('limits')
+@ApiBearerAuth()
+@ApiExtraModels(PolicyLimitDto)
+@Controller('v1/org')
+export class OrgLimitsController {
+  constructor(
+    private readonly limits: LimitsService,
+    private readonly usage: UsageService,
+  ) {}
+
+  /** The org's effective rate limits, quotas and job concurrency (defaults with its overrides). */
+  @Get('limits')
+  @ApiOkResponse({ type: EffectiveLimitsDto })
+  get(@CurrentTenant() t: TenantContext): Promise<EffectiveLimitsDto> {
+    return this.limits.forTenant(t);
+  }
+
+  /** Metered usage per day and unit (UTC days). */
+  @Get('usage')
+  @ApiOkResponse({ type: UsageDto })
+  usageReport(@CurrentTenant() t: TenantContext, @Query() q: UsageQueryDto): Promise<UsageDto> {
+    return this.usage.report(t, q.from, q.to);
+  }
+}
+
+@ApiTags('limits')
+@ApiBearerAuth()
+@Controller('v1/admin/orgs')
+export class AdminLimitsController {
+  constructor(private readonly limits: LimitsService) {}
+
+  /** Sets an org's overrides (super_admin). Omitted policies keep their value; null resets one. */
+  @Put(':orgId/limits')
+  @SuperAdmin()
+  @NoOrg()
+  @NoTransaction() // the write runs in its own transaction with the target org set
+  @ApiOkResponse({ type: EffectiveLimitsDto })
+  update(
+    @CurrentTenant() t: TenantContext,
+    @Param('orgId', UuidPipe) orgId: string,
+    @Body() body: UpdateLimitsDto,
+  ): Promise<EffectiveLimitsDto> {
+    return this.limits.update(t, orgId, body);
+  }
+}

@@ -1,0 +1,39 @@
+import { Global, Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ENV, type Env } from '../../config/env.js';
+import { RATE_POLICIES } from './limits.types.js';
+import { AdminLimitsController, OrgLimitsController } from './limits.controller.js';
+import { LimitsRepository } from './limits.repository.js';
+import { defaultsFrom, LimitsService } from './limits.service.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
+import { RateLimitStorage } from './rate-limit.storage.js';
+import { UsageService } from './usage.service.js';
+
+@Module({ providers: [RateLimitStorage], exports: [RateLimitStorage] })
+class RateLimitStorageModule {}
+
+/**
+ * Per-org rate limits, quotas and usage metering. The guard (RateLimitGuard) is registered as a
+ * global APP_GUARD in AppModule, after the tenant guards whose request.tenant it needs.
+ */
+@Global()
+@Module({
+  imports: [
+    RateLimitStorageModule,
+    ThrottlerModule.forRootAsync({
+      imports: [RateLimitStorageModule],
+      inject: [ENV, RateLimitStorage],
+      useFactory: (env: Env, storage: RateLimitStorage) => {
+        const d = defaultsFrom(env);
+        return {
+          throttlers: RATE_POLICIES.map((p) => ({ name: p, limit: d[p].limit, ttl: d[p].window_s * 1000 })),
+          storage,
+        };
+      },
+    }),
+  ],
+  controllers: [OrgLimitsController, AdminLimitsController],
+  providers: [LimitsRepository, LimitsService, UsageService, RateLimitGuard],
+  exports: [LimitsService, UsageService, RateLimitGuard, RateLimitStorageModule, ThrottlerModule],
+})
+export class LimitsModule {}

@@ -1,0 +1,174 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { Redis } from 'ioredis';
+import { ENV, type Env } from '../../config/env.js';
+import { REDIS, redisOptions } from '../../redis/redis.module.js';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
+import { notFound } from '../../common/filters/problem.js';
+import { TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
+import { LimitsRepository, type OrgLimitsRow } from './limits.repository.js';
+import {
+  BUILTIN_DEFAULTS,
+  RATE_POLICIES,
+  USAGE_UNITS,
+  UsageUnit,
+  type EffectiveLimits,
+  type PolicyLimit,
+  type StoredPolicies,
+} from './limits.types.js';
+import type { UpdateLimitsDto } from './dto/limits.dto.js';
+
+/** Built-in defaults, then RATE_LIMIT_DEFAULTS, then RATE_LIMIT_DRY_RUN. */
+export function defaultsFrom(env: Env): Record<RatePolicy, PolicyLimit> {
+  const out = structuredClone(BUILTIN_DEFAULTS);
+  const fromEnv = env.RATE_LIMIT_DEFAULTS
+    ? (JSON.parse(env.RATE_LIMIT_DEFAULTS) as Record<string, Partial<PolicyLimit>>)
+    : {};
+  for (const p of RATE_POLICIES) Object.assign(out[p], pickPolicy(fromEnv[p]));
+  for (const p of (env.RATE_LIMIT_DRY_RUN ?? '').split(','))
+    if (p in out) out[p as RatePolicy].dry_run = true;
+  return out;
+}
+
+function pickPolicy(v: unknown): Partial<PolicyLimit> {
+  if (!v || typeof v !== 'object') return {};
+  const o = v as Record<string, unknown>;
+  const out: Partial<PolicyLimit> = {};
+  if (Number.isInteger(o.limit) && (o.limit as number) > 0) out.limit = o.limit as number;
+  if (Number.isInteger(o.window_s) && (o.window_s as number) > 0) out.window_s = o.window_s as number;
+  if (typeof o.dry_run === 'boolean') out.dry_run = o.dry_run;
+  if (Number.isInteger(o.concurrency) && (o.concurrency as number) > 0)
+    out.concurrency = o.concurrency as number;
+  return out;
+}
+
+/** Defaults with an org's stored overrides on top. */
+export function effectiveOf(
+  orgId: string,
+  defaults: Record<RatePolicy, PolicyLimit>,
+  row: OrgLimitsRow | undefined,
+): EffectiveLimits {
+  const stored = row?.policies ?? {};
+  const policies = {} as EffectiveLimits['policies'];
+  for (const p of RATE_POLICIES) {
+    const o = pickPolicy(stored[p]);
+    policies[p] = { ...defaults[p], ...o, source: Object.keys(o).length ? 'org' : 'default' };
+  }
+  const quotas = {} as EffectiveLimits['quotas'];
+  const q = (stored.quotas ?? {}) as Record<string, unknown>;
+  for (const u of USAGE_UNITS) quotas[u] = Number.isInteger(q[u]) ? (q[u] as number) : null;
+  return { org_id: orgId, policies, quotas, job_concurrency: row?.job_concurrency ?? null };
+}
+
+/** Applies an admin update: given policies merge field by field, null resets to the default. */
+export function mergeUpdate(row: OrgLimitsRow | undefined, body: UpdateLimitsDto): OrgLimitsRow {
+  const policies: StoredPolicies = structuredClone(row?.policies ?? {});
+  for (const p of RATE_POLICIES) {
+    const v = body[p];
+    if (v === undefined) continue;
+    if (v === null) delete policies[p];
+    else policies[p] = { ...(policies[p] as Partial<PolicyLimit> | undefined), ...pickPolicy(v) };
+  }
+  if (body.quotas !== undefined) {
+    const quotas: Partial<Record<UsageUnit, number>> =
+      body.quotas === null ? {} : { ...(policies.quotas ?? {}) };
+    for (const u of USAGE_UNITS) {
+      const v = body.quotas?.[u];
+      if (v === null) delete quotas[u];
+      else if (v !== undefined) quotas[u] = v;
+    }
+    if (Object.keys(quotas).length) policies.quotas = quotas;
+    else delete policies.quotas;
+  }
+  const job_concurrency =
+    body.job_concurrency === undefined ? (row?.job_concurrency ?? null) : body.job_concurrency;
+  return { policies, job_concurrency };
+}
+
+/**
+ * Effective per-org limits. Each instance caches them for LIMITS_CACHE_MS and drops an org's entry
+ * when any instance publishes a change on Redis, so an admin override applies everywhere within
+ * a moment (and within LIMITS_CACHE_MS even if the message is lost).
+ */
+@Injectable()
+export class LimitsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly log = new Logger(LimitsService.name);
+  private readonly defaults: Record<RatePolicy, PolicyLimit>;
+  private readonly cache = new Map<string, { value: EffectiveLimits; until: number }>();
+  private readonly loading = new Map<string, Promise<EffectiveLimits>>();
+  private readonly channel: string;
+  private sub?: Redis;
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly repo: LimitsRepository,
+    private readonly tenants: TenantTransactions,
+    private readonly cls: ClsService,
+  ) {
+    this.defaults = defaultsFrom(env);
+    this.channel = `${env.REDIS_PREFIX}:limits:changed`;
+  }
+
+  onModuleInit(): void {
+    this.sub = new Redis(this.env.REDIS_URL, {
+      ...redisOptions(this.env),
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+    });
+    this.sub.on('error', () => undefined);
+    this.sub.on('message', (_ch: string, orgId: string) => this.cache.delete(orgId));
+    // After a reconnect, messages sent meanwhile are gone: forget everything cached.
+    this.sub.on('ready', () => this.cache.clear());
+    void this.sub.subscribe(this.channel).catch(() => undefined);
+  }
+
+  onApplicationShutdown(): void {
+    this.sub?.disconnect();
+  }
+
+  /** Runs fn in its own short transaction for `ctx`, leaving the caller's context untouched. */
+  inOrg<T>(ctx: TenantContext, fn: () => Promise<T>): Promise<T> {
+    return this.cls.run({ ifNested: 'inherit' }, () => this.tenants.run(ctx, fn));
+  }
+
+  /** Effective limits of the caller's org (cached). */
+  async forTenant(t: TenantContext): Promise<EffectiveLimits> {
+    const orgId = t.orgId!;
+    const hit = this.cache.get(orgId);
+    if (hit && hit.until > Date.now()) return hit.value;
+    let p = this.loading.get(orgId);
+    if (!p) {
+      p = this.inOrg(t, () => this.repo.get())
+        .then((row) => effectiveOf(orgId, this.defaults, row))
+        .then((value) => {
+          this.cache.set(orgId, { value, until: Date.now() + this.env.LIMITS_CACHE_MS });
+          return value;
+        })
+        .catch((e) => {
+          // Database trouble must not stop traffic: keep the last known limits, else the defaults.
+          this.log.warn(`org limits unreadable for ${orgId}: ${(e as Error).message}`);
+          return hit?.value ?? effectiveOf(orgId, this.defaults, undefined);
+        })
+        .finally(() => this.loading.delete(orgId));
+      this.loading.set(orgId, p);
+    }
+    return p;
+  }
+
+  /** PUT /v1/admin/orgs/:orgId/limits: runs as the super_admin with the target org set. */
+  async update(actor: TenantContext, orgId: string, body: UpdateLimitsDto): Promise<EffectiveLimits> {
+    const ctx: TenantContext = { ...actor, orgId, role: null, isSuperAdmin: true };
+    const row = await this.inOrg(ctx, async () => {
+      if (!(await this.repo.orgExists(orgId))) throw notFound('org');
+      const merged = mergeUpdate(await this.repo.get(true), body);
+      await this.repo.upsert(merged);
+      return merged;
+    });
+    this.cache.delete(orgId);
+    await this.redis
+      .publish(this.channel, orgId)
+      .catch(() => this.log.warn('limits change not published (Redis down)'));
+    return effectiveOf(orgId, this.defaults, row);
+  }
+}

@@ -1,0 +1,82 @@
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
+
+/** Metered units (usage_daily.unit). */
+export enum UsageUnit {
+  TtsCharacters = 'tts_characters',
+  EmbeddingInputs = 'embedding_inputs',
+  CrawledPages = 'crawled_pages',
+  OcrPages = 'ocr_pages',
+}
+
+export const USAGE_UNITS = Object.values(UsageUnit);
+export const RATE_POLICIES = Object.values(RatePolicy);
+
+/** The unit a policy's request cost is metered in (the general `api` policy meters nothing). */
+export const POLICY_UNIT: Partial<Record<RatePolicy, UsageUnit>> = {
+  [RatePolicy.Tts]: UsageUnit.TtsCharacters,
+  [RatePolicy.Embeddings]: UsageUnit.EmbeddingInputs,
+  [RatePolicy.Crawl]: UsageUnit.CrawledPages,
+  [RatePolicy.Ocr]: UsageUnit.OcrPages,
+};
+
+/**
+ * How many metered units make one rate-limit unit. TTS meters characters but is limited in
+ * blocks of 100 characters, so "600 per minute" means 600 short requests (a 1,000-character
+ * request costs 10). Embeddings: one per input (a batch of 100 costs 100).
+ */
+export const UNITS_PER_RATE_UNIT: Record<RatePolicy, number> = {
+  [RatePolicy.Api]: 1,
+  [RatePolicy.Tts]: 100,
+  [RatePolicy.Embeddings]: 1,
+  [RatePolicy.Crawl]: 1,
+  [RatePolicy.Ocr]: 1,
+};
+
+export interface PolicyLimit {
+  limit: number;
+  window_s: number;
+  dry_run: boolean;
+  /** In-flight streams per org (tts only). */
+  concurrency?: number;
+}
+
+export interface EffectiveLimits {
+  org_id: string;
+  policies: Record<RatePolicy, PolicyLimit & { source: 'default' | 'org' }>;
+  /** Monthly quotas per unit; null = no quota. */
+  quotas: Record<UsageUnit, number | null>;
+  job_concurrency: number | null;
+}
+
+/** What org_limits.policies stores: only the fields an admin set. */
+export interface StoredPolicies {
+  [policy: string]: Partial<PolicyLimit> | Partial<Record<UsageUnit, number>> | undefined;
+  quotas?: Partial<Record<UsageUnit, number>>;
+}
+
+export const BUILTIN_DEFAULTS: Record<RatePolicy, PolicyLimit> = {
+  [RatePolicy.Api]: { limit: 6000, window_s: 60, dry_run: false },
+  [RatePolicy.Tts]: { limit: 600, window_s: 60, dry_run: false, concurrency: 4 },
+  [RatePolicy.Embeddings]: { limit: 3000, window_s: 60, dry_run: false },
+  [RatePolicy.Crawl]: { limit: 60, window_s: 60, dry_run: false },
+  [RatePolicy.Ocr]: { limit: 120, window_s: 60, dry_run: false },
+};
+
+/** Rate-limit units a request of `amount` metered units costs under `policy` (at least 1). */
+export function rateCost(policy: RatePolicy, amount: number): number {
+  return Math.max(1, Math.ceil(amount / UNITS_PER_RATE_UNIT[policy]));
+}
+
+/** Milliseconds from `now` to the start of the next UTC month (a monthly quota's window). */
+export function msToMonthEnd(now = new Date()): number {
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  return Math.max(1, next - now.getTime());
+}
+
+export function monthKey(now = new Date()): string {
+  return `${now.getUTCFullYear()}${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+export function dayKey(now = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}

@@ -1,0 +1,103 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ENV, type Env } from '../../config/env.js';
+import { badRequest } from '../../common/filters/problem.js';
+import type { TenantContext } from '../../database/tenant-context.js';
+import { LimitsRepository, type UsageRow } from './limits.repository.js';
+import { LimitsService } from './limits.service.js';
+import { RateLimitStorage } from './rate-limit.storage.js';
+import { USAGE_UNITS, dayKey, type UsageUnit } from './limits.types.js';
+import type { UsageDto } from './dto/limits.dto.js';
+
+const toRows = (m: Map<string, number>): UsageRow[] =>
+  [...m].map(([k, amount]) => {
+    const [day, unit] = k.split('|');
+    return { day, unit, amount };
+  });
+
+/**
+ * Metered usage: admitted cost is counted in Redis by the limiter's script and moved to Postgres
+ * (usage_daily) in batches, every USAGE_FLUSH_MS and at shutdown, one transaction per org.
+ */
+@Injectable()
+export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly log = new Logger(UsageService.name);
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<number>;
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    private readonly storage: RateLimitStorage,
+    private readonly repo: LimitsRepository,
+    private readonly limits: LimitsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), this.env.USAGE_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush().catch((e) =>
+      this.log.error(`usage flush at shutdown failed: ${(e as Error).message}`),
+    );
+  }
+
+  /**
+   * Meters usage known only after the request (e.g. pages a crawl job actually fetched), without
+   * a limit check: one Redis round trip, flushed with the rest.
+   */
+  async record(orgId: string, unit: UsageUnit, amount: number): Promise<void> {
+    if (!(amount > 0)) return;
+    await this.storage.decide([], [{ orgId, day: dayKey(), unit, amount: Math.ceil(amount) }]);
+  }
+
+  /** Moves every pending count to Postgres; answers the number of orgs written. */
+  flush(): Promise<number> {
+    this.flushing ??= this.doFlush().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async doFlush(): Promise<number> {
+    let n = 0;
+    for (const orgId of await this.storage.dirtyOrgs()) {
+      const entries = await this.storage.drain(orgId);
+      if (!entries.size) continue;
+      const ctx: TenantContext = {
+        requestId: `usage-flush-${Date.now()}`,
+        userId: null,
+        orgId,
+        role: null,
+        isSuperAdmin: false,
+      };
+      try {
+        await this.limits.inOrg(ctx, () => this.repo.addUsage(toRows(entries)));
+        n++;
+      } catch (e) {
+        this.storage.restore(orgId, entries);
+        this.log.warn(`usage flush for ${orgId} failed, kept for the next one: ${(e as Error).message}`);
+      }
+    }
+    return n;
+  }
+
+  /** GET /v1/org/usage: flushed rows plus what is still pending, per day and unit. */
+  async report(t: TenantContext, from?: string, to?: string): Promise<UsageDto> {
+    const today = dayKey();
+    from ??= `${today.slice(0, 8)}01`;
+    to ??= today;
+    if (from > to) throw badRequest('from must not be after to', { from: ['must not be after to'] });
+    if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000)
+      throw badRequest('the range is at most 366 days', { to: ['range too long'] });
+    const rows = await this.repo.usage(from, to);
+    const merged = new Map(rows.map((r) => [`${r.day}|${r.unit}`, r.amount]));
+    for (const [k, v] of await this.storage.pending(t.orgId!)) {
+      const day = k.slice(0, 10);
+      if (day >= from && day <= to) merged.set(k, (merged.get(k) ?? 0) + v);
+    }
+    const data = toRows(merged).sort((a, b) => a.day.localeCompare(b.day) || a.unit.localeCompare(b.unit));
+    const totals = Object.fromEntries(USAGE_UNITS.map((u) => [u, 0])) as Record<string, number>;
+    for (const r of data) totals[r.unit] += r.amount;
+    return { from, to, data, totals };
+  }
+}

@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { TtsEvent, TtsProvider, type SynthesisOptions, type TtsEvents } from './tts.types.js';
+
+/** espeak-ng voices offered (checked to exist in Debian's espeak-ng-data; mbrola voices excluded). */
+export const ESPEAK_VOICES = [
+  'en',
+  'en-us',
+  'en-gb',
+  'en-gb-scotland',
+  'en-gb-x-rp',
+  'en-029',
+  'de',
+  'fr',
+  'es',
+  'it',
+  'nl',
+  'pt',
+] as const;
+
+export class EspeakError extends Error {}
+
+/**
+ * The local default: Debian's espeak-ng as a child process (its GPL stays out of our code),
+ * text on stdin, WAV (22.05 kHz mono 16-bit) on stdout. The child is killed as soon as the
+ * consumer stops reading (client gone) or the signal aborts.
+ */
+export class EspeakProvider extends TtsProvider {
+  readonly name = 'espeak';
+  readonly defaultVoice = 'en';
+
+  constructor(
+    private readonly bin: string,
+    private readonly events: TtsEvents,
+  ) {
+    super();
+  }
+
+  voices(): readonly string[] {
+    return ESPEAK_VOICES;
+  }
+
+  async *synthesize(text: string, opts: SynthesisOptions): AsyncIterable<Buffer> {
+    if (opts.signal.aborted) return;
+    const child = spawn(this.bin, ['-b', '1', '-v', opts.voice, '--stdout'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const { pid } = child;
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-500)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('close', (code, signal) => {
+        this.events.emit(TtsEvent.Exit, { pid, requestId: opts.requestId, code, signal });
+        resolve({ code, signal });
+      });
+    });
+    const spawnError = new Promise<never>((_, reject) =>
+      child.once('error', (e) => reject(new EspeakError(`espeak-ng did not start: ${e.message}`))),
+    );
+    spawnError.catch(() => undefined);
+    this.events.emit(TtsEvent.Spawn, { pid, requestId: opts.requestId });
+    const kill = () => child.kill('SIGKILL');
+    opts.signal.addEventListener('abort', kill, { once: true });
+    child.stdin.on('error', () => undefined); // EPIPE when killed
+    child.stdin.end(text);
+    let done = false;
+    try {
+      for await (const chunk of child.stdout) yield chunk as Buffer;
+      const { code } = await Promise.race([exited, spawnError]);
+      if (code !== 0 && !opts.signal.aborted)
+        throw new EspeakError(`espeak-ng exited ${code}: ${stderr.trim()}`);
+      done = true;
+    } finally {
+      opts.signal.removeEventListener('abort', kill);
+      if (!done && child.exitCode === null && child.signalCode === null) kill();
+    }
+  }
+}

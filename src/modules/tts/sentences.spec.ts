@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_PIECE, splitSentences } from './sentences.js';
+
+describe(splitSentences.name, () => {
+  it('splits after sentence punctuation and line breaks, dropping blanks', () => {
+    expect(splitSentences('Hello there. How are you?  Fine!\n\nNew line…Next')).toEqual([
+      'Hello there.',
+      'How are you?',
+      'Fine!',
+      'New line…Next',
+    ]);
+    expect(splitSentences('  \n ')).toEqual([]);
+  });
+
+  it('keeps decimals and cuts run-on text at word boundaries', () => {
+    expect(splitSentences('Pi is 3.14 today.')).toEqual(['Pi is 3.14 today.']);
+    const long = 'word '.repeat(300);
+    const sut = splitSentences(long);
+    expect(sut.every((s) => s.length <= MAX_PIECE)).toBe(true);
+    expect(sut.join(' ')).toBe(long.trim());
+  });
+});

@@ -1,0 +1,80 @@
+import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
+import { RateLimit, RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
+import type { TenantContext } from '../../database/tenant-context.js';
+import { ProblemException } from '../../common/filters/problem.js';
+import { SpeechDto } from './dto/tts.dto.js';
+import { TTS_LIMITS, TtsService } from './tts.service.js';
+
+/** Characters metered (and limited in blocks of 100); over-long or malformed text is refused unmetered. */
+export const ttsCost = (req: FastifyRequest): number => {
+  const text = (req.body as { text?: unknown } | undefined)?.text;
+  return typeof text === 'string' && text.length <= TTS_LIMITS.maxChars ? text.length : 0;
+};
+
+@ApiTags('tts')
+@ApiBearerAuth()
+@Controller('v1/tts')
+export class TtsController {
+  private readonly log = new Logger(TtsController.name);
+
+  constructor(private readonly tts: TtsService) {}
+
+  /** Streams one WAV; the first bytes leave as soon as the first sentence is synthesised. */
+  @Post()
+  @HttpCode(200)
+  @Roles('member')
+  @RateLimit(RatePolicy.Tts, ttsCost)
+  @NoTransaction() // a stream must not hold a database transaction open
+  @ApiProduces('audio/wav')
+  @ApiResponse({ status: 200, description: 'audio/wav, streamed (RIFF/data sizes 0xFFFFFFFF)' })
+  async speak(
+    @CurrentTenant() t: TenantContext,
+    @Body() body: SpeechDto,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const startedAt = process.hrtime.bigint();
+    this.tts.validate(body.text, body.voice);
+    const abort = new AbortController();
+    const it = this.tts.speak({
+      text: body.text,
+      voice: body.voice,
+      orgId: t.orgId!,
+      requestId: String(req.id),
+      startedAt,
+      signal: abort.signal,
+    });
+    reply.raw.once('close', () => abort.abort()); // client gone (or done): stop the engine
+    // The first chunk is awaited here so that an engine failure is still a problem+json answer.
+    let first: IteratorResult<Buffer>;
+    try {
+      first = await it.next();
+    } catch (e) {
+      if (e instanceof ProblemException) throw e;
+      this.log.error(`speech engine failed: ${(e as Error).message}`);
+      throw new ProblemException(
+        503,
+        'unavailable',
+        'the speech engine is unavailable; retry shortly',
+        {},
+        { 'Retry-After': '5' },
+      );
+    }
+    async function* rest(): AsyncGenerator<Buffer> {
+      if (!first.done) yield first.value;
+      yield* it;
+    }
+    const stream = Readable.from(rest(), { objectMode: false });
+    stream.once('close', () => void it.return(undefined));
+    await reply
+      .status(200)
+      .header('content-type', 'audio/wav')
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .send(stream);
+  }
+}

@@ -1,0 +1,331 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
+import { LimitsTestModule } from './support/limits-test.module.js';
+import { UsageService } from '../src/modules/limits/usage.service.js';
+import { UsageUnit } from '../src/modules/limits/limits.types.js';
+import { rateLimitDecisions } from '../src/common/metrics/metrics.js';
+
+type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
+
+/** Polls until fn() is truthy, at most `ms` (no sleeps as synchronisation). */
+async function until<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const parseRateLimit = (h: string) =>
+  Object.fromEntries(
+    h.split(/,\s*/).map((item) => {
+      const [name, ...params] = item.split(';');
+      return [
+        JSON.parse(name),
+        Object.fromEntries(params.map((p) => p.split('=').map((x, i) => (i ? Number(x) : x)))),
+      ];
+    }),
+  ) as Record<string, Record<string, number>>;
+
+describe('per-org rate limits across two instances', () => {
+  let db: TestDb;
+  let one: TestApp;
+  let two: TestApp;
+  let rootToken: string;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    // Both instances share one database AND one Redis prefix, like two replicas of a deployment.
+    const env = envFor(db.appUrl, db.ownerUrl, { USAGE_FLUSH_MS: '3600000' });
+    [one, two] = await Promise.all([
+      startApp(env, { extraModules: [LimitsTestModule] }),
+      startApp(env, { extraModules: [LimitsTestModule] }),
+    ]);
+    rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+  });
+
+  afterAll(async () => {
+    await one?.close();
+    await two?.close();
+    await db?.drop();
+  });
+
+  const setLimits = (app: TestApp, orgId: string, body: object, token = rootToken) =>
+    request(app.url).put(`/v1/admin/orgs/${orgId}/limits`).set('Authorization', `Bearer ${token}`).send(body);
+  const embed = (app: TestApp, t: Tenant, input: string | string[] = 'hello') =>
+    request(app.url)
+      .post('/v1/test-limits/embed')
+      .set('Authorization', `Bearer ${t.tokens.member}`)
+      .send({ input });
+
+  it('3x the limit at once from one org over two instances: exactly `limit` pass; another org is untouched', async () => {
+    const A = await orgWithRoles(db.owner);
+    const B = await orgWithRoles(db.owner);
+    const limit = 10;
+    await setLimits(one, A.org.id, { embeddings: { limit, window_s: 60 } }).expect(200);
+    await setLimits(one, B.org.id, { embeddings: { limit, window_s: 60 } }).expect(200);
+    const burst = Array.from({ length: limit * 3 }, (_, i) => embed(i % 2 ? one : two, A));
+    const other = Array.from({ length: limit }, (_, i) => embed(i % 2 ? one : two, B));
+    const [a, b] = await Promise.all([Promise.all(burst), Promise.all(other)]);
+
+    expect(a.filter((r) => r.status === 201).length).toBe(limit);
+    const refused = a.filter((r) => r.status !== 201);
+    expect(refused.length).toBe(limit * 2);
+    for (const r of refused) {
+      expect(r.status).toBe(429);
+      expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(r.body.type).toMatch(/\/rate-limited$/);
+      expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(r.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect(r.headers['x-ratelimit-remaining']).toBe('0');
+    }
+    expect(b.map((r) => r.status)).toEqual(Array(limit).fill(201));
+  });
+
+  it('headers per SPEC §4: remaining counts down, reset never grows, policies named', async () => {
+    const C = await orgWithRoles(db.owner);
+    await setLimits(one, C.org.id, { embeddings: { limit: 5, window_s: 30 } }).expect(200);
+    let lastRemaining = 5;
+    let lastReset = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const r = await embed(i % 2 ? one : two, C).expect(201);
+      expect(r.headers['ratelimit-policy']).toMatch(/"api";q=\d+;w=60, "embeddings";q=5;w=30/);
+      const state = parseRateLimit(r.headers['ratelimit']);
+      expect(state.embeddings.r).toBe(lastRemaining - 1);
+      expect(Number(r.headers['x-ratelimit-limit'])).toBe(5);
+      expect(Number(r.headers['x-ratelimit-remaining'])).toBe(state.embeddings.r);
+      const reset = Number(r.headers['x-ratelimit-reset']);
+      expect(reset).toBeGreaterThan(0);
+      expect(reset).toBeLessThanOrEqual(Math.min(30, lastReset));
+      expect(state.embeddings.t).toBe(reset);
+      lastRemaining = state.embeddings.r;
+      lastReset = reset;
+    }
+    const refused = await embed(one, C).expect(429);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(lastReset);
+    expect(refused.headers['ratelimit']).toMatch(/"embeddings";r=0;t=\d+/);
+    // Plain tenant routes carry the general per-org policy.
+    const plain = await request(two.url)
+      .get('/v1/threads')
+      .set('Authorization', `Bearer ${C.tokens.member}`)
+      .expect(200);
+    expect(plain.headers['ratelimit-policy']).toMatch(/^"api";q=6000;w=60$/);
+    expect(plain.headers['x-ratelimit-limit']).toBe('6000');
+  });
+
+  it('an override via the admin route changes the ceiling on both instances, without restart', async () => {
+    const D = await orgWithRoles(db.owner);
+    // Both instances have the defaults cached.
+    for (const app of [one, two]) {
+      const r = await request(app.url)
+        .get('/v1/org/limits')
+        .set('Authorization', `Bearer ${D.tokens.viewer}`)
+        .expect(200);
+      expect(r.body.policies.embeddings).toMatchObject({ limit: 3000, source: 'default' });
+    }
+    const put = await setLimits(one, D.org.id, {
+      embeddings: { limit: 3 },
+      tts: { limit: 50, window_s: 10, concurrency: 2 },
+      job_concurrency: 2,
+    }).expect(200);
+    expect(put.body.policies.embeddings).toMatchObject({ limit: 3, window_s: 60, source: 'org' });
+    await until(async () => {
+      const r = await request(two.url)
+        .get('/v1/org/limits')
+        .set('Authorization', `Bearer ${D.tokens.viewer}`)
+        .expect(200);
+      return r.body.policies.embeddings.limit === 3;
+    });
+    const r = await request(two.url)
+      .get('/v1/org/limits')
+      .set('Authorization', `Bearer ${D.tokens.viewer}`)
+      .expect(200);
+    expect(r.body).toMatchObject({
+      job_concurrency: 2,
+      policies: { tts: { limit: 50, window_s: 10, concurrency: 2 }, api: { source: 'default' } },
+    });
+    const statuses = [
+      (await embed(one, D)).status,
+      (await embed(two, D)).status,
+      (await embed(one, D)).status,
+      (await embed(two, D)).status,
+    ];
+    expect(statuses).toEqual([201, 201, 201, 429]);
+
+    // Omitted policies keep their value; null resets one to the default.
+    await setLimits(two, D.org.id, { tts: null }).expect(200);
+    const after = await request(one.url)
+      .get('/v1/org/limits')
+      .set('Authorization', `Bearer ${D.tokens.viewer}`)
+      .expect(200);
+    expect(after.body.policies.embeddings.limit).toBe(3);
+    expect(after.body.policies.tts).toMatchObject({ limit: 600, window_s: 60, source: 'default' });
+  });
+
+  it('only a super_admin writes limits (403 for an org owner); bodies are validated; unknown org → 404', async () => {
+    const E = await orgWithRoles(db.owner);
+    const denied = await setLimits(one, E.org.id, { embeddings: { limit: 1 } }, E.tokens.owner);
+    expect(denied.status).toBe(403);
+    expect(denied.body.type).toMatch(/forbidden$/);
+    for (const bad of [
+      { embeddings: { limit: 0 } },
+      { embeddings: { limit: 'x' } },
+      { nope: {} },
+      { job_concurrency: 0 },
+      { quotas: { tts_characters: -1 } },
+      { tts: { window_s: 1.5 } },
+    ]) {
+      const r = await setLimits(one, E.org.id, bad);
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.body.type).toMatch(/validation$/);
+    }
+    await setLimits(one, '00000000-0000-4000-8000-000000000000', { embeddings: { limit: 1 } }).expect(404);
+    const r = await request(one.url)
+      .get('/v1/org/limits')
+      .set('Authorization', `Bearer ${E.tokens.owner}`)
+      .expect(200);
+    expect(r.body.policies.embeddings.source).toBe('default');
+  });
+
+  it('a batch of 100 inputs costs 100; a request larger than the whole limit is 413', async () => {
+    const F = await orgWithRoles(db.owner);
+    await setLimits(one, F.org.id, { embeddings: { limit: 150 } }).expect(200);
+    const batch = Array.from({ length: 100 }, (_, i) => `t${i}`);
+    const r = await embed(one, F, batch).expect(201);
+    expect(r.headers['x-ratelimit-remaining']).toBe('50');
+    await embed(two, F, batch).expect(429);
+    await embed(
+      two,
+      F,
+      Array.from({ length: 151 }, () => 'x'),
+    ).expect(413);
+    const ok = await embed(two, F, batch.slice(0, 50)).expect(201);
+    expect(ok.headers['x-ratelimit-remaining']).toBe('0');
+  });
+
+  it('usage: N embedding inputs and M TTS characters are reported exactly, for that org only', async () => {
+    const G = await orgWithRoles(db.owner);
+    const H = await orgWithRoles(db.owner);
+    const inputs = [['a', 'b', 'c'], 'd', Array.from({ length: 12 }, () => 'e')];
+    const N = 3 + 1 + 12;
+    for (const [i, input] of inputs.entries()) await embed(i % 2 ? one : two, G, input).expect(201);
+    const texts = ['Hello there.', 'A second, slightly longer sentence. And one more!'];
+    const M = texts.reduce((s, x) => s + x.length, 0);
+    for (const [i, text] of texts.entries()) {
+      await request((i % 2 ? one : two).url)
+        .post('/v1/tts')
+        .set('Authorization', `Bearer ${G.tokens.member}`)
+        .send({ text })
+        .expect(200);
+    }
+    // Usage known only later (pages a crawl job fetched) is metered by the service directly.
+    await two.app.get(UsageService).record(G.org.id, UsageUnit.CrawledPages, 7);
+    // Before a flush the answer already includes pending usage...
+    const pending = await request(one.url)
+      .get('/v1/org/usage')
+      .set('Authorization', `Bearer ${G.tokens.viewer}`)
+      .expect(200);
+    expect(pending.body.totals).toMatchObject({ embedding_inputs: N, tts_characters: M, crawled_pages: 7 });
+    // ...and after it, the rows are in Postgres (batched, not a write per request).
+    await one.app.get(UsageService).flush();
+    await two.app.get(UsageService).flush();
+    const stored = await asOrg(db.owner, G.org.id, (c) =>
+      c.query<{ unit: string; amount: string }>(
+        `SELECT unit, amount FROM usage_daily WHERE org_id = $1 ORDER BY unit`,
+        [G.org.id],
+      ),
+    );
+    expect(stored.rows.map((r) => [r.unit, Number(r.amount)])).toEqual([
+      ['crawled_pages', 7],
+      ['embedding_inputs', N],
+      ['tts_characters', M],
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    const res = await request(two.url)
+      .get(`/v1/org/usage?from=${today}&to=${today}`)
+      .set('Authorization', `Bearer ${G.tokens.viewer}`)
+      .expect(200);
+    expect(res.body.totals).toEqual({
+      tts_characters: M,
+      embedding_inputs: N,
+      crawled_pages: 7,
+      ocr_pages: 0,
+    });
+    expect(res.body.data).toEqual(
+      expect.arrayContaining([
+        { day: today, unit: 'embedding_inputs', amount: N },
+        { day: today, unit: 'tts_characters', amount: M },
+      ]),
+    );
+    // flushed once, counted once
+    await one.app.get(UsageService).flush();
+    const again = await request(one.url)
+      .get('/v1/org/usage')
+      .set('Authorization', `Bearer ${G.tokens.viewer}`)
+      .expect(200);
+    expect(again.body.totals).toMatchObject({ embedding_inputs: N, tts_characters: M });
+    const other = await request(one.url)
+      .get('/v1/org/usage')
+      .set('Authorization', `Bearer ${H.tokens.viewer}`)
+      .expect(200);
+    expect(other.body.data).toEqual([]);
+    expect(other.body.totals).toEqual({
+      tts_characters: 0,
+      embedding_inputs: 0,
+      crawled_pages: 0,
+      ocr_pages: 0,
+    });
+    await request(one.url)
+      .get('/v1/org/usage?from=2026-13-01')
+      .set('Authorization', `Bearer ${H.tokens.viewer}`)
+      .expect(400);
+    await request(one.url)
+      .get('/v1/org/usage?from=2026-02-01&to=2026-01-01')
+      .set('Authorization', `Bearer ${H.tokens.viewer}`)
+      .expect(400);
+  });
+
+  it('a monthly quota of Q stops the (Q+1)th unit with a quota-exceeded problem', async () => {
+    const Q = 5;
+    const I = await orgWithRoles(db.owner);
+    await setLimits(one, I.org.id, { quotas: { embedding_inputs: Q } }).expect(200);
+    const got: number[] = [];
+    for (let i = 0; i < Q; i++) got.push((await embed(i % 2 ? one : two, I)).status);
+    expect(got).toEqual(Array(Q).fill(201));
+    const over = await embed(one, I);
+    expect(over.status).toBe(429);
+    expect(over.body.type).toMatch(/\/quota-exceeded$/);
+    expect(over.body.type).not.toMatch(/rate-limited/);
+    expect(over.body).toMatchObject({ unit: 'embedding_inputs', quota: Q, used: Q });
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    // The per-minute limit was not what stopped it.
+    expect(Number(over.headers['x-ratelimit-remaining'])).toBeGreaterThan(0);
+    // Raising the quota lets work through again.
+    await setLimits(two, I.org.id, { quotas: { embedding_inputs: Q + 1 } }).expect(200);
+    await until(async () => (await embed(one, I)).status === 201);
+  });
+
+  it('dry-run counts and reports but never blocks', async () => {
+    const J = await orgWithRoles(db.owner);
+    await setLimits(one, J.org.id, { embeddings: { limit: 2, dry_run: true } }).expect(200);
+    const dryCount = async () =>
+      (await rateLimitDecisions.get()).values
+        .filter((v) => v.labels.org === J.org.id && v.labels.decision === 'dry_run_limited')
+        .reduce((s, v) => s + v.value, 0);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await embed(one, J)).status);
+    expect(statuses).toEqual(Array(5).fill(201));
+    expect(await dryCount()).toBe(3);
+    const r = await request(one.url)
+      .get('/v1/org/limits')
+      .set('Authorization', `Bearer ${J.tokens.viewer}`)
+      .expect(200);
+    expect(r.body.policies.embeddings).toMatchObject({ limit: 2, dry_run: true });
+  });
+});

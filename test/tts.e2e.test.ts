@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import http from 'node:http';
+import { createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
+import { TtsEvent, TtsEvents } from '../src/modules/tts/tts.types.js';
+import { ttsTimeToFirstAudio } from '../src/common/metrics/metrics.js';
+import { splitSentences } from '../src/modules/tts/sentences.js';
+
+type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
+interface Ev {
+  type: string;
+  requestId?: string;
+  pid?: number;
+  signal?: string | null;
+}
+
+async function until<T>(fn: () => T | Promise<T>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const LONG = Array.from(
+  { length: 40 },
+  (_, i) => `This is sentence number ${i + 1} of a rather long text that takes a while to speak.`,
+).join(' ');
+
+/** A raw streaming POST: resolves with the response once its first body bytes arrived (paused). */
+function openStream(url: string, token: string, requestId: string, text: string) {
+  return new Promise<{ req: http.ClientRequest; res: http.IncomingMessage; first: Buffer }>(
+    (resolve, reject) => {
+      const body = JSON.stringify({ text });
+      const req = http.request(`${url}/v1/tts`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-request-id': requestId,
+        },
+      });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+        res.once('data', (first: Buffer) => {
+          res.pause();
+          resolve({ req, res, first });
+        });
+      });
+      req.end(body);
+    },
+  );
+}
+
+function parseWav(b: Buffer) {
+  return {
+    riff: b.toString('ascii', 0, 4),
+    wave: b.toString('ascii', 8, 12),
+    fmt: b.toString('ascii', 12, 16),
+    audioFormat: b.readUInt16LE(20),
+    channels: b.readUInt16LE(22),
+    sampleRate: b.readUInt32LE(24),
+    byteRate: b.readUInt32LE(28),
+    blockAlign: b.readUInt16LE(32),
+    bits: b.readUInt16LE(34),
+    data: b.toString('ascii', 36, 40),
+    dataSize: b.readUInt32LE(40),
+  };
+}
+
+describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let A: Tenant;
+  let events: Ev[];
+  let rootToken: string;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { TTS_MAX_CHARS: '4000', USAGE_FLUSH_MS: '3600000' }));
+    A = await orgWithRoles(db.owner);
+    rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    events = [];
+    const bus = t.app.get(TtsEvents, { strict: false });
+    for (const type of Object.values(TtsEvent))
+      bus.on(type, (e: Omit<Ev, 'type'>) => events.push({ type, ...e }));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const tts = (body: object, token = A.tokens.member) =>
+    request(t.url).post('/v1/tts').set('Authorization', `Bearer ${token}`).send(body);
+
+  it('answers one valid WAV of plausible length, sentence headers stripped, with rate-limit headers', async () => {
+    const text = 'Hello world. This is a short test of the speech engine! Does it work?';
+    const res = await tts({ text, voice: 'en-us' })
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('audio/wav');
+    expect(res.headers['ratelimit-policy']).toContain('"tts";q=600;w=60');
+    expect(res.headers['ratelimit']).toMatch(/"tts";r=599;t=\d+/);
+    const body = res.body as Buffer;
+    const h = parseWav(body);
+    expect(h).toMatchObject({
+      riff: 'RIFF',
+      wave: 'WAVE',
+      fmt: 'fmt ',
+      audioFormat: 1,
+      channels: 1,
+      sampleRate: 22050,
+      bits: 16,
+      blockAlign: 2,
+      byteRate: 44100,
+      data: 'data',
+      dataSize: 0xffffffff,
+    });
+    const pcm = body.length - 44;
+    expect(pcm % h.blockAlign).toBe(0);
+    const seconds = pcm / h.byteRate;
+    // ~70 characters of English at espeak's ~175 words per minute: a few seconds of audio.
+    expect(seconds).toBeGreaterThan(2);
+    expect(seconds).toBeLessThan(15);
+    expect(body.indexOf('RIFF', 4)).toBe(-1); // the 3 per-sentence headers are gone
+    expect(body.indexOf('WAVEfmt', 12)).toBe(-1);
+    const ttfa = (await ttsTimeToFirstAudio.get()).values.find(
+      (v) => v.labels.org === A.org.id && v.metricName?.endsWith('_count'),
+    );
+    expect(ttfa?.value).toBeGreaterThanOrEqual(1);
+  });
+
+  it('streams: the first bytes arrive before the synthesis of a long text completes', async () => {
+    const id = `tts-first-${Date.now()}`;
+    const { res, first } = await openStream(t.url, A.tokens.member, id, LONG);
+    expect(first.toString('ascii', 0, 4)).toBe('RIFF');
+    // The client holds the first bytes and has read nothing more: the server cannot have
+    // finished (tens of seconds of audio do not fit in socket buffers; the stream honours backpressure).
+    const mine = () => events.filter((e) => e.requestId === id);
+    expect(mine().some((e) => e.type === TtsEvent.FirstAudio)).toBe(true);
+    expect(mine().some((e) => e.type === TtsEvent.SynthesisDone)).toBe(false);
+    const rest: Buffer[] = [first];
+    res.on('data', (c: Buffer) => rest.push(c));
+    res.resume();
+    await new Promise((r) => res.once('end', r));
+    const done = mine().findIndex((e) => e.type === TtsEvent.SynthesisDone);
+    expect(done).toBeGreaterThan(mine().findIndex((e) => e.type === TtsEvent.FirstAudio));
+    expect(mine().filter((e) => e.type === TtsEvent.Spawn).length).toBe(splitSentences(LONG).length);
+    const all = Buffer.concat(rest);
+    expect((all.length - 44) / 44100).toBeGreaterThan(60); // 40 long sentences
+  });
+
+  it('a client disconnect kills the engine and synthesises nothing more', async () => {
+    const id = `tts-cut-${Date.now()}`;
+    const { req } = await openStream(t.url, A.tokens.member, id, LONG);
+    const mine = () => events.filter((e) => e.requestId === id);
+    const liveChild = () => {
+      const exited = new Set(
+        mine()
+          .filter((e) => e.type === TtsEvent.Exit)
+          .map((e) => e.pid),
+      );
+      return mine()
+        .filter((e) => e.type === TtsEvent.Spawn && !exited.has(e.pid))
+        .at(-1)?.pid;
+    };
+    // The client reads nothing more, so the engine soon blocks on backpressure: wait until the
+    // same child is seen alive on consecutive polls, then hang up.
+    let seen: number[] = [];
+    const pid = await until(() => {
+      seen = [...seen, liveChild() ?? -1].slice(-3);
+      return seen.length === 3 && seen[0] > 0 && seen.every((p) => p === seen[0]) ? seen[0] : undefined;
+    });
+    req.destroy();
+    const exit = await until(() => mine().find((e) => e.type === TtsEvent.Exit && e.pid === pid));
+    expect(exit!.signal).toBe('SIGKILL');
+    expect(() => process.kill(pid!, 0)).toThrow(/ESRCH/);
+    await until(() => liveChild() === undefined);
+    expect(mine().filter((e) => e.type === TtsEvent.Spawn).length).toBeLessThan(splitSentences(LONG).length);
+    expect(mine().some((e) => e.type === TtsEvent.SynthesisDone)).toBe(false);
+  });
+
+  it('refuses over-long text (413, not metered), unknown voices (422), other formats (400), viewers (403)', async () => {
+    const before = (
+      await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${A.tokens.viewer}`).expect(200)
+    ).body.totals.tts_characters;
+    const long = await tts({ text: 'a'.repeat(4001) });
+    expect(long.status).toBe(413);
+    expect(long.body.type).toMatch(/payload-too-large$/);
+    const after = (
+      await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${A.tokens.viewer}`).expect(200)
+    ).body.totals.tts_characters;
+    expect(after).toBe(before);
+    const voice = await tts({ text: 'Hello.', voice: 'klingon' });
+    expect(voice.status).toBe(422);
+    expect(voice.body.errors.voice[0]).toMatch(/en-us/);
+    await tts({ text: 'Hello.', format: 'mp3' }).expect(400);
+    await tts({ text: '' }).expect(400);
+    await tts({ text: ' \n ' }).expect(422);
+    await tts({ text: 'Hello.' }, A.tokens.viewer).expect(403);
+  });
+
+  it('limits in-flight streams per org; the slot frees when the stream ends', async () => {
+    const B = await orgWithRoles(db.owner);
+    await request(t.url)
+      .put(`/v1/admin/orgs/${B.org.id}/limits`)
+      .set('Authorization', `Bearer ${rootToken}`)
+      .send({ tts: { concurrency: 1 } })
+      .expect(200);
+    const first = await openStream(t.url, B.tokens.member, `tts-slot-${Date.now()}`, LONG);
+    const second = await tts({ text: 'Hello.' }, B.tokens.member);
+    expect(second.status).toBe(429);
+    expect(second.body.type).toMatch(/rate-limited$/);
+    expect(second.body.detail).toMatch(/streams at a time/);
+    expect(second.headers['retry-after']).toBe('1');
+    await tts({ text: 'Hello.' }, A.tokens.member).expect(200); // another org is not affected
+    first.req.destroy();
+    await until(async () => (await tts({ text: 'Hello.' }, B.tokens.member)).status === 200);
+  });
+});
