@@ -34,36 +34,42 @@ export function summarize(samples: Sample[], dropped = 0): Summary {
 }
 
 export interface WindowCount {
-  /** Estimated window end, ms on the driver's clock. */
-  end: number;
+  /** Where the window's end must lie (ms on the driver's clock), from its answers. */
+  endFrom: number;
+  endTo: number;
   admitted: number;
 }
+
+/** Tolerance for a limiter that rounds its reset differently from ceil. */
+const ROUNDING_SLACK_MS = 250;
 
 /**
  * Admitted (2xx) requests per limiter window, across every API instance. The limiter's windows start
  * at the first request after the previous one expired, so their edges are read from the answers
- * themselves: each 2xx carries `RateLimit: "<policy>";r=…;t=<seconds to reset>`, so arrival + t
- * estimates the window's end (to within 1 s of rounding plus the request's latency). Answers whose
- * estimates lie within half a window of each other belong to one window.
+ * themselves: each 2xx carries `RateLimit: "<policy>";r=…;t=<seconds to reset, rounded up>`, decided
+ * between sending and arrival, so the window's end lies in [sent + (t-1) s, arrived + t s]. Answers
+ * of one window share that end: answers are grouped while their intervals still have a common point.
+ * Two windows merge only if latency exceeded about a window, so a count above the limit is real.
  */
 export function admittedPerWindow(samples: Sample[], policy: string, windowS: number): { windows: WindowCount[]; withoutHeader: number } {
-  const ends: number[] = [];
+  void windowS;
+  const spans: [number, number][] = [];
   let withoutHeader = 0;
   for (const s of samples) {
     if (s.status < 200 || s.status >= 300) continue;
     const t = s.resets?.[policy];
     if (t === undefined) withoutHeader++;
-    else ends.push(s.t + s.latency + t * 1000);
+    else spans.push([s.t + (t - 1) * 1000 - ROUNDING_SLACK_MS, s.t + s.latency + t * 1000 + ROUNDING_SLACK_MS]);
   }
-  ends.sort((a, b) => a - b);
+  spans.sort((a, b) => a[0] - b[0]);
   const windows: WindowCount[] = [];
-  let start = -Infinity;
-  for (const e of ends) {
-    if (e - start > (windowS * 1000) / 2) {
-      start = e;
-      windows.push({ end: e, admitted: 0 });
-    }
-    windows[windows.length - 1].admitted++;
+  for (const [lo, hi] of spans) {
+    const w = windows[windows.length - 1];
+    if (w && lo <= w.endTo) {
+      w.endFrom = Math.max(w.endFrom, lo);
+      w.endTo = Math.min(w.endTo, hi);
+      w.admitted++;
+    } else windows.push({ endFrom: lo, endTo: hi, admitted: 1 });
   }
   return { windows, withoutHeader };
 }
