@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createBenchDb } from './lib/db.js';
 import { table } from './lib/load.js';
 import { Driver, parsePolicies, type Route, type Sample, type Stream } from './lib/driver.js';
-import { killAll, startDeployment } from './lib/deployment.js';
+import { killAll, onSignal, startDeployment } from './lib/deployment.js';
 import { admittedPerWindow, latencyVerdict, perSecond, skipped, summarize, verdict, type Summary, type Verdict } from './lib/noisy-stats.js';
 import { lineChart } from './lib/svg.js';
 import { signDevToken } from '../src/modules/auth/dev-token.js';
@@ -178,6 +178,8 @@ const cleanup = async () => {
     redis.disconnect();
   }
 };
+
+onSignal(cleanup);
 
 try {
   deployment = await startDeployment({

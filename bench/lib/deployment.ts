@@ -32,9 +32,18 @@ function track(child: ChildProcess): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
       for (const c of children) c.kill('SIGKILL');
-      process.exit(sig === 'SIGINT' ? 130 : 143);
+      // Give the owner's cleanup (drop the run's database, its Redis keys) a bounded moment.
+      const done = () => process.exit(sig === 'SIGINT' ? 130 : 143);
+      setTimeout(done, 10_000).unref();
+      void (onSignalCleanup?.() ?? Promise.resolve()).catch(() => undefined).then(done);
     });
   }
+}
+
+let onSignalCleanup: (() => Promise<void>) | undefined;
+/** Runs `fn` (bounded to 10 s) before exiting on SIGINT/SIGTERM/SIGHUP. */
+export function onSignal(fn: () => Promise<void>): void {
+  onSignalCleanup = fn;
 }
 
 export function killAll(): void {
