@@ -120,7 +120,7 @@ const COSTLY: Route[] = [
 ];
 
 // ---------------------------------------------------------------- setup
-let exitCode = 0;
+let exitCode: number;
 const db = await createBenchDb(`rocker_load_${randomBytes(4).toString('hex')}`);
 const owner = new pg.Client({ connectionString: db.ownerUrl });
 await owner.connect();
