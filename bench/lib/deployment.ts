@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { setPriority } from 'node:os';
+import { startServer } from './load.js';
+
+/**
+ * A deployment on loopback started as child processes: API instances (bench/servers/full.js, each
+ * on its own port) and worker processes (dist/src/worker.js, each with its own health port), all
+ * sharing one Postgres database and one Redis key prefix. Every child is killed when this process
+ * exits, whatever the reason.
+ */
+export interface Deployment {
+  apis: string[];
+  workers: number;
+  /** Why there are no workers (the worker entry refused to start), or null. */
+  ingestUnavailable: string | null;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+let hooked = false;
+
+function track(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      for (const c of children) c.kill('SIGKILL');
+      // Give the owner's cleanup (drop the run's database, its Redis keys) a bounded moment.
+      const done = () => process.exit(sig === 'SIGINT' ? 130 : 143);
+      setTimeout(done, 10_000).unref();
+      void (onSignalCleanup?.() ?? Promise.resolve()).catch(() => undefined).then(done);
+    });
+  }
+}
+
+let onSignalCleanup: (() => Promise<void>) | undefined;
+/** Runs `fn` (bounded to 10 s) before exiting on SIGINT/SIGTERM/SIGHUP. */
+export function onSignal(fn: () => Promise<void>): void {
+  onSignalCleanup = fn;
+}
+
+export function killAll(): void {
+  for (const c of children) c.kill('SIGKILL');
+}
+
+async function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(t);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts one worker and waits until its health port answers ready. Resolves `{unavailable}` when the
+ * worker entry exits at once saying it is not available (before the ingest pipeline lands).
+ */
+async function startWorker(script: string, env: Record<string, string>, nice: number, readyTimeoutMs: number): Promise<{ child?: ChildProcess; unavailable?: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env, ROCKER_ROLE: 'worker', WORKER_PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  track(child);
+  // Workers stand in for separate hosts: on one small box they would otherwise take the API's CPU
+  // and the run would measure the box, not the isolation.
+  if (nice && child.pid) {
+    try {
+      setPriority(child.pid, nice);
+    } catch {
+      /* not permitted: run at normal priority */
+    }
+  }
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.length > 20_000) stderr = stderr.slice(-10_000);
+    process.stderr.write(d);
+  });
+  let exitCode: number | null = null;
+  const exited = new Promise<void>((r) =>
+    child.once('exit', (code) => {
+      exitCode = code ?? -1;
+      r();
+    }),
+  );
+  const deadline = Date.now() + readyTimeoutMs;
+  while (Date.now() < deadline) {
+    if (exitCode !== null) {
+      if (/not available/i.test(stderr)) return { unavailable: stderr.trim().split('\n').pop()! };
+      throw new Error(`worker exited with ${exitCode} before it was ready`);
+    }
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(1000) });
+      if (r.ok) return { child };
+    } catch {
+      /* not listening yet */
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 200))]);
+  }
+  await stop(child);
+  throw new Error(`worker not ready within ${readyTimeoutMs} ms`);
+}
+
+export async function startDeployment(opts: {
+  apiScript: string;
+  workerScript: string;
+  apis: number;
+  workers: number;
+  env: Record<string, string>;
+  workerNice?: number;
+  readyTimeoutMs?: number;
+}): Promise<Deployment> {
+  const started: ChildProcess[] = [];
+  const apis: string[] = [];
+  let ingestUnavailable: string | null = null;
+  try {
+    // One at a time: on two cores, parallel Nest boots only take longer each.
+    for (let i = 0; i < opts.apis; i++) {
+      const { child, port } = await startServer(opts.apiScript, { ...opts.env, ROCKER_ROLE: 'api' });
+      track(child);
+      started.push(child);
+      apis.push(`http://127.0.0.1:${port}`);
+    }
+    if (!existsSync(opts.workerScript)) ingestUnavailable = `${opts.workerScript} does not exist`;
+    for (let i = 0; i < opts.workers && !ingestUnavailable; i++) {
+      const w = await startWorker(opts.workerScript, opts.env, opts.workerNice ?? 0, opts.readyTimeoutMs ?? 90_000);
+      if (w.unavailable) ingestUnavailable = w.unavailable;
+      else started.push(w.child!);
+    }
+  } catch (e) {
+    await Promise.all(started.map((c) => stop(c)));
+    throw e;
+  }
+  return {
+    apis,
+    workers: ingestUnavailable ? 0 : opts.workers,
+    ingestUnavailable,
+    stop: () => Promise.all(started.map((c) => stop(c))).then(() => undefined),
+  };
+}

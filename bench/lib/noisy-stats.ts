@@ -1,0 +1,112 @@
+import { percentile } from './load.js';
+import type { Sample } from './driver.js';
+
+/** Pure figures and verdicts of the noisy-neighbour run (no I/O, so the CI test can check them directly). */
+export interface Summary {
+  requests: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  ok2xx: number;
+  limited429: number;
+  other4xx: number;
+  server5xx: number;
+  /** Transport errors and timeouts (status 0). */
+  errors: number;
+  dropped: number;
+}
+
+export function summarize(samples: Sample[], dropped = 0): Summary {
+  const lat = samples.filter((s) => s.status !== 0).map((s) => s.latency);
+  const count = (f: (st: number) => boolean) => samples.filter((s) => f(s.status)).length;
+  return {
+    requests: samples.length,
+    p50: percentile(lat, 50),
+    p95: percentile(lat, 95),
+    p99: percentile(lat, 99),
+    ok2xx: count((st) => st >= 200 && st < 300),
+    limited429: count((st) => st === 429),
+    other4xx: count((st) => st >= 400 && st < 500 && st !== 429),
+    server5xx: count((st) => st >= 500),
+    errors: count((st) => st === 0),
+    dropped,
+  };
+}
+
+export interface WindowCount {
+  /** Where the window's end must lie (ms on the driver's clock), from its answers. */
+  endFrom: number;
+  endTo: number;
+  admitted: number;
+}
+
+/** Tolerance for a limiter that rounds its reset differently from ceil. */
+const ROUNDING_SLACK_MS = 250;
+
+/**
+ * Admitted (2xx) requests per limiter window, across every API instance. The limiter's windows start
+ * at the first request after the previous one expired, so their edges are read from the answers
+ * themselves: each 2xx carries `RateLimit: "<policy>";r=…;t=<seconds to reset, rounded up>`, decided
+ * between sending and arrival, so the window's end lies in [sent + (t-1) s, arrived + t s]. Answers
+ * of one window share that end: answers are grouped while their intervals still have a common point.
+ * Two windows merge only if latency exceeded about a window, so a count above the limit is real.
+ */
+export function admittedPerWindow(samples: Sample[], policy: string, windowS: number): { windows: WindowCount[]; withoutHeader: number } {
+  void windowS;
+  const spans: [number, number][] = [];
+  let withoutHeader = 0;
+  for (const s of samples) {
+    if (s.status < 200 || s.status >= 300) continue;
+    const t = s.resets?.[policy];
+    if (t === undefined) withoutHeader++;
+    else spans.push([s.t + (t - 1) * 1000 - ROUNDING_SLACK_MS, s.t + s.latency + t * 1000 + ROUNDING_SLACK_MS]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const windows: WindowCount[] = [];
+  for (const [lo, hi] of spans) {
+    const w = windows[windows.length - 1];
+    if (w && lo <= w.endTo) {
+      w.endFrom = Math.max(w.endFrom, lo);
+      w.endTo = Math.min(w.endTo, hi);
+      w.admitted++;
+    } else windows.push({ endFrom: lo, endTo: hi, admitted: 1 });
+  }
+  return { windows, withoutHeader };
+}
+
+export type VerdictStatus = 'pass' | 'fail' | 'skipped';
+export interface Verdict {
+  name: string;
+  status: VerdictStatus;
+  detail: string;
+}
+
+export const verdict = (name: string, ok: boolean, detail: string): Verdict => ({ name, status: ok ? 'pass' : 'fail', detail });
+export const skipped = (name: string, why: string): Verdict => ({ name, status: 'skipped', detail: why });
+
+/** Latency may grow by `ratio`, or by `slackMs` when that is larger (a few ms of noise on a tiny p95 is not a neighbour). */
+export function latencyVerdict(name: string, alone: number, flood: number, ratio: number, slackMs: number): Verdict {
+  const bound = Math.max(alone * ratio, alone + slackMs);
+  const r = flood / alone;
+  return verdict(
+    name,
+    Number.isFinite(flood) && Number.isFinite(alone) && flood <= bound,
+    `${flood.toFixed(1)} ms with flood vs ${alone.toFixed(1)} ms alone = ${r.toFixed(2)}x (bound ${ratio}x${slackMs ? ` or +${slackMs} ms` : ''} = ${bound.toFixed(1)} ms)`,
+  );
+}
+
+/** Per-second buckets for the charts: latency percentiles and status counts. */
+export function perSecond(samples: Sample[], from: number, to: number) {
+  const n = Math.max(0, Math.ceil((to - from) / 1000));
+  const buckets = Array.from({ length: n }, () => ({ lat: [] as number[], ok: 0, limited: 0, failed: 0 }));
+  for (const s of samples) {
+    const i = Math.floor((s.t - from) / 1000);
+    if (i < 0 || i >= n) continue;
+    const b = buckets[i];
+    if (s.status !== 0) b.lat.push(s.latency);
+    if (s.status >= 200 && s.status < 300) b.ok++;
+    else if (s.status === 429) b.limited++;
+    else if (s.status === 0 || s.status >= 500) b.failed++;
+  }
+  return buckets.map((b, i) => ({ second: i, p50: percentile(b.lat, 50), p95: percentile(b.lat, 95), ok: b.ok, limited: b.limited, failed: b.failed }));
+}
