@@ -68,9 +68,8 @@ describe(OpenAiSpeechProvider.name, () => {
 
   it('reports a failing remote as an error', async () => {
     const sut = new OpenAiSpeechProvider(base, undefined, 'tts-1');
-    const it = sut
-      .synthesize('x', { voice: 'broken', requestId: 'r', signal: new AbortController().signal })
-      [Symbol.asyncIterator]();
+    const stream = sut.synthesize('x', { voice: 'broken', requestId: 'r', signal: new AbortController().signal });
+    const it = stream[Symbol.asyncIterator]();
     await expect(it.next()).rejects.toThrow(RemoteTtsError);
   });
 });
