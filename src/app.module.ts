@@ -19,6 +19,8 @@ import { HealthModule } from './modules/health/health.module.js';
 import { OrgModule } from './modules/org/org.module.js';
 import { ThreadsModule } from './modules/threads/threads.module.js';
 import { KnowledgeModule } from './modules/knowledge/knowledge.module.js';
+import { IngestModule } from './modules/ingest/ingest.module.js';
+import { IngestWorkerModule } from './modules/ingest/ingest-worker.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -56,7 +58,7 @@ export function loggerModule(env: Env) {
   });
 }
 
-/** The HTTP API: every route passes TenantGuard → RolesGuard → SuperAdminGuard → tenant transaction. */
+/** The HTTP API (and, unless ROCKER_ROLE=api, the ingest workers): every route passes TenantGuard → RolesGuard → SuperAdminGuard → tenant transaction. */
 @Module({})
 export class AppModule {
   static forRoot(env: Env, extra: DynamicModule['imports'] = []): DynamicModule {
@@ -72,6 +74,9 @@ export class AppModule {
         OrgModule,
         ThreadsModule,
         KnowledgeModule,
+        IngestModule,
+        // Dispatcher + BullMQ workers, where this process runs workers (ROCKER_ROLE all | worker).
+        ...(env.ROCKER_ROLE === 'api' ? [] : [IngestWorkerModule]),
         ...extra,
       ],
       providers: [

@@ -2,12 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { notFound, ProblemException } from '../../common/filters/problem.js';
 import { KnowledgeRepository } from './knowledge.repository.js';
+import { IngestEnqueuer, JobKind } from '../ingest/ingest.types.js';
 import { htmlToText, sanitize } from './html.js';
 import type { CreateKnowledgeDto, KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
 
 @Injectable()
 export class KnowledgeService {
-  constructor(private readonly items: KnowledgeRepository) {}
+  constructor(
+    private readonly items: KnowledgeRepository,
+    private readonly ingest: IngestEnqueuer,
+  ) {}
 
   async create(body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {
     const given = [body.text, body.html, body.url].filter((v) => v !== undefined).length;
@@ -19,11 +23,16 @@ export class KnowledgeService {
     if (body.url !== undefined) {
       throw new ProblemException(422, 'not-available', 'URL ingestion is not available yet');
     }
+    let item: KnowledgeItemDto;
     if (body.html !== undefined) {
       const clean = sanitize(body.html);
-      return this.items.create({ title: body.title, sourceKind: 'html', contentHtml: clean, contentText: htmlToText(clean) });
+      item = await this.items.create({ title: body.title, sourceKind: 'html', contentHtml: clean, contentText: htmlToText(clean) });
+    } else {
+      item = await this.items.create({ title: body.title, sourceKind: 'text', contentText: body.text! });
     }
-    return this.items.create({ title: body.title, sourceKind: 'text', contentText: body.text! });
+    // Same transaction as the item (outbox): both commit or neither does.
+    await this.ingest.enqueue(JobKind.Embed, { knowledge_item_id: item.id }, { knowledgeItemId: item.id });
+    return item;
   }
 
   async list(limit = 20, cursor?: string): Promise<Page<KnowledgeItemDto>> {
