@@ -22,6 +22,7 @@ export class IngestJobs1764100300000 implements MigrationInterface {
   name = 'IngestJobs1764100300000';
 
   async up(q: QueryRunner): Promise<void> {
+    const isDispatcher = `current_user = '${DISPATCH_ROLE}'`;
     const routing = 'org_id, id, kind, status, priority_class, generation, max_attempts, request_id, queued_at, dispatched_at';
     const sql = [
       `DO $$ BEGIN
@@ -72,23 +73,27 @@ export class IngestJobs1764100300000 implements MigrationInterface {
          WHEN (NEW.status IS DISTINCT FROM OLD.status AND NEW.status <> 'running')
          EXECUTE FUNCTION ingest_jobs_notify()`,
 
-      // rocker_dispatch: routing columns only, through policies that name it.
+      // rocker_dispatch: routing columns only, through policies that name it. The current_user test
+      // keeps members of the role (rocker_owner, which needs membership to hand it the functions)
+      // out: inside the SECURITY DEFINER functions current_user is rocker_dispatch itself.
       `GRANT USAGE, CREATE ON SCHEMA public TO ${DISPATCH_ROLE}`,
       `GRANT SELECT (${routing}) ON ingest_jobs TO ${DISPATCH_ROLE}`,
       `GRANT UPDATE (dispatched_at) ON ingest_jobs TO ${DISPATCH_ROLE}`,
       `GRANT SELECT (org_id, job_concurrency) ON org_limits TO ${DISPATCH_ROLE}`,
-      `CREATE POLICY ingest_jobs_dispatcher_select ON ingest_jobs FOR SELECT TO ${DISPATCH_ROLE} USING (true)`,
-      `CREATE POLICY ingest_jobs_dispatcher_update ON ingest_jobs FOR UPDATE TO ${DISPATCH_ROLE} USING (true) WITH CHECK (true)`,
-      `CREATE POLICY org_limits_dispatcher_select ON org_limits FOR SELECT TO ${DISPATCH_ROLE} USING (true)`,
+      `CREATE POLICY ingest_jobs_dispatcher_select ON ingest_jobs FOR SELECT TO ${DISPATCH_ROLE} USING (${isDispatcher})`,
+      `CREATE POLICY ingest_jobs_dispatcher_update ON ingest_jobs FOR UPDATE TO ${DISPATCH_ROLE} USING (${isDispatcher}) WITH CHECK (${isDispatcher})`,
+      `CREATE POLICY org_limits_dispatcher_select ON org_limits FOR SELECT TO ${DISPATCH_ROLE} USING (${isDispatcher})`,
 
       /*
        * Claims the next undispatched rows and marks them dispatched, per org at most
        * limit(org) × p_window − (its rows already in flight): the queue never holds a large
-       * single-org backlog, so a quiet org's job is near the head of the queue (fairness).
-       * Serialised by an advisory lock; the caller commits only after the queue accepted the jobs.
+       * single-org backlog (fairness). lane_rank = the row's place in its org's lane (in flight
+       * before it + 1) becomes its BullMQ priority within its class, so a quiet org's first job
+       * sorts ahead of a busy org's refills. Serialised by an advisory lock; the caller commits
+       * only after the queue accepted the jobs.
        */
       `CREATE FUNCTION ingest_dispatch_claim(p_default_limit integer, p_window integer, p_max integer)
-         RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz)
+         RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz, lane_rank integer)
          LANGUAGE sql VOLATILE SECURITY DEFINER
          SET search_path = pg_catalog, pg_temp
        AS $fn$
@@ -96,31 +101,35 @@ export class IngestJobs1764100300000 implements MigrationInterface {
          WITH pending AS (
            SELECT DISTINCT j.org_id FROM public.ingest_jobs j WHERE j.status = 'queued' AND j.dispatched_at IS NULL
          ), room AS (
-           SELECT p.org_id,
-                  greatest(0, coalesce(l.job_concurrency, p_default_limit) * p_window - (
-                    SELECT count(*) FROM public.ingest_jobs f
-                     WHERE f.org_id = p.org_id AND f.status IN ('queued', 'running') AND f.dispatched_at IS NOT NULL)) AS n
-             FROM pending p LEFT JOIN public.org_limits l ON l.org_id = p.org_id
+           SELECT p.org_id, i.n AS inflight,
+                  greatest(0, coalesce(l.job_concurrency, p_default_limit) * p_window - i.n) AS n
+             FROM pending p
+             LEFT JOIN public.org_limits l ON l.org_id = p.org_id
+             CROSS JOIN LATERAL (
+               SELECT count(*) AS n FROM public.ingest_jobs f
+                WHERE f.org_id = p.org_id AND f.status IN ('queued', 'running') AND f.dispatched_at IS NOT NULL) i
          ), picked AS (
-           SELECT c.org_id, c.id FROM room r CROSS JOIN LATERAL (
-             SELECT j.org_id, j.id FROM public.ingest_jobs j
-              WHERE j.org_id = r.org_id AND j.status = 'queued' AND j.dispatched_at IS NULL
-              ORDER BY (j.priority_class = 'backfill'), j.queued_at, j.id
-              LIMIT r.n
-              FOR UPDATE SKIP LOCKED) c
+           SELECT c.org_id, c.id,
+                  r.inflight + row_number() OVER (PARTITION BY c.org_id ORDER BY c.backfill, c.queued_at, c.id) AS lane_rank
+             FROM room r CROSS JOIN LATERAL (
+               SELECT j.org_id, j.id, (j.priority_class = 'backfill') AS backfill, j.queued_at FROM public.ingest_jobs j
+                WHERE j.org_id = r.org_id AND j.status = 'queued' AND j.dispatched_at IS NULL
+                ORDER BY (j.priority_class = 'backfill'), j.queued_at, j.id
+                LIMIT r.n
+                FOR UPDATE SKIP LOCKED) c
             LIMIT p_max
          )
          UPDATE public.ingest_jobs j SET dispatched_at = clock_timestamp()
            FROM picked WHERE j.org_id = picked.org_id AND j.id = picked.id
-         RETURNING j.org_id, j.id, j.kind, j.priority_class, j.generation, j.max_attempts, j.request_id, j.queued_at
+         RETURNING j.org_id, j.id, j.kind, j.priority_class, j.generation, j.max_attempts, j.request_id, j.queued_at, picked.lane_rank::integer
        $fn$`,
       // Rows handed to the queue a while ago and still queued: the reconciler checks they are in Redis.
       `CREATE FUNCTION ingest_dispatched_queued(p_older_than_ms integer, p_max integer)
-         RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz)
+         RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz, lane_rank integer)
          LANGUAGE sql STABLE SECURITY DEFINER
          SET search_path = pg_catalog, pg_temp
        AS $fn$
-         SELECT j.org_id, j.id, j.kind, j.priority_class, j.generation, j.max_attempts, j.request_id, j.queued_at
+         SELECT j.org_id, j.id, j.kind, j.priority_class, j.generation, j.max_attempts, j.request_id, j.queued_at, 1
            FROM public.ingest_jobs j
           WHERE j.status = 'queued' AND j.dispatched_at < clock_timestamp() - make_interval(secs => p_older_than_ms / 1000.0)
           ORDER BY j.dispatched_at

@@ -21,13 +21,20 @@ export interface OutboxRow {
   max_attempts: number;
   request_id: string | null;
   queued_at: Date;
+  /** Place in its org's lane: jobs of this org in flight before it + 1. */
+  lane_rank: number;
 }
 
-/** BullMQ priority (lower runs first): interactive before backfill; FIFO within a class. */
-export const PRIORITY: Record<JobPriorityClass, number> = {
-  [JobPriorityClass.Interactive]: 1,
-  [JobPriorityClass.Backfill]: 2,
+/**
+ * BullMQ priority (lower runs first): every interactive job before any backfill job; within a
+ * class by lane rank (an org's 1st job in flight before any org's 2nd, ...), FIFO on ties.
+ */
+const CLASS_BASE: Record<JobPriorityClass, number> = {
+  [JobPriorityClass.Interactive]: 0,
+  [JobPriorityClass.Backfill]: 10_000,
 };
+export const priorityOf = (row: Pick<OutboxRow, 'priority_class' | 'lane_rank'>): number =>
+  (CLASS_BASE[row.priority_class] ?? 0) + Math.min(Math.max(1, row.lane_rank), 9_999);
 
 /** The row id is the BullMQ job id (add is a no-op for an id already queued); a manual retry is a new generation. */
 export const bullJobId = (row: Pick<OutboxRow, 'id' | 'generation'>): string => (row.generation ? `${row.id}.r${row.generation}` : row.id);
@@ -35,7 +42,7 @@ export const bullJobId = (row: Pick<OutboxRow, 'id' | 'generation'>): string => 
 export function bullJobOptions(env: Env, row: OutboxRow): JobsOptions {
   return {
     jobId: bullJobId(row),
-    priority: PRIORITY[row.priority_class] ?? 1,
+    priority: priorityOf(row),
     attempts: row.max_attempts,
     backoff: { type: 'exponential', delay: env.INGEST_BACKOFF_MS, jitter: 0.5 },
     // Postgres is the record of every job; Redis keeps only live ones.
