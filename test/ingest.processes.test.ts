@@ -58,6 +58,21 @@ describe('ingest with real worker processes', () => {
     expect(item.rows[0].status).toBe('ready');
   });
 
+  it('SIGTERM: the worker stops taking jobs and finishes the running one before it exits', async () => {
+    const org = await createOrg(db.owner);
+    const w = await worker();
+    const [id] = await insertJobs(db.owner, org.id, 1, { work_ms: 1500 });
+    await waitFor('the job running', async () => (await jobRows(db.owner, org.id, [id]))[0].status === 'running');
+    const [queuedLater] = await insertJobs(db.owner, org.id, 1, { work_ms: 1 }, { kind: 'embed' });
+    const code = await w.stop('SIGTERM');
+    expect([0, 'SIGTERM']).toContain(code);
+    expect((await jobRows(db.owner, org.id, [id]))[0].status).toBe('succeeded');
+    expect((await effectsPerJob(db.owner)).get(id)).toBe(1);
+    // Work that arrived meanwhile is not lost: the next worker runs it.
+    await worker();
+    await waitFor('the later job done', async () => (await jobRows(db.owner, org.id, [queuedLater]))[0].status === 'succeeded', 60_000);
+  });
+
   it('two worker processes, org limit 2, 200 jobs: never more than 2 running (from database timestamps)', async () => {
     const org = await createOrg(db.owner);
     await asOrg(db.owner, org.id, async (c) => {
