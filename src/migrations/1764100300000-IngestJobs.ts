@@ -94,12 +94,20 @@ export class IngestJobs1764100300000 implements MigrationInterface {
        */
       `CREATE FUNCTION ingest_dispatch_claim(p_default_limit integer, p_window integer, p_max integer)
          RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz, lane_rank integer)
-         LANGUAGE sql VOLATILE SECURITY DEFINER
+         LANGUAGE plpgsql VOLATILE SECURITY DEFINER
          SET search_path = pg_catalog, pg_temp
        AS $fn$
-         SELECT pg_advisory_xact_lock(1764100300000);
-         WITH pending AS (
-           SELECT DISTINCT j.org_id FROM public.ingest_jobs j WHERE j.status = 'queued' AND j.dispatched_at IS NULL
+       #variable_conflict use_column
+       BEGIN
+         PERFORM pg_advisory_xact_lock(1764100300000);
+         RETURN QUERY
+         -- distinct orgs with undispatched rows: a loose index scan, one probe per org, not per row
+         WITH RECURSIVE pending(org_id) AS (
+           (SELECT j.org_id FROM public.ingest_jobs j WHERE j.status = 'queued' AND j.dispatched_at IS NULL ORDER BY j.org_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT j.org_id FROM public.ingest_jobs j
+                    WHERE j.status = 'queued' AND j.dispatched_at IS NULL AND j.org_id > p.org_id ORDER BY j.org_id LIMIT 1)
+             FROM pending p WHERE p.org_id IS NOT NULL
          ), room AS (
            SELECT p.org_id, i.n AS inflight,
                   greatest(0, coalesce(l.job_concurrency, p_default_limit) * p_window - i.n) AS n
@@ -108,6 +116,7 @@ export class IngestJobs1764100300000 implements MigrationInterface {
              CROSS JOIN LATERAL (
                SELECT count(*) AS n FROM public.ingest_jobs f
                 WHERE f.org_id = p.org_id AND f.status IN ('queued', 'running') AND f.dispatched_at IS NOT NULL) i
+            WHERE p.org_id IS NOT NULL
          ), picked AS (
            SELECT c.org_id, c.id,
                   r.inflight + row_number() OVER (PARTITION BY c.org_id ORDER BY c.backfill, c.queued_at, c.id) AS lane_rank
@@ -119,10 +128,15 @@ export class IngestJobs1764100300000 implements MigrationInterface {
                 FOR UPDATE SKIP LOCKED) c
             LIMIT p_max
          )
-         UPDATE public.ingest_jobs j SET dispatched_at = clock_timestamp()
-           FROM picked WHERE j.org_id = picked.org_id AND j.id = picked.id
-         RETURNING j.org_id, j.id, j.kind, j.priority_class, j.generation, j.max_attempts, j.request_id, j.queued_at, picked.lane_rank::integer
-       $fn$`,
+         , marked AS (
+           -- by primary key (a join here would be planned as a scan of the whole table)
+           UPDATE public.ingest_jobs j SET dispatched_at = clock_timestamp()
+            WHERE j.org_id = ANY (ARRAY(SELECT DISTINCT k.org_id FROM picked k)) AND j.id = ANY (ARRAY(SELECT k.id FROM picked k))
+           RETURNING j.org_id, j.id, j.kind, j.priority_class, j.generation, j.max_attempts, j.request_id, j.queued_at
+         )
+         SELECT m.org_id, m.id, m.kind, m.priority_class, m.generation, m.max_attempts, m.request_id, m.queued_at, k.lane_rank::integer
+           FROM marked m JOIN picked k ON k.org_id = m.org_id AND k.id = m.id;
+       END $fn$`,
       // Rows handed to the queue a while ago and still queued: the reconciler checks they are in Redis.
       `CREATE FUNCTION ingest_dispatched_queued(p_older_than_ms integer, p_max integer)
          RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz, lane_rank integer)
