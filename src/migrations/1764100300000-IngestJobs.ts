@@ -62,10 +62,15 @@ export class IngestJobs1764100300000 implements MigrationInterface {
       `CREATE INDEX ingest_jobs_inflight_idx ON ingest_jobs (org_id, dispatched_at) WHERE status IN ('queued', 'running') AND dispatched_at IS NOT NULL`,
       ...tenantTableSql('ingest_jobs'),
 
-      // Wake the dispatchers at commit: new work, or a finished job that frees room in its org's window.
+      // Wake the dispatchers at commit: 'new' work (dispatched at once), or 'done' — a finished job
+      // that frees room in its org's window (refills are batched for a few milliseconds).
       `CREATE FUNCTION ingest_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $fn$
        BEGIN
-         PERFORM pg_notify('ingest_jobs', '');
+         IF TG_OP = 'INSERT' OR NEW.status = 'queued' THEN
+           PERFORM pg_notify('ingest_jobs', 'new');
+         ELSE
+           PERFORM pg_notify('ingest_jobs', 'done');
+         END IF;
          RETURN NULL;
        END $fn$`,
       `CREATE TRIGGER ingest_jobs_notify_insert AFTER INSERT ON ingest_jobs FOR EACH STATEMENT EXECUTE FUNCTION ingest_jobs_notify()`,

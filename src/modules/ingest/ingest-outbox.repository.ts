@@ -62,8 +62,11 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     return this.ds.query(`SELECT * FROM ingest_queue_stats()`);
   }
 
-  /** LISTEN ingest_jobs on a dedicated connection (re-established after errors); calls `onNotify` at each commit that queued or finished a job. */
-  async listen(onNotify: () => void): Promise<void> {
+  /**
+   * LISTEN ingest_jobs on a dedicated connection (re-established after errors); calls `onNotify`
+   * at each commit that queued ('new') or finished ('done') a job.
+   */
+  async listen(onNotify: (what: 'new' | 'done') => void): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({ connectionString: this.env.DATABASE_URL, application_name: `rocker-${this.env.ROCKER_ROLE}-listen` });
     const retry = () => {
@@ -75,11 +78,11 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     this.listener = client;
     client.on('error', retry);
     client.on('end', retry);
-    client.on('notification', onNotify);
+    client.on('notification', (n) => onNotify(n.payload === 'done' ? 'done' : 'new'));
     try {
       await client.connect();
       await client.query('LISTEN ingest_jobs');
-      onNotify(); // anything committed while we were not listening
+      onNotify('new'); // anything committed while we were not listening
     } catch (e) {
       this.logger.warn(`LISTEN failed, retrying: ${(e as Error).message}`);
       retry();

@@ -13,6 +13,11 @@ import { bullJobId, bullJobOptions, type OutboxRow, type QueueJobData } from './
 const BATCH = 500;
 const SEND_TIMEOUT_MS = 5000;
 const METRICS_EVERY_MS = 5000;
+/**
+ * Refills after finished jobs are batched for this long: every org keeps limit × window jobs in
+ * flight, so workers stay fed, and the dispatcher stays free to hand new work over at once.
+ */
+const REFILL_BATCH_MS = 10;
 
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error('queue did not answer in time')), ms).unref())]);
@@ -31,6 +36,7 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
   private again = false;
   private stopped = false;
   private lastWarn = 0;
+  private refill: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly outbox: IngestOutboxRepository,
@@ -49,7 +55,7 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    void this.outbox.listen(() => this.kick());
+    void this.outbox.listen((what) => (what === 'new' ? this.kick() : this.kickSoon()));
     this.timers.push(setInterval(() => this.kick(), this.env.INGEST_DISPATCH_INTERVAL_MS));
     this.timers.push(setInterval(() => void this.reconcile().catch((e) => this.warn(`reconcile: ${e.message}`)), Math.max(1000, this.env.INGEST_RECONCILE_AFTER_MS / 2)));
     this.timers.push(setInterval(() => void this.sampleMetrics().catch(() => undefined), METRICS_EVERY_MS));
@@ -59,6 +65,7 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.refill) clearTimeout(this.refill);
     await this.running;
   }
 
@@ -72,6 +79,14 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
     this.running = this.loop().finally(() => {
       this.running = null;
     });
+  }
+
+  private kickSoon(): void {
+    if (this.refill || this.stopped) return;
+    this.refill = setTimeout(() => {
+      this.refill = null;
+      this.kick();
+    }, REFILL_BATCH_MS);
   }
 
   private async loop(): Promise<void> {

@@ -131,6 +131,9 @@ export class IngestRepository {
    * none is left it is failed if any of them failed (or was cancelled), else ready.
    */
   private async settleItem(itemId: string, error: string | null): Promise<void> {
+    // Lock the item first: two of its jobs finishing at once must not each see the other still live.
+    // The count below is a new statement, so it sees whatever the lock holder committed.
+    await this.db.query(`SELECT id FROM knowledge_items WHERE id = $1 FOR UPDATE`, [itemId]);
     await this.db.query(
       `UPDATE knowledge_items k SET
           status = CASE WHEN s.bad > 0 THEN 'failed' ELSE 'ready' END,
