@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     const row = (name: string, xs: number[]) =>
       `${name.padEnd(28)} n=${String(xs.length).padStart(4)}  p50=${pct(xs, 50).toFixed(1).padStart(7)} ms  p95=${pct(xs, 95).toFixed(1).padStart(7)} ms`;
     console.log(row("B wait, A idle", bAlone));
-    console.log(row("B wait, A's 5,000 backlog", bWith));
+    console.log(row(`B wait, A's ${A_BACKLOG} backlog`, bWith));
     console.log(row('  of which outbox → queue', b.map((t) => t.dispatch_ms)));
     const r50 = pct(bWith, 50) / pct(bAlone, 50);
     const r95 = pct(bWith, 95) / pct(bAlone, 95);

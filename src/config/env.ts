@@ -103,9 +103,9 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000)
   INGEST_RECONCILE_AFTER_MS = 60_000;
 
-  /** How long a job that found its org at its limit waits (delayed, no attempt spent) before trying again. */
+  /** Fallback wait of a job that found its org at its limit (delayed, no attempt spent); a released slot wakes it sooner. */
   @Transform(toInt) @IsInt() @Min(5) @Max(60_000)
-  INGEST_SLOT_RETRY_MS = 100;
+  INGEST_SLOT_RETRY_MS = 250;
 }
 
 export type Env = EnvDto;

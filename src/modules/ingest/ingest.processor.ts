@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { InjectQueue } from '@nestjs/bullmq';
 import { ClsService } from 'nestjs-cls';
 import { ENV, type Env } from '../../config/env.js';
 import { TENANT_KEY, TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
@@ -36,7 +37,18 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly jobs: IngestRepository,
     private readonly slots: OrgSlots,
     @Inject(ENV) private readonly env: Env,
-  ) {}
+    @InjectQueue(queueNameOf(JobKind.Embed)) embed: Queue,
+    @InjectQueue(queueNameOf(JobKind.Crawl)) crawl: Queue,
+    @InjectQueue(queueNameOf(JobKind.Ocr)) ocr: Queue,
+  ) {
+    this.queues = new Map([
+      [JobKind.Embed, embed],
+      [JobKind.Crawl, crawl],
+      [JobKind.Ocr, ocr],
+    ]);
+  }
+
+  private readonly queues: Map<JobKind, Queue>;
 
   onApplicationBootstrap(): void {
     for (const w of this.discovery.getProviders()) {
@@ -78,8 +90,9 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       this.cls.set(TENANT_KEY, ctx);
       const limit = await this.limitOf(ctx);
       if (!(await this.slots.acquire(orgId, jobId, limit))) {
-        // The org is at its limit: back to delayed, no attempt spent.
+        // The org is at its limit: back to delayed, no attempt spent; a released slot wakes it sooner.
         await job.moveToDelayed(Date.now() + this.env.INGEST_SLOT_RETRY_MS * (1 + Math.random()), token);
+        await this.slots.park(orgId, `${kind}|${job.id}`).catch(() => undefined);
         throw new DelayedError();
       }
       const renew = setInterval(
@@ -130,8 +143,23 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       } finally {
         clearInterval(renew);
         await this.slots.release(orgId, jobId).catch(() => undefined);
+        await this.wakeParked(orgId).catch(() => undefined);
       }
     });
+  }
+
+  /** Promotes the first parked job of the org that is still waiting in delayed (stale entries are skipped). */
+  private async wakeParked(orgId: string): Promise<void> {
+    for (let i = 0; i < 4; i++) {
+      const entry = await this.slots.nextParked(orgId);
+      if (!entry) return;
+      const [kind, id] = entry.split('|') as [JobKind, string];
+      const parked = await this.queues.get(kind)?.getJob(id);
+      if (parked && (await parked.isDelayed())) {
+        await parked.promote().catch(() => undefined);
+        return;
+      }
+    }
   }
 
   /** limit(org): org_limits.job_concurrency, else INGEST_ORG_CONCURRENCY; cached briefly per process. */

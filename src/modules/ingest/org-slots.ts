@@ -42,6 +42,23 @@ export class OrgSlots {
     await this.redis.zrem(this.key(orgId), jobId);
   }
 
+  /**
+   * A job that found its org full parks itself here (and in BullMQ's delayed set as a fallback);
+   * whoever releases a slot wakes the first one at once instead of letting it sleep out its delay.
+   */
+  async park(orgId: string, entry: string): Promise<void> {
+    const key = this.waitKey(orgId);
+    await this.redis.multi().rpush(key, entry).pexpire(key, this.env.INGEST_LOCK_MS * 2).exec();
+  }
+
+  async nextParked(orgId: string): Promise<string | null> {
+    return this.redis.lpop(this.waitKey(orgId));
+  }
+
+  private waitKey(orgId: string): string {
+    return `${this.env.REDIS_PREFIX}:ingest:parked:${orgId}`;
+  }
+
   async held(orgId: string): Promise<number> {
     return this.redis.zcard(this.key(orgId));
   }
