@@ -5,6 +5,9 @@ import { ENV, type Env } from '../../config/env.js';
 import type { JobKind } from './ingest.types.js';
 import type { OutboxRow } from './queue.config.js';
 
+/** The advisory lock ingest_dispatch_claim serialises on (see the IngestJobs migration). */
+const CLAIM_LOCK = '1764100300000';
+
 export interface QueueStat {
   kind: JobKind;
   org_id: string;
@@ -31,13 +34,19 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
 
   /**
    * Claims rows and hands them to `send` inside one transaction: if `send` throws (Redis down),
-   * the claim rolls back and the rows stay undispatched.
+   * the claim rolls back and the rows stay undispatched. With `wait` false, answers null at once
+   * when another claim is running.
    */
-  async claim(send: (rows: OutboxRow[]) => Promise<void>, max: number): Promise<number> {
+  async claim(send: (rows: OutboxRow[]) => Promise<void>, max: number, wait = true): Promise<number | null> {
     const qr = this.ds.createQueryRunner();
     await qr.connect();
     try {
       await qr.startTransaction();
+      // A refill gives way when another dispatcher is claiming (same lock the function takes; it is re-entrant).
+      if (!wait && !(await qr.query(`SELECT pg_try_advisory_xact_lock($1::bigint) AS ok`, [CLAIM_LOCK]))[0].ok) {
+        await qr.rollbackTransaction();
+        return null;
+      }
       const rows: OutboxRow[] = await qr.query(`SELECT * FROM ingest_dispatch_claim($1, $2, $3)`, [
         this.env.INGEST_ORG_CONCURRENCY,
         this.env.INGEST_DISPATCH_WINDOW,

@@ -34,6 +34,8 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
   private timers: NodeJS.Timeout[] = [];
   private running: Promise<void> | null = null;
   private again = false;
+  /** The pending pass is only a refill (may give way to another dispatcher's claim). */
+  private refillOnly = true;
   private stopped = false;
   private lastWarn = 0;
   private refill: NodeJS.Timeout | null = null;
@@ -70,8 +72,9 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** Runs a dispatch pass now, or right after the current one (passes never overlap in a process). */
-  kick(): void {
+  kick(refill = false): void {
     if (this.stopped) return;
+    if (!refill) this.refillOnly = false;
     if (this.running) {
       this.again = true;
       return;
@@ -85,18 +88,21 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
     if (this.refill || this.stopped) return;
     this.refill = setTimeout(() => {
       this.refill = null;
-      this.kick();
+      this.kick(true);
     }, REFILL_BATCH_MS);
   }
 
   private async loop(): Promise<void> {
     do {
       this.again = false;
+      const wait = !this.refillOnly;
+      this.refillOnly = true;
       // Redis down: leave the rows in the outbox; the poll or the next NOTIFY tries again.
       if (this.redis.status !== 'ready') return;
       try {
-        const n = await this.outbox.claim((rows) => this.send(rows), BATCH);
+        const n = await this.outbox.claim((rows) => this.send(rows), BATCH, wait);
         if (n === BATCH) this.again = true;
+        if (n === null) this.kickSoon(); // another dispatcher was claiming: refill a moment later
       } catch (e) {
         this.warn(`dispatch deferred: ${(e as Error).message}`);
         return;
