@@ -109,9 +109,14 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_auth') THEN
     CREATE ROLE rocker_auth NOLOGIN BYPASSRLS;
   END IF;
+  -- owns only the ingest outbox functions: reads undispatched job ids of every org (see migrations)
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_dispatch') THEN
+    CREATE ROLE rocker_dispatch NOLOGIN NOBYPASSRLS;
+  END IF;
 END $$;
 ALTER ROLE rocker_app NOSUPERUSER NOBYPASSRLS;
 GRANT rocker_auth TO rocker_owner;
+GRANT rocker_dispatch TO rocker_owner;
 SQL
 for db in rocker; do
   if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" != "1" ]; then

@@ -29,6 +29,8 @@ import { OcrModule } from './modules/ocr/ocr.module.js';
 import { LimitsModule } from './modules/limits/limits.module.js';
 import { RateLimitGuard } from './modules/limits/rate-limit.guard.js';
 import { TtsModule } from './modules/tts/tts.module.js';
+import { IngestModule } from './modules/ingest/ingest.module.js';
+import { IngestWorkerModule } from './modules/ingest/ingest-worker.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -66,7 +68,7 @@ export function loggerModule(env: Env) {
   });
 }
 
-/** The HTTP API: every route passes TenantGuard → RolesGuard → SuperAdminGuard → tenant transaction. */
+/** The HTTP API (and, unless ROCKER_ROLE=api, the ingest workers): every route passes TenantGuard → RolesGuard → SuperAdminGuard → tenant transaction. */
 @Module({})
 export class AppModule {
   static forRoot(env: Env, extra: DynamicModule['imports'] = []): DynamicModule {
@@ -91,6 +93,9 @@ export class AppModule {
         OcrModule,
         LimitsModule,
         TtsModule,
+        IngestModule,
+        // Dispatcher + BullMQ workers, where this process runs workers (ROCKER_ROLE all | worker).
+        ...(env.ROCKER_ROLE === 'api' ? [] : [IngestWorkerModule]),
         ...extra,
       ],
       providers: [

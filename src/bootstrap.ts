@@ -5,7 +5,13 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import multipart from '@fastify/multipart';
 import type { IncomingMessage } from 'node:http';
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import Fastify from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { Redis } from 'ioredis';
+import { REDIS } from './redis/redis.module.js';
+import { metricsRegistry } from './common/metrics/metrics.js';
 import { AppModule } from './app.module.js';
 import type { Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
@@ -58,4 +64,64 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
   }
   await app.init();
   return app;
+}
+
+export interface WorkerProcess {
+  app: INestApplicationContext;
+  /** The health/metrics port actually bound (WORKER_PORT; 0 picks a free one). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The worker process: the same module graph as the API (so every feature's @JobHandler providers
+ * are discovered) as an application context, i.e. with no HTTP routes; only a small health and
+ * metrics listener on WORKER_PORT.
+ */
+export async function createWorker(env: Env, opts: Pick<CreateAppOptions, 'extraModules'> = {}): Promise<WorkerProcess> {
+  const workerEnv = Object.assign(Object.create(Object.getPrototypeOf(env)), env, { ROCKER_ROLE: 'worker' }) as Env;
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(workerEnv, opts.extraModules ?? []), {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await app.init();
+
+  const ds = app.get(DataSource);
+  const redis = app.get<Redis>(REDIS);
+  const http = Fastify({ logger: false });
+  const check = async (name: string, fn: () => Promise<unknown>) => {
+    try {
+      await Promise.race([fn(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())]);
+      return [name, { status: 'up' }] as const;
+    } catch {
+      return [name, { status: 'down' }] as const;
+    }
+  };
+  http.get('/health/live', async () => ({ status: 'ok' }));
+  http.get('/health/ready', async (_req, reply) => {
+    const checks = await Promise.all([check('database', () => ds.query('SELECT 1')), check('redis', () => redis.ping())]);
+    const ok = checks.every(([, i]) => i.status === 'up');
+    const info = Object.fromEntries(checks);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', info });
+  });
+  http.get('/metrics', async (req, reply) => {
+    const given = Buffer.from(String(req.headers.authorization ?? ''));
+    const want = Buffer.from(`Bearer ${env.METRICS_TOKEN}`);
+    if (given.length !== want.length || !timingSafeEqual(given, want)) return reply.code(401).send({ status: 401, title: 'Unauthorized' });
+    return reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+  await http.listen({ port: env.WORKER_PORT, host: '0.0.0.0' });
+  const addr = http.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : env.WORKER_PORT;
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await http.close();
+      await app.close();
+    })());
+  // app.enableShutdownHooks closes Nest on SIGTERM; the health port goes with it.
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void http.close());
+  return { app, port, close };
 }

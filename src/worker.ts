@@ -1,14 +1,19 @@
 import { loadEnv, ConfigError } from './config/env.js';
+import { createWorker } from './bootstrap.js';
 
-// The queue workers arrive with the ingest pipeline; until then the worker process refuses to pretend.
-try {
-  loadEnv();
-  console.error('the worker process is not available yet: the ingest pipeline has not landed');
-  process.exit(1);
-} catch (e) {
-  if (e instanceof ConfigError) {
-    console.error(e.message);
-    process.exit(78);
+// `npm run start:worker`: the ingest dispatcher and BullMQ processors, plus a health/metrics port (WORKER_PORT).
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = loadEnv({ ROCKER_ROLE: 'worker' });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(78);
+    }
+    throw e;
   }
-  throw e;
+  await createWorker(env);
 }
+
+void main();

@@ -192,6 +192,41 @@ export class EnvDto {
   /** Longest text one POST /v1/tts accepts (characters); longer → 413. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   TTS_MAX_CHARS = 5000;
+  // Ingest queue (README "Ingest pipeline")
+  /** Running jobs per org across every worker process, unless org_limits.job_concurrency says otherwise. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  INGEST_ORG_CONCURRENCY = 4;
+
+  /** Jobs one worker process runs at once, per queue. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  INGEST_WORKER_CONCURRENCY = 8;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(50)
+  INGEST_MAX_ATTEMPTS = 5;
+
+  /** First retry delay; doubles per attempt, with jitter. */
+  @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000)
+  INGEST_BACKOFF_MS = 2000;
+
+  /** BullMQ job lock and per-org slot lease: a killed worker's job and slot free themselves after this. */
+  @Transform(toInt) @IsInt() @Min(500) @Max(600_000)
+  INGEST_LOCK_MS = 30_000;
+
+  /** Rows in flight per org = its concurrency limit × this (keeps workers fed, keeps the queue fair). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  INGEST_DISPATCH_WINDOW = 2;
+
+  /** Fallback dispatch poll; LISTEN/NOTIFY wakes the dispatcher at once in the normal case. */
+  @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  INGEST_DISPATCH_INTERVAL_MS = 1000;
+
+  /** A queued row dispatched this long ago is checked against Redis and re-sent if Redis lost it. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000)
+  INGEST_RECONCILE_AFTER_MS = 60_000;
+
+  /** Fallback wait of a job that found its org at its limit (delayed, no attempt spent); a released slot wakes it sooner. */
+  @Transform(toInt) @IsInt() @Min(5) @Max(60_000)
+  INGEST_SLOT_RETRY_MS = 250;
 }
 
 export type Env = EnvDto;

@@ -2,6 +2,7 @@ import { Foundation1764100000000 } from './1764100000000-Foundation.js';
 import { OrgLimits1764100001000 } from './1764100001000-OrgLimits.js';
 import { TenantBegin1764100001500 } from './1764100001500-TenantBegin.js';
 import { Search1764100200000 } from './1764100200000-Search.js';
+import { IngestJobs1764100300000 } from './1764100300000-IngestJobs.js';
 import { FeatureFlags1764100400000 } from './1764100400000-FeatureFlags.js';
 import { UsageDaily1764100500000 } from './1764100500000-UsageDaily.js';
 import { KnowledgeBlobs1764100600000 } from './1764100600000-KnowledgeBlobs.js';
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   OrgLimits1764100001000,
   TenantBegin1764100001500,
   Search1764100200000,
+  IngestJobs1764100300000,
   FeatureFlags1764100400000,
   UsageDaily1764100500000,
   KnowledgeBlobs1764100600000,

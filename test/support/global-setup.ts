@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
+import { execFileSync } from 'node:child_process';
 import { createDataSource } from '../../src/database/data-source.js';
 import { ADMIN_URL, dbUrl } from './urls.js';
 
@@ -9,6 +10,8 @@ import { ADMIN_URL, dbUrl } from './urls.js';
  * The name carries the pid so that parallel runs on one machine do not collide.
  */
 export default async function setup(project: TestProject) {
+  // Suites that spawn real worker processes run dist/ (node cannot run the decorated TS itself).
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   const template = `rocker_tpl_${process.pid}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();

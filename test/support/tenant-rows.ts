@@ -39,6 +39,11 @@ export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<s
       [org.id, ids.knowledge_items],
     );
     ids.knowledge_blobs = ids.knowledge_items;
+    await one(
+      'ingest_jobs',
+      `INSERT INTO ingest_jobs (org_id, kind, payload, knowledge_item_id, idempotency_key) VALUES ($1, 'embed', '{}', $2, 'fixture') RETURNING id`,
+      [org.id, ids.knowledge_items],
+    );
     await c.query(`SELECT set_config('app.actor_role', 'super_admin', true)`);
     await c.query(`INSERT INTO org_limits (org_id, job_concurrency) VALUES ($1, 3)`, [org.id]);
     ids.org_limits = org.id;

@@ -12,6 +12,14 @@ export enum JobKind {
   Ocr = 'ocr',
 }
 
+export enum JobStatus {
+  Queued = 'queued',
+  Running = 'running',
+  Succeeded = 'succeeded',
+  Failed = 'failed',
+  Cancelled = 'cancelled',
+}
+
 /** Interactive jobs (a single upload) start before backfill (bulk re-embed); fair within each. */
 export enum JobPriorityClass {
   Interactive = 'interactive',
@@ -57,7 +65,6 @@ export interface IngestHandler {
 }
 
 export class PermanentJobError extends Error {}
-
 
 export const JOB_HANDLER = 'rocker:job-handler';
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { notFound, ProblemException } from '../../common/filters/problem.js';
 import { ENV, type Env } from '../../config/env.js';
@@ -15,9 +15,6 @@ import type { CreateKnowledgeDto, KnowledgeItemDetailDto, KnowledgeItemDto } fro
 /** 422 whose `type` ends in `ssrf-blocked`: the URL points somewhere the crawler must not go. */
 export const ssrfBlocked = (reason: string) => new ProblemException(422, 'ssrf-blocked', `this URL cannot be crawled: ${reason}`);
 
-const ingestUnavailable = () =>
-  new ProblemException(503, 'ingest-unavailable', 'background ingestion is not available on this deployment', {}, { 'Retry-After': '30' });
-
 @Injectable()
 export class KnowledgeService {
   private readonly urlPolicy: UrlPolicy;
@@ -26,8 +23,8 @@ export class KnowledgeService {
     private readonly items: KnowledgeRepository,
     private readonly tenants: TenantTransactions,
     @Inject(ENV) env: Env,
-    // Provided by the ingest module; optional so that the knowledge routes work without it.
-    @Optional() private readonly enqueuer?: IngestEnqueuer,
+    // The ingest module (global) provides it: the outbox row joins this request's transaction.
+    private readonly enqueuer: IngestEnqueuer,
   ) {
     this.urlPolicy = policyFromEnv(env);
   }
@@ -40,11 +37,13 @@ export class KnowledgeService {
       });
     }
     if (body.url !== undefined) return (await this.submitUrl(body.url, body.title)).item;
-    if (body.html !== undefined) {
-      const clean = sanitize(body.html);
-      return this.items.create({ title: body.title, sourceKind: 'html', contentHtml: clean, contentText: htmlToText(clean) });
-    }
-    return this.items.create({ title: body.title, sourceKind: 'text', contentText: body.text! });
+    const item =
+      body.html !== undefined
+        ? await this.items.create({ title: body.title, sourceKind: 'html', contentHtml: sanitize(body.html), contentText: htmlToText(sanitize(body.html)) })
+        : await this.items.create({ title: body.title, sourceKind: 'text', contentText: body.text! });
+    // Same transaction as the item (transactional outbox): both commit or neither does.
+    await this.requestEmbedding(item.id);
+    return item;
   }
 
   /**
@@ -60,7 +59,6 @@ export class KnowledgeService {
       intakeRefusals.inc({ path: 'crawl_submit', reason: 'ssrf-blocked', org: orgLabel(this.tenants.current()?.orgId) });
       throw ssrfBlocked(verdict.reason);
     }
-    if (!this.enqueuer) throw ingestUnavailable();
     const href = url.toString();
     const item = await this.items.create({ title: title ?? href.slice(0, 300), sourceKind: 'url', sourceUrl: href });
     const job = await this.enqueuer.enqueue(
@@ -73,7 +71,6 @@ export class KnowledgeService {
 
   /** Hands a large image (already stored as the item's blob) to the ocr job. */
   async enqueueOcr(itemId: string): Promise<EnqueuedJob> {
-    if (!this.enqueuer) throw ingestUnavailable();
     return this.enqueuer.enqueue(
       JobKind.Ocr,
       { knowledge_item_id: itemId },
@@ -83,19 +80,14 @@ export class KnowledgeService {
 
   /**
    * The item's text is in place: hand it to the embed job (same transaction). The one place where
-   * uploads, crawls and OCR ask for embedding; a no-op where the ingest pipeline is absent.
+   * text, html, uploads, crawls and OCR ask for embedding.
    */
   async requestEmbedding(itemId: string): Promise<void> {
-    if (!this.enqueuer) return;
     await this.enqueuer.enqueue(
       JobKind.Embed,
       { knowledge_item_id: itemId },
       { knowledgeItemId: itemId, priorityClass: JobPriorityClass.Interactive, idempotencyKey: `embed:${itemId}` },
     );
-  }
-
-  get canEnqueue(): boolean {
-    return !!this.enqueuer;
   }
 
   async list(limit = 20, cursor?: string): Promise<Page<KnowledgeItemDto>> {

@@ -84,9 +84,6 @@ export class UploadService {
     base: { title: string; sourceKind: 'upload'; mimeType: string; fileName: string; byteSize: number },
     data: Buffer,
   ): Promise<UploadOutcome> {
-    if (!this.knowledge.canEnqueue) {
-      throw new ProblemException(413, 'image-too-large', `images over ${this.env.OCR_SYNC_MAX_PIXELS} pixels need background OCR, which is not available here`);
-    }
     return this.tenants.run(tenant, async () => {
       const item = await this.items.create(base);
       await this.items.putBlob(item.id, base.mimeType, data);

@@ -1,0 +1,84 @@
+import { Inject, Injectable, Module } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { ENV, type Env } from '../../src/config/env.js';
+import { TenantDb } from '../../src/database/tenant-context.js';
+import { REDIS } from '../../src/redis/redis.module.js';
+import { JobHandler, JobKind, PermanentJobError, type IngestHandler, type IngestJobContext } from '../../src/modules/ingest/ingest.types.js';
+
+/**
+ * Simulated job handlers for the queue tests and the fairness benchmark (never loaded in
+ * production). Each run leaves one row in sim_job_effects inside the job's transaction, so a
+ * handler that ran twice to completion would show two rows; starts are counted in Redis, outside
+ * any transaction, so a run killed mid-way is visible too.
+ */
+export const SIM_TABLE_SQL = [
+  `CREATE TABLE IF NOT EXISTS sim_job_effects (
+     org_id uuid NOT NULL, job_id uuid NOT NULL, kind text NOT NULL, attempt int NOT NULL,
+     at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+  `GRANT SELECT, INSERT ON sim_job_effects TO rocker_app`,
+];
+
+export interface SimPayload {
+  work_ms?: number;
+  /** Attempts up to this number fail (retry path). */
+  fail_attempts?: number;
+  /** Attempts up to this number hang (a worker to kill mid-job). */
+  hang_attempts?: number;
+  permanent?: boolean;
+  /** Fails while the Redis key simFailKey(jobId) exists (a failure the test can switch off). */
+  fail_flag?: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const simStartsKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:starts:${jobId}`;
+export const simFailKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:fail:${jobId}`;
+
+@Injectable()
+class SimWork {
+  constructor(
+    private readonly db: TenantDb,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(ENV) private readonly env: Env,
+  ) {}
+
+  async run(job: IngestJobContext): Promise<void> {
+    const p = job.payload as SimPayload;
+    await this.redis.incr(simStartsKey(this.env, job.jobId));
+    if (p.hang_attempts && job.attempt <= p.hang_attempts) await sleep(10 * 60_000);
+    if (p.work_ms) await sleep(p.work_ms);
+    if (p.permanent) throw new PermanentJobError('simulated permanent failure');
+    if (p.fail_attempts && job.attempt <= p.fail_attempts) throw new Error(`simulated failure on attempt ${job.attempt}`);
+    if (p.fail_flag && (await this.redis.exists(simFailKey(this.env, job.jobId)))) throw new Error('simulated failure (flag set)');
+    await this.db.query(`INSERT INTO sim_job_effects (org_id, job_id, kind, attempt) VALUES ($1, $2, $3, $4)`, [
+      job.orgId,
+      job.jobId,
+      job.kind,
+      job.attempt,
+    ]);
+  }
+}
+
+@Injectable()
+@JobHandler(JobKind.Embed)
+class SimEmbedHandler implements IngestHandler {
+  readonly kind = JobKind.Embed;
+  constructor(private readonly work: SimWork) {}
+  handle(job: IngestJobContext): Promise<void> {
+    return this.work.run(job);
+  }
+}
+
+@Injectable()
+@JobHandler(JobKind.Ocr)
+class SimOcrHandler implements IngestHandler {
+  readonly kind = JobKind.Ocr;
+  constructor(private readonly work: SimWork) {}
+  handle(job: IngestJobContext): Promise<void> {
+    return this.work.run(job);
+  }
+}
+
+/** Handles embed and ocr (crawl is left without a handler, to test that path). */
+@Module({ providers: [SimWork, SimEmbedHandler, SimOcrHandler] })
+export class SimHandlersModule {}

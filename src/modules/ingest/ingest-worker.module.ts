@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { BullModule } from '@nestjs/bullmq';
+import { ENV, type Env } from '../../config/env.js';
+import { IngestDispatcher } from './ingest.dispatcher.js';
+import { IngestOutboxRepository } from './ingest-outbox.repository.js';
+import { IngestProcessor } from './ingest.processor.js';
+import { OrgSlots } from './org-slots.js';
+import { JobKind, queueNameOf } from './ingest.types.js';
+import { bullConnection } from './queue.config.js';
+
+/**
+ * The dispatcher (outbox → BullMQ) and the workers. Imported where ROCKER_ROLE is `all` or
+ * `worker`; an `api` process only writes rows, which a worker process's dispatcher picks up.
+ */
+@Module({
+  imports: [
+    DiscoveryModule,
+    BullModule.forRootAsync({
+      inject: [ENV],
+      useFactory: (env: Env) => ({ connection: bullConnection(env, false), prefix: env.REDIS_PREFIX }),
+    }),
+    BullModule.registerQueue(...Object.values(JobKind).map((k) => ({ name: queueNameOf(k) }))),
+  ],
+  providers: [IngestOutboxRepository, IngestDispatcher, OrgSlots, IngestProcessor],
+  exports: [IngestDispatcher, IngestProcessor],
+})
+export class IngestWorkerModule {}

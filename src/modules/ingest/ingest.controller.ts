@@ -1,0 +1,45 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../common/decorators/auth.decorators.js';
+import type { Page } from '../../common/dto/page.dto.js';
+import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
+import { IngestJobDto, IngestJobPageDto, ListJobsQueryDto } from './dto/ingest-job.dto.js';
+import { IngestService } from './ingest.service.js';
+
+@ApiTags('ingest')
+@ApiBearerAuth()
+@Controller('v1/ingest/jobs')
+export class IngestController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Get()
+  @ApiOkResponse({ type: IngestJobPageDto })
+  list(@Query() q: ListJobsQueryDto): Promise<Page<IngestJobDto>> {
+    return this.ingest.list(q.limit, q.cursor, { status: q.status, kind: q.kind });
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: IngestJobDto })
+  @ApiNotFoundResponse({ description: 'absent or another org’s' })
+  get(@Param('id', UuidPipe) id: string): Promise<IngestJobDto> {
+    return this.ingest.get(id);
+  }
+
+  @Post(':id/retry')
+  @Roles('member')
+  @HttpCode(200)
+  @ApiOkResponse({ type: IngestJobDto, description: 'failed → queued' })
+  @ApiConflictResponse({ description: 'the job is not failed' })
+  retry(@Param('id', UuidPipe) id: string): Promise<IngestJobDto> {
+    return this.ingest.retry(id);
+  }
+
+  @Post(':id/cancel')
+  @Roles('member')
+  @HttpCode(200)
+  @ApiOkResponse({ type: IngestJobDto, description: 'queued → cancelled' })
+  @ApiConflictResponse({ description: 'the job is not queued' })
+  cancel(@Param('id', UuidPipe) id: string): Promise<IngestJobDto> {
+    return this.ingest.cancel(id);
+  }
+}

@@ -1,0 +1,175 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ENV, type Env } from '../../config/env.js';
+import { REDIS } from '../../redis/redis.module.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
+import { queueJobs, queueOldestQueuedSeconds } from '../../common/metrics/metrics.js';
+import { IngestOutboxRepository } from './ingest-outbox.repository.js';
+import { JobKind, queueNameOf } from './ingest.types.js';
+import { bullJobId, bullJobOptions, type OutboxRow, type QueueJobData } from './queue.config.js';
+
+const BATCH = 500;
+const SEND_TIMEOUT_MS = 5000;
+const METRICS_EVERY_MS = 5000;
+/**
+ * Refills after finished jobs are batched for this long: every org keeps limit × window jobs in
+ * flight, so workers stay fed, and the dispatcher stays free to hand new work over at once.
+ */
+const REFILL_BATCH_MS = 10;
+
+const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error('queue did not answer in time')), ms).unref())]);
+
+/**
+ * Hands committed ingest_jobs rows to BullMQ (transactional outbox → queue). Woken by LISTEN/NOTIFY
+ * at every commit that queued or finished a job, with a polling fallback. Claims are per-org
+ * windows (see ingest_dispatch_claim): fairness comes from never letting one org flood the queue.
+ */
+@Injectable()
+export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('IngestDispatcher');
+  private readonly queues: Map<JobKind, Queue>;
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<void> | null = null;
+  private again = false;
+  /** The pending pass is only a refill (may give way to another dispatcher's claim). */
+  private refillOnly = true;
+  private stopped = false;
+  private lastWarn = 0;
+  private refill: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly outbox: IngestOutboxRepository,
+    @Inject(ENV) private readonly env: Env,
+    @Inject(REDIS) private readonly redis: Redis,
+    @InjectQueue(queueNameOf(JobKind.Embed)) embed: Queue,
+    @InjectQueue(queueNameOf(JobKind.Crawl)) crawl: Queue,
+    @InjectQueue(queueNameOf(JobKind.Ocr)) ocr: Queue,
+  ) {
+    this.queues = new Map([
+      [JobKind.Embed, embed],
+      [JobKind.Crawl, crawl],
+      [JobKind.Ocr, ocr],
+    ]);
+    for (const q of this.queues.values()) q.on('error', (e) => this.warn(`queue ${q.name}: ${e.message}`));
+  }
+
+  onApplicationBootstrap(): void {
+    void this.outbox.listen((what) => (what === 'new' ? this.kick() : this.kickSoon()));
+    this.timers.push(setInterval(() => this.kick(), this.env.INGEST_DISPATCH_INTERVAL_MS));
+    this.timers.push(setInterval(() => void this.reconcile().catch((e) => this.warn(`reconcile: ${e.message}`)), Math.max(1000, this.env.INGEST_RECONCILE_AFTER_MS / 2)));
+    this.timers.push(setInterval(() => void this.sampleMetrics().catch(() => undefined), METRICS_EVERY_MS));
+    for (const t of this.timers) t.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.refill) clearTimeout(this.refill);
+    await this.running;
+  }
+
+  /** Runs a dispatch pass now, or right after the current one (passes never overlap in a process). */
+  kick(refill = false): void {
+    if (this.stopped) return;
+    if (!refill) this.refillOnly = false;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  private kickSoon(): void {
+    if (this.refill || this.stopped) return;
+    this.refill = setTimeout(() => {
+      this.refill = null;
+      this.kick(true);
+    }, REFILL_BATCH_MS);
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      const wait = !this.refillOnly;
+      this.refillOnly = true;
+      // Redis down: leave the rows in the outbox; the poll or the next NOTIFY tries again.
+      if (this.redis.status !== 'ready') return;
+      try {
+        const n = await this.outbox.claim((rows) => this.send(rows), BATCH, wait);
+        if (n === BATCH) this.again = true;
+        if (n === null) this.kickSoon(); // another dispatcher was claiming: refill a moment later
+      } catch (e) {
+        this.warn(`dispatch deferred: ${(e as Error).message}`);
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async send(rows: OutboxRow[]): Promise<void> {
+    const byKind = new Map<JobKind, OutboxRow[]>();
+    for (const r of rows) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+    await withTimeout(
+      Promise.all(
+        [...byKind].map(([kind, list]) =>
+          this.queue(kind).addBulk(
+            list.map((r) => ({
+              name: kind,
+              data: { org_id: r.org_id, job_id: r.id, kind, request_id: r.request_id } satisfies QueueJobData,
+              opts: bullJobOptions(this.env, r),
+            })),
+          ),
+        ),
+      ),
+      SEND_TIMEOUT_MS,
+    );
+  }
+
+  /**
+   * Safety net for Redis losing data (a restart without persistence): rows dispatched long ago
+   * and still queued whose BullMQ job is gone are sent again under the same job id.
+   */
+  async reconcile(): Promise<number> {
+    if (this.redis.status !== 'ready') return 0;
+    const rows = await this.outbox.dispatchedQueued(this.env.INGEST_RECONCILE_AFTER_MS, BATCH);
+    const missing: OutboxRow[] = [];
+    for (const r of rows) if (!(await this.queue(r.kind).getJob(bullJobId(r)))) missing.push(r);
+    if (missing.length) {
+      this.logger.warn({ msg: 'ingest jobs missing from the queue were sent again', jobs: missing.length });
+      await this.send(missing);
+    }
+    return missing.length;
+  }
+
+  /** rocker_queue_jobs and rocker_queue_oldest_queued_seconds from the database (the record). */
+  async sampleMetrics(): Promise<void> {
+    const stats = await this.outbox.stats();
+    queueJobs.reset();
+    queueOldestQueuedSeconds.reset();
+    const oldest = new Map<string, number>();
+    for (const s of stats) {
+      queueJobs.inc({ queue: queueNameOf(s.kind), org: orgLabel(s.org_id), state: s.status }, Number(s.jobs));
+      if (s.status === 'queued') {
+        const age = (Date.now() - new Date(s.oldest_queued_at).getTime()) / 1000;
+        oldest.set(s.kind, Math.max(oldest.get(s.kind) ?? 0, age));
+      }
+    }
+    for (const kind of Object.values(JobKind)) queueOldestQueuedSeconds.set({ queue: queueNameOf(kind) }, oldest.get(kind) ?? 0);
+  }
+
+  private queue(kind: JobKind): Queue {
+    const q = this.queues.get(kind);
+    if (!q) throw new Error(`no queue for job kind ${kind}`);
+    return q;
+  }
+
+  private warn(msg: string): void {
+    if (Date.now() - this.lastWarn < 5000) return; // one line per 5 s while Redis is down
+    this.lastWarn = Date.now();
+    this.logger.warn(msg);
+  }
+}

@@ -1,0 +1,181 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService, Reflector } from '@nestjs/core';
+import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { InjectQueue } from '@nestjs/bullmq';
+import { ClsService } from 'nestjs-cls';
+import { ENV, type Env } from '../../config/env.js';
+import { TENANT_KEY, TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
+import { jobDuration, jobWait } from '../../common/metrics/metrics.js';
+import { IngestRepository } from './ingest.repository.js';
+import { OrgSlots } from './org-slots.js';
+import { JOB_HANDLER, JobKind, PermanentJobError, queueNameOf, type IngestHandler } from './ingest.types.js';
+import { bullConnection, type QueueJobData } from './queue.config.js';
+
+const LIMIT_CACHE_MS = 2000;
+/** A job re-delivered after this many stalls (worker deaths) fails in BullMQ; its row then says running until retried. */
+const MAX_STALLED = 3;
+
+/**
+ * The BullMQ workers (one per JobKind) and the job lifecycle around each handler:
+ * per-org slot → row queued→running (own transaction) → handler + row succeeded (one
+ * transaction, so a crash mid-job leaves no half result) → on error, retry or failed.
+ */
+@Injectable()
+export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('IngestProcessor');
+  private readonly handlers = new Map<JobKind, IngestHandler>();
+  private readonly workers: Worker[] = [];
+  private readonly limits = new Map<string, { limit: number; at: number }>();
+  private lastWarn = 0;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+    private readonly cls: ClsService,
+    private readonly tenants: TenantTransactions,
+    private readonly jobs: IngestRepository,
+    private readonly slots: OrgSlots,
+    @Inject(ENV) private readonly env: Env,
+    @InjectQueue(queueNameOf(JobKind.Embed)) embed: Queue,
+    @InjectQueue(queueNameOf(JobKind.Crawl)) crawl: Queue,
+    @InjectQueue(queueNameOf(JobKind.Ocr)) ocr: Queue,
+  ) {
+    this.queues = new Map([
+      [JobKind.Embed, embed],
+      [JobKind.Crawl, crawl],
+      [JobKind.Ocr, ocr],
+    ]);
+  }
+
+  private readonly queues: Map<JobKind, Queue>;
+
+  onApplicationBootstrap(): void {
+    for (const w of this.discovery.getProviders()) {
+      if (!w.metatype || !w.instance) continue;
+      const kind = this.reflector.get<JobKind | undefined>(JOB_HANDLER, w.metatype as object as Function);
+      if (!kind) continue;
+      if (this.handlers.has(kind)) throw new Error(`two handlers for job kind ${kind}`);
+      this.handlers.set(kind, w.instance as IngestHandler);
+    }
+    for (const kind of Object.values(JobKind)) {
+      const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.process(job, token), {
+        connection: bullConnection(this.env, true),
+        prefix: this.env.REDIS_PREFIX,
+        concurrency: this.env.INGEST_WORKER_CONCURRENCY,
+        lockDuration: this.env.INGEST_LOCK_MS,
+        stalledInterval: this.env.INGEST_LOCK_MS,
+        maxStalledCount: MAX_STALLED,
+      });
+      worker.on('error', (e) => this.warn(`worker ${kind}: ${e.message}`));
+      this.workers.push(worker);
+    }
+    this.logger.log({ msg: 'ingest workers started', handlers: [...this.handlers.keys()], concurrency: this.env.INGEST_WORKER_CONCURRENCY });
+  }
+
+  /** SIGTERM: stop taking jobs and let the running ones finish (BullMQ close waits for them). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+
+  handlerFor(kind: JobKind): IngestHandler | undefined {
+    return this.handlers.get(kind);
+  }
+
+  async process(job: Job<QueueJobData>, token?: string): Promise<void> {
+    const { org_id: orgId, job_id: jobId, kind } = job.data;
+    const ctx: TenantContext = { requestId: job.data.request_id ?? `job-${jobId}`, userId: null, orgId, role: null, isSuperAdmin: false };
+    // The whole run in one CLS context with the tenant set: every log line carries org_id and request_id.
+    return this.cls.run(async () => {
+      this.cls.set(TENANT_KEY, ctx);
+      const limit = await this.limitOf(ctx);
+      if (!(await this.slots.acquire(orgId, jobId, limit))) {
+        // The org is at its limit: back to delayed, no attempt spent; a released slot wakes it sooner.
+        await job.moveToDelayed(Date.now() + this.env.INGEST_SLOT_RETRY_MS * (1 + Math.random()), token);
+        await this.slots.park(orgId, `${kind}|${job.id}`).catch(() => undefined);
+        throw new DelayedError();
+      }
+      const renew = setInterval(
+        () => void this.slots.acquire(orgId, jobId, limit).catch(() => undefined),
+        Math.max(100, Math.floor(this.env.INGEST_LOCK_MS / 3)),
+      );
+      const queue = queueNameOf(kind);
+      const t0 = performance.now();
+      const observe = (outcome: string) =>
+        jobDuration.observe({ queue, org: orgLabel(orgId), outcome }, (performance.now() - t0) / 1000);
+      try {
+        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId));
+        if (!started) {
+          this.logger.log({ msg: 'ingest job skipped: no longer queued', job_id: jobId, kind });
+          observe('skipped');
+          return;
+        }
+        if (started.wait_s !== null) jobWait.observe({ queue, org: orgLabel(orgId) }, started.wait_s);
+        this.logger.log({ msg: 'ingest job started', job_id: jobId, kind, attempt: started.attempts });
+        try {
+          const handler = this.handlers.get(kind);
+          if (!handler) throw new PermanentJobError(`no handler for ${kind}`);
+          await this.tenants.run(ctx, async () => {
+            await handler.handle({
+              jobId,
+              orgId,
+              kind,
+              knowledgeItemId: started.knowledge_item_id,
+              payload: started.payload,
+              attempt: started.attempts,
+              requestId: job.data.request_id,
+            });
+            await this.jobs.succeed(jobId, started.knowledge_item_id);
+          });
+          observe('succeeded');
+          this.logger.log({ msg: 'ingest job succeeded', job_id: jobId, kind });
+        } catch (e) {
+          const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
+          const permanent = e instanceof PermanentJobError;
+          const last = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          await this.tenants.run(ctx, () =>
+            last ? this.jobs.fail(jobId, started.knowledge_item_id, message) : this.jobs.attemptFailed(jobId, message),
+          );
+          observe(last ? 'failed' : 'retry');
+          this.logger.warn({ msg: last ? 'ingest job failed' : 'ingest job attempt failed, will retry', job_id: jobId, kind, error: message });
+          throw permanent ? new UnrecoverableError(message) : e;
+        }
+      } finally {
+        clearInterval(renew);
+        await this.slots.release(orgId, jobId).catch(() => undefined);
+        await this.wakeParked(orgId).catch(() => undefined);
+      }
+    });
+  }
+
+  /** Promotes the first parked job of the org that is still waiting in delayed (stale entries are skipped). */
+  private async wakeParked(orgId: string): Promise<void> {
+    for (let i = 0; i < 4; i++) {
+      const entry = await this.slots.nextParked(orgId);
+      if (!entry) return;
+      const [kind, id] = entry.split('|') as [JobKind, string];
+      const parked = await this.queues.get(kind)?.getJob(id);
+      if (parked && (await parked.isDelayed())) {
+        await parked.promote().catch(() => undefined);
+        return;
+      }
+    }
+  }
+
+  /** limit(org): org_limits.job_concurrency, else INGEST_ORG_CONCURRENCY; cached briefly per process. */
+  private async limitOf(ctx: TenantContext): Promise<number> {
+    const orgId = ctx.orgId!;
+    const hit = this.limits.get(orgId);
+    if (hit && Date.now() - hit.at < LIMIT_CACHE_MS) return hit.limit;
+    const own = await this.tenants.run(ctx, () => this.jobs.orgConcurrency());
+    const limit = own ?? this.env.INGEST_ORG_CONCURRENCY;
+    this.limits.set(orgId, { limit, at: Date.now() });
+    return limit;
+  }
+
+  private warn(msg: string): void {
+    if (Date.now() - this.lastWarn < 5000) return;
+    this.lastWarn = Date.now();
+    this.logger.warn(msg);
+  }
+}

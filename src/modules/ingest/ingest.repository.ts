@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { TenantDb } from '../../database/tenant-context.js';
+import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
+import { JobKind, JobPriorityClass, JobStatus } from './ingest.types.js';
+import type { IngestJobDto } from './dto/ingest-job.dto.js';
+
+const COLS = `id, kind, status, priority_class, knowledge_item_id, payload, attempts, max_attempts, last_error, request_id,
+  ${isoTs('created_at')}, ${isoTs('queued_at')}, ${isoTs('started_at')}, ${isoTs('finished_at')}`;
+
+export interface NewJob {
+  kind: JobKind;
+  payload: Record<string, unknown>;
+  knowledgeItemId: string | null;
+  priorityClass: JobPriorityClass;
+  idempotencyKey: string | null;
+  maxAttempts: number;
+}
+
+export interface StartedJob {
+  id: string;
+  kind: JobKind;
+  payload: Record<string, unknown>;
+  knowledge_item_id: string | null;
+  attempts: number;
+  /** Seconds from queued to this start (first start only; null on a re-run after a crash). */
+  wait_s: number | null;
+}
+
+/** ingest_jobs (and the knowledge item status that follows its jobs), inside the tenant transaction. */
+@Injectable()
+export class IngestRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  /** The outbox write. Same idempotency key in the same org → the existing row. */
+  async insert(job: NewJob): Promise<IngestJobDto> {
+    const { orgId, requestId } = this.db.context();
+    const row = await this.db.one<IngestJobDto>(
+      `INSERT INTO ingest_jobs (org_id, kind, payload, knowledge_item_id, priority_class, idempotency_key, max_attempts, request_id)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8)
+       ON CONFLICT (org_id, idempotency_key) DO NOTHING RETURNING ${COLS}`,
+      [orgId, job.kind, JSON.stringify(job.payload), job.knowledgeItemId, job.priorityClass, job.idempotencyKey, job.maxAttempts, requestId],
+    );
+    if (row) return row;
+    return (await this.db.one<IngestJobDto>(`SELECT ${COLS} FROM ingest_jobs WHERE idempotency_key = $1`, [job.idempotencyKey]))!;
+  }
+
+  list(limit: number, filter: { status?: JobStatus; kind?: JobKind }, after?: Keyset): Promise<IngestJobDto[]> {
+    return this.db.query(
+      `SELECT ${COLS} FROM ingest_jobs
+        WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR kind = $2)
+          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [filter.status ?? null, filter.kind ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+    );
+  }
+
+  get(id: string): Promise<IngestJobDto | undefined> {
+    return this.db.one(`SELECT ${COLS} FROM ingest_jobs WHERE id = $1`, [id]);
+  }
+
+  /** failed → queued, as a new generation (a new BullMQ job id) with a fresh attempt budget. */
+  async retry(id: string): Promise<IngestJobDto | undefined> {
+    const row = await this.db.one<IngestJobDto>(
+      `UPDATE ingest_jobs SET status = 'queued', attempts = 0, generation = generation + 1, dispatched_at = NULL,
+              started_at = NULL, finished_at = NULL, queued_at = clock_timestamp()
+        WHERE id = $1 AND status = 'failed' RETURNING ${COLS}`,
+      [id],
+    );
+    if (row?.knowledge_item_id) {
+      await this.db.query(`UPDATE knowledge_items SET status = 'pending', error = NULL, updated_at = clock_timestamp() WHERE id = $1`, [
+        row.knowledge_item_id,
+      ]);
+    }
+    return row;
+  }
+
+  /** queued → cancelled. A copy already in the queue is skipped by the worker (it checks the row). */
+  async cancel(id: string): Promise<IngestJobDto | undefined> {
+    const row = await this.db.one<IngestJobDto>(
+      `UPDATE ingest_jobs SET status = 'cancelled', finished_at = clock_timestamp() WHERE id = $1 AND status = 'queued' RETURNING ${COLS}`,
+      [id],
+    );
+    if (row?.knowledge_item_id) await this.settleItem(row.knowledge_item_id, 'ingest job cancelled');
+    return row;
+  }
+
+  /**
+   * queued|running → running. `running` is allowed because a job whose worker died is re-delivered
+   * by BullMQ's stalled check while its row still says running. Anything else (cancelled, finished,
+   * deleted) answers undefined and the worker skips the job.
+   */
+  async start(id: string): Promise<StartedJob | undefined> {
+    const row = await this.db.one<StartedJob>(
+      `UPDATE ingest_jobs j SET status = 'running', attempts = j.attempts + 1, started_at = clock_timestamp(),
+              dispatched_at = coalesce(j.dispatched_at, clock_timestamp())
+         FROM (SELECT id, status AS before FROM ingest_jobs WHERE id = $1 FOR UPDATE) old
+        WHERE j.id = old.id AND j.status IN ('queued', 'running')
+        RETURNING j.id, j.kind, j.payload, j.knowledge_item_id, j.attempts,
+          CASE WHEN old.before = 'queued' THEN extract(epoch FROM j.started_at - j.queued_at)::float8 END AS wait_s`,
+      [id],
+    );
+    if (row?.knowledge_item_id) {
+      await this.db.query(
+        `UPDATE knowledge_items SET status = 'processing', error = NULL, updated_at = clock_timestamp() WHERE id = $1 AND status <> 'processing'`,
+        [row.knowledge_item_id],
+      );
+    }
+    return row;
+  }
+
+  async succeed(id: string, itemId: string | null): Promise<void> {
+    await this.db.query(`UPDATE ingest_jobs SET status = 'succeeded', last_error = NULL, finished_at = clock_timestamp() WHERE id = $1`, [id]);
+    if (itemId) await this.settleItem(itemId, null);
+  }
+
+  /** An attempt failed and another follows (BullMQ backoff): the row waits as queued, error kept. */
+  async attemptFailed(id: string, error: string): Promise<void> {
+    await this.db.query(`UPDATE ingest_jobs SET status = 'queued', last_error = $2 WHERE id = $1 AND status = 'running'`, [id, error]);
+  }
+
+  async fail(id: string, itemId: string | null, error: string): Promise<void> {
+    await this.db.query(
+      `UPDATE ingest_jobs SET status = 'failed', last_error = $2, finished_at = clock_timestamp() WHERE id = $1 AND status IN ('queued', 'running')`,
+      [id, error],
+    );
+    if (itemId) await this.settleItem(itemId, error);
+  }
+
+  /**
+   * The item follows its jobs: while one is queued or running it stays pending/processing; when
+   * none is left it is failed if any of them failed (or was cancelled), else ready.
+   */
+  private async settleItem(itemId: string, error: string | null): Promise<void> {
+    // Lock the item first: two of its jobs finishing at once must not each see the other still live.
+    // The count below is a new statement, so it sees whatever the lock holder committed.
+    await this.db.query(`SELECT id FROM knowledge_items WHERE id = $1 FOR UPDATE`, [itemId]);
+    await this.db.query(
+      `UPDATE knowledge_items k SET
+          status = CASE WHEN s.bad > 0 THEN 'failed' ELSE 'ready' END,
+          error = CASE WHEN s.bad > 0 THEN coalesce($2, s.last_error, 'ingest failed') ELSE NULL END,
+          updated_at = clock_timestamp()
+         FROM (SELECT count(*) FILTER (WHERE status IN ('queued', 'running')) AS live,
+                      count(*) FILTER (WHERE status IN ('failed', 'cancelled')) AS bad,
+                      max(last_error) FILTER (WHERE status = 'failed') AS last_error
+                 FROM ingest_jobs WHERE knowledge_item_id = $1) s
+        WHERE k.id = $1 AND s.live = 0`,
+      [itemId, error],
+    );
+  }
+
+  /** limit(org): the org's override, else the default. */
+  async orgConcurrency(): Promise<number | null> {
+    const r = await this.db.one<{ job_concurrency: number | null }>(`SELECT job_concurrency FROM org_limits`);
+    return r?.job_concurrency ?? null;
+  }
+}

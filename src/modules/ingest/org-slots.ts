@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { ENV, type Env } from '../../config/env.js';
+import { REDIS } from '../../redis/redis.module.js';
+
+/**
+ * Per-org running slots shared by every worker process: one sorted set per org, member = job id,
+ * score = lease expiry (Redis server time, so worker clocks do not matter). Taking a slot is one
+ * atomic script: drop expired leases, keep a lease this job already holds (a re-run after its
+ * worker died takes its own slot back), else add one if fewer than `limit` are held.
+ * A crashed worker's lease expires after INGEST_LOCK_MS; running jobs renew theirs.
+ */
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ttl * 2)
+  return 1
+end
+return 0`;
+
+@Injectable()
+export class OrgSlots {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(ENV) private readonly env: Env,
+  ) {}
+
+  key(orgId: string): string {
+    return `${this.env.REDIS_PREFIX}:ingest:slots:${orgId}`;
+  }
+
+  /** Takes (or renews) this job's slot; false when the org is at its limit. */
+  async acquire(orgId: string, jobId: string, limit: number): Promise<boolean> {
+    return (await this.redis.eval(ACQUIRE, 1, this.key(orgId), jobId, limit, this.env.INGEST_LOCK_MS)) === 1;
+  }
+
+  async release(orgId: string, jobId: string): Promise<void> {
+    await this.redis.zrem(this.key(orgId), jobId);
+  }
+
+  /**
+   * A job that found its org full parks itself here (and in BullMQ's delayed set as a fallback);
+   * whoever releases a slot wakes the first one at once instead of letting it sleep out its delay.
+   */
+  async park(orgId: string, entry: string): Promise<void> {
+    const key = this.waitKey(orgId);
+    await this.redis.multi().rpush(key, entry).pexpire(key, this.env.INGEST_LOCK_MS * 2).exec();
+  }
+
+  async nextParked(orgId: string): Promise<string | null> {
+    return this.redis.lpop(this.waitKey(orgId));
+  }
+
+  private waitKey(orgId: string): string {
+    return `${this.env.REDIS_PREFIX}:ingest:parked:${orgId}`;
+  }
+
+  async held(orgId: string): Promise<number> {
+    return this.redis.zcard(this.key(orgId));
+  }
+}

@@ -1,0 +1,73 @@
+import type { RedisOptions } from 'ioredis';
+import type { JobsOptions } from 'bullmq';
+import type { Env } from '../../config/env.js';
+import { JobKind, JobPriorityClass } from './ingest.types.js';
+
+/** What a BullMQ job carries: routing only. The payload stays in Postgres, under RLS. */
+export interface QueueJobData {
+  org_id: string;
+  job_id: string;
+  kind: JobKind;
+  request_id: string | null;
+}
+
+/** A row handed out by ingest_dispatch_claim / ingest_dispatched_queued. */
+export interface OutboxRow {
+  org_id: string;
+  id: string;
+  kind: JobKind;
+  priority_class: JobPriorityClass;
+  generation: number;
+  max_attempts: number;
+  request_id: string | null;
+  queued_at: Date;
+  /** Place in its org's lane: jobs of this org in flight before it + 1. */
+  lane_rank: number;
+}
+
+/**
+ * BullMQ priority (lower runs first): every interactive job before any backfill job; within a
+ * class by lane rank (an org's 1st job in flight before any org's 2nd, ...), FIFO on ties.
+ */
+const CLASS_BASE: Record<JobPriorityClass, number> = {
+  [JobPriorityClass.Interactive]: 0,
+  [JobPriorityClass.Backfill]: 10_000,
+};
+export const priorityOf = (row: Pick<OutboxRow, 'priority_class' | 'lane_rank'>): number =>
+  (CLASS_BASE[row.priority_class] ?? 0) + Math.min(Math.max(1, row.lane_rank), 9_999);
+
+/** The row id is the BullMQ job id (add is a no-op for an id already queued); a manual retry is a new generation. */
+export const bullJobId = (row: Pick<OutboxRow, 'id' | 'generation'>): string => (row.generation ? `${row.id}.r${row.generation}` : row.id);
+
+export function bullJobOptions(env: Env, row: OutboxRow): JobsOptions {
+  return {
+    jobId: bullJobId(row),
+    priority: priorityOf(row),
+    attempts: row.max_attempts,
+    backoff: { type: 'exponential', delay: env.INGEST_BACKOFF_MS, jitter: 0.5 },
+    // Postgres is the record of every job; Redis keeps only live ones.
+    removeOnComplete: true,
+    removeOnFail: true,
+  };
+}
+
+/**
+ * ioredis options for BullMQ. Producers fail fast while Redis is down (the outbox keeps the rows);
+ * workers' blocking connections must retry forever (BullMQ requires maxRetriesPerRequest: null).
+ */
+export function bullConnection(env: Env, blocking: boolean): RedisOptions {
+  const u = new URL(env.REDIS_URL);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: Number(u.pathname.slice(1) || 0),
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    connectionName: `rocker-${env.ROCKER_ROLE}-${blocking ? 'worker' : 'queue'}`,
+    connectTimeout: 2000,
+    retryStrategy: (times: number) => Math.min(200 * times, 2000),
+    maxRetriesPerRequest: blocking ? null : 1,
+    enableOfflineQueue: blocking,
+  };
+}

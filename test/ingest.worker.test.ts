@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import type { Redis } from 'ioredis';
+import { createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { orgWithRoles } from './support/fixtures.js';
+import { countByStatus, createSimTable, effectsPerJob, insertJobs, jobRows, waitFor } from './support/ingest.js';
+import { SimHandlersModule, simFailKey } from '../bench/support/sim-handlers.js';
+import { REDIS } from '../src/redis/redis.module.js';
+import type { Env } from '../src/config/env.js';
+import { metricsRegistry } from '../src/common/metrics/metrics.js';
+import { IngestDispatcher } from '../src/modules/ingest/ingest.dispatcher.js';
+
+type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
+
+/** API + workers in one process (ROCKER_ROLE=all), simulated handlers for embed and ocr; crawl has none. */
+describe('ingest pipeline (all-in-one process)', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let env: Env;
+  let redis: Redis;
+  let A: Tenant;
+  const as = (r: request.Test) => r.set('Authorization', `Bearer ${A.tokens.owner}`);
+  const job = async (id: string) => (await as(request(t.url).get(`/v1/ingest/jobs/${id}`)).expect(200)).body;
+  const until = (id: string, status: string) => waitFor(`job ${id} ${status}`, async () => ((await job(id)).status === status ? job(id) : null));
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    await createSimTable(db.owner);
+    env = envFor(db.appUrl, db.ownerUrl, { INGEST_BACKOFF_MS: '20', INGEST_MAX_ATTEMPTS: '3', INGEST_DISPATCH_INTERVAL_MS: '200' });
+    t = await startApp(env, { extraModules: [SimHandlersModule] });
+    redis = t.app.get(REDIS);
+    A = await orgWithRoles(db.owner);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('a knowledge item enqueues an embed job in its transaction; the item follows the job to ready', async () => {
+    const res = await as(request(t.url).post('/v1/knowledge').set('X-Request-Id', 'req-ingest-0001').send({ title: 't', text: 'hello' })).expect(201);
+    expect(res.body.status).toBe('pending');
+    const list = await as(request(t.url).get(`/v1/ingest/jobs?kind=embed`)).expect(200);
+    const mine = list.body.data.find((j: { knowledge_item_id: string }) => j.knowledge_item_id === res.body.id);
+    expect(mine).toMatchObject({ kind: 'embed', payload: { knowledge_item_id: res.body.id }, request_id: 'req-ingest-0001' });
+    const done = await until(mine.id, 'succeeded');
+    expect(done).toMatchObject({ attempts: 1, last_error: null });
+    expect(done.started_at).toEqual(expect.any(String));
+    const item = await as(request(t.url).get(`/v1/knowledge/${res.body.id}`)).expect(200);
+    expect(item.body.status).toBe('ready');
+    expect((await effectsPerJob(db.owner)).get(mine.id)).toBe(1);
+  });
+
+  it('a kind without a handler fails at once, clearly, and its item is failed', async () => {
+    const item = (await as(request(t.url).post('/v1/knowledge').send({ title: 'c', text: 'x' })).expect(201)).body;
+    const [id] = await insertJobs(db.owner, A.org.id, 1, {}, { kind: 'crawl', itemId: item.id });
+    const failed = await until(id, 'failed');
+    expect(failed).toMatchObject({ attempts: 1, last_error: 'no handler for crawl' });
+    await waitFor('item failed', async () => (await as(request(t.url).get(`/v1/knowledge/${item.id}`))).body.status === 'failed');
+  });
+
+  it('a failing attempt is retried with backoff and then succeeds', async () => {
+    const [id] = await insertJobs(db.owner, A.org.id, 1, { fail_attempts: 2 }, { maxAttempts: 3 });
+    const done = await until(id, 'succeeded');
+    expect(done.attempts).toBe(3);
+    expect((await effectsPerJob(db.owner)).get(id)).toBe(1);
+  });
+
+  it('after the last attempt the job is failed with its error', async () => {
+    const [id] = await insertJobs(db.owner, A.org.id, 1, { fail_attempts: 99 }, { maxAttempts: 3 });
+    const failed = await until(id, 'failed');
+    expect(failed).toMatchObject({ attempts: 3, last_error: 'simulated failure on attempt 3' });
+    expect(failed.finished_at).toEqual(expect.any(String));
+  });
+
+  it('a permanent error fails the job without retries', async () => {
+    const [id] = await insertJobs(db.owner, A.org.id, 1, { permanent: true }, { maxAttempts: 3 });
+    expect(await until(id, 'failed')).toMatchObject({ attempts: 1, last_error: 'simulated permanent failure' });
+  });
+
+  it('retry through the API runs a failed job again', async () => {
+    const ids = await insertJobs(db.owner, A.org.id, 1, { fail_flag: true }, { maxAttempts: 1 });
+    await redis.set(simFailKey(env, ids[0]), '1');
+    const id = ids[0];
+    await until(id, 'failed');
+    await redis.del(simFailKey(env, id));
+    const retried = await as(request(t.url).post(`/v1/ingest/jobs/${id}/retry`)).expect(200);
+    expect(retried.body).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(await until(id, 'succeeded')).toMatchObject({ attempts: 1, last_error: null });
+    expect((await effectsPerJob(db.owner)).get(id)).toBe(1);
+    await as(request(t.url).post(`/v1/ingest/jobs/${id}/retry`)).expect(409);
+  });
+
+  it('many jobs all run exactly once', async () => {
+    const ids = await insertJobs(db.owner, A.org.id, 60, { work_ms: 2 });
+    await waitFor('60 jobs done', async () => (await countByStatus(db.owner, A.org.id, ids)).succeeded === 60, 60_000);
+    const effects = await effectsPerJob(db.owner);
+    expect(ids.map((id) => effects.get(id))).toEqual(ids.map(() => 1));
+    const rows = await jobRows(db.owner, A.org.id, ids);
+    expect(rows.every((r) => r.attempts === 1)).toBe(true);
+  });
+
+  it('exports queue metrics', async () => {
+    await t.app.get(IngestDispatcher).sampleMetrics();
+    const text = await metricsRegistry.metrics();
+    expect(text).toMatch(/rocker_job_wait_seconds_count\{queue="ocr",org="[0-9a-f-]{36}"\} \d+/);
+    expect(text).toMatch(/rocker_job_duration_seconds_count\{queue="ocr",org="[0-9a-f-]{36}",outcome="succeeded"\} \d+/);
+    expect(text).toMatch(/rocker_queue_oldest_queued_seconds\{queue="embed"\} /);
+  });
+});

@@ -1,0 +1,79 @@
+import type pg from 'pg';
+import { asOrg } from './db.js';
+import { SIM_TABLE_SQL, type SimPayload } from '../../bench/support/sim-handlers.js';
+
+export { waitFor } from '../../bench/support/processes.js';
+
+export async function createSimTable(owner: pg.Pool): Promise<void> {
+  for (const s of SIM_TABLE_SQL) await owner.query(s);
+}
+
+/** Writes ingest_jobs rows the way the outbox does (tenant set; the NOTIFY trigger fires at commit). */
+export async function insertJobs(
+  pool: pg.Pool,
+  orgId: string,
+  n: number,
+  payload: SimPayload = {},
+  opts: { kind?: string; priority?: 'interactive' | 'backfill'; itemId?: string; maxAttempts?: number } = {},
+): Promise<string[]> {
+  return asOrg(pool, orgId, async (c) => {
+    const r = await c.query<{ id: string }>(
+      `INSERT INTO ingest_jobs (org_id, kind, payload, priority_class, knowledge_item_id, max_attempts)
+       SELECT $1, $2, $3::jsonb, $4, $5, $6 FROM generate_series(1, $7) RETURNING id`,
+      [orgId, opts.kind ?? 'ocr', JSON.stringify(payload), opts.priority ?? 'interactive', opts.itemId ?? null, opts.maxAttempts ?? 5, n],
+    );
+    return r.rows.map((x) => x.id);
+  });
+}
+
+export interface JobRow {
+  id: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  queued_at: Date;
+  /** Microseconds since the epoch (exact, unlike Date). */
+  started_us: number | null;
+  finished_us: number | null;
+}
+
+export async function jobRows(owner: pg.Pool, orgId: string, ids?: string[]): Promise<JobRow[]> {
+  return asOrg(owner, orgId, async (c) =>
+    (
+      await c.query<JobRow>(
+        `SELECT id, status, attempts, last_error, started_at, finished_at, queued_at,
+                (extract(epoch FROM started_at) * 1000000)::float8 AS started_us,
+                (extract(epoch FROM finished_at) * 1000000)::float8 AS finished_us FROM ingest_jobs
+          WHERE ($1::uuid[] IS NULL OR id = ANY($1)) ORDER BY queued_at, id`,
+        [ids ?? null],
+      )
+    ).rows,
+  );
+}
+
+export async function countByStatus(owner: pg.Pool, orgId: string, ids?: string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const r of await jobRows(owner, orgId, ids)) out[r.status] = (out[r.status] ?? 0) + 1;
+  return out;
+}
+
+export async function effectsPerJob(owner: pg.Pool): Promise<Map<string, number>> {
+  const r = await owner.query<{ job_id: string; n: number }>(`SELECT job_id, count(*)::int AS n FROM sim_job_effects GROUP BY job_id`);
+  return new Map(r.rows.map((x) => [x.job_id, x.n]));
+}
+
+/** Most jobs running at once, from [started_at, finished_at] intervals in the database. */
+export function maxOverlap(rows: Pick<JobRow, 'started_us' | 'finished_us'>[]): number {
+  const ev: [number, number][] = [];
+  for (const r of rows) {
+    if (r.started_us === null || r.finished_us === null) continue;
+    ev.push([r.started_us, 1], [r.finished_us, -1]); // a finish sorts before a start at the same instant
+  }
+  ev.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cur = 0;
+  let max = 0;
+  for (const [, d] of ev) max = Math.max(max, (cur += d));
+  return max;
+}
