@@ -47,6 +47,17 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
     reason: 'boot check: reads the vector dimension of the embedding columns from pg_attribute (catalog only) to refuse a model/column mismatch',
   },
   {
+    path: 'src/modules/ingest/ingest-outbox.repository.ts',
+    rules: ['raw-db', 'sql'],
+    reason:
+      'the dispatcher works across orgs by design: it only calls the SECURITY DEFINER functions ingest_dispatch_claim / ingest_dispatched_queued / ingest_queue_stats (owned by rocker_dispatch, routing columns only) and LISTENs for new work',
+  },
+  {
+    path: 'src/bootstrap.ts',
+    rules: ['raw-db', 'sql'],
+    reason: "the worker process's readiness probe: SELECT 1 on the pool; reads no tenant table",
+  },
+  {
     path: 'scripts/seed.ts',
     rules: ['raw-db', 'sql'],
     reason: 'development demo data as the owner role, setting the org per transaction; refuses in production',
@@ -70,7 +81,7 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
   },
   {
     path: 'bench/',
-    rules: ['raw-db', 'sql'],
+    rules: ['raw-db', 'sql', 'tenant-db'],
     reason: 'benchmarks measure a bare pg handler as the baseline; not part of the service',
   },
 ];

@@ -31,7 +31,10 @@ DECLARE
   reviewed_definers CONSTANT text[] := ARRAY[
     'public.auth_context(uuid)',                           -- the guard's membership lookup (rocker_auth; reads users + org_members for one user id)
     'public.tenant_begin(uuid, uuid, text, text, text)',   -- sets the tenant settings and re-checks membership (rocker_auth)
-    'public.feature_flag_audit_write()'                    -- trigger: appends flag audit rows the app role may not insert itself
+    'public.feature_flag_audit_write()',                   -- trigger: appends flag audit rows the app role may not insert itself
+    'public.ingest_dispatch_claim(integer, integer, integer)', -- dispatcher: claims queued jobs of every org, routing columns only (rocker_dispatch)
+    'public.ingest_dispatched_queued(integer, integer)',   -- dispatcher: re-sends dispatched-but-lost jobs, routing columns only (rocker_dispatch)
+    'public.ingest_queue_stats()'                          -- queue depth per org for the metrics, counts only (rocker_dispatch)
   ];
   -- Policies on org_id tables that deliberately do not restrict rows to the current org
   -- ('schema.table.policy'), e.g. a shared read. Empty: every tenant policy compares org_id.
@@ -42,7 +45,12 @@ DECLARE
     'public.feature_flag_overrides.feature_flag_overrides_select',
     'public.feature_flag_overrides.feature_flag_overrides_insert',
     'public.feature_flag_overrides.feature_flag_overrides_update',
-    'public.feature_flag_overrides.feature_flag_overrides_delete'
+    'public.feature_flag_overrides.feature_flag_overrides_delete',
+    -- the dispatcher's own role (NOLOGIN, reached only through its SECURITY DEFINER functions)
+    -- sees the routing columns of every org's jobs and the job_concurrency of every org
+    'public.ingest_jobs.ingest_jobs_dispatcher_select',
+    'public.ingest_jobs.ingest_jobs_dispatcher_update',
+    'public.org_limits.org_limits_dispatcher_select'
   ]::text[];
   n_findings int := 0;
   n_tables int := 0;
