@@ -75,6 +75,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        // Test and benchmark modules first: a global provider they give wins over the built-in one.
+        ...extra,
         ConfigModule.forRoot(env),
         loggerModule(env),
         DatabaseModule,
@@ -96,7 +98,6 @@ export class AppModule {
         IngestModule,
         // Dispatcher + BullMQ workers, where this process runs workers (ROCKER_ROLE all | worker).
         ...(env.ROCKER_ROLE === 'api' ? [] : [IngestWorkerModule]),
-        ...extra,
       ],
       providers: [
         { provide: APP_GUARD, useClass: TenantGuard },

@@ -47,8 +47,9 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     db = await createTestDb();
     // The test allowlist: this loopback address and port only.
     const env = envFor(db.appUrl, db.ownerUrl, { CRAWL_ALLOW_CIDRS: '127.0.0.1/32', CRAWL_ALLOW_PORTS: String(port), CRAWL_TIMEOUT_MS: '5000' });
-    t = await startIntakeApp(env, enqueuer);
-    bare = await startIntakeApp(env); // no ingest pipeline
+    // The recording app runs no queue workers (ROCKER_ROLE=api): the real pipeline's jobs are bare's.
+    t = await startIntakeApp({ ...env, ROCKER_ROLE: 'api' } as typeof env, enqueuer);
+    bare = await startIntakeApp(env); // the real ingest pipeline
     A = await orgWithRoles(db.owner);
   });
   afterAll(async () => {
@@ -166,14 +167,37 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     await auth(request(t.url).post('/v1/crawl'), 'viewer').send({ url: `http://127.0.0.1:${port}/article` }).expect(403);
   });
 
-  it('without the ingest pipeline: a blocked URL is still 422, an allowed one 503 and nothing stored', async () => {
-    const before = await itemCount();
+  it('end to end on the real pipeline: POST /v1/crawl → crawl job → embed job → item ready and searchable', async () => {
+    // `bare` runs the real outbox, dispatcher and BullMQ workers (ROCKER_ROLE=all), no stand-ins.
     const blocked = await request(bare.url).post('/v1/crawl').set('Authorization', `Bearer ${A.tokens.member}`).send({ url: 'http://169.254.169.254/' });
     expect(blocked.status).toBe(422);
     const res = await request(bare.url).post('/v1/crawl').set('Authorization', `Bearer ${A.tokens.member}`).send({ url: `http://127.0.0.1:${port}/article` });
-    expect(res.status).toBe(503);
-    expect(res.body.type).toMatch(/ingest-unavailable$/);
-    expect(await itemCount()).toBe(before);
+    expect(res.status).toBe(202);
+    const itemId = res.body.knowledge_item_id as string;
+    const jobsOf = async () =>
+      (
+        await asOrg(db.owner, A.org.id, (c) =>
+          c.query<{ kind: string; status: string }>(`SELECT kind, status FROM ingest_jobs WHERE knowledge_item_id = $1 ORDER BY queued_at`, [itemId]),
+        )
+      ).rows;
+    const deadline = Date.now() + 40_000;
+    const done = (j: { status: string }) => ['succeeded', 'failed', 'cancelled'].includes(j.status);
+    let jobs = await jobsOf();
+    while (!(jobs.length === 2 && jobs.every(done)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100)); // polling interval of a bounded wait
+      jobs = await jobsOf();
+    }
+    const item = await getItem(itemId);
+    expect(jobs.map((j) => `${j.kind}:${j.status}`).join(' ')).toBe('crawl:succeeded embed:succeeded');
+    expect(item?.error ?? null).toBeNull();
+    expect(item?.status).toBe('ready');
+    expect(item?.content_text).toMatch(/granite/i);
+    const chunks = await asOrg(db.owner, A.org.id, (c) => c.query('SELECT count(*)::int AS n FROM private_chunks WHERE knowledge_item_id = $1', [itemId]));
+    expect(chunks.rows[0].n).toBeGreaterThan(0);
+    expect(jobs).toEqual([
+      { kind: 'crawl', status: 'succeeded' },
+      { kind: 'embed', status: 'succeeded' },
+    ]);
   });
 
   describe('destinations judged only when the job runs', () => {

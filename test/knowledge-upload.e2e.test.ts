@@ -205,7 +205,7 @@ describe('large images go through the ocr job', () => {
   beforeAll(async () => {
     db = await createTestDb();
     // Anything over 10 000 pixels counts as large here.
-    t = await startIntakeApp(envFor(db.appUrl, db.ownerUrl, { OCR_SYNC_MAX_PIXELS: '10000' }), enqueuer);
+    t = await startIntakeApp(envFor(db.appUrl, db.ownerUrl, { OCR_SYNC_MAX_PIXELS: '10000', ROCKER_ROLE: 'api' }), enqueuer);
     A = await orgWithRoles(db.owner);
   });
   afterAll(async () => {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { ENV, type Env } from '../../src/config/env.js';
 import { TenantDb } from '../../src/database/tenant-context.js';
 import { REDIS } from '../../src/redis/redis.module.js';
-import { JobHandler, JobKind, PermanentJobError, type IngestHandler, type IngestJobContext } from '../../src/modules/ingest/ingest.types.js';
+import { ReplacementJobHandler, JobKind, PermanentJobError, type IngestHandler, type IngestJobContext } from '../../src/modules/ingest/ingest.types.js';
 
 /**
  * Simulated job handlers for the queue tests and the fairness benchmark (never loaded in
@@ -60,7 +60,7 @@ class SimWork {
 }
 
 @Injectable()
-@JobHandler(JobKind.Embed)
+@ReplacementJobHandler(JobKind.Embed)
 class SimEmbedHandler implements IngestHandler {
   readonly kind = JobKind.Embed;
   constructor(private readonly work: SimWork) {}
@@ -70,7 +70,7 @@ class SimEmbedHandler implements IngestHandler {
 }
 
 @Injectable()
-@JobHandler(JobKind.Ocr)
+@ReplacementJobHandler(JobKind.Ocr)
 class SimOcrHandler implements IngestHandler {
   readonly kind = JobKind.Ocr;
   constructor(private readonly work: SimWork) {}

@@ -9,7 +9,7 @@ import { orgLabel } from '../../common/metrics/org-label.js';
 import { jobDuration, jobWait } from '../../common/metrics/metrics.js';
 import { IngestRepository } from './ingest.repository.js';
 import { OrgSlots } from './org-slots.js';
-import { JOB_HANDLER, JobKind, PermanentJobError, queueNameOf, type IngestHandler } from './ingest.types.js';
+import { JOB_HANDLER, JOB_HANDLER_REPLACES, JobKind, PermanentJobError, queueNameOf, type IngestHandler } from './ingest.types.js';
 import { bullConnection, type QueueJobData } from './queue.config.js';
 
 const LIMIT_CACHE_MS = 2000;
@@ -24,7 +24,7 @@ const MAX_STALLED = 3;
 @Injectable()
 export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IngestProcessor');
-  private readonly handlers = new Map<JobKind, IngestHandler>();
+  private readonly handlers = new Map<JobKind, IngestHandler & { replaces?: boolean }>();
   private readonly workers: Worker[] = [];
   private readonly limits = new Map<string, { limit: number; at: number }>();
   private lastWarn = 0;
@@ -55,8 +55,10 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       if (!w.metatype || !w.instance) continue;
       const kind = this.reflector.get<JobKind | undefined>(JOB_HANDLER, w.metatype as object as Function);
       if (!kind) continue;
-      if (this.handlers.has(kind)) throw new Error(`two handlers for job kind ${kind}`);
-      this.handlers.set(kind, w.instance as IngestHandler);
+      const replaces = this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as object as Function) ?? false;
+      const existing = this.handlers.get(kind);
+      if (existing && existing.replaces === replaces) throw new Error(`two handlers for job kind ${kind}`);
+      if (!existing || replaces) this.handlers.set(kind, Object.assign(w.instance as IngestHandler, { replaces }));
     }
     for (const kind of Object.values(JobKind)) {
       const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.process(job, token), {
