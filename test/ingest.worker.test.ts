@@ -53,11 +53,11 @@ describe('ingest pipeline (all-in-one process)', () => {
     expect((await effectsPerJob(db.owner)).get(mine.id)).toBe(1);
   });
 
-  it('a kind without a handler fails at once, clearly, and its item is failed', async () => {
+  it('a job its handler refuses for good (a crawl job without a URL) fails at once, clearly, and its item is failed', async () => {
     const item = (await as(request(t.url).post('/v1/knowledge').send({ title: 'c', text: 'x' })).expect(201)).body;
     const [id] = await insertJobs(db.owner, A.org.id, 1, {}, { kind: 'crawl', itemId: item.id });
     const failed = await until(id, 'failed');
-    expect(failed).toMatchObject({ attempts: 1, last_error: 'no handler for crawl' });
+    expect(failed).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/^invalid-payload: /) });
     await waitFor('item failed', async () => (await as(request(t.url).get(`/v1/knowledge/${item.id}`))).body.status === 'failed');
   });
 
