@@ -40,7 +40,8 @@ describe('search and marketplace', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    t = await startApp(envFor(db.appUrl, db.ownerUrl));
+    // No queue workers here (ROCKER_ROLE=api): these tests embed by hand, and the pipeline would race them.
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api' }));
     app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
     A = await orgWithRoles(db.owner);
     B = await orgWithRoles(db.owner);
