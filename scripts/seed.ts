@@ -39,11 +39,19 @@ async function main(): Promise<void> {
         [org, user],
       );
       for (const [i, text] of docs.entries()) {
-        await client.query(
+        const item = await client.query<{ id: string }>(
           `INSERT INTO knowledge_items (org_id, title, source_kind, content_text, created_by)
-           SELECT $1, $2, 'text', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM knowledge_items WHERE title = $2)`,
+           SELECT $1, $2, 'text', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM knowledge_items WHERE title = $2) RETURNING id`,
           [org, `Seed note ${i + 1}`, text, user],
         );
+        // Its embed job goes through the same outbox as the API's (the workers pick it up).
+        if (item.rows[0]) {
+          await client.query(
+            `INSERT INTO ingest_jobs (org_id, kind, payload, knowledge_item_id, idempotency_key)
+             VALUES ($1, 'embed', jsonb_build_object('knowledge_item_id', $2::text), $2::uuid, 'embed:' || $2::text) ON CONFLICT DO NOTHING`,
+            [org, item.rows[0].id],
+          );
+        }
       }
       await client.query('COMMIT');
     }
