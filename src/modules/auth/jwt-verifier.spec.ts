@@ -35,3 +35,28 @@ describe(JwtVerifier.name, () => {
     await expect(sut.verify(await signDevToken(env, { sub: 'admin' }))).resolves.toBeUndefined();
   });
 });
+
+describe(`${JwtVerifier.name} with a public key (production mode)`, () => {
+  it('verifies ES256 tokens against JWT_PUBLIC_KEY and refuses HS256 ones signed with any secret', async () => {
+    const { generateKeyPair, exportSPKI, SignJWT } = await import('jose');
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const penv = loadEnv(
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://a@b/c',
+        REDIS_URL: 'redis://x',
+        JWT_PUBLIC_KEY: await exportSPKI(publicKey),
+        METRICS_TOKEN: 'm'.repeat(16),
+        JWT_ISSUER: 'iss',
+        JWT_AUDIENCE: 'aud',
+      },
+      '/nonexistent',
+    );
+    const sut = new JwtVerifier(penv);
+    const sign = (alg: string, key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'] | Uint8Array) =>
+      new SignJWT({}).setProtectedHeader({ alg }).setSubject(sub).setIssuer('iss').setAudience('aud').setExpirationTime('5m').sign(key);
+    await expect(sut.verify(await sign('ES256', privateKey))).resolves.toEqual({ userId: sub, orgId: undefined });
+    // algorithm confusion: an HS256 token "signed" with the public key's text must not pass
+    await expect(sut.verify(await sign('HS256', new TextEncoder().encode(penv.JWT_PUBLIC_KEY!)))).resolves.toBeUndefined();
+  });
+});

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type CryptoKey } from 'jose';
 import { ENV, type Env } from '../../config/env.js';
 
@@ -24,7 +25,10 @@ export class JwtVerifier {
     if (this.env.JWT_JWKS_URL) this.key = createRemoteJWKSet(new URL(this.env.JWT_JWKS_URL));
     else if (this.env.JWT_PUBLIC_KEY) {
       const pem = this.env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
-      this.key = await importSPKI(pem, pem.includes('EC') ? 'ES256' : 'RS256');
+      // The key's own type decides the one algorithm accepted (no algorithm confusion).
+      const alg = createPublicKey(pem).asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
+      this.algorithms.splice(0, this.algorithms.length, alg);
+      this.key = await importSPKI(pem, alg);
     } else this.key = new TextEncoder().encode(this.env.JWT_SECRET);
     return this.key;
   }
