@@ -6,16 +6,14 @@ import { Logger } from 'nestjs-pino';
 import multipart from '@fastify/multipart';
 import type { IncomingMessage } from 'node:http';
 import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
-import Fastify from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
 import { REDIS } from './redis/redis.module.js';
-import { metricsRegistry } from './common/metrics/metrics.js';
 import { AppModule } from './app.module.js';
 import type { Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
 import { installHttpMetrics } from './modules/metrics/http-metrics.js';
+import { serveMetrics } from './modules/metrics/metrics-server.js';
 
 export interface CreateAppOptions {
   extraModules?: DynamicModule['imports'];
@@ -90,31 +88,18 @@ export async function createWorker(env: Env, opts: Pick<CreateAppOptions, 'extra
 
   const ds = app.get(DataSource);
   const redis = app.get<Redis>(REDIS);
-  const http = Fastify({ logger: false });
-  const check = async (name: string, fn: () => Promise<unknown>) => {
-    try {
-      await Promise.race([fn(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())]);
-      return [name, { status: 'up' }] as const;
-    } catch {
-      return [name, { status: 'down' }] as const;
-    }
-  };
-  http.get('/health/live', async () => ({ status: 'ok' }));
-  http.get('/health/ready', async (_req, reply) => {
-    const checks = await Promise.all([check('database', () => ds.query('SELECT 1')), check('redis', () => redis.ping())]);
-    const ok = checks.every(([, i]) => i.status === 'up');
-    const info = Object.fromEntries(checks);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', info });
+  const within = <T>(p: Promise<T>) =>
+    Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())]);
+  // The same bearer-token /metrics and health probes as any process without the HTTP API.
+  const http = await serveMetrics({
+    port: env.WORKER_PORT,
+    token: env.METRICS_TOKEN,
+    ready: async () => {
+      await Promise.all([within(ds.query('SELECT 1')), within(redis.ping())]);
+      return true;
+    },
   });
-  http.get('/metrics', async (req, reply) => {
-    const given = Buffer.from(String(req.headers.authorization ?? ''));
-    const want = Buffer.from(`Bearer ${env.METRICS_TOKEN}`);
-    if (given.length !== want.length || !timingSafeEqual(given, want)) return reply.code(401).send({ status: 401, title: 'Unauthorized' });
-    return reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
-  });
-  await http.listen({ port: env.WORKER_PORT, host: '0.0.0.0' });
-  const addr = http.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : env.WORKER_PORT;
+  const port = http.port;
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
