@@ -6,6 +6,7 @@ import { IngestDispatcher } from './ingest.dispatcher.js';
 import { IngestOutboxRepository } from './ingest-outbox.repository.js';
 import { IngestProcessor } from './ingest.processor.js';
 import { OrgSlots } from './org-slots.js';
+import { IngestQueues } from './ingest.queues.js';
 import { JobKind, queueNameOf } from './ingest.types.js';
 import { bullConnection } from './queue.config.js';
 
@@ -22,7 +23,7 @@ import { bullConnection } from './queue.config.js';
     }),
     BullModule.registerQueue(...Object.values(JobKind).map((k) => ({ name: queueNameOf(k) }))),
   ],
-  providers: [IngestOutboxRepository, IngestDispatcher, OrgSlots, IngestProcessor],
+  providers: [IngestOutboxRepository, IngestQueues, IngestDispatcher, OrgSlots, IngestProcessor],
   exports: [IngestDispatcher, IngestProcessor],
 })
 export class IngestWorkerModule {}

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ENV, type Env } from '../../config/env.js';
@@ -7,6 +6,7 @@ import { REDIS } from '../../redis/redis.module.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { queueJobs, queueOldestQueuedSeconds } from '../../common/metrics/metrics.js';
 import { IngestOutboxRepository } from './ingest-outbox.repository.js';
+import { IngestQueues } from './ingest.queues.js';
 import { JobKind, queueNameOf } from './ingest.types.js';
 import { bullJobId, bullJobOptions, type OutboxRow, type QueueJobData } from './queue.config.js';
 
@@ -30,7 +30,6 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
 @Injectable()
 export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('IngestDispatcher');
-  private readonly queues: Map<JobKind, Queue>;
   private timers: NodeJS.Timeout[] = [];
   private running: Promise<void> | null = null;
   private again = false;
@@ -44,16 +43,9 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
     private readonly outbox: IngestOutboxRepository,
     @Inject(ENV) private readonly env: Env,
     @Inject(REDIS) private readonly redis: Redis,
-    @InjectQueue(queueNameOf(JobKind.Embed)) embed: Queue,
-    @InjectQueue(queueNameOf(JobKind.Crawl)) crawl: Queue,
-    @InjectQueue(queueNameOf(JobKind.Ocr)) ocr: Queue,
+    private readonly queues: IngestQueues,
   ) {
-    this.queues = new Map([
-      [JobKind.Embed, embed],
-      [JobKind.Crawl, crawl],
-      [JobKind.Ocr, ocr],
-    ]);
-    for (const q of this.queues.values()) q.on('error', (e) => this.warn(`queue ${q.name}: ${e.message}`));
+    for (const q of this.queues.all()) q.on('error', (e) => this.warn(`queue ${q.name}: ${e.message}`));
   }
 
   onApplicationBootstrap(): void {

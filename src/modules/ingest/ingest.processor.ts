@@ -1,7 +1,6 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, type Type } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
-import { DelayedError, UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
-import { InjectQueue } from '@nestjs/bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
 import { ENV, type Env } from '../../config/env.js';
 import { TENANT_KEY, TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
@@ -10,6 +9,7 @@ import { jobDuration, jobWait } from '../../common/metrics/metrics.js';
 import { IngestRepository } from './ingest.repository.js';
 import { OrgSlots } from './org-slots.js';
 import { JOB_HANDLER, JOB_HANDLER_REPLACES, JobKind, PermanentJobError, queueNameOf, type IngestHandler } from './ingest.types.js';
+import { IngestQueues } from './ingest.queues.js';
 import { bullConnection, type QueueJobData } from './queue.config.js';
 
 const LIMIT_CACHE_MS = 2000;
@@ -37,25 +37,17 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly jobs: IngestRepository,
     private readonly slots: OrgSlots,
     @Inject(ENV) private readonly env: Env,
-    @InjectQueue(queueNameOf(JobKind.Embed)) embed: Queue,
-    @InjectQueue(queueNameOf(JobKind.Crawl)) crawl: Queue,
-    @InjectQueue(queueNameOf(JobKind.Ocr)) ocr: Queue,
+    private readonly queues: IngestQueues,
   ) {
-    this.queues = new Map([
-      [JobKind.Embed, embed],
-      [JobKind.Crawl, crawl],
-      [JobKind.Ocr, ocr],
-    ]);
   }
 
-  private readonly queues: Map<JobKind, Queue>;
 
   onApplicationBootstrap(): void {
     for (const w of this.discovery.getProviders()) {
       if (!w.metatype || !w.instance) continue;
-      const kind = this.reflector.get<JobKind | undefined>(JOB_HANDLER, w.metatype as object as Function);
+      const kind = this.reflector.get<JobKind | undefined>(JOB_HANDLER, w.metatype as Type);
       if (!kind) continue;
-      const replaces = this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as object as Function) ?? false;
+      const replaces = this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as Type) ?? false;
       const existing = this.handlers.get(kind);
       if (existing && existing.replaces === replaces) throw new Error(`two handlers for job kind ${kind}`);
       if (!existing || replaces) this.handlers.set(kind, Object.assign(w.instance as IngestHandler, { replaces }));

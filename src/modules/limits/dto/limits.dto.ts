@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
@@ -32,34 +33,18 @@ export class PolicyOverrideDto {
   concurrency?: number;
 }
 
+/** A monthly quota in units; null clears it. */
+const quota = () =>
+  applyDecorators(ApiPropertyOptional({ nullable: true }), ValidateIf((_, v) => v !== null), IsOptional(), IsInt(), Min(0), Max(1e15));
+
 export class QuotasDto {
-  @ApiPropertyOptional({ nullable: true })
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(1e15)
+  @quota()
   tts_characters?: number | null;
-  @ApiPropertyOptional({ nullable: true })
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(1e15)
+  @quota()
   embedding_inputs?: number | null;
-  @ApiPropertyOptional({ nullable: true })
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(1e15)
+  @quota()
   crawled_pages?: number | null;
-  @ApiPropertyOptional({ nullable: true })
-  @ValidateIf((_, v) => v !== null)
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(1e15)
+  @quota()
   ocr_pages?: number | null;
 }
 
