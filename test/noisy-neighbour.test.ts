@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { admittedPerWindow, latencyVerdict, summarize, type Verdict } from '../bench/lib/noisy-stats.js';
 import type { Sample } from '../bench/lib/driver.js';
+import { parseWorkerSched, schedulingOf } from '../bench/lib/deployment.js';
 
 /**
  * The short version of `npm run load:noisy` (profile "ci": seconds, small numbers): a real
@@ -14,7 +15,7 @@ import type { Sample } from '../bench/lib/driver.js';
  * strictly; latency only by a loose ratio, since this machine is small and shared.
  */
 interface HarnessResult {
-  deployment: { apis: number; workers: number; limiter: boolean; adminLimits: boolean; ingest: boolean; costly: string[] };
+  deployment: { apis: number; workers: number; workerSched: string | number; workerScheduling: string[]; limiter: boolean; adminLimits: boolean; ingest: boolean; costly: string[] };
   summaries: Record<string, ReturnType<typeof summarize> | null>;
   verdicts: Verdict[];
   passed: boolean;
@@ -56,6 +57,11 @@ describe('noisy neighbour (short harness run)', () => {
     expect(result.deployment.workers).toBe(result.deployment.ingest ? 2 : 0);
     expect(result.summaries.quietAlone!.requests).toBeGreaterThan(20);
     expect(result.summaries.noisyFlood!.requests).toBeGreaterThan(result.summaries.quietFlood!.requests);
+  });
+
+  it('ran the workers under SCHED_IDLE, as the OS reports it (they stand in for separate hosts)', () => {
+    expect(result.deployment.workerSched).toBe('idle');
+    if (result.deployment.ingest) expect(result.deployment.workerScheduling).toEqual(['idle']);
   });
 
   it('the quiet org sees zero 429 and zero 5xx, alone and beside the flood', () => {
@@ -137,6 +143,34 @@ describe('admittedPerWindow (the cross-instance quota check)', () => {
     expect(latencyVerdict('x', 10, 13, 1.25, 0).status).toBe('fail');
     expect(latencyVerdict('x', 10, 300, 3, 500).status).toBe('pass');
     expect(latencyVerdict('x', 10, NaN, 3, 500).status).toBe('fail');
+  });
+});
+
+describe('worker scheduling of the harness deployment', () => {
+  it('parses LOAD_WORKER_SCHED: idle by default, or a nice value', () => {
+    expect(parseWorkerSched(undefined)).toBe('idle');
+    expect(parseWorkerSched('idle')).toBe('idle');
+    expect(parseWorkerSched('10')).toBe(10);
+    expect(parseWorkerSched('nice:0')).toBe(0);
+    expect(() => parseWorkerSched('25')).toThrow(/LOAD_WORKER_SCHED/);
+    expect(() => parseWorkerSched('fast')).toThrow(/LOAD_WORKER_SCHED/);
+  });
+
+  it('reads how Linux schedules a process from /proc', async () => {
+    expect(schedulingOf(process.pid)).toMatch(/^normal/);
+    const idle = spawn('/usr/bin/chrt', ['--idle', '0', 'sleep', '30']);
+    const niced = spawn('/usr/bin/nice', ['-n', '7', 'sleep', '30']);
+    try {
+      // chrt/nice exec sleep under the same pid: wait until the exec has happened
+      await expect.poll(() => readFileSync(`/proc/${idle.pid}/comm`, 'utf8').trim()).toBe('sleep');
+      await expect.poll(() => readFileSync(`/proc/${niced.pid}/comm`, 'utf8').trim()).toBe('sleep');
+      expect(schedulingOf(idle.pid!)).toBe('idle');
+      expect(schedulingOf(niced.pid!)).toBe('normal, nice 7');
+      expect(schedulingOf(2 ** 22 + 1)).toBe('unknown');
+    } finally {
+      idle.kill('SIGKILL');
+      niced.kill('SIGKILL');
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setPriority } from 'node:os';
 import { startServer } from './load.js';
@@ -13,6 +13,8 @@ import { startServer } from './load.js';
 export interface Deployment {
   apis: string[];
   workers: number;
+  /** Process ids of the worker processes (to check how the OS schedules them). */
+  workerPids: number[];
   /** Why there are no workers (the worker entry refused to start), or null. */
   ingestUnavailable: string | null;
   stop(): Promise<void>;
@@ -75,15 +77,50 @@ export function freePort(): Promise<number> {
  * Starts one worker and waits until its health port answers ready. Resolves `{unavailable}` when the
  * worker entry exits at once saying it is not available (before the ingest pipeline lands).
  */
-async function startWorker(script: string, env: Record<string, string>, nice: number, readyTimeoutMs: number): Promise<{ child?: ChildProcess; unavailable?: string }> {
+/**
+ * How worker processes are scheduled on the one box. Workers stand in for separate hosts: on two
+ * shared cores an embedding backlog would otherwise take the API's CPU, and the run would measure
+ * the box, not the isolation. `idle` (the default) runs them under SCHED_IDLE (`chrt --idle 0`,
+ * inherited by every thread from exec on): they get only CPU the API and Postgres leave unused. A
+ * number is a nice value instead (0 = the same priority as the API).
+ */
+export type WorkerSched = 'idle' | number;
+
+export function parseWorkerSched(v: string | undefined): WorkerSched {
+  if (v === undefined || v === '' || v === 'idle') return 'idle';
+  const n = Number(v.replace(/^nice:/, ''));
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`LOAD_WORKER_SCHED must be idle or a nice value 0..19, not ${v}`);
+  return n;
+}
+
+const CHRT = '/usr/bin/chrt';
+
+const POLICIES: Record<string, string> = { '0': 'normal', '3': 'batch', '5': 'idle' };
+/** How Linux schedules a process, from /proc: e.g. "idle" or "normal, nice 10"; "unknown" elsewhere. */
+export function schedulingOf(pid: number): string {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, nice 19, policy 41.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const policy = POLICIES[f[41 - 3]] ?? `policy ${f[41 - 3]}`;
+    const nice = Number(f[19 - 3]);
+    return policy === 'idle' || nice === 0 ? policy : `${policy}, nice ${nice}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function startWorker(script: string, env: Record<string, string>, sched: WorkerSched, readyTimeoutMs: number): Promise<{ child?: ChildProcess; unavailable?: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], {
+  const idle = sched === 'idle' && existsSync(CHRT);
+  // chrt execs node: the child's pid is node's, and every thread node starts inherits SCHED_IDLE.
+  const [cmd, args] = idle ? [CHRT, ['--idle', '0', process.execPath, script]] : [process.execPath, [script]];
+  const child = spawn(cmd, args, {
     env: { ...process.env, ...env, ROCKER_ROLE: 'worker', WORKER_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   track(child);
-  // Workers stand in for separate hosts: on one small box they would otherwise take the API's CPU
-  // and the run would measure the box, not the isolation.
+  const nice = sched === 'idle' ? (idle ? 0 : 19) : sched;
   if (nice && child.pid) {
     try {
       setPriority(child.pid, nice);
@@ -128,7 +165,7 @@ export async function startDeployment(opts: {
   apis: number;
   workers: number;
   env: Record<string, string>;
-  workerNice?: number;
+  workerSched?: WorkerSched;
   readyTimeoutMs?: number;
 }): Promise<Deployment> {
   const started: ChildProcess[] = [];
@@ -144,7 +181,7 @@ export async function startDeployment(opts: {
     }
     if (!existsSync(opts.workerScript)) ingestUnavailable = `${opts.workerScript} does not exist`;
     for (let i = 0; i < opts.workers && !ingestUnavailable; i++) {
-      const w = await startWorker(opts.workerScript, opts.env, opts.workerNice ?? 0, opts.readyTimeoutMs ?? 90_000);
+      const w = await startWorker(opts.workerScript, opts.env, opts.workerSched ?? 'idle', opts.readyTimeoutMs ?? 90_000);
       if (w.unavailable) ingestUnavailable = w.unavailable;
       else started.push(w.child!);
     }
@@ -155,6 +192,7 @@ export async function startDeployment(opts: {
   return {
     apis,
     workers: ingestUnavailable ? 0 : opts.workers,
+    workerPids: ingestUnavailable ? [] : started.slice(apis.length).map((c) => c.pid!),
     ingestUnavailable,
     stop: () => Promise.all(started.map((c) => stop(c))).then(() => undefined),
   };
