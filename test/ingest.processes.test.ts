@@ -8,6 +8,7 @@ import { createOrg, orgWithRoles } from './support/fixtures.js';
 import { countByStatus, createSimTable, effectsPerJob, insertJobs, jobRows, maxOverlap, waitFor } from './support/ingest.js';
 import { envVars, freePort, spawnSimWorker, startRedis, type Child } from '../bench/support/processes.js';
 import { simStartsKey } from '../bench/support/sim-handlers.js';
+import { MAX_STALLED } from '../src/modules/ingest/ingest.processor.js';
 import type { Env } from '../src/config/env.js';
 
 /** Real worker processes (dist/bench/support/sim-worker.js) against real Postgres and Redis. */
@@ -56,6 +57,40 @@ describe('ingest with real worker processes', () => {
     expect((await effectsPerJob(db.owner)).get(id)).toBe(1); // ... took effect once
     const item = await asOrg(db.owner, org.id, (c) => c.query(`SELECT status FROM knowledge_items WHERE id = $1`, [itemId]));
     expect(item.rows[0].status).toBe('ready');
+  });
+
+  it('a poison job that kills its worker every time: failed after MAX_STALLED stalls, row and item say so, retry works', async () => {
+    const { org, tokens } = await orgWithRoles(db.owner);
+    const itemId = await asOrg(db.owner, org.id, async (c) =>
+      (await c.query(`INSERT INTO knowledge_items (org_id, title, source_kind, content_text) VALUES ($1, 'k', 'text', 'x') RETURNING id`, [org.id])).rows[0].id,
+    );
+    // hangs on its first MAX_STALLED + 1 attempts: each time, the test kills the worker running it
+    const [id] = await insertJobs(db.owner, org.id, 1, { hang_attempts: MAX_STALLED + 1 }, { itemId });
+    for (let start = 1; start <= MAX_STALLED + 1; start++) {
+      const w = await worker();
+      await waitFor(`start ${start} of the poison job`, async () => Number(await redis.get(simStartsKey(env, id))) === start, 60_000);
+      expect(await w.stop('SIGKILL')).toBe('SIGKILL');
+    }
+    // The next worker's stalled check finds it a 4th time; BullMQ then fails it without running the handler.
+    await worker();
+    await waitFor('the poison job failed', async () => (await jobRows(db.owner, org.id, [id]))[0].status === 'failed', 60_000);
+    const [row] = await jobRows(db.owner, org.id, [id]);
+    expect(row.last_error).toMatch(/worker running this job stopped \d+ times/);
+    expect(Number(await redis.get(simStartsKey(env, id)))).toBe(MAX_STALLED + 1); // the handler did not run again
+    const item = await asOrg(db.owner, org.id, (c) => c.query(`SELECT status, error FROM knowledge_items WHERE id = $1`, [itemId]));
+    expect(item.rows[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/stopped \d+ times/) });
+
+    // Once the cause is fixed, the API's retry runs it as a new generation (a fresh BullMQ job).
+    await asOrg(db.owner, org.id, (c) => c.query(`UPDATE ingest_jobs SET payload = '{}'::jsonb WHERE id = $1`, [id]));
+    const api = await startApp({ ...env, ROCKER_ROLE: 'api' }); // the worker process runs it
+    try {
+      const res = await request(api.url).post(`/v1/ingest/jobs/${id}/retry`).set('Authorization', `Bearer ${tokens.member}`).expect(200);
+      expect(res.body.status).toBe('queued');
+    } finally {
+      await api.close();
+    }
+    await waitFor('the retried job succeeded', async () => (await jobRows(db.owner, org.id, [id]))[0].status === 'succeeded', 60_000);
+    expect((await effectsPerJob(db.owner)).get(id)).toBe(1);
   });
 
   it('SIGTERM: the worker stops taking jobs and finishes the running one before it exits', async () => {

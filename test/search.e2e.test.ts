@@ -214,6 +214,63 @@ describe('search and marketplace', () => {
         }),
       ).rejects.toMatchObject({ code: '42501' });
     });
+
+    const marketHas = async (listingId: string) => {
+      const res = await as(B.tokens.viewer).post('/v1/search/market', { query: 'lighthouse keeper logbook on the northern cape', k: 50 }).expect(200);
+      return res.body.data.some((h: { listing_id: string }) => h.listing_id === listingId);
+    };
+    const listingsOf = async (itemId: string) =>
+      (await db.owner.query(`SELECT count(*)::int AS n FROM market_listings WHERE knowledge_item_id = $1`, [itemId])).rows[0].n as number;
+
+    it('deleting a published item: a member gets 409 and nothing changes; an admin deletes it and its listing with it', async () => {
+      const id = await createItem(A, 'A lighthouse', 'The lighthouse keeper logbook records every ship passing the northern cape.');
+      const listingId = (await as(A.tokens.admin).post(`/v1/knowledge/${id}/publish`).expect(201)).body.id as string;
+      expect(await marketHas(listingId)).toBe(true);
+
+      const refused = await as(A.tokens.member).del(`/v1/knowledge/${id}`);
+      expect(refused.status).toBe(409);
+      expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(refused.body.detail).toContain(listingId);
+      await as(A.tokens.member).get(`/v1/knowledge/${id}`).expect(200);
+      expect(await marketHas(listingId)).toBe(true);
+
+      await as(A.tokens.admin).del(`/v1/knowledge/${id}`).expect(204);
+      await as(A.tokens.admin).get(`/v1/knowledge/${id}`).expect(404);
+      expect(await listingsOf(id)).toBe(0);
+      expect(await marketHas(listingId)).toBe(false);
+      const listed = await as(B.tokens.viewer).get('/v1/market/listings?limit=100').expect(200);
+      expect(listed.body.data.some((l: { id: string }) => l.id === listingId)).toBe(false);
+    });
+
+    it('a member may delete an unpublished item (204)', async () => {
+      const id = (await as(A.tokens.member).post('/v1/knowledge', { title: 'A draft', text: 'a draft nobody published' }).expect(201)).body.id as string;
+      await as(A.tokens.member).del(`/v1/knowledge/${id}`).expect(204);
+      await as(A.tokens.member).get(`/v1/knowledge/${id}`).expect(404);
+    });
+
+    it('no listing outlives its item, whatever path deletes it (foreign key, cascading past RLS)', async () => {
+      const id = await createItem(A, 'A lighthouse 2', 'A second lighthouse keeper logbook from the northern cape, kept by night.');
+      const listingId = (await as(A.tokens.admin).post(`/v1/knowledge/${id}/publish`).expect(201)).body.id as string;
+      // plain SQL as the app role with a member actor: RLS would not let this actor delete the listing itself
+      const deleted = await asOrg(app, A.org.id, async (c) => {
+        await c.query(`SELECT set_config('app.actor_role', 'member', true)`);
+        expect((await c.query(`DELETE FROM market_listings WHERE id = $1`, [listingId])).rowCount).toBe(0);
+        return c.query(`DELETE FROM knowledge_items WHERE id = $1`, [id]);
+      });
+      expect(deleted.rowCount).toBe(1);
+      expect(await listingsOf(id)).toBe(0);
+      expect((await db.owner.query(`SELECT count(*)::int AS n FROM market_chunks WHERE listing_id = $1`, [listingId])).rows[0].n).toBe(0);
+      expect(await marketHas(listingId)).toBe(false);
+    });
+
+    it('a listing cannot name an item its org does not have', async () => {
+      await expect(
+        asOrg(app, A.org.id, async (c) => {
+          await c.query(`SELECT set_config('app.actor_role', 'admin', true)`);
+          await c.query(`INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title) VALUES ($1, $2, 'x')`, [A.org.id, items.bSecret]);
+        }),
+      ).rejects.toMatchObject({ code: '23503' });
+    });
   });
 
   describe('POST /v1/embeddings', () => {

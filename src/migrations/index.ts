@@ -6,6 +6,7 @@ import { IngestJobs1764100300000 } from './1764100300000-IngestJobs.js';
 import { FeatureFlags1764100400000 } from './1764100400000-FeatureFlags.js';
 import { UsageDaily1764100500000 } from './1764100500000-UsageDaily.js';
 import { KnowledgeBlobs1764100600000 } from './1764100600000-KnowledgeBlobs.js';
+import { ListingItemLink1764100700000 } from './1764100700000-ListingItemLink.js';
 
 /** Every migration, in order. Listed explicitly so source (tests) and dist (CLI) run the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   FeatureFlags1764100400000,
   UsageDaily1764100500000,
   KnowledgeBlobs1764100600000,
+  ListingItemLink1764100700000,
 ];

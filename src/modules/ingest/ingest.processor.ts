@@ -13,8 +13,12 @@ import { IngestQueues } from './ingest.queues.js';
 import { bullConnection, type QueueJobData } from './queue.config.js';
 
 const LIMIT_CACHE_MS = 2000;
-/** A job re-delivered after this many stalls (worker deaths) fails in BullMQ; its row then says running until retried. */
-const MAX_STALLED = 3;
+/**
+ * A job whose worker died (lock lost) more than this many times is failed by BullMQ on its next
+ * pick-up, without running the handler (a poison job must not kill workers forever); the 'failed'
+ * listener below then marks its row failed, so it can be retried through the API.
+ */
+export const MAX_STALLED = 3;
 
 /**
  * The BullMQ workers (one per JobKind) and the job lifecycle around each handler:
@@ -62,6 +66,10 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         maxStalledCount: MAX_STALLED,
       });
       worker.on('error', (e) => this.warn(`worker ${kind}: ${e.message}`));
+      worker.on('failed', (job, err) => {
+        // Failures thrown by process() have already written their row; only BullMQ's own verdicts land here.
+        if (job?.deferredFailure) void this.failStalled(job, err.message);
+      });
       this.workers.push(worker);
     }
     this.logger.log({ msg: 'ingest workers started', handlers: [...this.handlers.keys()], concurrency: this.env.INGEST_WORKER_CONCURRENCY });
@@ -140,6 +148,27 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         await this.wakeParked(orgId).catch(() => undefined);
       }
     });
+  }
+
+  /** BullMQ failed the job without running it (stalled more than MAX_STALLED times): the row follows. */
+  private async failStalled(job: Job<QueueJobData>, reason: string): Promise<void> {
+    const { org_id: orgId, job_id: jobId, kind } = job.data;
+    const ctx: TenantContext = { requestId: job.data.request_id ?? `job-${jobId}`, userId: null, orgId, role: null, isSuperAdmin: false };
+    const message = `the worker running this job stopped ${job.stalledCounter ?? MAX_STALLED + 1} times (${reason}); retry it once the cause is fixed`;
+    try {
+      await this.cls.run(() => {
+        this.cls.set(TENANT_KEY, ctx);
+        return this.tenants.run(ctx, async () => {
+          const row = await this.jobs.get(jobId);
+          if (row) await this.jobs.fail(jobId, row.knowledge_item_id, message);
+        });
+      });
+      // Counted with the other failures (the failure-rate alert reads outcome="failed"); it ran for no time here.
+      jobDuration.observe({ queue: queueNameOf(kind), org: orgLabel(orgId), outcome: 'failed' }, 0);
+      this.logger.warn({ msg: 'ingest job failed: stalled too often', job_id: jobId, kind, error: message });
+    } catch (e) {
+      this.logger.error({ msg: 'could not mark a stalled job failed', job_id: jobId, kind, err: e });
+    }
   }
 
   /** Promotes the first parked job of the org that is still waiting in delayed (stale entries are skipped). */

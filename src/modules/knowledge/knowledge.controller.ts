@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../../common/decorators/auth.decorators.js';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentTenant, Roles } from '../../common/decorators/auth.decorators.js';
+import type { TenantContext } from '../../database/tenant-context.js';
 import { PageQueryDto, type Page } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
 import { CreateKnowledgeDto, KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
@@ -33,7 +34,9 @@ export class KnowledgeController {
   @Delete(':id')
   @Roles('member')
   @HttpCode(204)
-  delete(@Param('id', UuidPipe) id: string): Promise<void> {
-    return this.knowledge.delete(id);
+  @ApiNoContentResponse({ description: 'Deleted, with its chunks, jobs and market listing' })
+  @ApiConflictResponse({ description: 'Published to the market and the caller is not an admin: an admin must unpublish it first' })
+  delete(@Param('id', UuidPipe) id: string, @CurrentTenant() actor: TenantContext): Promise<void> {
+    return this.knowledge.delete(id, actor);
   }
 }

@@ -98,6 +98,17 @@ export class KnowledgeRepository {
     await this.db.query(`DELETE FROM knowledge_blobs WHERE knowledge_item_id = $1`, [itemId]);
   }
 
+  /** The market listing published from this item by the caller's org, if any (listings are readable by all). */
+  async listingOf(itemId: string): Promise<string | null> {
+    const { orgId } = this.db.context();
+    const row = await this.db.one<{ id: string }>(
+      `SELECT id FROM market_listings WHERE publisher_org_id = $1 AND knowledge_item_id = $2`,
+      [orgId, itemId],
+    );
+    return row?.id ?? null;
+  }
+
+  /** Deletes the item; its chunks, jobs, blobs and market listing go with it (foreign keys, ON DELETE CASCADE). */
   async delete(id: string): Promise<boolean> {
     return (await this.db.query(`DELETE FROM knowledge_items WHERE id = $1 RETURNING id`, [id])).length > 0;
   }

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
-import { notFound, ProblemException } from '../../common/filters/problem.js';
+import { conflict, notFound, ProblemException } from '../../common/filters/problem.js';
 import { ENV, type Env } from '../../config/env.js';
 import { intakeRefusals } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import { TenantTransactions } from '../../database/tenant-context.js';
+import { ORG_ROLE_RANK, TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob } from '../ingest/ingest.types.js';
 import { checkUrl, parseUrl, type UrlPolicy } from '../crawl/url-policy.js';
 import { policyFromEnv } from '../crawl/safe-fetch.js';
@@ -98,7 +98,16 @@ export class KnowledgeService {
     return (await this.items.get(id)) ?? Promise.reject(notFound('knowledge item'));
   }
 
-  async delete(id: string): Promise<void> {
+  /**
+   * Deletes the item and everything derived from it, its market listing included. Unpublishing is
+   * an admin's decision: a member may delete a published item only once an admin has unpublished it.
+   */
+  async delete(id: string, actor: TenantContext): Promise<void> {
+    const listing = await this.items.listingOf(id);
+    const admin = actor.isSuperAdmin || (actor.role !== null && ORG_ROLE_RANK[actor.role] >= ORG_ROLE_RANK.admin);
+    if (listing && !admin) {
+      throw conflict(`this knowledge item is published to the market (listing ${listing}); an admin must delete it or unpublish it first`);
+    }
     if (!(await this.items.delete(id))) throw notFound('knowledge item');
   }
 }
