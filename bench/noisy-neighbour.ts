@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchDb } from './lib/db.js';
 import { table } from './lib/load.js';
-import { Driver, parsePolicies, type Route, type Sample, type Stream } from './lib/driver.js';
+import { Driver, parseArrivals, parsePolicies, type Route, type Sample, type Stream } from './lib/driver.js';
 import { killAll, onSignal, parseWorkerSched, schedulingOf, startDeployment } from './lib/deployment.js';
 import { admittedPerWindow, latencyVerdict, perSecond, skipped, summarize, verdict, type Summary, type Verdict } from './lib/noisy-stats.js';
 import { lineChart } from './lib/svg.js';
@@ -168,6 +168,7 @@ const env: Record<string, string> = {
 
 let deployment: Awaited<ReturnType<typeof startDeployment>> | undefined;
 const workerSched = parseWorkerSched(process.env.LOAD_WORKER_SCHED);
+const arrivals = parseArrivals(process.env.LOAD_ARRIVALS);
 const cleanup = async () => {
   await deployment?.stop().catch(() => undefined);
   await owner.end().catch(() => undefined);
@@ -197,8 +198,8 @@ try {
   // As the OS reports it, not as asked: the run says what it measured.
   const workerScheduling = [...new Set(deployment.workerPids.map(schedulingOf))];
   const epoch = performance.now();
-  const quietDriver = new Driver(deployment.apis, epoch);
-  const noisyDriver = new Driver(deployment.apis, epoch);
+  const quietDriver = new Driver(deployment.apis, epoch, 64, arrivals);
+  const noisyDriver = new Driver(deployment.apis, epoch, 64, arrivals);
   const adminDriver = new Driver(deployment.apis, epoch, 4);
 
   // ---------------------------------------------------------------- what exists
@@ -246,6 +247,7 @@ try {
   say(`deployment: ${deployment.apis.length} API processes (${deployment.apis.join(', ')}), ${deployment.workers} worker processes (scheduled: ${workerScheduling.join(', ') || 'n/a'}), Redis prefix ${prefix}, database ${db.name}`);
   say(`limiter: ${limiter ? `yes (${probe.policy})` : 'limiter not available'}; admin limits route: ${adminLimits ? 'yes' : 'no'}; ingest: ${ingest ? 'yes' : `ingest not available: queue-wait verdict skipped (${deployment.ingestUnavailable ?? 'no ingest_jobs table'})`}`);
   say(`costly routes: ${costly.length ? costly.map((c) => `${c.route.name} [${c.policy}]`).join(', ') : 'none yet'}`);
+  say(`arrivals: ${arrivals === 'poisson' ? 'poisson (random instants, seeded per stream)' : 'uniform (every 1/rate s, streams in lock-step)'}`);
   say(`noisy quota: api ${P.noisyLimit} per ${P.windowS}s${costly.length ? `, each costly policy ${costlyLimit} per ${P.windowS}s` : ''}${adminLimits ? '' : ' (nominal: not enforced)'}; flood at ${P.floodFactor}x`);
 
   // ---------------------------------------------------------------- phases
@@ -456,7 +458,7 @@ try {
 
   const result = {
     profile: P,
-    deployment: { apis: deployment.apis.length, workers: deployment.workers, workerSched, workerScheduling, limiter, adminLimits, ingest, ingestUnavailable: deployment.ingestUnavailable, costly: costly.map((c) => c.route.name) },
+    deployment: { apis: deployment.apis.length, workers: deployment.workers, workerSched, workerScheduling, arrivals, limiter, adminLimits, ingest, ingestUnavailable: deployment.ingestUnavailable, costly: costly.map((c) => c.route.name) },
     summaries: { quietAlone: sAlone, quietFlood: sFloodQ, noisyFlood: sFloodN, noisyBacklog: backlog.length ? summarize(backlog) : null },
     queueWaitP95: Object.fromEntries(Object.entries(qw).map(([k, w]) => [k, { p95: p95(w.ms), jobs: w.jobs, started: w.started }])),
     windows: windowsOut,

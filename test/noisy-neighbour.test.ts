@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { admittedPerWindow, latencyVerdict, summarize, type Verdict } from '../bench/lib/noisy-stats.js';
-import type { Sample } from '../bench/lib/driver.js';
+import { arrivalTimes, parseArrivals, seededRandom, type Sample } from '../bench/lib/driver.js';
 import { parseWorkerSched, schedulingOf } from '../bench/lib/deployment.js';
 
 /**
@@ -15,7 +15,7 @@ import { parseWorkerSched, schedulingOf } from '../bench/lib/deployment.js';
  * strictly; latency only by a loose ratio, since this machine is small and shared.
  */
 interface HarnessResult {
-  deployment: { apis: number; workers: number; workerSched: string | number; workerScheduling: string[]; limiter: boolean; adminLimits: boolean; ingest: boolean; costly: string[] };
+  deployment: { apis: number; workers: number; workerSched: string | number; workerScheduling: string[]; arrivals: string; limiter: boolean; adminLimits: boolean; ingest: boolean; costly: string[] };
   summaries: Record<string, ReturnType<typeof summarize> | null>;
   verdicts: Verdict[];
   passed: boolean;
@@ -61,6 +61,7 @@ describe('noisy neighbour (short harness run)', () => {
 
   it('ran the workers under SCHED_IDLE, as the OS reports it (they stand in for separate hosts)', () => {
     expect(result.deployment.workerSched).toBe('idle');
+    expect(result.deployment.arrivals).toBe('poisson');
     if (result.deployment.ingest) expect(result.deployment.workerScheduling).toEqual(['idle']);
   });
 
@@ -143,6 +144,41 @@ describe('admittedPerWindow (the cross-instance quota check)', () => {
     expect(latencyVerdict('x', 10, 13, 1.25, 0).status).toBe('fail');
     expect(latencyVerdict('x', 10, 300, 3, 500).status).toBe('pass');
     expect(latencyVerdict('x', 10, NaN, 3, 500).status).toBe('fail');
+  });
+});
+
+describe('arrival times of the load driver', () => {
+  it('poisson: n instants in the span, ascending, the same for the same seed', () => {
+    const a = arrivalTimes(1000, 30_000, 'poisson', 'quiet|flood|POST /v1/embeddings');
+    expect(a).toHaveLength(1000);
+    expect(a.every((t, i) => t >= 0 && t < 30_000 && (i === 0 || t >= a[i - 1]))).toBe(true);
+    expect(arrivalTimes(1000, 30_000, 'poisson', 'quiet|flood|POST /v1/embeddings')).toEqual(a);
+    // spread over the span, not bunched (a fixed seed: this cannot flake)
+    const firstHalf = a.filter((t) => t < 15_000).length;
+    expect(firstHalf).toBeGreaterThan(450);
+    expect(firstHalf).toBeLessThan(550);
+  });
+
+  it('poisson streams are not in lock-step; uniform ones are', () => {
+    const near = (x: number[], y: number[]) => x.filter((t) => y.some((u) => Math.abs(u - t) < 1)).length / x.length;
+    const u1 = arrivalTimes(30, 30_000, 'uniform', 'a');
+    const u2 = arrivalTimes(30, 30_000, 'uniform', 'b');
+    expect(u1).toEqual(Array.from({ length: 30 }, (_, i) => i * 1000));
+    expect(near(u1, u2)).toBe(1);
+    const p1 = arrivalTimes(30, 30_000, 'poisson', 'quiet|flood|POST /v1/embeddings');
+    const p2 = arrivalTimes(150, 30_000, 'poisson', 'noisy|flood|POST /v1/embeddings');
+    expect(p1).not.toEqual(p2.slice(0, 30));
+    expect(near(p1, p2)).toBeLessThan(0.2);
+  });
+
+  it('parses LOAD_ARRIVALS', () => {
+    expect(parseArrivals(undefined)).toBe('poisson');
+    expect(parseArrivals('uniform')).toBe('uniform');
+    expect(() => parseArrivals('bursty')).toThrow(/LOAD_ARRIVALS/);
+    const r = seededRandom('x');
+    const xs = Array.from({ length: 100 }, r);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(xs).size).toBe(100);
   });
 });
 

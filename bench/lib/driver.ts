@@ -31,6 +31,48 @@ export interface Stream {
   token: string;
   /** Requests waiting for an answer above this are not sent but counted as `dropped`. */
   maxInFlight?: number;
+  /** Seed of this stream's arrival times (poisson arrivals); the same seed gives the same schedule. */
+  seed?: string;
+}
+
+/**
+ * When a stream's requests are sent. `poisson` (the default): the stream's n send times are n
+ * uniform random instants in the phase, sorted, i.e. a Poisson process conditioned on n arrivals,
+ * from a PRNG seeded per stream (reproducible). `uniform`: every 1/rate seconds from the phase start.
+ * Uniform arrivals make every stream of a phase fire on the same millisecond each second (and on the
+ * same instance, round robin by index): requests collide by construction, not by chance, which
+ * measures the load generator's phase alignment rather than the service.
+ */
+export type Arrivals = 'poisson' | 'uniform';
+
+export function parseArrivals(v: string | undefined): Arrivals {
+  if (v === undefined || v === '' || v === 'poisson') return 'poisson';
+  if (v === 'uniform') return 'uniform';
+  throw new Error(`LOAD_ARRIVALS must be poisson or uniform, not ${v}`);
+}
+
+/** mulberry32 seeded from a string (FNV-1a): a small, fast, reproducible PRNG in [0, 1). */
+export function seededRandom(seed: string): () => number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193);
+  let a = h >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Send times (ms from the stream's start, ascending) of `n` requests over `durationMs`. */
+export function arrivalTimes(n: number, durationMs: number, arrivals: Arrivals, seed: string): number[] {
+  if (arrivals === 'uniform') {
+    const interval = durationMs / n;
+    return Array.from({ length: n }, (_, i) => i * interval);
+  }
+  const rnd = seededRandom(seed);
+  return Array.from({ length: n }, () => rnd() * durationMs).sort((a, b) => a - b);
 }
 
 export interface Sample {
@@ -65,6 +107,7 @@ export class Driver {
     readonly origins: string[],
     readonly epoch = performance.now(),
     connectionsPerOrigin = 64,
+    readonly arrivals: Arrivals = 'poisson',
   ) {
     this.pools = origins.map((o) => new Pool(o, { connections: connectionsPerOrigin, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 }));
   }
@@ -100,14 +143,16 @@ export class Driver {
     const pending = new Set<Promise<void>>();
     const maxInFlight = s.maxInFlight ?? 256;
     const total = Math.min(s.maxRequests, Math.max(1, Math.round((s.rate * s.durationMs) / 1000)));
-    const interval = 1000 / s.rate;
+    // The time span of `total` requests at `rate` (shorter than durationMs when maxRequests caps it).
+    const span = (total * 1000) / s.rate;
+    const times = arrivalTimes(total, span, this.arrivals, s.seed ?? `${s.org}|${s.phase}|${s.route.name}`);
     const t0 = this.now();
     let sent = 0;
     let dropped = 0;
     await new Promise<void>((resolve) => {
       const tick = () => {
-        const due = Math.min(total, Math.floor((this.now() - t0) / interval) + 1);
-        while (sent < due) {
+        const elapsed = this.now() - t0;
+        while (sent < total && times[sent] <= elapsed) {
           const i = sent++;
           if (pending.size >= maxInFlight) {
             dropped++;
@@ -119,12 +164,9 @@ export class Driver {
           });
           pending.add(p);
         }
-        if (sent >= total) {
-          clearInterval(timer);
-          resolve();
-        }
+        if (sent >= total) resolve();
+        else setTimeout(tick, Math.max(1, times[sent] - (this.now() - t0)));
       };
-      const timer = setInterval(tick, Math.max(2, Math.min(20, interval / 2)));
       tick();
     });
     await Promise.all(pending);
