@@ -49,7 +49,8 @@ interface Profile {
 
 const PROFILES: Record<string, Profile> = {
   full: {
-    name: 'full', warmupS: 5, aloneS: 20, floodS: 30, quietCheapRps: 10, quietWriteRps: 1, quietCostlyRps: 1,
+    // 40 s each: 560 quiet samples per phase, so a p95 rests on ~28 answers, not on a handful.
+    name: 'full', warmupS: 5, aloneS: 40, floodS: 40, quietCheapRps: 10, quietWriteRps: 1, quietCostlyRps: 1,
     noisyLimit: 50, windowS: 10, floodFactor: 10, backlog: 2000,
     p95Ratio: 1.25, p99Ratio: 1.5, slackMs: 0, fairnessMs: 1000, drainS: 60, maxSeconds: 600, maxRequests: 20_000, report: true,
   },

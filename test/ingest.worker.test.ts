@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
 import { createTestDb, type TestDb } from './support/db.js';
@@ -11,6 +11,7 @@ import { REDIS } from '../src/redis/redis.module.js';
 import type { Env } from '../src/config/env.js';
 import { metricsRegistry } from '../src/common/metrics/metrics.js';
 import { IngestDispatcher } from '../src/modules/ingest/ingest.dispatcher.js';
+import { TenantDb, TenantTransactions } from '../src/database/tenant-context.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
@@ -51,6 +52,32 @@ describe('ingest pipeline (all-in-one process)', () => {
     const item = await as(request(t.url).get(`/v1/knowledge/${res.body.id}`)).expect(200);
     expect(item.body.status).toBe('ready');
     expect((await effectsPerJob(db.owner)).get(mine.id)).toBe(1);
+  });
+
+  it("only a job's start commits without waiting for the WAL flush; its result, and every request, commit synchronously", async () => {
+    const tx = t.app.get(TenantTransactions);
+    const tdb = t.app.get(TenantDb);
+    const ctx = { requestId: 'wal-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false };
+    const setting = async () => (await tdb.one<{ s: string }>(`SELECT current_setting('synchronous_commit') AS s`))!.s;
+    for (let i = 0; i < 5; i++) {
+      expect(await tx.run(ctx, setting, 'job', { asyncCommit: true })).toBe('off');
+      expect(await tx.run(ctx, setting, 'job')).toBe('on'); // transaction-local: nothing leaks through the pool
+      expect(await tx.run(ctx, setting)).toBe('on');
+    }
+
+    // The worker asks for it on the start transaction only, never on the one that writes the result.
+    const fresh = await orgWithRoles(db.owner); // no other job of this org can run meanwhile
+    const spy = vi.spyOn(tx, 'run');
+    try {
+      const [id] = await insertJobs(db.owner, fresh.org.id, 1, { work_ms: 1 });
+      await waitFor('the job succeeded', async () => (await jobRows(db.owner, fresh.org.id, [id]))[0].status === 'succeeded');
+      const jobCalls = spy.mock.calls.filter((c) => c[0].orgId === fresh.org.id && c[2] === 'job');
+      const asyncCalls = jobCalls.filter((c) => c[3]?.asyncCommit);
+      expect(asyncCalls).toHaveLength(1);
+      expect(jobCalls.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a job its handler refuses for good (a crawl job without a URL) fails at once, clearly, and its item is failed', async () => {

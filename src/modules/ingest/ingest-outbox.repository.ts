@@ -42,6 +42,9 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     await qr.connect();
     try {
       await qr.startTransaction();
+      // No WAL flush wait: a claim lost in a database crash is claimed again, and the queue drops
+      // the duplicate by job id (or the worker skips a row that is no longer queued).
+      await qr.query(`SET LOCAL synchronous_commit = off`);
       // A refill gives way when another dispatcher is claiming (same lock the function takes; it is re-entrant).
       if (!wait && !(await qr.query(`SELECT pg_try_advisory_xact_lock($1::bigint) AS ok`, [CLAIM_LOCK]))[0].ok) {
         await qr.rollbackTransaction();

@@ -106,7 +106,9 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       const observe = (outcome: string) =>
         jobDuration.observe({ queue, org: orgLabel(orgId), outcome }, (performance.now() - t0) / 1000);
       try {
-        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId));
+        // Asynchronous commit: the job's final commit below (synchronous) flushes it too; a crash in
+        // between re-runs the job, which the row then allows (running → running).
+        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId), 'job', { asyncCommit: true });
         if (!started) {
           this.logger.log({ msg: 'ingest job skipped: no longer queued', job_id: jobId, kind });
           observe('skipped');
@@ -128,15 +130,17 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
               requestId: job.data.request_id,
             });
             await this.jobs.succeed(jobId, started.knowledge_item_id);
-          });
+          }, 'job');
           observe('succeeded');
           this.logger.log({ msg: 'ingest job succeeded', job_id: jobId, kind });
         } catch (e) {
           const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
           const permanent = e instanceof PermanentJobError;
           const last = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-          await this.tenants.run(ctx, () =>
-            last ? this.jobs.fail(jobId, started.knowledge_item_id, message) : this.jobs.attemptFailed(jobId, message),
+          await this.tenants.run(
+            ctx,
+            () => (last ? this.jobs.fail(jobId, started.knowledge_item_id, message) : this.jobs.attemptFailed(jobId, message)),
+            'job',
           );
           observe(last ? 'failed' : 'retry');
           this.logger.warn({ msg: last ? 'ingest job failed' : 'ingest job attempt failed, will retry', job_id: jobId, kind, error: message });
@@ -161,7 +165,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         return this.tenants.run(ctx, async () => {
           const row = await this.jobs.get(jobId);
           if (row) await this.jobs.fail(jobId, row.knowledge_item_id, message);
-        });
+        }, 'job');
       });
       // Counted with the other failures (the failure-rate alert reads outcome="failed"); it ran for no time here.
       jobDuration.observe({ queue: queueNameOf(kind), org: orgLabel(orgId), outcome: 'failed' }, 0);
@@ -190,7 +194,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     const orgId = ctx.orgId!;
     const hit = this.limits.get(orgId);
     if (hit && Date.now() - hit.at < LIMIT_CACHE_MS) return hit.limit;
-    const own = await this.tenants.run(ctx, () => this.jobs.orgConcurrency());
+    const own = await this.tenants.run(ctx, () => this.jobs.orgConcurrency(), 'job');
     const limit = own ?? this.env.INGEST_ORG_CONCURRENCY;
     this.limits.set(orgId, { limit, at: Date.now() });
     return limit;
