@@ -329,3 +329,86 @@ describe('per-org rate limits across two instances', () => {
     expect(r.body.policies.embeddings).toMatchObject({ limit: 2, dry_run: true });
   });
 });
+
+describe('burst smoothing (a window cut into slices)', () => {
+  let db: TestDb;
+  let one: TestApp;
+  let two: TestApp;
+  let rootToken: string;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    // The product default: 5 slices, twice the even share per slice; two instances, one Redis prefix.
+    const env = envFor(db.appUrl, db.ownerUrl, { USAGE_FLUSH_MS: '3600000', RATE_LIMIT_BURST_SLICES: '5', RATE_LIMIT_BURST_FACTOR: '2' });
+    [one, two] = await Promise.all([
+      startApp(env, { extraModules: [LimitsTestModule] }),
+      startApp(env, { extraModules: [LimitsTestModule] }),
+    ]);
+    rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+  });
+
+  afterAll(async () => {
+    await one?.close();
+    await two?.close();
+    await db?.drop();
+  });
+
+  const setLimits = (orgId: string, body: object) =>
+    request(one.url).put(`/v1/admin/orgs/${orgId}/limits`).set('Authorization', `Bearer ${rootToken}`).send(body);
+  const embed = (app: TestApp, t: Tenant) =>
+    request(app.url).post('/v1/test-limits/embed').set('Authorization', `Bearer ${t.tokens.member}`).send({ input: 'hello' });
+
+  it("a burst gets twice a slice's even share, then 429 with Retry-After; the window's limit still holds", async () => {
+    const A = await orgWithRoles(db.owner);
+    const B = await orgWithRoles(db.owner);
+    // 50 per 50 s: slices of 10 s, each admits at most ceil(50 x 2 / 5) = 20
+    await setLimits(A.org.id, { embeddings: { limit: 50, window_s: 50 } }).expect(200);
+    await setLimits(B.org.id, { embeddings: { limit: 50, window_s: 50 } }).expect(200);
+    const limited = async () =>
+      (await rateLimitDecisions.get()).values.filter((v) => v.labels.policy === 'embeddings' && v.labels.decision === 'limited').reduce((n, v) => n + v.value, 0);
+    const before = await limited();
+    const a = await Promise.all(Array.from({ length: 30 }, (_, i) => embed(i % 2 ? one : two, A)));
+    const admitted = a.filter((r) => r.status === 201);
+    expect(admitted).toHaveLength(20);
+    const refused = a.filter((r) => r.status !== 201);
+    expect(refused).toHaveLength(10);
+    for (const r of refused) {
+      expect(r.status).toBe(429);
+      expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(r.body).toMatchObject({ policy: 'embeddings', burst_limit: 20, burst_window_s: 10 });
+      expect(r.body.detail).toMatch(/at most 20 per 10s/);
+      expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(Number(r.headers['retry-after'])).toBeLessThanOrEqual(10);
+    }
+    // the admitted answers describe the window itself (50 per 50 s), whichever instance answered
+    for (const r of admitted) expect(parseRateLimit(r.headers['ratelimit-policy']).embeddings).toMatchObject({ q: 50, w: 50 });
+    // counted as limited like any refusal
+    expect((await limited()) - before).toBeGreaterThanOrEqual(5); // at least this instance's share of the 10
+    // another org's slices are its own
+    const b = await Promise.all(Array.from({ length: 20 }, (_, i) => embed(i % 2 ? one : two, B)));
+    expect(b.every((r) => r.status === 201)).toBe(true);
+  });
+
+  it('the whole window is still used: slice after slice until the limit, never past it', async () => {
+    const A = await orgWithRoles(db.owner);
+    // 12 per 5 s: slices of 1 s admit ceil(12 x 2 / 5) = 5 each; the window stops it at 12
+    await setLimits(A.org.id, { embeddings: { limit: 12, window_s: 5 } }).expect(200);
+    let ok = 0;
+    let windowRefusals = 0;
+    const first = await embed(one, A).expect(201);
+    const windowEnd = Date.now() + Number(parseRateLimit(first.headers['ratelimit']).embeddings.t) * 1000 - 300;
+    ok++;
+    // keep asking (a few at a time) until the window is spent; polls, no fixed sleeps
+    await until(async () => {
+      const rs = await Promise.all([embed(one, A), embed(two, A), embed(one, A)]);
+      ok += rs.filter((r) => r.status === 201).length;
+      windowRefusals += rs.filter((r) => r.status === 429 && r.body.burst_limit === undefined).length;
+      return windowRefusals > 0 || Date.now() > windowEnd;
+    }, 10_000);
+    if (Date.now() <= windowEnd) {
+      expect(ok).toBe(12); // refused by the window once it was spent: all 12 were used ...
+    }
+    expect(ok).toBeLessThanOrEqual(12); // ... and never more, bursts or not
+    expect(ok).toBeGreaterThan(5); // more than one slice's worth: slices do not cap the window
+  });
+});

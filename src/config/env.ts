@@ -5,6 +5,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   IsUrl,
@@ -161,6 +162,18 @@ export class EnvDto {
   /** API instances sharing the limits: while Redis is unreachable each allows limit / this. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   RATE_LIMIT_INSTANCES = 1;
+
+  /**
+   * Burst smoothing: each policy's window is also cut into this many slices, and one slice admits
+   * at most RATE_LIMIT_BURST_FACTOR times its even share of the limit. An org can still use its
+   * whole limit per window, but not all in its first second. 1 turns it off.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(60)
+  RATE_LIMIT_BURST_SLICES = 5;
+
+  /** How far above its even share one slice may go (2 = twice the average rate). */
+  @Transform(toInt) @IsNumber() @Min(1) @Max(100)
+  RATE_LIMIT_BURST_FACTOR = 2;
 
   /** A limiter decision slower than this counts as Redis unreachable (fallback). */
   @Transform(toInt) @IsInt() @Min(10) @Max(10_000)

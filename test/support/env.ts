@@ -10,6 +10,8 @@ export const TEST_ENV_VARS: Record<string, string> = {
   REDIS_URL,
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
+  // Suites count exact admissions per window; burst smoothing has its own (test/limits.e2e.test.ts).
+  RATE_LIMIT_BURST_SLICES: '1',
 };
 
 export const TEST_ENV = loadEnv(TEST_ENV_VARS, '/nonexistent');

@@ -119,6 +119,20 @@ export class RateLimitGuard extends ThrottlerGuard {
       }
     }
 
+    // Burst smoothing: a slice of each window admits at most BURST_FACTOR × its even share. Checked
+    // in the same script; appended after the others, so the indices above keep their meaning.
+    const slices: { rate: number; check: number; windowS: number }[] = [];
+    if (this.env.RATE_LIMIT_BURST_SLICES > 1) {
+      for (let i = 0; i < rate.length; i++) {
+        const c = checks[i];
+        const windowMs = Math.max(1000, Math.floor(c.windowMs / this.env.RATE_LIMIT_BURST_SLICES));
+        const limit = Math.max(c.cost, Math.ceil((c.limit * this.env.RATE_LIMIT_BURST_FACTOR * windowMs) / c.windowMs));
+        if (limit >= c.limit || windowMs >= c.windowMs) continue; // the slice would not bind
+        slices.push({ rate: i, check: checks.length, windowS: windowMs / 1000 });
+        checks.push({ key: `${c.key}:burst`, cost: c.cost, limit, windowMs, dryRun: c.dryRun });
+      }
+    }
+
     // In-flight streams first, so a refused slot consumes nothing.
     const concurrency = meta ? eff.policies[meta.policy].concurrency : undefined;
     let slot: { key: string; id: string } | undefined;
@@ -141,7 +155,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     this.setHeaders(reply, rate, results, meta ? 1 : 0);
 
     for (let i = 0; i < rate.length; i++) {
-      const over = results[i].over;
+      const over = results[i].over || slices.some((x) => x.rate === i && results[x.check].over);
       const dry = over && rate[i].cfg.dry_run;
       rateLimitDecisions
         .labels(rate[i].policy, orgLabel(orgId), dry ? 'dry_run_limited' : over ? 'limited' : 'allowed')
@@ -174,6 +188,20 @@ export class RateLimitGuard extends ThrottlerGuard {
       );
     }
     const i = results.findIndex((r, k) => k < rate.length && r.over && !rate[k].cfg.dry_run);
+    if (i < 0) {
+      // Within the window's limit, over its slice's: a burst. Retry when the slice turns.
+      const b = slices.find((x) => results[x.check].over && !rate[x.rate].cfg.dry_run)!;
+      const r = results[b.check];
+      const { policy, cfg } = rate[b.rate];
+      const retry = String(Math.max(1, Math.ceil(r.ttlMs / 1000)));
+      throw new ProblemException(
+        429,
+        'rate-limited',
+        `the ${policy} limit of this org (${cfg.limit} per ${cfg.window_s}s) admits at most ${r.limit} per ${b.windowS}s: spread the requests out`,
+        { policy, burst_limit: r.limit, burst_window_s: b.windowS },
+        { 'Retry-After': retry },
+      );
+    }
     const r = results[i];
     const { policy } = rate[i];
     if (checks[i].cost > r.limit) {
