@@ -22,9 +22,8 @@ describe('migration ListingItemLink (a market listing cannot outlive its knowled
     await db?.drop();
   });
 
-  it('is the last migration', () => {
-    expect(MIGRATIONS.at(-1)!.name).toBe('ListingItemLink1764100700000');
-  });
+  const from = MIGRATIONS.findIndex((m) => m.name === 'ListingItemLink1764100700000');
+  const later = MIGRATIONS.slice(from).map((m) => m.name);
 
   it('reverts, then removes orphaned listings (and their chunks) when applied again, keeping the others', async () => {
     const source = ds();
@@ -32,7 +31,7 @@ describe('migration ListingItemLink (a market listing cannot outlive its knowled
     let kept: string | undefined;
     let orphan: string | undefined;
     try {
-      await source.undoLastMigration({ transaction: 'each' });
+      for (let i = 0; i < later.length; i++) await source.undoLastMigration({ transaction: 'each' });
       expect(await fk()).toBe(0);
 
       const org = await createOrg(db.owner);
@@ -52,7 +51,7 @@ describe('migration ListingItemLink (a market listing cannot outlive its knowled
       }));
 
       const ran = await source.runMigrations({ transaction: 'each' });
-      expect(ran.map((m) => m.name)).toEqual(['ListingItemLink1764100700000']);
+      expect(ran.map((m) => m.name)).toEqual(later);
     } finally {
       await source.destroy();
     }
@@ -69,5 +68,37 @@ describe('migration ListingItemLink (a market listing cannot outlive its knowled
       { relname: 'knowledge_items', relforcerowsecurity: true },
       { relname: 'market_listings', relforcerowsecurity: true },
     ]);
+  });
+});
+
+describe('migration IngestNotifyNewOnly (only new work wakes the dispatchers)', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await createTestDb();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('a new or re-queued job NOTIFYs; a started or finished one does not', async () => {
+    const org = await createOrg(db.owner);
+    const listener = await db.owner.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.payload ?? ''));
+    try {
+      await listener.query('LISTEN ingest_jobs');
+      const inOrg = (sql: string, params: unknown[] = []) => asOrg(db.owner, org.id, (c) => c.query(sql, params));
+      const id = (await inOrg(`INSERT INTO ingest_jobs (org_id, kind, payload) VALUES ($1, 'embed', '{}') RETURNING id`, [org.id])).rows[0].id;
+      await expect.poll(() => heard).toEqual(['new']);
+      await inOrg(`UPDATE ingest_jobs SET status = 'running' WHERE id = $1`, [id]);
+      await inOrg(`UPDATE ingest_jobs SET status = 'succeeded' WHERE id = $1`, [id]);
+      await inOrg(`UPDATE ingest_jobs SET status = 'failed' WHERE id = $1`, [id]);
+      await inOrg(`UPDATE ingest_jobs SET status = 'queued' WHERE id = $1`, [id]); // a retry: new work
+      // notifications arrive in commit order: the retry's 'new' comes second only if nothing came between
+      await expect.poll(() => heard.length).toBe(2);
+      expect(heard).toEqual(['new', 'new']);
+    } finally {
+      listener.release();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { FeatureFlags1764100400000 } from './1764100400000-FeatureFlags.js';
 import { UsageDaily1764100500000 } from './1764100500000-UsageDaily.js';
 import { KnowledgeBlobs1764100600000 } from './1764100600000-KnowledgeBlobs.js';
 import { ListingItemLink1764100700000 } from './1764100700000-ListingItemLink.js';
+import { IngestNotifyNewOnly1764100800000 } from './1764100800000-IngestNotifyNewOnly.js';
 
 /** Every migration, in order. Listed explicitly so source (tests) and dist (CLI) run the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   UsageDaily1764100500000,
   KnowledgeBlobs1764100600000,
   ListingItemLink1764100700000,
+  IngestNotifyNewOnly1764100800000,
 ];

@@ -24,7 +24,8 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
 
 /**
  * Hands committed ingest_jobs rows to BullMQ (transactional outbox → queue). Woken by LISTEN/NOTIFY
- * at every commit that queued or finished a job, with a polling fallback. Claims are per-org
+ * at every commit that queued a job, by this process's worker when it finishes one (refill), and
+ * by a poll. Claims are per-org
  * windows (see ingest_dispatch_claim): fairness comes from never letting one org flood the queue.
  */
 @Injectable()
@@ -76,7 +77,8 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
-  private kickSoon(): void {
+  /** A refill a few milliseconds from now (batched): a job finished and freed room in its org's window. */
+  kickSoon(): void {
     if (this.refill || this.stopped) return;
     this.refill = setTimeout(() => {
       this.refill = null;

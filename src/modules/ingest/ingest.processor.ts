@@ -10,6 +10,7 @@ import { IngestRepository } from './ingest.repository.js';
 import { OrgSlots } from './org-slots.js';
 import { JOB_HANDLER, JOB_HANDLER_REPLACES, JobKind, PermanentJobError, queueNameOf, type IngestHandler } from './ingest.types.js';
 import { IngestQueues } from './ingest.queues.js';
+import { IngestDispatcher } from './ingest.dispatcher.js';
 import { bullConnection, type QueueJobData } from './queue.config.js';
 
 const LIMIT_CACHE_MS = 2000;
@@ -42,8 +43,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly slots: OrgSlots,
     @Inject(ENV) private readonly env: Env,
     private readonly queues: IngestQueues,
-  ) {
-  }
+    private readonly dispatcher: IngestDispatcher,
+  ) {}
 
 
   onApplicationBootstrap(): void {
@@ -150,6 +151,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         clearInterval(renew);
         await this.slots.release(orgId, jobId).catch(() => undefined);
         await this.wakeParked(orgId).catch(() => undefined);
+        // Room in the org's window: refill through this process's dispatcher (no NOTIFY, see IngestNotifyNewOnly).
+        this.dispatcher.kickSoon();
       }
     });
   }
@@ -170,6 +173,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       // Counted with the other failures (the failure-rate alert reads outcome="failed"); it ran for no time here.
       jobDuration.observe({ queue: queueNameOf(kind), org: orgLabel(orgId), outcome: 'failed' }, 0);
       this.logger.warn({ msg: 'ingest job failed: stalled too often', job_id: jobId, kind, error: message });
+      this.dispatcher.kickSoon();
     } catch (e) {
       this.logger.error({ msg: 'could not mark a stalled job failed', job_id: jobId, kind, err: e });
     }
