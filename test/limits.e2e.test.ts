@@ -33,6 +33,16 @@ const parseRateLimit = (h: string) =>
     }),
   ) as Record<string, Record<string, number>>;
 
+/** Two instances sharing one database AND one Redis prefix, like two replicas of a deployment; a super_admin token. */
+async function startPair(db: TestDb, extra: Record<string, string> = {}) {
+  const env = envFor(db.appUrl, db.ownerUrl, { USAGE_FLUSH_MS: '3600000', ...extra });
+  const [one, two] = await Promise.all([
+    startApp(env, { extraModules: [LimitsTestModule] }),
+    startApp(env, { extraModules: [LimitsTestModule] }),
+  ]);
+  return { one, two, rootToken: await tokenFor(await createUser(db.owner, { superAdmin: true })) };
+}
+
 describe('per-org rate limits across two instances', () => {
   let db: TestDb;
   let one: TestApp;
@@ -41,13 +51,7 @@ describe('per-org rate limits across two instances', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    // Both instances share one database AND one Redis prefix, like two replicas of a deployment.
-    const env = envFor(db.appUrl, db.ownerUrl, { USAGE_FLUSH_MS: '3600000' });
-    [one, two] = await Promise.all([
-      startApp(env, { extraModules: [LimitsTestModule] }),
-      startApp(env, { extraModules: [LimitsTestModule] }),
-    ]);
-    rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    ({ one, two, rootToken } = await startPair(db));
   });
 
   afterAll(async () => {
@@ -338,13 +342,8 @@ describe('burst smoothing (a window cut into slices)', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    // The product default: 5 slices, twice the even share per slice; two instances, one Redis prefix.
-    const env = envFor(db.appUrl, db.ownerUrl, { USAGE_FLUSH_MS: '3600000', RATE_LIMIT_BURST_SLICES: '5', RATE_LIMIT_BURST_FACTOR: '2' });
-    [one, two] = await Promise.all([
-      startApp(env, { extraModules: [LimitsTestModule] }),
-      startApp(env, { extraModules: [LimitsTestModule] }),
-    ]);
-    rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    // The product default: 5 slices, twice the even share per slice.
+    ({ one, two, rootToken } = await startPair(db, { RATE_LIMIT_BURST_SLICES: '5', RATE_LIMIT_BURST_FACTOR: '2' }));
   });
 
   afterAll(async () => {
