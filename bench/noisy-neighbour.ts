@@ -246,7 +246,7 @@ try {
   const noisyPolicyLimit = (p: string) => (p === 'api' ? P.noisyLimit : costlyLimit);
 
   say(`load:noisy  profile=${P.name}  ${cpus().length} cores, load average ${load0.map((l) => l.toFixed(1)).join(' ')} at start`);
-  say(`deployment: ${deployment.apis.length} API processes (${deployment.apis.join(', ')}), ${deployment.workers} worker processes (scheduled: ${workerScheduling.join(', ') || 'n/a'}), Redis prefix ${prefix}, database ${db.name}`);
+  say(`deployment: ${deployment.apis.length} API processes (${deployment.apis.join(', ')}), ${deployment.workers} worker processes (scheduled: ${workerScheduling.join(', ') || 'n/a'}${workerSched === 'embed-nice' ? '; embedding thread nice 19' : ''}), Redis prefix ${prefix}, database ${db.name}`);
   say(`limiter: ${limiter ? `yes (${probe.policy})` : 'limiter not available'}; admin limits route: ${adminLimits ? 'yes' : 'no'}; ingest: ${ingest ? 'yes' : `ingest not available: queue-wait verdict skipped (${deployment.ingestUnavailable ?? 'no ingest_jobs table'})`}`);
   say(`costly routes: ${costly.length ? costly.map((c) => `${c.route.name} [${c.policy}]`).join(', ') : 'none yet'}`);
   say(`arrivals: ${arrivals === 'poisson' ? 'poisson (random instants, seeded per stream)' : 'uniform (every 1/rate s, streams in lock-step)'}`);

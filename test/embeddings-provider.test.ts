@@ -9,6 +9,8 @@ import { orgWithRoles } from './support/fixtures.js';
 import { createApp } from '../src/bootstrap.js';
 import { OpenAiEmbeddingProvider } from '../src/modules/embeddings/openai-embedding.provider.js';
 import { EmbeddingProviderError } from '../src/modules/embeddings/embedding-provider.js';
+import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
+import { readFileSync } from 'node:fs';
 
 interface Seen {
   auth?: string;
@@ -125,5 +127,39 @@ describe('the service with EMBEDDINGS_PROVIDER=openai', () => {
   it('a model whose dimension differs from the column is refused at boot, with a clear message', async () => {
     const env = envFor(db.appUrl, db.ownerUrl, { EMBEDDINGS_PROVIDER: 'openai', EMBEDDINGS_BASE_URL: base, EMBEDDINGS_MODEL: 'big', EMBEDDINGS_DIM: '768' });
     await expect(createApp(env, { docs: false })).rejects.toThrow(/dimension mismatch.*768.*vector\(512\)/s);
+  });
+});
+
+describe('local embedding model thread priority', () => {
+  const niceOf = (pid: number, tid: number) => {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
+  };
+
+  it('EMBEDDINGS_THREAD_NICE renices the model thread only; the process main thread keeps its priority', async () => {
+    const p = new LocalEmbeddingProvider(16, 60_000, 7);
+    try {
+      const r = await p.embed(['a low-priority sentence']);
+      expect(r.vectors[0]).toHaveLength(512);
+      await expect.poll(() => p.threadInfo).toBeDefined();
+      const { tid, nice } = p.threadInfo!;
+      expect(tid).not.toBe(process.pid);
+      expect(nice).toBe(7);
+      expect(niceOf(process.pid, tid)).toBe(7); // as the kernel reports it
+      expect(niceOf(process.pid, process.pid)).toBe(0);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('is left alone by default (0)', async () => {
+    const p = new LocalEmbeddingProvider();
+    try {
+      await p.embed(['a normal sentence']);
+      await expect.poll(() => p.threadInfo).toBeDefined();
+      expect(niceOf(process.pid, p.threadInfo!.tid)).toBe(0);
+    } finally {
+      await p.close();
+    }
   });
 });

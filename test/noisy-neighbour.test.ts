@@ -188,6 +188,7 @@ describe('worker scheduling of the harness deployment', () => {
     expect(parseWorkerSched('idle')).toBe('idle');
     expect(parseWorkerSched('10')).toBe(10);
     expect(parseWorkerSched('nice:0')).toBe(0);
+    expect(parseWorkerSched('embed-nice')).toBe('embed-nice');
     expect(() => parseWorkerSched('25')).toThrow(/LOAD_WORKER_SCHED/);
     expect(() => parseWorkerSched('fast')).toThrow(/LOAD_WORKER_SCHED/);
   });

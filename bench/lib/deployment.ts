@@ -84,10 +84,12 @@ export function freePort(): Promise<number> {
  * inherited by every thread from exec on): they get only CPU the API and Postgres leave unused. A
  * number is a nice value instead (0 = the same priority as the API).
  */
-export type WorkerSched = 'idle' | number;
+export type WorkerSched = 'idle' | 'embed-nice' | number;
 
 export function parseWorkerSched(v: string | undefined): WorkerSched {
   if (v === undefined || v === '' || v === 'idle') return 'idle';
+  // normal priority, but the embedding model's thread at nice 19 (EMBEDDINGS_THREAD_NICE)
+  if (v === 'embed-nice') return 'embed-nice';
   const n = Number(v.replace(/^nice:/, ''));
   if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`LOAD_WORKER_SCHED must be idle or a nice value 0..19, not ${v}`);
   return n;
@@ -116,11 +118,11 @@ async function startWorker(script: string, env: Record<string, string>, sched: W
   // chrt execs node: the child's pid is node's, and every thread node starts inherits SCHED_IDLE.
   const [cmd, args] = idle ? [CHRT, ['--idle', '0', process.execPath, script]] : [process.execPath, [script]];
   const child = spawn(cmd, args, {
-    env: { ...process.env, ...env, ROCKER_ROLE: 'worker', WORKER_PORT: String(port) },
+    env: { ...process.env, ...env, ROCKER_ROLE: 'worker', WORKER_PORT: String(port), ...(sched === 'embed-nice' ? { EMBEDDINGS_THREAD_NICE: '19' } : {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   track(child);
-  const nice = sched === 'idle' ? (idle ? 0 : 19) : sched;
+  const nice = sched === 'idle' ? (idle ? 0 : 19) : sched === 'embed-nice' ? 0 : sched;
   if (nice && child.pid) {
     try {
       setPriority(child.pid, nice);

@@ -98,6 +98,15 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(2048)
   EMBEDDINGS_BATCH_SIZE = 16;
 
+  /**
+   * Nice value of the local embedding model's thread (0-19; Linux: only that thread). A worker
+   * process on a host shared with the API sets e.g. 19: its inference yields the CPU to requests,
+   * while its main thread, which holds queue leases, database locks and the dispatch claim,
+   * keeps normal priority (renicing the whole process can stall those and everything behind them).
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(19)
+  EMBEDDINGS_THREAD_NICE = 0;
+
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   EMBEDDINGS_TIMEOUT_MS = 30_000;
   // --- content intake (crawl, uploads, OCR); see README "Security" ---

@@ -18,7 +18,7 @@ export function createEmbeddingProvider(env: Env): EmbeddingProvider {
       timeoutMs: env.EMBEDDINGS_TIMEOUT_MS,
     });
   }
-  return new LocalEmbeddingProvider(env.EMBEDDINGS_BATCH_SIZE, env.EMBEDDINGS_TIMEOUT_MS);
+  return new LocalEmbeddingProvider(env.EMBEDDINGS_BATCH_SIZE, env.EMBEDDINGS_TIMEOUT_MS, env.EMBEDDINGS_THREAD_NICE);
 }
 
 export class EmbeddingDimensionError extends Error {}

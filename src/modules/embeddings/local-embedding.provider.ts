@@ -7,6 +7,7 @@ export const LOCAL_MODEL_DIM = 512;
 
 interface Reply {
   id: number;
+  thread?: { tid: number; nice: number };
   flat?: Float32Array;
   count?: number;
   tokens?: number;
@@ -27,10 +28,13 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly log = new Logger(LocalEmbeddingProvider.name);
+  /** The model thread's OS thread id and nice value, once it has started (Linux). */
+  threadInfo?: { tid: number; nice: number };
 
   constructor(
     private readonly batchSize = 16,
     private readonly timeoutMs = 30_000,
+    private readonly threadNice = 0,
   ) {
     super();
   }
@@ -41,9 +45,16 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const w = new Worker(new URL(`./local-embedding.worker${ext}`, import.meta.url), {
       execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+      workerData: { nice: this.threadNice },
     });
     w.unref();
     w.on('message', (r: Reply) => {
+      if (r.id === 0) {
+        // the thread's report of its own scheduling, sent once at start
+        if (r.error) this.log.warn(`embedding thread nice not applied: ${r.error}`);
+        this.threadInfo = r.thread;
+        return;
+      }
       const p = this.pending.get(r.id);
       this.pending.delete(r.id);
       p?.resolve(r);

