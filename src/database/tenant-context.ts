@@ -7,6 +7,11 @@ import { tenantTxDuration } from '../common/metrics/metrics.js';
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
 export const ORG_ROLE_RANK: Record<OrgRole, number> = { viewer: 1, member: 2, admin: 3, owner: 4 };
 
+/** Does the caller hold at least `role` in the current org? (The platform role is not an org role.) */
+export function hasOrgRole(ctx: Pick<TenantContext, 'role'> | undefined, role: OrgRole): boolean {
+  return !!ctx?.role && ORG_ROLE_RANK[ctx.role] >= ORG_ROLE_RANK[role];
+}
+
 /** Who is acting, for which org. Lives in AsyncLocalStorage (nestjs-cls) for one request or job. */
 export interface TenantContext {
   requestId: string;

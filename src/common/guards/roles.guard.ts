@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { REQUIRED_ROLE } from '../decorators/auth.decorators.js';
 import { forbidden } from '../filters/problem.js';
-import { ORG_ROLE_RANK, type OrgRole, type TenantContext } from '../../database/tenant-context.js';
+import { hasOrgRole, type OrgRole, type TenantContext } from '../../database/tenant-context.js';
 
 /** Is the caller's org role at least the route's @Roles(...)? */
 @Injectable()
@@ -13,7 +13,7 @@ export class RolesGuard implements CanActivate {
     const required = this.reflector.getAllAndOverride<OrgRole>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
     if (!required) return true;
     const tenant: TenantContext | undefined = context.switchToHttp().getRequest().tenant;
-    if (!tenant?.role || ORG_ROLE_RANK[tenant.role] < ORG_ROLE_RANK[required]) {
+    if (!hasOrgRole(tenant, required)) {
       throw forbidden(`this action needs the ${required} role or higher`);
     }
     return true;

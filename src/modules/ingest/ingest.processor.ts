@@ -21,6 +21,11 @@ const LIMIT_CACHE_MS = 2000;
  */
 export const MAX_STALLED = 3;
 
+/** A job runs as its org, with no user, under the request id that enqueued it. */
+function jobTenant(data: QueueJobData): TenantContext {
+  return { requestId: data.request_id ?? `job-${data.job_id}`, userId: null, orgId: data.org_id, role: null, isSuperAdmin: false };
+}
+
 /**
  * The BullMQ workers (one per JobKind) and the job lifecycle around each handler:
  * per-org slot → row queued→running (own transaction) → handler + row succeeded (one
@@ -87,7 +92,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
 
   async process(job: Job<QueueJobData>, token?: string): Promise<void> {
     const { org_id: orgId, job_id: jobId, kind } = job.data;
-    const ctx: TenantContext = { requestId: job.data.request_id ?? `job-${jobId}`, userId: null, orgId, role: null, isSuperAdmin: false };
+    const ctx = jobTenant(job.data);
     // The whole run in one CLS context with the tenant set: every log line carries org_id and request_id.
     return this.cls.run(async () => {
       this.cls.set(TENANT_KEY, ctx);
@@ -160,16 +165,13 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
   /** BullMQ failed the job without running it (stalled more than MAX_STALLED times): the row follows. */
   private async failStalled(job: Job<QueueJobData>, reason: string): Promise<void> {
     const { org_id: orgId, job_id: jobId, kind } = job.data;
-    const ctx: TenantContext = { requestId: job.data.request_id ?? `job-${jobId}`, userId: null, orgId, role: null, isSuperAdmin: false };
     const message = `the worker running this job stopped ${job.stalledCounter ?? MAX_STALLED + 1} times (${reason}); retry it once the cause is fixed`;
     try {
-      await this.cls.run(() => {
-        this.cls.set(TENANT_KEY, ctx);
-        return this.tenants.run(ctx, async () => {
-          const row = await this.jobs.get(jobId);
-          if (row) await this.jobs.fail(jobId, row.knowledge_item_id, message);
-        }, 'job');
-      });
+      // TenantTransactions.run opens the CLS context with the job's tenant itself.
+      await this.tenants.run(jobTenant(job.data), async () => {
+        const row = await this.jobs.get(jobId);
+        if (row) await this.jobs.fail(jobId, row.knowledge_item_id, message);
+      }, 'job');
       // Counted with the other failures (the failure-rate alert reads outcome="failed"); it ran for no time here.
       jobDuration.observe({ queue: queueNameOf(kind), org: orgLabel(orgId), outcome: 'failed' }, 0);
       this.logger.warn({ msg: 'ingest job failed: stalled too often', job_id: jobId, kind, error: message });

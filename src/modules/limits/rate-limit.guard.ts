@@ -41,6 +41,9 @@ function amountOf(meta: RateLimitMeta | undefined, req: Req): number {
 
 const structured = (parts: string[]) => parts.join(', ');
 
+/** Retry-After in whole seconds, at least 1, for a window that resets in `ttlMs`. */
+const retryAfter = (ttlMs: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(ttlMs / 1000))) });
+
 /**
  * Per-org limits on @nestjs/throttler (its guard, module and storage contract), keyed by org and
  * policy, never by IP. Every tenant route counts against `api`; a route marked
@@ -184,7 +187,7 @@ export class RateLimitGuard extends ThrottlerGuard {
         'quota-exceeded',
         `the monthly ${unit} quota of this org (${q.limit}) is used up (${q.used} used, this request needs ${amount})`,
         { policy: meta!.policy, unit, quota: q.limit, used: q.used },
-        { 'Retry-After': String(Math.max(1, Math.ceil(q.ttlMs / 1000))) },
+        retryAfter(q.ttlMs),
       );
     }
     const i = results.findIndex((r, k) => k < rate.length && r.over && !rate[k].cfg.dry_run);
@@ -193,13 +196,12 @@ export class RateLimitGuard extends ThrottlerGuard {
       const b = slices.find((x) => results[x.check].over && !rate[x.rate].cfg.dry_run)!;
       const r = results[b.check];
       const { policy, cfg } = rate[b.rate];
-      const retry = String(Math.max(1, Math.ceil(r.ttlMs / 1000)));
       throw new ProblemException(
         429,
         'rate-limited',
         `the ${policy} limit of this org (${cfg.limit} per ${cfg.window_s}s) admits at most ${r.limit} per ${b.windowS}s: spread the requests out`,
         { policy, burst_limit: r.limit, burst_window_s: b.windowS },
-        { 'Retry-After': retry },
+        retryAfter(r.ttlMs),
       );
     }
     const r = results[i];
@@ -217,7 +219,7 @@ export class RateLimitGuard extends ThrottlerGuard {
       'rate-limited',
       `the ${policy} limit of this org (${r.limit} per ${rate[i].cfg.window_s}s) is reached`,
       { policy },
-      { 'Retry-After': String(Math.max(1, Math.ceil(r.ttlMs / 1000))) },
+      retryAfter(r.ttlMs),
     );
   }
 
