@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { keysetPage } from '../../database/keyset-page.repository.js';
 import { TenantDb } from '../../database/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import type { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
@@ -43,13 +44,7 @@ export class KnowledgeRepository {
   }
 
   list(limit: number, after?: Keyset): Promise<KnowledgeItemDto[]> {
-    return after
-      ? this.db.query(
-          `SELECT ${COLS} FROM knowledge_items WHERE (created_at, id) < ($1::timestamptz, $2::uuid)
-           ORDER BY created_at DESC, id DESC LIMIT $3`,
-          [after.createdAt, after.id, limit + 1],
-        )
-      : this.db.query(`SELECT ${COLS} FROM knowledge_items ORDER BY created_at DESC, id DESC LIMIT $1`, [limit + 1]);
+    return keysetPage(this.db, `SELECT ${COLS} FROM knowledge_items`, limit, after);
   }
 
   get(id: string): Promise<KnowledgeItemDetailDto | undefined> {

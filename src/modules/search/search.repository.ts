@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { keysetPage } from '../../database/keyset-page.repository.js';
 import { TenantDb } from '../../database/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import type { ListingDto } from './dto/market.dto.js';
@@ -111,13 +112,7 @@ export class SearchRepository {
   }
 
   listListings(limit: number, after?: Keyset): Promise<ListingDto[]> {
-    return after
-      ? this.db.query(
-          `SELECT ${LISTING_COLS} FROM market_listings WHERE (created_at, id) < ($1::timestamptz, $2::uuid)
-           ORDER BY created_at DESC, id DESC LIMIT $3`,
-          [after.createdAt, after.id, limit + 1],
-        )
-      : this.db.query(`SELECT ${LISTING_COLS} FROM market_listings ORDER BY created_at DESC, id DESC LIMIT $1`, [limit + 1]);
+    return keysetPage(this.db, `SELECT ${LISTING_COLS} FROM market_listings`, limit, after);
   }
 
   /** RLS lets only the publishing org (admin or owner actor) delete: anything else deletes nothing. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { keysetPage } from '../../database/keyset-page.repository.js';
 import { TenantDb } from '../../database/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import type { MessageDto, ThreadDto } from './dto/threads.dto.js';
@@ -20,13 +21,7 @@ export class ThreadsRepository {
   }
 
   list(limit: number, after?: Keyset): Promise<ThreadDto[]> {
-    return after
-      ? this.db.query(
-          `SELECT ${THREAD_COLS} FROM rocker_threads WHERE (created_at, id) < ($1::timestamptz, $2::uuid)
-           ORDER BY created_at DESC, id DESC LIMIT $3`,
-          [after.createdAt, after.id, limit + 1],
-        )
-      : this.db.query(`SELECT ${THREAD_COLS} FROM rocker_threads ORDER BY created_at DESC, id DESC LIMIT $1`, [limit + 1]);
+    return keysetPage(this.db, `SELECT ${THREAD_COLS} FROM rocker_threads`, limit, after);
   }
 
   get(id: string): Promise<ThreadDto | undefined> {
