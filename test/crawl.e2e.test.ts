@@ -34,11 +34,18 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     site = createServer((req, res) => {
       siteHits.push(req.url ?? '');
       const u = new URL(req.url ?? '/', 'http://x');
-      if (u.pathname === '/article') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(ARTICLE);
-      if (u.pathname === '/paper.pdf') return res.writeHead(200, { 'content-type': 'application/pdf' }).end(makePdf(1, ['Sedimentary rocks form in layers']));
-      if (u.pathname === '/to-metadata') return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
-      if (u.pathname === '/to-internal') return res.writeHead(307, { location: `http://127.0.0.2:${port}/secret` }).end();
-      if (u.pathname === '/exe') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('MZ');
+      if (u.pathname === '/article')
+        return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(ARTICLE);
+      if (u.pathname === '/paper.pdf')
+        return res
+          .writeHead(200, { 'content-type': 'application/pdf' })
+          .end(makePdf(1, ['Sedimentary rocks form in layers']));
+      if (u.pathname === '/to-metadata')
+        return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+      if (u.pathname === '/to-internal')
+        return res.writeHead(307, { location: `http://127.0.0.2:${port}/secret` }).end();
+      if (u.pathname === '/exe')
+        return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('MZ');
       if (u.pathname === '/down') return res.writeHead(503).end();
       res.writeHead(404).end();
     });
@@ -46,7 +53,11 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     port = (site.address() as AddressInfo).port;
     db = await createTestDb();
     // The test allowlist: this loopback address and port only.
-    const env = envFor(db.appUrl, db.ownerUrl, { CRAWL_ALLOW_CIDRS: '127.0.0.1/32', CRAWL_ALLOW_PORTS: String(port), CRAWL_TIMEOUT_MS: '5000' });
+    const env = envFor(db.appUrl, db.ownerUrl, {
+      CRAWL_ALLOW_CIDRS: '127.0.0.1/32',
+      CRAWL_ALLOW_PORTS: String(port),
+      CRAWL_TIMEOUT_MS: '5000',
+    });
     // The recording app runs no queue workers (ROCKER_ROLE=api): the real pipeline's jobs are bare's.
     t = await startIntakeApp({ ...env, ROCKER_ROLE: 'api' } as typeof env, enqueuer);
     bare = await startIntakeApp(env); // the real ingest pipeline
@@ -60,32 +71,52 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     await db?.drop();
   });
 
-  const auth = (r: request.Test, role: keyof Tenant['tokens'] = 'member') => r.set('Authorization', `Bearer ${A.tokens[role]}`);
-  const itemCount = async () => (await asOrg(db.owner, A.org.id, (c) => c.query('SELECT count(*)::int AS n FROM knowledge_items'))).rows[0].n as number;
-  const getItem = (id: string) => asOrg(db.owner, A.org.id, async (c) => (await c.query('SELECT * FROM knowledge_items WHERE id = $1', [id])).rows[0]);
-  const runCrawl = (payload: Record<string, unknown>) =>
-    t.nest.get(TenantTransactions).run({ requestId: 'crawl-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false }, () =>
-      t.nest.get(CrawlJobHandler).handle({
-        jobId: 'job',
-        orgId: A.org.id,
-        kind: JobKind.Crawl,
-        knowledgeItemId: String(payload.knowledge_item_id),
-        payload,
-        attempt: 1,
-        requestId: null,
-      }),
+  const auth = (r: request.Test, role: keyof Tenant['tokens'] = 'member') =>
+    r.set('Authorization', `Bearer ${A.tokens[role]}`);
+  const itemCount = async () =>
+    (await asOrg(db.owner, A.org.id, (c) => c.query('SELECT count(*)::int AS n FROM knowledge_items')))
+      .rows[0].n as number;
+  const getItem = (id: string) =>
+    asOrg(
+      db.owner,
+      A.org.id,
+      async (c) => (await c.query('SELECT * FROM knowledge_items WHERE id = $1', [id])).rows[0],
     );
+  const runCrawl = (payload: Record<string, unknown>) =>
+    t.nest
+      .get(TenantTransactions)
+      .run({ requestId: 'crawl-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false }, () =>
+        t.nest.get(CrawlJobHandler).handle({
+          jobId: 'job',
+          orgId: A.org.id,
+          kind: JobKind.Crawl,
+          knowledgeItemId: String(payload.knowledge_item_id),
+          payload,
+          attempt: 1,
+          requestId: null,
+        }),
+      );
   const submit = async (path: string) => {
-    const res = await auth(request(t.url).post('/v1/crawl')).send({ url: `http://127.0.0.1:${port}${path}` }).expect(202);
+    const res = await auth(request(t.url).post('/v1/crawl'))
+      .send({ url: `http://127.0.0.1:${port}${path}` })
+      .expect(202);
     return { res, job: enqueuer.jobs.find((j) => j.id === res.body.job_id)! };
   };
 
   it('POST /v1/crawl → 202 {job_id}; the item is pending and the crawl job carries item and URL', async () => {
     const { res, job } = await submit('/article');
     expect(res.body).toEqual({ job_id: expect.any(String), knowledge_item_id: expect.any(String) });
-    expect(job).toMatchObject({ kind: JobKind.Crawl, payload: { knowledge_item_id: res.body.knowledge_item_id, url: `http://127.0.0.1:${port}/article` } });
+    expect(job).toMatchObject({
+      kind: JobKind.Crawl,
+      payload: { knowledge_item_id: res.body.knowledge_item_id, url: `http://127.0.0.1:${port}/article` },
+    });
     const item = await auth(request(t.url).get(`/v1/knowledge/${res.body.knowledge_item_id}`)).expect(200);
-    expect(item.body).toMatchObject({ source_kind: 'url', status: 'pending', source_url: `http://127.0.0.1:${port}/article`, content_text: null });
+    expect(item.body).toMatchObject({
+      source_kind: 'url',
+      status: 'pending',
+      source_url: `http://127.0.0.1:${port}/article`,
+      content_text: null,
+    });
   });
 
   it('the crawl handler stores the readable article text (no nav, no script) and asks for embedding; twice is harmless', async () => {
@@ -97,7 +128,11 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     expect(item.content_text).not.toContain('track()');
     expect(item.title).toBe('Igneous rocks');
     expect(item.mime_type).toBe('text/html');
-    expect(enqueuer.jobs.filter((j) => j.kind === JobKind.Embed && j.payload.knowledge_item_id === res.body.knowledge_item_id)).toHaveLength(1);
+    expect(
+      enqueuer.jobs.filter(
+        (j) => j.kind === JobKind.Embed && j.payload.knowledge_item_id === res.body.knowledge_item_id,
+      ),
+    ).toHaveLength(1);
     await runCrawl(job.payload);
     expect((await getItem(res.body.knowledge_item_id)).content_text).toBe(item.content_text);
   });
@@ -105,13 +140,19 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
   it('a crawled PDF becomes its text', async () => {
     const { res, job } = await submit('/paper.pdf');
     await runCrawl(job.payload);
-    expect((await getItem(res.body.knowledge_item_id)).content_text).toContain('Sedimentary rocks form in layers');
+    expect((await getItem(res.body.knowledge_item_id)).content_text).toContain(
+      'Sedimentary rocks form in layers',
+    );
   });
 
   it('{title, url} on POST /v1/knowledge creates the pending item and its crawl job', async () => {
-    const res = await auth(request(t.url).post('/v1/knowledge')).send({ title: 'Rocks', url: `http://127.0.0.1:${port}/article` }).expect(201);
+    const res = await auth(request(t.url).post('/v1/knowledge'))
+      .send({ title: 'Rocks', url: `http://127.0.0.1:${port}/article` })
+      .expect(201);
     expect(res.body).toMatchObject({ title: 'Rocks', source_kind: 'url', status: 'pending' });
-    expect(enqueuer.jobs.some((j) => j.kind === JobKind.Crawl && j.payload.knowledge_item_id === res.body.id)).toBe(true);
+    expect(
+      enqueuer.jobs.some((j) => j.kind === JobKind.Crawl && j.payload.knowledge_item_id === res.body.id),
+    ).toBe(true);
   });
 
   const refusedAtSubmission = [
@@ -134,22 +175,27 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     'javascript:alert(1)',
   ];
 
-  it.each(refusedAtSubmission)('POST /v1/crawl %s → 422 ssrf-blocked, nothing stored or enqueued', async (url) => {
-    const before = { items: await itemCount(), jobs: enqueuer.jobs.length, hits: siteHits.length };
-    const res = await auth(request(t.url).post('/v1/crawl')).send({ url });
-    expect(res.status).toBe(422);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body.type).toMatch(/ssrf-blocked$/);
-    const viaKnowledge = await auth(request(t.url).post('/v1/knowledge')).send({ title: 'x', url });
-    expect(viaKnowledge.status).toBe(422);
-    expect(viaKnowledge.body.type).toMatch(/ssrf-blocked$/);
-    expect({ items: await itemCount(), jobs: enqueuer.jobs.length, hits: siteHits.length }).toEqual(before);
-  });
+  it.each(refusedAtSubmission)(
+    'POST /v1/crawl %s → 422 ssrf-blocked, nothing stored or enqueued',
+    async (url) => {
+      const before = { items: await itemCount(), jobs: enqueuer.jobs.length, hits: siteHits.length };
+      const res = await auth(request(t.url).post('/v1/crawl')).send({ url });
+      expect(res.status).toBe(422);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.type).toMatch(/ssrf-blocked$/);
+      const viaKnowledge = await auth(request(t.url).post('/v1/knowledge')).send({ title: 'x', url });
+      expect(viaKnowledge.status).toBe(422);
+      expect(viaKnowledge.body.type).toMatch(/ssrf-blocked$/);
+      expect({ items: await itemCount(), jobs: enqueuer.jobs.length, hits: siteHits.length }).toEqual(before);
+    },
+  );
 
   it('refusals are counted in rocker_intake_refusals_total by path, reason and org', async () => {
     const { intakeRefusals } = await import('../src/common/metrics/metrics.js');
     const value = async (path: string) =>
-      (await intakeRefusals.get()).values.find((v) => v.labels.path === path && v.labels.reason === 'ssrf-blocked' && v.labels.org === A.org.id)?.value ?? 0;
+      (await intakeRefusals.get()).values.find(
+        (v) => v.labels.path === path && v.labels.reason === 'ssrf-blocked' && v.labels.org === A.org.id,
+      )?.value ?? 0;
     const before = await value('crawl_submit');
     await auth(request(t.url).post('/v1/crawl')).send({ url: 'http://169.254.169.254/' }).expect(422);
     expect(await value('crawl_submit')).toBe(before + 1);
@@ -164,20 +210,31 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     const notUrl = await auth(request(t.url).post('/v1/crawl')).send({ url: 'not a url' }).expect(422);
     expect(notUrl.body.type).toMatch(/validation$/);
     await auth(request(t.url).post('/v1/crawl')).send({ url: 42 }).expect(400);
-    await auth(request(t.url).post('/v1/crawl'), 'viewer').send({ url: `http://127.0.0.1:${port}/article` }).expect(403);
+    await auth(request(t.url).post('/v1/crawl'), 'viewer')
+      .send({ url: `http://127.0.0.1:${port}/article` })
+      .expect(403);
   });
 
   it('end to end on the real pipeline: POST /v1/crawl → crawl job → embed job → item ready and searchable', async () => {
     // `bare` runs the real outbox, dispatcher and BullMQ workers (ROCKER_ROLE=all), no stand-ins.
-    const blocked = await request(bare.url).post('/v1/crawl').set('Authorization', `Bearer ${A.tokens.member}`).send({ url: 'http://169.254.169.254/' });
+    const blocked = await request(bare.url)
+      .post('/v1/crawl')
+      .set('Authorization', `Bearer ${A.tokens.member}`)
+      .send({ url: 'http://169.254.169.254/' });
     expect(blocked.status).toBe(422);
-    const res = await request(bare.url).post('/v1/crawl').set('Authorization', `Bearer ${A.tokens.member}`).send({ url: `http://127.0.0.1:${port}/article` });
+    const res = await request(bare.url)
+      .post('/v1/crawl')
+      .set('Authorization', `Bearer ${A.tokens.member}`)
+      .send({ url: `http://127.0.0.1:${port}/article` });
     expect(res.status).toBe(202);
     const itemId = res.body.knowledge_item_id as string;
     const jobsOf = async () =>
       (
         await asOrg(db.owner, A.org.id, (c) =>
-          c.query<{ kind: string; status: string }>(`SELECT kind, status FROM ingest_jobs WHERE knowledge_item_id = $1 ORDER BY queued_at`, [itemId]),
+          c.query<{ kind: string; status: string }>(
+            `SELECT kind, status FROM ingest_jobs WHERE knowledge_item_id = $1 ORDER BY queued_at`,
+            [itemId],
+          ),
         )
       ).rows;
     const deadline = Date.now() + 40_000;
@@ -192,7 +249,9 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     expect(item?.error ?? null).toBeNull();
     expect(item?.status).toBe('ready');
     expect(item?.content_text).toMatch(/granite/i);
-    const chunks = await asOrg(db.owner, A.org.id, (c) => c.query('SELECT count(*)::int AS n FROM private_chunks WHERE knowledge_item_id = $1', [itemId]));
+    const chunks = await asOrg(db.owner, A.org.id, (c) =>
+      c.query('SELECT count(*)::int AS n FROM private_chunks WHERE knowledge_item_id = $1', [itemId]),
+    );
     expect(chunks.rows[0].n).toBeGreaterThan(0);
     expect(jobs).toEqual([
       { kind: 'crawl', status: 'succeeded' },
@@ -217,8 +276,14 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
 
     it('a payload naming an internal URL (e.g. from before a policy change) fails with ssrf-blocked', async () => {
       const { res } = await submit('/article');
-      for (const url of ['http://localhost:' + port + '/article', 'http://[::1]/', 'http://169.254.169.254/']) {
-        const err = await runCrawl({ knowledge_item_id: res.body.knowledge_item_id, url }).catch((e: unknown) => e);
+      for (const url of [
+        'http://localhost:' + port + '/article',
+        'http://[::1]/',
+        'http://169.254.169.254/',
+      ]) {
+        const err = await runCrawl({ knowledge_item_id: res.body.knowledge_item_id, url }).catch(
+          (e: unknown) => e,
+        );
         expect(err, url).toBeInstanceOf(PermanentJobError);
         expect((err as Error).message, url).toMatch(/^ssrf-blocked: /);
       }

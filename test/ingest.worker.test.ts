@@ -5,7 +5,14 @@ import { createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
-import { countByStatus, createSimTable, effectsPerJob, insertJobs, jobRows, waitFor } from './support/ingest.js';
+import {
+  countByStatus,
+  createSimTable,
+  effectsPerJob,
+  insertJobs,
+  jobRows,
+  waitFor,
+} from './support/ingest.js';
 import { SimHandlersModule, simFailKey } from '../bench/support/sim-handlers.js';
 import { REDIS } from '../src/redis/redis.module.js';
 import type { Env } from '../src/config/env.js';
@@ -24,12 +31,17 @@ describe('ingest pipeline (all-in-one process)', () => {
   let A: Tenant;
   const as = (r: request.Test) => r.set('Authorization', `Bearer ${A.tokens.owner}`);
   const job = async (id: string) => (await as(request(t.url).get(`/v1/ingest/jobs/${id}`)).expect(200)).body;
-  const until = (id: string, status: string) => waitFor(`job ${id} ${status}`, async () => ((await job(id)).status === status ? job(id) : null));
+  const until = (id: string, status: string) =>
+    waitFor(`job ${id} ${status}`, async () => ((await job(id)).status === status ? job(id) : null));
 
   beforeAll(async () => {
     db = await createTestDb();
     await createSimTable(db.owner);
-    env = envFor(db.appUrl, db.ownerUrl, { INGEST_BACKOFF_MS: '20', INGEST_MAX_ATTEMPTS: '3', INGEST_DISPATCH_INTERVAL_MS: '200' });
+    env = envFor(db.appUrl, db.ownerUrl, {
+      INGEST_BACKOFF_MS: '20',
+      INGEST_MAX_ATTEMPTS: '3',
+      INGEST_DISPATCH_INTERVAL_MS: '200',
+    });
     t = await startApp(env, { extraModules: [SimHandlersModule] });
     redis = t.app.get(REDIS);
     A = await orgWithRoles(db.owner);
@@ -41,11 +53,22 @@ describe('ingest pipeline (all-in-one process)', () => {
   });
 
   it('a knowledge item enqueues an embed job in its transaction; the item follows the job to ready', async () => {
-    const res = await as(request(t.url).post('/v1/knowledge').set('X-Request-Id', 'req-ingest-0001').send({ title: 't', text: 'hello' })).expect(201);
+    const res = await as(
+      request(t.url)
+        .post('/v1/knowledge')
+        .set('X-Request-Id', 'req-ingest-0001')
+        .send({ title: 't', text: 'hello' }),
+    ).expect(201);
     expect(res.body.status).toBe('pending');
     const list = await as(request(t.url).get(`/v1/ingest/jobs?kind=embed`)).expect(200);
-    const mine = list.body.data.find((j: { knowledge_item_id: string }) => j.knowledge_item_id === res.body.id);
-    expect(mine).toMatchObject({ kind: 'embed', payload: { knowledge_item_id: res.body.id }, request_id: 'req-ingest-0001' });
+    const mine = list.body.data.find(
+      (j: { knowledge_item_id: string }) => j.knowledge_item_id === res.body.id,
+    );
+    expect(mine).toMatchObject({
+      kind: 'embed',
+      payload: { knowledge_item_id: res.body.id },
+      request_id: 'req-ingest-0001',
+    });
     const done = await until(mine.id, 'succeeded');
     expect(done).toMatchObject({ attempts: 1, last_error: null });
     expect(done.started_at).toEqual(expect.any(String));
@@ -58,7 +81,8 @@ describe('ingest pipeline (all-in-one process)', () => {
     const tx = t.app.get(TenantTransactions);
     const tdb = t.app.get(TenantDb);
     const ctx = { requestId: 'wal-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false };
-    const setting = async () => (await tdb.one<{ s: string }>(`SELECT current_setting('synchronous_commit') AS s`))!.s;
+    const setting = async () =>
+      (await tdb.one<{ s: string }>(`SELECT current_setting('synchronous_commit') AS s`))!.s;
     for (let i = 0; i < 5; i++) {
       expect(await tx.run(ctx, setting, 'job', { asyncCommit: true })).toBe('off');
       expect(await tx.run(ctx, setting, 'job')).toBe('on'); // transaction-local: nothing leaks through the pool
@@ -70,7 +94,10 @@ describe('ingest pipeline (all-in-one process)', () => {
     const spy = vi.spyOn(tx, 'run');
     try {
       const [id] = await insertJobs(db.owner, fresh.org.id, 1, { work_ms: 1 });
-      await waitFor('the job succeeded', async () => (await jobRows(db.owner, fresh.org.id, [id]))[0].status === 'succeeded');
+      await waitFor(
+        'the job succeeded',
+        async () => (await jobRows(db.owner, fresh.org.id, [id]))[0].status === 'succeeded',
+      );
       const jobCalls = spy.mock.calls.filter((c) => c[0].orgId === fresh.org.id && c[2] === 'job');
       const asyncCalls = jobCalls.filter((c) => c[3]?.asyncCommit);
       expect(asyncCalls).toHaveLength(1);
@@ -81,11 +108,15 @@ describe('ingest pipeline (all-in-one process)', () => {
   });
 
   it('a job its handler refuses for good (a crawl job without a URL) fails at once, clearly, and its item is failed', async () => {
-    const item = (await as(request(t.url).post('/v1/knowledge').send({ title: 'c', text: 'x' })).expect(201)).body;
+    const item = (await as(request(t.url).post('/v1/knowledge').send({ title: 'c', text: 'x' })).expect(201))
+      .body;
     const [id] = await insertJobs(db.owner, A.org.id, 1, {}, { kind: 'crawl', itemId: item.id });
     const failed = await until(id, 'failed');
     expect(failed).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/^invalid-payload: /) });
-    await waitFor('item failed', async () => (await as(request(t.url).get(`/v1/knowledge/${item.id}`))).body.status === 'failed');
+    await waitFor(
+      'item failed',
+      async () => (await as(request(t.url).get(`/v1/knowledge/${item.id}`))).body.status === 'failed',
+    );
   });
 
   it('a failing attempt is retried with backoff and then succeeds', async () => {
@@ -104,7 +135,10 @@ describe('ingest pipeline (all-in-one process)', () => {
 
   it('a permanent error fails the job without retries', async () => {
     const [id] = await insertJobs(db.owner, A.org.id, 1, { permanent: true }, { maxAttempts: 3 });
-    expect(await until(id, 'failed')).toMatchObject({ attempts: 1, last_error: 'simulated permanent failure' });
+    expect(await until(id, 'failed')).toMatchObject({
+      attempts: 1,
+      last_error: 'simulated permanent failure',
+    });
   });
 
   it('retry through the API runs a failed job again', async () => {
@@ -122,7 +156,11 @@ describe('ingest pipeline (all-in-one process)', () => {
 
   it('many jobs all run exactly once', async () => {
     const ids = await insertJobs(db.owner, A.org.id, 60, { work_ms: 2 });
-    await waitFor('60 jobs done', async () => (await countByStatus(db.owner, A.org.id, ids)).succeeded === 60, 60_000);
+    await waitFor(
+      '60 jobs done',
+      async () => (await countByStatus(db.owner, A.org.id, ids)).succeeded === 60,
+      60_000,
+    );
     const effects = await effectsPerJob(db.owner);
     expect(ids.map((id) => effects.get(id))).toEqual(ids.map(() => 1));
     const rows = await jobRows(db.owner, A.org.id, ids);
@@ -133,7 +171,9 @@ describe('ingest pipeline (all-in-one process)', () => {
     await t.app.get(IngestDispatcher).sampleMetrics();
     const text = await metricsRegistry.metrics();
     expect(text).toMatch(/rocker_job_wait_seconds_count\{queue="ocr",org="[0-9a-f-]{36}"\} \d+/);
-    expect(text).toMatch(/rocker_job_duration_seconds_count\{queue="ocr",org="[0-9a-f-]{36}",outcome="succeeded"\} \d+/);
+    expect(text).toMatch(
+      /rocker_job_duration_seconds_count\{queue="ocr",org="[0-9a-f-]{36}",outcome="succeeded"\} \d+/,
+    );
     expect(text).toMatch(/rocker_queue_oldest_queued_seconds\{queue="embed"\} /);
   });
 });

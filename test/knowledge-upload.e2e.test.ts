@@ -19,13 +19,15 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
   let db: TestDb;
   let t: TestApp;
   let A: Tenant;
-  const auth = (r: request.Test, role: keyof Tenant['tokens'] = 'member') => r.set('Authorization', `Bearer ${A.tokens[role]}`);
+  const auth = (r: request.Test, role: keyof Tenant['tokens'] = 'member') =>
+    r.set('Authorization', `Bearer ${A.tokens[role]}`);
   const upload = (data: Buffer | string, filename: string, contentType?: string, title?: string) => {
     const r = auth(request(t.url).post('/v1/knowledge/upload'));
     if (title) r.field('title', title);
     return r.attach('file', Buffer.from(data), contentType ? { filename, contentType } : { filename });
   };
-  const raw = (contentType: string, body: string) => auth(request(t.url).post('/v1/knowledge/upload')).set('Content-Type', contentType).send(body);
+  const raw = (contentType: string, body: string) =>
+    auth(request(t.url).post('/v1/knowledge/upload')).set('Content-Type', contentType).send(body);
   const counts = () =>
     asOrg(db.owner, A.org.id, async (c) => ({
       items: (await c.query('SELECT count(*)::int AS n FROM knowledge_items')).rows[0].n as number,
@@ -34,7 +36,9 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    t = await startIntakeApp(envFor(db.appUrl, db.ownerUrl, { UPLOAD_MAX_BYTES: String(MAX), PDF_MAX_PAGES: '100' }));
+    t = await startIntakeApp(
+      envFor(db.appUrl, db.ownerUrl, { UPLOAD_MAX_BYTES: String(MAX), PDF_MAX_PAGES: '100' }),
+    );
     A = await orgWithRoles(db.owner);
   });
   afterAll(async () => {
@@ -45,19 +49,31 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
   describe('accepted files', () => {
     it('plain text → item with its text', async () => {
       const res = await upload('Granite is hard.\nBasalt is dark.', 'notes.txt', 'text/plain').expect(201);
-      expect(res.body).toMatchObject({ source_kind: 'upload', mime_type: 'text/plain', file_name: 'notes.txt', byte_size: 32, status: 'pending' });
+      expect(res.body).toMatchObject({
+        source_kind: 'upload',
+        mime_type: 'text/plain',
+        file_name: 'notes.txt',
+        byte_size: 32,
+        status: 'pending',
+      });
       const item = await auth(request(t.url).get(`/v1/knowledge/${res.body.id}`)).expect(200);
       expect(item.body.content_text).toBe('Granite is hard.\nBasalt is dark.');
       expect(item.body.content_html).toBeNull();
     });
 
     it('markdown (name says .md, content is text) with a title field', async () => {
-      const res = await upload('# Rocks\n\n* granite\n* basalt\n', 'rocks.md', undefined, 'My rocks').expect(201);
+      const res = await upload('# Rocks\n\n* granite\n* basalt\n', 'rocks.md', undefined, 'My rocks').expect(
+        201,
+      );
       expect(res.body).toMatchObject({ mime_type: 'text/markdown', title: 'My rocks' });
     });
 
     it('HTML detected by content even without a name extension or a type', async () => {
-      const res = await upload('<!doctype html><p onclick="x()">Hello <b>rocks</b><script>bad()</script></p>', 'page', 'application/octet-stream').expect(201);
+      const res = await upload(
+        '<!doctype html><p onclick="x()">Hello <b>rocks</b><script>bad()</script></p>',
+        'page',
+        'application/octet-stream',
+      ).expect(201);
       expect(res.body.mime_type).toBe('text/html');
       const item = await auth(request(t.url).get(`/v1/knowledge/${res.body.id}`)).expect(200);
       expect(item.body.content_html).toBe('<p>Hello <b>rocks</b></p>');
@@ -72,7 +88,11 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
     });
 
     it('PDF → its text, page by page', async () => {
-      const res = await upload(makePdf(2, ['Granite page one', 'Basalt page two']), 'rocks.pdf', 'application/pdf').expect(201);
+      const res = await upload(
+        makePdf(2, ['Granite page one', 'Basalt page two']),
+        'rocks.pdf',
+        'application/pdf',
+      ).expect(201);
       expect(res.body.mime_type).toBe('application/pdf');
       const item = await auth(request(t.url).get(`/v1/knowledge/${res.body.id}`)).expect(200);
       expect(item.body.content_text).toContain('Granite page one');
@@ -80,7 +100,9 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
     });
 
     it('PNG with text → OCR text stored', async () => {
-      const res = await upload(textPng(['HELLO WORLD', 'ROCKER STONES']), 'scan.png', 'image/png').expect(201);
+      const res = await upload(textPng(['HELLO WORLD', 'ROCKER STONES']), 'scan.png', 'image/png').expect(
+        201,
+      );
       expect(res.body.mime_type).toBe('image/png');
       const item = await auth(request(t.url).get(`/v1/knowledge/${res.body.id}`)).expect(200);
       for (const w of ['HELLO', 'WORLD', 'ROCKER', 'STONES']) expect(item.body.content_text).toContain(w);
@@ -107,57 +129,197 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
   });
 
   describe('refused files: 4xx problem+json, never 500, nothing stored', () => {
-    const exe = Buffer.concat([Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff', 'latin1'), Buffer.alloc(120), Buffer.from('PE\x00\x00', 'latin1'), Buffer.alloc(200)]);
+    const exe = Buffer.concat([
+      Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff', 'latin1'),
+      Buffer.alloc(120),
+      Buffer.from('PE\x00\x00', 'latin1'),
+      Buffer.alloc(200),
+    ]);
     // Put the PE offset at 0x3c so file-type recognises it.
     exe.writeUInt32LE(136, 0x3c);
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]);
     const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 8, 0]), Buffer.alloc(60)]);
-    const gif = Buffer.concat([Buffer.from('GIF89a', 'latin1'), Buffer.from([1, 0, 1, 0, 0, 0, 0]), Buffer.alloc(20)]);
+    const gif = Buffer.concat([
+      Buffer.from('GIF89a', 'latin1'),
+      Buffer.from([1, 0, 1, 0, 0, 0, 0]),
+      Buffer.alloc(20),
+    ]);
     const png = textPng(['HELLO']);
     const pdf = makePdf(1, ['hello']);
     const truncated = pdf.subarray(0, Math.floor(pdf.length / 2));
-    const svg = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>';
+    const svg =
+      '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>';
 
     const cases: [string, () => request.Test, number, string][] = [
-      ['EXE named .png, typed image/png (spoofed)', () => upload(exe, 'cat.png', 'image/png'), 415, 'unsupported-media-type'],
+      [
+        'EXE named .png, typed image/png (spoofed)',
+        () => upload(exe, 'cat.png', 'image/png'),
+        415,
+        'unsupported-media-type',
+      ],
       ['EXE named .pdf', () => upload(exe, 'doc.pdf'), 415, 'unsupported-media-type'],
-      ['ELF binary as text/plain', () => upload(elf, 'notes.txt', 'text/plain'), 415, 'unsupported-media-type'],
+      [
+        'ELF binary as text/plain',
+        () => upload(elf, 'notes.txt', 'text/plain'),
+        415,
+        'unsupported-media-type',
+      ],
       ['ZIP named .txt', () => upload(zip, 'notes.txt'), 415, 'unsupported-media-type'],
       ['GIF (not allowed)', () => upload(gif, 'a.gif'), 415, 'unsupported-media-type'],
       ['PNG bytes named .pdf (mismatch)', () => upload(png, 'doc.pdf'), 415, 'media-type-mismatch'],
-      ['PNG bytes typed application/pdf (mismatch)', () => upload(png, 'x', 'application/pdf'), 415, 'media-type-mismatch'],
-      ['PDF bytes typed image/png (mismatch)', () => upload(pdf, 'document', 'image/png'), 415, 'media-type-mismatch'],
+      [
+        'PNG bytes typed application/pdf (mismatch)',
+        () => upload(png, 'x', 'application/pdf'),
+        415,
+        'media-type-mismatch',
+      ],
+      [
+        'PDF bytes typed image/png (mismatch)',
+        () => upload(pdf, 'document', 'image/png'),
+        415,
+        'media-type-mismatch',
+      ],
       ['text named .jpg (mismatch)', () => upload('just text', 'photo.jpg'), 415, 'media-type-mismatch'],
-      ['text typed image/jpeg (mismatch)', () => upload('just text', 'a', 'image/jpeg'), 415, 'media-type-mismatch'],
+      [
+        'text typed image/jpeg (mismatch)',
+        () => upload('just text', 'a', 'image/jpeg'),
+        415,
+        'media-type-mismatch',
+      ],
       ['SVG named .svg', () => upload(svg, 'logo.svg'), 415, 'unsupported-media-type'],
       ['SVG named .html', () => upload(svg, 'logo.html', 'text/html'), 415, 'unsupported-media-type'],
-      ['SVG without XML declaration named .txt', () => upload('<svg onload=alert(1)></svg>', 'x.txt'), 415, 'unsupported-media-type'],
-      ['SVG typed image/svg+xml', () => upload('<p>x</p>', 'x', 'image/svg+xml'), 415, 'unsupported-media-type'],
-      ['shell script named .txt', () => upload('#!/bin/sh\nrm -rf /\n', 'run.txt'), 415, 'unsupported-media-type'],
+      [
+        'SVG without XML declaration named .txt',
+        () => upload('<svg onload=alert(1)></svg>', 'x.txt'),
+        415,
+        'unsupported-media-type',
+      ],
+      [
+        'SVG typed image/svg+xml',
+        () => upload('<p>x</p>', 'x', 'image/svg+xml'),
+        415,
+        'unsupported-media-type',
+      ],
+      [
+        'shell script named .txt',
+        () => upload('#!/bin/sh\nrm -rf /\n', 'run.txt'),
+        415,
+        'unsupported-media-type',
+      ],
       ['text named .exe', () => upload('hello', 'setup.exe'), 415, 'unsupported-media-type'],
       ['JavaScript named .js', () => upload('alert(1)', 'x.js'), 415, 'unsupported-media-type'],
-      ['invalid UTF-8', () => upload(Buffer.from([0x68, 0x69, 0xc3, 0x28, 0xff]), 'a.txt'), 415, 'unsupported-media-type'],
+      [
+        'invalid UTF-8',
+        () => upload(Buffer.from([0x68, 0x69, 0xc3, 0x28, 0xff]), 'a.txt'),
+        415,
+        'unsupported-media-type',
+      ],
       ['text with NUL', () => upload('hello\u0000world', 'a.txt'), 415, 'unsupported-media-type'],
       ['empty file', () => upload(Buffer.alloc(0), 'empty.txt', 'text/plain'), 422, 'empty-file'],
       ['truncated PDF', () => upload(truncated, 'cut.pdf', 'application/pdf'), 422, 'malformed-pdf'],
-      ['PDF with a broken body', () => upload(Buffer.from('%PDF-1.7\n1 0 obj garbage <<<<\n%%EOF\n'), 'bad.pdf'), 422, 'malformed-pdf'],
+      [
+        'PDF with a broken body',
+        () => upload(Buffer.from('%PDF-1.7\n1 0 obj garbage <<<<\n%%EOF\n'), 'bad.pdf'),
+        422,
+        'malformed-pdf',
+      ],
       ['PDF with 3000 pages', () => upload(BIG_PDF, 'many.pdf'), 413, 'too-many-pages'],
-      ['PNG bomb (100000×100000 in a 1 KiB file)', () => upload(pngBomb(), 'bomb.png', 'image/png'), 413, 'image-too-large'],
+      [
+        'PNG bomb (100000×100000 in a 1 KiB file)',
+        () => upload(pngBomb(), 'bomb.png', 'image/png'),
+        413,
+        'image-too-large',
+      ],
       ['PNG claiming 70000×10', () => upload(pngBomb(70_000, 10), 'wide.png'), 413, 'image-too-large'],
-      ['JPEG bomb (60000×60000 header)', () => upload(jpegHeader(60_000, 60_000), 'bomb.jpg', 'image/jpeg'), 413, 'image-too-large'],
-      ['PNG with no IHDR', () => upload(Buffer.concat([png.subarray(0, 8), Buffer.alloc(40)]), 'x.png'), 415, 'unsupported-media-type'],
-      ['oversize file', () => upload(Buffer.alloc(MAX + 1, 0x61), 'big.txt', 'text/plain'), 413, 'payload-too-large'],
-      ['oversize PNG', () => upload(Buffer.concat([png, Buffer.alloc(MAX)]), 'big.png'), 413, 'payload-too-large'],
-      ['no file part', () => auth(request(t.url).post('/v1/knowledge/upload')).field('title', 'x'), 422, 'validation'],
-      ['wrong part name', () => auth(request(t.url).post('/v1/knowledge/upload')).attach('document', Buffer.from('x'), 'a.txt'), 422, 'validation'],
-      ['JSON instead of multipart', () => auth(request(t.url).post('/v1/knowledge/upload')).send({ text: 'x' }), 415, 'unsupported-media-type'],
-      ['two files', () => upload('one', 'a.txt').attach('file', Buffer.from('two'), 'b.txt'), 413, 'payload-too-large'],
-      ['too many fields', () => upload('one', 'a.txt').field('a', '1').field('b', '2').field('c', '3').field('d', '4').field('e', '5'), 413, 'payload-too-large'],
-      ['over-long title field', () => upload('one', 'a.txt', undefined, 't'.repeat(5000)), 413, 'payload-too-large'],
+      [
+        'JPEG bomb (60000×60000 header)',
+        () => upload(jpegHeader(60_000, 60_000), 'bomb.jpg', 'image/jpeg'),
+        413,
+        'image-too-large',
+      ],
+      [
+        'PNG with no IHDR',
+        () => upload(Buffer.concat([png.subarray(0, 8), Buffer.alloc(40)]), 'x.png'),
+        415,
+        'unsupported-media-type',
+      ],
+      [
+        'oversize file',
+        () => upload(Buffer.alloc(MAX + 1, 0x61), 'big.txt', 'text/plain'),
+        413,
+        'payload-too-large',
+      ],
+      [
+        'oversize PNG',
+        () => upload(Buffer.concat([png, Buffer.alloc(MAX)]), 'big.png'),
+        413,
+        'payload-too-large',
+      ],
+      [
+        'no file part',
+        () => auth(request(t.url).post('/v1/knowledge/upload')).field('title', 'x'),
+        422,
+        'validation',
+      ],
+      [
+        'wrong part name',
+        () => auth(request(t.url).post('/v1/knowledge/upload')).attach('document', Buffer.from('x'), 'a.txt'),
+        422,
+        'validation',
+      ],
+      [
+        'JSON instead of multipart',
+        () => auth(request(t.url).post('/v1/knowledge/upload')).send({ text: 'x' }),
+        415,
+        'unsupported-media-type',
+      ],
+      [
+        'two files',
+        () => upload('one', 'a.txt').attach('file', Buffer.from('two'), 'b.txt'),
+        413,
+        'payload-too-large',
+      ],
+      [
+        'too many fields',
+        () =>
+          upload('one', 'a.txt')
+            .field('a', '1')
+            .field('b', '2')
+            .field('c', '3')
+            .field('d', '4')
+            .field('e', '5'),
+        413,
+        'payload-too-large',
+      ],
+      [
+        'over-long title field',
+        () => upload('one', 'a.txt', undefined, 't'.repeat(5000)),
+        413,
+        'payload-too-large',
+      ],
       ['multipart without a boundary', () => raw('multipart/form-data', 'hello'), 400, 'malformed-multipart'],
-      ['multipart cut in the middle', () => raw('multipart/form-data; boundary=XyZ', '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello wor'), 400, 'malformed-multipart'],
-      ['multipart with garbled part headers', () => raw('multipart/form-data; boundary=XyZ', '--XyZ\r\ngarbage\r\n\r\nx\r\n--XyZ--\r\n'), 422, 'validation'],
-      ['__proto__ field name', () => upload('one', 'a.txt').field('__proto__', 'x'), 400, 'malformed-multipart'],
+      [
+        'multipart cut in the middle',
+        () =>
+          raw(
+            'multipart/form-data; boundary=XyZ',
+            '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhello wor',
+          ),
+        400,
+        'malformed-multipart',
+      ],
+      [
+        'multipart with garbled part headers',
+        () => raw('multipart/form-data; boundary=XyZ', '--XyZ\r\ngarbage\r\n\r\nx\r\n--XyZ--\r\n'),
+        422,
+        'validation',
+      ],
+      [
+        '__proto__ field name',
+        () => upload('one', 'a.txt').field('__proto__', 'x'),
+        400,
+        'malformed-multipart',
+      ],
     ];
 
     let BIG_PDF: Buffer;
@@ -170,7 +332,11 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
       const res = await send();
       expect(res.status, JSON.stringify(res.body)).toBe(status);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(res.body).toMatchObject({ status, type: expect.stringMatching(new RegExp(`${slug}$`)), request_id: expect.any(String) });
+      expect(res.body).toMatchObject({
+        status,
+        type: expect.stringMatching(new RegExp(`${slug}$`)),
+        request_id: expect.any(String),
+      });
       expect(await counts()).toEqual(before);
     });
 
@@ -182,14 +348,18 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
 
   describe('POST /v1/ocr', () => {
     it('small image → 200 {text}', async () => {
-      const res = await auth(request(t.url).post('/v1/ocr')).attach('file', textPng(['HELLO WORLD']), 'hello.png').expect(200);
+      const res = await auth(request(t.url).post('/v1/ocr'))
+        .attach('file', textPng(['HELLO WORLD']), 'hello.png')
+        .expect(200);
       expect(res.body.text).toContain('HELLO');
       expect(res.body.text).toContain('WORLD');
       expect(res.body).toMatchObject({ width: expect.any(Number), height: expect.any(Number) });
     });
 
     it('non-images, bombs and spoofs are refused', async () => {
-      await auth(request(t.url).post('/v1/ocr')).attach('file', makePdf(1, ['x']), 'a.pdf').expect(415);
+      await auth(request(t.url).post('/v1/ocr'))
+        .attach('file', makePdf(1, ['x']), 'a.pdf')
+        .expect(415);
       await auth(request(t.url).post('/v1/ocr')).attach('file', Buffer.from('text'), 'a.png').expect(415);
       await auth(request(t.url).post('/v1/ocr')).attach('file', pngBomb(), 'bomb.png').expect(413);
     });
@@ -205,7 +375,10 @@ describe('large images go through the ocr job', () => {
   beforeAll(async () => {
     db = await createTestDb();
     // Anything over 10 000 pixels counts as large here.
-    t = await startIntakeApp(envFor(db.appUrl, db.ownerUrl, { OCR_SYNC_MAX_PIXELS: '10000', ROCKER_ROLE: 'api' }), enqueuer);
+    t = await startIntakeApp(
+      envFor(db.appUrl, db.ownerUrl, { OCR_SYNC_MAX_PIXELS: '10000', ROCKER_ROLE: 'api' }),
+      enqueuer,
+    );
     A = await orgWithRoles(db.owner);
   });
   afterAll(async () => {
@@ -214,17 +387,19 @@ describe('large images go through the ocr job', () => {
   });
 
   const runJob = (job: RecordingEnqueuer['jobs'][number]) =>
-    t.nest.get(TenantTransactions).run({ requestId: 'job-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false }, () =>
-      t.nest.get(OcrJobHandler).handle({
-        jobId: job.id,
-        orgId: A.org.id,
-        kind: job.kind,
-        knowledgeItemId: String(job.payload.knowledge_item_id),
-        payload: job.payload,
-        attempt: 1,
-        requestId: null,
-      }),
-    );
+    t.nest
+      .get(TenantTransactions)
+      .run({ requestId: 'job-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false }, () =>
+        t.nest.get(OcrJobHandler).handle({
+          jobId: job.id,
+          orgId: A.org.id,
+          kind: job.kind,
+          knowledgeItemId: String(job.payload.knowledge_item_id),
+          payload: job.payload,
+          attempt: 1,
+          requestId: null,
+        }),
+      );
 
   it('upload of a large image → item + stored image + ocr job; the handler fills in the text and drops the image', async () => {
     const res = await request(t.url)
@@ -235,30 +410,49 @@ describe('large images go through the ocr job', () => {
     expect(res.body.job_id).toEqual(expect.any(String));
     const job = enqueuer.jobs.find((j) => j.id === res.body.job_id)!;
     expect(job).toMatchObject({ kind: JobKind.Ocr, payload: { knowledge_item_id: res.body.id } });
-    const blobs = () => asOrg(db.owner, A.org.id, (c) => c.query('SELECT count(*)::int AS n FROM knowledge_blobs WHERE knowledge_item_id = $1', [res.body.id]));
+    const blobs = () =>
+      asOrg(db.owner, A.org.id, (c) =>
+        c.query('SELECT count(*)::int AS n FROM knowledge_blobs WHERE knowledge_item_id = $1', [res.body.id]),
+      );
     expect((await blobs()).rows[0].n).toBe(1);
 
     await runJob(job);
-    const item = await request(t.url).get(`/v1/knowledge/${res.body.id}`).set('Authorization', `Bearer ${A.tokens.member}`).expect(200);
+    const item = await request(t.url)
+      .get(`/v1/knowledge/${res.body.id}`)
+      .set('Authorization', `Bearer ${A.tokens.member}`)
+      .expect(200);
     for (const w of ['HELLO', 'WORLD', 'ROCKER', 'STONES']) expect(item.body.content_text).toContain(w);
     expect((await blobs()).rows[0].n).toBe(0);
-    expect(enqueuer.jobs.some((j) => j.kind === JobKind.Embed && j.payload.knowledge_item_id === res.body.id)).toBe(true);
+    expect(
+      enqueuer.jobs.some((j) => j.kind === JobKind.Embed && j.payload.knowledge_item_id === res.body.id),
+    ).toBe(true);
 
     // At-least-once delivery: a second run changes nothing and does not fail.
     await runJob(job);
-    const again = await request(t.url).get(`/v1/knowledge/${res.body.id}`).set('Authorization', `Bearer ${A.tokens.member}`).expect(200);
+    const again = await request(t.url)
+      .get(`/v1/knowledge/${res.body.id}`)
+      .set('Authorization', `Bearer ${A.tokens.member}`)
+      .expect(200);
     expect(again.body.content_text).toBe(item.body.content_text);
   });
 
   it('POST /v1/ocr with a large image → 202 {job_id, knowledge_item_id}', async () => {
-    const res = await request(t.url).post('/v1/ocr').set('Authorization', `Bearer ${A.tokens.member}`).attach('file', textPng(['HELLO']), 'a.png').expect(202);
+    const res = await request(t.url)
+      .post('/v1/ocr')
+      .set('Authorization', `Bearer ${A.tokens.member}`)
+      .attach('file', textPng(['HELLO']), 'a.png')
+      .expect(202);
     expect(res.body).toEqual({ job_id: expect.any(String), knowledge_item_id: expect.any(String) });
     expect(enqueuer.jobs.find((j) => j.id === res.body.job_id)?.kind).toBe(JobKind.Ocr);
   });
 
   it('the ocr job fails permanently when its item is gone', async () => {
     await expect(
-      runJob({ id: 'x', kind: JobKind.Ocr, payload: { knowledge_item_id: '00000000-0000-4000-8000-000000000000' } }),
+      runJob({
+        id: 'x',
+        kind: JobKind.Ocr,
+        payload: { knowledge_item_id: '00000000-0000-4000-8000-000000000000' },
+      }),
     ).rejects.toBeInstanceOf(PermanentJobError);
   });
 });

@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import { ENV, type Env } from '../../src/config/env.js';
 import { TenantDb } from '../../src/database/tenant-context.js';
 import { REDIS } from '../../src/redis/redis.module.js';
-import { ReplacementJobHandler, JobKind, PermanentJobError, type IngestHandler, type IngestJobContext } from '../../src/modules/ingest/ingest.types.js';
+import {
+  ReplacementJobHandler,
+  JobKind,
+  PermanentJobError,
+  type IngestHandler,
+  type IngestJobContext,
+} from '../../src/modules/ingest/ingest.types.js';
 
 /**
  * Simulated job handlers for the queue tests and the fairness benchmark (never loaded in
@@ -48,14 +54,14 @@ class SimWork {
     if (p.hang_attempts && job.attempt <= p.hang_attempts) await sleep(10 * 60_000);
     if (p.work_ms) await sleep(p.work_ms);
     if (p.permanent) throw new PermanentJobError('simulated permanent failure');
-    if (p.fail_attempts && job.attempt <= p.fail_attempts) throw new Error(`simulated failure on attempt ${job.attempt}`);
-    if (p.fail_flag && (await this.redis.exists(simFailKey(this.env, job.jobId)))) throw new Error('simulated failure (flag set)');
-    await this.db.query(`INSERT INTO sim_job_effects (org_id, job_id, kind, attempt) VALUES ($1, $2, $3, $4)`, [
-      job.orgId,
-      job.jobId,
-      job.kind,
-      job.attempt,
-    ]);
+    if (p.fail_attempts && job.attempt <= p.fail_attempts)
+      throw new Error(`simulated failure on attempt ${job.attempt}`);
+    if (p.fail_flag && (await this.redis.exists(simFailKey(this.env, job.jobId))))
+      throw new Error('simulated failure (flag set)');
+    await this.db.query(
+      `INSERT INTO sim_job_effects (org_id, job_id, kind, attempt) VALUES ($1, $2, $3, $4)`,
+      [job.orgId, job.jobId, job.kind, job.attempt],
+    );
   }
 }
 

@@ -34,7 +34,8 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
   {
     path: 'src/modules/metrics/runtime-collectors.ts',
     rules: ['raw-db', 'sql'],
-    reason: 'metrics: pool gauges read from the pool object and a SELECT 1 liveness probe on its own connection; no tenant table',
+    reason:
+      'metrics: pool gauges read from the pool object and a SELECT 1 liveness probe on its own connection; no tenant table',
   },
   {
     path: 'src/modules/metrics/metrics.module.ts',
@@ -44,7 +45,8 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
   {
     path: 'src/modules/embeddings/embeddings.module.ts',
     rules: ['raw-db', 'sql'],
-    reason: 'boot check: reads the vector dimension of the embedding columns from pg_attribute (catalog only) to refuse a model/column mismatch',
+    reason:
+      'boot check: reads the vector dimension of the embedding columns from pg_attribute (catalog only) to refuse a model/column mismatch',
   },
   {
     path: 'src/modules/ingest/ingest-outbox.repository.ts',

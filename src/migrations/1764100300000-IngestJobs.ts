@@ -23,7 +23,8 @@ export class IngestJobs1764100300000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const isDispatcher = `current_user = '${DISPATCH_ROLE}'`;
-    const routing = 'org_id, id, kind, status, priority_class, generation, max_attempts, request_id, queued_at, dispatched_at';
+    const routing =
+      'org_id, id, kind, status, priority_class, generation, max_attempts, request_id, queued_at, dispatched_at';
     const sql = [
       `DO $$ BEGIN
          IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${DISPATCH_ROLE}') THEN
@@ -165,7 +166,11 @@ export class IngestJobs1764100300000 implements MigrationInterface {
           GROUP BY j.kind, j.org_id, j.status
        $fn$`,
     ];
-    for (const fn of ['ingest_dispatch_claim(integer, integer, integer)', 'ingest_dispatched_queued(integer, integer)', 'ingest_queue_stats()']) {
+    for (const fn of [
+      'ingest_dispatch_claim(integer, integer, integer)',
+      'ingest_dispatched_queued(integer, integer)',
+      'ingest_queue_stats()',
+    ]) {
       sql.push(
         `ALTER FUNCTION ${fn} OWNER TO ${DISPATCH_ROLE}`,
         `REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`,

@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ProblemException } from '../../common/filters/problem.js';
 import { intakeRefusals } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import { IngestHandler, IngestJobContext, JobHandler, JobKind, PermanentJobError } from '../ingest/ingest.types.js';
+import {
+  IngestHandler,
+  IngestJobContext,
+  JobHandler,
+  JobKind,
+  PermanentJobError,
+} from '../ingest/ingest.types.js';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
 import { KnowledgeService } from '../knowledge/knowledge.service.js';
 import { CrawlService, type CrawledText } from './crawl.service.js';
@@ -28,7 +34,8 @@ export class CrawlJobHandler implements IngestHandler {
   async handle(job: IngestJobContext): Promise<void> {
     const itemId = String(job.payload.knowledge_item_id ?? job.knowledgeItemId ?? '');
     const url = job.payload.url;
-    if (!itemId || typeof url !== 'string') throw new PermanentJobError('invalid-payload: knowledge_item_id and url are required');
+    if (!itemId || typeof url !== 'string')
+      throw new PermanentJobError('invalid-payload: knowledge_item_id and url are required');
     const item = await this.items.get(itemId);
     if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
 
@@ -36,18 +43,26 @@ export class CrawlJobHandler implements IngestHandler {
     try {
       page = await this.crawler.crawl(url);
     } catch (e) {
-      const reason = e instanceof SafeFetchError ? e.failure : e instanceof ProblemException ? e.slug : undefined;
+      const reason =
+        e instanceof SafeFetchError ? e.failure : e instanceof ProblemException ? e.slug : undefined;
       if (reason) intakeRefusals.inc({ path: 'crawl_job', reason, org: orgLabel(job.orgId) });
       if (e instanceof SafeFetchError) {
-        if (e.failure === FetchFailure.SsrfBlocked) throw new PermanentJobError(`${FetchFailure.SsrfBlocked}: ${e.message}`);
+        if (e.failure === FetchFailure.SsrfBlocked)
+          throw new PermanentJobError(`${FetchFailure.SsrfBlocked}: ${e.message}`);
         if (!e.transient) throw new PermanentJobError(`${e.failure}: ${e.message}`);
         throw e;
       }
-      if (e instanceof ProblemException && e.getStatus() < 500) throw new PermanentJobError(`${e.slug}: ${e.message}`);
+      if (e instanceof ProblemException && e.getStatus() < 500)
+        throw new PermanentJobError(`${e.slug}: ${e.message}`);
       throw e;
     }
     const titled = item.title === item.source_url && page.title ? page.title.slice(0, 300) : null;
-    await this.items.setContent(itemId, { contentText: page.text, mimeType: page.contentType, byteSize: page.byteSize, title: titled });
+    await this.items.setContent(itemId, {
+      contentText: page.text,
+      mimeType: page.contentType,
+      byteSize: page.byteSize,
+      title: titled,
+    });
     await this.knowledge.requestEmbedding(itemId);
   }
 }

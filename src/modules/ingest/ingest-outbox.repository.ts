@@ -46,7 +46,10 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
       // the duplicate by job id (or the worker skips a row that is no longer queued).
       await qr.query(`SET LOCAL synchronous_commit = off`);
       // A refill gives way when another dispatcher is claiming (same lock the function takes; it is re-entrant).
-      if (!wait && !(await qr.query(`SELECT pg_try_advisory_xact_lock($1::bigint) AS ok`, [CLAIM_LOCK]))[0].ok) {
+      if (
+        !wait &&
+        !(await qr.query(`SELECT pg_try_advisory_xact_lock($1::bigint) AS ok`, [CLAIM_LOCK]))[0].ok
+      ) {
         await qr.rollbackTransaction();
         return null;
       }
@@ -80,7 +83,10 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
    */
   async listen(onNotify: (what: 'new' | 'done') => void): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.env.DATABASE_URL, application_name: `rocker-${this.env.ROCKER_ROLE}-listen` });
+    const client = new pg.Client({
+      connectionString: this.env.DATABASE_URL,
+      application_name: `rocker-${this.env.ROCKER_ROLE}-listen`,
+    });
     const retry = () => {
       if (this.listener !== client) return;
       this.listener = null;

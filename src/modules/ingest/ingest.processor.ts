@@ -1,4 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, type Type } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  type Type,
+} from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
@@ -8,7 +15,14 @@ import { orgLabel } from '../../common/metrics/org-label.js';
 import { jobDuration, jobWait } from '../../common/metrics/metrics.js';
 import { IngestRepository } from './ingest.repository.js';
 import { OrgSlots } from './org-slots.js';
-import { JOB_HANDLER, JOB_HANDLER_REPLACES, JobKind, PermanentJobError, queueNameOf, type IngestHandler } from './ingest.types.js';
+import {
+  JOB_HANDLER,
+  JOB_HANDLER_REPLACES,
+  JobKind,
+  PermanentJobError,
+  queueNameOf,
+  type IngestHandler,
+} from './ingest.types.js';
 import { IngestQueues } from './ingest.queues.js';
 import { IngestDispatcher } from './ingest.dispatcher.js';
 import { bullConnection, type QueueJobData } from './queue.config.js';
@@ -23,7 +37,13 @@ export const MAX_STALLED = 3;
 
 /** A job runs as its org, with no user, under the request id that enqueued it. */
 function jobTenant(data: QueueJobData): TenantContext {
-  return { requestId: data.request_id ?? `job-${data.job_id}`, userId: null, orgId: data.org_id, role: null, isSuperAdmin: false };
+  return {
+    requestId: data.request_id ?? `job-${data.job_id}`,
+    userId: null,
+    orgId: data.org_id,
+    role: null,
+    isSuperAdmin: false,
+  };
 }
 
 /**
@@ -51,16 +71,17 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly dispatcher: IngestDispatcher,
   ) {}
 
-
   onApplicationBootstrap(): void {
     for (const w of this.discovery.getProviders()) {
       if (!w.metatype || !w.instance) continue;
       const kind = this.reflector.get<JobKind | undefined>(JOB_HANDLER, w.metatype as Type);
       if (!kind) continue;
-      const replaces = this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as Type) ?? false;
+      const replaces =
+        this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as Type) ?? false;
       const existing = this.handlers.get(kind);
       if (existing && existing.replaces === replaces) throw new Error(`two handlers for job kind ${kind}`);
-      if (!existing || replaces) this.handlers.set(kind, Object.assign(w.instance as IngestHandler, { replaces }));
+      if (!existing || replaces)
+        this.handlers.set(kind, Object.assign(w.instance as IngestHandler, { replaces }));
     }
     for (const kind of Object.values(JobKind)) {
       const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.process(job, token), {
@@ -78,7 +99,11 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       });
       this.workers.push(worker);
     }
-    this.logger.log({ msg: 'ingest workers started', handlers: [...this.handlers.keys()], concurrency: this.env.INGEST_WORKER_CONCURRENCY });
+    this.logger.log({
+      msg: 'ingest workers started',
+      handlers: [...this.handlers.keys()],
+      concurrency: this.env.INGEST_WORKER_CONCURRENCY,
+    });
   }
 
   /** SIGTERM: stop taking jobs and let the running ones finish (BullMQ close waits for them). */
@@ -114,7 +139,9 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       try {
         // Asynchronous commit: the job's final commit below (synchronous) flushes it too; a crash in
         // between re-runs the job, which the row then allows (running → running).
-        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId), 'job', { asyncCommit: true });
+        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId), 'job', {
+          asyncCommit: true,
+        });
         if (!started) {
           this.logger.log({ msg: 'ingest job skipped: no longer queued', job_id: jobId, kind });
           observe('skipped');
@@ -125,18 +152,22 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         try {
           const handler = this.handlers.get(kind);
           if (!handler) throw new PermanentJobError(`no handler for ${kind}`);
-          await this.tenants.run(ctx, async () => {
-            await handler.handle({
-              jobId,
-              orgId,
-              kind,
-              knowledgeItemId: started.knowledge_item_id,
-              payload: started.payload,
-              attempt: started.attempts,
-              requestId: job.data.request_id,
-            });
-            await this.jobs.succeed(jobId, started.knowledge_item_id);
-          }, 'job');
+          await this.tenants.run(
+            ctx,
+            async () => {
+              await handler.handle({
+                jobId,
+                orgId,
+                kind,
+                knowledgeItemId: started.knowledge_item_id,
+                payload: started.payload,
+                attempt: started.attempts,
+                requestId: job.data.request_id,
+              });
+              await this.jobs.succeed(jobId, started.knowledge_item_id);
+            },
+            'job',
+          );
           observe('succeeded');
           this.logger.log({ msg: 'ingest job succeeded', job_id: jobId, kind });
         } catch (e) {
@@ -145,11 +176,19 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
           const last = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           await this.tenants.run(
             ctx,
-            () => (last ? this.jobs.fail(jobId, started.knowledge_item_id, message) : this.jobs.attemptFailed(jobId, message)),
+            () =>
+              last
+                ? this.jobs.fail(jobId, started.knowledge_item_id, message)
+                : this.jobs.attemptFailed(jobId, message),
             'job',
           );
           observe(last ? 'failed' : 'retry');
-          this.logger.warn({ msg: last ? 'ingest job failed' : 'ingest job attempt failed, will retry', job_id: jobId, kind, error: message });
+          this.logger.warn({
+            msg: last ? 'ingest job failed' : 'ingest job attempt failed, will retry',
+            job_id: jobId,
+            kind,
+            error: message,
+          });
           throw permanent ? new UnrecoverableError(message) : e;
         }
       } finally {
@@ -168,10 +207,14 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     const message = `the worker running this job stopped ${job.stalledCounter ?? MAX_STALLED + 1} times (${reason}); retry it once the cause is fixed`;
     try {
       // TenantTransactions.run opens the CLS context with the job's tenant itself.
-      await this.tenants.run(jobTenant(job.data), async () => {
-        const row = await this.jobs.get(jobId);
-        if (row) await this.jobs.fail(jobId, row.knowledge_item_id, message);
-      }, 'job');
+      await this.tenants.run(
+        jobTenant(job.data),
+        async () => {
+          const row = await this.jobs.get(jobId);
+          if (row) await this.jobs.fail(jobId, row.knowledge_item_id, message);
+        },
+        'job',
+      );
       // Counted with the other failures (the failure-rate alert reads outcome="failed"); it ran for no time here.
       jobDuration.observe({ queue: queueNameOf(kind), org: orgLabel(orgId), outcome: 'failed' }, 0);
       this.logger.warn({ msg: 'ingest job failed: stalled too often', job_id: jobId, kind, error: message });

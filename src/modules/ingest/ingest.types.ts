@@ -41,7 +41,11 @@ export interface EnqueuedJob {
 
 export abstract class IngestEnqueuer {
   /** Writes the ingest_jobs row in the caller's tenant transaction; dispatch happens after commit. */
-  abstract enqueue(kind: JobKind, payload: Record<string, unknown>, opts?: EnqueueOptions): Promise<EnqueuedJob>;
+  abstract enqueue(
+    kind: JobKind,
+    payload: Record<string, unknown>,
+    opts?: EnqueueOptions,
+  ): Promise<EnqueuedJob>;
 }
 
 export interface IngestJobContext {

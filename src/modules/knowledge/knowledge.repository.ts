@@ -52,11 +52,10 @@ export class KnowledgeRepository {
   }
 
   async setStatus(id: string, status: string, error: string | null = null): Promise<void> {
-    await this.db.query(`UPDATE knowledge_items SET status = $2, error = $3, updated_at = clock_timestamp() WHERE id = $1`, [
-      id,
-      status,
-      error,
-    ]);
+    await this.db.query(
+      `UPDATE knowledge_items SET status = $2, error = $3, updated_at = clock_timestamp() WHERE id = $1`,
+      [id, status, error],
+    );
   }
 
   /** Stores fetched or recognised text into an item (crawl and OCR jobs); running it twice changes nothing twice. */
@@ -77,12 +76,10 @@ export class KnowledgeRepository {
   /** Bytes a job still has to read (an image waiting for OCR). */
   async putBlob(itemId: string, mimeType: string, data: Buffer): Promise<void> {
     const { orgId } = this.db.context();
-    await this.db.query(`INSERT INTO knowledge_blobs (org_id, knowledge_item_id, mime_type, data) VALUES ($1, $2, $3, $4)`, [
-      orgId,
-      itemId,
-      mimeType,
-      data,
-    ]);
+    await this.db.query(
+      `INSERT INTO knowledge_blobs (org_id, knowledge_item_id, mime_type, data) VALUES ($1, $2, $3, $4)`,
+      [orgId, itemId, mimeType, data],
+    );
   }
 
   getBlob(itemId: string): Promise<{ mime_type: string; data: Buffer } | undefined> {

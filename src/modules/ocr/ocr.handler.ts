@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ENV, type Env } from '../../config/env.js';
 import { checkImageSize } from '../../common/content/image-probe.js';
 import { ProblemException } from '../../common/filters/problem.js';
-import { IngestHandler, IngestJobContext, JobHandler, JobKind, PermanentJobError } from '../ingest/ingest.types.js';
+import {
+  IngestHandler,
+  IngestJobContext,
+  JobHandler,
+  JobKind,
+  PermanentJobError,
+} from '../ingest/ingest.types.js';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
 import { KnowledgeService } from '../knowledge/knowledge.service.js';
 import { OcrEngine } from './ocr.engine.js';
@@ -39,7 +45,8 @@ export class OcrJobHandler implements IngestHandler {
       text = await this.engine.recognize(blob.data);
     } catch (e) {
       // Client-class refusals (bad image, too large, timeout) will not get better on retry.
-      if (e instanceof ProblemException && e.getStatus() < 500) throw new PermanentJobError(`${e.slug}: ${e.message}`);
+      if (e instanceof ProblemException && e.getStatus() < 500)
+        throw new PermanentJobError(`${e.slug}: ${e.message}`);
       throw e;
     }
     await this.items.setContent(itemId, { contentText: text });

@@ -5,9 +5,7 @@ import { chunkText, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunker.j
 import { SearchRepository } from './search.repository.js';
 
 export type EmbedOutcome =
-  | { status: 'ready'; chunks: number }
-  | { status: 'failed'; error: string }
-  | { status: 'missing' };
+  { status: 'ready'; chunks: number } | { status: 'failed'; error: string } | { status: 'missing' };
 
 /**
  * The embed step of ingestion: chunk an item's text, embed the chunks in batches, upsert them
@@ -25,7 +23,10 @@ export class EmbedItemService {
     private readonly provider: EmbeddingProvider,
   ) {}
 
-  async embedItem(knowledgeItemId: string, opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<EmbedOutcome> {
+  async embedItem(
+    knowledgeItemId: string,
+    opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
+  ): Promise<EmbedOutcome> {
     const item = await this.items.get(knowledgeItemId);
     if (!item) return { status: 'missing' }; // deleted meanwhile: nothing to do, nothing to retry
     const texts = chunkText(item.content_text ?? '', opts);

@@ -7,7 +7,13 @@ import type { EmbeddingsService } from '../embeddings/embeddings.service.js';
 import type { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
 import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
 
-const row = (id: string, score: number) => ({ id, knowledge_item_id: 'item', chunk_index: 0, content: id, score });
+const row = (id: string, score: number) => ({
+  id,
+  knowledge_item_id: 'item',
+  chunk_index: 0,
+  content: id,
+  score,
+});
 
 describe(SearchService.name, () => {
   const setup = () => {
@@ -18,7 +24,10 @@ describe(SearchService.name, () => {
       textMarket: vi.fn(),
     };
     const embeddings = { embed: vi.fn().mockResolvedValue({ vectors: [[0.1, 0.2]], tokens: 2 }) };
-    const sut = new SearchService(repo as unknown as SearchRepository, embeddings as unknown as EmbeddingsService);
+    const sut = new SearchService(
+      repo as unknown as SearchRepository,
+      embeddings as unknown as EmbeddingsService,
+    );
     return { sut, repo, embeddings };
   };
 
@@ -28,7 +37,11 @@ describe(SearchService.name, () => {
     expect(embeddings.embed).toHaveBeenCalledWith(['q']);
     expect(repo.matchPrivate).toHaveBeenCalledWith([0.1, 0.2], 3);
     expect(repo.textPrivate).not.toHaveBeenCalled();
-    expect(hits.map((h) => [h.chunk_id, h.score])).toEqual([['a', 0.9], ['b', 0.8], ['c', 0.7]]);
+    expect(hits.map((h) => [h.chunk_id, h.score])).toEqual([
+      ['a', 0.9],
+      ['b', 0.8],
+      ['c', 0.7],
+    ]);
   });
 
   it('hybrid mode: fuses both lists by reciprocal rank and keeps k', async () => {
@@ -43,9 +56,14 @@ describe(SearchService.name, () => {
 
 describe(EmbedItemService.name, () => {
   const setup = (text: string | null) => {
-    const items = { get: vi.fn().mockResolvedValue(text === null ? undefined : { content_text: text }), setStatus: vi.fn() };
+    const items = {
+      get: vi.fn().mockResolvedValue(text === null ? undefined : { content_text: text }),
+      setStatus: vi.fn(),
+    };
     const chunks = { replaceChunks: vi.fn() };
-    const provider = { embed: vi.fn(async (t: string[]) => ({ vectors: t.map((_, i) => [i]), tokens: t.length })) };
+    const provider = {
+      embed: vi.fn(async (t: string[]) => ({ vectors: t.map((_, i) => [i]), tokens: t.length })),
+    };
     const sut = new EmbedItemService(
       items as unknown as KnowledgeRepository,
       chunks as unknown as SearchRepository,
@@ -56,7 +74,10 @@ describe(EmbedItemService.name, () => {
 
   it('chunks, embeds in one provider call, replaces the chunks and marks the item ready', async () => {
     const { sut, items, chunks, provider } = setup('One. Two. Three.');
-    await expect(sut.embedItem('id', { maxChars: 6, overlapChars: 0 })).resolves.toEqual({ status: 'ready', chunks: 3 });
+    await expect(sut.embedItem('id', { maxChars: 6, overlapChars: 0 })).resolves.toEqual({
+      status: 'ready',
+      chunks: 3,
+    });
     expect(provider.embed).toHaveBeenCalledTimes(1);
     expect(chunks.replaceChunks).toHaveBeenCalledWith('id', [
       { content: 'One.', embedding: [0] },
