@@ -10,6 +10,7 @@ import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
 import { TenantTransactions } from '../src/database/tenant-context.js';
 import { CrawlJobHandler } from '../src/modules/crawl/crawl.handler.js';
 import { JobKind, PermanentJobError } from '../src/modules/ingest/ingest.types.js';
+import { runJobHandler } from '../src/modules/ingest/run-handler.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
@@ -83,19 +84,20 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
       async (c) => (await c.query('SELECT * FROM knowledge_items WHERE id = $1', [id])).rows[0],
     );
   const runCrawl = (payload: Record<string, unknown>) =>
-    t.nest
-      .get(TenantTransactions)
-      .run({ requestId: 'crawl-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false }, () =>
-        t.nest.get(CrawlJobHandler).handle({
-          jobId: 'job',
-          orgId: A.org.id,
-          kind: JobKind.Crawl,
-          knowledgeItemId: String(payload.knowledge_item_id),
-          payload,
-          attempt: 1,
-          requestId: null,
-        }),
-      );
+    runJobHandler(
+      t.nest.get(TenantTransactions),
+      { requestId: 'crawl-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false },
+      t.nest.get(CrawlJobHandler),
+      {
+        jobId: 'job',
+        orgId: A.org.id,
+        kind: JobKind.Crawl,
+        knowledgeItemId: String(payload.knowledge_item_id),
+        payload,
+        attempt: 1,
+        requestId: null,
+      },
+    );
   const submit = async (path: string) => {
     const res = await auth(request(t.url).post('/v1/crawl'))
       .send({ url: `http://127.0.0.1:${port}${path}` })

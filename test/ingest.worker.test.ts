@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import request from 'supertest';
+import pg from 'pg';
+import { ADMIN_URL } from './support/urls.js';
 import type { Redis } from 'ioredis';
 import { createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
@@ -13,7 +15,12 @@ import {
   jobRows,
   waitFor,
 } from './support/ingest.js';
-import { SimHandlersModule, simFailKey } from '../bench/support/sim-handlers.js';
+import {
+  SimHandlersModule,
+  simFailKey,
+  simHeldSinceKey,
+  simReleaseKey,
+} from '../bench/support/sim-handlers.js';
 import { REDIS } from '../src/redis/redis.module.js';
 import type { Env } from '../src/config/env.js';
 import { metricsRegistry } from '../src/common/metrics/metrics.js';
@@ -105,6 +112,34 @@ describe('ingest pipeline (all-in-one process)', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('while its handler works, a job holds no database transaction; its write lands with the result, once', async () => {
+    const fresh = await orgWithRoles(db.owner);
+    const [id] = await insertJobs(db.owner, fresh.org.id, 1, { hold_flag: true });
+    const since = Number(await waitFor('the handler is working', () => redis.get(simHeldSinceKey(env, id))));
+    // A transaction of the app role opened before the work began and still open now would span it
+    // (read as the superuser: other roles' backends show no state to rocker_owner).
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    try {
+      const spanning = await admin.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = $1 AND usename = 'rocker_app' AND xact_start <= to_timestamp($2::float8 / 1000)`,
+        [db.name, since],
+      );
+      expect(spanning.rows[0].n).toBe(0);
+    } finally {
+      await admin.end();
+    }
+    expect((await jobRows(db.owner, fresh.org.id, [id]))[0].status).toBe('running');
+    expect((await effectsPerJob(db.owner)).get(id)).toBeUndefined();
+    await redis.set(simReleaseKey(env, id), '1');
+    await waitFor(
+      'the job succeeded',
+      async () => (await jobRows(db.owner, fresh.org.id, [id]))[0].status === 'succeeded',
+    );
+    expect((await effectsPerJob(db.owner)).get(id)).toBe(1);
   });
 
   it('a job its handler refuses for good (a crawl job without a URL) fails at once, clearly, and its item is failed', async () => {

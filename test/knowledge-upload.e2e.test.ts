@@ -7,6 +7,7 @@ import { jpegHeader, makePdf, pngBomb, textPng } from './support/files.js';
 import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
 import type { TestApp } from './support/app.js';
 import { JobKind } from '../src/modules/ingest/ingest.types.js';
+import { runJobHandler } from '../src/modules/ingest/run-handler.js';
 import { TenantTransactions } from '../src/database/tenant-context.js';
 import { OcrJobHandler } from '../src/modules/ocr/ocr.handler.js';
 import { PermanentJobError } from '../src/modules/ingest/ingest.types.js';
@@ -387,19 +388,20 @@ describe('large images go through the ocr job', () => {
   });
 
   const runJob = (job: RecordingEnqueuer['jobs'][number]) =>
-    t.nest
-      .get(TenantTransactions)
-      .run({ requestId: 'job-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false }, () =>
-        t.nest.get(OcrJobHandler).handle({
-          jobId: job.id,
-          orgId: A.org.id,
-          kind: job.kind,
-          knowledgeItemId: String(job.payload.knowledge_item_id),
-          payload: job.payload,
-          attempt: 1,
-          requestId: null,
-        }),
-      );
+    runJobHandler(
+      t.nest.get(TenantTransactions),
+      { requestId: 'job-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false },
+      t.nest.get(OcrJobHandler),
+      {
+        jobId: job.id,
+        orgId: A.org.id,
+        kind: job.kind,
+        knowledgeItemId: String(job.payload.knowledge_item_id),
+        payload: job.payload,
+        attempt: 1,
+        requestId: null,
+      },
+    );
 
   it('upload of a large image → item + stored image + ocr job; the handler fills in the text and drops the image', async () => {
     const res = await request(t.url)

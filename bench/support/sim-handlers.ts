@@ -9,11 +9,12 @@ import {
   PermanentJobError,
   type IngestHandler,
   type IngestJobContext,
+  type JobCommit,
 } from '../../src/modules/ingest/ingest.types.js';
 
 /**
  * Simulated job handlers for the queue tests and the fairness benchmark (never loaded in
- * production). Each run leaves one row in sim_job_effects inside the job's transaction, so a
+ * production). Each run leaves one row in sim_job_effects in the job's final transaction, so a
  * handler that ran twice to completion would show two rows; starts are counted in Redis, outside
  * any transaction, so a run killed mid-way is visible too.
  */
@@ -33,12 +34,17 @@ export interface SimPayload {
   permanent?: boolean;
   /** Fails while the Redis key simFailKey(jobId) exists (a failure the test can switch off). */
   fail_flag?: boolean;
+  /** Works until the Redis key simReleaseKey(jobId) exists (a job the test holds mid-work, then lets go). */
+  hold_flag?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const simStartsKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:starts:${jobId}`;
 export const simFailKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:fail:${jobId}`;
+export const simReleaseKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:release:${jobId}`;
+/** When the held job's work began (epoch ms), set once it is holding. */
+export const simHeldSinceKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:held-since:${jobId}`;
 
 @Injectable()
 class SimWork {
@@ -48,20 +54,27 @@ class SimWork {
     @Inject(ENV) private readonly env: Env,
   ) {}
 
-  async run(job: IngestJobContext): Promise<void> {
+  /** The work happens outside any transaction (as in the real handlers); the effect row is the write step. */
+  async run(job: IngestJobContext): Promise<JobCommit> {
     const p = job.payload as SimPayload;
     await this.redis.incr(simStartsKey(this.env, job.jobId));
     if (p.hang_attempts && job.attempt <= p.hang_attempts) await sleep(10 * 60_000);
     if (p.work_ms) await sleep(p.work_ms);
+    if (p.hold_flag) {
+      await this.redis.set(simHeldSinceKey(this.env, job.jobId), String(Date.now()));
+      while (!(await this.redis.exists(simReleaseKey(this.env, job.jobId)))) await sleep(20);
+    }
     if (p.permanent) throw new PermanentJobError('simulated permanent failure');
     if (p.fail_attempts && job.attempt <= p.fail_attempts)
       throw new Error(`simulated failure on attempt ${job.attempt}`);
     if (p.fail_flag && (await this.redis.exists(simFailKey(this.env, job.jobId))))
       throw new Error('simulated failure (flag set)');
-    await this.db.query(
-      `INSERT INTO sim_job_effects (org_id, job_id, kind, attempt) VALUES ($1, $2, $3, $4)`,
-      [job.orgId, job.jobId, job.kind, job.attempt],
-    );
+    return async () => {
+      await this.db.query(
+        `INSERT INTO sim_job_effects (org_id, job_id, kind, attempt) VALUES ($1, $2, $3, $4)`,
+        [job.orgId, job.jobId, job.kind, job.attempt],
+      );
+    };
   }
 }
 
@@ -70,7 +83,7 @@ class SimWork {
 class SimEmbedHandler implements IngestHandler {
   readonly kind = JobKind.Embed;
   constructor(private readonly work: SimWork) {}
-  handle(job: IngestJobContext): Promise<void> {
+  handle(job: IngestJobContext): Promise<JobCommit> {
     return this.work.run(job);
   }
 }
@@ -80,7 +93,7 @@ class SimEmbedHandler implements IngestHandler {
 class SimOcrHandler implements IngestHandler {
   readonly kind = JobKind.Ocr;
   constructor(private readonly work: SimWork) {}
-  handle(job: IngestJobContext): Promise<void> {
+  handle(job: IngestJobContext): Promise<JobCommit> {
     return this.work.run(job);
   }
 }

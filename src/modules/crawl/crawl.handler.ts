@@ -5,6 +5,7 @@ import { orgLabel } from '../../common/metrics/org-label.js';
 import {
   IngestHandler,
   IngestJobContext,
+  JobCommit,
   JobHandler,
   JobKind,
   PermanentJobError,
@@ -18,7 +19,8 @@ import { FetchFailure, SafeFetchError } from './safe-fetch.js';
  * The crawl job: fetch the item's URL through the guarded fetcher, store its readable text in the
  * item, ask for embedding. Blocked destinations and final refusals (content type, size, 4xx)
  * fail the job at once with their reason (`ssrf-blocked: ...`); timeouts, 5xx and network errors
- * are retried. Idempotent: a second run stores the same text again.
+ * are retried. The fetch runs outside any transaction; the text and the embed request are written
+ * together after it. Idempotent: a second run stores the same text again.
  */
 @Injectable()
 @JobHandler(JobKind.Crawl)
@@ -31,12 +33,12 @@ export class CrawlJobHandler implements IngestHandler {
     private readonly knowledge: KnowledgeService,
   ) {}
 
-  async handle(job: IngestJobContext): Promise<void> {
+  async handle(job: IngestJobContext): Promise<JobCommit> {
     const itemId = String(job.payload.knowledge_item_id ?? job.knowledgeItemId ?? '');
     const url = job.payload.url;
     if (!itemId || typeof url !== 'string')
       throw new PermanentJobError('invalid-payload: knowledge_item_id and url are required');
-    const item = await this.items.get(itemId);
+    const item = await job.db(() => this.items.get(itemId));
     if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
 
     let page: CrawledText;
@@ -57,12 +59,18 @@ export class CrawlJobHandler implements IngestHandler {
       throw e;
     }
     const titled = item.title === item.source_url && page.title ? page.title.slice(0, 300) : null;
-    await this.items.setContent(itemId, {
-      contentText: page.text,
-      mimeType: page.contentType,
-      byteSize: page.byteSize,
-      title: titled,
-    });
-    await this.knowledge.requestEmbedding(itemId);
+    return async () => {
+      // An item deleted while the page was fetched takes its job with it: nothing to store.
+      if (
+        !(await this.items.setContent(itemId, {
+          contentText: page.text,
+          mimeType: page.contentType,
+          byteSize: page.byteSize,
+          title: titled,
+        }))
+      )
+        return;
+      await this.knowledge.requestEmbedding(itemId);
+    };
   }
 }

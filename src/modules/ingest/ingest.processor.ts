@@ -25,6 +25,7 @@ import {
 } from './ingest.types.js';
 import { IngestQueues } from './ingest.queues.js';
 import { IngestDispatcher } from './ingest.dispatcher.js';
+import { runJobHandler } from './run-handler.js';
 import { bullConnection, type QueueJobData } from './queue.config.js';
 
 const LIMIT_CACHE_MS = 2000;
@@ -48,8 +49,9 @@ function jobTenant(data: QueueJobData): TenantContext {
 
 /**
  * The BullMQ workers (one per JobKind) and the job lifecycle around each handler:
- * per-org slot → row queued→running (own transaction) → handler + row succeeded (one
- * transaction, so a crash mid-job leaves no half result) → on error, retry or failed.
+ * per-org slot → row queued→running (own transaction) → the handler's reads and slow work (no
+ * transaction held while it computes) → its writes + row succeeded (one transaction, so a crash
+ * mid-job leaves no half result) → on error, retry or failed.
  */
 @Injectable()
 export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -152,21 +154,22 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         try {
           const handler = this.handlers.get(kind);
           if (!handler) throw new PermanentJobError(`no handler for ${kind}`);
-          await this.tenants.run(
+          // The handler's slow part runs outside any transaction; its writes and the row's
+          // `succeeded` commit together.
+          await runJobHandler(
+            this.tenants,
             ctx,
-            async () => {
-              await handler.handle({
-                jobId,
-                orgId,
-                kind,
-                knowledgeItemId: started.knowledge_item_id,
-                payload: started.payload,
-                attempt: started.attempts,
-                requestId: job.data.request_id,
-              });
-              await this.jobs.succeed(jobId, started.knowledge_item_id);
+            handler,
+            {
+              jobId,
+              orgId,
+              kind,
+              knowledgeItemId: started.knowledge_item_id,
+              payload: started.payload,
+              attempt: started.attempts,
+              requestId: job.data.request_id,
             },
-            'job',
+            () => this.jobs.succeed(jobId, started.knowledge_item_id),
           );
           observe('succeeded');
           this.logger.log({ msg: 'ingest job succeeded', job_id: jobId, kind });

@@ -56,16 +56,29 @@ export interface IngestJobContext {
   payload: Record<string, unknown>;
   attempt: number;
   requestId: string | null;
+  /**
+   * Runs `fn` in a short tenant transaction of its own, with the job's org set (the same RLS path
+   * as a request): the reads a handler needs before its slow work.
+   */
+  db<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /**
- * A handler runs inside a tenant transaction with the job's org set (same RLS path as a request).
- * It must be idempotent: running it twice changes nothing twice. Throwing fails the attempt;
- * throwing PermanentJobError fails the job at once, without retries.
+ * A handler's write step: the pipeline runs it in the transaction that marks the job succeeded,
+ * so a crash mid-job leaves no half result.
+ */
+export type JobCommit = () => Promise<void>;
+
+/**
+ * A handler does its slow part (fetch, OCR, model inference) outside any transaction, so a job
+ * holds no database connection, row lock or snapshot while it computes; reads go through
+ * `job.db`, and the writes are returned as a JobCommit. Repositories used outside both throw
+ * (TenantDb fails closed). It must be idempotent: running it twice changes nothing twice.
+ * Throwing fails the attempt; throwing PermanentJobError fails the job at once, without retries.
  */
 export interface IngestHandler {
   readonly kind: JobKind;
-  handle(job: IngestJobContext): Promise<void>;
+  handle(job: IngestJobContext): Promise<JobCommit | void>;
 }
 
 export class PermanentJobError extends Error {}

@@ -51,6 +51,15 @@ export class KnowledgeRepository {
     return this.db.one(`SELECT ${COLS}, content_text, content_html FROM knowledge_items WHERE id = $1`, [id]);
   }
 
+  /** Locks the item row for this transaction and answers its text (undefined: no such item). */
+  async lockText(id: string): Promise<string | null | undefined> {
+    const row = await this.db.one<{ content_text: string | null }>(
+      `SELECT content_text FROM knowledge_items WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    return row ? row.content_text : undefined;
+  }
+
   async setStatus(id: string, status: string, error: string | null = null): Promise<void> {
     await this.db.query(
       `UPDATE knowledge_items SET status = $2, error = $3, updated_at = clock_timestamp() WHERE id = $1`,
@@ -86,8 +95,16 @@ export class KnowledgeRepository {
     return this.db.one(`SELECT mime_type, data FROM knowledge_blobs WHERE knowledge_item_id = $1`, [itemId]);
   }
 
-  async deleteBlob(itemId: string): Promise<void> {
-    await this.db.query(`DELETE FROM knowledge_blobs WHERE knowledge_item_id = $1`, [itemId]);
+  /** false when there was no blob (already consumed by an earlier delivery, or the item is gone). */
+  async deleteBlob(itemId: string): Promise<boolean> {
+    return (
+      (
+        await this.db.query(
+          `DELETE FROM knowledge_blobs WHERE knowledge_item_id = $1 RETURNING knowledge_item_id`,
+          [itemId],
+        )
+      ).length > 0
+    );
   }
 
   /** The market listing published from this item by the caller's org, if any (listings are readable by all). */

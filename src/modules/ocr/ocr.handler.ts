@@ -5,6 +5,7 @@ import { ProblemException } from '../../common/filters/problem.js';
 import {
   IngestHandler,
   IngestJobContext,
+  JobCommit,
   JobHandler,
   JobKind,
   PermanentJobError,
@@ -14,8 +15,9 @@ import { KnowledgeService } from '../knowledge/knowledge.service.js';
 import { OcrEngine } from './ocr.engine.js';
 
 /**
- * The ocr job: the item's stored image → its text, then the image is dropped. Runs in the job's
- * tenant transaction; re-running after success finds no blob and changes nothing.
+ * The ocr job: the item's stored image → its text, then the image is dropped. Reads in a short
+ * tenant transaction, recognises in none, writes text, blob removal and embed request together;
+ * re-running after success finds no blob and changes nothing.
  */
 @Injectable()
 @JobHandler(JobKind.Ocr)
@@ -29,12 +31,14 @@ export class OcrJobHandler implements IngestHandler {
     private readonly knowledge: KnowledgeService,
   ) {}
 
-  async handle(job: IngestJobContext): Promise<void> {
+  async handle(job: IngestJobContext): Promise<JobCommit | void> {
     const itemId = String(job.payload.knowledge_item_id ?? job.knowledgeItemId ?? '');
     if (!itemId) throw new PermanentJobError('invalid-payload: knowledge_item_id is missing');
-    const item = await this.items.get(itemId);
+    const { item, blob } = await job.db(async () => ({
+      item: await this.items.get(itemId),
+      blob: await this.items.getBlob(itemId),
+    }));
     if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
-    const blob = await this.items.getBlob(itemId);
     if (!blob) {
       if (item.content_text !== null) return; // already done by an earlier delivery
       throw new PermanentJobError('not-found: the image to recognise is gone');
@@ -49,8 +53,11 @@ export class OcrJobHandler implements IngestHandler {
         throw new PermanentJobError(`${e.slug}: ${e.message}`);
       throw e;
     }
-    await this.items.setContent(itemId, { contentText: text });
-    await this.items.deleteBlob(itemId);
-    await this.knowledge.requestEmbedding(itemId);
+    return async () => {
+      // Gone meanwhile (deleted, or another delivery finished first): nothing left to write.
+      if (!(await this.items.deleteBlob(itemId))) return;
+      await this.items.setContent(itemId, { contentText: text });
+      await this.knowledge.requestEmbedding(itemId);
+    };
   }
 }

@@ -7,10 +7,19 @@ import { SearchRepository } from './search.repository.js';
 export type EmbedOutcome =
   { status: 'ready'; chunks: number } | { status: 'failed'; error: string } | { status: 'missing' };
 
+/** What to embed: the item's text as read, and its chunks. */
+export interface EmbedPlan {
+  itemId: string;
+  text: string;
+  chunks: string[];
+  opts: ChunkOptions;
+}
+
 /**
  * The embed step of ingestion: chunk an item's text, embed the chunks in batches, upsert them
- * idempotently and mark the item ready. Runs inside the caller's tenant transaction (a request or
- * an ingest job with the org set). A provider failure throws (the job retries); an item with
+ * idempotently and mark the item ready. In three parts, so that a job runs the model outside any
+ * transaction: plan() reads (in a tenant transaction), vectors() computes (needs none), write()
+ * stores (in a tenant transaction). A provider failure throws (the job retries); an item with
  * nothing to embed is marked failed, which retrying would not change.
  */
 @Injectable()
@@ -23,26 +32,56 @@ export class EmbedItemService {
     private readonly provider: EmbeddingProvider,
   ) {}
 
+  /** All three parts in the caller's tenant transaction. */
   async embedItem(
     knowledgeItemId: string,
     opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
   ): Promise<EmbedOutcome> {
+    const plan = await this.plan(knowledgeItemId, opts);
+    if (!plan) return { status: 'missing' };
+    return this.write(plan, await this.vectors(plan));
+  }
+
+  /** null when the item is gone (deleted meanwhile: nothing to do, nothing to retry). */
+  async plan(knowledgeItemId: string, opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<EmbedPlan | null> {
     const item = await this.items.get(knowledgeItemId);
-    if (!item) return { status: 'missing' }; // deleted meanwhile: nothing to do, nothing to retry
-    const texts = chunkText(item.content_text ?? '', opts);
+    if (!item) return null;
+    const text = item.content_text ?? '';
+    return { itemId: knowledgeItemId, text, chunks: chunkText(text, opts), opts };
+  }
+
+  /** The model run (batched by the provider); no database access. */
+  async vectors(plan: EmbedPlan): Promise<number[][]> {
+    return plan.chunks.length ? (await this.provider.embed(plan.chunks)).vectors : [];
+  }
+
+  /**
+   * Stores the chunks and settles the item. The item row is locked and re-read first: if its text
+   * changed since plan() (the model ran outside the transaction), the current text is embedded
+   * here instead, so chunks never describe text the item no longer has.
+   */
+  async write(planned: EmbedPlan, computed: number[][]): Promise<EmbedOutcome> {
+    const text = await this.items.lockText(planned.itemId);
+    if (text === undefined) return { status: 'missing' };
+    let plan = planned;
+    let vectors = computed;
+    if ((text ?? '') !== planned.text) {
+      plan = { ...planned, text: text ?? '', chunks: chunkText(text ?? '', planned.opts) };
+      vectors = await this.vectors(plan);
+    }
+    const { itemId, chunks: texts } = plan;
     if (!texts.length) {
-      await this.chunks.replaceChunks(knowledgeItemId, []);
+      await this.chunks.replaceChunks(itemId, []);
       const error = 'the item has no text to embed';
-      await this.items.setStatus(knowledgeItemId, 'failed', error);
+      await this.items.setStatus(itemId, 'failed', error);
       return { status: 'failed', error };
     }
-    const { vectors } = await this.provider.embed(texts); // batched by the provider
     await this.chunks.replaceChunks(
-      knowledgeItemId,
+      itemId,
       texts.map((content, i) => ({ content, embedding: vectors[i] })),
     );
-    await this.items.setStatus(knowledgeItemId, 'ready');
-    this.log.log({ knowledge_item_id: knowledgeItemId, chunks: texts.length }, 'embedded');
+    await this.items.setStatus(itemId, 'ready');
+    this.log.log({ knowledge_item_id: itemId, chunks: texts.length }, 'embedded');
     return { status: 'ready', chunks: texts.length };
   }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SearchService } from './search.service.js';
 import { EmbedItemService } from './embed-item.service.js';
+import { EmbedJobHandler } from './embed.handler.js';
+import { JobKind, type IngestJobContext } from '../ingest/ingest.types.js';
 import { SearchMode } from './dto/search.dto.js';
 import type { SearchRepository } from './search.repository.js';
 import type { EmbeddingsService } from '../embeddings/embeddings.service.js';
@@ -58,6 +60,7 @@ describe(EmbedItemService.name, () => {
   const setup = (text: string | null) => {
     const items = {
       get: vi.fn().mockResolvedValue(text === null ? undefined : { content_text: text }),
+      lockText: vi.fn().mockResolvedValue(text === null ? undefined : text),
       setStatus: vi.fn(),
     };
     const chunks = { replaceChunks: vi.fn() };
@@ -105,5 +108,96 @@ describe(EmbedItemService.name, () => {
     await expect(sut.embedItem('id')).rejects.toThrow('down');
     expect(chunks.replaceChunks).not.toHaveBeenCalled();
     expect(items.setStatus).not.toHaveBeenCalled();
+  });
+
+  it('text changed between plan and write (the model ran outside the transaction): the current text is embedded', async () => {
+    const { sut, items, chunks, provider } = setup('Old.');
+    const plan = (await sut.plan('id'))!;
+    const vectors = await sut.vectors(plan);
+    items.lockText.mockResolvedValueOnce('New. Newer.');
+    await expect(sut.write(plan, vectors)).resolves.toEqual({ status: 'ready', chunks: 1 });
+    expect(provider.embed).toHaveBeenLastCalledWith(['New. Newer.']);
+    expect(chunks.replaceChunks).toHaveBeenCalledTimes(1);
+    expect(chunks.replaceChunks).toHaveBeenCalledWith('id', [{ content: 'New. Newer.', embedding: [0] }]);
+  });
+
+  it('the item deleted before the write: nothing is written', async () => {
+    const { sut, items, chunks } = setup('Text.');
+    const plan = (await sut.plan('id'))!;
+    items.lockText.mockResolvedValueOnce(undefined);
+    await expect(sut.write(plan, await sut.vectors(plan))).resolves.toEqual({ status: 'missing' });
+    expect(chunks.replaceChunks).not.toHaveBeenCalled();
+  });
+});
+
+describe(EmbedJobHandler.name, () => {
+  it('reads in job.db, runs the model outside it, and writes only in the returned step', async () => {
+    const events: string[] = [];
+    let inDb = false;
+    const items = {
+      get: vi.fn(async () => (events.push(`read in db=${inDb}`), { content_text: 'Hello there.' })),
+      lockText: vi.fn(async () => 'Hello there.'),
+      setStatus: vi.fn(async () => void events.push('status')),
+    };
+    const chunks = { replaceChunks: vi.fn(async () => void events.push('chunks')) };
+    const provider = {
+      embed: vi.fn(
+        async (t: string[]) => (events.push(`model in db=${inDb}`), { vectors: t.map(() => [1]), tokens: 1 }),
+      ),
+    };
+    const handler = new EmbedJobHandler(
+      new EmbedItemService(
+        items as unknown as KnowledgeRepository,
+        chunks as unknown as SearchRepository,
+        provider as unknown as EmbeddingProvider,
+      ),
+    );
+    const job: IngestJobContext = {
+      jobId: 'j',
+      orgId: 'o',
+      kind: JobKind.Embed,
+      knowledgeItemId: 'item',
+      payload: {},
+      attempt: 1,
+      requestId: null,
+      db: async (fn) => {
+        inDb = true;
+        try {
+          return await fn();
+        } finally {
+          inDb = false;
+        }
+      },
+    };
+    const commit = await handler.handle(job);
+    expect(events).toEqual(['read in db=true', 'model in db=false']);
+    expect(commit).toBeTypeOf('function');
+    await commit!();
+    expect(events).toEqual(['read in db=true', 'model in db=false', 'chunks', 'status']);
+  });
+
+  it('an item deleted before the job ran: no model run, nothing to write', async () => {
+    const provider = { embed: vi.fn() };
+    const handler = new EmbedJobHandler(
+      new EmbedItemService(
+        { get: vi.fn(async () => undefined) } as unknown as KnowledgeRepository,
+        {} as SearchRepository,
+        provider as unknown as EmbeddingProvider,
+      ),
+    );
+    const db = <T>(fn: () => Promise<T>) => fn();
+    await expect(
+      handler.handle({
+        jobId: 'j',
+        orgId: 'o',
+        kind: JobKind.Embed,
+        knowledgeItemId: 'item',
+        payload: {},
+        attempt: 1,
+        requestId: null,
+        db,
+      }),
+    ).resolves.toBeUndefined();
+    expect(provider.embed).not.toHaveBeenCalled();
   });
 });
