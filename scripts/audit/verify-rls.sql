@@ -32,7 +32,8 @@ DECLARE
     'public.auth_context(uuid)',                           -- the guard's membership lookup (rocker_auth; reads users + org_members for one user id)
     'public.tenant_begin(uuid, uuid, text, text, text)',   -- sets the tenant settings and re-checks membership (rocker_auth)
     'public.feature_flag_audit_write()',                   -- trigger: appends flag audit rows the app role may not insert itself
-    'public.ingest_dispatch_claim(integer, integer, integer)', -- dispatcher: claims queued jobs of every org, routing columns only (rocker_dispatch)
+    'public.ingest_dispatch_claim(integer, integer, integer, boolean)', -- dispatcher: claims queued jobs of every org, routing columns only (rocker_dispatch)
+    'public.ingest_dispatch_unclaim(uuid[], uuid[])',      -- dispatcher: un-marks claimed rows the queue refused (dispatched_at only; rocker_dispatch)
     'public.ingest_dispatched_queued(integer, integer)',   -- dispatcher: re-sends dispatched-but-lost jobs, routing columns only (rocker_dispatch)
     'public.ingest_queue_stats()'                          -- queue depth per org for the metrics, counts only (rocker_dispatch)
   ];

@@ -4,6 +4,65 @@ import { APP_ROLE, tenantTableSql } from '../database/rls.js';
 /** The role that owns the outbox functions below (created by scripts/setup.sh: NOLOGIN, NOBYPASSRLS). */
 export const DISPATCH_ROLE = 'rocker_dispatch';
 
+/** The advisory lock key that serialises claims (ingest_dispatch_claim). */
+export const CLAIM_LOCK_KEY = '1764100300000';
+
+/**
+ * Claims the next undispatched rows and marks them dispatched, per org at most
+ * limit(org) × p_window − (its rows already in flight): the queue never holds a large
+ * single-org backlog (fairness). lane_rank = the row's place in its org's lane (in flight
+ * before it + 1) becomes its BullMQ priority within its class, so a quiet org's first job
+ * sorts ahead of a busy org's refills. Serialised by an advisory lock (`lock`: the statement that
+ * takes it). Shared by the migrations that (re)define the function.
+ */
+export function claimFunctionSql(params: string, lock: string): string {
+  return `CREATE FUNCTION ingest_dispatch_claim(${params})
+         RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz, lane_rank integer)
+         LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+         SET search_path = pg_catalog, pg_temp
+       AS $fn$
+       #variable_conflict use_column
+       BEGIN
+         ${lock}
+         RETURN QUERY
+         -- distinct orgs with undispatched rows: a loose index scan, one probe per org, not per row
+         WITH RECURSIVE pending(org_id) AS (
+           (SELECT j.org_id FROM public.ingest_jobs j WHERE j.status = 'queued' AND j.dispatched_at IS NULL ORDER BY j.org_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT j.org_id FROM public.ingest_jobs j
+                    WHERE j.status = 'queued' AND j.dispatched_at IS NULL AND j.org_id > p.org_id ORDER BY j.org_id LIMIT 1)
+             FROM pending p WHERE p.org_id IS NOT NULL
+         ), room AS (
+           SELECT p.org_id, i.n AS inflight,
+                  greatest(0, coalesce(l.job_concurrency, p_default_limit) * p_window - i.n) AS n
+             FROM pending p
+             LEFT JOIN public.org_limits l ON l.org_id = p.org_id
+             CROSS JOIN LATERAL (
+               SELECT count(*) AS n FROM public.ingest_jobs f
+                WHERE f.org_id = p.org_id AND f.status IN ('queued', 'running') AND f.dispatched_at IS NOT NULL) i
+            WHERE p.org_id IS NOT NULL
+         ), picked AS (
+           SELECT c.org_id, c.id,
+                  r.inflight + row_number() OVER (PARTITION BY c.org_id ORDER BY c.backfill, c.queued_at, c.id) AS lane_rank
+             FROM room r CROSS JOIN LATERAL (
+               SELECT j.org_id, j.id, (j.priority_class = 'backfill') AS backfill, j.queued_at FROM public.ingest_jobs j
+                WHERE j.org_id = r.org_id AND j.status = 'queued' AND j.dispatched_at IS NULL
+                ORDER BY (j.priority_class = 'backfill'), j.queued_at, j.id
+                LIMIT r.n
+                FOR UPDATE SKIP LOCKED) c
+            LIMIT p_max
+         )
+         , marked AS (
+           -- by primary key (a join here would be planned as a scan of the whole table)
+           UPDATE public.ingest_jobs j SET dispatched_at = clock_timestamp()
+            WHERE j.org_id = ANY (ARRAY(SELECT DISTINCT k.org_id FROM picked k)) AND j.id = ANY (ARRAY(SELECT k.id FROM picked k))
+           RETURNING j.org_id, j.id, j.kind, j.priority_class, j.generation, j.max_attempts, j.request_id, j.queued_at
+         )
+         SELECT m.org_id, m.id, m.kind, m.priority_class, m.generation, m.max_attempts, m.request_id, m.queued_at, k.lane_rank::integer
+           FROM marked m JOIN picked k ON k.org_id = m.org_id AND k.id = m.id;
+       END $fn$`;
+}
+
 /**
  * ingest_jobs: the durable record of background work and the transactional outbox that feeds
  * BullMQ. A feature writes its row in its own tenant transaction; a dispatcher hands committed,
@@ -90,59 +149,11 @@ export class IngestJobs1764100300000 implements MigrationInterface {
       `CREATE POLICY ingest_jobs_dispatcher_update ON ingest_jobs FOR UPDATE TO ${DISPATCH_ROLE} USING (${isDispatcher}) WITH CHECK (${isDispatcher})`,
       `CREATE POLICY org_limits_dispatcher_select ON org_limits FOR SELECT TO ${DISPATCH_ROLE} USING (${isDispatcher})`,
 
-      /*
-       * Claims the next undispatched rows and marks them dispatched, per org at most
-       * limit(org) × p_window − (its rows already in flight): the queue never holds a large
-       * single-org backlog (fairness). lane_rank = the row's place in its org's lane (in flight
-       * before it + 1) becomes its BullMQ priority within its class, so a quiet org's first job
-       * sorts ahead of a busy org's refills. Serialised by an advisory lock; the caller commits
-       * only after the queue accepted the jobs.
-       */
-      `CREATE FUNCTION ingest_dispatch_claim(p_default_limit integer, p_window integer, p_max integer)
-         RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz, lane_rank integer)
-         LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-         SET search_path = pg_catalog, pg_temp
-       AS $fn$
-       #variable_conflict use_column
-       BEGIN
-         PERFORM pg_advisory_xact_lock(1764100300000);
-         RETURN QUERY
-         -- distinct orgs with undispatched rows: a loose index scan, one probe per org, not per row
-         WITH RECURSIVE pending(org_id) AS (
-           (SELECT j.org_id FROM public.ingest_jobs j WHERE j.status = 'queued' AND j.dispatched_at IS NULL ORDER BY j.org_id LIMIT 1)
-           UNION ALL
-           SELECT (SELECT j.org_id FROM public.ingest_jobs j
-                    WHERE j.status = 'queued' AND j.dispatched_at IS NULL AND j.org_id > p.org_id ORDER BY j.org_id LIMIT 1)
-             FROM pending p WHERE p.org_id IS NOT NULL
-         ), room AS (
-           SELECT p.org_id, i.n AS inflight,
-                  greatest(0, coalesce(l.job_concurrency, p_default_limit) * p_window - i.n) AS n
-             FROM pending p
-             LEFT JOIN public.org_limits l ON l.org_id = p.org_id
-             CROSS JOIN LATERAL (
-               SELECT count(*) AS n FROM public.ingest_jobs f
-                WHERE f.org_id = p.org_id AND f.status IN ('queued', 'running') AND f.dispatched_at IS NOT NULL) i
-            WHERE p.org_id IS NOT NULL
-         ), picked AS (
-           SELECT c.org_id, c.id,
-                  r.inflight + row_number() OVER (PARTITION BY c.org_id ORDER BY c.backfill, c.queued_at, c.id) AS lane_rank
-             FROM room r CROSS JOIN LATERAL (
-               SELECT j.org_id, j.id, (j.priority_class = 'backfill') AS backfill, j.queued_at FROM public.ingest_jobs j
-                WHERE j.org_id = r.org_id AND j.status = 'queued' AND j.dispatched_at IS NULL
-                ORDER BY (j.priority_class = 'backfill'), j.queued_at, j.id
-                LIMIT r.n
-                FOR UPDATE SKIP LOCKED) c
-            LIMIT p_max
-         )
-         , marked AS (
-           -- by primary key (a join here would be planned as a scan of the whole table)
-           UPDATE public.ingest_jobs j SET dispatched_at = clock_timestamp()
-            WHERE j.org_id = ANY (ARRAY(SELECT DISTINCT k.org_id FROM picked k)) AND j.id = ANY (ARRAY(SELECT k.id FROM picked k))
-           RETURNING j.org_id, j.id, j.kind, j.priority_class, j.generation, j.max_attempts, j.request_id, j.queued_at
-         )
-         SELECT m.org_id, m.id, m.kind, m.priority_class, m.generation, m.max_attempts, m.request_id, m.queued_at, k.lane_rank::integer
-           FROM marked m JOIN picked k ON k.org_id = m.org_id AND k.id = m.id;
-       END $fn$`,
+      // The claim (see claimFunctionSql); the caller commits only after the queue accepted the jobs.
+      claimFunctionSql(
+        'p_default_limit integer, p_window integer, p_max integer',
+        `PERFORM pg_advisory_xact_lock(${CLAIM_LOCK_KEY});`,
+      ),
       // Rows handed to the queue a while ago and still queued: the reconciler checks they are in Redis.
       `CREATE FUNCTION ingest_dispatched_queued(p_older_than_ms integer, p_max integer)
          RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz, lane_rank integer)

@@ -5,8 +5,8 @@ import { ENV, type Env } from '../../config/env.js';
 import type { JobKind } from './ingest.types.js';
 import type { OutboxRow } from './queue.config.js';
 
-/** The advisory lock ingest_dispatch_claim serialises on (see the IngestJobs migration). */
-const CLAIM_LOCK = '1764100300000';
+/** SQLSTATE lock_not_available: ingest_dispatch_claim(..., p_wait => false) found another claim running. */
+const LOCK_BUSY = '55P03';
 
 export interface QueueStat {
   kind: JobKind;
@@ -17,14 +17,20 @@ export interface QueueStat {
 }
 
 /**
- * The dispatcher's only access to Postgres outside a tenant transaction: it calls the three
- * SECURITY DEFINER functions of the IngestJobs migration (owned by rocker_dispatch), which see
- * routing columns of every org and nothing else. No table is read or written here directly.
+ * The dispatcher's only access to Postgres outside a tenant transaction: it calls the SECURITY
+ * DEFINER functions of the IngestJobs and IngestClaimOneStatement migrations (owned by
+ * rocker_dispatch), which see routing columns of every org and nothing else. No table is read or
+ * written here directly.
+ *
+ * Claims go over a connection of their own (not the request pool), with synchronous_commit off
+ * for that session: a claim lost in a database crash is claimed again, and the queue drops the
+ * duplicate by job id (or the worker skips a row that is no longer queued).
  */
 @Injectable()
 export class IngestOutboxRepository implements OnApplicationShutdown {
   private readonly logger = new Logger('IngestOutbox');
   private listener: pg.Client | null = null;
+  private claimer: Promise<pg.Client> | null = null;
   private stopped = false;
 
   constructor(
@@ -33,40 +39,66 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
   ) {}
 
   /**
-   * Claims rows and hands them to `send` inside one transaction: if `send` throws (Redis down),
-   * the claim rolls back and the rows stay undispatched. With `wait` false, answers null at once
-   * when another claim is running.
+   * Claims rows (one statement: the claim lock is held only while it runs on the server), then
+   * hands them to `send`. If `send` throws (Redis down), the rows are given back and stay
+   * undispatched. With `wait` false, answers null at once when another claim is running.
    */
   async claim(send: (rows: OutboxRow[]) => Promise<void>, max: number, wait = true): Promise<number | null> {
-    const qr = this.ds.createQueryRunner();
-    await qr.connect();
+    const client = await this.claimClient();
+    let rows: OutboxRow[];
     try {
-      await qr.startTransaction();
-      // No WAL flush wait: a claim lost in a database crash is claimed again, and the queue drops
-      // the duplicate by job id (or the worker skips a row that is no longer queued).
-      await qr.query(`SET LOCAL synchronous_commit = off`);
-      // A refill gives way when another dispatcher is claiming (same lock the function takes; it is re-entrant).
-      if (
-        !wait &&
-        !(await qr.query(`SELECT pg_try_advisory_xact_lock($1::bigint) AS ok`, [CLAIM_LOCK]))[0].ok
-      ) {
-        await qr.rollbackTransaction();
-        return null;
-      }
-      const rows: OutboxRow[] = await qr.query(`SELECT * FROM ingest_dispatch_claim($1, $2, $3)`, [
-        this.env.INGEST_ORG_CONCURRENCY,
-        this.env.INGEST_DISPATCH_WINDOW,
-        max,
-      ]);
-      if (rows.length) await send(rows);
-      await qr.commitTransaction();
-      return rows.length;
+      rows = (
+        await client.query<OutboxRow>(`SELECT * FROM ingest_dispatch_claim($1, $2, $3, $4)`, [
+          this.env.INGEST_ORG_CONCURRENCY,
+          this.env.INGEST_DISPATCH_WINDOW,
+          max,
+          wait,
+        ])
+      ).rows;
     } catch (e) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      if ((e as { code?: string }).code === LOCK_BUSY) return null;
       throw e;
-    } finally {
-      await qr.release();
     }
+    if (!rows.length) return 0;
+    try {
+      await send(rows);
+    } catch (e) {
+      // If this fails too, the reconciler re-sends the rows once they have been dispatched a while.
+      await client
+        .query(`SELECT ingest_dispatch_unclaim($1::uuid[], $2::uuid[])`, [
+          [...new Set(rows.map((r) => r.org_id))],
+          rows.map((r) => r.id),
+        ])
+        .catch(() => undefined);
+      throw e;
+    }
+    return rows.length;
+  }
+
+  /** The claim connection, (re)connected on demand; dropped on error so the next claim reconnects. */
+  private claimClient(): Promise<pg.Client> {
+    if (this.claimer) return this.claimer;
+    if (this.stopped) return Promise.reject(new Error('the dispatcher is shutting down'));
+    const client = new pg.Client({
+      connectionString: this.env.DATABASE_URL,
+      application_name: `rocker-${this.env.ROCKER_ROLE}-dispatch`,
+      options: '-c synchronous_commit=off',
+    });
+    const drop = () => {
+      if (this.claimer === connecting) this.claimer = null;
+      client.end().catch(() => undefined);
+    };
+    client.on('error', drop);
+    client.on('end', drop);
+    const connecting = client.connect().then(
+      () => client,
+      (e: unknown) => {
+        drop();
+        throw e;
+      },
+    );
+    this.claimer = connecting;
+    return connecting;
   }
 
   dispatchedQueued(olderThanMs: number, max: number): Promise<OutboxRow[]> {
@@ -111,6 +143,9 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     this.stopped = true;
     const l = this.listener;
     this.listener = null;
+    const c = this.claimer;
+    this.claimer = null;
     await l?.end().catch(() => undefined);
+    await c?.then((client) => client.end()).catch(() => undefined);
   }
 }
