@@ -8,6 +8,7 @@ import { UsageDaily1764100500000 } from './1764100500000-UsageDaily.js';
 import { KnowledgeBlobs1764100600000 } from './1764100600000-KnowledgeBlobs.js';
 import { ListingItemLink1764100700000 } from './1764100700000-ListingItemLink.js';
 import { IngestNotifyNewOnly1764100800000 } from './1764100800000-IngestNotifyNewOnly.js';
+import { IngestClaimOneStatement1764100900000 } from './1764100900000-IngestClaimOneStatement.js';
 
 /** Every migration, in order. Listed explicitly so source (tests) and dist (CLI) run the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   KnowledgeBlobs1764100600000,
   ListingItemLink1764100700000,
   IngestNotifyNewOnly1764100800000,
+  IngestClaimOneStatement1764100900000,
 ];
