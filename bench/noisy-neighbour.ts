@@ -2,10 +2,11 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBenchDb } from './lib/db.js';
+import { ADMIN, createBenchDb } from './lib/db.js';
+import { CpuAccount } from './lib/cpu.js';
 import { table } from './lib/load.js';
 import { Driver, parseArrivals, parsePolicies, type Route, type Sample, type Stream } from './lib/driver.js';
 import { killAll, onSignal, parseWorkerSched, schedulingOf, startDeployment } from './lib/deployment.js';
@@ -263,11 +264,15 @@ try {
     const rs = await Promise.all(streams.map((s) => driver.run(s)));
     return { samples: rs.flatMap((r) => r.samples), dropped: rs.reduce((n, r) => n + r.dropped, 0) };
   };
+  const cpuAccount = new CpuAccount(ADMIN, db.name, deployment.apiPids, deployment.workerPids);
+  const cpu: Record<string, Record<string, number>> = {};
   const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const cpuFrom = await cpuAccount.snapshot();
     const from = quietDriver.now();
     const wallFrom = new Date();
     const r = await fn();
     phases.push({ name, from, to: quietDriver.now(), wallFrom, wallTo: new Date() });
+    cpu[name] = CpuAccount.between(cpuFrom, await cpuAccount.snapshot());
     return r;
   };
 
@@ -415,6 +420,16 @@ try {
         `${w.started}/${w.jobs} started, queue wait p95 ${fmt(wp)} ms (alone: ${fmt(p95(qw['quiet alone'].ms))} ms); noisy: ${qw['noisy backlog+flood'].started}/${qw['noisy backlog+flood'].jobs} started`),
     );
   }
+  // Where the CPU went (seconds, out of cores × phase length): who pays for the flood.
+  const groups = [...new Set(Object.values(cpu).flatMap((g) => Object.keys(g)))].sort();
+  const cpuRows = phases.map((p) => ({
+    phase: p.name,
+    'available s': ((availableParallelism() * (p.to - p.from)) / 1000).toFixed(0),
+    ...Object.fromEntries(groups.map((g) => [g, (cpu[p.name]?.[g] ?? 0).toFixed(1)])),
+  }));
+  say('\nCPU seconds per phase (from /proc; postgres backends grouped by application_name)');
+  say(table(cpuRows));
+
   say('\nverdicts');
   say(table(verdicts.map((v) => ({ verdict: v.status.toUpperCase(), check: v.name, detail: v.detail }))));
   const failed = verdicts.filter((v) => v.status === 'fail');
@@ -464,6 +479,7 @@ try {
     summaries: { quietAlone: sAlone, quietFlood: sFloodQ, noisyFlood: sFloodN, noisyBacklog: backlog.length ? summarize(backlog) : null },
     queueWaitP95: Object.fromEntries(Object.entries(qw).map(([k, w]) => [k, { p95: p95(w.ms), jobs: w.jobs, started: w.started }])),
     windows: windowsOut,
+    cpuSeconds: cpu,
     verdicts,
     passed: failed.length === 0,
   };

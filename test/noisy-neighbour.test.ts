@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { admittedPerWindow, latencyVerdict, summarize, type Verdict } from '../bench/lib/noisy-stats.js';
 import { arrivalTimes, parseArrivals, seededRandom, type Sample } from '../bench/lib/driver.js';
 import { parseWorkerSched, schedulingOf } from '../bench/lib/deployment.js';
+import { CpuAccount, cpuSecondsOf } from '../bench/lib/cpu.js';
 
 /**
  * The short version of `npm run load:noisy` (profile "ci": seconds, small numbers): a real
@@ -21,6 +22,7 @@ interface HarnessResult {
   passed: boolean;
   windows: Record<string, number[]>;
   profile: { noisyLimit: number };
+  cpuSeconds: Record<string, Record<string, number>>;
 }
 
 const root = join(import.meta.dirname, '..');
@@ -63,6 +65,19 @@ describe('noisy neighbour (short harness run)', () => {
     expect(result.deployment.workerSched).toBe('idle');
     expect(result.deployment.arrivals).toBe('poisson');
     if (result.deployment.ingest) expect(result.deployment.workerScheduling).toEqual(['idle']);
+  });
+
+  it('accounts CPU per phase to the API, the workers, Postgres sessions by caller and Redis', () => {
+    const flood = result.cpuSeconds.flood;
+    expect(flood.api).toBeGreaterThan(0);
+    expect(flood['pg: api sessions']).toBeGreaterThan(0);
+    expect(flood.redis).toBeGreaterThan(0);
+    if (result.deployment.ingest) {
+      expect(flood.workers).toBeGreaterThan(0);
+      expect(flood['pg: worker sessions']).toBeGreaterThan(0);
+    }
+    // More was done in the flood than alone, and it shows on the API processes.
+    expect(flood.api).toBeGreaterThan(result.cpuSeconds.alone.api);
   });
 
   it('the quiet org sees zero 429 and zero 5xx, alone and beside the flood', () => {
@@ -191,6 +206,17 @@ describe('worker scheduling of the harness deployment', () => {
     expect(parseWorkerSched('embed-nice')).toBe('embed-nice');
     expect(() => parseWorkerSched('25')).toThrow(/LOAD_WORKER_SCHED/);
     expect(() => parseWorkerSched('fast')).toThrow(/LOAD_WORKER_SCHED/);
+  });
+
+  it("reads a process's CPU seconds from /proc and sums them per group between snapshots", () => {
+    const before = cpuSecondsOf(process.pid);
+    const t = performance.now();
+    while (performance.now() - t < 300); // burn 0.3 s of this process's CPU
+    expect(cpuSecondsOf(process.pid) - before).toBeGreaterThanOrEqual(0.2);
+    expect(cpuSecondsOf(2 ** 22 + 1)).toBe(0); // no such process
+    const a = new Map([[1, { group: 'api', s: 1 }], [2, { group: 'api', s: 2 }]]);
+    const b = new Map([[1, { group: 'api', s: 1.5 }], [2, { group: 'api', s: 2.25 }], [3, { group: 'redis', s: 0.5 }]]);
+    expect(CpuAccount.between(a, b)).toEqual({ api: 0.75, redis: 0.5 });
   });
 
   it('reads how Linux schedules a process from /proc', async () => {

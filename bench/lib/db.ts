@@ -2,7 +2,7 @@ import pg from 'pg';
 import { createDataSource } from '../../src/database/data-source.js';
 
 const HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
-const ADMIN = process.env.PG_ADMIN_URL ?? `postgres://postgres@${HOST}/postgres`;
+export const ADMIN = process.env.PG_ADMIN_URL ?? `postgres://postgres@${HOST}/postgres`;
 
 export interface BenchDb {
   name: string;

@@ -13,6 +13,8 @@ import { startServer } from './load.js';
 export interface Deployment {
   apis: string[];
   workers: number;
+  /** Process ids of the API processes (CPU accounting). */
+  apiPids: number[];
   /** Process ids of the worker processes (to check how the OS schedules them). */
   workerPids: number[];
   /** Why there are no workers (the worker entry refused to start), or null. */
@@ -194,6 +196,7 @@ export async function startDeployment(opts: {
   return {
     apis,
     workers: ingestUnavailable ? 0 : opts.workers,
+    apiPids: started.slice(0, apis.length).map((c) => c.pid!),
     workerPids: ingestUnavailable ? [] : started.slice(apis.length).map((c) => c.pid!),
     ingestUnavailable,
     stop: () => Promise.all(started.map((c) => stop(c))).then(() => undefined),
