@@ -13,6 +13,7 @@ const benches: [string, string[]][] = [
   ['search.js', ['--chunks', process.env.BENCH_SEARCH_CHUNKS ?? '20000', '--orgs', '200', '--queries', '50']],
   ['fairness.js', []],
   ['limits.js', []],
+  ['spawn.js', []],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

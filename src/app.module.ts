@@ -31,6 +31,7 @@ import { RateLimitGuard } from './modules/limits/rate-limit.guard.js';
 import { TtsModule } from './modules/tts/tts.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
 import { IngestWorkerModule } from './modules/ingest/ingest-worker.module.js';
+import { ProcessModule } from './common/process/process.module.js';
 
 /** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
 export function tenantLogFields(mergeObject: object): Record<string, unknown> {
@@ -81,6 +82,7 @@ export class AppModule {
         loggerModule(env),
         DatabaseModule,
         RedisModule,
+        ProcessModule,
         AuthModule,
         HealthModule,
         OrgModule,

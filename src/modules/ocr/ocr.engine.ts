@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { Inject, Injectable } from '@nestjs/common';
 import { ENV, type Env } from '../../config/env.js';
 import { ProblemException } from '../../common/filters/problem.js';
+import { ProcessSpawner } from '../../common/process/spawner.js';
 
 /** Text recognition behind an interface: the local engine by default, others by config. */
 export abstract class OcrEngine {
@@ -11,14 +11,18 @@ export abstract class OcrEngine {
 /**
  * Debian's tesseract (offline, English data from `tesseract-ocr-eng`) as a child process:
  * image on stdin, text on stdout, killed past OCR_TIMEOUT_MS, at most OCR_CONCURRENCY at once.
- * A child process keeps the engine's memory and crashes out of the service.
+ * A child process keeps the engine's memory and crashes out of the service; the process spawner
+ * starts it, so this process's event loop never waits for a fork.
  */
 @Injectable()
 export class TesseractCliEngine extends OcrEngine {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(@Inject(ENV) private readonly env: Env) {
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    private readonly spawner: ProcessSpawner,
+  ) {
     super();
   }
 
@@ -47,8 +51,7 @@ export class TesseractCliEngine extends OcrEngine {
 
   private run(image: Buffer): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = spawn('tesseract', ['stdin', 'stdout', '-l', 'eng', '--psm', '3'], {
-        stdio: ['pipe', 'pipe', 'pipe'],
+      const child = this.spawner.spawn('tesseract', ['stdin', 'stdout', '-l', 'eng', '--psm', '3'], {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OMP_THREAD_LIMIT: '1', LANG: 'C.UTF-8' },
       });
       const out: Buffer[] = [];
@@ -71,7 +74,7 @@ export class TesseractCliEngine extends OcrEngine {
       });
       child.stderr.resume();
       child.on('error', () => finish(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available')));
-      child.on('close', (code) => {
+      child.on('close', (code: number | null) => {
         if (code === 0) finish(null, Buffer.concat(out).toString('utf8').replace(/\f/g, '').trim());
         else finish(new ProblemException(422, 'unreadable-image', 'the image could not be read'));
       });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import type { ProcessSpawner } from '../../common/process/spawner.js';
 import { TtsEvent, TtsProvider, type SynthesisOptions, type TtsEvents } from './tts.types.js';
 
 /** espeak-ng voices offered (checked to exist in Debian's espeak-ng-data; mbrola voices excluded). */
@@ -21,8 +21,9 @@ export class EspeakError extends Error {}
 
 /**
  * The local default: Debian's espeak-ng as a child process (its GPL stays out of our code),
- * text on stdin, WAV (22.05 kHz mono 16-bit) on stdout. The child is killed as soon as the
- * consumer stops reading (client gone) or the signal aborts.
+ * started by the process spawner (so this process's event loop never waits for a fork), text on
+ * stdin, WAV (22.05 kHz mono 16-bit) on stdout. The child is killed as soon as the consumer stops
+ * reading (client gone) or the signal aborts.
  */
 export class EspeakProvider extends TtsProvider {
   readonly name = 'espeak';
@@ -31,6 +32,7 @@ export class EspeakProvider extends TtsProvider {
   constructor(
     private readonly bin: string,
     private readonly events: TtsEvents,
+    private readonly spawner: ProcessSpawner,
   ) {
     super();
   }
@@ -41,23 +43,20 @@ export class EspeakProvider extends TtsProvider {
 
   async *synthesize(text: string, opts: SynthesisOptions): AsyncIterable<Buffer> {
     if (opts.signal.aborted) return;
-    const child = spawn(this.bin, ['-b', '1', '-v', opts.voice, '--stdout'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const { pid } = child;
+    const child = this.spawner.spawn(this.bin, ['-b', '1', '-v', opts.voice, '--stdout']);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-500)));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('close', (code, signal) => {
-        this.events.emit(TtsEvent.Exit, { pid, requestId: opts.requestId, code, signal });
+      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+        this.events.emit(TtsEvent.Exit, { pid: child.pid, requestId: opts.requestId, code, signal });
         resolve({ code, signal });
       });
     });
     const spawnError = new Promise<never>((_, reject) =>
-      child.once('error', (e) => reject(new EspeakError(`espeak-ng did not start: ${e.message}`))),
+      child.once('error', (e: Error) => reject(new EspeakError(`espeak-ng did not start: ${e.message}`))),
     );
     spawnError.catch(() => undefined);
-    this.events.emit(TtsEvent.Spawn, { pid, requestId: opts.requestId });
+    child.once('spawn', () => this.events.emit(TtsEvent.Spawn, { pid: child.pid, requestId: opts.requestId }));
     const kill = () => child.kill('SIGKILL');
     opts.signal.addEventListener('abort', kill, { once: true });
     child.stdin.on('error', () => undefined); // EPIPE when killed

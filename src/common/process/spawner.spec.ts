@@ -1,0 +1,79 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { ProcessSpawner, type RemoteChild } from './spawner.js';
+
+const ppidOf = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+};
+const collect = async (child: RemoteChild) => {
+  const out: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  return { out: Buffer.concat(out), code, signal };
+};
+
+describe(ProcessSpawner.name, () => {
+  const spawner = new ProcessSpawner();
+  afterAll(() => spawner.close());
+
+  it('runs a command: stdin in, stdout out (bytes intact), exit code, pid', async () => {
+    const child = spawner.spawn('cat', []);
+    const bytes = Buffer.from(Array.from({ length: 256 * 64 }, (_, i) => i % 256));
+    child.stdin.end(bytes);
+    const { out, code } = await collect(child);
+    expect(code).toBe(0);
+    expect(out.equals(bytes)).toBe(true);
+    expect(child.pid).toBeGreaterThan(0);
+  });
+
+  it('forks in the helper process, not in this one (the point: no fork on this event loop)', async () => {
+    const child = spawner.spawn('sleep', ['30']);
+    await once(child, 'spawn');
+    expect(ppidOf(child.pid!)).toBe(spawner.helperPid());
+    expect(spawner.helperPid()).not.toBe(process.pid);
+    child.kill('SIGKILL');
+    const { signal } = await collect(child);
+    expect(signal).toBe('SIGKILL');
+    expect(existsSync(`/proc/${child.pid}/stat`) && readFileSync(`/proc/${child.pid}/stat`, 'utf8').includes(') Z')).toBe(false);
+  });
+
+  it('passes the environment it is given, and only that', async () => {
+    const child = spawner.spawn('sh', ['-c', 'echo "$ROCKER_X-$HOME"'], { env: { ROCKER_X: 'given', PATH: '/usr/bin:/bin' } });
+    child.stdin.end();
+    expect((await collect(child)).out.toString().trim()).toBe('given-');
+  });
+
+  it('a command that does not exist: error (ENOENT), then close', async () => {
+    const child = spawner.spawn('/nonexistent/rocker-binary', []);
+    const [err] = (await once(child, 'error')) as [NodeJS.ErrnoException];
+    expect(err.code).toBe('ENOENT');
+    await once(child, 'close');
+  });
+
+  it('if the helper dies, running commands fail and close; the next spawn starts a new helper', async () => {
+    const child = spawner.spawn('sleep', ['30']);
+    await once(child, 'spawn');
+    const errored = once(child, 'error');
+    const first = spawner.helperPid();
+    process.kill(first, 'SIGKILL');
+    expect(String((await errored)[0])).toMatch(/spawner exited/);
+    const again = spawner.spawn('echo', ['back']);
+    expect((await collect(again)).out.toString().trim()).toBe('back');
+    expect(spawner.helperPid()).not.toBe(first);
+  });
+
+  it('close() takes the running commands with it; later spawns fail', async () => {
+    const own = new ProcessSpawner();
+    const child = own.spawn('sleep', ['30']);
+    await once(child, 'spawn');
+    const closed = once(child, 'close');
+    await own.close();
+    await closed;
+    await expect.poll(() => existsSync(`/proc/${child.pid}`) && !readFileSync(`/proc/${child.pid}/stat`, 'utf8').includes(') Z')).toBe(false);
+    const late = own.spawn('echo', ['x']);
+    const [err] = (await once(late, 'error')) as [Error];
+    expect(err.message).toMatch(/shut down/);
+  });
+});
