@@ -10,6 +10,7 @@ import { CpuAccount } from './lib/cpu.js';
 import { table } from './lib/load.js';
 import { Driver, parseArrivals, parsePolicies, type Route, type Sample, type Stream } from './lib/driver.js';
 import { killAll, onSignal, parseWorkerSched, schedulingOf, startDeployment } from './lib/deployment.js';
+import { parseWorkerCpus } from './lib/cpu-cap.js';
 import { admittedPerWindow, latencyVerdict, perSecond, skipped, summarize, verdict, type Summary, type Verdict } from './lib/noisy-stats.js';
 import { lineChart } from './lib/svg.js';
 import { signDevToken } from '../src/modules/auth/dev-token.js';
@@ -171,6 +172,7 @@ const env: Record<string, string> = {
 
 let deployment: Awaited<ReturnType<typeof startDeployment>> | undefined;
 const workerSched = parseWorkerSched(process.env.LOAD_WORKER_SCHED);
+const workerCpus = parseWorkerCpus(process.env.LOAD_WORKER_CPUS);
 const arrivals = parseArrivals(process.env.LOAD_ARRIVALS);
 const cleanup = async () => {
   await deployment?.stop().catch(() => undefined);
@@ -197,6 +199,7 @@ try {
     workers: 2,
     env,
     workerSched,
+    workerCpus,
   });
   // As the OS reports it, not as asked: the run says what it measured.
   const workerScheduling = [...new Set(deployment.workerPids.map(schedulingOf))];
@@ -248,6 +251,8 @@ try {
 
   say(`load:noisy  profile=${P.name}  ${cpus().length} cores, load average ${load0.map((l) => l.toFixed(1)).join(' ')} at start`);
   say(`deployment: ${deployment.apis.length} API processes (${deployment.apis.join(', ')}), ${deployment.workers} worker processes (scheduled: ${workerScheduling.join(', ') || 'n/a'}${workerSched === 'embed-nice' ? '; embedding thread nice 19' : ''}), Redis prefix ${prefix}, database ${db.name}`);
+  const cap = deployment.workerCpuCap;
+  say(`worker CPU limit: ${workerCpus === null ? 'none' : cap?.path ? `${workerCpus} core(s) for both workers (cgroup ${cap.path}), like a worker pod's CPU limit` : `not set (${cap?.reason ?? 'no workers'})`}`);
   say(`limiter: ${limiter ? `yes (${probe.policy})` : 'limiter not available'}; admin limits route: ${adminLimits ? 'yes' : 'no'}; ingest: ${ingest ? 'yes' : `ingest not available: queue-wait verdict skipped (${deployment.ingestUnavailable ?? 'no ingest_jobs table'})`}`);
   say(`costly routes: ${costly.length ? costly.map((c) => `${c.route.name} [${c.policy}]`).join(', ') : 'none yet'}`);
   say(`arrivals: ${arrivals === 'poisson' ? 'poisson (random instants, seeded per stream)' : 'uniform (every 1/rate s, streams in lock-step)'}`);
@@ -429,6 +434,8 @@ try {
   }));
   say('\nCPU seconds per phase (from /proc; postgres backends grouped by application_name)');
   say(table(cpuRows));
+  const throttled = cap?.path ? cap.throttled() : null;
+  if (throttled) say(`worker CPU limit: held back in ${throttled.periods} periods, ${throttled.seconds.toFixed(1)} s in all`);
 
   say('\nverdicts');
   say(table(verdicts.map((v) => ({ verdict: v.status.toUpperCase(), check: v.name, detail: v.detail }))));
@@ -475,7 +482,7 @@ try {
 
   const result = {
     profile: P,
-    deployment: { apis: deployment.apis.length, workers: deployment.workers, workerSched, workerScheduling, arrivals, limiter, adminLimits, ingest, ingestUnavailable: deployment.ingestUnavailable, costly: costly.map((c) => c.route.name) },
+    deployment: { apis: deployment.apis.length, workers: deployment.workers, workerSched, workerScheduling, workerCpus, workerCpuCap: cap ? { path: cap.path, reason: cap.reason, throttled } : null, arrivals, limiter, adminLimits, ingest, ingestUnavailable: deployment.ingestUnavailable, costly: costly.map((c) => c.route.name) },
     summaries: { quietAlone: sAlone, quietFlood: sFloodQ, noisyFlood: sFloodN, noisyBacklog: backlog.length ? summarize(backlog) : null },
     queueWaitP95: Object.fromEntries(Object.entries(qw).map(([k, w]) => [k, { p95: p95(w.ms), jobs: w.jobs, started: w.started }])),
     windows: windowsOut,

@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { admittedPerWindow, latencyVerdict, summarize, type Verdict } from '../bench/lib/noisy-stats.js';
 import { arrivalTimes, parseArrivals, seededRandom, type Sample } from '../bench/lib/driver.js';
 import { parseWorkerSched, schedulingOf } from '../bench/lib/deployment.js';
 import { CpuAccount, cpuSecondsOf } from '../bench/lib/cpu.js';
+import { capCpu, parseWorkerCpus } from '../bench/lib/cpu-cap.js';
 
 /**
  * The short version of `npm run load:noisy` (profile "ci": seconds, small numbers): a real
@@ -217,6 +218,30 @@ describe('worker scheduling of the harness deployment', () => {
     const a = new Map([[1, { group: 'api', s: 1 }], [2, { group: 'api', s: 2 }]]);
     const b = new Map([[1, { group: 'api', s: 1.5 }], [2, { group: 'api', s: 2.25 }], [3, { group: 'redis', s: 0.5 }]]);
     expect(CpuAccount.between(a, b)).toEqual({ api: 0.75, redis: 0.5 });
+  });
+
+  it('parses LOAD_WORKER_CPUS: no limit by default, else a number of cores', () => {
+    expect(parseWorkerCpus(undefined)).toBeNull();
+    expect(parseWorkerCpus('none')).toBeNull();
+    expect(parseWorkerCpus('0.5')).toBe(0.5);
+    expect(() => parseWorkerCpus('lots')).toThrow(/LOAD_WORKER_CPUS/);
+  });
+
+  it('caps a process group with a cgroup CPU quota: its processes join, get throttled, and the group goes away', async () => {
+    const burner = spawn(process.execPath, ['-e', 'for (;;);']);
+    await new Promise((r) => burner.once('spawn', r));
+    const cap = capCpu(`rocker-test-${process.pid}`, 0.1, [burner.pid!]);
+    try {
+      // Skipped only where no cgroup CPU controller is writable (not this machine, which runs as root).
+      if (!cap.path) return expect(cap.reason).toMatch(/cgroup/);
+      expect(readFileSync(join(cap.path, 'cgroup.procs'), 'utf8').split('\n')).toContain(String(burner.pid));
+      await expect.poll(() => cap.throttled().periods, { timeout: 10_000 }).toBeGreaterThan(0);
+    } finally {
+      burner.kill('SIGKILL');
+      await new Promise((r) => burner.once('exit', r));
+      cap.remove();
+    }
+    expect(existsSync(cap.path)).toBe(false);
   });
 
   it('reads how Linux schedules a process from /proc', async () => {

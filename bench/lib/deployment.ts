@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { capCpu, type CpuCap } from './cpu-cap.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setPriority } from 'node:os';
@@ -19,6 +20,8 @@ export interface Deployment {
   workerPids: number[];
   /** Why there are no workers (the worker entry refused to start), or null. */
   ingestUnavailable: string | null;
+  /** The worker processes' CPU limit (a cgroup), when one was asked for. */
+  workerCpuCap: CpuCap | null;
   stop(): Promise<void>;
 }
 
@@ -170,6 +173,8 @@ export async function startDeployment(opts: {
   workers: number;
   env: Record<string, string>;
   workerSched?: WorkerSched;
+  /** Cores the worker processes may use together (a cgroup CPU limit), or null for no limit. */
+  workerCpus?: number | null;
   readyTimeoutMs?: number;
 }): Promise<Deployment> {
   const started: ChildProcess[] = [];
@@ -193,12 +198,18 @@ export async function startDeployment(opts: {
     await Promise.all(started.map((c) => stop(c)));
     throw e;
   }
+  const workerPids = ingestUnavailable ? [] : started.slice(apis.length).map((c) => c.pid!);
+  const workerCpuCap = opts.workerCpus && workerPids.length ? capCpu(`rocker-load-${process.pid}`, opts.workerCpus, workerPids) : null;
   return {
     apis,
     workers: ingestUnavailable ? 0 : opts.workers,
+    workerCpuCap,
     apiPids: started.slice(0, apis.length).map((c) => c.pid!),
-    workerPids: ingestUnavailable ? [] : started.slice(apis.length).map((c) => c.pid!),
+    workerPids,
     ingestUnavailable,
-    stop: () => Promise.all(started.map((c) => stop(c))).then(() => undefined),
+    stop: () =>
+      Promise.all(started.map((c) => stop(c))).then(() => {
+        workerCpuCap?.remove();
+      }),
   };
 }
