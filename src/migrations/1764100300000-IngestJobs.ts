@@ -4,6 +4,13 @@ import { APP_ROLE, tenantTableSql } from '../database/rls.js';
 /** The role that owns the outbox functions below (created by scripts/setup.sh: NOLOGIN, NOBYPASSRLS). */
 export const DISPATCH_ROLE = 'rocker_dispatch';
 
+/** A dispatcher function is owned by rocker_dispatch and callable by the app role only. */
+export const dispatchFunctionGrants = (fn: string): string[] => [
+  `ALTER FUNCTION ${fn} OWNER TO ${DISPATCH_ROLE}`,
+  `REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`,
+  `GRANT EXECUTE ON FUNCTION ${fn} TO ${APP_ROLE}`,
+];
+
 /** The advisory lock key that serialises claims (ingest_dispatch_claim). */
 export const CLAIM_LOCK_KEY = '1764100300000';
 
@@ -182,11 +189,7 @@ export class IngestJobs1764100300000 implements MigrationInterface {
       'ingest_dispatched_queued(integer, integer)',
       'ingest_queue_stats()',
     ]) {
-      sql.push(
-        `ALTER FUNCTION ${fn} OWNER TO ${DISPATCH_ROLE}`,
-        `REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`,
-        `GRANT EXECUTE ON FUNCTION ${fn} TO ${APP_ROLE}`,
-      );
+      sql.push(...dispatchFunctionGrants(fn));
     }
     // CREATE on the schema was needed only to take ownership of the functions.
     sql.push(`REVOKE CREATE ON SCHEMA public FROM ${DISPATCH_ROLE}`);

@@ -1,6 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE } from '../database/rls.js';
-import { CLAIM_LOCK_KEY, claimFunctionSql, DISPATCH_ROLE } from './1764100300000-IngestJobs.js';
+import { CLAIM_LOCK_KEY, claimFunctionSql, DISPATCH_ROLE, dispatchFunctionGrants } from './1764100300000-IngestJobs.js';
 
 const OLD = 'ingest_dispatch_claim(integer, integer, integer)';
 const NEW = 'ingest_dispatch_claim(integer, integer, integer, boolean)';
@@ -50,13 +49,7 @@ export class IngestClaimOneStatement1764100900000 implements MigrationInterface 
          SELECT count(*)::integer FROM u
        $fn$`,
     ];
-    for (const fn of [NEW, UNCLAIM]) {
-      sql.push(
-        `ALTER FUNCTION ${fn} OWNER TO ${DISPATCH_ROLE}`,
-        `REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`,
-        `GRANT EXECUTE ON FUNCTION ${fn} TO ${APP_ROLE}`,
-      );
-    }
+    for (const fn of [NEW, UNCLAIM]) sql.push(...dispatchFunctionGrants(fn));
     sql.push(`REVOKE CREATE ON SCHEMA public FROM ${DISPATCH_ROLE}`);
     for (const s of sql) await q.query(s);
   }
@@ -70,9 +63,7 @@ export class IngestClaimOneStatement1764100900000 implements MigrationInterface 
         'p_default_limit integer, p_window integer, p_max integer',
         `PERFORM pg_advisory_xact_lock(${CLAIM_LOCK_KEY});`,
       ),
-      `ALTER FUNCTION ${OLD} OWNER TO ${DISPATCH_ROLE}`,
-      `REVOKE ALL ON FUNCTION ${OLD} FROM PUBLIC`,
-      `GRANT EXECUTE ON FUNCTION ${OLD} TO ${APP_ROLE}`,
+      ...dispatchFunctionGrants(OLD),
       `REVOKE CREATE ON SCHEMA public FROM ${DISPATCH_ROLE}`,
     ];
     for (const s of sql) await q.query(s);

@@ -131,6 +131,17 @@ describe(EmbedItemService.name, () => {
 });
 
 describe(EmbedJobHandler.name, () => {
+  const embedJob = (db: IngestJobContext['db']): IngestJobContext => ({
+    jobId: 'j',
+    orgId: 'o',
+    kind: JobKind.Embed,
+    knowledgeItemId: 'item',
+    payload: {},
+    attempt: 1,
+    requestId: null,
+    db,
+  });
+
   it('reads in job.db, runs the model outside it, and writes only in the returned step', async () => {
     const events: string[] = [];
     let inDb = false;
@@ -152,24 +163,16 @@ describe(EmbedJobHandler.name, () => {
         provider as unknown as EmbeddingProvider,
       ),
     );
-    const job: IngestJobContext = {
-      jobId: 'j',
-      orgId: 'o',
-      kind: JobKind.Embed,
-      knowledgeItemId: 'item',
-      payload: {},
-      attempt: 1,
-      requestId: null,
-      db: async (fn) => {
+    const commit = await handler.handle(
+      embedJob(async (fn) => {
         inDb = true;
         try {
           return await fn();
         } finally {
           inDb = false;
         }
-      },
-    };
-    const commit = await handler.handle(job);
+      }),
+    );
     expect(events).toEqual(['read in db=true', 'model in db=false']);
     expect(commit).toBeTypeOf('function');
     await commit!();
@@ -185,19 +188,7 @@ describe(EmbedJobHandler.name, () => {
         provider as unknown as EmbeddingProvider,
       ),
     );
-    const db = <T>(fn: () => Promise<T>) => fn();
-    await expect(
-      handler.handle({
-        jobId: 'j',
-        orgId: 'o',
-        kind: JobKind.Embed,
-        knowledgeItemId: 'item',
-        payload: {},
-        attempt: 1,
-        requestId: null,
-        db,
-      }),
-    ).resolves.toBeUndefined();
+    await expect(handler.handle(embedJob((fn) => fn()))).resolves.toBeUndefined();
     expect(provider.embed).not.toHaveBeenCalled();
   });
 });
