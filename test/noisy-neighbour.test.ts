@@ -211,9 +211,10 @@ describe('worker scheduling of the harness deployment', () => {
 
   it("reads a process's CPU seconds from /proc and sums them per group between snapshots", () => {
     const before = cpuSecondsOf(process.pid);
+    // Burn CPU until the kernel's count moves (bounded by wall time, not asserted on it).
     const t = performance.now();
-    while (performance.now() - t < 300); // burn 0.3 s of this process's CPU
-    expect(cpuSecondsOf(process.pid) - before).toBeGreaterThanOrEqual(0.2);
+    while (cpuSecondsOf(process.pid) - before < 0.05 && performance.now() - t < 20_000);
+    expect(cpuSecondsOf(process.pid) - before).toBeGreaterThanOrEqual(0.05);
     expect(cpuSecondsOf(2 ** 22 + 1)).toBe(0); // no such process
     const a = new Map([[1, { group: 'api', s: 1 }], [2, { group: 'api', s: 2 }]]);
     const b = new Map([[1, { group: 'api', s: 1.5 }], [2, { group: 'api', s: 2.25 }], [3, { group: 'redis', s: 0.5 }]]);
