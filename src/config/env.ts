@@ -219,6 +219,18 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   INGEST_ORG_CONCURRENCY = 4;
 
+  /**
+   * Job starts per org per second across every worker (0 = no limit): bounds how much shared
+   * database work one org's backlog causes per second, whatever its concurrency. A job over the
+   * rate goes back to delayed without spending an attempt.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  INGEST_ORG_RATE = 0;
+
+  /** Starts an org may make at once above its rate, after a quiet spell (0 = one second's worth). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  INGEST_ORG_RATE_BURST = 0;
+
   /** Jobs one worker process runs at once, per queue. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   INGEST_WORKER_CONCURRENCY = 8;

@@ -124,10 +124,16 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     return this.cls.run(async () => {
       this.cls.set(TENANT_KEY, ctx);
       const limit = await this.limitOf(ctx);
-      if (!(await this.slots.acquire(orgId, jobId, limit))) {
-        // The org is at its limit: back to delayed, no attempt spent; a released slot wakes it sooner.
-        await job.moveToDelayed(Date.now() + this.env.INGEST_SLOT_RETRY_MS * (1 + Math.random()), token);
-        await this.slots.park(orgId, `${kind}|${job.id}`).catch(() => undefined);
+      const slot = await this.slots.acquire(orgId, jobId, limit);
+      if (!slot.ok) {
+        if (slot.full) {
+          // The org is at its limit: back to delayed, no attempt spent; a released slot wakes it sooner.
+          await job.moveToDelayed(Date.now() + this.env.INGEST_SLOT_RETRY_MS * (1 + Math.random()), token);
+          await this.slots.park(orgId, `${kind}|${job.id}`).catch(() => undefined);
+        } else {
+          // Over the org's start rate: back to delayed until its next start is due, no attempt spent.
+          await job.moveToDelayed(Date.now() + slot.waitMs + Math.random() * 20, token);
+        }
         throw new DelayedError();
       }
       const renew = setInterval(

@@ -15,12 +15,28 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ttl * 2)
   return 1
 end
-return 0`;
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+local interval = tonumber(ARGV[4])
+if interval > 0 then
+  -- GCRA: the org's theoretical arrival time advances by one interval per start; a start is due
+  -- once now reaches it, less the burst tolerance. Refused: how many ms until it is due.
+  local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if tat < now then tat = now end
+  local due = tat - tonumber(ARGV[5])
+  if now < due then return -(due - now) end
+  redis.call('SET', KEYS[2], tat + interval, 'PX', math.floor(tat + interval - now + 1000))
+end
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ttl * 2)
+return 1`;
+
+/** What taking a slot answered: taken, the org is full, or the org's start rate says wait `waitMs`. */
+export type SlotAnswer = { ok: true } | { ok: false; full: true } | { ok: false; full: false; waitMs: number };
 
 @Injectable()
 export class OrgSlots {
@@ -33,9 +49,23 @@ export class OrgSlots {
     return `${this.env.REDIS_PREFIX}:ingest:slots:${orgId}`;
   }
 
-  /** Takes (or renews) this job's slot; false when the org is at its limit. */
-  async acquire(orgId: string, jobId: string, limit: number): Promise<boolean> {
-    return (await this.redis.eval(ACQUIRE, 1, this.key(orgId), jobId, limit, this.env.INGEST_LOCK_MS)) === 1;
+  /**
+   * Takes (or renews) this job's slot. A new start also needs the org's start rate
+   * (INGEST_ORG_RATE) to allow it; a renewal never counts against the rate.
+   */
+  async acquire(orgId: string, jobId: string, limit: number): Promise<SlotAnswer> {
+    const rate = this.env.INGEST_ORG_RATE;
+    const interval = rate > 0 ? 1000 / rate : 0;
+    const burst = this.env.INGEST_ORG_RATE_BURST || rate;
+    const tolerance = interval * Math.max(0, burst - 1);
+    const r = Number(await this.redis.eval(ACQUIRE, 2, this.key(orgId), this.rateKey(orgId), jobId, limit, this.env.INGEST_LOCK_MS, interval, tolerance));
+    if (r === 1) return { ok: true };
+    if (r === 0) return { ok: false, full: true };
+    return { ok: false, full: false, waitMs: -r };
+  }
+
+  private rateKey(orgId: string): string {
+    return `${this.env.REDIS_PREFIX}:ingest:rate:${orgId}`;
   }
 
   async release(orgId: string, jobId: string): Promise<void> {

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { createOrg } from './support/fixtures.js';
+import { countByStatus, createSimTable, insertJobs, jobRows, waitFor } from './support/ingest.js';
+import { SimHandlersModule } from '../bench/support/sim-handlers.js';
+
+const RATE = 4; // starts per org per second; burst = one second's worth
+
+/** INGEST_ORG_RATE: an org's job starts are spaced out (GCRA in Redis), without spending attempts. */
+describe('ingest: per-org start rate', () => {
+  let db: TestDb;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    await createSimTable(db.owner);
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { INGEST_ORG_RATE: String(RATE), INGEST_ORG_CONCURRENCY: '4', INGEST_DISPATCH_INTERVAL_MS: '200' }), {
+      extraModules: [SimHandlersModule],
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('12 instant jobs of one org: a burst of 4, then one per 250 ms; another org is not held back; no attempt spent', async () => {
+    const a = (await createOrg(db.owner)).id;
+    const b = (await createOrg(db.owner)).id;
+    const idsA = await insertJobs(db.owner, a, 12, { work_ms: 0 });
+    const idsB = await insertJobs(db.owner, b, 2, { work_ms: 0 });
+    await waitFor('A done', async () => (await countByStatus(db.owner, a, idsA)).succeeded === 12, 60_000);
+    await waitFor('B done', async () => (await countByStatus(db.owner, b, idsB)).succeeded === 2, 60_000);
+    const rowsA = await jobRows(db.owner, a, idsA);
+    const rowsB = await jobRows(db.owner, b, idsB);
+    expect([...rowsA, ...rowsB].every((r) => r.attempts === 1)).toBe(true);
+    const startsA = rowsA.map((r) => r.started_us! / 1000).sort((x, y) => x - y);
+    // The n-th start (0-based) is due (n - (burst - 1)) intervals after the first; 100 ms of slack
+    // for the gap between taking the slot and writing started_at.
+    for (let n = RATE; n < startsA.length; n++) {
+      expect(startsA[n] - startsA[0]).toBeGreaterThanOrEqual((n - (RATE - 1)) * (1000 / RATE) - 100);
+    }
+    // B has its own budget: both its jobs start long before A's backlog is through.
+    for (const r of rowsB) expect(r.started_us! / 1000).toBeLessThan(startsA[startsA.length - 2]);
+  });
+});
