@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from './support/db.js';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createOrg } from './support/fixtures.js';
@@ -43,5 +43,18 @@ describe('ingest: per-org start rate', () => {
     }
     // B has its own budget: both its jobs start long before A's backlog is through.
     for (const r of rowsB) expect(r.started_us! / 1000).toBeLessThan(startsA[startsA.length - 2]);
+  });
+
+  it("an org's own job_rate (org_limits) replaces the platform rate for it: 1 per second, one at a time", async () => {
+    const c = (await createOrg(db.owner)).id;
+    await asOrg(db.owner, c, async (x) => {
+      await x.query(`SELECT set_config('app.actor_role', 'super_admin', true)`); // org_limits' write policies
+      await x.query(`INSERT INTO org_limits (org_id, policies) VALUES ($1, '{"job_rate": 1}'::jsonb)`, [c]);
+    });
+    const ids = await insertJobs(db.owner, c, 4, { work_ms: 0 });
+    await waitFor('C done', async () => (await countByStatus(db.owner, c, ids)).succeeded === 4, 60_000);
+    const starts = (await jobRows(db.owner, c, ids)).map((r) => r.started_us! / 1000).sort((x, y) => x - y);
+    // burst = one second's worth = 1: every start is a full second after the one before (less slack)
+    for (let n = 1; n < starts.length; n++) expect(starts[n] - starts[0]).toBeGreaterThanOrEqual(n * 1000 - 100);
   });
 });

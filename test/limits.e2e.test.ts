@@ -137,6 +137,7 @@ describe('per-org rate limits across two instances', () => {
       embeddings: { limit: 3 },
       tts: { limit: 50, window_s: 10, concurrency: 2 },
       job_concurrency: 2,
+      job_rate: 3,
     }).expect(200);
     expect(put.body.policies.embeddings).toMatchObject({ limit: 3, window_s: 60, source: 'org' });
     await until(async () => {
@@ -152,6 +153,7 @@ describe('per-org rate limits across two instances', () => {
       .expect(200);
     expect(r.body).toMatchObject({
       job_concurrency: 2,
+      job_rate: 3,
       policies: { tts: { limit: 50, window_s: 10, concurrency: 2 }, api: { source: 'default' } },
     });
     const statuses = [
@@ -170,6 +172,10 @@ describe('per-org rate limits across two instances', () => {
       .expect(200);
     expect(after.body.policies.embeddings.limit).toBe(3);
     expect(after.body.policies.tts).toMatchObject({ limit: 600, window_s: 60, source: 'default' });
+    expect(after.body.job_rate).toBe(3); // omitted: kept
+    const reset = await setLimits(one, D.org.id, { job_rate: null }).expect(200);
+    expect(reset.body.job_rate).toBeNull();
+    expect(reset.body.job_concurrency).toBe(2);
   });
 
   it('only a super_admin writes limits (403 for an org owner); bodies are validated; unknown org → 404', async () => {
@@ -182,6 +188,8 @@ describe('per-org rate limits across two instances', () => {
       { embeddings: { limit: 'x' } },
       { nope: {} },
       { job_concurrency: 0 },
+      { job_rate: 0 },
+      { job_rate: 2.5 },
       { quotas: { tts_characters: -1 } },
       { tts: { window_s: 1.5 } },
     ]) {

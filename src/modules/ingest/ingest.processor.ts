@@ -58,7 +58,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger('IngestProcessor');
   private readonly handlers = new Map<JobKind, IngestHandler & { replaces?: boolean }>();
   private readonly workers: Worker[] = [];
-  private readonly limits = new Map<string, { limit: number; at: number }>();
+  private readonly limits = new Map<string, { limit: number; rate: number; at: number }>();
   private lastWarn = 0;
 
   constructor(
@@ -123,8 +123,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     // The whole run in one CLS context with the tenant set: every log line carries org_id and request_id.
     return this.cls.run(async () => {
       this.cls.set(TENANT_KEY, ctx);
-      const limit = await this.limitOf(ctx);
-      const slot = await this.slots.acquire(orgId, jobId, limit);
+      const { limit, rate } = await this.limitOf(ctx);
+      const slot = await this.slots.acquire(orgId, jobId, limit, rate);
       if (!slot.ok) {
         if (slot.full) {
           // The org is at its limit: back to delayed, no attempt spent; a released slot wakes it sooner.
@@ -137,7 +137,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         throw new DelayedError();
       }
       const renew = setInterval(
-        () => void this.slots.acquire(orgId, jobId, limit).catch(() => undefined),
+        () => void this.slots.acquire(orgId, jobId, limit, rate).catch(() => undefined),
         Math.max(100, Math.floor(this.env.INGEST_LOCK_MS / 3)),
       );
       const queue = queueNameOf(kind);
@@ -247,15 +247,18 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
-  /** limit(org): org_limits.job_concurrency, else INGEST_ORG_CONCURRENCY; cached briefly per process. */
-  private async limitOf(ctx: TenantContext): Promise<number> {
+  /**
+   * limit(org): org_limits.job_concurrency, else INGEST_ORG_CONCURRENCY; rate(org): its job_rate,
+   * else INGEST_ORG_RATE (0 = none). Cached briefly per process.
+   */
+  private async limitOf(ctx: TenantContext): Promise<{ limit: number; rate: number }> {
     const orgId = ctx.orgId!;
     const hit = this.limits.get(orgId);
-    if (hit && Date.now() - hit.at < LIMIT_CACHE_MS) return hit.limit;
-    const own = await this.tenants.run(ctx, () => this.jobs.orgConcurrency(), 'job');
-    const limit = own ?? this.env.INGEST_ORG_CONCURRENCY;
-    this.limits.set(orgId, { limit, at: Date.now() });
-    return limit;
+    if (hit && Date.now() - hit.at < LIMIT_CACHE_MS) return hit;
+    const own = await this.tenants.run(ctx, () => this.jobs.orgIngestLimits(), 'job');
+    const entry = { limit: own.concurrency ?? this.env.INGEST_ORG_CONCURRENCY, rate: own.rate ?? this.env.INGEST_ORG_RATE, at: Date.now() };
+    this.limits.set(orgId, entry);
+    return entry;
   }
 
   private warn(msg: string): void {

@@ -148,9 +148,11 @@ export class IngestRepository {
     );
   }
 
-  /** limit(org): the org's override, else the default. */
-  async orgConcurrency(): Promise<number | null> {
-    const r = await this.db.one<{ job_concurrency: number | null }>(`SELECT job_concurrency FROM org_limits`);
-    return r?.job_concurrency ?? null;
+  /** The org's own concurrency limit and start rate (null: the platform default for each). */
+  async orgIngestLimits(): Promise<{ concurrency: number | null; rate: number | null }> {
+    const r = await this.db.one<{ job_concurrency: number | null; job_rate: number | null }>(
+      `SELECT job_concurrency, CASE WHEN jsonb_typeof(policies->'job_rate') = 'number' THEN (policies->>'job_rate')::int END AS job_rate FROM org_limits`,
+    );
+    return { concurrency: r?.job_concurrency ?? null, rate: r?.job_rate ?? null };
   }
 }

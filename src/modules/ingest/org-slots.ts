@@ -50,11 +50,10 @@ export class OrgSlots {
   }
 
   /**
-   * Takes (or renews) this job's slot. A new start also needs the org's start rate
-   * (INGEST_ORG_RATE) to allow it; a renewal never counts against the rate.
+   * Takes (or renews) this job's slot. A new start also needs the org's start rate (per second,
+   * 0 = none) to allow it; a renewal never counts against the rate.
    */
-  async acquire(orgId: string, jobId: string, limit: number): Promise<SlotAnswer> {
-    const rate = this.env.INGEST_ORG_RATE;
+  async acquire(orgId: string, jobId: string, limit: number, rate = this.env.INGEST_ORG_RATE): Promise<SlotAnswer> {
     const interval = rate > 0 ? 1000 / rate : 0;
     const burst = this.env.INGEST_ORG_RATE_BURST || rate;
     const tolerance = interval * Math.max(0, burst - 1);

@@ -32,6 +32,10 @@ describe(mergeUpdate.name, () => {
       job_concurrency: 3,
     });
     expect(mergeUpdate(row, { job_concurrency: null }).job_concurrency).toBeNull();
+    const rated = mergeUpdate(row, { job_rate: 7 });
+    expect(rated.policies.job_rate).toBe(7);
+    expect(mergeUpdate(rated, { tts: null }).policies.job_rate).toBe(7); // omitted: kept
+    expect(mergeUpdate(rated, { job_rate: null }).policies).not.toHaveProperty('job_rate');
     expect(row.policies.tts.limit).toBe(100); // input untouched
   });
 });
@@ -43,6 +47,8 @@ describe(effectiveOf.name, () => {
       job_concurrency: null,
     });
     expect(sut.policies.embeddings).toEqual({ limit: 7, window_s: 60, dry_run: false, source: 'org' });
+    expect(sut.job_rate).toBeNull();
+    expect(effectiveOf('o', defaultsFrom(env()), { policies: { job_rate: 4 }, job_concurrency: null }).job_rate).toBe(4);
     expect(sut.policies.tts).toMatchObject({ limit: 600, window_s: 60, concurrency: 4, source: 'default' });
     expect(sut.quotas).toEqual({
       tts_characters: null,

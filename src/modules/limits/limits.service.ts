@@ -57,7 +57,8 @@ export function effectiveOf(
   const quotas = {} as EffectiveLimits['quotas'];
   const q = (stored.quotas ?? {}) as Record<string, unknown>;
   for (const u of USAGE_UNITS) quotas[u] = Number.isInteger(q[u]) ? (q[u] as number) : null;
-  return { org_id: orgId, policies, quotas, job_concurrency: row?.job_concurrency ?? null };
+  const job_rate = Number.isInteger(stored.job_rate) ? (stored.job_rate as number) : null;
+  return { org_id: orgId, policies, quotas, job_concurrency: row?.job_concurrency ?? null, job_rate };
 }
 
 /** Applies an admin update: given policies merge field by field, null resets to the default. */
@@ -80,6 +81,8 @@ export function mergeUpdate(row: OrgLimitsRow | undefined, body: UpdateLimitsDto
     if (Object.keys(quotas).length) policies.quotas = quotas;
     else delete policies.quotas;
   }
+  if (body.job_rate === null) delete policies.job_rate;
+  else if (body.job_rate !== undefined) policies.job_rate = body.job_rate;
   const job_concurrency =
     body.job_concurrency === undefined ? (row?.job_concurrency ?? null) : body.job_concurrency;
   return { policies, job_concurrency };

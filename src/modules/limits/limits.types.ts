@@ -46,12 +46,15 @@ export interface EffectiveLimits {
   /** Monthly quotas per unit; null = no quota. */
   quotas: Record<UsageUnit, number | null>;
   job_concurrency: number | null;
+  /** Ingest job starts per second; null = the platform default (INGEST_ORG_RATE). */
+  job_rate: number | null;
 }
 
 /** What org_limits.policies stores: only the fields an admin set. */
 export interface StoredPolicies {
-  [policy: string]: Partial<PolicyLimit> | Partial<Record<UsageUnit, number>> | undefined;
+  [policy: string]: Partial<PolicyLimit> | Partial<Record<UsageUnit, number>> | number | undefined;
   quotas?: Partial<Record<UsageUnit, number>>;
+  job_rate?: number;
 }
 
 export const BUILTIN_DEFAULTS: Record<RatePolicy, PolicyLimit> = {

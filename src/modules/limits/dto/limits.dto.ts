@@ -85,6 +85,18 @@ export class UpdateLimitsDto {
   @Min(1)
   @Max(1000)
   job_concurrency?: number | null;
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 100000,
+    nullable: true,
+    description: 'ingest job starts per second for this org (null: the platform default, INGEST_ORG_RATE)',
+  })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  job_rate?: number | null;
 }
 
 export class PolicyLimitDto {
@@ -102,6 +114,7 @@ export class EffectiveLimitsDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer', nullable: true } })
   quotas: Record<string, number | null>;
   @ApiProperty({ nullable: true }) job_concurrency: number | null;
+  @ApiProperty({ nullable: true, description: 'null: the platform default (INGEST_ORG_RATE)' }) job_rate: number | null;
 }
 
 export class UsageQueryDto {
