@@ -26,9 +26,9 @@ import {
 import { IngestQueues } from './ingest.queues.js';
 import { IngestDispatcher } from './ingest.dispatcher.js';
 import { runJobHandler } from './run-handler.js';
+import { LimitsService } from '../limits/limits.service.js';
 import { bullConnection, type QueueJobData } from './queue.config.js';
 
-const LIMIT_CACHE_MS = 2000;
 /**
  * A job whose worker died (lock lost) more than this many times is failed by BullMQ on its next
  * pick-up, without running the handler (a poison job must not kill workers forever); the 'failed'
@@ -58,7 +58,6 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger('IngestProcessor');
   private readonly handlers = new Map<JobKind, IngestHandler & { replaces?: boolean }>();
   private readonly workers: Worker[] = [];
-  private readonly limits = new Map<string, { limit: number; rate: number; at: number }>();
   private lastWarn = 0;
 
   constructor(
@@ -71,6 +70,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(ENV) private readonly env: Env,
     private readonly queues: IngestQueues,
     private readonly dispatcher: IngestDispatcher,
+    private readonly orgLimits: LimitsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -248,17 +248,13 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
-   * limit(org): org_limits.job_concurrency, else INGEST_ORG_CONCURRENCY; rate(org): its job_rate,
-   * else INGEST_ORG_RATE (0 = none). Cached briefly per process.
+   * limit(org): its job_concurrency, else INGEST_ORG_CONCURRENCY; rate(org): its job_rate, else
+   * INGEST_ORG_RATE (0 = none). From LimitsService, which caches them and drops an org's entry when
+   * an admin changes its limits.
    */
   private async limitOf(ctx: TenantContext): Promise<{ limit: number; rate: number }> {
-    const orgId = ctx.orgId!;
-    const hit = this.limits.get(orgId);
-    if (hit && Date.now() - hit.at < LIMIT_CACHE_MS) return hit;
-    const own = await this.tenants.run(ctx, () => this.jobs.orgIngestLimits(), 'job');
-    const entry = { limit: own.concurrency ?? this.env.INGEST_ORG_CONCURRENCY, rate: own.rate ?? this.env.INGEST_ORG_RATE, at: Date.now() };
-    this.limits.set(orgId, entry);
-    return entry;
+    const own = await this.orgLimits.forTenant(ctx);
+    return { limit: own.job_concurrency ?? this.env.INGEST_ORG_CONCURRENCY, rate: own.job_rate ?? this.env.INGEST_ORG_RATE };
   }
 
   private warn(msg: string): void {

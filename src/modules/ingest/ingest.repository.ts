@@ -147,12 +147,4 @@ export class IngestRepository {
       [itemId, error],
     );
   }
-
-  /** The org's own concurrency limit and start rate (null: the platform default for each). */
-  async orgIngestLimits(): Promise<{ concurrency: number | null; rate: number | null }> {
-    const r = await this.db.one<{ job_concurrency: number | null; job_rate: number | null }>(
-      `SELECT job_concurrency, CASE WHEN jsonb_typeof(policies->'job_rate') = 'number' THEN (policies->>'job_rate')::int END AS job_rate FROM org_limits`,
-    );
-    return { concurrency: r?.job_concurrency ?? null, rate: r?.job_rate ?? null };
-  }
 }
