@@ -17,8 +17,6 @@ type FromChild =
  */
 export class RemoteChild extends EventEmitter {
   pid: number | undefined;
-  exitCode: number | null = null;
-  signalCode: NodeJS.Signals | null = null;
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
   readonly stdin: Writable;
@@ -67,8 +65,6 @@ export class RemoteChild extends EventEmitter {
   finish(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.closed) return;
     this.closed = true;
-    this.exitCode = code;
-    this.signalCode = signal;
     this.stdout.end();
     this.stderr.end();
     this.emit('close', code, signal);

@@ -60,16 +60,13 @@ export class CrawlJobHandler implements IngestHandler {
     }
     const titled = item.title === item.source_url && page.title ? page.title.slice(0, 300) : null;
     return async () => {
-      // An item deleted while the page was fetched takes its job with it: nothing to store.
-      if (
-        !(await this.items.setContent(itemId, {
-          contentText: page.text,
-          mimeType: page.contentType,
-          byteSize: page.byteSize,
-          title: titled,
-        }))
-      )
-        return;
+      const stored = await this.items.setContent(itemId, {
+        contentText: page.text,
+        mimeType: page.contentType,
+        byteSize: page.byteSize,
+        title: titled,
+      });
+      if (!stored) return; // the item was deleted while its page was fetched, and its job with it
       await this.knowledge.requestEmbedding(itemId);
     };
   }

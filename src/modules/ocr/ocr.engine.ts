@@ -78,7 +78,6 @@ export class TesseractCliEngine extends OcrEngine {
         if (code === 0) finish(null, Buffer.concat(out).toString('utf8').replace(/\f/g, '').trim());
         else finish(new ProblemException(422, 'unreadable-image', 'the image could not be read'));
       });
-      child.stdin.on('error', () => undefined); // the engine may exit before reading everything
       child.stdin.end(image);
     });
   }

@@ -59,7 +59,6 @@ export class EspeakProvider extends TtsProvider {
     child.once('spawn', () => this.events.emit(TtsEvent.Spawn, { pid: child.pid, requestId: opts.requestId }));
     const kill = () => child.kill('SIGKILL');
     opts.signal.addEventListener('abort', kill, { once: true });
-    child.stdin.on('error', () => undefined); // EPIPE when killed
     child.stdin.end(text);
     let done = false;
     try {
@@ -70,7 +69,7 @@ export class EspeakProvider extends TtsProvider {
       done = true;
     } finally {
       opts.signal.removeEventListener('abort', kill);
-      if (!done && child.exitCode === null && child.signalCode === null) kill();
+      if (!done) kill(); // a no-op once it has exited
     }
   }
 }
