@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { EngineBusyError, EngineTimeoutError, FairScheduler, WorkClass } from './fair-scheduler.js';
+
+/** Work that finishes when the test says so. */
+function gate() {
+  let open!: () => void;
+  const p = new Promise<void>((r) => (open = r));
+  return { p, open };
+}
+
+describe(FairScheduler.name, () => {
+  it('runs work at once while slots are free, and an org alone may use every slot', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 3, maxQueuedPerOrg: 10 });
+    const g = gate();
+    const runs = [1, 2, 3].map(() => sut.run('a', () => g.p));
+    expect(sut.stats()).toEqual({ running: 3, waiting: {}, runningByOrg: { a: 3 } });
+    g.open();
+    await Promise.all(runs);
+    expect(sut.stats()).toEqual({ running: 0, waiting: {}, runningByOrg: {} });
+  });
+
+  it('serves a quiet org next, ahead of the busy org’s backlog', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 1, maxQueuedPerOrg: 100 });
+    const order: string[] = [];
+    const first = gate();
+    const busy = [sut.run('a', () => first.p.then(() => order.push('a0')))];
+    for (let i = 1; i <= 5; i++) busy.push(sut.run('a', async () => order.push(`a${i}`)));
+    const quiet = sut.run('b', async () => order.push('b0'));
+    first.open();
+    await Promise.all([...busy, quiet]);
+    expect(order.slice(0, 2)).toEqual(['a0', 'b0']);
+  });
+
+  it('alternates orgs with equal backlogs (round-robin)', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 1, maxQueuedPerOrg: 100 });
+    const order: string[] = [];
+    const first = gate();
+    const all = [sut.run('x', () => first.p)];
+    for (let i = 0; i < 3; i++) all.push(sut.run('a', async () => void order.push('a')));
+    for (let i = 0; i < 3; i++) all.push(sut.run('b', async () => void order.push('b')));
+    first.open();
+    await Promise.all(all);
+    expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+  });
+
+  it('gives a freed slot to the org holding the fewest: one org holds at most its share while others wait', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 4, maxQueuedPerOrg: 100 });
+    const gates = [gate(), gate(), gate(), gate()];
+    const a = gates.map((g) => sut.run('a', () => g.p));
+    const more = [
+      sut.run('a', () => new Promise<void>(() => undefined)),
+      sut.run('a', () => new Promise<void>(() => undefined)),
+    ];
+    void more;
+    const b = [gate(), gate()];
+    const bRuns = b.map((g) => sut.run('b', () => g.p));
+    gates[0].open();
+    gates[1].open();
+    await Promise.all([a[0], a[1]]);
+    // both freed slots went to b, though a queued first
+    expect(sut.stats().runningByOrg).toEqual({ a: 2, b: 2 });
+    b.forEach((g) => g.open());
+    await Promise.all(bRuns);
+    expect(sut.stats().runningByOrg).toEqual({ a: 4 });
+  });
+
+  it('runs request work before job work', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 1, maxQueuedPerOrg: 100 });
+    const order: string[] = [];
+    const first = gate();
+    const all = [sut.run('x', () => first.p)];
+    all.push(sut.run('a', async () => void order.push('job'), { cls: WorkClass.Job }));
+    all.push(sut.run('b', async () => void order.push('request'), { cls: WorkClass.Request }));
+    first.open();
+    await Promise.all(all);
+    expect(order).toEqual(['request', 'job']);
+  });
+
+  it('refuses past an org’s queue bound with 429 overloaded and Retry-After, without touching other orgs', async () => {
+    const sut = new FairScheduler({ name: 'ocr', slots: 1, maxQueuedPerOrg: 2 });
+    const g = gate();
+    const held = sut.run('a', () => g.p);
+    const queued = [sut.run('a', () => g.p), sut.run('a', () => g.p)];
+    const refused = sut.run('a', () => g.p);
+    await expect(refused).rejects.toBeInstanceOf(EngineBusyError);
+    const err = await refused.catch((e: EngineBusyError) => e);
+    expect(err.getStatus()).toBe(429);
+    expect(err.slug).toBe('overloaded');
+    expect(Number(err.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    const other = sut.run('b', () => g.p); // b's own queue is empty: accepted
+    g.open();
+    await Promise.all([held, ...queued, other]);
+  });
+
+  it('counts the time limit from enqueue: work that waits too long fails without running', async () => {
+    const sut = new FairScheduler({ name: 'pdf', slots: 1, maxQueuedPerOrg: 10, timeoutMs: 50 });
+    const g = gate();
+    const held = sut.run('a', () => g.p, { timeoutMs: 10_000 });
+    let ran = false;
+    const late = sut.run('b', async () => void (ran = true));
+    await expect(late).rejects.toBeInstanceOf(EngineTimeoutError);
+    expect(sut.stats().waiting).toEqual({});
+    g.open();
+    await held;
+    expect(ran).toBe(false);
+  });
+
+  it('a timed-out call keeps its slot until its work settles, so the engine is never over-committed', async () => {
+    const sut = new FairScheduler({ name: 'embeddings', slots: 1, maxQueuedPerOrg: 10 });
+    const g = gate();
+    let aborted = false;
+    const slow = sut.run(
+      'a',
+      (signal) => {
+        signal.addEventListener('abort', () => (aborted = true));
+        return g.p;
+      },
+      { timeoutMs: 20 },
+    );
+    await expect(slow).rejects.toBeInstanceOf(EngineTimeoutError);
+    expect(aborted).toBe(true);
+    expect(sut.stats().running).toBe(1);
+    const next = sut.run('b', async () => 'ok');
+    g.open();
+    await expect(next).resolves.toBe('ok');
+    expect(sut.stats().running).toBe(0);
+  });
+
+  it('an aborted wait leaves the queue, and the caller’s signal reaches the work', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 1, maxQueuedPerOrg: 10 });
+    const g = gate();
+    const held = sut.run('a', () => g.p);
+    const ac = new AbortController();
+    const waiting = sut.run('b', async () => 'never', { signal: ac.signal });
+    expect(sut.stats().waiting).toEqual({ b: 1 });
+    ac.abort(new Error('client went away'));
+    await expect(waiting).rejects.toThrow('client went away');
+    expect(sut.stats().waiting).toEqual({});
+    g.open();
+    await held;
+  });
+});

@@ -1,0 +1,255 @@
+import { ProblemException } from '../filters/problem.js';
+
+/** Request work goes ahead of background (job) work on a shared engine of the same process. */
+export enum WorkClass {
+  Request = 0,
+  Job = 1,
+}
+
+export interface FairSchedulerOptions {
+  /** Engine name, for errors and metrics (`embeddings`, `ocr`, `pdf`, `html`, `db`). */
+  name: string;
+  /** How many units of work run at once. */
+  slots: number;
+  /** Work an org may have waiting; past it the call is refused at once (429 overloaded). */
+  maxQueuedPerOrg: number;
+  /** Time limit counted from enqueue (waiting included), in ms; 0 = none. */
+  timeoutMs?: number;
+}
+
+export interface ScheduleOptions {
+  cls?: WorkClass;
+  /** Overrides the engine's time limit for this call. */
+  timeoutMs?: number;
+  /** Aborts the wait (and is passed on to the work). */
+  signal?: AbortSignal;
+}
+
+/** Refused at enqueue: this org already has its bound of work waiting for the engine. */
+export class EngineBusyError extends ProblemException {
+  constructor(engine: string, retryAfterS: number) {
+    super(
+      429,
+      'overloaded',
+      `too much of your org's work is waiting for the ${engine} engine; retry later`,
+      { engine },
+      { 'Retry-After': String(retryAfterS) },
+    );
+  }
+}
+
+/** The time limit, counted from enqueue, passed before the work finished. */
+export class EngineTimeoutError extends ProblemException {
+  constructor(engine: string, ms: number) {
+    super(503, 'engine-timeout', `the ${engine} engine did not finish within ${ms} ms`, { engine });
+  }
+}
+
+interface Waiter {
+  key: string;
+  cls: WorkClass;
+  start: () => void;
+  fail: (e: Error) => void;
+}
+
+interface OrgState {
+  running: number;
+  /** When this org last got a slot (a sequence number): ties go to the one served longest ago. */
+  servedAt: number;
+  waiting: [Waiter[], Waiter[]]; // per WorkClass
+}
+
+/**
+ * A shared engine (the embedding model, OCR slots, a parser pool, the database pool) served
+ * fairly across orgs inside one process. Each org has its own bounded queue; when a slot frees,
+ * it goes to request work before job work, and within a class to the waiting org that holds the
+ * fewest slots, ties to the one served longest ago (round-robin). An org alone may use every slot (work conserving); while
+ * others wait it gets a slot back only when it holds no more than they do. Time limits count from
+ * enqueue, so a call never waits forever behind someone else's work.
+ */
+export class FairScheduler {
+  private readonly orgs = new Map<string, OrgState>();
+  /** Orgs that have waiting work. */
+  private readonly ring: string[] = [];
+  private running = 0;
+  private seq = 0;
+  /** Mean run time of recent work, for Retry-After. */
+  private meanRunMs = 100;
+
+  constructor(private readonly opts: FairSchedulerOptions) {
+    if (opts.slots < 1) throw new Error(`${opts.name}: slots must be at least 1`);
+  }
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  /** Slots in use, and waiting work per org (for metrics and tests). */
+  stats(): { running: number; waiting: Record<string, number>; runningByOrg: Record<string, number> } {
+    const waiting: Record<string, number> = {};
+    const runningByOrg: Record<string, number> = {};
+    for (const [k, s] of this.orgs) {
+      const n = s.waiting[0].length + s.waiting[1].length;
+      if (n) waiting[k] = n;
+      if (s.running) runningByOrg[k] = s.running;
+    }
+    return { running: this.running, waiting, runningByOrg };
+  }
+
+  /**
+   * Runs `work` when this org's turn comes. `key` names who pays: an org id, or `user:<id>` for a
+   * caller without one. The signal given to `work` aborts when the time limit passes.
+   */
+  async run<T>(key: string, work: (signal: AbortSignal) => Promise<T>, o: ScheduleOptions = {}): Promise<T> {
+    const cls = o.cls ?? WorkClass.Request;
+    const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 0;
+    const ac = new AbortController();
+    const onOuterAbort = () => ac.abort(o.signal?.reason);
+    o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    if (timeoutMs > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        ac.abort(new EngineTimeoutError(this.opts.name, timeoutMs));
+      }, timeoutMs);
+      timer.unref();
+    }
+    try {
+      await this.acquire(key, cls, ac.signal);
+      const began = performance.now();
+      // The slot is held until the work itself settles, even when the caller stops waiting for it
+      // (a model call cannot always be interrupted): a timed-out call never over-commits the engine.
+      const done = work(ac.signal).finally(() => {
+        this.meanRunMs = this.meanRunMs * 0.8 + (performance.now() - began) * 0.2;
+        this.release(key);
+      });
+      done.catch(() => undefined);
+      return await raceAbort(done, ac.signal);
+    } catch (e) {
+      if (timedOut) throw new EngineTimeoutError(this.opts.name, timeoutMs);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  private state(key: string): OrgState {
+    let s = this.orgs.get(key);
+    if (!s) {
+      s = { running: 0, servedAt: 0, waiting: [[], []] };
+      this.orgs.set(key, s);
+    }
+    return s;
+  }
+
+  private acquire(key: string, cls: WorkClass, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    const s = this.state(key);
+    const queued = s.waiting[0].length + s.waiting[1].length;
+    if (this.running < this.opts.slots && this.ring.length === 0) {
+      this.take(s);
+      return Promise.resolve();
+    }
+    if (queued >= this.opts.maxQueuedPerOrg) {
+      this.forget(key, s);
+      const aheadOfIt = queued + s.running;
+      const retryS = Math.max(1, Math.ceil((aheadOfIt * this.meanRunMs) / this.opts.slots / 1000));
+      throw new EngineBusyError(this.opts.name, retryS);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = {
+        key,
+        cls,
+        start: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        fail: reject,
+      };
+      const onAbort = () => {
+        const list = s.waiting[cls];
+        const i = list.indexOf(w);
+        if (i >= 0) list.splice(i, 1);
+        if (!s.waiting[0].length && !s.waiting[1].length) this.dropFromRing(key);
+        this.forget(key, s);
+        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      s.waiting[cls].push(w);
+      if (!this.ring.includes(key)) this.ring.push(key);
+      this.dispatch();
+    });
+  }
+
+  private take(s: OrgState): void {
+    s.servedAt = ++this.seq;
+    s.running++;
+    this.running++;
+  }
+
+  private release(key: string): void {
+    const s = this.orgs.get(key);
+    if (s) {
+      s.running--;
+      this.running--;
+      this.forget(key, s);
+    }
+    this.dispatch();
+  }
+
+  /** Hands free slots to waiting work: request class first, then the org holding the fewest slots. */
+  private dispatch(): void {
+    while (this.running < this.opts.slots && this.ring.length) {
+      const next = this.pick();
+      if (!next) return;
+      const { key, s, cls } = next;
+      const w = s.waiting[cls].shift()!;
+      if (!s.waiting[0].length && !s.waiting[1].length) this.dropFromRing(key);
+      this.take(s);
+      w.start();
+    }
+  }
+
+  private pick(): { key: string; s: OrgState; cls: WorkClass } | undefined {
+    for (const cls of [WorkClass.Request, WorkClass.Job]) {
+      let best: { key: string; s: OrgState } | undefined;
+      for (const key of this.ring) {
+        const s = this.orgs.get(key)!;
+        if (!s.waiting[cls].length) continue;
+        if (
+          !best ||
+          s.running < best.s.running ||
+          (s.running === best.s.running && s.servedAt < best.s.servedAt)
+        ) {
+          best = { key, s };
+        }
+      }
+      if (best) return { ...best, cls };
+    }
+    return undefined;
+  }
+
+  private dropFromRing(key: string): void {
+    const i = this.ring.indexOf(key);
+    if (i >= 0) this.ring.splice(i, 1);
+  }
+
+  private forget(key: string, s: OrgState): void {
+    if (!s.running && !s.waiting[0].length && !s.waiting[1].length) this.orgs.delete(key);
+  }
+}
+
+/** Settles with `p`, or rejects with the signal's reason as soon as it aborts. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
