@@ -12,6 +12,7 @@ import { REDIS } from './redis/redis.module.js';
 import { AppModule } from './app.module.js';
 import type { Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
+import { installJsonBodyLimits } from './common/http/json-body.js';
 import { installHttpMetrics } from './modules/metrics/http-metrics.js';
 import { serveMetrics } from './modules/metrics/metrics-server.js';
 
@@ -36,6 +37,7 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env, opts.extraModules ?? []), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    bodyParser: false, // Fastify's JSON parser, behind the shape check below (installJsonBodyLimits)
   });
   app.useLogger(app.get(Logger));
   // Uploads (POST /v1/knowledge/upload, /v1/ocr): one file, capped; handlers read it as a stream.
@@ -48,6 +50,7 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
     reply.header('x-request-id', req.id);
   });
   installHttpMetrics(fastify);
+  installJsonBodyLimits(fastify, { maxDepth: env.JSON_MAX_DEPTH, maxKeys: env.JSON_MAX_KEYS });
 
   if (opts.docs !== false) {
     const config = new DocumentBuilder()

@@ -77,6 +77,14 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /** Deepest nesting of a JSON body, checked before it is parsed (400 json-too-complex past it). */
+  @Transform(toInt) @IsInt() @Min(2) @Max(1000)
+  JSON_MAX_DEPTH = 32;
+
+  /** Object keys in a JSON body, checked before it is parsed. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  JSON_MAX_KEYS = 10_000;
+
   /** local: Universal Sentence Encoder lite shipped in an npm package (offline); openai: any OpenAI-compatible API. */
   @IsIn(['local', 'openai'])
   EMBEDDINGS_PROVIDER: 'local' | 'openai' = 'local';
