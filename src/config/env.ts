@@ -117,6 +117,14 @@ export class EnvDto {
 
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   EMBEDDINGS_TIMEOUT_MS = 30_000;
+
+  /** Batches a remote embeddings API runs at once (the local model runs one at a time). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  EMBEDDINGS_CONCURRENCY = 4;
+
+  /** Batches one org may have waiting for the model; past it a request gets 429 overloaded. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
+  EMBEDDINGS_MAX_QUEUED_PER_ORG = 64;
   // --- content intake (crawl, uploads, OCR); see README "Security" ---
 
   /** Host names the crawler may reach whatever they resolve to (comma-separated; `.suffix` matches subdomains). Empty by default. */

@@ -83,7 +83,7 @@ describe(FairScheduler.name, () => {
     const queued = [sut.run('a', () => g.p), sut.run('a', () => g.p)];
     const refused = sut.run('a', () => g.p);
     await expect(refused).rejects.toBeInstanceOf(EngineBusyError);
-    const err = await refused.catch((e: EngineBusyError) => e);
+    const err = (await refused.catch((e: unknown) => e)) as EngineBusyError;
     expect(err.getStatus()).toBe(429);
     expect(err.slug).toBe('overloaded');
     expect(Number(err.headers['Retry-After'])).toBeGreaterThanOrEqual(1);

@@ -253,3 +253,9 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
     );
   });
 }
+
+/** Who pays for work on a shared engine: the org, else the user (a caller without an org), else the system. */
+export function fairKey(ctx: { orgId: string | null; userId: string | null } | undefined): string {
+  if (ctx?.orgId) return ctx.orgId;
+  return ctx?.userId ? `user:${ctx.userId}` : 'system';
+}

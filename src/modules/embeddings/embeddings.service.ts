@@ -1,23 +1,74 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ClsService } from 'nestjs-cls';
+import { ENV, type Env } from '../../config/env.js';
 import { ProblemException } from '../../common/filters/problem.js';
-import { EmbeddingProvider, EmbeddingProviderError, type EmbeddingResult } from './embedding-provider.js';
+import { FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
+import { TENANT_KEY, type TenantContext } from '../../database/tenant-context.js';
+import {
+  batches,
+  EmbeddingProvider,
+  EmbeddingProviderError,
+  type EmbeddingResult,
+} from './embedding-provider.js';
 import type { CreateEmbeddingsDto, EmbeddingsAnswerDto } from './dto/embeddings.dto.js';
 
-/** Embeds for the API and the other features; maps a provider failure to 503 problem+json. */
+export interface EmbedOptions {
+  /** Request work (a query, POST /v1/embeddings) goes ahead of job work (ingest). */
+  cls?: WorkClass;
+  signal?: AbortSignal;
+}
+
+/**
+ * Embeds for the API and the other features; maps a provider failure to 503 problem+json.
+ * The model is a shared engine: each batch waits its org's turn (FairScheduler), so one org's
+ * thousand-chunk backlog delays another org's query by at most the batch already running.
+ */
 @Injectable()
 export class EmbeddingsService {
-  constructor(@Inject(EmbeddingProvider) private readonly provider: EmbeddingProvider) {}
+  readonly engine: FairScheduler;
+
+  constructor(
+    @Inject(EmbeddingProvider) private readonly provider: EmbeddingProvider,
+    @Inject(ENV) private readonly env: Env,
+    private readonly cls: ClsService,
+  ) {
+    this.engine = new FairScheduler({
+      name: 'embeddings',
+      // the local model is one thread; a remote API takes a few calls at once
+      slots: provider.kind === 'local' ? 1 : env.EMBEDDINGS_CONCURRENCY,
+      maxQueuedPerOrg: env.EMBEDDINGS_MAX_QUEUED_PER_ORG,
+      timeoutMs: env.EMBEDDINGS_TIMEOUT_MS,
+    });
+  }
 
   get dimension(): number {
     return this.provider.dimension;
   }
 
-  async embed(texts: string[]): Promise<EmbeddingResult> {
+  /** Embeds `texts` in batches, each batch scheduled fairly under the caller's org. */
+  async embed(texts: string[], opts: EmbedOptions = {}): Promise<EmbeddingResult> {
+    const ctx = this.cls.isActive() ? this.cls.get<TenantContext | undefined>(TENANT_KEY) : undefined;
+    const key = fairKey(ctx);
     try {
-      return await this.provider.embed(texts);
+      const out: EmbeddingResult = { vectors: [], tokens: 0 };
+      for (const batch of batches(texts, this.env.EMBEDDINGS_BATCH_SIZE)) {
+        const r = await this.engine.run(key, () => this.provider.embed(batch), {
+          cls: opts.cls,
+          signal: opts.signal,
+        });
+        out.vectors.push(...r.vectors);
+        out.tokens += r.tokens;
+      }
+      return out;
     } catch (e) {
       if (e instanceof EmbeddingProviderError) {
-        throw new ProblemException(503, 'unavailable', `embedding model unavailable: ${e.message}`, {}, { 'Retry-After': '5' });
+        throw new ProblemException(
+          503,
+          'unavailable',
+          `embedding model unavailable: ${e.message}`,
+          {},
+          { 'Retry-After': '5' },
+        );
       }
       throw e;
     }

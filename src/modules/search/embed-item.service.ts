@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
-import { EmbeddingProvider } from '../embeddings/embedding-provider.js';
+import { EmbeddingsService } from '../embeddings/embeddings.service.js';
+import { WorkClass } from '../../common/fair/fair-scheduler.js';
 import { chunkText, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunker.js';
 import { SearchRepository } from './search.repository.js';
 
@@ -29,7 +30,7 @@ export class EmbedItemService {
   constructor(
     private readonly items: KnowledgeRepository,
     private readonly chunks: SearchRepository,
-    private readonly provider: EmbeddingProvider,
+    private readonly embeddings: EmbeddingsService,
   ) {}
 
   /** All three parts in the caller's tenant transaction. */
@@ -50,9 +51,11 @@ export class EmbedItemService {
     return { itemId: knowledgeItemId, text, chunks: chunkText(text, opts), opts };
   }
 
-  /** The model run (batched by the provider); no database access. */
-  async vectors(plan: EmbedPlan): Promise<number[][]> {
-    return plan.chunks.length ? (await this.provider.embed(plan.chunks)).vectors : [];
+  /** The model run (batched, each batch in the org's turn, after waiting requests); no database access. */
+  async vectors(plan: EmbedPlan, signal?: AbortSignal): Promise<number[][]> {
+    return plan.chunks.length
+      ? (await this.embeddings.embed(plan.chunks, { cls: WorkClass.Job, signal })).vectors
+      : [];
   }
 
   /**

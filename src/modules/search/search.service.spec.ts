@@ -4,10 +4,10 @@ import { EmbedItemService } from './embed-item.service.js';
 import { EmbedJobHandler } from './embed.handler.js';
 import { JobKind, type IngestJobContext } from '../ingest/ingest.types.js';
 import { SearchMode } from './dto/search.dto.js';
+import { WorkClass } from '../../common/fair/fair-scheduler.js';
 import type { SearchRepository } from './search.repository.js';
 import type { EmbeddingsService } from '../embeddings/embeddings.service.js';
 import type { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
-import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
 
 const row = (id: string, score: number) => ({
   id,
@@ -70,7 +70,7 @@ describe(EmbedItemService.name, () => {
     const sut = new EmbedItemService(
       items as unknown as KnowledgeRepository,
       chunks as unknown as SearchRepository,
-      provider as unknown as EmbeddingProvider,
+      provider as unknown as EmbeddingsService,
     );
     return { sut, items, chunks, provider };
   };
@@ -116,7 +116,7 @@ describe(EmbedItemService.name, () => {
     const vectors = await sut.vectors(plan);
     items.lockText.mockResolvedValueOnce('New. Newer.');
     await expect(sut.write(plan, vectors)).resolves.toEqual({ status: 'ready', chunks: 1 });
-    expect(provider.embed).toHaveBeenLastCalledWith(['New. Newer.']);
+    expect(provider.embed).toHaveBeenLastCalledWith(['New. Newer.'], expect.objectContaining({ cls: WorkClass.Job }));
     expect(chunks.replaceChunks).toHaveBeenCalledTimes(1);
     expect(chunks.replaceChunks).toHaveBeenCalledWith('id', [{ content: 'New. Newer.', embedding: [0] }]);
   });
@@ -160,7 +160,7 @@ describe(EmbedJobHandler.name, () => {
       new EmbedItemService(
         items as unknown as KnowledgeRepository,
         chunks as unknown as SearchRepository,
-        provider as unknown as EmbeddingProvider,
+        provider as unknown as EmbeddingsService,
       ),
     );
     const commit = await handler.handle(
@@ -185,7 +185,7 @@ describe(EmbedJobHandler.name, () => {
       new EmbedItemService(
         { get: vi.fn(async () => undefined) } as unknown as KnowledgeRepository,
         {} as SearchRepository,
-        provider as unknown as EmbeddingProvider,
+        provider as unknown as EmbeddingsService,
       ),
     );
     await expect(handler.handle(embedJob((fn) => fn()))).resolves.toBeUndefined();
