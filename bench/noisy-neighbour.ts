@@ -167,7 +167,7 @@ const env: Record<string, string> = {
   // 4+ processes share 2 cores here: a Redis answer slowed by CPU starvation must not trip the
   // limiter into its per-instance fallback (whose windows are not Redis's), which is for outages.
   RATE_LIMIT_REDIS_TIMEOUT_MS: process.env.LOAD_REDIS_TIMEOUT_MS ?? '2000',
-  // Every org may start this many ingest jobs per second (README, "Per-org start rate"): the
+  // Every org may start this many ingest jobs per second (docs/ingest.md, "Per-org start rate"): the
   // noisy org's backlog then costs the shared database a bounded amount of work per second.
   INGEST_ORG_RATE: process.env.LOAD_INGEST_RATE ?? '5',
   ...JWT,

@@ -90,7 +90,7 @@ OCR_MAX_PIXELS=40000000
 OCR_SYNC_MAX_PIXELS=4000000
 OCR_TIMEOUT_MS=30000
 OCR_CONCURRENCY=2
-# the remaining knobs, at their defaults (see README for each)
+# the remaining knobs, at their defaults (see docs/configuration.md for each)
 WORKER_PORT=3001
 ROCKER_ROLE=all
 DATABASE_POOL_SIZE=10

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { load, loadAll } from 'js-yaml';
 import { createTestDb, type TestDb } from './support/db.js';
 import { envFor, TEST_ENV_VARS } from './support/env.js';
@@ -227,3 +227,40 @@ describe('deployment files parse and hold what operations relies on', () => {
   });
 });
 
+
+describe('documentation links', () => {
+  const docs = ['README.md', ...readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+
+  /** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes, repeats numbered. */
+  function anchorsOf(text: string): Set<string> {
+    const seen = new Map<string, number>();
+    const out = new Set<string>();
+    for (const m of text.replace(/^```[\s\S]*?^```/gm, '').matchAll(/^#{1,6}\s+(.+?)\s*$/gm)) {
+      const slug = m[1].toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/ /g, '-');
+      const n = seen.get(slug) ?? 0;
+      seen.set(slug, n + 1);
+      out.add(n === 0 ? slug : `${slug}-${n}`);
+    }
+    return out;
+  }
+
+  it('the README stays short and every page it grew into exists', () => {
+    expect(readFileSync(join(ROOT, 'README.md')).length).toBeLessThanOrEqual(15_000);
+    for (const page of ['architecture', 'isolation', 'ingest', 'limits', 'search', 'intake', 'operations', 'security', 'configuration', 'performance']) {
+      expect(docs, page).toContain(join('docs', `${page}.md`));
+    }
+  });
+
+  it.each(docs)('%s: every relative link and anchor resolves', (file) => {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const broken: string[] = [];
+    for (const [, link] of text.replace(/^```[\s\S]*?^```/gm, '').matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(link)) continue;
+      const [path, fragment] = link.split('#');
+      const target = path ? join(ROOT, dirname(file), path) : join(ROOT, file);
+      if (!existsSync(target)) broken.push(link);
+      else if (fragment && target.endsWith('.md') && !anchorsOf(readFileSync(target, 'utf8')).has(fragment)) broken.push(link);
+    }
+    expect(broken).toEqual([]);
+  });
+});
