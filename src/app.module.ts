@@ -28,6 +28,8 @@ import { CrawlModule } from './modules/crawl/crawl.module.js';
 import { OcrModule } from './modules/ocr/ocr.module.js';
 import { LimitsModule } from './modules/limits/limits.module.js';
 import { RateLimitGuard } from './modules/limits/rate-limit.guard.js';
+import { AdmissionGuard } from './common/guards/admission.guard.js';
+import { AdmissionModule } from './common/admission/admission.module.js';
 import { TtsModule } from './modules/tts/tts.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
 import { IngestWorkerModule } from './modules/ingest/ingest-worker.module.js';
@@ -83,6 +85,7 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         ProcessModule,
+        AdmissionModule,
         AuthModule,
         HealthModule,
         OrgModule,
@@ -106,6 +109,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: RolesGuard },
         { provide: APP_GUARD, useClass: SuperAdminGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard }, // needs request.tenant from TenantGuard
+        { provide: APP_GUARD, useClass: AdmissionGuard }, // after the limiter: over-quota answers rate-limited, not overloaded
         { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         {

@@ -77,6 +77,21 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /** Requests in flight on one API instance past which it sheds the orgs above their fair share (429 overloaded). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  ADMISSION_MAX_INFLIGHT = 256;
+
+  /** Event-loop delay (p99 of the last sample, ms) past which an instance counts as saturated; 0 = off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  ADMISSION_MAX_LAG_MS = 75;
+
+  /** Event-loop utilisation (0..1) of the last sample past which an instance counts as saturated; 0 = off. */
+  @Transform(toInt) @IsNumber() @Min(0) @Max(1)
+  ADMISSION_MAX_UTILIZATION = 0.9;
+
+  @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  ADMISSION_SAMPLE_MS = 500;
+
   /** Deepest nesting of a JSON body, checked before it is parsed (400 json-too-complex past it). */
   @Transform(toInt) @IsInt() @Min(2) @Max(1000)
   JSON_MAX_DEPTH = 32;

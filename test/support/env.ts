@@ -12,6 +12,10 @@ export const TEST_ENV_VARS: Record<string, string> = {
   DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
   // Suites count exact admissions per window; burst smoothing has its own (test/limits.e2e.test.ts).
   RATE_LIMIT_BURST_SLICES: '1',
+  // Shedding by event-loop load would make functional suites depend on how busy the machine is;
+  // the admission suites turn it on (test/serial/, src/common/admission/).
+  ADMISSION_MAX_LAG_MS: '0',
+  ADMISSION_MAX_UTILIZATION: '0',
 };
 
 export const TEST_ENV = loadEnv(TEST_ENV_VARS, '/nonexistent');

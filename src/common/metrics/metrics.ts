@@ -51,6 +51,11 @@ export const rateLimitDecisions = once('rocker_ratelimit_decisions_total', () =>
   help: 'Rate-limit decisions by policy, org and decision (allowed, limited, dry_run_limited)',
   labelNames: ['policy', 'org', 'decision'] as const,
 }));
+export const admissionShed = once('rocker_admission_shed_total', () => new Counter({
+  name: 'rocker_admission_shed_total',
+  help: 'Requests shed at admission (429 overloaded) while the instance was saturated, by org',
+  labelNames: ['org'] as const,
+}));
 export const rateLimitFallback = once('rocker_ratelimit_fallback_active', () => new Gauge({
   name: 'rocker_ratelimit_fallback_active',
   help: '1 while the limiter runs on its per-instance in-memory fallback (Redis unreachable)',

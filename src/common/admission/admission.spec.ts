@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Admission, OverloadedError } from './admission.js';
+
+/** Blocks the event loop: a lag the monitor is certain to see. */
+function block(ms: number) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    /* busy */
+  }
+}
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe(Admission.name, () => {
+  let sut: Admission;
+  afterEach(() => sut.close());
+
+  it('admits everyone while the instance is not saturated, and counts what is in flight', () => {
+    sut = new Admission({ maxInFlight: 100, maxLagMs: 0, maxUtilization: 0, sampleMs: 60_000 });
+    const ends = [sut.admit('a'), sut.admit('a'), sut.admit('b')];
+    expect(sut.stats()).toEqual({ total: 3, orgs: 2, saturated: false });
+    ends.forEach((end) => end());
+    ends[0](); // idempotent
+    expect(sut.stats().total).toBe(0);
+  });
+
+  it('at the in-flight bound sheds the org above its fair share, and still admits the org below it', () => {
+    sut = new Admission({ maxInFlight: 10, maxLagMs: 0, maxUtilization: 0, sampleMs: 60_000 });
+    for (let i = 0; i < 9; i++) sut.admit('noisy');
+    sut.admit('quiet');
+    expect(sut.stats().saturated).toBe(true);
+    expect(() => sut.admit('noisy')).toThrow(OverloadedError);
+    expect(() => sut.admit('quiet')).not.toThrow(); // 1 in flight < 11 / 2
+    expect(() => sut.admit('newcomer')).not.toThrow(); // nothing in flight: not the cause
+    const e = (() => {
+      try {
+        sut.admit('noisy');
+      } catch (err) {
+        return err as OverloadedError;
+      }
+    })();
+    expect(e?.getStatus()).toBe(429);
+    expect(e?.slug).toBe('overloaded');
+    expect(Number(e?.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an org alone may use the whole instance up to the bound (work conserving), even when the loop lags', async () => {
+    sut = new Admission({ maxInFlight: 5, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
+    block(300);
+    await tick(30); // the delay monitor records the block
+    sut.sample();
+    expect(sut.last.lagMs).toBeGreaterThan(20);
+    for (let i = 0; i < 5; i++) expect(() => sut.admit('alone')).not.toThrow();
+    expect(() => sut.admit('alone')).toThrow(OverloadedError);
+  });
+
+  it('when the event loop lags and orgs share the instance, the one holding the most is shed', async () => {
+    sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
+    for (let i = 0; i < 6; i++) sut.admit('noisy');
+    sut.admit('quiet');
+    block(300);
+    await tick(30);
+    sut.sample();
+    expect(sut.stats().saturated).toBe(true);
+    expect(() => sut.admit('noisy')).toThrow(OverloadedError);
+    expect(() => sut.admit('quiet')).not.toThrow();
+  });
+});

@@ -1,0 +1,35 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { IS_PUBLIC } from '../decorators/auth.decorators.js';
+import { Admission, OverloadedError } from '../admission/admission.js';
+import { fairKey } from '../fair/fair-scheduler.js';
+import { admissionShed } from '../metrics/metrics.js';
+import { orgLabel } from '../metrics/org-label.js';
+
+type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null } };
+
+/** After the limiter: admits the request under its org, or sheds it (429 overloaded) when this instance is saturated. */
+@Injectable()
+export class AdmissionGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly admission: Admission,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]))
+      return true;
+    const http = context.switchToHttp();
+    const req = http.getRequest<Req>();
+    const key = fairKey(req.tenant);
+    try {
+      const end = this.admission.admit(key);
+      http.getResponse<FastifyReply>().raw.once('close', end);
+    } catch (e) {
+      if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });
+      throw e;
+    }
+    return true;
+  }
+}
