@@ -114,7 +114,8 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('audio/wav');
     expect(res.headers['ratelimit-policy']).toContain('"tts";q=600;w=60');
-    expect(res.headers['ratelimit']).toMatch(/"tts";r=599;t=\d+/);
+    // three sentences, each charged at least TTS_SENTENCE_FLOOR_CHARS (50): 150 characters, two blocks of 100
+    expect(res.headers['ratelimit']).toMatch(/"tts";r=598;t=\d+/);
     const body = res.body as Buffer;
     const h = parseWav(body);
     expect(h).toMatchObject({
@@ -207,6 +208,13 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     await tts({ text: '' }).expect(400);
     await tts({ text: ' \n ' }).expect(422);
     await tts({ text: 'Hello.' }, A.tokens.viewer).expect(403);
+  });
+
+  it('charges each sentence at least the floor: a hundred one-letter lines cost what their engine runs do', async () => {
+    const C = await orgWithRoles(db.owner);
+    const res = await tts({ text: 'a\n'.repeat(100) }, C.tokens.member).expect(200);
+    // 100 sentences × 50 characters = 5,000 characters = 50 blocks of 100 (not 1 block for 200 characters)
+    expect(res.headers['ratelimit']).toMatch(/"tts";r=550;t=\d+/);
   });
 
   it('limits in-flight streams per org; the slot frees when the stream ends', async () => {

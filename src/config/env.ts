@@ -245,6 +245,22 @@ export class EnvDto {
   /** Longest text one POST /v1/tts accepts (characters); longer → 413. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   TTS_MAX_CHARS = 5000;
+
+  /** Characters each sentence costs at least (every sentence starts an engine process). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(5000)
+  TTS_SENTENCE_FLOOR_CHARS = 50;
+
+  /** Sentences synthesised at once per process (engine processes), shared fairly across orgs. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  TTS_CONCURRENCY = 2;
+
+  /** Sentences one org may have waiting for the engine; past it 429 overloaded. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  TTS_MAX_QUEUED_PER_ORG = 8;
+
+  /** Time limit of one sentence, from enqueue (waiting included). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  TTS_TIMEOUT_MS = 30_000;
   // Ingest queue (README "Ingest pipeline")
   /** Running jobs per org across every worker process, unless org_limits.job_concurrency says otherwise. */
   @Transform(toInt) @IsInt() @Min(1) @Max(1000)

@@ -20,3 +20,12 @@ describe(splitSentences.name, () => {
     expect(sut.join(' ')).toBe(long.trim());
   });
 });
+
+describe('ttsCharsCharged', () => {
+  it('charges each sentence at least the floor, and long sentences their length', async () => {
+    const { ttsCharsCharged } = await import('./tts.service.js');
+    expect(ttsCharsCharged('a\n'.repeat(1000), 50)).toBe(50_000);
+    expect(ttsCharsCharged('x'.repeat(120) + '.', 50)).toBe(121);
+    expect(ttsCharsCharged('Hi. Long enough sentence here.', 0)).toBe(3 + 26);
+  });
+});

@@ -7,12 +7,12 @@ import { RateLimit, RatePolicy } from '../../common/decorators/rate-limit.decora
 import type { TenantContext } from '../../database/tenant-context.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { SpeechDto } from './dto/tts.dto.js';
-import { TTS_LIMITS, TtsService } from './tts.service.js';
+import { TTS_LIMITS, TtsService, ttsCharsCharged } from './tts.service.js';
 
-/** Characters metered (and limited in blocks of 100); over-long or malformed text is refused unmetered. */
+/** Characters metered, each sentence at least TTS_SENTENCE_FLOOR_CHARS; over-long or malformed text is refused unmetered. */
 export const ttsCost = (req: FastifyRequest): number => {
   const text = (req.body as { text?: unknown } | undefined)?.text;
-  return typeof text === 'string' && text.length <= TTS_LIMITS.maxChars ? text.length : 0;
+  return typeof text === 'string' && text.length <= TTS_LIMITS.maxChars ? ttsCharsCharged(text) : 0;
 };
 
 @ApiTags('tts')

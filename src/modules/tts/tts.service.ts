@@ -3,12 +3,21 @@ import { ENV, type Env } from '../../config/env.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { ttsTimeToFirstAudio } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
+import { FairScheduler } from '../../common/fair/fair-scheduler.js';
 import { splitSentences } from './sentences.js';
 import { TtsEvent, TtsEvents, TtsProvider } from './tts.types.js';
 import { wavHeader, WavPcmExtractor, type AudioFormat } from './wav.js';
 
-/** The longest text the cost function of POST /v1/tts meters (longer is refused, not charged). */
-export const TTS_LIMITS = { maxChars: 5000 };
+/** The longest text the cost function of POST /v1/tts meters (longer is refused, not charged), and the per-sentence floor. */
+export const TTS_LIMITS = { maxChars: 5000, sentenceFloor: 50 };
+
+/**
+ * Characters a text costs: each sentence at least `sentenceFloor`, since every sentence starts
+ * an engine process; thousands of one-letter lines cost what they make the engine do.
+ */
+export function ttsCharsCharged(text: string, sentenceFloor = TTS_LIMITS.sentenceFloor): number {
+  return splitSentences(text).reduce((sum, s) => sum + Math.max(s.length, sentenceFloor), 0);
+}
 
 export interface SpeechRequest {
   text: string;
@@ -26,6 +35,8 @@ export interface SpeechRequest {
 @Injectable()
 export class TtsService {
   private readonly log = new Logger(TtsService.name);
+  /** The speech engine, shared fairly: one sentence at a time per slot, orgs in turn. */
+  readonly engine: FairScheduler;
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -33,6 +44,13 @@ export class TtsService {
     readonly events: TtsEvents,
   ) {
     TTS_LIMITS.maxChars = env.TTS_MAX_CHARS;
+    TTS_LIMITS.sentenceFloor = env.TTS_SENTENCE_FLOOR_CHARS;
+    this.engine = new FairScheduler({
+      name: 'tts',
+      slots: env.TTS_CONCURRENCY,
+      maxQueuedPerOrg: env.TTS_MAX_QUEUED_PER_ORG,
+      timeoutMs: env.TTS_TIMEOUT_MS,
+    });
   }
 
   voices(): readonly string[] {
@@ -72,12 +90,29 @@ export class TtsService {
     let pcmBytes = 0;
     for (const sentence of splitSentences(req.text)) {
       if (req.signal.aborted) return;
+      // The engine runs in the org's turn and at its own pace into a buffer; the client reads from
+      // the buffer, so a slow reader never holds an engine slot (a sentence's audio is bounded).
+      const buffered = new ChunkBuffer();
+      void this.engine
+        .run(
+          req.orgId,
+          async (signal) => {
+            for await (const c of this.provider.synthesize(sentence, {
+              voice,
+              signal,
+              requestId: req.requestId,
+            }))
+              buffered.push(c);
+          },
+          { signal: req.signal },
+        )
+        .then(
+          () => buffered.end(),
+          (e: unknown) => buffered.end(e as Error),
+        );
+      const chunks = buffered.drain();
       const wav = new WavPcmExtractor();
-      for await (const chunk of this.provider.synthesize(sentence, {
-        voice,
-        signal: req.signal,
-        requestId: req.requestId,
-      })) {
+      for await (const chunk of chunks) {
         const pcm = wav.push(chunk);
         if (!pcm.length) continue;
         if (!format) {
@@ -102,3 +137,38 @@ export class TtsService {
 
 const sameFormat = (a: AudioFormat, b: AudioFormat) =>
   a.sampleRate === b.sampleRate && a.channels === b.channels && a.bitsPerSample === b.bitsPerSample;
+
+/** Chunks pushed by a producer, read once in order by one consumer; the producer never waits. */
+class ChunkBuffer {
+  private readonly chunks: Buffer[] = [];
+  private done = false;
+  private error?: Error;
+  private wake?: () => void;
+
+  push(c: Buffer): void {
+    this.chunks.push(c);
+    this.wake?.();
+  }
+
+  end(error?: Error): void {
+    this.done = true;
+    this.error = error;
+    this.wake?.();
+  }
+
+  async *drain(): AsyncGenerator<Buffer> {
+    for (;;) {
+      const c = this.chunks.shift();
+      if (c) {
+        yield c;
+        continue;
+      }
+      if (this.done) {
+        if (this.error) throw this.error;
+        return;
+      }
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = undefined;
+    }
+  }
+}
