@@ -21,8 +21,8 @@ import { auditRoutes, type RouteAuditResult } from '../scripts/audit/check-tenan
 import type { Finding } from '../scripts/audit/findings.js';
 import { runAudit, SQL_DIR } from '../scripts/audit/run.js';
 import { createAuditProgram } from '../scripts/audit/source.js';
-import { CURRENT_ORG, tenantTableSql } from '../src/database/rls.js';
 import { createTestDb, type TestDb } from './support/db.js';
+import { CURRENT_ORG, tenantTableSql } from './support/rls.js';
 import { dbUrl } from './support/urls.js';
 
 /** Type-checking the whole tree takes ~10 s of CPU; much more wall time on a busy 2-core machine. */

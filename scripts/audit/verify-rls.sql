@@ -98,7 +98,7 @@ BEGIN
     n_tables := n_tables + 1;
     IF NOT v_tbl.relrowsecurity THEN
       n_findings := n_findings + 1;
-      RAISE WARNING '%: row-level security is not enabled -- fix: ALTER TABLE % ENABLE ROW LEVEL SECURITY (new tenant tables: ...tenantTableSql(''%'') from src/database/rls.ts in the migration)',
+      RAISE WARNING '%: row-level security is not enabled -- fix: ALTER TABLE % ENABLE ROW LEVEL SECURITY (new tenant tables: ...tenantTableSql(''%'') in the migration, a copy of the helper in src/migrations/1764100600000-KnowledgeBlobs.ts)',
         v_tbl.name, v_tbl.name, split_part(v_tbl.name, '.', 2);
     END IF;
     IF NOT v_tbl.relforcerowsecurity THEN
@@ -109,7 +109,7 @@ BEGIN
     FOR v_cmd IN SELECT * FROM (VALUES ('SELECT', 'r', 1), ('INSERT', 'a', 2), ('UPDATE', 'w', 3), ('DELETE', 'd', 4)) v(name, code, ord) ORDER BY ord LOOP
       IF NOT EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = v_tbl.oid AND polpermissive AND polcmd IN (v_cmd.code, '*')) THEN
         n_findings := n_findings + 1;
-        RAISE WARNING '%: no policy for % -- fix: CREATE POLICY %_% ON % FOR % ... comparing org_id with the current org (tenantTableSql in src/database/rls.ts)',
+        RAISE WARNING '%: no policy for % -- fix: CREATE POLICY %_% ON % FOR % ... comparing org_id with the current org (tenantTableSql, as in src/migrations/1764100600000-KnowledgeBlobs.ts)',
           v_tbl.name, v_cmd.name, split_part(v_tbl.name, '.', 2), lower(v_cmd.name), v_tbl.name, v_cmd.name;
       END IF;
     END LOOP;
@@ -201,7 +201,7 @@ BEGIN
         IF gate IS NOT NULL AND position('current_setting(''app.org_id''' IN v_expr.sql) = 0 THEN gate := NULL; END IF;
         IF gate IS NULL THEN
           n_findings := n_findings + 1;
-          RAISE WARNING '%: policy % (FOR %, %) does not restrict rows to the current org: % -- fix: make org_id = (select nullif(current_setting(''app.org_id'', true), '''')::uuid) its first condition (see src/database/rls.ts), or list it in shared_policies in scripts/audit/verify-rls.sql with a reason',
+          RAISE WARNING '%: policy % (FOR %, %) does not restrict rows to the current org: % -- fix: make org_id = (select nullif(current_setting(''app.org_id'', true), '''')::uuid) its first condition (see tenantTableSql in src/migrations/1764100600000-KnowledgeBlobs.ts), or list it in shared_policies in scripts/audit/verify-rls.sql with a reason',
             v_tbl.name, v_pol.polname, v_pol.cmd, v_expr.clause, regexp_replace(v_expr.sql, '\s+', ' ', 'g');
         END IF;
         FOREACH leak IN ARRAY leaks LOOP

@@ -1,5 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, CURRENT_ACTOR_ROLE, CURRENT_ORG } from '../database/rls.js';
+
+// Frozen copies, not imports: a migration's SQL must not change once it has run anywhere.
+const APP_ROLE = 'rocker_app';
+/** The transaction's org (`app.org_id`; '' reads as NULL), evaluated once per statement (an InitPlan). */
+const CURRENT_ORG = `(select nullif(current_setting('app.org_id', true), '')::uuid)`;
+const CURRENT_ACTOR_ROLE = `(select nullif(current_setting('app.actor_role', true), ''))`;
 
 /**
  * Per-org overrides of rate-limit policies and job concurrency. Readable by the org itself;

@@ -1,5 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE } from '../database/rls.js';
+
+// Frozen copies, not imports: a migration's SQL must not change once it has run anywhere.
+const APP_ROLE = 'rocker_app';
 
 /**
  * tenant_begin(): the first statement of every tenant transaction. It sets the transaction-local

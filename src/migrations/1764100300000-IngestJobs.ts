@@ -1,11 +1,29 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, tenantTableSql } from '../database/rls.js';
+
+// Frozen copies, not imports: a migration's SQL must not change once it has run anywhere.
+const APP_ROLE = 'rocker_app';
+/** The transaction's org (`app.org_id`; '' reads as NULL), evaluated once per statement (an InitPlan). */
+const CURRENT_ORG = `(select nullif(current_setting('app.org_id', true), '')::uuid)`;
+
+/** ENABLE + FORCE row-level security and one policy per command, all comparing org_id. */
+function tenantTableSql(table: string): string[] {
+  const cmp = `org_id = ${CURRENT_ORG}`;
+  return [
+    `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
+    `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`,
+    `CREATE POLICY ${table}_select ON ${table} FOR SELECT USING (${cmp})`,
+    `CREATE POLICY ${table}_insert ON ${table} FOR INSERT WITH CHECK (${cmp})`,
+    `CREATE POLICY ${table}_update ON ${table} FOR UPDATE USING (${cmp}) WITH CHECK (${cmp})`,
+    `CREATE POLICY ${table}_delete ON ${table} FOR DELETE USING (${cmp})`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${APP_ROLE}`,
+  ];
+}
 
 /** The role that owns the outbox functions below (created by scripts/setup.sh: NOLOGIN, NOBYPASSRLS). */
-export const DISPATCH_ROLE = 'rocker_dispatch';
+const DISPATCH_ROLE = 'rocker_dispatch';
 
 /** A dispatcher function is owned by rocker_dispatch and callable by the app role only. */
-export const dispatchFunctionGrants = (fn: string): string[] => [
+const dispatchFunctionGrants = (fn: string): string[] => [
   `ALTER FUNCTION ${fn} OWNER TO ${DISPATCH_ROLE}`,
   `REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`,
   `GRANT EXECUTE ON FUNCTION ${fn} TO ${APP_ROLE}`,
@@ -20,9 +38,9 @@ export const CLAIM_LOCK_KEY = '1764100300000';
  * single-org backlog (fairness). lane_rank = the row's place in its org's lane (in flight
  * before it + 1) becomes its BullMQ priority within its class, so a quiet org's first job
  * sorts ahead of a busy org's refills. Serialised by an advisory lock (`lock`: the statement that
- * takes it). Shared by the migrations that (re)define the function.
+ * takes it). IngestClaimOneStatement holds its own frozen copy.
  */
-export function claimFunctionSql(params: string, lock: string): string {
+function claimFunctionSql(params: string, lock: string): string {
   return `CREATE FUNCTION ingest_dispatch_claim(${params})
          RETURNS TABLE (org_id uuid, id uuid, kind text, priority_class text, generation integer, max_attempts integer, request_id text, queued_at timestamptz, lane_rank integer)
          LANGUAGE plpgsql VOLATILE SECURITY DEFINER

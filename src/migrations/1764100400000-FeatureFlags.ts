@@ -1,5 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, CURRENT_ORG } from '../database/rls.js';
+
+// Frozen copies, not imports: a migration's SQL must not change once it has run anywhere.
+const APP_ROLE = 'rocker_app';
+/** The transaction's org (`app.org_id`; '' reads as NULL), evaluated once per statement (an InitPlan). */
+const CURRENT_ORG = `(select nullif(current_setting('app.org_id', true), '')::uuid)`;
 
 /**
  * Feature flags, per-org overrides and their append-only audit log.

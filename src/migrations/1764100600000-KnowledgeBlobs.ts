@@ -1,5 +1,23 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { tenantTableSql } from '../database/rls.js';
+
+// Frozen copies, not imports: a migration's SQL must not change once it has run anywhere.
+const APP_ROLE = 'rocker_app';
+/** The transaction's org (`app.org_id`; '' reads as NULL), evaluated once per statement (an InitPlan). */
+const CURRENT_ORG = `(select nullif(current_setting('app.org_id', true), '')::uuid)`;
+
+/** ENABLE + FORCE row-level security and one policy per command, all comparing org_id. */
+function tenantTableSql(table: string): string[] {
+  const cmp = `org_id = ${CURRENT_ORG}`;
+  return [
+    `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
+    `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`,
+    `CREATE POLICY ${table}_select ON ${table} FOR SELECT USING (${cmp})`,
+    `CREATE POLICY ${table}_insert ON ${table} FOR INSERT WITH CHECK (${cmp})`,
+    `CREATE POLICY ${table}_update ON ${table} FOR UPDATE USING (${cmp}) WITH CHECK (${cmp})`,
+    `CREATE POLICY ${table}_delete ON ${table} FOR DELETE USING (${cmp})`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${APP_ROLE}`,
+  ];
+}
 
 /**
  * Raw bytes an ingest job still has to read (an image waiting for OCR), kept beside their

@@ -1,3 +1,15 @@
+/**
+ * Every migration, in the order it runs. Append only: never reorder, rename or remove an entry, and
+ * never change a shipped migration's class name or timestamp, because databases in the field have
+ * them recorded in their migrations table (a renamed migration would run twice).
+ *
+ * TypeORM runs pending migrations sorted by the timestamp at the end of the class name, not by this
+ * array, so a new migration goes at the end AND takes a timestamp greater than the last one's
+ * (`Date.now()` when you write it; `<timestamp>-<PascalName>.ts`, class `<PascalName><timestamp>`).
+ * The shipped timestamps are synthetic and do not follow the order the files were written in;
+ * they are kept as they are. migrations.spec.ts checks all of this, and that each file imports
+ * nothing but `typeorm` (SQL and helpers are frozen inside the file that uses them).
+ */
 import { Foundation1764100000000 } from './1764100000000-Foundation.js';
 import { OrgLimits1764100001000 } from './1764100001000-OrgLimits.js';
 import { TenantBegin1764100001500 } from './1764100001500-TenantBegin.js';
@@ -10,7 +22,7 @@ import { ListingItemLink1764100700000 } from './1764100700000-ListingItemLink.js
 import { IngestNotifyNewOnly1764100800000 } from './1764100800000-IngestNotifyNewOnly.js';
 import { IngestClaimOneStatement1764100900000 } from './1764100900000-IngestClaimOneStatement.js';
 
-/** Every migration, in order. Listed explicitly so source (tests) and dist (CLI) run the same set. */
+// Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
   Foundation1764100000000,
   OrgLimits1764100001000,
