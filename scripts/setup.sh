@@ -161,6 +161,10 @@ BEGIN
   END IF;
 END $$;
 ALTER ROLE rocker_app NOSUPERUSER NOBYPASSRLS;
+-- no statement, lock wait or idle transaction of the service can hold a shared connection for long
+ALTER ROLE rocker_app SET statement_timeout = '15s';
+ALTER ROLE rocker_app SET lock_timeout = '5s';
+ALTER ROLE rocker_app SET idle_in_transaction_session_timeout = '60s';
 GRANT rocker_auth TO rocker_owner;
 GRANT rocker_dispatch TO rocker_owner;
 SQL

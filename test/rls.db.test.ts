@@ -138,4 +138,16 @@ describe('RLS as the app role', () => {
     const direct = await app.query(`SELECT count(*)::int AS n FROM org_members`);
     expect(direct.rows[0].n).toBe(0);
   });
+
+  it('the app role cannot hold a shared connection for long: statement, lock-wait and idle-transaction timeouts', async () => {
+    const c = await app.connect();
+    try {
+      const show = async (name: string) => (await c.query(`SHOW ${name}`)).rows[0][name];
+      expect(await show('statement_timeout')).toBe('15s');
+      expect(await show('lock_timeout')).toBe('5s');
+      expect(await show('idle_in_transaction_session_timeout')).toBe('1min');
+    } finally {
+      c.release();
+    }
+  });
 });

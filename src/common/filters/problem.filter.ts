@@ -28,6 +28,8 @@ const PG_CODES: Record<string, [number, string, string]> = {
   // tenant_begin(): the membership or role changed since this instance cached it
   RKA01: [403, 'forbidden', 'your membership or role in this org has changed'],
   '57014': [503, 'unavailable', 'the database took too long'],
+  // lock_timeout of the app role: a row this request needs stayed locked by other work
+  '55P03': [503, 'unavailable', 'the data is busy; retry shortly'],
   '53300': [503, 'unavailable', 'the database is overloaded'],
   '57P01': [503, 'unavailable', 'the database is restarting'],
 };
