@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { NoOrg } from '../../common/decorators/auth.decorators.js';
+import { NoOrg, NoTransaction } from '../../common/decorators/auth.decorators.js';
 import { MarketSearchAnswerDto, PrivateSearchAnswerDto, SearchDto, SearchMode } from './dto/search.dto.js';
 import { SearchService } from './search.service.js';
 
@@ -11,6 +11,7 @@ export class SearchController {
   constructor(private readonly search: SearchService) {}
 
   @Post('private')
+  @NoTransaction() // the service embeds first, then reads in a short transaction of its own
   @HttpCode(200)
   @ApiOkResponse({ type: PrivateSearchAnswerDto })
   async private(@Body() body: SearchDto): Promise<PrivateSearchAnswerDto> {
@@ -20,6 +21,7 @@ export class SearchController {
 
   @Post('market')
   @NoOrg()
+  @NoTransaction() // the service embeds first, then reads in a short transaction of its own
   @HttpCode(200)
   @ApiOkResponse({ type: MarketSearchAnswerDto })
   async market(@Body() body: SearchDto): Promise<MarketSearchAnswerDto> {

@@ -7,6 +7,7 @@ import { SearchMode } from './dto/search.dto.js';
 import { WorkClass } from '../../common/fair/fair-scheduler.js';
 import type { SearchRepository } from './search.repository.js';
 import type { EmbeddingsService } from '../embeddings/embeddings.service.js';
+import type { TenantTransactions } from '../../database/tenant-context.js';
 import type { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
 
 const row = (id: string, score: number) => ({
@@ -25,13 +26,39 @@ describe(SearchService.name, () => {
       matchMarket: vi.fn(),
       textMarket: vi.fn(),
     };
-    const embeddings = { embed: vi.fn().mockResolvedValue({ vectors: [[0.1, 0.2]], tokens: 2 }) };
+    const events: string[] = [];
+    let inTx = false;
+    const embeddings = {
+      embed: vi.fn(async () => (events.push(`embed in tx=${inTx}`), { vectors: [[0.1, 0.2]], tokens: 2 })),
+    };
+    const tenants = {
+      current: () => ({ orgId: 'org', userId: 'user' }),
+      run: vi.fn(async (_ctx: unknown, fn: () => Promise<unknown>) => {
+        inTx = true;
+        try {
+          return await fn();
+        } finally {
+          inTx = false;
+        }
+      }),
+    };
+    repo.matchPrivate.mockImplementation(
+      async () => (events.push(`match in tx=${inTx}`), [row('a', 0.9), row('b', 0.8), row('c', 0.7)]),
+    );
     const sut = new SearchService(
       repo as unknown as SearchRepository,
       embeddings as unknown as EmbeddingsService,
+      tenants as unknown as TenantTransactions,
     );
-    return { sut, repo, embeddings };
+    return { sut, repo, embeddings, tenants, events };
   };
+
+  it('embeds the query before the tenant transaction opens: no connection is held while the model runs', async () => {
+    const { sut, tenants, events } = setup();
+    await sut.searchPrivate('q', 3, SearchMode.Vector);
+    expect(events).toEqual(['embed in tx=false', 'match in tx=true']);
+    expect(tenants.run).toHaveBeenCalledTimes(1);
+  });
 
   it('vector mode: one query embedding, k rows from the match function, similarity as score', async () => {
     const { sut, repo, embeddings } = setup();
@@ -116,7 +143,10 @@ describe(EmbedItemService.name, () => {
     const vectors = await sut.vectors(plan);
     items.lockText.mockResolvedValueOnce('New. Newer.');
     await expect(sut.write(plan, vectors)).resolves.toEqual({ status: 'ready', chunks: 1 });
-    expect(provider.embed).toHaveBeenLastCalledWith(['New. Newer.'], expect.objectContaining({ cls: WorkClass.Job }));
+    expect(provider.embed).toHaveBeenLastCalledWith(
+      ['New. Newer.'],
+      expect.objectContaining({ cls: WorkClass.Job }),
+    );
     expect(chunks.replaceChunks).toHaveBeenCalledTimes(1);
     expect(chunks.replaceChunks).toHaveBeenCalledWith('id', [{ content: 'New. Newer.', embedding: [0] }]);
   });

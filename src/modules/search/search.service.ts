@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EmbeddingsService } from '../embeddings/embeddings.service.js';
+import { TenantTransactions } from '../../database/tenant-context.js';
 import { reciprocalRankFusion } from './rrf.js';
 import { SearchRepository, type MarketRow, type PrivateRow } from './search.repository.js';
 import { SearchMode, type MarketHitDto, type PrivateHitDto } from './dto/search.dto.js';
@@ -12,7 +13,19 @@ export class SearchService {
   constructor(
     private readonly repo: SearchRepository,
     private readonly embeddings: EmbeddingsService,
+    private readonly tenants: TenantTransactions,
   ) {}
+
+  /**
+   * The query is embedded before the tenant transaction opens (the routes run without one), so a
+   * search waiting for the model holds no database connection; the reads then run in one short
+   * transaction with the caller's context.
+   */
+  private inTenantTx<T>(fn: () => Promise<T>): Promise<T> {
+    const ctx = this.tenants.current();
+    if (!ctx) throw new Error('search outside a tenant context');
+    return this.tenants.run(ctx, fn);
+  }
 
   private async embedQuery(query: string): Promise<number[]> {
     return (await this.embeddings.embed([query])).vectors[0];
@@ -26,13 +39,13 @@ export class SearchService {
 
   async searchPrivate(query: string, k: number, mode: SearchMode): Promise<PrivateHitDto[]> {
     const embedding = await this.embedQuery(query);
-    let rows: PrivateRow[];
-    if (mode === SearchMode.Hybrid) {
+    const rows: PrivateRow[] = await this.inTenantTx(async () => {
+      if (mode !== SearchMode.Hybrid) return this.repo.matchPrivate(embedding, k);
       const depth = fusionDepth(k);
       const vector = await this.repo.matchPrivate(embedding, depth);
       const text = await this.repo.textPrivate(query, depth);
-      rows = this.fuse(vector, text, k);
-    } else rows = await this.repo.matchPrivate(embedding, k);
+      return this.fuse(vector, text, k);
+    });
     return rows.map((r) => ({
       chunk_id: r.id,
       knowledge_item_id: r.knowledge_item_id,
@@ -44,13 +57,19 @@ export class SearchService {
 
   async searchMarket(query: string, k: number, mode: SearchMode): Promise<MarketHitDto[]> {
     const embedding = await this.embedQuery(query);
-    let rows: MarketRow[];
-    if (mode === SearchMode.Hybrid) {
+    const rows: MarketRow[] = await this.inTenantTx(async () => {
+      if (mode !== SearchMode.Hybrid) return this.repo.matchMarket(embedding, k);
       const depth = fusionDepth(k);
       const vector = await this.repo.matchMarket(embedding, depth);
       const text = await this.repo.textMarket(query, depth);
-      rows = this.fuse(vector, text, k);
-    } else rows = await this.repo.matchMarket(embedding, k);
-    return rows.map((r) => ({ chunk_id: r.id, listing_id: r.listing_id, chunk_index: r.chunk_index, content: r.content, score: Number(r.score) }));
+      return this.fuse(vector, text, k);
+    });
+    return rows.map((r) => ({
+      chunk_id: r.id,
+      listing_id: r.listing_id,
+      chunk_index: r.chunk_index,
+      content: r.content,
+      score: Number(r.score),
+    }));
   }
 }
