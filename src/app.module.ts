@@ -24,6 +24,7 @@ import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { QueueBoardModule } from './modules/queue-board/queue-board.module.js';
 import { EmbeddingsModule } from './modules/embeddings/embeddings.module.js';
 import { SearchModule } from './modules/search/search.module.js';
+import { MarketModule } from './modules/market/market.module.js';
 import { CrawlModule } from './modules/crawl/crawl.module.js';
 import { OcrModule } from './modules/ocr/ocr.module.js';
 import { LimitsModule } from './modules/limits/limits.module.js';
@@ -96,6 +97,7 @@ export class AppModule {
         QueueBoardModule,
         EmbeddingsModule,
         SearchModule,
+        MarketModule,
         CrawlModule,
         OcrModule,
         LimitsModule,

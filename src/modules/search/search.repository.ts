@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { keysetPage } from '../../database/keyset-page.repository.js';
 import { TenantDb } from '../../database/tenant-context.js';
-import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
-import type { ListingDto } from './dto/market.dto.js';
 
 export interface PrivateRow {
   id: string;
@@ -22,9 +19,11 @@ export interface MarketRow {
 /** pgvector's text form; numbers only, so it is safe as a bound parameter cast to vector. */
 export const toVector = (v: number[]): string => `[${v.join(',')}]`;
 
-const LISTING_COLS = `id, publisher_org_id, title, chunk_count, ${isoTs('created_at')}, ${isoTs('updated_at')}`;
-
-/** private_chunks, market_listings and market_chunks; always inside the tenant transaction. */
+/**
+ * private_chunks (written by the embed step) and the search queries over both indexes (private and
+ * market chunks); always inside the tenant transaction. Listings and their chunks are written by
+ * the market's own repository.
+ */
 @Injectable()
 export class SearchRepository {
   constructor(private readonly db: TenantDb) {}
@@ -68,7 +67,10 @@ export class SearchRepository {
    * Upserts an item's chunks by (org, item, chunk_index) and deletes indexes past the new count,
    * so re-running leaves exactly one set.
    */
-  async replaceChunks(knowledgeItemId: string, chunks: { content: string; embedding: number[] }[]): Promise<void> {
+  async replaceChunks(
+    knowledgeItemId: string,
+    chunks: { content: string; embedding: number[] }[],
+  ): Promise<void> {
     const orgId = this.db.context().orgId;
     if (chunks.length) {
       await this.db.query(
@@ -80,43 +82,9 @@ export class SearchRepository {
         [orgId, knowledgeItemId, chunks.map((c) => c.content), chunks.map((c) => toVector(c.embedding))],
       );
     }
-    await this.db.query(`DELETE FROM private_chunks WHERE knowledge_item_id = $1 AND chunk_index >= $2`, [knowledgeItemId, chunks.length]);
-  }
-
-  async countChunks(knowledgeItemId: string): Promise<number> {
-    const r = await this.db.one<{ n: number }>(`SELECT count(*)::int AS n FROM private_chunks WHERE knowledge_item_id = $1`, [knowledgeItemId]);
-    return r?.n ?? 0;
-  }
-
-  /** Creates or refreshes the listing of an item and copies its chunks into the market. */
-  async publish(knowledgeItemId: string, title: string): Promise<ListingDto> {
-    const { orgId, userId } = this.db.context();
-    const listing = (await this.db.one<{ id: string }>(
-      `INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title, published_by) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (publisher_org_id, knowledge_item_id)
-       DO UPDATE SET title = EXCLUDED.title, published_by = EXCLUDED.published_by, updated_at = clock_timestamp()
-       RETURNING id`,
-      [orgId, knowledgeItemId, title, userId],
-    ))!;
-    await this.db.query(`DELETE FROM market_chunks WHERE listing_id = $1`, [listing.id]);
-    await this.db.query(
-      `INSERT INTO market_chunks (listing_id, publisher_org_id, chunk_index, content, embedding)
-       SELECT $1, c.org_id, c.chunk_index, c.content, c.embedding FROM private_chunks c WHERE c.knowledge_item_id = $2`,
-      [listing.id, knowledgeItemId],
-    );
-    return (await this.db.one<ListingDto>(
-      `UPDATE market_listings SET chunk_count = (SELECT count(*) FROM market_chunks WHERE listing_id = $1)
-        WHERE id = $1 RETURNING ${LISTING_COLS}`,
-      [listing.id],
-    ))!;
-  }
-
-  listListings(limit: number, after?: Keyset): Promise<ListingDto[]> {
-    return keysetPage(this.db, `SELECT ${LISTING_COLS} FROM market_listings`, limit, after);
-  }
-
-  /** RLS lets only the publishing org (admin or owner actor) delete: anything else deletes nothing. */
-  async unpublish(listingId: string): Promise<boolean> {
-    return (await this.db.query(`DELETE FROM market_listings WHERE id = $1 RETURNING id`, [listingId])).length > 0;
+    await this.db.query(`DELETE FROM private_chunks WHERE knowledge_item_id = $1 AND chunk_index >= $2`, [
+      knowledgeItemId,
+      chunks.length,
+    ]);
   }
 }
