@@ -4,9 +4,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { parseCidrList } from '../src/modules/crawl/address-policy.js';
-import { CRAWL_CONTENT_TYPES, SafeFetcher } from '../src/modules/crawl/safe-fetch.js';
-import { sanitize } from '../src/modules/knowledge/html.js';
+import { parseCidrList } from '../src/modules/intake/crawl/address-policy.js';
+import { CRAWL_CONTENT_TYPES, SafeFetcher } from '../src/modules/intake/crawl/safe-fetch.js';
+import { sanitize } from '../src/modules/intake/content/html.js';
 
 const N = Number(process.env.BENCH_N ?? 400);
 const page = '<!doctype html><html><body><article>' + '<p>Granite and basalt. '.repeat(200) + '</article></body></html>';

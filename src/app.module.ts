@@ -18,6 +18,7 @@ import { AuthModule } from './modules/auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { OrgModule } from './modules/org/org.module.js';
 import { ThreadsModule } from './modules/threads/threads.module.js';
+import { IntakeModule } from './modules/intake/intake.module.js';
 import { KnowledgeModule } from './modules/knowledge/knowledge.module.js';
 import { FlagsModule } from './modules/flags/flags.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
@@ -25,8 +26,6 @@ import { QueueBoardModule } from './modules/queue-board/queue-board.module.js';
 import { EmbeddingsModule } from './modules/embeddings/embeddings.module.js';
 import { SearchModule } from './modules/search/search.module.js';
 import { MarketModule } from './modules/market/market.module.js';
-import { CrawlModule } from './modules/crawl/crawl.module.js';
-import { OcrModule } from './modules/ocr/ocr.module.js';
 import { LimitsModule } from './modules/limits/limits.module.js';
 import { RateLimitGuard } from './modules/limits/rate-limit.guard.js';
 import { AdmissionGuard } from './common/guards/admission.guard.js';
@@ -91,6 +90,8 @@ export class AppModule {
         HealthModule,
         OrgModule,
         ThreadsModule,
+        // Before KnowledgeModule: its POST /v1/knowledge/upload comes before the `:id` routes.
+        IntakeModule,
         KnowledgeModule,
         FlagsModule,
         MetricsModule,
@@ -98,8 +99,6 @@ export class AppModule {
         EmbeddingsModule,
         SearchModule,
         MarketModule,
-        CrawlModule,
-        OcrModule,
         LimitsModule,
         TtsModule,
         IngestModule,

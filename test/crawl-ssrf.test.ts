@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkUrl } from '../src/modules/crawl/url-policy.js';
-import { parseCidrList } from '../src/modules/crawl/address-policy.js';
+import { checkUrl } from '../src/modules/intake/crawl/url-policy.js';
+import { parseCidrList } from '../src/modules/intake/crawl/address-policy.js';
 import {
   CRAWL_CONTENT_TYPES,
   FetchFailure,
@@ -12,7 +12,7 @@ import {
   SsrfBlockedError,
   type LookupFn,
   type SafeFetchOptions,
-} from '../src/modules/crawl/safe-fetch.js';
+} from '../src/modules/intake/crawl/safe-fetch.js';
 
 /**
  * SSRF: every way of writing an internal destination is refused, at submission where it can be
@@ -234,7 +234,7 @@ describe('SSRF-safe fetcher', () => {
     expect(doc.status).toBe(200);
     expect(doc.contentType).toBe('text/html');
     expect(doc.body.toString()).toContain('Granite is an igneous rock');
-    const { readableText } = await import('../src/modules/crawl/readable.js');
+    const { readableText } = await import('../src/modules/intake/crawl/readable.js');
     const { text, title } = readableText(doc.body.toString());
     expect(title).toBe('Rocks of the world');
     expect(text).toContain('Basalt is a fine-grained volcanic rock');

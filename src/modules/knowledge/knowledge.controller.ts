@@ -1,24 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, Roles } from '../../common/decorators/auth.decorators.js';
 import type { TenantContext } from '../../database/tenant-context.js';
 import { PageQueryDto, type Page } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
-import { CreateKnowledgeDto, KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
+import { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
 import { KnowledgeService } from './knowledge.service.js';
 
+/**
+ * Reading and deleting items. Items are created by the intake module's routes on the same path
+ * (POST /v1/knowledge, POST /v1/knowledge/upload), which call KnowledgeService.
+ */
 @ApiTags('knowledge')
 @ApiBearerAuth()
 @Controller('v1/knowledge')
 export class KnowledgeController {
   constructor(private readonly knowledge: KnowledgeService) {}
-
-  @Post()
-  @Roles('member')
-  @ApiCreatedResponse({ type: KnowledgeItemDto })
-  create(@Body() body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {
-    return this.knowledge.create(body);
-  }
 
   @Get()
   list(@Query() q: PageQueryDto): Promise<Page<KnowledgeItemDto>> {

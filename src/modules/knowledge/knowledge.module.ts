@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
-import { OcrEngineModule } from '../ocr/ocr-engine.module.js';
 import { KnowledgeController } from './knowledge.controller.js';
 import { KnowledgeRepository } from './knowledge.repository.js';
 import { KnowledgeService } from './knowledge.service.js';
-import { KnowledgeUploadController } from './knowledge-upload.controller.js';
-import { UploadService } from './upload.service.js';
 
+/**
+ * Knowledge items (knowledge_items and their blobs): GET and DELETE /v1/knowledge, and
+ * KnowledgeService, through which every producer (intake) and consumer (search, market) reaches
+ * them. Imports no producer: intake imports this module, never the reverse.
+ */
 @Module({
-  imports: [OcrEngineModule],
-  // The upload controller first: its static `upload` path must not be shadowed by `:id` routes.
-  controllers: [KnowledgeUploadController, KnowledgeController],
-  providers: [KnowledgeService, KnowledgeRepository, UploadService],
-  exports: [KnowledgeService, KnowledgeRepository, UploadService],
+  controllers: [KnowledgeController],
+  providers: [KnowledgeService, KnowledgeRepository],
+  exports: [KnowledgeService],
 })
 export class KnowledgeModule {}

@@ -1,81 +1,40 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
-import { conflict, notFound, ProblemException } from '../../common/filters/problem.js';
-import { ENV, type Env } from '../../config/env.js';
-import { intakeRefusals } from '../../common/metrics/metrics.js';
-import { orgLabel } from '../../common/metrics/org-label.js';
-import { hasOrgRole, TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
-import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob } from '../ingest/ingest.types.js';
-import { checkUrl, parseUrl, type UrlPolicy } from '../crawl/url-policy.js';
-import { policyFromEnv } from '../crawl/safe-fetch.js';
-import { KnowledgeRepository } from './knowledge.repository.js';
-import { htmlToText, sanitize } from './html.js';
-import type { CreateKnowledgeDto, KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
+import { conflict, notFound } from '../../common/filters/problem.js';
+import { hasOrgRole, type TenantContext } from '../../database/tenant-context.js';
+import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.types.js';
+import { KnowledgeRepository, type NewKnowledgeItem } from './knowledge.repository.js';
+import type { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
 
-/** 422 whose `type` ends in `ssrf-blocked`: the URL points somewhere the crawler must not go. */
-export const ssrfBlocked = (reason: string) => new ProblemException(422, 'ssrf-blocked', `this URL cannot be crawled: ${reason}`);
+export type { NewKnowledgeItem } from './knowledge.repository.js';
 
+/**
+ * Knowledge items: the one way to create, read, fill and delete them. Producers (intake: text,
+ * HTML, URLs, uploads, OCR) and consumers (search's embed step, the market) go through this
+ * service; none of them touches knowledge_items or knowledge_blobs directly. Every method runs in
+ * the caller's tenant transaction.
+ */
 @Injectable()
 export class KnowledgeService {
-  private readonly urlPolicy: UrlPolicy;
-
   constructor(
     private readonly items: KnowledgeRepository,
-    private readonly tenants: TenantTransactions,
-    @Inject(ENV) env: Env,
     // The ingest module (global) provides it: the outbox row joins this request's transaction.
     private readonly enqueuer: IngestEnqueuer,
-  ) {
-    this.urlPolicy = policyFromEnv(env);
-  }
-
-  async create(body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {
-    const given = [body.text, body.html, body.url].filter((v) => v !== undefined).length;
-    if (given !== 1) {
-      throw new ProblemException(422, 'validation', 'give exactly one of text, html or url', {
-        errors: { body: ['exactly one of text, html or url is required'] },
-      });
-    }
-    if (body.url !== undefined) return (await this.submitUrl(body.url, body.title)).item;
-    const item =
-      body.html !== undefined
-        ? await this.items.create({ title: body.title, sourceKind: 'html', contentHtml: sanitize(body.html), contentText: htmlToText(sanitize(body.html)) })
-        : await this.items.create({ title: body.title, sourceKind: 'text', contentText: body.text! });
-    // Same transaction as the item (transactional outbox): both commit or neither does.
-    await this.requestEmbedding(item.id);
-    return item;
-  }
+  ) {}
 
   /**
-   * Refuses what can be judged now (scheme, credentials, port, literal or local addresses: 422
-   * ssrf-blocked), then creates the pending item and its crawl job in this transaction.
-   * Everything else is judged again at connect time by the job.
+   * An item whose text is already in place, handed to the embed job in the same transaction
+   * (transactional outbox): both commit or neither does.
    */
-  async submitUrl(raw: string, title?: string): Promise<{ item: KnowledgeItemDto; job: EnqueuedJob }> {
-    const url = parseUrl(raw.trim());
-    if (!url) throw new ProblemException(422, 'validation', 'url must be an absolute http(s) URL', { errors: { url: ['must be an absolute URL'] } });
-    const verdict = checkUrl(url, this.urlPolicy);
-    if (!verdict.ok) {
-      intakeRefusals.inc({ path: 'crawl_submit', reason: 'ssrf-blocked', org: orgLabel(this.tenants.current()?.orgId) });
-      throw ssrfBlocked(verdict.reason);
-    }
-    const href = url.toString();
-    const item = await this.items.create({ title: title ?? href.slice(0, 300), sourceKind: 'url', sourceUrl: href });
-    const job = await this.enqueuer.enqueue(
-      JobKind.Crawl,
-      { knowledge_item_id: item.id, url: href },
-      { knowledgeItemId: item.id, priorityClass: JobPriorityClass.Interactive, idempotencyKey: `crawl:${item.id}` },
-    );
-    return { item, job };
+  async create(item: NewKnowledgeItem): Promise<KnowledgeItemDto> {
+    const created = await this.items.create(item);
+    await this.requestEmbedding(created.id);
+    return created;
   }
 
-  /** Hands a large image (already stored as the item's blob) to the ocr job. */
-  async enqueueOcr(itemId: string): Promise<EnqueuedJob> {
-    return this.enqueuer.enqueue(
-      JobKind.Ocr,
-      { knowledge_item_id: itemId },
-      { knowledgeItemId: itemId, priorityClass: JobPriorityClass.Interactive, idempotencyKey: `ocr:${itemId}` },
-    );
+  /** An item whose text comes later (a crawl or an ocr job fills it in with setContent). */
+  createPending(item: NewKnowledgeItem): Promise<KnowledgeItemDto> {
+    return this.items.create(item);
   }
 
   /**
@@ -86,8 +45,45 @@ export class KnowledgeService {
     await this.enqueuer.enqueue(
       JobKind.Embed,
       { knowledge_item_id: itemId },
-      { knowledgeItemId: itemId, priorityClass: JobPriorityClass.Interactive, idempotencyKey: `embed:${itemId}` },
+      {
+        knowledgeItemId: itemId,
+        priorityClass: JobPriorityClass.Interactive,
+        idempotencyKey: `embed:${itemId}`,
+      },
     );
+  }
+
+  /** Stores fetched or recognised text into an item; false when the item is gone. */
+  setContent(id: string, c: Parameters<KnowledgeRepository['setContent']>[1]): Promise<boolean> {
+    return this.items.setContent(id, c);
+  }
+
+  /** Bytes a job still has to read (an image waiting for OCR). */
+  putBlob(itemId: string, mimeType: string, data: Buffer): Promise<void> {
+    return this.items.putBlob(itemId, mimeType, data);
+  }
+
+  getBlob(itemId: string): Promise<{ mime_type: string; data: Buffer } | undefined> {
+    return this.items.getBlob(itemId);
+  }
+
+  /** false when there was no blob (already consumed by an earlier delivery, or the item is gone). */
+  deleteBlob(itemId: string): Promise<boolean> {
+    return this.items.deleteBlob(itemId);
+  }
+
+  /** Locks the item row for this transaction and answers its text (undefined: no such item). */
+  lockText(id: string): Promise<string | null | undefined> {
+    return this.items.lockText(id);
+  }
+
+  setStatus(id: string, status: string, error: string | null = null): Promise<void> {
+    return this.items.setStatus(id, status, error);
+  }
+
+  /** The item, or undefined when the org has none with this id (jobs: deleted meanwhile). */
+  find(id: string): Promise<KnowledgeItemDetailDto | undefined> {
+    return this.items.get(id);
   }
 
   async list(limit = 20, cursor?: string): Promise<Page<KnowledgeItemDto>> {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
+import { KnowledgeService } from '../knowledge/knowledge.service.js';
 import { EmbeddingsService } from '../embeddings/embeddings.service.js';
 import { WorkClass } from '../../common/fair/fair-scheduler.js';
 import { chunkText, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunker.js';
@@ -28,7 +28,7 @@ export class EmbedItemService {
   private readonly log = new Logger(EmbedItemService.name);
 
   constructor(
-    private readonly items: KnowledgeRepository,
+    private readonly items: KnowledgeService,
     private readonly chunks: SearchRepository,
     private readonly embeddings: EmbeddingsService,
   ) {}
@@ -45,7 +45,7 @@ export class EmbedItemService {
 
   /** null when the item is gone (deleted meanwhile: nothing to do, nothing to retry). */
   async plan(knowledgeItemId: string, opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<EmbedPlan | null> {
-    const item = await this.items.get(knowledgeItemId);
+    const item = await this.items.find(knowledgeItemId);
     if (!item) return null;
     const text = item.content_text ?? '';
     return { itemId: knowledgeItemId, text, chunks: chunkText(text, opts), opts };

@@ -8,7 +8,7 @@ import { WorkClass } from '../../common/fair/fair-scheduler.js';
 import type { SearchRepository } from './search.repository.js';
 import type { EmbeddingsService } from '../embeddings/embeddings.service.js';
 import type { TenantTransactions } from '../../database/tenant-context.js';
-import type { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
+import type { KnowledgeService } from '../knowledge/knowledge.service.js';
 
 const row = (id: string, score: number) => ({
   id,
@@ -86,7 +86,7 @@ describe(SearchService.name, () => {
 describe(EmbedItemService.name, () => {
   const setup = (text: string | null) => {
     const items = {
-      get: vi.fn().mockResolvedValue(text === null ? undefined : { content_text: text }),
+      find: vi.fn().mockResolvedValue(text === null ? undefined : { content_text: text }),
       lockText: vi.fn().mockResolvedValue(text === null ? undefined : text),
       setStatus: vi.fn(),
     };
@@ -95,7 +95,7 @@ describe(EmbedItemService.name, () => {
       embed: vi.fn(async (t: string[]) => ({ vectors: t.map((_, i) => [i]), tokens: t.length })),
     };
     const sut = new EmbedItemService(
-      items as unknown as KnowledgeRepository,
+      items as unknown as KnowledgeService,
       chunks as unknown as SearchRepository,
       provider as unknown as EmbeddingsService,
     );
@@ -176,7 +176,7 @@ describe(EmbedJobHandler.name, () => {
     const events: string[] = [];
     let inDb = false;
     const items = {
-      get: vi.fn(async () => (events.push(`read in db=${inDb}`), { content_text: 'Hello there.' })),
+      find: vi.fn(async () => (events.push(`read in db=${inDb}`), { content_text: 'Hello there.' })),
       lockText: vi.fn(async () => 'Hello there.'),
       setStatus: vi.fn(async () => void events.push('status')),
     };
@@ -188,7 +188,7 @@ describe(EmbedJobHandler.name, () => {
     };
     const handler = new EmbedJobHandler(
       new EmbedItemService(
-        items as unknown as KnowledgeRepository,
+        items as unknown as KnowledgeService,
         chunks as unknown as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),
@@ -213,7 +213,7 @@ describe(EmbedJobHandler.name, () => {
     const provider = { embed: vi.fn() };
     const handler = new EmbedJobHandler(
       new EmbedItemService(
-        { get: vi.fn(async () => undefined) } as unknown as KnowledgeRepository,
+        { find: vi.fn(async () => undefined) } as unknown as KnowledgeService,
         {} as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { ProblemException } from '../filters/problem.js';
+import { ProblemException } from '../../../common/filters/problem.js';
 
 export interface PdfLimits {
   maxPages: number;

@@ -1,5 +1,5 @@
 import { fileTypeFromBuffer } from 'file-type';
-import { ProblemException } from '../filters/problem.js';
+import { ProblemException } from '../../../common/filters/problem.js';
 import { extensionOf } from './file-name.js';
 
 /** What an upload is, decided by its bytes; the name and the client's Content-Type may only agree. */

@@ -1,10 +1,10 @@
 import { Controller, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
-import { RateLimit, RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
-import type { TenantContext } from '../../database/tenant-context.js';
-import { OcrAcceptedDto, OcrResultDto } from '../knowledge/dto/knowledge.dto.js';
+import { CurrentTenant, NoTransaction, Roles } from '../../../common/decorators/auth.decorators.js';
+import { RateLimit, RatePolicy } from '../../../common/decorators/rate-limit.decorator.js';
+import type { TenantContext } from '../../../database/tenant-context.js';
+import { OcrAcceptedDto, OcrResultDto } from '../dto/intake.dto.js';
 import { OcrService } from './ocr.service.js';
 
 @ApiTags('ocr')

@@ -1,4 +1,4 @@
-import { ProblemException } from '../filters/problem.js';
+import { ProblemException } from '../../../common/filters/problem.js';
 
 export interface ImageSize {
   width: number;

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
-import { ProblemException } from '../../common/filters/problem.js';
-import { ProcessSpawner } from '../../common/process/spawner.js';
+import { ENV, type Env } from '../../../config/env.js';
+import { ProblemException } from '../../../common/filters/problem.js';
+import { ProcessSpawner } from '../../../common/process/spawner.js';
 
 /** Text recognition behind an interface: the local engine by default, others by config. */
 export abstract class OcrEngine {

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ENV, type Env } from '../../config/env.js';
-import type { TenantContext } from '../../database/tenant-context.js';
-import { normaliseFileName } from '../../common/content/file-name.js';
-import { checkImageSize } from '../../common/content/image-probe.js';
-import { readSingleFile } from '../../common/content/multipart.js';
-import { sniffUpload, UploadKind } from '../../common/content/sniff.js';
-import { ProblemException } from '../../common/filters/problem.js';
-import { intakeRefusals } from '../../common/metrics/metrics.js';
-import { orgLabel } from '../../common/metrics/org-label.js';
-import { UploadService } from '../knowledge/upload.service.js';
-import type { OcrAcceptedDto, OcrResultDto } from '../knowledge/dto/knowledge.dto.js';
+import { ENV, type Env } from '../../../config/env.js';
+import type { TenantContext } from '../../../database/tenant-context.js';
+import { normaliseFileName } from '../content/file-name.js';
+import { checkImageSize } from '../content/image-probe.js';
+import { readSingleFile } from '../content/multipart.js';
+import { sniffUpload, UploadKind } from '../content/sniff.js';
+import { ProblemException } from '../../../common/filters/problem.js';
+import { intakeRefusals } from '../../../common/metrics/metrics.js';
+import { orgLabel } from '../../../common/metrics/org-label.js';
+import { UploadService } from '../upload.service.js';
+import type { OcrAcceptedDto, OcrResultDto } from '../dto/intake.dto.js';
 import { OcrEngine } from './ocr.engine.js';
 
 @Injectable()

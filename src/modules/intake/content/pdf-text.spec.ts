@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makePdf } from '../../../test/support/files.js';
+import { makePdf } from '../../../../test/support/files.js';
 import { pdfText } from './pdf-text.js';
 
 describe(pdfText.name, () => {

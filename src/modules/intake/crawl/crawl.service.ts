@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
-import { pdfText } from '../../common/content/pdf-text.js';
+import { ENV, type Env } from '../../../config/env.js';
+import { pdfText } from '../content/pdf-text.js';
 import { CrawlFetcher } from './crawl.fetcher.js';
 import { readableText } from './readable.js';
 import type { FetchedDocument } from './safe-fetch.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ProblemException } from '../../common/filters/problem.js';
-import { intakeRefusals } from '../../common/metrics/metrics.js';
-import { orgLabel } from '../../common/metrics/org-label.js';
+import { ProblemException } from '../../../common/filters/problem.js';
+import { intakeRefusals } from '../../../common/metrics/metrics.js';
+import { orgLabel } from '../../../common/metrics/org-label.js';
 import {
   IngestHandler,
   IngestJobContext,
@@ -9,9 +9,8 @@ import {
   JobHandler,
   JobKind,
   PermanentJobError,
-} from '../ingest/ingest.types.js';
-import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
-import { KnowledgeService } from '../knowledge/knowledge.service.js';
+} from '../../ingest/ingest.types.js';
+import { KnowledgeService } from '../../knowledge/knowledge.service.js';
 import { CrawlService, type CrawledText } from './crawl.service.js';
 import { FetchFailure, SafeFetchError } from './safe-fetch.js';
 
@@ -29,7 +28,6 @@ export class CrawlJobHandler implements IngestHandler {
 
   constructor(
     private readonly crawler: CrawlService,
-    private readonly items: KnowledgeRepository,
     private readonly knowledge: KnowledgeService,
   ) {}
 
@@ -38,7 +36,7 @@ export class CrawlJobHandler implements IngestHandler {
     const url = job.payload.url;
     if (!itemId || typeof url !== 'string')
       throw new PermanentJobError('invalid-payload: knowledge_item_id and url are required');
-    const item = await job.db(() => this.items.get(itemId));
+    const item = await job.db(() => this.knowledge.find(itemId));
     if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
 
     let page: CrawledText;
@@ -60,7 +58,7 @@ export class CrawlJobHandler implements IngestHandler {
     }
     const titled = item.title === item.source_url && page.title ? page.title.slice(0, 300) : null;
     return async () => {
-      const stored = await this.items.setContent(itemId, {
+      const stored = await this.knowledge.setContent(itemId, {
         contentText: page.text,
         mimeType: page.contentType,
         byteSize: page.byteSize,

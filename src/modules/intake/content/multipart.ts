@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ProblemException } from '../filters/problem.js';
+import { ProblemException } from '../../../common/filters/problem.js';
 
 export interface UploadedFile {
   data: Buffer;

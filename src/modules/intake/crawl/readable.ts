@@ -1,6 +1,6 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { htmlToText } from '../knowledge/html.js';
+import { htmlToText } from '../content/html.js';
 
 /**
  * The readable article text of a fetched HTML page (Readability on linkedom: no script runs,

@@ -1,19 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ENV, type Env } from '../../config/env.js';
 import { TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
-import { normaliseFileName } from '../../common/content/file-name.js';
-import { checkImageSize, type ImageSize } from '../../common/content/image-probe.js';
-import type { UploadedFile } from '../../common/content/multipart.js';
-import { pdfText } from '../../common/content/pdf-text.js';
-import { sniffUpload, UploadKind } from '../../common/content/sniff.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { intakeRefusals } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import { OcrEngine } from '../ocr/ocr.engine.js';
-import { htmlToText, sanitize } from './html.js';
-import { KnowledgeRepository } from './knowledge.repository.js';
-import { KnowledgeService } from './knowledge.service.js';
-import type { KnowledgeItemDto } from './dto/knowledge.dto.js';
+import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.types.js';
+import type { KnowledgeItemDto } from '../knowledge/dto/knowledge.dto.js';
+import { KnowledgeService, type NewKnowledgeItem } from '../knowledge/knowledge.service.js';
+import { normaliseFileName } from './content/file-name.js';
+import { htmlToText, sanitize } from './content/html.js';
+import { checkImageSize, type ImageSize } from './content/image-probe.js';
+import type { UploadedFile } from './content/multipart.js';
+import { pdfText } from './content/pdf-text.js';
+import { sniffUpload, UploadKind } from './content/sniff.js';
+import { OcrEngine } from './ocr/ocr.engine.js';
 
 export interface UploadOutcome {
   item: KnowledgeItemDto;
@@ -32,9 +32,10 @@ export class UploadService {
   constructor(
     @Inject(ENV) private readonly env: Env,
     private readonly tenants: TenantTransactions,
-    private readonly items: KnowledgeRepository,
     private readonly knowledge: KnowledgeService,
     private readonly ocr: OcrEngine,
+    // The ingest module (global) provides it: the outbox row joins the upload's transaction.
+    private readonly enqueuer: IngestEnqueuer,
   ) {}
 
   async upload(tenant: TenantContext, file: UploadedFile): Promise<UploadOutcome> {
@@ -85,18 +86,19 @@ export class UploadService {
     data: Buffer,
   ): Promise<UploadOutcome> {
     return this.tenants.run(tenant, async () => {
-      const item = await this.items.create(base);
-      await this.items.putBlob(item.id, base.mimeType, data);
-      const job = await this.knowledge.enqueueOcr(item.id);
+      const item = await this.knowledge.createPending(base);
+      await this.knowledge.putBlob(item.id, base.mimeType, data);
+      const job = await this.enqueuer.enqueue(
+        JobKind.Ocr,
+        { knowledge_item_id: item.id },
+        { knowledgeItemId: item.id, priorityClass: JobPriorityClass.Interactive, idempotencyKey: `ocr:${item.id}` },
+      );
       return { item, jobId: job.id };
     });
   }
 
-  private store(tenant: TenantContext, item: Parameters<KnowledgeRepository['create']>[0]): Promise<UploadOutcome> {
-    return this.tenants.run(tenant, async () => {
-      const created = await this.items.create(item);
-      await this.knowledge.requestEmbedding(created.id);
-      return { item: created };
-    });
+  /** The item with its text, and its embed request, in one short tenant transaction. */
+  private store(tenant: TenantContext, item: NewKnowledgeItem): Promise<UploadOutcome> {
+    return this.tenants.run(tenant, async () => ({ item: await this.knowledge.create(item) }));
   }
 }

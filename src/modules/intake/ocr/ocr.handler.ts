@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
-import { checkImageSize } from '../../common/content/image-probe.js';
-import { ProblemException } from '../../common/filters/problem.js';
+import { ENV, type Env } from '../../../config/env.js';
+import { checkImageSize } from '../content/image-probe.js';
+import { ProblemException } from '../../../common/filters/problem.js';
 import {
   IngestHandler,
   IngestJobContext,
@@ -9,9 +9,8 @@ import {
   JobHandler,
   JobKind,
   PermanentJobError,
-} from '../ingest/ingest.types.js';
-import { KnowledgeRepository } from '../knowledge/knowledge.repository.js';
-import { KnowledgeService } from '../knowledge/knowledge.service.js';
+} from '../../ingest/ingest.types.js';
+import { KnowledgeService } from '../../knowledge/knowledge.service.js';
 import { OcrEngine } from './ocr.engine.js';
 
 /**
@@ -26,7 +25,6 @@ export class OcrJobHandler implements IngestHandler {
 
   constructor(
     @Inject(ENV) private readonly env: Env,
-    private readonly items: KnowledgeRepository,
     private readonly engine: OcrEngine,
     private readonly knowledge: KnowledgeService,
   ) {}
@@ -35,8 +33,8 @@ export class OcrJobHandler implements IngestHandler {
     const itemId = String(job.payload.knowledge_item_id ?? job.knowledgeItemId ?? '');
     if (!itemId) throw new PermanentJobError('invalid-payload: knowledge_item_id is missing');
     const { item, blob } = await job.db(async () => ({
-      item: await this.items.get(itemId),
-      blob: await this.items.getBlob(itemId),
+      item: await this.knowledge.find(itemId),
+      blob: await this.knowledge.getBlob(itemId),
     }));
     if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
     if (!blob) {
@@ -55,8 +53,8 @@ export class OcrJobHandler implements IngestHandler {
     }
     return async () => {
       // Gone meanwhile (deleted, or another delivery finished first): nothing left to write.
-      if (!(await this.items.deleteBlob(itemId))) return;
-      await this.items.setContent(itemId, { contentText: text });
+      if (!(await this.knowledge.deleteBlob(itemId))) return;
+      await this.knowledge.setContent(itemId, { contentText: text });
       await this.knowledge.requestEmbedding(itemId);
     };
   }

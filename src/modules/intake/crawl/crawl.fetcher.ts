@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
+import { ENV, type Env } from '../../../config/env.js';
 import { CRAWL_CONTENT_TYPES, policyFromEnv, SafeFetcher, type SafeFetchOptions } from './safe-fetch.js';
 
 export function crawlFetchOptions(env: Env): SafeFetchOptions {

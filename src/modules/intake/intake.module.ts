@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { KnowledgeModule } from '../knowledge/knowledge.module.js';
+import { CrawlController } from './crawl/crawl.controller.js';
+import { CrawlFetcher } from './crawl/crawl.fetcher.js';
+import { CrawlJobHandler } from './crawl/crawl.handler.js';
+import { CrawlService } from './crawl/crawl.service.js';
+import { IntakeService } from './intake.service.js';
+import { KnowledgeIntakeController } from './knowledge-intake.controller.js';
+import { OcrController } from './ocr/ocr.controller.js';
+import { OcrEngine, TesseractCliEngine } from './ocr/ocr.engine.js';
+import { OcrJobHandler } from './ocr/ocr.handler.js';
+import { OcrService } from './ocr/ocr.service.js';
+import { UploadService } from './upload.service.js';
+
+/**
+ * Everything that turns outside content into knowledge items: POST /v1/knowledge (text, HTML,
+ * URL), uploads, POST /v1/crawl, POST /v1/ocr, and the crawl and ocr job handlers (found by the
+ * ingest module through @JobHandler). Items are written through KnowledgeService; the knowledge
+ * module does not know this one.
+ */
+@Module({
+  imports: [KnowledgeModule],
+  // KnowledgeIntakeController's static `upload` path is registered before the knowledge module's
+  // `:id` routes: AppModule imports this module before KnowledgeModule.
+  controllers: [KnowledgeIntakeController, CrawlController, OcrController],
+  providers: [
+    IntakeService,
+    UploadService,
+    CrawlFetcher,
+    CrawlService,
+    CrawlJobHandler,
+    { provide: OcrEngine, useClass: TesseractCliEngine },
+    OcrService,
+    OcrJobHandler,
+  ],
+  exports: [CrawlService, CrawlJobHandler, OcrJobHandler],
+})
+export class IntakeModule {}

@@ -1,0 +1,75 @@
+import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
+import { ENV, type Env } from '../../config/env.js';
+import type { TenantContext } from '../../database/tenant-context.js';
+import { KnowledgeItemDto } from '../knowledge/dto/knowledge.dto.js';
+import { readSingleFile } from './content/multipart.js';
+import { CreateKnowledgeDto } from './dto/intake.dto.js';
+import { IntakeService } from './intake.service.js';
+import { UploadService } from './upload.service.js';
+
+/** The operation id the route had in the knowledge module, and no summary (ApiOperation's default is ''). */
+const operationId = (id: string) => ApiOperation({ operationId: id, summary: undefined });
+
+/**
+ * The routes that create knowledge items (the knowledge module serves GET and DELETE on the same
+ * path). Registered before it, so the static `upload` path comes before the `:id` routes. The
+ * operation ids are those the routes had in the knowledge module, so generated clients keep them.
+ */
+@ApiTags('knowledge')
+@ApiBearerAuth()
+@Controller('v1/knowledge')
+export class KnowledgeIntakeController {
+  constructor(
+    private readonly uploads: UploadService,
+    private readonly intake: IntakeService,
+    @Inject(ENV) private readonly env: Env,
+  ) {}
+
+  /**
+   * One file (txt, md, html, pdf, png, jpeg), typed by its bytes. 413 over UPLOAD_MAX_BYTES, 415 for
+   * other or mismatching types, 422 for malformed files. Images are OCR'd (large ones by an ocr
+   * job: `job_id` is then set and the item's text arrives later).
+   * No transaction is held while the client sends the file: the handler opens its own at the end.
+   */
+  @Post('upload')
+  @Roles('member')
+  @NoTransaction()
+  @HttpCode(201)
+  @operationId('KnowledgeUploadController_upload')
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' }, title: { type: 'string', maxLength: 300 } },
+    },
+  })
+  @ApiCreatedResponse({ type: KnowledgeItemDto })
+  async upload(
+    @Req() req: FastifyRequest,
+    @CurrentTenant() tenant: TenantContext,
+  ): Promise<KnowledgeItemDto & { job_id?: string }> {
+    const file = await readSingleFile(req, this.env.UPLOAD_MAX_BYTES);
+    const { item, jobId } = await this.uploads.upload(tenant, file);
+    return jobId ? { ...item, job_id: jobId } : item;
+  }
+
+  /** Text, HTML (sanitised) or a URL (422 `ssrf-blocked` at once, else crawled by a job). */
+  @Post()
+  @Roles('member')
+  @operationId('KnowledgeController_create')
+  @ApiCreatedResponse({ type: KnowledgeItemDto })
+  create(@Body() body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {
+    return this.intake.create(body);
+  }
+}
