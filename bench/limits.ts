@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import autocannon from 'autocannon';
 import { createDataSource } from '../src/database/data-source.js';
-import { signDevToken } from '../src/modules/auth/dev-token.js';
+import { signDevToken } from '../src/tenancy/dev-token.js';
 import { loadEnv } from '../src/config/env.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { UsageUnit } from '../src/modules/limits/limits.types.js';

@@ -13,7 +13,7 @@ import { killAll, onSignal, parseWorkerSched, schedulingOf, startDeployment } fr
 import { parseWorkerCpus } from './lib/cpu-cap.js';
 import { admittedPerWindow, latencyVerdict, perSecond, skipped, summarize, verdict, type Summary, type Verdict } from './lib/noisy-stats.js';
 import { lineChart } from './lib/svg.js';
-import { signDevToken } from '../src/modules/auth/dev-token.js';
+import { signDevToken } from '../src/tenancy/dev-token.js';
 
 /**
  * npm run load:noisy — one tenant floods, another must not notice.

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createBenchDb } from './lib/db.js';
 import { load, startServer, stopServer, table, type LoadResult } from './lib/load.js';
-import { signDevToken } from '../src/modules/auth/dev-token.js';
+import { signDevToken } from '../src/tenancy/dev-token.js';
 
 /**
  * npm run bench:overhead — GET /v1/threads?limit=20 through the whole stack vs a bare Fastify + pg

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { loadEnv } from '../src/config/env.js';
-import { signDevToken } from '../src/modules/auth/dev-token.js';
+import { signDevToken } from '../src/tenancy/dev-token.js';
 import { parseArgs } from './lib/args.js';
 
 /** npm run token -- --user <email> [--org <slug>] [--ttl 1h] : a development JWT. */

@@ -2,11 +2,12 @@ import { DynamicModule, Module, RequestMethod, ValidationPipe } from '@nestjs/co
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { ClsServiceManager } from 'nestjs-cls';
-import { actorRole, TENANT_KEY, type TenantContext } from './database/tenant-context.js';
+import { actorRole, TENANT_KEY, type TenantContext } from './tenancy/tenant-context.js';
 import type { IncomingMessage } from 'node:http';
 import { ConfigModule } from './config/config.module.js';
 import type { Env } from './config/env.js';
 import { DatabaseModule } from './database/database.module.js';
+import { TenancyModule } from './tenancy/tenancy.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { ProblemFilter } from './common/filters/problem.filter.js';
 import { validationExceptionFactory } from './common/pipes/validation.js';
@@ -14,7 +15,6 @@ import { TenantGuard } from './common/guards/tenant.guard.js';
 import { RolesGuard } from './common/guards/roles.guard.js';
 import { SuperAdminGuard } from './common/guards/super-admin.guard.js';
 import { TenantContextInterceptor } from './common/interceptors/tenant-context.interceptor.js';
-import { AuthModule } from './modules/auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { OrgModule } from './modules/org/org.module.js';
 import { ThreadsModule } from './modules/threads/threads.module.js';
@@ -86,7 +86,7 @@ export class AppModule {
         RedisModule,
         ProcessModule,
         AdmissionModule,
-        AuthModule,
+        TenancyModule,
         HealthModule,
         OrgModule,
         ThreadsModule,

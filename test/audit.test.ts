@@ -191,7 +191,7 @@ export class PlantedAdminController {
       root,
       REPO,
       `import { Injectable } from '@nestjs/common';
-import { TenantDb } from '../../database/tenant-context.js';
+import { TenantDb } from '../../tenancy/tenant-context.js';
 
 @Injectable()
 export class PlantedRepository {
@@ -213,7 +213,7 @@ export class PlantedRepository {
       `import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm'; // PLANT:import
 import { createDataSource } from '../../database/data-source.js'; // PLANT:factory
-import { TenantDb } from '../../database/tenant-context.js';
+import { TenantDb } from '../../tenancy/tenant-context.js';
 import { PlantedRepository } from './planted.repository.js';
 
 @Injectable()

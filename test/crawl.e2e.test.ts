@@ -7,7 +7,7 @@ import { envFor } from './support/env.js';
 import { orgWithRoles } from './support/fixtures.js';
 import { makePdf } from './support/files.js';
 import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
-import { TenantTransactions } from '../src/database/tenant-context.js';
+import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { CrawlJobHandler } from '../src/modules/intake/crawl/crawl.handler.js';
 import { JobKind, PermanentJobError } from '../src/modules/ingest/ingest.types.js';
 import { runJobHandler } from '../src/modules/ingest/run-handler.js';

@@ -6,7 +6,7 @@ import { startApp, type TestApp } from './support/app.js';
 import { createUser, orgWithRoles, tokenFor, type User } from './support/fixtures.js';
 import { FlaggedTestModule } from './support/flagged.module.js';
 import { FlagsCache } from '../src/modules/flags/flags.cache.js';
-import type { OrgRole } from '../src/database/tenant-context.js';
+import type { OrgRole } from '../src/tenancy/tenant-context.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 

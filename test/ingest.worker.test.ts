@@ -25,7 +25,7 @@ import { REDIS } from '../src/redis/redis.module.js';
 import type { Env } from '../src/config/env.js';
 import { metricsRegistry } from '../src/common/metrics/metrics.js';
 import { IngestDispatcher } from '../src/modules/ingest/ingest.dispatcher.js';
-import { TenantDb, TenantTransactions } from '../src/database/tenant-context.js';
+import { TenantDb, TenantTransactions } from '../src/tenancy/tenant-context.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 

@@ -8,7 +8,7 @@ import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
 import type { TestApp } from './support/app.js';
 import { JobKind } from '../src/modules/ingest/ingest.types.js';
 import { runJobHandler } from '../src/modules/ingest/run-handler.js';
-import { TenantTransactions } from '../src/database/tenant-context.js';
+import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { OcrJobHandler } from '../src/modules/intake/ocr/ocr.handler.js';
 import { PermanentJobError } from '../src/modules/ingest/ingest.types.js';
 

@@ -5,7 +5,7 @@ import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
-import { TenantTransactions } from '../src/database/tenant-context.js';
+import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { EmbedItemService } from '../src/modules/search/embed-item.service.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;

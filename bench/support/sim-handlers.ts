@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ENV, type Env } from '../../src/config/env.js';
-import { TenantDb } from '../../src/database/tenant-context.js';
+import { TenantDb } from '../../src/tenancy/tenant-context.js';
 import { REDIS } from '../../src/redis/redis.module.js';
 import {
   ReplacementJobHandler,

@@ -109,7 +109,7 @@ export function auditDbAccess(
   allowlist: DbAllowEntry[] = DB_ACCESS_ALLOWLIST,
 ): DbAccessResult {
   const checker = program.getTypeChecker();
-  const tenantContextFile = path.resolve(root, 'src/database/tenant-context.ts');
+  const tenantContextFile = path.resolve(root, 'src/tenancy/tenant-context.ts');
   const dataSourceFile = path.resolve(root, 'src/database/data-source.ts');
   const findings: Finding[] = [];
   const allowed: DbAccessResult['allowed'] = [];

@@ -3,7 +3,7 @@
  * security review: code listed here may reach the database outside the tenant transaction.
  *
  * `path` is a file, or a folder ending in `/`, relative to the project root. src/database/ (the
- * database layer: pool, tenant transaction, TenantDb) is exempt by definition, not listed here.
+ * database layer: pool, transaction plugin) is exempt by definition, not listed here.
  */
 
 export type DbRule = 'raw-db' | 'sql' | 'tenant-db';
@@ -21,7 +21,13 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
     reason: 'migrations: reviewed DDL run by TypeORM as the owner role (QueryRunner), never by the service',
   },
   {
-    path: 'src/modules/auth/auth.repository.ts',
+    path: 'src/tenancy/tenant-context.ts',
+    rules: ['raw-db', 'sql', 'tenant-db'],
+    reason:
+      'defines the tenant transaction and TenantDb themselves: opens the transaction whose first statement is tenant_begin() (sets app.org_id and re-checks membership), and TenantDb refuses to run outside it',
+  },
+  {
+    path: 'src/tenancy/membership.repository.ts',
     rules: ['raw-db'],
     reason:
       "the guard reads a verified user's memberships before any org is known, so no tenant transaction can exist yet; it calls only the SECURITY DEFINER auth_context() and touches no tenant table",

@@ -5,7 +5,6 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { DataSource } from 'typeorm';
 import { ENV, type Env } from '../config/env.js';
 import { createDataSource } from './data-source.js';
-import { TenantDb, TenantTransactions } from './tenant-context.js';
 
 @Global()
 @Module({
@@ -26,7 +25,7 @@ class DataSourceModule implements OnApplicationShutdown {
   }
 }
 
-/** The app-role connection pool, the AsyncLocalStorage context and the tenant transaction plumbing. */
+/** The app-role connection pool and the AsyncLocalStorage context with its transaction plugin (TenantTransactions and TenantDb, in src/tenancy/, run on them). */
 @Global()
 @Module({
   imports: [
@@ -42,7 +41,6 @@ class DataSourceModule implements OnApplicationShutdown {
       ],
     }),
   ],
-  providers: [TenantTransactions, TenantDb],
-  exports: [TenantTransactions, TenantDb, DataSourceModule],
+  exports: [DataSourceModule],
 })
 export class DatabaseModule {}

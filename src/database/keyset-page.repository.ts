@@ -1,5 +1,5 @@
 import type { Keyset } from '../common/dto/page.dto.js';
-import type { TenantDb } from './tenant-context.js';
+import type { TenantDb } from '../tenancy/tenant-context.js';
 
 /**
  * One page, newest first, by the (created_at, id) keyset, for the list routes' repositories.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { signDevToken } from '../../src/modules/auth/dev-token.js';
-import type { OrgRole } from '../../src/database/tenant-context.js';
+import { signDevToken } from '../../src/tenancy/dev-token.js';
+import type { OrgRole } from '../../src/tenancy/tenant-context.js';
 import { asOrg } from './db.js';
 import { TEST_ENV } from './env.js';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Module, Param, Put } from '@nestjs/common';
 import { CurrentTenant, NoTransaction } from '../../src/common/decorators/auth.decorators.js';
-import type { TenantContext } from '../../src/database/tenant-context.js';
+import type { TenantContext } from '../../src/tenancy/tenant-context.js';
 import { FlagKey } from '../../src/modules/flags/flag-key.js';
 import { FlagKeyPipe } from '../../src/modules/flags/flag-key.pipe.js';
 import { FlagsService } from '../../src/modules/flags/flags.service.js';

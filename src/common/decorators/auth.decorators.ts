@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { OrgRole, TenantContext } from '../../database/tenant-context.js';
+import type { OrgRole, TenantContext } from '../../tenancy/tenant-context.js';
 
 export const IS_PUBLIC = 'rocker:public';
 export const REQUIRED_ROLE = 'rocker:role';

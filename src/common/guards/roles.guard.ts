@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { REQUIRED_ROLE } from '../decorators/auth.decorators.js';
 import { forbidden } from '../filters/problem.js';
-import { hasOrgRole, type OrgRole, type TenantContext } from '../../database/tenant-context.js';
+import { hasOrgRole, type OrgRole, type TenantContext } from '../../tenancy/tenant-context.js';
 
 /** Is the caller's org role at least the route's @Roles(...)? */
 @Injectable()

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SUPER_ADMIN } from '../decorators/auth.decorators.js';
 import { forbidden } from '../filters/problem.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 
 /** Is the caller a platform super_admin (from the database)? */
 @Injectable()

@@ -4,9 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { IS_PUBLIC, NO_ORG } from '../decorators/auth.decorators.js';
 import { badRequest, forbidden, unauthorized } from '../filters/problem.js';
-import { JwtVerifier } from '../../modules/auth/jwt-verifier.js';
-import { AuthRepository } from '../../modules/auth/auth.repository.js';
-import { TENANT_KEY, type TenantContext } from '../../database/tenant-context.js';
+import { JwtVerifier } from '../../tenancy/jwt-verifier.js';
+import { MembershipRepository } from '../../tenancy/membership.repository.js';
+import { TENANT_KEY, type TenantContext } from '../../tenancy/tenant-context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -19,7 +19,7 @@ export class TenantGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtVerifier,
-    private readonly auth: AuthRepository,
+    private readonly auth: MembershipRepository,
     private readonly cls: ClsService,
   ) {}
 

@@ -2,7 +2,7 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { IS_PUBLIC, NO_TRANSACTION } from '../decorators/auth.decorators.js';
-import { TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
+import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 
 /**
  * Runs each authenticated request in one transaction with its org, user and actor role set in

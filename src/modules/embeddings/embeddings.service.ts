@@ -3,7 +3,7 @@ import { ClsService } from 'nestjs-cls';
 import { ENV, type Env } from '../../config/env.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
-import { TENANT_KEY, type TenantContext } from '../../database/tenant-context.js';
+import { TENANT_KEY, type TenantContext } from '../../tenancy/tenant-context.js';
 import {
   batches,
   EmbeddingProvider,

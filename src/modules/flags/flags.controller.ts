@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger
 import type { Page } from '../../common/dto/page.dto.js';
 import { CurrentTenant, NoOrg, NoTransaction, SuperAdmin } from '../../common/decorators/auth.decorators.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { FLAG_KEYS, FlagKey } from './flag-key.js';
 import { FlagKeyPipe } from './flag-key.pipe.js';
 import type { FlagMap } from './flags.evaluate.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi, beforeEach } from 'vitest';
-import type { TenantContext, TenantTransactions } from '../../database/tenant-context.js';
+import type { TenantContext, TenantTransactions } from '../../tenancy/tenant-context.js';
 import { FlagKey } from './flag-key.js';
 import type { FlagsCache } from './flags.cache.js';
 import type { FlagsRepository } from './flags.repository.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { badRequest, notFound } from '../../common/filters/problem.js';
 import type { Page } from '../../common/dto/page.dto.js';
-import { TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
+import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { FLAG_CATALOGUE, FLAG_KEYS, type FlagKey } from './flag-key.js';
 import { evaluateAll, type FlagMap, type FlagSettings } from './flags.evaluate.js';
 import { FlagsCache } from './flags.cache.js';

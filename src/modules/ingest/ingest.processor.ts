@@ -10,7 +10,7 @@ import { DiscoveryService, Reflector } from '@nestjs/core';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
 import { ENV, type Env } from '../../config/env.js';
-import { TENANT_KEY, TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
+import { TENANT_KEY, TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { jobDuration, jobWait } from '../../common/metrics/metrics.js';
 import { IngestRepository } from './ingest.repository.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantDb } from '../../database/tenant-context.js';
+import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import { JobKind, JobPriorityClass, JobStatus } from './ingest.types.js';
 import type { IngestJobDto } from './dto/ingest-job.dto.js';

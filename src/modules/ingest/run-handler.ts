@@ -1,4 +1,4 @@
-import type { TenantContext, TenantTransactions } from '../../database/tenant-context.js';
+import type { TenantContext, TenantTransactions } from '../../tenancy/tenant-context.js';
 import type { IngestHandler, IngestJobContext } from './ingest.types.js';
 
 export type JobFacts = Omit<IngestJobContext, 'db'>;

@@ -3,7 +3,7 @@ import { ProblemException } from '../../common/filters/problem.js';
 import { intakeRefusals } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { ENV, type Env } from '../../config/env.js';
-import { TenantTransactions } from '../../database/tenant-context.js';
+import { TenantTransactions } from '../../tenancy/tenant-context.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob } from '../ingest/ingest.types.js';
 import type { KnowledgeItemDto } from '../knowledge/dto/knowledge.dto.js';
 import { KnowledgeService } from '../knowledge/knowledge.service.js';

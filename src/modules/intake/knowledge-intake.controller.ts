@@ -10,7 +10,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
 import { ENV, type Env } from '../../config/env.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { KnowledgeItemDto } from '../knowledge/dto/knowledge.dto.js';
 import { readSingleFile } from './content/multipart.js';
 import { CreateKnowledgeDto } from './dto/intake.dto.js';

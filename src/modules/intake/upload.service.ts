@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ENV, type Env } from '../../config/env.js';
-import { TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
+import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { intakeRefusals } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';

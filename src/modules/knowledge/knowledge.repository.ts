@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keysetPage } from '../../database/keyset-page.repository.js';
-import { TenantDb } from '../../database/tenant-context.js';
+import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import type { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
 

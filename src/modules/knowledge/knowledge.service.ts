@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { conflict, notFound } from '../../common/filters/problem.js';
-import { hasOrgRole, type TenantContext } from '../../database/tenant-context.js';
+import { hasOrgRole, type TenantContext } from '../../tenancy/tenant-context.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.types.js';
 import { KnowledgeRepository, type NewKnowledgeItem } from './knowledge.repository.js';
 import type { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, NoOrg, NoTransaction, SuperAdmin } from '../../common/decorators/auth.decorators.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import {
   EffectiveLimitsDto,
   PolicyLimitDto,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantDb } from '../../database/tenant-context.js';
+import { TenantDb } from '../../tenancy/tenant-context.js';
 import type { StoredPolicies } from './limits.types.js';
 
 export interface OrgLimitsRow {

@@ -5,7 +5,7 @@ import { ENV, type Env } from '../../config/env.js';
 import { REDIS, redisOptions } from '../../redis/redis.module.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { notFound } from '../../common/filters/problem.js';
-import { TenantTransactions, type TenantContext } from '../../database/tenant-context.js';
+import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsRepository, type OrgLimitsRow } from './limits.repository.js';
 import {
   BUILTIN_DEFAULTS,

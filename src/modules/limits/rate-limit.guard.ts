@@ -13,7 +13,7 @@ import { RATE_LIMIT, RatePolicy, type RateLimitMeta } from '../../common/decorat
 import { ProblemException } from '../../common/filters/problem.js';
 import { rateLimitDecisions } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsService } from './limits.service.js';
 import {
   RateLimitStorage,

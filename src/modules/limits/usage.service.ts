@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ENV, type Env } from '../../config/env.js';
 import { badRequest } from '../../common/filters/problem.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsRepository, type UsageRow } from './limits.repository.js';
 import { LimitsService } from './limits.service.js';
 import { RateLimitStorage } from './rate-limit.storage.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { httpDuration } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 
 type Req = FastifyRequest & { tenant?: TenantContext };
 

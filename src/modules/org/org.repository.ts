@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantDb } from '../../database/tenant-context.js';
+import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs } from '../../common/dto/page.dto.js';
 import type { MemberDto } from './dto/org.dto.js';
 

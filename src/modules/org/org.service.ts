@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { conflict, forbidden, notFound } from '../../common/filters/problem.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { OrgRepository } from './org.repository.js';
 import type { AddMemberDto, MemberDto, OrgDto } from './dto/org.dto.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../../common/filters/problem.js';
 import { sendProblem } from '../../common/filters/problem.filter.js';
-import type { TenantContext } from '../../database/tenant-context.js';
-import type { AuthRepository } from '../auth/auth.repository.js';
-import type { JwtVerifier } from '../auth/jwt-verifier.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
+import type { MembershipRepository } from '../../tenancy/membership.repository.js';
+import type { JwtVerifier } from '../../tenancy/jwt-verifier.js';
 
 /**
  * Fastify onRequest hook for routes mounted outside Nest controllers (the queue board and its
@@ -11,7 +11,7 @@ import type { JwtVerifier } from '../auth/jwt-verifier.js';
  * verified JWT, user and super_admin flag read from the database (auth_context) on every request.
  * No token or a bad one → 401; a valid user who is not super_admin → 403.
  */
-export function superAdminHook(jwt: JwtVerifier, auth: AuthRepository) {
+export function superAdminHook(jwt: JwtVerifier, auth: MembershipRepository) {
   return async (req: FastifyRequest & { tenant?: TenantContext }, reply: FastifyReply): Promise<void> => {
     try {
       const header = req.headers.authorization;

@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { ENV, type Env } from '../../config/env.js';
 import { redisOptions } from '../../redis/redis.module.js';
-import { AuthRepository } from '../auth/auth.repository.js';
-import { JwtVerifier } from '../auth/jwt-verifier.js';
+import { MembershipRepository } from '../../tenancy/membership.repository.js';
+import { JwtVerifier } from '../../tenancy/jwt-verifier.js';
 import { JobKind, queueNameOf } from '../ingest/ingest.types.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { sendProblem, toProblem } from '../../common/filters/problem.filter.js';
@@ -35,7 +35,7 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
     @Inject(ENV) private readonly env: Env,
     private readonly adapterHost: HttpAdapterHost,
     private readonly jwt: JwtVerifier,
-    private readonly auth: AuthRepository,
+    private readonly auth: MembershipRepository,
   ) {}
 
   onModuleInit(): void {

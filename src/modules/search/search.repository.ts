@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantDb } from '../../database/tenant-context.js';
+import { TenantDb } from '../../tenancy/tenant-context.js';
 
 export interface PrivateRow {
   id: string;

@@ -7,7 +7,7 @@ import { SearchMode } from './dto/search.dto.js';
 import { WorkClass } from '../../common/fair/fair-scheduler.js';
 import type { SearchRepository } from './search.repository.js';
 import type { EmbeddingsService } from '../embeddings/embeddings.service.js';
-import type { TenantTransactions } from '../../database/tenant-context.js';
+import type { TenantTransactions } from '../../tenancy/tenant-context.js';
 import type { KnowledgeService } from '../knowledge/knowledge.service.js';
 
 const row = (id: string, score: number) => ({

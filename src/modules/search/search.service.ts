@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EmbeddingsService } from '../embeddings/embeddings.service.js';
-import { TenantTransactions } from '../../database/tenant-context.js';
+import { TenantTransactions } from '../../tenancy/tenant-context.js';
 import { reciprocalRankFusion } from './rrf.js';
 import { SearchRepository, type MarketRow, type PrivateRow } from './search.repository.js';
 import { SearchMode, type MarketHitDto, type PrivateHitDto } from './dto/search.dto.js';

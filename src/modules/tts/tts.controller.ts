@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
 import { RateLimit, RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { SpeechDto } from './dto/tts.dto.js';
 import { TTS_LIMITS, TtsService, ttsCharsCharged } from './tts.service.js';

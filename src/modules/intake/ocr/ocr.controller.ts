@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentTenant, NoTransaction, Roles } from '../../../common/decorators/auth.decorators.js';
 import { RateLimit, RatePolicy } from '../../../common/decorators/rate-limit.decorator.js';
-import type { TenantContext } from '../../../database/tenant-context.js';
+import type { TenantContext } from '../../../tenancy/tenant-context.js';
 import { OcrAcceptedDto, OcrResultDto } from '../dto/intake.dto.js';
 import { OcrService } from './ocr.service.js';
 

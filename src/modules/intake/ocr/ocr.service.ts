@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ENV, type Env } from '../../../config/env.js';
-import type { TenantContext } from '../../../database/tenant-context.js';
+import type { TenantContext } from '../../../tenancy/tenant-context.js';
 import { normaliseFileName } from '../content/file-name.js';
 import { checkImageSize } from '../content/image-probe.js';
 import { readSingleFile } from '../content/multipart.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { JwtVerifier } from './jwt-verifier.js';
 import { signDevToken } from './dev-token.js';
-import { loadEnv } from '../../config/env.js';
+import { loadEnv } from '../config/env.js';
 
 const env = loadEnv(
   { DATABASE_URL: 'postgres://a@b/c', REDIS_URL: 'redis://x', JWT_SECRET: 's'.repeat(40), METRICS_TOKEN: 'm'.repeat(16), JWT_ISSUER: 'iss', JWT_AUDIENCE: 'aud' },

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import type { Env } from '../../config/env.js';
+import type { Env } from '../config/env.js';
 
 /** A development HS256 token (npm run token, tests, benchmarks). */
 export async function signDevToken(

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import pg from 'pg';
-import { ENV, type Env } from '../../config/env.js';
-import type { OrgRole } from '../../database/tenant-context.js';
+import { ENV, type Env } from '../config/env.js';
+import type { OrgRole } from './tenant-context.js';
 
 export interface AuthRecord {
   userId: string;
@@ -24,8 +24,8 @@ const MAX_ENTRIES = 50_000;
  * membership and role in the database (same round trip as set_config) and refuses with 403.
  */
 @Injectable()
-export class AuthRepository implements OnModuleInit, OnModuleDestroy {
-  private readonly log = new Logger(AuthRepository.name);
+export class MembershipRepository implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger(MembershipRepository.name);
   private readonly cache = new Map<string, { record: AuthRecord; at: number }>();
   private listener?: pg.Client;
   private listening = false;

@@ -1,0 +1,16 @@
+import { Global, Module } from '@nestjs/common';
+import { JwtVerifier } from './jwt-verifier.js';
+import { MembershipRepository } from './membership.repository.js';
+import { TenantDb, TenantTransactions } from './tenant-context.js';
+
+/**
+ * Who is calling and for which org, in one place: token verification, the user's memberships
+ * (cached, re-checked by tenant_begin()), the tenant transaction and TenantDb. Global: the guard,
+ * the interceptor, the queue board and every feature repository use it.
+ */
+@Global()
+@Module({
+  providers: [JwtVerifier, MembershipRepository, TenantTransactions, TenantDb],
+  exports: [JwtVerifier, MembershipRepository, TenantTransactions, TenantDb],
+})
+export class TenancyModule {}
