@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type CryptoKey } from 'jose';
 import { ENV, type Env } from '../config/env.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/uuid.js';
 
 export interface VerifiedToken {
   userId: string;
@@ -70,8 +69,8 @@ export class JwtVerifier {
     } catch {
       return undefined;
     }
-    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) return undefined;
-    const orgId = typeof payload.org_id === 'string' && UUID.test(payload.org_id) ? payload.org_id : undefined;
+    if (!isUuid(payload.sub)) return undefined;
+    const orgId = isUuid(payload.org_id) ? payload.org_id : undefined;
     return { token: { userId: payload.sub.toLowerCase(), orgId: orgId?.toLowerCase() }, exp: payload.exp! };
   }
 }

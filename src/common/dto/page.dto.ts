@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { badRequest } from '../filters/problem.js';
+import { isUuid } from '../uuid.js';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
@@ -24,12 +25,10 @@ export interface Keyset {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 export function decodeCursor(cursor: string | undefined): Keyset | undefined {
   if (!cursor) return undefined;
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || !UUID.test(id) || Number.isNaN(Date.parse(createdAt))) throw badRequest('cursor is invalid');
+  if (!createdAt || !id || !isUuid(id) || Number.isNaN(Date.parse(createdAt))) throw badRequest('cursor is invalid');
   return { createdAt, id };
 }
 

@@ -7,8 +7,7 @@ import { badRequest, forbidden, unauthorized } from '../filters/problem.js';
 import { JwtVerifier } from '../../tenancy/jwt-verifier.js';
 import { MembershipRepository } from '../../tenancy/membership.repository.js';
 import { TENANT_KEY, type TenantContext } from '../../tenancy/tenant-context.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../uuid.js';
 
 /**
  * Global guard: who is calling, and for which org. Token verified, user and membership read from
@@ -48,7 +47,7 @@ export class TenantGuard implements CanActivate {
     if (!noOrg || orgHeader !== undefined) {
       let orgId: string | undefined;
       if (orgHeader !== undefined) {
-        if (typeof orgHeader !== 'string' || !UUID.test(orgHeader)) throw badRequest('X-Org-Id must be a uuid');
+        if (!isUuid(orgHeader)) throw badRequest('X-Org-Id must be a uuid');
         orgId = orgHeader.toLowerCase();
       } else if (token.orgId) orgId = token.orgId;
       else if (record.memberships.length === 1) orgId = record.memberships[0].orgId;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsUUID, ValidateIf } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, Matches, ValidateIf } from 'class-validator';
+import { UUID_PATTERN } from '../../../common/uuid.js';
 
 export class OrgDto {
   @ApiProperty() id: string;
@@ -19,9 +20,9 @@ export class MemberDto {
 
 /** Add (or change the role of) a member, by user id or email. */
 export class AddMemberDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ format: 'uuid' })
   @ValidateIf((o) => o.email === undefined)
-  @IsUUID()
+  @Matches(UUID_PATTERN, { message: 'user_id must be a UUID' })
   user_id?: string;
 
   @ApiPropertyOptional()
