@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { Authenticator } from './authenticator.js';
 import { JwtVerifier } from './jwt-verifier.js';
 import { MembershipRepository } from './membership.repository.js';
 import { TenantDb, TenantTransactions } from './tenant-context.js';
@@ -10,7 +11,7 @@ import { TenantDb, TenantTransactions } from './tenant-context.js';
  */
 @Global()
 @Module({
-  providers: [JwtVerifier, MembershipRepository, TenantTransactions, TenantDb],
-  exports: [JwtVerifier, MembershipRepository, TenantTransactions, TenantDb],
+  providers: [JwtVerifier, MembershipRepository, Authenticator, TenantTransactions, TenantDb],
+  exports: [Authenticator, TenantTransactions, TenantDb],
 })
 export class TenancyModule {}

@@ -3,9 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { IS_PUBLIC, NO_ORG } from '../decorators/auth.decorators.js';
-import { badRequest, forbidden, unauthorized } from '../filters/problem.js';
-import { JwtVerifier } from '../../tenancy/jwt-verifier.js';
-import { MembershipRepository } from '../../tenancy/membership.repository.js';
+import { badRequest, forbidden } from '../filters/problem.js';
+import { Authenticator } from '../../tenancy/authenticator.js';
 import { TENANT_KEY, type TenantContext } from '../../tenancy/tenant-context.js';
 import { isUuid } from '../uuid.js';
 
@@ -17,8 +16,7 @@ import { isUuid } from '../uuid.js';
 export class TenantGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly jwt: JwtVerifier,
-    private readonly auth: MembershipRepository,
+    private readonly authenticator: Authenticator,
     private readonly cls: ClsService,
   ) {}
 
@@ -27,20 +25,14 @@ export class TenantGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<FastifyRequest & { tenant?: TenantContext }>();
 
-    const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header) : null;
-    if (!match) throw unauthorized('a Bearer token is required');
-    const token = await this.jwt.verify(match[1]);
-    if (!token) throw unauthorized('the token is invalid or expired');
-    const record = await this.auth.load(token.userId);
-    if (!record) throw unauthorized('the token names no known user');
+    const { token, user } = await this.authenticator.authenticate(req.headers.authorization);
 
     const ctx: TenantContext = {
       requestId: String(req.id),
-      userId: record.userId,
+      userId: user.userId,
       orgId: null,
       role: null,
-      isSuperAdmin: record.isSuperAdmin,
+      isSuperAdmin: user.isSuperAdmin,
     };
     const noOrg = this.reflector.getAllAndOverride<boolean>(NO_ORG, targets);
     const orgHeader = req.headers['x-org-id'];
@@ -50,16 +42,16 @@ export class TenantGuard implements CanActivate {
         if (!isUuid(orgHeader)) throw badRequest('X-Org-Id must be a uuid');
         orgId = orgHeader.toLowerCase();
       } else if (token.orgId) orgId = token.orgId;
-      else if (record.memberships.length === 1) orgId = record.memberships[0].orgId;
+      else if (user.memberships.length === 1) orgId = user.memberships[0].orgId;
       else if (!noOrg) {
         throw badRequest(
-          record.memberships.length === 0
+          user.memberships.length === 0
             ? 'you are not a member of any org'
             : 'you belong to several orgs: name one with the X-Org-Id header',
         );
       }
       if (orgId) {
-        const membership = record.memberships.find((m) => m.orgId === orgId);
+        const membership = user.memberships.find((m) => m.orgId === orgId);
         if (!membership) throw forbidden('you are not a member of this org');
         ctx.orgId = orgId;
         ctx.role = membership.role;

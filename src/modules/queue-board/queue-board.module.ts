@@ -9,8 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { ENV, type Env } from '../../config/env.js';
 import { redisOptions } from '../../redis/redis.module.js';
-import { MembershipRepository } from '../../tenancy/membership.repository.js';
-import { JwtVerifier } from '../../tenancy/jwt-verifier.js';
+import { Authenticator } from '../../tenancy/authenticator.js';
 import { JobKind, queueNameOf } from '../ingest/ingest.types.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { sendProblem, toProblem } from '../../common/filters/problem.filter.js';
@@ -34,8 +33,7 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(ENV) private readonly env: Env,
     private readonly adapterHost: HttpAdapterHost,
-    private readonly jwt: JwtVerifier,
-    private readonly auth: MembershipRepository,
+    private readonly authenticator: Authenticator,
   ) {}
 
   onModuleInit(): void {
@@ -62,7 +60,7 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
       return { status: status as HTTPStatus, body }; // their type omits 503; Fastify sends any code
     });
     const fastify = http.getInstance<FastifyInstance>();
-    const guard = superAdminHook(this.jwt, this.auth);
+    const guard = superAdminHook(this.authenticator);
     void fastify.register(
       async (scope) => {
         scope.addHook('onRequest', guard);

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { unauthorized } from '../common/filters/problem.js';
+import { JwtVerifier, type VerifiedToken } from './jwt-verifier.js';
+import { MembershipRepository, type AuthRecord } from './membership.repository.js';
+
+const BEARER = /^Bearer ([A-Za-z0-9_.-]+)$/;
+
+export interface Authenticated {
+  token: VerifiedToken;
+  /** Read from the database (auth_context), never from a claim. */
+  user: AuthRecord;
+}
+
+/**
+ * The one token check, for TenantGuard and the queue board alike: a Bearer JWT, verified, naming a
+ * known user. Anything else is a 401; a database outage propagates (503 by the problem mapping).
+ */
+@Injectable()
+export class Authenticator {
+  constructor(
+    private readonly jwt: JwtVerifier,
+    private readonly members: MembershipRepository,
+  ) {}
+
+  async authenticate(authorization: unknown): Promise<Authenticated> {
+    const match = typeof authorization === 'string' ? BEARER.exec(authorization) : null;
+    if (!match) throw unauthorized('a Bearer token is required');
+    const token = await this.jwt.verify(match[1]);
+    if (!token) throw unauthorized('the token is invalid or expired');
+    const user = await this.members.load(token.userId);
+    if (!user) throw unauthorized('the token names no known user');
+    return { token, user };
+  }
+}
