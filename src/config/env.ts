@@ -46,6 +46,10 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
   DATABASE_POOL_TIMEOUT_MS = 5000;
 
+  /** Tenant transactions one org may have waiting for a connection; past it 429 overloaded. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
+  DATABASE_MAX_QUEUED_PER_ORG = 64;
+
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL: string;
 

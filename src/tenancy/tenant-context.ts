@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { tenantTxDuration } from '../common/metrics/metrics.js';
+import { FairScheduler, fairKey, WorkClass } from '../common/fair/fair-scheduler.js';
+import { ENV, type Env } from '../config/env.js';
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
 export const ORG_ROLE_RANK: Record<OrgRole, number> = { viewer: 1, member: 2, admin: 3, owner: 4 };
@@ -40,10 +42,24 @@ export function actorRole(ctx: TenantContext): string {
  */
 @Injectable()
 export class TenantTransactions {
+  /**
+   * The connection pool as a fair shared engine: a tenant transaction waits its org's turn for one
+   * of the pool's connections (two are left for sign-in and health checks), request work before
+   * job work, so one org's burst of slow queries cannot take every connection from the others.
+   */
+  readonly connections: FairScheduler;
+
   constructor(
     private readonly cls: ClsService,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-  ) {}
+    @Inject(ENV) private readonly env: Env,
+  ) {
+    this.connections = new FairScheduler({
+      name: 'database',
+      slots: Math.max(1, env.DATABASE_POOL_SIZE - 2),
+      maxQueuedPerOrg: env.DATABASE_MAX_QUEUED_PER_ORG,
+    });
+  }
 
   current(): TenantContext | undefined {
     return this.cls.isActive() ? this.cls.get<TenantContext>(TENANT_KEY) : undefined;
@@ -56,7 +72,12 @@ export class TenantTransactions {
    * start. It spares the shared WAL a flush per job, which a large backlog would otherwise queue
    * every request's commit behind.
    */
-  run<T>(ctx: TenantContext, fn: () => Promise<T>, kind: TenantTxKind = 'request', opts: { asyncCommit?: boolean } = {}): Promise<T> {
+  run<T>(
+    ctx: TenantContext,
+    fn: () => Promise<T>,
+    kind: TenantTxKind = 'request',
+    opts: { asyncCommit?: boolean } = {},
+  ): Promise<T> {
     const inTx = async () => {
       this.cls.set(TENANT_KEY, ctx);
       return this.txHost.withTransaction(async () => {
@@ -68,12 +89,22 @@ export class TenantTransactions {
           actorRole(ctx),
           ctx.requestId,
         ]);
-        if (opts.asyncCommit) await this.txHost.tx.query(`SELECT set_config('synchronous_commit', 'off', true)`);
+        if (opts.asyncCommit)
+          await this.txHost.tx.query(`SELECT set_config('synchronous_commit', 'off', true)`);
         return fn();
       });
     };
     const end = tenantTxDuration.startTimer({ kind });
-    const run = this.cls.isActive() ? inTx() : this.cls.run(inTx);
+    // Already inside a transaction (a nested call): it holds its connection, so it takes no slot.
+    const nested = this.cls.isActive() && this.txHost.isTransactionActive();
+    const inTurn = () =>
+      nested
+        ? inTx()
+        : this.connections.run(fairKey(ctx), inTx, {
+            cls: kind === 'job' ? WorkClass.Job : WorkClass.Request,
+            maxWaitMs: this.env.DATABASE_POOL_TIMEOUT_MS,
+          });
+    const run = this.cls.isActive() ? inTurn() : this.cls.run(inTurn);
     return run.finally(() => end());
   }
 }

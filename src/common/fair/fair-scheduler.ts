@@ -21,6 +21,8 @@ export interface ScheduleOptions {
   cls?: WorkClass;
   /** Overrides the engine's time limit for this call. */
   timeoutMs?: number;
+  /** Bounds only the wait for a slot (EngineTimeoutError past it); the work itself is not limited by it. */
+  maxWaitMs?: number;
   /** Aborts the wait (and is passed on to the work). */
   signal?: AbortSignal;
 }
@@ -38,10 +40,18 @@ export class EngineBusyError extends ProblemException {
   }
 }
 
-/** The time limit, counted from enqueue, passed before the work finished. */
+/** The time limit, counted from enqueue, passed before the work finished (or, with `waiting`, before it started). */
 export class EngineTimeoutError extends ProblemException {
-  constructor(engine: string, ms: number) {
-    super(503, 'engine-timeout', `the ${engine} engine did not finish within ${ms} ms`, { engine });
+  constructor(engine: string, ms: number, waiting = false) {
+    super(
+      503,
+      'engine-timeout',
+      waiting
+        ? `the ${engine} engine had no free slot within ${ms} ms`
+        : `the ${engine} engine did not finish within ${ms} ms`,
+      { engine },
+      { 'Retry-After': '1' },
+    );
   }
 }
 
@@ -115,8 +125,23 @@ export class FairScheduler {
       }, timeoutMs);
       timer.unref();
     }
+    let waitTimer: NodeJS.Timeout | undefined;
+    let waitSignal = ac.signal;
+    if (o.maxWaitMs !== undefined && o.maxWaitMs > 0) {
+      const wait = new AbortController();
+      waitTimer = setTimeout(
+        () => wait.abort(new EngineTimeoutError(this.opts.name, o.maxWaitMs!, true)),
+        o.maxWaitMs,
+      );
+      waitTimer.unref();
+      waitSignal = AbortSignal.any([ac.signal, wait.signal]);
+    }
     try {
-      await this.acquire(key, cls, ac.signal);
+      try {
+        await this.acquire(key, cls, waitSignal);
+      } finally {
+        clearTimeout(waitTimer);
+      }
       const began = performance.now();
       // The slot is held until the work itself settles, even when the caller stops waiting for it
       // (a model call cannot always be interrupted): a timed-out call never over-commits the engine.
