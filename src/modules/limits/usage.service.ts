@@ -14,9 +14,6 @@ const toRows = (m: Map<string, number>): UsageRow[] =>
     return { day, unit, amount };
   });
 
-/** How long a month-to-date figure read from Postgres is reused (absorbs a burst of misses). */
-const SEED_CACHE_MS = 1000;
-
 /**
  * Metered usage: admitted cost is counted in Redis by the limiter's script and moved to Postgres
  * (usage_daily) in batches, every USAGE_FLUSH_MS and at shutdown, one transaction per org. Postgres
@@ -27,7 +24,8 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly log = new Logger(UsageService.name);
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<number>;
-  private readonly seeds = new Map<string, { value: Promise<number>; until: number }>();
+  /** Month-to-date reads in flight: a burst of requests missing the same counter shares one query. */
+  private readonly seeds = new Map<string, Promise<number>>();
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -59,18 +57,21 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
     await this.storage.meter(orgId, `${dayKey(now)}|${unit}`, Math.ceil(amount), quotaKey);
   }
 
-  /** The org's flushed usage of `unit` this UTC month (Postgres), shared by concurrent callers for a moment. */
+  /**
+   * The org's flushed usage of `unit` this UTC month (Postgres), read when Redis lost the quota
+   * counter. Not kept once read: the counter holds it from then on, and a later loss needs a fresh figure.
+   */
   monthToDate(orgId: string, unit: UsageUnit): Promise<number> {
     const now = new Date();
     const key = `${orgId}|${unit}|${monthKey(now)}`;
-    const hit = this.seeds.get(key);
-    if (hit && hit.until > Date.now()) return hit.value;
-    const from = `${dayKey(now).slice(0, 8)}01`;
-    const value = this.limits.inOrg(this.flushContext(orgId), () => this.repo.since(from, unit));
-    this.seeds.set(key, { value, until: Date.now() + SEED_CACHE_MS });
-    value.catch(() => this.seeds.delete(key));
-    if (this.seeds.size > 10_000)
-      for (const [k, v] of this.seeds) if (v.until <= Date.now()) this.seeds.delete(k);
+    let value = this.seeds.get(key);
+    if (!value) {
+      const from = `${dayKey(now).slice(0, 8)}01`;
+      value = this.limits
+        .inOrg(this.flushContext(orgId), () => this.repo.since(from, unit))
+        .finally(() => this.seeds.delete(key));
+      this.seeds.set(key, value);
+    }
     return value;
   }
 
