@@ -390,3 +390,80 @@ describe('per-org rate limits across two instances', () => {
     expect(r.body.policies.embeddings).toMatchObject({ limit: 2, dry_run: true });
   });
 });
+
+describe('search is charged under `search`; a caller without an org under `user`', () => {
+  let db: TestDb;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(
+      envFor(db.appUrl, db.ownerUrl, {
+        ROCKER_ROLE: 'api',
+        RATE_LIMIT_DEFAULTS: JSON.stringify({ user: { limit: 3, window_s: 60 } }),
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const search = (path: 'private' | 'market', token: string) =>
+    request(t.url)
+      .post(`/v1/search/${path}`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ query: 'rain', k: 3 });
+
+  it('with search at 1 per window, the second private search and the second market search are refused', async () => {
+    const A = await orgWithRoles(db.owner);
+    const B = await orgWithRoles(db.owner);
+    const root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    for (const org of [A, B])
+      await request(t.url)
+        .put(`/v1/admin/orgs/${org.org.id}/limits`)
+        .set('Authorization', `Bearer ${root}`)
+        .send({ search: { limit: 1, window_s: 60 } })
+        .expect(200);
+
+    const first = await search('private', A.tokens.member).expect(200);
+    expect(first.headers['ratelimit-policy']).toBe('"api";q=6000;w=60, "search";q=1;w=60');
+    const second = await search('private', A.tokens.member);
+    expect(second.status).toBe(429);
+    expect(second.body).toMatchObject({ policy: 'search' });
+    expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+
+    // The market route needs no org, but a caller with one (no X-Org-Id: the only membership) is charged to it.
+    const market = await search('market', B.tokens.member).expect(200);
+    expect(market.headers['ratelimit-policy']).toBe('"api";q=6000;w=60, "search";q=1;w=60');
+    const again = await search('market', B.tokens.member);
+    expect(again.status).toBe(429);
+    expect(again.body).toMatchObject({ policy: 'search' });
+    // Each query embedded one input: metered for the org that was charged.
+    const usage = await request(t.url)
+      .get('/v1/org/usage')
+      .set('Authorization', `Bearer ${B.tokens.viewer}`)
+      .expect(200);
+    expect(usage.body.totals.embedding_inputs).toBe(1);
+  });
+
+  it('a user with no org is limited under `user`, keyed by user id (nothing is unlimited)', async () => {
+    const loner = await tokenFor(await createUser(db.owner));
+    const other = await tokenFor(await createUser(db.owner));
+    const statuses: number[] = [];
+    let refused: request.Response | undefined;
+    for (let i = 0; i < 5; i++) {
+      const r = await search('market', loner);
+      statuses.push(r.status);
+      if (r.status === 429) refused ??= r;
+      else expect(r.headers['ratelimit-policy']).toBe('"user";q=3;w=60, "search";q=600;w=60');
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(refused!.body).toMatchObject({ policy: 'user' });
+    expect(refused!.headers['ratelimit']).toMatch(/"user";r=0;t=\d+/);
+    expect(Number(refused!.headers['retry-after'])).toBeGreaterThan(0);
+    // Another user's budget is their own.
+    await search('market', other).expect(200);
+  });
+});

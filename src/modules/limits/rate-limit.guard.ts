@@ -38,10 +38,18 @@ const SLOT_LEASE_MS = 15 * 60_000;
 
 const LIMITS = Symbol('rocker:rate-limits');
 const PLAN = Symbol('rocker:rate-plan');
-type Req = FastifyRequest & { tenant?: TenantContext; [LIMITS]?: EffectiveLimits; [PLAN]?: RatePlan };
+type Req = FastifyRequest & {
+  tenant?: TenantContext;
+  /** On a route without an org: the org the caller's claim or only membership names (TenantGuard). */
+  chargeOrgId?: string;
+  [LIMITS]?: EffectiveLimits;
+  [PLAN]?: RatePlan;
+};
 
 const reflector = new Reflector();
 const requestOf = (context: ExecutionContext) => context.switchToHttp().getRequest<Req>();
+/** The org a request is charged to (SPEC §2), or null for a caller without any org. */
+const chargedOrg = (req: Req) => req.tenant?.orgId ?? req.chargeOrgId ?? null;
 const routeMeta = (context: ExecutionContext) =>
   reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, [
     context.getHandler(),
@@ -58,7 +66,7 @@ export function policyOf(context: ExecutionContext, policy: RatePolicy) {
  * without one, the others only where a route names them with @RateLimit.
  */
 export function applies(context: ExecutionContext, policy: RatePolicy): boolean {
-  const orgId = requestOf(context).tenant?.orgId;
+  const orgId = chargedOrg(requestOf(context));
   if (policy === RatePolicy.Api) return !!orgId;
   if (policy === RatePolicy.User) return !orgId;
   return routeMeta(context)?.policy === policy;
@@ -145,10 +153,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     return true;
   }
 
-  /** SPEC §2: the org the tenant guard resolved, else the user (limited, not billed). */
+  /** SPEC §2: the org the request is charged to, else the user (limited, not billed). */
   protected override async getTracker(req: Record<string, any>): Promise<string> {
-    const t = (req as Req).tenant!;
-    return t.orgId ?? `user:${t.userId}`;
+    return chargedOrg(req as Req) ?? `user:${(req as Req).tenant!.userId}`;
   }
 
   /** One bucket per tracker and policy, whatever the route (never per IP, never per handler). */
@@ -158,27 +165,27 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   /** The caller's limits, and what the route adds besides buckets: quota, stream slot, metering. */
   private async planFor(context: ExecutionContext, req: Req): Promise<RatePlan> {
-    const t = req.tenant!;
+    const orgId = chargedOrg(req);
     const meta = routeMeta(context);
-    const limits = (req[LIMITS] = t.orgId ? await this.limits.forTenant(t) : this.limits.platform);
+    const limits = (req[LIMITS] = orgId ? await this.limitsOf(req, orgId) : this.limits.platform);
     const amount = amountOf(meta, req);
     const plan = new RatePlan(
       await this.getTracker(req),
-      meta?.policy ?? (t.orgId ? RatePolicy.Api : RatePolicy.User),
+      meta?.policy ?? (orgId ? RatePolicy.Api : RatePolicy.User),
       amount,
     );
     if (!meta) return plan;
     const unit = POLICY_UNIT[meta.policy];
-    if (t.orgId && unit && amount > 0) {
+    if (orgId && unit && amount > 0) {
       const now = new Date();
       plan.metering = {
-        orgId: t.orgId,
-        key: this.limiter.pendingKey(t.orgId),
+        orgId,
+        key: this.limiter.pendingKey(orgId),
         entries: [[`${dayKey(now)}|${unit}`, amount]],
       };
       const limit = limits.quotas[unit];
       if (limit !== null) {
-        const key = this.limiter.quotaKey(t.orgId, unit, monthKey(now));
+        const key = this.limiter.quotaKey(orgId, unit, monthKey(now));
         plan.quota = { unit, key, cost: amount, limit, ttlMs: msToMonthEnd(now) };
       }
     }
@@ -196,15 +203,28 @@ export class RateLimitGuard extends ThrottlerGuard {
     return plan;
   }
 
+  /** The charged org's limits: read as the caller, or as the platform when the route runs without an org. */
+  private limitsOf(req: Req, orgId: string): Promise<EffectiveLimits> {
+    const t = req.tenant!;
+    if (t.orgId) return this.limits.forTenant(t);
+    return this.limits.forTenant({
+      requestId: t.requestId,
+      userId: null,
+      orgId,
+      role: null,
+      isSuperAdmin: false,
+    });
+  }
+
   /** Loads the durable month-to-date usage when Redis lost the quota counter. */
   private seedOf(plan: RatePlan, req: Req): (() => Promise<number>) | undefined {
-    const orgId = req.tenant?.orgId;
+    const orgId = chargedOrg(req);
     const unit = plan.quota?.unit;
     return orgId && unit ? () => this.usage.monthToDate(orgId, unit) : undefined;
   }
 
   private count(plan: RatePlan, req: Req, v: Verdict): void {
-    const org = orgLabel(req.tenant?.orgId);
+    const org = orgLabel(chargedOrg(req));
     for (const o of v.rates) {
       const over = !o.fits;
       const dry = over && o.check.dryRun;
@@ -213,7 +233,7 @@ export class RateLimitGuard extends ThrottlerGuard {
         .inc();
       if (dry)
         this.log.warn(
-          { org_id: req.tenant?.orgId, policy: o.check.policy, limit: o.limit },
+          { org_id: chargedOrg(req), policy: o.check.policy, limit: o.limit },
           'dry-run: over the rate limit, not blocked',
         );
     }
