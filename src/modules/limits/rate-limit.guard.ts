@@ -121,10 +121,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     const verdict = await this.limiter.decide(plan, this.seedOf(plan, req));
     this.count(plan, req, verdict);
     const headers = rateHeaders(plan, verdict);
-    context.switchToHttp().getResponse<FastifyReply>().headers(headers);
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    reply.headers(headers);
     if (!verdict.admitted) throw refusal(plan, verdict, headers);
     const slot = plan.slot;
-    if (slot) req.raw.once('close', () => void this.limiter.releaseSlot(slot.key, slot.id));
+    if (slot) reply.raw.once('close', () => void this.limiter.releaseSlot(slot.key, slot.id));
     return true;
   }
 
