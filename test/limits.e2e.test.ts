@@ -7,6 +7,7 @@ import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { LimitsTestModule } from './support/limits-test.module.js';
 import { UsageService } from '../src/modules/limits/usage.service.js';
 import { UsageUnit } from '../src/modules/limits/limits.types.js';
+import { ttsCharsCharged } from '../src/modules/tts/tts.service.js';
 import { rateLimitDecisions } from '../src/common/metrics/metrics.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
@@ -277,7 +278,7 @@ describe('per-org rate limits across two instances', () => {
     const N = 3 + 1 + 12;
     for (const [i, input] of inputs.entries()) await embed(i % 2 ? one : two, G, input).expect(201);
     const texts = ['Hello there.', 'A second, slightly longer sentence. And one more!'];
-    const M = texts.reduce((s, x) => s + x.length, 0);
+    const M = texts.reduce((s, x) => s + ttsCharsCharged(x), 0); // each sentence at least the floor
     for (const [i, text] of texts.entries()) {
       await request((i % 2 ? one : two).url)
         .post('/v1/tts')
