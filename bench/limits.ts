@@ -15,6 +15,8 @@ import { signDevToken } from '../src/tenancy/dev-token.js';
 import { loadEnv } from '../src/config/env.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { UsageUnit } from '../src/modules/limits/limits.types.js';
+import { RatePlan } from '../src/modules/limits/rate-decision.js';
+import { RatePolicy } from '../src/common/decorators/rate-limit.decorator.js';
 import { Redis } from 'ioredis';
 
 const PG_HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
@@ -165,21 +167,25 @@ async function decisionCost(): Promise<void> {
     return xs;
   };
   const org = 'bench-org';
-  const checks = [
-    { key: storage.windowKey(org, 'api'), cost: 1, limit: 1e9, windowMs: 60_000, dryRun: false },
-    { key: storage.windowKey(org, 'embeddings'), cost: 3, limit: 1e9, windowMs: 60_000, dryRun: false },
-  ];
-  const usage = [
-    { orgId: org, day: new Date().toISOString().slice(0, 10), unit: UsageUnit.EmbeddingInputs, amount: 3 },
-  ];
+  const plan = () => {
+    const p = new RatePlan(org, RatePolicy.Embeddings, 3);
+    for (const [policy, cost] of [[RatePolicy.Api, 1], [RatePolicy.Embeddings, 3]] as const)
+      p.rates.push({ policy, key: storage.bucketKey(org, policy), cost, limit: 1e9, windowS: 60, burst: 1e9, dryRun: false });
+    p.metering = {
+      orgId: org,
+      key: storage.pendingKey(org),
+      entries: [[`${new Date().toISOString().slice(0, 10)}|${UsageUnit.EmbeddingInputs}`, 3]],
+    };
+    return p;
+  };
   await time(() => redis.ping()); // warm-up
   const ping = await time(() => redis.ping());
-  const decide = await time(() => storage.decide(checks, usage));
+  const decide = await time(() => storage.decide(plan()));
   await storage.drain(org);
-  await redis.del(...checks.map((c) => c.key));
+  await redis.del(...plan().rates.map((c) => c.key));
   redis.disconnect();
   console.log(
-    `\n# one limiter decision (2 checks + usage metering, one EVALSHA) vs a bare Redis PING, ${n} sequential each`,
+    `\n# one limiter decision (2 buckets + usage metering, one EVALSHA) vs a bare Redis PING, ${n} sequential each`,
   );
   console.log('| | p50 ms | p99 ms |\n|---|---|---|');
   console.log(`| PING | ${pct(ping, 50).toFixed(3)} | ${pct(ping, 99).toFixed(3)} |`);

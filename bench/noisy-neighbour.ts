@@ -163,7 +163,6 @@ const env: Record<string, string> = {
   REDIS_URL: process.env.LOAD_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
   REDIS_PREFIX: prefix,
   METRICS_TOKEN: `m-${randomBytes(12).toString('hex')}`,
-  RATE_LIMIT_INSTANCES: '2',
   // 4+ processes share 2 cores here: a Redis answer slowed by CPU starvation must not trip the
   // limiter into its per-instance fallback (whose windows are not Redis's), which is for outages.
   RATE_LIMIT_REDIS_TIMEOUT_MS: process.env.LOAD_REDIS_TIMEOUT_MS ?? '2000',

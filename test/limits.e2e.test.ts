@@ -7,6 +7,7 @@ import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { LimitsTestModule } from './support/limits-test.module.js';
 import { UsageService } from '../src/modules/limits/usage.service.js';
 import { UsageUnit } from '../src/modules/limits/limits.types.js';
+import { ttsCharsCharged } from '../src/modules/tts/tts.service.js';
 import { rateLimitDecisions } from '../src/common/metrics/metrics.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
@@ -92,27 +93,26 @@ describe('per-org rate limits across two instances', () => {
     expect(b.map((r) => r.status)).toEqual(Array(limit).fill(201));
   });
 
-  it('headers per SPEC §4: remaining counts down, reset never grows, policies named', async () => {
+  it('headers per SPEC §4: remaining counts down, reset is when the bucket is full again, policies named', async () => {
     const C = await orgWithRoles(db.owner);
+    // 5 per 30 s: a token every 6 s, 5 at once from a full bucket
     await setLimits(one, C.org.id, { embeddings: { limit: 5, window_s: 30 } }).expect(200);
-    let lastRemaining = 5;
-    let lastReset = Infinity;
     for (let i = 0; i < 5; i++) {
       const r = await embed(i % 2 ? one : two, C).expect(201);
-      expect(r.headers['ratelimit-policy']).toMatch(/"api";q=\d+;w=60, "embeddings";q=5;w=30/);
+      expect(r.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "embeddings";q=5;w=30$/);
       const state = parseRateLimit(r.headers['ratelimit']);
-      expect(state.embeddings.r).toBe(lastRemaining - 1);
+      expect(state.embeddings.r).toBe(4 - i);
       expect(Number(r.headers['x-ratelimit-limit'])).toBe(5);
       expect(Number(r.headers['x-ratelimit-remaining'])).toBe(state.embeddings.r);
       const reset = Number(r.headers['x-ratelimit-reset']);
-      expect(reset).toBeGreaterThan(0);
-      expect(reset).toBeLessThanOrEqual(Math.min(30, lastReset));
       expect(state.embeddings.t).toBe(reset);
-      lastRemaining = state.embeddings.r;
-      lastReset = reset;
+      expect(reset).toBeGreaterThanOrEqual(6 * (i + 1) - 1);
+      expect(reset).toBeLessThanOrEqual(6 * (i + 1));
     }
     const refused = await embed(one, C).expect(429);
-    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(lastReset);
+    const retry = Number(refused.headers['retry-after']);
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(6);
     expect(refused.headers['ratelimit']).toMatch(/"embeddings";r=0;t=\d+/);
     // Plain tenant routes carry the general per-org policy.
     const plain = await request(two.url)
@@ -121,6 +121,55 @@ describe('per-org rate limits across two instances', () => {
       .expect(200);
     expect(plain.headers['ratelimit-policy']).toMatch(/^"api";q=6000;w=60$/);
     expect(plain.headers['x-ratelimit-limit']).toBe('6000');
+  });
+
+  it('15 at once on a 5/min policy over two instances: exactly 5 pass, each remaining is true; Retry-After is when one more passes', async () => {
+    const K = await orgWithRoles(db.owner);
+    await setLimits(one, K.org.id, { embeddings: { limit: 5, window_s: 60 } }).expect(200);
+    const rs = await Promise.all(Array.from({ length: 15 }, (_, i) => embed(i % 2 ? one : two, K)));
+    const ok = rs.filter((r) => r.status === 201);
+    expect(ok).toHaveLength(5);
+    const remaining = ok.map((r) => parseRateLimit(r.headers['ratelimit']).embeddings.r).sort();
+    expect(remaining).toEqual([0, 1, 2, 3, 4]);
+    expect(ok.map((r) => Number(r.headers['x-ratelimit-remaining'])).sort()).toEqual([0, 1, 2, 3, 4]);
+    const refused = rs.filter((r) => r.status !== 201);
+    const retries = refused.map((r) => Number(r.headers['retry-after']));
+    for (const r of refused) {
+      expect(r.status).toBe(429);
+      expect(r.body).toMatchObject({ policy: 'embeddings' });
+      expect(r.headers['ratelimit']).toMatch(/"embeddings";r=0;t=\d+/);
+    }
+    for (const s of retries) expect(s).toBeGreaterThanOrEqual(1);
+    for (const s of retries) expect(s).toBeLessThanOrEqual(12); // one token every 12 s
+    // Nothing passes before Retry-After; one (and only one) passes once it is over.
+    const start = Date.now();
+    const passed = await until(async () => {
+      const r = await embed(one, K);
+      return r.status === 201 ? r : undefined;
+    }, 20_000);
+    expect(Date.now() - start).toBeGreaterThanOrEqual((Math.min(...retries) - 1) * 1000);
+    expect(parseRateLimit(passed!.headers['ratelimit']).embeddings.r).toBe(0);
+    await embed(two, K).expect(429);
+  }, 30_000);
+
+  it('burst is configurable per policy: fewer at once, the same rate; validated', async () => {
+    const L = await orgWithRoles(db.owner);
+    const put = await setLimits(one, L.org.id, { embeddings: { limit: 6, window_s: 60, burst: 2 } }).expect(
+      200,
+    );
+    expect(put.body.policies.embeddings).toMatchObject({ limit: 6, burst: 2, source: 'org' });
+    const rs = await Promise.all(Array.from({ length: 6 }, (_, i) => embed(i % 2 ? one : two, L)));
+    expect(rs.filter((r) => r.status === 201)).toHaveLength(2);
+    const ok = rs.find((r) => r.status === 201)!;
+    expect(ok.headers['ratelimit-policy']).toContain('"embeddings";q=6;w=60;burst=2');
+    for (const bad of [
+      { embeddings: { burst: 0 } },
+      { embeddings: { burst: 1.5 } },
+      { embeddings: { burst: 'x' } },
+    ])
+      expect((await setLimits(one, L.org.id, bad)).status, JSON.stringify(bad)).toBe(400);
+    const reset = await setLimits(one, L.org.id, { embeddings: { burst: null } }).expect(200);
+    expect(reset.body.policies.embeddings).toMatchObject({ limit: 6, burst: 6 });
   });
 
   it('an override via the admin route changes the ceiling on both instances, without restart', async () => {
@@ -207,7 +256,8 @@ describe('per-org rate limits across two instances', () => {
 
   it('a batch of 100 inputs costs 100; a request larger than the whole limit is 413', async () => {
     const F = await orgWithRoles(db.owner);
-    await setLimits(one, F.org.id, { embeddings: { limit: 150 } }).expect(200);
+    // 150 per hour: a token every 24 s, so nothing refills while the test runs
+    await setLimits(one, F.org.id, { embeddings: { limit: 150, window_s: 3600 } }).expect(200);
     const batch = Array.from({ length: 100 }, (_, i) => `t${i}`);
     const r = await embed(one, F, batch).expect(201);
     expect(r.headers['x-ratelimit-remaining']).toBe('50');
@@ -228,7 +278,7 @@ describe('per-org rate limits across two instances', () => {
     const N = 3 + 1 + 12;
     for (const [i, input] of inputs.entries()) await embed(i % 2 ? one : two, G, input).expect(201);
     const texts = ['Hello there.', 'A second, slightly longer sentence. And one more!'];
-    const M = texts.reduce((s, x) => s + x.length, 0);
+    const M = texts.reduce((s, x) => s + ttsCharsCharged(x), 0); // each sentence at least the floor
     for (const [i, text] of texts.entries()) {
       await request((i % 2 ? one : two).url)
         .post('/v1/tts')
@@ -342,80 +392,79 @@ describe('per-org rate limits across two instances', () => {
   });
 });
 
-describe('burst smoothing (a window cut into slices)', () => {
+describe('search is charged under `search`; a caller without an org under `user`', () => {
   let db: TestDb;
-  let one: TestApp;
-  let two: TestApp;
-  let rootToken: string;
+  let t: TestApp;
 
   beforeAll(async () => {
     db = await createTestDb();
-    // The product default: 5 slices, twice the even share per slice.
-    ({ one, two, rootToken } = await startPair(db, { RATE_LIMIT_BURST_SLICES: '5', RATE_LIMIT_BURST_FACTOR: '2' }));
+    t = await startApp(
+      envFor(db.appUrl, db.ownerUrl, {
+        ROCKER_ROLE: 'api',
+        RATE_LIMIT_DEFAULTS: JSON.stringify({ user: { limit: 3, window_s: 60 } }),
+      }),
+    );
   });
 
   afterAll(async () => {
-    await one?.close();
-    await two?.close();
+    await t?.close();
     await db?.drop();
   });
 
-  const setLimits = (orgId: string, body: object) =>
-    request(one.url).put(`/v1/admin/orgs/${orgId}/limits`).set('Authorization', `Bearer ${rootToken}`).send(body);
-  const embed = (app: TestApp, t: Tenant) =>
-    request(app.url).post('/v1/test-limits/embed').set('Authorization', `Bearer ${t.tokens.member}`).send({ input: 'hello' });
+  const search = (path: 'private' | 'market', token: string) =>
+    request(t.url)
+      .post(`/v1/search/${path}`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ query: 'rain', k: 3 });
 
-  it("a burst gets twice a slice's even share, then 429 with Retry-After; the window's limit still holds", async () => {
+  it('with search at 1 per window, the second private search and the second market search are refused', async () => {
     const A = await orgWithRoles(db.owner);
     const B = await orgWithRoles(db.owner);
-    // 50 per 50 s: slices of 10 s, each admits at most ceil(50 x 2 / 5) = 20
-    await setLimits(A.org.id, { embeddings: { limit: 50, window_s: 50 } }).expect(200);
-    await setLimits(B.org.id, { embeddings: { limit: 50, window_s: 50 } }).expect(200);
-    const limited = async () =>
-      (await rateLimitDecisions.get()).values.filter((v) => v.labels.policy === 'embeddings' && v.labels.decision === 'limited').reduce((n, v) => n + v.value, 0);
-    const before = await limited();
-    const a = await Promise.all(Array.from({ length: 30 }, (_, i) => embed(i % 2 ? one : two, A)));
-    const admitted = a.filter((r) => r.status === 201);
-    expect(admitted).toHaveLength(20);
-    const refused = a.filter((r) => r.status !== 201);
-    expect(refused).toHaveLength(10);
-    for (const r of refused) {
-      expect(r.status).toBe(429);
-      expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(r.body).toMatchObject({ policy: 'embeddings', burst_limit: 20, burst_window_s: 10 });
-      expect(r.body.detail).toMatch(/at most 20 per 10s/);
-      expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(Number(r.headers['retry-after'])).toBeLessThanOrEqual(10);
-    }
-    // the admitted answers describe the window itself (50 per 50 s), whichever instance answered
-    for (const r of admitted) expect(parseRateLimit(r.headers['ratelimit-policy']).embeddings).toMatchObject({ q: 50, w: 50 });
-    // counted as limited like any refusal
-    expect((await limited()) - before).toBeGreaterThanOrEqual(5); // at least this instance's share of the 10
-    // another org's slices are its own
-    const b = await Promise.all(Array.from({ length: 20 }, (_, i) => embed(i % 2 ? one : two, B)));
-    expect(b.every((r) => r.status === 201)).toBe(true);
+    const root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    for (const org of [A, B])
+      await request(t.url)
+        .put(`/v1/admin/orgs/${org.org.id}/limits`)
+        .set('Authorization', `Bearer ${root}`)
+        .send({ search: { limit: 1, window_s: 60 } })
+        .expect(200);
+
+    const first = await search('private', A.tokens.member).expect(200);
+    expect(first.headers['ratelimit-policy']).toBe('"api";q=6000;w=60, "search";q=1;w=60');
+    const second = await search('private', A.tokens.member);
+    expect(second.status).toBe(429);
+    expect(second.body).toMatchObject({ policy: 'search' });
+    expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+
+    // The market route needs no org, but a caller with one (no X-Org-Id: the only membership) is charged to it.
+    const market = await search('market', B.tokens.member).expect(200);
+    expect(market.headers['ratelimit-policy']).toBe('"api";q=6000;w=60, "search";q=1;w=60');
+    const again = await search('market', B.tokens.member);
+    expect(again.status).toBe(429);
+    expect(again.body).toMatchObject({ policy: 'search' });
+    // Each query embedded one input: metered for the org that was charged.
+    const usage = await request(t.url)
+      .get('/v1/org/usage')
+      .set('Authorization', `Bearer ${B.tokens.viewer}`)
+      .expect(200);
+    expect(usage.body.totals.embedding_inputs).toBe(1);
   });
 
-  it('the whole window is still used: slice after slice until the limit, never past it', async () => {
-    const A = await orgWithRoles(db.owner);
-    // 12 per 5 s: slices of 1 s admit ceil(12 x 2 / 5) = 5 each; the window stops it at 12
-    await setLimits(A.org.id, { embeddings: { limit: 12, window_s: 5 } }).expect(200);
-    let ok = 0;
-    let windowRefusals = 0;
-    const first = await embed(one, A).expect(201);
-    const windowEnd = Date.now() + Number(parseRateLimit(first.headers['ratelimit']).embeddings.t) * 1000 - 300;
-    ok++;
-    // keep asking (a few at a time) until the window is spent; polls, no fixed sleeps
-    await until(async () => {
-      const rs = await Promise.all([embed(one, A), embed(two, A), embed(one, A)]);
-      ok += rs.filter((r) => r.status === 201).length;
-      windowRefusals += rs.filter((r) => r.status === 429 && r.body.burst_limit === undefined).length;
-      return windowRefusals > 0 || Date.now() > windowEnd;
-    }, 10_000);
-    if (Date.now() <= windowEnd) {
-      expect(ok).toBe(12); // refused by the window once it was spent: all 12 were used ...
+  it('a user with no org is limited under `user`, keyed by user id (nothing is unlimited)', async () => {
+    const loner = await tokenFor(await createUser(db.owner));
+    const other = await tokenFor(await createUser(db.owner));
+    const statuses: number[] = [];
+    let refused: request.Response | undefined;
+    for (let i = 0; i < 5; i++) {
+      const r = await search('market', loner);
+      statuses.push(r.status);
+      if (r.status === 429) refused ??= r;
+      else expect(r.headers['ratelimit-policy']).toBe('"user";q=3;w=60, "search";q=600;w=60');
     }
-    expect(ok).toBeLessThanOrEqual(12); // ... and never more, bursts or not
-    expect(ok).toBeGreaterThan(5); // more than one slice's worth: slices do not cap the window
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(refused!.body).toMatchObject({ policy: 'user' });
+    expect(refused!.headers['ratelimit']).toMatch(/"user";r=0;t=\d+/);
+    expect(Number(refused!.headers['retry-after'])).toBeGreaterThan(0);
+    // Another user's budget is their own.
+    await search('market', other).expect(200);
   });
 });

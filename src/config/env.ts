@@ -203,23 +203,10 @@ export class EnvDto {
   @IsOptional() @Matches(/^([a-z]+)(,[a-z]+)*$/, { message: 'RATE_LIMIT_DRY_RUN must be a comma list of policy names' })
   RATE_LIMIT_DRY_RUN?: string;
 
-  /** API instances sharing the limits: while Redis is unreachable each allows limit / this. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
-  RATE_LIMIT_INSTANCES = 1;
-
   /**
-   * Burst smoothing: each policy's window is also cut into this many slices, and one slice admits
-   * at most RATE_LIMIT_BURST_FACTOR times its even share of the limit. An org can still use its
-   * whole limit per window, but not all in its first second. 1 turns it off.
+   * A limiter decision slower than this counts as Redis unreachable: it is decided by the
+   * per-instance fallback (limits divided by the live instance count), never admitted unchecked.
    */
-  @Transform(toInt) @IsInt() @Min(1) @Max(60)
-  RATE_LIMIT_BURST_SLICES = 5;
-
-  /** How far above its even share one slice may go (2 = twice the average rate). */
-  @Transform(toInt) @IsNumber() @Min(1) @Max(100)
-  RATE_LIMIT_BURST_FACTOR = 2;
-
-  /** A limiter decision slower than this counts as Redis unreachable (fallback). */
   @Transform(toInt) @IsInt() @Min(10) @Max(10_000)
   RATE_LIMIT_REDIS_TIMEOUT_MS = 250;
 

@@ -10,8 +10,6 @@ export const TEST_ENV_VARS: Record<string, string> = {
   REDIS_URL,
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
-  // Suites count exact admissions per window; burst smoothing has its own (test/limits.e2e.test.ts).
-  RATE_LIMIT_BURST_SLICES: '1',
   // Shedding by event-loop load would make functional suites depend on how busy the machine is;
   // the admission suites turn it on (test/serial/, src/common/admission/).
   ADMISSION_MAX_LAG_MS: '0',

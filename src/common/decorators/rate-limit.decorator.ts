@@ -1,14 +1,23 @@
 import { SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
-/** Rate-limit policies of costly routes; `api` is the general per-org limit. */
+/**
+ * Rate-limit policies, one @nestjs/throttler throttler each. `api` is the general per-org limit of
+ * every tenant route, `user` the general limit of a caller without any org (keyed by user id, not
+ * billed); the others are opt-in per route with @RateLimit.
+ */
 export enum RatePolicy {
   Api = 'api',
+  User = 'user',
+  Search = 'search',
   Tts = 'tts',
   Embeddings = 'embeddings',
   Crawl = 'crawl',
   Ocr = 'ocr',
 }
+
+/** The policy every request counts against: `api` for an org, `user` for a caller without one. */
+export const GENERAL_POLICIES: readonly RatePolicy[] = [RatePolicy.Api, RatePolicy.User];
 
 export const RATE_LIMIT = 'rocker:rate-limit';
 
@@ -18,6 +27,9 @@ export interface RateLimitMeta {
   cost?: (req: FastifyRequest) => number;
 }
 
-/** Puts a route under a per-org policy (429 with RateLimit headers past it). */
+/**
+ * Puts a route under a policy besides the general one (429 with RateLimit headers past it): the
+ * policy's throttler skips every route that does not name it here.
+ */
 export const RateLimit = (policy: RatePolicy, cost?: RateLimitMeta['cost']) =>
   SetMetadata(RATE_LIMIT, { policy, cost } satisfies RateLimitMeta);

@@ -23,7 +23,7 @@ export class TenantGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    const req = context.switchToHttp().getRequest<FastifyRequest & { tenant?: TenantContext }>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & { tenant?: TenantContext; chargeOrgId?: string }>();
 
     const { token, user } = await this.authenticator.authenticate(req.headers.authorization);
 
@@ -56,6 +56,10 @@ export class TenantGuard implements CanActivate {
         ctx.orgId = orgId;
         ctx.role = membership.role;
       }
+    } else {
+      // A route without an org is still charged (SPEC §2): to the org the claim or the only membership names.
+      const orgId = token.orgId ?? (user.memberships.length === 1 ? user.memberships[0].orgId : undefined);
+      if (orgId && user.memberships.some((m) => m.orgId === orgId)) req.chargeOrgId = orgId;
     }
     req.tenant = ctx;
     (req.raw as typeof req.raw & { tenant?: TenantContext }).tenant = ctx; // for the access log

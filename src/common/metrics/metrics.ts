@@ -60,6 +60,10 @@ export const rateLimitFallback = once('rocker_ratelimit_fallback_active', () => 
   name: 'rocker_ratelimit_fallback_active',
   help: '1 while the limiter runs on its per-instance in-memory fallback (Redis unreachable)',
 }));
+export const rateLimitInstances = once('rocker_ratelimit_instances', () => new Gauge({
+  name: 'rocker_ratelimit_instances',
+  help: 'API instances alive at the last heartbeat: the Redis-down fallback allows limit / this per instance',
+}));
 
 // TTS
 export const ttsTimeToFirstAudio = once('rocker_tts_time_to_first_audio_seconds', () => new Histogram({

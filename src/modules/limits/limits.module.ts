@@ -1,11 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ENV, type Env } from '../../config/env.js';
 import { RATE_POLICIES } from './limits.types.js';
 import { AdminLimitsController, OrgLimitsController } from './limits.controller.js';
 import { LimitsRepository } from './limits.repository.js';
-import { defaultsFrom, LimitsService } from './limits.service.js';
-import { RateLimitGuard } from './rate-limit.guard.js';
+import { LimitsService } from './limits.service.js';
+import { applies, policyOf, RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
 
@@ -22,14 +21,17 @@ class RateLimitStorageModule {}
     RateLimitStorageModule,
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule],
-      inject: [ENV, RateLimitStorage],
-      useFactory: (env: Env, storage: RateLimitStorage) => {
-        const d = defaultsFrom(env);
-        return {
-          throttlers: RATE_POLICIES.map((p) => ({ name: p, limit: d[p].limit, ttl: d[p].window_s * 1000 })),
-          storage,
-        };
-      },
+      inject: [RateLimitStorage],
+      // One throttler per policy; limit and window are the caller's (its org's overrides or the defaults).
+      useFactory: (storage: RateLimitStorage) => ({
+        throttlers: RATE_POLICIES.map((p) => ({
+          name: p,
+          limit: (ctx) => policyOf(ctx, p).limit,
+          ttl: (ctx) => policyOf(ctx, p).window_s * 1000,
+          skipIf: (ctx) => !applies(ctx, p),
+        })),
+        storage,
+      }),
     }),
   ],
   controllers: [OrgLimitsController, AdminLimitsController],

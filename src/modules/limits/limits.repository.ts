@@ -58,4 +58,13 @@ export class LimitsRepository {
       [from, to],
     );
   }
+
+  /** Flushed usage of one unit from `from` (the month's first day) on: re-seeds a lost quota counter. */
+  async since(from: string, unit: string): Promise<number> {
+    const row = await this.db.one<{ amount: number }>(
+      `SELECT coalesce(sum(amount), 0)::float8 AS amount FROM usage_daily WHERE org_id = $1 AND day >= $2::date AND unit = $3`,
+      [this.db.context().orgId, from, unit],
+    );
+    return row?.amount ?? 0;
+  }
 }

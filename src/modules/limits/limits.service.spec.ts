@@ -38,6 +38,14 @@ describe(mergeUpdate.name, () => {
     expect(mergeUpdate(rated, { job_rate: null }).policies).not.toHaveProperty('job_rate');
     expect(row.policies.tts.limit).toBe(100); // input untouched
   });
+
+  it('sets a burst, and null puts it back to the limit', () => {
+    const withBurst = mergeUpdate(undefined, { search: { limit: 10, burst: 3 } });
+    expect(withBurst.policies.search).toEqual({ limit: 10, burst: 3 });
+    expect(mergeUpdate(withBurst, { search: { burst: null } }).policies.search).toEqual({ limit: 10 });
+    const eff = effectiveOf('o', defaultsFrom(env()), withBurst);
+    expect(eff.policies.search).toMatchObject({ limit: 10, burst: 3, source: 'org' });
+  });
 });
 
 describe(effectiveOf.name, () => {
@@ -46,10 +54,26 @@ describe(effectiveOf.name, () => {
       policies: { embeddings: { limit: 7 }, quotas: { embedding_inputs: 3 } },
       job_concurrency: null,
     });
-    expect(sut.policies.embeddings).toEqual({ limit: 7, window_s: 60, dry_run: false, source: 'org' });
+    expect(sut.policies.embeddings).toEqual({
+      limit: 7,
+      window_s: 60,
+      burst: 7,
+      dry_run: false,
+      source: 'org',
+    });
     expect(sut.job_rate).toBeNull();
-    expect(effectiveOf('o', defaultsFrom(env()), { policies: { job_rate: 4 }, job_concurrency: null }).job_rate).toBe(4);
-    expect(sut.policies.tts).toMatchObject({ limit: 600, window_s: 60, concurrency: 4, source: 'default' });
+    expect(
+      effectiveOf('o', defaultsFrom(env()), { policies: { job_rate: 4 }, job_concurrency: null }).job_rate,
+    ).toBe(4);
+    expect(sut.policies.tts).toMatchObject({
+      limit: 600,
+      window_s: 60,
+      burst: 600,
+      concurrency: 4,
+      source: 'default',
+    });
+    expect(sut.policies.search).toMatchObject({ limit: 600, window_s: 60, source: 'default' });
+    expect(sut.policies.user).toMatchObject({ limit: 60, window_s: 60, source: 'default' });
     expect(sut.quotas).toEqual({
       tts_characters: null,
       embedding_inputs: 3,

@@ -9,6 +9,7 @@ import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-con
 import { LimitsRepository, type OrgLimitsRow } from './limits.repository.js';
 import {
   BUILTIN_DEFAULTS,
+  ORG_POLICIES,
   RATE_POLICIES,
   USAGE_UNITS,
   UsageUnit,
@@ -36,6 +37,7 @@ function pickPolicy(v: unknown): Partial<PolicyLimit> {
   const out: Partial<PolicyLimit> = {};
   if (Number.isInteger(o.limit) && (o.limit as number) > 0) out.limit = o.limit as number;
   if (Number.isInteger(o.window_s) && (o.window_s as number) > 0) out.window_s = o.window_s as number;
+  if (Number.isInteger(o.burst) && (o.burst as number) > 0) out.burst = o.burst as number;
   if (typeof o.dry_run === 'boolean') out.dry_run = o.dry_run;
   if (Number.isInteger(o.concurrency) && (o.concurrency as number) > 0)
     out.concurrency = o.concurrency as number;
@@ -52,7 +54,10 @@ export function effectiveOf(
   const policies = {} as EffectiveLimits['policies'];
   for (const p of RATE_POLICIES) {
     const o = pickPolicy(stored[p]);
-    policies[p] = { ...defaults[p], ...o, source: Object.keys(o).length ? 'org' : 'default' };
+    const merged = { ...defaults[p], ...o };
+    // An org's own limit without its own burst: the bucket holds that limit.
+    const burst = o.burst ?? (o.limit === undefined ? defaults[p].burst : undefined) ?? merged.limit;
+    policies[p] = { ...merged, burst, source: Object.keys(o).length ? 'org' : 'default' };
   }
   const quotas = {} as EffectiveLimits['quotas'];
   const q = (stored.quotas ?? {}) as Record<string, unknown>;
@@ -64,11 +69,19 @@ export function effectiveOf(
 /** Applies an admin update: given policies merge field by field, null resets to the default. */
 export function mergeUpdate(row: OrgLimitsRow | undefined, body: UpdateLimitsDto): OrgLimitsRow {
   const policies: StoredPolicies = structuredClone(row?.policies ?? {});
-  for (const p of RATE_POLICIES) {
+  for (const p of ORG_POLICIES) {
     const v = body[p];
     if (v === undefined) continue;
-    if (v === null) delete policies[p];
-    else policies[p] = { ...(policies[p] as Partial<PolicyLimit> | undefined), ...pickPolicy(v) };
+    if (v === null) {
+      delete policies[p];
+      continue;
+    }
+    const merged: Partial<PolicyLimit> = {
+      ...(policies[p] as Partial<PolicyLimit> | undefined),
+      ...pickPolicy(v),
+    };
+    if (v.burst === null) delete merged.burst; // back to the default: the limit
+    policies[p] = merged;
   }
   if (body.quotas !== undefined) {
     const quotas: Partial<Record<UsageUnit, number>> =
@@ -97,6 +110,8 @@ export function mergeUpdate(row: OrgLimitsRow | undefined, body: UpdateLimitsDto
 export class LimitsService implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger(LimitsService.name);
   private readonly defaults: Record<RatePolicy, PolicyLimit>;
+  /** The limits of a caller without an org (the `user` policy and the route policies' defaults). */
+  readonly platform: EffectiveLimits;
   private readonly cache = new Map<string, { value: EffectiveLimits; until: number }>();
   private readonly loading = new Map<string, Promise<EffectiveLimits>>();
   private readonly channel: string;
@@ -110,6 +125,7 @@ export class LimitsService implements OnModuleInit, OnApplicationShutdown {
     private readonly cls: ClsService,
   ) {
     this.defaults = defaultsFrom(env);
+    this.platform = effectiveOf('', this.defaults, undefined);
     this.channel = `${env.REDIS_PREFIX}:limits:changed`;
   }
 

@@ -10,9 +10,17 @@ export enum UsageUnit {
 
 export const USAGE_UNITS = Object.values(UsageUnit);
 export const RATE_POLICIES = Object.values(RatePolicy);
+/** Policies an org may override (`user` is the platform's, for callers without an org). */
+export const ORG_POLICIES = RATE_POLICIES.filter(
+  (p): p is Exclude<RatePolicy, RatePolicy.User> => p !== RatePolicy.User,
+);
 
-/** The unit a policy's request cost is metered in (the general `api` policy meters nothing). */
+/**
+ * The unit a policy's request cost is metered in (the general policies meter nothing). A search
+ * embeds its query: one embedding input, billed and counted against that quota.
+ */
 export const POLICY_UNIT: Partial<Record<RatePolicy, UsageUnit>> = {
+  [RatePolicy.Search]: UsageUnit.EmbeddingInputs,
   [RatePolicy.Tts]: UsageUnit.TtsCharacters,
   [RatePolicy.Embeddings]: UsageUnit.EmbeddingInputs,
   [RatePolicy.Crawl]: UsageUnit.CrawledPages,
@@ -26,6 +34,8 @@ export const POLICY_UNIT: Partial<Record<RatePolicy, UsageUnit>> = {
  */
 export const UNITS_PER_RATE_UNIT: Record<RatePolicy, number> = {
   [RatePolicy.Api]: 1,
+  [RatePolicy.User]: 1,
+  [RatePolicy.Search]: 1,
   [RatePolicy.Tts]: 100,
   [RatePolicy.Embeddings]: 1,
   [RatePolicy.Crawl]: 1,
@@ -35,6 +45,8 @@ export const UNITS_PER_RATE_UNIT: Record<RatePolicy, number> = {
 export interface PolicyLimit {
   limit: number;
   window_s: number;
+  /** Token-bucket capacity: how many pass at once from a full bucket (default: `limit`). */
+  burst?: number;
   dry_run: boolean;
   /** In-flight streams per org (tts only). */
   concurrency?: number;
@@ -42,7 +54,7 @@ export interface PolicyLimit {
 
 export interface EffectiveLimits {
   org_id: string;
-  policies: Record<RatePolicy, PolicyLimit & { source: 'default' | 'org' }>;
+  policies: Record<RatePolicy, PolicyLimit & { burst: number; source: 'default' | 'org' }>;
   /** Monthly quotas per unit; null = no quota. */
   quotas: Record<UsageUnit, number | null>;
   job_concurrency: number | null;
@@ -57,8 +69,16 @@ export interface StoredPolicies {
   job_rate?: number;
 }
 
+/**
+ * Rates per window; each is a token bucket refilling at limit / window_s whose burst defaults to
+ * the limit. `search`: 10 queries a second per org (each embeds its query and scans the index).
+ * `user`: a caller without an org (marketplace search, accepting an invitation) gets one request
+ * a second, 60 at once, for everything it does.
+ */
 export const BUILTIN_DEFAULTS: Record<RatePolicy, PolicyLimit> = {
   [RatePolicy.Api]: { limit: 6000, window_s: 60, dry_run: false },
+  [RatePolicy.User]: { limit: 60, window_s: 60, dry_run: false },
+  [RatePolicy.Search]: { limit: 600, window_s: 60, dry_run: false },
   [RatePolicy.Tts]: { limit: 600, window_s: 60, dry_run: false, concurrency: 4 },
   [RatePolicy.Embeddings]: { limit: 3000, window_s: 60, dry_run: false },
   [RatePolicy.Crawl]: { limit: 60, window_s: 60, dry_run: false },

@@ -1,32 +1,76 @@
 import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
   ThrottlerGuard,
   type ThrottlerModuleOptions,
+  type ThrottlerRequest,
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { RATE_LIMIT, RatePolicy, type RateLimitMeta } from '../../common/decorators/rate-limit.decorator.js';
-import { ProblemException } from '../../common/filters/problem.js';
+import {
+  GENERAL_POLICIES,
+  RATE_LIMIT,
+  RatePolicy,
+  type RateLimitMeta,
+} from '../../common/decorators/rate-limit.decorator.js';
 import { rateLimitDecisions } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
+import { ENV, type Env } from '../../config/env.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsService } from './limits.service.js';
 import {
-  RateLimitStorage,
-  type CheckResult,
-  type LimitCheck,
-  type UsageIncrement,
-} from './rate-limit.storage.js';
-import { POLICY_UNIT, dayKey, monthKey, msToMonthEnd, rateCost, type PolicyLimit } from './limits.types.js';
+  POLICY_UNIT,
+  RATE_POLICIES,
+  dayKey,
+  monthKey,
+  msToMonthEnd,
+  rateCost,
+  type EffectiveLimits,
+} from './limits.types.js';
+import { RatePlan, rateHeaders, refusal, tooLarge, type Verdict } from './rate-decision.js';
+import { RateLimitStorage } from './rate-limit.storage.js';
+import { UsageService } from './usage.service.js';
 
 /** In-flight stream slots are leases: a crashed instance's slot frees itself after this. */
 const SLOT_LEASE_MS = 15 * 60_000;
 
-type Req = FastifyRequest & { tenant?: TenantContext };
+const LIMITS = Symbol('rocker:rate-limits');
+const PLAN = Symbol('rocker:rate-plan');
+type Req = FastifyRequest & {
+  tenant?: TenantContext;
+  /** On a route without an org: the org the caller's claim or only membership names (TenantGuard). */
+  chargeOrgId?: string;
+  [LIMITS]?: EffectiveLimits;
+  [PLAN]?: RatePlan;
+};
+
+const reflector = new Reflector();
+const requestOf = (context: ExecutionContext) => context.switchToHttp().getRequest<Req>();
+/** The org a request is charged to (SPEC §2), or null for a caller without any org. */
+const chargedOrg = (req: Req) => req.tenant?.orgId ?? req.chargeOrgId ?? null;
+const routeMeta = (context: ExecutionContext) =>
+  reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, [
+    context.getHandler(),
+    context.getClass(),
+  ]);
+
+/** The caller's effective limits of `policy` (the throttler options resolve limit and ttl with it). */
+export function policyOf(context: ExecutionContext, policy: RatePolicy) {
+  return requestOf(context)[LIMITS]!.policies[policy];
+}
+
+/**
+ * Whether a policy's throttler applies: `api` to every caller with an org, `user` to every caller
+ * without one, the others only where a route names them with @RateLimit.
+ */
+export function applies(context: ExecutionContext, policy: RatePolicy): boolean {
+  const orgId = chargedOrg(requestOf(context));
+  if (policy === RatePolicy.Api) return !!orgId;
+  if (policy === RatePolicy.User) return !orgId;
+  return routeMeta(context)?.policy === policy;
+}
 
 /** Metered units a request asks for, from the route's cost function; anything odd counts as 1. */
 function amountOf(meta: RateLimitMeta | undefined, req: Req): number {
@@ -39,17 +83,12 @@ function amountOf(meta: RateLimitMeta | undefined, req: Req): number {
   }
 }
 
-const structured = (parts: string[]) => parts.join(', ');
-
-/** Retry-After in whole seconds, at least 1, for a window that resets in `ttlMs`. */
-const retryAfter = (ttlMs: number) => ({ 'Retry-After': String(Math.max(1, Math.ceil(ttlMs / 1000))) });
-
 /**
- * Per-org limits on @nestjs/throttler (its guard, module and storage contract), keyed by org and
- * policy, never by IP. Every tenant route counts against `api`; a route marked
- * @RateLimit(policy, cost) also against its policy, its org's monthly quota for the policy's
- * unit, and (tts) the in-flight stream limit. One Redis round trip decides all of them and
- * meters the admitted usage.
+ * Per-org limits on @nestjs/throttler: one throttler per policy (its options resolve the caller's
+ * limits, its skip rules say which apply), the tracker names the org (or `user:<id>` for a caller
+ * without one), and each applying throttler adds its token bucket to the request's plan; the plan,
+ * with the monthly quota, the tts stream slot and the usage to meter, is then decided by the
+ * storage in one Redis round trip.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
@@ -60,190 +99,145 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerStorage() private readonly limiter: RateLimitStorage,
     reflector: Reflector,
     private readonly limits: LimitsService,
+    private readonly usage: UsageService,
     @Inject(ENV) private readonly env: Env,
   ) {
     super(options, limiter, reflector);
   }
 
+  override async onModuleInit(): Promise<void> {
+    await super.onModuleInit();
+    this.limiter.startHeartbeat(); // only API processes count as instances sharing the limits
+  }
+
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
-    const req = http.getRequest<Req>();
-    const reply = http.getResponse<FastifyReply>();
-    const t = req.tenant;
-    if (!t?.orgId || !this.env.RATE_LIMIT_ENABLED) return true; // public and org-less (platform) routes
-    const orgId = t.orgId;
-    const meta = this.reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    const eff = await this.limits.forTenant(t);
+    if (await this.shouldSkip(context)) return true;
+    const req = requestOf(context);
+    const plan = (req[PLAN] = await this.planFor(context, req));
+    await super.canActivate(context); // each applying throttler adds its bucket (handleRequest)
+    const large = tooLarge(plan);
+    if (large) throw large;
 
-    const rate: { policy: RatePolicy; cfg: PolicyLimit }[] = [
-      { policy: RatePolicy.Api, cfg: eff.policies[RatePolicy.Api] },
-    ];
-    const checks: LimitCheck[] = [
-      {
-        key: this.limiter.windowKey(orgId, RatePolicy.Api),
-        cost: 1,
-        limit: rate[0].cfg.limit,
-        windowMs: rate[0].cfg.window_s * 1000,
-        dryRun: rate[0].cfg.dry_run,
-      },
-    ];
-    const usage: UsageIncrement[] = [];
-    let quotaIndex = -1;
-    let amount = 0;
-    if (meta && meta.policy !== RatePolicy.Api) {
-      const cfg = eff.policies[meta.policy];
-      amount = amountOf(meta, req);
-      rate.push({ policy: meta.policy, cfg });
-      checks.push({
-        key: this.limiter.windowKey(orgId, meta.policy),
-        cost: rateCost(meta.policy, amount),
-        limit: cfg.limit,
-        windowMs: cfg.window_s * 1000,
-        dryRun: cfg.dry_run,
-      });
-      const unit = POLICY_UNIT[meta.policy];
-      if (unit && amount > 0) {
-        const now = new Date();
-        usage.push({ orgId, day: dayKey(now), unit, amount });
-        const quota = eff.quotas[unit];
-        if (quota !== null) {
-          quotaIndex = checks.length;
-          checks.push({
-            key: this.limiter.quotaKey(orgId, unit, monthKey(now)),
-            cost: amount,
-            limit: quota,
-            windowMs: msToMonthEnd(now),
-            dryRun: false,
-          });
-        }
+    const verdict = await this.limiter.decide(plan, this.seedOf(plan, req));
+    this.count(plan, req, verdict);
+    const headers = rateHeaders(plan, verdict);
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    reply.headers(headers);
+    if (!verdict.admitted) throw refusal(plan, verdict, headers);
+    const slot = plan.slot;
+    if (slot) reply.raw.once('close', () => void this.limiter.releaseSlot(slot.key, slot.id));
+    return true;
+  }
+
+  /** Public routes (no caller) and the kill switch. */
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return !this.env.RATE_LIMIT_ENABLED || !requestOf(context).tenant?.userId;
+  }
+
+  /** Adds this throttler's bucket to the plan; the decision is taken once for all of them. */
+  protected override async handleRequest(r: ThrottlerRequest): Promise<boolean> {
+    const { req } = this.getRequestResponse(r.context);
+    const tracker = await r.getTracker(req, r.context);
+    const policy = r.throttler.name as RatePolicy;
+    const plan = (req as Req)[PLAN]!;
+    const cfg = policyOf(r.context, policy);
+    plan.rates.push({
+      policy,
+      key: r.generateKey(r.context, tracker, policy),
+      cost: GENERAL_POLICIES.includes(policy) ? 1 : rateCost(policy, plan.amount),
+      limit: r.limit,
+      windowS: r.ttl / 1000,
+      burst: cfg.burst ?? r.limit,
+      dryRun: cfg.dry_run,
+    });
+    plan.rates.sort((a, b) => RATE_POLICIES.indexOf(a.policy) - RATE_POLICIES.indexOf(b.policy));
+    return true;
+  }
+
+  /** SPEC §2: the org the request is charged to, else the user (limited, not billed). */
+  protected override async getTracker(req: Record<string, any>): Promise<string> {
+    return chargedOrg(req as Req) ?? `user:${(req as Req).tenant!.userId}`;
+  }
+
+  /** One bucket per tracker and policy, whatever the route (never per IP, never per handler). */
+  protected override generateKey(_context: ExecutionContext, tracker: string, policy: string): string {
+    return this.limiter.bucketKey(tracker, policy);
+  }
+
+  /** The caller's limits, and what the route adds besides buckets: quota, stream slot, metering. */
+  private async planFor(context: ExecutionContext, req: Req): Promise<RatePlan> {
+    const orgId = chargedOrg(req);
+    const meta = routeMeta(context);
+    const limits = (req[LIMITS] = orgId ? await this.limitsOf(req, orgId) : this.limits.platform);
+    const amount = amountOf(meta, req);
+    const plan = new RatePlan(
+      await this.getTracker(req),
+      meta?.policy ?? (orgId ? RatePolicy.Api : RatePolicy.User),
+      amount,
+    );
+    if (!meta) return plan;
+    const unit = POLICY_UNIT[meta.policy];
+    if (orgId && unit && amount > 0) {
+      const now = new Date();
+      plan.metering = {
+        orgId,
+        key: this.limiter.pendingKey(orgId),
+        entries: [[`${dayKey(now)}|${unit}`, amount]],
+      };
+      const limit = limits.quotas[unit];
+      if (limit !== null) {
+        const key = this.limiter.quotaKey(orgId, unit, monthKey(now));
+        plan.quota = { unit, key, cost: amount, limit, ttlMs: msToMonthEnd(now) };
       }
     }
-
-    // Burst smoothing: a slice of each window admits at most BURST_FACTOR × its even share. Checked
-    // in the same script; appended after the others, so the indices above keep their meaning.
-    const slices: { rate: number; check: number; windowS: number }[] = [];
-    if (this.env.RATE_LIMIT_BURST_SLICES > 1) {
-      for (let i = 0; i < rate.length; i++) {
-        const c = checks[i];
-        const windowMs = Math.max(1000, Math.floor(c.windowMs / this.env.RATE_LIMIT_BURST_SLICES));
-        const limit = Math.max(c.cost, Math.ceil((c.limit * this.env.RATE_LIMIT_BURST_FACTOR * windowMs) / c.windowMs));
-        if (limit >= c.limit || windowMs >= c.windowMs) continue; // the slice would not bind
-        slices.push({ rate: i, check: checks.length, windowS: windowMs / 1000 });
-        checks.push({ key: `${c.key}:burst`, cost: c.cost, limit, windowMs, dryRun: c.dryRun });
-      }
+    const concurrency = limits.policies[meta.policy].concurrency;
+    if (concurrency) {
+      const key = this.limiter.slotsKey(plan.tracker, meta.policy);
+      plan.slot = {
+        policy: meta.policy,
+        key,
+        limit: concurrency,
+        leaseMs: SLOT_LEASE_MS,
+        id: `${req.id}:${randomUUID()}`,
+      };
     }
+    return plan;
+  }
 
-    // In-flight streams first, so a refused slot consumes nothing.
-    const concurrency = meta ? eff.policies[meta.policy].concurrency : undefined;
-    let slot: { key: string; id: string } | undefined;
-    if (meta && concurrency) {
-      slot = { key: this.limiter.slotsKey(orgId, meta.policy), id: `${req.id}:${randomUUID()}` };
-      if (!(await this.limiter.acquireSlot(slot.key, concurrency, SLOT_LEASE_MS, slot.id))) {
-        rateLimitDecisions.labels(meta.policy, orgLabel(orgId), 'limited').inc();
-        throw new ProblemException(
-          429,
-          'rate-limited',
-          `at most ${concurrency} ${meta.policy} streams at a time for this org`,
-          { policy: meta.policy },
-          { 'Retry-After': '1' },
-        );
-      }
-    }
+  /** The charged org's limits: read as the caller, or as the platform when the route runs without an org. */
+  private limitsOf(req: Req, orgId: string): Promise<EffectiveLimits> {
+    const t = req.tenant!;
+    if (t.orgId) return this.limits.forTenant(t);
+    return this.limits.forTenant({
+      requestId: t.requestId,
+      userId: null,
+      orgId,
+      role: null,
+      isSuperAdmin: false,
+    });
+  }
 
-    const decision = await this.limiter.decide(checks, usage);
-    const results = decision.checks;
-    this.setHeaders(reply, rate, results, meta ? 1 : 0);
+  /** Loads the durable month-to-date usage when Redis lost the quota counter. */
+  private seedOf(plan: RatePlan, req: Req): (() => Promise<number>) | undefined {
+    const orgId = chargedOrg(req);
+    const unit = plan.quota?.unit;
+    return orgId && unit ? () => this.usage.monthToDate(orgId, unit) : undefined;
+  }
 
-    for (let i = 0; i < rate.length; i++) {
-      const over = results[i].over || slices.some((x) => x.rate === i && results[x.check].over);
-      const dry = over && rate[i].cfg.dry_run;
+  private count(plan: RatePlan, req: Req, v: Verdict): void {
+    const org = orgLabel(chargedOrg(req));
+    for (const o of v.rates) {
+      const over = !o.fits;
+      const dry = over && o.check.dryRun;
       rateLimitDecisions
-        .labels(rate[i].policy, orgLabel(orgId), dry ? 'dry_run_limited' : over ? 'limited' : 'allowed')
+        .labels(o.check.policy, org, dry ? 'dry_run_limited' : over ? 'limited' : 'allowed')
         .inc();
       if (dry)
         this.log.warn(
-          { org_id: orgId, policy: rate[i].policy, used: results[i].used, limit: results[i].limit },
+          { org_id: chargedOrg(req), policy: o.check.policy, limit: o.limit },
           'dry-run: over the rate limit, not blocked',
         );
     }
-
-    if (decision.admitted) {
-      if (slot) {
-        const s = slot;
-        reply.raw.once('close', () => void this.limiter.releaseSlot(s.key, s.id));
-      }
-      return true;
-    }
-    if (slot) await this.limiter.releaseSlot(slot.key, slot.id);
-
-    if (quotaIndex >= 0 && results[quotaIndex].over) {
-      const q = results[quotaIndex];
-      const unit = POLICY_UNIT[meta!.policy]!;
-      throw new ProblemException(
-        429,
-        'quota-exceeded',
-        `the monthly ${unit} quota of this org (${q.limit}) is used up (${q.used} used, this request needs ${amount})`,
-        { policy: meta!.policy, unit, quota: q.limit, used: q.used },
-        retryAfter(q.ttlMs),
-      );
-    }
-    const i = results.findIndex((r, k) => k < rate.length && r.over && !rate[k].cfg.dry_run);
-    if (i < 0) {
-      // Within the window's limit, over its slice's: a burst. Retry when the slice turns.
-      const b = slices.find((x) => results[x.check].over && !rate[x.rate].cfg.dry_run)!;
-      const r = results[b.check];
-      const { policy, cfg } = rate[b.rate];
-      throw new ProblemException(
-        429,
-        'rate-limited',
-        `the ${policy} limit of this org (${cfg.limit} per ${cfg.window_s}s) admits at most ${r.limit} per ${b.windowS}s: spread the requests out`,
-        { policy, burst_limit: r.limit, burst_window_s: b.windowS },
-        retryAfter(r.ttlMs),
-      );
-    }
-    const r = results[i];
-    const { policy } = rate[i];
-    if (checks[i].cost > r.limit) {
-      throw new ProblemException(
-        413,
-        'payload-too-large',
-        `this request costs ${checks[i].cost} ${policy} units, more than the whole limit of ${r.limit} per window`,
-        { policy },
-      );
-    }
-    throw new ProblemException(
-      429,
-      'rate-limited',
-      `the ${policy} limit of this org (${r.limit} per ${rate[i].cfg.window_s}s) is reached`,
-      { policy },
-      retryAfter(r.ttlMs),
-    );
-  }
-
-  /** SPEC §4: RateLimit-Policy and RateLimit for every applied policy, X-RateLimit-* for the route's own. */
-  private setHeaders(
-    reply: FastifyReply,
-    rate: { policy: RatePolicy; cfg: PolicyLimit }[],
-    results: CheckResult[],
-    main: number,
-  ): void {
-    const policies: string[] = [];
-    const states: string[] = [];
-    for (let i = 0; i < rate.length; i++) {
-      const r = results[i];
-      policies.push(`"${rate[i].policy}";q=${r.limit};w=${rate[i].cfg.window_s}`);
-      states.push(
-        `"${rate[i].policy}";r=${Math.max(0, r.limit - r.used)};t=${Math.max(0, Math.ceil(r.ttlMs / 1000))}`,
-      );
-    }
-    const m = results[main];
-    reply.header('RateLimit-Policy', structured(policies));
-    reply.header('RateLimit', structured(states));
-    reply.header(`${this.headerPrefix}-Limit`, String(m.limit));
-    reply.header(`${this.headerPrefix}-Remaining`, String(Math.max(0, m.limit - m.used)));
-    reply.header(`${this.headerPrefix}-Reset`, String(Math.max(0, Math.ceil(m.ttlMs / 1000))));
+    if (v.slotRefused) rateLimitDecisions.labels(plan.slot!.policy, org, 'limited').inc();
   }
 }

@@ -1,9 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
 import { loadEnv } from '../../config/env.js';
 import { rateLimitFallback } from '../../common/metrics/metrics.js';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
-import { UsageUnit } from './limits.types.js';
+import { RatePlan } from './rate-decision.js';
 
 const env = loadEnv(
   {
@@ -11,35 +12,72 @@ const env = loadEnv(
     REDIS_URL: 'redis://h',
     JWT_SECRET: 'x'.repeat(32),
     METRICS_TOKEN: 'x'.repeat(16),
-    RATE_LIMIT_INSTANCES: '3',
   },
   '/nonexistent',
 );
 
-/** A Redis whose every command fails, like a stopped server with the offline queue disabled. */
-function downRedis() {
-  const fail = vi.fn().mockRejectedValue(new Error('Connection is closed.'));
+type Fn = ReturnType<typeof vi.fn>;
+/** A Redis double: every command fails (a stopped server with the offline queue disabled) unless given. */
+function fakeRedis(over: Record<string, Fn> = {}) {
+  const fail = () => vi.fn().mockRejectedValue(new Error('Connection is closed.'));
   return {
     defineCommand: vi.fn(),
-    rockerRlDecide: fail,
-    rockerRlAcquire: fail,
-    rockerUsageDrain: fail,
-    smembers: fail,
-    srem: fail,
-    hgetall: fail,
-    zrem: fail,
-  } as unknown as Redis & { rockerRlDecide: ReturnType<typeof vi.fn> };
+    rockerRlDecide: fail(),
+    rockerRlMeter: fail(),
+    rockerRlBeat: fail(),
+    rockerUsageDrain: fail(),
+    smembers: fail(),
+    sadd: fail(),
+    srem: fail(),
+    hgetall: fail(),
+    zrem: fail(),
+    ...over,
+  } as unknown as Redis & Record<string, Fn>;
 }
 
+const plan = (opts: { limit?: number; burst?: number; dryRun?: boolean; usage?: number } = {}) => {
+  const p = new RatePlan('o', RatePolicy.Embeddings, 1);
+  const limit = opts.limit ?? 10;
+  p.rates.push({
+    policy: RatePolicy.Embeddings,
+    key: 'rl:{o}:embeddings',
+    cost: 1,
+    limit,
+    windowS: 60,
+    burst: opts.burst ?? limit,
+    dryRun: opts.dryRun ?? false,
+  });
+  if (opts.usage)
+    p.metering = { orgId: 'o', key: 'rl:{o}:u', entries: [['2026-11-26|embedding_inputs', opts.usage]] };
+  return p;
+};
+
+const until = async (fn: () => boolean) => {
+  for (let i = 0; i < 200 && !fn(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(fn()).toBe(true);
+};
+
 describe(RateLimitStorage.name, () => {
-  it('falls back to limit / instances in memory, raises the metric, never unlimited', async () => {
-    const redis = downRedis();
-    const sut = new RateLimitStorage(redis, env);
-    const check = { key: 'k', cost: 1, limit: 10, windowMs: 60_000, dryRun: false };
-    const usage = [{ orgId: 'o', day: '2026-11-26', unit: UsageUnit.EmbeddingInputs, amount: 1 }];
+  let sut: RateLimitStorage | undefined;
+  afterEach(async () => {
+    await sut?.onApplicationShutdown();
+    sut = undefined;
+  });
+
+  it('falls back to limit / live instances (learnt from heartbeats), raises the metric, never unlimited', async () => {
+    const redis = fakeRedis({
+      rockerRlBeat: vi.fn().mockResolvedValue(3),
+      zrem: vi.fn().mockResolvedValue(1),
+    });
+    sut = new RateLimitStorage(redis, env);
+    sut.startHeartbeat();
+    await until(() => sut!.instances === 3);
     const admitted: boolean[] = [];
-    for (let i = 0; i < 5; i++) admitted.push((await sut.decide([check], usage)).admitted);
+    for (let i = 0; i < 5; i++) admitted.push((await sut.decide(plan({ usage: 1 }))).admitted);
     expect(admitted).toEqual([true, true, true, false, false]); // floor(10 / 3)
+    const v = await sut.decide(plan());
+    expect(v.fallback).toEqual({ instances: 3 });
+    expect(v.rates[0]).toMatchObject({ limit: 3, fits: false, state: { remaining: 0 } });
     expect((await rateLimitFallback.get()).values[0].value).toBe(1);
     expect(sut.onFallback).toBe(true);
     // Within the retry pause Redis is not asked again for every request.
@@ -49,23 +87,62 @@ describe(RateLimitStorage.name, () => {
     expect((await sut.pending('o')).size).toBe(0);
   });
 
-  it('dry-run checks pass over the limit; nothing is consumed when one check refuses', async () => {
-    const sut = new RateLimitStorage(downRedis(), env);
-    const dry = { key: 'd', cost: 5, limit: 3, windowMs: 60_000, dryRun: false };
-    expect((await sut.decide([{ ...dry, dryRun: true }])).admitted).toBe(true);
-    const a = { key: 'a', cost: 1, limit: 30, windowMs: 60_000, dryRun: false };
-    const d = await sut.decide([a, dry]);
+  it('a Redis slower than RATE_LIMIT_REDIS_TIMEOUT_MS is decided by the fallback, not admitted unchecked', async () => {
+    const redis = fakeRedis({ rockerRlDecide: vi.fn(() => new Promise(() => undefined)) });
+    sut = new RateLimitStorage(redis, { ...env, RATE_LIMIT_REDIS_TIMEOUT_MS: 20 });
+    const got = [];
+    for (let i = 0; i < 3; i++) got.push((await sut.decide(plan({ limit: 2 }))).admitted);
+    expect(got).toEqual([true, true, false]);
+  });
+
+  it('refusal memo: while a bucket is known empty, refusals cost no Redis call and carry true headers', async () => {
+    // Redis says: admitted, and the bucket is now empty (TAT a full window ahead).
+    const decide = vi.fn().mockResolvedValue([1, -1, 0, 0, '60000.0000', 1]);
+    const redis = fakeRedis({ rockerRlDecide: decide });
+    sut = new RateLimitStorage(redis, env);
+    const first = await sut.decide(plan({ limit: 5 }));
+    expect(first.admitted).toBe(true);
+    expect(first.rates[0].state.remaining).toBe(0);
+    for (let i = 0; i < 20; i++) {
+      const v = await sut.decide(plan({ limit: 5 }));
+      expect(v).toMatchObject({ admitted: false, memo: true });
+      expect(v.rates[0].state.remaining).toBe(0);
+      expect(v.rates[0].state.retryMs).toBeGreaterThan(11_000);
+      expect(v.rates[0].state.retryMs).toBeLessThanOrEqual(12_000);
+    }
+    expect(decide).toHaveBeenCalledTimes(1);
+    // Another limit (an admin changed it) is not judged by the old memo; dry-run never is.
+    await sut.decide(plan({ limit: 50 }));
+    await sut.decide(plan({ limit: 5, dryRun: true }));
+    expect(decide).toHaveBeenCalledTimes(3);
+  });
+
+  it('dry-run buckets pass over the limit; nothing is consumed when one bucket refuses', async () => {
+    sut = new RateLimitStorage(fakeRedis(), env);
+    const dry = plan({ limit: 1, dryRun: true });
+    expect((await sut.decide(dry)).admitted).toBe(true);
+    expect((await sut.decide(dry)).admitted).toBe(true);
+    const both = plan({ limit: 30 });
+    both.rates[0].key = 'first';
+    both.rates.push({ ...plan({ limit: 1 }).rates[0], key: 'other' });
+    expect((await sut.decide(both)).admitted).toBe(true);
+    const d = await sut.decide(both);
     expect(d.admitted).toBe(false);
-    expect(d.checks[0]).toMatchObject({ used: 0, over: false });
-    expect(d.checks[1]).toMatchObject({ over: true, limit: 1 });
+    expect(d.rates[0]).toMatchObject({ fits: true, state: { remaining: 29 } }); // not consumed
+    expect(d.rates[1]).toMatchObject({ fits: false });
   });
 
   it('in-flight slots fall back per instance too', async () => {
-    const sut = new RateLimitStorage(downRedis(), env);
-    expect(await sut.acquireSlot('s', 6, 1000, 'a')).toBe(true);
-    expect(await sut.acquireSlot('s', 6, 1000, 'b')).toBe(true);
-    expect(await sut.acquireSlot('s', 6, 1000, 'c')).toBe(false);
+    sut = new RateLimitStorage(fakeRedis(), env);
+    const withSlot = (id: string) => {
+      const p = plan({ limit: 100 });
+      p.slot = { policy: RatePolicy.Tts, key: 's', limit: 2, leaseMs: 1000, id };
+      return p;
+    };
+    expect((await sut.decide(withSlot('a'))).admitted).toBe(true);
+    expect((await sut.decide(withSlot('b'))).admitted).toBe(true);
+    expect(await sut.decide(withSlot('c'))).toMatchObject({ admitted: false, slotRefused: true });
     await sut.releaseSlot('s', 'a');
-    expect(await sut.acquireSlot('s', 6, 1000, 'c')).toBe(true);
+    expect((await sut.decide(withSlot('c'))).admitted).toBe(true);
   });
 });

@@ -1,103 +1,105 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { ENV, type Env } from '../../config/env.js';
 import { REDIS } from '../../redis/redis.module.js';
-import { rateLimitFallback } from '../../common/metrics/metrics.js';
-import type { UsageUnit } from './limits.types.js';
-
-/** One counter a request must fit under (a per-minute policy or a monthly quota). */
-export interface LimitCheck {
-  key: string;
-  cost: number;
-  limit: number;
-  windowMs: number;
-  dryRun: boolean;
-}
-
-export interface CheckResult {
-  /** Units used in the window after this decision (before it, when refused). */
-  used: number;
-  /** Milliseconds until the window resets. */
-  ttlMs: number;
-  /** The request did not fit (refused unless dry-run). */
-  over: boolean;
-  /** The limit the decision applied (limit / instances on the fallback). */
-  limit: number;
-}
-
-export interface Decision {
-  admitted: boolean;
-  checks: CheckResult[];
-  fallback: boolean;
-}
-
-export interface UsageIncrement {
-  orgId: string;
-  day: string;
-  unit: UsageUnit;
-  amount: number;
-}
+import { rateLimitFallback, rateLimitInstances } from '../../common/metrics/metrics.js';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
+import { GCRA_EPSILON_MS, bucketOf, stateOf, take, type Bucket } from './gcra.js';
+import { RatePlan, type RateOutcome, type Verdict } from './rate-decision.js';
 
 /**
- * All checks of one request and its usage metering in one atomic script, one round trip.
- * Fixed windows anchored at their first hit (the key expires window_ms after it). Nothing is
- * consumed unless every non-dry-run check fits, so a refused batch does not burn the budget.
- * KEYS: check counters..., usage pending hash, dirty-org set. ARGV: n, (cost, limit, window_ms,
- * dry)×n, org_id, m, (field, amount)×m.
+ * Every check of one request in one atomic script, one round trip: the token buckets (GCRA: the
+ * stored value is the bucket's TAT in ms on Redis's clock), the monthly quota (re-seeded from the
+ * durable figure when its counter is missing), an in-flight slot, and the admitted usage. Nothing
+ * is consumed unless everything enforced fits. Every key shares the tracker's hash tag (one slot).
+ * KEYS: buckets..., [quota], [slots], [pending usage]
+ * ARGV: n, (cost, interval, tolerance, dry)×n, quota?(cost, limit, seed, ttl), slot?(limit, lease, id),
+ *       m, (field, amount)×m
+ * Returns {'seed'} when the quota counter is missing and no seed was given; else
+ * {ok, quota used, slot refused, usage fresh, (tat − now, fits)×n}.
  */
 const DECIDE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local n = tonumber(ARGV[1])
-local out = {1}
-local ok = 1
+local a, k, ok = 2, 1, 1
+local tat, nxt, fits = {}, {}, {}
 for i = 1, n do
-  local b = 1 + (i - 1) * 4
-  local cost = tonumber(ARGV[b + 1])
-  local limit = tonumber(ARGV[b + 2])
-  local ttl = redis.call('PTTL', KEYS[i])
-  local used = 0
-  if ttl > 0 then used = tonumber(redis.call('GET', KEYS[i]) or '0') else ttl = tonumber(ARGV[b + 3]) end
-  local over = 0
-  if used + cost > limit then
-    over = 1
-    if ARGV[b + 4] ~= '1' then ok = 0 end
+  local cost, T, tau, dry = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3] == '1'
+  a = a + 4
+  local v = tonumber(redis.call('GET', KEYS[k]) or '0')
+  if v < now then v = now end
+  tat[i] = v
+  nxt[i] = v + cost * T
+  fits[i] = nxt[i] - tau - now <= ${GCRA_EPSILON_MS}
+  if not fits[i] then
+    if dry then nxt[i] = math.max(v, now + tau) else ok = 0 end
   end
-  out[#out + 1] = used
-  out[#out + 1] = ttl
-  out[#out + 1] = over
+  k = k + 1
 end
-out[1] = ok
+local qkey, qused, qcost, qttl = nil, -1, 0, 0
+if ARGV[a] == '1' then
+  qkey = KEYS[k]
+  k = k + 1
+  qcost = tonumber(ARGV[a + 1])
+  local limit, seed = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  qttl = tonumber(ARGV[a + 4])
+  local cur = redis.call('GET', qkey)
+  if not cur and seed < 0 then return {'seed'} end
+  qused = math.max(tonumber(cur or '0'), seed)
+  if qused + qcost > limit then ok = 0 end
+  a = a + 5
+else
+  a = a + 1
+end
+local skey, sover, lease, sid = nil, 0, 0, nil
+if ARGV[a] == '1' then
+  skey = KEYS[k]
+  k = k + 1
+  lease, sid = tonumber(ARGV[a + 2]), ARGV[a + 3]
+  if ok == 1 then
+    redis.call('ZREMRANGEBYSCORE', skey, '-inf', now)
+    if redis.call('ZCARD', skey) >= tonumber(ARGV[a + 1]) then ok = 0; sover = 1 end
+  end
+  a = a + 4
+else
+  a = a + 1
+end
+local m, fresh = tonumber(ARGV[a]), 0
 if ok == 1 then
   for i = 1, n do
-    local b = 1 + (i - 1) * 4
-    local cost = tonumber(ARGV[b + 1])
-    if redis.call('PTTL', KEYS[i]) > 0 then
-      redis.call('INCRBY', KEYS[i], cost)
-    else
-      redis.call('SET', KEYS[i], cost, 'PX', tonumber(ARGV[b + 3]))
-    end
-    out[2 + (i - 1) * 3] = out[2 + (i - 1) * 3] + cost
+    redis.call('SET', KEYS[i], string.format('%.3f', nxt[i]), 'PX', math.ceil(nxt[i] - now) + 1)
+    tat[i] = nxt[i]
   end
-  local a = 2 + n * 4
-  local m = tonumber(ARGV[a + 1])
+  if qkey then
+    qused = qused + qcost
+    redis.call('SET', qkey, qused, 'PX', qttl)
+  end
+  if skey then
+    redis.call('ZADD', skey, now + lease, sid)
+    redis.call('PEXPIRE', skey, lease)
+  end
   if m > 0 then
-    for j = 1, m do
-      redis.call('HINCRBY', KEYS[n + 1], ARGV[a + 2 * j], tonumber(ARGV[a + 2 * j + 1]))
-    end
-    redis.call('SADD', KEYS[n + 2], ARGV[a])
+    if redis.call('EXISTS', KEYS[k]) == 0 then fresh = 1 end
+    for j = 1, m do redis.call('HINCRBY', KEYS[k], ARGV[a + 2 * j - 1], tonumber(ARGV[a + 2 * j])) end
   end
+end
+local out = {ok, qused, sover, fresh}
+for i = 1, n do
+  out[#out + 1] = string.format('%.4f', tat[i] - now)
+  out[#out + 1] = fits[i] and 1 or 0
 end
 return out
 `;
 
-/** Lease-based slots for in-flight streams: a crashed instance's slots expire with their lease. */
-const ACQUIRE_LUA = `
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[4])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1
+/** Usage known only after the request: into the pending hash, and the month's counter if it exists. */
+const METER_LUA = `
+local fresh = redis.call('EXISTS', KEYS[1]) == 0 and 1 or 0
+redis.call('HINCRBY', KEYS[1], ARGV[1], tonumber(ARGV[2]))
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('INCRBY', KEYS[2], tonumber(ARGV[2])) end
+return fresh
 `;
 
 /** Moves an org's pending usage aside atomically, so the flush owns exactly what it read. */
@@ -107,29 +109,90 @@ redis.call('DEL', KEYS[1])
 return v
 `;
 
+/** This instance is alive for another `ttl` ms; answers how many are (Redis's clock). */
+const HEARTBEAT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return redis.call('ZCARD', KEYS[1])
+`;
+
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
 type Scripted = Redis & {
-  rockerRlDecide(...args: (string | number)[]): Promise<number[]>;
-  rockerRlAcquire(...args: (string | number)[]): Promise<number>;
+  rockerRlDecide(...args: (string | number)[]): Promise<(string | number)[]>;
+  rockerRlMeter(...args: (string | number)[]): Promise<number>;
+  rockerRlBeat(...args: (string | number)[]): Promise<number>;
   rockerUsageDrain(key: string): Promise<string[]>;
 };
 
 class RedisDown extends Error {}
 
+/** How often an instance says it is alive, and how long that lasts without a renewal. */
+export const HEARTBEAT_MS = 2000;
+const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
+
 /**
- * The limiter's storage: Redis shared by every instance, keys under REDIS_PREFIX keyed by org and
- * policy (never by IP). While Redis is unreachable it decides from per-instance memory at
- * limit / RATE_LIMIT_INSTANCES (never unlimited) and raises rocker_ratelimit_fallback_active.
- * Also a plain ThrottlerStorage (`increment`), so @nestjs/throttler can use it as is.
+ * "Refused until t" per bucket, on this instance: a bucket's TAT only grows while it lives, so a
+ * request the memo refuses would be refused by Redis too, and a flood's 429s cost no round trip.
+ */
+class RefusalMemo {
+  private readonly entries = new Map<string, { tat: number; bucket: Bucket }>();
+
+  /** The outcome of the first enforced bucket the memo refuses, with its (true) state. */
+  refusal(plan: RatePlan, now: number): RateOutcome | undefined {
+    for (const c of plan.rates) {
+      const e = c.dryRun ? undefined : this.entries.get(c.key);
+      if (!e) continue;
+      const bucket = bucketOf(c.limit, c.windowS * 1000, c.burst);
+      if (bucket.intervalMs !== e.bucket.intervalMs || bucket.toleranceMs !== e.bucket.toleranceMs) continue;
+      const state = stateOf(bucket, e.tat - now, c.cost);
+      if (state.retryMs > 0) return { check: c, bucket, limit: c.limit, burst: c.burst, fits: false, state };
+    }
+    return undefined;
+  }
+
+  /** Remembers the buckets a decision left empty (or too low for its request). */
+  record(v: Verdict, now: number): void {
+    for (const o of v.rates) {
+      if (o.check.dryRun) continue;
+      if (o.state.remaining === 0 || !o.fits)
+        this.entries.set(o.check.key, { tat: now + o.state.resetMs, bucket: o.bucket });
+      else this.entries.delete(o.check.key);
+    }
+    if (this.entries.size > 50_000)
+      for (const [k, e] of this.entries) if (e.tat <= now) this.entries.delete(k);
+  }
+}
+
+/**
+ * The limiter's storage (@nestjs/throttler's ThrottlerStorage, extended with costs, quotas, slots
+ * and several buckets per decision): Redis shared by every instance, keys under REDIS_PREFIX
+ * hash-tagged by tracker (org or user), never by IP. While Redis is unreachable or slower than
+ * RATE_LIMIT_REDIS_TIMEOUT_MS it decides from per-instance memory, each limit divided by the
+ * number of live instances (learnt from heartbeats while Redis was up), and raises
+ * rocker_ratelimit_fallback_active.
  */
 @Injectable()
-export class RateLimitStorage implements ThrottlerStorage {
+export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly log = new Logger(RateLimitStorage.name);
   private readonly redis: Scripted;
   private readonly prefix: string;
-  private readonly memory = new Map<string, { used: number; resetAt: number }>();
-  private readonly memorySlots = new Map<string, Set<string>>();
+  private readonly id = randomUUID();
+  private readonly memo = new RefusalMemo();
+  /** Fallback buckets: key → TAT on this instance's clock. */
+  private readonly local = new Map<string, number>();
+  private readonly localQuota = new Map<string, number>();
+  private readonly lastQuota = new Map<string, number>();
+  private readonly localSlots = new Map<string, Set<string>>();
   /** Usage admitted on the fallback, flushed to Postgres directly. */
-  private readonly memoryUsage = new Map<string, Map<string, number>>();
+  private readonly localUsage = new Map<string, Map<string, number>>();
+  /** Orgs this instance metered since its last flush (beside the shared dirty set). */
+  private readonly metered = new Set<string>();
+  private liveInstances = 1;
+  private heartbeat?: NodeJS.Timeout;
   private fallback = false;
   private retryRedisAt = 0;
 
@@ -141,141 +204,302 @@ export class RateLimitStorage implements ThrottlerStorage {
     this.redis = redis as Scripted;
     if (!('rockerRlDecide' in redis)) {
       redis.defineCommand('rockerRlDecide', { lua: DECIDE_LUA });
-      redis.defineCommand('rockerRlAcquire', { numberOfKeys: 1, lua: ACQUIRE_LUA });
+      redis.defineCommand('rockerRlMeter', { numberOfKeys: 2, lua: METER_LUA });
+      redis.defineCommand('rockerRlBeat', { numberOfKeys: 1, lua: HEARTBEAT_LUA });
       redis.defineCommand('rockerUsageDrain', { numberOfKeys: 1, lua: DRAIN_LUA });
     }
     rateLimitFallback.set(0);
   }
 
-  // ---- keys (all under REDIS_PREFIX) ----
-  windowKey(orgId: string, policy: string): string {
-    return `${this.prefix}:w:${orgId}:${policy}`;
+  // ---- keys: `{tracker}` is the Redis Cluster hash tag, so one decision's keys share a slot ----
+  bucketKey(tracker: string, policy: string): string {
+    return `${this.prefix}:{${tracker}}:${policy}`;
   }
   quotaKey(orgId: string, unit: string, month: string): string {
-    return `${this.prefix}:q:${orgId}:${unit}:${month}`;
+    return `${this.prefix}:{${orgId}}:q:${unit}:${month}`;
   }
-  slotsKey(orgId: string, policy: string): string {
-    return `${this.prefix}:c:${orgId}:${policy}`;
+  slotsKey(tracker: string, policy: string): string {
+    return `${this.prefix}:{${tracker}}:c:${policy}`;
   }
-  private pendingKey(orgId: string): string {
-    return `${this.prefix}:u:pending:${orgId}`;
+  pendingKey(orgId: string): string {
+    return `${this.prefix}:{${orgId}}:u`;
   }
   private dirtyKey(): string {
     return `${this.prefix}:u:dirty`;
+  }
+  private instancesKey(): string {
+    return `${this.prefix}:instances`;
   }
 
   get onFallback(): boolean {
     return this.fallback;
   }
 
-  async decide(checks: LimitCheck[], usage: UsageIncrement[] = []): Promise<Decision> {
+  /** Instances alive at the last heartbeat (the fallback's divisor). */
+  get instances(): number {
+    return this.liveInstances;
+  }
+
+  /**
+   * Decides a request: refused from the memo without a round trip, else one script call, else (Redis
+   * unreachable or slow) in memory. `seed` loads the month-to-date usage from Postgres when the
+   * quota counter is missing (Redis lost its data).
+   */
+  async decide(plan: RatePlan, seed?: () => Promise<number>): Promise<Verdict> {
+    const memo = this.memo.refusal(plan, Date.now());
+    if (memo) return { admitted: false, rates: [memo], slotRefused: false, memo: true };
     if (Date.now() >= this.retryRedisAt) {
       try {
-        const orgId = usage[0]?.orgId ?? '';
-        const keys = [...checks.map((c) => c.key), this.pendingKey(orgId), this.dirtyKey()];
-        const argv: (string | number)[] = [checks.length];
-        for (const c of checks) argv.push(c.cost, c.limit, c.windowMs, c.dryRun ? '1' : '0');
-        argv.push(orgId, usage.length);
-        for (const u of usage) argv.push(`${u.day}|${u.unit}`, u.amount);
-        const raw = await this.withTimeout(this.redis.rockerRlDecide(keys.length, ...keys, ...argv));
-        this.redisBack();
-        return {
-          admitted: raw[0] === 1,
-          fallback: false,
-          checks: checks.map((c, i) => ({
-            used: raw[1 + i * 3],
-            ttlMs: raw[2 + i * 3],
-            over: raw[3 + i * 3] === 1,
-            limit: c.limit,
-          })),
-        };
+        let v = await this.decideInRedis(plan);
+        if (v === 'seed' && plan.quota) {
+          const durable = await seed?.().catch(() => undefined);
+          if (durable === undefined) return this.decideInMemory(plan);
+          plan.quota.seed = durable;
+          v = await this.decideInRedis(plan);
+        }
+        if (v !== 'seed') {
+          this.redisBack();
+          this.memo.record(v, Date.now());
+          return v;
+        }
       } catch (e) {
         this.redisDown(e);
       }
     }
-    return this.decideInMemory(checks, usage);
+    return this.decideInMemory(plan);
   }
 
-  /** Takes one in-flight slot (false = the org is at its concurrency limit). */
-  async acquireSlot(key: string, limit: number, leaseMs: number, id: string): Promise<boolean> {
-    if (Date.now() >= this.retryRedisAt) {
-      try {
-        const ok = await this.withTimeout(this.redis.rockerRlAcquire(key, Date.now(), leaseMs, limit, id));
-        this.redisBack();
-        return ok === 1;
-      } catch (e) {
-        this.redisDown(e);
-      }
-    }
-    const slots = this.memorySlots.get(key) ?? new Set<string>();
-    if (slots.size >= this.perInstance(limit)) return false;
-    slots.add(id);
-    this.memorySlots.set(key, slots);
-    return true;
-  }
+  private async decideInRedis(plan: RatePlan): Promise<Verdict | 'seed'> {
+    const keys: string[] = plan.rates.map((c) => c.key);
+    const argv: (string | number)[] = [plan.rates.length];
+    const buckets = plan.rates.map((c) => bucketOf(c.limit, c.windowS * 1000, c.burst));
+    plan.rates.forEach((c, i) =>
+      argv.push(c.cost, buckets[i].intervalMs, buckets[i].toleranceMs, c.dryRun ? '1' : '0'),
+    );
+    const q = plan.quota;
+    if (q) {
+      keys.push(q.key);
+      argv.push('1', q.cost, q.limit, q.seed ?? -1, Math.max(1, Math.ceil(q.ttlMs)));
+    } else argv.push('0');
+    const s = plan.slot;
+    if (s) {
+      keys.push(s.key);
+      argv.push('1', s.limit, s.leaseMs, s.id);
+    } else argv.push('0');
+    const m = plan.metering;
+    if (m?.entries.length) {
+      keys.push(m.key);
+      argv.push(m.entries.length, ...m.entries.flat());
+    } else argv.push(0);
 
-  async releaseSlot(key: string, id: string): Promise<void> {
-    const local = this.memorySlots.get(key);
-    if (local?.delete(id)) return;
-    try {
-      await this.withTimeout(this.redis.zrem(key, id));
-    } catch {
-      // the lease expires on its own
-    }
-  }
-
-  /** ThrottlerStorage: one hit of cost 1 (the guard itself uses `decide`). */
-  async increment(key: string, ttl: number, limit: number, _block: number, name: string) {
-    const d = await this.decide([
-      { key: `${this.prefix}:t:${name}:${key}`, cost: 1, limit, windowMs: ttl, dryRun: false },
-    ]);
-    const c = d.checks[0];
-    const secs = Math.ceil(c.ttlMs / 1000);
+    const raw = await this.withTimeout(this.redis.rockerRlDecide(keys.length, ...keys, ...argv));
+    if (raw[0] === 'seed') return 'seed';
+    const admitted = raw[0] === 1;
+    if (admitted && m && raw[3] === 1) this.markDirty(m.orgId);
+    else if (admitted && m) this.metered.add(m.orgId);
+    if (q) this.lastQuota.set(q.key, Number(raw[1]));
     return {
-      totalHits: d.admitted ? c.used : c.used + 1,
-      timeToExpire: secs,
-      isBlocked: !d.admitted,
-      timeToBlockExpire: d.admitted ? 0 : secs,
+      admitted,
+      rates: plan.rates.map((c, i) => {
+        const tatMs = Number(raw[4 + 2 * i]);
+        const bucket = buckets[i];
+        return {
+          check: c,
+          bucket,
+          limit: c.limit,
+          burst: c.burst,
+          fits: raw[5 + 2 * i] === 1,
+          state: stateOf(bucket, tatMs, c.cost),
+        };
+      }),
+      quota: q && {
+        used: Number(raw[1]),
+        over: Number(raw[1]) + (admitted ? 0 : q.cost) > q.limit,
+        resetMs: q.ttlMs,
+      },
+      slotRefused: raw[2] === 1,
     };
+  }
+
+  /** Per-instance decision at limit / live instances (never unlimited). */
+  private decideInMemory(plan: RatePlan): Verdict {
+    const n = this.liveInstances;
+    const now = Date.now();
+    const share = (x: number) => Math.max(1, Math.floor(x / n));
+    const rates = plan.rates.map((c) => {
+      const limit = share(c.limit);
+      const burst = share(c.burst);
+      const bucket = bucketOf(limit, c.windowS * 1000, burst);
+      const tatMs = (this.local.get(c.key) ?? now) - now;
+      return { c, limit, burst, bucket, tatMs, took: take(bucket, tatMs, c.cost) };
+    });
+    let ok = rates.every((r) => r.took.fits || r.c.dryRun);
+    const q = plan.quota;
+    let quota: Verdict['quota'];
+    if (q) {
+      const base = this.lastQuota.get(q.key) ?? q.seed ?? 0;
+      const used = this.localQuota.get(q.key) ?? 0;
+      const over = used + q.cost > Math.floor((q.limit - base) / n);
+      if (over) ok = false;
+      quota = { used: base + used, over, resetMs: q.ttlMs };
+    }
+    let slotRefused = false;
+    const s = plan.slot;
+    const slots = s && (this.localSlots.get(s.key) ?? new Set<string>());
+    if (ok && s && slots!.size >= share(s.limit)) {
+      ok = false;
+      slotRefused = true;
+    }
+    if (ok) {
+      for (const r of rates) {
+        const tat = r.took.fits ? r.took.tatMs : Math.max(r.tatMs, r.bucket.toleranceMs);
+        this.local.set(r.c.key, now + tat);
+        r.tatMs = tat;
+      }
+      if (q) {
+        this.localQuota.set(q.key, (this.localQuota.get(q.key) ?? 0) + q.cost);
+        quota!.used += q.cost;
+      }
+      if (s && slots) this.localSlots.set(s.key, slots.add(s.id));
+      if (plan.metering) {
+        const m = this.localUsage.get(plan.metering.orgId) ?? new Map<string, number>();
+        for (const [f, amount] of plan.metering.entries) m.set(f, (m.get(f) ?? 0) + amount);
+        this.localUsage.set(plan.metering.orgId, m);
+      }
+    }
+    if (this.local.size > 100_000) for (const [k, tat] of this.local) if (tat <= now) this.local.delete(k);
+    return {
+      admitted: ok,
+      fallback: { instances: n },
+      slotRefused,
+      quota,
+      rates: rates.map((r) => ({
+        check: r.c,
+        bucket: r.bucket,
+        limit: r.limit,
+        burst: r.burst,
+        fits: r.took.fits,
+        state: stateOf(r.bucket, r.tatMs, r.c.cost),
+      })),
+    };
+  }
+
+  /** Frees an in-flight slot (the lease expires on its own if this fails). */
+  async releaseSlot(key: string, id: string): Promise<void> {
+    if (this.localSlots.get(key)?.delete(id)) return;
+    await this.withTimeout(this.redis.zrem(key, id)).catch(() => undefined);
+  }
+
+  /**
+   * ThrottlerStorage: one hit on a bucket of `limit` per `ttl` ms whose burst is the limit (the
+   * guard itself decides whole plans with `decide`).
+   */
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    _block: number,
+    name: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const plan = new RatePlan(key, name as RatePolicy, 1);
+    plan.rates.push({
+      policy: name as RatePolicy,
+      key: this.bucketKey(key, name),
+      cost: 1,
+      limit,
+      windowS: ttl / 1000,
+      burst: limit,
+      dryRun: false,
+    });
+    const v = await this.decide(plan);
+    const { state } = v.rates[0];
+    return {
+      totalHits: limit - state.remaining,
+      timeToExpire: Math.ceil(state.resetMs / 1000),
+      isBlocked: !v.admitted,
+      timeToBlockExpire: v.admitted ? 0 : Math.max(1, Math.ceil(state.retryMs / 1000)),
+    };
+  }
+
+  // ---- live instances (the fallback's divisor) ----
+
+  /** Starts this instance's heartbeat; the count of live instances is read with each beat. */
+  startHeartbeat(): void {
+    if (this.heartbeat) return;
+    const beat = async () => {
+      try {
+        const n = await this.withTimeout(
+          this.redis.rockerRlBeat(this.instancesKey(), this.id, HEARTBEAT_TTL_MS),
+        );
+        this.liveInstances = Math.max(1, Number(n));
+        rateLimitInstances.set(this.liveInstances);
+      } catch {
+        // Redis down: keep the last count, which is what the fallback needs
+      }
+    };
+    void beat();
+    this.heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.heartbeat) return;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    await this.withTimeout(this.redis.zrem(this.instancesKey(), this.id)).catch(() => undefined);
   }
 
   // ---- usage (pending in Redis until flushed to Postgres) ----
 
+  /** Meters usage without a decision (known after the request); counts against the month's quota too. */
+  async meter(orgId: string, field: string, amount: number, quotaKey: string): Promise<void> {
+    try {
+      const fresh = await this.withTimeout(
+        this.redis.rockerRlMeter(this.pendingKey(orgId), quotaKey, field, amount),
+      );
+      if (fresh === 1) this.markDirty(orgId);
+      else this.metered.add(orgId);
+    } catch {
+      this.restore(orgId, new Map([[field, amount]]));
+    }
+  }
+
   /** Orgs with usage waiting to be flushed. */
   async dirtyOrgs(): Promise<string[]> {
-    const local = [...this.memoryUsage.keys()];
+    const local = [...this.localUsage.keys(), ...this.metered];
+    this.metered.clear();
     try {
       return [...new Set([...local, ...(await this.withTimeout(this.redis.smembers(this.dirtyKey())))])];
     } catch {
-      return local;
+      return [...new Set(local)];
     }
   }
 
   /** Takes (and removes) an org's pending usage: `day|unit` → amount. */
   async drain(orgId: string): Promise<Map<string, number>> {
-    const out = new Map(this.memoryUsage.get(orgId) ?? []);
-    this.memoryUsage.delete(orgId);
+    const out = new Map(this.localUsage.get(orgId) ?? []);
+    this.localUsage.delete(orgId);
     try {
       await this.withTimeout(this.redis.srem(this.dirtyKey(), orgId));
       const flat = await this.withTimeout(this.redis.rockerUsageDrain(this.pendingKey(orgId)));
       for (let i = 0; i < flat.length; i += 2)
         out.set(flat[i], (out.get(flat[i]) ?? 0) + Number(flat[i + 1]));
     } catch {
-      // Redis down: its pending usage stays there for a later flush
+      this.metered.add(orgId); // Redis down: its pending usage stays there for a later flush
     }
     return out;
   }
 
   /** Puts usage back after a failed flush (Postgres down), so it is not lost. */
   restore(orgId: string, entries: Map<string, number>): void {
-    const m = this.memoryUsage.get(orgId) ?? new Map<string, number>();
+    const m = this.localUsage.get(orgId) ?? new Map<string, number>();
     for (const [k, v] of entries) m.set(k, (m.get(k) ?? 0) + v);
-    this.memoryUsage.set(orgId, m);
+    this.localUsage.set(orgId, m);
   }
 
   /** Not yet flushed usage of one org (Redis and this instance's memory). */
   async pending(orgId: string): Promise<Map<string, number>> {
-    const out = new Map(this.memoryUsage.get(orgId) ?? []);
+    const out = new Map(this.localUsage.get(orgId) ?? []);
     try {
       const h = await this.withTimeout(this.redis.hgetall(this.pendingKey(orgId)));
       for (const [k, v] of Object.entries(h)) out.set(k, (out.get(k) ?? 0) + Number(v));
@@ -285,41 +509,13 @@ export class RateLimitStorage implements ThrottlerStorage {
     return out;
   }
 
-  // ---- fallback ----
-
-  private perInstance(limit: number): number {
-    return Math.max(1, Math.floor(limit / this.env.RATE_LIMIT_INSTANCES));
+  /** Off the decision's path: the shared set lets any instance flush an org whose metering instance died. */
+  private markDirty(orgId: string): void {
+    this.metered.add(orgId);
+    void this.withTimeout(this.redis.sadd(this.dirtyKey(), orgId)).catch(() => undefined);
   }
 
-  private decideInMemory(checks: LimitCheck[], usage: UsageIncrement[]): Decision {
-    const now = Date.now();
-    const state = checks.map((c) => {
-      let w = this.memory.get(c.key);
-      if (!w || w.resetAt <= now) w = { used: 0, resetAt: now + c.windowMs };
-      const limit = this.perInstance(c.limit);
-      return { c, w, limit, over: w.used + c.cost > limit };
-    });
-    const admitted = state.every((s) => !s.over || s.c.dryRun);
-    if (admitted) {
-      for (const s of state) {
-        s.w.used += s.c.cost;
-        this.memory.set(s.c.key, s.w);
-      }
-      for (const u of usage) {
-        const m = this.memoryUsage.get(u.orgId) ?? new Map<string, number>();
-        const f = `${u.day}|${u.unit}`;
-        m.set(f, (m.get(f) ?? 0) + u.amount);
-        this.memoryUsage.set(u.orgId, m);
-      }
-    }
-    if (this.memory.size > 100_000)
-      for (const [k, w] of this.memory) if (w.resetAt <= now) this.memory.delete(k);
-    return {
-      admitted,
-      fallback: true,
-      checks: state.map((s) => ({ used: s.w.used, ttlMs: s.w.resetAt - now, over: s.over, limit: s.limit })),
-    };
-  }
+  // ---- Redis health ----
 
   private withTimeout<T>(p: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
@@ -340,7 +536,7 @@ export class RateLimitStorage implements ThrottlerStorage {
       this.fallback = true;
       rateLimitFallback.set(1);
       this.log.warn(
-        `Redis unreachable (${(e as Error)?.message ?? e}): limiting per instance at limit/${this.env.RATE_LIMIT_INSTANCES}`,
+        `Redis unreachable (${(e as Error)?.message ?? e}): limiting per instance at limit/${this.liveInstances} (live instances)`,
       );
     }
   }
@@ -349,6 +545,8 @@ export class RateLimitStorage implements ThrottlerStorage {
     if (this.fallback) {
       this.fallback = false;
       rateLimitFallback.set(0);
+      this.local.clear();
+      this.localQuota.clear();
       this.log.log('Redis reachable again: shared limits restored');
     }
   }

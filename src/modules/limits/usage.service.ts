@@ -5,7 +5,7 @@ import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsRepository, type UsageRow } from './limits.repository.js';
 import { LimitsService } from './limits.service.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
-import { USAGE_UNITS, dayKey, type UsageUnit } from './limits.types.js';
+import { USAGE_UNITS, dayKey, monthKey, type UsageUnit } from './limits.types.js';
 import type { UsageDto } from './dto/limits.dto.js';
 
 const toRows = (m: Map<string, number>): UsageRow[] =>
@@ -16,13 +16,16 @@ const toRows = (m: Map<string, number>): UsageRow[] =>
 
 /**
  * Metered usage: admitted cost is counted in Redis by the limiter's script and moved to Postgres
- * (usage_daily) in batches, every USAGE_FLUSH_MS and at shutdown, one transaction per org.
+ * (usage_daily) in batches, every USAGE_FLUSH_MS and at shutdown, one transaction per org. Postgres
+ * is the durable record: a quota counter Redis lost is re-seeded from it (monthToDate).
  */
 @Injectable()
 export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly log = new Logger(UsageService.name);
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<number>;
+  /** Month-to-date reads in flight: a burst of requests missing the same counter shares one query. */
+  private readonly seeds = new Map<string, Promise<number>>();
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -49,7 +52,31 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
    */
   async record(orgId: string, unit: UsageUnit, amount: number): Promise<void> {
     if (!(amount > 0)) return;
-    await this.storage.decide([], [{ orgId, day: dayKey(), unit, amount: Math.ceil(amount) }]);
+    const now = new Date();
+    const quotaKey = this.storage.quotaKey(orgId, unit, monthKey(now));
+    await this.storage.meter(orgId, `${dayKey(now)}|${unit}`, Math.ceil(amount), quotaKey);
+  }
+
+  /**
+   * The org's flushed usage of `unit` this UTC month (Postgres), read when Redis lost the quota
+   * counter. Not kept once read: the counter holds it from then on, and a later loss needs a fresh figure.
+   */
+  monthToDate(orgId: string, unit: UsageUnit): Promise<number> {
+    const now = new Date();
+    const key = `${orgId}|${unit}|${monthKey(now)}`;
+    let value = this.seeds.get(key);
+    if (!value) {
+      const from = `${dayKey(now).slice(0, 8)}01`;
+      value = this.limits
+        .inOrg(this.flushContext(orgId), () => this.repo.since(from, unit))
+        .finally(() => this.seeds.delete(key));
+      this.seeds.set(key, value);
+    }
+    return value;
+  }
+
+  private flushContext(orgId: string): TenantContext {
+    return { requestId: `usage-${Date.now()}`, userId: null, orgId, role: null, isSuperAdmin: false };
   }
 
   /** Moves every pending count to Postgres; answers the number of orgs written. */
@@ -63,15 +90,8 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
     for (const orgId of await this.storage.dirtyOrgs()) {
       const entries = await this.storage.drain(orgId);
       if (!entries.size) continue;
-      const ctx: TenantContext = {
-        requestId: `usage-flush-${Date.now()}`,
-        userId: null,
-        orgId,
-        role: null,
-        isSuperAdmin: false,
-      };
       try {
-        await this.limits.inOrg(ctx, () => this.repo.addUsage(toRows(entries)));
+        await this.limits.inOrg(this.flushContext(orgId), () => this.repo.addUsage(toRows(entries)));
         n++;
       } catch (e) {
         this.storage.restore(orgId, entries);

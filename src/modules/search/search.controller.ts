@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { NoOrg, NoTransaction } from '../../common/decorators/auth.decorators.js';
+import { RateLimit, RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { MarketSearchAnswerDto, PrivateSearchAnswerDto, SearchDto, SearchMode } from './dto/search.dto.js';
 import { SearchService } from './search.service.js';
 
@@ -12,6 +13,7 @@ export class SearchController {
 
   @Post('private')
   @NoTransaction() // the service embeds first, then reads in a short transaction of its own
+  @RateLimit(RatePolicy.Search)
   @HttpCode(200)
   @ApiOkResponse({ type: PrivateSearchAnswerDto })
   async private(@Body() body: SearchDto): Promise<PrivateSearchAnswerDto> {
@@ -22,6 +24,7 @@ export class SearchController {
   @Post('market')
   @NoOrg()
   @NoTransaction() // the service embeds first, then reads in a short transaction of its own
+  @RateLimit(RatePolicy.Search)
   @HttpCode(200)
   @ApiOkResponse({ type: MarketSearchAnswerDto })
   async market(@Body() body: SearchDto): Promise<MarketSearchAnswerDto> {

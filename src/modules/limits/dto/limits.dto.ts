@@ -20,6 +20,19 @@ export class PolicyOverrideDto {
   @Max(86_400)
   window_s?: number;
 
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1_000_000_000,
+    nullable: true,
+    description: 'units that pass at once from a full bucket (default: the limit); null resets it',
+  })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  burst?: number | null;
+
   @ApiPropertyOptional({ description: 'count and log, never block' })
   @IsOptional()
   @IsBoolean()
@@ -35,7 +48,14 @@ export class PolicyOverrideDto {
 
 /** A monthly quota in units; null clears it. */
 const quota = () =>
-  applyDecorators(ApiPropertyOptional({ nullable: true }), ValidateIf((_, v) => v !== null), IsOptional(), IsInt(), Min(0), Max(1e15));
+  applyDecorators(
+    ApiPropertyOptional({ nullable: true }),
+    ValidateIf((_, v) => v !== null),
+    IsOptional(),
+    IsInt(),
+    Min(0),
+    Max(1e15),
+  );
 
 export class QuotasDto {
   @quota()
@@ -62,6 +82,7 @@ const policy = () => (target: object, key: string) => {
 /** Omitted policies keep their value; given fields merge; null resets to the default. */
 export class UpdateLimitsDto {
   @policy() api?: PolicyOverrideDto | null;
+  @policy() search?: PolicyOverrideDto | null;
   @policy() tts?: PolicyOverrideDto | null;
   @policy() embeddings?: PolicyOverrideDto | null;
   @policy() crawl?: PolicyOverrideDto | null;
@@ -102,6 +123,7 @@ export class UpdateLimitsDto {
 export class PolicyLimitDto {
   @ApiProperty() limit: number;
   @ApiProperty() window_s: number;
+  @ApiProperty({ description: 'token-bucket capacity: units that pass at once' }) burst: number;
   @ApiProperty() dry_run: boolean;
   @ApiPropertyOptional() concurrency?: number;
   @ApiProperty({ enum: ['default', 'org'] }) source: string;
@@ -114,7 +136,8 @@ export class EffectiveLimitsDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer', nullable: true } })
   quotas: Record<string, number | null>;
   @ApiProperty({ nullable: true }) job_concurrency: number | null;
-  @ApiProperty({ nullable: true, description: 'null: the platform default (INGEST_ORG_RATE)' }) job_rate: number | null;
+  @ApiProperty({ nullable: true, description: 'null: the platform default (INGEST_ORG_RATE)' }) job_rate:
+    number | null;
 }
 
 export class UsageQueryDto {
