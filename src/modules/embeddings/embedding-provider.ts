@@ -14,7 +14,8 @@ export abstract class EmbeddingProvider {
   abstract readonly kind: 'local' | 'openai';
   abstract readonly model: string;
   abstract readonly dimension: number;
-  abstract embed(texts: string[]): Promise<EmbeddingResult>;
+  /** `signal` (a job's): stop between batches once it aborts, rejecting with its reason. */
+  abstract embed(texts: string[], signal?: AbortSignal): Promise<EmbeddingResult>;
 }
 
 /** The model could not answer (down, timed out, bad answer): a dependency failure, 503 to clients. */
