@@ -65,7 +65,7 @@ describe('ingest crash recovery and shutdown (real worker processes, a private r
     api = await startApp({ ...env, ROCKER_ROLE: 'api' }); // writes rows; the worker processes dispatch and run them
     const texts = Array.from({ length: 60 }, (_, i) =>
       Array.from(
-        { length: 12 },
+        { length: 30 },
         (_, s) =>
           `Item ${i} sentence ${s} talks about rocks, rivers and the long road home number ${i * 100 + s}.`,
       ).join(' '),
@@ -148,6 +148,7 @@ describe('ingest crash recovery and shutdown (real worker processes, a private r
     const exitMs = performance.now() - t0;
     expect([0, 'SIGTERM']).toContain(code); // a clean exit, not the hard-exit fallback (1)
     expect(exitMs).toBeLessThan(10_000);
+    console.info(`SIGTERM with a held job → exit in ${Math.round(exitMs)} ms`);
     const [back] = await jobRows(db.owner, org.id, [id]);
     expect(['queued', 'running']).toContain(back.status); // handed back (or already taken by worker 2)
 
