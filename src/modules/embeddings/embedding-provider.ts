@@ -14,8 +14,7 @@ export abstract class EmbeddingProvider {
   abstract readonly kind: 'local' | 'openai';
   abstract readonly model: string;
   abstract readonly dimension: number;
-  /** `signal` (a job's): stop between batches once it aborts, rejecting with its reason. */
-  abstract embed(texts: string[], signal?: AbortSignal): Promise<EmbeddingResult>;
+  abstract embed(texts: string[]): Promise<EmbeddingResult>;
 }
 
 /** The model could not answer (down, timed out, bad answer): a dependency failure, 503 to clients. */

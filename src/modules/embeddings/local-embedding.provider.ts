@@ -89,14 +89,12 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     });
   }
 
-  async embed(texts: string[], signal?: AbortSignal): Promise<EmbeddingResult> {
+  async embed(texts: string[]): Promise<EmbeddingResult> {
     const vectors: number[][] = [];
     let tokens = 0;
     for (const batch of batches(texts, this.batchSize)) {
-      // One batch at a time through the single worker, in arrival order. An aborted job's batches
-      // still waiting in the chain are skipped, so they do not hold up the others.
-      signal?.throwIfAborted();
-      const next = this.chain.then(() => (signal?.throwIfAborted(), this.run(batch)));
+      // One batch at a time through the single worker, in arrival order.
+      const next = this.chain.then(() => this.run(batch));
       this.chain = next.catch(() => undefined);
       const r = await next;
       if (r.error || !r.flat) throw new EmbeddingProviderError(`the local embedding model failed: ${r.error ?? 'no output'}`);

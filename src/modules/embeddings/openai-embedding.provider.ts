@@ -31,11 +31,10 @@ export class OpenAiEmbeddingProvider extends EmbeddingProvider {
     this.url = `${opts.baseUrl.replace(/\/+$/, '')}/embeddings`;
   }
 
-  async embed(texts: string[], signal?: AbortSignal): Promise<EmbeddingResult> {
+  async embed(texts: string[]): Promise<EmbeddingResult> {
     const vectors: number[][] = [];
     let tokens = 0;
     for (const batch of batches(texts, this.opts.batchSize ?? 64)) {
-      signal?.throwIfAborted();
       const r = await this.call(batch);
       vectors.push(...r.vectors);
       tokens += r.tokens;
