@@ -43,7 +43,7 @@ interface Section {
 const SECTIONS: Section[] = [
   {
     title: 'Process',
-    match: ['NODE_ENV', 'PORT', 'WORKER_PORT', 'ROCKER_ROLE', 'LOG_LEVEL', 'BODY_LIMIT_BYTES'],
+    match: ['NODE_ENV', 'PORT', 'WORKER_PORT', 'SHUTDOWN_GRACE_MS', 'ROCKER_ROLE', 'LOG_LEVEL', 'BODY_LIMIT_BYTES'],
     intro:
       'What a process is and where it listens: `ROCKER_ROLE` picks API and workers in one process, API only, or workers only (set by `npm run start:worker`). See [operations.md](operations.md#health).',
   },

@@ -67,6 +67,22 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
   return app;
 }
 
+/**
+ * The process's exit bound: SHUTDOWN_GRACE_MS after SIGTERM/SIGINT it exits whatever still runs
+ * (Nest's shutdown hooks, installed by enableShutdownHooks, normally finish well before: running
+ * jobs are handed back). Keep it within the deployment's termination grace. For process entry
+ * points only (never in a test runner).
+ */
+export function exitWithin(env: Env): void {
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    process.once(sig, () => {
+      setTimeout(() => {
+        process.stderr.write(`${JSON.stringify({ level: 40, time: Date.now(), msg: 'shutdown grace over: exiting now', grace_ms: env.SHUTDOWN_GRACE_MS })}\n`);
+        process.exit(1);
+      }, Math.max(1000, env.SHUTDOWN_GRACE_MS - 250)).unref();
+    });
+}
+
 export interface WorkerProcess {
   app: INestApplicationContext;
   /** The health/metrics port actually bound (WORKER_PORT; 0 picks a free one). */
@@ -87,6 +103,7 @@ export async function createWorker(env: Env, opts: Pick<CreateAppOptions, 'extra
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  exitWithin(workerEnv);
   await app.init();
 
   const ds = app.get(DataSource);

@@ -1,5 +1,5 @@
 import { loadEnv, ConfigError } from './config/env.js';
-import { createApp } from './bootstrap.js';
+import { createApp, exitWithin } from './bootstrap.js';
 
 async function main(): Promise<void> {
   let env;
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const app = await createApp(env);
+  exitWithin(env);
   await app.listen({ port: env.PORT, host: '0.0.0.0' });
 }
 

@@ -58,7 +58,7 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
     path: 'src/modules/ingest/ingest-outbox.repository.ts',
     rules: ['raw-db', 'sql'],
     reason:
-      'the dispatcher works across orgs by design: it only calls the SECURITY DEFINER functions ingest_dispatch_claim / ingest_dispatch_unclaim / ingest_dispatched_queued / ingest_queue_stats (owned by rocker_dispatch, routing columns only), on the pool or its own claim connection, and LISTENs for new work',
+      'the dispatcher works across orgs by design: it only calls the SECURITY DEFINER functions ingest_dispatch_claim / ingest_dispatch_unclaim / ingest_dispatched_queued / ingest_queue_stats / ingest_reap_expired (owned by rocker_dispatch, routing columns only), on the pool or its own claim connection, and LISTENs for new work',
   },
   {
     path: 'src/bootstrap.ts',

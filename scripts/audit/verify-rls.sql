@@ -35,7 +35,8 @@ DECLARE
     'public.ingest_dispatch_claim(integer, integer, integer, boolean)', -- dispatcher: claims queued jobs of every org, routing columns only (rocker_dispatch)
     'public.ingest_dispatch_unclaim(uuid[], uuid[])',      -- dispatcher: un-marks claimed rows the queue refused (dispatched_at only; rocker_dispatch)
     'public.ingest_dispatched_queued(integer, integer)',   -- dispatcher: re-sends dispatched-but-lost jobs, routing columns only (rocker_dispatch)
-    'public.ingest_queue_stats()'                          -- queue depth per org for the metrics, counts only (rocker_dispatch)
+    'public.ingest_queue_stats()',                         -- queue depth per org for the metrics, counts only (rocker_dispatch)
+    'public.ingest_reap_expired(integer)'                  -- dispatcher: running rows whose lease expired back to queued (status, dispatched_at, lease columns only; rocker_dispatch)
   ];
   -- Policies on org_id tables that deliberately do not restrict rows to the current org
   -- ('schema.table.policy'), e.g. a shared read. Empty: every tenant policy compares org_id.

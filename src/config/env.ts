@@ -30,6 +30,14 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   WORKER_PORT = 3001;
 
+  /**
+   * SIGTERM to exit, at most (keep it within the deployment's terminationGracePeriodSeconds): the
+   * process stops taking jobs, lets running ones finish until 2.5 s before this, then hands the rest
+   * back to the queue (no attempt spent) and exits; a hard exit at the bound covers anything stuck.
+   */
+  @Transform(toInt) @IsInt() @Min(3000) @Max(600_000)
+  SHUTDOWN_GRACE_MS = 10_000;
+
   @IsIn(['all', 'api', 'worker'])
   ROCKER_ROLE: 'all' | 'api' | 'worker' = 'all';
 
@@ -283,6 +291,13 @@ export class EnvDto {
   /** BullMQ job lock and per-org slot lease: a killed worker's job and slot free themselves after this. */
   @Transform(toInt) @IsInt() @Min(500) @Max(600_000)
   INGEST_LOCK_MS = 30_000;
+
+  /**
+   * A running job's lease in Postgres (renewed every third of it): a job whose worker died goes back
+   * to queued once it expires (the attempt counted), and a stale worker's commit is refused.
+   */
+  @Transform(toInt) @IsInt() @Min(500) @Max(600_000)
+  INGEST_LEASE_MS = 30_000;
 
   /** Rows in flight per org = its concurrency limit × this (keeps workers fed, keeps the queue fair). */
   @Transform(toInt) @IsInt() @Min(1) @Max(100)

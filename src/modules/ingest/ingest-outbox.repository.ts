@@ -18,7 +18,7 @@ export interface QueueStat {
 
 /**
  * The dispatcher's only access to Postgres outside a tenant transaction: it calls the SECURITY
- * DEFINER functions of the IngestJobs and IngestClaimOneStatement migrations (owned by
+ * DEFINER functions of the IngestJobs, IngestClaimOneStatement and IngestLeases migrations (owned by
  * rocker_dispatch), which see routing columns of every org and nothing else. No table is read or
  * written here directly.
  *
@@ -103,6 +103,15 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
 
   dispatchedQueued(olderThanMs: number, max: number): Promise<OutboxRow[]> {
     return this.ds.query(`SELECT * FROM ingest_dispatched_queued($1, $2)`, [olderThanMs, max]);
+  }
+
+  /**
+   * Running rows whose lease expired (their worker died, or lost Postgres for longer than the
+   * lease) go back to queued and undispatched, under a new epoch: ingest_reap_expired. Answers how many.
+   */
+  async reapExpired(max: number): Promise<number> {
+    const [row] = await this.ds.query<{ n: number }[]>(`SELECT ingest_reap_expired($1) AS n`, [max]);
+    return row?.n ?? 0;
   }
 
   stats(): Promise<QueueStat[]> {

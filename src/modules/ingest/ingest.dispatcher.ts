@@ -23,7 +23,8 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
   Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error('queue did not answer in time')), ms).unref())]);
 
 /**
- * Hands committed ingest_jobs rows to BullMQ (transactional outbox → queue). Woken by LISTEN/NOTIFY
+ * Hands committed ingest_jobs rows to BullMQ (transactional outbox → queue), and returns running rows
+ * whose lease expired to the outbox (reap). Woken by LISTEN/NOTIFY
  * at every commit that queued a job, by this process's worker when it finishes one (refill), and
  * by a poll. Claims are per-org
  * windows (see ingest_dispatch_claim): fairness comes from never letting one org flood the queue.
@@ -54,6 +55,7 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
     this.timers.push(setInterval(() => this.kick(), this.env.INGEST_DISPATCH_INTERVAL_MS));
     this.timers.push(setInterval(() => void this.reconcile().catch((e) => this.warn(`reconcile: ${e.message}`)), Math.max(1000, this.env.INGEST_RECONCILE_AFTER_MS / 2)));
     this.timers.push(setInterval(() => void this.sampleMetrics().catch(() => undefined), METRICS_EVERY_MS));
+    this.timers.push(setInterval(() => void this.reap().catch((e) => this.warn(`reap: ${e.message}`)), Math.max(250, Math.floor(this.env.INGEST_LEASE_MS / 2))));
     for (const t of this.timers) t.unref();
   }
 
@@ -137,6 +139,20 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
       await this.send(missing);
     }
     return missing.length;
+  }
+
+  /**
+   * Crash recovery: running rows whose lease expired (worker gone, queue entry maybe gone too, e.g.
+   * Redis restarted empty) go back to queued; this dispatcher sends them again at once.
+   */
+  async reap(): Promise<number> {
+    if (this.stopped) return 0;
+    const n = await this.outbox.reapExpired(BATCH);
+    if (n > 0) {
+      this.logger.warn({ msg: 'ingest jobs whose worker stopped renewing their lease were queued again', jobs: n });
+      this.kick();
+    }
+    return n;
   }
 
   /** rocker_queue_jobs and rocker_queue_oldest_queued_seconds from the database (the record). */

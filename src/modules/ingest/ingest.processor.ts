@@ -7,6 +7,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
+import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
 import { ENV, type Env } from '../../config/env.js';
@@ -18,7 +19,9 @@ import { OrgSlots } from './org-slots.js';
 import {
   JOB_HANDLER,
   JOB_HANDLER_REPLACES,
+  JobHandedBackError,
   JobKind,
+  LeaseLostError,
   PermanentJobError,
   queueNameOf,
   type IngestHandler,
@@ -36,6 +39,16 @@ import { bullConnection, type QueueJobData } from './queue.config.js';
  */
 export const MAX_STALLED = 3;
 
+/** Of SHUTDOWN_GRACE_MS, what is kept for handing running jobs back and closing the rest of the process. */
+export const HANDBACK_RESERVE_MS = 2500;
+
+/** Resolves `value` after `ms` unless cancelled (the timer never outlives the race it is in). */
+function after<T>(ms: number, value: T): { done: Promise<T>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(value), ms)));
+  return { done, cancel: () => clearTimeout(timer) };
+}
+
 /** A job runs as its org, with no user, under the request id that enqueued it. */
 function jobTenant(data: QueueJobData): TenantContext {
   return {
@@ -49,9 +62,12 @@ function jobTenant(data: QueueJobData): TenantContext {
 
 /**
  * The BullMQ workers (one per JobKind) and the job lifecycle around each handler:
- * per-org slot → row queued→running (own transaction) → the handler's reads and slow work (no
- * transaction held while it computes) → its writes + row succeeded (one transaction, so a crash
- * mid-job leaves no half result) → on error, retry or failed.
+ * per-org slot → row queued→running under a new lease epoch (own transaction) → the handler's
+ * reads and slow work (no transaction held while it computes; the lease and the slot renewed
+ * meanwhile) → lease check + its writes + row succeeded (one transaction, so a crash mid-job leaves
+ * no half result and a stale worker commits nothing) → on error, retry or failed. On shutdown a job
+ * that does not finish within the grace is handed back: row queued (no attempt spent), BullMQ job
+ * delayed for another worker.
  */
 @Injectable()
 export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -59,6 +75,10 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
   private readonly handlers = new Map<JobKind, IngestHandler & { replaces?: boolean }>();
   private readonly workers: Worker[] = [];
   private lastWarn = 0;
+  /** Aborted when the process stops: every running job's signal follows it. */
+  private readonly shutdown = new AbortController();
+  /** Written into the leases this process holds, for operators. */
+  private readonly owner = `${hostname()}:${process.pid}`.slice(0, 200);
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -108,9 +128,23 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     });
   }
 
-  /** SIGTERM: stop taking jobs and let the running ones finish (BullMQ close waits for them). */
+  /**
+   * SIGTERM: stop taking jobs (BullMQ close), let the running ones finish until HANDBACK_RESERVE_MS
+   * before SHUTDOWN_GRACE_MS, then abort them: each is handed back (see process) and the close
+   * completes. The process exits within the grace (bootstrap's exitWithin covers anything stuck).
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+    const t0 = Date.now();
+    const closed = Promise.all(this.workers.map((w) => w.close())).then(() => true);
+    const drain = after(Math.max(0, this.env.SHUTDOWN_GRACE_MS - HANDBACK_RESERVE_MS), false);
+    const finished = await Promise.race([closed, drain.done]);
+    drain.cancel();
+    if (finished) return;
+    this.logger.warn({ msg: 'shutdown: running ingest jobs are handed back to the queue', after_ms: Date.now() - t0 });
+    this.shutdown.abort(new JobHandedBackError());
+    const rest = after(HANDBACK_RESERVE_MS - 1000, false);
+    if (!(await Promise.race([closed, rest.done]))) this.logger.warn({ msg: 'shutdown: the ingest workers did not close in time' });
+    rest.cancel();
   }
 
   handlerFor(kind: JobKind): IngestHandler | undefined {
@@ -136,18 +170,30 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         }
         throw new DelayedError();
       }
+      // The job's signal: aborted at shutdown (hand back) or when its lease is found lost.
+      const ac = new AbortController();
+      const onShutdown = () => ac.abort(this.shutdown.signal.reason);
+      this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+      let epoch: number | null = null;
       const renew = setInterval(
-        () => void this.slots.acquire(orgId, jobId, limit, rate).catch(() => undefined),
-        Math.max(100, Math.floor(this.env.INGEST_LOCK_MS / 3)),
+        () => {
+          void this.slots.acquire(orgId, jobId, limit, rate).catch(() => undefined);
+          if (epoch !== null) void this.renewLease(ctx, jobId, epoch, ac);
+        },
+        Math.max(100, Math.floor(Math.min(this.env.INGEST_LOCK_MS, this.env.INGEST_LEASE_MS) / 3)),
       );
       const queue = queueNameOf(kind);
       const t0 = performance.now();
       const observe = (outcome: string) =>
         jobDuration.observe({ queue, org: orgLabel(orgId), outcome }, (performance.now() - t0) / 1000);
       try {
+        if (this.shutdown.signal.aborted) {
+          // Taken while the process was stopping: straight back to the queue, nothing started.
+          return await this.requeue(job, token);
+        }
         // Asynchronous commit: the job's final commit below (synchronous) flushes it too; a crash in
-        // between re-runs the job, which the row then allows (running → running).
-        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId), 'job', {
+        // between re-runs the job, which the row then allows (running → running, a new epoch).
+        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId, this.owner, this.env.INGEST_LEASE_MS), 'job', {
           asyncCommit: true,
         });
         if (!started) {
@@ -155,13 +201,23 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
           observe('skipped');
           return;
         }
+        epoch = started.lease_epoch;
         if (started.wait_s !== null) jobWait.observe({ queue, org: orgLabel(orgId) }, started.wait_s);
-        this.logger.log({ msg: 'ingest job started', job_id: jobId, kind, attempt: started.attempts });
+        if (started.attempts > started.max_attempts) {
+          // Its worker stopped during the last attempt (the lease expired and the reaper queued it again).
+          const message = `the worker running this job stopped before finishing (its lease expired) on each of its ${started.max_attempts} attempts; retry it once the cause is fixed`;
+          await this.tenants.run(ctx, () => this.jobs.fail(jobId, started.knowledge_item_id, message, epoch!), 'job');
+          observe('failed');
+          this.logger.warn({ msg: 'ingest job failed: out of attempts', job_id: jobId, kind, error: message });
+          throw new UnrecoverableError(message);
+        }
+        this.logger.log({ msg: 'ingest job started', job_id: jobId, kind, attempt: started.attempts, lease_epoch: epoch });
         try {
           const handler = this.handlers.get(kind);
           if (!handler) throw new PermanentJobError(`no handler for ${kind}`);
-          // The handler's slow part runs outside any transaction; its writes and the row's
-          // `succeeded` commit together.
+          // The handler's slow part runs outside any transaction; the lease check, its writes and
+          // the row's `succeeded` commit together.
+          const held = epoch;
           await runJobHandler(
             this.tenants,
             ctx,
@@ -174,21 +230,41 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
               payload: started.payload,
               attempt: started.attempts,
               requestId: job.data.request_id,
+              signal: ac.signal,
             },
-            () => this.jobs.succeed(jobId, started.knowledge_item_id),
+            {
+              before: () => this.jobs.holdLease(jobId, held),
+              finish: () => this.jobs.succeed(jobId, started.knowledge_item_id),
+            },
           );
           observe('succeeded');
           this.logger.log({ msg: 'ingest job succeeded', job_id: jobId, kind });
         } catch (e) {
+          const why = ac.signal.aborted ? (ac.signal.reason as unknown) : e;
+          if (why instanceof JobHandedBackError) {
+            const back = await this.tenants
+              .run(ctx, () => this.jobs.handBack(jobId, epoch!), 'job')
+              .catch((err: unknown) => (this.logger.error({ msg: 'could not hand an ingest job back', job_id: jobId, err }), false));
+            observe('handed_back');
+            this.logger.warn({ msg: 'ingest job handed back (shutdown)', job_id: jobId, kind, row_queued: back });
+            return await this.requeue(job, token);
+          }
+          if (why instanceof LeaseLostError) {
+            // Another worker runs it, or the reaper queued it again: this run's result is dropped.
+            observe('lease_lost');
+            this.logger.warn({ msg: 'ingest job dropped: its lease was lost', job_id: jobId, kind, lease_epoch: epoch });
+            return await this.requeue(job, token);
+          }
           const message = (e instanceof Error ? e.message : String(e)).slice(0, 2000);
           const permanent = e instanceof PermanentJobError;
-          const last = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          const last =
+            permanent || started.attempts >= started.max_attempts || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           await this.tenants.run(
             ctx,
             () =>
               last
-                ? this.jobs.fail(jobId, started.knowledge_item_id, message)
-                : this.jobs.attemptFailed(jobId, message),
+                ? this.jobs.fail(jobId, started.knowledge_item_id, message, epoch!)
+                : this.jobs.attemptFailed(jobId, epoch!, message),
             'job',
           );
           observe(last ? 'failed' : 'retry');
@@ -198,16 +274,39 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
             kind,
             error: message,
           });
-          throw permanent ? new UnrecoverableError(message) : e;
+          throw last ? new UnrecoverableError(message) : e;
         }
       } finally {
         clearInterval(renew);
+        this.shutdown.signal.removeEventListener('abort', onShutdown);
         await this.slots.release(orgId, jobId).catch(() => undefined);
         await this.wakeParked(orgId).catch(() => undefined);
         // Room in the org's window: refill through this process's dispatcher (no NOTIFY, see IngestNotifyNewOnly).
         this.dispatcher.kickSoon();
       }
     });
+  }
+
+  /**
+   * Returns the BullMQ job to the queue at once (delayed until now, no attempt spent) for any
+   * worker to take. If this worker no longer holds the job (another one took it over), nothing to do.
+   */
+  private async requeue(job: Job<QueueJobData>, token?: string): Promise<never> {
+    await job.moveToDelayed(Date.now(), token).catch(() => undefined);
+    throw new DelayedError();
+  }
+
+  /** Pushes the job's lease forward; a lost lease aborts the job (its commit would be refused anyway). */
+  private async renewLease(ctx: TenantContext, jobId: string, epoch: number, ac: AbortController): Promise<void> {
+    try {
+      const held = await this.tenants.run(ctx, () => this.jobs.renewLease(jobId, epoch, this.env.INGEST_LEASE_MS), 'job', {
+        asyncCommit: true,
+      });
+      if (!held && !ac.signal.aborted) ac.abort(new LeaseLostError(jobId));
+    } catch (e) {
+      // Postgres unreachable: keep going; the commit re-checks the epoch.
+      this.warn(`lease renewal of ${jobId}: ${(e as Error).message}`);
+    }
   }
 
   /** BullMQ failed the job without running it (stalled more than MAX_STALLED times): the row follows. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
-import { JobKind, JobPriorityClass, JobStatus } from './ingest.types.js';
+import { JobKind, JobPriorityClass, JobStatus, LeaseLostError } from './ingest.types.js';
 import type { IngestJobDto } from './dto/ingest-job.dto.js';
 
 const COLS = `id, kind, status, priority_class, knowledge_item_id, payload, attempts, max_attempts, last_error, request_id,
@@ -22,6 +22,9 @@ export interface StartedJob {
   payload: Record<string, unknown>;
   knowledge_item_id: string | null;
   attempts: number;
+  max_attempts: number;
+  /** This take's lease epoch: the commit step requires it. */
+  lease_epoch: number;
   /** Seconds from queued to this start (first start only; null on a re-run after a crash). */
   wait_s: number | null;
 }
@@ -85,19 +88,21 @@ export class IngestRepository {
   }
 
   /**
-   * queued|running → running. `running` is allowed because a job whose worker died is re-delivered
-   * by BullMQ's stalled check while its row still says running. Anything else (cancelled, finished,
-   * deleted) answers undefined and the worker skips the job.
+   * queued|running → running, under a new lease epoch. `running` is allowed because a job whose
+   * worker died is delivered again (BullMQ's stalled check) while its row still says running; the
+   * new epoch makes the earlier worker stale, so only one of them can commit. Anything else
+   * (cancelled, finished, deleted) answers undefined and the worker skips the job.
    */
-  async start(id: string): Promise<StartedJob | undefined> {
+  async start(id: string, owner: string, leaseMs: number): Promise<StartedJob | undefined> {
     const row = await this.db.one<StartedJob>(
       `UPDATE ingest_jobs j SET status = 'running', attempts = j.attempts + 1, started_at = clock_timestamp(),
-              dispatched_at = coalesce(j.dispatched_at, clock_timestamp())
+              dispatched_at = coalesce(j.dispatched_at, clock_timestamp()), lease_epoch = j.lease_epoch + 1,
+              lease_expires_at = clock_timestamp() + make_interval(secs => $2 / 1000.0), lease_owner = $3
          FROM (SELECT id, status AS before FROM ingest_jobs WHERE id = $1 FOR UPDATE) old
         WHERE j.id = old.id AND j.status IN ('queued', 'running')
-        RETURNING j.id, j.kind, j.payload, j.knowledge_item_id, j.attempts,
+        RETURNING j.id, j.kind, j.payload, j.knowledge_item_id, j.attempts, j.max_attempts, j.lease_epoch,
           CASE WHEN old.before = 'queued' THEN extract(epoch FROM j.started_at - j.queued_at)::float8 END AS wait_s`,
-      [id],
+      [id, leaseMs, owner],
     );
     if (row?.knowledge_item_id) {
       await this.db.query(
@@ -108,22 +113,64 @@ export class IngestRepository {
     return row;
   }
 
+  /** Pushes the lease forward; false when it is no longer this epoch's (reaped, or taken by another worker). */
+  async renewLease(id: string, epoch: number, leaseMs: number): Promise<boolean> {
+    const row = await this.db.one(
+      `UPDATE ingest_jobs SET lease_expires_at = clock_timestamp() + make_interval(secs => $3 / 1000.0)
+        WHERE id = $1 AND status = 'running' AND lease_epoch = $2 RETURNING id`,
+      [id, epoch, leaseMs],
+    );
+    return row !== undefined;
+  }
+
+  /**
+   * The commit step's first statement: locks the row and checks it is still running under this
+   * epoch. Throws LeaseLostError otherwise, which rolls back the whole commit (the job's writes too).
+   */
+  async holdLease(id: string, epoch: number): Promise<void> {
+    const row = await this.db.one(`SELECT id FROM ingest_jobs WHERE id = $1 AND status = 'running' AND lease_epoch = $2 FOR UPDATE`, [id, epoch]);
+    if (!row) throw new LeaseLostError(id);
+  }
+
   async succeed(id: string, itemId: string | null): Promise<void> {
-    await this.db.query(`UPDATE ingest_jobs SET status = 'succeeded', last_error = NULL, finished_at = clock_timestamp() WHERE id = $1`, [id]);
+    await this.db.query(
+      `UPDATE ingest_jobs SET status = 'succeeded', last_error = NULL, finished_at = clock_timestamp(), lease_expires_at = NULL WHERE id = $1`,
+      [id],
+    );
     if (itemId) await this.settleItem(itemId, null);
   }
 
   /** An attempt failed and another follows (BullMQ backoff): the row waits as queued, error kept. */
-  async attemptFailed(id: string, error: string): Promise<void> {
-    await this.db.query(`UPDATE ingest_jobs SET status = 'queued', last_error = $2 WHERE id = $1 AND status = 'running'`, [id, error]);
+  async attemptFailed(id: string, epoch: number, error: string): Promise<void> {
+    await this.db.query(
+      `UPDATE ingest_jobs SET status = 'queued', last_error = $3, lease_expires_at = NULL, lease_owner = NULL
+        WHERE id = $1 AND status = 'running' AND lease_epoch = $2`,
+      [id, epoch, error],
+    );
   }
 
-  async fail(id: string, itemId: string | null, error: string): Promise<void> {
-    await this.db.query(
-      `UPDATE ingest_jobs SET status = 'failed', last_error = $2, finished_at = clock_timestamp() WHERE id = $1 AND status IN ('queued', 'running')`,
-      [id, error],
+  /**
+   * Shutdown: running → queued with the attempt given back and a new epoch (this worker's copy is
+   * stale from here). Undispatched, so a dispatcher sends it again should the queue have lost it.
+   */
+  async handBack(id: string, epoch: number): Promise<boolean> {
+    const row = await this.db.one(
+      `UPDATE ingest_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_epoch = lease_epoch + 1,
+              lease_expires_at = NULL, lease_owner = NULL, dispatched_at = NULL
+        WHERE id = $1 AND status = 'running' AND lease_epoch = $2 RETURNING id`,
+      [id, epoch],
     );
-    if (itemId) await this.settleItem(itemId, error);
+    return row !== undefined;
+  }
+
+  /** → failed (and the item settles). With `epoch`, only while this worker still holds the lease. */
+  async fail(id: string, itemId: string | null, error: string, epoch?: number): Promise<void> {
+    const row = await this.db.one(
+      `UPDATE ingest_jobs SET status = 'failed', last_error = $2, finished_at = clock_timestamp(), lease_expires_at = NULL
+        WHERE id = $1 AND status IN ('queued', 'running') AND ($3::int IS NULL OR lease_epoch = $3) RETURNING id`,
+      [id, error, epoch ?? null],
+    );
+    if (row && itemId) await this.settleItem(itemId, error);
   }
 
   /**

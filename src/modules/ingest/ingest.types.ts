@@ -57,6 +57,12 @@ export interface IngestJobContext {
   attempt: number;
   requestId: string | null;
   /**
+   * Aborted when the job must stop: its process is shutting down (the job is handed back to the
+   * queue) or its lease was lost (another worker runs it). Slow parts should pass it on or check it;
+   * the pipeline stops waiting for the handler either way, and never runs a write step after it.
+   */
+  signal: AbortSignal;
+  /**
    * Runs `fn` in a short tenant transaction of its own, with the job's org set (the same RLS path
    * as a request): the reads a handler needs before its slow work.
    */
@@ -82,6 +88,20 @@ export interface IngestHandler {
 }
 
 export class PermanentJobError extends Error {}
+
+/** The job's lease in Postgres is no longer this worker's (it expired and was reaped, or another worker took the job). */
+export class LeaseLostError extends Error {
+  constructor(jobId: string) {
+    super(`the lease of ingest job ${jobId} was lost: another worker runs it`);
+  }
+}
+
+/** The process is shutting down: the job goes back to the queue, no attempt spent. */
+export class JobHandedBackError extends Error {
+  constructor() {
+    super('the worker is shutting down: the job was handed back to the queue');
+  }
+}
 
 export const JOB_HANDLER = 'rocker:job-handler';
 

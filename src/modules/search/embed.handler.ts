@@ -27,7 +27,7 @@ export class EmbedJobHandler implements IngestHandler {
     if (!id) throw new PermanentJobError('embed job without a knowledge item id');
     const plan = await job.db(() => this.embed.plan(id));
     if (!plan) return; // deleted meanwhile
-    const vectors = await this.embed.vectors(plan);
+    const vectors = await this.embed.vectors(plan, job.signal);
     // 'failed' (nothing to embed) is recorded on the item by the write; throwing would roll it back.
     return async () => {
       await this.embed.write(plan, vectors);

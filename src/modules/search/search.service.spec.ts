@@ -169,6 +169,7 @@ describe(EmbedJobHandler.name, () => {
     payload: {},
     attempt: 1,
     requestId: null,
+    signal: new AbortController().signal,
     db,
   });
 

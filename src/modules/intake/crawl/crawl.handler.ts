@@ -41,7 +41,7 @@ export class CrawlJobHandler implements IngestHandler {
 
     let page: CrawledText;
     try {
-      page = await this.crawler.crawl(url);
+      page = await this.crawler.crawl(url, job.signal);
     } catch (e) {
       const reason =
         e instanceof SafeFetchError ? e.failure : e instanceof ProblemException ? e.slug : undefined;

@@ -5,7 +5,8 @@ import { ProcessSpawner } from '../../../common/process/spawner.js';
 
 /** Text recognition behind an interface: the local engine by default, others by config. */
 export abstract class OcrEngine {
-  abstract recognize(image: Buffer): Promise<string>;
+  /** `signal` (a job's): aborting it kills the engine's process and rejects with its reason. */
+  abstract recognize(image: Buffer, signal?: AbortSignal): Promise<string>;
 }
 
 /**
@@ -26,10 +27,11 @@ export class TesseractCliEngine extends OcrEngine {
     super();
   }
 
-  async recognize(image: Buffer): Promise<string> {
+  async recognize(image: Buffer, signal?: AbortSignal): Promise<string> {
     await this.acquire();
     try {
-      return await this.run(image);
+      signal?.throwIfAborted();
+      return await this.run(image, signal);
     } finally {
       this.release();
     }
@@ -49,7 +51,7 @@ export class TesseractCliEngine extends OcrEngine {
     else this.running--;
   }
 
-  private run(image: Buffer): Promise<string> {
+  private run(image: Buffer, signal?: AbortSignal): Promise<string> {
     return new Promise((resolve, reject) => {
       const child = this.spawner.spawn('tesseract', ['stdin', 'stdout', '-l', 'eng', '--psm', '3'], {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OMP_THREAD_LIMIT: '1', LANG: 'C.UTF-8' },
@@ -61,6 +63,7 @@ export class TesseractCliEngine extends OcrEngine {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve(text!);
       };
@@ -68,6 +71,11 @@ export class TesseractCliEngine extends OcrEngine {
         child.kill('SIGKILL');
         finish(new ProblemException(422, 'ocr-timeout', `text recognition took longer than ${this.env.OCR_TIMEOUT_MS} ms`));
       }, this.env.OCR_TIMEOUT_MS);
+      const onAbort = () => {
+        child.kill('SIGKILL');
+        finish(signal!.reason as Error);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       child.stdout.on('data', (c: Buffer) => {
         outSize += c.length;
         if (outSize <= 10 * 1024 * 1024) out.push(c);

@@ -44,7 +44,7 @@ export class OcrJobHandler implements IngestHandler {
     let text: string;
     try {
       checkImageSize(blob.data, blob.mime_type as 'image/png' | 'image/jpeg', this.env.OCR_MAX_PIXELS);
-      text = await this.engine.recognize(blob.data);
+      text = await this.engine.recognize(blob.data, job.signal);
     } catch (e) {
       // Client-class refusals (bad image, too large, timeout) will not get better on retry.
       if (e instanceof ProblemException && e.getStatus() < 500)
