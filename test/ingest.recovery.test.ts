@@ -18,7 +18,7 @@ import { envVars, spawnSimWorker, type Child } from '../bench/support/processes.
 import { simHeldSinceKey, simReleaseKey, simStartsKey } from '../bench/support/sim-handlers.js';
 import { chunkText, DEFAULT_CHUNK_OPTIONS } from '../src/modules/search/chunker.js';
 import { DataSource } from 'typeorm';
-import { TenantDb, TenantTransactions, type TenantContext } from '../src/database/tenant-context.js';
+import { TenantDb, TenantTransactions, type TenantContext } from '../src/tenancy/tenant-context.js';
 import { IngestRepository } from '../src/modules/ingest/ingest.repository.js';
 import { runJobHandler } from '../src/modules/ingest/run-handler.js';
 import { JobKind, LeaseLostError, type IngestHandler } from '../src/modules/ingest/ingest.types.js';
