@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { FormData, Pool } from 'undici';
 import { track } from './deployment.js';
@@ -56,13 +57,13 @@ export interface Scale {
 export const BENCH_SCALE: Scale = {
   aloneMs: 3000,
   cheapRps: 20,
-  maxDuringMs: 45_000,
+  maxDuringMs: 30_000,
   quietUploadsAlone: 2,
   market: { requests: 96, concurrency: 8 },
   marketOrgLimit: { requests: 15, limit: 5, windowS: 60 },
   json: { requests: 24, concurrency: 8 },
   htmlBytes: 10 * 1024 * 1024,
-  ocr: { uploads: 4, lines: 24, chars: 72, scale: 2 },
+  ocr: { uploads: 4, lines: 16, chars: 60, scale: 2 },
   pdf: { uploads: 3, pages: 150, linesPerPage: 60 },
   flood: { rps: 300, ms: 10_000 },
 };
@@ -655,5 +656,19 @@ export async function settle(ctx: FairShareCtx, maxMs: number): Promise<number> 
       (await list(ctx.quiet, 'queued')).length;
     if (running === 0 || Date.now() > deadline) return running;
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Deletes every Redis key under `prefix` (a run's own prefix); best effort, bounded by Redis answering. */
+export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }))
+      if ((keys as string[]).length) await redis.del(...(keys as string[]));
+  } catch {
+    /* the keys stay under the run's unique prefix */
+  } finally {
+    redis.disconnect();
   }
 }

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  dropRedisPrefix,
   ratio,
   Row,
   runRow,
@@ -31,6 +32,7 @@ const root = join(import.meta.dirname, '..', '..');
 const BOUND = 3;
 const UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
 const BODY_LIMIT_BYTES = 1024 * 1024;
+const PREFIX = `fair${randomBytes(4).toString('hex')}`;
 
 /** bench:fair-share's rows, smaller. */
 const SCALE: Scale = {
@@ -77,7 +79,7 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
       ...TEST_ENV_VARS,
       DATABASE_URL: db.appUrl,
       DATABASE_OWNER_URL: db.ownerUrl,
-      REDIS_PREFIX: `fair${randomBytes(4).toString('hex')}`,
+      REDIS_PREFIX: PREFIX,
       UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
       BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
     });
@@ -103,6 +105,7 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
   afterAll(async () => {
     await service?.stop();
     await db?.drop();
+    await dropRedisPrefix(TEST_ENV_VARS.REDIS_URL, PREFIX);
   }, 60_000);
 
   /** The measured org's latency bound and the never-5xx rule, common to every row. */
