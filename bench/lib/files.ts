@@ -29,12 +29,7 @@ export function greyPng(width: number, height: number, pixel: (x: number, y: num
     raw[y * (width + 1)] = 0;
     for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = pixel(x, y);
   }
-  return Buffer.concat([
-    PNG_SIG,
-    chunk('IHDR', ihdr(width, height)),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return Buffer.concat([PNG_SIG, chunk('IHDR', ihdr(width, height)), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /**
@@ -43,41 +38,13 @@ export function greyPng(width: number, height: number, pixel: (x: number, y: num
  */
 export function pngBomb(width = 100_000, height = 100_000): Buffer {
   const rows = deflateSync(Buffer.alloc(1024 * 1024)); // 1 MiB of zeros → ~1 KiB
-  return Buffer.concat([
-    PNG_SIG,
-    chunk('IHDR', ihdr(width, height)),
-    chunk('IDAT', rows),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return Buffer.concat([PNG_SIG, chunk('IHDR', ihdr(width, height)), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** A JPEG whose frame header claims the given size (SOF0), enough for magic-byte and size checks. */
 export function jpegHeader(width: number, height: number): Buffer {
-  const sof = Buffer.from([
-    0xff,
-    0xc0,
-    0x00,
-    0x11,
-    0x08,
-    height >> 8,
-    height & 255,
-    width >> 8,
-    width & 255,
-    0x03,
-    1,
-    0x22,
-    0,
-    2,
-    0x11,
-    1,
-    3,
-    0x11,
-    1,
-  ]);
-  const app0 = Buffer.from([
-    0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
-    0x00,
-  ]);
+  const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 255, width >> 8, width & 255, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+  const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, sof, Buffer.from([0xff, 0xd9])]);
 }
 
@@ -137,20 +104,14 @@ export function makePdf(pages: number, texts: string[] = []): Buffer {
   const streamFor = (t: string) => {
     const esc = (l: string) => `(${l.replace(/[()\\]/g, '\\$&')}) Tj`;
     // One line as before; several lines (textPdf) in small type, one per leading step.
-    const content = t.includes('\n')
-      ? `BT /F1 9 Tf 11 TL 36 770 Td ${t.split('\n').map(esc).join(' T* ')} ET`
-      : `BT /F1 18 Tf 72 720 Td ${esc(t)} ET`;
+    const content = t.includes('\n') ? `BT /F1 9 Tf 11 TL 36 770 Td ${t.split('\n').map(esc).join(' T* ')} ET` : `BT /F1 18 Tf 72 720 Td ${esc(t)} ET`;
     return add(`<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`);
   };
   const shared = streamFor('');
   const kids: number[] = [];
   for (let i = 0; i < pages; i++) {
     const content = texts[i] !== undefined ? streamFor(texts[i]) : shared;
-    kids.push(
-      add(
-        `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${font} 0 R >> >> /Contents ${content} 0 R >>`,
-      ),
-    );
+    kids.push(add(`<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${font} 0 R >> >> /Contents ${content} 0 R >>`));
   }
   objs[catalog - 1] = `<< /Type /Catalog /Pages ${pagesId} 0 R >>`;
   objs[pagesId - 1] = `<< /Type /Pages /Count ${pages} /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] >>`;
@@ -171,13 +132,8 @@ export function makePdf(pages: number, texts: string[] = []): Buffer {
  * A PDF of `pages` pages, each with its own content stream of `linesPerPage` lines of text (what a
  * long report costs a text extractor: every page parsed, every line a text item).
  */
-export function textPdf(
-  pages: number,
-  linesPerPage: number,
-  line: (page: number, n: number) => string,
-): Buffer {
+export function textPdf(pages: number, linesPerPage: number, line: (page: number, n: number) => string): Buffer {
   const texts: string[] = [];
-  for (let p = 0; p < pages; p++)
-    texts.push(Array.from({ length: linesPerPage }, (_, n) => line(p, n)).join('\n'));
+  for (let p = 0; p < pages; p++) texts.push(Array.from({ length: linesPerPage }, (_, n) => line(p, n)).join('\n'));
   return makePdf(pages, texts);
 }
