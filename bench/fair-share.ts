@@ -128,7 +128,15 @@ const mkOrg = async (slug: string) => {
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 const fmtRatio = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '-');
 const lat = (l: Latencies | undefined) =>
-  l ? `${fmt(l.p50)} / ${fmt(l.p95)}${l.failed ? ` (${l.failed} not 2xx of ${l.n})` : ` (n=${l.n})`}` : '';
+  l
+    ? `${fmt(l.p50)} / ${fmt(l.p95)}${
+        l.failed
+          ? ` (${l.failed} of ${l.n} not 2xx: ${Object.entries(l.failures)
+              .map(([k, v]) => `${k}x${v}`)
+              .join(' ')})`
+          : ` (n=${l.n})`
+      }`
+    : '';
 
 let exitCode: number;
 try {

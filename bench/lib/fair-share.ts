@@ -94,6 +94,8 @@ export interface Latencies {
   p95: number;
   /** Answers that were not 2xx (a quiet request should never get one). */
   failed: number;
+  /** Those answers by status (0: no answer), e.g. {"429": 3}. */
+  failures: Record<string, number>;
 }
 
 export interface Counts {
@@ -281,6 +283,7 @@ export function latencies(samples: { latency: number; status: number }[]): Laten
     p50: percentile(ok, 50),
     p95: percentile(ok, 95),
     failed: samples.length - ok.length,
+    failures: statusesOf(samples.filter((s) => s.status < 200 || s.status >= 300)),
   };
 }
 
