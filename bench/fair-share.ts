@@ -22,7 +22,7 @@ import {
   type RowResult,
   type Service,
 } from './lib/fair-share.js';
-import { signDevToken } from '../src/modules/auth/dev-token.js';
+import { signDevToken } from '../src/tenancy/dev-token.js';
 
 /**
  * npm run bench:fair-share — issue 15's table, measured: one all-in-one service process (API and
