@@ -10,7 +10,8 @@ if (!process.version.startsWith('v24.')) {
   process.exit(1);
 }
 const which = process.argv[2] ?? 'all';
-const projects = which === 'all' ? ['unit', 'integration'] : [which];
+// serial runs last and alone: its suites measure latency ratios (test/serial).
+const projects = which === 'all' ? ['unit', 'integration', 'serial'] : [which];
 const extra = process.argv.slice(3);
 let passed = 0;
 let failed = 0;

@@ -28,7 +28,8 @@ export interface Deployment {
 const children = new Set<ChildProcess>();
 let hooked = false;
 
-function track(child: ChildProcess): void {
+/** Kills `child` when this process exits or is signalled (SIGINT/SIGTERM/SIGHUP), after onSignal's cleanup. */
+export function track(child: ChildProcess): void {
   children.add(child);
   child.once('exit', () => children.delete(child));
   if (hooked) return;

@@ -1,0 +1,179 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  dropRedisPrefix,
+  ratio,
+  Row,
+  runRow,
+  settle,
+  startService,
+  warmUp,
+  type FairShareCtx,
+  type RowResult,
+  type Scale,
+  type Service,
+} from '../../bench/lib/fair-share.js';
+import { asOrg, createTestDb, type TestDb } from '../support/db.js';
+import { TEST_ENV_VARS } from '../support/env.js';
+import { addMember, createOrg, createUser, tokenFor } from '../support/fixtures.js';
+
+/**
+ * Issue 15's table, one test per row: one org (or a user with no org) does the expensive thing
+ * while a second org on the same all-in-one process is measured on GET /v1/org (and, for OCR and
+ * PDF, on its own small upload of that kind). The second org's p95 during the abuse stays within
+ * BOUND times its p95 alone, measured in the same test; the abuser's excess is refused (429) or
+ * its bad input refused with a 4xx; nothing is 5xx. Exact figures: npm run bench:fair-share.
+ * Serial project: these run alone, one file at a time (a latency ratio beside other suites
+ * measures them, not the service). The box is shared and small: ratios can flake under load.
+ */
+
+const root = join(import.meta.dirname, '..', '..');
+const BOUND = 3;
+const UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const PREFIX = `fair${randomBytes(4).toString('hex')}`;
+
+/** bench:fair-share's rows, smaller. */
+const SCALE: Scale = {
+  aloneMs: 2000,
+  cheapRps: 20,
+  maxDuringMs: 60_000,
+  quietUploadsAlone: 2,
+  market: { requests: 32, concurrency: 8 },
+  marketOrgLimit: { requests: 15, limit: 5, windowS: 60 },
+  json: { requests: 8, concurrency: 4 },
+  htmlBytes: UPLOAD_MAX_BYTES,
+  ocr: { uploads: 3, lines: 16, chars: 60, scale: 2 },
+  pdf: { uploads: 2, pages: 100, linesPerPage: 60 },
+  flood: { rps: 200, ms: 4000 },
+};
+
+const show = (r: RowResult) => JSON.stringify(r, null, 1);
+
+describe('fair share on one process (issue 15: one org cannot slow another)', () => {
+  let db: TestDb;
+  let service: Service | undefined;
+  let ctx: FairShareCtx;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    const quiet = await createOrg(db.owner, 'quiet');
+    const noisy = await createOrg(db.owner, 'noisy');
+    const quietOwner = await createUser(db.owner);
+    const noisyOwner = await createUser(db.owner);
+    const noisyMember = await createUser(db.owner);
+    const orphan = await createUser(db.owner);
+    const admin = await createUser(db.owner, { superAdmin: true });
+    await addMember(db.owner, quiet, quietOwner, 'owner');
+    await addMember(db.owner, noisy, noisyOwner, 'owner');
+    await addMember(db.owner, noisy, noisyMember, 'member');
+    await asOrg(db.owner, noisy.id, (c) =>
+      c.query(
+        `INSERT INTO rocker_threads (org_id, title, created_by) SELECT $1, 'thread ' || g, $2 FROM generate_series(1, 200) g`,
+        [noisy.id, noisyOwner.id],
+      ),
+    );
+    // dist/ is built by the global setup: the service runs compiled, as in production.
+    service = await startService(join(root, 'dist', 'bench', 'servers', 'all-in-one.js'), {
+      ...TEST_ENV_VARS,
+      DATABASE_URL: db.appUrl,
+      DATABASE_OWNER_URL: db.ownerUrl,
+      REDIS_PREFIX: PREFIX,
+      UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
+      BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
+    });
+    ctx = {
+      url: service.url,
+      quiet: { org: quiet.id, token: await tokenFor(quietOwner, { orgId: quiet.id }) },
+      noisy: { org: noisy.id, token: await tokenFor(noisyOwner, { orgId: noisy.id }) },
+      orphan: { org: '', token: await tokenFor(orphan) },
+      noisyNoClaim: { org: noisy.id, token: await tokenFor(noisyMember) },
+      admin: { org: '', token: await tokenFor(admin) },
+      uploadMaxBytes: UPLOAD_MAX_BYTES,
+      bodyLimitBytes: BODY_LIMIT_BYTES,
+    };
+    await warmUp(ctx);
+    await settle(ctx, 15_000);
+  }, 300_000);
+
+  // The uploads' embed jobs must not run into the next test's "alone".
+  afterEach(async () => {
+    if (service) await settle(ctx, 15_000);
+  }, 30_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await db?.drop();
+    await dropRedisPrefix(TEST_ENV_VARS.REDIS_URL, PREFIX);
+  }, 60_000);
+
+  /** The measured org's latency bound and the never-5xx rule, common to every row. */
+  const expectFair = (r: RowResult) => {
+    expect(r.cheapAlone.failed + r.cheapDuring.failed, `the quiet org got non-2xx answers\n${show(r)}`).toBe(
+      0,
+    );
+    expect(
+      ratio(r.cheapDuring, r.cheapAlone),
+      `quiet GET /v1/org p95 during / alone\n${show(r)}`,
+    ).toBeLessThanOrEqual(BOUND);
+    if (r.uploadAlone && r.uploadDuring) {
+      expect(r.uploadAlone.failed + r.uploadDuring.failed, `the quiet org's uploads failed\n${show(r)}`).toBe(
+        0,
+      );
+      expect(
+        ratio(r.uploadDuring, r.uploadAlone),
+        `quiet upload p95 during / alone\n${show(r)}`,
+      ).toBeLessThanOrEqual(BOUND);
+    }
+    expect(r.noisy.server5xx + r.noisy.errors, `the abuser got 5xx or no answer\n${show(r)}`).toBe(0);
+  };
+
+  // pending: the limiter on routes without an org (a `user` policy keyed by user id) and the fair embedding engine
+  it.skip('market search by a user with no org is limited per user, and another org does not notice', async () => {
+    const r = await runRow(ctx, Row.MarketNoOrg, SCALE);
+    expectFair(r);
+    expect(r.unlimited2xx, `market search admitted without the limiter\n${show(r)}`).toBe(0);
+  });
+
+  // pending: routes without an org charged to the org SPEC §2 resolves (the user's default org)
+  it.skip("market search by a single-org user without X-Org-Id is held to that org's api policy", async () => {
+    const r = await runRow(ctx, Row.MarketOrgLimit, SCALE);
+    expectFair(r);
+    expect(r.noisy.ok2xx, show(r)).toBeLessThanOrEqual(SCALE.marketOrgLimit.limit);
+    expect(r.noisy.limited429, show(r)).toBe(SCALE.marketOrgLimit.requests - r.noisy.ok2xx);
+  });
+
+  // pending: authentication and the limiter before the body is read (onRequest), body read off the hot path
+  it.skip('deeply nested JSON bodies are refused with 400 and do not stall another org', async () => {
+    const r = await runRow(ctx, Row.JsonDepth, SCALE);
+    expectFair(r);
+    expect(r.noisy.other4xx, show(r)).toBe(SCALE.json.requests);
+  });
+
+  // pending: HTML sanitising and readability in the worker-thread pool (piscina), queued per org
+  it.skip('a large HTML upload is sanitised off the event loop: another org does not notice', async () => {
+    const r = await runRow(ctx, Row.HtmlUpload, SCALE);
+    expectFair(r);
+    expect(r.noisy.ok2xx + r.noisy.limited429 + r.noisy.other4xx, show(r)).toBe(1);
+  });
+
+  // pending: the OCR slots as a fair engine (per-org queues served round-robin, bounded, ocr policy charged on upload)
+  it.skip("dense image uploads take the abuser's share of the OCR slots, not the other org's", async () => {
+    const r = await runRow(ctx, Row.Ocr, SCALE);
+    expectFair(r);
+  });
+
+  // pending: the PDF pool as a fair engine (per-org queues, round-robin, pages charged as ocr_pages)
+  it.skip("heavy PDFs wait in the abuser's queue, not in front of another org's one-line PDF", async () => {
+    const r = await runRow(ctx, Row.Pdf, SCALE);
+    expectFair(r);
+  });
+
+  // pending: admission under saturation (shed the orgs above their fair share of in-flight work, 429 overloaded)
+  it.skip("a within-quota flood of GET /v1/threads is shed before it slows another org's requests", async () => {
+    const r = await runRow(ctx, Row.ThreadsFlood, SCALE);
+    expectFair(r);
+    expect(r.noisy.other4xx, show(r)).toBe(0);
+  });
+});
