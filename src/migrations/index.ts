@@ -21,6 +21,7 @@ import { KnowledgeBlobs1764100600000 } from './1764100600000-KnowledgeBlobs.js';
 import { ListingItemLink1764100700000 } from './1764100700000-ListingItemLink.js';
 import { IngestNotifyNewOnly1764100800000 } from './1764100800000-IngestNotifyNewOnly.js';
 import { IngestClaimOneStatement1764100900000 } from './1764100900000-IngestClaimOneStatement.js';
+import { OrgInvitations1796195199478 } from './1796195199478-OrgInvitations.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   ListingItemLink1764100700000,
   IngestNotifyNewOnly1764100800000,
   IngestClaimOneStatement1764100900000,
+  OrgInvitations1796195199478,
 ];
