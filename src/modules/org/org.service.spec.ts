@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../../config/env.js';
-import type { TenantContext } from '../../database/tenant-context.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import type { OrgRepository } from './org.repository.js';
 import { decodeInvitationToken, encodeInvitationToken, OrgService } from './org.service.js';
 
