@@ -65,6 +65,11 @@ const SECTIONS: Section[] = [
       'How bearer tokens are verified: an HS256 secret in development, a public key or a JWKS URL in production (`iss` and `aud` always checked). See [isolation.md](isolation.md).',
   },
   {
+    title: 'Memberships',
+    match: ['INVITATION_'],
+    intro: 'Invitations into an org. See [isolation.md](isolation.md#membership-by-consent).',
+  },
+  {
     title: 'Metrics',
     match: ['METRICS_'],
     intro: 'The bearer token `/metrics` asks for. See [operations.md](operations.md#metrics).',

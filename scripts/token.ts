@@ -26,7 +26,8 @@ async function main(): Promise<void> {
       if (!org.rows[0]) throw new Error(`no org ${args.org}`);
       orgId = org.rows[0].id;
     }
-    console.log(await signDevToken(env, { sub: user.rows[0].id, org_id: orgId }, ttlSeconds(args.ttl ?? '1h')));
+    const claims = { sub: user.rows[0].id, org_id: orgId, email: args.user.toLowerCase() };
+    console.log(await signDevToken(env, claims, ttlSeconds(args.ttl ?? '1h')));
   } finally {
     await client.end();
   }

@@ -94,13 +94,15 @@ describe('npm run audit on the real tree and a freshly migrated database', () =>
     const table = out.join('\n');
     const row = (method: string, p: string) => report.routes.find((r) => r.method === method && r.path === p);
     expect(row('GET', '/health/live')?.protection).toBe('public');
-    expect(row('POST', '/v1/org/members')?.protection).toBe('roles:admin');
+    expect(row('POST', '/v1/org/invitations')?.protection).toBe('roles:admin');
     expect(row('DELETE', '/v1/org/members/:userId')?.protection).toBe('roles:admin');
+    expect(row('DELETE', '/v1/org/members/me')?.protection).toBe('tenant');
+    expect(row('POST', '/v1/invitations/:token/accept')?.protection).toBe('no-org');
     expect(row('GET', '/v1/threads')?.protection).toBe('tenant');
     expect(row('POST', '/v1/threads')?.protection).toBe('roles:member');
     expect(table).toMatch(/GET\s+\/health\/live\s+public/);
     expect(table).toMatch(
-      /POST\s+\/v1\/org\/members\s+roles:admin\s+-\s+OrgController\.addMember\s+src\/modules\/org\/org\.controller\.ts:\d+/,
+      /PATCH\s+\/v1\/org\/members\/:userId\s+roles:admin\s+-\s+OrgController\.updateMember\s+src\/modules\/org\/org\.controller\.ts:\d+/,
     );
   });
 
@@ -186,7 +188,7 @@ export class PlantedAdminController {
 `,
     );
     // An org-admin route loses its role decorator.
-    edit(root, ORG, `  @Post('members')\n  @Roles('admin')\n`, `  @Post('members')\n`);
+    edit(root, ORG, `  @Patch('members/:userId')\n  @Roles('admin')\n`, `  @Patch('members/:userId')\n`);
     plant(
       root,
       REPO,
@@ -285,8 +287,8 @@ export class PlantedService {
 
   it('fails on a mutating org-admin route that lost @Roles', () => {
     routeFinding(
-      at(root, ORG, '  addMember('),
-      "POST /v1/org/members (OrgController.addMember) needs @Roles('admin')",
+      at(root, ORG, '  updateMember('),
+      "PATCH /v1/org/members/:userId (OrgController.updateMember) needs @Roles('admin')",
     ).toBeDefined();
     expect(routes.findings.some((f) => f.problem.includes('DELETE /v1/org/members'))).toBe(false);
   });

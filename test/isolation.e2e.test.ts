@@ -27,6 +27,9 @@ describe('tenant isolation through the API', () => {
     ).body.id;
     bIds.knowledge = (await asB(request(t.url).post('/v1/knowledge').send({ title: 'B secret', text: 'B secret text' })).expect(201)).body.id;
     bIds.member = B.users.member.id;
+    bIds.invitation = (
+      await asB(request(t.url).post('/v1/org/invitations').send({ email: 'b-secret@test.local', role: 'member' })).expect(201)
+    ).body.id;
   });
 
   afterAll(async () => {
@@ -46,6 +49,8 @@ describe('tenant isolation through the API', () => {
     ['GET', 'knowledge', (i) => `/v1/knowledge/${i.knowledge}`],
     ['DELETE', 'knowledge', (i) => `/v1/knowledge/${i.knowledge}`],
     ['DELETE', 'member', (i) => `/v1/org/members/${i.member}`],
+    ['PATCH', 'member', (i) => `/v1/org/members/${i.member}`, { role: 'viewer' }],
+    ['DELETE', 'invitation', (i) => `/v1/org/invitations/${i.invitation}`],
   ];
 
   it.each(matrix)("%s %s with another org's id → 404, no foreign data", async (method, _what, path, body) => {
@@ -69,10 +74,11 @@ describe('tenant isolation through the API', () => {
 
   it('lists show only the caller org', async () => {
     await asA(request(t.url).post('/v1/threads').send({ title: 'A thread' })).expect(201);
-    for (const path of ['/v1/threads', '/v1/knowledge', '/v1/org/members']) {
+    for (const path of ['/v1/threads', '/v1/knowledge', '/v1/org/members', '/v1/org/invitations']) {
       const res = await asA(request(t.url).get(path)).expect(200);
       expect(JSON.stringify(res.body), path).not.toMatch(/B secret/);
       expect(JSON.stringify(res.body), path).not.toContain(bIds.member);
+      expect(JSON.stringify(res.body), path).not.toContain(bIds.invitation);
     }
   });
 
@@ -138,12 +144,16 @@ describe('tenant isolation through the API', () => {
       await request(t.url).get('/v1/org/members').set('Authorization', `Bearer ${A.tokens.admin}`).expect(200);
     });
 
-    it('an admin cannot create an owner; the last owner cannot be removed', async () => {
-      const u = await createUser(db.owner);
+    it('an admin cannot make an owner; the last owner cannot be removed', async () => {
       await request(t.url)
-        .post('/v1/org/members')
+        .patch(`/v1/org/members/${A.users.member.id}`)
         .set('Authorization', `Bearer ${A.tokens.admin}`)
-        .send({ user_id: u.id, role: 'owner' })
+        .send({ role: 'owner' })
+        .expect(403);
+      await request(t.url)
+        .post('/v1/org/invitations')
+        .set('Authorization', `Bearer ${A.tokens.admin}`)
+        .send({ email: 'new-owner@test.local', role: 'owner' })
         .expect(403);
       await request(t.url)
         .delete(`/v1/org/members/${A.users.owner.id}`)
@@ -177,10 +187,10 @@ describe('tenant isolation through the API', () => {
       const at = await tokenFor(adm);
       await request(t.url).get('/v1/org/members').set('Authorization', `Bearer ${at}`).expect(200);
       await request(t.url)
-        .post('/v1/org/members')
+        .patch(`/v1/org/members/${adm.id}`)
         .set('Authorization', `Bearer ${await tokenFor(owner)}`)
-        .send({ user_id: adm.id, role: 'viewer' })
-        .expect(201);
+        .send({ role: 'viewer' })
+        .expect(200);
       await request(t.url).get('/v1/org/members').set('Authorization', `Bearer ${at}`).expect(403);
     });
   });

@@ -66,10 +66,19 @@ describe('RLS as the app role', () => {
       await asOrg(app, a.id, async (c) => {
         const bRows = await c.query(`SELECT count(*)::int AS n FROM ${t} WHERE org_id = $1`, [b.id]);
         expect(bRows.rows[0].n, `select ${t}`).toBe(0);
-        const upd = await c.query(`UPDATE ${t} SET org_id = org_id WHERE org_id = $1`, [b.id]);
-        expect(upd.rowCount, `update ${t}`).toBe(0);
-        const del = await c.query(`DELETE FROM ${t} WHERE org_id = $1`, [b.id]);
-        expect(del.rowCount, `delete ${t}`).toBe(0);
+        // a table the app role may not write at all (the append-only org_audit_log) refuses outright
+        const affected = async (cmd: string, sql: string) => {
+          const may = (await c.query(`SELECT has_table_privilege(current_user, $1, $2) AS ok`, [t, cmd])).rows[0].ok;
+          await c.query('SAVEPOINT cmd');
+          const r = await c.query(sql, [b.id]).then(
+            (res) => res.rowCount,
+            (e: { code: string }) => (e.code === '42501' ? null : Promise.reject(e)),
+          );
+          await c.query('ROLLBACK TO SAVEPOINT cmd');
+          expect(r, `${cmd} ${t}`).toBe(may ? 0 : null);
+        };
+        await affected('UPDATE', `UPDATE ${t} SET org_id = org_id WHERE org_id = $1`);
+        await affected('DELETE', `DELETE FROM ${t} WHERE org_id = $1`);
         const own = await c.query(`SELECT count(*)::int AS n FROM ${t}`);
         expect(own.rows[0].n, `own rows of ${t}`).toBeGreaterThan(0);
       });

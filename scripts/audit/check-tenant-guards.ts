@@ -352,6 +352,7 @@ export function auditRoutes(
     }
     for (const rule of policy.roleRules) {
       if (!pathMatches(rule.pattern, route.path)) continue;
+      if (rule.except?.some((e) => e.path === route.path)) continue;
       if (
         !rule.methods.includes(route.method) &&
         !(route.method === 'ALL' && rule.methods.some((m) => MUTATING.includes(m)))

@@ -50,6 +50,8 @@ export interface RoleRule {
   methods: HttpMethod[];
   require: Requirement;
   reason: string;
+  /** Paths the pattern matches that the rule does not cover, each with its reason. */
+  except?: { path: string; reason: string }[];
 }
 
 /** Routes that need more than a member of the org (SPEC §2 and §5). */
@@ -71,6 +73,18 @@ export const ROLE_RULES: RoleRule[] = [
     methods: ['GET', ...MUTATING],
     require: { minRole: 'admin' },
     reason: 'membership management is admin+',
+    except: [
+      {
+        path: '/v1/org/members/me',
+        reason: 'any member may leave (the last owner cannot: a database trigger)',
+      },
+    ],
+  },
+  {
+    pattern: '/v1/org/invitations/**',
+    methods: ['GET', ...MUTATING],
+    require: { minRole: 'admin' },
+    reason: 'inviting is admin+ (only an owner invites an owner: checked in the service)',
   },
   {
     pattern: '/v1/knowledge/*/publish',

@@ -36,7 +36,11 @@ DECLARE
     'public.ingest_dispatch_unclaim(uuid[], uuid[])',      -- dispatcher: un-marks claimed rows the queue refused (dispatched_at only; rocker_dispatch)
     'public.ingest_dispatched_queued(integer, integer)',   -- dispatcher: re-sends dispatched-but-lost jobs, routing columns only (rocker_dispatch)
     'public.ingest_queue_stats()',                         -- queue depth per org for the metrics, counts only (rocker_dispatch)
-    'public.ingest_reap_expired(integer)'                  -- dispatcher: running rows whose lease expired back to queued (status, dispatched_at, lease columns only; rocker_dispatch)
+    'public.ingest_reap_expired(integer)',                 -- dispatcher: running rows whose lease expired back to queued (status, dispatched_at, lease columns only; rocker_dispatch)
+    'public.invitation_accept(uuid, uuid, bytea, text)',   -- the invitee (not a member yet) accepts: one invitation, matched by the sha256 of its secret, only for app.user_id whose account (or, for a new user, verified token) e-mail is the invited one; creates that user and membership only; returns org + role (rocker_auth)
+    'public.set_default_org(uuid)',                        -- sets users.default_org_id of app.user_id only, to an org they belong to (rocker_auth)
+    'public.org_keep_an_owner()',                          -- trigger: locks the org row and refuses removing its last owner, counting across RLS (rocker_auth)
+    'public.org_audit_write()'                             -- trigger: appends org_audit_log rows the app role may not insert itself; drops the token hash (rocker_auth)
   ];
   -- Policies on org_id tables that deliberately do not restrict rows to the current org
   -- ('schema.table.policy'), e.g. a shared read. Empty: every tenant policy compares org_id.

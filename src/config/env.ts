@@ -222,6 +222,10 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   LIMITS_CACHE_MS = 5000;
 
+  /** How long an org invitation's token can be accepted (default 7 days). */
+  @Transform(toInt) @IsInt() @Min(60) @Max(90 * 86_400)
+  INVITATION_TTL_S = 7 * 86_400;
+
   /** How often metered usage moves from Redis to Postgres (usage_daily). */
   @Transform(toInt) @IsInt() @Min(100) @Max(86_400_000)
   USAGE_FLUSH_MS = 10_000;

@@ -22,6 +22,7 @@ import { ListingItemLink1764100700000 } from './1764100700000-ListingItemLink.js
 import { IngestNotifyNewOnly1764100800000 } from './1764100800000-IngestNotifyNewOnly.js';
 import { IngestClaimOneStatement1764100900000 } from './1764100900000-IngestClaimOneStatement.js';
 import { IngestLeases1764101000000 } from './1764101000000-IngestLeases.js';
+import { OrgInvitations1796195199478 } from './1796195199478-OrgInvitations.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   IngestNotifyNewOnly1764100800000,
   IngestClaimOneStatement1764100900000,
   IngestLeases1764101000000,
+  OrgInvitations1796195199478,
 ];

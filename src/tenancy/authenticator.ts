@@ -22,12 +22,14 @@ export class Authenticator {
     private readonly members: MembershipRepository,
   ) {}
 
-  async authenticate(authorization: unknown): Promise<Authenticated> {
+  /** `allowNewUser`: a verified token whose user does not exist yet passes with no membership (accepting an invitation). */
+  async authenticate(authorization: unknown, opts: { allowNewUser?: boolean } = {}): Promise<Authenticated> {
     const match = typeof authorization === 'string' ? BEARER.exec(authorization) : null;
     if (!match) throw unauthorized('a Bearer token is required');
     const token = await this.jwt.verify(match[1]);
     if (!token) throw unauthorized('the token is invalid or expired');
-    const user = await this.members.load(token.userId);
+    let user = await this.members.load(token.userId);
+    if (!user && opts.allowNewUser) user = { userId: token.userId, isSuperAdmin: false, memberships: [] };
     if (!user) throw unauthorized('the token names no known user');
     return { token, user };
   }

@@ -7,6 +7,8 @@ import { isUuid } from '../common/uuid.js';
 export interface VerifiedToken {
   userId: string;
   orgId?: string;
+  /** The `email` claim, lowercased; absent when `email_verified` is false. */
+  email?: string;
 }
 
 /** Verifies signature, exp, iss and aud. HS256 with a secret in development; RS256/ES256 in production. */
@@ -71,6 +73,10 @@ export class JwtVerifier {
     }
     if (!isUuid(payload.sub)) return undefined;
     const orgId = isUuid(payload.org_id) ? payload.org_id : undefined;
-    return { token: { userId: payload.sub.toLowerCase(), orgId: orgId?.toLowerCase() }, exp: payload.exp! };
+    const email =
+      typeof payload.email === 'string' && payload.email.length <= 320 && payload.email_verified !== false
+        ? payload.email.toLowerCase()
+        : undefined;
+    return { token: { userId: payload.sub.toLowerCase(), orgId: orgId?.toLowerCase(), email }, exp: payload.exp! };
   }
 }

@@ -55,6 +55,16 @@ export async function seedTenantRows(owner: pg.Pool, org: Org): Promise<Record<s
     await c.query(`SELECT set_config('app.actor_role', '', true), set_config('app.user_id', '', true)`);
     await c.query(`INSERT INTO usage_daily (org_id, day, unit, amount) VALUES ($1, '2026-01-01', 'tts_characters', 1)`, [org.id]);
     ids.usage_daily = org.id;
+    await one(
+      'org_invitations',
+      `INSERT INTO org_invitations (org_id, email, role, token_hash, expires_at)
+       VALUES ($1, 'fixture@test.local', 'member', sha256(convert_to(gen_random_uuid()::text, 'UTF8')), now() + interval '1 day')
+       RETURNING id`,
+      [org.id],
+    );
+    await one('outbox_events', `INSERT INTO outbox_events (org_id, topic, payload) VALUES ($1, 'fixture', '{}') RETURNING id`, [org.id]);
+    // org_audit_log: its rows come from the triggers on org_members and org_invitations above.
+    ids.org_audit_log = org.id;
     // New tenant tables: add a fixture row here.
     return ids;
   });

@@ -27,6 +27,12 @@ const PG_CODES: Record<string, [number, string, string]> = {
   '42501': [404, 'not-found', 'resource not found'],
   // tenant_begin(): the membership or role changed since this instance cached it
   RKA01: [403, 'forbidden', 'your membership or role in this org has changed'],
+  // org_keep_an_owner(): the change would leave the org without an owner
+  RKO01: [409, 'conflict', 'an org keeps at least one owner'],
+  // invitation_accept(): no such invitation for you / already used / revoked or expired
+  RKI04: [404, 'not-found', 'invitation not found'],
+  RKI09: [409, 'conflict', 'the invitation was already accepted, or you are already a member'],
+  RKI10: [410, 'gone', 'the invitation was revoked or has expired'],
   '57014': [503, 'unavailable', 'the database took too long'],
   // lock_timeout of the app role: a row this request needs stayed locked by other work
   '55P03': [503, 'unavailable', 'the data is busy; retry shortly'],

@@ -21,6 +21,7 @@ const TITLES: Record<number, [string, string]> = {
   405: ['method-not-allowed', 'Method Not Allowed'],
   406: ['not-acceptable', 'Not Acceptable'],
   409: ['conflict', 'Conflict'],
+  410: ['gone', 'Gone'],
   413: ['payload-too-large', 'Payload Too Large'],
   415: ['unsupported-media-type', 'Unsupported Media Type'],
   422: ['unprocessable-entity', 'Unprocessable Entity'],

@@ -2,7 +2,7 @@ import type { ExecutionContext, HttpException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ClsService } from 'nestjs-cls';
 import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
-import { NoOrg, Public } from '../decorators/auth.decorators.js';
+import { AllowNewUser, NoOrg, Public } from '../decorators/auth.decorators.js';
 import { Authenticator } from '../../tenancy/authenticator.js';
 import type { JwtVerifier, VerifiedToken } from '../../tenancy/jwt-verifier.js';
 import type { AuthRecord, MembershipRepository } from '../../tenancy/membership.repository.js';
@@ -18,6 +18,7 @@ class Routes {
   @Public() health(): void {}
   threads(): void {}
   @NoOrg() market(): void {}
+  @NoOrg() @AllowNewUser() accept(): void {}
 }
 
 /** A mock that fails on any call it was not told to expect, and on any member it does not have. */
@@ -191,24 +192,40 @@ describe(TenantGuard.name, () => {
     expectTenant(req, { orgId: ORG_A, role: 'member', isSuperAdmin: true });
   });
 
-  it.each([
-    [
-      'several orgs',
-      [
-        { orgId: ORG_A, role: 'member' as const },
-        { orgId: ORG_B, role: 'member' as const },
-      ],
-      /several orgs/,
-    ],
-    ['no org', [], /not a member of any org/],
-  ])('answers 400 when the user has %s and names none', async (_, memberships, detail) => {
-    givenUser(memberships);
+  it('with several orgs and none named, uses the first membership (auth_context: default org, then oldest)', async () => {
+    givenUser([
+      { orgId: ORG_B, role: 'admin' },
+      { orgId: ORG_A, role: 'member' },
+    ]);
     const req = bearer();
-    const err = await sut.canActivate(contextFor('threads', req)).catch((e: HttpException) => e);
-    expect((err as HttpException).getStatus()).toBe(400);
-    expect(JSON.stringify((err as HttpException).getResponse())).toMatch(detail);
-    expectNoTenant(req);
+    await expect(sut.canActivate(contextFor('threads', req))).resolves.toBe(true);
+    expectTenant(req, { orgId: ORG_B, role: 'admin' });
   });
+
+  it('lets a token whose user does not exist yet through only where the route allows a new user', async () => {
+    verify.mockResolvedValueOnce({ userId: USER, email: 'new@test.local' });
+    load.mockResolvedValueOnce(undefined);
+    const req = bearer();
+    await expect(sut.canActivate(contextFor('accept', req))).resolves.toBe(true);
+    expectTenant(req, { orgId: null, role: null });
+    expect((req as Req & { tokenEmail?: string }).tokenEmail).toBe('new@test.local');
+
+    verify.mockResolvedValueOnce({ userId: USER });
+    load.mockResolvedValueOnce(undefined);
+    await expect(statusOf(sut.canActivate(contextFor('market', bearer())))).resolves.toBe(401);
+  });
+
+  it.each([['no org', [], /not a member of any org/]])(
+    'answers 400 when the user has %s and names none',
+    async (_, memberships, detail) => {
+      givenUser(memberships);
+      const req = bearer();
+      const err = await sut.canActivate(contextFor('threads', req)).catch((e: HttpException) => e);
+      expect((err as HttpException).getStatus()).toBe(400);
+      expect(JSON.stringify((err as HttpException).getResponse())).toMatch(detail);
+      expectNoTenant(req);
+    },
+  );
 
   it('lets a no-org route through without an org when none is named', async () => {
     givenUser([

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
-import { IS_PUBLIC, NO_ORG } from '../decorators/auth.decorators.js';
+import { ALLOW_NEW_USER, IS_PUBLIC, NO_ORG } from '../decorators/auth.decorators.js';
 import { badRequest, forbidden } from '../filters/problem.js';
 import { Authenticator } from '../../tenancy/authenticator.js';
 import { TENANT_KEY, type TenantContext } from '../../tenancy/tenant-context.js';
@@ -25,7 +25,10 @@ export class TenantGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<FastifyRequest & { tenant?: TenantContext; chargeOrgId?: string }>();
 
-    const { token, user } = await this.authenticator.authenticate(req.headers.authorization);
+    const { token, user } = await this.authenticator.authenticate(req.headers.authorization, {
+      allowNewUser: this.reflector.getAllAndOverride<boolean>(ALLOW_NEW_USER, targets), // created by the route, if at all
+    });
+    (req as typeof req & { tokenEmail?: string }).tokenEmail = token.email;
 
     const ctx: TenantContext = {
       requestId: String(req.id),
@@ -42,14 +45,9 @@ export class TenantGuard implements CanActivate {
         if (!isUuid(orgHeader)) throw badRequest('X-Org-Id must be a uuid');
         orgId = orgHeader.toLowerCase();
       } else if (token.orgId) orgId = token.orgId;
-      else if (user.memberships.length === 1) orgId = user.memberships[0].orgId;
-      else if (!noOrg) {
-        throw badRequest(
-          user.memberships.length === 0
-            ? 'you are not a member of any org'
-            : 'you belong to several orgs: name one with the X-Org-Id header',
-        );
-      }
+      // auth_context() lists the user's default org first, then the oldest membership
+      else if (user.memberships.length > 0) orgId = user.memberships[0].orgId;
+      else if (!noOrg) throw badRequest('you are not a member of any org');
       if (orgId) {
         const membership = user.memberships.find((m) => m.orgId === orgId);
         if (!membership) throw forbidden('you are not a member of this org');
