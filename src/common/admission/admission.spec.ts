@@ -64,4 +64,21 @@ describe(Admission.name, () => {
     expect(() => sut.admit('noisy')).toThrow(OverloadedError);
     expect(() => sut.admit('quiet')).not.toThrow();
   });
+
+  it('weighs costly requests: an org with many cheap reads in flight is not shed for another org’s heavy ones', () => {
+    sut = new Admission({ maxInFlight: 20, maxLagMs: 0, maxUtilization: 0, sampleMs: 60_000 });
+    for (let i = 0; i < 6; i++) sut.admit('quiet', 1);
+    sut.admit('noisy', 10);
+    sut.admit('noisy', 10); // 26 in flight by weight: saturated
+    expect(() => sut.admit('quiet', 1)).not.toThrow(); // 7 of 27 is below its share
+    expect(() => sut.admit('noisy', 10)).toThrow(OverloadedError);
+  });
+
+  it('at the hard bound an org would go past its share is refused; an org with nothing in flight still gets in', () => {
+    sut = new Admission({ maxInFlight: 2, maxLagMs: 0, maxUtilization: 0, sampleMs: 60_000 });
+    sut.admit('noisy');
+    sut.admit('quiet');
+    expect(() => sut.admit('noisy')).toThrow(OverloadedError); // 2 > its share of 1
+    expect(() => sut.admit('newcomer')).not.toThrow();
+  });
 });

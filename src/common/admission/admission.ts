@@ -83,28 +83,32 @@ export class Admission {
     return this.saturatedUntilSample || (this.opts.maxInFlight > 0 && this.total >= this.opts.maxInFlight);
   }
 
-  /** Admits the request under `key` or throws OverloadedError; the returned function ends it (idempotent). */
-  admit(key: string): () => void {
+  /**
+   * Admits the request under `key` or throws OverloadedError; the returned function ends it
+   * (idempotent). `weight` is what the request costs relative to a plain read (a costly route
+   * counts more), so an org sending many cheap requests is not taken for the one sending heavy ones.
+   */
+  admit(key: string, weight = 1): () => void {
     const mine = this.inFlight.get(key) ?? 0;
     this.seen.set(key, Date.now());
     // An org alone may use the whole instance (work conserving), up to the hard bound on requests.
     const shared = this.seen.size > 1;
     if ((shared && this.saturated()) || (this.opts.maxInFlight > 0 && this.total >= this.opts.maxInFlight)) {
-      const fairShare = this.total / Math.max(1, this.seen.size);
-      // an org with nothing in flight, or less than its share, is not the cause
-      if (mine > 0 && mine >= fairShare) {
+      const fairShare = Math.max(weight, this.total / Math.max(1, this.seen.size));
+      // an org with nothing in flight, or no more than its share, is not the cause
+      if (mine > 0 && mine + weight > fairShare) {
         this.shed++;
         throw new OverloadedError(Math.max(1, Math.ceil(this.opts.sampleMs / 1000)));
       }
     }
-    this.inFlight.set(key, mine + 1);
-    this.total++;
+    this.inFlight.set(key, mine + weight);
+    this.total += weight;
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      this.total--;
-      const n = (this.inFlight.get(key) ?? 1) - 1;
+      this.total -= weight;
+      const n = (this.inFlight.get(key) ?? weight) - weight;
       if (n > 0) this.inFlight.set(key, n);
       else this.inFlight.delete(key);
     };

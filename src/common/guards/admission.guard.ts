@@ -2,10 +2,14 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../decorators/auth.decorators.js';
+import { RATE_LIMIT, type RateLimitMeta } from '../decorators/rate-limit.decorator.js';
 import { Admission, OverloadedError } from '../admission/admission.js';
 import { fairKey } from '../fair/fair-scheduler.js';
 import { admissionShed } from '../metrics/metrics.js';
 import { orgLabel } from '../metrics/org-label.js';
+
+/** What a request to a costly route counts for in the fair share, against 1 for a plain read. */
+const COSTLY_WEIGHT = 10;
 
 type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null } };
 
@@ -18,13 +22,15 @@ export class AdmissionGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]))
-      return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    // a route under a costly policy (search, tts, embeddings, crawl, ocr) weighs more than a plain read
+    const costly = !!this.reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, targets);
     const http = context.switchToHttp();
     const req = http.getRequest<Req>();
     const key = fairKey(req.tenant);
     try {
-      const end = this.admission.admit(key);
+      const end = this.admission.admit(key, costly ? COSTLY_WEIGHT : 1);
       http.getResponse<FastifyReply>().raw.once('close', end);
     } catch (e) {
       if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });
