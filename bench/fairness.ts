@@ -36,6 +36,8 @@ const env = loadEnv({
   LOG_LEVEL: 'warn',
   ROCKER_ROLE: 'worker',
   DATABASE_POOL_SIZE: '20',
+  // the pipeline's own throughput and fairness, not the per-org start rate (whose default is 5 a second)
+  INGEST_ORG_RATE: process.env.INGEST_ORG_RATE ?? '0',
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

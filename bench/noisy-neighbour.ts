@@ -168,7 +168,8 @@ const env: Record<string, string> = {
   RATE_LIMIT_REDIS_TIMEOUT_MS: process.env.LOAD_REDIS_TIMEOUT_MS ?? '2000',
   // Every org may start this many ingest jobs per second (docs/ingest.md, "Per-org start rate"): the
   // noisy org's backlog then costs the shared database a bounded amount of work per second.
-  INGEST_ORG_RATE: process.env.LOAD_INGEST_RATE ?? '5',
+  // the product default (INGEST_ORG_RATE, 5 a second) unless LOAD_INGEST_RATE says otherwise
+  ...(process.env.LOAD_INGEST_RATE ? { INGEST_ORG_RATE: process.env.LOAD_INGEST_RATE } : {}),
   ...JWT,
 };
 
@@ -258,7 +259,7 @@ try {
   say(`limiter: ${limiter ? `yes (${probe.policy})` : 'limiter not available'}; admin limits route: ${adminLimits ? 'yes' : 'no'}; ingest: ${ingest ? 'yes' : `ingest not available: queue-wait verdict skipped (${deployment.ingestUnavailable ?? 'no ingest_jobs table'})`}`);
   say(`costly routes: ${costly.length ? costly.map((c) => `${c.route.name} [${c.policy}]`).join(', ') : 'none yet'}`);
   say(`arrivals: ${arrivals === 'poisson' ? 'poisson (random instants, seeded per stream)' : 'uniform (every 1/rate s, streams in lock-step)'}`);
-  say(`ingest start rate per org: ${env.INGEST_ORG_RATE === '0' ? 'unlimited' : `${env.INGEST_ORG_RATE} jobs/s`} (LOAD_INGEST_RATE)`);
+  say(`ingest start rate per org: ${env.INGEST_ORG_RATE === undefined ? 'the default (INGEST_ORG_RATE)' : env.INGEST_ORG_RATE === '0' ? 'unlimited' : `${env.INGEST_ORG_RATE} jobs/s`} (LOAD_INGEST_RATE)`);
   say(`noisy quota: api ${P.noisyLimit} per ${P.windowS}s${costly.length ? `, each costly policy ${costlyLimit} per ${P.windowS}s` : ''}${adminLimits ? '' : ' (nominal: not enforced)'}; flood at ${P.floodFactor}x`);
 
   // ---------------------------------------------------------------- phases

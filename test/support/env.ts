@@ -13,6 +13,8 @@ export const TEST_ENV_VARS: Record<string, string> = {
   // Shedding by event-loop load would make functional suites depend on how busy the machine is;
   // the admission suites turn it on (test/serial/, src/common/admission/).
   ADMISSION_MAX_LAG_MS: '0',
+  // Functional ingest suites post bursts of items; the start rate has its own suite (ingest.rate).
+  INGEST_ORG_RATE: '0',
   ADMISSION_MAX_UTILIZATION: '0',
 };
 
