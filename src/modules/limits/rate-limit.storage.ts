@@ -464,6 +464,16 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
     }
   }
 
+  /** This month's metered usage of `unit` by the org as Redis counts it; null when the counter is gone or Redis is unreachable. */
+  async quotaUsed(orgId: string, unit: string, month: string): Promise<number | null> {
+    try {
+      const v = await this.withTimeout(this.redis.get(this.quotaKey(orgId, unit, month)));
+      return v === null ? null : Number(v);
+    } catch {
+      return null;
+    }
+  }
+
   /** Orgs with usage waiting to be flushed. */
   async dirtyOrgs(): Promise<string[]> {
     const local = [...this.localUsage.keys(), ...this.metered];

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ENV, type Env } from '../../config/env.js';
-import { badRequest } from '../../common/filters/problem.js';
+import { badRequest, ProblemException } from '../../common/filters/problem.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsRepository, type UsageRow } from './limits.repository.js';
 import { LimitsService } from './limits.service.js';
@@ -55,6 +55,33 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
     const now = new Date();
     const quotaKey = this.storage.quotaKey(orgId, unit, monthKey(now));
     await this.storage.meter(orgId, `${dayKey(now)}|${unit}`, Math.ceil(amount), quotaKey);
+  }
+
+  /**
+   * Background work (an ingest job) about to spend `amount` of `unit` for the org: refused with
+   * `quota-exceeded` when that would pass the org's monthly quota (nothing is spent, and the job
+   * can be retried once the month turns or the quota is raised). Metering happens when the work
+   * commits (`record`), so a retry after a system failure is not charged twice.
+   */
+  async assertWithinQuota(ctx: TenantContext, unit: UsageUnit, amount: number): Promise<void> {
+    const quota = (await this.limits.forTenant(ctx)).quotas[unit];
+    if (quota === null || !(amount > 0)) return;
+    const orgId = ctx.orgId!;
+    const used =
+      (await this.storage.quotaUsed(orgId, unit, monthKey(new Date()))) ??
+      (await this.monthToDate(orgId, unit));
+    if (used + amount > quota) {
+      throw new ProblemException(
+        429,
+        'quota-exceeded',
+        `the org's monthly ${unit} quota (${quota}) would be passed: ${used} used, ${amount} more needed`,
+        {
+          unit,
+          quota,
+          used,
+        },
+      );
+    }
   }
 
   /**

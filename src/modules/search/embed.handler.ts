@@ -8,6 +8,9 @@ import {
   type JobCommit,
 } from '../ingest/ingest.types.js';
 import { EmbedItemService } from './embed-item.service.js';
+import { UsageService } from '../limits/usage.service.js';
+import { UsageUnit } from '../limits/limits.types.js';
+import { ProblemException } from '../../common/filters/problem.js';
 
 /**
  * The `embed` job, found by the ingest pipeline through @JobHandler: reads the item in a short
@@ -18,7 +21,10 @@ import { EmbedItemService } from './embed-item.service.js';
 export class EmbedJobHandler implements IngestHandler {
   readonly kind = JobKind.Embed;
 
-  constructor(private readonly embed: EmbedItemService) {}
+  constructor(
+    private readonly embed: EmbedItemService,
+    private readonly usage: UsageService,
+  ) {}
 
   async handle(job: IngestJobContext): Promise<JobCommit | void> {
     const id =
@@ -27,10 +33,31 @@ export class EmbedJobHandler implements IngestHandler {
     if (!id) throw new PermanentJobError('embed job without a knowledge item id');
     const plan = await job.db(() => this.embed.plan(id));
     if (!plan) return; // deleted meanwhile
+    // Every chunk is an embedding input, charged to the org like POST /v1/embeddings: over the
+    // monthly quota the job fails (quota-exceeded) before the model runs; retried later, it runs.
+    try {
+      await this.usage.assertWithinQuota(
+        {
+          requestId: job.requestId ?? `job-${job.jobId}`,
+          userId: null,
+          orgId: job.orgId,
+          role: null,
+          isSuperAdmin: false,
+        },
+        UsageUnit.EmbeddingInputs,
+        plan.chunks.length,
+      );
+    } catch (e) {
+      if (e instanceof ProblemException && e.slug === 'quota-exceeded')
+        throw new PermanentJobError(`quota-exceeded: ${e.message}`);
+      throw e;
+    }
     const vectors = await this.embed.vectors(plan, job.signal);
     // 'failed' (nothing to embed) is recorded on the item by the write; throwing would roll it back.
     return async () => {
       await this.embed.write(plan, vectors);
+      // metered once the chunks are written: an attempt lost to a crash or a stale lease costs nothing
+      await this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, vectors.length);
     };
   }
 }

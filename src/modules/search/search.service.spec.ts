@@ -2,7 +2,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { SearchService } from './search.service.js';
 import { EmbedItemService } from './embed-item.service.js';
 import { EmbedJobHandler } from './embed.handler.js';
-import { JobKind, type IngestJobContext } from '../ingest/ingest.types.js';
+import { JobKind, PermanentJobError, type IngestJobContext } from '../ingest/ingest.types.js';
+import { UsageUnit } from '../limits/limits.types.js';
+import type { UsageService } from '../limits/usage.service.js';
+import { ProblemException } from '../../common/filters/problem.js';
 import { SearchMode } from './dto/search.dto.js';
 import { WorkClass } from '../../common/fair/fair-scheduler.js';
 import type { SearchRepository } from './search.repository.js';
@@ -161,6 +164,7 @@ describe(EmbedItemService.name, () => {
 });
 
 describe(EmbedJobHandler.name, () => {
+  const usage = { assertWithinQuota: vi.fn(async () => undefined), record: vi.fn(async () => undefined) };
   const embedJob = (db: IngestJobContext['db']): IngestJobContext => ({
     jobId: 'j',
     orgId: 'o',
@@ -193,6 +197,7 @@ describe(EmbedJobHandler.name, () => {
         chunks as unknown as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),
+      usage as unknown as UsageService,
     );
     const commit = await handler.handle(
       embedJob(async (fn) => {
@@ -208,6 +213,34 @@ describe(EmbedJobHandler.name, () => {
     expect(commit).toBeTypeOf('function');
     await commit!();
     expect(events).toEqual(['read in db=true', 'model in db=false', 'chunks', 'status']);
+    expect(usage.assertWithinQuota).toHaveBeenCalledWith(
+      expect.objectContaining({ orgId: 'o' }),
+      UsageUnit.EmbeddingInputs,
+      1,
+    );
+    expect(usage.record).toHaveBeenCalledWith('o', UsageUnit.EmbeddingInputs, 1); // metered once written
+  });
+
+  it('over the org’s monthly embedding quota: the job fails for good before the model runs, nothing metered', async () => {
+    const provider = { embed: vi.fn() };
+    const refusing = {
+      assertWithinQuota: vi.fn(async () => {
+        throw new ProblemException(429, 'quota-exceeded', 'used up');
+      }),
+      record: vi.fn(),
+    };
+    const handler = new EmbedJobHandler(
+      new EmbedItemService(
+        { find: vi.fn(async () => ({ content_text: 'Some text.' })) } as unknown as KnowledgeService,
+        {} as SearchRepository,
+        provider as unknown as EmbeddingsService,
+      ),
+      refusing as unknown as UsageService,
+    );
+    await expect(handler.handle(embedJob((fn) => fn()))).rejects.toThrow(/quota-exceeded/);
+    await expect(handler.handle(embedJob((fn) => fn()))).rejects.toBeInstanceOf(PermanentJobError);
+    expect(provider.embed).not.toHaveBeenCalled();
+    expect(refusing.record).not.toHaveBeenCalled();
   });
 
   it('an item deleted before the job ran: no model run, nothing to write', async () => {
@@ -218,6 +251,7 @@ describe(EmbedJobHandler.name, () => {
         {} as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),
+      usage as unknown as UsageService,
     );
     await expect(handler.handle(embedJob((fn) => fn()))).resolves.toBeUndefined();
     expect(provider.embed).not.toHaveBeenCalled();
