@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundException } from '@nestjs/common';
-import { toProblem } from './problem.filter.js';
+import { PG_CODES, toProblem } from './problem.filter.js';
 import { ProblemException } from './problem.js';
 
 describe(toProblem.name, () => {
@@ -10,14 +10,44 @@ describe(toProblem.name, () => {
     expect(sut.body).toMatchObject({ type: 'https://rocker.dev/problems/ssrf-blocked', status: 422, detail: 'nope', request_id: 'r1', instance: '/x', errors: { url: ['bad'] } });
   });
 
+  // Every code a client's values can provoke, with the status it gets.
   it.each([
-    ['23505', 409],
-    ['22P02', 400],
-    ['42501', 404],
-    ['22021', 400],
-    ['23514', 422],
-  ])('maps SQLSTATE %s to %i', (code, status) => {
+    ['23505', 409], // unique
+    ['23503', 409], // foreign key
+    ['23514', 422], // check
+    ['23502', 422], // not null
+    ['22P02', 400], // invalid text representation
+    ['22001', 422], // string too long
+    ['22003', 422], // numeric out of range
+    ['22007', 400], // datetime format
+    ['22008', 400], // datetime out of range
+    ['22009', 400], // time zone displacement (a +23:00 offset)
+    ['22023', 400], // invalid parameter value
+    ['2201X', 400], // offset
+    ['22021', 400], // NUL / bad encoding
+    ['22P05', 400], // untranslatable character
+    ['54000', 413], // program limit (tsvector/tsquery too large)
+    ['42501', 404], // RLS refused a write: another org's row
+    ['RKA01', 403],
+  ])('maps SQLSTATE %s to %i, from TypeORM or from pg directly', (code, status) => {
     expect(toProblem({ driverError: { code } }, 'r', '/').status).toBe(status);
+    const sut = toProblem({ code, severity: 'ERROR', message: 'SELECT secret' }, 'r', '/');
+    expect(sut.status).toBe(status);
+    expect(sut.body.type).toMatch(/^https:\/\/rocker\.dev\/problems\/[a-z-]+$/);
+    expect(JSON.stringify(sut.body)).not.toContain('secret');
+  });
+
+  it('covers every client-caused code it maps, and nothing else', () => {
+    const clientCodes = ['23505', '23503', '23514', '23502', '22P02', '22001', '22003', '22007', '22008', '22009', '22023', '2201X', '22021', '22P05', '54000', '42501', 'RKA01'];
+    const unavailable = Object.entries(PG_CODES).filter(([, [status]]) => status === 503).map(([code]) => code);
+    expect(Object.keys(PG_CODES).sort()).toEqual([...clientCodes, ...unavailable].sort());
+  });
+
+  // Our bugs, not the client's: they stay 500 and say nothing.
+  it.each(['42601', '42703', '42P18', '42883', '2201B', '22025', '22012', '40P01', 'XX000'])('leaves SQLSTATE %s a 500', (code) => {
+    const sut = toProblem({ driverError: { code }, message: 'syntax error at SELECT' }, 'r', '/');
+    expect(sut.status).toBe(500);
+    expect(JSON.stringify(sut.body)).not.toContain('SELECT');
   });
 
   it('hides internals of unknown errors behind a generic 500', () => {

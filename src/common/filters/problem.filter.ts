@@ -8,8 +8,13 @@ interface Mapped {
   headers: Record<string, string>;
 }
 
-/** Postgres SQLSTATEs a client can provoke, and what they mean to the client. */
-const PG_CODES: Record<string, [number, string, string]> = {
+/**
+ * Postgres SQLSTATEs a client can provoke, and what they mean to the client. Only codes that a
+ * parameter value can cause: a syntax error, an unknown column, an undeterminable parameter type
+ * (42601, 42703, 42P18), and regex or LIKE-escape errors (2201B, 22025: no client text reaches a
+ * pattern) are bugs of ours and stay 500.
+ */
+export const PG_CODES: Record<string, [number, string, string]> = {
   '23505': [409, 'conflict', 'a resource with these values already exists'],
   '23503': [409, 'conflict', 'a referenced resource does not exist or is still referenced'],
   '23514': [422, 'unprocessable-entity', 'a value is outside its allowed range'],
@@ -19,10 +24,13 @@ const PG_CODES: Record<string, [number, string, string]> = {
   '22003': [422, 'unprocessable-entity', 'a number is out of range'],
   '22007': [400, 'bad-request', 'a date has the wrong format'],
   '22008': [400, 'bad-request', 'a date is out of range'],
+  '22009': [400, 'bad-request', 'a time zone offset is out of range'],
   '22023': [400, 'bad-request', 'a value is invalid'],
   '2201X': [400, 'bad-request', 'a value is invalid'],
   '22021': [400, 'bad-request', 'a text value contains a byte that is not allowed (e.g. NUL)'],
   '22P05': [400, 'bad-request', 'a text value contains a character that is not allowed'],
+  // e.g. a text too long for its tsvector or a search query too large for a tsquery
+  '54000': [413, 'payload-too-large', 'a value is too large to store or search'],
   // a write into another org's rows is refused by RLS: answered as absent, never as forbidden
   '42501': [404, 'not-found', 'resource not found'],
   // tenant_begin(): the membership or role changed since this instance cached it
