@@ -12,6 +12,7 @@ import { REDIS } from './redis/redis.module.js';
 import { AppModule } from './app.module.js';
 import type { Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
+import { clientErrorResponse } from './common/filters/problem.filter.js';
 import { installJsonBodyLimits } from './common/http/json-body.js';
 import { installHttpMetrics } from './modules/metrics/http-metrics.js';
 import { serveMetrics } from './modules/metrics/metrics-server.js';
@@ -33,6 +34,11 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
     },
     logger: false,
     trustProxy: false,
+    clientErrorHandler: (err, socket) => {
+      if ((err as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(err as { code?: string }));
+      socket.destroy(err);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env, opts.extraModules ?? []), adapter, {
     bufferLogs: true,

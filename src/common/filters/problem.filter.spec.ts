@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundException } from '@nestjs/common';
-import { PG_CODES, toProblem } from './problem.filter.js';
+import { clientErrorResponse, PG_CODES, toProblem } from './problem.filter.js';
 import { ProblemException } from './problem.js';
 
 describe(toProblem.name, () => {
@@ -59,5 +59,19 @@ describe(toProblem.name, () => {
   it('maps Nest HTTP exceptions and Fastify body errors', () => {
     expect(toProblem(new NotFoundException('Cannot GET /x'), 'r', '/x').status).toBe(404);
     expect(toProblem({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }, 'r', '/').status).toBe(413);
+  });
+});
+
+describe(clientErrorResponse.name, () => {
+  it.each([
+    ['HPE_HEADER_OVERFLOW', 431],
+    ['ERR_HTTP_REQUEST_TIMEOUT', 408],
+    ['HPE_INVALID_METHOD', 400],
+  ])('answers %s with a %i problem+json', (code, status) => {
+    const [head, body] = clientErrorResponse({ code }).split('\r\n\r\n');
+    expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(head).toContain('Content-Type: application/problem+json');
+    expect(head).toContain(`Content-Length: ${Buffer.byteLength(body)}`);
+    expect(JSON.parse(body)).toMatchObject({ status, type: expect.stringMatching(/^https:\/\//), request_id: expect.any(String) });
   });
 });

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { defaultProblem, PROBLEM_BASE, ProblemBody, ProblemException } from './problem.js';
 
 interface Mapped {
@@ -117,6 +119,30 @@ export function toProblem(err: unknown, requestId: string | undefined, instance:
     ...extra,
   };
   return { status, body, headers };
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (headers or URL too large, a
+ * malformed request line, too slow): the raw answer for the socket, as problem+json too.
+ */
+export function clientErrorResponse(err: { code?: string }): string {
+  const [status, detail] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request line or headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request took too long to arrive']
+        : [400, 'the request is malformed'];
+  const requestId = randomUUID();
+  const body = JSON.stringify({ ...defaultProblem(status), status, detail, request_id: requestId });
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Content-Type: application/problem+json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
 }
 
 export function sendProblem(reply: FastifyReply, req: FastifyRequest, err: unknown): void {
