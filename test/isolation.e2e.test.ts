@@ -215,6 +215,8 @@ describe('tenant isolation through the API', () => {
           return [`+23:00 cursor on ${typeof route === 'string' ? route : 'thread messages'}`, (r) => r(t.url).get(`${path()}?cursor=${cursor}`), 400];
         },
       ),
+      ['path segment too long (router)', (r) => r(t.url).get(`/v1/threads/${'x'.repeat(1000)}`), 414],
+      ['URL too long (HTTP parser)', (r) => r(t.url).get(`/v1/threads?q=${'x'.repeat(70_000)}`), 431],
       ['limit too big', (r) => r(t.url).get('/v1/threads?limit=1000'), 400],
       ['limit not a number', (r) => r(t.url).get('/v1/threads?limit=abc'), 400],
       ['bad X-Org-Id', (r) => r(t.url).get('/v1/threads').set('X-Org-Id', 'nope'), 400],

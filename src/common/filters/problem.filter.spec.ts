@@ -59,6 +59,9 @@ describe(toProblem.name, () => {
   it('maps Nest HTTP exceptions and Fastify body errors', () => {
     expect(toProblem(new NotFoundException('Cannot GET /x'), 'r', '/x').status).toBe(404);
     expect(toProblem({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }, 'r', '/').status).toBe(413);
+    const long = toProblem({ code: 'FST_ERR_MAX_PARAM_LENGTH', statusCode: 414, message: "'/v1/x/aaaa' is exceeding" }, 'r', '/');
+    expect(long).toMatchObject({ status: 414, body: { type: 'https://rocker.dev/problems/uri-too-long', title: 'URI Too Long' } });
+    expect(toProblem({ code: 'FST_ERR_BAD_URL', statusCode: 400 }, 'r', '/').status).toBe(400);
   });
 });
 

@@ -51,6 +51,9 @@ export const PG_CODES: Record<string, [number, string, string]> = {
 };
 
 const FASTIFY_CODES: Record<string, [number, string, string]> = {
+  // the router's own refusals, before any route (see frameworkErrors in bootstrap.ts)
+  FST_ERR_BAD_URL: [400, 'bad-request', 'the URL is not valid'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri-too-long', 'a path segment is too long'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported-media-type', 'this content type is not accepted here'],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload-too-large', 'the request body is too large'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'bad-request', 'the JSON body is empty'],

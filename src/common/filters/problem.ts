@@ -24,6 +24,7 @@ const TITLES: Record<number, [string, string]> = {
   409: ['conflict', 'Conflict'],
   410: ['gone', 'Gone'],
   413: ['payload-too-large', 'Payload Too Large'],
+  414: ['uri-too-long', 'URI Too Long'],
   415: ['unsupported-media-type', 'Unsupported Media Type'],
   422: ['unprocessable-entity', 'Unprocessable Entity'],
   429: ['rate-limited', 'Too Many Requests'],
