@@ -29,6 +29,10 @@ describe(toProblem.name, () => {
     ['54000', 413], // program limit (tsvector/tsquery too large)
     ['42501', 404], // RLS refused a write: another org's row
     ['RKA01', 403],
+    ['RKO01', 409], // the last owner
+    ['RKI04', 404], // invitations
+    ['RKI09', 409],
+    ['RKI10', 410],
   ])('maps SQLSTATE %s to %i, from TypeORM or from pg directly', (code, status) => {
     expect(toProblem({ driverError: { code } }, 'r', '/').status).toBe(status);
     const sut = toProblem({ code, severity: 'ERROR', message: 'SELECT secret' }, 'r', '/');
@@ -38,7 +42,7 @@ describe(toProblem.name, () => {
   });
 
   it('covers every client-caused code it maps, and nothing else', () => {
-    const clientCodes = ['23505', '23503', '23514', '23502', '22P02', '22001', '22003', '22007', '22008', '22009', '22023', '2201X', '22021', '22P05', '54000', '42501', 'RKA01'];
+    const clientCodes = ['23505', '23503', '23514', '23502', '22P02', '22001', '22003', '22007', '22008', '22009', '22023', '2201X', '22021', '22P05', '54000', '42501', 'RKA01', 'RKO01', 'RKI04', 'RKI09', 'RKI10'];
     const unavailable = Object.entries(PG_CODES).filter(([, [status]]) => status === 503).map(([code]) => code);
     expect(Object.keys(PG_CODES).sort()).toEqual([...clientCodes, ...unavailable].sort());
   });
