@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import multipart from '@fastify/multipart';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
@@ -12,6 +13,7 @@ import { REDIS } from './redis/redis.module.js';
 import { AppModule } from './app.module.js';
 import type { Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
+import { clientErrorResponse, sendProblem } from './common/filters/problem.filter.js';
 import { installJsonBodyLimits } from './common/http/json-body.js';
 import { installHttpMetrics } from './modules/metrics/http-metrics.js';
 import { serveMetrics } from './modules/metrics/metrics-server.js';
@@ -33,6 +35,16 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
     },
     logger: false,
     trustProxy: false,
+    // The router's refusals (a path segment too long, a malformed URL) skip the hooks and Nest.
+    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => {
+      reply.header('x-request-id', req.id);
+      sendProblem(reply, req, err);
+    },
+    clientErrorHandler: (err, socket) => {
+      if ((err as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(err as { code?: string }));
+      socket.destroy(err);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env, opts.extraModules ?? []), adapter, {
     bufferLogs: true,

@@ -14,6 +14,7 @@ describe('tenant isolation through the API', () => {
   let A: Tenant;
   let B: Tenant;
   const bIds: Record<string, string> = {};
+  let aThread: string;
 
   beforeAll(async () => {
     db = await createTestDb();
@@ -30,6 +31,7 @@ describe('tenant isolation through the API', () => {
     bIds.invitation = (
       await asB(request(t.url).post('/v1/org/invitations').send({ email: 'b-secret@test.local', role: 'member' })).expect(201)
     ).body.id;
+    aThread = (await asA(request(t.url).post('/v1/threads').send({ title: 'A paged thread' })).expect(201)).body.id;
   });
 
   afterAll(async () => {
@@ -205,6 +207,16 @@ describe('tenant isolation through the API', () => {
       ['bad uuid', (r) => r(t.url).get('/v1/threads/not-a-uuid'), 400],
       ['bad cursor', (r) => r(t.url).get('/v1/threads?cursor=!!!'), 400],
       ['forged cursor', (r) => r(t.url).get(`/v1/threads?cursor=${Buffer.from('x|y').toString('base64url')}`), 400],
+      ...['/v1/threads', () => `/v1/threads/${aThread}/messages`, '/v1/knowledge', '/v1/ingest/jobs', '/v1/market/listings'].map(
+        (route): [string, (r: typeof request) => request.Test, number] => {
+          // a timestamp Postgres reads (+23:00 is out of its offset range: 22009) but the API never emits
+          const cursor = Buffer.from('2026-01-01T00:00:00.000001+23:00|00000000-0000-4000-8000-000000000000').toString('base64url');
+          const path = () => (typeof route === 'string' ? route : route());
+          return [`+23:00 cursor on ${typeof route === 'string' ? route : 'thread messages'}`, (r) => r(t.url).get(`${path()}?cursor=${cursor}`), 400];
+        },
+      ),
+      ['path segment too long (router)', (r) => r(t.url).get(`/v1/threads/${'x'.repeat(1000)}`), 414],
+      ['URL too long (HTTP parser)', (r) => r(t.url).get(`/v1/threads?q=${'x'.repeat(70_000)}`), 431],
       ['limit too big', (r) => r(t.url).get('/v1/threads?limit=1000'), 400],
       ['limit not a number', (r) => r(t.url).get('/v1/threads?limit=abc'), 400],
       ['bad X-Org-Id', (r) => r(t.url).get('/v1/threads').set('X-Org-Id', 'nope'), 400],

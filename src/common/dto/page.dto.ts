@@ -25,10 +25,25 @@ export interface Keyset {
   id: string;
 }
 
+/** What isoTs() emits: UTC, microseconds, `Z`; anything else (an offset, `24:00`) is not ours. */
+const CURSOR_TS = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** Accepts exactly what pageOf() emits, so no cursor reaches SQL that Postgres could refuse. */
 export function decodeCursor(cursor: string | undefined): Keyset | undefined {
   if (!cursor) return undefined;
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || !isUuid(id) || Number.isNaN(Date.parse(createdAt))) throw badRequest('cursor is invalid');
+  const raw = Buffer.from(cursor, 'base64url');
+  const parts = raw.toString('utf8').split('|');
+  const [createdAt, id] = parts;
+  const valid =
+    parts.length === 2 &&
+    raw.toString('base64url') === cursor &&
+    CURSOR_TS.test(createdAt) &&
+    // Postgres emits ids lower-case
+    isUuid(id) &&
+    id === id.toLowerCase() &&
+    // a real calendar instant: 2026-02-30 or 24:00 do not survive the round trip
+    new Date(Date.parse(createdAt.slice(0, 19) + 'Z') || 0).toISOString().slice(0, 19) === createdAt.slice(0, 19);
+  if (!valid) throw badRequest('cursor is invalid');
   return { createdAt, id };
 }
 
@@ -36,7 +51,7 @@ export function pageOf<T extends { id: string; created_at: string | Date }>(rows
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
   const more = rows.length > limit && last;
-  const ts = last ? (last.created_at instanceof Date ? last.created_at.toISOString() : last.created_at) : '';
+  const ts = last ? (last.created_at instanceof Date ? last.created_at.toISOString().replace('Z', '000Z') : last.created_at) : '';
   return { data, next_cursor: more ? Buffer.from(`${ts}|${last.id}`).toString('base64url') : null };
 }
 

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { defaultProblem, PROBLEM_BASE, ProblemBody, ProblemException } from './problem.js';
 
 interface Mapped {
@@ -8,8 +10,13 @@ interface Mapped {
   headers: Record<string, string>;
 }
 
-/** Postgres SQLSTATEs a client can provoke, and what they mean to the client. */
-const PG_CODES: Record<string, [number, string, string]> = {
+/**
+ * Postgres SQLSTATEs a client can provoke, and what they mean to the client. Only codes that a
+ * parameter value can cause: a syntax error, an unknown column, an undeterminable parameter type
+ * (42601, 42703, 42P18), and regex or LIKE-escape errors (2201B, 22025: no client text reaches a
+ * pattern) are bugs of ours and stay 500.
+ */
+export const PG_CODES: Record<string, [number, string, string]> = {
   '23505': [409, 'conflict', 'a resource with these values already exists'],
   '23503': [409, 'conflict', 'a referenced resource does not exist or is still referenced'],
   '23514': [422, 'unprocessable-entity', 'a value is outside its allowed range'],
@@ -19,10 +26,13 @@ const PG_CODES: Record<string, [number, string, string]> = {
   '22003': [422, 'unprocessable-entity', 'a number is out of range'],
   '22007': [400, 'bad-request', 'a date has the wrong format'],
   '22008': [400, 'bad-request', 'a date is out of range'],
+  '22009': [400, 'bad-request', 'a time zone offset is out of range'],
   '22023': [400, 'bad-request', 'a value is invalid'],
   '2201X': [400, 'bad-request', 'a value is invalid'],
   '22021': [400, 'bad-request', 'a text value contains a byte that is not allowed (e.g. NUL)'],
   '22P05': [400, 'bad-request', 'a text value contains a character that is not allowed'],
+  // e.g. a text too long for its tsvector or a search query too large for a tsquery
+  '54000': [413, 'payload-too-large', 'a value is too large to store or search'],
   // a write into another org's rows is refused by RLS: answered as absent, never as forbidden
   '42501': [404, 'not-found', 'resource not found'],
   // tenant_begin(): the membership or role changed since this instance cached it
@@ -41,6 +51,9 @@ const PG_CODES: Record<string, [number, string, string]> = {
 };
 
 const FASTIFY_CODES: Record<string, [number, string, string]> = {
+  // the router's own refusals, before any route (see frameworkErrors in bootstrap.ts)
+  FST_ERR_BAD_URL: [400, 'bad-request', 'the URL is not valid'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri-too-long', 'a path segment is too long'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported-media-type', 'this content type is not accepted here'],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload-too-large', 'the request body is too large'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'bad-request', 'the JSON body is empty'],
@@ -109,6 +122,30 @@ export function toProblem(err: unknown, requestId: string | undefined, instance:
     ...extra,
   };
   return { status, body, headers };
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (headers or URL too large, a
+ * malformed request line, too slow): the raw answer for the socket, as problem+json too.
+ */
+export function clientErrorResponse(err: { code?: string }): string {
+  const [status, detail] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request line or headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request took too long to arrive']
+        : [400, 'the request is malformed'];
+  const requestId = randomUUID();
+  const body = JSON.stringify({ ...defaultProblem(status), status, detail, request_id: requestId });
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Content-Type: application/problem+json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
 }
 
 export function sendProblem(reply: FastifyReply, req: FastifyRequest, err: unknown): void {
