@@ -40,36 +40,27 @@ export interface WindowCount {
   admitted: number;
 }
 
-/** Tolerance for a limiter that rounds its reset differently from ceil. */
-const ROUNDING_SLACK_MS = 250;
-
 /**
- * Admitted (2xx) requests per limiter window, across every API instance. The limiter's windows start
- * at the first request after the previous one expired, so their edges are read from the answers
- * themselves: each 2xx carries `RateLimit: "<policy>";r=…;t=<seconds to reset, rounded up>`, decided
- * between sending and arrival, so the window's end lies in [sent + (t-1) s, arrived + t s]. Answers
- * of one window share that end: answers are grouped while their intervals still have a common point.
- * Two windows merge only if latency exceeded about a window, so a count above the limit is real.
+ * The most 2xx answers the limiter admitted in any span of `windowS` seconds, across every API
+ * instance (the cross-instance quota check). The limiter is a token bucket: in any span of one
+ * window it admits at most its burst (by default the limit) plus one window's refill (the limit),
+ * so the bound to compare with is burst + limit. A request was decided between its send time and
+ * its arrival; the sliding count uses the send time and widens each span by the latency, so the
+ * count is never smaller than the true one. Admitted answers without a RateLimit header for the
+ * policy are counted apart.
  */
 export function admittedPerWindow(samples: Sample[], policy: string, windowS: number): { windows: WindowCount[]; withoutHeader: number } {
-  void windowS;
-  const spans: [number, number][] = [];
-  let withoutHeader = 0;
-  for (const s of samples) {
-    if (s.status < 200 || s.status >= 300) continue;
-    const t = s.resets?.[policy];
-    if (t === undefined) withoutHeader++;
-    else spans.push([s.t + (t - 1) * 1000 - ROUNDING_SLACK_MS, s.t + s.latency + t * 1000 + ROUNDING_SLACK_MS]);
-  }
-  spans.sort((a, b) => a[0] - b[0]);
+  const ok = samples.filter((s) => s.status >= 200 && s.status < 300);
+  const withoutHeader = ok.filter((s) => s.resets?.[policy] === undefined).length;
+  const times = ok.filter((s) => s.resets?.[policy] !== undefined).sort((a, b) => a.t - b.t);
   const windows: WindowCount[] = [];
-  for (const [lo, hi] of spans) {
-    const w = windows[windows.length - 1];
-    if (w && lo <= w.endTo) {
-      w.endFrom = Math.max(w.endFrom, lo);
-      w.endTo = Math.min(w.endTo, hi);
-      w.admitted++;
-    } else windows.push({ endFrom: lo, endTo: hi, admitted: 1 });
+  let j = 0;
+  for (let i = 0; i < times.length; i++) {
+    // every answer sent within windowS of this one (plus its latency) shares a span with it
+    const until = times[i].t + windowS * 1000 + times[i].latency;
+    if (j < i) j = i;
+    while (j + 1 < times.length && times[j + 1].t <= until) j++;
+    windows.push({ endFrom: times[i].t, endTo: until, admitted: j - i + 1 });
   }
   return { windows, withoutHeader };
 }

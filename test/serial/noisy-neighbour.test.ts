@@ -101,12 +101,13 @@ describe('noisy neighbour (short harness run)', () => {
     expect(v('quiet p99').status, output).toBe('pass');
   });
 
-  it('the noisy org is held to its quota on every window across both instances (when the limiter exists)', () => {
+  it('the noisy org is held to its bucket in every window across both instances (when the limiter exists)', () => {
     if (result.deployment.limiter && result.deployment.adminLimits) {
       expect(v('noisy gets 429 beyond its quota').status, output).toBe('pass');
       expect(result.summaries.noisyFlood!.limited429).toBeGreaterThan(0);
-      expect(v('noisy admitted per api window').status, output).toBe('pass');
-      for (const n of result.windows.api) expect(n).toBeLessThanOrEqual(result.profile.noisyLimit);
+      expect(v('noisy admitted in any api window').status, output).toBe('pass');
+      // a token bucket: at most its burst (the limit) plus one window's refill in any window
+      expect(result.windows.api).toBeLessThanOrEqual(2 * result.profile.noisyLimit);
     } else {
       // Until the limiter lands, the harness says so instead of pretending.
       expect(v('noisy gets 429 beyond its quota').status).toBe('skipped');
@@ -136,15 +137,16 @@ describe('admittedPerWindow (the cross-instance quota check)', () => {
     org: 'noisy', phase: 'flood', route: 'GET /v1/threads', origin, t, latency: 5, status, resets: { api: reset },
   });
 
-  it('counts 2xx per limiter window from the RateLimit reset, whichever instance answered', () => {
-    // window 1 ends at ~10 s, window 2 at ~20 s; answers alternate between two instances
+  it('finds the most 2xx admitted in any one window, whichever instance answered', () => {
+    // 3 answers within the first 10 s, then 2 more 10 s later; the 429 does not count
     const samples = [ok(100, 0, 10), ok(2000, 1, 8), ok(5000, 0, 5), ok(5100, 1, 5, 429), ok(10_300, 1, 10), ok(12_000, 0, 8)];
     const { windows, withoutHeader } = admittedPerWindow(samples, 'api', 10);
-    expect(windows.map((w) => w.admitted)).toEqual([3, 2]);
+    expect(Math.max(...windows.map((w) => w.admitted))).toBe(4); // 2000..12000 spans one window (+latency)
+    expect(windows[windows.length - 1].admitted).toBe(1);
     expect(withoutHeader).toBe(0);
   });
 
-  it('finds a window where two instances together admitted more than the limit', () => {
+  it('finds a window where two instances together admitted more than the bucket allows', () => {
     const samples = Array.from({ length: 12 }, (_, i) => ok(i * 100, i % 2, 9));
     const { windows } = admittedPerWindow(samples, 'api', 10);
     expect(Math.max(...windows.map((w) => w.admitted))).toBe(12);
