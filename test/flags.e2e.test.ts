@@ -7,18 +7,9 @@ import { createUser, orgWithRoles, tokenFor, type User } from './support/fixture
 import { FlaggedTestModule } from './support/flagged.module.js';
 import { FlagsCache } from '../src/modules/flags/flags.cache.js';
 import type { OrgRole } from '../src/tenancy/tenant-context.js';
+import { until } from './support/wait.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
-
-/** Polls fn until it returns true; false if the bound passes first. */
-async function until(fn: () => Promise<boolean>, boundMs: number): Promise<boolean> {
-  const deadline = Date.now() + boundMs;
-  do {
-    if (await fn()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  } while (Date.now() < deadline);
-  return fn();
-}
 
 describe('feature flags through the API', () => {
   let db: TestDb;

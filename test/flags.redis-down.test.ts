@@ -8,23 +8,8 @@ import { startApp, type TestApp } from './support/app.js';
 import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { FlaggedTestModule } from './support/flagged.module.js';
 import { FlagsCache } from '../src/modules/flags/flags.cache.js';
-
-async function until(fn: () => Promise<boolean> | boolean, boundMs: number): Promise<boolean> {
-  const deadline = Date.now() + boundMs;
-  do {
-    if (await fn()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  } while (Date.now() < deadline);
-  return fn();
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { until } from './support/wait.js';
+import { freePort } from './support/net.js';
 
 const pings = (port: number) =>
   new Promise<boolean>((resolve) => {

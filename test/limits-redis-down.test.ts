@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
@@ -11,24 +10,8 @@ import { LimitsTestModule } from './support/limits-test.module.js';
 import { rateLimitFallback } from '../src/common/metrics/metrics.js';
 import { UsageService } from '../src/modules/limits/usage.service.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
-
-async function until<T>(fn: () => Promise<T>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
+import { until } from './support/wait.js';
+import { freePort } from './support/net.js';
 
 /** This test's OWN redis-server (never the shared one), started and stopped as a child process. */
 function startRedis(port: number): Promise<ChildProcess> {

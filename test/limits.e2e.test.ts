@@ -9,19 +9,9 @@ import { UsageService } from '../src/modules/limits/usage.service.js';
 import { UsageUnit } from '../src/modules/limits/limits.types.js';
 import { ttsCharsCharged } from '../src/modules/tts/tts.service.js';
 import { rateLimitDecisions } from '../src/common/metrics/metrics.js';
+import { until } from './support/wait.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
-
-/** Polls until fn() is truthy, at most `ms` (no sleeps as synchronisation). */
-async function until<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const parseRateLimit = (h: string) =>
   Object.fromEntries(

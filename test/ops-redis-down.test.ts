@@ -4,7 +4,7 @@ import { createTestDb, type TestDb } from './support/db.js';
 import { envFor, TEST_ENV_VARS } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createUser, tokenFor } from './support/fixtures.js';
-import { pollUntil } from './support/prometheus.js';
+import { until } from './support/wait.js';
 import { OwnRedis } from './support/redis-server.js';
 
 const METRICS = `Bearer ${TEST_ENV_VARS.METRICS_TOKEN}`;
@@ -38,7 +38,7 @@ describe('operability while Redis is down', () => {
   it('rocker_redis_up is 1, then 0 while Redis is down, then 1 again', async () => {
     expect(await redisUp()).toBe('1');
     await redis.stop();
-    await pollUntil(async () => ((await redisUp()) === '0' ? true : undefined), 'rocker_redis_up 0', 20_000);
+    await until(async () => ((await redisUp()) === '0' ? true : undefined), 20_000, 'rocker_redis_up 0', 250);
     // the rest of /metrics still answers while Redis is down
     const res = await request(t.url).get('/metrics').set('Authorization', METRICS).expect(200);
     expect(res.text).toMatch(/^rocker_db_up 1$/m);
@@ -50,10 +50,10 @@ describe('operability while Redis is down', () => {
     expect(board.body.request_id).toBeTruthy();
 
     await redis.start();
-    await pollUntil(async () => ((await redisUp()) === '1' ? true : undefined), 'rocker_redis_up 1', 20_000);
-    await pollUntil(async () => {
+    await until(async () => ((await redisUp()) === '1' ? true : undefined), 20_000, 'rocker_redis_up 1', 250);
+    await until(async () => {
       const r = await request(t.url).get('/admin/queues/api/queues').set('Authorization', `Bearer ${rootToken}`);
       return r.status === 200 ? true : undefined;
-    }, 'the board to answer again', 20_000);
+    }, 20_000, 'the board to answer again', 250);
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { signDevToken } from '../src/tenancy/dev-token.js';
 import { startApp, type TestApp } from './support/app.js';
 import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor, TEST_ENV } from './support/env.js';
+import { until } from './support/wait.js';
 import {
   addMember,
   createOrg,
@@ -18,15 +19,8 @@ import {
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
-/** Polls `fn` until it returns true, failing after `ms`. */
-async function within(ms: number, what: string, fn: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+/** The shared `until` in this suite's argument order. */
+const within = async (ms: number, what: string, fn: () => Promise<boolean>): Promise<void> => void (await until(fn, ms, what));
 
 describe('membership by consent: invitations, members, default org', () => {
   let db: TestDb;

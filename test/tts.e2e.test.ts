@@ -9,6 +9,7 @@ import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { TtsEvent, TtsEvents } from '../src/modules/tts/tts.types.js';
 import { ttsTimeToFirstAudio } from '../src/common/metrics/metrics.js';
 import { splitSentences } from '../src/modules/tts/sentences.js';
+import { until } from './support/wait.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 interface Ev {
@@ -16,16 +17,6 @@ interface Ev {
   requestId?: string;
   pid?: number;
   signal?: string | null;
-}
-
-async function until<T>(fn: () => T | Promise<T>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const LONG = Array.from(

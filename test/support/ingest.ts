@@ -4,9 +4,12 @@ import { asOrg } from './db.js';
 import { SIM_TABLE_SQL, type SimPayload } from '../../bench/support/sim-handlers.js';
 
 import type { Child } from '../../bench/support/processes.js';
-import { freePort, pollUntil } from './prometheus.js';
+import { freePort } from './net.js';
+import { until } from './wait.js';
 
-export { waitFor } from '../../bench/support/processes.js';
+/** The ingest suites' argument order (what first, 30 s bound) for the shared `until`. */
+export const waitFor = <T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> =>
+  until(fn, timeoutMs, what, everyMs) as Promise<T>;
 
 export async function createSimTable(owner: pg.Pool): Promise<void> {
   for (const s of SIM_TABLE_SQL) await owner.query(s);
@@ -104,14 +107,14 @@ export async function spawnWorker(vars: Record<string, string>, timeoutMs = 60_0
     },
   };
   try {
-    await pollUntil(
+    await until(
       async () => {
         if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`worker exited before ready (${proc.exitCode ?? proc.signalCode})`);
         const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
         return res?.status === 200 ? true : undefined;
       },
-      'the worker process ready',
       timeoutMs,
+      'the worker process ready',
       100,
     );
   } catch (e) {

@@ -1,39 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './net.js';
+import { until } from './wait.js';
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
-
-/** A port that was free a moment ago on loopback (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls fn until it returns a value (not undefined) or the bound passes; no fixed sleeps. */
-export async function pollUntil<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 45_000, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 export interface PrometheusHandle {
   url: string;
@@ -83,14 +56,15 @@ export async function startPrometheus(opts: { target: string; token: string; rul
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await pollUntil(
+  await until(
     async () => {
       if (child.exitCode !== null) throw new Error(`prometheus exited ${child.exitCode}: ${stderr}`);
       const r = await fetch(`${url}/-/ready`);
       return r.ok ? true : undefined;
     },
-    'prometheus to be ready',
     30_000,
+    'prometheus to be ready',
+    250,
   );
   const api = async <T>(path: string): Promise<T> => {
     const r = await fetch(`${url}${path}`);

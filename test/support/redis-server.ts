@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort, pollUntil } from './prometheus.js';
+import { freePort } from './net.js';
+import { until } from './wait.js';
 
 /** This test's own redis-server on a free loopback port (never the shared one), stoppable and restartable. */
 export class OwnRedis {
@@ -19,7 +20,7 @@ export class OwnRedis {
 
   async start(): Promise<void> {
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await pollUntil(async () => {
+    await until(async () => {
       const c = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       c.on('error', () => undefined);
       try {
@@ -28,7 +29,7 @@ export class OwnRedis {
       } finally {
         c.disconnect();
       }
-    }, `redis-server on ${this.port}`, 15_000);
+    }, 15_000, `redis-server on ${this.port}`, 250);
   }
 
   async stop(): Promise<void> {

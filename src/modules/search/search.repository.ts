@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import pgvector from 'pgvector';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 
 export interface PrivateRow {
@@ -16,9 +17,6 @@ export interface MarketRow {
   score: number;
 }
 
-/** pgvector's text form; numbers only, so it is safe as a bound parameter cast to vector. */
-export const toVector = (v: number[]): string => `[${v.join(',')}]`;
-
 /**
  * private_chunks (written by the embed step) and the search queries over both indexes (private and
  * market chunks); always inside the tenant transaction. Listings and their chunks are written by
@@ -32,7 +30,7 @@ export class SearchRepository {
   matchPrivate(embedding: number[], k: number): Promise<PrivateRow[]> {
     return this.db.query(
       `SELECT id, knowledge_item_id, chunk_index, content, similarity AS score FROM match_private_chunks($1, $2::vector, $3)`,
-      [this.db.context().orgId, toVector(embedding), k],
+      [this.db.context().orgId, pgvector.toSql(embedding), k],
     );
   }
 
@@ -49,7 +47,7 @@ export class SearchRepository {
   matchMarket(embedding: number[], k: number): Promise<MarketRow[]> {
     return this.db.query(
       `SELECT id, listing_id, chunk_index, content, similarity AS score FROM match_market_chunks($1::vector, $2)`,
-      [toVector(embedding), k],
+      [pgvector.toSql(embedding), k],
     );
   }
 
@@ -79,7 +77,12 @@ export class SearchRepository {
            FROM unnest($3::text[], $4::text[]) WITH ORDINALITY t(content, embedding, ord)
          ON CONFLICT (org_id, knowledge_item_id, chunk_index)
          DO UPDATE SET content = EXCLUDED.content, embedding = EXCLUDED.embedding`,
-        [orgId, knowledgeItemId, chunks.map((c) => c.content), chunks.map((c) => toVector(c.embedding))],
+        [
+          orgId,
+          knowledgeItemId,
+          chunks.map((c) => c.content),
+          chunks.map((c) => pgvector.toSql(c.embedding)),
+        ],
       );
     }
     await this.db.query(`DELETE FROM private_chunks WHERE knowledge_item_id = $1 AND chunk_index >= $2`, [
