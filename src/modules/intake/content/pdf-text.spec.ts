@@ -3,7 +3,8 @@ import { makePdf } from '../../../../test/support/files.js';
 import { WorkClass } from '../../../common/fair/fair-scheduler.js';
 import { PdfEngine } from './pdf-text.js';
 
-describe(PdfEngine.name, () => {
+// A worker thread starts and loads PDF.js on first use: slow on a busy machine.
+describe(PdfEngine.name, { timeout: 60_000 }, () => {
   const sut = new PdfEngine({ threads: 1, maxQueuedPerOrg: 2, maxPages: 10, timeoutMs: 20_000 });
   const a = { key: 'org-a', cls: WorkClass.Request };
   afterAll(() => sut.close());
@@ -47,5 +48,5 @@ describe(PdfEngine.name, () => {
       sut.text(makePdf(1, ['late']), { key: 'org-b', cls: WorkClass.Request }, { timeoutMs: 30 }),
     ).rejects.toMatchObject({ status: 503, slug: 'engine-timeout' });
     await hold;
-  }, 60_000);
+  });
 });
