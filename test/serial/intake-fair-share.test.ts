@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { createTestDb, type TestDb } from './support/db.js';
-import { envFor } from './support/env.js';
-import { orgWithRoles } from './support/fixtures.js';
-import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
-import { HtmlEngine } from '../src/modules/intake/content/html.js';
+import { createTestDb, type TestDb } from '../support/db.js';
+import { envFor } from '../support/env.js';
+import { orgWithRoles } from '../support/fixtures.js';
+import { RecordingEnqueuer, startIntakeApp } from '../support/intake.js';
+import { HtmlEngine } from '../../src/modules/intake/content/html.js';
 
 /**
  * Fair shares on the intake engines, one process, two orgs. Latency is compared by ratio within
- * the test (the quiet org alone first); the shared machine can make it flaky, never loosen it.
+ * the test (the quiet org alone first); the shared machine can make it flaky, never loosen it. In
+ * test/serial/: run alone.
  * Rate limits are off so that only the engines decide.
  */
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
