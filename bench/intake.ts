@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { parseCidrList } from '../src/modules/intake/crawl/address-policy.js';
 import { CRAWL_CONTENT_TYPES, SafeFetcher } from '../src/modules/intake/crawl/safe-fetch.js';
-import { sanitize } from '../src/modules/intake/content/html.js';
+import { sanitize } from '../src/modules/intake/content/html-worker.js';
 
 const N = Number(process.env.BENCH_N ?? 400);
 const page = '<!doctype html><html><body><article>' + '<p>Granite and basalt. '.repeat(200) + '</article></body></html>';

@@ -99,8 +99,9 @@ const SECTIONS: Section[] = [
   },
   {
     title: 'Uploads and PDFs',
-    match: ['UPLOAD_', 'PDF_'],
-    intro: 'Upload size (413 above it) and PDF parsing limits. See [intake.md](intake.md#knobs).',
+    match: ['UPLOAD_', 'PDF_', 'PARSE_'],
+    intro:
+      'Upload size (413 above it), PDF parsing limits, and the parser pools (HTML and PDF) shared fairly across orgs. See [intake.md](intake.md#knobs).',
   },
   {
     title: 'OCR',

@@ -198,6 +198,26 @@ export class EnvDto {
   /** Tesseract processes at once in this process (the machine has few cores). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   OCR_CONCURRENCY = 2;
+
+  /** Images one org may have waiting for the OCR engine in this process; past it 429 overloaded. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  OCR_MAX_QUEUED_PER_ORG = 8;
+
+  /** Documents one org may have waiting for the PDF parser pool in this process; past it 429 overloaded. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  PDF_MAX_QUEUED_PER_ORG = 8;
+
+  /** Worker threads of each parser pool (HTML sanitising and readability; PDF text), started on demand. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  PARSE_THREADS = 1;
+
+  /** HTML documents one org may have waiting for the HTML pool in this process; past it 429 overloaded. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  PARSE_MAX_QUEUED_PER_ORG = 8;
+
+  /** Time limit of one HTML document on the pool, from enqueue (waiting included); its thread is stopped past it. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  PARSE_TIMEOUT_MS = 60_000;
   /** Kill switch (benchmarks, emergencies): false lets every request through, unmetered. */
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1'))
   @IsBoolean()

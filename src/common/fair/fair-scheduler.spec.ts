@@ -99,6 +99,7 @@ describe(FairScheduler.name, () => {
     let ran = false;
     const late = sut.run('b', async () => void (ran = true));
     await expect(late).rejects.toBeInstanceOf(EngineTimeoutError);
+    await expect(late).rejects.toMatchObject({ ranMs: undefined }); // never started: the engine was busy
     expect(sut.stats().waiting).toEqual({});
     g.open();
     await held;
@@ -118,6 +119,8 @@ describe(FairScheduler.name, () => {
       { timeoutMs: 20 },
     );
     await expect(slow).rejects.toBeInstanceOf(EngineTimeoutError);
+    // it ran for (about) the whole limit: the work itself was too slow
+    expect(((await slow.catch((e: unknown) => e)) as EngineTimeoutError).ranMs).toBeGreaterThanOrEqual(15);
     expect(aborted).toBe(true);
     expect(sut.stats().running).toBe(1);
     const next = sut.run('b', async () => 'ok');

@@ -40,19 +40,40 @@ export class EngineBusyError extends ProblemException {
   }
 }
 
-/** The time limit, counted from enqueue, passed before the work finished (or, with `waiting`, before it started). */
+/**
+ * The time limit, counted from enqueue, passed before the work finished (or, with `waiting`, before
+ * it started). `ranMs` says how long the work itself had run (undefined: it never started), so a
+ * caller can tell an input that takes too long (its own fault, e.g. 422) from a busy engine (503,
+ * worth retrying).
+ */
 export class EngineTimeoutError extends ProblemException {
-  constructor(engine: string, ms: number, waiting = false) {
+  constructor(
+    engine: string,
+    readonly limitMs: number,
+    waiting = false,
+    readonly ranMs?: number,
+  ) {
     super(
       503,
       'engine-timeout',
       waiting
-        ? `the ${engine} engine had no free slot within ${ms} ms`
-        : `the ${engine} engine did not finish within ${ms} ms`,
+        ? `the ${engine} engine had no free slot within ${limitMs} ms`
+        : `the ${engine} engine did not finish within ${limitMs} ms`,
       { engine },
       { 'Retry-After': '1' },
     );
   }
+
+  /** The work itself ran for at least half the limit: the input is too slow, waiting did not cause it. */
+  overran(): boolean {
+    return this.ranMs !== undefined && this.ranMs >= this.limitMs / 2;
+  }
+}
+
+/** Who a shared engine serves: the org (or user) that pays, and whether a request or a job waits. */
+export interface EngineCaller {
+  key: string;
+  cls: WorkClass;
 }
 
 interface Waiter {
@@ -118,6 +139,7 @@ export class FairScheduler {
     o.signal?.addEventListener('abort', onOuterAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    let began: number | undefined;
     if (timeoutMs > 0) {
       timer = setTimeout(() => {
         timedOut = true;
@@ -142,17 +164,23 @@ export class FairScheduler {
       } finally {
         clearTimeout(waitTimer);
       }
-      const began = performance.now();
+      const start = (began = performance.now());
       // The slot is held until the work itself settles, even when the caller stops waiting for it
       // (a model call cannot always be interrupted): a timed-out call never over-commits the engine.
       const done = work(ac.signal).finally(() => {
-        this.meanRunMs = this.meanRunMs * 0.8 + (performance.now() - began) * 0.2;
+        this.meanRunMs = this.meanRunMs * 0.8 + (performance.now() - start) * 0.2;
         this.release(key);
       });
       done.catch(() => undefined);
       return await raceAbort(done, ac.signal);
     } catch (e) {
-      if (timedOut) throw new EngineTimeoutError(this.opts.name, timeoutMs);
+      if (timedOut)
+        throw new EngineTimeoutError(
+          this.opts.name,
+          timeoutMs,
+          false,
+          began === undefined ? undefined : performance.now() - began,
+        );
       throw e;
     } finally {
       clearTimeout(timer);

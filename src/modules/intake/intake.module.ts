@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { KnowledgeModule } from '../knowledge/knowledge.module.js';
+import { HtmlEngine } from './content/html.js';
+import { PdfService } from './content/pdf-text.js';
 import { CrawlController } from './crawl/crawl.controller.js';
 import { CrawlFetcher } from './crawl/crawl.fetcher.js';
 import { CrawlJobHandler } from './crawl/crawl.handler.js';
@@ -30,6 +32,8 @@ import { UploadService } from './upload.service.js';
     CrawlService,
     CrawlJobHandler,
     { provide: OcrEngine, useClass: TesseractCliEngine },
+    HtmlEngine,
+    PdfService,
     OcrService,
     OcrJobHandler,
   ],

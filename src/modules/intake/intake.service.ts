@@ -7,7 +7,8 @@ import { TenantTransactions } from '../../tenancy/tenant-context.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob } from '../ingest/ingest.types.js';
 import type { KnowledgeItemDto } from '../knowledge/dto/knowledge.dto.js';
 import { KnowledgeService } from '../knowledge/knowledge.service.js';
-import { htmlToText, sanitize } from './content/html.js';
+import { fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
+import { HtmlEngine } from './content/html.js';
 import { policyFromEnv } from './crawl/safe-fetch.js';
 import { checkUrl, parseUrl, type UrlPolicy } from './crawl/url-policy.js';
 import type { CreateKnowledgeDto } from './dto/intake.dto.js';
@@ -31,6 +32,7 @@ export class IntakeService {
     @Inject(ENV) env: Env,
     // The ingest module (global) provides it: the outbox row joins this request's transaction.
     private readonly enqueuer: IngestEnqueuer,
+    private readonly html: HtmlEngine,
   ) {
     this.urlPolicy = policyFromEnv(env);
   }
@@ -42,17 +44,28 @@ export class IntakeService {
         errors: { body: ['exactly one of text, html or url is required'] },
       });
     }
-    if (body.url !== undefined) return (await this.submitUrl(body.url, body.title)).item;
+    // The route runs without the request transaction: HTML is sanitised on the html pool first
+    // (waiting there holds no database connection), then one short transaction writes.
+    const ctx = this.tenants.current();
+    if (!ctx) throw new Error('intake outside a tenant context');
     if (body.html !== undefined) {
-      const clean = sanitize(body.html);
-      return this.knowledge.create({
-        title: body.title,
-        sourceKind: 'html',
-        contentHtml: clean,
-        contentText: htmlToText(clean),
-      });
+      const clean = await this.html.clean(body.html, { key: fairKey(ctx), cls: WorkClass.Request });
+      return this.tenants.run(ctx, () =>
+        this.knowledge.create({
+          title: body.title,
+          sourceKind: 'html',
+          contentHtml: clean.html,
+          contentText: clean.text,
+        }),
+      );
     }
-    return this.knowledge.create({ title: body.title, sourceKind: 'text', contentText: body.text! });
+    if (body.url !== undefined) {
+      const url = body.url;
+      return this.tenants.run(ctx, async () => (await this.submitUrl(url, body.title)).item);
+    }
+    return this.tenants.run(ctx, () =>
+      this.knowledge.create({ title: body.title, sourceKind: 'text', contentText: body.text! }),
+    );
   }
 
   /**

@@ -64,9 +64,13 @@ export class KnowledgeIntakeController {
     return jobId ? { ...item, job_id: jobId } : item;
   }
 
-  /** Text, HTML (sanitised) or a URL (422 `ssrf-blocked` at once, else crawled by a job). */
+  /**
+   * Text, HTML (sanitised) or a URL (422 `ssrf-blocked` at once, else crawled by a job).
+   * No request transaction: HTML is sanitised on the html pool first, then the service writes.
+   */
   @Post()
   @Roles('member')
+  @NoTransaction()
   @operationId('KnowledgeController_create')
   @ApiCreatedResponse({ type: KnowledgeItemDto })
   create(@Body() body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {

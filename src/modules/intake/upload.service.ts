@@ -8,10 +8,11 @@ import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.type
 import type { KnowledgeItemDto } from '../knowledge/dto/knowledge.dto.js';
 import { KnowledgeService, type NewKnowledgeItem } from '../knowledge/knowledge.service.js';
 import { normaliseFileName } from './content/file-name.js';
-import { htmlToText, sanitize } from './content/html.js';
+import { fairKey, WorkClass, type EngineCaller } from '../../common/fair/fair-scheduler.js';
+import { HtmlEngine } from './content/html.js';
 import { checkImageSize, type ImageSize } from './content/image-probe.js';
 import type { UploadedFile } from './content/multipart.js';
-import { pdfText } from './content/pdf-text.js';
+import { PdfService } from './content/pdf-text.js';
 import { sniffUpload, UploadKind } from './content/sniff.js';
 import { OcrEngine } from './ocr/ocr.engine.js';
 
@@ -34,6 +35,8 @@ export class UploadService {
     private readonly tenants: TenantTransactions,
     private readonly knowledge: KnowledgeService,
     private readonly ocr: OcrEngine,
+    private readonly html: HtmlEngine,
+    private readonly pdf: PdfService,
     // The ingest module (global) provides it: the outbox row joins the upload's transaction.
     private readonly enqueuer: IngestEnqueuer,
   ) {}
@@ -52,23 +55,25 @@ export class UploadService {
     const title = (file.fields.title ?? '').trim().slice(0, 300) || fileName;
     const sniffed = await sniffUpload(file.data, fileName, file.clientType);
     const base = { title, sourceKind: 'upload' as const, mimeType: sniffed.mime, fileName, byteSize: file.data.length };
+    // Parsers and OCR are shared engines: this upload waits its org's turn, as request work.
+    const who: EngineCaller = { key: fairKey(tenant), cls: WorkClass.Request };
 
     switch (sniffed.kind) {
       case UploadKind.Txt:
       case UploadKind.Md:
         return this.store(tenant, { ...base, contentText: sniffed.text! });
       case UploadKind.Html: {
-        const clean = sanitize(sniffed.text!);
-        return this.store(tenant, { ...base, contentHtml: clean, contentText: htmlToText(clean) });
+        const clean = await this.html.clean(sniffed.text!, who);
+        return this.store(tenant, { ...base, contentHtml: clean.html, contentText: clean.text });
       }
       case UploadKind.Pdf: {
-        const { text } = await pdfText(file.data, { maxPages: this.env.PDF_MAX_PAGES, timeoutMs: this.env.PDF_TIMEOUT_MS });
+        const { text } = await this.pdf.text(file.data, who);
         return this.store(tenant, { ...base, contentText: text });
       }
       case UploadKind.Png:
       case UploadKind.Jpeg: {
         const size = checkImageSize(file.data, sniffed.mime as 'image/png' | 'image/jpeg', this.env.OCR_MAX_PIXELS);
-        if (this.isSmall(size)) return this.store(tenant, { ...base, contentText: await this.ocr.recognize(file.data) });
+        if (this.isSmall(size)) return this.store(tenant, { ...base, contentText: await this.ocr.recognize(file.data, who) });
         return this.storeForOcrJob(tenant, base, file.data);
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkText, sentences } from './chunker.js';
+import { chunkText, segments, sentences } from './chunker.js';
 
 const para = (n: number, prefix = 'S') =>
   Array.from({ length: n }, (_, i) => `${prefix}${i} is a sentence about topic number ${i} with some words.`).join(' ');
@@ -63,4 +63,29 @@ describe(chunkText.name, () => {
   it('refuses an overlap as large as the chunk', () => {
     expect(() => chunkText('a. b.', { maxChars: 10, overlapChars: 10 })).toThrow(RangeError);
   });
+});
+
+describe(segments.name, () => {
+  const seg = new Intl.Segmenter('en', { granularity: 'sentence' });
+  const onePass = (p: string) => [...seg.segment(p)].map((s) => s.segment);
+
+  it('gives the same sentences as one pass, window by window', () => {
+    const p = Array.from({ length: 300 }, (_, i) => `Sentence number ${i} is here. Is it? Yes!`).join(' ');
+    expect([...segments(p, 500)]).toEqual(onePass(p));
+    expect([...segments(p, 500)].join('')).toBe(p);
+  });
+
+  it('cuts a sentence longer than the window at a space, losing nothing', () => {
+    const p = 'word '.repeat(400) + 'end. Next one.';
+    const out = [...segments(p, 300)];
+    expect(out.join('')).toBe(p);
+    expect(out.every((s) => s.length <= 300)).toBe(true);
+  });
+
+  it('is linear: a 1 MB paragraph is segmented in seconds, not hours', () => {
+    const p = 'Granite and basalt are rocks. Another sentence here, fairly long too. '.repeat(15_000);
+    const t0 = performance.now();
+    expect(chunkText(p).length).toBeGreaterThan(1000);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+  }, 60_000);
 });

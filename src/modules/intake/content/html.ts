@@ -1,48 +1,73 @@
-import sanitizeHtml from 'sanitize-html';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ENV, type Env } from '../../../config/env.js';
+import { FairPool } from '../../../common/fair/fair-pool.js';
+import { EngineTimeoutError, type EngineCaller } from '../../../common/fair/fair-scheduler.js';
+import { ProblemException } from '../../../common/filters/problem.js';
 
-/** Elements removed together with everything inside them (their content is code, not text). */
-const DROP_WITH_CONTENT = ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'template', 'svg', 'math', 'noembed', 'noframes', 'xmp', 'plaintext', 'title', 'head', 'select'];
+// src/ runs type-stripped .ts under the test runner; dist/ has the compiled .js beside this file.
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './html-worker.ts' : './html-worker.js',
+  import.meta.url,
+);
 
 /**
- * The one HTML sanitiser of the service (sanitize-html, maintained, allowlist-based): no script,
- * no event handlers, no style (element or attribute, so no CSS that loads URLs), no iframes,
- * forms or embedded objects; links and sources only http(s) (and mailto for links), never
- * protocol-relative; links get rel="noopener noreferrer nofollow".
+ * HTML sanitising and readability on the `html` worker-thread pool (html-worker.ts holds the one
+ * sanitiser configuration): PARSE_THREADS threads, orgs served in turn with requests ahead of
+ * crawl jobs, PARSE_MAX_QUEUED_PER_ORG documents waiting per org (429 overloaded past it),
+ * PARSE_TIMEOUT_MS from enqueue (the thread is stopped past it). A 10 MiB document costs seconds
+ * of CPU; here it costs another org nothing but, at worst, its turn.
  */
-export function sanitize(html: string): string {
-  return sanitizeHtml(html, {
-    allowedTags: sanitizeHtml.defaults.allowedTags.filter((t) => !['iframe', 'form', 'style'].includes(t)).concat(['img']),
-    allowedAttributes: { a: ['href', 'title', 'target', 'rel'], img: ['src', 'alt', 'title', 'width', 'height'], '*': ['lang', 'dir'] },
-    allowedSchemes: ['http', 'https', 'mailto'],
-    allowedSchemesByTag: { img: ['http', 'https'] },
-    allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
-    allowProtocolRelative: false,
-    allowedStyles: {},
-    disallowedTagsMode: 'discard',
-    nonTextTags: DROP_WITH_CONTENT,
-    transformTags: {
-      a: (tagName, attribs) => ({
-        tagName,
-        attribs: {
-          ...attribs,
-          rel: 'noopener noreferrer nofollow',
-          ...(attribs.target ? { target: '_blank' } : {}),
-        },
-      }),
-    },
-  });
-}
+@Injectable()
+export class HtmlEngine implements OnApplicationShutdown {
+  readonly pool: FairPool;
 
-/** Plain text of an HTML fragment, for chunking and search. */
-export function htmlToText(html: string): string {
-  return sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT })
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/[ \t]+/g, ' ')
-    .replace(/\n\s*\n+/g, '\n\n')
-    .trim();
+  constructor(@Inject(ENV) env: Env) {
+    this.pool = new FairPool({
+      name: 'html',
+      filename: WORKER_URL,
+      threads: env.PARSE_THREADS,
+      maxQueuedPerOrg: env.PARSE_MAX_QUEUED_PER_ORG,
+      timeoutMs: env.PARSE_TIMEOUT_MS,
+      // A hostile document can cost its thread, not the process's heap.
+      resourceLimits: { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 64 },
+    });
+  }
+
+  /** The sanitised HTML (see html-worker.ts) and its plain text for chunking and search. */
+  clean(html: string, who: EngineCaller): Promise<{ html: string; text: string }> {
+    return this.run('clean', html, who);
+  }
+
+  /** The readable article text of a fetched page (Readability on linkedom; all its text when no article). */
+  readable(
+    html: string,
+    who: EngineCaller,
+    signal?: AbortSignal,
+  ): Promise<{ title: string | null; text: string }> {
+    return this.run('readable', html, who, signal);
+  }
+
+  /**
+   * 429 overloaded (queue full) and 503 engine-timeout (waited too long) pass through; a document
+   * that used most of the limit itself, or cost its thread (heap cap), is 422.
+   */
+  private async run<R>(fn: string, html: string, who: EngineCaller, signal?: AbortSignal): Promise<R> {
+    try {
+      return await this.pool.run<R>(who.key, fn, html, { cls: who.cls, signal });
+    } catch (e) {
+      if (signal?.aborted) throw e; // the caller stopped (a job handed back at shutdown)
+      if (e instanceof EngineTimeoutError && e.overran())
+        throw new ProblemException(
+          422,
+          'html-timeout',
+          `the HTML took longer than ${e.limitMs} ms to process`,
+        );
+      if (e instanceof ProblemException) throw e;
+      throw new ProblemException(422, 'malformed-html', 'the HTML could not be processed');
+    }
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.pool.close();
+  }
 }

@@ -1,22 +1,52 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { makePdf } from '../../../../test/support/files.js';
-import { pdfText } from './pdf-text.js';
+import { WorkClass } from '../../../common/fair/fair-scheduler.js';
+import { PdfEngine } from './pdf-text.js';
 
-describe(pdfText.name, () => {
-  const limits = { maxPages: 10, timeoutMs: 20_000 };
+// A worker thread starts and loads PDF.js on first use: slow on a busy machine.
+describe(PdfEngine.name, { timeout: 60_000 }, () => {
+  const sut = new PdfEngine({ threads: 1, maxQueuedPerOrg: 2, maxPages: 10, timeoutMs: 20_000 });
+  const a = { key: 'org-a', cls: WorkClass.Request };
+  afterAll(() => sut.close());
 
   it('extracts the text of every page', async () => {
-    await expect(pdfText(makePdf(2, ['first page', 'second page']), limits)).resolves.toEqual({ text: 'first page\n\nsecond page', pages: 2 });
+    await expect(sut.text(makePdf(2, ['first page', 'second page']), a)).resolves.toEqual({
+      text: 'first page\n\nsecond page',
+      pages: 2,
+    });
   });
 
   it('refuses too many pages (413), truncation and garbage (422), and stops at the time limit (422)', async () => {
-    await expect(pdfText(makePdf(11), limits)).rejects.toMatchObject({ slug: 'too-many-pages' });
+    await expect(sut.text(makePdf(11), a)).rejects.toMatchObject({ slug: 'too-many-pages' });
     const pdf = makePdf(1, ['x']);
-    await expect(pdfText(pdf.subarray(0, pdf.length - 20), limits)).rejects.toMatchObject({ slug: 'malformed-pdf' });
-    await expect(pdfText(Buffer.from('%PDF-1.4 nonsense %%EOF'), limits)).rejects.toMatchObject({ slug: 'malformed-pdf' });
-    // 3000 pages cannot be read in 1 ms: the thread is terminated...
-    await expect(pdfText(makePdf(3000), { maxPages: 5000, timeoutMs: 1 })).rejects.toMatchObject({ slug: 'pdf-timeout' });
+    await expect(sut.text(pdf.subarray(0, pdf.length - 20), a)).rejects.toMatchObject({
+      slug: 'malformed-pdf',
+    });
+    await expect(sut.text(Buffer.from('%PDF-1.4 nonsense %%EOF'), a)).rejects.toMatchObject({
+      slug: 'malformed-pdf',
+    });
+    // 3000 pages cannot be read in 50 ms: the thread is terminated...
+    await expect(sut.text(makePdf(3000), a, { maxPages: 5000, timeoutMs: 50 })).rejects.toMatchObject({
+      slug: 'pdf-timeout',
+    });
     // ...and the next document gets a fresh one.
-    await expect(pdfText(makePdf(1, ['after']), limits)).resolves.toEqual({ text: 'after', pages: 1 });
+    await expect(sut.text(makePdf(1, ['after']), a)).resolves.toEqual({ text: 'after', pages: 1 });
+  });
+
+  it('bounds each org’s queue (429 overloaded) without touching another org, and a wait past the limit is 503', async () => {
+    const big = makePdf(100);
+    const many = { maxPages: 5000 };
+    const running = sut.text(big, a, many); // holds the one thread
+    const queued = [sut.text(big, a, many), sut.text(big, a, many)];
+    await expect(sut.text(big, a, many)).rejects.toMatchObject({ status: 429, slug: 'overloaded' });
+    const b = sut.text(makePdf(1, ['b']), { key: 'org-b', cls: WorkClass.Request });
+    await expect(b).resolves.toEqual({ text: 'b', pages: 1 });
+    await Promise.all([running, ...queued]);
+    // Waiting behind another org's document past the limit is the engine's fault, not the document's.
+    const hold = sut.text(makePdf(600), a, many);
+    await expect(
+      sut.text(makePdf(1, ['late']), { key: 'org-b', cls: WorkClass.Request }, { timeoutMs: 30 }),
+    ).rejects.toMatchObject({ status: 503, slug: 'engine-timeout' });
+    await hold;
   });
 });

@@ -1,16 +1,25 @@
-// Runs in a worker thread (see pdf-text.ts): PDF.js parses untrusted bytes here, where a runaway
-// document can be terminated and its memory is capped. Imports packages only (no relative
-// imports), so the same file runs from src/ (type-stripped) and from dist/.
-import { parentPort } from 'node:worker_threads';
+// Runs in a worker thread of the `pdf` pool (see pdf-text.ts): PDF.js parses untrusted bytes here,
+// where a runaway document can be terminated and its memory is capped. Imports packages only (no
+// relative imports), so the same file runs from src/ (type-stripped) and from dist/.
 import { getDocumentProxy } from 'unpdf';
 
-type Input = { id: number; data: Uint8Array; maxPages: number };
-type Output = { ok: true; text: string; pages: number } | { ok: false; reason: 'too-many-pages'; pages: number } | { ok: false; reason: 'malformed' };
+type Input = { data: Uint8Array; maxPages: number };
+type Output =
+  | { ok: true; text: string; pages: number }
+  | { ok: false; reason: 'too-many-pages'; pages: number }
+  | { ok: false; reason: 'malformed' };
 
-async function run(input: Input): Promise<Output> {
+/** The pool's one task: a document's text, page by page, or why not. */
+export async function parse(input: Input): Promise<Output> {
   let pdf;
   try {
-    pdf = await getDocumentProxy(input.data, { disableFontFace: true, stopAtErrors: true, maxImageSize: 1, useSystemFonts: false, verbosity: 0 });
+    pdf = await getDocumentProxy(input.data, {
+      disableFontFace: true,
+      stopAtErrors: true,
+      maxImageSize: 1,
+      useSystemFonts: false,
+      verbosity: 0,
+    });
   } catch {
     return { ok: false, reason: 'malformed' };
   }
@@ -28,13 +37,12 @@ async function run(input: Input): Promise<Output> {
       );
       page.cleanup();
     }
-    return { ok: true, text: parts.filter(Boolean).join('\n\n').replaceAll('\u0000', ''), pages: pdf.numPages };
+    return {
+      ok: true,
+      text: parts.filter(Boolean).join('\n\n').replaceAll('\u0000', ''),
+      pages: pdf.numPages,
+    };
   } catch {
     return { ok: false, reason: 'malformed' };
   }
 }
-
-// One document at a time; the parent sends the next only after this one's answer.
-parentPort!.on('message', (input: Input) => {
-  run(input).then((out) => parentPort!.postMessage({ id: input.id, ...out }));
-});

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemException } from '../../../common/filters/problem.js';
+import { EngineBusyError, WorkClass } from '../../../common/fair/fair-scheduler.js';
 import { intakeRefusals } from '../../../common/metrics/metrics.js';
 import { orgLabel } from '../../../common/metrics/org-label.js';
 import {
@@ -41,7 +42,7 @@ export class CrawlJobHandler implements IngestHandler {
 
     let page: CrawledText;
     try {
-      page = await this.crawler.crawl(url, job.signal);
+      page = await this.crawler.crawl(url, { key: job.orgId, cls: WorkClass.Job }, job.signal);
     } catch (e) {
       const reason =
         e instanceof SafeFetchError ? e.failure : e instanceof ProblemException ? e.slug : undefined;
@@ -52,7 +53,8 @@ export class CrawlJobHandler implements IngestHandler {
         if (!e.transient) throw new PermanentJobError(`${e.failure}: ${e.message}`);
         throw e;
       }
-      if (e instanceof ProblemException && e.getStatus() < 500)
+      // A full queue for a parser (429) will clear: retried like a 5xx.
+      if (e instanceof ProblemException && e.getStatus() < 500 && !(e instanceof EngineBusyError))
         throw new PermanentJobError(`${e.slug}: ${e.message}`);
       throw e;
     }

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ENV, type Env } from '../../../config/env.js';
-import { pdfText } from '../content/pdf-text.js';
+import { Injectable } from '@nestjs/common';
+import { PdfService } from '../content/pdf-text.js';
 import { CrawlFetcher } from './crawl.fetcher.js';
-import { readableText } from './readable.js';
+import { HtmlEngine } from '../content/html.js';
+import type { EngineCaller } from '../../../common/fair/fair-scheduler.js';
 import type { FetchedDocument } from './safe-fetch.js';
 
 export interface CrawledText {
@@ -27,22 +27,24 @@ function decode(body: Buffer, charset: string | undefined): string {
 @Injectable()
 export class CrawlService {
   constructor(
-    @Inject(ENV) private readonly env: Env,
     private readonly fetcher: CrawlFetcher,
+    private readonly html: HtmlEngine,
+    private readonly pdf: PdfService,
   ) {}
 
-  async crawl(url: string, signal?: AbortSignal): Promise<CrawledText> {
-    return this.extract(await this.fetcher.fetch(url, signal));
+  /** The page's text; parsing runs on the shared pools in `who`'s turn. */
+  async crawl(url: string, who: EngineCaller, signal?: AbortSignal): Promise<CrawledText> {
+    return this.extract(await this.fetcher.fetch(url, signal), who, signal);
   }
 
-  async extract(doc: FetchedDocument): Promise<CrawledText> {
+  async extract(doc: FetchedDocument, who: EngineCaller, signal?: AbortSignal): Promise<CrawledText> {
     const base = { finalUrl: doc.finalUrl, contentType: doc.contentType, byteSize: doc.body.length };
     if (doc.contentType === 'application/pdf') {
-      const { text } = await pdfText(doc.body, { maxPages: this.env.PDF_MAX_PAGES, timeoutMs: this.env.PDF_TIMEOUT_MS });
+      const { text } = await this.pdf.text(doc.body, who, {}, signal);
       return { ...base, title: null, text };
     }
     const body = decode(doc.body, doc.charset);
-    if (doc.contentType === 'text/html' || doc.contentType === 'application/xhtml+xml') return { ...base, ...readableText(body) };
+    if (doc.contentType === 'text/html' || doc.contentType === 'application/xhtml+xml') return { ...base, ...(await this.html.readable(body, who, signal)) };
     return { ...base, title: null, text: body };
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ENV, type Env } from '../../../config/env.js';
 import { checkImageSize } from '../content/image-probe.js';
 import { ProblemException } from '../../../common/filters/problem.js';
+import { EngineBusyError, WorkClass } from '../../../common/fair/fair-scheduler.js';
 import {
   IngestHandler,
   IngestJobContext,
@@ -44,10 +45,11 @@ export class OcrJobHandler implements IngestHandler {
     let text: string;
     try {
       checkImageSize(blob.data, blob.mime_type as 'image/png' | 'image/jpeg', this.env.OCR_MAX_PIXELS);
-      text = await this.engine.recognize(blob.data, job.signal);
+      text = await this.engine.recognize(blob.data, { key: job.orgId, cls: WorkClass.Job }, job.signal);
     } catch (e) {
-      // Client-class refusals (bad image, too large, timeout) will not get better on retry.
-      if (e instanceof ProblemException && e.getStatus() < 500)
+      // Client-class refusals (bad image, too large, timeout) will not get better on retry; a full
+      // queue for the engine (429) and a wait past the time limit (503) will.
+      if (e instanceof ProblemException && e.getStatus() < 500 && !(e instanceof EngineBusyError))
         throw new PermanentJobError(`${e.slug}: ${e.message}`);
       throw e;
     }

@@ -7,6 +7,7 @@ import { checkImageSize } from '../content/image-probe.js';
 import { readSingleFile } from '../content/multipart.js';
 import { sniffUpload, UploadKind } from '../content/sniff.js';
 import { ProblemException } from '../../../common/filters/problem.js';
+import { fairKey, WorkClass } from '../../../common/fair/fair-scheduler.js';
 import { intakeRefusals } from '../../../common/metrics/metrics.js';
 import { orgLabel } from '../../../common/metrics/org-label.js';
 import { UploadService } from '../upload.service.js';
@@ -38,7 +39,7 @@ export class OcrService {
       throw new ProblemException(415, 'unsupported-media-type', 'OCR takes PNG or JPEG images');
     }
     const size = checkImageSize(file.data, sniffed.mime as 'image/png' | 'image/jpeg', this.env.OCR_MAX_PIXELS);
-    if (this.uploads.isSmall(size)) return { text: await this.engine.recognize(file.data), ...size };
+    if (this.uploads.isSmall(size)) return { text: await this.engine.recognize(file.data, { key: fairKey(tenant), cls: WorkClass.Request }), ...size };
     const title = (file.fields.title ?? '').trim().slice(0, 300) || fileName;
     const { item, jobId } = await this.uploads.storeForOcrJob(
       tenant,

@@ -1,0 +1,110 @@
+// Runs in a worker thread of the `html` pool (see html.ts): sanitising and readability scale with
+// the document, so they stay off the event loop. Imports packages only (no relative imports), so
+// the same file runs from src/ (type-stripped) and from dist/. It owns the service's one sanitiser
+// configuration.
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
+import sanitizeHtml from 'sanitize-html';
+
+/** Elements removed together with everything inside them (their content is code, not text). */
+const DROP_WITH_CONTENT = [
+  'script',
+  'style',
+  'textarea',
+  'option',
+  'noscript',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'template',
+  'svg',
+  'math',
+  'noembed',
+  'noframes',
+  'xmp',
+  'plaintext',
+  'title',
+  'head',
+  'select',
+];
+
+/**
+ * The one HTML sanitiser of the service (sanitize-html, maintained, allowlist-based): no script,
+ * no event handlers, no style (element or attribute, so no CSS that loads URLs), no iframes,
+ * forms or embedded objects; links and sources only http(s) (and mailto for links), never
+ * protocol-relative; links get rel="noopener noreferrer nofollow".
+ */
+export function sanitize(html: string): string {
+  return sanitizeHtml(html, {
+    allowedTags: sanitizeHtml.defaults.allowedTags
+      .filter((t) => !['iframe', 'form', 'style'].includes(t))
+      .concat(['img']),
+    allowedAttributes: {
+      a: ['href', 'title', 'target', 'rel'],
+      img: ['src', 'alt', 'title', 'width', 'height'],
+      '*': ['lang', 'dir'],
+    },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: ['http', 'https'] },
+    allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
+    allowProtocolRelative: false,
+    allowedStyles: {},
+    disallowedTagsMode: 'discard',
+    nonTextTags: DROP_WITH_CONTENT,
+    transformTags: {
+      a: (tagName, attribs) => ({
+        tagName,
+        attribs: {
+          ...attribs,
+          rel: 'noopener noreferrer nofollow',
+          ...(attribs.target ? { target: '_blank' } : {}),
+        },
+      }),
+    },
+  });
+}
+
+/** Plain text of an HTML fragment, for chunking and search. */
+export function htmlToText(html: string): string {
+  return sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT })
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/[ \t]+/g, ' ')
+    .replace(/\n\s*\n+/g, '\n\n')
+    .trim();
+}
+
+/** Sanitised HTML and its plain text, in one trip to the pool. */
+export function clean(html: string): { html: string; text: string } {
+  const safe = sanitize(html);
+  return { html: safe, text: htmlToText(safe) };
+}
+
+/**
+ * The readable article text of a fetched HTML page (Readability on linkedom: no script runs,
+ * nothing is fetched). Pages Readability cannot make an article of fall back to all their text.
+ */
+export function readable(html: string): { title: string | null; text: string } {
+  try {
+    const { document } = parseHTML(html);
+    const article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], {
+      charThreshold: 100,
+    }).parse();
+    const text = article?.textContent
+      ?.replace(/[ \t]+/g, ' ')
+      .replace(/\n\s*\n+/g, '\n\n')
+      .trim();
+    if (text) return { title: article?.title?.trim() || null, text };
+    const title = document.querySelector('title')?.textContent?.trim() || null;
+    return { title, text: htmlToText(html) };
+  } catch {
+    return { title: null, text: htmlToText(html) };
+  }
+}
