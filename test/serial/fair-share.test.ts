@@ -129,6 +129,10 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
     expect(r.noisy.server5xx + r.noisy.errors, `the abuser got 5xx or no answer\n${show(r)}`).toBe(0);
   };
 
+  // Skipped, each with its reason: the fixes named below have landed, but run un-skipped on
+  // 2026-12-02 every row still measured 4.3×–24.6× (bound 3×) on a 2-core box busy with other
+  // work; the ratios must be re-measured alone (npm run bench:fair-share) before these gate CI
+  // (issue 15 stays open).
   // pending: the limiter on routes without an org (a `user` policy keyed by user id) and the fair embedding engine
   it.skip('market search by a user with no org is limited per user, and another org does not notice', async () => {
     const r = await runRow(ctx, Row.MarketNoOrg, SCALE);
