@@ -1,0 +1,184 @@
+import type { Env } from './env.js';
+
+/**
+ * Typed configuration slices. The environment is validated once, at boot, as a whole (EnvDto and
+ * loadEnv in env.ts: one error naming every bad variable; docs/configuration.md is generated from
+ * it). Each slice below then takes the variables of one concern, under camelCase names (the
+ * variable without the slice's prefix: INGEST_LOCK_MS → IngestConfig.lockMs), frozen. The
+ * ConfigModule provides each slice under its class, and a module injects only its own:
+ * `@Inject(IngestConfig) private readonly ingestConfig: IngestConfig`.
+ *
+ * A variable belongs to exactly one slice, and no module outside config/ and bootstrap injects the
+ * whole Env (both checked by slices.spec.ts). What a variable means is documented on EnvDto.
+ */
+
+type VarMap = Record<string, keyof Env>;
+export type SliceOf<V extends VarMap> = { readonly [K in keyof V]: Env[V[K]] };
+
+/** The base of a slice class: the class is the injection token, `vars` maps its fields to variables. */
+function slice<const V extends VarMap>(vars: V) {
+  abstract class Slice {
+    static readonly vars: V = vars;
+    /** The frozen slice of a validated Env. */
+    static from<T extends Slice>(this: abstract new () => T, env: Env): T {
+      const out = Object.create(this.prototype) as Record<string, unknown>;
+      for (const [field, name] of Object.entries(vars)) out[field] = env[name];
+      return Object.freeze(out) as T;
+    }
+  }
+  return Slice as unknown as {
+    readonly vars: V;
+    from: (typeof Slice)['from'];
+  } & (abstract new () => SliceOf<V>);
+}
+
+/** What a process is: its role (API, workers, or both), log level and shutdown bound; the worker's health/metrics port. */
+export abstract class ProcessConfig extends slice({
+  nodeEnv: 'NODE_ENV',
+  role: 'ROCKER_ROLE',
+  logLevel: 'LOG_LEVEL',
+  shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
+  workerPort: 'WORKER_PORT',
+}) {}
+
+/** The API's HTTP server: its port and the body limits checked before a handler runs. */
+export abstract class HttpConfig extends slice({
+  port: 'PORT',
+  bodyLimitBytes: 'BODY_LIMIT_BYTES',
+  jsonMaxDepth: 'JSON_MAX_DEPTH',
+  jsonMaxKeys: 'JSON_MAX_KEYS',
+}) {}
+
+export abstract class DatabaseConfig extends slice({
+  url: 'DATABASE_URL',
+  ownerUrl: 'DATABASE_OWNER_URL',
+  poolSize: 'DATABASE_POOL_SIZE',
+  poolTimeoutMs: 'DATABASE_POOL_TIMEOUT_MS',
+  maxQueuedPerOrg: 'DATABASE_MAX_QUEUED_PER_ORG',
+}) {}
+
+export abstract class RedisConfig extends slice({
+  url: 'REDIS_URL',
+  prefix: 'REDIS_PREFIX',
+}) {}
+
+/** Bearer-token verification. */
+export abstract class AuthConfig extends slice({
+  secret: 'JWT_SECRET',
+  publicKey: 'JWT_PUBLIC_KEY',
+  jwksUrl: 'JWT_JWKS_URL',
+  issuer: 'JWT_ISSUER',
+  audience: 'JWT_AUDIENCE',
+}) {}
+
+/** Memberships (invitations into an org). */
+export abstract class OrgConfig extends slice({
+  invitationTtlS: 'INVITATION_TTL_S',
+}) {}
+
+export abstract class MetricsConfig extends slice({
+  token: 'METRICS_TOKEN',
+}) {}
+
+/** Load shedding of one API instance. */
+export abstract class AdmissionConfig extends slice({
+  maxInflight: 'ADMISSION_MAX_INFLIGHT',
+  maxLagMs: 'ADMISSION_MAX_LAG_MS',
+  maxUtilization: 'ADMISSION_MAX_UTILIZATION',
+  sampleMs: 'ADMISSION_SAMPLE_MS',
+}) {}
+
+export abstract class EmbeddingsConfig extends slice({
+  provider: 'EMBEDDINGS_PROVIDER',
+  baseUrl: 'EMBEDDINGS_BASE_URL',
+  apiKey: 'EMBEDDINGS_API_KEY',
+  model: 'EMBEDDINGS_MODEL',
+  dim: 'EMBEDDINGS_DIM',
+  batchSize: 'EMBEDDINGS_BATCH_SIZE',
+  threadNice: 'EMBEDDINGS_THREAD_NICE',
+  timeoutMs: 'EMBEDDINGS_TIMEOUT_MS',
+  concurrency: 'EMBEDDINGS_CONCURRENCY',
+  maxQueuedPerOrg: 'EMBEDDINGS_MAX_QUEUED_PER_ORG',
+}) {}
+
+/** Content intake: crawl, uploads, PDF, OCR (several prefixes: the names keep theirs). */
+export abstract class IntakeConfig extends slice({
+  crawlAllowHosts: 'CRAWL_ALLOW_HOSTS',
+  crawlAllowCidrs: 'CRAWL_ALLOW_CIDRS',
+  crawlAllowPorts: 'CRAWL_ALLOW_PORTS',
+  crawlConnectTimeoutMs: 'CRAWL_CONNECT_TIMEOUT_MS',
+  crawlTimeoutMs: 'CRAWL_TIMEOUT_MS',
+  crawlMaxBytes: 'CRAWL_MAX_BYTES',
+  uploadMaxBytes: 'UPLOAD_MAX_BYTES',
+  pdfMaxPages: 'PDF_MAX_PAGES',
+  pdfTimeoutMs: 'PDF_TIMEOUT_MS',
+  ocrMaxPixels: 'OCR_MAX_PIXELS',
+  ocrSyncMaxPixels: 'OCR_SYNC_MAX_PIXELS',
+  ocrTimeoutMs: 'OCR_TIMEOUT_MS',
+  ocrConcurrency: 'OCR_CONCURRENCY',
+}) {}
+
+/** The rate limiter (RATE_LIMIT_*), the per-org limits cache and usage metering. */
+export abstract class LimitsConfig extends slice({
+  enabled: 'RATE_LIMIT_ENABLED',
+  defaults: 'RATE_LIMIT_DEFAULTS',
+  dryRun: 'RATE_LIMIT_DRY_RUN',
+  redisTimeoutMs: 'RATE_LIMIT_REDIS_TIMEOUT_MS',
+  cacheMs: 'LIMITS_CACHE_MS',
+  usageFlushMs: 'USAGE_FLUSH_MS',
+}) {}
+
+export abstract class TtsConfig extends slice({
+  provider: 'TTS_PROVIDER',
+  espeakBin: 'ESPEAK_BIN',
+  baseUrl: 'TTS_BASE_URL',
+  apiKey: 'TTS_API_KEY',
+  model: 'TTS_MODEL',
+  maxChars: 'TTS_MAX_CHARS',
+  sentenceFloorChars: 'TTS_SENTENCE_FLOOR_CHARS',
+  concurrency: 'TTS_CONCURRENCY',
+  maxQueuedPerOrg: 'TTS_MAX_QUEUED_PER_ORG',
+  timeoutMs: 'TTS_TIMEOUT_MS',
+}) {}
+
+/** The ingest queue. */
+export abstract class IngestConfig extends slice({
+  orgConcurrency: 'INGEST_ORG_CONCURRENCY',
+  orgRate: 'INGEST_ORG_RATE',
+  orgRateBurst: 'INGEST_ORG_RATE_BURST',
+  workerConcurrency: 'INGEST_WORKER_CONCURRENCY',
+  maxAttempts: 'INGEST_MAX_ATTEMPTS',
+  backoffMs: 'INGEST_BACKOFF_MS',
+  lockMs: 'INGEST_LOCK_MS',
+  leaseMs: 'INGEST_LEASE_MS',
+  dispatchWindow: 'INGEST_DISPATCH_WINDOW',
+  dispatchIntervalMs: 'INGEST_DISPATCH_INTERVAL_MS',
+  reconcileAfterMs: 'INGEST_RECONCILE_AFTER_MS',
+  slotRetryMs: 'INGEST_SLOT_RETRY_MS',
+}) {}
+
+/** Every slice, by a short name (the key slicesOf gives it). */
+export const SLICES = {
+  process: ProcessConfig,
+  http: HttpConfig,
+  database: DatabaseConfig,
+  redis: RedisConfig,
+  auth: AuthConfig,
+  org: OrgConfig,
+  metrics: MetricsConfig,
+  admission: AdmissionConfig,
+  embeddings: EmbeddingsConfig,
+  intake: IntakeConfig,
+  limits: LimitsConfig,
+  tts: TtsConfig,
+  ingest: IngestConfig,
+} as const;
+
+export type Slices = { readonly [K in keyof typeof SLICES]: InstanceType<(typeof SLICES)[K]> };
+
+/** Every slice of a validated Env (the ConfigModule's providers; tests: `new X(slicesOf(env).ingest)`). */
+export function slicesOf(env: Env): Slices {
+  return Object.fromEntries(
+    Object.entries(SLICES).map(([key, S]) => [key, (S as { from(env: Env): object }).from(env)]),
+  ) as unknown as Slices;
+}
