@@ -3,7 +3,7 @@ import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource } from 'typeorm';
-import { ENV, type Env } from '../config/env.js';
+import { DatabaseConfig, ProcessConfig } from '../config/slices.js';
 import { createDataSource } from './data-source.js';
 
 @Global()
@@ -11,9 +11,9 @@ import { createDataSource } from './data-source.js';
   providers: [
     {
       provide: DataSource,
-      inject: [ENV],
-      useFactory: async (env: Env) =>
-        createDataSource({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, acquireTimeoutMs: env.DATABASE_POOL_TIMEOUT_MS, applicationName: `rocker-${env.ROCKER_ROLE}` }).initialize(),
+      inject: [DatabaseConfig, ProcessConfig],
+      useFactory: async (db: DatabaseConfig, proc: ProcessConfig) =>
+        createDataSource({ url: db.url, poolSize: db.poolSize, acquireTimeoutMs: db.poolTimeoutMs, applicationName: `rocker-${proc.role}` }).initialize(),
     },
   ],
   exports: [DataSource],

@@ -1,18 +1,18 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { ENV, type Env } from '../config/env.js';
+import { ProcessConfig, RedisConfig } from '../config/slices.js';
 
 export const REDIS = Symbol('REDIS');
 
 /** Options every ioredis client of the service uses: fail fast while Redis is down, reconnect forever. */
-export function redisOptions(env: Env) {
+export function redisOptions(role: ProcessConfig['role']) {
   return {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     retryStrategy: (times: number) => Math.min(200 * times, 2000),
-    connectionName: `rocker-${env.ROCKER_ROLE}`,
+    connectionName: `rocker-${role}`,
   };
 }
 
@@ -22,9 +22,9 @@ export function redisOptions(env: Env) {
   providers: [
     {
       provide: REDIS,
-      inject: [ENV],
-      useFactory: (env: Env) => {
-        const client = new Redis(env.REDIS_URL, redisOptions(env));
+      inject: [RedisConfig, ProcessConfig],
+      useFactory: (redis: RedisConfig, proc: ProcessConfig) => {
+        const client = new Redis(redis.url, redisOptions(proc.role));
         client.on('error', () => undefined); // availability is reported by health and metrics
         return client;
       },

@@ -1,5 +1,5 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
+import { AdmissionConfig } from '../../config/slices.js';
 import { Admission } from './admission.js';
 
 /** One admission controller per process (API). */
@@ -8,13 +8,13 @@ import { Admission } from './admission.js';
   providers: [
     {
       provide: Admission,
-      inject: [ENV],
-      useFactory: (env: Env) =>
+      inject: [AdmissionConfig],
+      useFactory: (config: AdmissionConfig) =>
         new Admission({
-          maxInFlight: env.ADMISSION_MAX_INFLIGHT,
-          maxLagMs: env.ADMISSION_MAX_LAG_MS,
-          maxUtilization: env.ADMISSION_MAX_UTILIZATION,
-          sampleMs: env.ADMISSION_SAMPLE_MS,
+          maxInFlight: config.maxInflight,
+          maxLagMs: config.maxLagMs,
+          maxUtilization: config.maxUtilization,
+          sampleMs: config.sampleMs,
         }),
     },
   ],

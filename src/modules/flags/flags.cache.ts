@@ -56,7 +56,7 @@ export class FlagsCache implements OnModuleInit, OnApplicationShutdown {
 
   /** A dedicated connection: a subscribed ioredis client can run no other command. */
   protected createSubscriber(): Redis {
-    return new Redis(this.env.REDIS_URL, { ...redisOptions(this.env), connectionName: `rocker-${this.env.ROCKER_ROLE}-flags-sub` });
+    return new Redis(this.env.REDIS_URL, { ...redisOptions(this.env.ROCKER_ROLE), connectionName: `rocker-${this.env.ROCKER_ROLE}-flags-sub` });
   }
 
   onApplicationShutdown(): void {

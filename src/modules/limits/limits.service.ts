@@ -131,7 +131,7 @@ export class LimitsService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.sub = new Redis(this.env.REDIS_URL, {
-      ...redisOptions(this.env),
+      ...redisOptions(this.env.ROCKER_ROLE),
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
     });

@@ -39,7 +39,7 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const http = this.adapterHost.httpAdapter;
     if (!http || http.getType() !== 'fastify') return; // no HTTP listener (application context)
-    this.connection = new Redis(this.env.REDIS_URL, { ...redisOptions(this.env), enableOfflineQueue: true, connectionName: 'rocker-queue-board' });
+    this.connection = new Redis(this.env.REDIS_URL, { ...redisOptions(this.env.ROCKER_ROLE), enableOfflineQueue: true, connectionName: 'rocker-queue-board' });
     this.connection.on('error', () => undefined); // Redis availability is reported by health and metrics
     this.queues = Object.values(JobKind).map((kind) => {
       const q = new Queue(queueNameOf(kind), { connection: this.connection!, prefix: this.env.REDIS_PREFIX });
