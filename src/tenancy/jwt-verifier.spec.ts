@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { JwtVerifier } from './jwt-verifier.js';
 import { signDevToken } from './dev-token.js';
 import { loadEnv } from '../config/env.js';
+import { AuthConfig } from '../config/slices.js';
 
 const env = loadEnv(
   { DATABASE_URL: 'postgres://a@b/c', REDIS_URL: 'redis://x', JWT_SECRET: 's'.repeat(40), METRICS_TOKEN: 'm'.repeat(16), JWT_ISSUER: 'iss', JWT_AUDIENCE: 'aud' },
@@ -11,13 +12,13 @@ const sub = '6ec10329-20ac-492a-b6b7-1ad19129d03f';
 
 describe(JwtVerifier.name, () => {
   it('verifies a good token and returns its subject and org claim', async () => {
-    const sut = new JwtVerifier(env);
+    const sut = new JwtVerifier(AuthConfig.from(env));
     const t = await signDevToken(env, { sub, org_id: 'B08BA915-A600-4F16-BAD0-D6192C0C64EF' });
     await expect(sut.verify(t)).resolves.toEqual({ userId: sub, orgId: 'b08ba915-a600-4f16-bad0-d6192c0c64ef' });
   });
 
   it('does not serve an expired token from its cache', async () => {
-    const sut = new JwtVerifier(env);
+    const sut = new JwtVerifier(AuthConfig.from(env));
     const t = await signDevToken(env, { sub }, 1);
     await expect(sut.verify(t)).resolves.toBeDefined();
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -30,7 +31,7 @@ describe(JwtVerifier.name, () => {
   });
 
   it('rejects a token signed with another secret, and a non-uuid subject', async () => {
-    const sut = new JwtVerifier(env);
+    const sut = new JwtVerifier(AuthConfig.from(env));
     await expect(sut.verify(await signDevToken({ ...env, JWT_SECRET: 'x'.repeat(40) }, { sub }))).resolves.toBeUndefined();
     await expect(sut.verify(await signDevToken(env, { sub: 'admin' }))).resolves.toBeUndefined();
   });
@@ -52,7 +53,7 @@ describe(`${JwtVerifier.name} with a public key (production mode)`, () => {
       },
       '/nonexistent',
     );
-    const sut = new JwtVerifier(penv);
+    const sut = new JwtVerifier(AuthConfig.from(penv));
     const sign = (alg: string, key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'] | Uint8Array) =>
       new SignJWT({}).setProtectedHeader({ alg }).setSubject(sub).setIssuer('iss').setAudience('aud').setExpirationTime('5m').sign(key);
     await expect(sut.verify(await sign('ES256', privateKey))).resolves.toEqual({ userId: sub, orgId: undefined });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type CryptoKey } from 'jose';
-import { ENV, type Env } from '../config/env.js';
+import { AuthConfig } from '../config/slices.js';
 import { isUuid } from '../common/uuid.js';
 
 export interface VerifiedToken {
@@ -17,20 +17,20 @@ export class JwtVerifier {
   private key?: Uint8Array | CryptoKey | JWTVerifyGetKey;
   private readonly algorithms: string[];
 
-  constructor(@Inject(ENV) private readonly env: Env) {
-    this.algorithms = env.JWT_PUBLIC_KEY || env.JWT_JWKS_URL ? ['RS256', 'ES256'] : ['HS256'];
+  constructor(@Inject(AuthConfig) private readonly authConfig: AuthConfig) {
+    this.algorithms = authConfig.publicKey || authConfig.jwksUrl ? ['RS256', 'ES256'] : ['HS256'];
   }
 
   private async getKey(): Promise<Uint8Array | CryptoKey | JWTVerifyGetKey> {
     if (this.key) return this.key;
-    if (this.env.JWT_JWKS_URL) this.key = createRemoteJWKSet(new URL(this.env.JWT_JWKS_URL));
-    else if (this.env.JWT_PUBLIC_KEY) {
-      const pem = this.env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
+    if (this.authConfig.jwksUrl) this.key = createRemoteJWKSet(new URL(this.authConfig.jwksUrl));
+    else if (this.authConfig.publicKey) {
+      const pem = this.authConfig.publicKey.replace(/\\n/g, '\n');
       // The key's own type decides the one algorithm accepted (no algorithm confusion).
       const alg = createPublicKey(pem).asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
       this.algorithms.splice(0, this.algorithms.length, alg);
       this.key = await importSPKI(pem, alg);
-    } else this.key = new TextEncoder().encode(this.env.JWT_SECRET);
+    } else this.key = new TextEncoder().encode(this.authConfig.secret);
     return this.key;
   }
 
@@ -63,8 +63,8 @@ export class JwtVerifier {
     try {
       const key = await this.getKey();
       ({ payload } = await jwtVerify(token, key as Uint8Array, {
-        issuer: this.env.JWT_ISSUER,
-        audience: this.env.JWT_AUDIENCE,
+        issuer: this.authConfig.issuer,
+        audience: this.authConfig.audience,
         algorithms: this.algorithms,
         requiredClaims: ['exp', 'sub'],
       }));

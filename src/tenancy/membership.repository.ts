@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import pg from 'pg';
-import { ENV, type Env } from '../config/env.js';
+import { DatabaseConfig } from '../config/slices.js';
 import type { OrgRole } from './tenant-context.js';
 
 export interface AuthRecord {
@@ -35,7 +35,7 @@ export class MembershipRepository implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(DatabaseConfig) private readonly databaseConfig: DatabaseConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -51,7 +51,7 @@ export class MembershipRepository implements OnModuleInit, OnModuleDestroy {
 
   private async listen(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.env.DATABASE_URL, application_name: 'rocker-auth-listener' });
+    const client = new pg.Client({ connectionString: this.databaseConfig.url, application_name: 'rocker-auth-listener' });
     const down = () => {
       if (this.listener !== client) return;
       this.listening = false;

@@ -4,7 +4,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { tenantTxDuration } from '../common/metrics/metrics.js';
 import { FairScheduler, fairKey, WorkClass } from '../common/fair/fair-scheduler.js';
-import { ENV, type Env } from '../config/env.js';
+import { DatabaseConfig } from '../config/slices.js';
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
 export const ORG_ROLE_RANK: Record<OrgRole, number> = { viewer: 1, member: 2, admin: 3, owner: 4 };
@@ -52,12 +52,12 @@ export class TenantTransactions {
   constructor(
     private readonly cls: ClsService,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(DatabaseConfig) private readonly databaseConfig: DatabaseConfig,
   ) {
     this.connections = new FairScheduler({
       name: 'database',
-      slots: Math.max(1, env.DATABASE_POOL_SIZE - 2),
-      maxQueuedPerOrg: env.DATABASE_MAX_QUEUED_PER_ORG,
+      slots: Math.max(1, databaseConfig.poolSize - 2),
+      maxQueuedPerOrg: databaseConfig.maxQueuedPerOrg,
     });
   }
 
@@ -102,7 +102,7 @@ export class TenantTransactions {
         ? inTx()
         : this.connections.run(fairKey(ctx), inTx, {
             cls: kind === 'job' ? WorkClass.Job : WorkClass.Request,
-            maxWaitMs: this.env.DATABASE_POOL_TIMEOUT_MS,
+            maxWaitMs: this.databaseConfig.poolTimeoutMs,
           });
     const run = this.cls.isActive() ? inTurn() : this.cls.run(inTurn);
     return run.finally(() => end());
