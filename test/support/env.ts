@@ -1,4 +1,7 @@
 import { loadEnv, type Env } from '../../src/config/env.js';
+
+/** The typed slices of an Env, to construct a class by hand: `new OrgSlots(redis, slicesOf(env).ingest, slicesOf(env).redis)`. */
+export { slicesOf } from '../../src/config/slices.js';
 import { REDIS_URL } from './urls.js';
 
 export const TEST_ENV_VARS: Record<string, string> = {
