@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import pg from 'pg';
-import { ENV, type Env } from '../../config/env.js';
+import { DatabaseConfig, IngestConfig, ProcessConfig } from '../../config/slices.js';
 import type { JobKind } from './ingest.types.js';
 import type { OutboxRow } from './queue.config.js';
 
@@ -35,7 +35,9 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
 
   constructor(
     private readonly ds: DataSource,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
+    @Inject(DatabaseConfig) private readonly databaseConfig: DatabaseConfig,
+    @Inject(ProcessConfig) private readonly processConfig: ProcessConfig,
   ) {}
 
   /**
@@ -49,8 +51,8 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     try {
       rows = (
         await client.query<OutboxRow>(`SELECT * FROM ingest_dispatch_claim($1, $2, $3, $4)`, [
-          this.env.INGEST_ORG_CONCURRENCY,
-          this.env.INGEST_DISPATCH_WINDOW,
+          this.ingestConfig.orgConcurrency,
+          this.ingestConfig.dispatchWindow,
           max,
           wait,
         ])
@@ -80,8 +82,8 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     if (this.claimer) return this.claimer;
     if (this.stopped) return Promise.reject(new Error('the dispatcher is shutting down'));
     const client = new pg.Client({
-      connectionString: this.env.DATABASE_URL,
-      application_name: `rocker-${this.env.ROCKER_ROLE}-dispatch`,
+      connectionString: this.databaseConfig.url,
+      application_name: `rocker-${this.processConfig.role}-dispatch`,
       options: '-c synchronous_commit=off',
     });
     const drop = () => {
@@ -125,8 +127,8 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
   async listen(onNotify: (what: 'new' | 'done') => void): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({
-      connectionString: this.env.DATABASE_URL,
-      application_name: `rocker-${this.env.ROCKER_ROLE}-listen`,
+      connectionString: this.databaseConfig.url,
+      application_name: `rocker-${this.processConfig.role}-listen`,
     });
     const retry = () => {
       if (this.listener !== client) return;

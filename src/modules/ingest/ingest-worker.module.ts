@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BullModule } from '@nestjs/bullmq';
-import { ENV, type Env } from '../../config/env.js';
+import { ProcessConfig, RedisConfig } from '../../config/slices.js';
 import { IngestDispatcher } from './ingest.dispatcher.js';
 import { IngestOutboxRepository } from './ingest-outbox.repository.js';
 import { IngestProcessor } from './ingest.processor.js';
@@ -18,8 +18,8 @@ import { bullConnection } from './queue.config.js';
   imports: [
     DiscoveryModule,
     BullModule.forRootAsync({
-      inject: [ENV],
-      useFactory: (env: Env) => ({ connection: bullConnection(env, false), prefix: env.REDIS_PREFIX }),
+      inject: [RedisConfig, ProcessConfig],
+      useFactory: (redis: RedisConfig, proc: ProcessConfig) => ({ connection: bullConnection(redis, proc.role, false), prefix: redis.prefix }),
     }),
     BullModule.registerQueue(...Object.values(JobKind).map((k) => ({ name: queueNameOf(k) }))),
   ],

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ENV, type Env } from '../../config/env.js';
+import { IngestConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { queueJobs, queueOldestQueuedSeconds } from '../../common/metrics/metrics.js';
@@ -43,7 +43,7 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly outbox: IngestOutboxRepository,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly queues: IngestQueues,
   ) {
@@ -52,10 +52,10 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     void this.outbox.listen((what) => (what === 'new' ? this.kick() : this.kickSoon()));
-    this.timers.push(setInterval(() => this.kick(), this.env.INGEST_DISPATCH_INTERVAL_MS));
-    this.timers.push(setInterval(() => void this.reconcile().catch((e) => this.warn(`reconcile: ${e.message}`)), Math.max(1000, this.env.INGEST_RECONCILE_AFTER_MS / 2)));
+    this.timers.push(setInterval(() => this.kick(), this.ingestConfig.dispatchIntervalMs));
+    this.timers.push(setInterval(() => void this.reconcile().catch((e) => this.warn(`reconcile: ${e.message}`)), Math.max(1000, this.ingestConfig.reconcileAfterMs / 2)));
     this.timers.push(setInterval(() => void this.sampleMetrics().catch(() => undefined), METRICS_EVERY_MS));
-    this.timers.push(setInterval(() => void this.reap().catch((e) => this.warn(`reap: ${e.message}`)), Math.max(250, Math.floor(this.env.INGEST_LEASE_MS / 2))));
+    this.timers.push(setInterval(() => void this.reap().catch((e) => this.warn(`reap: ${e.message}`)), Math.max(250, Math.floor(this.ingestConfig.leaseMs / 2))));
     for (const t of this.timers) t.unref();
   }
 
@@ -116,7 +116,7 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
             list.map((r) => ({
               name: kind,
               data: { org_id: r.org_id, job_id: r.id, kind, request_id: r.request_id } satisfies QueueJobData,
-              opts: bullJobOptions(this.env, r),
+              opts: bullJobOptions(this.ingestConfig, r),
             })),
           ),
         ),
@@ -131,7 +131,7 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
    */
   async reconcile(): Promise<number> {
     if (this.redis.status !== 'ready') return 0;
-    const rows = await this.outbox.dispatchedQueued(this.env.INGEST_RECONCILE_AFTER_MS, BATCH);
+    const rows = await this.outbox.dispatchedQueued(this.ingestConfig.reconcileAfterMs, BATCH);
     const missing: OutboxRow[] = [];
     for (const r of rows) if (!(await this.queue(r.kind).getJob(bullJobId(r)))) missing.push(r);
     if (missing.length) {

@@ -10,7 +10,7 @@ import { DiscoveryService, Reflector } from '@nestjs/core';
 import { hostname } from 'node:os';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
-import { ENV, type Env } from '../../config/env.js';
+import { IngestConfig, ProcessConfig, RedisConfig } from '../../config/slices.js';
 import { TENANT_KEY, TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { jobDuration, jobWait } from '../../common/metrics/metrics.js';
@@ -87,7 +87,9 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly tenants: TenantTransactions,
     private readonly jobs: IngestRepository,
     private readonly slots: OrgSlots,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
+    @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
+    @Inject(ProcessConfig) private readonly processConfig: ProcessConfig,
     private readonly queues: IngestQueues,
     private readonly dispatcher: IngestDispatcher,
     private readonly orgLimits: LimitsService,
@@ -107,11 +109,11 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     }
     for (const kind of Object.values(JobKind)) {
       const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.process(job, token), {
-        connection: bullConnection(this.env, true),
-        prefix: this.env.REDIS_PREFIX,
-        concurrency: this.env.INGEST_WORKER_CONCURRENCY,
-        lockDuration: this.env.INGEST_LOCK_MS,
-        stalledInterval: this.env.INGEST_LOCK_MS,
+        connection: bullConnection(this.redisConfig, this.processConfig.role, true),
+        prefix: this.redisConfig.prefix,
+        concurrency: this.ingestConfig.workerConcurrency,
+        lockDuration: this.ingestConfig.lockMs,
+        stalledInterval: this.ingestConfig.lockMs,
         maxStalledCount: MAX_STALLED,
       });
       worker.on('error', (e) => this.warn(`worker ${kind}: ${e.message}`));
@@ -124,7 +126,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     this.logger.log({
       msg: 'ingest workers started',
       handlers: [...this.handlers.keys()],
-      concurrency: this.env.INGEST_WORKER_CONCURRENCY,
+      concurrency: this.ingestConfig.workerConcurrency,
     });
   }
 
@@ -136,7 +138,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     const t0 = Date.now();
     const closed = Promise.all(this.workers.map((w) => w.close())).then(() => true);
-    const drain = after(Math.max(0, this.env.SHUTDOWN_GRACE_MS - HANDBACK_RESERVE_MS), false);
+    const drain = after(Math.max(0, this.processConfig.shutdownGraceMs - HANDBACK_RESERVE_MS), false);
     const finished = await Promise.race([closed, drain.done]);
     drain.cancel();
     if (finished) return;
@@ -162,7 +164,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       if (!slot.ok) {
         if (slot.full) {
           // The org is at its limit: back to delayed, no attempt spent; a released slot wakes it sooner.
-          await job.moveToDelayed(Date.now() + this.env.INGEST_SLOT_RETRY_MS * (1 + Math.random()), token);
+          await job.moveToDelayed(Date.now() + this.ingestConfig.slotRetryMs * (1 + Math.random()), token);
           await this.slots.park(orgId, `${kind}|${job.id}`).catch(() => undefined);
         } else {
           // Over the org's start rate: back to delayed until its next start is due, no attempt spent.
@@ -180,7 +182,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
           void this.slots.acquire(orgId, jobId, limit, rate).catch(() => undefined);
           if (epoch !== null) void this.renewLease(ctx, jobId, epoch, ac);
         },
-        Math.max(100, Math.floor(Math.min(this.env.INGEST_LOCK_MS, this.env.INGEST_LEASE_MS) / 3)),
+        Math.max(100, Math.floor(Math.min(this.ingestConfig.lockMs, this.ingestConfig.leaseMs) / 3)),
       );
       const queue = queueNameOf(kind);
       const t0 = performance.now();
@@ -193,7 +195,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         }
         // Asynchronous commit: the job's final commit below (synchronous) flushes it too; a crash in
         // between re-runs the job, which the row then allows (running → running, a new epoch).
-        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId, this.owner, this.env.INGEST_LEASE_MS), 'job', {
+        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId, this.owner, this.ingestConfig.leaseMs), 'job', {
           asyncCommit: true,
         });
         if (!started) {
@@ -299,7 +301,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
   /** Pushes the job's lease forward; a lost lease aborts the job (its commit would be refused anyway). */
   private async renewLease(ctx: TenantContext, jobId: string, epoch: number, ac: AbortController): Promise<void> {
     try {
-      const held = await this.tenants.run(ctx, () => this.jobs.renewLease(jobId, epoch, this.env.INGEST_LEASE_MS), 'job', {
+      const held = await this.tenants.run(ctx, () => this.jobs.renewLease(jobId, epoch, this.ingestConfig.leaseMs), 'job', {
         asyncCommit: true,
       });
       if (!held && !ac.signal.aborted) ac.abort(new LeaseLostError(jobId));
@@ -353,7 +355,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
    */
   private async limitOf(ctx: TenantContext): Promise<{ limit: number; rate: number }> {
     const own = await this.orgLimits.forTenant(ctx);
-    return { limit: own.job_concurrency ?? this.env.INGEST_ORG_CONCURRENCY, rate: own.job_rate ?? this.env.INGEST_ORG_RATE };
+    return { limit: own.job_concurrency ?? this.ingestConfig.orgConcurrency, rate: own.job_rate ?? this.ingestConfig.orgRate };
   }
 
   private warn(msg: string): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { conflict, notFound } from '../../common/filters/problem.js';
-import { ENV, type Env } from '../../config/env.js';
+import { IngestConfig } from '../../config/slices.js';
 import { IngestRepository } from './ingest.repository.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob, type EnqueueOptions, type JobStatus } from './ingest.types.js';
 import type { IngestJobDto } from './dto/ingest-job.dto.js';
@@ -15,7 +15,7 @@ import type { IngestJobDto } from './dto/ingest-job.dto.js';
 export class IngestService extends IngestEnqueuer {
   constructor(
     private readonly jobs: IngestRepository,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
   ) {
     super();
   }
@@ -27,7 +27,7 @@ export class IngestService extends IngestEnqueuer {
       knowledgeItemId: opts.knowledgeItemId ?? null,
       priorityClass: opts.priorityClass ?? JobPriorityClass.Interactive,
       idempotencyKey: opts.idempotencyKey ?? null,
-      maxAttempts: this.env.INGEST_MAX_ATTEMPTS,
+      maxAttempts: this.ingestConfig.maxAttempts,
     });
     return { id: row.id, kind: row.kind, status: row.status };
   }

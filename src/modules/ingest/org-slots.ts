@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { ENV, type Env } from '../../config/env.js';
+import { IngestConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 
 /**
@@ -42,29 +42,30 @@ export type SlotAnswer = { ok: true } | { ok: false; full: true } | { ok: false;
 export class OrgSlots {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
+    @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
   ) {}
 
   key(orgId: string): string {
-    return `${this.env.REDIS_PREFIX}:ingest:slots:${orgId}`;
+    return `${this.redisConfig.prefix}:ingest:slots:${orgId}`;
   }
 
   /**
    * Takes (or renews) this job's slot. A new start also needs the org's start rate (per second,
    * 0 = none) to allow it; a renewal never counts against the rate.
    */
-  async acquire(orgId: string, jobId: string, limit: number, rate = this.env.INGEST_ORG_RATE): Promise<SlotAnswer> {
+  async acquire(orgId: string, jobId: string, limit: number, rate = this.ingestConfig.orgRate): Promise<SlotAnswer> {
     const interval = rate > 0 ? 1000 / rate : 0;
-    const burst = this.env.INGEST_ORG_RATE_BURST || rate;
+    const burst = this.ingestConfig.orgRateBurst || rate;
     const tolerance = interval * Math.max(0, burst - 1);
-    const r = Number(await this.redis.eval(ACQUIRE, 2, this.key(orgId), this.rateKey(orgId), jobId, limit, this.env.INGEST_LOCK_MS, interval, tolerance));
+    const r = Number(await this.redis.eval(ACQUIRE, 2, this.key(orgId), this.rateKey(orgId), jobId, limit, this.ingestConfig.lockMs, interval, tolerance));
     if (r === 1) return { ok: true };
     if (r === 0) return { ok: false, full: true };
     return { ok: false, full: false, waitMs: -r };
   }
 
   private rateKey(orgId: string): string {
-    return `${this.env.REDIS_PREFIX}:ingest:rate:${orgId}`;
+    return `${this.redisConfig.prefix}:ingest:rate:${orgId}`;
   }
 
   async release(orgId: string, jobId: string): Promise<void> {
@@ -77,7 +78,7 @@ export class OrgSlots {
    */
   async park(orgId: string, entry: string): Promise<void> {
     const key = this.waitKey(orgId);
-    await this.redis.multi().rpush(key, entry).pexpire(key, this.env.INGEST_LOCK_MS * 2).exec();
+    await this.redis.multi().rpush(key, entry).pexpire(key, this.ingestConfig.lockMs * 2).exec();
   }
 
   async nextParked(orgId: string): Promise<string | null> {
@@ -85,7 +86,7 @@ export class OrgSlots {
   }
 
   private waitKey(orgId: string): string {
-    return `${this.env.REDIS_PREFIX}:ingest:parked:${orgId}`;
+    return `${this.redisConfig.prefix}:ingest:parked:${orgId}`;
   }
 
   async held(orgId: string): Promise<number> {

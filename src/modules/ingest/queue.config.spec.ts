@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { bullConnection, bullJobId, bullJobOptions, priorityOf } from './queue.config.js';
 import { JobPriorityClass } from './ingest.types.js';
 import { loadEnv } from '../../config/env.js';
+import { slicesOf } from '../../config/slices.js';
 
 const env = loadEnv(
   { DATABASE_URL: 'postgres://x@h/db', REDIS_URL: 'redis://:p%40ss@redis.local:6380/2', JWT_SECRET: 'x'.repeat(40), METRICS_TOKEN: 'y'.repeat(20), INGEST_BACKOFF_MS: '500' },
   '/nonexistent',
 );
+const { ingest, redis } = slicesOf(env);
 
 describe('queue.config', () => {
   it('orders every interactive job before any backfill job, then by lane rank', () => {
@@ -25,7 +27,7 @@ describe('queue.config', () => {
   });
 
   it('retries with exponential backoff and jitter; Postgres keeps the record, Redis only live jobs', () => {
-    const o = bullJobOptions(env, {
+    const o = bullJobOptions(ingest, {
       org_id: 'o', id: 'j', kind: 'embed' as never, priority_class: JobPriorityClass.Backfill, generation: 0, max_attempts: 4,
       request_id: null, queued_at: new Date(), lane_rank: 3,
     });
@@ -33,7 +35,7 @@ describe('queue.config', () => {
   });
 
   it('producers fail fast while Redis is down; workers block and retry forever', () => {
-    expect(bullConnection(env, false)).toMatchObject({ host: 'redis.local', port: 6380, db: 2, password: 'p@ss', enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    expect(bullConnection(env, true)).toMatchObject({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    expect(bullConnection(redis, 'all', false)).toMatchObject({ host: 'redis.local', port: 6380, db: 2, password: 'p@ss', enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    expect(bullConnection(redis, 'all', true)).toMatchObject({ enableOfflineQueue: true, maxRetriesPerRequest: null });
   });
 });

@@ -1,6 +1,6 @@
 import type { RedisOptions } from 'ioredis';
 import type { JobsOptions } from 'bullmq';
-import type { Env } from '../../config/env.js';
+import type { IngestConfig, ProcessConfig, RedisConfig } from '../../config/slices.js';
 import { JobKind, JobPriorityClass } from './ingest.types.js';
 
 /** What a BullMQ job carries: routing only. The payload stays in Postgres, under RLS. */
@@ -39,12 +39,12 @@ export const priorityOf = (row: Pick<OutboxRow, 'priority_class' | 'lane_rank'>)
 /** The row id is the BullMQ job id (add is a no-op for an id already queued); a manual retry is a new generation. */
 export const bullJobId = (row: Pick<OutboxRow, 'id' | 'generation'>): string => (row.generation ? `${row.id}.r${row.generation}` : row.id);
 
-export function bullJobOptions(env: Env, row: OutboxRow): JobsOptions {
+export function bullJobOptions(ingestConfig: IngestConfig, row: OutboxRow): JobsOptions {
   return {
     jobId: bullJobId(row),
     priority: priorityOf(row),
     attempts: row.max_attempts,
-    backoff: { type: 'exponential', delay: env.INGEST_BACKOFF_MS, jitter: 0.5 },
+    backoff: { type: 'exponential', delay: ingestConfig.backoffMs, jitter: 0.5 },
     // Postgres is the record of every job; Redis keeps only live ones.
     removeOnComplete: true,
     removeOnFail: true,
@@ -55,8 +55,8 @@ export function bullJobOptions(env: Env, row: OutboxRow): JobsOptions {
  * ioredis options for BullMQ. Producers fail fast while Redis is down (the outbox keeps the rows);
  * workers' blocking connections must retry forever (BullMQ requires maxRetriesPerRequest: null).
  */
-export function bullConnection(env: Env, blocking: boolean): RedisOptions {
-  const u = new URL(env.REDIS_URL);
+export function bullConnection(redisConfig: RedisConfig, role: ProcessConfig['role'], blocking: boolean): RedisOptions {
+  const u = new URL(redisConfig.url);
   return {
     host: u.hostname,
     port: Number(u.port || 6379),
@@ -64,7 +64,7 @@ export function bullConnection(env: Env, blocking: boolean): RedisOptions {
     password: u.password ? decodeURIComponent(u.password) : undefined,
     db: Number(u.pathname.slice(1) || 0),
     tls: u.protocol === 'rediss:' ? {} : undefined,
-    connectionName: `rocker-${env.ROCKER_ROLE}-${blocking ? 'worker' : 'queue'}`,
+    connectionName: `rocker-${role}-${blocking ? 'worker' : 'queue'}`,
     connectTimeout: 2000,
     retryStrategy: (times: number) => Math.min(200 * times, 2000),
     maxRetriesPerRequest: blocking ? null : 1,
