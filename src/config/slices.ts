@@ -101,7 +101,7 @@ export abstract class EmbeddingsConfig extends slice({
   maxQueuedPerOrg: 'EMBEDDINGS_MAX_QUEUED_PER_ORG',
 }) {}
 
-/** Content intake: crawl, uploads, PDF, OCR (several prefixes: the names keep theirs). */
+/** Content intake: crawl, uploads, PDF, OCR and the parser pools (several prefixes: the names keep theirs). */
 export abstract class IntakeConfig extends slice({
   crawlAllowHosts: 'CRAWL_ALLOW_HOSTS',
   crawlAllowCidrs: 'CRAWL_ALLOW_CIDRS',
@@ -112,10 +112,15 @@ export abstract class IntakeConfig extends slice({
   uploadMaxBytes: 'UPLOAD_MAX_BYTES',
   pdfMaxPages: 'PDF_MAX_PAGES',
   pdfTimeoutMs: 'PDF_TIMEOUT_MS',
+  pdfMaxQueuedPerOrg: 'PDF_MAX_QUEUED_PER_ORG',
   ocrMaxPixels: 'OCR_MAX_PIXELS',
   ocrSyncMaxPixels: 'OCR_SYNC_MAX_PIXELS',
   ocrTimeoutMs: 'OCR_TIMEOUT_MS',
   ocrConcurrency: 'OCR_CONCURRENCY',
+  ocrMaxQueuedPerOrg: 'OCR_MAX_QUEUED_PER_ORG',
+  parseThreads: 'PARSE_THREADS',
+  parseMaxQueuedPerOrg: 'PARSE_MAX_QUEUED_PER_ORG',
+  parseTimeoutMs: 'PARSE_TIMEOUT_MS',
 }) {}
 
 /** The rate limiter (RATE_LIMIT_*), the per-org limits cache and usage metering. */

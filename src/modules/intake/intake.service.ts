@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '../../common/filters/problem.js';
 import { intakeRefusals } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import { ENV, type Env } from '../../config/env.js';
+import { IntakeConfig } from '../../config/slices.js';
 import { TenantTransactions } from '../../tenancy/tenant-context.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob } from '../ingest/ingest.types.js';
 import type { KnowledgeItemDto } from '../knowledge/dto/knowledge.dto.js';
@@ -29,12 +29,12 @@ export class IntakeService {
   constructor(
     private readonly knowledge: KnowledgeService,
     private readonly tenants: TenantTransactions,
-    @Inject(ENV) env: Env,
+    @Inject(IntakeConfig) intakeConfig: IntakeConfig,
     // The ingest module (global) provides it: the outbox row joins this request's transaction.
     private readonly enqueuer: IngestEnqueuer,
     private readonly html: HtmlEngine,
   ) {
-    this.urlPolicy = policyFromEnv(env);
+    this.urlPolicy = policyFromEnv(intakeConfig);
   }
 
   async create(body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {

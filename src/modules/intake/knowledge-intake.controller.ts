@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
-import { ENV, type Env } from '../../config/env.js';
+import { IntakeConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { KnowledgeItemDto } from '../knowledge/dto/knowledge.dto.js';
 import { readSingleFile } from './content/multipart.js';
@@ -32,7 +32,7 @@ export class KnowledgeIntakeController {
   constructor(
     private readonly uploads: UploadService,
     private readonly intake: IntakeService,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IntakeConfig) private readonly intakeConfig: IntakeConfig,
   ) {}
 
   /**
@@ -59,7 +59,7 @@ export class KnowledgeIntakeController {
     @Req() req: FastifyRequest,
     @CurrentTenant() tenant: TenantContext,
   ): Promise<KnowledgeItemDto & { job_id?: string }> {
-    const file = await readSingleFile(req, this.env.UPLOAD_MAX_BYTES);
+    const file = await readSingleFile(req, this.intakeConfig.uploadMaxBytes);
     const { item, jobId } = await this.uploads.upload(tenant, file);
     return jobId ? { ...item, job_id: jobId } : item;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
+import { IntakeConfig } from '../../config/slices.js';
 import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { intakeRefusals } from '../../common/metrics/metrics.js';
@@ -31,7 +31,7 @@ export interface UploadOutcome {
 @Injectable()
 export class UploadService {
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IntakeConfig) private readonly intakeConfig: IntakeConfig,
     private readonly tenants: TenantTransactions,
     private readonly knowledge: KnowledgeService,
     private readonly ocr: OcrEngine,
@@ -72,7 +72,7 @@ export class UploadService {
       }
       case UploadKind.Png:
       case UploadKind.Jpeg: {
-        const size = checkImageSize(file.data, sniffed.mime as 'image/png' | 'image/jpeg', this.env.OCR_MAX_PIXELS);
+        const size = checkImageSize(file.data, sniffed.mime as 'image/png' | 'image/jpeg', this.intakeConfig.ocrMaxPixels);
         if (this.isSmall(size)) return this.store(tenant, { ...base, contentText: await this.ocr.recognize(file.data, who) });
         return this.storeForOcrJob(tenant, base, file.data);
       }
@@ -81,7 +81,7 @@ export class UploadService {
 
   /** Small enough to recognise inside the request. */
   isSmall(size: ImageSize): boolean {
-    return size.width * size.height <= this.env.OCR_SYNC_MAX_PIXELS;
+    return size.width * size.height <= this.intakeConfig.ocrSyncMaxPixels;
   }
 
   /** A large image: the item, its bytes and the ocr job commit together (or not at all). */

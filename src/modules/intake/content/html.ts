@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, type Env } from '../../../config/env.js';
+import { IntakeConfig } from '../../../config/slices.js';
 import { FairPool } from '../../../common/fair/fair-pool.js';
 import { EngineTimeoutError, type EngineCaller } from '../../../common/fair/fair-scheduler.js';
 import { ProblemException } from '../../../common/filters/problem.js';
@@ -21,13 +21,13 @@ const WORKER_URL = new URL(
 export class HtmlEngine implements OnApplicationShutdown {
   readonly pool: FairPool;
 
-  constructor(@Inject(ENV) env: Env) {
+  constructor(@Inject(IntakeConfig) intakeConfig: IntakeConfig) {
     this.pool = new FairPool({
       name: 'html',
       filename: WORKER_URL,
-      threads: env.PARSE_THREADS,
-      maxQueuedPerOrg: env.PARSE_MAX_QUEUED_PER_ORG,
-      timeoutMs: env.PARSE_TIMEOUT_MS,
+      threads: intakeConfig.parseThreads,
+      maxQueuedPerOrg: intakeConfig.parseMaxQueuedPerOrg,
+      timeoutMs: intakeConfig.parseTimeoutMs,
       // A hostile document can cost its thread, not the process's heap.
       resourceLimits: { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 64 },
     });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, type Env } from '../../../config/env.js';
+import { IntakeConfig } from '../../../config/slices.js';
 import { FairPool } from '../../../common/fair/fair-pool.js';
 import {
   EngineBusyError,
@@ -108,12 +108,12 @@ export class PdfEngine {
 /** The process's PDF pool, configured from the environment (PARSE_THREADS, PDF_*). */
 @Injectable()
 export class PdfService extends PdfEngine implements OnApplicationShutdown {
-  constructor(@Inject(ENV) env: Env) {
+  constructor(@Inject(IntakeConfig) intakeConfig: IntakeConfig) {
     super({
-      threads: env.PARSE_THREADS,
-      maxQueuedPerOrg: env.PDF_MAX_QUEUED_PER_ORG,
-      timeoutMs: env.PDF_TIMEOUT_MS,
-      maxPages: env.PDF_MAX_PAGES,
+      threads: intakeConfig.parseThreads,
+      maxQueuedPerOrg: intakeConfig.pdfMaxQueuedPerOrg,
+      timeoutMs: intakeConfig.pdfTimeoutMs,
+      maxPages: intakeConfig.pdfMaxPages,
     });
   }
 

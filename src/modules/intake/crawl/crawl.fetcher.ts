@@ -1,13 +1,13 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ENV, type Env } from '../../../config/env.js';
+import { IntakeConfig } from '../../../config/slices.js';
 import { CRAWL_CONTENT_TYPES, policyFromEnv, SafeFetcher, type SafeFetchOptions } from './safe-fetch.js';
 
-export function crawlFetchOptions(env: Env): SafeFetchOptions {
+export function crawlFetchOptions(intakeConfig: IntakeConfig): SafeFetchOptions {
   return {
-    policy: policyFromEnv(env),
-    connectTimeoutMs: env.CRAWL_CONNECT_TIMEOUT_MS,
-    totalTimeoutMs: env.CRAWL_TIMEOUT_MS,
-    maxBytes: env.CRAWL_MAX_BYTES,
+    policy: policyFromEnv(intakeConfig),
+    connectTimeoutMs: intakeConfig.crawlConnectTimeoutMs,
+    totalTimeoutMs: intakeConfig.crawlTimeoutMs,
+    maxBytes: intakeConfig.crawlMaxBytes,
     maxRedirects: 5,
     contentTypes: CRAWL_CONTENT_TYPES,
   };
@@ -16,8 +16,8 @@ export function crawlFetchOptions(env: Env): SafeFetchOptions {
 /** The process's one SSRF-guarded fetcher, configured from the environment. */
 @Injectable()
 export class CrawlFetcher extends SafeFetcher implements OnApplicationShutdown {
-  constructor(@Inject(ENV) env: Env) {
-    super(crawlFetchOptions(env));
+  constructor(@Inject(IntakeConfig) intakeConfig: IntakeConfig) {
+    super(crawlFetchOptions(intakeConfig));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { Agent, buildConnector, request } from 'undici';
 import { checkAddress, parseCidrList, parseIpLiteral } from './address-policy.js';
 import { checkHostName, checkUrl, defaultPort, parseUrl, type UrlPolicy } from './url-policy.js';
+import type { IntakeConfig } from '../../../config/slices.js';
 
 /**
  * An outbound HTTP GET that cannot be pointed at the inside of the network.
@@ -68,16 +69,16 @@ export const CRAWL_CONTENT_TYPES = ['text/html', 'application/xhtml+xml', 'text/
 
 const defaultLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
-export function policyFromEnv(env: { CRAWL_ALLOW_HOSTS: string; CRAWL_ALLOW_CIDRS: string; CRAWL_ALLOW_PORTS: string }): UrlPolicy {
+export function policyFromEnv(intakeConfig: Pick<IntakeConfig, 'crawlAllowHosts' | 'crawlAllowCidrs' | 'crawlAllowPorts'>): UrlPolicy {
   const list = (s: string) =>
     s
       .split(',')
       .map((x) => x.trim().toLowerCase())
       .filter(Boolean);
   return {
-    hosts: list(env.CRAWL_ALLOW_HOSTS),
-    cidrs: parseCidrList(env.CRAWL_ALLOW_CIDRS),
-    ports: list(env.CRAWL_ALLOW_PORTS).map(Number),
+    hosts: list(intakeConfig.crawlAllowHosts),
+    cidrs: parseCidrList(intakeConfig.crawlAllowCidrs),
+    ports: list(intakeConfig.crawlAllowPorts).map(Number),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ENV, type Env } from '../../../config/env.js';
+import { IntakeConfig } from '../../../config/slices.js';
 import { ProblemException } from '../../../common/filters/problem.js';
 import { ProcessSpawner } from '../../../common/process/spawner.js';
 import { EngineTimeoutError, FairScheduler, type EngineCaller } from '../../../common/fair/fair-scheduler.js';
@@ -26,15 +26,15 @@ export class TesseractCliEngine extends OcrEngine {
   readonly engine: FairScheduler;
 
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IntakeConfig) private readonly intakeConfig: IntakeConfig,
     private readonly spawner: ProcessSpawner,
   ) {
     super();
     this.engine = new FairScheduler({
       name: 'ocr',
-      slots: env.OCR_CONCURRENCY,
-      maxQueuedPerOrg: env.OCR_MAX_QUEUED_PER_ORG,
-      timeoutMs: env.OCR_TIMEOUT_MS,
+      slots: intakeConfig.ocrConcurrency,
+      maxQueuedPerOrg: intakeConfig.ocrMaxQueuedPerOrg,
+      timeoutMs: intakeConfig.ocrTimeoutMs,
     });
   }
 
@@ -48,7 +48,7 @@ export class TesseractCliEngine extends OcrEngine {
         throw new ProblemException(
           422,
           'ocr-timeout',
-          `text recognition took longer than ${this.env.OCR_TIMEOUT_MS} ms`,
+          `text recognition took longer than ${this.intakeConfig.ocrTimeoutMs} ms`,
         );
       throw e;
     }

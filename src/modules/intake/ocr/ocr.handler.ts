@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ENV, type Env } from '../../../config/env.js';
+import { IntakeConfig } from '../../../config/slices.js';
 import { checkImageSize } from '../content/image-probe.js';
 import { ProblemException } from '../../../common/filters/problem.js';
 import { EngineBusyError, WorkClass } from '../../../common/fair/fair-scheduler.js';
@@ -25,7 +25,7 @@ export class OcrJobHandler implements IngestHandler {
   readonly kind = JobKind.Ocr;
 
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IntakeConfig) private readonly intakeConfig: IntakeConfig,
     private readonly engine: OcrEngine,
     private readonly knowledge: KnowledgeService,
   ) {}
@@ -44,7 +44,7 @@ export class OcrJobHandler implements IngestHandler {
     }
     let text: string;
     try {
-      checkImageSize(blob.data, blob.mime_type as 'image/png' | 'image/jpeg', this.env.OCR_MAX_PIXELS);
+      checkImageSize(blob.data, blob.mime_type as 'image/png' | 'image/jpeg', this.intakeConfig.ocrMaxPixels);
       text = await this.engine.recognize(blob.data, { key: job.orgId, cls: WorkClass.Job }, job.signal);
     } catch (e) {
       // Client-class refusals (bad image, too large, timeout) will not get better on retry; a full

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ENV, type Env } from '../../../config/env.js';
+import { IntakeConfig } from '../../../config/slices.js';
 import type { TenantContext } from '../../../tenancy/tenant-context.js';
 import { normaliseFileName } from '../content/file-name.js';
 import { checkImageSize } from '../content/image-probe.js';
@@ -17,7 +17,7 @@ import { OcrEngine } from './ocr.engine.js';
 @Injectable()
 export class OcrService {
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(IntakeConfig) private readonly intakeConfig: IntakeConfig,
     private readonly engine: OcrEngine,
     private readonly uploads: UploadService,
   ) {}
@@ -32,13 +32,13 @@ export class OcrService {
   }
 
   private async recognize(req: FastifyRequest, tenant: TenantContext): Promise<OcrResultDto | OcrAcceptedDto> {
-    const file = await readSingleFile(req, this.env.UPLOAD_MAX_BYTES);
+    const file = await readSingleFile(req, this.intakeConfig.uploadMaxBytes);
     const fileName = normaliseFileName(file.fileName);
     const sniffed = await sniffUpload(file.data, fileName, file.clientType);
     if (sniffed.kind !== UploadKind.Png && sniffed.kind !== UploadKind.Jpeg) {
       throw new ProblemException(415, 'unsupported-media-type', 'OCR takes PNG or JPEG images');
     }
-    const size = checkImageSize(file.data, sniffed.mime as 'image/png' | 'image/jpeg', this.env.OCR_MAX_PIXELS);
+    const size = checkImageSize(file.data, sniffed.mime as 'image/png' | 'image/jpeg', this.intakeConfig.ocrMaxPixels);
     if (this.uploads.isSmall(size)) return { text: await this.engine.recognize(file.data, { key: fairKey(tenant), cls: WorkClass.Request }), ...size };
     const title = (file.fields.title ?? '').trim().slice(0, 300) || fileName;
     const { item, jobId } = await this.uploads.storeForOcrJob(
