@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { createDataSource } from '../src/database/data-source.js';
 import { signDevToken } from '../src/tenancy/dev-token.js';
 import { loadEnv } from '../src/config/env.js';
+import { slicesOf } from '../src/config/slices.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { UsageUnit } from '../src/modules/limits/limits.types.js';
 import { RatePlan } from '../src/modules/limits/rate-decision.js';
@@ -152,10 +153,8 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 /** The limiter's own cost without HTTP noise: one decision (2 checks + metering) vs a bare PING. */
 async function decisionCost(): Promise<void> {
   const redis = new Redis(REDIS_URL, { enableOfflineQueue: true });
-  const storage = new RateLimitStorage(
-    redis,
-    loadEnv({ ...env, RATE_LIMIT_REDIS_TIMEOUT_MS: '5000' }, '/nonexistent'),
-  );
+  const { limits, redis: redisConfig } = slicesOf(loadEnv({ ...env, RATE_LIMIT_REDIS_TIMEOUT_MS: '5000' }, '/nonexistent'));
+  const storage = new RateLimitStorage(redis, limits, redisConfig);
   const n = 5000;
   const time = async (fn: () => Promise<unknown>) => {
     const xs: number[] = [];

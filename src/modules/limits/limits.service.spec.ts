@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadEnv } from '../../config/env.js';
+import { LimitsConfig } from '../../config/slices.js';
 import { defaultsFrom, effectiveOf, mergeUpdate } from './limits.service.js';
 import { msToMonthEnd, rateCost } from './limits.types.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 
-const env = (extra: Record<string, string> = {}) =>
-  loadEnv(
+const limits = (extra: Record<string, string> = {}) =>
+  LimitsConfig.from(loadEnv(
     {
       DATABASE_URL: 'postgres://x@h/d',
       REDIS_URL: 'redis://h',
@@ -14,7 +15,7 @@ const env = (extra: Record<string, string> = {}) =>
       ...extra,
     },
     '/nonexistent',
-  );
+  ));
 
 describe(mergeUpdate.name, () => {
   it('merges given fields, keeps omitted policies, resets on null', () => {
@@ -43,14 +44,14 @@ describe(mergeUpdate.name, () => {
     const withBurst = mergeUpdate(undefined, { search: { limit: 10, burst: 3 } });
     expect(withBurst.policies.search).toEqual({ limit: 10, burst: 3 });
     expect(mergeUpdate(withBurst, { search: { burst: null } }).policies.search).toEqual({ limit: 10 });
-    const eff = effectiveOf('o', defaultsFrom(env()), withBurst);
+    const eff = effectiveOf('o', defaultsFrom(limits()), withBurst);
     expect(eff.policies.search).toMatchObject({ limit: 10, burst: 3, source: 'org' });
   });
 });
 
 describe(effectiveOf.name, () => {
   it('layers org overrides on the defaults and names the source', () => {
-    const sut = effectiveOf('o', defaultsFrom(env()), {
+    const sut = effectiveOf('o', defaultsFrom(limits()), {
       policies: { embeddings: { limit: 7 }, quotas: { embedding_inputs: 3 } },
       job_concurrency: null,
     });
@@ -63,7 +64,7 @@ describe(effectiveOf.name, () => {
     });
     expect(sut.job_rate).toBeNull();
     expect(
-      effectiveOf('o', defaultsFrom(env()), { policies: { job_rate: 4 }, job_concurrency: null }).job_rate,
+      effectiveOf('o', defaultsFrom(limits()), { policies: { job_rate: 4 }, job_concurrency: null }).job_rate,
     ).toBe(4);
     expect(sut.policies.tts).toMatchObject({
       limit: 600,
@@ -84,7 +85,7 @@ describe(effectiveOf.name, () => {
 
   it('reads RATE_LIMIT_DEFAULTS and RATE_LIMIT_DRY_RUN', () => {
     const d = defaultsFrom(
-      env({ RATE_LIMIT_DEFAULTS: '{"crawl":{"limit":5,"window_s":10}}', RATE_LIMIT_DRY_RUN: 'crawl,ocr' }),
+      limits({ RATE_LIMIT_DEFAULTS: '{"crawl":{"limit":5,"window_s":10}}', RATE_LIMIT_DRY_RUN: 'crawl,ocr' }),
     );
     expect(d.crawl).toEqual({ limit: 5, window_s: 10, dry_run: true });
     expect(d.ocr.dry_run).toBe(true);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { Redis } from 'ioredis';
-import { ENV, type Env } from '../../config/env.js';
+import { LimitsConfig, ProcessConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS, redisOptions } from '../../redis/redis.module.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { notFound } from '../../common/filters/problem.js';
@@ -20,13 +20,13 @@ import {
 import type { UpdateLimitsDto } from './dto/limits.dto.js';
 
 /** Built-in defaults, then RATE_LIMIT_DEFAULTS, then RATE_LIMIT_DRY_RUN. */
-export function defaultsFrom(env: Env): Record<RatePolicy, PolicyLimit> {
+export function defaultsFrom(limitsConfig: LimitsConfig): Record<RatePolicy, PolicyLimit> {
   const out = structuredClone(BUILTIN_DEFAULTS);
-  const fromEnv = env.RATE_LIMIT_DEFAULTS
-    ? (JSON.parse(env.RATE_LIMIT_DEFAULTS) as Record<string, Partial<PolicyLimit>>)
+  const fromEnv = limitsConfig.defaults
+    ? (JSON.parse(limitsConfig.defaults) as Record<string, Partial<PolicyLimit>>)
     : {};
   for (const p of RATE_POLICIES) Object.assign(out[p], pickPolicy(fromEnv[p]));
-  for (const p of (env.RATE_LIMIT_DRY_RUN ?? '').split(','))
+  for (const p of (limitsConfig.dryRun ?? '').split(','))
     if (p in out) out[p as RatePolicy].dry_run = true;
   return out;
 }
@@ -118,20 +118,22 @@ export class LimitsService implements OnModuleInit, OnApplicationShutdown {
   private sub?: Redis;
 
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
+    @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
+    @Inject(ProcessConfig) private readonly processConfig: ProcessConfig,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly repo: LimitsRepository,
     private readonly tenants: TenantTransactions,
     private readonly cls: ClsService,
   ) {
-    this.defaults = defaultsFrom(env);
+    this.defaults = defaultsFrom(limitsConfig);
     this.platform = effectiveOf('', this.defaults, undefined);
-    this.channel = `${env.REDIS_PREFIX}:limits:changed`;
+    this.channel = `${redisConfig.prefix}:limits:changed`;
   }
 
   onModuleInit(): void {
-    this.sub = new Redis(this.env.REDIS_URL, {
-      ...redisOptions(this.env.ROCKER_ROLE),
+    this.sub = new Redis(this.redisConfig.url, {
+      ...redisOptions(this.processConfig.role),
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
     });
@@ -161,7 +163,7 @@ export class LimitsService implements OnModuleInit, OnApplicationShutdown {
       p = this.inOrg(t, () => this.repo.get())
         .then((row) => effectiveOf(orgId, this.defaults, row))
         .then((value) => {
-          this.cache.set(orgId, { value, until: Date.now() + this.env.LIMITS_CACHE_MS });
+          this.cache.set(orgId, { value, until: Date.now() + this.limitsConfig.cacheMs });
           return value;
         })
         .catch((e) => {

@@ -17,7 +17,7 @@ import {
 } from '../../common/decorators/rate-limit.decorator.js';
 import { rateLimitDecisions } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import { ENV, type Env } from '../../config/env.js';
+import { LimitsConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsService } from './limits.service.js';
 import {
@@ -100,7 +100,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     reflector: Reflector,
     private readonly limits: LimitsService,
     private readonly usage: UsageService,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
   ) {
     super(options, limiter, reflector);
   }
@@ -131,7 +131,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   /** Public routes (no caller) and the kill switch. */
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    return !this.env.RATE_LIMIT_ENABLED || !requestOf(context).tenant?.userId;
+    return !this.limitsConfig.enabled || !requestOf(context).tenant?.userId;
   }
 
   /** Adds this throttler's bucket to the plan; the decision is taken once for all of them. */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
 import { loadEnv } from '../../config/env.js';
+import { slicesOf } from '../../config/slices.js';
 import { rateLimitFallback } from '../../common/metrics/metrics.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
@@ -15,6 +16,7 @@ const env = loadEnv(
   },
   '/nonexistent',
 );
+const { limits, redis: redisConfig } = slicesOf(env);
 
 type Fn = ReturnType<typeof vi.fn>;
 /** A Redis double: every command fails (a stopped server with the offline queue disabled) unless given. */
@@ -69,7 +71,7 @@ describe(RateLimitStorage.name, () => {
       rockerRlBeat: vi.fn().mockResolvedValue(3),
       zrem: vi.fn().mockResolvedValue(1),
     });
-    sut = new RateLimitStorage(redis, env);
+    sut = new RateLimitStorage(redis, limits, redisConfig);
     sut.startHeartbeat();
     await until(() => sut!.instances === 3);
     const admitted: boolean[] = [];
@@ -89,7 +91,7 @@ describe(RateLimitStorage.name, () => {
 
   it('a Redis slower than RATE_LIMIT_REDIS_TIMEOUT_MS is decided by the fallback, not admitted unchecked', async () => {
     const redis = fakeRedis({ rockerRlDecide: vi.fn(() => new Promise(() => undefined)) });
-    sut = new RateLimitStorage(redis, { ...env, RATE_LIMIT_REDIS_TIMEOUT_MS: 20 });
+    sut = new RateLimitStorage(redis, { ...limits, redisTimeoutMs: 20 }, redisConfig);
     const got = [];
     for (let i = 0; i < 3; i++) got.push((await sut.decide(plan({ limit: 2 }))).admitted);
     expect(got).toEqual([true, true, false]);
@@ -99,7 +101,7 @@ describe(RateLimitStorage.name, () => {
     // Redis says: admitted, and the bucket is now empty (TAT a full window ahead).
     const decide = vi.fn().mockResolvedValue([1, -1, 0, 0, '60000.0000', 1]);
     const redis = fakeRedis({ rockerRlDecide: decide });
-    sut = new RateLimitStorage(redis, env);
+    sut = new RateLimitStorage(redis, limits, redisConfig);
     const first = await sut.decide(plan({ limit: 5 }));
     expect(first.admitted).toBe(true);
     expect(first.rates[0].state.remaining).toBe(0);
@@ -118,7 +120,7 @@ describe(RateLimitStorage.name, () => {
   });
 
   it('dry-run buckets pass over the limit; nothing is consumed when one bucket refuses', async () => {
-    sut = new RateLimitStorage(fakeRedis(), env);
+    sut = new RateLimitStorage(fakeRedis(), limits, redisConfig);
     const dry = plan({ limit: 1, dryRun: true });
     expect((await sut.decide(dry)).admitted).toBe(true);
     expect((await sut.decide(dry)).admitted).toBe(true);
@@ -133,7 +135,7 @@ describe(RateLimitStorage.name, () => {
   });
 
   it('in-flight slots fall back per instance too', async () => {
-    sut = new RateLimitStorage(fakeRedis(), env);
+    sut = new RateLimitStorage(fakeRedis(), limits, redisConfig);
     const withSlot = (id: string) => {
       const p = plan({ limit: 100 });
       p.slot = { policy: RatePolicy.Tts, key: 's', limit: 2, leaseMs: 1000, id };

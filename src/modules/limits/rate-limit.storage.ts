@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { ENV, type Env } from '../../config/env.js';
+import { LimitsConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 import { rateLimitFallback, rateLimitInstances } from '../../common/metrics/metrics.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
@@ -198,9 +198,10 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
 
   constructor(
     @Inject(REDIS) redis: Redis,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
+    @Inject(RedisConfig) redisConfig: RedisConfig,
   ) {
-    this.prefix = `${env.REDIS_PREFIX}:rl`;
+    this.prefix = `${redisConfig.prefix}:rl`;
     this.redis = redis as Scripted;
     if (!('rockerRlDecide' in redis)) {
       redis.defineCommand('rockerRlDecide', { lua: DECIDE_LUA });
@@ -534,7 +535,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
       new Promise<T>((_, reject) => {
         timer = setTimeout(
           () => reject(new RedisDown('redis timeout')),
-          this.env.RATE_LIMIT_REDIS_TIMEOUT_MS,
+          this.limitsConfig.redisTimeoutMs,
         );
       }),
     ]).finally(() => clearTimeout(timer));

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
+import { LimitsConfig } from '../../config/slices.js';
 import { badRequest, ProblemException } from '../../common/filters/problem.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsRepository, type UsageRow } from './limits.repository.js';
@@ -28,14 +28,14 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly seeds = new Map<string, Promise<number>>();
 
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
     private readonly storage: RateLimitStorage,
     private readonly repo: LimitsRepository,
     private readonly limits: LimitsService,
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush().catch(() => undefined), this.env.USAGE_FLUSH_MS);
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), this.limitsConfig.usageFlushMs);
     this.timer.unref();
   }
 
