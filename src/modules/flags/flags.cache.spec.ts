@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
-import type { Env } from '../../config/env.js';
+import type { ProcessConfig, RedisConfig } from '../../config/slices.js';
 import { FLAG_CACHE_TTL_MS, FlagsCache } from './flags.cache.js';
 import type { FlagMap } from './flags.evaluate.js';
 
@@ -21,7 +21,7 @@ const flags = (on: boolean) => ({ hybrid_search: on, tts_streaming: true, market
 const tick = () => new Promise((r) => setImmediate(r));
 
 function make(publish = vi.fn(async () => 1)) {
-  const sut = new TestCache({ REDIS_PREFIX: 'pfx', REDIS_URL: 'redis://x', ROCKER_ROLE: 'api' } as Env, { publish } as unknown as Redis);
+  const sut = new TestCache({ prefix: 'pfx', url: 'redis://x' } as RedisConfig, { role: 'api' } as ProcessConfig, { publish } as unknown as Redis);
   sut.onModuleInit();
   return { sut, publish };
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { ENV, type Env } from '../../config/env.js';
+import { ProcessConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS, redisOptions } from '../../redis/redis.module.js';
 import type { FlagMap } from './flags.evaluate.js';
 
@@ -36,10 +36,11 @@ export class FlagsCache implements OnModuleInit, OnApplicationShutdown {
   readonly channel: string;
 
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
+    @Inject(ProcessConfig) private readonly processConfig: ProcessConfig,
     @Inject(REDIS) private readonly redis: Redis,
   ) {
-    this.channel = `${env.REDIS_PREFIX}:flags:invalidate`;
+    this.channel = `${redisConfig.prefix}:flags:invalidate`;
   }
 
   onModuleInit(): void {
@@ -56,7 +57,7 @@ export class FlagsCache implements OnModuleInit, OnApplicationShutdown {
 
   /** A dedicated connection: a subscribed ioredis client can run no other command. */
   protected createSubscriber(): Redis {
-    return new Redis(this.env.REDIS_URL, { ...redisOptions(this.env.ROCKER_ROLE), connectionName: `rocker-${this.env.ROCKER_ROLE}-flags-sub` });
+    return new Redis(this.redisConfig.url, { ...redisOptions(this.processConfig.role), connectionName: `rocker-${this.processConfig.role}-flags-sub` });
   }
 
   onApplicationShutdown(): void {
