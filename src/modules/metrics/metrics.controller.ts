@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags, ApiUnauthorizedResp
 import type { FastifyReply } from 'fastify';
 import { Public } from '../../common/decorators/auth.decorators.js';
 import { unauthorized } from '../../common/filters/problem.js';
-import { ENV, type Env } from '../../config/env.js';
+import { MetricsConfig } from '../../config/slices.js';
 import { metricsTokenMatches } from './metrics-token.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics-render.js';
 
@@ -12,7 +12,7 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics-render.js';
 @ApiBearerAuth()
 @Controller('metrics')
 export class MetricsController {
-  constructor(@Inject(ENV) private readonly env: Env) {}
+  constructor(@Inject(MetricsConfig) private readonly metricsConfig: MetricsConfig) {}
 
   @Get()
   @Public()
@@ -23,7 +23,7 @@ export class MetricsController {
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    if (!metricsTokenMatches(authorization, this.env.METRICS_TOKEN)) throw unauthorized('the metrics token is missing or wrong');
+    if (!metricsTokenMatches(authorization, this.metricsConfig.token)) throw unauthorized('the metrics token is missing or wrong');
     reply.header('content-type', METRICS_CONTENT_TYPE);
     reply.header('cache-control', 'no-store');
     return renderMetrics();

@@ -1,7 +1,7 @@
 import { Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Redis } from 'ioredis';
-import { ENV, type Env } from '../../config/env.js';
+import { DatabaseConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 import { MetricsController } from './metrics.controller.js';
 import { enableProcessMetrics } from './metrics-render.js';
@@ -18,14 +18,14 @@ export class MetricsModule implements OnModuleInit, OnApplicationShutdown {
   private unregister?: () => void;
 
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(DatabaseConfig) private readonly databaseConfig: DatabaseConfig,
     private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   onModuleInit(): void {
     enableProcessMetrics();
-    this.unregister = registerRuntimeCollectors({ dataSource: this.dataSource, redis: this.redis, databaseUrl: this.env.DATABASE_URL });
+    this.unregister = registerRuntimeCollectors({ dataSource: this.dataSource, redis: this.redis, databaseUrl: this.databaseConfig.url });
   }
 
   onApplicationShutdown(): void {
