@@ -7,7 +7,7 @@ import { FastifyAdapter as BoardFastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { ENV, type Env } from '../../config/env.js';
+import { ProcessConfig, RedisConfig } from '../../config/slices.js';
 import { redisOptions } from '../../redis/redis.module.js';
 import { Authenticator } from '../../tenancy/authenticator.js';
 import { JobKind, queueNameOf } from '../ingest/ingest.types.js';
@@ -31,7 +31,8 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
   private queues: Queue[] = [];
 
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
+    @Inject(ProcessConfig) private readonly processConfig: ProcessConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
   ) {}
@@ -39,10 +40,10 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const http = this.adapterHost.httpAdapter;
     if (!http || http.getType() !== 'fastify') return; // no HTTP listener (application context)
-    this.connection = new Redis(this.env.REDIS_URL, { ...redisOptions(this.env.ROCKER_ROLE), enableOfflineQueue: true, connectionName: 'rocker-queue-board' });
+    this.connection = new Redis(this.redisConfig.url, { ...redisOptions(this.processConfig.role), enableOfflineQueue: true, connectionName: 'rocker-queue-board' });
     this.connection.on('error', () => undefined); // Redis availability is reported by health and metrics
     this.queues = Object.values(JobKind).map((kind) => {
-      const q = new Queue(queueNameOf(kind), { connection: this.connection!, prefix: this.env.REDIS_PREFIX });
+      const q = new Queue(queueNameOf(kind), { connection: this.connection!, prefix: this.redisConfig.prefix });
       q.on('error', () => undefined); // reported by rocker_redis_up; the board answers 503 meanwhile
       return q;
     });
