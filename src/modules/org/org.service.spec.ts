@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Env } from '../../config/env.js';
+import type { OrgConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import type { OrgRepository } from './org.repository.js';
 import { decodeInvitationToken, encodeInvitationToken, OrgService } from './org.service.js';
@@ -58,7 +58,7 @@ describe(OrgService.name, () => {
       acceptInvitation: vi.fn(),
       setDefaultOrg: vi.fn(),
     } as never;
-    sut = new OrgService(repo as unknown as OrgRepository, { INVITATION_TTL_S: 3600 } as Env);
+    sut = new OrgService(repo as unknown as OrgRepository, { invitationTtlS: 3600 } as OrgConfig);
   });
 
   it('only an owner invites an owner', async () => {

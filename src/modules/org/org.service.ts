@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { ENV, type Env } from '../../config/env.js';
+import { OrgConfig } from '../../config/slices.js';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { conflict, forbidden, notFound } from '../../common/filters/problem.js';
 import type { OrgRole, TenantContext } from '../../tenancy/tenant-context.js';
@@ -50,7 +50,7 @@ export function decodeInvitationToken(
 export class OrgService {
   constructor(
     private readonly orgs: OrgRepository,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(OrgConfig) private readonly orgConfig: OrgConfig,
   ) {}
 
   async current(t: TenantContext): Promise<OrgDto> {
@@ -99,7 +99,7 @@ export class OrgService {
       email: body.email,
       role: body.role,
       tokenHash: createHash('sha256').update(secret).digest(),
-      ttlSeconds: this.env.INVITATION_TTL_S,
+      ttlSeconds: this.orgConfig.invitationTtlS,
     });
     // No token in the event (it is stored nowhere): a mailer would be handed it another way.
     await this.orgs.addOutboxEvent(OrgEvent.InvitationCreated, {
