@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadEnv } from '../../config/env.js';
+import { TtsConfig } from '../../config/slices.js';
 import { OpenAiSpeechProvider, RemoteTtsError } from './openai.provider.js';
 import { TtsService } from './tts.service.js';
 import { TtsEvents } from './tts.types.js';
@@ -44,7 +45,7 @@ describe(OpenAiSpeechProvider.name, () => {
       },
       '/nonexistent',
     );
-    const sut = new TtsService(env, new OpenAiSpeechProvider(base, 'sk-test', 'tts-1'), new TtsEvents());
+    const sut = new TtsService(TtsConfig.from(env), new OpenAiSpeechProvider(base, 'sk-test', 'tts-1'), new TtsEvents());
     const parts: Buffer[] = [];
     for await (const c of sut.speak({
       text: 'One. Two!',

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
+import { TtsConfig } from '../../config/slices.js';
 import { EspeakProvider } from './espeak.provider.js';
 import { ProcessSpawner } from '../../common/process/spawner.js';
 import { OpenAiSpeechProvider } from './openai.provider.js';
@@ -14,11 +14,11 @@ import { TtsEvents, TtsProvider } from './tts.types.js';
     TtsEvents,
     {
       provide: TtsProvider,
-      inject: [ENV, TtsEvents, ProcessSpawner],
-      useFactory: (env: Env, events: TtsEvents, spawner: ProcessSpawner): TtsProvider =>
-        env.TTS_PROVIDER === 'openai'
-          ? new OpenAiSpeechProvider(env.TTS_BASE_URL!, env.TTS_API_KEY, env.TTS_MODEL)
-          : new EspeakProvider(env.ESPEAK_BIN, events, spawner),
+      inject: [TtsConfig, TtsEvents, ProcessSpawner],
+      useFactory: (config: TtsConfig, events: TtsEvents, spawner: ProcessSpawner): TtsProvider =>
+        config.provider === 'openai'
+          ? new OpenAiSpeechProvider(config.baseUrl!, config.apiKey, config.model)
+          : new EspeakProvider(config.espeakBin, events, spawner),
     },
   ],
   exports: [TtsService],

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ENV, type Env } from '../../config/env.js';
+import { TtsConfig } from '../../config/slices.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { ttsTimeToFirstAudio } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
@@ -39,17 +39,17 @@ export class TtsService {
   readonly engine: FairScheduler;
 
   constructor(
-    @Inject(ENV) private readonly env: Env,
+    @Inject(TtsConfig) private readonly ttsConfig: TtsConfig,
     private readonly provider: TtsProvider,
     readonly events: TtsEvents,
   ) {
-    TTS_LIMITS.maxChars = env.TTS_MAX_CHARS;
-    TTS_LIMITS.sentenceFloor = env.TTS_SENTENCE_FLOOR_CHARS;
+    TTS_LIMITS.maxChars = ttsConfig.maxChars;
+    TTS_LIMITS.sentenceFloor = ttsConfig.sentenceFloorChars;
     this.engine = new FairScheduler({
       name: 'tts',
-      slots: env.TTS_CONCURRENCY,
-      maxQueuedPerOrg: env.TTS_MAX_QUEUED_PER_ORG,
-      timeoutMs: env.TTS_TIMEOUT_MS,
+      slots: ttsConfig.concurrency,
+      maxQueuedPerOrg: ttsConfig.maxQueuedPerOrg,
+      timeoutMs: ttsConfig.timeoutMs,
     });
   }
 
@@ -59,13 +59,13 @@ export class TtsService {
 
   /** Refuses what cannot be spoken before any audio is produced. */
   validate(text: string, voice: string | undefined): { text: string; voice: string } {
-    if (text.length > this.env.TTS_MAX_CHARS) {
+    if (text.length > this.ttsConfig.maxChars) {
       throw new ProblemException(
         413,
         'payload-too-large',
-        `text is longer than ${this.env.TTS_MAX_CHARS} characters`,
+        `text is longer than ${this.ttsConfig.maxChars} characters`,
         {
-          errors: { text: [`at most ${this.env.TTS_MAX_CHARS} characters`] },
+          errors: { text: [`at most ${this.ttsConfig.maxChars} characters`] },
         },
       );
     }
