@@ -1,24 +1,24 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ENV, type Env } from '../../config/env.js';
+import { EmbeddingsConfig } from '../../config/slices.js';
 import { EmbeddingProvider } from './embedding-provider.js';
 import { LocalEmbeddingProvider } from './local-embedding.provider.js';
 import { OpenAiEmbeddingProvider } from './openai-embedding.provider.js';
 import { EmbeddingsController } from './embeddings.controller.js';
 import { EmbeddingsService } from './embeddings.service.js';
 
-export function createEmbeddingProvider(env: Env): EmbeddingProvider {
-  if (env.EMBEDDINGS_PROVIDER === 'openai') {
+export function createEmbeddingProvider(config: EmbeddingsConfig): EmbeddingProvider {
+  if (config.provider === 'openai') {
     return new OpenAiEmbeddingProvider({
-      baseUrl: env.EMBEDDINGS_BASE_URL!,
-      apiKey: env.EMBEDDINGS_API_KEY,
-      model: env.EMBEDDINGS_MODEL!,
-      dimension: env.EMBEDDINGS_DIM,
-      batchSize: env.EMBEDDINGS_BATCH_SIZE,
-      timeoutMs: env.EMBEDDINGS_TIMEOUT_MS,
+      baseUrl: config.baseUrl!,
+      apiKey: config.apiKey,
+      model: config.model!,
+      dimension: config.dim,
+      batchSize: config.batchSize,
+      timeoutMs: config.timeoutMs,
     });
   }
-  return new LocalEmbeddingProvider(env.EMBEDDINGS_BATCH_SIZE, env.EMBEDDINGS_TIMEOUT_MS, env.EMBEDDINGS_THREAD_NICE);
+  return new LocalEmbeddingProvider(config.batchSize, config.timeoutMs, config.threadNice);
 }
 
 export class EmbeddingDimensionError extends Error {}
@@ -30,7 +30,7 @@ const VECTOR_COLUMNS = ['private_chunks', 'market_chunks'];
 @Global()
 @Module({
   controllers: [EmbeddingsController],
-  providers: [{ provide: EmbeddingProvider, inject: [ENV], useFactory: createEmbeddingProvider }, EmbeddingsService],
+  providers: [{ provide: EmbeddingProvider, inject: [EmbeddingsConfig], useFactory: createEmbeddingProvider }, EmbeddingsService],
   exports: [EmbeddingProvider, EmbeddingsService],
 })
 export class EmbeddingsModule implements OnModuleInit, OnApplicationShutdown {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { ENV, type Env } from '../../config/env.js';
+import { EmbeddingsConfig } from '../../config/slices.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
 import { TENANT_KEY, type TenantContext } from '../../tenancy/tenant-context.js';
@@ -29,15 +29,15 @@ export class EmbeddingsService {
 
   constructor(
     @Inject(EmbeddingProvider) private readonly provider: EmbeddingProvider,
-    @Inject(ENV) private readonly env: Env,
+    @Inject(EmbeddingsConfig) private readonly embeddingsConfig: EmbeddingsConfig,
     private readonly cls: ClsService,
   ) {
     this.engine = new FairScheduler({
       name: 'embeddings',
       // the local model is one thread; a remote API takes a few calls at once
-      slots: provider.kind === 'local' ? 1 : env.EMBEDDINGS_CONCURRENCY,
-      maxQueuedPerOrg: env.EMBEDDINGS_MAX_QUEUED_PER_ORG,
-      timeoutMs: env.EMBEDDINGS_TIMEOUT_MS,
+      slots: provider.kind === 'local' ? 1 : embeddingsConfig.concurrency,
+      maxQueuedPerOrg: embeddingsConfig.maxQueuedPerOrg,
+      timeoutMs: embeddingsConfig.timeoutMs,
     });
   }
 
@@ -51,7 +51,7 @@ export class EmbeddingsService {
     const key = fairKey(ctx);
     try {
       const out: EmbeddingResult = { vectors: [], tokens: 0 };
-      for (const batch of batches(texts, this.env.EMBEDDINGS_BATCH_SIZE)) {
+      for (const batch of batches(texts, this.embeddingsConfig.batchSize)) {
         const r = await this.engine.run(key, () => this.provider.embed(batch), {
           cls: opts.cls,
           signal: opts.signal,
