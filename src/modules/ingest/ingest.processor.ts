@@ -29,6 +29,7 @@ import {
 import { IngestQueues } from './ingest.queues.js';
 import { IngestDispatcher } from './ingest.dispatcher.js';
 import { runJobHandler } from './run-handler.js';
+import { JobPayloadParser } from './job-payloads.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { bullConnection, type QueueJobData } from './queue.config.js';
 
@@ -91,6 +92,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly queues: IngestQueues,
     private readonly dispatcher: IngestDispatcher,
     private readonly orgLimits: LimitsService,
+    private readonly payloads: JobPayloadParser,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -215,6 +217,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         try {
           const handler = this.handlers.get(kind);
           if (!handler) throw new PermanentJobError(`no handler for ${kind}`);
+          // The payload's one check against its kind: a bad one fails the job at once (InvalidPayloadError).
+          const payload = this.payloads.parse(kind, { payload: started.payload, knowledgeItemId: started.knowledge_item_id });
           // The handler's slow part runs outside any transaction; the lease check, its writes and
           // the row's `succeeded` commit together.
           const held = epoch;
@@ -227,7 +231,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
               orgId,
               kind,
               knowledgeItemId: started.knowledge_item_id,
-              payload: started.payload,
+              payload,
               attempt: started.attempts,
               requestId: job.data.request_id,
               signal: ac.signal,
