@@ -97,11 +97,16 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationBootstrap(): void {
     for (const w of this.discovery.getProviders()) {
-      if (!w.metatype || !w.instance) continue;
-      const kind = this.reflector.get<JobKind | undefined>(JOB_HANDLER, w.metatype as Type);
-      if (!kind) continue;
+      if (!w.instance) continue;
+      // The kind is read from the provider's token first, so a test double put in its place
+      // (Nest's provider override: same token, another class or a value) handles the same kind.
+      const marked = [w.token, w.metatype].find(
+        (t): t is Type => typeof t === 'function' && this.reflector.get<JobKind | undefined>(JOB_HANDLER, t as Type) !== undefined,
+      );
+      if (!marked) continue;
+      const kind = this.reflector.get<JobKind>(JOB_HANDLER, marked);
       const replaces =
-        this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as Type) ?? false;
+        (w.metatype && this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as Type)) ?? false;
       const existing = this.handlers.get(kind);
       if (existing && existing.replaces === replaces) throw new Error(`two handlers for job kind ${kind}`);
       if (!existing || replaces)
