@@ -9,7 +9,7 @@ import { makePdf } from './support/files.js';
 import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
 import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { CrawlJobHandler } from '../src/modules/intake/crawl/crawl.handler.js';
-import { JobKind, PermanentJobError } from '../src/modules/ingest/ingest.types.js';
+import { JobKind, PermanentJobError, type JobPayloads } from '../src/modules/ingest/ingest.types.js';
 import { runJobHandler } from '../src/modules/ingest/run-handler.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
@@ -83,7 +83,7 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
       A.org.id,
       async (c) => (await c.query('SELECT * FROM knowledge_items WHERE id = $1', [id])).rows[0],
     );
-  const runCrawl = (payload: Record<string, unknown>) =>
+  const runCrawl = (payload: JobPayloads[JobKind]) =>
     runJobHandler(
       t.nest.get(TenantTransactions),
       { requestId: 'crawl-test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false },
@@ -92,8 +92,8 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
         jobId: 'job',
         orgId: A.org.id,
         kind: JobKind.Crawl,
-        knowledgeItemId: String(payload.knowledge_item_id),
-        payload,
+        knowledgeItemId: payload.knowledge_item_id,
+        payload: payload as JobPayloads[JobKind.Crawl],
         attempt: 1,
         requestId: null,
       },

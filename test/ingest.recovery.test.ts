@@ -207,7 +207,7 @@ describe('ingest lease epochs (database)', () => {
       role: null,
       isSuperAdmin: false,
     };
-    const handler: IngestHandler = {
+    const handler: IngestHandler<JobKind.Embed> = {
       kind: JobKind.Embed,
       handle: async (job) => async () => {
         await tdb.query(
@@ -226,7 +226,7 @@ describe('ingest lease epochs (database)', () => {
           orgId: org.id,
           kind: JobKind.Embed,
           knowledgeItemId: null,
-          payload: {},
+          payload: { knowledge_item_id: '00000000-0000-4000-8000-000000000000' },
           attempt,
           requestId: null,
         },

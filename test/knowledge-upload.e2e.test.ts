@@ -395,8 +395,8 @@ describe('large images go through the ocr job', () => {
       {
         jobId: job.id,
         orgId: A.org.id,
-        kind: job.kind,
-        knowledgeItemId: String(job.payload.knowledge_item_id),
+        kind: JobKind.Ocr,
+        knowledgeItemId: job.payload.knowledge_item_id,
         payload: job.payload,
         attempt: 1,
         requestId: null,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Global, Inject, Injectable, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ENV, type Env } from '../../src/config/env.js';
 import { TenantDb } from '../../src/tenancy/tenant-context.js';
@@ -10,7 +10,9 @@ import {
   type IngestHandler,
   type IngestJobContext,
   type JobCommit,
+  type JobPayloads,
 } from '../../src/modules/ingest/ingest.types.js';
+import { JobPayloadParser, type StoredJob } from '../../src/modules/ingest/job-payloads.js';
 
 /**
  * Simulated job handlers for the queue tests and the fairness benchmark (never loaded in
@@ -56,7 +58,7 @@ class SimWork {
 
   /** The work happens outside any transaction (as in the real handlers); the effect row is the write step. */
   async run(job: IngestJobContext): Promise<JobCommit> {
-    const p = job.payload as SimPayload;
+    const p = job.payload as unknown as SimPayload;
     await this.redis.incr(simStartsKey(this.env, job.jobId));
     if (p.hang_attempts && job.attempt <= p.hang_attempts) await sleep(10 * 60_000);
     if (p.work_ms) await sleep(p.work_ms);
@@ -98,6 +100,22 @@ class SimOcrHandler implements IngestHandler {
   }
 }
 
-/** Handles embed and ocr (crawl is left without a handler, to test that path). */
-@Module({ providers: [SimWork, SimEmbedHandler, SimOcrHandler] })
+/** Simulated embed and ocr jobs carry a SimPayload, not the real kinds' payloads; crawl keeps its real check. */
+@Injectable()
+class SimPayloadParser extends JobPayloadParser {
+  override parse<K extends JobKind>(kind: K, row: StoredJob): JobPayloads[K] {
+    if (kind === JobKind.Crawl) return super.parse(kind, row);
+    return row.payload as JobPayloads[K];
+  }
+}
+
+/**
+ * Handles embed and ocr (crawl is left without a handler, to test that path). Global and loaded
+ * first, so its JobPayloadParser stands in for the pipeline's.
+ */
+@Global()
+@Module({
+  providers: [SimWork, SimEmbedHandler, SimOcrHandler, { provide: JobPayloadParser, useClass: SimPayloadParser }],
+  exports: [JobPayloadParser],
+})
 export class SimHandlersModule {}

@@ -3,18 +3,25 @@ import { Global, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/bootstrap.js';
 import type { Env } from '../../src/config/env.js';
-import { IngestEnqueuer, type EnqueuedJob, type EnqueueOptions, type JobKind } from '../../src/modules/ingest/ingest.types.js';
+import { IngestEnqueuer, type EnqueuedJob, type EnqueueOptions, type JobKind, type JobPayloads } from '../../src/modules/ingest/ingest.types.js';
 import type { TestApp } from './app.js';
 
 /**
  * Stands in for the ingest pipeline's IngestEnqueuer (built on another branch): records what
  * features enqueue, in their transaction, so tests can run the handlers by hand.
  */
+export interface RecordedJob<K extends JobKind = JobKind> {
+  id: string;
+  kind: K;
+  payload: JobPayloads[K];
+  opts?: EnqueueOptions;
+}
+
 export class RecordingEnqueuer extends IngestEnqueuer {
-  readonly jobs: { id: string; kind: JobKind; payload: Record<string, unknown>; opts?: EnqueueOptions }[] = [];
-  async enqueue(kind: JobKind, payload: Record<string, unknown>, opts?: EnqueueOptions): Promise<EnqueuedJob> {
+  readonly jobs: RecordedJob[] = [];
+  async enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K], opts?: EnqueueOptions): Promise<EnqueuedJob> {
     const id = randomUUID();
-    this.jobs.push({ id, kind, payload, opts });
+    this.jobs.push({ id, kind, payload, opts } as RecordedJob);
     return { id, kind, status: 'queued' };
   }
 }

@@ -3,6 +3,7 @@ import { IngestController } from './ingest.controller.js';
 import { IngestRepository } from './ingest.repository.js';
 import { IngestService } from './ingest.service.js';
 import { IngestEnqueuer } from './ingest.types.js';
+import { JobPayloadParser } from './job-payloads.js';
 
 /**
  * The job API and the outbox writer, in every process. Global so that any feature can inject
@@ -12,7 +13,7 @@ import { IngestEnqueuer } from './ingest.types.js';
 @Global()
 @Module({
   controllers: [IngestController],
-  providers: [IngestRepository, IngestService, { provide: IngestEnqueuer, useExisting: IngestService }],
-  exports: [IngestEnqueuer, IngestRepository],
+  providers: [IngestRepository, IngestService, JobPayloadParser, { provide: IngestEnqueuer, useExisting: IngestService }],
+  exports: [IngestEnqueuer, IngestRepository, JobPayloadParser],
 })
 export class IngestModule {}

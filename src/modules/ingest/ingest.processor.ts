@@ -29,6 +29,7 @@ import {
 import { IngestQueues } from './ingest.queues.js';
 import { IngestDispatcher } from './ingest.dispatcher.js';
 import { runJobHandler } from './run-handler.js';
+import { JobPayloadParser } from './job-payloads.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { bullConnection, type QueueJobData } from './queue.config.js';
 
@@ -93,15 +94,21 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly queues: IngestQueues,
     private readonly dispatcher: IngestDispatcher,
     private readonly orgLimits: LimitsService,
+    private readonly payloads: JobPayloadParser,
   ) {}
 
   onApplicationBootstrap(): void {
     for (const w of this.discovery.getProviders()) {
-      if (!w.metatype || !w.instance) continue;
-      const kind = this.reflector.get<JobKind | undefined>(JOB_HANDLER, w.metatype as Type);
-      if (!kind) continue;
+      if (!w.instance) continue;
+      // The kind is read from the provider's token first, so a test double put in its place
+      // (Nest's provider override: same token, another class or a value) handles the same kind.
+      const marked = [w.token, w.metatype].find(
+        (t): t is Type => typeof t === 'function' && this.reflector.get<JobKind | undefined>(JOB_HANDLER, t as Type) !== undefined,
+      );
+      if (!marked) continue;
+      const kind = this.reflector.get<JobKind>(JOB_HANDLER, marked);
       const replaces =
-        this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as Type) ?? false;
+        (w.metatype && this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as Type)) ?? false;
       const existing = this.handlers.get(kind);
       if (existing && existing.replaces === replaces) throw new Error(`two handlers for job kind ${kind}`);
       if (!existing || replaces)
@@ -217,6 +224,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         try {
           const handler = this.handlers.get(kind);
           if (!handler) throw new PermanentJobError(`no handler for ${kind}`);
+          // The payload's one check against its kind: a bad one fails the job at once (InvalidPayloadError).
+          const payload = this.payloads.parse(kind, { payload: started.payload, knowledgeItemId: started.knowledge_item_id });
           // The handler's slow part runs outside any transaction; the lease check, its writes and
           // the row's `succeeded` commit together.
           const held = epoch;
@@ -229,7 +238,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
               orgId,
               kind,
               knowledgeItemId: started.knowledge_item_id,
-              payload: started.payload,
+              payload,
               attempt: started.attempts,
               requestId: job.data.request_id,
               signal: ac.signal,

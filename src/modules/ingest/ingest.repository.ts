@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
-import { JobKind, JobPriorityClass, JobStatus, LeaseLostError } from './ingest.types.js';
+import { JobKind, JobPriorityClass, JobStatus, LeaseLostError, type JobPayloads } from './ingest.types.js';
 import type { IngestJobDto } from './dto/ingest-job.dto.js';
 
 const COLS = `id, kind, status, priority_class, knowledge_item_id, payload, attempts, max_attempts, last_error, request_id,
@@ -9,7 +9,7 @@ const COLS = `id, kind, status, priority_class, knowledge_item_id, payload, atte
 
 export interface NewJob {
   kind: JobKind;
-  payload: Record<string, unknown>;
+  payload: JobPayloads[JobKind];
   knowledgeItemId: string | null;
   priorityClass: JobPriorityClass;
   idempotencyKey: string | null;
@@ -19,7 +19,8 @@ export interface NewJob {
 export interface StartedJob {
   id: string;
   kind: JobKind;
-  payload: Record<string, unknown>;
+  /** As stored: checked against its kind by JobPayloadParser before a handler sees it. */
+  payload: unknown;
   knowledge_item_id: string | null;
   attempts: number;
   max_attempts: number;

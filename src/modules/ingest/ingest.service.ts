@@ -3,7 +3,7 @@ import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { conflict, notFound } from '../../common/filters/problem.js';
 import { IngestConfig } from '../../config/slices.js';
 import { IngestRepository } from './ingest.repository.js';
-import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob, type EnqueueOptions, type JobStatus } from './ingest.types.js';
+import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob, type EnqueueOptions, type JobPayloads, type JobStatus } from './ingest.types.js';
 import type { IngestJobDto } from './dto/ingest-job.dto.js';
 
 /**
@@ -20,7 +20,7 @@ export class IngestService extends IngestEnqueuer {
     super();
   }
 
-  async enqueue(kind: JobKind, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<EnqueuedJob> {
+  async enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K], opts: EnqueueOptions = {}): Promise<EnqueuedJob> {
     const row = await this.jobs.insert({
       kind,
       payload,

@@ -39,21 +39,28 @@ export interface EnqueuedJob {
   status: string;
 }
 
-export abstract class IngestEnqueuer {
-  /** Writes the ingest_jobs row in the caller's tenant transaction; dispatch happens after commit. */
-  abstract enqueue(
-    kind: JobKind,
-    payload: Record<string, unknown>,
-    opts?: EnqueueOptions,
-  ): Promise<EnqueuedJob>;
+/**
+ * What each job kind carries (the ingest_jobs.payload column). The org is the row's own org_id
+ * (RLS), never in the payload. A row is checked against its kind once, when the pipeline takes it
+ * (job-payloads.ts), so a handler receives exactly this type.
+ */
+export interface JobPayloads {
+  [JobKind.Embed]: { knowledge_item_id: string };
+  [JobKind.Crawl]: { knowledge_item_id: string; url: string };
+  [JobKind.Ocr]: { knowledge_item_id: string };
 }
 
-export interface IngestJobContext {
+export abstract class IngestEnqueuer {
+  /** Writes the ingest_jobs row in the caller's tenant transaction; dispatch happens after commit. */
+  abstract enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K], opts?: EnqueueOptions): Promise<EnqueuedJob>;
+}
+
+export interface IngestJobContext<K extends JobKind = JobKind> {
   jobId: string;
   orgId: string;
-  kind: JobKind;
+  kind: K;
   knowledgeItemId: string | null;
-  payload: Record<string, unknown>;
+  payload: JobPayloads[K];
   attempt: number;
   requestId: string | null;
   /**
@@ -81,10 +88,11 @@ export type JobCommit = () => Promise<void>;
  * `job.db`, and the writes are returned as a JobCommit. Repositories used outside both throw
  * (TenantDb fails closed). It must be idempotent: running it twice changes nothing twice.
  * Throwing fails the attempt; throwing PermanentJobError fails the job at once, without retries.
+ * Its payload has been checked against its kind already (a bad one never reaches it).
  */
-export interface IngestHandler {
-  readonly kind: JobKind;
-  handle(job: IngestJobContext): Promise<JobCommit | void>;
+export interface IngestHandler<K extends JobKind = JobKind> {
+  readonly kind: K;
+  handle(job: IngestJobContext<K>): Promise<JobCommit | void>;
 }
 
 export class PermanentJobError extends Error {}

@@ -1,7 +1,7 @@
 import type { TenantContext, TenantTransactions } from '../../tenancy/tenant-context.js';
-import type { IngestHandler, IngestJobContext } from './ingest.types.js';
+import type { IngestHandler, IngestJobContext, JobKind } from './ingest.types.js';
 
-export type JobFacts = Omit<IngestJobContext, 'db' | 'signal'> & { signal?: AbortSignal };
+export type JobFacts<K extends JobKind = JobKind> = Omit<IngestJobContext<K>, 'db' | 'signal'> & { signal?: AbortSignal };
 
 export interface RunSteps {
   /** First statement of the commit transaction (the pipeline: lock the row, check the lease epoch). */
@@ -32,11 +32,11 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> 
  * together in one tenant transaction. Nothing is written if the handler throws, or if the signal
  * aborts before the commit begins (a commit already under way completes: it is short).
  */
-export async function runJobHandler(
+export async function runJobHandler<K extends JobKind>(
   tenants: TenantTransactions,
   ctx: TenantContext,
-  handler: IngestHandler,
-  job: JobFacts,
+  handler: IngestHandler<K>,
+  job: JobFacts<K>,
   steps: RunSteps = {},
 ): Promise<void> {
   const signal = job.signal ?? new AbortController().signal;

@@ -18,7 +18,7 @@ import { ProblemException } from '../../common/filters/problem.js';
  */
 @Injectable()
 @JobHandler(JobKind.Embed)
-export class EmbedJobHandler implements IngestHandler {
+export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
   readonly kind = JobKind.Embed;
 
   constructor(
@@ -26,11 +26,8 @@ export class EmbedJobHandler implements IngestHandler {
     private readonly usage: UsageService,
   ) {}
 
-  async handle(job: IngestJobContext): Promise<JobCommit | void> {
-    const id =
-      job.knowledgeItemId ??
-      (typeof job.payload.knowledgeItemId === 'string' ? job.payload.knowledgeItemId : null);
-    if (!id) throw new PermanentJobError('embed job without a knowledge item id');
+  async handle(job: IngestJobContext<JobKind.Embed>): Promise<JobCommit | void> {
+    const id = job.payload.knowledge_item_id;
     const plan = await job.db(() => this.embed.plan(id));
     if (!plan) return; // deleted meanwhile
     // Every chunk is an embedding input, charged to the org like POST /v1/embeddings: over the

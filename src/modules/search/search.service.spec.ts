@@ -165,12 +165,12 @@ describe(EmbedItemService.name, () => {
 
 describe(EmbedJobHandler.name, () => {
   const usage = { assertWithinQuota: vi.fn(async () => undefined), record: vi.fn(async () => undefined) };
-  const embedJob = (db: IngestJobContext['db']): IngestJobContext => ({
+  const embedJob = (db: IngestJobContext['db']): IngestJobContext<JobKind.Embed> => ({
     jobId: 'j',
     orgId: 'o',
     kind: JobKind.Embed,
     knowledgeItemId: 'item',
-    payload: {},
+    payload: { knowledge_item_id: 'item' },
     attempt: 1,
     requestId: null,
     signal: new AbortController().signal,

@@ -24,7 +24,7 @@ import { FetchFailure, SafeFetchError } from './safe-fetch.js';
  */
 @Injectable()
 @JobHandler(JobKind.Crawl)
-export class CrawlJobHandler implements IngestHandler {
+export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
   readonly kind = JobKind.Crawl;
 
   constructor(
@@ -32,11 +32,8 @@ export class CrawlJobHandler implements IngestHandler {
     private readonly knowledge: KnowledgeService,
   ) {}
 
-  async handle(job: IngestJobContext): Promise<JobCommit> {
-    const itemId = String(job.payload.knowledge_item_id ?? job.knowledgeItemId ?? '');
-    const url = job.payload.url;
-    if (!itemId || typeof url !== 'string')
-      throw new PermanentJobError('invalid-payload: knowledge_item_id and url are required');
+  async handle(job: IngestJobContext<JobKind.Crawl>): Promise<JobCommit> {
+    const { knowledge_item_id: itemId, url } = job.payload;
     const item = await job.db(() => this.knowledge.find(itemId));
     if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
 

@@ -21,7 +21,7 @@ import { OcrEngine } from './ocr.engine.js';
  */
 @Injectable()
 @JobHandler(JobKind.Ocr)
-export class OcrJobHandler implements IngestHandler {
+export class OcrJobHandler implements IngestHandler<JobKind.Ocr> {
   readonly kind = JobKind.Ocr;
 
   constructor(
@@ -30,9 +30,8 @@ export class OcrJobHandler implements IngestHandler {
     private readonly knowledge: KnowledgeService,
   ) {}
 
-  async handle(job: IngestJobContext): Promise<JobCommit | void> {
-    const itemId = String(job.payload.knowledge_item_id ?? job.knowledgeItemId ?? '');
-    if (!itemId) throw new PermanentJobError('invalid-payload: knowledge_item_id is missing');
+  async handle(job: IngestJobContext<JobKind.Ocr>): Promise<JobCommit | void> {
+    const itemId = job.payload.knowledge_item_id;
     const { item, blob } = await job.db(async () => ({
       item: await this.knowledge.find(itemId),
       blob: await this.knowledge.getBlob(itemId),
