@@ -48,7 +48,7 @@ interface Entry<V> {
 
 interface Flight<V> {
   generation: number;
-  promise: Promise<V>;
+  promise: Promise<V | undefined>;
 }
 
 /**
@@ -101,14 +101,15 @@ export class InvalidatedCache<V> implements InvalidationSink, OnModuleInit, OnAp
     return this.live;
   }
 
-  async get(key: string, load: () => Promise<V>): Promise<V> {
+  /** `load` may answer undefined (nothing to cache), and get then answers undefined too. */
+  async get<R extends V | undefined = V>(key: string, load: () => Promise<R>): Promise<R> {
     if (this.usable()) {
       const e = this.entries.get(key);
-      if (e && e.expires > this.now()) return e.value;
+      if (e && e.expires > this.now()) return e.value as R;
     }
     const generation = this.generation;
     const flight = this.loading.get(key);
-    if (flight && flight.generation === generation) return flight.promise;
+    if (flight && flight.generation === generation) return flight.promise as Promise<R>;
     const promise = (async () => {
       const value = await load();
       this.store(key, value, generation);
@@ -164,7 +165,7 @@ export class InvalidatedCache<V> implements InvalidationSink, OnModuleInit, OnAp
     return this.live || this.opts.whenDown === 'ttl';
   }
 
-  private store(key: string, value: V, generation: number): void {
+  private store(key: string, value: V | undefined, generation: number): void {
     if (value === undefined || generation !== this.generation || !this.usable()) return;
     this.entries.delete(key);
     if (this.entries.size >= this.opts.maxEntries) {
