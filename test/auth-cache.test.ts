@@ -6,13 +6,8 @@ import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { addMember, createOrg, createUser, tokenFor } from './support/fixtures.js';
 import { ADMIN_URL } from './support/urls.js';
+import { until } from './support/wait.js';
 import { MembershipCache } from '../src/tenancy/membership.cache.js';
-
-async function until(fn: () => boolean, boundMs: number): Promise<boolean> {
-  const deadline = Date.now() + boundMs;
-  while (!fn() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  return fn();
-}
 
 /** Memberships are cached per instance; these tests prove no cache outlives a change. */
 describe('membership changes across instances', () => {
@@ -77,7 +72,7 @@ describe('membership changes across instances', () => {
 
   it('the cache is in use on both instances; when LISTEN is cut it is off until LISTEN is back', async () => {
     const caches = [one, two].map((t) => t.app.get(MembershipCache));
-    expect(await until(() => caches.every((c) => c.isLive()), 5000)).toBe(true);
+    await until(() => caches.every((c) => c.isLive()), 5000, 'LISTEN on both instances');
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     try {
@@ -88,8 +83,8 @@ describe('membership changes across instances', () => {
     } finally {
       await admin.end();
     }
-    expect(await until(() => caches.every((c) => !c.isLive()), 5000)).toBe(true);
-    expect(await until(() => caches.every((c) => c.isLive()), 10_000)).toBe(true);
+    await until(() => caches.every((c) => !c.isLive()), 5000, 'the cut to be seen');
+    await until(() => caches.every((c) => c.isLive()), 10_000, 'LISTEN again');
     // cached again, and still dropped by the next NOTIFY
     const org = await createOrg(db.owner);
     const u = await createUser(db.owner);
@@ -101,7 +96,7 @@ describe('membership changes across instances', () => {
     while (caches[1].peek(u.id) === undefined && Date.now() < deadline);
     expect(caches[1].peek(u.id)?.memberships).toEqual([{ orgId: org.id, role: 'admin' }]);
     await asOrg(db.owner, org.id, (c) => c.query(`UPDATE org_members SET role = 'viewer' WHERE user_id = $1`, [u.id]));
-    expect(await until(() => caches[1].peek(u.id) === undefined, 1000)).toBe(true);
+    await until(() => caches[1].peek(u.id) === undefined, 1000, 'the NOTIFY to drop the entry');
     await request(two.url).get('/v1/org/members').set('Authorization', `Bearer ${t}`).expect(403);
   });
 });
