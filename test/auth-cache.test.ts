@@ -5,6 +5,9 @@ import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { addMember, createOrg, createUser, tokenFor } from './support/fixtures.js';
+import { ADMIN_URL } from './support/urls.js';
+import { until } from './support/wait.js';
+import { MembershipCache } from '../src/tenancy/membership.cache.js';
 
 /** Memberships are cached per instance; these tests prove no cache outlives a change. */
 describe('membership changes across instances', () => {
@@ -65,6 +68,36 @@ describe('membership changes across instances', () => {
       status = (await request(two.url).get('/v1/threads').set('Authorization', `Bearer ${t}`).set('X-Org-Id', org2.id)).status;
     } while (status !== 200 && Date.now() < deadline);
     expect(status).toBe(200);
+  });
+
+  it('the cache is in use on both instances; when LISTEN is cut it is off until LISTEN is back', async () => {
+    const caches = [one, two].map((t) => t.app.get(MembershipCache));
+    await until(() => caches.every((c) => c.isLive()), 5000, 'LISTEN on both instances');
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2`,
+        [db.name, 'rocker-auth-listener'],
+      );
+    } finally {
+      await admin.end();
+    }
+    await until(() => caches.every((c) => !c.isLive()), 5000, 'the cut to be seen');
+    await until(() => caches.every((c) => c.isLive()), 10_000, 'LISTEN again');
+    // cached again, and still dropped by the next NOTIFY
+    const org = await createOrg(db.owner);
+    const u = await createUser(db.owner);
+    await addMember(db.owner, org, u, 'admin');
+    const t = await tokenFor(u);
+    // the NOTIFY of addMember may still be on its way and drop the first entry: read until cached
+    const deadline = Date.now() + 1000;
+    do await request(two.url).get('/v1/org/members').set('Authorization', `Bearer ${t}`).expect(200);
+    while (caches[1].peek(u.id) === undefined && Date.now() < deadline);
+    expect(caches[1].peek(u.id)?.memberships).toEqual([{ orgId: org.id, role: 'admin' }]);
+    await asOrg(db.owner, org.id, (c) => c.query(`UPDATE org_members SET role = 'viewer' WHERE user_id = $1`, [u.id]));
+    await until(() => caches[1].peek(u.id) === undefined, 1000, 'the NOTIFY to drop the entry');
+    await request(two.url).get('/v1/org/members').set('Authorization', `Bearer ${t}`).expect(403);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { Authenticator } from './authenticator.js';
 import { JwtVerifier } from './jwt-verifier.js';
+import { MembershipCache } from './membership.cache.js';
 import { MembershipRepository } from './membership.repository.js';
 import { TenantDb, TenantTransactions } from './tenant-context.js';
 
@@ -11,7 +12,14 @@ import { TenantDb, TenantTransactions } from './tenant-context.js';
  */
 @Global()
 @Module({
-  providers: [JwtVerifier, MembershipRepository, Authenticator, TenantTransactions, TenantDb],
+  providers: [
+    JwtVerifier,
+    MembershipCache,
+    MembershipRepository,
+    Authenticator,
+    TenantTransactions,
+    TenantDb,
+  ],
   exports: [Authenticator, TenantTransactions, TenantDb],
 })
 export class TenancyModule {}

@@ -4,7 +4,8 @@ import type { Page } from '../../common/dto/page.dto.js';
 import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { FLAG_CATALOGUE, FLAG_KEYS, type FlagKey } from './flag-key.js';
 import { evaluateAll, type FlagMap, type FlagSettings } from './flags.evaluate.js';
-import { FlagsCache } from './flags.cache.js';
+import { ALL } from '../../common/cache/invalidated-cache.js';
+import { FlagsCache, NO_ORG } from './flags.cache.js';
 import { FlagsRepository } from './flags.repository.js';
 import type { AdminFlagDto, FlagAuditDto, FlagOverrideDto, UpsertFlagDto } from './dto/flags.dto.js';
 
@@ -20,18 +21,18 @@ export class FlagsService {
    * The effective flags of the context's org. Joins the request's transaction when there is one
    * (GET /v1/flags), else runs a short one of its own (the @RequireFlag guard runs before it).
    */
-  async effective(ctx: TenantContext): Promise<FlagMap> {
-    const hit = this.cache.get(ctx.orgId);
-    if (hit) return hit;
-    const generation = this.cache.begin();
-    const [rows, overrides] = await this.tenants.run(ctx, async () => [await this.repo.flags(), await this.repo.orgOverrides()] as const);
-    const flags = evaluateAll(
-      new Map<string, FlagSettings>(rows.map((r) => [r.key, r])),
-      new Map(overrides.map((o) => [o.flag_key, o.enabled])),
-      ctx.orgId,
-    );
-    this.cache.set(ctx.orgId, flags, generation);
-    return flags;
+  effective(ctx: TenantContext): Promise<FlagMap> {
+    return this.cache.get(ctx.orgId ?? NO_ORG, async () => {
+      const [rows, overrides] = await this.tenants.run(
+        ctx,
+        async () => [await this.repo.flags(), await this.repo.orgOverrides()] as const,
+      );
+      return evaluateAll(
+        new Map<string, FlagSettings>(rows.map((r) => [r.key, r])),
+        new Map(overrides.map((o) => [o.flag_key, o.enabled])),
+        ctx.orgId,
+      );
+    });
   }
 
   async isEnabled(ctx: TenantContext, key: FlagKey): Promise<boolean> {
@@ -78,7 +79,7 @@ export class FlagsService {
       const row = await this.repo.upsertFlag(key, body.enabled, body.rollout_percent, body.description, FLAG_CATALOGUE[key].description);
       return { ...row, key, configured: true, overrides: await this.repo.allOverrides(key) };
     });
-    await this.cache.invalidate(null);
+    await this.cache.publish(ALL);
     return flag;
   }
 
@@ -87,13 +88,13 @@ export class FlagsService {
       if (!(await this.repo.orgExists(orgId))) throw notFound('org');
       return this.repo.setOverride(orgId, key, enabled);
     });
-    await this.cache.invalidate(orgId);
+    await this.cache.publish(orgId);
     return row;
   }
 
   async clearOverride(ctx: TenantContext, key: FlagKey, orgId: string): Promise<void> {
     const removed = await this.tenants.run(ctx, () => this.repo.clearOverride(orgId, key));
     if (!removed) throw notFound('override');
-    await this.cache.invalidate(orgId);
+    await this.cache.publish(orgId);
   }
 }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { RATE_POLICIES } from './limits.types.js';
 import { AdminLimitsController, OrgLimitsController } from './limits.controller.js';
+import { LimitsCache } from './limits.cache.js';
 import { LimitsRepository } from './limits.repository.js';
 import { LimitsService } from './limits.service.js';
 import { applies, policyOf, RateLimitGuard } from './rate-limit.guard.js';
@@ -35,7 +36,7 @@ class RateLimitStorageModule {}
     }),
   ],
   controllers: [OrgLimitsController, AdminLimitsController],
-  providers: [LimitsRepository, LimitsService, UsageService, RateLimitGuard],
+  providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard],
   exports: [LimitsService, UsageService, RateLimitGuard, RateLimitStorageModule, ThrottlerModule],
 })
 export class LimitsModule {}

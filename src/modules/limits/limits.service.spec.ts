@@ -1,11 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { ClsService } from 'nestjs-cls';
 import { loadEnv } from '../../config/env.js';
 import { LimitsConfig } from '../../config/slices.js';
-import { defaultsFrom, effectiveOf, mergeUpdate } from './limits.service.js';
+import { InvalidatedCache } from '../../common/cache/invalidated-cache.js';
+import type { TenantContext, TenantTransactions } from '../../tenancy/tenant-context.js';
+import type { LimitsCache } from './limits.cache.js';
+import type { LimitsRepository } from './limits.repository.js';
+import { defaultsFrom, effectiveOf, LimitsService, mergeUpdate } from './limits.service.js';
+import type { EffectiveLimits } from './limits.types.js';
 import { msToMonthEnd, rateCost } from './limits.types.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 
-const limits = (extra: Record<string, string> = {}) =>
+const env = (extra: Record<string, string> = {}) =>
   LimitsConfig.from(loadEnv(
     {
       DATABASE_URL: 'postgres://x@h/d',
@@ -44,14 +50,14 @@ describe(mergeUpdate.name, () => {
     const withBurst = mergeUpdate(undefined, { search: { limit: 10, burst: 3 } });
     expect(withBurst.policies.search).toEqual({ limit: 10, burst: 3 });
     expect(mergeUpdate(withBurst, { search: { burst: null } }).policies.search).toEqual({ limit: 10 });
-    const eff = effectiveOf('o', defaultsFrom(limits()), withBurst);
+    const eff = effectiveOf('o', defaultsFrom(env()), withBurst);
     expect(eff.policies.search).toMatchObject({ limit: 10, burst: 3, source: 'org' });
   });
 });
 
 describe(effectiveOf.name, () => {
   it('layers org overrides on the defaults and names the source', () => {
-    const sut = effectiveOf('o', defaultsFrom(limits()), {
+    const sut = effectiveOf('o', defaultsFrom(env()), {
       policies: { embeddings: { limit: 7 }, quotas: { embedding_inputs: 3 } },
       job_concurrency: null,
     });
@@ -64,7 +70,7 @@ describe(effectiveOf.name, () => {
     });
     expect(sut.job_rate).toBeNull();
     expect(
-      effectiveOf('o', defaultsFrom(limits()), { policies: { job_rate: 4 }, job_concurrency: null }).job_rate,
+      effectiveOf('o', defaultsFrom(env()), { policies: { job_rate: 4 }, job_concurrency: null }).job_rate,
     ).toBe(4);
     expect(sut.policies.tts).toMatchObject({
       limit: 600,
@@ -85,7 +91,7 @@ describe(effectiveOf.name, () => {
 
   it('reads RATE_LIMIT_DEFAULTS and RATE_LIMIT_DRY_RUN', () => {
     const d = defaultsFrom(
-      limits({ RATE_LIMIT_DEFAULTS: '{"crawl":{"limit":5,"window_s":10}}', RATE_LIMIT_DRY_RUN: 'crawl,ocr' }),
+      env({ RATE_LIMIT_DEFAULTS: '{"crawl":{"limit":5,"window_s":10}}', RATE_LIMIT_DRY_RUN: 'crawl,ocr' }),
     );
     expect(d.crawl).toEqual({ limit: 5, window_s: 10, dry_run: true });
     expect(d.ocr.dry_run).toBe(true);
@@ -104,5 +110,75 @@ describe(rateCost.name, () => {
 
   it('ends a quota window at the next UTC month', () => {
     expect(msToMonthEnd(new Date(Date.UTC(2026, 10, 30, 23, 59, 59)))).toBe(1000);
+  });
+});
+
+describe(LimitsService.name, () => {
+  const ctx: TenantContext = {
+    requestId: 'r',
+    userId: 'u',
+    orgId: 'o1',
+    role: 'member',
+    isSuperAdmin: false,
+  };
+
+  function make() {
+    let now = 0;
+    const events: string[] = [];
+    const cache = new InvalidatedCache<EffectiveLimits>(
+      {
+        subscribe: () => () => undefined, // never connected: 'ttl' mode caches anyway
+        publish: async (t) => void events.push(`publish:${String(t)}`),
+      },
+      { name: 'limits', ttlMs: 1000, maxEntries: 10, whenDown: 'ttl', now: () => now },
+    );
+    const repo = {
+      get: vi.fn(async () => ({ policies: { embeddings: { limit: 7 } }, job_concurrency: null })),
+      orgExists: vi.fn(async () => true),
+      upsert: vi.fn(async () => void events.push('upsert')),
+    };
+    const tenants = { run: vi.fn((_c: TenantContext, fn: () => Promise<unknown>) => fn()) };
+    const cls = { run: vi.fn((_o: unknown, fn: () => unknown) => fn()) };
+    const sut = new LimitsService(
+      env(),
+      cache as LimitsCache,
+      repo as unknown as LimitsRepository,
+      tenants as unknown as TenantTransactions,
+      cls as unknown as ClsService,
+    );
+    return { sut, repo, events, advance: (ms: number) => (now += ms) };
+  }
+
+  it('reads an org once per TTL, and concurrent callers share one read', async () => {
+    const { sut, repo, advance } = make();
+    const [a, b] = await Promise.all([sut.forTenant(ctx), sut.forTenant(ctx)]);
+    expect(a.policies.embeddings.limit).toBe(7);
+    expect(b).toBe(a);
+    await sut.forTenant(ctx);
+    expect(repo.get).toHaveBeenCalledTimes(1);
+    advance(1000);
+    await sut.forTenant(ctx);
+    expect(repo.get).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps the last known limits when the database fails, else the defaults; never throws', async () => {
+    const { sut, repo, advance } = make();
+    repo.get.mockRejectedValueOnce(new Error('db down'));
+    await expect(sut.forTenant(ctx)).resolves.toMatchObject({
+      policies: { embeddings: { source: 'default' } },
+    });
+    await sut.forTenant(ctx);
+    advance(1000);
+    repo.get.mockRejectedValueOnce(new Error('db down'));
+    await expect(sut.forTenant(ctx)).resolves.toMatchObject({ policies: { embeddings: { limit: 7 } } });
+  });
+
+  it('an update publishes the change after it is written, and the next read is fresh', async () => {
+    const { sut, repo, events } = make();
+    await sut.forTenant(ctx);
+    await sut.update(ctx, 'o1', { embeddings: { limit: 3 } });
+    expect(events).toEqual(['upsert', 'publish:o1']);
+    await sut.forTenant(ctx);
+    expect(repo.get).toHaveBeenCalledTimes(3); // first read, the update's own read, the fresh read
   });
 });

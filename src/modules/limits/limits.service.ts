@@ -1,11 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { Redis } from 'ioredis';
-import { LimitsConfig, ProcessConfig, RedisConfig } from '../../config/slices.js';
-import { REDIS, redisOptions } from '../../redis/redis.module.js';
+import { LimitsConfig } from '../../config/slices.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { notFound } from '../../common/filters/problem.js';
 import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
+import { LimitsCache } from './limits.cache.js';
 import { LimitsRepository, type OrgLimitsRow } from './limits.repository.js';
 import {
   BUILTIN_DEFAULTS,
@@ -102,50 +101,25 @@ export function mergeUpdate(row: OrgLimitsRow | undefined, body: UpdateLimitsDto
 }
 
 /**
- * Effective per-org limits. Each instance caches them for LIMITS_CACHE_MS and drops an org's entry
- * when any instance publishes a change on Redis, so an admin override applies everywhere within
- * a moment (and within LIMITS_CACHE_MS even if the message is lost).
+ * Effective per-org limits, cached per instance (LimitsCache): an admin override applies on every
+ * instance within a moment, and within LIMITS_CACHE_MS even if the message is lost.
  */
 @Injectable()
-export class LimitsService implements OnModuleInit, OnApplicationShutdown {
+export class LimitsService {
   private readonly log = new Logger(LimitsService.name);
   private readonly defaults: Record<RatePolicy, PolicyLimit>;
   /** The limits of a caller without an org (the `user` policy and the route policies' defaults). */
   readonly platform: EffectiveLimits;
-  private readonly cache = new Map<string, { value: EffectiveLimits; until: number }>();
-  private readonly loading = new Map<string, Promise<EffectiveLimits>>();
-  private readonly channel: string;
-  private sub?: Redis;
 
   constructor(
-    @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
-    @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
-    @Inject(ProcessConfig) private readonly processConfig: ProcessConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(LimitsConfig) limitsConfig: LimitsConfig,
+    private readonly cache: LimitsCache,
     private readonly repo: LimitsRepository,
     private readonly tenants: TenantTransactions,
     private readonly cls: ClsService,
   ) {
     this.defaults = defaultsFrom(limitsConfig);
     this.platform = effectiveOf('', this.defaults, undefined);
-    this.channel = `${redisConfig.prefix}:limits:changed`;
-  }
-
-  onModuleInit(): void {
-    this.sub = new Redis(this.redisConfig.url, {
-      ...redisOptions(this.processConfig.role),
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
-    this.sub.on('error', () => undefined);
-    this.sub.on('message', (_ch: string, orgId: string) => this.cache.delete(orgId));
-    // After a reconnect, messages sent meanwhile are gone: forget everything cached.
-    this.sub.on('ready', () => this.cache.clear());
-    void this.sub.subscribe(this.channel).catch(() => undefined);
-  }
-
-  onApplicationShutdown(): void {
-    this.sub?.disconnect();
   }
 
   /** Runs fn in its own short transaction for `ctx`, leaving the caller's context untouched. */
@@ -156,25 +130,19 @@ export class LimitsService implements OnModuleInit, OnApplicationShutdown {
   /** Effective limits of the caller's org (cached). */
   async forTenant(t: TenantContext): Promise<EffectiveLimits> {
     const orgId = t.orgId!;
-    const hit = this.cache.get(orgId);
-    if (hit && hit.until > Date.now()) return hit.value;
-    let p = this.loading.get(orgId);
-    if (!p) {
-      p = this.inOrg(t, () => this.repo.get())
-        .then((row) => effectiveOf(orgId, this.defaults, row))
-        .then((value) => {
-          this.cache.set(orgId, { value, until: Date.now() + this.limitsConfig.cacheMs });
-          return value;
-        })
-        .catch((e) => {
-          // Database trouble must not stop traffic: keep the last known limits, else the defaults.
+    try {
+      return await this.cache.get(orgId, async () => {
+        try {
+          return effectiveOf(orgId, this.defaults, await this.inOrg(t, () => this.repo.get()));
+        } catch (e) {
           this.log.warn(`org limits unreadable for ${orgId}: ${(e as Error).message}`);
-          return hit?.value ?? effectiveOf(orgId, this.defaults, undefined);
-        })
-        .finally(() => this.loading.delete(orgId));
-      this.loading.set(orgId, p);
+          throw e;
+        }
+      });
+    } catch {
+      // Database trouble must not stop traffic: keep the last known limits, else the defaults.
+      return this.cache.peek(orgId) ?? effectiveOf(orgId, this.defaults, undefined);
     }
-    return p;
   }
 
   /** PUT /v1/admin/orgs/:orgId/limits: runs as the super_admin with the target org set. */
@@ -186,10 +154,7 @@ export class LimitsService implements OnModuleInit, OnApplicationShutdown {
       await this.repo.upsert(merged);
       return merged;
     });
-    this.cache.delete(orgId);
-    await this.redis
-      .publish(this.channel, orgId)
-      .catch(() => this.log.warn('limits change not published (Redis down)'));
+    await this.cache.publish(orgId);
     return effectiveOf(orgId, this.defaults, row);
   }
 }
