@@ -16,8 +16,8 @@ describe('pooled connections carry nothing between requests', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    // 600 requests at once per org: past the default per-org bound of waiting transactions (64) they would be shed, which is tested elsewhere (db-fairness)
-    t = await startApp(envFor(db.appUrl, db.ownerUrl, { DATABASE_POOL_SIZE: '4', DATABASE_POOL_TIMEOUT_MS: '60000', DATABASE_MAX_QUEUED_PER_ORG: '1000' }));
+    // 600 requests at once per org: past the per-org bound of waiting transactions (64) and the instance's in-flight bound (256) they would be shed, which is tested elsewhere (db-fairness, admission)
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { DATABASE_POOL_SIZE: '4', DATABASE_POOL_TIMEOUT_MS: '60000', DATABASE_MAX_QUEUED_PER_ORG: '1000', ADMISSION_MAX_INFLIGHT: '0' }));
     for (let i = 0; i < 3; i++) {
       const o = await orgWithRoles(db.owner);
       orgs.push(o);
