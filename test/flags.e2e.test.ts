@@ -41,7 +41,9 @@ describe('feature flags through the API', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    const env = envFor(db.appUrl, db.ownerUrl); // one Redis prefix: two instances of one deployment
+    // one Redis prefix: two instances of one deployment. The super_admin has no org, so its writes
+    // count against the `user` policy (60 a minute by default); the rollout test makes more.
+    const env = envFor(db.appUrl, db.ownerUrl, { RATE_LIMIT_DEFAULTS: '{"user":{"limit":1000,"window_s":60}}' });
     one = await startApp(env, { extraModules: [FlaggedTestModule] });
     two = await startApp(env, { extraModules: [FlaggedTestModule] });
     A = await orgWithRoles(db.owner);

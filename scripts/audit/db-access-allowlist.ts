@@ -33,6 +33,12 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
       "the guard reads a verified user's memberships before any org is known, so no tenant transaction can exist yet; it calls only the SECURITY DEFINER auth_context() and touches no tenant table",
   },
   {
+    path: 'src/common/cache/pg-invalidation.ts',
+    rules: ['raw-db', 'sql'],
+    reason:
+      'the invalidated cache\'s Postgres transport: a session of its own that only runs LISTEN on a channel name checked against a plain-identifier pattern and quoted with escapeIdentifier; it reads no table and only drops cache entries on NOTIFY',
+  },
+  {
     path: 'src/modules/health/health.controller.ts',
     rules: ['raw-db', 'sql'],
     reason: 'readiness probe: SELECT 1 and showMigrations() on the pool; reads no tenant table',
