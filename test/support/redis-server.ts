@@ -19,6 +19,9 @@ export class OwnRedis {
   }
 
   async start(): Promise<void> {
+    // Already running: a second server could not bind the port and would replace the running one
+    // as this.child, so stop() would leave the running one behind.
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     await until(async () => {
       const c = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
