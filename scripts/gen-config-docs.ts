@@ -78,7 +78,7 @@ const SECTIONS: Section[] = [
     title: 'Admission',
     match: ['ADMISSION_'],
     intro:
-      'Load shedding on one API instance: when it is saturated, the orgs above their fair share of requests in flight are answered 429 `overloaded`.',
+      'Load shedding on one API instance: when it is saturated and shared, the orgs offering more than their fair share of its load are answered 429 `overloaded` (see [architecture.md](architecture.md)).',
   },
   {
     title: 'JSON bodies',

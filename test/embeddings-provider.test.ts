@@ -136,7 +136,7 @@ describe('local embedding model thread priority', () => {
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
   };
 
-  it('EMBEDDINGS_THREAD_NICE renices the model thread only; the process main thread keeps its priority', async () => {
+  it('ENGINE_NICE renices the model thread only; the process main thread keeps its priority', async () => {
     const p = new LocalEmbeddingProvider(16, 60_000, 7);
     try {
       const r = await p.embed(['a low-priority sentence']);

@@ -94,7 +94,7 @@ export type WorkerSched = 'idle' | 'embed-nice' | number;
 
 export function parseWorkerSched(v: string | undefined): WorkerSched {
   if (v === undefined || v === '' || v === 'idle') return 'idle';
-  // normal priority, but the embedding model's thread at nice 19 (EMBEDDINGS_THREAD_NICE)
+  // normal priority, but the embedding model's thread at nice 19 (ENGINE_NICE)
   if (v === 'embed-nice') return 'embed-nice';
   const n = Number(v.replace(/^nice:/, ''));
   if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`LOAD_WORKER_SCHED must be idle or a nice value 0..19, not ${v}`);
@@ -124,7 +124,7 @@ async function startWorker(script: string, env: Record<string, string>, sched: W
   // chrt execs node: the child's pid is node's, and every thread node starts inherits SCHED_IDLE.
   const [cmd, args] = idle ? [CHRT, ['--idle', '0', process.execPath, script]] : [process.execPath, [script]];
   const child = spawn(cmd, args, {
-    env: { ...process.env, ...env, ROCKER_ROLE: 'worker', WORKER_PORT: String(port), ...(sched === 'embed-nice' ? { EMBEDDINGS_THREAD_NICE: '19' } : {}) },
+    env: { ...process.env, ...env, ROCKER_ROLE: 'worker', WORKER_PORT: String(port), ...(sched === 'embed-nice' ? { ENGINE_NICE: '19' } : {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   track(child);

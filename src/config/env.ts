@@ -101,8 +101,9 @@ export class EnvDto {
   @Transform(toInt) @IsNumber() @Min(0) @Max(1)
   ADMISSION_MAX_UTILIZATION = 0.9;
 
+  /** How often an instance samples its load (lag, utilisation) and adjusts its shedding pressure, ms. */
   @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
-  ADMISSION_SAMPLE_MS = 500;
+  ADMISSION_SAMPLE_MS = 250;
 
   /** Deepest nesting of a JSON body, checked before it is parsed (400 json-too-complex past it). */
   @Transform(toInt) @IsInt() @Min(2) @Max(1000)
@@ -134,13 +135,16 @@ export class EnvDto {
   EMBEDDINGS_BATCH_SIZE = 16;
 
   /**
-   * Nice value of the local embedding model's thread (0-19; Linux: only that thread). A worker
-   * process on a host shared with the API sets e.g. 19: its inference yields the CPU to requests,
-   * while its main thread, which holds queue leases, database locks and the dispatch claim,
-   * keeps normal priority (renicing the whole process can stall those and everything behind them).
+   * Nice value (0-19) of the threads and processes that do engine work: the embedding model's
+   * thread, the HTML and PDF pools' threads, and the process spawner with the OCR and TTS commands
+   * it starts (Linux: only those; the event loop keeps normal priority). On a busy host the event
+   * loop, which answers every org's requests, goes ahead of one org's heavy parsing or inference,
+   * while an idle CPU still runs engine work at full speed. 0 = same priority as the event loop.
+   * The main thread keeps its priority: it holds queue leases, database locks and the dispatch
+   * claim (renicing the whole process can stall those and everything behind them).
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(19)
-  EMBEDDINGS_THREAD_NICE = 0;
+  ENGINE_NICE = 10;
 
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   EMBEDDINGS_TIMEOUT_MS = 30_000;

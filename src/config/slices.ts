@@ -39,6 +39,7 @@ export abstract class ProcessConfig extends slice({
   logLevel: 'LOG_LEVEL',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   workerPort: 'WORKER_PORT',
+  engineNice: 'ENGINE_NICE',
 }) {}
 
 /** The API's HTTP server: its port and the body limits checked before a handler runs. */
@@ -95,7 +96,6 @@ export abstract class EmbeddingsConfig extends slice({
   model: 'EMBEDDINGS_MODEL',
   dim: 'EMBEDDINGS_DIM',
   batchSize: 'EMBEDDINGS_BATCH_SIZE',
-  threadNice: 'EMBEDDINGS_THREAD_NICE',
   timeoutMs: 'EMBEDDINGS_TIMEOUT_MS',
   concurrency: 'EMBEDDINGS_CONCURRENCY',
   maxQueuedPerOrg: 'EMBEDDINGS_MAX_QUEUED_PER_ORG',

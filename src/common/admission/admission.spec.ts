@@ -53,16 +53,54 @@ describe(Admission.name, () => {
     expect(() => sut.admit('alone')).toThrow(OverloadedError);
   });
 
-  it('when the event loop lags and orgs share the instance, the one holding the most is shed', async () => {
+  /** Admits `n` requests of `key` (each ended at once); how many were shed. */
+  const offer = (key: string, n: number, weight = 1) => {
+    let shed = 0;
+    for (let i = 0; i < n; i++) {
+      try {
+        sut.admit(key, weight)();
+      } catch (e) {
+        expect(e).toBeInstanceOf(OverloadedError);
+        shed++;
+      }
+    }
+    return shed;
+  };
+
+  it('when the event loop lags and orgs share the instance, the org offering more than its share is shed in proportion to the pressure', async () => {
     sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
-    for (let i = 0; i < 6; i++) sut.admit('noisy');
-    sut.admit('quiet');
+    offer('noisy', 30);
+    offer('quiet', 3);
     block(300);
     await tick(30);
     sut.sample();
     expect(sut.stats().saturated).toBe(true);
-    expect(() => sut.admit('noisy')).toThrow(OverloadedError);
-    expect(() => sut.admit('quiet')).not.toThrow();
+    // one saturated sample: a quarter of the over-share org's requests
+    expect(offer('noisy', 40)).toBe(10);
+    expect(offer('quiet', 5)).toBe(0);
+    // still saturated: the pressure rises
+    block(300);
+    await tick(30);
+    sut.sample();
+    expect(offer('noisy', 40)).toBe(20);
+    expect(offer('quiet', 5)).toBe(0);
+  });
+
+  it('a flooding org with nothing in flight is still the cause: shares are of offered load, and the pressure eases when calm', async () => {
+    sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
+    for (let round = 0; round < 4; round++) {
+      block(100);
+      await tick(30);
+      sut.sample();
+    }
+    // pressure 1 after four saturated samples: every request of the over-share org is shed
+    offer('quiet', 1);
+    expect(offer('noisy', 50)).toBeGreaterThanOrEqual(45);
+    expect(sut.stats().total).toBe(0);
+    expect(offer('quiet', 3)).toBe(0);
+    sut.sample(); // calm (no lag since the last sample): the pressure falls, and the loop counts as not saturated
+    expect(sut.stats().saturated).toBe(false);
+    expect(offer('noisy', 20)).toBe(0);
   });
 
   it('weighs costly requests: an org with many cheap reads in flight is not shed for another org’s heavy ones', () => {

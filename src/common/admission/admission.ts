@@ -1,8 +1,15 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { ProblemException } from '../filters/problem.js';
 
 /** How often the event-loop lag probe ticks; its lateness is the lag. */
 const PROBE_MS = 20;
-import { ProblemException } from '../filters/problem.js';
+/** Time constant of each org's offered-load rate (exponential decay), ms. */
+const RATE_TAU_MS = 1000;
+/** An org that asked within this long shares the instance. */
+const ACTIVE_MS = 2000;
+/** How fast the shedding pressure rises per saturated sample, and falls per calm one. */
+const PRESSURE_UP = 0.25;
+const PRESSURE_DOWN = 0.1;
 
 export interface AdmissionOptions {
   /** Requests in flight on this instance past which it counts as saturated (0 = never by count). */
@@ -28,21 +35,41 @@ export class OverloadedError extends ProblemException {
   }
 }
 
+interface OrgLoad {
+  inFlight: number;
+  /** Offered weight (admitted and shed), decayed with RATE_TAU_MS: what this org asks of the instance. */
+  rate: number;
+  /** When `rate` was last decayed, and when the org last asked (performance.now()). */
+  at: number;
+  /** Shedding credit: grows by the pressure on each request, a request is shed when it reaches 1. */
+  credit: number;
+}
+
 /**
- * Admission under saturation. Every admitted request is counted in flight under its org (or
- * user). While the instance is not saturated, everyone is admitted; an org alone may use the
- * whole instance up to `maxInFlight`. While it is saturated (the event loop lagging or busy over
- * the last sample, or `maxInFlight` reached) and other orgs are using it too (seen within the
- * last two samples), a request is shed when its org already holds at least the fair share of the
- * work in flight (in flight ÷ active orgs): the orgs causing the load are refused first, and an
- * org with little in flight still gets through.
+ * Admission under saturation. Every request is counted under its org (or user): in flight, and in
+ * a decayed rate of what the org offers (weight per request, admitted or shed). While the instance
+ * is not saturated everyone is admitted; an org alone may use the whole instance up to
+ * `maxInFlight` (work conserving).
+ *
+ * Saturated means the event loop lagged or was busy over the last sample. Then, while other orgs
+ * use the instance too (asked within the last ACTIVE_MS), the orgs whose share of the offered load
+ * is above the fair share (1 ÷ active orgs) are shed in proportion to a pressure that rises with
+ * each saturated sample and falls with each calm one, so the cause is throttled smoothly instead of
+ * being cut off and let back in a burst; an org under its share is never shed. At the hard bound of
+ * requests in flight, an org over its share (of the offered load, or of what is in flight) is shed
+ * outright. Shares are of offered load, not of what is in flight: a flooding org that is being shed
+ * holds little in flight, yet it is still the cause.
  */
 export class Admission {
-  private readonly inFlight = new Map<string, number>();
-  /** When each org last asked for admission: the orgs sharing the instance right now. */
-  private readonly seen = new Map<string, number>();
+  private readonly orgs = new Map<string, OrgLoad>();
   private total = 0;
+  /** Orgs that asked within ACTIVE_MS (recounted each sample, counted up as orgs arrive). */
+  private active = 0;
+  private totalRate = 0;
+  private totalAt = performance.now();
   private saturatedUntilSample = false;
+  /** 0..1: the fraction of an over-share org's requests shed while saturated. */
+  private pressure = 0;
   /** Worst lateness of the lag probe since the last sample, ms. */
   private worstLagMs = 0;
   private readonly probe: NodeJS.Timeout;
@@ -72,15 +99,26 @@ export class Admission {
     this.last.lagMs = this.worstLagMs;
     this.worstLagMs = 0;
     this.last.utilization = elu.utilization;
-    const horizon = Date.now() - 2 * this.opts.sampleMs;
-    for (const [k, t] of this.seen) if (t < horizon) this.seen.delete(k);
+    const horizon = performance.now() - ACTIVE_MS;
+    this.active = 0;
+    for (const [k, o] of this.orgs) {
+      if (o.at >= horizon || o.inFlight > 0) this.active++;
+      else this.orgs.delete(k);
+    }
     this.saturatedUntilSample =
       (this.opts.maxLagMs > 0 && this.last.lagMs > this.opts.maxLagMs) ||
       (this.opts.maxUtilization > 0 && this.last.utilization > this.opts.maxUtilization);
+    this.pressure = this.saturatedUntilSample
+      ? Math.min(1, this.pressure + PRESSURE_UP)
+      : Math.max(0, this.pressure - PRESSURE_DOWN);
   }
 
   saturated(): boolean {
-    return this.saturatedUntilSample || (this.opts.maxInFlight > 0 && this.total >= this.opts.maxInFlight);
+    return this.saturatedUntilSample || this.full();
+  }
+
+  private full(): boolean {
+    return this.opts.maxInFlight > 0 && this.total >= this.opts.maxInFlight;
   }
 
   /**
@@ -89,33 +127,53 @@ export class Admission {
    * counts more), so an org sending many cheap requests is not taken for the one sending heavy ones.
    */
   admit(key: string, weight = 1): () => void {
-    const mine = this.inFlight.get(key) ?? 0;
-    this.seen.set(key, Date.now());
-    // An org alone may use the whole instance (work conserving), up to the hard bound on requests.
-    const shared = this.seen.size > 1;
-    if ((shared && this.saturated()) || (this.opts.maxInFlight > 0 && this.total >= this.opts.maxInFlight)) {
-      const fairShare = Math.max(weight, this.total / Math.max(1, this.seen.size));
-      // an org with nothing in flight, or no more than its share, is not the cause
-      if (mine > 0 && mine + weight > fairShare) {
-        this.shed++;
-        throw new OverloadedError(Math.max(1, Math.ceil(this.opts.sampleMs / 1000)));
+    const now = performance.now();
+    const o = this.offer(key, weight, now);
+    const active = Math.max(1, this.active);
+    if (active > 1 || this.full()) {
+      const fair = 1 / active;
+      const overRate = o.rate / this.totalRate > fair;
+      if (this.full()) {
+        const overInFlight = o.inFlight > 0 && o.inFlight + weight > Math.max(weight, this.total / active);
+        if (overRate || overInFlight) this.refuse();
+      } else if (this.saturatedUntilSample && overRate) {
+        o.credit += Math.max(this.pressure, PRESSURE_UP);
+        if (o.credit >= 1) {
+          o.credit -= 1;
+          this.refuse();
+        }
       }
     }
-    this.inFlight.set(key, mine + weight);
+    o.inFlight += weight;
     this.total += weight;
     let done = false;
     return () => {
       if (done) return;
       done = true;
       this.total -= weight;
-      const n = (this.inFlight.get(key) ?? weight) - weight;
-      if (n > 0) this.inFlight.set(key, n);
-      else this.inFlight.delete(key);
+      o.inFlight -= weight;
     };
   }
 
+  /** Counts `weight` into the org's and the instance's offered rate, decayed to `now`. */
+  private offer(key: string, weight: number, now: number): OrgLoad {
+    let o = this.orgs.get(key);
+    if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0 }));
+    if (now - o.at > ACTIVE_MS && o.inFlight === 0) this.active++; // (re)joins the instance
+    o.rate = (o.at === -Infinity ? 0 : o.rate * Math.exp(-(now - o.at) / RATE_TAU_MS)) + weight;
+    o.at = now;
+    this.totalRate = this.totalRate * Math.exp(-(now - this.totalAt) / RATE_TAU_MS) + weight;
+    this.totalAt = now;
+    return o;
+  }
+
+  private refuse(): never {
+    this.shed++;
+    throw new OverloadedError(Math.max(1, Math.ceil(this.opts.sampleMs / 1000)));
+  }
+
   stats(): { total: number; orgs: number; saturated: boolean } {
-    return { total: this.total, orgs: this.seen.size, saturated: this.saturated() };
+    return { total: this.total, orgs: this.active, saturated: this.saturated() };
   }
 
   close(): void {

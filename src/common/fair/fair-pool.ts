@@ -14,6 +14,8 @@ export interface FairPoolOptions {
   resourceLimits?: ResourceLimits;
   /** How long an idle thread is kept warm. */
   idleTimeoutMs?: number;
+  /** Nice value of the pool's threads (ENGINE_NICE); the worker module applies it to its own thread. */
+  nice?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class FairPool {
       resourceLimits: opts.resourceLimits,
       atomics: 'disabled',
       execArgv: [],
+      workerData: { nice: opts.nice ?? 0 },
     });
     this.scheduler = new FairScheduler({
       name: opts.name,

@@ -7,6 +7,8 @@ const ppidOf = (pid: number) => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 };
+/** The nice value field of a /proc stat line (field 19). */
+const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
 const collect = async (child: RemoteChild) => {
   const out: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -75,5 +77,21 @@ describe(ProcessSpawner.name, () => {
     const late = own.spawn('echo', ['x']);
     const [err] = (await once(late, 'error')) as [Error];
     expect(err.message).toMatch(/shut down/);
+  });
+
+  it('at a nice value (ENGINE_NICE), the helper and every command it starts run at it; this process keeps its own', async () => {
+    const niced = new ProcessSpawner(ProcessSpawner.defaultScript(), 7);
+    try {
+      // /proc/self of `cat` is the command itself
+      const { out, code } = await collect(niced.spawn('cat', ['/proc/self/stat']));
+      expect(code).toBe(0);
+      expect(niceOf(out.toString())).toBe(7);
+      expect(niceOf(readFileSync(`/proc/${niced.helperPid()}/stat`, 'utf8'))).toBe(7);
+      expect(niceOf(readFileSync(`/proc/${process.pid}/stat`, 'utf8'))).toBe(0);
+      // the default spawner leaves its commands alone
+      expect(niceOf((await collect(spawner.spawn('cat', ['/proc/self/stat']))).out.toString())).toBe(0);
+    } finally {
+      await niced.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { setPriority } from 'node:os';
 import { PassThrough, Writable } from 'node:stream';
 
 type FromChild =
@@ -87,7 +88,11 @@ export class ProcessSpawner {
   private next = 1;
   private stopped = false;
 
-  constructor(private readonly script = ProcessSpawner.defaultScript()) {}
+  /** `nice`: the helper's nice value (ENGINE_NICE), which every command it starts inherits. */
+  constructor(
+    private readonly script = ProcessSpawner.defaultScript(),
+    private readonly nice = 0,
+  ) {}
 
   static defaultScript(): URL {
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -171,6 +176,14 @@ export class ProcessSpawner {
       }
     });
     h.on('error', () => undefined);
+    // Commands (OCR, TTS) yield the CPU to the event loop; they inherit the helper's priority.
+    if (this.nice > 0 && h.pid) {
+      try {
+        setPriority(h.pid, this.nice);
+      } catch {
+        /* the helper keeps the process's priority */
+      }
+    }
     this.helper = h;
     this.keepAlive();
     return h;

@@ -1,13 +1,13 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EmbeddingsConfig } from '../../config/slices.js';
+import { EmbeddingsConfig, ProcessConfig } from '../../config/slices.js';
 import { EmbeddingProvider } from './embedding-provider.js';
 import { LocalEmbeddingProvider } from './local-embedding.provider.js';
 import { OpenAiEmbeddingProvider } from './openai-embedding.provider.js';
 import { EmbeddingsController } from './embeddings.controller.js';
 import { EmbeddingsService } from './embeddings.service.js';
 
-export function createEmbeddingProvider(config: EmbeddingsConfig): EmbeddingProvider {
+export function createEmbeddingProvider(config: EmbeddingsConfig, engineNice = 0): EmbeddingProvider {
   if (config.provider === 'openai') {
     return new OpenAiEmbeddingProvider({
       baseUrl: config.baseUrl!,
@@ -18,7 +18,7 @@ export function createEmbeddingProvider(config: EmbeddingsConfig): EmbeddingProv
       timeoutMs: config.timeoutMs,
     });
   }
-  return new LocalEmbeddingProvider(config.batchSize, config.timeoutMs, config.threadNice);
+  return new LocalEmbeddingProvider(config.batchSize, config.timeoutMs, engineNice);
 }
 
 export class EmbeddingDimensionError extends Error {}
@@ -30,7 +30,11 @@ const VECTOR_COLUMNS = ['private_chunks', 'market_chunks'];
 @Global()
 @Module({
   controllers: [EmbeddingsController],
-  providers: [{ provide: EmbeddingProvider, inject: [EmbeddingsConfig], useFactory: createEmbeddingProvider }, EmbeddingsService],
+  providers: [{
+      provide: EmbeddingProvider,
+      inject: [EmbeddingsConfig, ProcessConfig],
+      useFactory: (config: EmbeddingsConfig, proc: ProcessConfig) => createEmbeddingProvider(config, proc.engineNice),
+    }, EmbeddingsService],
   exports: [EmbeddingProvider, EmbeddingsService],
 })
 export class EmbeddingsModule implements OnModuleInit, OnApplicationShutdown {

@@ -2,9 +2,21 @@
 // the document, so they stay off the event loop. Imports packages only (no relative imports), so
 // the same file runs from src/ (type-stripped) and from dist/. It owns the service's one sanitiser
 // configuration.
+import { workerData } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import sanitizeHtml from 'sanitize-html';
+
+// Engine work yields the CPU to the event loop (ENGINE_NICE): this thread only (Linux: setpriority
+// on a thread id; /proc/thread-self names the calling thread as <pid>/task/<tid>).
+try {
+  const nice = Number((workerData as { nice?: number } | undefined)?.nice ?? 0);
+  if (nice > 0) setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice);
+} catch {
+  /* not Linux: the thread keeps the process's priority */
+}
 
 /** Elements removed together with everything inside them (their content is code, not text). */
 const DROP_WITH_CONTENT = [

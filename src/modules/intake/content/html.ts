@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { IntakeConfig } from '../../../config/slices.js';
+import { IntakeConfig, ProcessConfig } from '../../../config/slices.js';
 import { FairPool } from '../../../common/fair/fair-pool.js';
 import { EngineTimeoutError, type EngineCaller } from '../../../common/fair/fair-scheduler.js';
 import { ProblemException } from '../../../common/filters/problem.js';
@@ -21,13 +21,17 @@ const WORKER_URL = new URL(
 export class HtmlEngine implements OnApplicationShutdown {
   readonly pool: FairPool;
 
-  constructor(@Inject(IntakeConfig) intakeConfig: IntakeConfig) {
+  constructor(
+    @Inject(IntakeConfig) intakeConfig: IntakeConfig,
+    @Inject(ProcessConfig) processConfig: ProcessConfig,
+  ) {
     this.pool = new FairPool({
       name: 'html',
       filename: WORKER_URL,
       threads: intakeConfig.parseThreads,
       maxQueuedPerOrg: intakeConfig.parseMaxQueuedPerOrg,
       timeoutMs: intakeConfig.parseTimeoutMs,
+      nice: processConfig.engineNice,
       // A hostile document can cost its thread, not the process's heap.
       resourceLimits: { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 64 },
     });

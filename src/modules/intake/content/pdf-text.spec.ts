@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import { makePdf } from '../../../../test/support/files.js';
 import { WorkClass } from '../../../common/fair/fair-scheduler.js';
 import { PdfEngine } from './pdf-text.js';
@@ -48,5 +49,24 @@ describe(PdfEngine.name, { timeout: 60_000 }, () => {
       sut.text(makePdf(1, ['late']), { key: 'org-b', cls: WorkClass.Request }, { timeoutMs: 30 }),
     ).rejects.toMatchObject({ status: 503, slug: 'engine-timeout' });
     await hold;
+  });
+
+  it('runs its threads at the nice value it is given (ENGINE_NICE); the main thread keeps its own', async () => {
+    const niced = new PdfEngine({ threads: 1, maxQueuedPerOrg: 2, maxPages: 10, timeoutMs: 20_000, nice: 9 });
+    const niceOf = (tid: string) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
+    };
+    const at9 = () => readdirSync('/proc/self/task').filter((tid) => niceOf(tid) === 9);
+    try {
+      expect(at9()).toEqual([]);
+      await expect(niced.text(makePdf(1, ['x']), a)).resolves.toMatchObject({ pages: 1 });
+      // the pool's thread (and the helper threads it started, which inherit it) at 9
+      expect(at9().length).toBeGreaterThanOrEqual(1);
+      expect(at9()).not.toContain(String(process.pid));
+      expect(niceOf(String(process.pid))).toBe(0);
+    } finally {
+      await niced.close();
+    }
   });
 });

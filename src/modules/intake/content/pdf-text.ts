@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { IntakeConfig } from '../../../config/slices.js';
+import { IntakeConfig, ProcessConfig } from '../../../config/slices.js';
 import { FairPool } from '../../../common/fair/fair-pool.js';
 import {
   EngineBusyError,
@@ -21,6 +21,8 @@ export interface PdfText {
 export interface PdfEngineOptions extends PdfLimits {
   threads: number;
   maxQueuedPerOrg: number;
+  /** Nice value of the pool's threads (ENGINE_NICE). */
+  nice?: number;
 }
 
 type WorkerAnswer = { ok: boolean; text?: string; pages?: number; reason?: string };
@@ -60,6 +62,7 @@ export class PdfEngine {
       threads: opts.threads,
       maxQueuedPerOrg: opts.maxQueuedPerOrg,
       timeoutMs: opts.timeoutMs,
+      nice: opts.nice,
       resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 32 },
     });
   }
@@ -108,12 +111,16 @@ export class PdfEngine {
 /** The process's PDF pool, configured from the environment (PARSE_THREADS, PDF_*). */
 @Injectable()
 export class PdfService extends PdfEngine implements OnApplicationShutdown {
-  constructor(@Inject(IntakeConfig) intakeConfig: IntakeConfig) {
+  constructor(
+    @Inject(IntakeConfig) intakeConfig: IntakeConfig,
+    @Inject(ProcessConfig) processConfig: ProcessConfig,
+  ) {
     super({
       threads: intakeConfig.parseThreads,
       maxQueuedPerOrg: intakeConfig.pdfMaxQueuedPerOrg,
       timeoutMs: intakeConfig.pdfTimeoutMs,
       maxPages: intakeConfig.pdfMaxPages,
+      nice: processConfig.engineNice,
     });
   }
 
