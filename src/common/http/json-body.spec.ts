@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonShapeViolation } from './json-body.js';
+import { JsonShapeScanner, jsonShapeViolation } from './json-body.js';
 
 const limits = { maxDepth: 4, maxKeys: 3 };
 
@@ -27,4 +27,23 @@ describe(jsonShapeViolation.name, () => {
     expect(jsonShapeViolation('['.repeat(1_000_000), limits)).toMatch(/nested deeper than 4/);
     expect(jsonShapeViolation(`[${'"x",'.repeat(1_000_000)}1]`, limits)).toBeNull();
   });
+
+  it('judges a body fed in pieces exactly as the whole, wherever it is split (inside strings, escapes, UTF-8)', () => {
+    const texts = [
+      '{"a":"[[[[[::::\\\\\\"{{","b":"h\u00e9 \ud83c\udf89 [[[["}',
+      '{"a":"x\\"","b":1,"c":2,"d":3}',
+      '[[[[["\u00e9"]]]]]',
+      '{"\u00e9":{"k":[{"z":"\\\\"}]}}',
+    ].map((t) => JSON.stringify(JSON.parse(t)));
+    for (const text of texts) {
+      const whole = jsonShapeViolation(text, limits);
+      const bytes = Buffer.from(text, 'utf8');
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        const s = new JsonShapeScanner(limits);
+        const v = s.feed(bytes.subarray(0, cut)) ?? s.feed(bytes.subarray(cut));
+        expect(v, `${text} cut at ${cut}`).toBe(whole);
+      }
+    }
+  });
 });
+
