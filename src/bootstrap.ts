@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis/redis.factory.js';
 import { REDIS } from './redis/redis.module.js';
 import { AppModule } from './app.module.js';
 import type { Env } from './config/env.js';
@@ -119,7 +119,7 @@ export async function createWorker(env: Env, opts: Pick<CreateAppOptions, 'extra
   await app.init();
 
   const ds = app.get(DataSource);
-  const redis = app.get<Redis>(REDIS);
+  const redis = app.get<RedisClient>(REDIS);
   const within = <T>(p: Promise<T>) =>
     Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000).unref())]);
   // The same bearer-token /metrics and health probes as any process without the HTTP API.

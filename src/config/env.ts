@@ -61,6 +61,21 @@ export class EnvDto {
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL: string;
 
+  /**
+   * A Redis Cluster instead of one Redis (comma-separated `host:port` seed nodes, e.g.
+   * `10.0.0.1:6379,10.0.0.2:6379`): every Redis use (limiter, usage, cache invalidation, queues)
+   * then goes to the cluster. REDIS_URL then gives only the scheme (`rediss://` = TLS) and the
+   * credentials (`user:password@`) used on every node; its host is not contacted.
+   */
+  @IsOptional() @Matches(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, {
+    message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
+  /** PEM file of the CA (or CAs) that signed the Redis server certificate, for a `rediss://` Redis with a private CA; else the system's CAs. */
+  @IsOptional() @IsString() @MinLength(1)
+  REDIS_TLS_CA_FILE?: string;
+
   /** Prefix of every Redis key this deployment writes (queues, limits, caches). */
   @IsString() @Matches(/^[a-z0-9_-]{1,32}$/)
   REDIS_PREFIX = 'rocker';
@@ -376,6 +391,10 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
     problems.push('EMBEDDINGS_DIM: the local model (Universal Sentence Encoder lite) gives 512 dimensions');
   }
   if (env.TTS_PROVIDER === 'openai' && !env.TTS_BASE_URL) problems.push('TTS_BASE_URL: required when TTS_PROVIDER=openai');
+  if (env.REDIS_CLUSTER_NODES && /^rediss?:\/\/[^/]*\/(?!0?$)/.test(env.REDIS_URL ?? '')) {
+    problems.push('REDIS_URL: a Redis Cluster has database 0 only (REDIS_CLUSTER_NODES is set)');
+  }
+  if (env.REDIS_TLS_CA_FILE && !existsSync(env.REDIS_TLS_CA_FILE)) problems.push('REDIS_TLS_CA_FILE: no such file');
   if (env.RATE_LIMIT_DEFAULTS) {
     try {
       const v = JSON.parse(env.RATE_LIMIT_DEFAULTS);

@@ -58,8 +58,11 @@ export abstract class DatabaseConfig extends slice({
   maxQueuedPerOrg: 'DATABASE_MAX_QUEUED_PER_ORG',
 }) {}
 
+/** Where Redis is (one server, or a cluster's seed nodes), how to reach it, and the key prefix. */
 export abstract class RedisConfig extends slice({
   url: 'REDIS_URL',
+  clusterNodes: 'REDIS_CLUSTER_NODES',
+  tlsCaFile: 'REDIS_TLS_CA_FILE',
   prefix: 'REDIS_PREFIX',
 }) {}
 

@@ -1,39 +1,26 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { ProcessConfig, RedisConfig } from '../config/slices.js';
+import { RedisFactory, type RedisClient } from './redis.factory.js';
 
 export const REDIS = Symbol('REDIS');
 
-/** Options every ioredis client of the service uses: fail fast while Redis is down, reconnect forever. */
-export function redisOptions(role: ProcessConfig['role']) {
-  return {
-    lazyConnect: false,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (times: number) => Math.min(200 * times, 2000),
-    connectionName: `rocker-${role}`,
-  };
-}
-
-/** One shared command connection (health, caches, limits). Keys always start with REDIS_PREFIX. */
+/**
+ * One shared command connection (health, caches, limits, ingest slots) and the factory every other
+ * connection comes from. Keys always start with REDIS_PREFIX; a script's keys share a hash tag.
+ */
 @Global()
 @Module({
   providers: [
+    RedisFactory,
     {
       provide: REDIS,
-      inject: [RedisConfig, ProcessConfig],
-      useFactory: (redis: RedisConfig, proc: ProcessConfig) => {
-        const client = new Redis(redis.url, redisOptions(proc.role));
-        client.on('error', () => undefined); // availability is reported by health and metrics
-        return client;
-      },
+      inject: [RedisFactory],
+      useFactory: (factory: RedisFactory): RedisClient => factory.create('shared'),
     },
   ],
-  exports: [REDIS],
+  exports: [REDIS, RedisFactory],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   onApplicationShutdown(): void {
     this.redis.disconnect();
   }

@@ -62,6 +62,37 @@ describe(RedisInvalidation.name, () => {
     expect(fake.disconnect).toHaveBeenCalledTimes(1);
   });
 
+  it('a subscription that ends for good (its cluster node gone) is replaced by a new one; none after stop', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const subs: FakeSub[] = [];
+    const sink = { invalidate: vi.fn(), connected: vi.fn(), disconnected: vi.fn() } satisfies InvalidationSink;
+    const sut = new RedisInvalidation({
+      channel: 'c',
+      publisher: {} as never,
+      subscriber: () => subs[subs.push(new FakeSub()) - 1] as unknown as Redis,
+      resubscribeMs: 1,
+    });
+    const stop = sut.subscribe(sink);
+    subs[0].emit('ready');
+    await tick();
+    subs[0].emit('end');
+    expect(sink.disconnected).toHaveBeenCalledTimes(1);
+    expect(subs).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(subs).toHaveLength(2);
+    subs[1].emit('ready');
+    await tick();
+    expect(subs[1].subscribe).toHaveBeenCalledWith('c');
+    expect(sink.connected).toHaveBeenCalledTimes(2);
+    void stop();
+    expect(subs[1].disconnect).toHaveBeenCalledTimes(1);
+    subs[1].emit('end');
+    expect(vi.getTimerCount()).toBe(0);
+    vi.runAllTimers();
+    expect(subs).toHaveLength(2);
+    vi.useRealTimers();
+  });
+
   it('jsonCodec names its field', () => {
     const sut = jsonCodec('org');
     expect(sut.encode('o1')).toBe('{"org":"o1"}');

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis.factory.js';
 import {
   ALL,
   type InvalidationSink,
@@ -28,10 +29,14 @@ export const jsonCodec = (field = 'key'): InvalidationCodec => ({
 
 export interface RedisInvalidationOptions {
   channel: string;
-  /** The shared command connection, used to publish. */
-  publisher: Redis;
-  /** A dedicated connection per subscription: a subscribed ioredis client can run no other command. */
+  /** The shared command connection, used to publish (on a cluster, PUBLISH reaches every node). */
+  publisher: RedisClient;
+  /**
+   * A dedicated connection per subscription (a subscribed client can run no other command). One that
+   * ends for good (a cluster node gone) is replaced by a new one after `resubscribeMs`.
+   */
   subscriber: () => Redis;
+  resubscribeMs?: number;
   codec?: InvalidationCodec;
 }
 
@@ -47,20 +52,34 @@ export class RedisInvalidation implements InvalidationSource {
   }
 
   subscribe(sink: InvalidationSink): () => void {
-    const sub = this.opts.subscriber();
-    sub.on('error', () => undefined); // reported by health; here it only means "disconnected"
-    sub.on('close', () => sink.disconnected());
-    sub.on('end', () => sink.disconnected());
-    sub.on('ready', () => {
-      sub.subscribe(this.opts.channel).then(
-        () => sink.connected(),
-        () => sink.disconnected(),
-      );
-    });
-    sub.on('message', (channel: string, message: string) => {
-      if (channel === this.opts.channel) sink.invalidate(this.codec.decode(message));
-    });
-    return () => sub.disconnect();
+    let stopped = false;
+    let sub: Redis;
+    let again: NodeJS.Timeout | undefined;
+    const open = () => {
+      sub = this.opts.subscriber();
+      sub.on('error', () => undefined); // reported by health; here it only means "disconnected"
+      sub.on('close', () => sink.disconnected());
+      sub.on('end', () => {
+        sink.disconnected();
+        // No more reconnects on this one (a cluster node that went away): subscribe elsewhere.
+        if (!stopped) again = setTimeout(open, this.opts.resubscribeMs ?? 200).unref();
+      });
+      sub.on('ready', () => {
+        sub.subscribe(this.opts.channel).then(
+          () => sink.connected(),
+          () => sink.disconnected(),
+        );
+      });
+      sub.on('message', (channel: string, message: string) => {
+        if (channel === this.opts.channel) sink.invalidate(this.codec.decode(message));
+      });
+    };
+    open();
+    return () => {
+      stopped = true;
+      clearTimeout(again);
+      sub.disconnect();
+    };
   }
 
   async publish(target: InvalidationTarget): Promise<void> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { ProcessConfig, RedisConfig } from '../../config/slices.js';
-import { REDIS, redisOptions } from '../../redis/redis.module.js';
+import { RedisConfig } from '../../config/slices.js';
+import { REDIS } from '../../redis/redis.module.js';
+import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 import { InvalidatedCache } from '../../common/cache/invalidated-cache.js';
 import { jsonCodec, RedisInvalidation } from '../../common/cache/redis-invalidation.js';
 import type { FlagMap } from './flags.evaluate.js';
@@ -23,18 +23,14 @@ export const NO_ORG = '';
 export class FlagsCache extends InvalidatedCache<FlagMap> {
   constructor(
     @Inject(RedisConfig) redisConfig: RedisConfig,
-    @Inject(ProcessConfig) processConfig: ProcessConfig,
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
+    factory: RedisFactory,
   ) {
     super(
       new RedisInvalidation({
         channel: `${redisConfig.prefix}:flags:invalidate`,
         publisher: redis,
-        subscriber: () =>
-          new Redis(redisConfig.url, {
-            ...redisOptions(processConfig.role),
-            connectionName: `rocker-${processConfig.role}-flags-sub`,
-          }),
+        subscriber: () => factory.subscriber('flags-sub', redis),
         codec: jsonCodec('org'),
       }),
       { name: 'flags', ttlMs: FLAG_CACHE_TTL_MS, maxEntries: FLAG_CACHE_MAX_ORGS, whenDown: 'bypass' },

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis.factory.js';
 import { IngestConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
@@ -44,7 +44,7 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly outbox: IngestOutboxRepository,
     @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly queues: IngestQueues,
   ) {
     for (const q of this.queues.all()) q.on('error', (e) => this.warn(`queue ${q.name}: ${e.message}`));

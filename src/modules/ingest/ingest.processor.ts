@@ -31,7 +31,8 @@ import { IngestDispatcher } from './ingest.dispatcher.js';
 import { runJobHandler } from './run-handler.js';
 import { JobPayloadParser } from './job-payloads.js';
 import { LimitsService } from '../limits/limits.service.js';
-import { bullConnection, type QueueJobData } from './queue.config.js';
+import { bullPrefix, type QueueJobData } from './queue.config.js';
+import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 
 /**
  * A job whose worker died (lock lost) more than this many times is failed by BullMQ on its next
@@ -75,6 +76,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
   private readonly logger = new Logger('IngestProcessor');
   private readonly handlers = new Map<JobKind, IngestHandler & { replaces?: boolean }>();
   private readonly workers: Worker[] = [];
+  /** The workers' connection template: BullMQ duplicates it per worker (it never connects itself). */
+  private blocking?: RedisClient;
   private lastWarn = 0;
   /** Aborted when the process stops: every running job's signal follows it. */
   private readonly shutdown = new AbortController();
@@ -95,6 +98,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly dispatcher: IngestDispatcher,
     private readonly orgLimits: LimitsService,
     private readonly payloads: JobPayloadParser,
+    private readonly redisFactory: RedisFactory,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -114,10 +118,11 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       if (!existing || replaces)
         this.handlers.set(kind, Object.assign(w.instance as IngestHandler, { replaces }));
     }
+    this.blocking = this.redisFactory.create('worker', 'blocking');
     for (const kind of Object.values(JobKind)) {
       const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.process(job, token), {
-        connection: bullConnection(this.redisConfig, this.processConfig.role, true),
-        prefix: this.redisConfig.prefix,
+        connection: this.blocking,
+        prefix: bullPrefix(this.redisConfig, kind),
         concurrency: this.ingestConfig.workerConcurrency,
         lockDuration: this.ingestConfig.lockMs,
         stalledInterval: this.ingestConfig.lockMs,
@@ -144,7 +149,10 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
    */
   async beforeApplicationShutdown(): Promise<void> {
     const t0 = Date.now();
-    const closed = Promise.all(this.workers.map((w) => w.close())).then(() => true);
+    const closed = Promise.all(this.workers.map((w) => w.close())).then(() => {
+      this.blocking?.disconnect();
+      return true;
+    });
     const drain = after(Math.max(0, this.processConfig.shutdownGraceMs - HANDBACK_RESERVE_MS), false);
     const finished = await Promise.race([closed, drain.done]);
     drain.cancel();

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { IngestConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
+import type { RedisClient } from '../../redis/redis.factory.js';
 
 /**
  * Per-org running slots shared by every worker process: one sorted set per org, member = job id,
@@ -41,13 +41,21 @@ export type SlotAnswer = { ok: true } | { ok: false; full: true } | { ok: false;
 @Injectable()
 export class OrgSlots {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
     @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
   ) {}
 
+  /**
+   * An org's keys share the hash tag `{ingest:<org>}` (one Redis Cluster slot, as the script needs);
+   * a different tag from the limiter's `{<org>}`, so one org's API and job traffic can sit on two masters.
+   */
   key(orgId: string): string {
-    return `${this.redisConfig.prefix}:ingest:slots:${orgId}`;
+    return `${this.tagOf(orgId)}:slots`;
+  }
+
+  private tagOf(orgId: string): string {
+    return `${this.redisConfig.prefix}:ingest:{ingest:${orgId}}`;
   }
 
   /**
@@ -65,7 +73,7 @@ export class OrgSlots {
   }
 
   private rateKey(orgId: string): string {
-    return `${this.redisConfig.prefix}:ingest:rate:${orgId}`;
+    return `${this.tagOf(orgId)}:rate`;
   }
 
   async release(orgId: string, jobId: string): Promise<void> {
@@ -86,7 +94,7 @@ export class OrgSlots {
   }
 
   private waitKey(orgId: string): string {
-    return `${this.redisConfig.prefix}:ingest:parked:${orgId}`;
+    return `${this.tagOf(orgId)}:parked`;
   }
 
   async held(orgId: string): Promise<number> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bullConnection, bullJobId, bullJobOptions, priorityOf } from './queue.config.js';
+import { bullJobId, bullJobOptions, bullPrefix, priorityOf } from './queue.config.js';
+import { JobKind } from './ingest.types.js';
 import { JobPriorityClass } from './ingest.types.js';
 import { loadEnv } from '../../config/env.js';
 import { slicesOf } from '../../config/slices.js';
@@ -34,8 +35,8 @@ describe('queue.config', () => {
     expect(o).toMatchObject({ jobId: 'j', attempts: 4, backoff: { type: 'exponential', delay: 500, jitter: 0.5 }, removeOnComplete: true, removeOnFail: true });
   });
 
-  it('producers fail fast while Redis is down; workers block and retry forever', () => {
-    expect(bullConnection(redis, 'all', false)).toMatchObject({ host: 'redis.local', port: 6380, db: 2, password: 'p@ss', enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    expect(bullConnection(redis, 'all', true)).toMatchObject({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  it("hash-tags each queue's keys by the queue (a Redis Cluster slot per queue), under REDIS_PREFIX", () => {
+    expect(bullPrefix(redis, JobKind.Embed)).toBe('rocker:{embed}');
+    expect(bullPrefix(redis, JobKind.Ocr)).toBe('rocker:{ocr}');
   });
 });

@@ -1,7 +1,6 @@
-import type { RedisOptions } from 'ioredis';
 import type { JobsOptions } from 'bullmq';
-import type { IngestConfig, ProcessConfig, RedisConfig } from '../../config/slices.js';
-import { JobKind, JobPriorityClass } from './ingest.types.js';
+import type { IngestConfig, RedisConfig } from '../../config/slices.js';
+import { JobKind, JobPriorityClass, queueNameOf } from './ingest.types.js';
 
 /** What a BullMQ job carries: routing only. The payload stays in Postgres, under RLS. */
 export interface QueueJobData {
@@ -52,22 +51,8 @@ export function bullJobOptions(ingestConfig: IngestConfig, row: OutboxRow): Jobs
 }
 
 /**
- * ioredis options for BullMQ. Producers fail fast while Redis is down (the outbox keeps the rows);
- * workers' blocking connections must retry forever (BullMQ requires maxRetriesPerRequest: null).
+ * BullMQ's key prefix of a queue: `<REDIS_PREFIX>:{<queue>}`. BullMQ's scripts touch several keys
+ * of one queue, which on a Redis Cluster must share a slot: the hash tag names the queue, so each
+ * queue is one slot and the queues spread over the masters (one server ignores the tag).
  */
-export function bullConnection(redisConfig: RedisConfig, role: ProcessConfig['role'], blocking: boolean): RedisOptions {
-  const u = new URL(redisConfig.url);
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    username: u.username ? decodeURIComponent(u.username) : undefined,
-    password: u.password ? decodeURIComponent(u.password) : undefined,
-    db: Number(u.pathname.slice(1) || 0),
-    tls: u.protocol === 'rediss:' ? {} : undefined,
-    connectionName: `rocker-${role}-${blocking ? 'worker' : 'queue'}`,
-    connectTimeout: 2000,
-    retryStrategy: (times: number) => Math.min(200 * times, 2000),
-    maxRetriesPerRequest: blocking ? null : 1,
-    enableOfflineQueue: blocking,
-  };
-}
+export const bullPrefix = (redisConfig: Pick<RedisConfig, 'prefix'>, kind: JobKind): string => `${redisConfig.prefix}:{${queueNameOf(kind)}}`;

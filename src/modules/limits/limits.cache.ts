@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { LimitsConfig, ProcessConfig, RedisConfig } from '../../config/slices.js';
-import { REDIS, redisOptions } from '../../redis/redis.module.js';
+import { LimitsConfig, RedisConfig } from '../../config/slices.js';
+import { REDIS } from '../../redis/redis.module.js';
+import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 import { ALL, InvalidatedCache } from '../../common/cache/invalidated-cache.js';
 import { RedisInvalidation } from '../../common/cache/redis-invalidation.js';
 import type { EffectiveLimits } from './limits.types.js';
@@ -19,18 +19,14 @@ export class LimitsCache extends InvalidatedCache<EffectiveLimits> {
   constructor(
     @Inject(LimitsConfig) limitsConfig: LimitsConfig,
     @Inject(RedisConfig) redisConfig: RedisConfig,
-    @Inject(ProcessConfig) processConfig: ProcessConfig,
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
+    factory: RedisFactory,
   ) {
     super(
       new RedisInvalidation({
         channel: `${redisConfig.prefix}:limits:changed`,
         publisher: redis,
-        subscriber: () =>
-          new Redis(redisConfig.url, {
-            ...redisOptions(processConfig.role),
-            connectionName: `rocker-${processConfig.role}-limits-sub`,
-          }),
+        subscriber: () => factory.subscriber('limits-sub', redis),
         codec: { encode: (t) => (t === ALL ? '' : t), decode: (m) => m || ALL },
       }),
       { name: 'limits', ttlMs: limitsConfig.cacheMs, maxEntries: LIMITS_CACHE_MAX_ORGS, whenDown: 'ttl' },

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis.factory.js';
 import { randomUUID } from 'node:crypto';
 import { LimitsConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
@@ -121,7 +121,7 @@ return redis.call('ZCARD', KEYS[1])
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   rockerRlDecide(...args: (string | number)[]): Promise<(string | number)[]>;
   rockerRlMeter(...args: (string | number)[]): Promise<number>;
   rockerRlBeat(...args: (string | number)[]): Promise<number>;
@@ -197,7 +197,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
   private retryRedisAt = 0;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
     @Inject(RedisConfig) redisConfig: RedisConfig,
   ) {

@@ -1,6 +1,6 @@
 import { Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis.factory.js';
 import { DatabaseConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 import { MetricsController } from './metrics.controller.js';
@@ -20,7 +20,7 @@ export class MetricsModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(DatabaseConfig) private readonly databaseConfig: DatabaseConfig,
     private readonly dataSource: DataSource,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   onModuleInit(): void {

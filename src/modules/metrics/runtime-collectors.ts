@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis.factory.js';
 import { dbPoolConnections, dbUp, redisUp } from '../../common/metrics/metrics.js';
 import { onScrape } from './scrape-hooks.js';
 
@@ -27,7 +27,7 @@ export function collectDbPool(dataSource: DataSource): void {
 }
 
 /** rocker_redis_up: 1 when PING answers within the timeout, else 0. */
-export async function collectRedisUp(redis: Redis, timeoutMs = 500): Promise<void> {
+export async function collectRedisUp(redis: RedisClient, timeoutMs = 500): Promise<void> {
   try {
     await Promise.race([
       redis.ping(),
@@ -59,7 +59,7 @@ export async function collectDbUp(databaseUrl: string, timeoutMs = 2000): Promis
 
 export interface RuntimeCollectorDeps {
   dataSource: DataSource;
-  redis: Redis;
+  redis: RedisClient;
   databaseUrl: string;
 }
 

@@ -6,11 +6,11 @@ import type { HTTPStatus } from '@bull-board/api/dist/types.js';
 import { FastifyAdapter as BoardFastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { ProcessConfig, RedisConfig } from '../../config/slices.js';
-import { redisOptions } from '../../redis/redis.module.js';
+import { RedisConfig } from '../../config/slices.js';
+import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 import { Authenticator } from '../../tenancy/authenticator.js';
 import { JobKind, queueNameOf } from '../ingest/ingest.types.js';
+import { bullPrefix } from '../ingest/queue.config.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { sendProblem, toProblem } from '../../common/filters/problem.filter.js';
 import { superAdminHook } from './board-auth.js';
@@ -22,17 +22,17 @@ export const QUEUE_BOARD_PATH = '/admin/queues';
  * static assets), not a Nest controller, so the global guards do not see it: a Fastify onRequest
  * hook in the board's own encapsulated scope runs the same JWT + auth_context check on every route
  * of the board, assets included. Queue handles are read-only views of the ingest queues (same names,
- * same BullMQ prefix = REDIS_PREFIX); they never add or process jobs.
+ * same BullMQ prefixes, see bullPrefix); they never add or process jobs.
  */
 @Module({})
 export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger(QueueBoardModule.name);
-  private connection?: Redis;
+  private connection?: RedisClient;
   private queues: Queue[] = [];
 
   constructor(
     @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
-    @Inject(ProcessConfig) private readonly processConfig: ProcessConfig,
+    private readonly redisFactory: RedisFactory,
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
   ) {}
@@ -40,10 +40,9 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const http = this.adapterHost.httpAdapter;
     if (!http || http.getType() !== 'fastify') return; // no HTTP listener (application context)
-    this.connection = new Redis(this.redisConfig.url, { ...redisOptions(this.processConfig.role), enableOfflineQueue: true, connectionName: 'rocker-queue-board' });
-    this.connection.on('error', () => undefined); // Redis availability is reported by health and metrics
+    this.connection = this.redisFactory.create('queue-board', 'queue');
     this.queues = Object.values(JobKind).map((kind) => {
-      const q = new Queue(queueNameOf(kind), { connection: this.connection!, prefix: this.redisConfig.prefix });
+      const q = new Queue(queueNameOf(kind), { connection: this.connection!, prefix: bullPrefix(this.redisConfig, kind) });
       q.on('error', () => undefined); // reported by rocker_redis_up; the board answers 503 meanwhile
       return q;
     });

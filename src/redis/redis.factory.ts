@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { Inject, Injectable } from '@nestjs/common';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { ProcessConfig, RedisConfig } from '../config/slices.js';
+
+/** A command connection: one Redis server, or a Redis Cluster (REDIS_CLUSTER_NODES). Both speak the same commands. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * What a connection is for:
+ * - `command`: fails fast while Redis is unreachable (callers fall back, or the outbox keeps the
+ *   rows), reconnects forever; the shared connection, BullMQ producers;
+ * - `blocking`: BullMQ workers' template (BullMQ duplicates it); retries every command forever;
+ * - `queue`: read-only queue views (the board): commands issued while reconnecting wait for it.
+ */
+export type RedisUse = 'command' | 'blocking' | 'queue';
+
+export interface RedisEndpoint {
+  host: string;
+  port: number;
+}
+
+/** Host and port of each seed node of REDIS_CLUSTER_NODES; empty for one server. */
+export function clusterNodesOf(config: Pick<RedisConfig, 'clusterNodes'>): RedisEndpoint[] {
+  if (!config.clusterNodes) return [];
+  return config.clusterNodes.split(',').map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+  });
+}
+
+/** The credentials and TLS settings of REDIS_URL (the same on every node of a cluster). Never logged. */
+export function authOf(config: Pick<RedisConfig, 'url' | 'tlsCaFile'>): Pick<RedisOptions, 'username' | 'password' | 'tls'> {
+  const u = new URL(config.url);
+  let tls: TlsOptions | undefined;
+  if (u.protocol === 'rediss:') {
+    tls = config.tlsCaFile ? { ca: readFileSync(config.tlsCaFile) } : {};
+  }
+  return {
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    tls,
+  };
+}
+
+/** ioredis options of one server connection (a cluster's node connections get these too, less host, port and db). */
+export function redisOptionsFor(config: RedisConfig, name: string, use: RedisUse): RedisOptions {
+  const u = new URL(config.url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    db: Number(u.pathname.slice(1) || 0),
+    ...authOf(config),
+    connectionName: name,
+    connectTimeout: 2000,
+    retryStrategy: (times: number) => Math.min(200 * times, 2000),
+    // BullMQ requires null on a blocking connection; elsewhere a command fails after one reconnect.
+    maxRetriesPerRequest: use === 'blocking' ? null : 1,
+    enableOfflineQueue: use !== 'command',
+    // A blocking template is only duplicated by BullMQ, never used itself.
+    lazyConnect: use === 'blocking',
+  };
+}
+
+/** ioredis Cluster options: topology refreshed often, so a failover is noticed within about a second. */
+export function clusterOptionsFor(config: RedisConfig, name: string, use: RedisUse): ClusterOptions {
+  const { host: _h, port: _p, db: _d, lazyConnect, enableOfflineQueue, retryStrategy: _r, ...node } = redisOptionsFor(config, name, use);
+  return {
+    redisOptions: node,
+    lazyConnect,
+    enableOfflineQueue,
+    scaleReads: 'master',
+    slotsRefreshTimeout: 2000,
+    slotsRefreshInterval: 1000,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    clusterRetryStrategy: (times: number) => Math.min(200 * times, 2000),
+    // Names in CLUSTER SLOTS are used as given (TLS checks the certificate against them).
+    dnsLookup: (address, callback) => callback(null, address),
+  };
+}
+
+/**
+ * The one place a Redis connection is made: a Redis Cluster client when REDIS_CLUSTER_NODES is set,
+ * else one server (REDIS_URL); `rediss://`, ACL user and password either way.
+ */
+@Injectable()
+export class RedisFactory {
+  constructor(
+    @Inject(RedisConfig) private readonly config: RedisConfig,
+    @Inject(ProcessConfig) private readonly processConfig: ProcessConfig,
+  ) {}
+
+  get cluster(): boolean {
+    return !!this.config.clusterNodes;
+  }
+
+  /** A new connection named `rocker-<role>-<what>`; the caller disconnects it. Errors are swallowed here: health and metrics report Redis. */
+  create(what: string, use: RedisUse = 'command'): RedisClient {
+    const name = `rocker-${this.processConfig.role}-${what}`;
+    const client = this.cluster
+      ? new Cluster(clusterNodesOf(this.config), clusterOptionsFor(this.config, name, use))
+      : new Redis(redisOptionsFor(this.config, name, use));
+    client.on('error', () => undefined);
+    return client;
+  }
+
+  /**
+   * A connection for SUBSCRIBE. One server: reconnects forever. Cluster: plain PUBLISH reaches every
+   * node, so it subscribes on one node (picked from `seen`, else a seed) and ends when that node goes;
+   * the caller then asks for another (so it knows messages may have been missed meanwhile).
+   */
+  subscriber(what: string, seen?: RedisClient): Redis {
+    const name = `rocker-${this.processConfig.role}-${what}`;
+    if (!this.cluster) return new Redis(redisOptionsFor(this.config, name, 'command'));
+    const known = seen instanceof Cluster ? seen.nodes('all').map((n) => ({ host: n.options.host!, port: n.options.port! })) : [];
+    const pool = known.length ? known : clusterNodesOf(this.config);
+    const node = pool[Math.floor(Math.random() * pool.length)];
+    return new Redis({ ...redisOptionsFor(this.config, name, 'command'), ...node, db: 0, retryStrategy: () => null });
+  }
+}
