@@ -2,33 +2,67 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freePort } from './net.js';
 import { until } from './wait.js';
+import { redisTlsArgs, type TestCert } from './tls.js';
+
+export interface OwnRedisOptions {
+  /** requirepass: the `default` user's password. */
+  password?: string;
+  /** An ACL user (`~* &* +@all`) made at start, with this password; the URL then names it. */
+  aclUser?: { name: string; password: string };
+  /** TLS only (no plain port), with this certificate; the URL is then rediss://. */
+  tls?: TestCert;
+}
 
 /** This test's own redis-server on a free loopback port (never the shared one), stoppable and restartable. */
 export class OwnRedis {
   private child?: ChildProcess;
-  private constructor(public readonly port: number) {}
+  private constructor(
+    public readonly port: number,
+    private readonly opts: OwnRedisOptions,
+  ) {}
 
-  static async start(): Promise<OwnRedis> {
-    const r = new OwnRedis(await freePort());
+  static async start(opts: OwnRedisOptions = {}): Promise<OwnRedis> {
+    const r = new OwnRedis(await freePort(), opts);
     await r.start();
     return r;
   }
 
+  /** The URL the service is given: scheme, credentials (the ACL user, else the password) and db 0. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}/0`;
+    const { aclUser, password, tls } = this.opts;
+    const auth = aclUser ? `${aclUser.name}:${encodeURIComponent(aclUser.password)}@` : password ? `:${encodeURIComponent(password)}@` : '';
+    return `${tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${this.port}/0`;
+  }
+
+  /** A client as the `default` user (the ACL user may not exist yet). */
+  private admin(): Redis {
+    return new Redis({
+      port: this.port,
+      host: '127.0.0.1',
+      password: this.opts.password,
+      tls: this.opts.tls ? { ca: this.opts.tls.ca } : undefined,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
   }
 
   async start(): Promise<void> {
     // Already running: a second server could not bind the port and would replace the running one
     // as this.child, so stop() would leave the running one behind.
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const net = this.opts.tls ? redisTlsArgs(this.opts.tls, this.port) : ['--port', String(this.port)];
+    const auth = this.opts.password ? ['--requirepass', this.opts.password] : [];
+    this.child = spawn('redis-server', [...net, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: 'ignore' });
     await until(async () => {
-      const c = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const c = this.admin();
       c.on('error', () => undefined);
       try {
         await c.connect();
-        return (await c.ping()) === 'PONG' ? true : undefined;
+        if ((await c.ping()) !== 'PONG') return undefined;
+        const u = this.opts.aclUser;
+        if (u) await c.call('acl', 'setuser', u.name, 'on', `>${u.password}`, '~*', '&*', '+@all');
+        return true;
       } finally {
         c.disconnect();
       }
