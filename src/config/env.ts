@@ -58,6 +58,7 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
   DATABASE_MAX_QUEUED_PER_ORG = 64;
 
+  /** `redis://[user:password@]host:port/db`; `rediss://` for TLS. The ACL user and password are used on every connection. */
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL: string;
 
