@@ -51,7 +51,7 @@ const SECTIONS: Section[] = [
     title: 'Database',
     match: ['DATABASE_'],
     intro:
-      'Postgres: `DATABASE_URL` is the app role (`rocker_app`, row-level security applies), `DATABASE_OWNER_URL` the owner role that runs migrations. See [isolation.md](isolation.md) and [operations.md](operations.md#scale-out).',
+      'Postgres: `DATABASE_URL` is the app role (`rocker_app`, row-level security applies), `DATABASE_WORKER_URL` the worker role (`rocker_worker`: the same plus the ingest dispatcher), `DATABASE_OWNER_URL` the owner role that runs migrations. See [isolation.md](isolation.md) and [operations.md](operations.md#scale-out).',
   },
   {
     title: 'Redis',
@@ -63,6 +63,12 @@ const SECTIONS: Section[] = [
     match: ['JWT_'],
     intro:
       'How bearer tokens are verified: an HS256 secret in development, a public key or a JWKS URL in production (`iss` and `aud` always checked). See [isolation.md](isolation.md).',
+  },
+  {
+    title: 'Tenant context',
+    match: ['TENANT_CONTEXT_'],
+    intro:
+      'The keys that sign each tenant context for the database, so that a forged `set_config` or `tenant_begin()` call opens nothing. See [security.md](security.md#tenant-context-keys).',
   },
   {
     title: 'Memberships',
@@ -134,7 +140,7 @@ const OTHER: Section = {
   intro: 'Variables no section claims yet (give them one in `SECTIONS` of `scripts/gen-config-docs.ts`).',
 };
 
-const SECRET = /^(JWT_SECRET|METRICS_TOKEN)$|_(API_KEY|SECRET|TOKEN|PASSWORD)$/;
+const SECRET = /^(JWT_SECRET|METRICS_TOKEN|TENANT_CONTEXT_KEYS)$|_(API_KEY|SECRET|TOKEN|PASSWORD)$/;
 
 export interface VarDoc {
   name: string;

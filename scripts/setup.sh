@@ -56,14 +56,17 @@ fi
 export PATH="$ROOT/node_modules/.bin:$PATH"
 
 # --- 4. .env for development (git-ignored); existing values are kept ---
+rand() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+# a tenant-context signing key: <id>:<32 random bytes, base64> (docs/security.md#tenant-context-keys)
+ctx_key() { printf 'k%s:%s' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"; }
 if [ ! -f .env ]; then
   log "writing .env"
-  rand() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
   cat > .env <<ENV
 NODE_ENV=development
 PORT=3000
 DATABASE_URL=postgres://rocker_app:rocker_app@127.0.0.1:5432/rocker
 DATABASE_OWNER_URL=postgres://rocker_owner:rocker_owner@127.0.0.1:5432/rocker
+DATABASE_WORKER_URL=postgres://rocker_worker:rocker_worker@127.0.0.1:5432/rocker
 PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 REDIS_URL=redis://127.0.0.1:6379/0
 # a Redis Cluster instead (REDIS_URL then gives only the scheme, rediss:// = TLS, and the credentials):
@@ -143,11 +146,18 @@ INGEST_DISPATCH_WINDOW=2
 INGEST_DISPATCH_INTERVAL_MS=1000
 INGEST_RECONCILE_AFTER_MS=60000
 INGEST_SLOT_RETRY_MS=250
+TENANT_CONTEXT_KEYS=$(ctx_key)
+TENANT_CONTEXT_TTL_MS=60000
 # optional, unset by default: JWT_PUBLIC_KEY | JWT_JWKS_URL (production), DATABASE_OWNER_URL (set above),
 # EMBEDDINGS_BASE_URL/EMBEDDINGS_MODEL/EMBEDDINGS_API_KEY (EMBEDDINGS_PROVIDER=openai),
 # TTS_BASE_URL/TTS_API_KEY (TTS_PROVIDER=openai), RATE_LIMIT_DEFAULTS (JSON), RATE_LIMIT_DRY_RUN (policies)
 ENV
 fi
+# variables added since an existing .env was written: appended, never overwritten
+env_default() { grep -q "^$1=" .env || { log "adding $1 to .env"; printf '%s=%s\n' "$1" "$2" >> .env; }; }
+env_default DATABASE_WORKER_URL postgres://rocker_worker:rocker_worker@127.0.0.1:5432/rocker
+env_default TENANT_CONTEXT_KEYS "$(ctx_key)"
+env_default TENANT_CONTEXT_TTL_MS 60000
 
 # --- 5. roles and databases ---
 export PGOPTIONS="-c client_min_messages=warning"
@@ -165,6 +175,10 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_auth') THEN
     CREATE ROLE rocker_auth NOLOGIN BYPASSRLS;
   END IF;
+  -- the worker processes: the app role's grants (member of rocker_app) plus the ingest dispatcher's functions
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_worker') THEN
+    CREATE ROLE rocker_worker LOGIN PASSWORD 'rocker_worker' NOSUPERUSER NOCREATEROLE NOCREATEDB NOBYPASSRLS INHERIT;
+  END IF;
   -- owns only the ingest outbox functions: reads undispatched job ids of every org (see migrations)
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_dispatch') THEN
     CREATE ROLE rocker_dispatch NOLOGIN NOBYPASSRLS;
@@ -175,6 +189,12 @@ ALTER ROLE rocker_app NOSUPERUSER NOBYPASSRLS;
 ALTER ROLE rocker_app SET statement_timeout = '15s';
 ALTER ROLE rocker_app SET lock_timeout = '5s';
 ALTER ROLE rocker_app SET idle_in_transaction_session_timeout = '60s';
+ALTER ROLE rocker_worker NOSUPERUSER NOBYPASSRLS INHERIT;
+-- role settings are not inherited through membership: the worker gets the same bounds
+ALTER ROLE rocker_worker SET statement_timeout = '15s';
+ALTER ROLE rocker_worker SET lock_timeout = '5s';
+ALTER ROLE rocker_worker SET idle_in_transaction_session_timeout = '60s';
+GRANT rocker_app TO rocker_worker;
 GRANT rocker_auth TO rocker_owner;
 GRANT rocker_dispatch TO rocker_owner;
 SQL
@@ -194,4 +214,6 @@ log "building"
 npm run -s build
 log "migrating"
 node dist/scripts/migrate.js up
+# the tenant-context keys of .env, installed where tenant_begin() verifies them (adds; never removes)
+node dist/scripts/context-keys.js
 log "ready: 'npm start' serves on :\${PORT:-3000}; 'npm test' runs every test"

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import pg from 'pg';
-import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { asOrg, beginTenant, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { addMember, createOrg, createUser, tokenFor } from './support/fixtures.js';
@@ -119,7 +119,7 @@ describe('tenant_begin() in the database', () => {
     const c = await app.connect();
     try {
       await c.query('BEGIN');
-      await c.query('SELECT tenant_begin($1, $2, $3, $4, $5)', [org, user, role, actor, 'req-1']);
+      await beginTenant(c, { orgId: org, userId: user, role, actorRole: actor, requestId: 'req-1' });
       const s = await c.query(`SELECT current_setting('app.org_id') AS org, current_setting('app.actor_role') AS actor`);
       await c.query('COMMIT');
       return s.rows[0];

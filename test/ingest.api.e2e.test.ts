@@ -103,19 +103,24 @@ describe('ingest job API', () => {
     expect(res.body.data.map((j: { id: string }) => j.id)).not.toContain(bJob);
   });
 
-  it('the app role reaches other orgs only through the dispatch functions, and they reveal no payloads', async () => {
+  it('only the worker role reaches other orgs, through the dispatch functions, and they reveal no payloads', async () => {
     const app = new pg.Pool({ connectionString: db.appUrl, max: 1 });
+    const worker = new pg.Pool({ connectionString: db.workerUrl, max: 1 });
     try {
       expect((await app.query(`SELECT count(*)::int AS n FROM ingest_jobs`)).rows[0].n).toBe(0);
-      const stats = await app.query(`SELECT * FROM ingest_queue_stats()`);
+      expect((await worker.query(`SELECT count(*)::int AS n FROM ingest_jobs`)).rows[0].n).toBe(0);
+      // the API role holds none of the dispatcher's functions
+      await expect(app.query(`SELECT * FROM ingest_queue_stats()`)).rejects.toMatchObject({ code: '42501' });
+      const stats = await worker.query(`SELECT * FROM ingest_queue_stats()`);
       expect(stats.fields.map((f) => f.name)).toEqual(['kind', 'org_id', 'status', 'jobs', 'oldest_queued_at']);
-      const cols = await app.query(`SELECT * FROM ingest_dispatched_queued(0, 1)`);
+      const cols = await worker.query(`SELECT * FROM ingest_dispatched_queued(0, 1)`);
       expect(cols.fields.map((f) => f.name)).not.toContain('payload');
       // rocker_dispatch cannot read payloads even directly
       await expect(db.owner.query(`SET ROLE rocker_dispatch; SELECT payload FROM ingest_jobs`)).rejects.toMatchObject({ code: '42501' });
     } finally {
       await db.owner.query('RESET ROLE');
       await app.end();
+      await worker.end();
     }
   });
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import type { DataSource } from 'typeorm';
 import { createTestDb, asOrg, type TestDb } from './support/db.js';
 import { envFor, slicesOf } from './support/env.js';
 import { createOrg } from './support/fixtures.js';
@@ -45,7 +44,7 @@ describe('ingest outbox claim', () => {
   beforeAll(async () => {
     db = await createTestDb();
     const { ingest, database, process: proc } = slicesOf(envFor(db.appUrl, db.ownerUrl, { INGEST_DISPATCH_WINDOW: '2', INGEST_ORG_CONCURRENCY: '2' }));
-    outbox = new IngestOutboxRepository({} as DataSource, ingest, database, proc);
+    outbox = new IngestOutboxRepository(ingest, database, proc);
     admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     orgId = (await createOrg(db.owner)).id;

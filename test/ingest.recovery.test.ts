@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
@@ -253,14 +254,18 @@ describe('ingest lease epochs (database)', () => {
       lease_owner: 'worker-1',
     });
 
-    // Worker 1 stops renewing; its lease runs out and the reaper (the app role, through the door) queues the job again.
+    // Worker 1 stops renewing; its lease runs out and the reaper (the worker role, through the door) queues the job again.
     await asOrg(db.owner, org.id, (c) =>
       c.query(
         `UPDATE ingest_jobs SET lease_expires_at = clock_timestamp() - interval '1 second' WHERE id = $1`,
         [id],
       ),
     );
-    const reaped = await t.app.get(DataSource).query(`SELECT ingest_reap_expired(10) AS n`);
+    // the API's own pool (the app role) may not call it at all
+    await expect(t.app.get(DataSource).query(`SELECT ingest_reap_expired(10) AS n`)).rejects.toMatchObject({ code: '42501' });
+    const worker = new pg.Client({ connectionString: db.workerUrl });
+    await worker.connect();
+    const reaped = (await worker.query(`SELECT ingest_reap_expired(10) AS n`).finally(() => worker.end())).rows;
     expect(reaped).toEqual([{ n: 1 }]);
     expect(await lease()).toMatchObject({
       status: 'queued',

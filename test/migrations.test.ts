@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataSource } from '../src/database/data-source.js';
 import { MIGRATIONS } from '../src/migrations/index.js';
-import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { installContextKeys } from '../scripts/context-keys.js';
+import { asOrg, beginTenant, createTestDb, TEST_KEYS, type TestDb } from './support/db.js';
 import { createOrg } from './support/fixtures.js';
 import { seedTenantRows } from './support/tenant-rows.js';
 
@@ -268,10 +269,13 @@ describe('every migration, down and up again', () => {
     const [a, b] = [await createOrg(db.owner), await createOrg(db.owner)];
     await seedTenantRows(db.owner, a);
     await seedTenantRows(db.owner, b);
+    // the round trip dropped the verification keys with their table: installed again, as a deployment does
+    const owner = await db.owner.connect();
+    await installContextKeys(owner, TEST_KEYS).finally(() => owner.release());
     const c = await app.connect();
     try {
       await c.query('BEGIN');
-      await c.query(`SELECT tenant_begin($1, NULL, NULL, NULL, NULL)`, [a.id]);
+      await beginTenant(c, { orgId: a.id });
       const rows = (await c.query<{ org_id: string }>(`SELECT org_id FROM knowledge_items`)).rows;
       await c.query('COMMIT');
       expect(rows.length).toBeGreaterThan(0);

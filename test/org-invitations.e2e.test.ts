@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevToken } from '../src/tenancy/dev-token.js';
 import { startApp, type TestApp } from './support/app.js';
-import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { asOrg, beginTenant, createTestDb, type TestDb } from './support/db.js';
 import { envFor, TEST_ENV } from './support/env.js';
 import { until } from './support/wait.js';
 import {
@@ -377,7 +377,7 @@ describe('membership by consent: invitations, members, default org', () => {
       clients.push(c);
       await c.connect();
       await c.query('BEGIN');
-      await c.query(`SELECT tenant_begin($1, $2, 'owner', 'owner', 'test')`, [T.org.id, user.id]);
+      await beginTenant(c, { orgId: T.org.id, userId: user.id, role: 'owner' });
       return c;
     };
 
@@ -426,7 +426,7 @@ describe('membership by consent: invitations, members, default org', () => {
       clients.push(c);
       await c.connect();
       await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      await c.query(`SELECT tenant_begin($1, $2, 'owner', 'owner', 'test')`, [T.org.id, T.users.owner.id]);
+      await beginTenant(c, { orgId: T.org.id, userId: T.users.owner.id, role: 'owner' });
       await expect(
         c.query(`DELETE FROM org_members WHERE org_id = $1 AND user_id = $2`, [T.org.id, T.users.owner.id]),
       ).rejects.toMatchObject({ code: '25001' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { asTenant, createTestDb, type TestDb } from './support/db.js';
 import { createOrg, type Org } from './support/fixtures.js';
 import { dbUrl } from './support/urls.js';
 
@@ -65,7 +65,7 @@ describe('match_private_chunks returns k for every org size', () => {
   });
 
   const match = (org: Org, k: number, settings: Record<string, string> = {}) =>
-    asOrg(app, org.id, async (c) => {
+    asTenant(app, { orgId: org.id }, async (c) => {
       for (const [name, value] of Object.entries(settings)) await c.query(`SELECT set_config($1, $2, true)`, [name, value]);
       return (await c.query(`SELECT id, similarity FROM match_private_chunks($1, $2::vector, $3)`, [org.id, query, k])).rows;
     });
@@ -93,7 +93,7 @@ describe('match_private_chunks returns k for every org size', () => {
   });
 
   it('the naive plan (shared HNSW, filter after the scan) is short for the same org: the test is meaningful', async () => {
-    const naive = await asOrg(app, small7.id, async (c) => {
+    const naive = await asTenant(app, { orgId: small7.id }, async (c) => {
       for (const s of ['hnsw.iterative_scan = off', 'enable_seqscan = off', 'enable_bitmapscan = off', 'enable_sort = off']) await c.query(`SET LOCAL ${s}`);
       return c.query(`SELECT id FROM private_chunks WHERE org_id = $1 ORDER BY embedding <=> $2::vector LIMIT 10`, [small7.id, query]);
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import pg from 'pg';
-import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { asOrg, asTenant, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
@@ -87,12 +87,12 @@ describe('search and marketplace', () => {
 
     it("match_private_chunks with B's id answers nothing while A is set", async () => {
       const vec = (await asOrg(db.owner, B.org.id, (c) => c.query(`SELECT embedding::text AS v FROM private_chunks LIMIT 1`))).rows[0].v;
-      const asA = await asOrg(app, A.org.id, (c) => c.query(`SELECT * FROM match_private_chunks($1, $2::vector, 10)`, [B.org.id, vec]));
+      const asA = await asTenant(app, { orgId: A.org.id }, (c) => c.query(`SELECT * FROM match_private_chunks($1, $2::vector, 10)`, [B.org.id, vec]));
       expect(asA.rows).toHaveLength(0);
       // and nothing with no org set at all
-      const none = await asOrg(app, null, (c) => c.query(`SELECT * FROM match_private_chunks($1, $2::vector, 10)`, [B.org.id, vec]));
+      const none = await asTenant(app, { orgId: null }, (c) => c.query(`SELECT * FROM match_private_chunks($1, $2::vector, 10)`, [B.org.id, vec]));
       expect(none.rows).toHaveLength(0);
-      const asB = await asOrg(app, B.org.id, (c) => c.query(`SELECT * FROM match_private_chunks($1, $2::vector, 10)`, [B.org.id, vec]));
+      const asB = await asTenant(app, { orgId: B.org.id }, (c) => c.query(`SELECT * FROM match_private_chunks($1, $2::vector, 10)`, [B.org.id, vec]));
       expect(asB.rows).toHaveLength(1);
     });
 
@@ -185,8 +185,7 @@ describe('search and marketplace', () => {
       expect((await as(A.tokens.member).del(`/v1/market/listings/${listingId}`)).status).toBe(403);
       expect((await as(B.tokens.owner).del(`/v1/market/listings/${listingId}`)).status).toBe(404);
       // the database refuses too, whatever the route does: B set, admin actor role
-      const direct = await asOrg(app, B.org.id, async (c) => {
-        await c.query(`SELECT set_config('app.actor_role', 'owner', true)`);
+      const direct = await asTenant(app, { orgId: B.org.id, userId: B.users.owner.id, role: 'owner' }, async (c) => {
         return c.query(`DELETE FROM market_listings WHERE id = $1`, [listingId]);
       });
       expect(direct.rowCount).toBe(0);
@@ -202,14 +201,12 @@ describe('search and marketplace', () => {
 
     it('market writes from a member actor are refused by the database', async () => {
       await expect(
-        asOrg(app, A.org.id, async (c) => {
-          await c.query(`SELECT set_config('app.actor_role', 'member', true)`);
+        asTenant(app, { orgId: A.org.id, userId: A.users.member.id, role: 'member' }, async (c) => {
           await c.query(`INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title) VALUES ($1, gen_random_uuid(), 'x')`, [A.org.id]);
         }),
       ).rejects.toMatchObject({ code: '42501' });
       await expect(
-        asOrg(app, A.org.id, async (c) => {
-          await c.query(`SELECT set_config('app.actor_role', 'admin', true)`);
+        asTenant(app, { orgId: A.org.id, userId: A.users.admin.id, role: 'admin' }, async (c) => {
           await c.query(`INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title) VALUES ($1, gen_random_uuid(), 'x')`, [B.org.id]);
         }),
       ).rejects.toMatchObject({ code: '42501' });
@@ -252,8 +249,7 @@ describe('search and marketplace', () => {
       const id = await createItem(A, 'A lighthouse 2', 'A second lighthouse keeper logbook from the northern cape, kept by night.');
       const listingId = (await as(A.tokens.admin).post(`/v1/knowledge/${id}/publish`).expect(201)).body.id as string;
       // plain SQL as the app role with a member actor: RLS would not let this actor delete the listing itself
-      const deleted = await asOrg(app, A.org.id, async (c) => {
-        await c.query(`SELECT set_config('app.actor_role', 'member', true)`);
+      const deleted = await asTenant(app, { orgId: A.org.id, userId: A.users.member.id, role: 'member' }, async (c) => {
         expect((await c.query(`DELETE FROM market_listings WHERE id = $1`, [listingId])).rowCount).toBe(0);
         return c.query(`DELETE FROM knowledge_items WHERE id = $1`, [id]);
       });
@@ -265,8 +261,7 @@ describe('search and marketplace', () => {
 
     it('a listing cannot name an item its org does not have', async () => {
       await expect(
-        asOrg(app, A.org.id, async (c) => {
-          await c.query(`SELECT set_config('app.actor_role', 'admin', true)`);
+        asTenant(app, { orgId: A.org.id, userId: A.users.admin.id, role: 'admin' }, async (c) => {
           await c.query(`INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title) VALUES ($1, $2, 'x')`, [A.org.id, items.bSecret]);
         }),
       ).rejects.toMatchObject({ code: '23503' });

@@ -64,7 +64,7 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
     path: 'src/modules/ingest/ingest-outbox.repository.ts',
     rules: ['raw-db', 'sql'],
     reason:
-      'the dispatcher works across orgs by design: it only calls the SECURITY DEFINER functions ingest_dispatch_claim / ingest_dispatch_unclaim / ingest_dispatched_queued / ingest_queue_stats / ingest_reap_expired (owned by rocker_dispatch, routing columns only), on the pool or its own claim connection, and LISTENs for new work',
+      'the dispatcher works across orgs by design: it only calls the SECURITY DEFINER functions ingest_dispatch_claim / ingest_dispatch_unclaim / ingest_dispatched_queued / ingest_queue_stats / ingest_reap_expired (owned by rocker_dispatch, routing columns only, executable by the worker role alone), on its own worker-role pool and claim connection, and LISTENs for new work',
   },
   {
     path: 'src/bootstrap.ts',
@@ -83,6 +83,12 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
       'development JWT: looks up a user and an org id by email/slug (global tables); refuses in production',
   },
   { path: 'scripts/migrate.ts', rules: ['raw-db'], reason: 'runs the migrations as the owner role' },
+  {
+    path: 'scripts/context-keys.ts',
+    rules: ['raw-db', 'sql'],
+    reason:
+      'installs the tenant-context verification keys (tenant_context_keys, no tenant table) as the owner role; setup, deployments and test templates',
+  },
   {
     path: 'ormconfig.ts',
     rules: ['raw-db'],

@@ -16,6 +16,10 @@ import {
   validateSync,
 } from 'class-validator';
 
+/** `<id>:<secret>` pairs, comma-separated; a secret is base64 (or base64url) of at least 32 bytes. */
+export const CONTEXT_KEYS_PATTERN =
+  /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43,}={0,2}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43,}={0,2})*$/;
+
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 
@@ -46,6 +50,15 @@ export class EnvDto {
 
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_OWNER_URL must be a postgres:// URL' })
   DATABASE_OWNER_URL?: string;
+
+  /**
+   * The worker role (`rocker_worker`: the app role's grants plus the ingest dispatcher's
+   * functions, which the app role lacks). Required where the process runs workers (`ROCKER_ROLE`
+   * `all` or `worker`): a `worker` process connects as it throughout; an `all` process only for the
+   * dispatcher.
+   */
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_WORKER_URL must be a postgres:// URL' })
+  DATABASE_WORKER_URL?: string;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE = 10;
@@ -98,6 +111,21 @@ export class EnvDto {
 
   @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN: string;
+
+  /**
+   * Keys that sign each tenant context for the database (`tenant_begin()` refuses an unsigned one):
+   * `<id>:<secret>[,<id>:<secret>...]`, the secret at least 32 random bytes in base64. The first
+   * signs; `npm run context-keys` installs every listed key where the database verifies them, so two
+   * can be valid at once while keys rotate (docs/security.md#tenant-context-keys).
+   */
+  @IsString() @Matches(CONTEXT_KEYS_PATTERN, {
+    message: 'TENANT_CONTEXT_KEYS must be <id>:<base64 secret of 32+ bytes>[,<id>:<secret>...] (ids: letters, digits, _ and -)',
+  })
+  TENANT_CONTEXT_KEYS: string;
+
+  /** How long a signed tenant context is accepted after it is made (it is used at once; this covers clock skew with the database). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  TENANT_CONTEXT_TTL_MS = 60_000;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -390,6 +418,13 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
     if (!env.EMBEDDINGS_MODEL) problems.push('EMBEDDINGS_MODEL: required when EMBEDDINGS_PROVIDER=openai');
   } else if (env.EMBEDDINGS_DIM !== 512) {
     problems.push('EMBEDDINGS_DIM: the local model (Universal Sentence Encoder lite) gives 512 dimensions');
+  }
+  if (env.ROCKER_ROLE !== 'api' && !env.DATABASE_WORKER_URL) {
+    problems.push('DATABASE_WORKER_URL: required when ROCKER_ROLE runs workers (all | worker)');
+  }
+  if (env.TENANT_CONTEXT_KEYS && CONTEXT_KEYS_PATTERN.test(env.TENANT_CONTEXT_KEYS)) {
+    const ids = env.TENANT_CONTEXT_KEYS.split(',').map((k) => k.split(':')[0]);
+    if (new Set(ids).size !== ids.length) problems.push('TENANT_CONTEXT_KEYS: a key id is listed twice');
   }
   if (env.TTS_PROVIDER === 'openai' && !env.TTS_BASE_URL) problems.push('TTS_BASE_URL: required when TTS_PROVIDER=openai');
   if (env.REDIS_CLUSTER_NODES && /^rediss?:\/\/[^/]*\/(?!0?$)/.test(env.REDIS_URL ?? '')) {

@@ -53,6 +53,7 @@ export abstract class HttpConfig extends slice({
 export abstract class DatabaseConfig extends slice({
   url: 'DATABASE_URL',
   ownerUrl: 'DATABASE_OWNER_URL',
+  workerUrl: 'DATABASE_WORKER_URL',
   poolSize: 'DATABASE_POOL_SIZE',
   poolTimeoutMs: 'DATABASE_POOL_TIMEOUT_MS',
   maxQueuedPerOrg: 'DATABASE_MAX_QUEUED_PER_ORG',
@@ -73,6 +74,12 @@ export abstract class AuthConfig extends slice({
   jwksUrl: 'JWT_JWKS_URL',
   issuer: 'JWT_ISSUER',
   audience: 'JWT_AUDIENCE',
+}) {}
+
+/** How this process proves each tenant context to the database (src/tenancy/context-mac.ts). */
+export abstract class TenantContextConfig extends slice({
+  keys: 'TENANT_CONTEXT_KEYS',
+  ttlMs: 'TENANT_CONTEXT_TTL_MS',
 }) {}
 
 /** Memberships (invitations into an org). */
@@ -172,6 +179,7 @@ export const SLICES = {
   database: DatabaseConfig,
   redis: RedisConfig,
   auth: AuthConfig,
+  tenantContext: TenantContextConfig,
   org: OrgConfig,
   metrics: MetricsConfig,
   admission: AdmissionConfig,

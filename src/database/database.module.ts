@@ -12,8 +12,14 @@ import { createDataSource } from './data-source.js';
     {
       provide: DataSource,
       inject: [DatabaseConfig, ProcessConfig],
+      // A worker process connects as the worker role throughout (loadEnv requires its URL there).
       useFactory: async (db: DatabaseConfig, proc: ProcessConfig) =>
-        createDataSource({ url: db.url, poolSize: db.poolSize, acquireTimeoutMs: db.poolTimeoutMs, applicationName: `rocker-${proc.role}` }).initialize(),
+        createDataSource({
+          url: proc.role === 'worker' ? db.workerUrl! : db.url,
+          poolSize: db.poolSize,
+          acquireTimeoutMs: db.poolTimeoutMs,
+          applicationName: `rocker-${proc.role}`,
+        }).initialize(),
     },
   ],
   exports: [DataSource],
@@ -25,7 +31,7 @@ class DataSourceModule implements OnApplicationShutdown {
   }
 }
 
-/** The app-role connection pool and the AsyncLocalStorage context with its transaction plugin (TenantTransactions and TenantDb, in src/tenancy/, run on them). */
+/** The connection pool (the app role; the worker role in a worker process) and the AsyncLocalStorage context with its transaction plugin (TenantTransactions and TenantDb, in src/tenancy/, run on them). */
 @Global()
 @Module({
   imports: [

@@ -23,6 +23,8 @@ import { IngestNotifyNewOnly1764100800000 } from './1764100800000-IngestNotifyNe
 import { IngestClaimOneStatement1764100900000 } from './1764100900000-IngestClaimOneStatement.js';
 import { IngestLeases1764101000000 } from './1764101000000-IngestLeases.js';
 import { OrgInvitations1796195199478 } from './1796195199478-OrgInvitations.js';
+import { VerifiedTenantContext1796205600000 } from './1796205600000-VerifiedTenantContext.js';
+import { WorkerRole1796205700000 } from './1796205700000-WorkerRole.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -39,4 +41,6 @@ export const MIGRATIONS = [
   IngestClaimOneStatement1764100900000,
   IngestLeases1764101000000,
   OrgInvitations1796195199478,
+  VerifiedTenantContext1796205600000,
+  WorkerRole1796205700000,
 ];

@@ -24,6 +24,10 @@ const SHIPPED = [
   'ListingItemLink1764100700000',
   'IngestNotifyNewOnly1764100800000',
   'IngestClaimOneStatement1764100900000',
+  'IngestLeases1764101000000',
+  'OrgInvitations1796195199478',
+  'VerifiedTenantContext1796205600000',
+  'WorkerRole1796205700000',
 ];
 
 const names = MIGRATIONS.map((m) => new m().name ?? '');

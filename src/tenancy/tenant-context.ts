@@ -4,7 +4,8 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { tenantTxDuration } from '../common/metrics/metrics.js';
 import { FairScheduler, fairKey, WorkClass } from '../common/fair/fair-scheduler.js';
-import { DatabaseConfig } from '../config/slices.js';
+import { DatabaseConfig, TenantContextConfig } from '../config/slices.js';
+import { parseContextKeys, tenantBeginParams, type ContextKey } from './context-mac.js';
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
 export const ORG_ROLE_RANK: Record<OrgRole, number> = { viewer: 1, member: 2, admin: 3, owner: 4 };
@@ -37,7 +38,8 @@ export function actorRole(ctx: TenantContext): string {
 /**
  * Runs work inside one database transaction whose first statement sets the tenant
  * (`tenant_begin()` → `set_config(..., true)`: transaction-local, so a pooled connection carries
- * nothing onward; it also re-checks the caller's membership and role).
+ * nothing onward; it refuses a context this process did not sign, re-checks the caller's
+ * membership and role, and marks the transaction so that policies trust these settings only).
  * Requests (TenantContextInterceptor) and queue jobs both come through here.
  */
 @Injectable()
@@ -48,12 +50,16 @@ export class TenantTransactions {
    * job work, so one org's burst of slow queries cannot take every connection from the others.
    */
   readonly connections: FairScheduler;
+  /** Signs every context this process opens (TENANT_CONTEXT_KEYS' first key). */
+  private readonly signingKey: ContextKey;
 
   constructor(
     private readonly cls: ClsService,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     @Inject(DatabaseConfig) private readonly databaseConfig: DatabaseConfig,
+    @Inject(TenantContextConfig) private readonly contextConfig: TenantContextConfig,
   ) {
+    this.signingKey = parseContextKeys(contextConfig.keys)[0];
     this.connections = new FairScheduler({
       name: 'database',
       slots: Math.max(1, databaseConfig.poolSize - 2),
@@ -81,14 +87,13 @@ export class TenantTransactions {
     const inTx = async () => {
       this.cls.set(TENANT_KEY, ctx);
       return this.txHost.withTransaction(async () => {
-        // Sets the tenant settings and re-checks membership in one round trip (see TenantBegin migration).
-        await this.txHost.tx.query(`SELECT tenant_begin($1, $2, $3, $4, $5)`, [
-          ctx.orgId,
-          ctx.userId,
-          ctx.role,
-          actorRole(ctx),
-          ctx.requestId,
-        ]);
+        // Proves the context (signed, short-lived), re-checks membership and sets the tenant settings
+        // with the transaction's mark, in one round trip (TenantBegin, VerifiedTenantContext migrations).
+        const signed = { orgId: ctx.orgId, userId: ctx.userId, role: ctx.role, actorRole: actorRole(ctx), requestId: ctx.requestId };
+        await this.txHost.tx.query(
+          `SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)`,
+          tenantBeginParams(this.signingKey, signed, Date.now() + this.contextConfig.ttlMs),
+        );
         if (opts.asyncCommit)
           await this.txHost.tx.query(`SELECT set_config('synchronous_commit', 'off', true)`);
         return fn();

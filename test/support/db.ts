@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { parseContextKeys, tenantBeginParams, type ContextKey } from '../../src/tenancy/context-mac.js';
+import { TEST_CONTEXT_KEYS } from './env.js';
 import { ADMIN_URL, dbUrl } from './urls.js';
+
+/** The keys of TEST_CONTEXT_KEYS (installed in the template): [0] signs, [1] is the other valid one. */
+export const TEST_KEYS = parseContextKeys(TEST_CONTEXT_KEYS);
 
 export interface TestDb {
   name: string;
   appUrl: string;
+  /** The worker role (the app role's grants plus the ingest dispatcher's functions). */
+  workerUrl: string;
   ownerUrl: string;
   /** A pool as the owner role (fixtures); RLS is forced for it too, so fixtures set the org. */
   owner: pg.Pool;
@@ -24,6 +31,7 @@ export async function createTestDb(): Promise<TestDb> {
   return {
     name,
     appUrl: dbUrl(name, 'rocker_app'),
+    workerUrl: dbUrl(name, 'rocker_worker'),
     ownerUrl: dbUrl(name, 'rocker_owner'),
     owner,
     async drop() {
@@ -36,12 +44,65 @@ export async function createTestDb(): Promise<TestDb> {
   };
 }
 
-/** Runs fixture SQL as the owner role with an org set (FORCE RLS applies to the owner as well). */
+/**
+ * Runs fixture SQL as the owner role with an org set (FORCE RLS applies to the owner as well; the
+ * policies trust the owner's own settings, see the VerifiedTenantContext migration). As the app
+ * role, set_config alone opens nothing: use asTenant.
+ */
 export async function asOrg<T>(pool: pg.Pool, orgId: string | null, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
     await c.query(`SELECT set_config('app.org_id', $1, true)`, [orgId ?? '']);
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (e) {
+    await c.query('ROLLBACK');
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
+/** A context to open with tenant_begin(); by default a job's (no user, actor `system`). */
+export interface TestContext {
+  orgId: string | null;
+  userId?: string | null;
+  role?: string | null;
+  actorRole?: string;
+  requestId?: string;
+}
+
+/** tenant_begin()'s eight parameters for `ctx`, signed with a test key (the first by default). */
+export function signedBegin(ctx: TestContext, opts: { key?: ContextKey; expiresMs?: number } = {}): unknown[] {
+  const key = opts.key ?? TEST_KEYS[0];
+  return tenantBeginParams(
+    key,
+    {
+      orgId: ctx.orgId,
+      userId: ctx.userId ?? null,
+      role: ctx.role ?? null,
+      actorRole: ctx.actorRole ?? (ctx.role ?? (ctx.userId ? 'user' : 'system')),
+      requestId: ctx.requestId ?? 'test',
+    },
+    opts.expiresMs ?? Date.now() + 60_000,
+  );
+}
+
+export const TENANT_BEGIN = 'SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)';
+
+/** Opens a verified tenant context on `c` (inside its transaction), as the service does. */
+export async function beginTenant(c: pg.ClientBase, ctx: TestContext, opts: { key?: ContextKey; expiresMs?: number } = {}): Promise<void> {
+  await c.query(TENANT_BEGIN, signedBegin(ctx, opts));
+}
+
+/** Runs `fn` in one transaction of `pool` (the app or worker role) under a verified tenant context. */
+export async function asTenant<T>(pool: pg.Pool, ctx: TestContext, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    await beginTenant(c, ctx);
     const out = await fn(c);
     await c.query('COMMIT');
     return out;

@@ -4,6 +4,12 @@ import { loadEnv, type Env } from '../../src/config/env.js';
 export { slicesOf } from '../../src/config/slices.js';
 import { REDIS_URL } from './urls.js';
 
+/** Fixed test keys (never used outside tests): `test1` signs, `test2` is the other valid one of a rotation. */
+export const TEST_CONTEXT_KEYS = [
+  `test1:${Buffer.alloc(32, 1).toString('base64')}`,
+  `test2:${Buffer.alloc(32, 2).toString('base64')}`,
+].join(',');
+
 export const TEST_ENV_VARS: Record<string, string> = {
   NODE_ENV: 'test',
   JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
@@ -13,6 +19,9 @@ export const TEST_ENV_VARS: Record<string, string> = {
   REDIS_URL,
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
   DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
+  DATABASE_WORKER_URL: 'postgres://unused@127.0.0.1/unused',
+  // Two keys, both installed in the test template (global-setup.ts): the first signs.
+  TENANT_CONTEXT_KEYS: TEST_CONTEXT_KEYS,
   // Shedding by event-loop load would make functional suites depend on how busy the machine is;
   // the admission suites turn it on (test/serial/, src/common/admission/).
   ADMISSION_MAX_LAG_MS: '0',
@@ -23,8 +32,26 @@ export const TEST_ENV_VARS: Record<string, string> = {
 
 export const TEST_ENV = loadEnv(TEST_ENV_VARS, '/nonexistent');
 
+/** The worker role's URL on the same database as an app-role URL. */
+export function workerUrlOf(appUrl: string): string {
+  const u = new URL(appUrl);
+  u.username = 'rocker_worker';
+  u.password = 'rocker_worker';
+  return u.toString();
+}
+
 /** Env for one test app: its own database and its own Redis key prefix. */
 export function envFor(appUrl: string, ownerUrl: string, extra: Record<string, string> = {}): Env {
   const prefix = `t${Math.random().toString(36).slice(2, 10)}`;
-  return loadEnv({ ...TEST_ENV_VARS, DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl, REDIS_PREFIX: prefix, ...extra }, '/nonexistent');
+  return loadEnv(
+    {
+      ...TEST_ENV_VARS,
+      DATABASE_URL: appUrl,
+      DATABASE_WORKER_URL: workerUrlOf(appUrl),
+      DATABASE_OWNER_URL: ownerUrl,
+      REDIS_PREFIX: prefix,
+      ...extra,
+    },
+    '/nonexistent',
+  );
 }

@@ -2,6 +2,9 @@ import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { execFileSync } from 'node:child_process';
 import { createDataSource } from '../../src/database/data-source.js';
+import { installContextKeys } from '../../scripts/context-keys.js';
+import { parseContextKeys } from '../../src/tenancy/context-mac.js';
+import { TEST_CONTEXT_KEYS } from './env.js';
 import { ADMIN_URL, dbUrl } from './urls.js';
 
 /**
@@ -21,6 +24,11 @@ export default async function setup(project: TestProject) {
   await owner.initialize();
   await owner.runMigrations({ transaction: 'each' });
   await owner.destroy();
+  // The test signing keys (test/support/env.ts), where tenant_begin() verifies them.
+  const keys = new pg.Client({ connectionString: dbUrl(template, 'rocker_owner') });
+  await keys.connect();
+  await installContextKeys(keys, parseContextKeys(TEST_CONTEXT_KEYS));
+  await keys.end();
   project.provide('templateDb', template);
   return async () => {
     await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);

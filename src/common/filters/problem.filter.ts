@@ -37,6 +37,9 @@ export const PG_CODES: Record<string, [number, string, string]> = {
   '42501': [404, 'not-found', 'resource not found'],
   // tenant_begin(): the membership or role changed since this instance cached it
   RKA01: [403, 'forbidden', 'your membership or role in this org has changed'],
+  // tenant_begin(): the database refused this process's signed context (a key it does not hold,
+  // or a clock far off): the service is misconfigured, nothing the client sent
+  RKA02: [503, 'unavailable', 'the service cannot open a database context right now'],
   // org_keep_an_owner(): the change would leave the org without an owner
   RKO01: [409, 'conflict', 'an org keeps at least one owner'],
   // invitation_accept(): no such invitation for you / already used / revoked or expired

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import pg from 'pg';
 import { DatabaseConfig, IngestConfig, ProcessConfig } from '../../config/slices.js';
 import type { JobKind } from './ingest.types.js';
@@ -20,7 +19,8 @@ export interface QueueStat {
  * The dispatcher's only access to Postgres outside a tenant transaction: it calls the SECURITY
  * DEFINER functions of the IngestJobs, IngestClaimOneStatement and IngestLeases migrations (owned by
  * rocker_dispatch), which see routing columns of every org and nothing else. No table is read or
- * written here directly.
+ * written here directly. Only the worker role (DATABASE_WORKER_URL) may call them (WorkerRole
+ * migration), so every connection here is the worker role's, in an all-in-one process too.
  *
  * Claims go over a connection of their own (not the request pool), with synchronous_commit off
  * for that session: a claim lost in a database crash is claimed again, and the queue drops the
@@ -32,13 +32,28 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
   private listener: pg.Client | null = null;
   private claimer: Promise<pg.Client> | null = null;
   private stopped = false;
+  /** The reconciler, reaper and gauges: a small pool of the worker role's (connections made on demand). */
+  private readonly pool: pg.Pool;
 
   constructor(
-    private readonly ds: DataSource,
     @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
     @Inject(DatabaseConfig) private readonly databaseConfig: DatabaseConfig,
     @Inject(ProcessConfig) private readonly processConfig: ProcessConfig,
-  ) {}
+  ) {
+    this.pool = new pg.Pool({
+      connectionString: this.workerUrl(),
+      max: 2,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: databaseConfig.poolTimeoutMs,
+      application_name: `rocker-${processConfig.role}-dispatch`,
+    });
+    this.pool.on('error', () => undefined); // an idle client lost: the next query reconnects
+  }
+
+  private workerUrl(): string {
+    if (!this.databaseConfig.workerUrl) throw new Error('DATABASE_WORKER_URL is required where workers run');
+    return this.databaseConfig.workerUrl;
+  }
 
   /**
    * Claims rows (one statement: the claim lock is held only while it runs on the server), then
@@ -82,7 +97,7 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     if (this.claimer) return this.claimer;
     if (this.stopped) return Promise.reject(new Error('the dispatcher is shutting down'));
     const client = new pg.Client({
-      connectionString: this.databaseConfig.url,
+      connectionString: this.workerUrl(),
       application_name: `rocker-${this.processConfig.role}-dispatch`,
       options: '-c synchronous_commit=off',
     });
@@ -103,8 +118,8 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     return connecting;
   }
 
-  dispatchedQueued(olderThanMs: number, max: number): Promise<OutboxRow[]> {
-    return this.ds.query(`SELECT * FROM ingest_dispatched_queued($1, $2)`, [olderThanMs, max]);
+  async dispatchedQueued(olderThanMs: number, max: number): Promise<OutboxRow[]> {
+    return (await this.pool.query<OutboxRow>(`SELECT * FROM ingest_dispatched_queued($1, $2)`, [olderThanMs, max])).rows;
   }
 
   /**
@@ -112,12 +127,12 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
    * lease) go back to queued and undispatched, under a new epoch: ingest_reap_expired. Answers how many.
    */
   async reapExpired(max: number): Promise<number> {
-    const [row] = await this.ds.query<{ n: number }[]>(`SELECT ingest_reap_expired($1) AS n`, [max]);
+    const [row] = (await this.pool.query<{ n: number }>(`SELECT ingest_reap_expired($1) AS n`, [max])).rows;
     return row?.n ?? 0;
   }
 
-  stats(): Promise<QueueStat[]> {
-    return this.ds.query(`SELECT * FROM ingest_queue_stats()`);
+  async stats(): Promise<QueueStat[]> {
+    return (await this.pool.query<QueueStat>(`SELECT * FROM ingest_queue_stats()`)).rows;
   }
 
   /**
@@ -127,7 +142,7 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
   async listen(onNotify: (what: 'new' | 'done') => void): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({
-      connectionString: this.databaseConfig.url,
+      connectionString: this.workerUrl(),
       application_name: `rocker-${this.processConfig.role}-listen`,
     });
     const retry = () => {
@@ -158,5 +173,6 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     this.claimer = null;
     await l?.end().catch(() => undefined);
     await c?.then((client) => client.end()).catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
   }
 }

@@ -1,0 +1,66 @@
+import { createHmac } from 'node:crypto';
+
+/** A key that signs tenant contexts; the database holds the same secret under the same id. */
+export interface ContextKey {
+  readonly id: string;
+  readonly secret: Buffer;
+}
+
+/** What the database is told about the caller: tenant_begin()'s first five arguments. */
+export interface SignedContext {
+  orgId: string | null;
+  userId: string | null;
+  role: string | null;
+  actorRole: string;
+  requestId: string;
+}
+
+/**
+ * TENANT_CONTEXT_KEYS (`id:secret,id:secret`, validated by EnvDto) as keys; the first one signs.
+ * A secret is base64 or base64url.
+ */
+export function parseContextKeys(value: string): ContextKey[] {
+  return value.split(',').map((pair) => {
+    const at = pair.indexOf(':');
+    const secret = Buffer.from(pair.slice(at + 1).replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (secret.length < 32) throw new Error(`tenant context key ${pair.slice(0, at)}: the secret is shorter than 32 bytes`);
+    return { id: pair.slice(0, at), secret };
+  });
+}
+
+/** `<octets>:<text>` per field (the TenantContextMac migration builds the same text in SQL). */
+const field = (v: string | null): string => `${Buffer.byteLength(v ?? '')}:${v ?? ''}`;
+
+/** The message tenant_begin() verifies. uuids in Postgres's text form (lower case). */
+export function contextMessage(ctx: SignedContext, expiresMs: number): string {
+  return [
+    'rocker-tenant-context-v1',
+    ctx.orgId?.toLowerCase() ?? null,
+    ctx.userId?.toLowerCase() ?? null,
+    ctx.role,
+    ctx.actorRole,
+    ctx.requestId,
+    String(expiresMs),
+  ]
+    .map(field)
+    .join('');
+}
+
+/** HMAC-SHA256 of the context under `key`, for tenant_begin(..., expiresMs, key.id, mac). */
+export function signContext(key: ContextKey, ctx: SignedContext, expiresMs: number): Buffer {
+  return createHmac('sha256', key.secret).update(contextMessage(ctx, expiresMs), 'utf8').digest();
+}
+
+/** tenant_begin()'s eight parameters for a signed context. */
+export function tenantBeginParams(key: ContextKey, ctx: SignedContext, expiresMs: number): unknown[] {
+  return [
+    ctx.orgId?.toLowerCase() ?? null,
+    ctx.userId?.toLowerCase() ?? null,
+    ctx.role,
+    ctx.actorRole,
+    ctx.requestId,
+    expiresMs,
+    key.id,
+    signContext(key, ctx, expiresMs),
+  ];
+}
