@@ -72,6 +72,8 @@ const env: Record<string, string> = {
   NODE_ENV: 'test',
   LOG_LEVEL: process.env.FAIR_LOG_LEVEL ?? 'error',
   DATABASE_URL: db.appUrl,
+  DATABASE_WORKER_URL: db.workerUrl,
+  TENANT_CONTEXT_KEYS: db.contextKeys,
   DATABASE_OWNER_URL: db.ownerUrl,
   REDIS_URL: process.env.FAIR_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
   REDIS_PREFIX: prefix,

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadEnv } from '../src/config/env.js';
+import { BENCH_CONTEXT_KEYS, beginBenchTenant, installBenchKeys } from './lib/context.js';
 import { createDataSource } from '../src/database/data-source.js';
 import { SIM_TABLE_SQL } from './support/sim-handlers.js';
 import { envVars, spawnSimWorker, waitFor, type Child } from './support/processes.js';
@@ -31,6 +32,8 @@ const dbUrl = (role: string, pw: string) => {
 const prefix = `benchfair${process.pid}`;
 const env = loadEnv({
   DATABASE_URL: dbUrl('rocker_app', 'rocker_app'),
+  DATABASE_WORKER_URL: dbUrl('rocker_worker', 'rocker_worker'),
+  TENANT_CONTEXT_KEYS: BENCH_CONTEXT_KEYS,
   DATABASE_OWNER_URL: dbUrl('rocker_owner', 'rocker_owner'),
   REDIS_PREFIX: prefix,
   LOG_LEVEL: 'warn',
@@ -50,7 +53,7 @@ async function insert(app: pg.Pool, org: string, n: number): Promise<string[]> {
   const c = await app.connect();
   try {
     await c.query('BEGIN');
-    await c.query(`SELECT set_config('app.org_id', $1, true)`, [org]);
+    await beginBenchTenant(c, org);
     const r = await c.query<{ id: string }>(
       `INSERT INTO ingest_jobs (org_id, kind, payload) SELECT $1, 'ocr', $2::jsonb FROM generate_series(1, $3) RETURNING id`,
       [org, JSON.stringify({ work_ms: WORK_MS }), n],
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
     await ds.destroy();
+    await installBenchKeys(env.DATABASE_OWNER_URL!);
     for (const s of SIM_TABLE_SQL) await owner.query(s);
     const [A, B, A2] = (
       await owner.query<{ id: string }>(`INSERT INTO orgs (slug, name) VALUES ('bench-a', 'A'), ('bench-b', 'B'), ('bench-a2', 'A2') RETURNING id`)

@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { createDataSource } from '../src/database/data-source.js';
 import { signDevToken } from '../src/tenancy/dev-token.js';
 import { loadEnv } from '../src/config/env.js';
+import { BENCH_CONTEXT_KEYS, installBenchKeys } from './lib/context.js';
 import { slicesOf } from '../src/config/slices.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { UsageUnit } from '../src/modules/limits/limits.types.js';
@@ -33,6 +34,8 @@ const url = (role: string) => `postgres://${role}:${role}@${PG_HOST}/${db}`;
 const env = {
   NODE_ENV: 'development',
   DATABASE_URL: url('rocker_app'),
+  DATABASE_WORKER_URL: url('rocker_worker'),
+  TENANT_CONTEXT_KEYS: BENCH_CONTEXT_KEYS,
   DATABASE_OWNER_URL: url('rocker_owner'),
   REDIS_URL,
   REDIS_PREFIX: `bench${randomBytes(3).toString('hex')}`,
@@ -57,6 +60,7 @@ async function createDb(): Promise<{ orgId: string; userId: string }> {
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   await ds.destroy();
+  await installBenchKeys(url('rocker_owner'));
   const owner = new pg.Client({ connectionString: url('rocker_owner') });
   await owner.connect();
   const orgId = (await owner.query(`INSERT INTO orgs (slug, name) VALUES ('bench', 'bench') RETURNING id`))

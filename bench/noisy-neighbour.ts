@@ -158,6 +158,8 @@ const env: Record<string, string> = {
   NODE_ENV: 'test',
   LOG_LEVEL: process.env.LOAD_LOG_LEVEL ?? 'warn',
   DATABASE_URL: db.appUrl,
+  DATABASE_WORKER_URL: db.workerUrl,
+  TENANT_CONTEXT_KEYS: db.contextKeys,
   DATABASE_OWNER_URL: db.ownerUrl,
   DATABASE_POOL_SIZE: process.env.LOAD_POOL_SIZE ?? '8',
   REDIS_URL: process.env.LOAD_REDIS_URL ?? 'redis://127.0.0.1:6379/0',

@@ -7,7 +7,7 @@ import { signDevToken } from '../src/tenancy/dev-token.js';
 
 /**
  * npm run bench:overhead — GET /v1/threads?limit=20 through the whole stack vs a bare Fastify + pg
- * handler doing the same transaction, set_config calls and query. Same machine, same run, same
+ * handler doing the same transaction, signed tenant_begin() and query. Same machine, same run, same
  * concurrency; the two are measured alternately (A B A B) and averaged to damp drift.
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,6 +31,8 @@ await owner.end();
 const env = {
   NODE_ENV: 'production',
   DATABASE_URL: db.appUrl,
+  DATABASE_WORKER_URL: db.workerUrl,
+  TENANT_CONTEXT_KEYS: db.contextKeys,
   DATABASE_POOL_SIZE: '10',
   REDIS_URL: 'redis://127.0.0.1:6379/0',
   REDIS_PREFIX: 'bench-overhead',
@@ -61,7 +63,7 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const avg = (rs: LoadResult[], k: keyof LoadResult) => rs.reduce((s, r) => s + (r[k] as number), 0) / rs.length;
 const LABELS = {
-  baseline: 'bare Fastify + pg (same tx, set_config, query)',
+  baseline: 'bare Fastify + pg (same tx, tenant_begin, query)',
   full: 'full stack (guards, limiter, tenant_begin tx, RLS, logs, metrics)',
   nolimit: 'full stack without the limiter (RATE_LIMIT_ENABLED=false)',
 };

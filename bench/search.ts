@@ -9,6 +9,7 @@
 import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { createDataSource } from '../src/database/data-source.js';
+import { beginBenchTenant, installBenchKeys } from './lib/context.js';
 import { EMBEDDING_DIM, SEARCH_FUNCTIONS_SQL } from '../src/migrations/1764100200000-Search.js';
 
 const PG_HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
@@ -168,7 +169,7 @@ const SQL: Record<Plan, string> = {
 async function runOne(c: pg.PoolClient, plan: Plan, q: Query): Promise<string[]> {
   await c.query('BEGIN');
   try {
-    await c.query(`SELECT set_config('app.org_id', $1, true)`, [q.org]);
+    await beginBenchTenant(c, q.org);
     if (plan === 'naive') {
       // One HNSW index, filter applied after the scan (pgvector < 0.8 behaviour, default ef_search).
       await c.query(`SET LOCAL hnsw.iterative_scan = off; SET LOCAL hnsw.ef_search = 40; SET LOCAL enable_sort = off;
@@ -239,6 +240,7 @@ async function main(): Promise<void> {
     for (const sql of SEARCH_FUNCTIONS_SQL) await su.query(sql);
     await su.end();
   }
+  await installBenchKeys(url(DB, 'rocker_owner'));
   const qs = await queries();
   const options = Object.entries(KNOBS).map(([k, v]) => `-c ${k}=${v}`).join(' ');
   const pool = new pg.Pool({ connectionString: url(DB, 'rocker_app'), max: CONC, ...(options ? { options } : {}) });

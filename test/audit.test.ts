@@ -22,7 +22,7 @@ import type { Finding } from '../scripts/audit/findings.js';
 import { runAudit, SQL_DIR } from '../scripts/audit/run.js';
 import { createAuditProgram } from '../scripts/audit/source.js';
 import { createTestDb, type TestDb } from './support/db.js';
-import { CURRENT_ORG, tenantTableSql } from './support/rls.js';
+import { CURRENT_ORG, RAW_SETTING_ORG, tenantTableSql } from './support/rls.js';
 import { dbUrl } from './support/urls.js';
 
 /** Type-checking the whole tree takes ~10 s of CPU; much more wall time on a busy 2-core machine. */
@@ -464,10 +464,47 @@ describe('RLS audit and backfill check on scratch databases with planted violati
     );
     expect(findings.map((f) => `${f.where} ${f.problem.split(' (')[0]}`).sort()).toEqual([
       'public.planted_definer(uuid) SECURITY DEFINER function not on the reviewed list',
+      // new functions are executable by PUBLIC, the API role included
+      'public.planted_definer(uuid) SECURITY DEFINER function the API role rocker_app may execute, not on the list reviewed for the API',
       'public.planted_definer(uuid) SECURITY DEFINER without a fixed search_path',
       'public.planted_pinned(uuid) SECURITY DEFINER function not on the reviewed list',
+      'public.planted_pinned(uuid) SECURITY DEFINER function the API role rocker_app may execute, not on the list reviewed for the API',
     ]);
     expect(findings.find((f) => f.problem.includes('search_path'))!.fix).toContain('SET search_path');
+  });
+
+  it('fails on a reviewed SECURITY DEFINER function granted to the API role off its list (a dispatcher function given back)', async () => {
+    const { findings } = await audit(
+      await scratchDb(['GRANT EXECUTE ON FUNCTION ingest_queue_stats() TO rocker_app']),
+    );
+    expect(findings.map((f) => `${f.where} ${f.problem}`)).toEqual([
+      'public.ingest_queue_stats() SECURITY DEFINER function the API role rocker_app may execute, not on the list reviewed for the API',
+    ]);
+    expect(findings[0].fix).toContain('REVOKE EXECUTE ON FUNCTION public.ingest_queue_stats() FROM rocker_app');
+  });
+
+  it('fails on a policy that reads an app.* setting directly instead of the verified context', async () => {
+    const raw = tenantTableSql('planted_raw').map((s) =>
+      s.includes('FOR SELECT')
+        ? `CREATE POLICY planted_raw_select ON planted_raw FOR SELECT USING (org_id = ${RAW_SETTING_ORG})`
+        : s,
+    );
+    const { findings } = await audit(
+      await scratchDb([
+        table('planted_raw'),
+        ...raw,
+        // not a tenant table: the raw-setting rule covers every policy
+        'CREATE TABLE planted_global (id int PRIMARY KEY, note text)',
+        'ALTER TABLE planted_global ENABLE ROW LEVEL SECURITY',
+        `CREATE POLICY planted_global_write ON planted_global FOR INSERT WITH CHECK (current_setting('app.actor_role', true) = 'super_admin')`,
+      ]),
+    );
+    expect(findings.map((f) => `${f.where} ${f.problem.split(':')[0]}`)).toEqual([
+      'public.planted_raw policy planted_raw_select (FOR SELECT, USING) does not restrict rows to the current org',
+      'public.planted_global policy planted_global_write (FOR INSERT) reads an app.* setting directly, which set_config alone can forge',
+      'public.planted_raw policy planted_raw_select (FOR SELECT) reads an app.* setting directly, which set_config alone can forge',
+    ]);
+    expect(findings.at(-1)!.fix).toContain('app_ctx_org()');
   });
 
   it('fails on a policy that applies a non-leakproof function to the row before the org_id comparison', async () => {
@@ -515,6 +552,8 @@ describe('RLS audit and backfill check on scratch databases with planted violati
     );
     expect(findings.map((f) => `${f.where} ${f.problem.split(' (')[0]}`)).toEqual([
       'public.planted_owned owned by the app role rocker_app',
+      // the worker role is a member of the app role: what the app role owns, it can alter too
+      'public.planted_owned owned by rocker_app, which the worker role rocker_worker can SET ROLE to',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { createDataSource } from '../../src/database/data-source.js';
+import { BENCH_CONTEXT_KEYS, installBenchKeys } from './context.js';
 
 const HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
 export const ADMIN = process.env.PG_ADMIN_URL ?? `postgres://postgres@${HOST}/postgres`;
@@ -7,7 +8,10 @@ export const ADMIN = process.env.PG_ADMIN_URL ?? `postgres://postgres@${HOST}/po
 export interface BenchDb {
   name: string;
   appUrl: string;
+  workerUrl: string;
   ownerUrl: string;
+  /** TENANT_CONTEXT_KEYS for the processes under test (installed in this database). */
+  contextKeys: string;
   drop(): Promise<void>;
 }
 
@@ -23,10 +27,13 @@ export async function createBenchDb(name: string): Promise<BenchDb> {
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   await ds.destroy();
+  await installBenchKeys(ownerUrl);
   return {
     name,
     ownerUrl,
     appUrl: `postgres://rocker_app:rocker_app@${HOST}/${name}`,
+    workerUrl: `postgres://rocker_worker:rocker_worker@${HOST}/${name}`,
+    contextKeys: BENCH_CONTEXT_KEYS,
     async drop() {
       const a = new pg.Client({ connectionString: ADMIN });
       await a.connect();

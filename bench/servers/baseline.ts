@@ -1,9 +1,10 @@
 import Fastify from 'fastify';
 import pg from 'pg';
+import { beginBenchTenant } from '../lib/context.js';
 
 /**
  * The baseline for bench:overhead: bare Fastify + pg doing what the full stack does for
- * GET /v1/threads?limit=20 — one transaction, the same set_config calls, the same query — and
+ * GET /v1/threads?limit=20 — one transaction, the same signed tenant_begin(), the same query — and
  * nothing else (no auth, no validation, no logging).
  */
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
@@ -15,11 +16,8 @@ app.get('/v1/threads', async () => {
   const c = await pool.connect();
   try {
     await c.query('START TRANSACTION');
-    await c.query(
-      `SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true),
-              set_config('app.actor_role', $3, true), set_config('app.request_id', $4, true)`,
-      [orgId, userId, 'owner', 'bench'],
-    );
+    // the same signed tenant_begin() the full stack sends (the key is the benchmark's)
+    await beginBenchTenant(c, orgId, { userId, role: 'owner' });
     const r = await c.query(
       `SELECT id, title, created_by, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
               to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at

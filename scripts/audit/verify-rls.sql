@@ -9,28 +9,44 @@
 --  1. every table with an org_id column: RLS enabled AND forced, a permissive policy for each of
 --     SELECT, INSERT, UPDATE, DELETE (or ALL), org_id NOT NULL, org_id the leading column of an index;
 --  2. every policy on such a table restricts rows to the current org (a top-level
---     `org_id = <current_setting('app.org_id')>` condition) and calls no non-leakproof function on
---     a row column before that comparison (static check of the policy's expression tree);
---  3. the app role is not superuser, has no BYPASSRLS, cannot SET ROLE to a role that is or has,
---     and owns no table, schema or function (neither can any role it can become);
+--     `org_id = (select app_ctx_org())` condition: the verified org) and calls no non-leakproof
+--     function on a row column before that comparison (static check of the policy's expression tree);
+--     no policy on any table reads an app.* setting directly (current_setting('app....')): a setting
+--     alone is what an injection can forge, the app_ctx_*() functions check tenant_begin()'s mark;
+--  3. the app role, and the worker role (rocker_worker, or `-c audit.worker_role=...`) when it
+--     exists, is not superuser, has no BYPASSRLS, cannot SET ROLE to a role that is or has, and owns
+--     no table, schema or function (neither can any role it can become);
 --  4. every SECURITY DEFINER function is listed (NOTICE), is on the reviewed list below, has a
---     fixed search_path (proconfig), and is not owned by a superuser.
+--     fixed search_path (proconfig), and is not owned by a superuser; one the app role may execute
+--     must also be on the shorter list of those reviewed for the API (the ingest dispatcher's are
+--     the worker role's alone).
 \set ON_ERROR_STOP on
 \set QUIET on
 BEGIN READ ONLY;
 DO $audit$
 DECLARE
   app_role CONSTANT text := coalesce(nullif(current_setting('audit.app_role', true), ''), 'rocker_app');
+  worker_role CONSTANT text := coalesce(nullif(current_setting('audit.worker_role', true), ''), 'rocker_worker');
+  v_role text;
+  v_kind text;
   -- Reviewed SECURITY DEFINER functions: each runs with its owner's rights, a door around RLS.
   -- Add one only after review, with its reason here:
   --  * public.auth_context(uuid): the guard reads a verified user's memberships before any org is
   --    set; owned by rocker_auth (SELECT on users, org_members only); answers for the id given only.
-  --  * public.tenant_begin(uuid, uuid, text, text, text): first statement of every tenant
-  --    transaction; re-checks the membership/role and super_admin the instance cached, then sets
-  --    the transaction-local app.* settings; owned by rocker_auth; reads users, org_members only.
+  --  * public.tenant_begin(uuid, uuid, text, text, text, bigint, text, bytea): first statement of
+  --    every tenant transaction; refuses a context without the service's valid, unexpired HMAC,
+  --    re-checks the membership/role and super_admin the instance cached, then sets the
+  --    transaction-local app.* settings and their mark; owned by rocker_auth; reads users,
+  --    org_members and the key tables only.
+  --  * public.app_ctx_org(), app_ctx_user(), app_ctx_actor_role(), app_ctx_request_id(): the
+  --    setting when this transaction's mark holds, else NULL; read the mark secret only (rocker_auth).
   reviewed_definers CONSTANT text[] := ARRAY[
     'public.auth_context(uuid)',                           -- the guard's membership lookup (rocker_auth; reads users + org_members for one user id)
-    'public.tenant_begin(uuid, uuid, text, text, text)',   -- sets the tenant settings and re-checks membership (rocker_auth)
+    'public.tenant_begin(uuid, uuid, text, text, text, bigint, text, bytea)', -- verifies the signed context, re-checks membership, sets the tenant settings and their mark (rocker_auth)
+    'public.app_ctx_org()',                                -- the verified org, for every policy (rocker_auth; reads the mark secret)
+    'public.app_ctx_user()',                               -- the verified user (rocker_auth; reads the mark secret)
+    'public.app_ctx_actor_role()',                         -- the verified actor role (rocker_auth; reads the mark secret)
+    'public.app_ctx_request_id()',                         -- the verified request id (rocker_auth; reads the mark secret)
     'public.feature_flag_audit_write()',                   -- trigger: appends flag audit rows the app role may not insert itself
     'public.ingest_dispatch_claim(integer, integer, integer, boolean)', -- dispatcher: claims queued jobs of every org, routing columns only (rocker_dispatch)
     'public.ingest_dispatch_unclaim(uuid[], uuid[])',      -- dispatcher: un-marks claimed rows the queue refused (dispatched_at only; rocker_dispatch)
@@ -41,6 +57,19 @@ DECLARE
     'public.set_default_org(uuid)',                        -- sets users.default_org_id of app.user_id only, to an org they belong to (rocker_auth)
     'public.org_keep_an_owner()',                          -- trigger: locks the org row and refuses removing its last owner, counting across RLS (rocker_auth)
     'public.org_audit_write()'                             -- trigger: appends org_audit_log rows the app role may not insert itself; drops the token hash (rocker_auth)
+  ];
+  -- Of those, the ones the API role (app_role) may EXECUTE, each reviewed as a door an injection
+  -- in the API can open. The ingest dispatcher's functions are not here: only the worker role
+  -- runs them (WorkerRole migration). Trigger functions need no EXECUTE grant to fire.
+  reviewed_app_definers CONSTANT text[] := ARRAY[
+    'public.auth_context(uuid)',                           -- answers for the verified user id it is given only
+    'public.tenant_begin(uuid, uuid, text, text, text, bigint, text, bytea)', -- refuses a context the service did not sign
+    'public.app_ctx_org()',                                -- this transaction's verified context only
+    'public.app_ctx_user()',
+    'public.app_ctx_actor_role()',
+    'public.app_ctx_request_id()',
+    'public.invitation_accept(uuid, uuid, bytea, text)',   -- needs the invitation's secret and the verified user
+    'public.set_default_org(uuid)'                         -- the verified user's own default, to an org they belong to
   ];
   -- Policies on org_id tables that deliberately do not restrict rows to the current org
   -- ('schema.table.policy'), e.g. a shared read. Empty: every tenant policy compares org_id.
@@ -202,11 +231,11 @@ BEGIN
             expect := '';
           END IF;
         END LOOP;
-        -- the gate must compare with the per-transaction org, not with anything else
-        IF gate IS NOT NULL AND position('current_setting(''app.org_id''' IN v_expr.sql) = 0 THEN gate := NULL; END IF;
+        -- the gate must compare with the transaction's verified org, not with anything else
+        IF gate IS NOT NULL AND position('app_ctx_org()' IN v_expr.sql) = 0 THEN gate := NULL; END IF;
         IF gate IS NULL THEN
           n_findings := n_findings + 1;
-          RAISE WARNING '%: policy % (FOR %, %) does not restrict rows to the current org: % -- fix: make org_id = (select nullif(current_setting(''app.org_id'', true), '''')::uuid) its first condition (see tenantTableSql in src/migrations/1764100600000-KnowledgeBlobs.ts), or list it in shared_policies in scripts/audit/verify-rls.sql with a reason',
+          RAISE WARNING '%: policy % (FOR %, %) does not restrict rows to the current org: % -- fix: make org_id = (select app_ctx_org()) its first condition (see policiesSql in src/migrations/1796205600000-VerifiedTenantContext.ts), or list it in shared_policies in scripts/audit/verify-rls.sql with a reason',
             v_tbl.name, v_pol.polname, v_pol.cmd, v_expr.clause, regexp_replace(v_expr.sql, '\s+', ' ', 'g');
         END IF;
         FOREACH leak IN ARRAY leaks LOOP
@@ -220,36 +249,53 @@ BEGIN
     END LOOP;
   END LOOP;
 
-  ---------------------------------------------------------------- 3: the app role
-  SELECT rolsuper, rolbypassrls INTO v_rec FROM pg_roles WHERE rolname = app_role;
+  ---------------------------------------------------------------- 2b: no policy trusts a raw setting
+  FOR v_rec IN
+    SELECT format('%I.%I', p.schemaname, p.tablename) AS tbl, p.policyname, p.cmd,
+           concat_ws(' / ', p.qual, p.with_check) AS sql
+      FROM pg_policies p
+     WHERE p.schemaname NOT IN ('pg_catalog', 'information_schema')
+       AND (p.qual ~* 'current_setting\(\s*''app\.' OR p.with_check ~* 'current_setting\(\s*''app\.')
+     ORDER BY 1, 2
+  LOOP
+    n_findings := n_findings + 1;
+    RAISE WARNING '%: policy % (FOR %) reads an app.* setting directly, which set_config alone can forge: % -- fix: read the verified context instead: (select app_ctx_org()), (select app_ctx_actor_role()), app_ctx_user() (VerifiedTenantContext migration)',
+      v_rec.tbl, v_rec.policyname, v_rec.cmd, regexp_replace(v_rec.sql, '\s+', ' ', 'g');
+  END LOOP;
+
+  ---------------------------------------------------------------- 3: the app role (and the worker role)
+  FOREACH v_role IN ARRAY ARRAY[app_role, worker_role] LOOP
+  CONTINUE WHEN v_role = worker_role AND NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = worker_role);
+  SELECT rolsuper, rolbypassrls INTO v_rec FROM pg_roles WHERE rolname = v_role;
   IF NOT FOUND THEN
     n_findings := n_findings + 1;
-    RAISE WARNING 'role %: does not exist -- fix: run scripts/setup.sh (or set audit.app_role to the role the service connects as)', app_role;
+    RAISE WARNING 'role %: does not exist -- fix: run scripts/setup.sh (or set audit.app_role / audit.worker_role to the roles the service connects as)', v_role;
   ELSE
     IF v_rec.rolsuper THEN
       n_findings := n_findings + 1;
-      RAISE WARNING 'role %: is a superuser (superusers bypass RLS) -- fix: ALTER ROLE % NOSUPERUSER', app_role, app_role;
+      RAISE WARNING 'role %: is a superuser (superusers bypass RLS) -- fix: ALTER ROLE % NOSUPERUSER', v_role, v_role;
     END IF;
     IF v_rec.rolbypassrls THEN
       n_findings := n_findings + 1;
-      RAISE WARNING 'role %: has BYPASSRLS -- fix: ALTER ROLE % NOBYPASSRLS', app_role, app_role;
+      RAISE WARNING 'role %: has BYPASSRLS -- fix: ALTER ROLE % NOBYPASSRLS', v_role, v_role;
     END IF;
   END IF;
-  -- Roles the app role is a member of (directly or not) can be assumed with SET ROLE.
+  v_kind := CASE WHEN v_role = app_role THEN 'the app role ' ELSE 'the worker role ' END;
+  -- Roles the role is a member of (directly or not) can be assumed with SET ROLE.
   FOR v_rec IN
     WITH RECURSIVE up(oid) AS (
-      SELECT oid FROM pg_roles WHERE rolname = app_role
+      SELECT oid FROM pg_roles WHERE rolname = v_role
       UNION SELECT am.roleid FROM pg_auth_members am JOIN up ON am.member = up.oid)
     SELECT ro.rolname, ro.rolsuper, ro.rolbypassrls FROM up JOIN pg_roles ro ON ro.oid = up.oid
-     WHERE ro.rolname <> app_role AND (ro.rolsuper OR ro.rolbypassrls) ORDER BY 1
+     WHERE ro.rolname <> v_role AND (ro.rolsuper OR ro.rolbypassrls) ORDER BY 1
   LOOP
     n_findings := n_findings + 1;
     RAISE WARNING 'role %: is a member of %, which is % (SET ROLE escapes RLS) -- fix: REVOKE % FROM %',
-      app_role, v_rec.rolname, CASE WHEN v_rec.rolsuper THEN 'a superuser' ELSE 'BYPASSRLS' END, v_rec.rolname, app_role;
+      v_role, v_rec.rolname, CASE WHEN v_rec.rolsuper THEN 'a superuser' ELSE 'BYPASSRLS' END, v_rec.rolname, v_role;
   END LOOP;
   FOR v_rec IN
     WITH RECURSIVE up(oid) AS (
-      SELECT oid FROM pg_roles WHERE rolname = app_role
+      SELECT oid FROM pg_roles WHERE rolname = v_role
       UNION SELECT am.roleid FROM pg_auth_members am JOIN up ON am.member = up.oid),
     owned AS (
       SELECT 'table' AS kind, format('%I.%I', n.nspname, c.relname) AS obj, c.relowner AS owner
@@ -267,14 +313,16 @@ BEGIN
   LOOP
     n_findings := n_findings + 1;
     RAISE WARNING '%: owned by % (an owner can disable RLS and rewrite policies) -- fix: ALTER % % OWNER TO rocker_owner',
-      v_rec.obj, CASE WHEN v_rec.owner = app_role THEN 'the app role ' || app_role ELSE v_rec.owner || ', which the app role ' || app_role || ' can SET ROLE to' END,
+      v_rec.obj, CASE WHEN v_rec.owner = v_role THEN v_kind || v_role ELSE v_rec.owner || ', which ' || v_kind || v_role || ' can SET ROLE to' END,
       upper(v_rec.kind), v_rec.obj;
+  END LOOP;
   END LOOP;
 
   ---------------------------------------------------------------- 4: SECURITY DEFINER functions
   FOR v_rec IN
     SELECT format('%I.%I(%s)', n.nspname, p.proname, oidvectortypes(p.proargtypes)) AS sig,
-           pg_get_userbyid(p.proowner) AS owner, o.rolsuper AS owner_super, coalesce(p.proconfig, '{}') AS config
+           pg_get_userbyid(p.proowner) AS owner, o.rolsuper AS owner_super, coalesce(p.proconfig, '{}') AS config,
+           EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = app_role) AND has_function_privilege(app_role, p.oid, 'EXECUTE') AS app_exec
       FROM pg_proc p
       JOIN pg_namespace n ON n.oid = p.pronamespace
       JOIN pg_roles o ON o.oid = p.proowner
@@ -293,6 +341,11 @@ BEGIN
       n_findings := n_findings + 1;
       RAISE WARNING '%: SECURITY DEFINER function not on the reviewed list -- fix: make it SECURITY INVOKER, or after a security review add it to reviewed_definers in scripts/audit/verify-rls.sql with its reason',
         v_rec.sig;
+    END IF;
+    IF v_rec.app_exec AND NOT v_rec.sig = ANY (reviewed_app_definers) THEN
+      n_findings := n_findings + 1;
+      RAISE WARNING '%: SECURITY DEFINER function the API role % may execute, not on the list reviewed for the API -- fix: REVOKE EXECUTE ON FUNCTION % FROM %, PUBLIC (and GRANT it to the role that needs it, e.g. rocker_worker), or after a security review add it to reviewed_app_definers in scripts/audit/verify-rls.sql with its reason',
+        v_rec.sig, app_role, v_rec.sig, app_role;
     END IF;
     IF v_rec.owner_super THEN
       n_findings := n_findings + 1;

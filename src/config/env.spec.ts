@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadEnv } from './env.js';
 
 const good = {
-  DATABASE_URL: 'postgres://a@b/c',
+  DATABASE_URL: 'postgres://a@b/c', DATABASE_WORKER_URL: 'postgres://a@b/c', TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`,
   REDIS_URL: 'redis://127.0.0.1:6379',
   JWT_SECRET: 'x'.repeat(32),
   METRICS_TOKEN: 'm'.repeat(16),

@@ -7,7 +7,7 @@ import { IngestConfig, SLICES, slicesOf } from './slices.js';
 
 const env = loadEnv(
   {
-    DATABASE_URL: 'postgres://a@b/c',
+    DATABASE_URL: 'postgres://a@b/c', DATABASE_WORKER_URL: 'postgres://a@b/c', TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`,
     REDIS_URL: 'redis://127.0.0.1:6379',
     JWT_SECRET: 'x'.repeat(32),
     METRICS_TOKEN: 'm'.repeat(16),

@@ -5,7 +5,7 @@ import { loadEnv } from '../config/env.js';
 import { AuthConfig } from '../config/slices.js';
 
 const env = loadEnv(
-  { DATABASE_URL: 'postgres://a@b/c', REDIS_URL: 'redis://x', JWT_SECRET: 's'.repeat(40), METRICS_TOKEN: 'm'.repeat(16), JWT_ISSUER: 'iss', JWT_AUDIENCE: 'aud' },
+  { DATABASE_URL: 'postgres://a@b/c', DATABASE_WORKER_URL: 'postgres://a@b/c', TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`, REDIS_URL: 'redis://x', JWT_SECRET: 's'.repeat(40), METRICS_TOKEN: 'm'.repeat(16), JWT_ISSUER: 'iss', JWT_AUDIENCE: 'aud' },
   '/nonexistent',
 );
 const sub = '6ec10329-20ac-492a-b6b7-1ad19129d03f';
@@ -44,7 +44,7 @@ describe(`${JwtVerifier.name} with a public key (production mode)`, () => {
     const penv = loadEnv(
       {
         NODE_ENV: 'production',
-        DATABASE_URL: 'postgres://a@b/c',
+        DATABASE_URL: 'postgres://a@b/c', DATABASE_WORKER_URL: 'postgres://a@b/c', TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`,
         REDIS_URL: 'redis://x',
         JWT_PUBLIC_KEY: await exportSPKI(publicKey),
         METRICS_TOKEN: 'm'.repeat(16),

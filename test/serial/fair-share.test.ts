@@ -78,6 +78,7 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
     service = await startService(join(root, 'dist', 'bench', 'servers', 'all-in-one.js'), {
       ...TEST_ENV_VARS,
       DATABASE_URL: db.appUrl,
+      DATABASE_WORKER_URL: db.workerUrl,
       DATABASE_OWNER_URL: db.ownerUrl,
       REDIS_PREFIX: PREFIX,
       UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),

@@ -1,11 +1,14 @@
 /**
  * The reviewed policy set of a tenant table, for tests that plant tables (the audit's). Migrations
  * do not import this: each holds its own frozen copy, so editing this file never changes history.
- * The org is read from the per-transaction setting `app.org_id`; `nullif(..., '')` because a
- * setting that was set in an earlier transaction reads back as ''. The `(select ...)` wrapper makes
- * Postgres evaluate it once per statement (an InitPlan), not once per row.
+ * The org is the transaction's verified one, app_ctx_org() (NULL unless tenant_begin() marked
+ * this transaction; VerifiedTenantContext migration). The `(select ...)` wrapper makes Postgres
+ * evaluate it once per statement (an InitPlan), not once per row.
  */
-export const CURRENT_ORG = `(select nullif(current_setting('app.org_id', true), '')::uuid)`;
+export const CURRENT_ORG = `(select app_ctx_org())`;
+
+/** What every policy read before the VerifiedTenantContext migration: a setting anyone can set. */
+export const RAW_SETTING_ORG = `(select nullif(current_setting('app.org_id', true), '')::uuid)`;
 
 /** Name of the role the service connects as (owns nothing, NOBYPASSRLS). */
 export const APP_ROLE = 'rocker_app';

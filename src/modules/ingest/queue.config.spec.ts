@@ -6,7 +6,7 @@ import { loadEnv } from '../../config/env.js';
 import { slicesOf } from '../../config/slices.js';
 
 const env = loadEnv(
-  { DATABASE_URL: 'postgres://x@h/db', REDIS_URL: 'redis://:p%40ss@redis.local:6380/2', JWT_SECRET: 'x'.repeat(40), METRICS_TOKEN: 'y'.repeat(20), INGEST_BACKOFF_MS: '500' },
+  { DATABASE_URL: 'postgres://x@h/db', DATABASE_WORKER_URL: 'postgres://x@h/db', TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`, REDIS_URL: 'redis://:p%40ss@redis.local:6380/2', JWT_SECRET: 'x'.repeat(40), METRICS_TOKEN: 'y'.repeat(20), INGEST_BACKOFF_MS: '500' },
   '/nonexistent',
 );
 const { ingest, redis } = slicesOf(env);

@@ -14,7 +14,7 @@ import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 const env = (extra: Record<string, string> = {}) =>
   LimitsConfig.from(loadEnv(
     {
-      DATABASE_URL: 'postgres://x@h/d',
+      DATABASE_URL: 'postgres://x@h/d', DATABASE_WORKER_URL: 'postgres://x@h/d', TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`,
       REDIS_URL: 'redis://h',
       JWT_SECRET: 'x'.repeat(32),
       METRICS_TOKEN: 'x'.repeat(16),

@@ -9,7 +9,7 @@ import { RatePlan } from './rate-decision.js';
 
 const env = loadEnv(
   {
-    DATABASE_URL: 'postgres://x@h/d',
+    DATABASE_URL: 'postgres://x@h/d', DATABASE_WORKER_URL: 'postgres://x@h/d', TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`,
     REDIS_URL: 'redis://h',
     JWT_SECRET: 'x'.repeat(32),
     METRICS_TOKEN: 'x'.repeat(16),

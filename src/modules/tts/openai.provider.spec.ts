@@ -36,7 +36,7 @@ describe(OpenAiSpeechProvider.name, () => {
   it('asks for WAV per sentence and the service joins them into one streamed WAV', async () => {
     const env = loadEnv(
       {
-        DATABASE_URL: 'postgres://x@h/d',
+        DATABASE_URL: 'postgres://x@h/d', DATABASE_WORKER_URL: 'postgres://x@h/d', TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`,
         REDIS_URL: 'redis://h',
         JWT_SECRET: 'x'.repeat(32),
         METRICS_TOKEN: 'x'.repeat(16),
