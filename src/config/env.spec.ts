@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadEnv } from './env.js';
 
 const good = {
-  DATABASE_URL: 'postgres://a@b/c', DATABASE_WORKER_URL: 'postgres://a@b/c', TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`,
+  DATABASE_URL: 'postgres://a@b/c',
+  DATABASE_WORKER_URL: 'postgres://w@b/c',
+  TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`,
   REDIS_URL: 'redis://127.0.0.1:6379',
   JWT_SECRET: 'x'.repeat(32),
   METRICS_TOKEN: 'm'.repeat(16),
@@ -14,6 +16,29 @@ describe(loadEnv.name, () => {
     expect(sut.PORT).toBe(3000);
     expect(sut.DATABASE_POOL_SIZE).toBe(10);
     expect(sut.REDIS_PREFIX).toBe('rocker');
+  });
+
+  it('requires the worker role URL where workers run, not in an API-only process', () => {
+    const { DATABASE_WORKER_URL: _, ...rest } = good;
+    expect(() => loadEnv(rest, '/nonexistent')).toThrow(/DATABASE_WORKER_URL: required when ROCKER_ROLE runs workers/);
+    expect(() => loadEnv({ ...rest, ROCKER_ROLE: 'worker' }, '/nonexistent')).toThrow(/DATABASE_WORKER_URL/);
+    expect(loadEnv({ ...rest, ROCKER_ROLE: 'api' }, '/nonexistent').DATABASE_WORKER_URL).toBeUndefined();
+  });
+
+  it('requires tenant-context keys of 32+ bytes with distinct ids, naming the variable, never the secret', () => {
+    const short = `k1:${'B'.repeat(20)}`;
+    for (const bad of [undefined, '', short, `k1:${'A'.repeat(43)},k1:${'C'.repeat(43)}`, `bad id:${'A'.repeat(43)}`]) {
+      let msg = '';
+      try {
+        loadEnv({ ...good, TENANT_CONTEXT_KEYS: bad }, '/nonexistent');
+      } catch (e) {
+        msg = (e as Error).message;
+      }
+      expect(msg, String(bad)).toContain('TENANT_CONTEXT_KEYS');
+      expect(msg).not.toContain('BBBB');
+      expect(msg).not.toContain('CCCC');
+    }
+    expect(loadEnv({ ...good, TENANT_CONTEXT_KEYS: `k2:${'A'.repeat(43)}=,k1:${'a_-'.repeat(15)}` }, '/nonexistent').TENANT_CONTEXT_TTL_MS).toBe(60_000);
   });
 
   it('names every bad variable in one message, without echoing values', () => {
