@@ -55,10 +55,29 @@ export async function installContextKeys(
   return out;
 }
 
+/** installContextKeys on its own connection to `url` (the owner role); `keys` as TENANT_CONTEXT_KEYS writes them. */
+export async function installContextKeysAt(url: string, keys: string, opts: { prune?: boolean } = {}): Promise<InstallResult> {
+  const client = new pg.Client({ connectionString: url, application_name: 'rocker-context-keys' });
+  await client.connect();
+  try {
+    return await installContextKeys(client, parseContextKeys(keys), opts);
+  } finally {
+    await client.end();
+  }
+}
+
+/** One line for the operator: key ids, never secrets. */
+export function describeInstall(r: InstallResult, prune: boolean): string {
+  return (
+    `tenant context keys: added [${r.added.join(', ')}], kept [${r.kept.join(', ')}]` +
+    (prune ? `, removed [${r.removed.join(', ')}]` : '')
+  );
+}
+
 /**
  * npm run context-keys [-- --prune] [--database-url <owner url>]: installs TENANT_CONTEXT_KEYS (the
  * environment, else .env) where tenant_begin() verifies them, as DATABASE_OWNER_URL. Prints key ids,
- * never secrets.
+ * never secrets. `npm run migrate` does the same (without --prune) after migrating.
  */
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -68,17 +87,8 @@ async function main(): Promise<void> {
   if (!CONTEXT_KEYS_PATTERN.test(raw)) throw new Error('TENANT_CONTEXT_KEYS is missing or malformed (see docs/configuration.md)');
   const url = args['database-url'] ?? env.DATABASE_OWNER_URL;
   if (!url) throw new Error('DATABASE_OWNER_URL (or --database-url) is required: the keys are written as the owner role');
-  const client = new pg.Client({ connectionString: url, application_name: 'rocker-context-keys' });
-  await client.connect();
-  try {
-    const r = await installContextKeys(client, parseContextKeys(raw), { prune: args.prune === 'true' });
-    console.log(
-      `tenant context keys: added [${r.added.join(', ')}], kept [${r.kept.join(', ')}]` +
-        (args.prune === 'true' ? `, removed [${r.removed.join(', ')}]` : ''),
-    );
-  } finally {
-    await client.end();
-  }
+  const prune = args.prune === 'true';
+  console.log(describeInstall(await installContextKeysAt(url, raw, { prune }), prune));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

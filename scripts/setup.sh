@@ -213,7 +213,6 @@ psql "postgres://postgres@127.0.0.1:5432/template1" -qtA -c "CREATE EXTENSION IF
 log "building"
 npm run -s build
 log "migrating"
+# (then installs the tenant-context keys of .env where tenant_begin() verifies them; adds, never removes)
 node dist/scripts/migrate.js up
-# the tenant-context keys of .env, installed where tenant_begin() verifies them (adds; never removes)
-node dist/scripts/context-keys.js
 log "ready: 'npm start' serves on :\${PORT:-3000}; 'npm test' runs every test"
