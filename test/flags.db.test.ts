@@ -127,7 +127,7 @@ describe('feature flag tables as the app role', () => {
   });
 
   it('everyone reads flags; an org reads only its own overrides; a super_admin reads all', async () => {
-    const flags = await as(app, { orgId: a.id, userId: owner.id, role: 'viewer' }, (c) => c.query(`SELECT key FROM feature_flags`));
+    const flags = await as(app, { orgId: a.id, userId: owner.id, role: 'owner' }, (c) => c.query(`SELECT key FROM feature_flags`));
     expect(flags.rows).toEqual([{ key: 'hybrid_search' }]);
     const own = await as(app, { orgId: a.id, userId: owner.id, role: 'owner' }, (c) => c.query(`SELECT org_id FROM feature_flag_overrides`));
     expect(own.rows).toEqual([{ org_id: a.id }]);

@@ -28,7 +28,7 @@ export function parseContextKeys(value: string): ContextKey[] {
   });
 }
 
-/** `<octets>:<text>` per field (the TenantContextMac migration builds the same text in SQL). */
+/** `<octets>:<text>` per field (the VerifiedTenantContext migration builds the same text in SQL). */
 const field = (v: string | null): string => `${Buffer.byteLength(v ?? '')}:${v ?? ''}`;
 
 /** The message tenant_begin() verifies. uuids in Postgres's text form (lower case). */
