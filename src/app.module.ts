@@ -106,10 +106,14 @@ export class AppModule {
         ...(env.ROCKER_ROLE === 'api' ? [] : [IngestWorkerModule]),
       ],
       providers: [
-        { provide: APP_GUARD, useClass: TenantGuard },
-        { provide: APP_GUARD, useClass: RolesGuard },
-        { provide: APP_GUARD, useClass: SuperAdminGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard }, // needs request.tenant from TenantGuard
+        // The same instances run first in the onRequest hook, before the body is read (bootstrap.ts).
+        TenantGuard,
+        RolesGuard,
+        SuperAdminGuard,
+        { provide: APP_GUARD, useExisting: TenantGuard },
+        { provide: APP_GUARD, useExisting: RolesGuard },
+        { provide: APP_GUARD, useExisting: SuperAdminGuard },
+        { provide: APP_GUARD, useExisting: RateLimitGuard }, // needs request.tenant from TenantGuard
         { provide: APP_GUARD, useClass: AdmissionGuard }, // after the limiter: over-quota answers rate-limited, not overloaded
         { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -15,6 +15,12 @@ import type { Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
 import { clientErrorResponse, sendProblem } from './common/filters/problem.filter.js';
 import { installJsonBodyLimits } from './common/http/json-body.js';
+import { installEarlyGuards, tagRouteTargets } from './common/http/early-guards.js';
+import { TenantGuard } from './common/guards/tenant.guard.js';
+import { RolesGuard } from './common/guards/roles.guard.js';
+import { SuperAdminGuard } from './common/guards/super-admin.guard.js';
+import { RateLimitGuard } from './modules/limits/rate-limit.guard.js';
+import { AuthFailureLimiter } from './modules/limits/auth-failure.limiter.js';
 import { installHttpMetrics } from './modules/metrics/http-metrics.js';
 import { serveMetrics } from './modules/metrics/metrics-server.js';
 
@@ -35,6 +41,15 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
     },
     logger: false,
     trustProxy: false,
+    // A silent connection, a slow request and a slowloris (headers never finished) are all bounded.
+    connectionTimeout: env.HTTP_CONNECTION_TIMEOUT_MS,
+    requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: env.HTTP_HEADERS_TIMEOUT_MS,
+      // Node checks both bounds on this interval (30 s by default): a quarter of the headers bound
+      connectionsCheckingInterval: Math.min(5000, Math.max(100, Math.floor(env.HTTP_HEADERS_TIMEOUT_MS / 4))),
+    },
     // The router's refusals (a path segment too long, a malformed URL) skip the hooks and Nest.
     frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => {
       reply.header('x-request-id', req.id);
@@ -63,6 +78,19 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
   });
   installHttpMetrics(fastify);
   installJsonBodyLimits(fastify, { maxDepth: env.JSON_MAX_DEPTH, maxKeys: env.JSON_MAX_KEYS });
+  // Authentication, org, roles and the limiter before the body is read; the guards reuse the result.
+  tagRouteTargets(app);
+  const [tenant, roles, superAdmin, limiter] = [TenantGuard, RolesGuard, SuperAdminGuard, RateLimitGuard].map((g) => app.get(g)) as [
+    TenantGuard,
+    RolesGuard,
+    SuperAdminGuard,
+    RateLimitGuard,
+  ];
+  const authFailures = app.get(AuthFailureLimiter);
+  installEarlyGuards(fastify, {
+    checks: [(c) => tenant.resolve(c), (c) => roles.canActivate(c), (c) => superAdmin.canActivate(c), (c) => limiter.early(c)],
+    onUnauthorized: (ip) => authFailures.refuse(ip),
+  });
 
   if (opts.docs !== false) {
     const config = new DocumentBuilder()

@@ -157,6 +157,26 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   JSON_MAX_KEYS = 10_000;
 
+  /**
+   * Longest a connection may stay silent (no byte either way) before it is closed (Fastify
+   * connectionTimeout). Above the slowest request a handler may take (OCR, PDF, a long stream
+   * sends bytes and is never idle).
+   */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000)
+  HTTP_CONNECTION_TIMEOUT_MS = 120_000;
+
+  /** Longest a client may take to send a whole request, headers and body (Fastify requestTimeout; 408 past it). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 120_000;
+
+  /** Longest a client may take to send the request line and headers (slowloris bound; the connection is closed past it). */
+  @Transform(toInt) @IsInt() @Min(500) @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** How long an idle keep-alive connection stays open for the next request (above a load balancer's idle timeout). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
   /** local: Universal Sentence Encoder lite shipped in an npm package (offline); openai: any OpenAI-compatible API. */
   @IsIn(['local', 'openai'])
   EMBEDDINGS_PROVIDER: 'local' | 'openai' = 'local';
@@ -289,6 +309,26 @@ export class EnvDto {
   /** How long an instance trusts its cached per-org limits (changes are also pushed by pub/sub). */
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   LIMITS_CACHE_MS = 5000;
+
+  /**
+   * Requests with a missing, invalid or expired token one client address may make per
+   * RATE_LIMIT_AUTH_WINDOW_S before its further bad tokens are answered 429 (a valid token from
+   * the same address still passes).
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  RATE_LIMIT_AUTH_FAILURES = 30;
+
+  /** The window of RATE_LIMIT_AUTH_FAILURES, in seconds (a token bucket: one more every window/limit). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  RATE_LIMIT_AUTH_WINDOW_S = 60;
+
+  /** Chunks an org may keep in the vector index, unless its limits say otherwise (caps.stored_chunks). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
+  LIMITS_MAX_STORED_CHUNKS = 1_000_000;
+
+  /** Ingest jobs an org may have waiting (queued), unless its limits say otherwise (caps.queued_jobs). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
+  LIMITS_MAX_QUEUED_JOBS = 10_000;
 
   /** How long an org invitation's token can be accepted (default 7 days). */
   @Transform(toInt) @IsInt() @Min(60) @Max(90 * 86_400)
@@ -425,6 +465,9 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
   if (env.TENANT_CONTEXT_KEYS && CONTEXT_KEYS_PATTERN.test(env.TENANT_CONTEXT_KEYS)) {
     const ids = env.TENANT_CONTEXT_KEYS.split(',').map((k) => k.split(':')[0]);
     if (new Set(ids).size !== ids.length) problems.push('TENANT_CONTEXT_KEYS: a key id is listed twice');
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
   }
   if (env.TTS_PROVIDER === 'openai' && !env.TTS_BASE_URL) problems.push('TTS_BASE_URL: required when TTS_PROVIDER=openai');
   if (env.REDIS_CLUSTER_NODES && /^rediss?:\/\/[^/]*\/(?!0?$)/.test(env.REDIS_URL ?? '')) {

@@ -42,12 +42,16 @@ export abstract class ProcessConfig extends slice({
   engineNice: 'ENGINE_NICE',
 }) {}
 
-/** The API's HTTP server: its port and the body limits checked before a handler runs. */
+/** The API's HTTP server: its port, the body limits checked before a handler runs, and its connection timeouts. */
 export abstract class HttpConfig extends slice({
   port: 'PORT',
   bodyLimitBytes: 'BODY_LIMIT_BYTES',
   jsonMaxDepth: 'JSON_MAX_DEPTH',
   jsonMaxKeys: 'JSON_MAX_KEYS',
+  connectionTimeoutMs: 'HTTP_CONNECTION_TIMEOUT_MS',
+  requestTimeoutMs: 'HTTP_REQUEST_TIMEOUT_MS',
+  headersTimeoutMs: 'HTTP_HEADERS_TIMEOUT_MS',
+  keepAliveTimeoutMs: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
 }) {}
 
 export abstract class DatabaseConfig extends slice({
@@ -141,6 +145,10 @@ export abstract class LimitsConfig extends slice({
   redisTimeoutMs: 'RATE_LIMIT_REDIS_TIMEOUT_MS',
   cacheMs: 'LIMITS_CACHE_MS',
   usageFlushMs: 'USAGE_FLUSH_MS',
+  authFailures: 'RATE_LIMIT_AUTH_FAILURES',
+  authWindowS: 'RATE_LIMIT_AUTH_WINDOW_S',
+  maxStoredChunks: 'LIMITS_MAX_STORED_CHUNKS',
+  maxQueuedJobs: 'LIMITS_MAX_QUEUED_JOBS',
 }) {}
 
 export abstract class TtsConfig extends slice({

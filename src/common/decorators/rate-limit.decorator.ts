@@ -23,8 +23,12 @@ export const RATE_LIMIT = 'rocker:rate-limit';
 
 export interface RateLimitMeta {
   policy: RatePolicy;
-  /** Units this request costs (and meters as usage), e.g. embedding inputs or TTS characters. */
-  cost?: (req: FastifyRequest) => number;
+  /**
+   * Units this request costs (and meters as usage): a number when it is known from the route
+   * alone (decided before the body is read), or read from the parsed body, e.g. embedding inputs
+   * or TTS characters (decided after it). Default 1.
+   */
+  cost?: number | ((req: FastifyRequest) => number);
 }
 
 /**

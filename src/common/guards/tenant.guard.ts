@@ -8,6 +8,8 @@ import { Authenticator } from '../../tenancy/authenticator.js';
 import { TENANT_KEY, type TenantContext } from '../../tenancy/tenant-context.js';
 import { isUuid } from '../uuid.js';
 
+type Req = FastifyRequest & { tenant?: TenantContext; chargeOrgId?: string };
+
 /**
  * Global guard: who is calling, and for which org. Token verified, user and membership read from
  * the database on every request (never from a claim the client chose). Fails closed.
@@ -21,9 +23,23 @@ export class TenantGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.isPublic(context)) return true;
+    const req = context.switchToHttp().getRequest<Req>();
+    // Normally resolved already, before the body was read (the onRequest hook: bootstrap.ts)
+    if (!req.tenant) await this.resolve(context);
+    this.cls.set(TENANT_KEY, req.tenant);
+    return true;
+  }
+
+  /**
+   * Who is calling and for which org, left on the request (`req.tenant`) for the other guards and
+   * the interceptor. Runs in the onRequest hook, so an unauthenticated request is refused before
+   * its body is read; throws 401/400/403 as problem+json.
+   */
+  async resolve(context: ExecutionContext): Promise<void> {
+    if (this.isPublic(context)) return;
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    const req = context.switchToHttp().getRequest<FastifyRequest & { tenant?: TenantContext; chargeOrgId?: string }>();
+    const req = context.switchToHttp().getRequest<Req>();
 
     const { token, user } = await this.authenticator.authenticate(req.headers.authorization, {
       allowNewUser: this.reflector.getAllAndOverride<boolean>(ALLOW_NEW_USER, targets), // created by the route, if at all
@@ -61,7 +77,9 @@ export class TenantGuard implements CanActivate {
     }
     req.tenant = ctx;
     (req.raw as typeof req.raw & { tenant?: TenantContext }).tenant = ctx; // for the access log
-    this.cls.set(TENANT_KEY, ctx);
-    return true;
+  }
+
+  private isPublic(context: ExecutionContext): boolean {
+    return !!this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
   }
 }

@@ -8,13 +8,15 @@ import { LimitsService } from './limits.service.js';
 import { applies, policyOf, RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
+import { AuthFailureLimiter } from './auth-failure.limiter.js';
 
 @Module({ providers: [RateLimitStorage], exports: [RateLimitStorage] })
 class RateLimitStorageModule {}
 
 /**
  * Per-org rate limits, quotas and usage metering. The guard (RateLimitGuard) is registered as a
- * global APP_GUARD in AppModule, after the tenant guards whose request.tenant it needs.
+ * global APP_GUARD in AppModule, after the tenant guards whose request.tenant it needs, and runs
+ * first in the onRequest hook (bootstrap.ts); AuthFailureLimiter limits bad tokens per address.
  */
 @Global()
 @Module({
@@ -36,7 +38,7 @@ class RateLimitStorageModule {}
     }),
   ],
   controllers: [OrgLimitsController, AdminLimitsController],
-  providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard],
-  exports: [LimitsService, UsageService, RateLimitGuard, RateLimitStorageModule, ThrottlerModule],
+  providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter],
+  exports: [LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, RateLimitStorageModule, ThrottlerModule],
 })
 export class LimitsModule {}

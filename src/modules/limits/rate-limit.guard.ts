@@ -38,12 +38,15 @@ const SLOT_LEASE_MS = 15 * 60_000;
 
 const LIMITS = Symbol('rocker:rate-limits');
 const PLAN = Symbol('rocker:rate-plan');
+/** The request was decided already (in the onRequest hook): the guard does not charge it again. */
+const DECIDED = Symbol('rocker:rate-decided');
 type Req = FastifyRequest & {
   tenant?: TenantContext;
   /** On a route without an org: the org the caller's claim or only membership names (TenantGuard). */
   chargeOrgId?: string;
   [LIMITS]?: EffectiveLimits;
   [PLAN]?: RatePlan;
+  [DECIDED]?: boolean;
 };
 
 const reflector = new Reflector();
@@ -72,9 +75,13 @@ export function applies(context: ExecutionContext, policy: RatePolicy): boolean 
   return routeMeta(context)?.policy === policy;
 }
 
+/** Whether the route's cost is read from its body (so it can only be decided once the body is parsed). */
+const costNeedsBody = (meta: RateLimitMeta | undefined) => typeof meta?.cost === 'function';
+
 /** Metered units a request asks for, from the route's cost function; anything odd counts as 1. */
 function amountOf(meta: RateLimitMeta | undefined, req: Req): number {
-  if (!meta?.cost) return 1;
+  if (meta?.cost === undefined) return 1;
+  if (typeof meta.cost === 'number') return meta.cost;
   try {
     const n = meta.cost(req);
     return Number.isFinite(n) && n >= 0 ? Math.ceil(n) : 1;
@@ -111,7 +118,39 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (await this.shouldSkip(context)) return true;
+    if (requestOf(context)[DECIDED] || (await this.shouldSkip(context))) return true;
+    await this.decide(context);
+    return true;
+  }
+
+  /**
+   * The decision before the body is read (Fastify onRequest, see bootstrap.ts): taken now when the
+   * route's cost does not depend on its body, and the guard then passes the request without
+   * charging it again. A route whose cost is read from its body (embedding inputs, TTS characters)
+   * is decided by the guard once the body is parsed; here it is only refused from this instance's
+   * memo of empty buckets (no Redis call), so a flood of refused requests reads no bodies either.
+   */
+  async early(context: ExecutionContext): Promise<void> {
+    const req = requestOf(context);
+    if (await this.shouldSkip(context)) return;
+    if (!costNeedsBody(routeMeta(context))) {
+      await this.decide(context);
+      req[DECIDED] = true;
+      return;
+    }
+    const plan = (req[PLAN] = await this.planFor(context, req));
+    await super.canActivate(context); // collects the buckets that apply, at the smallest cost
+    const refused = this.limiter.memoRefusal(plan);
+    if (!refused) return;
+    const verdict: Verdict = { admitted: false, rates: [refused], slotRefused: false, memo: true };
+    this.count(plan, req, verdict);
+    const headers = rateHeaders(plan, verdict);
+    context.switchToHttp().getResponse<FastifyReply>().headers(headers);
+    throw refusal(plan, verdict, headers);
+  }
+
+  /** Every bucket, the quota, the stream slot and the metering of the request: one decision, one round trip. */
+  private async decide(context: ExecutionContext): Promise<void> {
     const req = requestOf(context);
     const plan = (req[PLAN] = await this.planFor(context, req));
     await super.canActivate(context); // each applying throttler adds its bucket (handleRequest)
@@ -126,7 +165,6 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (!verdict.admitted) throw refusal(plan, verdict, headers);
     const slot = plan.slot;
     if (slot) reply.raw.once('close', () => void this.limiter.releaseSlot(slot.key, slot.id));
-    return true;
   }
 
   /** Public routes (no caller) and the kill switch. */

@@ -241,6 +241,11 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
     return this.liveInstances;
   }
 
+  /** The refusal this instance's memo already knows for the plan (no Redis call), if any. */
+  memoRefusal(plan: RatePlan): RateOutcome | undefined {
+    return this.memo.refusal(plan, Date.now());
+  }
+
   /**
    * Decides a request: refused from the memo without a round trip, else one script call, else (Redis
    * unreachable or slow) in memory. `seed` loads the month-to-date usage from Postgres when the

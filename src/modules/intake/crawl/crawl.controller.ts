@@ -15,7 +15,7 @@ export class CrawlController {
   @Post()
   @Roles('member')
   @HttpCode(202)
-  @RateLimit(RatePolicy.Crawl, () => 1)
+  @RateLimit(RatePolicy.Crawl, 1)
   @ApiAcceptedResponse({ type: CrawlAcceptedDto })
   async submit(@Body() body: CrawlRequestDto): Promise<CrawlAcceptedDto> {
     const { item, job } = await this.intake.submitUrl(body.url, body.title);

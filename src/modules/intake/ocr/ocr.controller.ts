@@ -20,7 +20,7 @@ export class OcrController {
   @Post()
   @Roles('member')
   @NoTransaction()
-  @RateLimit(RatePolicy.Ocr, () => 1)
+  @RateLimit(RatePolicy.Ocr, 1)
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiOkResponse({ type: OcrResultDto })
