@@ -1,5 +1,14 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { mergeChargeHeaders } from '../limits/charges.service.js';
 import { Roles } from '../../common/decorators/auth.decorators.js';
 import type { Page } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
@@ -30,8 +39,14 @@ export class IngestController {
   @HttpCode(200)
   @ApiOkResponse({ type: IngestJobDto, description: 'failed → queued' })
   @ApiConflictResponse({ description: 'the job is not failed' })
-  retry(@Param('id', UuidPipe) id: string): Promise<IngestJobDto> {
-    return this.ingest.retry(id);
+  @ApiTooManyRequestsResponse({
+    description:
+      'rate-limited or quota-exceeded: a retry is charged again (a crawl job one `crawl` page, an ocr job one `ocr` image), and joins the org\'s queued jobs (caps.queued_jobs)',
+  })
+  async retry(@Param('id', UuidPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<IngestJobDto> {
+    const { job, charged } = await this.ingest.retry(id);
+    reply.headers(mergeChargeHeaders((name) => reply.getHeader(name), charged));
+    return job;
   }
 
   @Post(':id/cancel')

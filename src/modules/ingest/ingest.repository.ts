@@ -48,6 +48,15 @@ export class IngestRepository {
     return (await this.db.one<IngestJobDto>(`SELECT ${COLS} FROM ingest_jobs WHERE idempotency_key = $1`, [job.idempotencyKey]))!;
   }
 
+  /** The org's jobs waiting to run, counted up to `atMost` (a cap check reads no further). */
+  async countQueued(atMost: number): Promise<number> {
+    const row = await this.db.one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ingest_jobs WHERE status = 'queued' LIMIT $1) q`,
+      [atMost],
+    );
+    return row?.n ?? 0;
+  }
+
   list(limit: number, filter: { status?: JobStatus; kind?: JobKind }, after?: Keyset): Promise<IngestJobDto[]> {
     return this.db.query(
       `SELECT ${COLS} FROM ingest_jobs

@@ -1,10 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
-import { conflict, notFound } from '../../common/filters/problem.js';
+import { conflict, notFound, ProblemException } from '../../common/filters/problem.js';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { IngestConfig } from '../../config/slices.js';
+import { TenantTransactions } from '../../tenancy/tenant-context.js';
+import { Charges, type ChargeHeaders } from '../limits/charges.service.js';
+import { LimitsService } from '../limits/limits.service.js';
+import { OrgCap } from '../limits/limits.types.js';
 import { IngestRepository } from './ingest.repository.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob, type EnqueueOptions, type JobPayloads, type JobStatus } from './ingest.types.js';
 import type { IngestJobDto } from './dto/ingest-job.dto.js';
+
+/** What a manual retry is charged, per job kind (an embed job meters its inputs when it runs). */
+const RETRY_POLICY: Partial<Record<JobKind, RatePolicy>> = {
+  [JobKind.Crawl]: RatePolicy.Crawl,
+  [JobKind.Ocr]: RatePolicy.Ocr,
+};
+
+/** When to try again after a full queue: jobs start within seconds, a backlog drains in about this. */
+const QUEUE_FULL_RETRY_S = 30;
 
 /**
  * The transactional outbox (IngestEnqueuer) and the job API. Enqueue only writes the row in the
@@ -16,11 +30,15 @@ export class IngestService extends IngestEnqueuer {
   constructor(
     private readonly jobs: IngestRepository,
     @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
+    private readonly tenants: TenantTransactions,
+    private readonly limits: LimitsService,
+    private readonly charges: Charges,
   ) {
     super();
   }
 
   async enqueue<K extends JobKind>(kind: K, payload: JobPayloads[K], opts: EnqueueOptions = {}): Promise<EnqueuedJob> {
+    if (!opts.followUp) await this.assertRoomInQueue();
     const row = await this.jobs.insert({
       kind,
       payload,
@@ -40,11 +58,46 @@ export class IngestService extends IngestEnqueuer {
     return (await this.jobs.get(id)) ?? Promise.reject(notFound('ingest job'));
   }
 
-  async retry(id: string): Promise<IngestJobDto> {
+  /**
+   * failed → queued. A manual retry is new work, charged again like the request that first asked
+   * for it (a crawl job one `crawl` page, an ocr job one `ocr` image; an embed job meters its
+   * inputs when it runs), and it joins the org's queued jobs (cap). Automatic attempts after a
+   * system failure are the same request's and cost nothing more.
+   */
+  async retry(id: string): Promise<{ job: IngestJobDto; charged: ChargeHeaders }> {
+    const failed = await this.get(id);
+    if (failed.status !== 'failed') throw conflict(`only a failed job can be retried; this one is ${failed.status}`);
+    await this.assertRoomInQueue();
+    const policy = RETRY_POLICY[failed.kind as JobKind];
+    const charged = policy ? await this.charges.charge(this.context(), policy, 1) : {};
     const row = await this.jobs.retry(id);
-    if (row) return row;
+    if (row) return { job: row, charged };
     const job = await this.get(id);
     throw conflict(`only a failed job can be retried; this one is ${job.status}`);
+  }
+
+  /**
+   * The org's cap of queued jobs (caps.queued_jobs): past it, 429 quota-exceeded and the request's
+   * transaction rolls back, so nothing it wrote is kept half-done; the jobs already queued are untouched.
+   */
+  private async assertRoomInQueue(): Promise<void> {
+    const ctx = this.context();
+    const cap = (await this.limits.forTenant(ctx)).caps[OrgCap.QueuedJobs];
+    const queued = await this.jobs.countQueued(cap);
+    if (queued < cap) return;
+    throw new ProblemException(
+      429,
+      'quota-exceeded',
+      `this org has ${cap} ingest jobs waiting, its cap: retry once some have run`,
+      { cap: OrgCap.QueuedJobs, limit: cap, used: queued },
+      { 'Retry-After': String(QUEUE_FULL_RETRY_S) },
+    );
+  }
+
+  private context() {
+    const ctx = this.tenants.current();
+    if (!ctx?.orgId) throw new Error('ingest jobs are enqueued inside a tenant transaction');
+    return ctx;
   }
 
   async cancel(id: string): Promise<IngestJobDto> {

@@ -31,6 +31,12 @@ export interface EnqueueOptions {
   priorityClass?: JobPriorityClass;
   /** Same key for the same work: a second enqueue with it returns the existing job. */
   idempotencyKey?: string;
+  /**
+   * Enqueued by a finishing job's commit (an embed after a crawl or an ocr job): it takes the
+   * finishing job's place, so the org's cap of queued jobs does not refuse it (that would fail
+   * work already done).
+   */
+  followUp?: boolean;
 }
 
 export interface EnqueuedJob {

@@ -3,6 +3,8 @@ import { ProblemException } from '../../common/filters/problem.js';
 import { intakeRefusals } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { IntakeConfig } from '../../config/slices.js';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
+import { Charges, type ChargeHeaders } from '../limits/charges.service.js';
 import { TenantTransactions } from '../../tenancy/tenant-context.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob } from '../ingest/ingest.types.js';
 import type { KnowledgeItemDto } from '../knowledge/dto/knowledge.dto.js';
@@ -33,11 +35,13 @@ export class IntakeService {
     // The ingest module (global) provides it: the outbox row joins this request's transaction.
     private readonly enqueuer: IngestEnqueuer,
     private readonly html: HtmlEngine,
+    private readonly charges: Charges,
   ) {
     this.urlPolicy = policyFromEnv(intakeConfig);
   }
 
-  async create(body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {
+  /** The item, and the RateLimit headers of what it was charged besides the route's `api` (a URL: `crawl`). */
+  async create(body: CreateKnowledgeDto): Promise<{ item: KnowledgeItemDto; charged: ChargeHeaders }> {
     const given = [body.text, body.html, body.url].filter((v) => v !== undefined).length;
     if (given !== 1) {
       throw new ProblemException(422, 'validation', 'give exactly one of text, html or url', {
@@ -50,7 +54,7 @@ export class IntakeService {
     if (!ctx) throw new Error('intake outside a tenant context');
     if (body.html !== undefined) {
       const clean = await this.html.clean(body.html, { key: fairKey(ctx), cls: WorkClass.Request });
-      return this.tenants.run(ctx, () =>
+      const item = await this.tenants.run(ctx, () =>
         this.knowledge.create({
           title: body.title,
           sourceKind: 'html',
@@ -58,14 +62,19 @@ export class IntakeService {
           contentText: clean.text,
         }),
       );
+      return { item, charged: {} };
     }
     if (body.url !== undefined) {
       const url = body.url;
-      return this.tenants.run(ctx, async () => (await this.submitUrl(url, body.title)).item);
+      // the same cost as POST /v1/crawl: one page under `crawl` (its bucket, quota and metering)
+      const charged = await this.charges.charge(ctx, RatePolicy.Crawl, 1);
+      const item = await this.tenants.run(ctx, async () => (await this.submitUrl(url, body.title)).item);
+      return { item, charged };
     }
-    return this.tenants.run(ctx, () =>
+    const item = await this.tenants.run(ctx, () =>
       this.knowledge.create({ title: body.title, sourceKind: 'text', contentText: body.text! }),
     );
+    return { item, charged: {} };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -7,7 +7,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mergeChargeHeaders, type ChargeHeaders } from '../limits/charges.service.js';
 import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
 import { IntakeConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
@@ -16,6 +17,10 @@ import { readSingleFile } from './content/multipart.js';
 import { CreateKnowledgeDto } from './dto/intake.dto.js';
 import { IntakeService } from './intake.service.js';
 import { UploadService } from './upload.service.js';
+
+/** The RateLimit headers of a cost charged by the service, beside the route's own. */
+const withCharge = (reply: FastifyReply, charged: ChargeHeaders = {}) =>
+  reply.headers(mergeChargeHeaders((name) => reply.getHeader(name), charged));
 
 /** The operation id the route had in the knowledge module, and no summary (ApiOperation's default is ''). */
 const operationId = (id: string) => ApiOperation({ operationId: id, summary: undefined });
@@ -57,10 +62,12 @@ export class KnowledgeIntakeController {
   @ApiCreatedResponse({ type: KnowledgeItemDto })
   async upload(
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentTenant() tenant: TenantContext,
   ): Promise<KnowledgeItemDto & { job_id?: string }> {
     const file = await readSingleFile(req, this.intakeConfig.uploadMaxBytes);
-    const { item, jobId } = await this.uploads.upload(tenant, file);
+    const { item, jobId, charged } = await this.uploads.upload(tenant, file);
+    withCharge(reply, charged);
     return jobId ? { ...item, job_id: jobId } : item;
   }
 
@@ -73,7 +80,12 @@ export class KnowledgeIntakeController {
   @NoTransaction()
   @operationId('KnowledgeController_create')
   @ApiCreatedResponse({ type: KnowledgeItemDto })
-  create(@Body() body: CreateKnowledgeDto): Promise<KnowledgeItemDto> {
-    return this.intake.create(body);
+  async create(
+    @Body() body: CreateKnowledgeDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<KnowledgeItemDto> {
+    const { item, charged } = await this.intake.create(body);
+    withCharge(reply, charged);
+    return item;
   }
 }

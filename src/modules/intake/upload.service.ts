@@ -15,11 +15,15 @@ import type { UploadedFile } from './content/multipart.js';
 import { PdfService } from './content/pdf-text.js';
 import { sniffUpload, UploadKind } from './content/sniff.js';
 import { OcrEngine } from './ocr/ocr.engine.js';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
+import { Charges, type ChargeHeaders } from '../limits/charges.service.js';
 
 export interface UploadOutcome {
   item: KnowledgeItemDto;
   /** Set when the text comes later from an ocr job (large image). */
   jobId?: string;
+  /** RateLimit headers of the `ocr` cost an image or a PDF was charged (none for text and HTML). */
+  charged?: ChargeHeaders;
 }
 
 /**
@@ -39,6 +43,7 @@ export class UploadService {
     private readonly pdf: PdfService,
     // The ingest module (global) provides it: the outbox row joins the upload's transaction.
     private readonly enqueuer: IngestEnqueuer,
+    private readonly charges: Charges,
   ) {}
 
   async upload(tenant: TenantContext, file: UploadedFile): Promise<UploadOutcome> {
@@ -67,14 +72,22 @@ export class UploadService {
         return this.store(tenant, { ...base, contentHtml: clean.html, contentText: clean.text });
       }
       case UploadKind.Pdf: {
-        const { text } = await this.pdf.text(file.data, who);
-        return this.store(tenant, { ...base, contentText: text });
+        // Pages count as `ocr` units: the first before parsing (refused then, nothing parsed), the
+        // rest once the parse has counted them (charged past an empty bucket: the work is done).
+        const charged = await this.charges.charge(tenant, RatePolicy.Ocr, 1);
+        const { text, pages } = await this.pdf.text(file.data, who);
+        await this.charges.chargeSpent(tenant, RatePolicy.Ocr, pages - 1);
+        // past one page the bucket moved after the decision: its headers would no longer be true
+        return { ...(await this.store(tenant, { ...base, contentText: text })), charged: pages === 1 ? charged : {} };
       }
       case UploadKind.Png:
       case UploadKind.Jpeg: {
         const size = checkImageSize(file.data, sniffed.mime as 'image/png' | 'image/jpeg', this.intakeConfig.ocrMaxPixels);
-        if (this.isSmall(size)) return this.store(tenant, { ...base, contentText: await this.ocr.recognize(file.data, who) });
-        return this.storeForOcrJob(tenant, base, file.data);
+        // One OCR'd image, one `ocr` unit: charged before the engine (or its job) runs.
+        const charged = await this.charges.charge(tenant, RatePolicy.Ocr, 1);
+        if (this.isSmall(size))
+          return { ...(await this.store(tenant, { ...base, contentText: await this.ocr.recognize(file.data, who) })), charged };
+        return { ...(await this.storeForOcrJob(tenant, base, file.data)), charged };
       }
     }
   }

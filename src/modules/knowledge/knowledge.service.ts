@@ -39,9 +39,10 @@ export class KnowledgeService {
 
   /**
    * The item's text is in place: hand it to the embed job (same transaction). The one place where
-   * text, html, uploads, crawls and OCR ask for embedding.
+   * text, html, uploads, crawls and OCR ask for embedding. `followUp`: asked by a finishing crawl
+   * or ocr job, whose place in the org's queue it takes (not refused by the queued-jobs cap).
    */
-  async requestEmbedding(itemId: string): Promise<void> {
+  async requestEmbedding(itemId: string, opts: { followUp?: boolean } = {}): Promise<void> {
     await this.enqueuer.enqueue(
       JobKind.Embed,
       { knowledge_item_id: itemId },
@@ -49,6 +50,7 @@ export class KnowledgeService {
         knowledgeItemId: itemId,
         priorityClass: JobPriorityClass.Interactive,
         idempotencyKey: `embed:${itemId}`,
+        followUp: opts.followUp,
       },
     );
   }

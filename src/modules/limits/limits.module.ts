@@ -9,6 +9,7 @@ import { applies, policyOf, RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
 import { AuthFailureLimiter } from './auth-failure.limiter.js';
+import { Charges } from './charges.service.js';
 
 @Module({ providers: [RateLimitStorage], exports: [RateLimitStorage] })
 class RateLimitStorageModule {}
@@ -38,7 +39,7 @@ class RateLimitStorageModule {}
     }),
   ],
   controllers: [OrgLimitsController, AdminLimitsController],
-  providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter],
-  exports: [LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, RateLimitStorageModule, ThrottlerModule],
+  providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, Charges],
+  exports: [LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, Charges, RateLimitStorageModule, ThrottlerModule],
 })
 export class LimitsModule {}

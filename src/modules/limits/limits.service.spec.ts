@@ -6,7 +6,7 @@ import { InvalidatedCache } from '../../common/cache/invalidated-cache.js';
 import type { TenantContext, TenantTransactions } from '../../tenancy/tenant-context.js';
 import type { LimitsCache } from './limits.cache.js';
 import type { LimitsRepository } from './limits.repository.js';
-import { defaultsFrom, effectiveOf, LimitsService, mergeUpdate } from './limits.service.js';
+import { capDefaultsFrom, defaultsFrom, effectiveOf, LimitsService, mergeUpdate } from './limits.service.js';
 import type { EffectiveLimits } from './limits.types.js';
 import { msToMonthEnd, rateCost } from './limits.types.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
@@ -46,21 +46,34 @@ describe(mergeUpdate.name, () => {
     expect(row.policies.tts.limit).toBe(100); // input untouched
   });
 
+  it('caps: given ones merge over the platform defaults, null puts the default back', () => {
+    const capped = mergeUpdate(undefined, { caps: { queued_jobs: 3 } });
+    expect(capped.policies.caps).toEqual({ queued_jobs: 3 });
+    const defaults = capDefaultsFrom(env({ LIMITS_MAX_STORED_CHUNKS: '500' }));
+    expect(effectiveOf('o', defaultsFrom(env()), capped, defaults).caps).toEqual({ queued_jobs: 3, stored_chunks: 500 });
+    const both = mergeUpdate(capped, { caps: { stored_chunks: 9 } });
+    expect(both.policies.caps).toEqual({ queued_jobs: 3, stored_chunks: 9 });
+    expect(mergeUpdate(both, { caps: { queued_jobs: null } }).policies.caps).toEqual({ stored_chunks: 9 });
+    expect(mergeUpdate(both, { caps: null }).policies).not.toHaveProperty('caps');
+  });
+
   it('sets a burst, and null puts it back to the limit', () => {
     const withBurst = mergeUpdate(undefined, { search: { limit: 10, burst: 3 } });
     expect(withBurst.policies.search).toEqual({ limit: 10, burst: 3 });
     expect(mergeUpdate(withBurst, { search: { burst: null } }).policies.search).toEqual({ limit: 10 });
-    const eff = effectiveOf('o', defaultsFrom(env()), withBurst);
+    const eff = effectiveOf('o', defaultsFrom(env()), withBurst, capDefaultsFrom(env()));
     expect(eff.policies.search).toMatchObject({ limit: 10, burst: 3, source: 'org' });
   });
 });
 
 describe(effectiveOf.name, () => {
   it('layers org overrides on the defaults and names the source', () => {
-    const sut = effectiveOf('o', defaultsFrom(env()), {
-      policies: { embeddings: { limit: 7 }, quotas: { embedding_inputs: 3 } },
-      job_concurrency: null,
-    });
+    const sut = effectiveOf(
+      'o',
+      defaultsFrom(env()),
+      { policies: { embeddings: { limit: 7 }, quotas: { embedding_inputs: 3 } }, job_concurrency: null },
+      capDefaultsFrom(env()),
+    );
     expect(sut.policies.embeddings).toEqual({
       limit: 7,
       window_s: 60,
@@ -70,7 +83,7 @@ describe(effectiveOf.name, () => {
     });
     expect(sut.job_rate).toBeNull();
     expect(
-      effectiveOf('o', defaultsFrom(env()), { policies: { job_rate: 4 }, job_concurrency: null }).job_rate,
+      effectiveOf('o', defaultsFrom(env()), { policies: { job_rate: 4 }, job_concurrency: null }, capDefaultsFrom(env())).job_rate,
     ).toBe(4);
     expect(sut.policies.tts).toMatchObject({
       limit: 600,

@@ -8,7 +8,9 @@ import { LimitsCache } from './limits.cache.js';
 import { LimitsRepository, type OrgLimitsRow } from './limits.repository.js';
 import {
   BUILTIN_DEFAULTS,
+  ORG_CAPS,
   ORG_POLICIES,
+  OrgCap,
   RATE_POLICIES,
   USAGE_UNITS,
   UsageUnit,
@@ -43,11 +45,17 @@ function pickPolicy(v: unknown): Partial<PolicyLimit> {
   return out;
 }
 
+/** The platform's caps (LIMITS_MAX_*), under an org's own. */
+export function capDefaultsFrom(limitsConfig: LimitsConfig): Record<OrgCap, number> {
+  return { [OrgCap.StoredChunks]: limitsConfig.maxStoredChunks, [OrgCap.QueuedJobs]: limitsConfig.maxQueuedJobs };
+}
+
 /** Defaults with an org's stored overrides on top. */
 export function effectiveOf(
   orgId: string,
   defaults: Record<RatePolicy, PolicyLimit>,
   row: OrgLimitsRow | undefined,
+  capDefaults: Record<OrgCap, number>,
 ): EffectiveLimits {
   const stored = row?.policies ?? {};
   const policies = {} as EffectiveLimits['policies'];
@@ -62,7 +70,10 @@ export function effectiveOf(
   const q = (stored.quotas ?? {}) as Record<string, unknown>;
   for (const u of USAGE_UNITS) quotas[u] = Number.isInteger(q[u]) ? (q[u] as number) : null;
   const job_rate = Number.isInteger(stored.job_rate) ? (stored.job_rate as number) : null;
-  return { org_id: orgId, policies, quotas, job_concurrency: row?.job_concurrency ?? null, job_rate };
+  const c = (stored.caps ?? {}) as Record<string, unknown>;
+  const caps = {} as EffectiveLimits['caps'];
+  for (const k of ORG_CAPS) caps[k] = Number.isInteger(c[k]) ? (c[k] as number) : capDefaults[k];
+  return { org_id: orgId, policies, quotas, job_concurrency: row?.job_concurrency ?? null, job_rate, caps };
 }
 
 /** Applies an admin update: given policies merge field by field, null resets to the default. */
@@ -93,6 +104,16 @@ export function mergeUpdate(row: OrgLimitsRow | undefined, body: UpdateLimitsDto
     if (Object.keys(quotas).length) policies.quotas = quotas;
     else delete policies.quotas;
   }
+  if (body.caps !== undefined) {
+    const caps: Partial<Record<OrgCap, number>> = body.caps === null ? {} : { ...(policies.caps ?? {}) };
+    for (const k of ORG_CAPS) {
+      const v = body.caps?.[k];
+      if (v === null) delete caps[k];
+      else if (v !== undefined) caps[k] = v;
+    }
+    if (Object.keys(caps).length) policies.caps = caps;
+    else delete policies.caps;
+  }
   if (body.job_rate === null) delete policies.job_rate;
   else if (body.job_rate !== undefined) policies.job_rate = body.job_rate;
   const job_concurrency =
@@ -108,6 +129,7 @@ export function mergeUpdate(row: OrgLimitsRow | undefined, body: UpdateLimitsDto
 export class LimitsService {
   private readonly log = new Logger(LimitsService.name);
   private readonly defaults: Record<RatePolicy, PolicyLimit>;
+  private readonly capDefaults: Record<OrgCap, number>;
   /** The limits of a caller without an org (the `user` policy and the route policies' defaults). */
   readonly platform: EffectiveLimits;
 
@@ -119,7 +141,8 @@ export class LimitsService {
     private readonly cls: ClsService,
   ) {
     this.defaults = defaultsFrom(limitsConfig);
-    this.platform = effectiveOf('', this.defaults, undefined);
+    this.capDefaults = capDefaultsFrom(limitsConfig);
+    this.platform = effectiveOf('', this.defaults, undefined, this.capDefaults);
   }
 
   /** Runs fn in its own short transaction for `ctx`, leaving the caller's context untouched. */
@@ -133,7 +156,7 @@ export class LimitsService {
     try {
       return await this.cache.get(orgId, async () => {
         try {
-          return effectiveOf(orgId, this.defaults, await this.inOrg(t, () => this.repo.get()));
+          return effectiveOf(orgId, this.defaults, await this.inOrg(t, () => this.repo.get()), this.capDefaults);
         } catch (e) {
           this.log.warn(`org limits unreadable for ${orgId}: ${(e as Error).message}`);
           throw e;
@@ -141,7 +164,7 @@ export class LimitsService {
       });
     } catch {
       // Database trouble must not stop traffic: keep the last known limits, else the defaults.
-      return this.cache.peek(orgId) ?? effectiveOf(orgId, this.defaults, undefined);
+      return this.cache.peek(orgId) ?? effectiveOf(orgId, this.defaults, undefined, this.capDefaults);
     }
   }
 
@@ -155,6 +178,6 @@ export class LimitsService {
       return merged;
     });
     await this.cache.publish(orgId);
-    return effectiveOf(orgId, this.defaults, row);
+    return effectiveOf(orgId, this.defaults, row, this.capDefaults);
   }
 }

@@ -60,13 +60,23 @@ export interface EffectiveLimits {
   job_concurrency: number | null;
   /** Ingest job starts per second; null = the platform default (INGEST_ORG_RATE). */
   job_rate: number | null;
+  /** What the org may keep: chunks in the vector index, ingest jobs waiting. */
+  caps: Record<OrgCap, number>;
 }
+
+/** Per-org caps on what is stored and queued (beside the rate limits and monthly quotas). */
+export enum OrgCap {
+  StoredChunks = 'stored_chunks',
+  QueuedJobs = 'queued_jobs',
+}
+export const ORG_CAPS = Object.values(OrgCap);
 
 /** What org_limits.policies stores: only the fields an admin set. */
 export interface StoredPolicies {
-  [policy: string]: Partial<PolicyLimit> | Partial<Record<UsageUnit, number>> | number | undefined;
+  [policy: string]: Partial<PolicyLimit> | Partial<Record<UsageUnit, number>> | Partial<Record<OrgCap, number>> | number | undefined;
   quotas?: Partial<Record<UsageUnit, number>>;
   job_rate?: number;
+  caps?: Partial<Record<OrgCap, number>>;
 }
 
 /**

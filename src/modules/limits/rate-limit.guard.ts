@@ -23,15 +23,13 @@ import { LimitsService } from './limits.service.js';
 import {
   POLICY_UNIT,
   RATE_POLICIES,
-  dayKey,
-  monthKey,
-  msToMonthEnd,
   rateCost,
   type EffectiveLimits,
 } from './limits.types.js';
 import { RatePlan, rateHeaders, refusal, tooLarge, type Verdict } from './rate-decision.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
+import { addUsage } from './charges.service.js';
 
 /** In-flight stream slots are leases: a crashed instance's slot frees itself after this. */
 const SLOT_LEASE_MS = 15 * 60_000;
@@ -215,19 +213,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     );
     if (!meta) return plan;
     const unit = POLICY_UNIT[meta.policy];
-    if (orgId && unit && amount > 0) {
-      const now = new Date();
-      plan.metering = {
-        orgId,
-        key: this.limiter.pendingKey(orgId),
-        entries: [[`${dayKey(now)}|${unit}`, amount]],
-      };
-      const limit = limits.quotas[unit];
-      if (limit !== null) {
-        const key = this.limiter.quotaKey(orgId, unit, monthKey(now));
-        plan.quota = { unit, key, cost: amount, limit, ttlMs: msToMonthEnd(now) };
-      }
-    }
+    if (orgId && unit) addUsage(plan, this.limiter, orgId, limits, unit, amount);
     const concurrency = limits.policies[meta.policy].concurrency;
     if (concurrency) {
       const key = this.limiter.slotsKey(plan.tracker, meta.policy);

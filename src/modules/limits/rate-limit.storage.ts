@@ -102,6 +102,21 @@ if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('INCRBY', KEYS[2], tonumbe
 return fresh
 `;
 
+/**
+ * Work already done, charged afterwards (a PDF's pages, known once it is parsed): the bucket's TAT
+ * moves on by the cost whether or not it fits, so the org's next requests wait until it is repaid.
+ * KEYS: bucket; ARGV: cost × interval (ms).
+ */
+const DEBIT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v < now then v = now end
+local nxt = v + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.3f', nxt), 'PX', math.ceil(nxt - now) + 1)
+return 1
+`;
+
 /** Moves an org's pending usage aside atomically, so the flush owns exactly what it read. */
 const DRAIN_LUA = `
 local v = redis.call('HGETALL', KEYS[1])
@@ -125,6 +140,7 @@ type Scripted = RedisClient & {
   rockerRlDecide(...args: (string | number)[]): Promise<(string | number)[]>;
   rockerRlMeter(...args: (string | number)[]): Promise<number>;
   rockerRlBeat(...args: (string | number)[]): Promise<number>;
+  rockerRlDebit(key: string, ms: number): Promise<number>;
   rockerUsageDrain(key: string): Promise<string[]>;
 };
 
@@ -207,6 +223,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
       redis.defineCommand('rockerRlDecide', { lua: DECIDE_LUA });
       redis.defineCommand('rockerRlMeter', { numberOfKeys: 2, lua: METER_LUA });
       redis.defineCommand('rockerRlBeat', { numberOfKeys: 1, lua: HEARTBEAT_LUA });
+      redis.defineCommand('rockerRlDebit', { numberOfKeys: 1, lua: DEBIT_LUA });
       redis.defineCommand('rockerUsageDrain', { numberOfKeys: 1, lua: DRAIN_LUA });
     }
     rateLimitFallback.set(0);
@@ -388,6 +405,26 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
         state: stateOf(r.bucket, r.tatMs, r.c.cost),
       })),
     };
+  }
+
+  /**
+   * Takes `cost` from a bucket that is not asked first: the work was done already. The bucket may
+   * go into debt (its next requests wait until it is repaid). On the fallback, this instance's bucket.
+   */
+  async debit(check: { key: string; cost: number; limit: number; windowS: number; burst: number }): Promise<void> {
+    const share = Math.max(1, this.fallback ? this.liveInstances : 1);
+    const bucket = bucketOf(Math.max(1, Math.floor(check.limit / share)), check.windowS * 1000, Math.max(1, Math.floor(check.burst / share)));
+    const ms = check.cost * bucket.intervalMs;
+    if (!this.fallback) {
+      try {
+        await this.withTimeout(this.redis.rockerRlDebit(check.key, ms));
+        return;
+      } catch (e) {
+        this.redisDown(e);
+      }
+    }
+    const now = Date.now();
+    this.local.set(check.key, Math.max(this.local.get(check.key) ?? now, now) + ms);
   }
 
   /** Frees an in-flight slot (the lease expires on its own if this fails). */

@@ -51,6 +51,11 @@ export class EmbedItemService {
     return { itemId: knowledgeItemId, text, chunks: chunkText(text, opts), opts };
   }
 
+  /** Chunks the org keeps for its other items, counted up to `atMost`. */
+  storedBesides(itemId: string, atMost: number): Promise<number> {
+    return this.chunks.countChunksBesides(itemId, atMost);
+  }
+
   /** The model run (batched, each batch in the org's turn, after waiting requests); no database access. */
   async vectors(plan: EmbedPlan, signal?: AbortSignal): Promise<number[][]> {
     return plan.chunks.length

@@ -9,7 +9,9 @@ import {
 } from '../ingest/ingest.types.js';
 import { EmbedItemService } from './embed-item.service.js';
 import { UsageService } from '../limits/usage.service.js';
-import { UsageUnit } from '../limits/limits.types.js';
+import { OrgCap, UsageUnit } from '../limits/limits.types.js';
+import { LimitsService } from '../limits/limits.service.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { ProblemException } from '../../common/filters/problem.js';
 
 /**
@@ -24,26 +26,35 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
   constructor(
     private readonly embed: EmbedItemService,
     private readonly usage: UsageService,
+    private readonly limits: LimitsService,
   ) {}
 
   async handle(job: IngestJobContext<JobKind.Embed>): Promise<JobCommit | void> {
     const id = job.payload.knowledge_item_id;
-    const plan = await job.db(() => this.embed.plan(id));
-    if (!plan) return; // deleted meanwhile
+    const ctx: TenantContext = {
+      requestId: job.requestId ?? `job-${job.jobId}`,
+      userId: null,
+      orgId: job.orgId,
+      role: null,
+      isSuperAdmin: false,
+    };
+    const cap = (await this.limits.forTenant(ctx)).caps[OrgCap.StoredChunks];
+    const read = await job.db(async () => {
+      const plan = await this.embed.plan(id);
+      return plan && { plan, stored: await this.embed.storedBesides(id, cap) };
+    });
+    if (!read) return; // deleted meanwhile
+    const { plan, stored } = read;
+    // The org's cap of chunks in the vector index: past it the job fails (quota-exceeded) before the
+    // model runs; the item keeps its text, and a retry once room is made (or the cap raised) runs.
+    if (stored + plan.chunks.length > cap)
+      throw new PermanentJobError(
+        `quota-exceeded: this item's ${plan.chunks.length} chunks would pass the org's cap of ${cap} stored chunks (${stored} stored)`,
+      );
     // Every chunk is an embedding input, charged to the org like POST /v1/embeddings: over the
     // monthly quota the job fails (quota-exceeded) before the model runs; retried later, it runs.
     try {
-      await this.usage.assertWithinQuota(
-        {
-          requestId: job.requestId ?? `job-${job.jobId}`,
-          userId: null,
-          orgId: job.orgId,
-          role: null,
-          isSuperAdmin: false,
-        },
-        UsageUnit.EmbeddingInputs,
-        plan.chunks.length,
-      );
+      await this.usage.assertWithinQuota(ctx, UsageUnit.EmbeddingInputs, plan.chunks.length);
     } catch (e) {
       if (e instanceof ProblemException && e.slug === 'quota-exceeded')
         throw new PermanentJobError(`quota-exceeded: ${e.message}`);

@@ -61,6 +61,15 @@ export class SearchRepository {
     );
   }
 
+  /** The org's chunks of items other than `itemId`, counted up to `atMost` (a cap check reads no further). */
+  async countChunksBesides(itemId: string, atMost: number): Promise<number> {
+    const row = await this.db.one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM private_chunks WHERE knowledge_item_id <> $1 LIMIT $2) c`,
+      [itemId, atMost],
+    );
+    return row?.n ?? 0;
+  }
+
   /**
    * Upserts an item's chunks by (org, item, chunk_index) and deletes indexes past the new count,
    * so re-running leaves exactly one set.

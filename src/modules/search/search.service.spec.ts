@@ -4,6 +4,7 @@ import { EmbedItemService } from './embed-item.service.js';
 import { EmbedJobHandler } from './embed.handler.js';
 import { JobKind, PermanentJobError, type IngestJobContext } from '../ingest/ingest.types.js';
 import { UsageUnit } from '../limits/limits.types.js';
+import type { LimitsService } from '../limits/limits.service.js';
 import type { UsageService } from '../limits/usage.service.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { SearchMode } from './dto/search.dto.js';
@@ -165,6 +166,8 @@ describe(EmbedItemService.name, () => {
 
 describe(EmbedJobHandler.name, () => {
   const usage = { assertWithinQuota: vi.fn(async () => undefined), record: vi.fn(async () => undefined) };
+  const capOf = (storedChunks: number) =>
+    ({ forTenant: vi.fn(async () => ({ caps: { stored_chunks: storedChunks, queued_jobs: 10 } })) }) as unknown as LimitsService;
   const embedJob = (db: IngestJobContext['db']): IngestJobContext<JobKind.Embed> => ({
     jobId: 'j',
     orgId: 'o',
@@ -185,7 +188,10 @@ describe(EmbedJobHandler.name, () => {
       lockText: vi.fn(async () => 'Hello there.'),
       setStatus: vi.fn(async () => void events.push('status')),
     };
-    const chunks = { replaceChunks: vi.fn(async () => void events.push('chunks')) };
+    const chunks = {
+      replaceChunks: vi.fn(async () => void events.push('chunks')),
+      countChunksBesides: vi.fn(async () => 0),
+    };
     const provider = {
       embed: vi.fn(
         async (t: string[]) => (events.push(`model in db=${inDb}`), { vectors: t.map(() => [1]), tokens: 1 }),
@@ -198,6 +204,7 @@ describe(EmbedJobHandler.name, () => {
         provider as unknown as EmbeddingsService,
       ),
       usage as unknown as UsageService,
+      capOf(100),
     );
     const commit = await handler.handle(
       embedJob(async (fn) => {
@@ -232,10 +239,11 @@ describe(EmbedJobHandler.name, () => {
     const handler = new EmbedJobHandler(
       new EmbedItemService(
         { find: vi.fn(async () => ({ content_text: 'Some text.' })) } as unknown as KnowledgeService,
-        {} as SearchRepository,
+        { countChunksBesides: vi.fn(async () => 0) } as unknown as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),
       refusing as unknown as UsageService,
+      capOf(100),
     );
     await expect(handler.handle(embedJob((fn) => fn()))).rejects.toThrow(/quota-exceeded/);
     await expect(handler.handle(embedJob((fn) => fn()))).rejects.toBeInstanceOf(PermanentJobError);
@@ -252,8 +260,28 @@ describe(EmbedJobHandler.name, () => {
         provider as unknown as EmbeddingsService,
       ),
       usage as unknown as UsageService,
+      capOf(100),
     );
     await expect(handler.handle(embedJob((fn) => fn()))).resolves.toBeUndefined();
+    expect(provider.embed).not.toHaveBeenCalled();
+  });
+
+  it('past the org’s cap of stored chunks: the job fails for good (quota-exceeded) before the model runs', async () => {
+    const provider = { embed: vi.fn() };
+    const countChunksBesides = vi.fn(async () => 4);
+    const handler = new EmbedJobHandler(
+      new EmbedItemService(
+        { find: vi.fn(async () => ({ content_text: 'One sentence here.' })) } as unknown as KnowledgeService,
+        { countChunksBesides } as unknown as SearchRepository,
+        provider as unknown as EmbeddingsService,
+      ),
+      usage as unknown as UsageService,
+      capOf(4),
+    );
+    const run = handler.handle(embedJob((fn) => fn()));
+    await expect(run).rejects.toBeInstanceOf(PermanentJobError);
+    await expect(run).rejects.toThrow(/^quota-exceeded: .*cap of 4 stored chunks \(4 stored\)/);
+    expect(countChunksBesides).toHaveBeenCalledWith('item', 4);
     expect(provider.embed).not.toHaveBeenCalled();
   });
 });

@@ -64,7 +64,7 @@ export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
         title: titled,
       });
       if (!stored) return; // the item was deleted while its page was fetched, and its job with it
-      await this.knowledge.requestEmbedding(itemId);
+      await this.knowledge.requestEmbedding(itemId, { followUp: true });
     };
   }
 }

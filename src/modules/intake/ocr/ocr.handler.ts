@@ -56,7 +56,7 @@ export class OcrJobHandler implements IngestHandler<JobKind.Ocr> {
       // Gone meanwhile (deleted, or another delivery finished first): nothing left to write.
       if (!(await this.knowledge.deleteBlob(itemId))) return;
       await this.knowledge.setContent(itemId, { contentText: text });
-      await this.knowledge.requestEmbedding(itemId);
+      await this.knowledge.requestEmbedding(itemId, { followUp: true });
     };
   }
 }

@@ -68,6 +68,24 @@ export class QuotasDto {
   ocr_pages?: number | null;
 }
 
+/** A cap on what an org keeps; null puts the platform's (LIMITS_MAX_*) back. */
+const cap = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ nullable: true, minimum: 1, description }),
+    ValidateIf((_, v) => v !== null),
+    IsOptional(),
+    IsInt(),
+    Min(1),
+    Max(1e9),
+  );
+
+export class CapsDto {
+  @cap('chunks the org may keep in the vector index (default LIMITS_MAX_STORED_CHUNKS)')
+  stored_chunks?: number | null;
+  @cap('ingest jobs the org may have waiting (default LIMITS_MAX_QUEUED_JOBS)')
+  queued_jobs?: number | null;
+}
+
 const policy = () => (target: object, key: string) => {
   ApiPropertyOptional({ type: PolicyOverrideDto, nullable: true, description: 'null resets to the default' })(
     target,
@@ -98,6 +116,17 @@ export class UpdateLimitsDto {
   @ValidateNested()
   @Type(() => QuotasDto)
   quotas?: QuotasDto | null;
+
+  @ApiPropertyOptional({
+    type: CapsDto,
+    nullable: true,
+    description: 'what the org may keep: past a cap, requests that would add to it are 429 quota-exceeded',
+  })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CapsDto)
+  caps?: CapsDto | null;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, nullable: true })
   @ValidateIf((_, v) => v !== null)
@@ -138,6 +167,8 @@ export class EffectiveLimitsDto {
   @ApiProperty({ nullable: true }) job_concurrency: number | null;
   @ApiProperty({ nullable: true, description: 'null: the platform default (INGEST_ORG_RATE)' }) job_rate:
     number | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'stored_chunks, queued_jobs' })
+  caps: Record<string, number>;
 }
 
 export class UsageQueryDto {

@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
+import { rateLimitDecisions } from '../../common/metrics/metrics.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
+import { LimitsConfig } from '../../config/slices.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
+import { LimitsService } from './limits.service.js';
+import { POLICY_UNIT, dayKey, monthKey, msToMonthEnd, rateCost, type EffectiveLimits, type UsageUnit } from './limits.types.js';
+import { RatePlan, rateHeaders, refusal, type Verdict } from './rate-decision.js';
+import { RateLimitStorage } from './rate-limit.storage.js';
+import { UsageService } from './usage.service.js';
+
+/** Adds to a plan the org's monthly quota of `unit` and the usage to meter when it is admitted. */
+export function addUsage(
+  plan: RatePlan,
+  storage: RateLimitStorage,
+  orgId: string,
+  limits: EffectiveLimits,
+  unit: UsageUnit,
+  amount: number,
+): void {
+  if (!(amount > 0)) return;
+  const now = new Date();
+  plan.metering = { orgId, key: storage.pendingKey(orgId), entries: [[`${dayKey(now)}|${unit}`, amount]] };
+  const limit = limits.quotas[unit];
+  if (limit !== null)
+    plan.quota = { unit, key: storage.quotaKey(orgId, unit, monthKey(now)), cost: amount, limit, ttlMs: msToMonthEnd(now) };
+}
+
+/** RateLimit headers of a charge, for the response of the route that spent it. */
+export type ChargeHeaders = Record<string, string>;
+
+/**
+ * Costs charged where they are spent, when the route alone does not name them: a knowledge item
+ * from a URL (`crawl`), an upload that turns out to need OCR or PDF parsing (`ocr`), a manual retry
+ * of a failed job. The same decision as the limiter's guard (the policy's token bucket, the monthly
+ * quota of its unit, the metering, one Redis round trip); the general `api` bucket was taken by
+ * the guard already.
+ */
+@Injectable()
+export class Charges {
+  constructor(
+    private readonly storage: RateLimitStorage,
+    private readonly limits: LimitsService,
+    private readonly usage: UsageService,
+    @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
+  ) {}
+
+  /**
+   * Charges `amount` units of `policy` to the caller's org before the work: 429 `rate-limited` or
+   * `quota-exceeded` (with RateLimit headers and Retry-After) when it does not fit, and then
+   * nothing is consumed. Answers the policy's RateLimit headers.
+   */
+  async charge(ctx: TenantContext, policy: RatePolicy, amount: number): Promise<ChargeHeaders> {
+    if (!this.limitsConfig.enabled || !ctx.orgId) return {};
+    const orgId = ctx.orgId;
+    const limits = await this.limits.forTenant(ctx);
+    const cfg = limits.policies[policy];
+    const plan = new RatePlan(orgId, policy, amount);
+    plan.rates.push({
+      policy,
+      key: this.storage.bucketKey(orgId, policy),
+      cost: rateCost(policy, amount),
+      limit: cfg.limit,
+      windowS: cfg.window_s,
+      burst: cfg.burst,
+      dryRun: cfg.dry_run,
+    });
+    const unit = POLICY_UNIT[policy];
+    if (unit) addUsage(plan, this.storage, orgId, limits, unit, amount);
+    const verdict = await this.storage.decide(plan, unit ? () => this.usage.monthToDate(orgId, unit) : undefined);
+    this.count(orgId, policy, verdict);
+    const headers = rateHeaders(plan, verdict);
+    if (!verdict.admitted) throw refusal(plan, verdict, headers);
+    return headers;
+  }
+
+  /**
+   * Charges work already done, whose size was known only once it ran (a PDF's pages past the first,
+   * charged before parsing): metered and counted against the quota, and taken from the bucket
+   * even past empty, so the org's next requests wait until it is repaid. Never refused: the work
+   * is done, and refusing now would throw it away.
+   */
+  async chargeSpent(ctx: TenantContext, policy: RatePolicy, amount: number): Promise<void> {
+    if (!this.limitsConfig.enabled || !ctx.orgId || !(amount > 0)) return;
+    const orgId = ctx.orgId;
+    const cfg = (await this.limits.forTenant(ctx)).policies[policy];
+    const unit = POLICY_UNIT[policy];
+    await Promise.all([
+      this.storage.debit({
+        key: this.storage.bucketKey(orgId, policy),
+        cost: rateCost(policy, amount),
+        limit: cfg.limit,
+        windowS: cfg.window_s,
+        burst: cfg.burst,
+      }),
+      unit ? this.usage.record(orgId, unit, amount) : undefined,
+    ]);
+  }
+
+  private count(orgId: string, policy: RatePolicy, v: Verdict): void {
+    const over = v.rates.some((o) => !o.fits && !o.check.dryRun) || !!v.quota?.over;
+    rateLimitDecisions.labels(policy, orgLabel(orgId), over ? 'limited' : 'allowed').inc();
+  }
+}
+
+/**
+ * A charge's headers merged into those the guard set: RateLimit-Policy and RateLimit list every
+ * policy the request was charged under, X-RateLimit-* name the charged (costly) one.
+ */
+export function mergeChargeHeaders(current: (name: string) => unknown, charged: ChargeHeaders): ChargeHeaders {
+  const out: ChargeHeaders = { ...charged };
+  for (const name of ['RateLimit-Policy', 'RateLimit']) {
+    const had = current(name);
+    if (had && charged[name]) out[name] = `${String(had)}, ${charged[name]}`;
+  }
+  return out;
+}

@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
+import { makePdf, textPng } from './support/files.js';
+import { insertJobs } from './support/ingest.js';
+import { until } from './support/wait.js';
+
+type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
+
+const policyState = (h: string | undefined, policy: string) => {
+  const m = new RegExp(`"${policy}";r=(\\d+);t=(\\d+)`).exec(h ?? '');
+  return m ? { r: Number(m[1]), t: Number(m[2]) } : undefined;
+};
+
+/** API only (ROCKER_ROLE=api): jobs stay queued, OCR and PDF parsing of uploads run in the request. */
+describe('every costly path is charged where it is spent', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let root: string;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', USAGE_FLUSH_MS: '3600000' }));
+    root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const setLimits = (org: Tenant, body: object) =>
+    request(t.url).put(`/v1/admin/orgs/${org.org.id}/limits`).set('Authorization', `Bearer ${root}`).send(body).expect(200);
+  const as = (org: Tenant, r: request.Test) => r.set('Authorization', `Bearer ${org.tokens.member}`);
+  const upload = (org: Tenant, data: Buffer, name: string) =>
+    as(org, request(t.url).post('/v1/knowledge/upload')).attach('file', data, name);
+  const usage = async (org: Tenant) => (await as(org, request(t.url).get('/v1/org/usage')).expect(200)).body.totals;
+  const items = (org: Tenant) =>
+    asOrg(db.owner, org.org.id, async (c) => (await c.query(`SELECT count(*)::int AS n FROM knowledge_items`)).rows[0].n as number);
+
+  it('POST /v1/knowledge {url}: charged to `crawl` (bucket, quota, usage); the second call at 1 per window is refused', async () => {
+    const A = await orgWithRoles(db.owner);
+    await setLimits(A, { crawl: { limit: 1, window_s: 60 } });
+    const first = await as(A, request(t.url).post('/v1/knowledge')).send({ title: 'page', url: 'http://example.com/a' }).expect(201);
+    expect(first.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "crawl";q=1;w=60$/);
+    expect(policyState(first.headers['ratelimit'], 'crawl')).toMatchObject({ r: 0 });
+    expect(first.headers['x-ratelimit-limit']).toBe('1');
+    const second = await as(A, request(t.url).post('/v1/knowledge')).send({ title: 'page', url: 'http://example.com/b' });
+    expect(second.status).toBe(429);
+    expect(second.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(second.body).toMatchObject({ type: expect.stringMatching(/\/rate-limited$/), policy: 'crawl' });
+    expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+    // the same bucket as POST /v1/crawl; text needs no crawl and still passes
+    await as(A, request(t.url).post('/v1/crawl')).send({ title: 'page', url: 'http://example.com/c' }).expect(429);
+    await as(A, request(t.url).post('/v1/knowledge')).send({ title: 't', text: 'plain text' }).expect(201);
+    expect(await items(A)).toBe(2); // the refused URL left no item
+    expect((await usage(A)).crawled_pages).toBe(1);
+  });
+
+  it('the crawl quota stops a URL item with quota-exceeded', async () => {
+    const B = await orgWithRoles(db.owner);
+    await setLimits(B, { quotas: { crawled_pages: 1 } });
+    await as(B, request(t.url).post('/v1/knowledge')).send({ title: 'page', url: 'http://example.com/a' }).expect(201);
+    const over = await as(B, request(t.url).post('/v1/knowledge')).send({ title: 'page', url: 'http://example.com/b' });
+    expect(over.status).toBe(429);
+    expect(over.body).toMatchObject({ type: expect.stringMatching(/\/quota-exceeded$/), unit: 'crawled_pages', quota: 1, used: 1 });
+  });
+
+  it('an upload that needs OCR: one `ocr` unit and one ocr_page; the second at 1 per window is refused (text uploads are not)', async () => {
+    const C = await orgWithRoles(db.owner);
+    await setLimits(C, { ocr: { limit: 1, window_s: 60 } });
+    const png = textPng(['ROCKS']);
+    const first = await upload(C, png, 'a.png').expect(201);
+    expect(policyState(first.headers['ratelimit'], 'ocr')).toMatchObject({ r: 0 });
+    const second = await upload(C, png, 'b.png');
+    expect(second.status).toBe(429);
+    expect(second.body).toMatchObject({ type: expect.stringMatching(/\/rate-limited$/), policy: 'ocr' });
+    const txt = await upload(C, Buffer.from('just text'), 'c.txt').expect(201);
+    expect(txt.headers['ratelimit-policy']).not.toContain('"ocr"');
+    expect((await usage(C)).ocr_pages).toBe(1);
+  });
+
+  it('a PDF upload: its pages are `ocr` units and ocr_pages; the second at 1 per window is refused before parsing', async () => {
+    const D = await orgWithRoles(db.owner);
+    await setLimits(D, { ocr: { limit: 1, window_s: 60 } });
+    await upload(D, makePdf(1, ['Granite is igneous.']), 'a.pdf').expect(201);
+    const second = await upload(D, makePdf(1, ['Basalt is volcanic.']), 'b.pdf');
+    expect(second.status).toBe(429);
+    expect(second.body).toMatchObject({ policy: 'ocr' });
+    expect(await items(D)).toBe(1);
+
+    const E = await orgWithRoles(db.owner);
+    await setLimits(E, { ocr: { limit: 10, window_s: 3600 } }); // one unit every 6 minutes: nothing refills meanwhile
+    await upload(E, makePdf(3, ['one', 'two', 'three']), 'three.pdf').expect(201);
+    expect((await usage(E)).ocr_pages).toBe(3);
+    // 3 pages taken from the bucket of 10: the next OCR'd image leaves 6
+    const next = await upload(E, textPng(['ROCK']), 'x.png').expect(201);
+    expect(policyState(next.headers['ratelimit'], 'ocr')).toMatchObject({ r: 6 });
+  });
+
+  it('a manual retry of a failed crawl job is charged again: at 1 per window the second retry is refused', async () => {
+    const F = await orgWithRoles(db.owner);
+    await setLimits(F, { crawl: { limit: 1, window_s: 60 } });
+    const [id] = await insertJobs(db.owner, F.org.id, 1, {}, { kind: 'crawl' });
+    const fail = () =>
+      asOrg(db.owner, F.org.id, (c) =>
+        c.query(`UPDATE ingest_jobs SET status = 'failed', attempts = 5, last_error = 'boom', finished_at = now() WHERE id = $1`, [id]),
+      );
+    await fail();
+    const first = await as(F, request(t.url).post(`/v1/ingest/jobs/${id}/retry`)).expect(200);
+    expect(first.body).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(policyState(first.headers['ratelimit'], 'crawl')).toMatchObject({ r: 0 });
+    await fail();
+    const second = await as(F, request(t.url).post(`/v1/ingest/jobs/${id}/retry`));
+    expect(second.status).toBe(429);
+    expect(second.body).toMatchObject({ policy: 'crawl' });
+    const row = await as(F, request(t.url).get(`/v1/ingest/jobs/${id}`)).expect(200);
+    expect(row.body.status).toBe('failed'); // refused: nothing changed
+    expect((await usage(F)).crawled_pages).toBe(1);
+  });
+
+  it('per-org cap of queued jobs: past it 429 quota-exceeded, nothing stored, the queued jobs untouched; admin-set and validated', async () => {
+    const G = await orgWithRoles(db.owner);
+    const put = await setLimits(G, { caps: { queued_jobs: 2 } });
+    expect(put.body.caps).toEqual({ queued_jobs: 2, stored_chunks: 1_000_000 });
+    await as(G, request(t.url).post('/v1/knowledge')).send({ title: 'a', text: 'x' }).expect(201);
+    await as(G, request(t.url).post('/v1/knowledge')).send({ title: 'b', text: 'y' }).expect(201);
+    const over = await as(G, request(t.url).post('/v1/knowledge')).send({ title: 'c', text: 'z' });
+    expect(over.status).toBe(429);
+    expect(over.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(over.body).toMatchObject({ type: expect.stringMatching(/\/quota-exceeded$/), cap: 'queued_jobs', limit: 2, used: 2 });
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await items(G)).toBe(2);
+    const jobs = (await as(G, request(t.url).get('/v1/ingest/jobs')).expect(200)).body.data;
+    expect(jobs.map((j: { status: string }) => j.status)).toEqual(['queued', 'queued']);
+    // a retry joins the queue too
+    const [failed] = await insertJobs(db.owner, G.org.id, 1, {}, { kind: 'embed' });
+    await asOrg(db.owner, G.org.id, (c) => c.query(`UPDATE ingest_jobs SET status = 'failed' WHERE id = $1`, [failed]));
+    await as(G, request(t.url).post(`/v1/ingest/jobs/${failed}/retry`)).expect(429);
+    // raised: room again
+    await setLimits(G, { caps: { queued_jobs: 3 } });
+    await until(async () => (await as(G, request(t.url).post('/v1/knowledge')).send({ title: 'c', text: 'z' })).status === 201);
+    const reset = await setLimits(G, { caps: null });
+    expect(reset.body.caps.queued_jobs).toBe(10_000);
+    for (const bad of [{ caps: { queued_jobs: 0 } }, { caps: { stored_chunks: 'x' } }, { caps: { nope: 1 } }])
+      expect((await request(t.url).put(`/v1/admin/orgs/${G.org.id}/limits`).set('Authorization', `Bearer ${root}`).send(bad)).status).toBe(400);
+  });
+});
+
+/** The whole pipeline (API and workers, the local model): the cap of stored chunks. */
+describe('per-org cap of stored chunks', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let root: string;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'all', LIMITS_MAX_STORED_CHUNKS: '1' }));
+    root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('an embed job that would pass the cap fails with quota-exceeded (the item keeps its text); raised, a retry stores it', async () => {
+    const H = await orgWithRoles(db.owner);
+    const as = (r: request.Test) => r.set('Authorization', `Bearer ${H.tokens.member}`);
+    const item = async (id: string) => (await as(request(t.url).get(`/v1/knowledge/${id}`)).expect(200)).body;
+    const a = await as(request(t.url).post('/v1/knowledge')).send({ title: 'a', text: 'Granite is an igneous rock.' }).expect(201);
+    await until(async () => (await item(a.body.id)).status === 'ready', 60_000, 'the first item to be embedded');
+    const b = await as(request(t.url).post('/v1/knowledge')).send({ title: 'b', text: 'Basalt is a volcanic rock.' }).expect(201);
+    const failed = await until(async () => ((await item(b.body.id)).status === 'failed' ? item(b.body.id) : undefined), 60_000);
+    expect(failed.error).toMatch(/^quota-exceeded: .*cap of 1 stored chunks/);
+    expect(failed.content_text).toBe('Basalt is a volcanic rock.');
+    const jobs = (await as(request(t.url).get('/v1/ingest/jobs?kind=embed&status=failed')).expect(200)).body.data;
+    const job = jobs.find((j: { knowledge_item_id: string }) => j.knowledge_item_id === b.body.id);
+    expect(job.last_error).toMatch(/^quota-exceeded/);
+    expect(job.attempts).toBe(1); // not retried automatically: it would fail the same way
+    await request(t.url)
+      .put(`/v1/admin/orgs/${H.org.id}/limits`)
+      .set('Authorization', `Bearer ${root}`)
+      .send({ caps: { stored_chunks: 2 } })
+      .expect(200);
+    await until(async () => (await as(request(t.url).post(`/v1/ingest/jobs/${job.id}/retry`))).status === 200, 15_000, 'the retry');
+    await until(async () => (await item(b.body.id)).status === 'ready', 60_000, 'the retried item to be embedded');
+    const chunks = await asOrg(db.owner, H.org.id, async (c) => (await c.query(`SELECT count(*)::int AS n FROM private_chunks`)).rows[0].n);
+    expect(chunks).toBe(2);
+  });
+});
