@@ -245,7 +245,8 @@ export function auditRoutes(
           (p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === n,
         )?.initializer;
       const provide = prop('provide');
-      const useClass = prop('useClass');
+      // useExisting: the guard is a provider of its own (the onRequest hook runs the same instance)
+      const useClass = prop('useClass') ?? prop('useExisting');
       if (!provide || !useClass) return;
       const token = resolveSymbol(checker, provide);
       if ((token?.name ?? provide.getText()) !== 'APP_GUARD') return;

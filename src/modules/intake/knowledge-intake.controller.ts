@@ -6,6 +6,7 @@ import {
   ApiCreatedResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mergeChargeHeaders, type ChargeHeaders } from '../limits/charges.service.js';
@@ -60,6 +61,10 @@ export class KnowledgeIntakeController {
     },
   })
   @ApiCreatedResponse({ type: KnowledgeItemDto })
+  @ApiTooManyRequestsResponse({
+    description:
+      'rate-limited or quota-exceeded: an image costs one `ocr` unit (ocr_pages), a PDF one per page; quota-exceeded also when the org has caps.queued_jobs jobs waiting',
+  })
   async upload(
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -80,6 +85,10 @@ export class KnowledgeIntakeController {
   @NoTransaction()
   @operationId('KnowledgeController_create')
   @ApiCreatedResponse({ type: KnowledgeItemDto })
+  @ApiTooManyRequestsResponse({
+    description:
+      'rate-limited or quota-exceeded: a `url` costs one `crawl` page (crawled_pages); quota-exceeded also when the org has caps.queued_jobs jobs waiting',
+  })
   async create(
     @Body() body: CreateKnowledgeDto,
     @Res({ passthrough: true }) reply: FastifyReply,
