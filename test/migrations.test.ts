@@ -145,6 +145,77 @@ describe('migration ListingItemLink (a market listing cannot outlive its knowled
   });
 });
 
+describe('migration MarketChunkOwnership (a chunk only in a listing of its own org)', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await createTestDb();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const from = MIGRATIONS.findIndex((m) => m.name === 'MarketChunkOwnership1796205800000');
+  const later = MIGRATIONS.slice(from).map((m) => m.name);
+  const VEC = `array_fill(0.1::real, ARRAY[512])::vector`;
+
+  it("reverts, then deletes chunks written into another org's listing when applied again, and recounts that listing", async () => {
+    const source = createDataSource({ url: db.ownerUrl, poolSize: 1, applicationName: 'rocker-migrate-test' });
+    await source.initialize();
+    const [a, b] = [await createOrg(db.owner), await createOrg(db.owner)];
+    const listingOf = (orgId: string) =>
+      asOrg(db.owner, orgId, async (c) => {
+        await c.query(`SELECT set_config('app.actor_role', 'admin', true)`);
+        const item = (
+          await c.query(`INSERT INTO knowledge_items (org_id, title, source_kind, content_text) VALUES ($1, 'i', 'text', 'i') RETURNING id`, [orgId])
+        ).rows[0].id;
+        const id = (
+          await c.query(`INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title) VALUES ($1, $2, 'l') RETURNING id`, [orgId, item])
+        ).rows[0].id as string;
+        await c.query(`INSERT INTO market_chunks (listing_id, publisher_org_id, chunk_index, content, embedding) VALUES ($1, $2, 0, 'own', ${VEC})`, [
+          id,
+          orgId,
+        ]);
+        return id;
+      });
+    try {
+      for (let i = 0; i < later.length; i++) await source.undoLastMigration({ transaction: 'each' });
+      const bListing = await listingOf(b.id);
+      // what the old policy let through: an admin context of A writes into B's listing
+      await asOrg(db.owner, a.id, async (c) => {
+        await c.query(`SELECT set_config('app.actor_role', 'admin', true)`);
+        await c.query(`INSERT INTO market_chunks (listing_id, publisher_org_id, chunk_index, content, embedding) VALUES ($1, $2, 1, 'foreign', ${VEC})`, [
+          bListing,
+          a.id,
+        ]);
+      });
+      await asOrg(db.owner, b.id, async (c) => {
+        await c.query(`SELECT set_config('app.actor_role', 'admin', true)`);
+        await c.query(`UPDATE market_listings SET chunk_count = 2 WHERE id = $1`, [bListing]);
+      });
+      expect((await db.owner.query(`SELECT content FROM market_chunks WHERE listing_id = $1 ORDER BY 1`, [bListing])).rows).toEqual([
+        { content: 'foreign' },
+        { content: 'own' },
+      ]);
+
+      const ran = await source.runMigrations({ transaction: 'each' });
+      expect(ran.map((m) => m.name)).toEqual(later);
+      expect((await db.owner.query(`SELECT content, publisher_org_id FROM market_chunks WHERE listing_id = $1`, [bListing])).rows).toEqual([
+        { content: 'own', publisher_org_id: b.id },
+      ]);
+      expect((await db.owner.query(`SELECT chunk_count FROM market_listings WHERE id = $1`, [bListing])).rows[0].chunk_count).toBe(1);
+    } finally {
+      await source.destroy();
+    }
+    const forced = (
+      await db.owner.query(`SELECT relname, relforcerowsecurity FROM pg_class WHERE relname IN ('market_listings', 'market_chunks') ORDER BY relname`)
+    ).rows;
+    expect(forced).toEqual([
+      { relname: 'market_chunks', relforcerowsecurity: true },
+      { relname: 'market_listings', relforcerowsecurity: true },
+    ]);
+  });
+});
+
 describe('migration IngestNotifyNewOnly (only new work wakes the dispatchers)', () => {
   let db: TestDb;
   beforeAll(async () => {

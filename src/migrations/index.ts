@@ -25,6 +25,7 @@ import { IngestLeases1764101000000 } from './1764101000000-IngestLeases.js';
 import { OrgInvitations1796195199478 } from './1796195199478-OrgInvitations.js';
 import { VerifiedTenantContext1796205600000 } from './1796205600000-VerifiedTenantContext.js';
 import { WorkerRole1796205700000 } from './1796205700000-WorkerRole.js';
+import { MarketChunkOwnership1796205800000 } from './1796205800000-MarketChunkOwnership.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   OrgInvitations1796195199478,
   VerifiedTenantContext1796205600000,
   WorkerRole1796205700000,
+  MarketChunkOwnership1796205800000,
 ];

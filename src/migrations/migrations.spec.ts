@@ -28,6 +28,7 @@ const SHIPPED = [
   'OrgInvitations1796195199478',
   'VerifiedTenantContext1796205600000',
   'WorkerRole1796205700000',
+  'MarketChunkOwnership1796205800000',
 ];
 
 const names = MIGRATIONS.map((m) => new m().name ?? '');
