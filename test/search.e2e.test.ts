@@ -4,7 +4,7 @@ import pg from 'pg';
 import { asOrg, asTenant, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
-import { orgWithRoles } from './support/fixtures.js';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { EmbedItemService } from '../src/modules/search/embed-item.service.js';
 
@@ -45,6 +45,13 @@ describe('search and marketplace', () => {
     app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
     A = await orgWithRoles(db.owner);
     B = await orgWithRoles(db.owner);
+    // hybrid ranking is behind the hybrid_search flag (default off): on for everyone here
+    const root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    await request(t.url)
+      .put('/v1/admin/flags/hybrid_search')
+      .set('Authorization', `Bearer ${root}`)
+      .send({ enabled: true, rollout_percent: 100 })
+      .expect(200);
     items.aPassword = await createItem(
       A,
       'A help',
@@ -164,6 +171,7 @@ describe('search and marketplace', () => {
         expect(JSON.stringify(res.body)).not.toMatch(/password|tomatoes|B secret/);
       }
       const hybrid = await as(B.tokens.viewer).post('/v1/search/market', { query: 'rain', k: 5, mode: 'hybrid' }).expect(200);
+      expect(hybrid.body.mode).toBe('hybrid');
       expect(hybrid.body.data.map((h: { listing_id: string }) => h.listing_id)).toEqual([listingId]);
     });
 

@@ -39,9 +39,16 @@ export interface ReviewedGuard {
 /**
  * Guards that may be attached with @UseGuards. Global guards (TenantGuard, RolesGuard,
  * SuperAdminGuard) already run on every route; a route guard may only ADD a check, never grant
- * access or change the tenant. Empty: nothing needs one yet.
+ * access or change the tenant.
  */
-export const REVIEWED_ROUTE_GUARDS: ReviewedGuard[] = [];
+export const REVIEWED_ROUTE_GUARDS: ReviewedGuard[] = [
+  {
+    guard: 'FeatureFlagGuard',
+    reason:
+      '@RequireFlag(key): runs after the global chain and only refuses (404, like an unknown route) when the flag is off ' +
+      'for the tenant the global guards set; reads the tenant, never sets it (src/modules/flags/require-flag.decorator.ts)',
+  },
+];
 
 export type Requirement = { superAdmin: true } | { minRole: 'admin' | 'owner' };
 

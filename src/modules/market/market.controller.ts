@@ -1,8 +1,18 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { NoOrg, Roles } from '../../common/decorators/auth.decorators.js';
 import { PageQueryDto } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
+import { FlagKey } from '../flags/flag-key.js';
+import { RequireFlag } from '../flags/require-flag.decorator.js';
 import { ListingDto, ListingPageDto } from './dto/market.dto.js';
 import { MarketService } from './market.service.js';
 
@@ -14,7 +24,18 @@ export class MarketController {
 
   @Post('knowledge/:id/publish')
   @Roles('admin')
+  @RequireFlag(FlagKey.MarketPublish)
+  @ApiOperation({
+    summary: 'Publish an embedded knowledge item as a market listing (or refresh its listing)',
+    description:
+      'Behind the `market_publish` flag (default on): for an org that has it off the route answers 404, ' +
+      'like an unknown route. Withdrawing a listing (DELETE /v1/market/listings/{id}) is not gated.',
+  })
   @ApiCreatedResponse({ type: ListingDto })
+  @ApiNotFoundResponse({
+    description: "absent or another org's item, or `market_publish` is off for the org",
+  })
+  @ApiConflictResponse({ description: 'the item is not embedded yet' })
   publish(@Param('id', UuidPipe) id: string): Promise<ListingDto> {
     return this.market.publish(id);
   }

@@ -16,9 +16,8 @@ export class SearchController {
   @RateLimit(RatePolicy.Search)
   @HttpCode(200)
   @ApiOkResponse({ type: PrivateSearchAnswerDto })
-  async private(@Body() body: SearchDto): Promise<PrivateSearchAnswerDto> {
-    const mode = body.mode ?? SearchMode.Vector;
-    return { data: await this.search.searchPrivate(body.query, body.k ?? 10, mode), mode };
+  private(@Body() body: SearchDto): Promise<PrivateSearchAnswerDto> {
+    return this.search.searchPrivate(body.query, body.k ?? 10, body.mode ?? SearchMode.Vector);
   }
 
   @Post('market')
@@ -27,8 +26,7 @@ export class SearchController {
   @RateLimit(RatePolicy.Search)
   @HttpCode(200)
   @ApiOkResponse({ type: MarketSearchAnswerDto })
-  async market(@Body() body: SearchDto): Promise<MarketSearchAnswerDto> {
-    const mode = body.mode ?? SearchMode.Vector;
-    return { data: await this.search.searchMarket(body.query, body.k ?? 10, mode), mode };
+  market(@Body() body: SearchDto): Promise<MarketSearchAnswerDto> {
+    return this.search.searchMarket(body.query, body.k ?? 10, body.mode ?? SearchMode.Vector);
   }
 }

@@ -13,6 +13,8 @@ import type { SearchRepository } from './search.repository.js';
 import type { EmbeddingsService } from '../embeddings/embeddings.service.js';
 import type { TenantTransactions } from '../../tenancy/tenant-context.js';
 import type { KnowledgeService } from '../knowledge/knowledge.service.js';
+import type { FlagsService } from '../flags/flags.service.js';
+import { FlagKey } from '../flags/flag-key.js';
 
 const row = (id: string, score: number) => ({
   id,
@@ -49,12 +51,14 @@ describe(SearchService.name, () => {
     repo.matchPrivate.mockImplementation(
       async () => (events.push(`match in tx=${inTx}`), [row('a', 0.9), row('b', 0.8), row('c', 0.7)]),
     );
+    const flags = { isEnabled: vi.fn(async () => true) };
     const sut = new SearchService(
       repo as unknown as SearchRepository,
       embeddings as unknown as EmbeddingsService,
       tenants as unknown as TenantTransactions,
+      flags as unknown as FlagsService,
     );
-    return { sut, repo, embeddings, tenants, events };
+    return { sut, repo, embeddings, tenants, flags, events };
   };
 
   it('embeds the query before the tenant transaction opens: no connection is held while the model runs', async () => {
@@ -66,7 +70,8 @@ describe(SearchService.name, () => {
 
   it('vector mode: one query embedding, k rows from the match function, similarity as score', async () => {
     const { sut, repo, embeddings } = setup();
-    const hits = await sut.searchPrivate('q', 3, SearchMode.Vector);
+    const { data: hits, mode } = await sut.searchPrivate('q', 3, SearchMode.Vector);
+    expect(mode).toBe(SearchMode.Vector);
     expect(embeddings.embed).toHaveBeenCalledWith(['q']);
     expect(repo.matchPrivate).toHaveBeenCalledWith([0.1, 0.2], 3);
     expect(repo.textPrivate).not.toHaveBeenCalled();
@@ -78,12 +83,30 @@ describe(SearchService.name, () => {
   });
 
   it('hybrid mode: fuses both lists by reciprocal rank and keeps k', async () => {
-    const { sut, repo } = setup();
-    const hits = await sut.searchPrivate('q', 2, SearchMode.Hybrid);
+    const { sut, repo, flags } = setup();
+    const { data: hits, mode } = await sut.searchPrivate('q', 2, SearchMode.Hybrid);
+    expect(mode).toBe(SearchMode.Hybrid);
+    expect(flags.isEnabled).toHaveBeenCalledWith({ orgId: 'org', userId: 'user' }, FlagKey.HybridSearch);
     expect(repo.matchPrivate).toHaveBeenCalledWith([0.1, 0.2], 20);
     expect(repo.textPrivate).toHaveBeenCalledWith('q', 20);
     expect(hits.map((h) => h.chunk_id)).toEqual(['c', 'a']); // c: 1/63 + 1/61 beats a: 1/61
     expect(hits[0].score).toBeCloseTo(1 / 63 + 1 / 61, 10);
+  });
+
+  it('hybrid asked for with hybrid_search off for the org: runs and answers in vector mode', async () => {
+    const { sut, repo, flags } = setup();
+    flags.isEnabled.mockResolvedValue(false);
+    const answer = await sut.searchPrivate('q', 3, SearchMode.Hybrid);
+    expect(answer.mode).toBe(SearchMode.Vector);
+    expect(repo.matchPrivate).toHaveBeenCalledWith([0.1, 0.2], 3);
+    expect(repo.textPrivate).not.toHaveBeenCalled();
+    expect(answer.data.map((h) => h.score)).toEqual([0.9, 0.8, 0.7]);
+  });
+
+  it('vector mode never consults the flag', async () => {
+    const { sut, flags } = setup();
+    await sut.searchPrivate('q', 3, SearchMode.Vector);
+    expect(flags.isEnabled).not.toHaveBeenCalled();
   });
 });
 

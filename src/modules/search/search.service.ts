@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EmbeddingsService } from '../embeddings/embeddings.service.js';
-import { TenantTransactions } from '../../tenancy/tenant-context.js';
+import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
+import { FlagKey } from '../flags/flag-key.js';
+import { FlagsService } from '../flags/flags.service.js';
 import { reciprocalRankFusion } from './rrf.js';
 import { SearchRepository, type MarketRow, type PrivateRow } from './search.repository.js';
-import { SearchMode, type MarketHitDto, type PrivateHitDto } from './dto/search.dto.js';
+import { SearchMode, type MarketSearchAnswerDto, type PrivateSearchAnswerDto } from './dto/search.dto.js';
 
 /** Candidates each list contributes to hybrid fusion. */
 const fusionDepth = (k: number) => Math.min(100, Math.max(2 * k, 20));
@@ -14,6 +16,7 @@ export class SearchService {
     private readonly repo: SearchRepository,
     private readonly embeddings: EmbeddingsService,
     private readonly tenants: TenantTransactions,
+    private readonly flags: FlagsService,
   ) {}
 
   /**
@@ -21,10 +24,19 @@ export class SearchService {
    * search waiting for the model holds no database connection; the reads then run in one short
    * transaction with the caller's context.
    */
-  private inTenantTx<T>(fn: () => Promise<T>): Promise<T> {
+  private context(): TenantContext {
     const ctx = this.tenants.current();
     if (!ctx) throw new Error('search outside a tenant context');
-    return this.tenants.run(ctx, fn);
+    return ctx;
+  }
+
+  /**
+   * The mode the search runs in: hybrid only when asked for AND the caller's org has
+   * `hybrid_search` on; otherwise vector (and the answer says so).
+   */
+  private async modeFor(ctx: TenantContext, requested: SearchMode): Promise<SearchMode> {
+    if (requested !== SearchMode.Hybrid) return SearchMode.Vector;
+    return (await this.flags.isEnabled(ctx, FlagKey.HybridSearch)) ? SearchMode.Hybrid : SearchMode.Vector;
   }
 
   private async embedQuery(query: string): Promise<number[]> {
@@ -37,39 +49,45 @@ export class SearchService {
       .map(({ item, score }) => ({ ...item, score }));
   }
 
-  async searchPrivate(query: string, k: number, mode: SearchMode): Promise<PrivateHitDto[]> {
+  async searchPrivate(query: string, k: number, requested: SearchMode): Promise<PrivateSearchAnswerDto> {
+    const ctx = this.context();
+    const mode = await this.modeFor(ctx, requested);
     const embedding = await this.embedQuery(query);
-    const rows: PrivateRow[] = await this.inTenantTx(async () => {
+    const rows: PrivateRow[] = await this.tenants.run(ctx, async () => {
       if (mode !== SearchMode.Hybrid) return this.repo.matchPrivate(embedding, k);
       const depth = fusionDepth(k);
       const vector = await this.repo.matchPrivate(embedding, depth);
       const text = await this.repo.textPrivate(query, depth);
       return this.fuse(vector, text, k);
     });
-    return rows.map((r) => ({
+    const data = rows.map((r) => ({
       chunk_id: r.id,
       knowledge_item_id: r.knowledge_item_id,
       chunk_index: r.chunk_index,
       content: r.content,
       score: Number(r.score),
     }));
+    return { data, mode };
   }
 
-  async searchMarket(query: string, k: number, mode: SearchMode): Promise<MarketHitDto[]> {
+  async searchMarket(query: string, k: number, requested: SearchMode): Promise<MarketSearchAnswerDto> {
+    const ctx = this.context();
+    const mode = await this.modeFor(ctx, requested);
     const embedding = await this.embedQuery(query);
-    const rows: MarketRow[] = await this.inTenantTx(async () => {
+    const rows: MarketRow[] = await this.tenants.run(ctx, async () => {
       if (mode !== SearchMode.Hybrid) return this.repo.matchMarket(embedding, k);
       const depth = fusionDepth(k);
       const vector = await this.repo.matchMarket(embedding, depth);
       const text = await this.repo.textMarket(query, depth);
       return this.fuse(vector, text, k);
     });
-    return rows.map((r) => ({
+    const data = rows.map((r) => ({
       chunk_id: r.id,
       listing_id: r.listing_id,
       chunk_index: r.chunk_index,
       content: r.content,
       score: Number(r.score),
     }));
+    return { data, mode };
   }
 }

@@ -6,7 +6,7 @@ import { orgLabel } from '../../common/metrics/org-label.js';
 import { FairScheduler } from '../../common/fair/fair-scheduler.js';
 import { splitSentences } from './sentences.js';
 import { TtsEvent, TtsEvents, TtsProvider } from './tts.types.js';
-import { wavHeader, WavPcmExtractor, type AudioFormat } from './wav.js';
+import { sealWav, WAV_HEADER_BYTES, wavHeader, WavPcmExtractor, type AudioFormat } from './wav.js';
 
 /** The longest text the cost function of POST /v1/tts meters (longer is refused, not charged), and the per-sentence floor. */
 export const TTS_LIMITS = { maxChars: 5000, sentenceFloor: 50 };
@@ -132,6 +132,19 @@ export class TtsService {
     }
     if (!format) yield wavHeader({ sampleRate: 22050, channels: 1, bitsPerSample: 16 }); // silence: still a WAV
     this.events.emit(TtsEvent.SynthesisDone, { requestId: req.requestId, pcmBytes });
+  }
+
+  /**
+   * The same audio as one buffered WAV with its true sizes (`tts_streaming` off): nothing is
+   * returned before the whole text is synthesised. Holds the whole WAV in memory (about 44 KB a
+   * second of speech for espeak-ng's 22.05 kHz mono; TTS_MAX_CHARS bounds it). When the signal
+   * aborted (the client is gone) it is whatever was made by then, possibly nothing.
+   */
+  async speakWhole(req: SpeechRequest): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const part of this.speak(req)) parts.push(part);
+    const wav = Buffer.concat(parts);
+    return wav.length >= WAV_HEADER_BYTES ? sealWav(wav) : wav;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STREAMING_SIZE, WavFormatError, WavPcmExtractor, wavHeader } from './wav.js';
+import { STREAMING_SIZE, WavFormatError, WavPcmExtractor, sealWav, wavHeader } from './wav.js';
 
 const fmt = { sampleRate: 22050, channels: 1, bitsPerSample: 16 };
 
@@ -41,5 +41,16 @@ describe(wavHeader.name, () => {
     expect(sut.readUInt32LE(40)).toBe(STREAMING_SIZE);
     expect(sut.readUInt32LE(28)).toBe(44100);
     expect(wavHeader(fmt, 100).readUInt32LE(4)).toBe(136);
+  });
+});
+
+describe(sealWav.name, () => {
+  it('writes the true sizes over the streaming placeholders, as a header made with the size would have them', () => {
+    const pcm = Buffer.from([1, 2, 3, 4, 5, 6]);
+    const sut = sealWav(Buffer.concat([wavHeader(fmt), pcm]));
+    expect(sut).toEqual(Buffer.concat([wavHeader(fmt, pcm.length), pcm]));
+    expect(sut.readUInt32LE(4)).toBe(sut.length - 8);
+    expect(sut.readUInt32LE(40)).toBe(6);
+    expect(sut.readUInt32LE(40)).not.toBe(STREAMING_SIZE);
   });
 });

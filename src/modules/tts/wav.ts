@@ -30,6 +30,13 @@ export function wavHeader(f: AudioFormat, dataBytes = STREAMING_SIZE): Buffer {
   return h;
 }
 
+/** A whole WAV (a wavHeader() and all its PCM) with its true RIFF and data sizes written in place. */
+export function sealWav(wav: Buffer): Buffer {
+  wav.writeUInt32LE(wav.length - 8, 4);
+  wav.writeUInt32LE(wav.length - WAV_HEADER_BYTES, 40);
+  return wav;
+}
+
 export class WavFormatError extends Error {}
 
 /**

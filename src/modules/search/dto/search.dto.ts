@@ -18,7 +18,13 @@ export class SearchDto {
   @IsOptional() @IsInt() @Min(1) @Max(MAX_K)
   k?: number;
 
-  @ApiPropertyOptional({ enum: SearchMode, default: SearchMode.Vector, description: 'hybrid: reciprocal rank fusion of full-text and vector ranks' })
+  @ApiPropertyOptional({
+    enum: SearchMode,
+    default: SearchMode.Vector,
+    description:
+      'hybrid: reciprocal rank fusion of full-text and vector ranks, honoured only when the `hybrid_search` flag is on ' +
+      'for the caller’s org (default off); otherwise the search runs in vector mode and the answer’s `mode` says `vector`',
+  })
   @IsOptional() @IsIn(Object.values(SearchMode))
   mode?: SearchMode;
 }
@@ -39,12 +45,14 @@ export class MarketHitDto {
   @ApiProperty({ description: 'cosine similarity (vector) or RRF score (hybrid); higher is better' }) score: number;
 }
 
+const MODE_RAN = 'the mode the search ran in: `hybrid` only when asked for and `hybrid_search` is on for the org';
+
 export class PrivateSearchAnswerDto {
   @ApiProperty({ type: [PrivateHitDto] }) data: PrivateHitDto[];
-  @ApiProperty({ enum: SearchMode }) mode: SearchMode;
+  @ApiProperty({ enum: SearchMode, description: MODE_RAN }) mode: SearchMode;
 }
 
 export class MarketSearchAnswerDto {
   @ApiProperty({ type: [MarketHitDto] }) data: MarketHitDto[];
-  @ApiProperty({ enum: SearchMode }) mode: SearchMode;
+  @ApiProperty({ enum: SearchMode, description: MODE_RAN }) mode: SearchMode;
 }
