@@ -7,7 +7,13 @@ import { ConfigError, loadEnv } from '../config/env.js';
 import { slicesOf } from '../config/slices.js';
 import { clusterNodesOf, clusterOptionsFor, RedisFactory, redisOptionsFor } from './redis.factory.js';
 
-const base = { DATABASE_URL: 'postgres://x@h/db', JWT_SECRET: 'x'.repeat(40), METRICS_TOKEN: 'y'.repeat(20) };
+const base = {
+  DATABASE_URL: 'postgres://x@h/db',
+  DATABASE_WORKER_URL: 'postgres://x@h/db',
+  TENANT_CONTEXT_KEYS: `k1:${'A'.repeat(43)}`,
+  JWT_SECRET: 'x'.repeat(40),
+  METRICS_TOKEN: 'y'.repeat(20),
+};
 const slices = (vars: Record<string, string>) => slicesOf(loadEnv({ ...base, ...vars }, '/nonexistent'));
 
 describe(RedisFactory.name, () => {
