@@ -56,11 +56,11 @@ fi
 export PATH="$ROOT/node_modules/.bin:$PATH"
 
 # --- 4. .env for development (git-ignored); existing values are kept ---
-rand() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-# a tenant-context signing key: <id>:<32 random bytes, base64> (docs/security.md#tenant-context-keys)
-ctx_key() { printf 'k%s:%s' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"; }
 if [ ! -f .env ]; then
   log "writing .env"
+  rand() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+  # a tenant-context signing key: <id>:<32 random bytes, base64> (docs/security.md#tenant-context-keys)
+  ctx_key() { printf 'k%s:%s' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"; }
   cat > .env <<ENV
 NODE_ENV=development
 PORT=3000
@@ -161,7 +161,9 @@ TENANT_CONTEXT_TTL_MS=60000
 # TTS_BASE_URL/TTS_API_KEY (TTS_PROVIDER=openai), RATE_LIMIT_DEFAULTS (JSON), RATE_LIMIT_DRY_RUN (policies)
 ENV
 fi
-# variables added since an existing .env was written: appended, never overwritten
+# variables added since an existing .env was written: appended, never overwritten (ctx_key as above:
+# the heredoc's helpers stay inside its block, which test/config-docs.test.ts runs on its own)
+ctx_key() { printf 'k%s:%s' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"; }
 env_default() { grep -q "^$1=" .env || { log "adding $1 to .env"; printf '%s=%s\n' "$1" "$2" >> .env; }; }
 env_default DATABASE_WORKER_URL postgres://rocker_worker:rocker_worker@127.0.0.1:5432/rocker
 env_default TENANT_CONTEXT_KEYS "$(ctx_key)"
