@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { installContextKeys } from '../scripts/context-keys.js';
 import { asOrg, asTenant, beginTenant, createTestDb, signedBegin, TENANT_BEGIN, TEST_KEYS, type TestDb } from './support/db.js';
 import { addMember, createOrg, createUser, type Org, type User } from './support/fixtures.js';
 import { seedTenantRows } from './support/tenant-rows.js';
@@ -313,6 +314,17 @@ describe('a tenant context an injection cannot mint', () => {
     const stranger = { id: 'test1', secret: Buffer.alloc(32, 9) };
     const r = await injected(async () => undefined, (c) => settle(c.query(TENANT_BEGIN, signedBegin({ orgId: a.id }, { key: stranger }))));
     expect(r.code).toBe('RKA02');
+    // the end of a rotation: installing only the new key with --prune forgets the old one
+    const owner = await db.owner.connect();
+    try {
+      await expect(installContextKeys(owner, [stranger])).rejects.toThrow(/installed with another secret/);
+      expect(await installContextKeys(owner, [TEST_KEYS[1]], { prune: true })).toEqual({ added: [], kept: ['test2'], removed: ['test1'] });
+      const old = await injected(async () => undefined, (c) => settle(c.query(TENANT_BEGIN, signedBegin({ orgId: a.id }, { key: TEST_KEYS[0] }))));
+      expect(old.code).toBe('RKA02');
+      expect(await installContextKeys(owner, TEST_KEYS)).toEqual({ added: ['test1'], kept: ['test2'], removed: [] });
+    } finally {
+      owner.release();
+    }
   });
 
   it('a forged actor_role cannot write flags, limits or market rows (set_config alone, or on top of a real member context)', async () => {
