@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { asOrg, asTenant, createTestDb, type TestDb } from './support/db.js';
 import { addMember, createOrg, createUser, type Org, type User } from './support/fixtures.js';
 import { dbUrl } from './support/urls.js';
 
@@ -47,35 +47,17 @@ describe('market_chunks: only into a listing of the writing org', () => {
 
   /**
    * One transaction as the app role in the context the service itself opens for a caller: the
-   * first statement is tenant_begin() with that caller's org, user, org role and actor role.
+   * first statement is tenant_begin() with that caller's org, user, org role and actor role,
+   * signed as the service signs it.
    */
-  async function asAppContext<T>(
+  const asAppContext = <T>(
     orgId: string,
     user: User,
     role: string | null,
     actorRole: string,
     fn: (c: pg.PoolClient) => Promise<T>,
-  ): Promise<T> {
-    const c = await app.connect();
-    try {
-      await c.query('BEGIN');
-      await c.query(`SELECT tenant_begin($1, $2, $3, $4, $5)`, [
-        orgId,
-        user.id,
-        role,
-        actorRole,
-        'market-ownership-test',
-      ]);
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK');
-      throw e;
-    } finally {
-      c.release();
-    }
-  }
+  ): Promise<T> =>
+    asTenant(app, { orgId, userId: user.id, role, actorRole, requestId: 'market-ownership-test' }, fn);
 
   const chunksOf = async (listing: string) =>
     (
