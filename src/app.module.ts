@@ -110,11 +110,13 @@ export class AppModule {
         TenantGuard,
         RolesGuard,
         SuperAdminGuard,
+        AdmissionGuard,
         { provide: APP_GUARD, useExisting: TenantGuard },
         { provide: APP_GUARD, useExisting: RolesGuard },
         { provide: APP_GUARD, useExisting: SuperAdminGuard },
+        // before the limiter: a request shed on a saturated instance costs no limiter call
+        { provide: APP_GUARD, useExisting: AdmissionGuard },
         { provide: APP_GUARD, useExisting: RateLimitGuard }, // needs request.tenant from TenantGuard
-        { provide: APP_GUARD, useClass: AdmissionGuard }, // after the limiter: over-quota answers rate-limited, not overloaded
         { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         {

@@ -14,6 +14,7 @@ import { AppModule } from './app.module.js';
 import type { Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
 import { clientErrorResponse, sendProblem } from './common/filters/problem.filter.js';
+import { AdmissionGuard } from './common/guards/admission.guard.js';
 import { installJsonBodyLimits } from './common/http/json-body.js';
 import { installEarlyGuards, tagRouteTargets } from './common/http/early-guards.js';
 import { TenantGuard } from './common/guards/tenant.guard.js';
@@ -80,15 +81,18 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
   installJsonBodyLimits(fastify, { maxDepth: env.JSON_MAX_DEPTH, maxKeys: env.JSON_MAX_KEYS });
   // Authentication, org, roles and the limiter before the body is read; the guards reuse the result.
   tagRouteTargets(app);
-  const [tenant, roles, superAdmin, limiter] = [TenantGuard, RolesGuard, SuperAdminGuard, RateLimitGuard].map((g) => app.get(g)) as [
-    TenantGuard,
-    RolesGuard,
-    SuperAdminGuard,
-    RateLimitGuard,
-  ];
+  const [tenant, roles, superAdmin, admission, limiter] = [TenantGuard, RolesGuard, SuperAdminGuard, AdmissionGuard, RateLimitGuard].map((g) =>
+    app.get(g),
+  ) as [TenantGuard, RolesGuard, SuperAdminGuard, AdmissionGuard, RateLimitGuard];
   const authFailures = app.get(AuthFailureLimiter);
   installEarlyGuards(fastify, {
-    checks: [(c) => tenant.resolve(c), (c) => roles.canActivate(c), (c) => superAdmin.canActivate(c), (c) => limiter.early(c)],
+    checks: [
+      (c) => tenant.resolve(c),
+      (c) => roles.canActivate(c),
+      (c) => superAdmin.canActivate(c),
+      (c) => admission.canActivate(c),
+      (c) => limiter.early(c),
+    ],
     onUnauthorized: (ip) => authFailures.refuse(ip),
   });
 

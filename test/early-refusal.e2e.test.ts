@@ -7,6 +7,7 @@ import { startApp, type TestApp } from './support/app.js';
 import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { LimitsTestModule } from './support/limits-test.module.js';
 import { until } from './support/wait.js';
+import { Admission } from '../src/common/admission/admission.js';
 
 interface RawResponse {
   status: number;
@@ -250,5 +251,41 @@ describe('header and request timeouts', () => {
     expect(received).toMatch(/^HTTP\/1\.1 408 /);
     // the server keeps serving
     await request(t.url).get('/health/live').expect(200);
+  });
+});
+
+describe('admission runs before the body is read and before the limiter', () => {
+  let db: TestDb;
+  let t: TestApp;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    // one request in flight saturates the instance: the second of the same org is over its share
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', ADMISSION_MAX_INFLIGHT: '1' }));
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await t?.close();
+    await db?.drop();
+  });
+
+  it("an org over its share on a saturated instance is shed (429 overloaded) while its body is stalled; another org still gets in", async () => {
+    const { tokens: a } = await orgWithRoles(db.owner);
+    const { tokens: b } = await orgWithRoles(db.owner);
+    const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    // A's first request is admitted in onRequest and stays in flight: its body never completes
+    const first = stalledUpload(t.url, { path: '/v1/threads', headers: headers(a.member), length: 1000, sent: Buffer.from('{"ti') });
+    sockets.push(first.socket);
+    await until(() => t.app.get(Admission).stats().total === 1, 10_000, 'the first request to be admitted');
+    const second = stalledUpload(t.url, { path: '/v1/threads', headers: headers(a.member), length: 1000, sent: Buffer.from('{"ti') });
+    sockets.push(second.socket);
+    const shed = await second.response;
+    expect(shed.status).toBe(429);
+    expect(JSON.parse(shed.body).type).toMatch(/overloaded$/);
+    expect(Number(shed.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(shed.headers['ratelimit-policy']).toBeUndefined(); // the limiter was never asked
+    // B holds nothing: not the cause, admitted
+    await request(t.url).post('/v1/threads').set('authorization', `Bearer ${b.member}`).send({ title: 'b' }).expect(201);
   });
 });

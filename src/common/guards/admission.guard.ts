@@ -11,9 +11,13 @@ import { orgLabel } from '../metrics/org-label.js';
 /** What a request to a costly route counts for in the fair share, against 1 for a plain read. */
 const COSTLY_WEIGHT = 10;
 
-type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null } };
+type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null }; admitted?: boolean };
 
-/** After the limiter: admits the request under its org, or sheds it (429 overloaded) when this instance is saturated. */
+/**
+ * Before the limiter: admits the request under its org, or sheds it (429 overloaded) when this
+ * instance is saturated. Runs in the onRequest hook (before the body is read) and again as a Nest
+ * guard, which finds the request already admitted.
+ */
 @Injectable()
 export class AdmissionGuard implements CanActivate {
   constructor(
@@ -28,10 +32,12 @@ export class AdmissionGuard implements CanActivate {
     const costly = !!this.reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, targets);
     const http = context.switchToHttp();
     const req = http.getRequest<Req>();
+    if (req.admitted) return true;
     const key = fairKey(req.tenant);
     try {
       const end = this.admission.admit(key, costly ? COSTLY_WEIGHT : 1);
       http.getResponse<FastifyReply>().raw.once('close', end);
+      req.admitted = true;
     } catch (e) {
       if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });
       throw e;
