@@ -5,8 +5,8 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchDb } from './lib/db.js';
-import { killAll, onSignal } from './lib/deployment.js';
-import { table } from './lib/load.js';
+import { killAll, onSignal } from '../test/support/load/deployment.js';
+import { table } from '../test/support/load/load.js';
 import {
   BENCH_SCALE,
   dropRedisPrefix,
@@ -21,7 +21,7 @@ import {
   type Latencies,
   type RowResult,
   type Service,
-} from './lib/fair-share.js';
+} from '../test/support/load/fair-share.js';
 import { signDevToken } from '../src/tenancy/dev-token.js';
 
 /**
@@ -164,7 +164,7 @@ try {
   };
 
   const t0 = Date.now();
-  service = await startService(join(here, 'servers', 'all-in-one.js'), env);
+  service = await startService(join(here, '..', 'test', 'support', 'servers', 'all-in-one.js'), env);
   const ctx: FairShareCtx = { url: service.url, ...ctxBase };
   console.log(
     `bench:fair-share  ${cpus().length} cores, load average ${load0.map((l) => l.toFixed(1)).join(' ')} at start (the box is shared: timings are noisy)`,

@@ -10,8 +10,9 @@ import { Redis } from 'ioredis';
 import { loadEnv } from '../src/config/env.js';
 import { BENCH_CONTEXT_KEYS, beginBenchTenant, installBenchKeys } from './lib/context.js';
 import { createDataSource } from '../src/database/data-source.js';
-import { SIM_TABLE_SQL } from './support/sim-handlers.js';
-import { envVars, spawnSimWorker, waitFor, type Child } from './support/processes.js';
+import { SIM_TABLE_SQL } from '../test/support/sim-handlers.js';
+import { envVars, spawnSimWorker, type Child } from '../test/support/processes.js';
+import { until } from '../test/support/wait.js';
 
 const A_BACKLOG = Number(process.env.BENCH_A_JOBS ?? 5000);
 const B_EVERY_MS = 200;
@@ -94,7 +95,7 @@ async function timings(owner: pg.Pool, org: string, ids: string[]): Promise<Timi
 }
 
 async function allDone(owner: pg.Pool, org: string, ids: string[], timeoutMs: number): Promise<Timing[]> {
-  await waitFor(`${ids.length} jobs`, async () => (await timings(owner, org, ids)).length === ids.length, timeoutMs, 200);
+  await until(async () => (await timings(owner, org, ids)).length === ids.length, timeoutMs, `${ids.length} jobs`, 200);
   return timings(owner, org, ids);
 }
 

@@ -6,12 +6,12 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN, createBenchDb } from './lib/db.js';
-import { CpuAccount } from './lib/cpu.js';
-import { table } from './lib/load.js';
-import { Driver, parseArrivals, parsePolicies, type Route, type Sample, type Stream } from './lib/driver.js';
-import { killAll, onSignal, parseWorkerSched, schedulingOf, startDeployment } from './lib/deployment.js';
-import { parseWorkerCpus } from './lib/cpu-cap.js';
-import { admittedPerWindow, latencyVerdict, perSecond, skipped, summarize, verdict, type Summary, type Verdict } from './lib/noisy-stats.js';
+import { CpuAccount } from '../test/support/load/cpu.js';
+import { table } from '../test/support/load/load.js';
+import { Driver, parseArrivals, parsePolicies, type Route, type Sample, type Stream } from '../test/support/load/driver.js';
+import { killAll, onSignal, parseWorkerSched, schedulingOf, startDeployment } from '../test/support/load/deployment.js';
+import { parseWorkerCpus } from '../test/support/load/cpu-cap.js';
+import { admittedPerWindow, latencyVerdict, perSecond, skipped, summarize, verdict, type Summary, type Verdict } from '../test/support/load/noisy-stats.js';
 import { lineChart } from './lib/svg.js';
 import { signDevToken } from '../src/tenancy/dev-token.js';
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createBenchDb } from './lib/db.js';
-import { load, startServer, stopServer, table, type LoadResult } from './lib/load.js';
+import { load, startServer, stopServer, table, type LoadResult } from '../test/support/load/load.js';
 import { signDevToken } from '../src/tenancy/dev-token.js';
 
 /**

@@ -74,12 +74,10 @@ export function loggerModule(env: Env) {
 /** The HTTP API (and, unless ROCKER_ROLE=api, the ingest workers): every route passes TenantGuard → RolesGuard → SuperAdminGuard → tenant transaction. */
 @Module({})
 export class AppModule {
-  static forRoot(env: Env, extra: DynamicModule['imports'] = []): DynamicModule {
+  static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        // Test and benchmark modules first: a global provider they give wins over the built-in one.
-        ...extra,
         ConfigModule.forRoot(env),
         loggerModule(env),
         DatabaseModule,

@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import multipart from '@fastify/multipart';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { DynamicModule, INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { RedisClient } from './redis/redis.factory.js';
 import { REDIS } from './redis/redis.module.js';
@@ -25,14 +25,20 @@ import { AuthFailureLimiter } from './modules/limits/auth-failure.limiter.js';
 import { installHttpMetrics } from './modules/metrics/http-metrics.js';
 import { serveMetrics } from './modules/metrics/metrics-server.js';
 
-export interface CreateAppOptions {
-  extraModules?: DynamicModule['imports'];
+export interface AppOptions {
+  /** Serve the OpenAPI document and UI at /docs (default true). */
   docs?: boolean;
 }
 
-/** Builds the HTTP API (not yet listening). Used by main, the tests and the benchmarks. */
-export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+/** What Nest is told when it creates the HTTP application (production and the tests' testing modules alike). */
+export const NEST_APP_OPTIONS = {
+  bufferLogs: true,
+  bodyParser: false, // Fastify's JSON parser, behind the shape check in configureApp (installJsonBodyLimits)
+} as const;
+
+/** The Fastify adapter the API runs on: body limit, request ids, problem+json for the router's own refusals. */
+export function createAdapter(env: Env): FastifyAdapter {
+  return new FastifyAdapter({
     bodyLimit: env.BODY_LIMIT_BYTES,
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
@@ -62,11 +68,17 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
       socket.destroy(err);
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env, opts.extraModules ?? []), adapter, {
-    bufferLogs: true,
-    abortOnError: false,
-    bodyParser: false, // Fastify's JSON parser, behind the shape check below (installJsonBodyLimits)
-  });
+}
+
+/**
+ * Everything the API needs around its module graph: logger, uploads, shutdown hooks, the request id
+ * and metrics hooks, the JSON shape check, the OpenAPI document; then init. One step for main, the
+ * benchmarks and the tests (which create `app` from a testing module, with their overrides).
+ */
+export async function configureApp(app: NestFastifyApplication, env: Env, opts: AppOptions = {}): Promise<NestFastifyApplication> {
+  // NestFactory.create has done this already; an app from a testing module has not. Done first on
+  // both paths, so Nest's middleware (the request logger) runs before the hooks added below.
+  await app.getHttpAdapter().init?.();
   app.useLogger(app.get(Logger));
   // Uploads (POST /v1/knowledge/upload, /v1/ocr): one file, capped; handlers read it as a stream.
   await app.register(multipart as never, {
@@ -111,6 +123,15 @@ export async function createApp(env: Env, opts: CreateAppOptions = {}): Promise<
   return app;
 }
 
+/** Builds the HTTP API (not yet listening). Used by main and the benchmarks' servers. */
+export async function createApp(env: Env, opts: AppOptions = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), createAdapter(env), {
+    ...NEST_APP_OPTIONS,
+    abortOnError: false,
+  });
+  return configureApp(app, env, opts);
+}
+
 /**
  * The process's exit bound: SHUTDOWN_GRACE_MS after SIGTERM/SIGINT it exits whatever still runs
  * (Nest's shutdown hooks, installed by enableShutdownHooks, normally finish well before: running
@@ -134,20 +155,34 @@ export interface WorkerProcess {
   close(): Promise<void>;
 }
 
+/** The environment of a worker process: the caller's, with ROCKER_ROLE=worker. */
+export function workerEnv(env: Env): Env {
+  return Object.assign(Object.create(Object.getPrototypeOf(env)), env, { ROCKER_ROLE: 'worker' }) as Env;
+}
+
 /**
  * The worker process: the same module graph as the API (so every feature's @JobHandler providers
  * are discovered) as an application context, i.e. with no HTTP routes; only a small health and
  * metrics listener on WORKER_PORT.
  */
-export async function createWorker(env: Env, opts: Pick<CreateAppOptions, 'extraModules'> = {}): Promise<WorkerProcess> {
-  const workerEnv = Object.assign(Object.create(Object.getPrototypeOf(env)), env, { ROCKER_ROLE: 'worker' }) as Env;
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(workerEnv, opts.extraModules ?? []), {
+export async function createWorker(env: Env): Promise<WorkerProcess> {
+  const wenv = workerEnv(env);
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(wenv), {
     bufferLogs: true,
     abortOnError: false,
   });
+  return serveWorker(app, wenv);
+}
+
+/**
+ * Runs a worker's application context (built from AppModule.forRoot(workerEnv(env)), by
+ * createWorker or by a testing module): logger, shutdown hooks and exit bound, init (the
+ * dispatcher and the BullMQ workers start), and the health/metrics listener.
+ */
+export async function serveWorker(app: INestApplicationContext, env: Env): Promise<WorkerProcess> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  exitWithin(workerEnv);
+  exitWithin(env);
   await app.init();
 
   const ds = app.get(DataSource);

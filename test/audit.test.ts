@@ -33,7 +33,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 function scratchTree(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'rocker-audit-'));
   const skip = (src: string) => !/[/\\](node_modules|runtime)([/\\]|$)/.test(path.relative(ROOT, src));
-  for (const d of ['src', 'scripts', 'bench']) {
+  for (const d of ['src', 'scripts', 'bench', 'test/support']) {
     if (existsSync(path.join(ROOT, d)))
       cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, filter: skip });
   }

@@ -44,8 +44,8 @@ describe('feature flags through the API', () => {
     // one Redis prefix: two instances of one deployment. The super_admin has no org, so its writes
     // count against the `user` policy (60 a minute by default); the rollout test makes more.
     const env = envFor(db.appUrl, db.ownerUrl, { RATE_LIMIT_DEFAULTS: '{"user":{"limit":1000,"window_s":60}}' });
-    one = await startApp(env, { extraModules: [FlaggedTestModule] });
-    two = await startApp(env, { extraModules: [FlaggedTestModule] });
+    one = await startApp(env, { imports: [FlaggedTestModule] });
+    two = await startApp(env, { imports: [FlaggedTestModule] });
     A = await orgWithRoles(db.owner);
     B = await orgWithRoles(db.owner);
     root = await createUser(db.owner, { superAdmin: true });

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import request from 'supertest';
 import { createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
@@ -9,40 +7,7 @@ import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { FlaggedTestModule } from './support/flagged.module.js';
 import { FlagsCache } from '../src/modules/flags/flags.cache.js';
 import { until } from './support/wait.js';
-import { freePort } from './support/net.js';
-
-const pings = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.setTimeout(500);
-    sock.once('data', (d) => {
-      sock.destroy();
-      resolve(d.toString().startsWith('+PONG'));
-    });
-    sock.once('connect', () => sock.write('PING\r\n'));
-    sock.once('error', () => resolve(false));
-    sock.once('timeout', () => {
-      sock.destroy();
-      resolve(false);
-    });
-  });
-
-/** A private Redis for this file only: the shared one is never stopped. */
-class OwnRedis {
-  private proc?: ChildProcess;
-  constructor(readonly port: number) {}
-  async start(): Promise<void> {
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    if (!(await until(() => pings(this.port), 10_000))) throw new Error('own redis-server did not start');
-  }
-  async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await exited;
-  }
-}
+import { OwnRedis } from './support/redis-server.js';
 
 describe('feature flags while Redis is down', () => {
   let db: TestDb;
@@ -75,9 +40,8 @@ describe('feature flags while Redis is down', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    redis = new OwnRedis(await freePort());
-    await redis.start();
-    t = await startApp(envFor(db.appUrl, db.ownerUrl, { REDIS_URL: `redis://127.0.0.1:${redis.port}/0` }), { extraModules: [FlaggedTestModule] });
+    redis = await OwnRedis.start();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { REDIS_URL: redis.url }), { imports: [FlaggedTestModule] });
     cache = t.app.get(FlagsCache);
     const A = await orgWithRoles(db.owner);
     orgId = A.org.id;

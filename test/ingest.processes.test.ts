@@ -6,13 +6,13 @@ import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createOrg, orgWithRoles } from './support/fixtures.js';
 import { countByStatus, createSimTable, effectsPerJob, insertJobs, jobRows, maxOverlap, waitFor } from './support/ingest.js';
-import { envVars, spawnSimWorker, startRedis, type Child } from '../bench/support/processes.js';
-import { freePort } from './support/net.js';
-import { simStartsKey } from '../bench/support/sim-handlers.js';
+import { envVars, spawnSimWorker, type Child } from './support/processes.js';
+import { OwnRedis } from './support/redis-server.js';
+import { simStartsKey } from './support/sim-handlers.js';
 import { MAX_STALLED } from '../src/modules/ingest/ingest.processor.js';
 import type { Env } from '../src/config/env.js';
 
-/** Real worker processes (dist/bench/support/sim-worker.js) against real Postgres and Redis. */
+/** Real worker processes (dist/test/support/sim-worker.js) against real Postgres and Redis. */
 describe('ingest with real worker processes', () => {
   let db: TestDb;
   let env: Env;
@@ -142,17 +142,15 @@ describe('ingest with real worker processes', () => {
 describe('ingest through a Redis outage (a private redis-server)', () => {
   let db: TestDb;
   let env: Env;
-  let redisChild: Child;
+  let redisServer: OwnRedis;
   let t: TestApp;
   let w: Child | undefined;
-  let port: number;
 
   beforeAll(async () => {
     db = await createTestDb();
     await createSimTable(db.owner);
-    port = await freePort();
-    redisChild = await startRedis(port);
-    env = envFor(db.appUrl, db.ownerUrl, { REDIS_URL: `redis://127.0.0.1:${port}/0`, ROCKER_ROLE: 'api', INGEST_DISPATCH_INTERVAL_MS: '200' });
+    redisServer = await OwnRedis.start();
+    env = envFor(db.appUrl, db.ownerUrl, { REDIS_URL: redisServer.url, ROCKER_ROLE: 'api', INGEST_DISPATCH_INTERVAL_MS: '200' });
     t = await startApp(env); // API only: it writes rows, the worker process dispatches and runs them
     w = await spawnSimWorker(envVars(env));
   });
@@ -160,7 +158,7 @@ describe('ingest through a Redis outage (a private redis-server)', () => {
   afterAll(async () => {
     await w?.stop('SIGKILL');
     await t?.close();
-    await redisChild?.stop('SIGKILL');
+    await redisServer?.stop();
     await db?.drop();
   });
 
@@ -171,7 +169,7 @@ describe('ingest through a Redis outage (a private redis-server)', () => {
     const before = (await post(0)).body.id as string;
     await waitFor('first item ready', async () => (await asOrg(db.owner, A.org.id, (c) => c.query(`SELECT status FROM knowledge_items WHERE id = $1`, [before]))).rows[0].status === 'ready', 60_000);
 
-    expect(await redisChild.stop('SIGTERM')).not.toBeNull();
+    await redisServer.stop();
     const statuses: number[] = [];
     for (let i = 1; i <= 20; i++) statuses.push((await post(i)).status);
     expect(statuses).toEqual(Array(20).fill(201));
@@ -179,7 +177,7 @@ describe('ingest through a Redis outage (a private redis-server)', () => {
     expect(jobs).toHaveLength(21);
     expect(jobs.filter((j) => j.status === 'queued')).toHaveLength(20); // waiting in the outbox
 
-    redisChild = await startRedis(port); // back, empty (no persistence)
+    await redisServer.start(); // back, empty (no persistence)
     await waitFor('all 21 jobs succeeded', async () => (await countByStatus(db.owner, A.org.id)).succeeded === 21, 90_000, 200);
     const effects = await effectsPerJob(db.owner);
     const all = await jobRows(db.owner, A.org.id);

@@ -4,7 +4,7 @@ import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createOrg } from './support/fixtures.js';
 import { countByStatus, createSimTable, insertJobs, jobRows, waitFor } from './support/ingest.js';
-import { SimHandlersModule } from '../bench/support/sim-handlers.js';
+import { withSimHandlers } from './support/sim-handlers.js';
 
 const RATE = 4; // starts per org per second; burst = one second's worth
 
@@ -17,7 +17,7 @@ describe('ingest: per-org start rate', () => {
     db = await createTestDb();
     await createSimTable(db.owner);
     t = await startApp(envFor(db.appUrl, db.ownerUrl, { INGEST_ORG_RATE: String(RATE), INGEST_ORG_CONCURRENCY: '4', INGEST_DISPATCH_INTERVAL_MS: '200' }), {
-      extraModules: [SimHandlersModule],
+      override: withSimHandlers,
     });
   });
   afterAll(async () => {

@@ -12,11 +12,10 @@ import {
   effectsPerJob,
   insertJobs,
   jobRows,
-  spawnWorker,
   waitFor,
 } from './support/ingest.js';
-import { envVars, spawnSimWorker, type Child } from '../bench/support/processes.js';
-import { simHeldSinceKey, simReleaseKey, simStartsKey } from '../bench/support/sim-handlers.js';
+import { envVars, spawnSimWorker, spawnWorker, type Child } from './support/processes.js';
+import { simHeldSinceKey, simReleaseKey, simStartsKey } from './support/sim-handlers.js';
 import { chunkText, DEFAULT_CHUNK_OPTIONS } from '../src/modules/search/chunker.js';
 import { DataSource } from 'typeorm';
 import { TenantDb, TenantTransactions, type TenantContext } from '../src/tenancy/tenant-context.js';

@@ -15,12 +15,7 @@ import {
   jobRows,
   waitFor,
 } from './support/ingest.js';
-import {
-  SimHandlersModule,
-  simFailKey,
-  simHeldSinceKey,
-  simReleaseKey,
-} from '../bench/support/sim-handlers.js';
+import { simFailKey, simHeldSinceKey, simReleaseKey, withSimHandlers } from './support/sim-handlers.js';
 import { REDIS } from '../src/redis/redis.module.js';
 import type { Env } from '../src/config/env.js';
 import { metricsRegistry } from '../src/common/metrics/metrics.js';
@@ -29,7 +24,7 @@ import { TenantDb, TenantTransactions } from '../src/tenancy/tenant-context.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
-/** API + workers in one process (ROCKER_ROLE=all), simulated handlers for embed and ocr; crawl has none. */
+/** API + workers in one process (ROCKER_ROLE=all), simulated handlers for embed and ocr; crawl keeps its real one. */
 describe('ingest pipeline (all-in-one process)', () => {
   let db: TestDb;
   let t: TestApp;
@@ -49,7 +44,7 @@ describe('ingest pipeline (all-in-one process)', () => {
       INGEST_MAX_ATTEMPTS: '3',
       INGEST_DISPATCH_INTERVAL_MS: '200',
     });
-    t = await startApp(env, { extraModules: [SimHandlersModule] });
+    t = await startApp(env, { override: withSimHandlers });
     redis = t.app.get(REDIS);
     A = await orgWithRoles(db.owner);
   });

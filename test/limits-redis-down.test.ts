@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
@@ -11,31 +10,7 @@ import { rateLimitFallback } from '../src/common/metrics/metrics.js';
 import { UsageService } from '../src/modules/limits/usage.service.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { until } from './support/wait.js';
-import { freePort } from './support/net.js';
-
-/** This test's OWN redis-server (never the shared one), started and stopped as a child process. */
-function startRedis(port: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (/Ready to accept connections/.test(out)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out.slice(-300)}`)));
-  });
-}
-
-const stopRedis = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+import { OwnRedis } from './support/redis-server.js';
 
 const fallbackValue = async () => (await rateLimitFallback.get()).values[0]?.value;
 
@@ -43,29 +18,27 @@ describe('Redis unreachable: per-instance fallback at limit / live instances', (
   let db: TestDb;
   let one: TestApp;
   let two: TestApp;
-  let redis: ChildProcess;
-  let port: number;
+  let redis: OwnRedis;
 
   beforeAll(async () => {
-    port = await freePort();
-    redis = await startRedis(port);
+    redis = await OwnRedis.start();
     db = await createTestDb();
     // Two instances sharing one Redis prefix, like two replicas; nothing tells them how many they are.
     const env = envFor(db.appUrl, db.ownerUrl, {
-      REDIS_URL: `redis://127.0.0.1:${port}/0`,
+      REDIS_URL: redis.url,
       RATE_LIMIT_DEFAULTS: JSON.stringify({ embeddings: { limit: 10, window_s: 60 } }),
       USAGE_FLUSH_MS: '3600000',
     });
     [one, two] = await Promise.all([
-      startApp(env, { extraModules: [LimitsTestModule] }),
-      startApp(env, { extraModules: [LimitsTestModule] }),
+      startApp(env, { imports: [LimitsTestModule] }),
+      startApp(env, { imports: [LimitsTestModule] }),
     ]);
   });
 
   afterAll(async () => {
     await one?.close();
     await two?.close();
-    if (redis) await stopRedis(redis);
+    await redis?.stop();
     await db?.drop();
   });
 
@@ -85,7 +58,7 @@ describe('Redis unreachable: per-instance fallback at limit / live instances', (
     expect(up.headers['ratelimit-policy']).toContain('"embeddings";q=10;w=60');
     expect(await fallbackValue()).toBe(0);
 
-    await stopRedis(redis);
+    await redis.stop();
     const run = async (app: TestApp) => {
       const statuses: number[] = [];
       let lastRefused: request.Response | undefined;
@@ -120,7 +93,7 @@ describe('Redis unreachable: per-instance fallback at limit / live instances', (
       .expect(200);
     expect(usage.body.totals.embedding_inputs).toBe(10);
 
-    redis = await startRedis(port);
+    await redis.start();
     for (const app of [one, two])
       await until(async () => (await embed(app, A)).status === 201 && (await fallbackValue()) === 0);
     const back = await embed(one, A).expect(201);
@@ -131,14 +104,14 @@ describe('Redis unreachable: per-instance fallback at limit / live instances', (
     const C = await orgWithRoles(db.owner);
     await until(async () => (await embed(one, C)).status === 201 && (await fallbackValue()) === 0);
     await until(async () => instancesSeen().every((n) => n === 2));
-    redis.kill('SIGSTOP');
+    redis.pause();
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) statuses.push((await embed(one, C)).status);
       expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429]);
       expect(await fallbackValue()).toBe(1);
     } finally {
-      redis.kill('SIGCONT');
+      redis.resume();
     }
     await until(async () => (await embed(one, C)).status !== 500 && (await fallbackValue()) === 0);
   });
@@ -147,22 +120,20 @@ describe('Redis unreachable: per-instance fallback at limit / live instances', (
 describe('monthly quotas are durable: a Redis FLUSHALL loses at most the last flush interval', () => {
   let db: TestDb;
   let t: TestApp;
-  let redis: ChildProcess;
-  let port: number;
+  let redis: OwnRedis;
 
   beforeAll(async () => {
-    port = await freePort();
-    redis = await startRedis(port);
+    redis = await OwnRedis.start();
     db = await createTestDb();
     t = await startApp(
-      envFor(db.appUrl, db.ownerUrl, { REDIS_URL: `redis://127.0.0.1:${port}/0`, USAGE_FLUSH_MS: '300' }),
-      { extraModules: [LimitsTestModule] },
+      envFor(db.appUrl, db.ownerUrl, { REDIS_URL: redis.url, USAGE_FLUSH_MS: '300' }),
+      { imports: [LimitsTestModule] },
     );
   });
 
   afterAll(async () => {
     await t?.close();
-    if (redis) await stopRedis(redis);
+    await redis?.stop();
     await db?.drop();
   });
 
@@ -191,7 +162,7 @@ describe('monthly quotas are durable: a Redis FLUSHALL loses at most the last fl
     };
     await until(async () => (await flushed()) === 3);
 
-    const admin = new Redis(`redis://127.0.0.1:${port}/0`);
+    const admin = new Redis(redis.url);
     try {
       await admin.flushall();
     } finally {

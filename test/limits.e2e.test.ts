@@ -28,8 +28,8 @@ const parseRateLimit = (h: string) =>
 async function startPair(db: TestDb, extra: Record<string, string> = {}) {
   const env = envFor(db.appUrl, db.ownerUrl, { USAGE_FLUSH_MS: '3600000', ...extra });
   const [one, two] = await Promise.all([
-    startApp(env, { extraModules: [LimitsTestModule] }),
-    startApp(env, { extraModules: [LimitsTestModule] }),
+    startApp(env, { imports: [LimitsTestModule] }),
+    startApp(env, { imports: [LimitsTestModule] }),
   ]);
   return { one, two, rootToken: await tokenFor(await createUser(db.owner, { superAdmin: true })) };
 }

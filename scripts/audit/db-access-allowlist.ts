@@ -104,4 +104,10 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
     rules: ['raw-db', 'sql', 'tenant-db'],
     reason: 'benchmarks measure a bare pg handler as the baseline; not part of the service',
   },
+  {
+    path: 'test/support/',
+    rules: ['raw-db', 'sql', 'tenant-db'],
+    reason:
+      'helpers the tests and the benchmarks share (simulated job handlers, the load harness), reached through bench/ imports; never loaded by the service',
+  },
 ];

@@ -13,7 +13,7 @@ import {
   type RowResult,
   type Scale,
   type Service,
-} from '../../bench/lib/fair-share.js';
+} from '../support/load/fair-share.js';
 import { asOrg, createTestDb, type TestDb } from '../support/db.js';
 import { TEST_ENV_VARS } from '../support/env.js';
 import { addMember, createOrg, createUser, tokenFor } from '../support/fixtures.js';
@@ -75,7 +75,7 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
       ),
     );
     // dist/ is built by the global setup: the service runs compiled, as in production.
-    service = await startService(join(root, 'dist', 'bench', 'servers', 'all-in-one.js'), {
+    service = await startService(join(root, 'dist', 'test', 'support', 'servers', 'all-in-one.js'), {
       ...TEST_ENV_VARS,
       DATABASE_URL: db.appUrl,
       DATABASE_WORKER_URL: db.workerUrl,

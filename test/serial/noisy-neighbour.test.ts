@@ -3,11 +3,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { admittedPerWindow, latencyVerdict, summarize, type Verdict } from '../../bench/lib/noisy-stats.js';
-import { arrivalTimes, parseArrivals, seededRandom, type Sample } from '../../bench/lib/driver.js';
-import { parseWorkerSched, schedulingOf } from '../../bench/lib/deployment.js';
-import { CpuAccount, cpuSecondsOf } from '../../bench/lib/cpu.js';
-import { capCpu, parseWorkerCpus } from '../../bench/lib/cpu-cap.js';
+import { admittedPerWindow, latencyVerdict, summarize, type Verdict } from '../support/load/noisy-stats.js';
+import { arrivalTimes, parseArrivals, seededRandom, type Sample } from '../support/load/driver.js';
+import { parseWorkerSched, schedulingOf } from '../support/load/deployment.js';
+import { CpuAccount, cpuSecondsOf } from '../support/load/cpu.js';
+import { capCpu, parseWorkerCpus } from '../support/load/cpu-cap.js';
 
 /**
  * The short version of `npm run load:noisy` (profile "ci": seconds, small numbers): a real

@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
 import type pg from 'pg';
 import { asOrg } from './db.js';
-import { SIM_TABLE_SQL, type SimPayload } from '../../bench/support/sim-handlers.js';
-
-import type { Child } from '../../bench/support/processes.js';
-import { freePort } from './net.js';
+import { SIM_TABLE_SQL, type SimPayload } from './sim-handlers.js';
 import { until } from './wait.js';
 
 /** The ingest suites' argument order (what first, 30 s bound) for the shared `until`. */
@@ -83,43 +79,4 @@ export function maxOverlap(rows: Pick<JobRow, 'started_us' | 'finished_us'>[]): 
   let max = 0;
   for (const [, d] of ev) max = Math.max(max, (cur += d));
   return max;
-}
-
-/**
- * Spawns the production worker entry (`node dist/src/worker.js`, built by the global setup) with
- * these variables and its health port on a free loopback port; resolves once /health/ready answers 200.
- * The caller stops it (afterAll/finally).
- */
-export async function spawnWorker(vars: Record<string, string>, timeoutMs = 60_000): Promise<Child> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ['dist/src/worker.js'], {
-    env: { PATH: process.env.PATH ?? '', ...vars, ROCKER_ROLE: 'worker', WORKER_PORT: String(port) },
-    stdio: ['ignore', process.env.SHOW_WORKER_LOGS ? 'inherit' : 'ignore', process.env.SHOW_WORKER_LOGS ? 'inherit' : 'ignore'],
-  });
-  const exited = new Promise<number | string | null>((resolve) => proc.once('exit', (code, sig) => resolve(sig ?? code)));
-  const child: Child = {
-    proc,
-    pid: proc.pid!,
-    exited,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      return exited;
-    },
-  };
-  try {
-    await until(
-      async () => {
-        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`worker exited before ready (${proc.exitCode ?? proc.signalCode})`);
-        const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
-        return res?.status === 200 ? true : undefined;
-      },
-      timeoutMs,
-      'the worker process ready',
-      100,
-    );
-  } catch (e) {
-    await child.stop('SIGKILL');
-    throw e;
-  }
-  return child;
 }

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Global, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/bootstrap.js';
 import type { Env } from '../../src/config/env.js';
 import { IngestEnqueuer, type EnqueuedJob, type EnqueueOptions, type JobKind, type JobPayloads } from '../../src/modules/ingest/ingest.types.js';
-import type { TestApp } from './app.js';
+import { startApp, type TestApp } from './app.js';
 
 /**
  * Stands in for the ingest pipeline's IngestEnqueuer (built on another branch): records what
@@ -26,18 +24,11 @@ export class RecordingEnqueuer extends IngestEnqueuer {
   }
 }
 
-export function fakeIngestModule(enqueuer: RecordingEnqueuer) {
-  @Global()
-  @Module({ providers: [{ provide: IngestEnqueuer, useValue: enqueuer }], exports: [IngestEnqueuer] })
-  class FakeIngestModule {}
-  return FakeIngestModule;
-}
-
-/** The whole service on a loopback port, optionally with the recording enqueuer. */
+/** The whole service on a loopback port, optionally with the recording enqueuer in IngestEnqueuer's place. */
 export async function startIntakeApp(env: Env, enqueuer?: RecordingEnqueuer): Promise<TestApp & { nest: NestFastifyApplication }> {
-  const app = await createApp(env, { docs: false, extraModules: enqueuer ? [fakeIngestModule(enqueuer)] : [] });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.getHttpServer().address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { app, nest: app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const t = await startApp(env, {
+    docs: false,
+    override: enqueuer ? (b) => b.overrideProvider(IngestEnqueuer).useValue(enqueuer) : undefined,
+  });
+  return { ...t, nest: t.app };
 }

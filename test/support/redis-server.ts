@@ -69,6 +69,16 @@ export class OwnRedis {
     }, 15_000, `redis-server on ${this.port}`, 250);
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as when Redis hangs. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** Undoes pause() (SIGCONT). */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;

@@ -18,7 +18,6 @@ import { IngestRepository } from './ingest.repository.js';
 import { OrgSlots } from './org-slots.js';
 import {
   JOB_HANDLER,
-  JOB_HANDLER_REPLACES,
   JobHandedBackError,
   JobKind,
   LeaseLostError,
@@ -74,7 +73,7 @@ function jobTenant(data: QueueJobData): TenantContext {
 @Injectable()
 export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IngestProcessor');
-  private readonly handlers = new Map<JobKind, IngestHandler & { replaces?: boolean }>();
+  private readonly handlers = new Map<JobKind, IngestHandler>();
   private readonly workers: Worker[] = [];
   /** The workers' connection template: BullMQ duplicates it per worker (it never connects itself). */
   private blocking?: RedisClient;
@@ -111,12 +110,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       );
       if (!marked) continue;
       const kind = this.reflector.get<JobKind>(JOB_HANDLER, marked);
-      const replaces =
-        (w.metatype && this.reflector.get<boolean | undefined>(JOB_HANDLER_REPLACES, w.metatype as Type)) ?? false;
-      const existing = this.handlers.get(kind);
-      if (existing && existing.replaces === replaces) throw new Error(`two handlers for job kind ${kind}`);
-      if (!existing || replaces)
-        this.handlers.set(kind, Object.assign(w.instance as IngestHandler, { replaces }));
+      if (this.handlers.has(kind)) throw new Error(`two handlers for job kind ${kind}`);
+      this.handlers.set(kind, w.instance as IngestHandler);
     }
     this.blocking = this.redisFactory.create('worker', 'blocking');
     for (const kind of Object.values(JobKind)) {

@@ -1,4 +1,4 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { SetMetadata } from '@nestjs/common';
 
 /**
  * The seam between features that need background work and the ingest pipeline (BullMQ).
@@ -124,15 +124,6 @@ export const JOB_HANDLER = 'rocker:job-handler';
  * DiscoveryService, so features need not import the ingest module to register theirs.
  */
 export const JobHandler = (kind: JobKind): ClassDecorator => SetMetadata(JOB_HANDLER, kind);
-
-export const JOB_HANDLER_REPLACES = 'rocker:job-handler-replaces';
-
-/**
- * A handler that stands in for the feature's own (simulated work in the queue tests and the
- * fairness benchmark, loaded through extraModules; never in production).
- */
-export const ReplacementJobHandler = (kind: JobKind): ClassDecorator =>
-  applyDecorators(SetMetadata(JOB_HANDLER, kind), SetMetadata(JOB_HANDLER_REPLACES, true));
 
 /**
  * Queue naming shared by the ingest pipeline and the queue board: one BullMQ queue per JobKind,

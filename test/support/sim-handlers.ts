@@ -1,10 +1,10 @@
-import { Global, Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { TestingModuleBuilder } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
 import { ENV, type Env } from '../../src/config/env.js';
 import { TenantDb } from '../../src/tenancy/tenant-context.js';
 import { REDIS } from '../../src/redis/redis.module.js';
 import {
-  ReplacementJobHandler,
   JobKind,
   PermanentJobError,
   type IngestHandler,
@@ -13,12 +13,15 @@ import {
   type JobPayloads,
 } from '../../src/modules/ingest/ingest.types.js';
 import { JobPayloadParser, type StoredJob } from '../../src/modules/ingest/job-payloads.js';
+import { EmbedJobHandler } from '../../src/modules/search/embed.handler.js';
+import { OcrJobHandler } from '../../src/modules/intake/ocr/ocr.handler.js';
 
 /**
- * Simulated job handlers for the queue tests and the fairness benchmark (never loaded in
- * production). Each run leaves one row in sim_job_effects in the job's final transaction, so a
- * handler that ran twice to completion would show two rows; starts are counted in Redis, outside
- * any transaction, so a run killed mid-way is visible too.
+ * Simulated job handlers for the queue tests and the fairness benchmark, put in the real embed and
+ * ocr handlers' places by Nest's testing overrides (withSimHandlers). Each run leaves one row in
+ * sim_job_effects in the job's final transaction, so a handler that ran twice to completion would
+ * show two rows; starts are counted in Redis, outside any transaction, so a run killed mid-way is
+ * visible too.
  */
 export const SIM_TABLE_SQL = [
   `CREATE TABLE IF NOT EXISTS sim_job_effects (
@@ -48,16 +51,17 @@ export const simReleaseKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:s
 /** When the held job's work began (epoch ms), set once it is holding. */
 export const simHeldSinceKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:held-since:${jobId}`;
 
+/** The work happens outside any transaction (as in the real handlers); the effect row is the write step. */
 @Injectable()
-class SimWork {
+abstract class SimHandler {
+  abstract readonly kind: JobKind;
   constructor(
     private readonly db: TenantDb,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(ENV) private readonly env: Env,
   ) {}
 
-  /** The work happens outside any transaction (as in the real handlers); the effect row is the write step. */
-  async run(job: IngestJobContext): Promise<JobCommit> {
+  async handle(job: IngestJobContext): Promise<JobCommit> {
     const p = job.payload as unknown as SimPayload;
     await this.redis.incr(simStartsKey(this.env, job.jobId));
     if (p.hang_attempts && job.attempt <= p.hang_attempts) await sleep(10 * 60_000);
@@ -81,23 +85,13 @@ class SimWork {
 }
 
 @Injectable()
-@ReplacementJobHandler(JobKind.Embed)
-class SimEmbedHandler implements IngestHandler {
+class SimEmbedHandler extends SimHandler implements IngestHandler {
   readonly kind = JobKind.Embed;
-  constructor(private readonly work: SimWork) {}
-  handle(job: IngestJobContext): Promise<JobCommit> {
-    return this.work.run(job);
-  }
 }
 
 @Injectable()
-@ReplacementJobHandler(JobKind.Ocr)
-class SimOcrHandler implements IngestHandler {
+class SimOcrHandler extends SimHandler implements IngestHandler {
   readonly kind = JobKind.Ocr;
-  constructor(private readonly work: SimWork) {}
-  handle(job: IngestJobContext): Promise<JobCommit> {
-    return this.work.run(job);
-  }
 }
 
 /** Simulated embed and ocr jobs carry a SimPayload, not the real kinds' payloads; crawl keeps its real check. */
@@ -110,12 +104,15 @@ class SimPayloadParser extends JobPayloadParser {
 }
 
 /**
- * Handles embed and ocr (crawl is left without a handler, to test that path). Global and loaded
- * first, so its JobPayloadParser stands in for the pipeline's.
+ * The simulated handlers in the real embed and ocr handlers' places, and their payload check
+ * (Nest's provider overrides; the pipeline finds a handler by its provider token). Crawl keeps its
+ * real handler and payload check.
  */
-@Global()
-@Module({
-  providers: [SimWork, SimEmbedHandler, SimOcrHandler, { provide: JobPayloadParser, useClass: SimPayloadParser }],
-  exports: [JobPayloadParser],
-})
-export class SimHandlersModule {}
+export const withSimHandlers = (b: TestingModuleBuilder): TestingModuleBuilder =>
+  b
+    .overrideProvider(EmbedJobHandler)
+    .useClass(SimEmbedHandler)
+    .overrideProvider(OcrJobHandler)
+    .useClass(SimOcrHandler)
+    .overrideProvider(JobPayloadParser)
+    .useClass(SimPayloadParser);

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { FormData, Pool } from 'undici';
-import { track } from './deployment.js';
-import { makePdf, textPdf, textPng } from './files.js';
+import { stopChild, track } from './deployment.js';
+import { makePdf, textPdf, textPng } from '../files.js';
 import { Driver, type Route, type Sample } from './driver.js';
 import { percentile } from './load.js';
 
@@ -138,7 +138,7 @@ export interface Service {
 }
 
 /**
- * Starts `script` (dist/bench/servers/all-in-one.js) with `env`, waits for "listening <port>" and
+ * Starts `script` (dist/test/support/servers/all-in-one.js) with `env`, waits for "listening <port>" and
  * then for /health/ready, both bounded. The child is killed when this process exits or is
  * signalled; `stop()` sends SIGTERM and SIGKILL after `graceMs`.
  */
@@ -156,7 +156,7 @@ export async function startService(
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-8000);
   });
-  const stop = () => stopChild(child);
+  const stop = () => stopChild(child, 10_000);
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let buf = '';
@@ -194,15 +194,6 @@ export async function startService(
     await stop();
     throw e;
   }
-}
-
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(t);
 }
 
 // ---------------------------------------------------------------- files the rows send

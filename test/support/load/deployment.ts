@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { capCpu, type CpuCap } from './cpu-cap.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setPriority } from 'node:os';
 import { startServer } from './load.js';
+import { freePort } from '../net.js';
 
 /**
  * A deployment on loopback started as child processes: API instances (bench/servers/full.js, each
@@ -58,25 +58,14 @@ export function killAll(): void {
   for (const c of children) c.kill('SIGKILL');
 }
 
-async function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGTERM');
   const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(t);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -163,7 +152,7 @@ async function startWorker(script: string, env: Record<string, string>, sched: W
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 200))]);
   }
-  await stop(child);
+  await stopChild(child);
   throw new Error(`worker not ready within ${readyTimeoutMs} ms`);
 }
 
@@ -196,7 +185,7 @@ export async function startDeployment(opts: {
       else started.push(w.child!);
     }
   } catch (e) {
-    await Promise.all(started.map((c) => stop(c)));
+    await Promise.all(started.map((c) => stopChild(c)));
     throw e;
   }
   const workerPids = ingestUnavailable ? [] : started.slice(apis.length).map((c) => c.pid!);
@@ -209,7 +198,7 @@ export async function startDeployment(opts: {
     workerPids,
     ingestUnavailable,
     stop: () =>
-      Promise.all(started.map((c) => stop(c))).then(() => {
+      Promise.all(started.map((c) => stopChild(c))).then(() => {
         workerCpuCap?.remove();
       }),
   };
