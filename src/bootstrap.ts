@@ -72,8 +72,9 @@ export function createAdapter(env: Env): FastifyAdapter {
 
 /**
  * Everything the API needs around its module graph: logger, uploads, shutdown hooks, the request id
- * and metrics hooks, the JSON shape check, the OpenAPI document; then init. One step for main, the
- * benchmarks and the tests (which create `app` from a testing module, with their overrides).
+ * and metrics hooks, the JSON shape check, the early guards (before the body is read), the OpenAPI
+ * document; then init. One step for main, the benchmarks and the tests (which create `app` from a
+ * testing module, with their overrides).
  */
 export async function configureApp(app: NestFastifyApplication, env: Env, opts: AppOptions = {}): Promise<NestFastifyApplication> {
   // NestFactory.create has done this already; an app from a testing module has not. Done first on

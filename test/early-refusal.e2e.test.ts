@@ -69,7 +69,7 @@ describe('authentication and the limiter run before the body is read', () => {
     db = await createTestDb();
     // api only: crawl jobs stay queued (no worker fetches anything)
     t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', UPLOAD_MAX_BYTES: String(20 * MiB) }), {
-      extraModules: [LimitsTestModule],
+      imports: [LimitsTestModule],
     });
     rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
   });

@@ -57,7 +57,7 @@ describe('market ownership through the API', () => {
   beforeAll(async () => {
     db = await createTestDb();
     t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api' }), {
-      extraModules: [MarketWriterTestModule],
+      imports: [MarketWriterTestModule],
     });
     A = await orgWithRoles(db.owner);
     B = await orgWithRoles(db.owner);

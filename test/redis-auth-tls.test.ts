@@ -10,7 +10,7 @@ import { countByStatus, createSimTable, insertJobs } from './support/ingest.js';
 import { OwnRedis, type OwnRedisOptions } from './support/redis-server.js';
 import { selfSignedCert, type TestCert } from './support/tls.js';
 import { until } from './support/wait.js';
-import { SimHandlersModule } from '../bench/support/sim-handlers.js';
+import { withSimHandlers } from './support/sim-handlers.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { LimitsCache } from '../src/modules/limits/limits.cache.js';
 import { FlagsCache } from '../src/modules/flags/flags.cache.js';
@@ -45,7 +45,7 @@ describe.each(cases)('one Redis with AUTH: $name', ({ server, tls }) => {
       // machine must not count as Redis down (the limiter would then decide on its fallback).
       RATE_LIMIT_REDIS_TIMEOUT_MS: '2000',
     });
-    app = await startApp(env, { extraModules: [LimitsTestModule, SimHandlersModule] });
+    app = await startApp(env, { imports: [LimitsTestModule], override: withSimHandlers });
   });
 
   afterAll(async () => {

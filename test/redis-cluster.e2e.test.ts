@@ -10,7 +10,7 @@ import { countByStatus, createSimTable, effectsPerJob, insertJobs, jobRows, maxO
 import { OwnCluster } from './support/redis-cluster.js';
 import { selfSignedCert, type TestCert } from './support/tls.js';
 import { until } from './support/wait.js';
-import { SimHandlersModule } from '../bench/support/sim-handlers.js';
+import { withSimHandlers } from './support/sim-handlers.js';
 import { REDIS } from '../src/redis/redis.module.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { UsageService } from '../src/modules/limits/usage.service.js';
@@ -53,8 +53,8 @@ describe('on a Redis Cluster (3 masters, TLS, ACL user)', () => {
       RATE_LIMIT_REDIS_TIMEOUT_MS: '2000',
     });
     [one, two] = await Promise.all([
-      startApp(env, { extraModules: [LimitsTestModule, SimHandlersModule] }),
-      startApp(env, { extraModules: [LimitsTestModule, SimHandlersModule] }),
+      startApp(env, { imports: [LimitsTestModule], override: withSimHandlers }),
+      startApp(env, { imports: [LimitsTestModule], override: withSimHandlers }),
     ]);
     rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
   });

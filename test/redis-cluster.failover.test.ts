@@ -8,7 +8,7 @@ import { LimitsTestModule } from './support/limits-test.module.js';
 import { countByStatus, createSimTable, effectsPerJob, insertJobs, jobRows } from './support/ingest.js';
 import { OwnCluster } from './support/redis-cluster.js';
 import { until } from './support/wait.js';
-import { SimHandlersModule } from '../bench/support/sim-handlers.js';
+import { withSimHandlers } from './support/sim-handlers.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { rateLimitFallback } from '../src/common/metrics/metrics.js';
 import type { Env } from '../src/config/env.js';
@@ -47,8 +47,8 @@ describe('Redis Cluster failover', () => {
       INGEST_RECONCILE_AFTER_MS: '2000',
     });
     [one, two] = await Promise.all([
-      startApp(env, { extraModules: [LimitsTestModule, SimHandlersModule] }),
-      startApp(env, { extraModules: [LimitsTestModule, SimHandlersModule] }),
+      startApp(env, { imports: [LimitsTestModule], override: withSimHandlers }),
+      startApp(env, { imports: [LimitsTestModule], override: withSimHandlers }),
     ]);
   });
 
