@@ -8,6 +8,7 @@ import { createTestDb, type TestDb } from './support/db.js';
 import { envFor, TEST_ENV_VARS } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { PROMTOOL_BIN } from './support/prometheus.js';
+import { MANIFEST_PATH, prometheusRuleManifest } from '../scripts/gen-prometheusrule.js';
 
 const ROOT = resolve('.');
 const RULES_DIR = join(ROOT, 'ops/prometheus/rules');
@@ -38,6 +39,23 @@ function exportedNames(text: string): Set<string> {
     if (type === 'summary') for (const s of ['_sum', '_count']) names.add(name + s);
   }
   return names;
+}
+
+/**
+ * Gauges that hold a database-wide value (every exporting process reports the whole fleet's
+ * number): a query must take them once, through max/min over the instances, never sum them.
+ */
+const FLEET_WIDE = ['rocker_queue_jobs', 'rocker_queue_oldest_queued_seconds'];
+
+/** Reads of a fleet-wide gauge that are not wrapped directly in `max|min by|without (...) (`. */
+function summedFleetGauges(expr: string): string[] {
+  const bad: string[] = [];
+  for (const name of FLEET_WIDE)
+    for (const m of expr.matchAll(new RegExp(`(?<![\\w:])${name}(?![\\w:])`, 'g'))) {
+      const before = expr.slice(0, m.index).trimEnd();
+      if (!/\b(max|min) (by|without) \([^)]*\) \($/.test(before)) bad.push(`${name} in ${expr.trim()}`);
+    }
+  return bad;
 }
 
 function panelsOf(list: Panel[]): Panel[] {
@@ -101,6 +119,21 @@ describe('operations files against the live service', () => {
       expect(has(/rocker_job_wait_seconds_bucket/)).toBe(true);
       expect(has(/rocker_tts_time_to_first_audio_seconds_bucket/)).toBe(true);
     });
+  });
+
+  it('fleet-wide gauges are read once per fleet (max/min over instances) by every panel, rule and runbook query', () => {
+    const exprs = [
+      ...dashboards.flatMap((file) =>
+        panelsOf((JSON.parse(readFileSync(join(DASHBOARDS_DIR, file), 'utf8')) as { panels: Panel[] }).panels).flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ),
+      ...rules.map((r) => r.expr),
+      ...readdirSync(RUNBOOKS_DIR).flatMap((f) => [...readFileSync(join(RUNBOOKS_DIR, f), 'utf8').matchAll(/^q '(.+)'/gm)].map((m) => m[1])),
+    ];
+    expect(exprs.filter((e) => /rocker_queue_jobs/.test(e)).length).toBeGreaterThan(3);
+    expect(exprs.flatMap(summedFleetGauges)).toEqual([]);
+    // and the check itself catches the summed form
+    expect(summedFleetGauges('sum by (org) (rocker_queue_jobs{state="queued"})')).toHaveLength(1);
+    expect(summedFleetGauges('sum by (org) (max by (queue, org, state) (rocker_queue_jobs))')).toEqual([]);
   });
 
   it('promtool check rules passes on every rule file', () => {
@@ -224,6 +257,26 @@ describe('deployment files parse and hold what operations relies on', () => {
     const kust = load(readFileSync(join(ROOT, 'deploy/k8s/kustomization.yaml'), 'utf8')) as { resources: string[] };
     for (const r of kust.resources) expect(existsSync(join(ROOT, 'deploy/k8s', r)), r).toBe(true);
     expect(kust.resources).not.toContain('secret.example.yaml');
+  });
+
+  it('Kubernetes: the PrometheusRule is generated from ops/prometheus/rules and has not drifted (npm run gen:prometheusrule)', () => {
+    expect(readFileSync(MANIFEST_PATH, 'utf8')).toBe(prometheusRuleManifest());
+    const [pr] = byKind('PrometheusRule');
+    const fromFiles = ruleFiles.flatMap((f) => (load(readFileSync(f, 'utf8')) as { groups: unknown[] }).groups);
+    expect(pr.spec.groups).toEqual(fromFiles);
+    const kust = load(readFileSync(join(ROOT, 'deploy/k8s/kustomization.yaml'), 'utf8')) as { resources: string[] };
+    expect(kust.resources).toContain('prometheusrule.yaml');
+  });
+
+  it('no static instance count anywhere in deploy/ or compose: the limiter learns the live count from heartbeats', () => {
+    const files = [
+      'docker-compose.yml',
+      ...readdirSync(join(ROOT, 'deploy'), { recursive: true, encoding: 'utf8' }).map((f) => join('deploy', f)).filter((f) => /\.(ya?ml|sql|env)$/.test(f)),
+    ];
+    const found = files.filter((f) => /INSTANCES/.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(found).toEqual([]);
+    const env = readFileSync(join(ROOT, 'src/config/env.ts'), 'utf8');
+    expect(env).not.toMatch(/RATE_LIMIT_INSTANCES/);
   });
 });
 

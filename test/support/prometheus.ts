@@ -17,26 +17,32 @@ export interface PrometheusHandle {
 
 /**
  * A real Prometheus (Debian package) on a free loopback port, with a temp config and TSDB dir,
- * scraping one target every second with the metrics bearer token and loading the given rule files.
+ * scraping its targets every second with the metrics bearer token and loading the given rule files.
+ * `target` is one API (job rocker-api); `jobs` names several jobs and their targets (a fleet).
  */
-export async function startPrometheus(opts: { target: string; token: string; ruleFiles: string[] }): Promise<PrometheusHandle> {
+export async function startPrometheus(
+  opts: { token: string; ruleFiles: string[]; scrapeIntervalS?: number } & ({ target: string } | { jobs: Record<string, string[]> }),
+): Promise<PrometheusHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'rocker-prom-'));
   const port = await freePort();
+  const jobs = 'jobs' in opts ? opts.jobs : { 'rocker-api': [opts.target] };
   const config = [
     'global:',
-    '  scrape_interval: 1s',
-    '  scrape_timeout: 1s',
+    `  scrape_interval: ${opts.scrapeIntervalS ?? 1}s`,
+    `  scrape_timeout: ${opts.scrapeIntervalS ?? 1}s`,
     '  evaluation_interval: 1s',
     'rule_files:',
     ...opts.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`),
     'scrape_configs:',
-    '  - job_name: rocker-api',
-    '    metrics_path: /metrics',
-    '    authorization:',
-    '      type: Bearer',
-    `      credentials: ${JSON.stringify(opts.token)}`,
-    '    static_configs:',
-    `      - targets: [${JSON.stringify(opts.target)}]`,
+    ...Object.entries(jobs).flatMap(([job, targets]) => [
+      `  - job_name: ${job}`,
+      '    metrics_path: /metrics',
+      '    authorization:',
+      '      type: Bearer',
+      `      credentials: ${JSON.stringify(opts.token)}`,
+      '    static_configs:',
+      `      - targets: ${JSON.stringify(targets)}`,
+    ]),
     '',
   ].join('\n');
   writeFileSync(join(dir, 'prometheus.yml'), config);

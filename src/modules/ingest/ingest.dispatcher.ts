@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../redis/redis.factory.js';
-import { IngestConfig } from '../../config/slices.js';
+import { IngestConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { queueJobs, queueOldestQueuedSeconds } from '../../common/metrics/metrics.js';
+import { FleetLease } from './fleet-lease.js';
 import { IngestOutboxRepository } from './ingest-outbox.repository.js';
 import { IngestQueues } from './ingest.queues.js';
 import { JobKind, queueNameOf } from './ingest.types.js';
@@ -13,6 +14,8 @@ import { bullJobId, bullJobOptions, type OutboxRow, type QueueJobData } from './
 const BATCH = 500;
 const SEND_TIMEOUT_MS = 5000;
 const METRICS_EVERY_MS = 5000;
+/** The queue gauges' lease outlives two missed samples, then another worker takes over. */
+const METRICS_LEASE_MS = 3 * METRICS_EVERY_MS;
 /**
  * Refills after finished jobs are batched for this long: every org keeps limit × window jobs in
  * flight, so workers stay fed, and the dispatcher stays free to hand new work over at once.
@@ -40,20 +43,24 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
   private stopped = false;
   private lastWarn = 0;
   private refill: NodeJS.Timeout | null = null;
+  private readonly metricsLease: FleetLease;
 
   constructor(
     private readonly outbox: IngestOutboxRepository,
     @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
+    @Inject(RedisConfig) redisConfig: RedisConfig,
     @Inject(REDIS) private readonly redis: RedisClient,
     private readonly queues: IngestQueues,
   ) {
     for (const q of this.queues.all()) q.on('error', (e) => this.warn(`queue ${q.name}: ${e.message}`));
+    this.metricsLease = new FleetLease(redis, `${redisConfig.prefix}:metrics:queue-sampler`, METRICS_LEASE_MS);
   }
 
   onApplicationBootstrap(): void {
     void this.outbox.listen((what) => (what === 'new' ? this.kick() : this.kickSoon()));
     this.timers.push(setInterval(() => this.kick(), this.ingestConfig.dispatchIntervalMs));
     this.timers.push(setInterval(() => void this.reconcile().catch((e) => this.warn(`reconcile: ${e.message}`)), Math.max(1000, this.ingestConfig.reconcileAfterMs / 2)));
+    void this.sampleMetrics().catch(() => undefined);
     this.timers.push(setInterval(() => void this.sampleMetrics().catch(() => undefined), METRICS_EVERY_MS));
     this.timers.push(setInterval(() => void this.reap().catch((e) => this.warn(`reap: ${e.message}`)), Math.max(250, Math.floor(this.ingestConfig.leaseMs / 2))));
     for (const t of this.timers) t.unref();
@@ -64,6 +71,7 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
     for (const t of this.timers) clearInterval(t);
     if (this.refill) clearTimeout(this.refill);
     await this.running;
+    await this.metricsLease.release(); // the next worker takes the gauges over at its next sample
   }
 
   /** Runs a dispatch pass now, or right after the current one (passes never overlap in a process). */
@@ -155,8 +163,20 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
     return n;
   }
 
-  /** rocker_queue_jobs and rocker_queue_oldest_queued_seconds from the database (the record). */
+  /**
+   * rocker_queue_jobs and rocker_queue_oldest_queued_seconds from the database (the record). They
+   * are database-wide, so one process in the fleet exports them: the holder of a Redis lease; the
+   * others export no sample (a sum over instances would count the backlog once per worker). While
+   * Redis is unreachable there is no lease to hold and every worker exports them: dashboards and
+   * alerts read them through `max by (queue, org, state)`, which is right either way.
+   */
   async sampleMetrics(): Promise<void> {
+    const exporting = this.redis.status !== 'ready' || (await this.metricsLease.hold());
+    if (!exporting) {
+      queueJobs.reset();
+      queueOldestQueuedSeconds.reset();
+      return;
+    }
     const stats = await this.outbox.stats();
     queueJobs.reset();
     queueOldestQueuedSeconds.reset();

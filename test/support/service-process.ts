@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Env } from '../../src/config/env.js';
+import { freePort } from './net.js';
+import { until } from './wait.js';
+
+/** Env → the environment strings of a child process. */
+export function envVarsOf(env: Env, extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== null) out[k] = String(v);
+  return { ...out, ...extra };
+}
+
+export interface ServiceProcess {
+  /** `host:port` of its HTTP listener: the API port, or a worker's health/metrics port. */
+  host: string;
+  url: string;
+  pid: number;
+  /** Everything it wrote to stdout so far (pino's JSON lines). */
+  stdout(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * A real service process from dist/ (built by the global setup): `api` runs `dist/src/main.js` with
+ * ROCKER_ROLE=api, `worker` runs `dist/src/worker.js`, `all` the all-in-one main. Ready when its
+ * `/health/live` answers; stop() sends SIGTERM and waits for the exit (SIGKILL after 15 s).
+ */
+export async function startServiceProcess(role: 'api' | 'worker' | 'all', vars: Record<string, string>, timeoutMs = 120_000): Promise<ServiceProcess> {
+  const port = await freePort();
+  const script = role === 'worker' ? 'dist/src/worker.js' : 'dist/src/main.js';
+  const portVars = role === 'worker' ? { WORKER_PORT: String(port) } : { PORT: String(port) };
+  const child: ChildProcess = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH ?? '', ...vars, ...portVars, ROCKER_ROLE: role },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const host = `127.0.0.1:${port}`;
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(killer);
+    }
+  };
+  try {
+    await Promise.race([
+      until(async () => ((await fetch(`http://${host}/health/live`)).ok ? true : undefined), timeoutMs, `the ${role} process to answer /health/live`, 250),
+      exited.then(() => {
+        throw new Error(`${role} exited (${child.exitCode ?? child.signalCode}): ${err}${out.slice(-2000)}`);
+      }),
+    ]);
+  } catch (e) {
+    await stop('SIGKILL');
+    throw e;
+  }
+  return { host, url: `http://${host}`, pid: child.pid!, stdout: () => out, stop };
+}
