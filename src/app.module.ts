@@ -35,14 +35,35 @@ import { IngestModule } from './modules/ingest/ingest.module.js';
 import { IngestWorkerModule } from './modules/ingest/ingest-worker.module.js';
 import { ProcessModule } from './common/process/process.module.js';
 
-/** request_id, org_id, user_id and actor_role on every line written inside a request or a job. */
-export function tenantLogFields(mergeObject: object): Record<string, unknown> {
+/**
+ * request_id, org_id, user_id and actor_role on every line written inside a request or a job, each
+ * once. pino writes a logger's bindings and the line's own fields side by side without merging
+ * them, so a field the logger already binds (pino-http's request logger binds request_id) is
+ * neither added here nor kept from the caller's object (e.g. `log.error({ err, request_id })`).
+ */
+export function tenantLogFields(mergeObject: object, _level?: number, logger?: { bindings(): Record<string, unknown> }): Record<string, unknown> {
+  const bound = logger?.bindings() ?? {};
+  for (const k of Object.keys(mergeObject)) if (k in bound) delete (mergeObject as Record<string, unknown>)[k];
   if ('res' in mergeObject) return {}; // the access log line gets them from customProps
   const cls = ClsServiceManager.getClsService();
   if (!cls?.isActive()) return {};
   const t = cls.get<TenantContext | undefined>(TENANT_KEY);
-  if (!t) return { request_id: cls.getId() || undefined };
-  return { request_id: t.requestId, org_id: t.orgId, user_id: t.userId, actor_role: actorRole(t) };
+  const fields: Record<string, unknown> = t
+    ? { request_id: t.requestId, org_id: t.orgId, user_id: t.userId, actor_role: actorRole(t) }
+    : { request_id: cls.getId() || undefined };
+  for (const k of Object.keys(fields)) if (k in bound) delete fields[k];
+  return fields;
+}
+
+/**
+ * The request logger's bindings: request_id when the request starts; the tenant's fields when
+ * the response is logged (the guard has resolved them by then). pino-http asks twice and binds
+ * the second answer on top of the first, so the second must not repeat request_id.
+ */
+export function requestLogProps(req: IncomingMessage, res: { headersSent: boolean }): Record<string, unknown> {
+  if (!res.headersSent) return { request_id: (req as IncomingMessage & { id?: string }).id };
+  const t = (req as IncomingMessage & { tenant?: TenantContext }).tenant;
+  return t ? { org_id: t.orgId, user_id: t.userId, actor_role: actorRole(t) } : {};
 }
 
 export function loggerModule(env: Env) {
@@ -51,13 +72,8 @@ export function loggerModule(env: Env) {
     pinoHttp: {
       level: env.LOG_LEVEL,
       mixin: tenantLogFields,
-      customProps: (req: IncomingMessage) => {
-        const t = (req as IncomingMessage & { tenant?: TenantContext }).tenant;
-        const request_id = (req as IncomingMessage & { id?: string }).id;
-        return t ? { request_id, org_id: t.orgId, user_id: t.userId, actor_role: actorRole(t) } : { request_id };
-      },
+      customProps: requestLogProps,
       genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
-      customAttributeKeys: { reqId: 'request_id' },
       // Tokens, keys and cookies never reach a log line.
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'],

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { orgWithRoles } from './support/fixtures.js';
+import { envVarsOf, startServiceProcess, type ServiceProcess } from './support/service-process.js';
+import { until } from './support/wait.js';
+
+/**
+ * The top-level keys of a JSON object as written, duplicates included (JSON.parse keeps only the
+ * last of two equal keys, so the raw text is what shows a repeated field).
+ */
+export function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      let k = j + 1;
+      while (text[k] === ' ') k++;
+      if (depth === 1 && text[k] === ':') keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+      i = j;
+    } else if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+  }
+  return keys;
+}
+
+const duplicates = (keys: string[]) => keys.filter((k, i) => keys.indexOf(k) !== i);
+
+/** The log lines of a real API process (its stdout, pino JSON), for a request with a tenant. */
+describe('log lines of a running API process', () => {
+  let db: TestDb;
+  let api: ServiceProcess;
+  let org: Awaited<ReturnType<typeof orgWithRoles>>;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    api = await startServiceProcess('api', envVarsOf(envFor(db.appUrl, db.ownerUrl, { LOG_LEVEL: 'info' })));
+    org = await orgWithRoles(db.owner);
+  }, 180_000);
+
+  afterAll(async () => {
+    await api?.stop();
+    await db?.drop();
+  });
+
+  it('the key scanner sees a repeated key that JSON.parse hides', () => {
+    expect(duplicates(topLevelKeys('{"a":1,"b":{"a":2},"c":"x\\":","a":3}'))).toEqual(['a']);
+    expect(duplicates(topLevelKeys('{"a":[{"b":1},{"b":2}],"b":"}"}'))).toEqual([]);
+  });
+
+  it('a request\'s access log line carries request_id, org_id, actor_role and user_id, each once', async () => {
+    const rid = `logtest-${Date.now()}`;
+    const res = await fetch(`${api.url}/v1/threads`, { headers: { Authorization: `Bearer ${org.tokens.admin}`, 'X-Request-Id': rid } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe(rid);
+    const line = await until(
+      () => api.stdout().split('\n').find((l) => l.includes(`"${rid}"`) && l.includes('"res"')),
+      15_000,
+      'the access log line',
+      100,
+    );
+    expect(duplicates(topLevelKeys(line))).toEqual([]);
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    expect(entry).toMatchObject({ request_id: rid, org_id: org.org.id, actor_role: 'admin', user_id: org.users.admin.id });
+    expect(line).not.toContain(org.tokens.admin); // the bearer token is redacted
+  });
+
+  it('no line the process wrote repeats a key', async () => {
+    // a 404 and a 401 too: lines from the error paths
+    await fetch(`${api.url}/v1/threads/00000000-0000-4000-8000-000000000000`, { headers: { Authorization: `Bearer ${org.tokens.member}` } });
+    await fetch(`${api.url}/v1/threads`);
+    const lines = await until(() => {
+      const ls = api.stdout().split('\n').filter((l) => l.startsWith('{'));
+      return ls.filter((l) => l.includes('"res"')).length >= 3 ? ls : undefined;
+    }, 15_000, 'three access log lines', 100);
+    const bad = lines.filter((l) => duplicates(topLevelKeys(l)).length).map((l) => `${duplicates(topLevelKeys(l))}: ${l.slice(0, 200)}`);
+    expect(bad).toEqual([]);
+  });
+});
