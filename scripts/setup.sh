@@ -10,8 +10,9 @@ log() { printf '[setup] %s\n' "$*"; }
 PGHOST_URL_ADMIN=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export SCARF_ANALYTICS=false ONNXRUNTIME_NODE_INSTALL=skip DO_NOT_TRACK=1
 
-# --- 1. apt tools (espeak-ng for TTS, tesseract for OCR, server headers for pgvector, promtool) ---
-APT_PKGS=(postgresql-server-dev-15 build-essential espeak-ng tesseract-ocr tesseract-ocr-eng prometheus sox)
+# --- 1. apt tools (espeak-ng for TTS, tesseract for OCR, server headers for pgvector, promtool,
+#        chromium for the queue board's browser test, driven by playwright-core) ---
+APT_PKGS=(postgresql-server-dev-15 build-essential espeak-ng tesseract-ocr tesseract-ocr-eng prometheus sox chromium)
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -76,6 +77,7 @@ JWT_SECRET=$(rand)
 JWT_ISSUER=rocker-dev
 JWT_AUDIENCE=rocker-api
 METRICS_TOKEN=$(rand)
+ADMIN_SESSION_SECRET=$(rand)
 LOG_LEVEL=info
 # embeddings: local = USE lite shipped in an npm package (offline); openai = any OpenAI-compatible API
 EMBEDDINGS_PROVIDER=local
@@ -168,6 +170,11 @@ env_default() { grep -q "^$1=" .env || { log "adding $1 to .env"; printf '%s=%s\
 env_default DATABASE_WORKER_URL postgres://rocker_worker:rocker_worker@127.0.0.1:5432/rocker
 env_default TENANT_CONTEXT_KEYS "$(ctx_key)"
 env_default TENANT_CONTEXT_TTL_MS 60000
+
+# variables added after a machine's .env was written: appended once, existing values kept
+if ! grep -q '^ADMIN_SESSION_SECRET=' .env; then
+  echo "ADMIN_SESSION_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .env
+fi
 
 # --- 5. roles and databases ---
 export PGOPTIONS="-c client_min_messages=warning"

@@ -127,6 +127,14 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
   TENANT_CONTEXT_TTL_MS = 60_000;
 
+  /**
+   * Signs the queue board's browser sessions (the cookie set by POST /admin/login); the same value on
+   * every API instance. Unset: derived from JWT_SECRET where there is one, else browser sign-in is off
+   * (the board still takes a Bearer token).
+   */
+  @IsOptional() @IsString() @MinLength(32, { message: 'ADMIN_SESSION_SECRET must be at least 32 characters' })
+  ADMIN_SESSION_SECRET?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

@@ -78,6 +78,7 @@ export abstract class AuthConfig extends slice({
   jwksUrl: 'JWT_JWKS_URL',
   issuer: 'JWT_ISSUER',
   audience: 'JWT_AUDIENCE',
+  adminSessionSecret: 'ADMIN_SESSION_SECRET',
 }) {}
 
 /** How this process proves each tenant context to the database (src/tenancy/context-mac.ts). */

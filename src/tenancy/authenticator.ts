@@ -33,4 +33,11 @@ export class Authenticator {
     if (!user) throw unauthorized('the token names no known user');
     return { token, user };
   }
+
+  /** The user a verified session (the queue board's cookie) names, read from the database like a token's. */
+  async user(userId: string): Promise<AuthRecord> {
+    const user = await this.members.load(userId);
+    if (!user) throw unauthorized('the session names no known user');
+    return user;
+  }
 }

@@ -6,7 +6,7 @@ import type { HTTPStatus } from '@bull-board/api/dist/types.js';
 import { FastifyAdapter as BoardFastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { RedisConfig } from '../../config/slices.js';
+import { AuthConfig, RedisConfig } from '../../config/slices.js';
 import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 import { Authenticator } from '../../tenancy/authenticator.js';
 import { JobKind, queueNameOf } from '../ingest/ingest.types.js';
@@ -14,6 +14,8 @@ import { bullPrefix } from '../ingest/queue.config.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { sendProblem, toProblem } from '../../common/filters/problem.filter.js';
 import { superAdminHook } from './board-auth.js';
+import { AdminSessions } from './admin-session.js';
+import { registerAdminLogin } from './admin-login.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -21,7 +23,8 @@ export const QUEUE_BOARD_PATH = '/admin/queues';
  * Bull Board at /admin/queues, super_admins only, read-only. It is a Fastify plugin (UI, JSON API,
  * static assets), not a Nest controller, so the global guards do not see it: a Fastify onRequest
  * hook in the board's own encapsulated scope runs the same JWT + auth_context check on every route
- * of the board, assets included. Queue handles are read-only views of the ingest queues (same names,
+ * of the board, assets included (a Bearer token, or the session cookie a super_admin gets by signing
+ * in at /admin/login, see admin-login.ts). Queue handles are read-only views of the ingest queues (same names,
  * same BullMQ prefixes, see bullPrefix); they never add or process jobs.
  */
 @Module({})
@@ -33,6 +36,7 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
     private readonly redisFactory: RedisFactory,
+    @Inject(AuthConfig) private readonly authConfig: AuthConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
   ) {}
@@ -60,7 +64,9 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
       return { status: status as HTTPStatus, body }; // their type omits 503; Fastify sends any code
     });
     const fastify = http.getInstance<FastifyInstance>();
-    const guard = superAdminHook(this.authenticator);
+    const sessions = AdminSessions.fromSecrets(this.authConfig.adminSessionSecret, this.authConfig.secret);
+    const guard = superAdminHook(this.authenticator, sessions);
+    void fastify.register(async (scope) => registerAdminLogin(scope, this.authenticator, sessions), { prefix: '/admin' });
     void fastify.register(
       async (scope) => {
         scope.addHook('onRequest', guard);
