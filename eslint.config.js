@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'scripts/runtime/**', 'ops/**', 'deploy/**', 'load/k6/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'scripts/runtime/**', 'ops/**', 'deploy/**', 'load/k6/**', 'tools/**', 'test/client/schema.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

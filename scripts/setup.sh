@@ -54,6 +54,13 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_m
   "$N24" "$NPM_CLI" ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.rocker-lock
 fi
+# The OpenAPI client generator (openapi-typescript) needs TypeScript 5, the project TypeScript 6:
+# it has its own package.json and lock in tools/openapi (npm run gen:client, test/openapi.e2e.test.ts).
+if [ ! -f tools/openapi/node_modules/.package-lock.json ] || ! cmp -s tools/openapi/package-lock.json tools/openapi/node_modules/.rocker-lock; then
+  log "installing the OpenAPI client generator (tools/openapi)"
+  "$N24" "$NPM_CLI" ci --prefix tools/openapi --no-audit --no-fund --loglevel=error
+  cp tools/openapi/package-lock.json tools/openapi/node_modules/.rocker-lock
+fi
 export PATH="$ROOT/node_modules/.bin:$PATH"
 
 # --- 4. .env for development (git-ignored); existing values are kept ---

@@ -23,6 +23,7 @@ import { SuperAdminGuard } from './common/guards/super-admin.guard.js';
 import { RateLimitGuard } from './modules/limits/rate-limit.guard.js';
 import { AuthFailureLimiter } from './modules/limits/auth-failure.limiter.js';
 import { installHttpMetrics } from './modules/metrics/http-metrics.js';
+import { documentProblemResponses } from './common/openapi/problem-responses.js';
 import { serveMetrics } from './modules/metrics/metrics-server.js';
 
 export interface AppOptions {
@@ -117,7 +118,7 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
       .addBearerAuth()
       .addGlobalParameters({ name: 'X-Org-Id', in: 'header', required: false, schema: { type: 'string', format: 'uuid' } })
       .build();
-    const doc = SwaggerModule.createDocument(app, config);
+    const doc = documentProblemResponses(SwaggerModule.createDocument(app, config));
     SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
   }
   await app.init();

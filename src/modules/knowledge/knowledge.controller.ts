@@ -4,7 +4,7 @@ import { CurrentTenant, Roles } from '../../common/decorators/auth.decorators.js
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { PageQueryDto, type Page } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
-import { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
+import { KnowledgeItemDetailDto, KnowledgeItemDto, KnowledgeItemPageDto } from './dto/knowledge.dto.js';
 import { KnowledgeService } from './knowledge.service.js';
 
 /**
@@ -18,6 +18,7 @@ export class KnowledgeController {
   constructor(private readonly knowledge: KnowledgeService) {}
 
   @Get()
+  @ApiOkResponse({ type: KnowledgeItemPageDto })
   list(@Query() q: PageQueryDto): Promise<Page<KnowledgeItemDto>> {
     return this.knowledge.list(q.limit, q.cursor);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, NoOrg, NoTransaction, SuperAdmin } from '../../common/decorators/auth.decorators.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
@@ -44,12 +44,26 @@ export class OrgLimitsController {
 export class AdminLimitsController {
   constructor(private readonly limits: LimitsService) {}
 
+  /** Any org's effective limits (super_admin; an operator needs no membership of the org). */
+  @Get(':orgId/limits')
+  @SuperAdmin()
+  @NoOrg()
+  @NoTransaction() // the read runs in its own transaction with the target org set
+  @ApiOkResponse({ type: EffectiveLimitsDto })
+  @ApiForbiddenResponse({ description: 'the caller is not a platform super_admin' })
+  @ApiNotFoundResponse({ description: 'no such org' })
+  read(@CurrentTenant() t: TenantContext, @Param('orgId', UuidPipe) orgId: string): Promise<EffectiveLimitsDto> {
+    return this.limits.forOrg(t, orgId);
+  }
+
   /** Sets an org's overrides (super_admin). Omitted policies keep their value; null resets one. */
   @Put(':orgId/limits')
   @SuperAdmin()
   @NoOrg()
   @NoTransaction() // the write runs in its own transaction with the target org set
   @ApiOkResponse({ type: EffectiveLimitsDto })
+  @ApiForbiddenResponse({ description: 'the caller is not a platform super_admin' })
+  @ApiNotFoundResponse({ description: 'no such org' })
   update(
     @CurrentTenant() t: TenantContext,
     @Param('orgId', UuidPipe) orgId: string,

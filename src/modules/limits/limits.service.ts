@@ -168,6 +168,16 @@ export class LimitsService {
     }
   }
 
+  /** GET /v1/admin/orgs/:orgId/limits: any org's effective limits, read as the super_admin with that org set. */
+  async forOrg(actor: TenantContext, orgId: string): Promise<EffectiveLimits> {
+    const ctx: TenantContext = { ...actor, orgId, role: null, isSuperAdmin: true };
+    const row = await this.inOrg(ctx, async () => {
+      if (!(await this.repo.orgExists(orgId))) throw notFound('org');
+      return this.repo.get();
+    });
+    return effectiveOf(orgId, this.defaults, row);
+  }
+
   /** PUT /v1/admin/orgs/:orgId/limits: runs as the super_admin with the target org set. */
   async update(actor: TenantContext, orgId: string, body: UpdateLimitsDto): Promise<EffectiveLimits> {
     const ctx: TenantContext = { ...actor, orgId, role: null, isSuperAdmin: true };

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../common/decorators/auth.decorators.js';
 import { PageQueryDto, type Page } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
-import { CreateMessageDto, CreateThreadDto, MessageDto, ThreadDto, UpdateThreadDto } from './dto/threads.dto.js';
+import { CreateMessageDto, CreateThreadDto, MessageDto, MessagePageDto, ThreadDto, ThreadPageDto, UpdateThreadDto } from './dto/threads.dto.js';
 import { ThreadsService } from './threads.service.js';
 
 @ApiTags('threads')
@@ -20,6 +20,7 @@ export class ThreadsController {
   }
 
   @Get()
+  @ApiOkResponse({ type: ThreadPageDto })
   list(@Query() q: PageQueryDto): Promise<Page<ThreadDto>> {
     return this.threads.list(q.limit, q.cursor);
   }
@@ -52,6 +53,7 @@ export class ThreadsController {
   }
 
   @Get(':id/messages')
+  @ApiOkResponse({ type: MessagePageDto })
   listMessages(@Param('id', UuidPipe) id: string, @Query() q: PageQueryDto): Promise<Page<MessageDto>> {
     return this.threads.listMessages(id, q.limit, q.cursor);
   }

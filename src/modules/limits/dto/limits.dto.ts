@@ -164,7 +164,7 @@ export class EffectiveLimitsDto {
   policies: Record<string, PolicyLimitDto>;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer', nullable: true } })
   quotas: Record<string, number | null>;
-  @ApiProperty({ nullable: true }) job_concurrency: number | null;
+  @ApiProperty({ nullable: true, type: Number }) job_concurrency: number | null;
   @ApiProperty({ nullable: true, description: 'null: the platform default (INGEST_ORG_RATE)' }) job_rate:
     number | null;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'stored_chunks, queued_jobs' })

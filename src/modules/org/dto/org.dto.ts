@@ -17,7 +17,7 @@ export class OrgDto {
 export class MemberDto {
   @ApiProperty() user_id: string;
   @ApiProperty() email: string;
-  @ApiProperty({ nullable: true }) display_name: string | null;
+  @ApiProperty({ nullable: true, type: String }) display_name: string | null;
   @ApiProperty({ enum: ORG_ROLES }) role: string;
   @ApiProperty() created_at: string;
 }
@@ -51,11 +51,11 @@ export class InvitationDto {
   @ApiProperty() email: string;
   @ApiProperty({ enum: ORG_ROLES }) role: string;
   @ApiProperty({ enum: ['pending', 'accepted', 'revoked', 'expired'] }) status: string;
-  @ApiProperty({ nullable: true }) invited_by: string | null;
+  @ApiProperty({ nullable: true, type: String }) invited_by: string | null;
   @ApiProperty() expires_at: string;
   @ApiProperty() created_at: string;
-  @ApiProperty({ nullable: true }) accepted_at: string | null;
-  @ApiProperty({ nullable: true }) revoked_at: string | null;
+  @ApiProperty({ nullable: true, type: String }) accepted_at: string | null;
+  @ApiProperty({ nullable: true, type: String }) revoked_at: string | null;
 }
 
 export class CreatedInvitationDto extends InvitationDto {

@@ -26,7 +26,7 @@ export class CreateMessageDto {
 export class ThreadDto {
   @ApiProperty() id: string;
   @ApiProperty() title: string;
-  @ApiProperty({ nullable: true }) created_by: string | null;
+  @ApiProperty({ nullable: true, type: String }) created_by: string | null;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
 }
@@ -36,6 +36,16 @@ export class MessageDto {
   @ApiProperty() thread_id: string;
   @ApiProperty() role: string;
   @ApiProperty() content: string;
-  @ApiProperty({ nullable: true }) created_by: string | null;
+  @ApiProperty({ nullable: true, type: String }) created_by: string | null;
   @ApiProperty() created_at: string;
+}
+
+export class ThreadPageDto {
+  @ApiProperty({ type: [ThreadDto] }) data: ThreadDto[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}
+
+export class MessagePageDto {
+  @ApiProperty({ type: [MessageDto] }) data: MessageDto[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
 }
