@@ -10,8 +10,9 @@ if (!process.version.startsWith('v24.')) {
   process.exit(1);
 }
 const which = process.argv[2] ?? 'all';
-// serial runs last and alone: its suites measure latency ratios (test/serial).
-const projects = which === 'all' ? ['unit', 'integration', 'serial'] : [which];
+// pgbouncer reruns a few integration suites through PgBouncer (vitest.config.ts); serial runs last
+// and alone: its suites measure latency ratios (test/serial).
+const projects = which === 'all' ? ['unit', 'integration', 'pgbouncer', 'serial'] : [which];
 const extra = process.argv.slice(3);
 let passed = 0;
 let failed = 0;

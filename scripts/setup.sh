@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One idempotent command that makes this machine ready to run and test rocker-platform:
 # Node 24 runtime (npm registry), npm dependencies (lock file), apt tools, pgvector, roles,
-# databases, migrations and a development .env. Running it twice changes nothing.
+# databases, PgBouncer, migrations and a development .env. Running it twice changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -10,9 +10,9 @@ log() { printf '[setup] %s\n' "$*"; }
 PGHOST_URL_ADMIN=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export SCARF_ANALYTICS=false ONNXRUNTIME_NODE_INSTALL=skip DO_NOT_TRACK=1
 
-# --- 1. apt tools (espeak-ng for TTS, tesseract for OCR, server headers for pgvector, promtool,
+# --- 1. apt tools (espeak-ng for TTS, tesseract for OCR, server headers for pgvector, promtool, pgbouncer,
 #        chromium for the queue board's browser test, driven by playwright-core) ---
-APT_PKGS=(postgresql-server-dev-15 build-essential espeak-ng tesseract-ocr tesseract-ocr-eng prometheus sox chromium)
+APT_PKGS=(postgresql-server-dev-15 build-essential espeak-ng tesseract-ocr tesseract-ocr-eng prometheus sox pgbouncer chromium)
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -75,6 +75,9 @@ PORT=3000
 DATABASE_URL=postgres://rocker_app:rocker_app@127.0.0.1:5432/rocker
 DATABASE_OWNER_URL=postgres://rocker_owner:rocker_owner@127.0.0.1:5432/rocker
 DATABASE_WORKER_URL=postgres://rocker_worker:rocker_worker@127.0.0.1:5432/rocker
+# LISTEN and the dispatcher's claim session go direct; DATABASE_URL and DATABASE_WORKER_URL may
+# instead go through PgBouncer, e.g. DATABASE_URL=postgres://rocker_app:rocker_app@127.0.0.1:6432/rocker
+DATABASE_DIRECT_URL=postgres://rocker_app:rocker_app@127.0.0.1:5432/rocker
 PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 REDIS_URL=redis://127.0.0.1:6379/0
 # a Redis Cluster instead (REDIS_URL then gives only the scheme, rediss:// = TLS, and the credentials):
@@ -177,6 +180,7 @@ env_default() { grep -q "^$1=" .env || { log "adding $1 to .env"; printf '%s=%s\
 env_default DATABASE_WORKER_URL postgres://rocker_worker:rocker_worker@127.0.0.1:5432/rocker
 env_default TENANT_CONTEXT_KEYS "$(ctx_key)"
 env_default TENANT_CONTEXT_TTL_MS 60000
+env_default DATABASE_DIRECT_URL postgres://rocker_app:rocker_app@127.0.0.1:5432/rocker
 
 # variables added after a machine's .env was written: appended once, existing values kept
 if ! grep -q '^ADMIN_SESSION_SECRET=' .env; then
@@ -232,6 +236,53 @@ for db in rocker; do
 done
 # the template for new databases carries the extensions too (tests clone from it)
 psql "postgres://postgres@127.0.0.1:5432/template1" -qtA -c "CREATE EXTENSION IF NOT EXISTS vector; CREATE EXTENSION IF NOT EXISTS pgcrypto;" >/dev/null
+
+# --- 5b. PgBouncer in transaction pooling mode on :6432 (docs/scaling.md, "Behind PgBouncer") ---
+# Every database on the local server, as the connecting role (trust, as Postgres here); 20 server
+# connections per database and role (idle ones closed after 30 s), up to 2000 clients. Runs as
+# postgres; reloaded when the config changes.
+PGB_DIR=/var/lib/rocker-pgbouncer
+PGB_PORT=${PGBOUNCER_PORT:-6432}
+mkdir -p "$PGB_DIR"
+cat > "$PGB_DIR/pgbouncer.ini.new" <<INI
+[databases]
+* = host=127.0.0.1 port=5432
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGB_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $PGB_DIR/userlist.txt
+pool_mode = transaction
+default_pool_size = 20
+max_client_conn = 2000
+server_idle_timeout = 30
+ignore_startup_parameters = extra_float_digits,options,application_name
+logfile = $PGB_DIR/pgbouncer.log
+pidfile = $PGB_DIR/pgbouncer.pid
+INI
+printf '"%s" ""\n' rocker_app rocker_worker rocker_owner postgres > "$PGB_DIR/userlist.txt"
+chown -R postgres:postgres "$PGB_DIR"
+pgb_pid=$(cat "$PGB_DIR/pgbouncer.pid" 2>/dev/null || true)
+if [ -n "$pgb_pid" ] && kill -0 "$pgb_pid" 2>/dev/null; then
+  if ! cmp -s "$PGB_DIR/pgbouncer.ini.new" "$PGB_DIR/pgbouncer.ini"; then
+    mv "$PGB_DIR/pgbouncer.ini.new" "$PGB_DIR/pgbouncer.ini"
+    log "reloading pgbouncer"
+    kill -HUP "$pgb_pid"
+  else
+    rm -f "$PGB_DIR/pgbouncer.ini.new"
+  fi
+else
+  mv "$PGB_DIR/pgbouncer.ini.new" "$PGB_DIR/pgbouncer.ini"
+  log "starting pgbouncer on 127.0.0.1:$PGB_PORT"
+  su postgres -s /bin/bash -c "ulimit -n \$(ulimit -Hn); exec pgbouncer -d $PGB_DIR/pgbouncer.ini"
+fi
+for _ in $(seq 1 50); do
+  psql "postgres://rocker_app@127.0.0.1:$PGB_PORT/rocker" -qtAc 'SELECT 1' >/dev/null 2>&1 && break
+  sleep 0.1
+done
+psql "postgres://rocker_app@127.0.0.1:$PGB_PORT/rocker" -qtAc 'SELECT 1' >/dev/null || { log "pgbouncer does not answer on :$PGB_PORT (see $PGB_DIR/pgbouncer.log)"; exit 1; }
 
 # --- 6. build and migrate the development database ---
 log "building"

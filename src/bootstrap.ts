@@ -121,7 +121,7 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
     const doc = documentProblemResponses(SwaggerModule.createDocument(app, config));
     SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs/openapi.json' });
   }
-  await app.init();
+  await initOrClose(app);
   return app;
 }
 
@@ -132,6 +132,16 @@ export async function createApp(env: Env, opts: AppOptions = {}): Promise<NestFa
     abortOnError: false,
   });
   return configureApp(app, env, opts);
+}
+
+/** A boot check that fails (e.g. the LISTEN self-test) closes what init opened, then rethrows. */
+async function initOrClose(app: INestApplicationContext): Promise<void> {
+  try {
+    await app.init();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
 }
 
 /**
@@ -185,7 +195,7 @@ export async function serveWorker(app: INestApplicationContext, env: Env): Promi
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   exitWithin(env);
-  await app.init();
+  await initOrClose(app);
 
   const ds = app.get(DataSource);
   const redis = app.get<RedisClient>(REDIS);

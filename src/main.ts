@@ -1,4 +1,5 @@
 import { loadEnv, ConfigError } from './config/env.js';
+import { ListenSelfTestError } from './database/listen-self-test.js';
 import { createApp, exitWithin } from './bootstrap.js';
 
 async function main(): Promise<void> {
@@ -17,4 +18,11 @@ async function main(): Promise<void> {
   await app.listen({ port: env.PORT, host: '0.0.0.0' });
 }
 
-void main();
+main().catch((e: unknown) => {
+  // A deployment mistake, not a crash: one clear line (DATABASE_URL behind a pooler, no DATABASE_DIRECT_URL).
+  if (e instanceof ListenSelfTestError) {
+    console.error(e.message);
+    process.exit(78);
+  }
+  throw e;
+});

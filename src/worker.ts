@@ -1,4 +1,5 @@
 import { loadEnv, ConfigError } from './config/env.js';
+import { ListenSelfTestError } from './database/listen-self-test.js';
 import { createWorker } from './bootstrap.js';
 
 // `npm run start:worker`: the ingest dispatcher and BullMQ processors, plus a health/metrics port (WORKER_PORT).
@@ -16,4 +17,11 @@ async function main(): Promise<void> {
   await createWorker(env);
 }
 
-void main();
+main().catch((e: unknown) => {
+  // A deployment mistake, not a crash: one clear line (DATABASE_URL behind a pooler, no DATABASE_DIRECT_URL).
+  if (e instanceof ListenSelfTestError) {
+    console.error(e.message);
+    process.exit(78);
+  }
+  throw e;
+});

@@ -60,6 +60,17 @@ export class EnvDto {
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_WORKER_URL must be a postgres:// URL' })
   DATABASE_WORKER_URL?: string;
 
+  /**
+   * A direct Postgres connection (not through a pooler) for what needs a session: LISTEN (the
+   * membership cache's invalidation, the ingest dispatcher's wake-ups) and the dispatcher's claim
+   * connection (those two as the worker role: DATABASE_WORKER_URL's credentials on this URL's server
+   * and database). Unset: DATABASE_URL and DATABASE_WORKER_URL are used as they are. When they point
+   * at PgBouncer in transaction pooling mode, set it: boot runs a LISTEN/NOTIFY self-test and stops
+   * if notifications do not arrive.
+   */
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_DIRECT_URL must be a postgres:// URL' })
+  DATABASE_DIRECT_URL?: string;
+
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE = 10;
 

@@ -54,8 +54,10 @@ export abstract class HttpConfig extends slice({
   keepAliveTimeoutMs: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
 }) {}
 
+/** The app role's pool (DATABASE_URL, possibly through PgBouncer) and the direct connection for sessions. */
 export abstract class DatabaseConfig extends slice({
   url: 'DATABASE_URL',
+  directUrl: 'DATABASE_DIRECT_URL',
   ownerUrl: 'DATABASE_OWNER_URL',
   workerUrl: 'DATABASE_WORKER_URL',
   poolSize: 'DATABASE_POOL_SIZE',
@@ -180,6 +182,21 @@ export abstract class IngestConfig extends slice({
   reconcileAfterMs: 'INGEST_RECONCILE_AFTER_MS',
   slotRetryMs: 'INGEST_SLOT_RETRY_MS',
 }) {}
+
+/** Where a connection that needs a session (LISTEN, session settings) goes: never through a transaction pooler. */
+export function sessionUrl(db: Pick<DatabaseConfig, 'url' | 'directUrl'>): string {
+  return db.directUrl ?? db.url;
+}
+
+/** The worker role's session URL: DATABASE_WORKER_URL's credentials on DATABASE_DIRECT_URL's server and database. */
+export function sessionWorkerUrl(db: Pick<DatabaseConfig, 'workerUrl' | 'directUrl'>): string | undefined {
+  if (!db.workerUrl || !db.directUrl) return db.workerUrl;
+  const w = new URL(db.workerUrl);
+  const d = new URL(db.directUrl);
+  w.host = d.host;
+  w.pathname = d.pathname;
+  return w.toString();
+}
 
 /** Every slice, by a short name (the key slicesOf gives it). */
 export const SLICES = {

@@ -1,10 +1,11 @@
-import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource } from 'typeorm';
-import { DatabaseConfig, ProcessConfig } from '../config/slices.js';
+import { DatabaseConfig, ProcessConfig, sessionUrl, sessionWorkerUrl } from '../config/slices.js';
 import { createDataSource } from './data-source.js';
+import { listenSelfTest } from './listen-self-test.js';
 
 @Global()
 @Module({
@@ -24,8 +25,25 @@ import { createDataSource } from './data-source.js';
   ],
   exports: [DataSource],
 })
-class DataSourceModule implements OnApplicationShutdown {
-  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+class DataSourceModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(DataSource) private readonly ds: DataSource,
+    @Inject(DatabaseConfig) private readonly db: DatabaseConfig,
+    @Inject(ProcessConfig) private readonly proc: ProcessConfig,
+  ) {}
+
+  /**
+   * Boot stops here if LISTEN would lose notifications (DATABASE_URL or DATABASE_WORKER_URL behind
+   * PgBouncer without DATABASE_DIRECT_URL): the membership cache listens as the app role, the
+   * dispatcher (where workers run) as the worker role.
+   */
+  async onModuleInit(): Promise<void> {
+    const urls = new Map<string, 'DATABASE_URL' | 'DATABASE_WORKER_URL'>([[sessionUrl(this.db), 'DATABASE_URL']]);
+    const worker = this.proc.role !== 'api' ? sessionWorkerUrl(this.db) : undefined;
+    if (worker && !urls.has(worker)) urls.set(worker, 'DATABASE_WORKER_URL');
+    for (const [listenUrl, name] of urls)
+      await listenSelfTest({ listenUrl, notifier: this.ds, direct: !!this.db.directUrl, name });
+  }
   async onApplicationShutdown(): Promise<void> {
     if (this.ds.isInitialized) await this.ds.destroy();
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DatabaseConfig, ProcessConfig } from '../config/slices.js';
+import { DatabaseConfig, ProcessConfig, sessionUrl } from '../config/slices.js';
 import { InvalidatedCache } from '../common/cache/invalidated-cache.js';
 import { PgInvalidation } from '../common/cache/pg-invalidation.js';
 import type { AuthRecord } from './membership.repository.js';
@@ -10,7 +10,8 @@ export const MEMBERSHIP_CACHE_MAX_USERS = 50_000;
 /**
  * Each user's AuthRecord, keyed by user id. Every change to org_members or users.is_super_admin
  * fires pg_notify('rocker_auth', user_id) on commit (Foundation migration), whoever made it, so a
- * change reaches every instance within the 1 s SPEC §2 allows. While the LISTEN connection is down
+ * change reaches every instance within the 1 s SPEC §2 allows. LISTEN needs a session, so it goes
+ * over DATABASE_DIRECT_URL when set (never through a transaction pooler). While the LISTEN connection is down
  * (it is retried every second) nothing is cached.
  */
 @Injectable()
@@ -21,7 +22,7 @@ export class MembershipCache extends InvalidatedCache<AuthRecord> {
   ) {
     super(
       new PgInvalidation({
-        connectionString: databaseConfig.url,
+        connectionString: sessionUrl(databaseConfig),
         channel: 'rocker_auth',
         applicationName: 'rocker-auth-listener',
       }),

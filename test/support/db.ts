@@ -3,16 +3,19 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { parseContextKeys, tenantBeginParams, type ContextKey } from '../../src/tenancy/context-mac.js';
 import { TEST_CONTEXT_KEYS } from './env.js';
-import { ADMIN_URL, dbUrl } from './urls.js';
+import { ADMIN_URL, dbUrl, pooledUrl, VIA_PGBOUNCER } from './urls.js';
 
 /** The keys of TEST_CONTEXT_KEYS (installed in the template): [0] signs, [1] is the other valid one. */
 export const TEST_KEYS = parseContextKeys(TEST_CONTEXT_KEYS);
 
 export interface TestDb {
   name: string;
+  /** The app role: through PgBouncer when TEST_VIA_PGBOUNCER=1 (the pgbouncer test project), else direct. */
   appUrl: string;
   /** The worker role (the app role's grants plus the ingest dispatcher's functions). */
   workerUrl: string;
+  /** The app role, always direct (what DATABASE_DIRECT_URL names). */
+  appDirectUrl: string;
   ownerUrl: string;
   /** A pool as the owner role (fixtures); RLS is forced for it too, so fixtures set the org. */
   owner: pg.Pool;
@@ -30,8 +33,9 @@ export async function createTestDb(): Promise<TestDb> {
   owner.on('error', () => undefined); // idle clients are terminated by DROP DATABASE ... WITH (FORCE)
   return {
     name,
-    appUrl: dbUrl(name, 'rocker_app'),
-    workerUrl: dbUrl(name, 'rocker_worker'),
+    appUrl: VIA_PGBOUNCER ? pooledUrl(dbUrl(name, 'rocker_app')) : dbUrl(name, 'rocker_app'),
+    appDirectUrl: dbUrl(name, 'rocker_app'),
+    workerUrl: VIA_PGBOUNCER ? pooledUrl(dbUrl(name, 'rocker_worker')) : dbUrl(name, 'rocker_worker'),
     ownerUrl: dbUrl(name, 'rocker_owner'),
     owner,
     async drop() {

@@ -2,7 +2,7 @@ import { loadEnv, type Env } from '../../src/config/env.js';
 
 /** The typed slices of an Env, to construct a class by hand: `new OrgSlots(redis, slicesOf(env).ingest, slicesOf(env).redis)`. */
 export { slicesOf } from '../../src/config/slices.js';
-import { REDIS_URL } from './urls.js';
+import { directUrl, isPooled, REDIS_URL } from './urls.js';
 
 /** Fixed test keys (never used outside tests): `test1` signs, `test2` is the other valid one of a rotation. */
 export const TEST_CONTEXT_KEYS = [
@@ -44,12 +44,15 @@ export function workerUrlOf(appUrl: string): string {
 }
 
 /** Env for one test app: its own database and its own Redis key prefix. */
-export function envFor(appUrl: string, ownerUrl: string, extra: Record<string, string> = {}): Env {
+export function envFor(appUrl: string, ownerUrl: string, extra: Record<string, string | undefined> = {}): Env {
   const prefix = `t${Math.random().toString(36).slice(2, 10)}`;
+  // Through PgBouncer, the session work (LISTEN, the claim connection) goes direct, as deployed.
+  const DATABASE_DIRECT_URL = isPooled(appUrl) ? directUrl(appUrl) : undefined;
   return loadEnv(
     {
       ...TEST_ENV_VARS,
       DATABASE_URL: appUrl,
+      DATABASE_DIRECT_URL,
       DATABASE_WORKER_URL: workerUrlOf(appUrl),
       DATABASE_OWNER_URL: ownerUrl,
       REDIS_PREFIX: prefix,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
-import { DatabaseConfig, IngestConfig, ProcessConfig } from '../../config/slices.js';
+import { DatabaseConfig, IngestConfig, ProcessConfig, sessionWorkerUrl } from '../../config/slices.js';
 import type { JobKind } from './ingest.types.js';
 import type { OutboxRow } from './queue.config.js';
 
@@ -23,7 +23,8 @@ export interface QueueStat {
  * migration), so every connection here is the worker role's, in an all-in-one process too.
  *
  * Claims go over a connection of their own (not the request pool), with synchronous_commit off
- * for that session: a claim lost in a database crash is claimed again, and the queue drops the
+ * for that session (a session setting, so it is a direct connection, DATABASE_DIRECT_URL when set,
+ * like the LISTEN one: a transaction pooler would drop the setting): a claim lost in a database crash is claimed again, and the queue drops the
  * duplicate by job id (or the worker skips a row that is no longer queued).
  */
 @Injectable()
@@ -53,6 +54,12 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
   private workerUrl(): string {
     if (!this.databaseConfig.workerUrl) throw new Error('DATABASE_WORKER_URL is required where workers run');
     return this.databaseConfig.workerUrl;
+  }
+
+  /** The worker role on a direct connection (DATABASE_DIRECT_URL's server), for LISTEN and the claim session. */
+  private sessionUrl(): string {
+    this.workerUrl();
+    return sessionWorkerUrl(this.databaseConfig)!;
   }
 
   /**
@@ -97,7 +104,7 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     if (this.claimer) return this.claimer;
     if (this.stopped) return Promise.reject(new Error('the dispatcher is shutting down'));
     const client = new pg.Client({
-      connectionString: this.workerUrl(),
+      connectionString: this.sessionUrl(),
       application_name: `rocker-${this.processConfig.role}-dispatch`,
       options: '-c synchronous_commit=off',
     });
@@ -142,7 +149,7 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
   async listen(onNotify: (what: 'new' | 'done') => void): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({
-      connectionString: this.workerUrl(),
+      connectionString: this.sessionUrl(),
       application_name: `rocker-${this.processConfig.role}-listen`,
     });
     const retry = () => {
