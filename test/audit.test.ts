@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditDbAccess, type DbAccessResult } from '../scripts/audit/check-db-access.js';
+import { auditOrgRouting, type OrgRoutingResult } from '../scripts/audit/check-org-routing.js';
 import { auditRoutes, type RouteAuditResult } from '../scripts/audit/check-tenant-guards.js';
 import type { Finding } from '../scripts/audit/findings.js';
 import { runAudit, SQL_DIR } from '../scripts/audit/run.js';
@@ -123,6 +124,8 @@ describe('static audits on a scratch copy with planted violations', () => {
   let root: string;
   let routes: RouteAuditResult;
   let dbAccess: DbAccessResult;
+  let orgRouting: OrgRoutingResult;
+  const ROUTED = 'src/modules/planted/routed.repository.ts';
   const CTRL = 'src/modules/planted/planted.controller.ts';
   const SVC = 'src/modules/planted/planted.service.ts';
   const REPO = 'src/modules/planted/planted.repository.ts';
@@ -244,9 +247,67 @@ export class PlantedService {
 }
 `,
     );
+    // Tenant-table queries with and without the context's org (the org-routing audit).
+    plant(
+      root,
+      ROUTED,
+      `import { Injectable } from '@nestjs/common';
+import { TenantDb } from '../../tenancy/tenant-context.js';
+
+const BY_ID = 'SELECT id FROM rocker_threads WHERE org_id = $1 AND id = $2';
+
+@Injectable()
+export class RoutedRepository {
+  constructor(private readonly db: TenantDb) {}
+
+  private org(): string {
+    return this.db.context().orgId!;
+  }
+
+  good(id: string): Promise<unknown[]> {
+    const { orgId } = this.db.context();
+    return this.db.query(BY_ID, [orgId, id]);
+  }
+
+  goodJoin(): Promise<unknown[]> {
+    return this.db.query(
+      'SELECT m.id FROM rocker_threads t JOIN rocker_messages m ON m.org_id = t.org_id AND m.thread_id = t.id WHERE t.org_id = $1',
+      [this.org()],
+    );
+  }
+
+  goodInsert(title: string): Promise<unknown[]> {
+    return this.db.query('INSERT INTO rocker_threads (org_id, title) VALUES ($1, $2)', [this.db.context().orgId, title]);
+  }
+
+  noOrg(id: string): Promise<unknown> {
+    return this.db.one('SELECT id FROM rocker_threads WHERE id = $1', [id]); // PLANT:noorg
+  }
+
+  callerOrg(orgId: string, id: string): Promise<unknown> {
+    return this.db.one('SELECT id FROM rocker_threads WHERE org_id = $1 AND id = $2', [orgId, id]); // PLANT:callerorg
+  }
+
+  unfilteredJoin(): Promise<unknown[]> {
+    return this.db.query('SELECT m.id FROM rocker_threads t JOIN rocker_messages m ON m.thread_id = t.id WHERE t.org_id = $1', [this.org()]); // PLANT:join
+  }
+
+  insertNoOrg(title: string): Promise<unknown[]> {
+    return this.db.query('INSERT INTO knowledge_items (title) VALUES ($1)', [title]); // PLANT:insert
+  }
+
+  dynamic(table: string): Promise<unknown[]> {
+    let sql = 'SELECT 1';
+    if (table) sql = 'SELECT id FROM knowledge_items';
+    return this.db.query(sql); // PLANT:dynamic
+  }
+}
+`,
+    );
     const program = createAuditProgram(root);
     routes = auditRoutes(program, root);
     dbAccess = auditDbAccess(program, root);
+    orgRouting = auditOrgRouting(program, root);
   }, PROGRAM_TIMEOUT);
   afterAll(() => {
     if (root) rmSync(root, { recursive: true, force: true });
@@ -323,6 +384,23 @@ export class PlantedService {
 
   it('reports nothing outside the planted files', () => {
     expect(whereOf(dbAccess.findings).filter((w) => !w.startsWith(SVC))).toEqual([]);
+  });
+
+  it("fails on a tenant-table query that does not name the context's org, naming file:line, table and fix", () => {
+    const of = (marker: string) => orgRouting.findings.find((f) => f.where === at(root, ROUTED, marker));
+    expect(of('PLANT:noorg')?.problem).toContain("rocker_threads does not name the context's org");
+    expect(of('PLANT:noorg')?.fix).toContain('org_id = $n');
+    expect(of('PLANT:callerorg')?.problem).toContain('rocker_threads'); // an org the caller chose is not the context's
+    expect(of('PLANT:join')?.problem).toContain('rocker_messages');
+    expect(of('PLANT:join')?.problem).not.toContain('rocker_threads,');
+    expect(of('PLANT:insert')?.problem).toContain('knowledge_items');
+    expect(of('PLANT:dynamic')?.problem).toContain('cannot read statically');
+  });
+
+  it('passes the routed queries, and reports nothing else (the planted count() without org aside)', () => {
+    const planted = ['PLANT:noorg', 'PLANT:callerorg', 'PLANT:join', 'PLANT:insert', 'PLANT:dynamic'].map((m) => at(root, ROUTED, m));
+    const count = `${REPO}:${readFileSync(path.join(root, REPO), 'utf8').split('\n').findIndex((l) => l.includes('count(*)')) + 1}`;
+    expect(whereOf(orgRouting.findings).sort()).toEqual([...planted, count].sort());
   });
 });
 

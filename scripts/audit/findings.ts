@@ -1,5 +1,5 @@
 /** One thing an audit found: where (file:line or table), what is wrong, and how to fix it. */
-export type AuditName = 'routes' | 'db-access' | 'rls' | 'backfill';
+export type AuditName = 'routes' | 'db-access' | 'org-routing' | 'rls' | 'backfill';
 
 export interface Finding {
   audit: AuditName;

@@ -4,17 +4,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import { parseArgs } from '../lib/args.js';
 import { auditDbAccess } from './check-db-access.js';
+import { auditOrgRouting, auditTableClassification } from './check-org-routing.js';
 import { auditRoutes, formatRouteTable, type RouteInfo } from './check-tenant-guards.js';
 import { formatFinding, type AuditName, type Finding } from './findings.js';
 import { createAuditProgram } from './source.js';
 import { redactUrl, runSqlAudit } from './sql-audit.js';
 
 /**
- * npm run audit: the route audit, the database-access audit, the RLS audit and the backfill check.
+ * npm run audit: the route audit, the database-access audit, the org-routing audit, the RLS audit
+ * and the backfill check.
  * Prints the route table and every finding (file:line or table, problem, fix); exit code 1 on any.
  */
 
-export const ALL_AUDITS: AuditName[] = ['routes', 'db-access', 'rls', 'backfill'];
+export const ALL_AUDITS: AuditName[] = ['routes', 'db-access', 'org-routing', 'rls', 'backfill'];
 
 export interface AuditOptions {
   /** Project root whose src/, scripts/ and bench/ are audited. */
@@ -55,7 +57,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
     findings.push(...found);
   };
 
-  if (only.has('routes') || only.has('db-access')) {
+  if (only.has('routes') || only.has('db-access') || only.has('org-routing')) {
     const program = createAuditProgram(root);
     if (only.has('routes')) {
       const r = auditRoutes(program, root);
@@ -72,6 +74,14 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
       ];
       for (const s of r.stale) notes.push(`stale allowlist entry (matches no file, remove it): ${s.path}`);
       section('database-access audit (scripts/audit/check-db-access.ts)', r.findings, notes);
+    }
+    if (only.has('org-routing')) {
+      const r = auditOrgRouting(program, root);
+      const found = [...r.findings];
+      const notes = [`${r.checked} statement(s) on tenant tables (scripts/audit/tenant-tables.ts) name the context's org`];
+      if (opts.databaseUrl) found.push(...(await auditTableClassification(opts.databaseUrl)));
+      else notes.push('no database: the classification of org_id tables was not checked');
+      section('org-routing audit (scripts/audit/check-org-routing.ts)', found, notes);
     }
   }
 

@@ -3,15 +3,17 @@ import type { TenantDb } from '../tenancy/tenant-context.js';
 
 /**
  * One page, newest first, by the (created_at, id) keyset, for the list routes' repositories.
- * `selectFrom` is constant SQL of the caller ("SELECT cols FROM table"), never input; the values
- * are parameters. limit + 1 rows, so pageOf() can tell whether more follow.
+ * `selectWhere` is constant SQL of the caller ending in a WHERE condition ("SELECT cols FROM table
+ * WHERE org_id = $1": a tenant table names the context's org, see docs/scaling.md), never input;
+ * `params` are its values, and the keyset and limit follow them. limit + 1 rows, so pageOf() can
+ * tell whether more follow.
  */
-export function keysetPage<T>(db: TenantDb, selectFrom: string, limit: number, after?: Keyset): Promise<T[]> {
+export function keysetPage<T>(db: TenantDb, selectWhere: string, params: unknown[], limit: number, after?: Keyset): Promise<T[]> {
+  const n = params.length;
   return after
-    ? db.query<T>(`${selectFrom} WHERE (created_at, id) < ($1::timestamptz, $2::uuid) ORDER BY created_at DESC, id DESC LIMIT $3`, [
-        after.createdAt,
-        after.id,
-        limit + 1,
-      ])
-    : db.query<T>(`${selectFrom} ORDER BY created_at DESC, id DESC LIMIT $1`, [limit + 1]);
+    ? db.query<T>(
+        `${selectWhere} AND (created_at, id) < ($${n + 1}::timestamptz, $${n + 2}::uuid) ORDER BY created_at DESC, id DESC LIMIT $${n + 3}`,
+        [...params, after.createdAt, after.id, limit + 1],
+      )
+    : db.query<T>(`${selectWhere} ORDER BY created_at DESC, id DESC LIMIT $${n + 1}`, [...params, limit + 1]);
 }

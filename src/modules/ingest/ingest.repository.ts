@@ -30,10 +30,17 @@ export interface StartedJob {
   wait_s: number | null;
 }
 
-/** ingest_jobs (and the knowledge item status that follows its jobs), inside the tenant transaction. */
+/**
+ * ingest_jobs (and the knowledge item status that follows its jobs), inside the tenant transaction;
+ * every statement names the context's org (the job's org in a worker) besides RLS.
+ */
 @Injectable()
 export class IngestRepository {
   constructor(private readonly db: TenantDb) {}
+
+  private org(): string {
+    return this.db.context().orgId!;
+  }
 
   /** The outbox write. Same idempotency key in the same org → the existing row. */
   async insert(job: NewJob): Promise<IngestJobDto> {
@@ -45,7 +52,10 @@ export class IngestRepository {
       [orgId, job.kind, JSON.stringify(job.payload), job.knowledgeItemId, job.priorityClass, job.idempotencyKey, job.maxAttempts, requestId],
     );
     if (row) return row;
-    return (await this.db.one<IngestJobDto>(`SELECT ${COLS} FROM ingest_jobs WHERE idempotency_key = $1`, [job.idempotencyKey]))!;
+    return (await this.db.one<IngestJobDto>(`SELECT ${COLS} FROM ingest_jobs WHERE org_id = $1 AND idempotency_key = $2`, [
+      orgId,
+      job.idempotencyKey,
+    ]))!;
   }
 
   /** The org's jobs waiting to run, counted up to `atMost` (a cap check reads no further). */
@@ -60,15 +70,15 @@ export class IngestRepository {
   list(limit: number, filter: { status?: JobStatus; kind?: JobKind }, after?: Keyset): Promise<IngestJobDto[]> {
     return this.db.query(
       `SELECT ${COLS} FROM ingest_jobs
-        WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR kind = $2)
+        WHERE org_id = $6 AND ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR kind = $2)
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $5`,
-      [filter.status ?? null, filter.kind ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+      [filter.status ?? null, filter.kind ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1, this.org()],
     );
   }
 
   get(id: string): Promise<IngestJobDto | undefined> {
-    return this.db.one(`SELECT ${COLS} FROM ingest_jobs WHERE id = $1`, [id]);
+    return this.db.one(`SELECT ${COLS} FROM ingest_jobs WHERE org_id = $1 AND id = $2`, [this.org(), id]);
   }
 
   /** failed → queued, as a new generation (a new BullMQ job id) with a fresh attempt budget. */
@@ -76,13 +86,14 @@ export class IngestRepository {
     const row = await this.db.one<IngestJobDto>(
       `UPDATE ingest_jobs SET status = 'queued', attempts = 0, generation = generation + 1, dispatched_at = NULL,
               started_at = NULL, finished_at = NULL, queued_at = clock_timestamp()
-        WHERE id = $1 AND status = 'failed' RETURNING ${COLS}`,
-      [id],
+        WHERE org_id = $2 AND id = $1 AND status = 'failed' RETURNING ${COLS}`,
+      [id, this.org()],
     );
     if (row?.knowledge_item_id) {
-      await this.db.query(`UPDATE knowledge_items SET status = 'pending', error = NULL, updated_at = clock_timestamp() WHERE id = $1`, [
-        row.knowledge_item_id,
-      ]);
+      await this.db.query(
+        `UPDATE knowledge_items SET status = 'pending', error = NULL, updated_at = clock_timestamp() WHERE org_id = $2 AND id = $1`,
+        [row.knowledge_item_id, this.org()],
+      );
     }
     return row;
   }
@@ -90,8 +101,8 @@ export class IngestRepository {
   /** queued → cancelled. A copy already in the queue is skipped by the worker (it checks the row). */
   async cancel(id: string): Promise<IngestJobDto | undefined> {
     const row = await this.db.one<IngestJobDto>(
-      `UPDATE ingest_jobs SET status = 'cancelled', finished_at = clock_timestamp() WHERE id = $1 AND status = 'queued' RETURNING ${COLS}`,
-      [id],
+      `UPDATE ingest_jobs SET status = 'cancelled', finished_at = clock_timestamp() WHERE org_id = $2 AND id = $1 AND status = 'queued' RETURNING ${COLS}`,
+      [id, this.org()],
     );
     if (row?.knowledge_item_id) await this.settleItem(row.knowledge_item_id, 'ingest job cancelled');
     return row;
@@ -108,16 +119,17 @@ export class IngestRepository {
       `UPDATE ingest_jobs j SET status = 'running', attempts = j.attempts + 1, started_at = clock_timestamp(),
               dispatched_at = coalesce(j.dispatched_at, clock_timestamp()), lease_epoch = j.lease_epoch + 1,
               lease_expires_at = clock_timestamp() + make_interval(secs => $2 / 1000.0), lease_owner = $3
-         FROM (SELECT id, status AS before FROM ingest_jobs WHERE id = $1 FOR UPDATE) old
-        WHERE j.id = old.id AND j.status IN ('queued', 'running')
+         FROM (SELECT id, status AS before FROM ingest_jobs WHERE org_id = $4 AND id = $1 FOR UPDATE) old
+        WHERE j.org_id = $4 AND j.id = old.id AND j.status IN ('queued', 'running')
         RETURNING j.id, j.kind, j.payload, j.knowledge_item_id, j.attempts, j.max_attempts, j.lease_epoch,
           CASE WHEN old.before = 'queued' THEN extract(epoch FROM j.started_at - j.queued_at)::float8 END AS wait_s`,
-      [id, leaseMs, owner],
+      [id, leaseMs, owner, this.org()],
     );
     if (row?.knowledge_item_id) {
       await this.db.query(
-        `UPDATE knowledge_items SET status = 'processing', error = NULL, updated_at = clock_timestamp() WHERE id = $1 AND status <> 'processing'`,
-        [row.knowledge_item_id],
+        `UPDATE knowledge_items SET status = 'processing', error = NULL, updated_at = clock_timestamp()
+          WHERE org_id = $2 AND id = $1 AND status <> 'processing'`,
+        [row.knowledge_item_id, this.org()],
       );
     }
     return row;
@@ -127,8 +139,8 @@ export class IngestRepository {
   async renewLease(id: string, epoch: number, leaseMs: number): Promise<boolean> {
     const row = await this.db.one(
       `UPDATE ingest_jobs SET lease_expires_at = clock_timestamp() + make_interval(secs => $3 / 1000.0)
-        WHERE id = $1 AND status = 'running' AND lease_epoch = $2 RETURNING id`,
-      [id, epoch, leaseMs],
+        WHERE org_id = $4 AND id = $1 AND status = 'running' AND lease_epoch = $2 RETURNING id`,
+      [id, epoch, leaseMs, this.org()],
     );
     return row !== undefined;
   }
@@ -138,14 +150,18 @@ export class IngestRepository {
    * epoch. Throws LeaseLostError otherwise, which rolls back the whole commit (the job's writes too).
    */
   async holdLease(id: string, epoch: number): Promise<void> {
-    const row = await this.db.one(`SELECT id FROM ingest_jobs WHERE id = $1 AND status = 'running' AND lease_epoch = $2 FOR UPDATE`, [id, epoch]);
+    const row = await this.db.one(
+      `SELECT id FROM ingest_jobs WHERE org_id = $3 AND id = $1 AND status = 'running' AND lease_epoch = $2 FOR UPDATE`,
+      [id, epoch, this.org()],
+    );
     if (!row) throw new LeaseLostError(id);
   }
 
   async succeed(id: string, itemId: string | null): Promise<void> {
     await this.db.query(
-      `UPDATE ingest_jobs SET status = 'succeeded', last_error = NULL, finished_at = clock_timestamp(), lease_expires_at = NULL WHERE id = $1`,
-      [id],
+      `UPDATE ingest_jobs SET status = 'succeeded', last_error = NULL, finished_at = clock_timestamp(), lease_expires_at = NULL
+        WHERE org_id = $2 AND id = $1`,
+      [id, this.org()],
     );
     if (itemId) await this.settleItem(itemId, null);
   }
@@ -154,8 +170,8 @@ export class IngestRepository {
   async attemptFailed(id: string, epoch: number, error: string): Promise<void> {
     await this.db.query(
       `UPDATE ingest_jobs SET status = 'queued', last_error = $3, lease_expires_at = NULL, lease_owner = NULL
-        WHERE id = $1 AND status = 'running' AND lease_epoch = $2`,
-      [id, epoch, error],
+        WHERE org_id = $4 AND id = $1 AND status = 'running' AND lease_epoch = $2`,
+      [id, epoch, error, this.org()],
     );
   }
 
@@ -167,8 +183,8 @@ export class IngestRepository {
     const row = await this.db.one(
       `UPDATE ingest_jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_epoch = lease_epoch + 1,
               lease_expires_at = NULL, lease_owner = NULL, dispatched_at = NULL
-        WHERE id = $1 AND status = 'running' AND lease_epoch = $2 RETURNING id`,
-      [id, epoch],
+        WHERE org_id = $3 AND id = $1 AND status = 'running' AND lease_epoch = $2 RETURNING id`,
+      [id, epoch, this.org()],
     );
     return row !== undefined;
   }
@@ -177,8 +193,8 @@ export class IngestRepository {
   async fail(id: string, itemId: string | null, error: string, epoch?: number): Promise<void> {
     const row = await this.db.one(
       `UPDATE ingest_jobs SET status = 'failed', last_error = $2, finished_at = clock_timestamp(), lease_expires_at = NULL
-        WHERE id = $1 AND status IN ('queued', 'running') AND ($3::int IS NULL OR lease_epoch = $3) RETURNING id`,
-      [id, error, epoch ?? null],
+        WHERE org_id = $4 AND id = $1 AND status IN ('queued', 'running') AND ($3::int IS NULL OR lease_epoch = $3) RETURNING id`,
+      [id, error, epoch ?? null, this.org()],
     );
     if (row && itemId) await this.settleItem(itemId, error);
   }
@@ -190,7 +206,7 @@ export class IngestRepository {
   private async settleItem(itemId: string, error: string | null): Promise<void> {
     // Lock the item first: two of its jobs finishing at once must not each see the other still live.
     // The count below is a new statement, so it sees whatever the lock holder committed.
-    await this.db.query(`SELECT id FROM knowledge_items WHERE id = $1 FOR UPDATE`, [itemId]);
+    await this.db.query(`SELECT id FROM knowledge_items WHERE org_id = $2 AND id = $1 FOR UPDATE`, [itemId, this.org()]);
     await this.db.query(
       `UPDATE knowledge_items k SET
           status = CASE WHEN s.bad > 0 THEN 'failed' ELSE 'ready' END,
@@ -199,9 +215,9 @@ export class IngestRepository {
          FROM (SELECT count(*) FILTER (WHERE status IN ('queued', 'running')) AS live,
                       count(*) FILTER (WHERE status IN ('failed', 'cancelled')) AS bad,
                       max(last_error) FILTER (WHERE status = 'failed') AS last_error
-                 FROM ingest_jobs WHERE knowledge_item_id = $1) s
-        WHERE k.id = $1 AND s.live = 0`,
-      [itemId, error],
+                 FROM ingest_jobs WHERE org_id = $3 AND knowledge_item_id = $1) s
+        WHERE k.org_id = $3 AND k.id = $1 AND s.live = 0`,
+      [itemId, error, this.org()],
     );
   }
 }

@@ -18,10 +18,14 @@ export interface NewKnowledgeItem {
   byteSize?: number | null;
 }
 
-/** knowledge_items, always inside the tenant transaction. */
+/** knowledge_items and knowledge_blobs, always inside the tenant transaction; every query names the context's org (org_id = $1). */
 @Injectable()
 export class KnowledgeRepository {
   constructor(private readonly db: TenantDb) {}
+
+  private org(): string {
+    return this.db.context().orgId!;
+  }
 
   async create(item: NewKnowledgeItem): Promise<KnowledgeItemDto> {
     const { orgId, userId } = this.db.context();
@@ -44,26 +48,26 @@ export class KnowledgeRepository {
   }
 
   list(limit: number, after?: Keyset): Promise<KnowledgeItemDto[]> {
-    return keysetPage(this.db, `SELECT ${COLS} FROM knowledge_items`, limit, after);
+    return keysetPage(this.db, `SELECT ${COLS} FROM knowledge_items WHERE org_id = $1`, [this.org()], limit, after);
   }
 
   get(id: string): Promise<KnowledgeItemDetailDto | undefined> {
-    return this.db.one(`SELECT ${COLS}, content_text, content_html FROM knowledge_items WHERE id = $1`, [id]);
+    return this.db.one(`SELECT ${COLS}, content_text, content_html FROM knowledge_items WHERE org_id = $1 AND id = $2`, [this.org(), id]);
   }
 
   /** Locks the item row for this transaction and answers its text (undefined: no such item). */
   async lockText(id: string): Promise<string | null | undefined> {
     const row = await this.db.one<{ content_text: string | null }>(
-      `SELECT content_text FROM knowledge_items WHERE id = $1 FOR UPDATE`,
-      [id],
+      `SELECT content_text FROM knowledge_items WHERE org_id = $1 AND id = $2 FOR UPDATE`,
+      [this.org(), id],
     );
     return row ? row.content_text : undefined;
   }
 
   async setStatus(id: string, status: string, error: string | null = null): Promise<void> {
     await this.db.query(
-      `UPDATE knowledge_items SET status = $2, error = $3, updated_at = clock_timestamp() WHERE id = $1`,
-      [id, status, error],
+      `UPDATE knowledge_items SET status = $3, error = $4, updated_at = clock_timestamp() WHERE org_id = $1 AND id = $2`,
+      [this.org(), id, status, error],
     );
   }
 
@@ -74,10 +78,10 @@ export class KnowledgeRepository {
   ): Promise<boolean> {
     const rows = await this.db.query(
       `UPDATE knowledge_items
-          SET content_text = $2, mime_type = coalesce($3, mime_type), byte_size = coalesce($4, byte_size),
-              title = coalesce($5, title), updated_at = clock_timestamp()
-        WHERE id = $1 RETURNING id`,
-      [id, c.contentText, c.mimeType ?? null, c.byteSize ?? null, c.title ?? null],
+          SET content_text = $3, mime_type = coalesce($4, mime_type), byte_size = coalesce($5, byte_size),
+              title = coalesce($6, title), updated_at = clock_timestamp()
+        WHERE org_id = $1 AND id = $2 RETURNING id`,
+      [this.org(), id, c.contentText, c.mimeType ?? null, c.byteSize ?? null, c.title ?? null],
     );
     return rows.length > 0;
   }
@@ -92,7 +96,7 @@ export class KnowledgeRepository {
   }
 
   getBlob(itemId: string): Promise<{ mime_type: string; data: Buffer } | undefined> {
-    return this.db.one(`SELECT mime_type, data FROM knowledge_blobs WHERE knowledge_item_id = $1`, [itemId]);
+    return this.db.one(`SELECT mime_type, data FROM knowledge_blobs WHERE org_id = $1 AND knowledge_item_id = $2`, [this.org(), itemId]);
   }
 
   /** false when there was no blob (already consumed by an earlier delivery, or the item is gone). */
@@ -100,8 +104,8 @@ export class KnowledgeRepository {
     return (
       (
         await this.db.query(
-          `DELETE FROM knowledge_blobs WHERE knowledge_item_id = $1 RETURNING knowledge_item_id`,
-          [itemId],
+          `DELETE FROM knowledge_blobs WHERE org_id = $1 AND knowledge_item_id = $2 RETURNING knowledge_item_id`,
+          [this.org(), itemId],
         )
       ).length > 0
     );
@@ -119,6 +123,6 @@ export class KnowledgeRepository {
 
   /** Deletes the item; its chunks, jobs, blobs and market listing go with it (foreign keys, ON DELETE CASCADE). */
   async delete(id: string): Promise<boolean> {
-    return (await this.db.query(`DELETE FROM knowledge_items WHERE id = $1 RETURNING id`, [id])).length > 0;
+    return (await this.db.query(`DELETE FROM knowledge_items WHERE org_id = $1 AND id = $2 RETURNING id`, [this.org(), id])).length > 0;
   }
 }

@@ -13,7 +13,7 @@ export interface UsageRow {
   amount: number;
 }
 
-/** org_limits and usage_daily, always inside a tenant transaction (RLS scopes every statement). */
+/** org_limits and usage_daily, always inside a tenant transaction (RLS scopes every statement; each names the context's org too). */
 @Injectable()
 export class LimitsRepository {
   constructor(private readonly db: TenantDb) {}
@@ -54,8 +54,8 @@ export class LimitsRepository {
   usage(from: string, to: string): Promise<UsageRow[]> {
     return this.db.query<UsageRow>(
       `SELECT to_char(day, 'YYYY-MM-DD') AS day, unit, amount::float8 AS amount FROM usage_daily
-        WHERE day BETWEEN $1::date AND $2::date ORDER BY day, unit`,
-      [from, to],
+        WHERE org_id = $1 AND day BETWEEN $2::date AND $3::date ORDER BY day, unit`,
+      [this.db.context().orgId, from, to],
     );
   }
 

@@ -17,8 +17,8 @@ export class MarketRepository {
   /** Chunks the item has in the org's private index (what publishing would copy). */
   async countChunks(knowledgeItemId: string): Promise<number> {
     const r = await this.db.one<{ n: number }>(
-      `SELECT count(*)::int AS n FROM private_chunks WHERE knowledge_item_id = $1`,
-      [knowledgeItemId],
+      `SELECT count(*)::int AS n FROM private_chunks WHERE org_id = $1 AND knowledge_item_id = $2`,
+      [this.db.context().orgId, knowledgeItemId],
     );
     return r?.n ?? 0;
   }
@@ -36,8 +36,8 @@ export class MarketRepository {
     await this.db.query(`DELETE FROM market_chunks WHERE listing_id = $1`, [listing.id]);
     await this.db.query(
       `INSERT INTO market_chunks (listing_id, publisher_org_id, chunk_index, content, embedding)
-       SELECT $1, c.org_id, c.chunk_index, c.content, c.embedding FROM private_chunks c WHERE c.knowledge_item_id = $2`,
-      [listing.id, knowledgeItemId],
+       SELECT $1, c.org_id, c.chunk_index, c.content, c.embedding FROM private_chunks c WHERE c.org_id = $3 AND c.knowledge_item_id = $2`,
+      [listing.id, knowledgeItemId, orgId],
     );
     return (await this.db.one<ListingDto>(
       `UPDATE market_listings SET chunk_count = (SELECT count(*) FROM market_chunks WHERE listing_id = $1)
@@ -47,7 +47,8 @@ export class MarketRepository {
   }
 
   listListings(limit: number, after?: Keyset): Promise<ListingDto[]> {
-    return keysetPage(this.db, `SELECT ${LISTING_COLS} FROM market_listings`, limit, after);
+    // A global table (every org reads the market): no org filter.
+    return keysetPage(this.db, `SELECT ${LISTING_COLS} FROM market_listings WHERE true`, [], limit, after);
   }
 
   /** RLS lets only the publishing org (admin or owner actor) delete: anything else deletes nothing. */

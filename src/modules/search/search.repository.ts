@@ -37,10 +37,10 @@ export class SearchRepository {
   textPrivate(query: string, k: number): Promise<PrivateRow[]> {
     return this.db.query(
       `SELECT c.id, c.knowledge_item_id, c.chunk_index, c.content, ts_rank_cd(c.tsv, q) AS score
-         FROM private_chunks c, websearch_to_tsquery('english', $1) q
-        WHERE c.tsv @@ q
-        ORDER BY score DESC, c.id LIMIT $2`,
-      [query, k],
+         FROM private_chunks c, websearch_to_tsquery('english', $2) q
+        WHERE c.org_id = $1 AND c.tsv @@ q
+        ORDER BY score DESC, c.id LIMIT $3`,
+      [this.db.context().orgId, query, k],
     );
   }
 
@@ -94,7 +94,8 @@ export class SearchRepository {
         ],
       );
     }
-    await this.db.query(`DELETE FROM private_chunks WHERE knowledge_item_id = $1 AND chunk_index >= $2`, [
+    await this.db.query(`DELETE FROM private_chunks WHERE org_id = $1 AND knowledge_item_id = $2 AND chunk_index >= $3`, [
+      orgId,
       knowledgeItemId,
       chunks.length,
     ]);

@@ -7,7 +7,10 @@ import type { MessageDto, ThreadDto } from './dto/threads.dto.js';
 const THREAD_COLS = `id, title, created_by, ${isoTs('created_at')}, ${isoTs('updated_at')}`;
 const MESSAGE_COLS = `id, thread_id, role, content, created_by, ${isoTs('created_at')}`;
 
-/** rocker_threads and rocker_messages; every query runs in the tenant transaction (RLS scopes it). */
+/**
+ * rocker_threads and rocker_messages; every query runs in the tenant transaction (RLS scopes it) and
+ * names the context's org as well (org_id = $n: a second wall, and one shard under Citus).
+ */
 @Injectable()
 export class ThreadsRepository {
   constructor(private readonly db: TenantDb) {}
@@ -20,23 +23,27 @@ export class ThreadsRepository {
     ))!;
   }
 
+  private org(): string {
+    return this.db.context().orgId!;
+  }
+
   list(limit: number, after?: Keyset): Promise<ThreadDto[]> {
-    return keysetPage(this.db, `SELECT ${THREAD_COLS} FROM rocker_threads`, limit, after);
+    return keysetPage(this.db, `SELECT ${THREAD_COLS} FROM rocker_threads WHERE org_id = $1`, [this.org()], limit, after);
   }
 
   get(id: string): Promise<ThreadDto | undefined> {
-    return this.db.one(`SELECT ${THREAD_COLS} FROM rocker_threads WHERE id = $1`, [id]);
+    return this.db.one(`SELECT ${THREAD_COLS} FROM rocker_threads WHERE org_id = $1 AND id = $2`, [this.org(), id]);
   }
 
   update(id: string, title: string | undefined): Promise<ThreadDto | undefined> {
     return this.db.one(
-      `UPDATE rocker_threads SET title = coalesce($2, title), updated_at = clock_timestamp() WHERE id = $1 RETURNING ${THREAD_COLS}`,
-      [id, title ?? null],
+      `UPDATE rocker_threads SET title = coalesce($3, title), updated_at = clock_timestamp() WHERE org_id = $1 AND id = $2 RETURNING ${THREAD_COLS}`,
+      [this.org(), id, title ?? null],
     );
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.db.query(`DELETE FROM rocker_threads WHERE id = $1 RETURNING id`, [id])).length > 0;
+    return (await this.db.query(`DELETE FROM rocker_threads WHERE org_id = $1 AND id = $2 RETURNING id`, [this.org(), id])).length > 0;
   }
 
   async addMessage(threadId: string, role: string, content: string): Promise<MessageDto | undefined> {
@@ -44,7 +51,7 @@ export class ThreadsRepository {
     // The thread is looked up under RLS first: another org's thread id finds nothing.
     return this.db.one(
       `INSERT INTO rocker_messages (org_id, thread_id, role, content, created_by)
-       SELECT $1, t.id, $3, $4, $5 FROM rocker_threads t WHERE t.id = $2
+       SELECT $1, t.id, $3, $4, $5 FROM rocker_threads t WHERE t.org_id = $1 AND t.id = $2
        RETURNING ${MESSAGE_COLS}`,
       [orgId, threadId, role, content, userId],
     );
@@ -53,11 +60,12 @@ export class ThreadsRepository {
   listMessages(threadId: string, limit: number, after?: Keyset): Promise<MessageDto[]> {
     return after
       ? this.db.query(
-          `SELECT ${MESSAGE_COLS} FROM rocker_messages WHERE thread_id = $1 AND (created_at, id) > ($2::timestamptz, $3::uuid)
-           ORDER BY created_at, id LIMIT $4`,
-          [threadId, after.createdAt, after.id, limit + 1],
+          `SELECT ${MESSAGE_COLS} FROM rocker_messages WHERE org_id = $1 AND thread_id = $2 AND (created_at, id) > ($3::timestamptz, $4::uuid)
+           ORDER BY created_at, id LIMIT $5`,
+          [this.org(), threadId, after.createdAt, after.id, limit + 1],
         )
-      : this.db.query(`SELECT ${MESSAGE_COLS} FROM rocker_messages WHERE thread_id = $1 ORDER BY created_at, id LIMIT $2`, [
+      : this.db.query(`SELECT ${MESSAGE_COLS} FROM rocker_messages WHERE org_id = $1 AND thread_id = $2 ORDER BY created_at, id LIMIT $3`, [
+          this.org(),
           threadId,
           limit + 1,
         ]);
