@@ -23,7 +23,8 @@ export class ListenSelfTestError extends Error {}
  * here instead.
  */
 export async function listenSelfTest(opts: ListenSelfTestOptions): Promise<void> {
-  const timeoutMs = opts.timeoutMs ?? 3000;
+  // Counted from the NOTIFY's commit; delivery takes milliseconds, the margin is for a loaded machine.
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   const channel = `rocker_selftest_${randomBytes(6).toString('hex')}`;
   const payload = randomBytes(8).toString('hex');
   const client = new pg.Client({ connectionString: opts.listenUrl, application_name: 'rocker-listen-selftest' });
@@ -35,10 +36,15 @@ export async function listenSelfTest(opts: ListenSelfTestOptions): Promise<void>
   try {
     await client.connect();
     let timer: NodeJS.Timeout | undefined;
-    const arrived = new Promise<void>((resolve, reject) => {
-      client.on('notification', (n) => {
-        if (n.channel === channel && n.payload === payload) resolve();
-      });
+    let arrived!: () => void;
+    const delivered = new Promise<void>((resolve) => (arrived = resolve));
+    client.on('notification', (n) => {
+      if (n.channel === channel && n.payload === payload) arrived();
+    });
+    // The channel is generated above (hex only), quoted anyway; LISTEN takes no parameter.
+    await client.query('LISTEN ' + client.escapeIdentifier(channel));
+    await opts.notifier.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
           reject(
@@ -53,12 +59,8 @@ export async function listenSelfTest(opts: ListenSelfTestOptions): Promise<void>
         timeoutMs,
       );
     });
-    arrived.catch(() => undefined);
-    // The channel is generated above (hex only), quoted anyway; LISTEN takes no parameter.
-    await client.query('LISTEN ' + client.escapeIdentifier(channel));
-    await opts.notifier.query('SELECT pg_notify($1, $2)', [channel, payload]);
     try {
-      await arrived;
+      await Promise.race([delivered, late]);
     } finally {
       clearTimeout(timer);
     }
