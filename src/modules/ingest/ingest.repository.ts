@@ -61,8 +61,8 @@ export class IngestRepository {
   /** The org's jobs waiting to run, counted up to `atMost` (a cap check reads no further). */
   async countQueued(atMost: number): Promise<number> {
     const row = await this.db.one<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ingest_jobs WHERE status = 'queued' LIMIT $1) q`,
-      [atMost],
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ingest_jobs WHERE org_id = $2 AND status = 'queued' LIMIT $1) q`,
+      [atMost, this.org()],
     );
     return row?.n ?? 0;
   }

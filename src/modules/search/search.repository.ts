@@ -64,8 +64,8 @@ export class SearchRepository {
   /** The org's chunks of items other than `itemId`, counted up to `atMost` (a cap check reads no further). */
   async countChunksBesides(itemId: string, atMost: number): Promise<number> {
     const row = await this.db.one<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM private_chunks WHERE knowledge_item_id <> $1 LIMIT $2) c`,
-      [itemId, atMost],
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM private_chunks WHERE org_id = $3 AND knowledge_item_id <> $1 LIMIT $2) c`,
+      [itemId, atMost, this.db.context().orgId],
     );
     return row?.n ?? 0;
   }
