@@ -262,19 +262,19 @@ ignore_startup_parameters = extra_float_digits,options,application_name
 logfile = $PGB_DIR/pgbouncer.log
 pidfile = $PGB_DIR/pgbouncer.pid
 INI
-printf '"%s" ""\n' rocker_app rocker_worker rocker_owner postgres > "$PGB_DIR/userlist.txt"
+printf '"%s" ""\n' rocker_app rocker_worker rocker_owner postgres > "$PGB_DIR/userlist.txt.new"
 chown -R postgres:postgres "$PGB_DIR"
+pgb_changed=0
+for f in pgbouncer.ini userlist.txt; do
+  if cmp -s "$PGB_DIR/$f.new" "$PGB_DIR/$f"; then rm -f "$PGB_DIR/$f.new"; else mv "$PGB_DIR/$f.new" "$PGB_DIR/$f"; pgb_changed=1; fi
+done
 pgb_pid=$(cat "$PGB_DIR/pgbouncer.pid" 2>/dev/null || true)
 if [ -n "$pgb_pid" ] && kill -0 "$pgb_pid" 2>/dev/null; then
-  if ! cmp -s "$PGB_DIR/pgbouncer.ini.new" "$PGB_DIR/pgbouncer.ini"; then
-    mv "$PGB_DIR/pgbouncer.ini.new" "$PGB_DIR/pgbouncer.ini"
+  if [ "$pgb_changed" = 1 ]; then
     log "reloading pgbouncer"
     kill -HUP "$pgb_pid"
-  else
-    rm -f "$PGB_DIR/pgbouncer.ini.new"
   fi
 else
-  mv "$PGB_DIR/pgbouncer.ini.new" "$PGB_DIR/pgbouncer.ini"
   log "starting pgbouncer on 127.0.0.1:$PGB_PORT"
   su postgres -s /bin/bash -c "ulimit -n \$(ulimit -Hn); exec pgbouncer -d $PGB_DIR/pgbouncer.ini"
 fi
