@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { createBenchDb } from './lib/db.js';
-import { table } from './lib/load.js';
+import { table } from '../test/support/load/load.js';
 
 /**
  * npm run bench:pgbouncer — 1,000 client connections through PgBouncer (transaction pooling, a

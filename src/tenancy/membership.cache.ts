@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DatabaseConfig, ProcessConfig, sessionUrl } from '../config/slices.js';
+import { DatabaseConfig, sessionUrl } from '../config/slices.js';
 import { InvalidatedCache } from '../common/cache/invalidated-cache.js';
 import { PgInvalidation } from '../common/cache/pg-invalidation.js';
 import type { AuthRecord } from './membership.repository.js';
@@ -16,10 +16,7 @@ export const MEMBERSHIP_CACHE_MAX_USERS = 50_000;
  */
 @Injectable()
 export class MembershipCache extends InvalidatedCache<AuthRecord> {
-  constructor(
-    @Inject(DatabaseConfig) databaseConfig: DatabaseConfig,
-    @Inject(ProcessConfig) processConfig: ProcessConfig,
-  ) {
+  constructor(@Inject(DatabaseConfig) databaseConfig: DatabaseConfig) {
     super(
       new PgInvalidation({
         connectionString: sessionUrl(databaseConfig),

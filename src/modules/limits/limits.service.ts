@@ -175,7 +175,7 @@ export class LimitsService {
       if (!(await this.repo.orgExists(orgId))) throw notFound('org');
       return this.repo.get();
     });
-    return effectiveOf(orgId, this.defaults, row);
+    return effectiveOf(orgId, this.defaults, row, this.capDefaults);
   }
 
   /** PUT /v1/admin/orgs/:orgId/limits: runs as the super_admin with the target org set. */
