@@ -16,7 +16,8 @@ const collect = async (child: RemoteChild) => {
   return { out: Buffer.concat(out), code, signal };
 };
 
-describe(ProcessSpawner.name, () => {
+// Each case starts a helper process (Node, type-stripped): seconds on a busy machine.
+describe(ProcessSpawner.name, { timeout: 30_000 }, () => {
   const spawner = new ProcessSpawner();
   afterAll(() => spawner.close());
 

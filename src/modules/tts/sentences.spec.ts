@@ -21,7 +21,8 @@ describe(splitSentences.name, () => {
   });
 });
 
-describe('ttsCharsCharged', () => {
+// The first case imports the TTS service module graph: seconds on a busy machine.
+describe('ttsCharsCharged', { timeout: 30_000 }, () => {
   it('charges each sentence at least the floor, and long sentences their length', async () => {
     const { ttsCharsCharged } = await import('./tts.service.js');
     expect(ttsCharsCharged('a\n'.repeat(1000), 50)).toBe(50_000);
