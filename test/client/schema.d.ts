@@ -446,6 +446,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Publish an embedded knowledge item as a market listing (or refresh its listing)
+         * @description Behind the `market_publish` flag (default on): for an org that has it off the route answers 404, like an unknown route. Withdrawing a listing (DELETE /v1/market/listings/{id}) is not gated.
+         */
         post: operations["MarketController_publish"];
         delete?: never;
         options?: never;
@@ -863,7 +867,7 @@ export interface components {
             /** @default 10 */
             k: number;
             /**
-             * @description hybrid: reciprocal rank fusion of full-text and vector ranks
+             * @description hybrid: reciprocal rank fusion of full-text and vector ranks, honoured only when the `hybrid_search` flag is on for the caller’s org (default off); otherwise the search runs in vector mode and the answer’s `mode` says `vector`
              * @default vector
              * @enum {string}
              */
@@ -879,7 +883,10 @@ export interface components {
         };
         PrivateSearchAnswerDto: {
             data: components["schemas"]["PrivateHitDto"][];
-            /** @enum {string} */
+            /**
+             * @description the mode the search ran in: `hybrid` only when asked for and `hybrid_search` is on for the org
+             * @enum {string}
+             */
             mode: "vector" | "hybrid";
         };
         MarketHitDto: {
@@ -892,7 +899,10 @@ export interface components {
         };
         MarketSearchAnswerDto: {
             data: components["schemas"]["MarketHitDto"][];
-            /** @enum {string} */
+            /**
+             * @description the mode the search ran in: `hybrid` only when asked for and `hybrid_search` is on for the org
+             * @enum {string}
+             */
             mode: "vector" | "hybrid";
         };
         ListingDto: {
@@ -928,6 +938,10 @@ export interface components {
             job_concurrency: number | null;
             /** @description null: the platform default (INGEST_ORG_RATE) */
             job_rate: Record<string, never> | null;
+            /** @description stored_chunks, queued_jobs */
+            caps: {
+                [key: string]: number;
+            };
         };
         UsageDayDto: {
             day: string;
@@ -961,6 +975,12 @@ export interface components {
             crawled_pages?: Record<string, never> | null;
             ocr_pages?: Record<string, never> | null;
         };
+        CapsDto: {
+            /** @description chunks the org may keep in the vector index (default LIMITS_MAX_STORED_CHUNKS) */
+            stored_chunks?: Record<string, never> | null;
+            /** @description ingest jobs the org may have waiting (default LIMITS_MAX_QUEUED_JOBS) */
+            queued_jobs?: Record<string, never> | null;
+        };
         UpdateLimitsDto: {
             /** @description null resets to the default */
             api?: components["schemas"]["PolicyOverrideDto"] | null;
@@ -976,6 +996,8 @@ export interface components {
             ocr?: components["schemas"]["PolicyOverrideDto"] | null;
             /** @description monthly quotas per unit (UTC months) */
             quotas?: components["schemas"]["QuotasDto"] | null;
+            /** @description what the org may keep: past a cap, requests that would add to it are 429 quota-exceeded */
+            caps?: components["schemas"]["CapsDto"] | null;
             job_concurrency?: Record<string, never> | null;
             /** @description ingest job starts per second for this org (null: the platform default, INGEST_ORG_RATE) */
             job_rate?: Record<string, never> | null;
@@ -2160,6 +2182,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate-limited or quota-exceeded: an image costs one `ocr` unit (ocr_pages), a PDF one per page; quota-exceeded also when the org has caps.queued_jobs jobs waiting */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     KnowledgeController_list: {
@@ -2221,6 +2252,15 @@ export interface operations {
             };
             /** @description no, a bad or an expired bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate-limited or quota-exceeded: a `url` costs one `crawl` page (crawled_pages); quota-exceeded also when the org has caps.queued_jobs jobs waiting */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2747,6 +2787,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description absent or another org's item, or `market_publish` is off for the org */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the item is not embedded yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     MarketController_list: {
@@ -2997,7 +3055,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description audio/wav, streamed (RIFF/data sizes 0xFFFFFFFF) */
+            /** @description audio/wav. Streamed (chunked, RIFF/data sizes 0xFFFFFFFF) while the `tts_streaming` flag is on for the org (default); with it off, one buffered answer with Content-Length and the true RIFF/data sizes, sent once the whole text is synthesised */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3125,6 +3183,15 @@ export interface operations {
             };
             /** @description the job is not failed */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate-limited or quota-exceeded: a retry is charged again (a crawl job one `crawl` page, an ocr job one `ocr` image), and joins the org's queued jobs (caps.queued_jobs) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
