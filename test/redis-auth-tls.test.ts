@@ -66,7 +66,7 @@ describe.each(cases)('one Redis with AUTH: $name', ({ server, tls }) => {
   });
 
   it('health, the limiter, the cache subscriptions and an ingest job all work through it', async () => {
-    await request(app.url).get('/health/ready').expect(200);
+    await until(async () => (await request(app.url).get('/health/ready')).status === 200, 20_000, 'ready', 200); // 2 s probes: polled
     await until(() => app.app.get(LimitsCache).isLive() && app.app.get(FlagsCache).isLive(), 10_000, 'both caches subscribed');
     const A = await orgWithRoles(db.owner);
     const statuses: number[] = [];
