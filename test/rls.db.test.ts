@@ -6,6 +6,18 @@ import { addMember, createOrg, createUser, type Org, type User } from './support
 import { seedTenantRows } from './support/tenant-rows.js';
 
 /** Row-level security at the database itself, as the app role: no application code involved. */
+
+/** Every table with an org_id column: the tenant tables. */
+async function tenantTables(owner: pg.Pool): Promise<string[]> {
+  const { rows } = await owner.query<{ table_name: string }>(
+    `SELECT c.table_name FROM information_schema.columns c
+       JOIN information_schema.tables t USING (table_schema, table_name)
+      WHERE c.table_schema = 'public' AND c.column_name = 'org_id' AND t.table_type = 'BASE TABLE'
+      ORDER BY 1`,
+  );
+  return rows.map((r) => r.table_name);
+}
+
 describe('RLS as the app role', () => {
   let db: TestDb;
   let app: pg.Pool;
@@ -20,14 +32,7 @@ describe('RLS as the app role', () => {
     b = await createOrg(db.owner);
     await seedTenantRows(db.owner, a);
     await seedTenantRows(db.owner, b);
-    tables = (
-      await db.owner.query<{ table_name: string }>(
-        `SELECT c.table_name FROM information_schema.columns c
-           JOIN information_schema.tables t USING (table_schema, table_name)
-          WHERE c.table_schema = 'public' AND c.column_name = 'org_id' AND t.table_type = 'BASE TABLE'
-          ORDER BY 1`,
-      )
-    ).rows.map((r) => r.table_name);
+    tables = await tenantTables(db.owner);
   });
 
   afterAll(async () => {
@@ -240,14 +245,7 @@ describe('a tenant context an injection cannot mint', () => {
         await c.query(`INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title) VALUES ($1, $2, 'b') RETURNING id`, [b.id, item])
       ).rows[0].id as string;
     });
-    tables = (
-      await db.owner.query<{ table_name: string }>(
-        `SELECT c.table_name FROM information_schema.columns c
-           JOIN information_schema.tables t USING (table_schema, table_name)
-          WHERE c.table_schema = 'public' AND c.column_name = 'org_id' AND t.table_type = 'BASE TABLE'
-          ORDER BY 1`,
-      )
-    ).rows.map((r) => r.table_name);
+    tables = await tenantTables(db.owner);
   });
 
   afterAll(async () => {
