@@ -230,6 +230,7 @@ describe('admission runs before the body is read and before the limiter', () => 
     // A's first request is admitted in onRequest and stays in flight: its body never completes
     const first = stalledUpload(t.url, { path: '/v1/threads', headers: headers(a.member), length: 1000, sent: Buffer.from('{"ti') });
     sockets.push(first.socket);
+    first.response.catch(() => undefined); // never answered: its socket is destroyed after the test
     await until(() => t.app.get(Admission).stats().total === 1, 10_000, 'the first request to be admitted');
     const second = stalledUpload(t.url, { path: '/v1/threads', headers: headers(a.member), length: 1000, sent: Buffer.from('{"ti') });
     sockets.push(second.socket);
