@@ -68,7 +68,7 @@ if [ ! -f .env ]; then
   log "writing .env"
   rand() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
   # a tenant-context signing key: <id>:<32 random bytes, base64> (docs/security.md#tenant-context-keys)
-  ctx_key() { printf 'k%s:%s' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"; }
+  ctx_key() { printf 'k%s-%s:%s' "$(date -u +%Y%m%d)" "$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"; }
   cat > .env <<ENV
 NODE_ENV=development
 PORT=3000
@@ -175,7 +175,7 @@ ENV
 fi
 # variables added since an existing .env was written: appended, never overwritten (ctx_key as above:
 # the heredoc's helpers stay inside its block, which test/config-docs.test.ts runs on its own)
-ctx_key() { printf 'k%s:%s' "$(date -u +%Y%m%d)" "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"; }
+ctx_key() { printf 'k%s-%s:%s' "$(date -u +%Y%m%d)" "$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$(head -c 32 /dev/urandom | base64 | tr -d '\n')"; }
 env_default() { grep -q "^$1=" .env || { log "adding $1 to .env"; printf '%s=%s\n' "$1" "$2" >> .env; }; }
 env_default DATABASE_WORKER_URL postgres://rocker_worker:rocker_worker@127.0.0.1:5432/rocker
 env_default TENANT_CONTEXT_KEYS "$(ctx_key)"
