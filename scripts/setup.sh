@@ -75,9 +75,10 @@ PORT=3000
 DATABASE_URL=postgres://rocker_app:rocker_app@127.0.0.1:5432/rocker
 DATABASE_OWNER_URL=postgres://rocker_owner:rocker_owner@127.0.0.1:5432/rocker
 DATABASE_WORKER_URL=postgres://rocker_worker:rocker_worker@127.0.0.1:5432/rocker
-# LISTEN and the dispatcher's claim session go direct; DATABASE_URL and DATABASE_WORKER_URL may
-# instead go through PgBouncer, e.g. DATABASE_URL=postgres://rocker_app:rocker_app@127.0.0.1:6432/rocker
-DATABASE_DIRECT_URL=postgres://rocker_app:rocker_app@127.0.0.1:5432/rocker
+# LISTEN and the dispatcher's claim session go direct. Behind PgBouncer (DATABASE_URL and
+# DATABASE_WORKER_URL on :6432) set DATABASE_DIRECT_URL=postgres://rocker_app:rocker_app@127.0.0.1:5432/rocker;
+# unset it means DATABASE_URL (never set it here while DATABASE_URL is direct: a process whose
+# DATABASE_URL is overridden, e.g. a test's, would LISTEN on another database than it NOTIFYs).
 PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 REDIS_URL=redis://127.0.0.1:6379/0
 # a Redis Cluster instead (REDIS_URL then gives only the scheme, rediss:// = TLS, and the credentials):
@@ -169,6 +170,7 @@ INGEST_SLOT_RETRY_MS=250
 TENANT_CONTEXT_KEYS=$(ctx_key)
 TENANT_CONTEXT_TTL_MS=60000
 # optional, unset by default: JWT_PUBLIC_KEY | JWT_JWKS_URL (production), DATABASE_OWNER_URL (set above),
+# DATABASE_DIRECT_URL (behind a pooler, see above),
 # EMBEDDINGS_BASE_URL/EMBEDDINGS_MODEL/EMBEDDINGS_API_KEY (EMBEDDINGS_PROVIDER=openai),
 # TTS_BASE_URL/TTS_API_KEY (TTS_PROVIDER=openai), RATE_LIMIT_DEFAULTS (JSON), RATE_LIMIT_DRY_RUN (policies)
 ENV
@@ -180,7 +182,6 @@ env_default() { grep -q "^$1=" .env || { log "adding $1 to .env"; printf '%s=%s\
 env_default DATABASE_WORKER_URL postgres://rocker_worker:rocker_worker@127.0.0.1:5432/rocker
 env_default TENANT_CONTEXT_KEYS "$(ctx_key)"
 env_default TENANT_CONTEXT_TTL_MS 60000
-env_default DATABASE_DIRECT_URL postgres://rocker_app:rocker_app@127.0.0.1:5432/rocker
 
 # variables added after a machine's .env was written: appended once, existing values kept
 if ! grep -q '^ADMIN_SESSION_SECRET=' .env; then
