@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { FormData, Pool } from 'undici';
@@ -412,13 +415,12 @@ export async function runRow(
 ): Promise<RowResult> {
   const log = opts.log ?? (() => undefined);
   const quietDriver = new Driver([ctx.url], performance.now(), 16);
-  const noisyDriver = new Driver([ctx.url], performance.now(), 128);
   const quietUploadPool = new Pool(ctx.url, {
     connections: 2,
     headersTimeout: 120_000,
     bodyTimeout: 120_000,
   });
-  const noisyPool = new Pool(ctx.url, { connections: 32, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  let abuseThread: AbuseThread | undefined;
   try {
     const quietFile =
       row === Row.Ocr
@@ -444,11 +446,12 @@ export async function runRow(
       : undefined;
 
     // ---- during
-    const { abuse, start, notSent } = abuseOf(ctx, row, scale, noisyDriver, noisyPool);
+    abuseThread = startAbuseThread(ctx, row, scale);
+    const { abuse } = await abuseThread.started;
     log(`  ${ROW_TITLES[row]}: ${abuse}`);
     let finished = false;
     const t0 = performance.now();
-    const running = start().finally(() => (finished = true));
+    const running = abuseThread.done.finally(() => (finished = true));
     // Give the abuse a moment to reach the server before the quiet upload queues behind it.
     const cheap = probeCheap(quietDriver, ctx.quiet, scale.cheapRps, 500, scale.maxDuringMs, () => finished);
     const uploads = quietFile
@@ -459,7 +462,11 @@ export async function runRow(
           }),
         )
       : Promise.resolve(undefined);
-    const [noisySamples, cheapDuring, uploadDuring] = await Promise.all([running, cheap, uploads]);
+    const [{ samples: noisySamples, notSent }, cheapDuring, uploadDuring] = await Promise.all([
+      running,
+      cheap,
+      uploads,
+    ]);
     const abuseMs = performance.now() - t0;
     return {
       row,
@@ -468,13 +475,75 @@ export async function runRow(
       cheapDuring: latencies(cheapDuring),
       uploadAlone: uploadAlone && latencies(uploadAlone),
       uploadDuring: uploadDuring && latencies(uploadDuring),
-      noisy: counts(noisySamples, notSent?.() ?? 0),
+      noisy: counts(noisySamples, notSent),
       statuses: statusesOf(noisySamples),
       unlimited2xx: noisySamples.filter((x) => x.status >= 200 && x.status < 300 && !x.policy).length,
       abuseMs,
     };
   } finally {
-    await Promise.all([quietDriver.close(), noisyDriver.close(), quietUploadPool.close(), noisyPool.close()]);
+    await Promise.all([quietDriver.close(), quietUploadPool.close(), abuseThread?.terminate()]);
+  }
+}
+
+type AbuseSample = { status: number; latency: number; policy?: string };
+
+interface AbuseThread {
+  /** The abuse, described, once its inputs are built and it is about to be sent. */
+  started: Promise<{ abuse: string }>;
+  done: Promise<{ samples: AbuseSample[]; notSent: number }>;
+  terminate(): Promise<void>;
+}
+
+/**
+ * The noisy side runs on a thread of its own (abuse-worker.ts): building and sending megabytes of
+ * uploads or 300 requests a second on this thread's event loop would delay the quiet org's probes
+ * in the load generator itself, and the ratio would measure the generator instead of the service.
+ * From source (vitest) the thread runs the compiled module in dist/, which the global setup builds.
+ */
+function startAbuseThread(ctx: FairShareCtx, row: Row, scale: Scale): AbuseThread {
+  const here = fileURLToPath(import.meta.url);
+  const file = here.endsWith('.ts')
+    ? join(dirname(here), '..', '..', '..', 'dist', 'test', 'support', 'load', 'abuse-worker.js')
+    : join(dirname(here), 'abuse-worker.js');
+  const worker = new Worker(file, { workerData: { ctx, row, scale } });
+  let onStarted!: (v: { abuse: string }) => void;
+  const started = new Promise<{ abuse: string }>((resolve) => (onStarted = resolve));
+  const done = new Promise<{ samples: AbuseSample[]; notSent: number }>((resolve, reject) => {
+    worker.on('message', (m: { type: 'started'; abuse: string } | { type: 'done'; samples: AbuseSample[]; notSent: number }) => {
+      if (m.type === 'started') onStarted({ abuse: m.abuse });
+      else resolve({ samples: m.samples, notSent: m.notSent });
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the abuse thread exited with ${code} before it finished`)));
+  });
+  // a thread that fails before it starts fails `started` too
+  done.catch(() => undefined);
+  const startedOrFailed = Promise.race([started, done.then(() => started)]);
+  return {
+    started: startedOrFailed,
+    done,
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** Runs one row's abuse on this thread (the abuse thread's body): its own driver and pool. */
+export async function runAbuse(
+  ctx: FairShareCtx,
+  row: Row,
+  scale: Scale,
+  onStart: (abuse: string) => void,
+): Promise<{ samples: AbuseSample[]; notSent: number }> {
+  const driver = new Driver([ctx.url], performance.now(), 128);
+  const pool = new Pool(ctx.url, { connections: 32, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  try {
+    const { abuse, start, notSent } = abuseOf(ctx, row, scale, driver, pool);
+    onStart(abuse);
+    const samples = await start();
+    return { samples, notSent: notSent?.() ?? 0 };
+  } finally {
+    await Promise.all([driver.close(), pool.close()]);
   }
 }
 
