@@ -94,8 +94,13 @@ describe('every costly path is charged where it is spent', () => {
 
     const E = await orgWithRoles(db.owner);
     await setLimits(E, { ocr: { limit: 10, window_s: 3600 } }); // one unit every 6 minutes: nothing refills meanwhile
-    await upload(E, makePdf(3, ['one', 'two', 'three']), 'three.pdf').expect(201);
+    const three = await upload(E, makePdf(3, ['one', 'two', 'three']), 'three.pdf').expect(201);
     expect((await usage(E)).ocr_pages).toBe(3);
+    // the answer names the policy charged, as its bucket stands after all three pages
+    expect(three.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "ocr";q=10;w=3600$/);
+    expect(policyState(three.headers['ratelimit'], 'ocr')).toMatchObject({ r: 7 });
+    expect(three.headers['x-ratelimit-limit']).toBe('10');
+    expect(three.headers['x-ratelimit-remaining']).toBe('7');
     // 3 pages taken from the bucket of 10: the next OCR'd image leaves 6
     const next = await upload(E, textPng(['ROCK']), 'x.png').expect(201);
     expect(policyState(next.headers['ratelimit'], 'ocr')).toMatchObject({ r: 6 });

@@ -74,11 +74,12 @@ export class UploadService {
       case UploadKind.Pdf: {
         // Pages count as `ocr` units: the first before parsing (refused then, nothing parsed), the
         // rest once the parse has counted them (charged past an empty bucket: the work is done).
-        const charged = await this.charges.charge(tenant, RatePolicy.Ocr, 1);
+        const first = await this.charges.charge(tenant, RatePolicy.Ocr, 1);
         const { text, pages } = await this.pdf.text(file.data, who);
-        await this.charges.chargeSpent(tenant, RatePolicy.Ocr, pages - 1);
-        // past one page the bucket moved after the decision: its headers would no longer be true
-        return { ...(await this.store(tenant, { ...base, contentText: text })), charged: pages === 1 ? charged : {} };
+        const rest = await this.charges.chargeSpent(tenant, RatePolicy.Ocr, pages - 1);
+        // past one page the headers are the bucket's after the rest was taken (the later, true state)
+        const charged = pages > 1 ? rest : first;
+        return { ...(await this.store(tenant, { ...base, contentText: text })), charged };
       }
       case UploadKind.Png:
       case UploadKind.Jpeg: {

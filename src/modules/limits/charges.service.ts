@@ -6,7 +6,7 @@ import { LimitsConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsService } from './limits.service.js';
 import { POLICY_UNIT, dayKey, monthKey, msToMonthEnd, rateCost, type EffectiveLimits, type UsageUnit } from './limits.types.js';
-import { RatePlan, rateHeaders, refusal, type Verdict } from './rate-decision.js';
+import { RatePlan, rateHeaders, refusal, type RateCheck, type Verdict } from './rate-decision.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
 
@@ -79,23 +79,30 @@ export class Charges {
    * Charges work already done, whose size was known only once it ran (a PDF's pages past the first,
    * charged before parsing): metered and counted against the quota, and taken from the bucket
    * even past empty, so the org's next requests wait until it is repaid. Never refused: the work
-   * is done, and refusing now would throw it away.
+   * is done, and refusing now would throw it away. Answers the policy's RateLimit headers as the
+   * bucket stands after the debit.
    */
-  async chargeSpent(ctx: TenantContext, policy: RatePolicy, amount: number): Promise<void> {
-    if (!this.limitsConfig.enabled || !ctx.orgId || !(amount > 0)) return;
+  async chargeSpent(ctx: TenantContext, policy: RatePolicy, amount: number): Promise<ChargeHeaders> {
+    if (!this.limitsConfig.enabled || !ctx.orgId || !(amount > 0)) return {};
     const orgId = ctx.orgId;
     const cfg = (await this.limits.forTenant(ctx)).policies[policy];
     const unit = POLICY_UNIT[policy];
-    await Promise.all([
-      this.storage.debit({
-        key: this.storage.bucketKey(orgId, policy),
-        cost: rateCost(policy, amount),
-        limit: cfg.limit,
-        windowS: cfg.window_s,
-        burst: cfg.burst,
-      }),
+    const check: RateCheck = {
+      policy,
+      key: this.storage.bucketKey(orgId, policy),
+      cost: rateCost(policy, amount),
+      limit: cfg.limit,
+      windowS: cfg.window_s,
+      burst: cfg.burst,
+      dryRun: cfg.dry_run,
+    };
+    const [taken] = await Promise.all([
+      this.storage.debit(check),
       unit ? this.usage.record(orgId, unit, amount) : undefined,
     ]);
+    const plan = new RatePlan(orgId, policy, amount);
+    plan.rates.push(check);
+    return rateHeaders(plan, { admitted: true, slotRefused: false, rates: [{ check, ...taken, fits: true }] });
   }
 
   private count(orgId: string, policy: RatePolicy, v: Verdict): void {

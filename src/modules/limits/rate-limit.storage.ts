@@ -6,7 +6,7 @@ import { LimitsConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 import { rateLimitFallback, rateLimitInstances } from '../../common/metrics/metrics.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
-import { GCRA_EPSILON_MS, bucketOf, stateOf, take, type Bucket } from './gcra.js';
+import { GCRA_EPSILON_MS, bucketOf, stateOf, take, type Bucket, type BucketState } from './gcra.js';
 import { RatePlan, type RateOutcome, type Verdict } from './rate-decision.js';
 
 /**
@@ -94,6 +94,14 @@ end
 return out
 `;
 
+/** A bucket after a debit: the one applied (on the fallback, this instance's share) and its state. */
+export interface Debited {
+  bucket: Bucket;
+  limit: number;
+  burst: number;
+  state: BucketState;
+}
+
 /** Usage known only after the request: into the pending hash, and the month's counter if it exists. */
 const METER_LUA = `
 local fresh = redis.call('EXISTS', KEYS[1]) == 0 and 1 or 0
@@ -105,7 +113,7 @@ return fresh
 /**
  * Work already done, charged afterwards (a PDF's pages, known once it is parsed): the bucket's TAT
  * moves on by the cost whether or not it fits, so the org's next requests wait until it is repaid.
- * KEYS: bucket; ARGV: cost × interval (ms).
+ * KEYS: bucket; ARGV: cost × interval (ms). Answers the new TAT relative to now (ms).
  */
 const DEBIT_LUA = `
 local t = redis.call('TIME')
@@ -114,7 +122,7 @@ local v = tonumber(redis.call('GET', KEYS[1]) or '0')
 if v < now then v = now end
 local nxt = v + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], string.format('%.3f', nxt), 'PX', math.ceil(nxt - now) + 1)
-return 1
+return string.format('%.4f', nxt - now)
 `;
 
 /** Moves an org's pending usage aside atomically, so the flush owns exactly what it read. */
@@ -140,7 +148,7 @@ type Scripted = RedisClient & {
   rockerRlDecide(...args: (string | number)[]): Promise<(string | number)[]>;
   rockerRlMeter(...args: (string | number)[]): Promise<number>;
   rockerRlBeat(...args: (string | number)[]): Promise<number>;
-  rockerRlDebit(key: string, ms: number): Promise<number>;
+  rockerRlDebit(key: string, ms: number): Promise<string>;
   rockerUsageDrain(key: string): Promise<string[]>;
 };
 
@@ -411,20 +419,24 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
    * Takes `cost` from a bucket that is not asked first: the work was done already. The bucket may
    * go into debt (its next requests wait until it is repaid). On the fallback, this instance's bucket.
    */
-  async debit(check: { key: string; cost: number; limit: number; windowS: number; burst: number }): Promise<void> {
+  async debit(check: { key: string; cost: number; limit: number; windowS: number; burst: number }): Promise<Debited> {
     const share = Math.max(1, this.fallback ? this.liveInstances : 1);
-    const bucket = bucketOf(Math.max(1, Math.floor(check.limit / share)), check.windowS * 1000, Math.max(1, Math.floor(check.burst / share)));
+    const limit = Math.max(1, Math.floor(check.limit / share));
+    const burst = Math.max(1, Math.floor(check.burst / share));
+    const bucket = bucketOf(limit, check.windowS * 1000, burst);
     const ms = check.cost * bucket.intervalMs;
     if (!this.fallback) {
       try {
-        await this.withTimeout(this.redis.rockerRlDebit(check.key, ms));
-        return;
+        const tatMs = Number(await this.withTimeout(this.redis.rockerRlDebit(check.key, ms)));
+        return { bucket, limit, burst, state: stateOf(bucket, tatMs, 1) };
       } catch (e) {
         this.redisDown(e);
       }
     }
     const now = Date.now();
-    this.local.set(check.key, Math.max(this.local.get(check.key) ?? now, now) + ms);
+    const tat = Math.max(this.local.get(check.key) ?? now, now) + ms;
+    this.local.set(check.key, tat);
+    return { bucket, limit, burst, state: stateOf(bucket, tat - now, 1) };
   }
 
   /** Frees an in-flight slot (the lease expires on its own if this fails). */
