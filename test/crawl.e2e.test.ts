@@ -4,13 +4,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
-import { orgWithRoles } from './support/fixtures.js';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { makePdf } from './support/files.js';
 import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
 import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { CrawlJobHandler } from '../src/modules/intake/crawl/crawl.handler.js';
 import { JobKind, PermanentJobError, type JobPayloads } from '../src/modules/ingest/ingest.types.js';
 import { runJobHandler } from '../src/modules/ingest/run-handler.js';
+import { until } from './support/wait.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
@@ -41,6 +42,10 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
         return res
           .writeHead(200, { 'content-type': 'application/pdf' })
           .end(makePdf(1, ['Sedimentary rocks form in layers']));
+      if (u.pathname === '/three.pdf')
+        return res
+          .writeHead(200, { 'content-type': 'application/pdf' })
+          .end(makePdf(3, ['Chalk is soft', 'Flint is hard', 'Shale splits']));
       if (u.pathname === '/to-metadata')
         return res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
       if (u.pathname === '/to-internal')
@@ -83,6 +88,8 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
       A.org.id,
       async (c) => (await c.query('SELECT * FROM knowledge_items WHERE id = $1', [id])).rows[0],
     );
+  const getItemOf = (org: Tenant, id: string) =>
+    asOrg(db.owner, org.org.id, async (c) => (await c.query('SELECT * FROM knowledge_items WHERE id = $1', [id])).rows[0]);
   const runCrawl = (payload: JobPayloads[JobKind]) =>
     runJobHandler(
       t.nest.get(TenantTransactions),
@@ -259,6 +266,58 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
       { kind: 'crawl', status: 'succeeded' },
       { kind: 'embed', status: 'succeeded' },
     ]);
+  });
+
+  describe("a crawled PDF's pages are `ocr` units and ocr_pages, as an uploaded PDF's (the real pipeline)", () => {
+    const setLimits = async (org: Tenant, body: object) => {
+      const root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+      await request(bare.url).put(`/v1/admin/orgs/${org.org.id}/limits`).set('Authorization', `Bearer ${root}`).send(body).expect(200);
+    };
+    const as = (org: Tenant, r: request.Test) => r.set('Authorization', `Bearer ${org.tokens.member}`);
+    const crawlJob = (org: Tenant, itemId: string) =>
+      asOrg(db.owner, org.org.id, async (c) =>
+        (
+          await c.query<{ status: string; last_error: string | null; attempts: number }>(
+            `SELECT status, last_error, attempts FROM ingest_jobs WHERE knowledge_item_id = $1 AND kind = 'crawl'`,
+            [itemId],
+          )
+        ).rows[0],
+      );
+    const settled = (org: Tenant, itemId: string) =>
+      until(async () => {
+        const j = await crawlJob(org, itemId);
+        return j && ['succeeded', 'failed'].includes(j.status) ? j : undefined;
+      }, 40_000, 'the crawl job to settle');
+    const submitPdf = async (org: Tenant) =>
+      (await as(org, request(bare.url).post('/v1/knowledge')).send({ title: 'three', url: `http://127.0.0.1:${port}/three.pdf` }).expect(201))
+        .body.id as string;
+
+    it('POST /v1/knowledge {url} of a 3-page PDF: 3 ocr_pages metered and 3 units taken from the org\'s `ocr` bucket', async () => {
+      const C = await orgWithRoles(db.owner);
+      await setLimits(C, { ocr: { limit: 10, window_s: 3600 } }); // one unit every 6 minutes: nothing refills meanwhile
+      const id = await submitPdf(C);
+      expect(await settled(C, id)).toMatchObject({ status: 'succeeded' });
+      expect((await getItemOf(C, id)).content_text).toContain('Flint is hard');
+      const usage = (await as(C, request(bare.url).get('/v1/org/usage')).expect(200)).body.totals;
+      expect(usage).toMatchObject({ ocr_pages: 3, crawled_pages: 1 });
+      // a 1-page PDF upload next: 10 - 3 - 1 = 6 left
+      const next = await as(C, request(bare.url).post('/v1/knowledge/upload')).attach('file', makePdf(1, ['Slate']), 'one.pdf').expect(201);
+      expect(/"ocr";r=(\d+)/.exec(String(next.headers['ratelimit']))?.[1]).toBe('6');
+    });
+
+    it('over the org\'s monthly ocr_pages quota the crawl job fails with quota-exceeded, stores nothing and meters nothing', async () => {
+      const B = await orgWithRoles(db.owner);
+      await setLimits(B, { quotas: { ocr_pages: 2 } });
+      const id = await submitPdf(B);
+      const job = await settled(B, id);
+      expect(job).toMatchObject({ status: 'failed', attempts: 1 }); // permanent: not retried
+      expect(job.last_error).toMatch(/^quota-exceeded: .*ocr_pages quota \(2\)/);
+      const item = await getItemOf(B, id);
+      expect(item.content_text).toBeNull();
+      expect(item.error).toMatch(/^quota-exceeded/);
+      const usage = (await as(B, request(bare.url).get('/v1/org/usage')).expect(200)).body.totals;
+      expect(usage.ocr_pages).toBe(0);
+    });
   });
 
   describe('destinations judged only when the job runs', () => {

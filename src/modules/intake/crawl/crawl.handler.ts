@@ -12,6 +12,11 @@ import {
   PermanentJobError,
 } from '../../ingest/ingest.types.js';
 import { KnowledgeService } from '../../knowledge/knowledge.service.js';
+import { RatePolicy } from '../../../common/decorators/rate-limit.decorator.js';
+import { Charges } from '../../limits/charges.service.js';
+import { UsageUnit } from '../../limits/limits.types.js';
+import { UsageService } from '../../limits/usage.service.js';
+import type { TenantContext } from '../../../tenancy/tenant-context.js';
 import { CrawlService, type CrawledText } from './crawl.service.js';
 import { FetchFailure, SafeFetchError } from './safe-fetch.js';
 
@@ -21,6 +26,12 @@ import { FetchFailure, SafeFetchError } from './safe-fetch.js';
  * fail the job at once with their reason (`ssrf-blocked: ...`); timeouts, 5xx and network errors
  * are retried. The fetch runs outside any transaction; the text and the embed request are written
  * together after it. Idempotent: a second run stores the same text again.
+ *
+ * A PDF's pages cost what an uploaded PDF's do: one `ocr` unit (ocr_pages) each. The org's monthly
+ * ocr_pages quota is checked before parsing (one page) and once the page count is known; over it
+ * the job fails with `quota-exceeded` (nothing stored). The pages are charged (bucket and usage,
+ * as an upload's pages past the first) when the text is written, so an attempt lost to a crash
+ * or a stale lease costs nothing.
  */
 @Injectable()
 @JobHandler(JobKind.Crawl)
@@ -30,6 +41,8 @@ export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
   constructor(
     private readonly crawler: CrawlService,
     private readonly knowledge: KnowledgeService,
+    private readonly usage: UsageService,
+    private readonly charges: Charges,
   ) {}
 
   async handle(job: IngestJobContext<JobKind.Crawl>): Promise<JobCommit> {
@@ -37,9 +50,20 @@ export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
     const item = await job.db(() => this.knowledge.find(itemId));
     if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
 
+    const ctx: TenantContext = {
+      requestId: job.requestId ?? `job-${job.jobId}`,
+      userId: null,
+      orgId: job.orgId,
+      role: null,
+      isSuperAdmin: false,
+    };
     let page: CrawledText;
     try {
-      page = await this.crawler.crawl(url, { key: job.orgId, cls: WorkClass.Job }, job.signal);
+      page = await this.crawler.crawl(url, { key: job.orgId, cls: WorkClass.Job }, job.signal, () =>
+        this.usage.assertWithinQuota(ctx, UsageUnit.OcrPages, 1),
+      );
+      // a 429 quota-exceeded here fails the job below, like any refusal of the document
+      if (page.pages) await this.usage.assertWithinQuota(ctx, UsageUnit.OcrPages, page.pages);
     } catch (e) {
       const reason =
         e instanceof SafeFetchError ? e.failure : e instanceof ProblemException ? e.slug : undefined;
@@ -63,6 +87,8 @@ export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
         byteSize: page.byteSize,
         title: titled,
       });
+      // parsed either way: the pages are charged even if the item went meanwhile
+      if (page.pages) await this.charges.chargeSpent(ctx, RatePolicy.Ocr, page.pages);
       if (!stored) return; // the item was deleted while its page was fetched, and its job with it
       await this.knowledge.requestEmbedding(itemId, { followUp: true });
     };

@@ -11,6 +11,8 @@ export interface CrawledText {
   byteSize: number;
   title: string | null;
   text: string;
+  /** A PDF's page count (each an `ocr` unit, ocr_pages, charged by the crawl job); absent otherwise. */
+  pages?: number;
 }
 
 function decode(body: Buffer, charset: string | undefined): string {
@@ -32,16 +34,20 @@ export class CrawlService {
     private readonly pdf: PdfService,
   ) {}
 
-  /** The page's text; parsing runs on the shared pools in `who`'s turn. */
-  async crawl(url: string, who: EngineCaller, signal?: AbortSignal): Promise<CrawledText> {
-    return this.extract(await this.fetcher.fetch(url, signal), who, signal);
+  /**
+   * The page's text; parsing runs on the shared pools in `who`'s turn. `beforePdf` runs once a
+   * fetched document turns out to be a PDF, before it is parsed (a refusal there parses nothing).
+   */
+  async crawl(url: string, who: EngineCaller, signal?: AbortSignal, beforePdf?: () => Promise<void>): Promise<CrawledText> {
+    return this.extract(await this.fetcher.fetch(url, signal), who, signal, beforePdf);
   }
 
-  async extract(doc: FetchedDocument, who: EngineCaller, signal?: AbortSignal): Promise<CrawledText> {
+  async extract(doc: FetchedDocument, who: EngineCaller, signal?: AbortSignal, beforePdf?: () => Promise<void>): Promise<CrawledText> {
     const base = { finalUrl: doc.finalUrl, contentType: doc.contentType, byteSize: doc.body.length };
     if (doc.contentType === 'application/pdf') {
-      const { text } = await this.pdf.text(doc.body, who, {}, signal);
-      return { ...base, title: null, text };
+      await beforePdf?.();
+      const { text, pages } = await this.pdf.text(doc.body, who, {}, signal);
+      return { ...base, title: null, text, pages };
     }
     const body = decode(doc.body, doc.charset);
     if (doc.contentType === 'text/html' || doc.contentType === 'application/xhtml+xml') return { ...base, ...(await this.html.readable(body, who, signal)) };
