@@ -196,4 +196,49 @@ describe('per-org cap of stored chunks', () => {
     const chunks = await asOrg(db.owner, H.org.id, async (c) => (await c.query(`SELECT count(*)::int AS n FROM private_chunks`)).rows[0].n);
     expect(chunks).toBe(2);
   });
+
+  it("a market listing's copy counts against the cap: publishing past it is 429 quota-exceeded and writes nothing; embed jobs count the copies too", async () => {
+    const P = await orgWithRoles(db.owner);
+    const as = (r: request.Test, role: 'member' | 'admin' = 'member') => r.set('Authorization', `Bearer ${P.tokens[role]}`);
+    const item = async (id: string) => (await as(request(t.url).get(`/v1/knowledge/${id}`)).expect(200)).body;
+    const publish = (id: string) => as(request(t.url).post(`/v1/knowledge/${id}/publish`), 'admin');
+    const caps = (n: number) =>
+      request(t.url).put(`/v1/admin/orgs/${P.org.id}/limits`).set('Authorization', `Bearer ${root}`).send({ caps: { stored_chunks: n } }).expect(200);
+    const stored = () =>
+      asOrg(db.owner, P.org.id, async (c) => {
+        const q = async (sql: string) => (await c.query(sql, [P.org.id])).rows[0].n as number;
+        return {
+          priv: await q(`SELECT count(*)::int AS n FROM private_chunks WHERE org_id = $1`),
+          market: await q(`SELECT count(*)::int AS n FROM market_chunks WHERE publisher_org_id = $1`),
+        };
+      });
+    await caps(2);
+    const a = (await as(request(t.url).post('/v1/knowledge')).send({ title: 'a', text: 'Granite is an igneous rock.' }).expect(201)).body.id;
+    await until(async () => (await item(a)).status === 'ready', 60_000, 'a to be embedded');
+    await publish(a).expect(201); // 1 private + its 1-chunk copy = 2, the cap
+    // b's embed job finds the cap taken by a and a's copy
+    const b = (await as(request(t.url).post('/v1/knowledge')).send({ title: 'b', text: 'Basalt is a volcanic rock.' }).expect(201)).body.id;
+    const failed = await until(async () => ((await item(b)).status === 'failed' ? item(b) : undefined), 60_000, 'b to fail');
+    expect(failed.error).toMatch(/^quota-exceeded: .*cap of 2 stored chunks \(2 stored\)/);
+
+    await caps(3);
+    const job = (await as(request(t.url).get('/v1/ingest/jobs?kind=embed&status=failed')).expect(200)).body.data.find(
+      (j: { knowledge_item_id: string }) => j.knowledge_item_id === b,
+    );
+    await until(async () => (await as(request(t.url).post(`/v1/ingest/jobs/${job.id}/retry`))).status === 200, 15_000, 'the retry');
+    await until(async () => (await item(b)).status === 'ready', 60_000, 'b to be embedded');
+    expect(await stored()).toEqual({ priv: 2, market: 1 });
+    // publishing b would make 4 of 3
+    const over = await publish(b);
+    expect(over.status).toBe(429);
+    expect(over.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(over.body).toMatchObject({ type: expect.stringMatching(/\/quota-exceeded$/), cap: 'stored_chunks', limit: 3, used: 3 });
+    expect(await stored()).toEqual({ priv: 2, market: 1 });
+    const listings = async () =>
+      asOrg(db.owner, P.org.id, async (c) => (await c.query(`SELECT knowledge_item_id FROM market_listings WHERE publisher_org_id = $1`, [P.org.id])).rows);
+    expect(await listings()).toEqual([{ knowledge_item_id: a }]);
+    // refreshing a's listing replaces its copy: still 3, allowed
+    await publish(a).expect(201);
+    expect(await stored()).toEqual({ priv: 2, market: 1 });
+  });
 });

@@ -341,7 +341,7 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
   RATE_LIMIT_AUTH_WINDOW_S = 60;
 
-  /** Chunks an org may keep in the vector index, unless its limits say otherwise (caps.stored_chunks). */
+  /** Chunks an org may keep in the vector indexes (private chunks and its market listings' copies), unless its limits say otherwise (caps.stored_chunks). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
   LIMITS_MAX_STORED_CHUNKS = 1_000_000;
 

@@ -976,7 +976,7 @@ export interface components {
             ocr_pages?: Record<string, never> | null;
         };
         CapsDto: {
-            /** @description chunks the org may keep in the vector index (default LIMITS_MAX_STORED_CHUNKS) */
+            /** @description chunks the org may keep in the vector indexes, private and market copies together (default LIMITS_MAX_STORED_CHUNKS) */
             stored_chunks?: Record<string, never> | null;
             /** @description ingest jobs the org may have waiting (default LIMITS_MAX_QUEUED_JOBS) */
             queued_jobs?: Record<string, never> | null;
@@ -2798,6 +2798,15 @@ export interface operations {
             };
             /** @description the item is not embedded yet */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate-limited, or quota-exceeded (`cap: stored_chunks`): the copy would take the org past its cap of chunks stored in the private and market indexes together */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

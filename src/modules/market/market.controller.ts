@@ -7,6 +7,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { NoOrg, Roles } from '../../common/decorators/auth.decorators.js';
 import { PageQueryDto } from '../../common/dto/page.dto.js';
@@ -36,6 +37,10 @@ export class MarketController {
     description: "absent or another org's item, or `market_publish` is off for the org",
   })
   @ApiConflictResponse({ description: 'the item is not embedded yet' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'rate-limited, or quota-exceeded (`cap: stored_chunks`): the copy would take the org past its cap of chunks stored in the private and market indexes together',
+  })
   publish(@Param('id', UuidPipe) id: string): Promise<ListingDto> {
     return this.market.publish(id);
   }

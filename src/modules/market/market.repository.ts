@@ -23,6 +23,21 @@ export class MarketRepository {
     return r?.n ?? 0;
   }
 
+  /**
+   * What the org keeps in the vector indexes, except the copy its listing of this item holds (which
+   * publishing replaces): all its private chunks plus its other listings' chunks, each counted up
+   * to `atMost` (a cap check reads no further).
+   */
+  async storedBesidesListingOf(knowledgeItemId: string, atMost: number): Promise<number> {
+    const r = await this.db.one<{ n: number }>(
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM private_chunks WHERE org_id = $1 LIMIT $3) p)::int
+            + (SELECT count(*) FROM (SELECT 1 FROM market_chunks m JOIN market_listings l ON l.id = m.listing_id
+                                      WHERE m.publisher_org_id = $1 AND l.knowledge_item_id <> $2 LIMIT $3) k)::int AS n`,
+      [this.db.context().orgId, knowledgeItemId, atMost],
+    );
+    return r?.n ?? 0;
+  }
+
   /** Creates or refreshes the listing of an item and copies its chunks into the market. */
   async publish(knowledgeItemId: string, title: string): Promise<ListingDto> {
     const { orgId, userId } = this.db.context();

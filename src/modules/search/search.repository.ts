@@ -61,10 +61,15 @@ export class SearchRepository {
     );
   }
 
-  /** The org's chunks of items other than `itemId`, counted up to `atMost` (a cap check reads no further). */
+  /**
+   * What the org keeps in the vector indexes besides `itemId`'s private chunks: its other items'
+   * chunks plus the copies its market listings hold (caps.stored_chunks counts both), each counted
+   * up to `atMost` (a cap check reads no further).
+   */
   async countChunksBesides(itemId: string, atMost: number): Promise<number> {
     const row = await this.db.one<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM private_chunks WHERE org_id = $3 AND knowledge_item_id <> $1 LIMIT $2) c`,
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM private_chunks WHERE org_id = $3 AND knowledge_item_id <> $1 LIMIT $2) c)::int
+            + (SELECT count(*) FROM (SELECT 1 FROM market_chunks WHERE publisher_org_id = $3 LIMIT $2) m)::int AS n`,
       [itemId, atMost, this.db.context().orgId],
     );
     return row?.n ?? 0;

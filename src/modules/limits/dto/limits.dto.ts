@@ -80,7 +80,7 @@ const cap = (description: string) =>
   );
 
 export class CapsDto {
-  @cap('chunks the org may keep in the vector index (default LIMITS_MAX_STORED_CHUNKS)')
+  @cap('chunks the org may keep in the vector indexes, private and market copies together (default LIMITS_MAX_STORED_CHUNKS)')
   stored_chunks?: number | null;
   @cap('ingest jobs the org may have waiting (default LIMITS_MAX_QUEUED_JOBS)')
   queued_jobs?: number | null;
