@@ -119,4 +119,27 @@ describe(Admission.name, () => {
     expect(() => sut.admit('noisy')).toThrow(OverloadedError); // 2 > its share of 1
     expect(() => sut.admit('newcomer')).not.toThrow();
   });
+
+  it('counts a large body by its offered weight: one org’s single huge upload does not make the org sending many reads the cause', async () => {
+    sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
+    offer('quiet', 20);
+    // one 10 MiB upload: one request in flight, 160 plain reads' worth of offered load
+    const end = sut.admit('noisy', 1, 1 + Math.floor((10 * 1024 * 1024) / (64 * 1024)));
+    block(300);
+    await tick(30);
+    sut.sample();
+    expect(sut.stats().saturated).toBe(true);
+    expect(offer('quiet', 10)).toBe(0);
+    // the uploader is the cause: a pressure-sized fraction of its requests is shed
+    let shed = 0;
+    for (let i = 0; i < 4; i++) {
+      try {
+        sut.admit('noisy', 1, 161)();
+      } catch {
+        shed++;
+      }
+    }
+    expect(shed).toBe(1);
+    end();
+  });
 });

@@ -125,10 +125,13 @@ export class Admission {
    * Admits the request under `key` or throws OverloadedError; the returned function ends it
    * (idempotent). `weight` is what the request costs relative to a plain read (a costly route
    * counts more), so an org sending many cheap requests is not taken for the one sending heavy ones.
+   * `offered` (default `weight`) is what it counts for in the org's share of the offered load: more
+   * than its in-flight weight for a large body, which costs the event loop in proportion to its
+   * bytes (one 10 MiB upload is not one request's worth of load).
    */
-  admit(key: string, weight = 1): () => void {
+  admit(key: string, weight = 1, offered = weight): () => void {
     const now = performance.now();
-    const o = this.offer(key, weight, now);
+    const o = this.offer(key, offered, now);
     const active = Math.max(1, this.active);
     if (active > 1 || this.full()) {
       const fair = 1 / active;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FairPool } from './fair-pool.js';
+import { EXTRA_WORK_NICE, FairPool, niceOfRank } from './fair-pool.js';
 import { EngineTimeoutError } from './fair-scheduler.js';
 
 const WORKER = new URL('../../../test/fixtures/pool-worker.mjs', import.meta.url);
@@ -47,5 +47,20 @@ describe(FairPool.name, () => {
     sut = new FairPool({ name: 'test', filename: WORKER, threads: 1, maxQueuedPerOrg: 10, timeoutMs: 300 });
     await expect(sut.run('a', 'forever', {})).rejects.toBeInstanceOf(EngineTimeoutError);
     await expect(sut.run('b', 'spin', { ms: 1, tag: 'next' }, { timeoutMs: 10_000 })).resolves.toBe('next');
+  });
+
+  it('runs an org’s second task at a lower priority than every org’s first, and gives a newcomer a spare thread at once', async () => {
+    sut = new FairPool({ name: 'test', filename: WORKER, threads: 2, maxQueuedPerOrg: 10, timeoutMs: 10_000, nice: 3 });
+    // org a holds both threads (its first at the engine's nice, its second EXTRA_WORK_NICE lower)
+    const a0 = sut.run<number>('a', 'niceAfter', { ms: 400 });
+    const a1 = sut.run<number>('a', 'niceAfter', { ms: 400 });
+    expect(sut.scheduler.stats().running).toBe(2);
+    // org b holds none: it starts now, on a spare thread, at the engine's nice
+    const b0 = sut.run<number>('b', 'niceAfter', { ms: 0 });
+    expect(sut.scheduler.stats().runningByOrg).toEqual({ a: 2, b: 1 });
+    expect(await b0).toBe(3);
+    expect((await Promise.all([a0, a1])).sort((x, y) => x - y)).toEqual([3, niceOfRank(3, 1)]);
+    expect(niceOfRank(3, 1)).toBe(3 + EXTRA_WORK_NICE);
+    expect(niceOfRank(15, 2)).toBe(19);
   });
 });

@@ -142,4 +142,25 @@ describe(FairScheduler.name, () => {
     g.open();
     await held;
   });
+
+  it('gives a request of an org holding none a spare slot at once, never to a job or to the org holding the slots', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 2, maxQueuedPerOrg: 10, spare: 1 });
+    const g = gate();
+    const ranks: Record<string, number[]> = {};
+    const work = (key: string) => (_s: AbortSignal, rank: number) => {
+      (ranks[key] ??= []).push(rank);
+      return g.p;
+    };
+    const busy = [sut.run('a', work('a')), sut.run('a', work('a')), sut.run('a', work('a'))];
+    expect(sut.stats()).toEqual({ running: 2, waiting: { a: 1 }, runningByOrg: { a: 2 } });
+    const job = sut.run('c', work('c'), { cls: WorkClass.Job });
+    const quiet = sut.run('b', work('b'));
+    expect(sut.stats()).toEqual({ running: 3, waiting: { a: 1, c: 1 }, runningByOrg: { a: 2, b: 1 } });
+    // the spare is taken: a second newcomer waits its turn
+    const late = sut.run('d', work('d'));
+    expect(sut.stats().waiting).toEqual({ a: 1, c: 1, d: 1 });
+    g.open();
+    await Promise.all([...busy, job, quiet, late]);
+    expect(ranks).toEqual({ a: [0, 1, 0], b: [0], c: [0], d: [0] });
+  });
 });

@@ -15,6 +15,11 @@ export interface FairSchedulerOptions {
   maxQueuedPerOrg: number;
   /** Time limit counted from enqueue (waiting included), in ms; 0 = none. */
   timeoutMs?: number;
+  /**
+   * Slots beyond `slots` that only request work of an org holding none may take while every slot
+   * is busy: a newcomer starts at once instead of waiting out another org's long task (default 0).
+   */
+  spare?: number;
 }
 
 export interface ScheduleOptions {
@@ -79,7 +84,7 @@ export interface EngineCaller {
 interface Waiter {
   key: string;
   cls: WorkClass;
-  start: () => void;
+  start: (rank: number) => void;
   fail: (e: Error) => void;
 }
 
@@ -95,8 +100,11 @@ interface OrgState {
  * fairly across orgs inside one process. Each org has its own bounded queue; when a slot frees,
  * it goes to request work before job work, and within a class to the waiting org that holds the
  * fewest slots, ties to the one served longest ago (round-robin). An org alone may use every slot (work conserving); while
- * others wait it gets a slot back only when it holds no more than they do. Time limits count from
- * enqueue, so a call never waits forever behind someone else's work.
+ * others wait it gets a slot back only when it holds no more than they do. With `spare` slots, a
+ * request of an org holding none starts at once even while another org holds every slot; and each
+ * work learns its rank within its org, so an engine can run an org's second and later tasks at a
+ * lower CPU priority than anyone's first. Time limits count from enqueue, so a call never waits
+ * forever behind someone else's work.
  */
 export class FairScheduler {
   private readonly orgs = new Map<string, OrgState>();
@@ -129,9 +137,15 @@ export class FairScheduler {
 
   /**
    * Runs `work` when this org's turn comes. `key` names who pays: an org id, or `user:<id>` for a
-   * caller without one. The signal given to `work` aborts when the time limit passes.
+   * caller without one. The signal given to `work` aborts when the time limit passes; `rank` is how
+   * many slots the org already held when this work got its own (0: its only one), so an engine can
+   * run an org's extra work at a lower priority than every org's first.
    */
-  async run<T>(key: string, work: (signal: AbortSignal) => Promise<T>, o: ScheduleOptions = {}): Promise<T> {
+  async run<T>(
+    key: string,
+    work: (signal: AbortSignal, rank: number) => Promise<T>,
+    o: ScheduleOptions = {},
+  ): Promise<T> {
     const cls = o.cls ?? WorkClass.Request;
     const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 0;
     const ac = new AbortController();
@@ -159,15 +173,16 @@ export class FairScheduler {
       waitSignal = AbortSignal.any([ac.signal, wait.signal]);
     }
     try {
+      let rank: number;
       try {
-        await this.acquire(key, cls, waitSignal);
+        rank = await this.acquire(key, cls, waitSignal);
       } finally {
         clearTimeout(waitTimer);
       }
       const start = (began = performance.now());
       // The slot is held until the work itself settles, even when the caller stops waiting for it
       // (a model call cannot always be interrupted): a timed-out call never over-commits the engine.
-      const done = work(ac.signal).finally(() => {
+      const done = work(ac.signal, rank).finally(() => {
         this.meanRunMs = this.meanRunMs * 0.8 + (performance.now() - start) * 0.2;
         this.release(key);
       });
@@ -197,27 +212,32 @@ export class FairScheduler {
     return s;
   }
 
-  private acquire(key: string, cls: WorkClass, signal: AbortSignal): Promise<void> {
+  /** Resolves with the work's rank once it holds a slot. */
+  private acquire(key: string, cls: WorkClass, signal: AbortSignal): Promise<number> {
     signal.throwIfAborted();
     const s = this.state(key);
     const queued = s.waiting[0].length + s.waiting[1].length;
-    if (this.running < this.opts.slots && this.ring.length === 0) {
-      this.take(s);
-      return Promise.resolve();
-    }
+    if (this.running < this.opts.slots && this.ring.length === 0) return Promise.resolve(this.take(s));
+    if (
+      cls === WorkClass.Request &&
+      s.running === 0 &&
+      queued === 0 &&
+      this.running < this.opts.slots + (this.opts.spare ?? 0)
+    )
+      return Promise.resolve(this.take(s));
     if (queued >= this.opts.maxQueuedPerOrg) {
       this.forget(key, s);
       const aheadOfIt = queued + s.running;
       const retryS = Math.max(1, Math.ceil((aheadOfIt * this.meanRunMs) / this.opts.slots / 1000));
       throw new EngineBusyError(this.opts.name, retryS);
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const w: Waiter = {
         key,
         cls,
-        start: () => {
+        start: (rank) => {
           signal.removeEventListener('abort', onAbort);
-          resolve();
+          resolve(rank);
         },
         fail: reject,
       };
@@ -236,10 +256,11 @@ export class FairScheduler {
     });
   }
 
-  private take(s: OrgState): void {
+  /** Gives `s` a slot; returns the slot's rank (how many the org held before it). */
+  private take(s: OrgState): number {
     s.servedAt = ++this.seq;
-    s.running++;
     this.running++;
+    return s.running++;
   }
 
   private release(key: string): void {
@@ -260,8 +281,7 @@ export class FairScheduler {
       const { key, s, cls } = next;
       const w = s.waiting[cls].shift()!;
       if (!s.waiting[0].length && !s.waiting[1].length) this.dropFromRing(key);
-      this.take(s);
-      w.start();
+      w.start(this.take(s));
     }
   }
 

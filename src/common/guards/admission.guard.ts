@@ -10,6 +10,8 @@ import { orgLabel } from '../metrics/org-label.js';
 
 /** What a request to a costly route counts for in the fair share, against 1 for a plain read. */
 const COSTLY_WEIGHT = 10;
+/** A request body adds one plain read's worth of offered load per this many bytes. */
+export const BODY_BYTES_PER_READ = 64 * 1024;
 
 type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null }; admitted?: boolean };
 
@@ -35,7 +37,10 @@ export class AdmissionGuard implements CanActivate {
     if (req.admitted) return true;
     const key = fairKey(req.tenant);
     try {
-      const end = this.admission.admit(key, costly ? COSTLY_WEIGHT : 1);
+      const weight = costly ? COSTLY_WEIGHT : 1;
+      const bytes = Number(req.headers['content-length']);
+      const offered = weight + (bytes > 0 ? Math.floor(bytes / BODY_BYTES_PER_READ) : 0);
+      const end = this.admission.admit(key, weight, offered);
       http.getResponse<FastifyReply>().raw.once('close', end);
       req.admitted = true;
     } catch (e) {

@@ -2,9 +2,10 @@
 // Erasable TypeScript only, no relative imports: it runs straight from src under Node's type
 // stripping (tests) and from dist after tsc (see local-embedding.worker.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 type ToChild =
-  | { type: 'spawn'; id: number; cmd: string; args: string[]; env?: Record<string, string> }
+  | { type: 'spawn'; id: number; cmd: string; args: string[]; env?: Record<string, string>; nice?: number }
   | { type: 'stdin'; id: number; chunk: Uint8Array }
   | { type: 'stdin-end'; id: number }
   | { type: 'kill'; id: number; signal: NodeJS.Signals };
@@ -34,7 +35,16 @@ process.on('message', (m: ToChild) => {
     return;
   }
   children.set(id, child);
-  child.once('spawn', () => send({ type: 'spawn', id, pid: child.pid }));
+  child.once('spawn', () => {
+    // Lower than the helper's own priority when asked (raising a nice value needs no privilege).
+    if (m.nice !== undefined && child.pid)
+      try {
+        setPriority(child.pid, m.nice);
+      } catch {
+        /* keeps the helper's priority */
+      }
+    send({ type: 'spawn', id, pid: child.pid });
+  });
   child.once('error', (e: NodeJS.ErrnoException) => send({ type: 'error', id, message: e.message, code: e.code }));
   child.stdout!.on('data', (chunk: Buffer) => send({ type: 'stdout', id, chunk }));
   child.stderr!.on('data', (chunk: Buffer) => send({ type: 'stderr', id, chunk }));

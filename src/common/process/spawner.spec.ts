@@ -95,4 +95,24 @@ describe(ProcessSpawner.name, { timeout: 30_000 }, () => {
       await niced.close();
     }
   });
+
+  it('starts a command at a lower priority than the helper when asked, never at a higher one', async () => {
+    const niced = new ProcessSpawner(ProcessSpawner.defaultScript(), 7);
+    try {
+      const statOf = async (nice: number) => {
+        const child = niced.spawn('sleep', ['30'], { nice });
+        // 'spawn' arrives after the helper has applied the nice value
+        await new Promise((r) => child.once('spawn', r));
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const closed = new Promise((r) => child.once('close', r));
+        child.kill('SIGKILL');
+        await closed;
+        return niceOf(stat);
+      };
+      expect(await statOf(12)).toBe(12);
+      expect(await statOf(3)).toBe(7);
+    } finally {
+      await niced.close();
+    }
+  });
 });

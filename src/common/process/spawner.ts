@@ -91,7 +91,7 @@ export class ProcessSpawner {
   /** `nice`: the helper's nice value (ENGINE_NICE), which every command it starts inherits. */
   constructor(
     private readonly script = ProcessSpawner.defaultScript(),
-    private readonly nice = 0,
+    readonly nice = 0,
   ) {}
 
   static defaultScript(): URL {
@@ -104,7 +104,8 @@ export class ProcessSpawner {
     return this.ensure().pid!;
   }
 
-  spawn(cmd: string, args: string[], opts: { env?: Record<string, string> } = {}): RemoteChild {
+  /** `opts.nice`: run the command at this nice value instead of the helper's (only ever lower priority). */
+  spawn(cmd: string, args: string[], opts: { env?: Record<string, string>; nice?: number } = {}): RemoteChild {
     const id = this.next++;
     const child = new RemoteChild(id, (msg) => this.post(msg));
     if (this.stopped) {
@@ -119,7 +120,8 @@ export class ProcessSpawner {
       this.running.delete(id);
       this.keepAlive();
     });
-    this.post({ type: 'spawn', id, cmd, args, env: opts.env });
+    const nice = opts.nice !== undefined && opts.nice > this.nice ? opts.nice : undefined;
+    this.post({ type: 'spawn', id, cmd, args, env: opts.env, nice });
     this.keepAlive();
     return child;
   }

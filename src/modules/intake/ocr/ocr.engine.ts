@@ -3,6 +3,7 @@ import { IntakeConfig } from '../../../config/slices.js';
 import { ProblemException } from '../../../common/filters/problem.js';
 import { ProcessSpawner } from '../../../common/process/spawner.js';
 import { EngineTimeoutError, FairScheduler, type EngineCaller } from '../../../common/fair/fair-scheduler.js';
+import { niceOfRank } from '../../../common/fair/fair-pool.js';
 
 /** Text recognition behind an interface: the local engine by default, others by config. */
 export abstract class OcrEngine {
@@ -16,7 +17,8 @@ export abstract class OcrEngine {
 /**
  * Debian's tesseract (offline, English data from `tesseract-ocr-eng`) as a child process:
  * image on stdin, text on stdout. A shared engine of the process: OCR_CONCURRENCY processes at
- * once, orgs served in turn with requests ahead of ocr jobs (FairScheduler), OCR_MAX_QUEUED_PER_ORG
+ * once (and one spare for a request of an org running none), an org's second and later images at a
+ * lower priority, orgs served in turn with requests ahead of ocr jobs (FairScheduler), OCR_MAX_QUEUED_PER_ORG
  * images waiting per org (429 overloaded past it), OCR_TIMEOUT_MS counted from enqueue (the
  * process is killed past it). A child process keeps the engine's memory and crashes out of the
  * service; the process spawner starts it, so this process's event loop never waits for a fork.
@@ -35,12 +37,17 @@ export class TesseractCliEngine extends OcrEngine {
       slots: intakeConfig.ocrConcurrency,
       maxQueuedPerOrg: intakeConfig.ocrMaxQueuedPerOrg,
       timeoutMs: intakeConfig.ocrTimeoutMs,
+      // a second org's small image starts at once instead of waiting out one org's dense ones
+      spare: 1,
     });
   }
 
   async recognize(image: Buffer, who: EngineCaller, signal?: AbortSignal): Promise<string> {
     try {
-      return await this.engine.run(who.key, (s) => this.run(image, s), { cls: who.cls, signal });
+      return await this.engine.run(who.key, (s, rank) => this.run(image, s, rank), {
+        cls: who.cls,
+        signal,
+      });
     } catch (e) {
       // The image itself took most of the limit: retrying will not help (422). Waiting for the
       // engine stays 503 engine-timeout (retried).
@@ -54,10 +61,12 @@ export class TesseractCliEngine extends OcrEngine {
     }
   }
 
-  private run(image: Buffer, signal: AbortSignal): Promise<string> {
+  /** `rank` > 0: the org's second or later image at once, run at a lower priority (niceOfRank). */
+  private run(image: Buffer, signal: AbortSignal, rank: number): Promise<string> {
     return new Promise((resolve, reject) => {
       const child = this.spawner.spawn('tesseract', ['stdin', 'stdout', '-l', 'eng', '--psm', '3'], {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OMP_THREAD_LIMIT: '1', LANG: 'C.UTF-8' },
+        nice: niceOfRank(this.spawner.nice, rank),
       });
       const out: Buffer[] = [];
       let outSize = 0;
