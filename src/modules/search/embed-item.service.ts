@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { KnowledgeService } from '../knowledge/knowledge.service.js';
 import { EmbeddingsService } from '../embeddings/embeddings.service.js';
-import { WorkClass } from '../../common/fair/fair-scheduler.js';
+import { WorkClass, type EngineCaller } from '../../common/fair/fair-scheduler.js';
+import { ChunkEngine } from './chunk-engine.js';
 import { chunkText, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunker.js';
 import { SearchRepository } from './search.repository.js';
 
@@ -31,6 +32,8 @@ export class EmbedItemService {
     private readonly items: KnowledgeService,
     private readonly chunks: SearchRepository,
     private readonly embeddings: EmbeddingsService,
+    /** Chunks long texts off the event loop; without it (unit specs) chunking runs in place. */
+    @Optional() private readonly chunker?: ChunkEngine,
   ) {}
 
   /** All three parts in the caller's tenant transaction. */
@@ -49,6 +52,24 @@ export class EmbedItemService {
     if (!item) return null;
     const text = item.content_text ?? '';
     return { itemId: knowledgeItemId, text, chunks: chunkText(text, opts), opts };
+  }
+
+  /** The item's text (read in the caller's tenant transaction); null when the item is gone. */
+  async read(knowledgeItemId: string): Promise<string | null> {
+    const item = await this.items.find(knowledgeItemId);
+    return item ? (item.content_text ?? '') : null;
+  }
+
+  /** The plan for a text read by read(): chunked on the chunk engine, in `who`'s turn, outside any transaction. */
+  async chunked(
+    itemId: string,
+    text: string,
+    who: EngineCaller,
+    signal?: AbortSignal,
+    opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
+  ): Promise<EmbedPlan> {
+    const chunks = this.chunker ? await this.chunker.chunk(text, opts, who, signal) : chunkText(text, opts);
+    return { itemId, text, chunks, opts };
   }
 
   /** Chunks the org keeps for its other items, counted up to `atMost`. */

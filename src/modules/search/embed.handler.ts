@@ -13,6 +13,7 @@ import { OrgCap, UsageUnit } from '../limits/limits.types.js';
 import { LimitsService } from '../limits/limits.service.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { ProblemException } from '../../common/filters/problem.js';
+import { WorkClass } from '../../common/fair/fair-scheduler.js';
 
 /**
  * The `embed` job, found by the ingest pipeline through @JobHandler: reads the item in a short
@@ -40,11 +41,13 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
     };
     const cap = (await this.limits.forTenant(ctx)).caps[OrgCap.StoredChunks];
     const read = await job.db(async () => {
-      const plan = await this.embed.plan(id);
-      return plan && { plan, stored: await this.embed.storedBesides(id, cap) };
+      const text = await this.embed.read(id);
+      return text === null ? null : { text, stored: await this.embed.storedBesides(id, cap) };
     });
     if (!read) return; // deleted meanwhile
-    const { plan, stored } = read;
+    const { stored } = read;
+    // chunked after the transaction, on the chunk engine: a long text never holds the event loop
+    const plan = await this.embed.chunked(id, read.text, { key: job.orgId, cls: WorkClass.Job }, job.signal);
     // The org's cap of chunks in the vector index: past it the job fails (quota-exceeded) before the
     // model runs; the item keeps its text, and a retry once room is made (or the cap raised) runs.
     if (stored + plan.chunks.length > cap)

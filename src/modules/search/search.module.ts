@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KnowledgeModule } from '../knowledge/knowledge.module.js';
+import { ChunkEngine } from './chunk-engine.js';
 import { EmbedItemService } from './embed-item.service.js';
 import { EmbedJobHandler } from './embed.handler.js';
 import { SearchController } from './search.controller.js';
@@ -10,7 +11,7 @@ import { SearchService } from './search.service.js';
 @Module({
   imports: [KnowledgeModule],
   controllers: [SearchController],
-  providers: [SearchRepository, SearchService, EmbedItemService, EmbedJobHandler],
+  providers: [SearchRepository, SearchService, ChunkEngine, EmbedItemService, EmbedJobHandler],
   exports: [EmbedItemService, EmbedJobHandler],
 })
 export class SearchModule {}

@@ -1,0 +1,36 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { threadId } from 'node:worker_threads';
+import { WorkClass } from '../../common/fair/fair-scheduler.js';
+import type { ProcessConfig } from '../../config/slices.js';
+import { CHUNK_INLINE_MAX, ChunkEngine } from './chunk-engine.js';
+import { chunkText, DEFAULT_CHUNK_OPTIONS } from './chunker.js';
+
+const job = { key: 'org-a', cls: WorkClass.Job };
+
+describe(ChunkEngine.name, () => {
+  let sut: ChunkEngine;
+  afterEach(() => sut.onApplicationShutdown());
+
+  it('chunks a long text on its worker thread, to exactly the chunks of chunkText, while the event loop keeps turning', async () => {
+    sut = new ChunkEngine({ engineNice: 0 } as ProcessConfig);
+    const text = Array.from({ length: 6000 }, (_, i) => `Line ${i} of a long report. It says little.`).join('\n\n');
+    expect(text.length).toBeGreaterThan(CHUNK_INLINE_MAX);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    const chunks = await sut.chunk(text, DEFAULT_CHUNK_OPTIONS, job);
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    expect(chunks).toEqual(chunkText(text, DEFAULT_CHUNK_OPTIONS));
+    expect(sut.pool.threads).toBe(1); // it ran on the pool, not here
+    expect(threadId).toBe(0);
+    // the loop turned through the work: at least one tick per 20 ms of it
+    expect(ticks).toBeGreaterThanOrEqual(Math.floor(ms / 20));
+  });
+
+  it('chunks a short text in place (no thread)', async () => {
+    sut = new ChunkEngine({ engineNice: 0 } as ProcessConfig);
+    await expect(sut.chunk('One sentence. Two.', DEFAULT_CHUNK_OPTIONS, job)).resolves.toEqual(['One sentence. Two.']);
+    expect(sut.pool.threads).toBe(0);
+  });
+});

@@ -1,0 +1,44 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ProcessConfig } from '../../config/slices.js';
+import { FairPool } from '../../common/fair/fair-pool.js';
+import type { EngineCaller } from '../../common/fair/fair-scheduler.js';
+import { chunkText, type ChunkOptions } from './chunker.js';
+
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './chunk-worker.ts' : './chunk-worker.js',
+  import.meta.url,
+);
+
+/** Texts up to this many characters are chunked in place: a thread hop would cost more than the work. */
+export const CHUNK_INLINE_MAX = 16_384;
+
+/**
+ * Chunking as a shared engine: a long text is segmented on a worker thread (one, below the event
+ * loop's priority), orgs served in turn (FairPool), so one org's 10 MB document never holds the
+ * event loop that serves every org's requests (a 150-page PDF's text held it 130 ms in one piece).
+ */
+@Injectable()
+export class ChunkEngine implements OnApplicationShutdown {
+  readonly pool: FairPool;
+
+  constructor(@Inject(ProcessConfig) processConfig: ProcessConfig) {
+    this.pool = new FairPool({
+      name: 'chunk',
+      filename: WORKER_URL,
+      threads: 1,
+      // job work waits its turn; the processor's slots bound how much of it there is
+      maxQueuedPerOrg: 1000,
+      timeoutMs: 0,
+      nice: processConfig.engineNice,
+    });
+  }
+
+  chunk(text: string, opts: ChunkOptions, who: EngineCaller, signal?: AbortSignal): Promise<string[]> {
+    if (text.length <= CHUNK_INLINE_MAX) return Promise.resolve(chunkText(text, opts));
+    return this.pool.run<string[]>(who.key, 'chunk', { text, opts }, { cls: who.cls, signal });
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.pool.close();
+  }
+}
