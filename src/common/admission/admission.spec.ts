@@ -142,4 +142,16 @@ describe(Admission.name, () => {
     expect(shed).toBe(1);
     end();
   });
+
+  it('counts an org’s background jobs into its share: the org whose jobs saturate the process is the cause, not the org whose reads arrive', async () => {
+    sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
+    for (let i = 0; i < 10; i++) sut.charge('ingesting', 10);
+    offer('quiet', 20);
+    block(300);
+    await tick(30);
+    sut.sample();
+    expect(sut.stats().saturated).toBe(true);
+    expect(offer('quiet', 20)).toBe(0);
+    expect(offer('ingesting', 8)).toBe(2);
+  });
 });

@@ -158,6 +158,15 @@ export class Admission {
     };
   }
 
+  /**
+   * Counts background work this process runs for `key` (an ingest job) into its offered load,
+   * without admitting anything: the org whose jobs saturate the instance is the cause, not the
+   * org whose requests happen to be the only ones arriving.
+   */
+  charge(key: string, weight: number): void {
+    this.offer(key, weight, performance.now());
+  }
+
   /** Counts `weight` into the org's and the instance's offered rate, decayed to `now`. */
   private offer(key: string, weight: number, now: number): OrgLoad {
     let o = this.orgs.get(key);

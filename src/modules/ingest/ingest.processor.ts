@@ -1,4 +1,5 @@
 import {
+  Optional,
   BeforeApplicationShutdown,
   Inject,
   Injectable,
@@ -32,6 +33,7 @@ import { JobPayloadParser } from './job-payloads.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { bullPrefix, type QueueJobData } from './queue.config.js';
 import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
+import { Admission } from '../../common/admission/admission.js';
 
 /**
  * A job whose worker died (lock lost) more than this many times is failed by BullMQ on its next
@@ -42,6 +44,9 @@ export const MAX_STALLED = 3;
 
 /** Of SHUTDOWN_GRACE_MS, what is kept for handing running jobs back and closing the rest of the process. */
 export const HANDBACK_RESERVE_MS = 2500;
+
+/** What a job counts for in its org's share of an all-in-one process's load (a costly request is 10, a read 1). */
+const JOB_OFFERED_WEIGHT = 10;
 
 /** Resolves `value` after `ms` unless cancelled (the timer never outlives the race it is in). */
 function after<T>(ms: number, value: T): { done: Promise<T>; cancel: () => void } {
@@ -98,6 +103,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly orgLimits: LimitsService,
     private readonly payloads: JobPayloadParser,
     private readonly redisFactory: RedisFactory,
+    /** The API's admission controller when this process serves requests too (ROCKER_ROLE=all). */
+    @Optional() private readonly admission?: Admission,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -182,6 +189,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         }
         throw new DelayedError();
       }
+      // In a process that also serves requests, the job is this org's load on it (admission's shares).
+      this.admission?.charge(orgId, JOB_OFFERED_WEIGHT);
       // The job's signal: aborted at shutdown (hand back) or when its lease is found lost.
       const ac = new AbortController();
       const onShutdown = () => ac.abort(this.shutdown.signal.reason);
