@@ -18,6 +18,7 @@ import { jobDuration, jobWait } from '../../common/metrics/metrics.js';
 import { IngestRepository } from './ingest.repository.js';
 import { OrgSlots } from './org-slots.js';
 import {
+  tenantOfJob,
   JOB_HANDLER,
   JobHandedBackError,
   JobKind,
@@ -55,16 +56,8 @@ function after<T>(ms: number, value: T): { done: Promise<T>; cancel: () => void 
   return { done, cancel: () => clearTimeout(timer) };
 }
 
-/** A job runs as its org, with no user, under the request id that enqueued it. */
-function jobTenant(data: QueueJobData): TenantContext {
-  return {
-    requestId: data.request_id ?? `job-${data.job_id}`,
-    userId: null,
-    orgId: data.org_id,
-    role: null,
-    isSuperAdmin: false,
-  };
-}
+const jobTenant = (data: QueueJobData): TenantContext =>
+  tenantOfJob({ jobId: data.job_id, orgId: data.org_id, requestId: data.request_id ?? null });
 
 /**
  * The BullMQ workers (one per JobKind) and the job lifecycle around each handler:

@@ -1,3 +1,4 @@
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { SetMetadata } from '@nestjs/common';
 
 /**
@@ -80,6 +81,17 @@ export interface IngestJobContext<K extends JobKind = JobKind> {
    * as a request): the reads a handler needs before its slow work.
    */
   db<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** A job runs as its org, with no user, under the request id that enqueued it. */
+export function tenantOfJob(job: { jobId: string; orgId: string; requestId: string | null }): TenantContext {
+  return {
+    requestId: job.requestId ?? `job-${job.jobId}`,
+    userId: null,
+    orgId: job.orgId,
+    role: null,
+    isSuperAdmin: false,
+  };
 }
 
 /**

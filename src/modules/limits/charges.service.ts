@@ -57,15 +57,7 @@ export class Charges {
     const limits = await this.limits.forTenant(ctx);
     const cfg = limits.policies[policy];
     const plan = new RatePlan(orgId, policy, amount);
-    plan.rates.push({
-      policy,
-      key: this.storage.bucketKey(orgId, policy),
-      cost: rateCost(policy, amount),
-      limit: cfg.limit,
-      windowS: cfg.window_s,
-      burst: cfg.burst,
-      dryRun: cfg.dry_run,
-    });
+    plan.rates.push(this.rateCheck(orgId, policy, amount, cfg));
     const unit = POLICY_UNIT[policy];
     if (unit) addUsage(plan, this.storage, orgId, limits, unit, amount);
     const verdict = await this.storage.decide(plan, unit ? () => this.usage.monthToDate(orgId, unit) : undefined);
@@ -73,6 +65,24 @@ export class Charges {
     const headers = rateHeaders(plan, verdict);
     if (!verdict.admitted) throw refusal(plan, verdict, headers);
     return headers;
+  }
+
+  /** The org's bucket of `policy`, charged `amount` of its unit. */
+  private rateCheck(
+    orgId: string,
+    policy: RatePolicy,
+    amount: number,
+    cfg: EffectiveLimits['policies'][RatePolicy],
+  ): RateCheck {
+    return {
+      policy,
+      key: this.storage.bucketKey(orgId, policy),
+      cost: rateCost(policy, amount),
+      limit: cfg.limit,
+      windowS: cfg.window_s,
+      burst: cfg.burst,
+      dryRun: cfg.dry_run,
+    };
   }
 
   /**
@@ -87,15 +97,7 @@ export class Charges {
     const orgId = ctx.orgId;
     const cfg = (await this.limits.forTenant(ctx)).policies[policy];
     const unit = POLICY_UNIT[policy];
-    const check: RateCheck = {
-      policy,
-      key: this.storage.bucketKey(orgId, policy),
-      cost: rateCost(policy, amount),
-      limit: cfg.limit,
-      windowS: cfg.window_s,
-      burst: cfg.burst,
-      dryRun: cfg.dry_run,
-    };
+    const check = this.rateCheck(orgId, policy, amount, cfg);
     const [taken] = await Promise.all([
       this.storage.debit(check),
       unit ? this.usage.record(orgId, unit, amount) : undefined,

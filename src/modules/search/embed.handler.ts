@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  tenantOfJob,
   JobHandler,
   JobKind,
   PermanentJobError,
@@ -11,7 +12,6 @@ import { EmbedItemService } from './embed-item.service.js';
 import { UsageService } from '../limits/usage.service.js';
 import { OrgCap, UsageUnit } from '../limits/limits.types.js';
 import { LimitsService } from '../limits/limits.service.js';
-import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { WorkClass } from '../../common/fair/fair-scheduler.js';
 
@@ -32,13 +32,7 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
 
   async handle(job: IngestJobContext<JobKind.Embed>): Promise<JobCommit | void> {
     const id = job.payload.knowledge_item_id;
-    const ctx: TenantContext = {
-      requestId: job.requestId ?? `job-${job.jobId}`,
-      userId: null,
-      orgId: job.orgId,
-      role: null,
-      isSuperAdmin: false,
-    };
+    const ctx = tenantOfJob(job);
     const cap = (await this.limits.forTenant(ctx)).caps[OrgCap.StoredChunks];
     const read = await job.db(async () => {
       const text = await this.embed.read(id);

@@ -45,10 +45,12 @@ describe(PdfEngine.name, { timeout: 60_000 }, () => {
     await Promise.all([running, ...queued]);
     // Waiting behind another org's document past the limit is the engine's fault, not the document's.
     const hold = sut.text(makePdf(600), a, many);
+    // a third org's request takes the spare thread (an org running nothing starts at once)
+    const spare = sut.text(makePdf(600), { key: 'org-c', cls: WorkClass.Request }, many);
     await expect(
       sut.text(makePdf(1, ['late']), { key: 'org-b', cls: WorkClass.Request }, { timeoutMs: 30 }),
     ).rejects.toMatchObject({ status: 503, slug: 'engine-timeout' });
-    await hold;
+    await Promise.all([hold, spare]);
   });
 
   it('runs its threads at the nice value it is given (ENGINE_NICE); the main thread keeps its own', async () => {

@@ -4,6 +4,7 @@ import { EngineBusyError, WorkClass } from '../../../common/fair/fair-scheduler.
 import { intakeRefusals } from '../../../common/metrics/metrics.js';
 import { orgLabel } from '../../../common/metrics/org-label.js';
 import {
+  tenantOfJob,
   IngestHandler,
   IngestJobContext,
   JobCommit,
@@ -16,7 +17,6 @@ import { RatePolicy } from '../../../common/decorators/rate-limit.decorator.js';
 import { Charges } from '../../limits/charges.service.js';
 import { UsageUnit } from '../../limits/limits.types.js';
 import { UsageService } from '../../limits/usage.service.js';
-import type { TenantContext } from '../../../tenancy/tenant-context.js';
 import { CrawlService, type CrawledText } from './crawl.service.js';
 import { FetchFailure, SafeFetchError } from './safe-fetch.js';
 
@@ -50,13 +50,7 @@ export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
     const item = await job.db(() => this.knowledge.find(itemId));
     if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
 
-    const ctx: TenantContext = {
-      requestId: job.requestId ?? `job-${job.jobId}`,
-      userId: null,
-      orgId: job.orgId,
-      role: null,
-      isSuperAdmin: false,
-    };
+    const ctx = tenantOfJob(job);
     let page: CrawledText;
     try {
       page = await this.crawler.crawl(url, { key: job.orgId, cls: WorkClass.Job }, job.signal, () =>
