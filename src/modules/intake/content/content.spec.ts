@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync } from 'node:zlib';
+import { isMarkedAsUntransferable } from 'node:worker_threads';
 import { extensionOf, normaliseFileName } from './file-name.js';
 import { checkImageSize } from './image-probe.js';
+import { ByteSink } from './multipart.js';
 import { sniffUpload, textKindOf, UploadKind } from './sniff.js';
 
 describe(normaliseFileName.name, () => {
@@ -68,5 +70,35 @@ describe(checkImageSize.name, () => {
     expect(() => checkImageSize(jpeg(60_000, 60_000), 'image/jpeg', 40e6)).toThrow(expect.objectContaining({ slug: 'image-too-large' }));
     expect(() => checkImageSize(png(0, 10), 'image/png', 40e6)).toThrow(expect.objectContaining({ slug: 'malformed-image' }));
     expect(() => checkImageSize(Buffer.from([0xff, 0xd8, 0xff, 0xd9]), 'image/jpeg', 40e6)).toThrow(expect.objectContaining({ slug: 'malformed-image' }));
+  });
+});
+
+describe(ByteSink.name, () => {
+  const chunks = (n: number, size: number) => Array.from({ length: n }, (_, i) => Buffer.alloc(size, i % 251));
+
+  it('holds the chunks in order, whether the size hint is right, short, missing or past the limit', () => {
+    const parts = chunks(40, 1000);
+    const whole = Buffer.concat(parts);
+    for (const hint of [whole.length + 200, 1500, undefined, NaN, 10 * whole.length]) {
+      const sink = new ByteSink(whole.length, hint);
+      for (const p of parts) sink.push(p);
+      expect(sink.length).toBe(whole.length);
+      expect(sink.bytes().equals(whole)).toBe(true);
+    }
+  });
+
+  it('counts past the limit without holding more than it', () => {
+    const sink = new ByteSink(2500, 1000);
+    for (const p of chunks(5, 1000)) sink.push(p);
+    expect(sink.length).toBe(5000);
+    expect(sink.bytes().length).toBeLessThanOrEqual(2501);
+  });
+
+  it('owns its memory, so a worker can take it by transfer', () => {
+    const sink = new ByteSink(1 << 20, 100);
+    sink.push(Buffer.from('hello'));
+    const data = sink.bytes();
+    expect(isMarkedAsUntransferable(data.buffer)).toBe(false);
+    expect(data.buffer.byteLength).toBeLessThan(1 << 20);
   });
 });
