@@ -11,12 +11,21 @@ export interface NewKnowledgeItem {
   title: string;
   sourceKind: 'text' | 'html' | 'url' | 'upload';
   sourceUrl?: string | null;
-  contentText?: string | null;
-  contentHtml?: string | null;
+  /** A string, or its UTF-8 bytes (a large upload's text: see textParam). */
+  contentText?: string | Buffer | null;
+  contentHtml?: string | Buffer | null;
   mimeType?: string | null;
   fileName?: string | null;
   byteSize?: number | null;
 }
+
+/**
+ * The SQL for a text column's parameter $n: a string as text; UTF-8 bytes as bytea that Postgres
+ * decodes (and checks) as UTF-8. pg writes a Buffer parameter with one copy, where a multi-MB
+ * string is UTF-8 encoded into the wire buffer on the event loop, stalling every org's requests.
+ */
+const textParam = (n: number, value: unknown): string =>
+  Buffer.isBuffer(value) ? `convert_from($${n}::bytea, 'UTF8')` : `$${n}`;
 
 /** knowledge_items and knowledge_blobs, always inside the tenant transaction; every query names the context's org (org_id = $1). */
 @Injectable()
@@ -31,7 +40,8 @@ export class KnowledgeRepository {
     const { orgId, userId } = this.db.context();
     return (await this.db.one<KnowledgeItemDto>(
       `INSERT INTO knowledge_items (org_id, title, source_kind, source_url, content_text, content_html, mime_type, file_name, byte_size, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLS}`,
+       VALUES ($1, $2, $3, $4, ${textParam(5, item.contentText)}, ${textParam(6, item.contentHtml)}, $7, $8, $9, $10)
+       RETURNING ${COLS}`,
       [
         orgId,
         item.title,
