@@ -11,8 +11,22 @@ import { runJobHandler } from '../src/modules/ingest/run-handler.js';
 import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { OcrJobHandler } from '../src/modules/intake/ocr/ocr.handler.js';
 import { PermanentJobError } from '../src/modules/ingest/ingest.types.js';
+import { clean } from '../src/modules/intake/content/html-worker.js';
+import { TEXT_INLINE_MAX } from '../src/modules/intake/content/sniff.js';
 
 const MAX = 1024 * 1024;
+/** HTML past TEXT_INLINE_MAX: the event loop reads only its start, the HTML worker all of it. */
+const bigHtml = (tail = '') =>
+  Buffer.concat([
+    Buffer.from(
+      '<!doctype html><html><body>' +
+        '<div onclick="x()"><p>Gr\u00e4nit <a href="https://e.example/a" target="_blank">link</a><script>bad()</script></p></div>\n'.repeat(
+          Math.ceil((TEXT_INLINE_MAX + 50_000) / 100),
+        ) +
+        '</body></html>',
+    ),
+    Buffer.from(tail, 'latin1'),
+  ]);
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
@@ -79,6 +93,26 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
       const item = await auth(request(t.url).get(`/v1/knowledge/${res.body.id}`)).expect(200);
       expect(item.body.content_html).toBe('<p>Hello <b>rocks</b></p>');
       expect(item.body.content_text).toBe('Hello rocks');
+    });
+
+    it('large HTML (read by the worker, stored from its bytes) is stored as the sanitiser makes it', async () => {
+      const html = bigHtml();
+      const res = await upload(html, 'big.html', 'text/html').expect(201);
+      expect(res.body).toMatchObject({ mime_type: 'text/html', byte_size: html.length });
+      const item = await auth(request(t.url).get(`/v1/knowledge/${res.body.id}`)).expect(200);
+      const expected = clean(html.toString('utf8'));
+      expect(item.body.content_html.length).toBeGreaterThan(100_000);
+      expect(item.body.content_html).toBe(expected.html);
+      expect(item.body.content_text).toBe(expected.text);
+      expect(item.body.content_html).not.toContain('script');
+    });
+
+    it('large text is stored from its bytes, BOM dropped', async () => {
+      const text = 'Gr\u00e4nit \u{1F5FF} is hard.\n'.repeat(Math.ceil((TEXT_INLINE_MAX + 10_000) / 20));
+      const res = await upload(`\ufeff${text}`, 'big.txt', 'text/plain').expect(201);
+      const item = await auth(request(t.url).get(`/v1/knowledge/${res.body.id}`)).expect(200);
+      expect(item.body.content_text).toBe(text);
+      expect(item.body.content_html).toBeNull();
     });
 
     it('HTML named .txt is kept as text only (never stored as HTML)', async () => {
@@ -216,6 +250,10 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
         'unsupported-media-type',
       ],
       ['text with NUL', () => upload('hello\u0000world', 'a.txt'), 415, 'unsupported-media-type'],
+      // past TEXT_INLINE_MAX the HTML worker finds what the event loop did not read
+      ['large HTML, invalid UTF-8 at its end', () => upload(bigHtml('\xc3\x28\xff'), 'big.html', 'text/html'), 415, 'unsupported-media-type'],
+      ['large HTML, NUL at its end', () => upload(bigHtml('\x00'), 'big.html'), 415, 'unsupported-media-type'],
+      ['large HTML cut inside a character', () => upload(bigHtml('\xe2\x82'), 'big.html'), 415, 'unsupported-media-type'],
       ['empty file', () => upload(Buffer.alloc(0), 'empty.txt', 'text/plain'), 422, 'empty-file'],
       ['truncated PDF', () => upload(truncated, 'cut.pdf', 'application/pdf'), 422, 'malformed-pdf'],
       [
@@ -339,6 +377,13 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
         request_id: expect.any(String),
       });
       expect(await counts()).toEqual(before);
+    });
+
+    it('large HTML that is not UTF-8 text gets the answer a small file gets, word for word', async () => {
+      const small = await upload(Buffer.from([0x3c, 0x70, 0x3e, 0xc3, 0x28]), 'a.html', 'text/html').expect(415);
+      const large = await upload(bigHtml('\xc3\x28'), 'a.html', 'text/html').expect(415);
+      expect(large.body.detail).toBe('the file is neither a supported binary format nor UTF-8 text');
+      expect({ ...large.body, request_id: 0, instance: 0 }).toEqual({ ...small.body, request_id: 0, instance: 0 });
     });
 
     it('a viewer may not upload (403), an anonymous caller is 401', async () => {

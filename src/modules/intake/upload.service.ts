@@ -58,7 +58,8 @@ export class UploadService {
   private async ingest(tenant: TenantContext, file: UploadedFile): Promise<UploadOutcome> {
     const fileName = normaliseFileName(file.fileName);
     const title = (file.fields.title ?? '').trim().slice(0, 300) || fileName;
-    const sniffed = await sniffUpload(file.data, fileName, file.clientType);
+    // HTML is read to its end by the HTML worker (cleanUpload), not on the event loop.
+    const sniffed = await sniffUpload(file.data, fileName, file.clientType, { deferHtmlText: true });
     const base = { title, sourceKind: 'upload' as const, mimeType: sniffed.mime, fileName, byteSize: file.data.length };
     // Parsers and OCR are shared engines: this upload waits its org's turn, as request work.
     const who: EngineCaller = { key: fairKey(tenant), cls: WorkClass.Request };
@@ -66,9 +67,10 @@ export class UploadService {
     switch (sniffed.kind) {
       case UploadKind.Txt:
       case UploadKind.Md:
-        return this.store(tenant, { ...base, contentText: sniffed.text! });
+        return this.store(tenant, { ...base, contentText: sniffed.text ?? sniffed.textBytes! });
       case UploadKind.Html: {
-        const clean = await this.html.clean(sniffed.text!, who);
+        // The bytes go to the worker by transfer: file.data is not used after this.
+        const clean = await this.html.cleanUpload(file.data, who);
         return this.store(tenant, { ...base, contentHtml: clean.html, contentText: clean.text });
       }
       case UploadKind.Pdf: {

@@ -4,7 +4,7 @@ import { isMarkedAsUntransferable } from 'node:worker_threads';
 import { extensionOf, normaliseFileName } from './file-name.js';
 import { checkImageSize } from './image-probe.js';
 import { ByteSink } from './multipart.js';
-import { sniffUpload, textKindOf, UploadKind } from './sniff.js';
+import { sniffUpload, TEXT_INLINE_MAX, textKindOf, UploadKind } from './sniff.js';
 
 describe(normaliseFileName.name, () => {
   it.each([
@@ -44,6 +44,45 @@ describe(sniffUpload.name, () => {
     await expect(sniffUpload(Buffer.from('hello'), 'a.png', undefined)).rejects.toMatchObject({ slug: 'media-type-mismatch' });
     await expect(sniffUpload(Buffer.from('%PDF-1.4\n%%EOF'), 'a.txt', undefined)).rejects.toMatchObject({ slug: 'media-type-mismatch' });
     await expect(sniffUpload(Buffer.alloc(0), 'a.txt', undefined)).rejects.toMatchObject({ slug: 'empty-file' });
+  });
+
+  describe(`files over ${TEXT_INLINE_MAX} bytes: read in steps, the same answers`, () => {
+    const big = (head: string, fill = 'x', tail = '') =>
+      Buffer.concat([Buffer.from(head), Buffer.alloc(TEXT_INLINE_MAX + 100_000, fill), Buffer.from(tail)]);
+    const notText = { status: 415, slug: 'unsupported-media-type', message: 'the file is neither a supported binary format nor UTF-8 text' };
+
+    it('text: checked to its last byte; its bytes without BOMs, no big string', async () => {
+      const buf = big('\ufeff\ufeffhello ', 'y', ' \u00e9');
+      const s = await sniffUpload(buf, 'a.txt', 'text/plain');
+      expect(s.kind).toBe(UploadKind.Txt);
+      expect(s.text).toBeUndefined();
+      expect(s.textBytes!.toString('utf8')).toBe(buf.toString('utf8').replace(/^\ufeff\ufeff/, ''));
+      for (const tail of [Buffer.from([0xc3, 0x28]), Buffer.from([0xe2, 0x82]), Buffer.from('\u0000'), Buffer.from('\u007f')])
+        await expect(sniffUpload(Buffer.concat([buf, tail]), 'a.txt', 'text/plain')).rejects.toMatchObject(notText);
+    });
+
+    it('HTML for the worker (deferHtmlText): the kind from its start, its end left to the worker', async () => {
+      const html = big('<!doctype html><p>', 'x', '</p>\u0000');
+      await expect(sniffUpload(html, 'a.html', 'text/html')).rejects.toMatchObject(notText);
+      const s = await sniffUpload(html, 'a.html', 'text/html', { deferHtmlText: true });
+      expect([s.kind, s.text, s.textBytes]).toEqual([UploadKind.Html, undefined, undefined]);
+      // the kind sees past leading white space as textKindOf does
+      const spaced = Buffer.concat([Buffer.alloc(300_000, ' '), Buffer.from('<html><p>hi</p></html>')]);
+      await expect(sniffUpload(spaced, 'page', undefined, { deferHtmlText: true })).resolves.toMatchObject({ kind: UploadKind.Html });
+      // HTML named .txt is text: checked here, whole
+      await expect(sniffUpload(html, 'a.txt', undefined, { deferHtmlText: true })).rejects.toMatchObject(notText);
+    });
+
+    it('a refusal of a file that is not text at its end answers not-text first, as before', async () => {
+      const bad = big('<!doctype html><p>', 'x', '\u0000');
+      await expect(sniffUpload(bad, 'a.png', undefined, { deferHtmlText: true })).rejects.toMatchObject(notText);
+      await expect(sniffUpload(bad, 'a', 'image/png', { deferHtmlText: true })).rejects.toMatchObject(notText);
+      const svg = big('<svg onload="x()">', 'x', '\u0000');
+      await expect(sniffUpload(svg, 'a.html', undefined, { deferHtmlText: true })).rejects.toMatchObject(notText);
+      // a valid file still gets its own refusal
+      await expect(sniffUpload(big('<!doctype html><p>'), 'a.png', undefined, { deferHtmlText: true })).rejects.toMatchObject({ slug: 'media-type-mismatch' });
+      await expect(sniffUpload(big('#!/bin/sh\n'), 'a.txt', undefined)).rejects.toMatchObject({ message: 'scripts are not accepted' });
+    });
   });
 });
 

@@ -7,6 +7,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import sanitizeHtml from 'sanitize-html';
 
 // Engine work yields the CPU to the event loop (ENGINE_NICE): this thread only (Linux: setpriority
@@ -97,6 +98,39 @@ export function htmlToText(html: string): string {
 export function clean(html: string): { html: string; text: string } {
   const safe = sanitize(html);
   return { html: safe, text: htmlToText(safe) };
+}
+
+/** As sniff.ts NOT_TEXT: text may hold tab, LF, FF and CR; any other C0 control or DEL means binary. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NOT_TEXT = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/;
+
+export type CleanUploadAnswer = { ok: true; html: Uint8Array; text: Uint8Array } | { ok: false };
+
+/**
+ * An uploaded HTML file, as bytes handed over by transfer: decoded and checked as text here (fatal
+ * UTF-8, no control characters, BOMs dropped: the checks sniff.ts makes of smaller files), then
+ * cleaned. Answers the sanitised HTML and its text as UTF-8 bytes, handed back by transfer: the
+ * event loop neither decodes, copies nor encodes the document (the database gets the bytes).
+ * `ok: false`: not UTF-8 text.
+ */
+export function cleanUpload(task: { bytes: ArrayBuffer; offset: number; length: number }): CleanUploadAnswer {
+  let html: string;
+  try {
+    html = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
+      new Uint8Array(task.bytes, task.offset, task.length),
+    );
+  } catch {
+    return { ok: false };
+  }
+  if (NOT_TEXT.test(html)) return { ok: false };
+  if (html.startsWith('\ufeff')) html = html.slice(1);
+  const out = clean(html);
+  const encoder = new TextEncoder();
+  const answer = { ok: true as const, html: encoder.encode(out.html), text: encoder.encode(out.text) };
+  return move({
+    [transferableSymbol]: [answer.html.buffer, answer.text.buffer],
+    [valueSymbol]: answer,
+  }) as unknown as CleanUploadAnswer;
 }
 
 /**

@@ -1,8 +1,10 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { isMarkedAsUntransferable, type TransferListItem } from 'node:worker_threads';
 import { IntakeConfig, ProcessConfig } from '../../../config/slices.js';
 import { FairPool } from '../../../common/fair/fair-pool.js';
 import { EngineTimeoutError, type EngineCaller } from '../../../common/fair/fair-scheduler.js';
 import { ProblemException } from '../../../common/filters/problem.js';
+import type { CleanUploadAnswer } from './html-worker.js';
 
 // src/ runs type-stripped .ts under the test runner; dist/ has the compiled .js beside this file.
 const WORKER_URL = new URL(
@@ -42,6 +44,29 @@ export class HtmlEngine implements OnApplicationShutdown {
     return this.run('clean', html, who);
   }
 
+  /**
+   * An uploaded HTML file, by its bytes (sniffUpload checked only their start for a large file):
+   * the worker decodes and checks them as UTF-8 text (415 unsupported-media-type when they are
+   * not, as sniffUpload answers), then cleans. The bytes go by transfer, not copied (`data` is
+   * empty afterwards unless it lived in Node's shared pool, whose small buffers are copied); the
+   * answer is UTF-8 bytes, transferred back, for the database as they are.
+   */
+  async cleanUpload(data: Buffer, who: EngineCaller): Promise<{ html: Buffer; text: Buffer }> {
+    const own = isMarkedAsUntransferable(data.buffer) ? new Uint8Array(data) : data;
+    const bytes = own.buffer as ArrayBuffer;
+    const out = await this.run<CleanUploadAnswer>(
+      'cleanUpload',
+      { bytes, offset: own.byteOffset, length: own.byteLength },
+      who,
+      undefined,
+      [bytes],
+    );
+    if (!out.ok)
+      throw new ProblemException(415, 'unsupported-media-type', 'the file is neither a supported binary format nor UTF-8 text');
+    const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    return { html: buf(out.html), text: buf(out.text) };
+  }
+
   /** The readable article text of a fetched page (Readability on linkedom; all its text when no article). */
   readable(
     html: string,
@@ -55,9 +80,15 @@ export class HtmlEngine implements OnApplicationShutdown {
    * 429 overloaded (queue full) and 503 engine-timeout (waited too long) pass through; a document
    * that used most of the limit itself, or cost its thread (heap cap), is 422.
    */
-  private async run<R>(fn: string, html: string, who: EngineCaller, signal?: AbortSignal): Promise<R> {
+  private async run<R>(
+    fn: string,
+    task: unknown,
+    who: EngineCaller,
+    signal?: AbortSignal,
+    transferList?: TransferListItem[],
+  ): Promise<R> {
     try {
-      return await this.pool.run<R>(who.key, fn, html, { cls: who.cls, signal });
+      return await this.pool.run<R>(who.key, fn, task, { cls: who.cls, signal, transferList });
     } catch (e) {
       if (signal?.aborted) throw e; // the caller stopped (a job handed back at shutdown)
       if (e instanceof EngineTimeoutError && e.overran())
