@@ -29,6 +29,9 @@ export async function readSingleFile(req: FastifyRequest, maxBytes: number, file
   }
 }
 
+/** Bytes of a file read between two turns given to the event loop. */
+const YIELD_BYTES = 128 * 1024;
+
 async function readParts(req: FastifyRequest, maxBytes: number, fileField: string): Promise<UploadedFile> {
   if (typeof req.isMultipart !== 'function' || !req.isMultipart()) {
     throw new ProblemException(415, 'unsupported-media-type', 'expected multipart/form-data with one file part');
@@ -46,7 +49,16 @@ async function readParts(req: FastifyRequest, maxBytes: number, fileField: strin
       throw new ProblemException(422, 'validation', `the file part must be named "${fileField}"`, { errors: { [fileField]: ['required'] } });
     }
     const sink = new ByteSink(maxBytes, Number(req.headers['content-length']));
-    for await (const chunk of part.file) sink.push(chunk as Buffer);
+    let sinceYield = 0;
+    for await (const chunk of part.file) {
+      sink.push(chunk as Buffer);
+      // A fast sender fills the socket faster than one loop turn drains it: let other requests'
+      // work (timers, I/O) run every YIELD_BYTES, the body waiting under backpressure meanwhile.
+      if ((sinceYield += (chunk as Buffer).length) >= YIELD_BYTES) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
     if (part.file.truncated || sink.length > maxBytes) {
       throw new ProblemException(413, 'payload-too-large', `the file is larger than ${maxBytes} bytes`);
     }
