@@ -65,6 +65,15 @@ export class KnowledgeRepository {
     return this.db.one(`SELECT ${COLS}, content_text, content_html FROM knowledge_items WHERE org_id = $1 AND id = $2`, [this.org(), id]);
   }
 
+  /** The item's text alone (undefined: no such item): never its HTML, which can be megabytes. */
+  async text(id: string): Promise<string | null | undefined> {
+    const row = await this.db.one<{ content_text: string | null }>(
+      `SELECT content_text FROM knowledge_items WHERE org_id = $1 AND id = $2`,
+      [this.org(), id],
+    );
+    return row ? row.content_text : undefined;
+  }
+
   /** Locks the item row for this transaction and answers its text (undefined: no such item). */
   async lockText(id: string): Promise<string | null | undefined> {
     const row = await this.db.one<{ content_text: string | null }>(

@@ -83,6 +83,14 @@ export class KnowledgeService {
     return this.items.setStatus(id, status, error);
   }
 
+  /**
+   * The item's text, or undefined when the org has none with this id (jobs: deleted meanwhile).
+   * Without its HTML: a large upload's HTML read and decoded just to be dropped stalls the event loop.
+   */
+  findText(id: string): Promise<string | null | undefined> {
+    return this.items.text(id);
+  }
+
   /** The item, or undefined when the org has none with this id (jobs: deleted meanwhile). */
   find(id: string): Promise<KnowledgeItemDetailDto | undefined> {
     return this.items.get(id);

@@ -48,16 +48,16 @@ export class EmbedItemService {
 
   /** null when the item is gone (deleted meanwhile: nothing to do, nothing to retry). */
   async plan(knowledgeItemId: string, opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<EmbedPlan | null> {
-    const item = await this.items.find(knowledgeItemId);
-    if (!item) return null;
-    const text = item.content_text ?? '';
+    const found = await this.items.findText(knowledgeItemId);
+    if (found === undefined) return null;
+    const text = found ?? '';
     return { itemId: knowledgeItemId, text, chunks: chunkText(text, opts), opts };
   }
 
   /** The item's text (read in the caller's tenant transaction); null when the item is gone. */
   async read(knowledgeItemId: string): Promise<string | null> {
-    const item = await this.items.find(knowledgeItemId);
-    return item ? (item.content_text ?? '') : null;
+    const found = await this.items.findText(knowledgeItemId);
+    return found === undefined ? null : (found ?? '');
   }
 
   /** The plan for a text read by read(): chunked on the chunk engine, in `who`'s turn, outside any transaction. */

@@ -113,7 +113,7 @@ describe(SearchService.name, () => {
 describe(EmbedItemService.name, () => {
   const setup = (text: string | null) => {
     const items = {
-      find: vi.fn().mockResolvedValue(text === null ? undefined : { content_text: text }),
+      findText: vi.fn().mockResolvedValue(text === null ? undefined : text),
       lockText: vi.fn().mockResolvedValue(text === null ? undefined : text),
       setStatus: vi.fn(),
     };
@@ -207,7 +207,7 @@ describe(EmbedJobHandler.name, () => {
     const events: string[] = [];
     let inDb = false;
     const items = {
-      find: vi.fn(async () => (events.push(`read in db=${inDb}`), { content_text: 'Hello there.' })),
+      findText: vi.fn(async () => (events.push(`read in db=${inDb}`), 'Hello there.')),
       lockText: vi.fn(async () => 'Hello there.'),
       setStatus: vi.fn(async () => void events.push('status')),
     };
@@ -261,7 +261,7 @@ describe(EmbedJobHandler.name, () => {
     };
     const handler = new EmbedJobHandler(
       new EmbedItemService(
-        { find: vi.fn(async () => ({ content_text: 'Some text.' })) } as unknown as KnowledgeService,
+        { findText: vi.fn(async () => 'Some text.') } as unknown as KnowledgeService,
         { countChunksBesides: vi.fn(async () => 0) } as unknown as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),
@@ -278,7 +278,7 @@ describe(EmbedJobHandler.name, () => {
     const provider = { embed: vi.fn() };
     const handler = new EmbedJobHandler(
       new EmbedItemService(
-        { find: vi.fn(async () => undefined) } as unknown as KnowledgeService,
+        { findText: vi.fn(async () => undefined) } as unknown as KnowledgeService,
         {} as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),
@@ -294,7 +294,7 @@ describe(EmbedJobHandler.name, () => {
     const countChunksBesides = vi.fn(async () => 4);
     const handler = new EmbedJobHandler(
       new EmbedItemService(
-        { find: vi.fn(async () => ({ content_text: 'One sentence here.' })) } as unknown as KnowledgeService,
+        { findText: vi.fn(async () => 'One sentence here.') } as unknown as KnowledgeService,
         { countChunksBesides } as unknown as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),
