@@ -46,8 +46,13 @@ export const MAX_STALLED = 3;
 /** Of SHUTDOWN_GRACE_MS, what is kept for handing running jobs back and closing the rest of the process. */
 export const HANDBACK_RESERVE_MS = 2500;
 
-/** What a job counts for in its org's share of an all-in-one process's load (a costly request is 10, a read 1). */
-const JOB_OFFERED_WEIGHT = 10;
+/**
+ * What a running job counts for in its org's share of an all-in-one process's offered load, per
+ * tick of JOB_LOAD_TICK_MS while it runs (a read is 1, a costly request 10): a job that keeps the
+ * process busy for seconds weighs as a steady stream of requests, not as one request at its start.
+ */
+const JOB_LOAD_PER_TICK = 25;
+const JOB_LOAD_TICK_MS = 250;
 
 /** Resolves `value` after `ms` unless cancelled (the timer never outlives the race it is in). */
 function after<T>(ms: number, value: T): { done: Promise<T>; cancel: () => void } {
@@ -182,8 +187,10 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         }
         throw new DelayedError();
       }
-      // In a process that also serves requests, the job is this org's load on it (admission's shares).
-      this.admission?.charge(orgId, JOB_OFFERED_WEIGHT);
+      // In a process that also serves requests, the running job is this org's load on it (admission's shares).
+      const admission = this.admission;
+      admission?.charge(orgId, JOB_LOAD_PER_TICK);
+      const load = admission && setInterval(() => admission.charge(orgId, JOB_LOAD_PER_TICK), JOB_LOAD_TICK_MS);
       // The job's signal: aborted at shutdown (hand back) or when its lease is found lost.
       const ac = new AbortController();
       const onShutdown = () => ac.abort(this.shutdown.signal.reason);
@@ -294,6 +301,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         }
       } finally {
         clearInterval(renew);
+        clearInterval(load);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
         await this.slots.release(orgId, jobId).catch(() => undefined);
         await this.wakeParked(orgId).catch(() => undefined);
