@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { createBenchDb } from './lib/db.js';
+import { beginBenchTenant } from './lib/context.js';
 import { table } from '../test/support/load/load.js';
 
 /**
@@ -50,7 +51,8 @@ const RLS_ONLY = `SELECT id, title, created_by, created_at FROM rocker_threads O
 async function tenantTx(c: pg.ClientBase, t: { org: string; user: string }, routed: boolean): Promise<void> {
   await c.query('BEGIN');
   try {
-    await c.query(`SELECT tenant_begin($1, $2, $3, $4, $5)`, [t.org, t.user, 'owner', 'owner', 'bench']);
+    // the service's signed tenant_begin() (the benchmark's key, installed by createBenchDb)
+    await beginBenchTenant(c, t.org, { userId: t.user, role: 'owner' });
     const r = routed ? await c.query(ROUTED, [t.org]) : await c.query(RLS_ONLY);
     if (r.rowCount !== 21) throw new Error(`expected 21 rows, got ${r.rowCount}`);
     await c.query('COMMIT');
@@ -68,6 +70,8 @@ interface Run {
 }
 
 /** CLIENTS callers, each looping tenant transactions until the deadline. */
+let firstError: unknown;
+
 async function drive(seconds: number, once: (i: number) => Promise<void>): Promise<Run> {
   const lat: number[] = [];
   let errors = 0;
@@ -80,8 +84,9 @@ async function drive(seconds: number, once: (i: number) => Promise<void>): Promi
         try {
           await once(i);
           lat.push(performance.now() - t0);
-        } catch {
+        } catch (e) {
           errors++;
+          firstError ??= e;
         }
       }
     }),
@@ -179,3 +184,8 @@ console.log(`throughput ratio org-routed/RLS-only (direct): ${(S.direct.tps / S[
 await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
 await direct.end();
 await db.drop();
+// A run whose transactions failed measured nothing: say why and fail.
+if (firstError !== undefined) {
+  console.error(`\nbench:pgbouncer: transactions failed, first error: ${String((firstError as Error).message ?? firstError)}`);
+  process.exitCode = 1;
+}
