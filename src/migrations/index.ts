@@ -26,6 +26,7 @@ import { OrgInvitations1796195199478 } from './1796195199478-OrgInvitations.js';
 import { VerifiedTenantContext1796205600000 } from './1796205600000-VerifiedTenantContext.js';
 import { WorkerRole1796205700000 } from './1796205700000-WorkerRole.js';
 import { MarketChunkOwnership1796205800000 } from './1796205800000-MarketChunkOwnership.js';
+import { ContextAccessorsPlpgsql1796205900000 } from './1796205900000-ContextAccessorsPlpgsql.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   VerifiedTenantContext1796205600000,
   WorkerRole1796205700000,
   MarketChunkOwnership1796205800000,
+  ContextAccessorsPlpgsql1796205900000,
 ];
