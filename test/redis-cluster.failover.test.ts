@@ -89,7 +89,11 @@ describe('Redis Cluster failover', () => {
     const fellBackMs = Date.now() - t0;
 
     // The replica is promoted; the limiter goes back to the shared limit on both instances.
-    await until(async () => (await cluster.masters()).includes(replica!), 60_000, 'the replica promoted');
+    await until(async () => (await cluster.masters()).includes(replica!), 60_000, 'the replica promoted').catch(
+      async (e: Error) => {
+        throw new Error(`${e.message}; nodes: ${JSON.stringify(await cluster.topology().catch(() => 'unreadable'))}`);
+      },
+    );
     for (const app of [one, two])
       await until(async () => (await policy(app, org)).includes('"embeddings";q=10;w=60') && !app.app.get(RateLimitStorage).onFallback, 60_000, 'the limiter back on the cluster');
     const recoveredMs = Date.now() - t0;
