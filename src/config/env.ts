@@ -298,6 +298,14 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   PARSE_THREADS = 1;
 
+  /**
+   * Threads of each parser pool (HTML, PDF) started at boot and kept, up to PARSE_THREADS + 1: the
+   * spare thread a second org's document takes while one org holds the pool starts at once only
+   * if it is already running (starting one and loading its parser takes about 300 ms).
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(65)
+  PARSE_WARM_THREADS = 2;
+
   /** HTML documents one org may have waiting for the HTML pool in this process; past it 429 overloaded. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   PARSE_MAX_QUEUED_PER_ORG = 8;

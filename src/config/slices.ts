@@ -136,6 +136,7 @@ export abstract class IntakeConfig extends slice({
   ocrConcurrency: 'OCR_CONCURRENCY',
   ocrMaxQueuedPerOrg: 'OCR_MAX_QUEUED_PER_ORG',
   parseThreads: 'PARSE_THREADS',
+  parseWarmThreads: 'PARSE_WARM_THREADS',
   parseMaxQueuedPerOrg: 'PARSE_MAX_QUEUED_PER_ORG',
   parseTimeoutMs: 'PARSE_TIMEOUT_MS',
 }) {}

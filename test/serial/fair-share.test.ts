@@ -61,6 +61,7 @@ const PRODUCTION_DEFAULTS = Object.fromEntries(
         'ADMISSION_MAX_UTILIZATION',
         'ENGINE_NICE',
         'INGEST_ORG_RATE',
+        'PARSE_WARM_THREADS',
       ].includes(k),
   ),
 );
@@ -127,6 +128,13 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
 
   /** The measured org's latency bound and the never-5xx rule, common to every row. */
   const expectFair = (r: RowResult) => {
+    // one line per attempt, so a retried row's first figures are in the output too
+    const f = (x?: { p95: number }) => (x ? x.p95.toFixed(1) : '-');
+    console.log(
+      `${r.row}: quiet GET /v1/org p95 ${f(r.cheapAlone)} -> ${f(r.cheapDuring)} ms` +
+        (r.uploadAlone ? `, quiet upload p95 ${f(r.uploadAlone)} -> ${f(r.uploadDuring)} ms` : '') +
+        `, noisy ${JSON.stringify(r.statuses)}`,
+    );
     expect(r.cheapAlone.failed + r.cheapDuring.failed, `the quiet org got non-2xx answers\n${show(r)}`).toBe(
       0,
     );
@@ -181,12 +189,14 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
     expectFair(r);
   });
 
-  // Skipped: with the shipped defaults the quiet org's GET /v1/org stays within the bound (2.2-2.6x)
-  // but one of its dozen one-line PDF uploads during the row takes 340-400 ms against 23-68 ms
-  // alone (five runs, 2026-12-02); the cause is not found yet (npm run bench:fair-share, row e).
-  it.skip("heavy PDFs wait in the abuser's queue, not in front of another org's one-line PDF", async () => {
+  // Skipped: the first attempt on a fresh process misses the bound (quiet one-line PDF p95 44-49 ->
+  // 182-218 ms, 4.1-6.8x; its GET /v1/org 2.9-4.3x) and later attempts meet it (1.9-3.0x), five runs
+  // on 2026-12-02 after the parser threads were kept warm; what is cold on the first heavy PDFs is
+  // not found yet, and a row that passes only on retry does not gate CI.
+  it.skip("heavy PDFs wait in the abuser's queue, not in front of another org's one-line PDF", ROW, async () => {
     const r = await runRow(ctx, Row.Pdf, SCALE);
     expectFair(r);
+    expect(r.noisy.ok2xx, `the heavy PDFs were not all parsed\n${show(r)}`).toBe(SCALE.pdf.uploads);
   });
 
   // Skipped: 200-300 requests a second on this 2-core box (service and load generator together)

@@ -31,6 +31,8 @@ export const TEST_ENV_VARS: Record<string, string> = {
   // Engine threads below the event loop's priority (ENGINE_NICE) starve when the box runs many
   // suites at once and would run into their time limits; the serial fair-share suites use the default.
   ENGINE_NICE: '0',
+  // Every test app would start its parser threads at boot; functional suites take them on demand.
+  PARSE_WARM_THREADS: '0',
 };
 
 export const TEST_ENV = loadEnv(TEST_ENV_VARS, '/nonexistent');

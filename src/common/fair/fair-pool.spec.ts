@@ -63,4 +63,13 @@ describe(FairPool.name, () => {
     expect(niceOfRank(3, 1)).toBe(3 + EXTRA_WORK_NICE);
     expect(niceOfRank(15, 2)).toBe(19);
   });
+
+  it('starts its warm threads with the pool, before any task, and keeps them', async () => {
+    sut = new FairPool({ name: 'test', filename: WORKER, threads: 1, maxQueuedPerOrg: 10, timeoutMs: 10_000, warm: 2 });
+    const deadline = Date.now() + 10_000;
+    while (sut.threads < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(sut.threads).toBe(2);
+    await expect(sut.run('a', 'spin', { ms: 1, tag: 'ok' })).resolves.toBe('ok');
+    expect(sut.threads).toBe(2); // no thread started on demand
+  });
 });

@@ -18,6 +18,8 @@ export interface FairPoolOptions {
   nice?: number;
   /** Threads beyond `threads` for a newcomer's request (FairScheduler `spare`); default 1. */
   spare?: number;
+  /** Lead threads started with the pool and kept (at most threads + spare); default 0 (on demand). */
+  warm?: number;
 }
 
 /**
@@ -48,10 +50,10 @@ export class FairPool {
   constructor(opts: FairPoolOptions) {
     const spare = opts.spare ?? 1;
     const base = opts.nice ?? 0;
-    const pool = (maxThreads: number, nice: number) =>
+    const pool = (maxThreads: number, nice: number, minThreads = 0) =>
       new Piscina({
         filename: opts.filename.href,
-        minThreads: 0,
+        minThreads: Math.min(minThreads, Math.max(1, maxThreads)),
         maxThreads: Math.max(1, maxThreads),
         idleTimeout: opts.idleTimeoutMs ?? 60_000,
         resourceLimits: opts.resourceLimits,
@@ -60,7 +62,7 @@ export class FairPool {
         workerData: { nice },
       });
     // every running org's first task may be a lead one; one org's others at most threads - 1
-    this.lead = pool(opts.threads + spare, base);
+    this.lead = pool(opts.threads + spare, base, opts.warm ?? 0);
     this.extra = pool(opts.threads - 1, niceOfRank(base, 1));
     this.scheduler = new FairScheduler({
       name: opts.name,

@@ -34,6 +34,7 @@ export class HtmlEngine implements OnApplicationShutdown {
       maxQueuedPerOrg: intakeConfig.parseMaxQueuedPerOrg,
       timeoutMs: intakeConfig.parseTimeoutMs,
       nice: processConfig.engineNice,
+      warm: intakeConfig.parseWarmThreads,
       // A hostile document can cost its thread, not the process's heap.
       resourceLimits: { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 64 },
     });

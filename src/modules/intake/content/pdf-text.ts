@@ -23,6 +23,8 @@ export interface PdfEngineOptions extends PdfLimits {
   maxQueuedPerOrg: number;
   /** Nice value of the pool's threads (ENGINE_NICE). */
   nice?: number;
+  /** Threads started with the pool and kept (PARSE_WARM_THREADS). */
+  warm?: number;
 }
 
 type WorkerAnswer = { ok: boolean; text?: string; pages?: number; reason?: string };
@@ -63,6 +65,7 @@ export class PdfEngine {
       maxQueuedPerOrg: opts.maxQueuedPerOrg,
       timeoutMs: opts.timeoutMs,
       nice: opts.nice,
+      warm: opts.warm,
       resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 32 },
     });
   }
@@ -121,6 +124,7 @@ export class PdfService extends PdfEngine implements OnApplicationShutdown {
       timeoutMs: intakeConfig.pdfTimeoutMs,
       maxPages: intakeConfig.pdfMaxPages,
       nice: processConfig.engineNice,
+      warm: intakeConfig.parseWarmThreads,
     });
   }
 
