@@ -188,7 +188,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         throw new DelayedError();
       }
       // In a process that also serves requests, the running job is this org's load on it (admission's shares).
-      const admission = this.admission;
+      const admission = this.processConfig.role === 'worker' ? undefined : this.admission;
       admission?.charge(orgId, JOB_LOAD_PER_TICK);
       const load = admission && setInterval(() => admission.charge(orgId, JOB_LOAD_PER_TICK), JOB_LOAD_TICK_MS);
       // The job's signal: aborted at shutdown (hand back) or when its lease is found lost.

@@ -48,10 +48,8 @@ export class EmbedItemService {
 
   /** null when the item is gone (deleted meanwhile: nothing to do, nothing to retry). */
   async plan(knowledgeItemId: string, opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<EmbedPlan | null> {
-    const found = await this.items.findText(knowledgeItemId);
-    if (found === undefined) return null;
-    const text = found ?? '';
-    return { itemId: knowledgeItemId, text, chunks: chunkText(text, opts), opts };
+    const text = await this.read(knowledgeItemId);
+    return text === null ? null : { itemId: knowledgeItemId, text, chunks: chunkText(text, opts), opts };
   }
 
   /** The item's text (read in the caller's tenant transaction); null when the item is gone. */

@@ -1,23 +1,19 @@
 // Runs in a worker thread of the `html` pool (see html.ts): sanitising and readability scale with
-// the document, so they stay off the event loop. Imports packages only (no relative imports), so
+// the document, so they stay off the event loop. Imports packages only (no static relative imports), so
 // the same file runs from src/ (type-stripped) and from dist/. It owns the service's one sanitiser
 // configuration.
 import { workerData } from 'node:worker_threads';
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import sanitizeHtml from 'sanitize-html';
 
-// Engine work yields the CPU to the event loop (ENGINE_NICE): this thread only (Linux: setpriority
-// on a thread id; /proc/thread-self names the calling thread as <pid>/task/<tid>).
-try {
-  const nice = Number((workerData as { nice?: number } | undefined)?.nice ?? 0);
-  if (nice > 0) setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice);
-} catch {
-  /* not Linux: the thread keeps the process's priority */
-}
+// Engine work yields the CPU to the event loop (ENGINE_NICE): common/fair/thread-nice, loaded by URL.
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const { niceThisThread } = (await import(
+  new URL(`../../../common/fair/thread-nice${ext}`, import.meta.url).href
+)) as typeof import('../../../common/fair/thread-nice.js');
+niceThisThread(Number((workerData as { nice?: number } | undefined)?.nice ?? 0));
 
 /** Elements removed together with everything inside them (their content is code, not text). */
 const DROP_WITH_CONTENT = [

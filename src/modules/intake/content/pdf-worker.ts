@@ -1,19 +1,15 @@
 // Runs in a worker thread of the `pdf` pool (see pdf-text.ts): PDF.js parses untrusted bytes here,
 // where a runaway document can be terminated and its memory is capped. Imports packages only (no
-// relative imports), so the same file runs from src/ (type-stripped) and from dist/.
+// static relative imports), so the same file runs from src/ (type-stripped) and from dist/.
 import { workerData } from 'node:worker_threads';
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { getDocumentProxy } from 'unpdf';
 
-// Engine work yields the CPU to the event loop (ENGINE_NICE): this thread only (Linux: setpriority
-// on a thread id; /proc/thread-self names the calling thread as <pid>/task/<tid>).
-try {
-  const nice = Number((workerData as { nice?: number } | undefined)?.nice ?? 0);
-  if (nice > 0) setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice);
-} catch {
-  /* not Linux: the thread keeps the process's priority */
-}
+// Engine work yields the CPU to the event loop (ENGINE_NICE): common/fair/thread-nice, loaded by URL.
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const { niceThisThread } = (await import(
+  new URL(`../../../common/fair/thread-nice${ext}`, import.meta.url).href
+)) as typeof import('../../../common/fair/thread-nice.js');
+niceThisThread(Number((workerData as { nice?: number } | undefined)?.nice ?? 0));
 
 type Input = { data: Uint8Array; maxPages: number };
 type Output =
