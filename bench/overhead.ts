@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createBenchDb } from './lib/db.js';
 import { load, startServer, stopServer, table, type LoadResult } from '../test/support/load/load.js';
 import { signDevToken } from '../src/tenancy/dev-token.js';
@@ -48,32 +49,54 @@ const env = {
 };
 const token = await signDevToken({ JWT_SECRET: secret, JWT_ISSUER: 'rocker-bench', JWT_AUDIENCE: 'rocker-api' }, { sub: user }, 3600);
 
-const results: Record<string, LoadResult[]> = { baseline: [], full: [], nolimit: [] };
+/**
+ * The server process's CPU time so far (user + system, ms), from /proc. CPU per request is the
+ * overhead itself: unlike throughput it barely moves when other work shares the machine.
+ */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+type Measured = LoadResult & { cpuPerReq: number };
+/**
+ * BENCH_BEFORE_DIST=<another checkout's dist/>: its full stack runs as one more row of the same run,
+ * for before/after figures measured side by side (that checkout needs its own node_modules).
+ */
+const BEFORE = process.env.BENCH_BEFORE_DIST;
+type Which = 'baseline' | 'full' | 'nolimit' | 'before';
+const results: Record<Which, Measured[]> = { baseline: [], full: [], nolimit: [], before: [] };
+const rowsToRun: Which[] = BEFORE ? ['baseline', 'before', 'full', 'nolimit'] : ['baseline', 'full', 'nolimit'];
 for (let round = 0; round < ROUNDS; round++) {
-  for (const which of ['baseline', 'full', 'nolimit'] as const) {
-    const script = which === 'baseline' ? 'baseline' : 'full';
+  for (const which of rowsToRun) {
+    const script =
+      which === 'before' ? join(BEFORE!, 'bench', 'servers', 'full.js') : join(here, 'servers', `${which === 'baseline' ? 'baseline' : 'full'}.js`);
     const extra: Record<string, string> = which === 'nolimit' ? { RATE_LIMIT_ENABLED: 'false' } : {};
-    const { child, port } = await startServer(join(here, 'servers', `${script}.js`), { ...env, ...extra, NODE_ENV: 'test' });
+    const { child, port } = await startServer(script, { ...env, ...extra, NODE_ENV: 'test' });
     const url = `http://127.0.0.1:${port}/v1/threads?limit=20`;
     await load('warmup', { url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, duration: 2 });
-    results[which].push(await load(which, { url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, duration: DURATION }));
+    const cpu0 = cpuMs(child.pid!);
+    const r = await load(which, { url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, duration: DURATION });
+    results[which].push({ ...r, cpuPerReq: (cpuMs(child.pid!) - cpu0) / (r.rps * DURATION) });
     await stopServer(child);
   }
 }
 
-const avg = (rs: LoadResult[], k: keyof LoadResult) => rs.reduce((s, r) => s + (r[k] as number), 0) / rs.length;
-const LABELS = {
+const avg = (rs: Measured[], k: keyof Measured) => rs.reduce((s, r) => s + (r[k] as number), 0) / rs.length;
+const LABELS: Record<Which, string> = {
+  before: `full stack at ${BEFORE ?? ''}`,
   baseline: 'bare Fastify + pg (same tx, tenant_begin, query)',
   full: 'full stack (guards, limiter, tenant_begin tx, RLS, logs, metrics)',
   nolimit: 'full stack without the limiter (RATE_LIMIT_ENABLED=false)',
 };
-const rows = (['baseline', 'full', 'nolimit'] as const).map((w) => ({
+const rows = rowsToRun.map((w) => ({
   stack: LABELS[w],
   'req/s': avg(results[w], 'rps').toFixed(0),
   'p50 ms': avg(results[w], 'p50').toFixed(2),
   'p95 ms': avg(results[w], 'p95').toFixed(2),
   'p99 ms': avg(results[w], 'p99').toFixed(2),
   non2xx: avg(results[w], 'non2xx').toFixed(0),
+  'server CPU ms/req': avg(results[w], 'cpuPerReq').toFixed(3),
 }));
 console.log(`\nbench:overhead  GET /v1/threads?limit=20  connections=${CONNECTIONS} duration=${DURATION}s x ${ROUNDS} rounds\n`);
 console.log(table(rows));
@@ -82,6 +105,14 @@ const p95 = avg(results.full, 'p95') / avg(results.baseline, 'p95');
 console.log(`\nthroughput ratio full/baseline: ${thr.toFixed(2)}x  (goal >= 0.75, aim 0.9)`);
 console.log(`p95 latency ratio full/baseline: ${p95.toFixed(2)}x  (goal <= 1.5)`);
 console.log(`throughput ratio without the limiter/baseline: ${(avg(results.nolimit, 'rps') / avg(results.baseline, 'rps')).toFixed(2)}x`);
+if (BEFORE)
+  console.log(
+    `after/before: throughput ${(avg(results.full, 'rps') / avg(results.before, 'rps')).toFixed(2)}x, p95 ${(avg(results.full, 'p95') / avg(results.before, 'p95')).toFixed(2)}x, server CPU per request ${(avg(results.full, 'cpuPerReq') / avg(results.before, 'cpuPerReq')).toFixed(2)}x`,
+  );
+console.log(
+  `server CPU per request full/baseline: ${(avg(results.full, 'cpuPerReq') / avg(results.baseline, 'cpuPerReq')).toFixed(2)}x` +
+    ` (without the limiter ${(avg(results.nolimit, 'cpuPerReq') / avg(results.baseline, 'cpuPerReq')).toFixed(2)}x; the throughput goal of 0.75x needs about 1.33x)`,
+);
 await db.drop();
 if (Object.values(results).some((r) => avg(r, 'non2xx') > 0)) {
   console.error('non-2xx answers during the benchmark: the figures are not valid');

@@ -1,9 +1,8 @@
-import { DynamicModule, Module, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { ClsServiceManager } from 'nestjs-cls';
 import { actorRole, TENANT_KEY, type TenantContext } from './tenancy/tenant-context.js';
-import type { IncomingMessage } from 'node:http';
 import { ConfigModule } from './config/config.module.js';
 import type { Env } from './config/env.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -38,13 +37,13 @@ import { ProcessModule } from './common/process/process.module.js';
 /**
  * request_id, org_id, user_id and actor_role on every line written inside a request or a job, each
  * once. pino writes a logger's bindings and the line's own fields side by side without merging
- * them, so a field the logger already binds (pino-http's request logger binds request_id) is
+ * them, so a field the logger already binds (a child logger's bindings) is
  * neither added here nor kept from the caller's object (e.g. `log.error({ err, request_id })`).
  */
 export function tenantLogFields(mergeObject: object, _level?: number, logger?: { bindings(): Record<string, unknown> }): Record<string, unknown> {
   const bound = logger?.bindings() ?? {};
   for (const k of Object.keys(mergeObject)) if (k in bound) delete (mergeObject as Record<string, unknown>)[k];
-  if ('res' in mergeObject) return {}; // the access log line gets them from customProps
+  if ('res' in mergeObject) return {}; // the access log line carries them itself (installAccessLog)
   const cls = ClsServiceManager.getClsService();
   if (!cls?.isActive()) return {};
   const t = cls.get<TenantContext | undefined>(TENANT_KEY);
@@ -55,34 +54,19 @@ export function tenantLogFields(mergeObject: object, _level?: number, logger?: {
   return fields;
 }
 
-/**
- * The request logger's bindings: request_id when the request starts; the tenant's fields when
- * the response is logged (the guard has resolved them by then). pino-http asks twice and binds
- * the second answer on top of the first, so the second must not repeat request_id.
- */
-export function requestLogProps(req: IncomingMessage, res: { headersSent: boolean }): Record<string, unknown> {
-  if (!res.headersSent) return { request_id: (req as IncomingMessage & { id?: string }).id };
-  const t = (req as IncomingMessage & { tenant?: TenantContext }).tenant;
-  return t ? { org_id: t.orgId, user_id: t.userId, actor_role: actorRole(t) } : {};
-}
-
 export function loggerModule(env: Env) {
   return LoggerModule.forRoot({
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }], // Fastify 5 mount point
+    // No request middleware: the access line comes from a Fastify hook (common/http/access-log.ts),
+    // request fields from the CLS context (tenantLogFields). pinoHttp's options build the root logger.
+    forRoutes: [],
     pinoHttp: {
       level: env.LOG_LEVEL,
       mixin: tenantLogFields,
-      customProps: requestLogProps,
-      genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
       // Tokens, keys and cookies never reach a log line.
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'],
         censor: '[redacted]',
       },
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
-      },
-      autoLogging: { ignore: (req: IncomingMessage) => (req.url?.startsWith('/health') || req.url?.startsWith('/metrics')) ?? false },
     },
   });
 }

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { installAccessLog } from './common/http/access-log.js';
 import multipart from '@fastify/multipart';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -79,7 +80,7 @@ export function createAdapter(env: Env): FastifyAdapter {
  */
 export async function configureApp(app: NestFastifyApplication, env: Env, opts: AppOptions = {}): Promise<NestFastifyApplication> {
   // NestFactory.create has done this already; an app from a testing module has not. Done first on
-  // both paths, so Nest's middleware (the request logger) runs before the hooks added below.
+  // both paths, so Nest's middleware (the CLS context) runs before the hooks added below.
   await app.getHttpAdapter().init?.();
   app.useLogger(app.get(Logger));
   // Uploads (POST /v1/knowledge/upload, /v1/ocr): one file, capped; handlers read it as a stream.
@@ -92,6 +93,7 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
     reply.header('x-request-id', req.id);
   });
   installHttpMetrics(fastify);
+  installAccessLog(fastify);
   installJsonBodyLimits(fastify, { maxDepth: env.JSON_MAX_DEPTH, maxKeys: env.JSON_MAX_KEYS });
   // Authentication, org, roles and the limiter before the body is read; the guards reuse the result.
   tagRouteTargets(app);

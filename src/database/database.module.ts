@@ -1,7 +1,5 @@
 import { Global, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ClsModule } from 'nestjs-cls';
-import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DataSource } from 'typeorm';
 import { DatabaseConfig, ProcessConfig, sessionUrl, sessionWorkerUrl } from '../config/slices.js';
 import { createDataSource } from './data-source.js';
@@ -49,7 +47,7 @@ class DataSourceModule implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-/** The connection pool (the app role; the worker role in a worker process) and the AsyncLocalStorage context with its transaction plugin (TenantTransactions and TenantDb, in src/tenancy/, run on them). */
+/** The connection pool (the app role; the worker role in a worker process) and the AsyncLocalStorage context (TenantTransactions and TenantDb, in src/tenancy/, run on them). */
 @Global()
 @Module({
   imports: [
@@ -57,12 +55,6 @@ class DataSourceModule implements OnModuleInit, OnApplicationShutdown {
     ClsModule.forRoot({
       global: true,
       middleware: { mount: true, generateId: true, idGenerator: (req: { id?: string }) => String(req.id ?? '') },
-      plugins: [
-        new ClsPluginTransactional({
-          imports: [DataSourceModule],
-          adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource }),
-        }),
-      ],
     }),
   ],
   exports: [DataSourceModule],

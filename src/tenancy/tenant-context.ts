@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { TransactionHost } from '@nestjs-cls/transactional';
-import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { DataSource } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
 import { tenantTxDuration } from '../common/metrics/metrics.js';
 import { FairScheduler, fairKey, WorkClass } from '../common/fair/fair-scheduler.js';
 import { DatabaseConfig, TenantContextConfig } from '../config/slices.js';
@@ -25,6 +25,8 @@ export interface TenantContext {
 }
 
 export const TENANT_KEY = 'tenant';
+/** The open tenant transaction's connection, in the transaction's own CLS context. */
+const TX_KEY = 'tenant_tx';
 
 /** What a tenant transaction serves, for rocker_tenant_tx_duration_seconds{kind}. */
 export type TenantTxKind = 'request' | 'job';
@@ -53,12 +55,16 @@ export class TenantTransactions {
   /** Signs every context this process opens (TENANT_CONTEXT_KEYS' first key). */
   private readonly signingKey: ContextKey;
 
+  /** The DataSource's pg pool: the tenant transaction runs on a plain pg client (no ORM query runner on the hot path). */
+  private readonly pool: Pool;
+
   constructor(
     private readonly cls: ClsService,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    @Inject(DataSource) ds: DataSource,
     @Inject(DatabaseConfig) private readonly databaseConfig: DatabaseConfig,
     @Inject(TenantContextConfig) private readonly contextConfig: TenantContextConfig,
   ) {
+    this.pool = poolOf(ds);
     this.signingKey = parseContextKeys(contextConfig.keys)[0];
     this.connections = new FairScheduler({
       name: 'database',
@@ -84,24 +90,57 @@ export class TenantTransactions {
     kind: TenantTxKind = 'request',
     opts: { asyncCommit?: boolean } = {},
   ): Promise<T> {
-    const inTx = async () => {
-      this.cls.set(TENANT_KEY, ctx);
-      return this.txHost.withTransaction(async () => {
-        // Proves the context (signed, short-lived), re-checks membership and sets the tenant settings
-        // with the transaction's mark, in one round trip (TenantBegin, VerifiedTenantContext migrations).
-        const signed = { orgId: ctx.orgId, userId: ctx.userId, role: ctx.role, actorRole: actorRole(ctx), requestId: ctx.requestId };
-        await this.txHost.tx.query(
-          `SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)`,
-          tenantBeginParams(this.signingKey, signed, Date.now() + this.contextConfig.ttlMs),
-        );
-        if (opts.asyncCommit)
-          await this.txHost.tx.query(`SELECT set_config('synchronous_commit', 'off', true)`);
-        return fn();
-      });
+    // Proves the context (signed, short-lived), re-checks membership and sets the tenant settings
+    // with the transaction's mark, in one round trip (TenantBegin, VerifiedTenantContext migrations).
+    const begin = async (client: PoolClient) => {
+      const signed = { orgId: ctx.orgId, userId: ctx.userId, role: ctx.role, actorRole: actorRole(ctx), requestId: ctx.requestId };
+      await client.query(
+        `SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)`,
+        tenantBeginParams(this.signingKey, signed, Date.now() + this.contextConfig.ttlMs),
+      );
+      if (opts.asyncCommit) await client.query(`SELECT set_config('synchronous_commit', 'off', true)`);
     };
+    const inTx = () =>
+      // A CLS context of its own (inheriting the caller's): two transactions run side by side in
+      // one request never see each other's connection or tenant.
+      this.cls.run({ ifNested: 'inherit' }, async () => {
+        this.cls.set(TENANT_KEY, ctx);
+        // A nested call joins the open transaction: the tenant is set again, on the same connection.
+        const outer = this.cls.get<PoolClient | undefined>(TX_KEY);
+        if (outer) {
+          await begin(outer);
+          return fn();
+        }
+        const client = await this.pool.connect();
+        let broken: Error | undefined;
+        let begun = false;
+        try {
+          await client.query('START TRANSACTION');
+          begun = true;
+          this.cls.set(TX_KEY, client);
+          try {
+            await begin(client);
+            const result = await fn();
+            await client.query('COMMIT');
+            return result;
+          } catch (e) {
+            // A connection that cannot even roll back is discarded, not returned to the pool.
+            await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+            throw e;
+          } finally {
+            this.cls.set(TX_KEY, undefined);
+          }
+        } catch (e) {
+          // START TRANSACTION itself failed: the connection is suspect unless Postgres answered.
+          if (!begun && isConnectionError(e)) broken = e as Error;
+          throw e;
+        } finally {
+          client.release(broken);
+        }
+      });
     const end = tenantTxDuration.startTimer({ kind });
     // Already inside a transaction (a nested call): it holds its connection, so it takes no slot.
-    const nested = this.cls.isActive() && this.txHost.isTransactionActive();
+    const nested = this.cls.isActive() && !!this.cls.get(TX_KEY);
     const inTurn = () =>
       nested
         ? inTx()
@@ -120,19 +159,12 @@ export class TenantTransactions {
  */
 @Injectable()
 export class TenantDb {
-  constructor(
-    private readonly cls: ClsService,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-  ) {}
+  constructor(private readonly cls: ClsService) {}
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    if (!this.cls.isActive() || !this.cls.get(TENANT_KEY) || !this.txHost.isTransactionActive()) {
-      throw new Error('TenantDb used outside a tenant transaction');
-    }
-    // Structured result: TypeORM's plain query() answers [rows, count] for UPDATE/DELETE ... RETURNING.
-    const runner = this.txHost.tx.queryRunner;
-    if (!runner) throw new Error('TenantDb: the tenant transaction has no query runner');
-    return (await runner.query(sql, params, true)).records as T[];
+    const client = this.cls.isActive() && this.cls.get(TENANT_KEY) ? this.cls.get<PoolClient | undefined>(TX_KEY) : undefined;
+    if (!client) throw new Error('TenantDb used outside a tenant transaction');
+    return (await client.query(sql, params)).rows as T[];
   }
 
   async one<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
@@ -142,4 +174,17 @@ export class TenantDb {
   context(): TenantContext {
     return this.cls.get<TenantContext>(TENANT_KEY);
   }
+}
+
+/** The pg pool behind a TypeORM DataSource (its Postgres driver's `master`). */
+function poolOf(ds: DataSource): Pool {
+  const pool = (ds.driver as unknown as { master?: Pool }).master;
+  if (!pool) throw new Error('the DataSource has no pg pool (not initialised, or not Postgres)');
+  return pool;
+}
+
+/** An error that leaves the connection unusable (as opposed to an SQL error, after which ROLLBACK works). */
+function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: unknown; severity?: unknown };
+  return !(typeof err?.code === 'string' && err.severity);
 }

@@ -148,44 +148,33 @@ export class FairScheduler {
   ): Promise<T> {
     const cls = o.cls ?? WorkClass.Request;
     const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 0;
-    const ac = new AbortController();
-    const onOuterAbort = () => ac.abort(o.signal?.reason);
-    o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    // Without a time limit or a caller's signal nothing can abort the work: no controller, timer or
+    // race is built for it (the database engine runs every request this way, usually on a free slot).
+    const ac = timeoutMs > 0 || o.signal ? new AbortController() : undefined;
+    const onOuterAbort = () => ac!.abort(o.signal?.reason);
+    if (o.signal?.aborted) onOuterAbort();
+    else o.signal?.addEventListener('abort', onOuterAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     let began: number | undefined;
     if (timeoutMs > 0) {
       timer = setTimeout(() => {
         timedOut = true;
-        ac.abort(new EngineTimeoutError(this.opts.name, timeoutMs));
+        ac!.abort(new EngineTimeoutError(this.opts.name, timeoutMs));
       }, timeoutMs);
       timer.unref();
     }
-    let waitTimer: NodeJS.Timeout | undefined;
-    let waitSignal = ac.signal;
-    if (o.maxWaitMs !== undefined && o.maxWaitMs > 0) {
-      const wait = new AbortController();
-      waitTimer = setTimeout(
-        () => wait.abort(new EngineTimeoutError(this.opts.name, o.maxWaitMs!, true)),
-        o.maxWaitMs,
-      );
-      waitTimer.unref();
-      waitSignal = AbortSignal.any([ac.signal, wait.signal]);
-    }
     try {
-      let rank: number;
-      try {
-        rank = await this.acquire(key, cls, waitSignal);
-      } finally {
-        clearTimeout(waitTimer);
-      }
+      ac?.signal.throwIfAborted();
+      const rank = this.tryTake(key, cls) ?? (await this.wait(key, cls, ac?.signal, o.maxWaitMs));
       const start = (began = performance.now());
       // The slot is held until the work itself settles, even when the caller stops waiting for it
       // (a model call cannot always be interrupted): a timed-out call never over-commits the engine.
-      const done = work(ac.signal, rank).finally(() => {
+      const done = work(ac?.signal ?? NEVER_ABORTED, rank).finally(() => {
         this.meanRunMs = this.meanRunMs * 0.8 + (performance.now() - start) * 0.2;
         this.release(key);
       });
+      if (!ac) return await done;
       done.catch(() => undefined);
       return await raceAbort(done, ac.signal);
     } catch (e) {
@@ -212,44 +201,66 @@ export class FairScheduler {
     return s;
   }
 
-  /** Resolves with the work's rank once it holds a slot. */
-  private acquire(key: string, cls: WorkClass, signal: AbortSignal): Promise<number> {
-    signal.throwIfAborted();
+  /**
+   * A slot at once when one is free (or a spare one for a newcomer's request) and nobody waits;
+   * undefined when the work must queue; EngineBusyError when the org's queue is full.
+   */
+  private tryTake(key: string, cls: WorkClass): number | undefined {
     const s = this.state(key);
     const queued = s.waiting[0].length + s.waiting[1].length;
-    if (this.running < this.opts.slots && this.ring.length === 0) return Promise.resolve(this.take(s));
+    if (this.running < this.opts.slots && this.ring.length === 0) return this.take(s);
     if (
       cls === WorkClass.Request &&
       s.running === 0 &&
       queued === 0 &&
       this.running < this.opts.slots + (this.opts.spare ?? 0)
     )
-      return Promise.resolve(this.take(s));
+      return this.take(s);
     if (queued >= this.opts.maxQueuedPerOrg) {
       this.forget(key, s);
       const aheadOfIt = queued + s.running;
       const retryS = Math.max(1, Math.ceil((aheadOfIt * this.meanRunMs) / this.opts.slots / 1000));
       throw new EngineBusyError(this.opts.name, retryS);
     }
+    return undefined;
+  }
+
+  /**
+   * Queues for this org's turn; resolves with the work's rank once it holds a slot. `maxWaitMs`
+   * bounds the wait alone (EngineTimeoutError with `waiting`); `signal` aborts it.
+   */
+  private wait(key: string, cls: WorkClass, signal: AbortSignal | undefined, maxWaitMs: number | undefined): Promise<number> {
+    const s = this.state(key);
     return new Promise<number>((resolve, reject) => {
+      let waitTimer: NodeJS.Timeout | undefined;
+      const settle = () => {
+        clearTimeout(waitTimer);
+        signal?.removeEventListener('abort', onAbort);
+      };
       const w: Waiter = {
         key,
         cls,
         start: (rank) => {
-          signal.removeEventListener('abort', onAbort);
+          settle();
           resolve(rank);
         },
         fail: reject,
       };
-      const onAbort = () => {
+      const leave = (reason: unknown) => {
+        settle();
         const list = s.waiting[cls];
         const i = list.indexOf(w);
         if (i >= 0) list.splice(i, 1);
         if (!s.waiting[0].length && !s.waiting[1].length) this.dropFromRing(key);
         this.forget(key, s);
-        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+        reject(reason instanceof Error ? reason : new Error(String(reason)));
       };
-      signal.addEventListener('abort', onAbort, { once: true });
+      const onAbort = () => leave(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (maxWaitMs !== undefined && maxWaitMs > 0) {
+        waitTimer = setTimeout(() => leave(new EngineTimeoutError(this.opts.name, maxWaitMs, true)), maxWaitMs);
+        waitTimer.unref();
+      }
       s.waiting[cls].push(w);
       if (!this.ring.includes(key)) this.ring.push(key);
       this.dispatch();
@@ -313,6 +324,9 @@ export class FairScheduler {
     if (!s.running && !s.waiting[0].length && !s.waiting[1].length) this.orgs.delete(key);
   }
 }
+
+/** The signal given to work that nothing can abort. */
+const NEVER_ABORTED = new AbortController().signal;
 
 /** Settles with `p`, or rejects with the signal's reason as soon as it aborts. */
 function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
