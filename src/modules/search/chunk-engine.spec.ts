@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { threadId } from 'node:worker_threads';
 import { WorkClass } from '../../common/fair/fair-scheduler.js';
-import type { ProcessConfig } from '../../config/slices.js';
+import type { IntakeConfig, ProcessConfig } from '../../config/slices.js';
 import { CHUNK_INLINE_MAX, ChunkEngine } from './chunk-engine.js';
 import { chunkText, DEFAULT_CHUNK_OPTIONS } from './chunker.js';
 
@@ -12,7 +12,7 @@ describe(ChunkEngine.name, () => {
   afterEach(() => sut.onApplicationShutdown());
 
   it('chunks a long text on its worker thread, to exactly the chunks of chunkText, while the event loop keeps turning', async () => {
-    sut = new ChunkEngine({ engineNice: 0 } as ProcessConfig);
+    sut = new ChunkEngine({ engineNice: 0, role: 'all' } as ProcessConfig, { parseWarmThreads: 0 } as IntakeConfig);
     const text = Array.from({ length: 6000 }, (_, i) => `Line ${i} of a long report. It says little.`).join('\n\n');
     expect(text.length).toBeGreaterThan(CHUNK_INLINE_MAX);
     let ticks = 0;
@@ -29,7 +29,7 @@ describe(ChunkEngine.name, () => {
   });
 
   it('chunks a short text in place (no thread)', async () => {
-    sut = new ChunkEngine({ engineNice: 0 } as ProcessConfig);
+    sut = new ChunkEngine({ engineNice: 0, role: 'all' } as ProcessConfig, { parseWarmThreads: 0 } as IntakeConfig);
     await expect(sut.chunk('One sentence. Two.', DEFAULT_CHUNK_OPTIONS, job)).resolves.toEqual(['One sentence. Two.']);
     expect(sut.pool.threads).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { ProcessConfig } from '../../config/slices.js';
+import { IntakeConfig, ProcessConfig } from '../../config/slices.js';
 import { FairPool } from '../../common/fair/fair-pool.js';
 import type { EngineCaller } from '../../common/fair/fair-scheduler.js';
 import { chunkText, type ChunkOptions } from './chunker.js';
@@ -21,11 +21,14 @@ export const CHUNK_INLINE_MAX = 16_384;
 export class ChunkEngine implements OnApplicationShutdown {
   readonly pool: FairPool;
 
-  constructor(@Inject(ProcessConfig) processConfig: ProcessConfig) {
+  constructor(@Inject(ProcessConfig) processConfig: ProcessConfig, @Inject(IntakeConfig) intakeConfig: IntakeConfig) {
     this.pool = new FairPool({
       name: 'chunk',
       filename: WORKER_URL,
       threads: 1,
+      // Where jobs run, the thread starts at boot with the parser pools' (PARSE_WARM_THREADS): the
+      // first long document's chunking then does not pay the thread's start and module load.
+      warm: processConfig.role === 'api' ? 0 : Math.min(1, intakeConfig.parseWarmThreads),
       // job work waits its turn; the processor's slots bound how much of it there is
       maxQueuedPerOrg: 1000,
       timeoutMs: 0,
