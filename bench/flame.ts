@@ -1,13 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /**
- * node dist/bench/flame.js <file.cpuprofile> [--svg out.svg] [--title "..."] [--top 25]
+ * node dist/bench/flame.js <file.cpuprofile> [--svg out.svg] [--title "..."] [--top 25] [--from-s 4]
  *
  * Reads a V8 CPU profile (node --cpu-prof) and prints where the time went: self time by package
  * (node_modules/<name>, our own src/ files, node: internals, GC, idle) and the functions with the
  * most self time. With --svg it also writes a static flame graph (no script, no dependency): one
  * box per call-stack frame, its width its share of the non-idle samples, hover titles with the
- * figures. Used for the flame graphs under docs/perf/.
+ * figures. `--from-s` drops the samples of the profile's first seconds (a server's boot and warm-up).
+ * Used for the flame graphs under docs/perf/.
  */
 interface CallFrame {
   functionName: string;
@@ -43,7 +44,11 @@ const top = Number(opt('--top') ?? 25);
 
 /** Sample time per node (µs), from the sample list and its deltas (hitCount ignores the deltas). */
 const selfUs = new Map<number, number>();
+const fromUs = Number(opt('--from-s') ?? 0) * 1e6;
+let at = 0;
 for (let i = 0; i < profile.samples.length; i++) {
+  at += profile.timeDeltas[i] ?? 0;
+  if (at < fromUs) continue;
   const dt = profile.timeDeltas[i + 1] ?? 0;
   selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + Math.max(0, dt));
 }

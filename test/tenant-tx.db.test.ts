@@ -76,6 +76,16 @@ describe('tenant transactions', () => {
     for (const r of rows) expect(r.org).toBe(b.orgId);
   });
 
+  it('a context tenant_begin() refuses fails the run before its work, and the connection returns clean', async () => {
+    let ran = false;
+    // a's member claiming b's org: tenant_begin() re-checks membership and refuses
+    const forged: TenantContext = { ...a, orgId: b.orgId };
+    await expect(tx.run(forged, async () => void (ran = true))).rejects.toThrow();
+    expect(ran).toBe(false);
+    const rows = await Promise.all([0, 1, 2, 3].map(() => tx.run(a, txid)));
+    for (const r of rows) expect(r.org).toBe(a.orgId);
+  });
+
   it('a committed run is visible to the next one; TenantDb outside a run throws', async () => {
     const title = `committed-${Date.now()}`;
     await tx.run(a, () => tdb.query(`INSERT INTO rocker_threads (org_id, title, created_by) VALUES ($1, $2, $3)`, [a.orgId, title, a.userId]));

@@ -18,6 +18,7 @@ import { listenSelfTest } from './listen-self-test.js';
           poolSize: db.poolSize,
           acquireTimeoutMs: db.poolTimeoutMs,
           applicationName: `rocker-${proc.role}`,
+          pipeline: true,
         }).initialize(),
     },
   ],

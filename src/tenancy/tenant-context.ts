@@ -25,6 +25,9 @@ export interface TenantContext {
 }
 
 export const TENANT_KEY = 'tenant';
+
+const BEGIN = `SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)`;
+const BEGIN_ASYNC_COMMIT = `SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8), set_config('synchronous_commit', 'off', true)`;
 /** The open tenant transaction's connection, in the transaction's own CLS context. */
 const TX_KEY = 'tenant_tx';
 
@@ -91,14 +94,11 @@ export class TenantTransactions {
     opts: { asyncCommit?: boolean } = {},
   ): Promise<T> {
     // Proves the context (signed, short-lived), re-checks membership and sets the tenant settings
-    // with the transaction's mark, in one round trip (TenantBegin, VerifiedTenantContext migrations).
-    const begin = async (client: PoolClient) => {
+    // with the transaction's mark in one statement (TenantBegin, VerifiedTenantContext migrations);
+    // an asynchronous commit is set in the same statement.
+    const setTenant = (client: PoolClient) => {
       const signed = { orgId: ctx.orgId, userId: ctx.userId, role: ctx.role, actorRole: actorRole(ctx), requestId: ctx.requestId };
-      await client.query(
-        `SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)`,
-        tenantBeginParams(this.signingKey, signed, Date.now() + this.contextConfig.ttlMs),
-      );
-      if (opts.asyncCommit) await client.query(`SELECT set_config('synchronous_commit', 'off', true)`);
+      return client.query(opts.asyncCommit ? BEGIN_ASYNC_COMMIT : BEGIN, tenantBeginParams(this.signingKey, signed, Date.now() + this.contextConfig.ttlMs));
     };
     const inTx = () =>
       // A CLS context of its own (inheriting the caller's): two transactions run side by side in
@@ -108,33 +108,25 @@ export class TenantTransactions {
         // A nested call joins the open transaction: the tenant is set again, on the same connection.
         const outer = this.cls.get<PoolClient | undefined>(TX_KEY);
         if (outer) {
-          await begin(outer);
+          await setTenant(outer);
           return fn();
         }
         const client = await this.pool.connect();
         let broken: Error | undefined;
-        let begun = false;
+        this.cls.set(TX_KEY, client);
         try {
-          await client.query('START TRANSACTION');
-          begun = true;
-          this.cls.set(TX_KEY, client);
-          try {
-            await begin(client);
-            const result = await fn();
-            await client.query('COMMIT');
-            return result;
-          } catch (e) {
-            // A connection that cannot even roll back is discarded, not returned to the pool.
-            await client.query('ROLLBACK').catch((re: Error) => (broken = re));
-            throw e;
-          } finally {
-            this.cls.set(TX_KEY, undefined);
-          }
+          // START TRANSACTION and tenant_begin() in one round trip
+          await pipelined(client, [() => client.query('START TRANSACTION'), () => setTenant(client)]);
+          const result = await fn();
+          await client.query('COMMIT');
+          return result;
         } catch (e) {
-          // START TRANSACTION itself failed: the connection is suspect unless Postgres answered.
-          if (!begun && isConnectionError(e)) broken = e as Error;
+          // Also after a failed START TRANSACTION (Postgres only warns when no transaction is open);
+          // a connection that cannot even roll back is discarded, not returned to the pool.
+          await client.query('ROLLBACK').catch((re: Error) => (broken = re));
           throw e;
         } finally {
+          this.cls.set(TX_KEY, undefined);
           client.release(broken);
         }
       });
@@ -176,15 +168,31 @@ export class TenantDb {
   }
 }
 
+/**
+ * Runs the statements in order and waits for all of them. On a client in pg's pipeline mode
+ * (DatabaseModule's pool) they leave in one write and cost one round trip instead of one each;
+ * on any other client each waits for the one before.
+ */
+async function pipelined(client: PoolClient, statements: (() => Promise<unknown>)[]): Promise<void> {
+  const c = client as PoolClient & { pipeline?: boolean; connection?: { stream?: { cork(): void; uncork(): void } } };
+  if (!c.pipeline) {
+    for (const run of statements) await run();
+    return;
+  }
+  const stream = c.connection?.stream;
+  stream?.cork();
+  let sent: Promise<unknown>[];
+  try {
+    sent = statements.map((run) => run());
+  } finally {
+    stream?.uncork();
+  }
+  await Promise.all(sent);
+}
+
 /** The pg pool behind a TypeORM DataSource (its Postgres driver's `master`). */
 function poolOf(ds: DataSource): Pool {
   const pool = (ds.driver as unknown as { master?: Pool }).master;
   if (!pool) throw new Error('the DataSource has no pg pool (not initialised, or not Postgres)');
   return pool;
-}
-
-/** An error that leaves the connection unusable (as opposed to an SQL error, after which ROLLBACK works). */
-function isConnectionError(e: unknown): boolean {
-  const err = e as { code?: unknown; severity?: unknown };
-  return !(typeof err?.code === 'string' && err.severity);
 }
