@@ -29,8 +29,11 @@ await owner.query(`INSERT INTO rocker_threads (org_id, title, created_by) SELECT
 await owner.query('COMMIT');
 await owner.end();
 
+/** The level the service ships with (info: one access line per request), unless BENCH_LOG_LEVEL says otherwise. */
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const env = {
   NODE_ENV: 'production',
+  LOG_LEVEL,
   DATABASE_URL: db.appUrl,
   DATABASE_WORKER_URL: db.workerUrl,
   TENANT_CONTEXT_KEYS: db.contextKeys,
@@ -98,7 +101,7 @@ const rows = rowsToRun.map((w) => ({
   non2xx: avg(results[w], 'non2xx').toFixed(0),
   'server CPU ms/req': avg(results[w], 'cpuPerReq').toFixed(3),
 }));
-console.log(`\nbench:overhead  GET /v1/threads?limit=20  connections=${CONNECTIONS} duration=${DURATION}s x ${ROUNDS} rounds\n`);
+console.log(`\nbench:overhead  GET /v1/threads?limit=20  connections=${CONNECTIONS} duration=${DURATION}s x ${ROUNDS} rounds, service log level ${LOG_LEVEL}\n`);
 console.log(table(rows));
 const thr = avg(results.full, 'rps') / avg(results.baseline, 'rps');
 const p95 = avg(results.full, 'p95') / avg(results.baseline, 'p95');

@@ -1,6 +1,7 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import pino from 'pino';
 import { ClsServiceManager } from 'nestjs-cls';
 import { actorRole, TENANT_KEY, type TenantContext } from './tenancy/tenant-context.js';
 import { ConfigModule } from './config/config.module.js';
@@ -40,9 +41,14 @@ import { ProcessModule } from './common/process/process.module.js';
  * them, so a field the logger already binds (a child logger's bindings) is
  * neither added here nor kept from the caller's object (e.g. `log.error({ err, request_id })`).
  */
-export function tenantLogFields(mergeObject: object, _level?: number, logger?: { bindings(): Record<string, unknown> }): Record<string, unknown> {
+export function tenantLogFields(
+  mergeObject: object,
+  _level?: number,
+  logger?: { bindings(): Record<string, unknown> },
+): Record<string, unknown> {
   const bound = logger?.bindings() ?? {};
-  for (const k of Object.keys(mergeObject)) if (k in bound) delete (mergeObject as Record<string, unknown>)[k];
+  for (const k of Object.keys(mergeObject))
+    if (k in bound) delete (mergeObject as Record<string, unknown>)[k];
   if ('res' in mergeObject) return {}; // the access log line carries them itself (installAccessLog)
   const cls = ClsServiceManager.getClsService();
   if (!cls?.isActive()) return {};
@@ -54,20 +60,39 @@ export function tenantLogFields(mergeObject: object, _level?: number, logger?: {
   return fields;
 }
 
+/**
+ * Where log lines go: stdout, written asynchronously (sonic-boom off the event loop: lines that
+ * arrive while a write is in flight leave together in the next one, instead of one blocking write
+ * per line). pino flushes it synchronously when the process exits; a SIGKILL loses at most the
+ * lines of the write in flight. One per process (nestjs-pino keeps the first root logger built).
+ */
+let stdoutDestination: pino.DestinationStream | undefined;
+function logDestination(): pino.DestinationStream {
+  return (stdoutDestination ??= pino.destination({ dest: 1, sync: false }));
+}
+
 export function loggerModule(env: Env) {
   return LoggerModule.forRoot({
     // No request middleware: the access line comes from a Fastify hook (common/http/access-log.ts),
     // request fields from the CLS context (tenantLogFields). pinoHttp's options build the root logger.
     forRoutes: [],
-    pinoHttp: {
-      level: env.LOG_LEVEL,
-      mixin: tenantLogFields,
-      // Tokens, keys and cookies never reach a log line.
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'],
-        censor: '[redacted]',
+    pinoHttp: [
+      {
+        level: env.LOG_LEVEL,
+        mixin: tenantLogFields,
+        // Tokens, keys and cookies never reach a log line.
+        redact: {
+          paths: [
+            'req.headers.authorization',
+            'req.headers.cookie',
+            'req.headers["x-api-key"]',
+            'res.headers["set-cookie"]',
+          ],
+          censor: '[redacted]',
+        },
       },
-    },
+      logDestination(),
+    ],
   });
 }
 

@@ -52,11 +52,17 @@ export async function startServer(script: string, env: Record<string, string>): 
   const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    const onData = (d: Buffer) => {
       buf += d.toString();
       const m = /listening (\d+)/.exec(buf);
-      if (m) resolve(Number(m[1]));
-    });
+      if (m) {
+        // From here on the server's output (its log lines) is read and dropped, not kept.
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return { child, port };
