@@ -77,32 +77,27 @@ export class SearchRepository {
 
   /**
    * Upserts an item's chunks by (org, item, chunk_index) and deletes indexes past the new count,
-   * so re-running leaves exactly one set.
+   * so re-running leaves exactly one set. One statement: every chunk in one multi-row INSERT
+   * (arrays unnested), the delete in a data-modifying CTE (it only touches indexes the insert does not).
    */
   async replaceChunks(
     knowledgeItemId: string,
     chunks: { content: string; embedding: number[] }[],
   ): Promise<void> {
-    const orgId = this.db.context().orgId;
-    if (chunks.length) {
-      await this.db.query(
-        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
-         SELECT $1, $2, t.ord - 1, t.content, t.embedding::vector
-           FROM unnest($3::text[], $4::text[]) WITH ORDINALITY t(content, embedding, ord)
-         ON CONFLICT (org_id, knowledge_item_id, chunk_index)
-         DO UPDATE SET content = EXCLUDED.content, embedding = EXCLUDED.embedding`,
-        [
-          orgId,
-          knowledgeItemId,
-          chunks.map((c) => c.content),
-          chunks.map((c) => pgvector.toSql(c.embedding)),
-        ],
-      );
-    }
-    await this.db.query(`DELETE FROM private_chunks WHERE org_id = $1 AND knowledge_item_id = $2 AND chunk_index >= $3`, [
-      orgId,
-      knowledgeItemId,
-      chunks.length,
-    ]);
+    await this.db.query(
+      `WITH gone AS (
+         DELETE FROM private_chunks WHERE org_id = $1 AND knowledge_item_id = $2 AND chunk_index >= cardinality($3::text[]))
+       INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
+       SELECT $1, $2, t.ord - 1, t.content, t.embedding::vector
+         FROM unnest($3::text[], $4::text[]) WITH ORDINALITY t(content, embedding, ord)
+       ON CONFLICT (org_id, knowledge_item_id, chunk_index)
+       DO UPDATE SET content = EXCLUDED.content, embedding = EXCLUDED.embedding`,
+      [
+        this.db.context().orgId,
+        knowledgeItemId,
+        chunks.map((c) => c.content),
+        chunks.map((c) => pgvector.toSql(c.embedding)),
+      ],
+    );
   }
 }
