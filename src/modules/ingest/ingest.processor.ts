@@ -303,8 +303,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         clearInterval(renew);
         clearInterval(load);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
-        await this.slots.release(orgId, jobId).catch(() => undefined);
-        await this.wakeParked(orgId).catch(() => undefined);
+        const parked = await this.slots.release(orgId, jobId).catch(() => null);
+        if (parked) await this.wakeParked(orgId, parked).catch(() => undefined);
         // Room in the org's window: refill through this process's dispatcher (no NOTIFY, see IngestNotifyNewOnly).
         this.dispatcher.kickSoon();
       }
@@ -356,17 +356,17 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
-  /** Promotes the first parked job of the org that is still waiting in delayed (stale entries are skipped). */
-  private async wakeParked(orgId: string): Promise<void> {
-    for (let i = 0; i < 4; i++) {
-      const entry = await this.slots.nextParked(orgId);
-      if (!entry) return;
+  /**
+   * Promotes `first`, the parked job the released slot popped, or if it no longer waits in delayed
+   * (a stale entry: promote refuses it) the next parked ones.
+   */
+  private async wakeParked(orgId: string, first: string): Promise<void> {
+    let entry: string | null = first;
+    for (let i = 0; i < 4 && entry; i++) {
       const [kind, id] = entry.split('|') as [JobKind, string];
       const parked = await this.queues.get(kind)?.getJob(id);
-      if (parked && (await parked.isDelayed())) {
-        await parked.promote().catch(() => undefined);
-        return;
-      }
+      if (parked && (await parked.promote().then(() => true, () => false))) return;
+      entry = await this.slots.nextParked(orgId);
     }
   }
 

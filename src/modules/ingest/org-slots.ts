@@ -35,16 +35,35 @@ redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ttl * 2)
 return 1`;
 
+/** Frees the job's slot and pops the first job parked for one (a job id, or nil): one round trip. */
+const RELEASE = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+return redis.call('LPOP', KEYS[2])`;
+
+type Scripted = RedisClient & {
+  rockerSlotAcquire(...args: (string | number)[]): Promise<number>;
+  rockerSlotRelease(...args: string[]): Promise<string | null>;
+};
+
 /** What taking a slot answered: taken, the org is full, or the org's start rate says wait `waitMs`. */
 export type SlotAnswer = { ok: true } | { ok: false; full: true } | { ok: false; full: false; waitMs: number };
 
 @Injectable()
 export class OrgSlots {
+  private readonly redis: Scripted;
+
   constructor(
-    @Inject(REDIS) private readonly redis: RedisClient,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
     @Inject(RedisConfig) private readonly redisConfig: RedisConfig,
-  ) {}
+  ) {
+    // EVALSHA: each take sends the script's digest, not its text (ioredis loads it once per connection).
+    if (!('rockerSlotAcquire' in redis)) {
+      redis.defineCommand('rockerSlotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
+      redis.defineCommand('rockerSlotRelease', { numberOfKeys: 2, lua: RELEASE });
+    }
+    this.redis = redis as Scripted;
+  }
 
   /**
    * An org's keys share the hash tag `{ingest:<org>}` (one Redis Cluster slot, as the script needs);
@@ -66,7 +85,7 @@ export class OrgSlots {
     const interval = rate > 0 ? 1000 / rate : 0;
     const burst = this.ingestConfig.orgRateBurst || rate;
     const tolerance = interval * Math.max(0, burst - 1);
-    const r = Number(await this.redis.eval(ACQUIRE, 2, this.key(orgId), this.rateKey(orgId), jobId, limit, this.ingestConfig.lockMs, interval, tolerance));
+    const r = Number(await this.redis.rockerSlotAcquire(this.key(orgId), this.rateKey(orgId), jobId, limit, this.ingestConfig.lockMs, interval, tolerance));
     if (r === 1) return { ok: true };
     if (r === 0) return { ok: false, full: true };
     return { ok: false, full: false, waitMs: -r };
@@ -76,8 +95,9 @@ export class OrgSlots {
     return `${this.tagOf(orgId)}:rate`;
   }
 
-  async release(orgId: string, jobId: string): Promise<void> {
-    await this.redis.zrem(this.key(orgId), jobId);
+  /** Frees the job's slot; answers the first job parked for one (see park), which the caller wakes. */
+  release(orgId: string, jobId: string): Promise<string | null> {
+    return this.redis.rockerSlotRelease(this.key(orgId), this.waitKey(orgId), jobId);
   }
 
   /**
