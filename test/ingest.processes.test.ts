@@ -126,6 +126,23 @@ describe('ingest with real worker processes', () => {
     expect(rows.filter((r) => r.attempts !== 1)).toEqual([]); // waiting for a slot spends no attempt
   });
 
+  it('jobs that find the org full wait parked and each released slot wakes one (no fallback delay), 40 jobs, limit 2', async () => {
+    const org = await createOrg(db.owner);
+    await asOrg(db.owner, org.id, async (c) => {
+      await c.query(`SELECT set_config('app.actor_role', 'super_admin', true)`);
+      await c.query(`INSERT INTO org_limits (org_id, job_concurrency) VALUES ($1, 2)`, [org.id]);
+    });
+    // The fallback delay out of reach: a parked job that no released slot woke would wait a minute.
+    await worker(env, { INGEST_SLOT_RETRY_MS: '60000' });
+    const ids = await insertJobs(db.owner, org.id, 40, { work_ms: 5 });
+    await waitFor('40 jobs done', async () => (await countByStatus(db.owner, org.id, ids)).succeeded === 40, 30_000, 100);
+    const rows = await jobRows(db.owner, org.id, ids);
+    expect(maxOverlap(rows)).toBeLessThanOrEqual(2);
+    const effects = await effectsPerJob(db.owner);
+    expect(ids.filter((i) => effects.get(i) !== 1)).toEqual([]);
+    expect(rows.filter((r) => r.attempts !== 1)).toEqual([]);
+  });
+
   it('fairness: A enqueues 2,000, then B 5: every B job starts before A has finished 5% of its backlog', async () => {
     const [A, B] = [await createOrg(db.owner), await createOrg(db.owner)];
     await worker();
