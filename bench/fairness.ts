@@ -3,8 +3,10 @@
  *
  * Org A: a 5,000-job backlog; org B: one job every 200 ms. Two real worker processes, the default
  * org limit. Prints B's queue wait (queued → started, from the database) without and with A's
- * backlog, their ratio, and jobs/s of the mixed run against an A-only run.
+ * backlog, their ratio, jobs/s of the mixed run against an A-only run, and the A-only run's CPU
+ * per job (worker processes, their Postgres backends).
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadEnv } from '../src/config/env.js';
@@ -49,6 +51,29 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
 };
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN where unreadable. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU used so far by the worker processes and by the Postgres backends serving them (this bench's
+ * own connections, application_name 'bench', left out). The database runs on this host: backends
+ * are read from /proc by their pid. A per-job figure, unlike jobs/s, holds on a shared machine.
+ */
+async function cpuNow(owner: pg.Pool, workers: Child[]): Promise<{ workers: number; postgres: number }> {
+  const pids = (
+    await owner.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name <> 'bench'`, [dbName])
+  ).rows.map((r) => r.pid);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + (Number.isNaN(b) ? 0 : b), 0);
+  return { workers: sum(workers.map((w) => cpuMs(w.pid))), postgres: sum(pids.map(cpuMs)) };
+}
 
 async function insert(app: pg.Pool, org: string, n: number): Promise<string[]> {
   const c = await app.connect();
@@ -115,8 +140,8 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName} OWNER rocker_owner`);
   const workers: Child[] = [];
-  const owner = new pg.Pool({ connectionString: env.DATABASE_OWNER_URL, max: 4 });
-  const app = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
+  const owner = new pg.Pool({ connectionString: env.DATABASE_OWNER_URL, max: 4, application_name: 'bench' });
+  const app = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4, application_name: 'bench' });
   owner.on('error', () => undefined);
   app.on('error', () => undefined);
   try {
@@ -143,12 +168,17 @@ async function main(): Promise<void> {
 
     // 2. A alone: single-org throughput (org A2, so phase 3 starts from a clean org A).
     const t2 = Date.now();
+    const cpu0 = await cpuNow(owner, workers);
     const a2Ids = await insert(app, A2, A_BACKLOG);
     const a2 = await allDone(owner, A2, a2Ids, 600_000);
+    const cpu1 = await cpuNow(owner, workers);
     const a2Secs = (Math.max(...a2.map((t) => t.finished)) - t2) / 1000;
     const singleRate = A_BACKLOG / a2Secs;
     const runMs = a2.map((t) => t.finished - t.started);
     console.log(`A-only run: ${a2Secs.toFixed(1)} s; job run time (start → finish) p50 ${pct(runMs, 50).toFixed(1)} ms p95 ${pct(runMs, 95).toFixed(1)} ms`);
+    console.log(
+      `A-only CPU per job: workers ${((cpu1.workers - cpu0.workers) / A_BACKLOG).toFixed(2)} ms, their Postgres backends ${((cpu1.postgres - cpu0.postgres) / A_BACKLOG).toFixed(2)} ms`,
+    );
 
     // 3. A's backlog and B's trickle together.
     const t3 = Date.now();
