@@ -3,14 +3,20 @@
  *
  * Filtered vector search on a skewed synthetic corpus (one org holds half the chunks, hundreds
  * hold under 100): recall@10 against exact search, p50/p95 latency and QPS at concurrency 8, for
- * the shipped plan (match_private_chunks) and, in the same run, the naive plan (one HNSW index +
- * WHERE org_id, no iterative scan). Vectors are clustered (topic centroid + noise), generated in SQL.
+ * the shipped plan (match_private_chunks, after a per-org index pass as the service's worker runs
+ * it) and, in the same run, the naive plan (one HNSW index + WHERE org_id, no iterative scan).
+ * Vectors are clustered (topic centroid + noise), generated in SQL. `--org-index-min`,
+ * `--org-index-max` try other per-org index settings, `--no-org-indexes` drops them all (the shared
+ * index and exact search alone); `--embed N` also times N query embeddings with the local model.
  */
 import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { createDataSource } from '../src/database/data-source.js';
 import { beginBenchTenant, installBenchKeys } from './lib/context.js';
 import { EMBEDDING_DIM, SEARCH_FUNCTIONS_SQL } from '../src/migrations/1764100200000-Search.js';
+import { MATCH_PRIVATE_CHUNKS_SQL } from '../src/migrations/1796206000000-SearchOrgIndexes.js';
+import { existingOrgIndexes, maintainOrgIndexesAt } from '../src/modules/search/org-indexes.js';
+import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
 
 const PG_HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
 const ADMIN_URL = process.env.PG_ADMIN_URL ?? `postgres://postgres@${PG_HOST}/postgres`;
@@ -28,11 +34,21 @@ const K = 10;
 const KEEP = process.argv.includes('--keep');
 // Optional knob overrides for the shipped plan (defaults are the function's own).
 const KNOBS: Record<string, number> = {};
-for (const [flagName, setting] of [['threshold', 'rocker.search_exact_threshold'], ['ef', 'rocker.search_ef_search'], ['max-scan', 'rocker.search_max_scan_tuples']]) {
+for (const [flagName, setting] of [
+  ['threshold', 'rocker.search_exact_threshold'],
+  ['ef', 'rocker.search_ef_search'],
+  ['org-ef', 'rocker.search_org_ef_search'],
+  ['max-scan', 'rocker.search_max_scan_tuples'],
+]) {
   const v = flag(flagName, NaN);
   if (!Number.isNaN(v)) KNOBS[setting] = v;
 }
 const REUSE = process.argv.includes('--reuse');
+// The per-org index pass, at the service's defaults (SEARCH_ORG_INDEX_*) unless given.
+const ORG_INDEXES = !process.argv.includes('--no-org-indexes');
+const ORG_INDEX_MIN = flag('org-index-min', 2000);
+const ORG_INDEX_MAX = flag('org-index-max', 32);
+const EMBED = flag('embed', 0);
 const DB = `rocker_bench_search_${CHUNKS}`;
 
 type Plan = 'shipped' | 'naive';
@@ -129,6 +145,30 @@ async function build(): Promise<void> {
   await su.end();
 }
 
+/** The per-org index pass as the worker runs it (owner role), or every per-org index dropped. */
+async function orgIndexes(): Promise<void> {
+  const owner = url(DB, 'rocker_owner');
+  const t0 = performance.now();
+  const pass = await maintainOrgIndexesAt(owner, {
+    minChunks: ORG_INDEXES ? ORG_INDEX_MIN : Number.MAX_SAFE_INTEGER,
+    maxIndexes: ORG_INDEXES ? ORG_INDEX_MAX : 0,
+    buildMemMb: 512,
+  });
+  const c = new pg.Client({ connectionString: owner });
+  await c.connect();
+  const names = (await existingOrgIndexes(c)).map((e) => e.name);
+  const size = names.length
+    ? (await c.query(`SELECT sum(pg_relation_size(('public.' || n)::regclass))::bigint AS b FROM unnest($1::text[]) n`, [names])).rows[0].b
+    : 0;
+  await c.end();
+  const built = pass.created.map((x) => `${x.chunks} chunks ${(x.ms / 1000).toFixed(1)} s`).join(', ');
+  console.log(
+    `per-org indexes (min ${ORG_INDEXES ? ORG_INDEX_MIN : '-'}, max ${ORG_INDEXES ? ORG_INDEX_MAX : 0}): ${names.length} ` +
+      `(${(Number(size) / 2 ** 20).toFixed(0)} MB); pass ${((performance.now() - t0) / 1000).toFixed(1)} s: ` +
+      `${pass.created.length} created${built ? ` (${built})` : ''}, ${pass.dropped.length} dropped`,
+  );
+}
+
 async function queries(): Promise<Record<string, Query[]>> {
   const su = new pg.Client({ connectionString: url(DB, 'postgres') });
   await su.connect();
@@ -163,7 +203,8 @@ async function queries(): Promise<Record<string, Query[]>> {
 
 const SQL: Record<Plan, string> = {
   shipped: `SELECT id FROM match_private_chunks($1, $2::vector, ${K})`,
-  naive: `SELECT id FROM private_chunks WHERE org_id = $1 ORDER BY embedding <=> $2::vector LIMIT ${K}`,
+  // The org through an InitPlan, not a constant: the shared index alone, never a per-org one.
+  naive: `SELECT id FROM private_chunks WHERE org_id = (SELECT $1::uuid) ORDER BY embedding <=> $2::vector LIMIT ${K}`,
 };
 
 async function runOne(c: pg.PoolClient, plan: Plan, q: Query): Promise<string[]> {
@@ -230,16 +271,41 @@ async function measure(pool: pg.Pool, plan: Plan, qs: Query[]): Promise<Result> 
   return { recall: total ? hit / total : 1, short, p50: pct(0.5), p95: pct(0.95), qps: qs.length / secs };
 }
 
+/**
+ * What a search request spends before the database: embedding its query with the local model (one
+ * query per call, as the search endpoint does), after a warm-up call that loads the model.
+ */
+async function embedTimes(): Promise<void> {
+  const model = new LocalEmbeddingProvider();
+  const words = ['reset', 'password', 'invoice', 'refund', 'shipping', 'warranty', 'account', 'login', 'weather', 'warning'];
+  await model.embed(['warm up']);
+  const lat: number[] = [];
+  for (let i = 0; i < EMBED; i++) {
+    const q = `how do I ${words[i % 10]} my ${words[(i * 7 + 3) % 10]} after the ${words[(i * 3 + 1) % 10]}?`;
+    const t = performance.now();
+    await model.embed([q]);
+    lat.push(performance.now() - t);
+  }
+  lat.sort((a, b) => a - b);
+  const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  console.log(`\nquery embedding (local model, one query per call, ${EMBED} calls): p50 ${pct(0.5).toFixed(2)} ms, p95 ${pct(0.95).toFixed(2)} ms`);
+}
+
 async function main(): Promise<void> {
   const exists = await admin(async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DB])).rowCount);
   if (!REUSE || !exists) await build();
   else {
-    console.log(`reusing database ${DB} (search functions reapplied from this build)`);
+    console.log(`reusing database ${DB} (pending migrations run, search functions reapplied from this build)`);
+    const ds = createDataSource({ url: url(DB, 'rocker_owner'), poolSize: 1 });
+    await ds.initialize();
+    await ds.runMigrations({ transaction: 'each' });
+    await ds.destroy();
     const su = new pg.Client({ connectionString: url(DB, 'postgres') });
     await su.connect();
-    for (const sql of SEARCH_FUNCTIONS_SQL) await su.query(sql);
+    for (const sql of [...SEARCH_FUNCTIONS_SQL, MATCH_PRIVATE_CHUNKS_SQL]) await su.query(sql);
     await su.end();
   }
+  await orgIndexes();
   await installBenchKeys(url(DB, 'rocker_owner'));
   const qs = await queries();
   const options = Object.entries(KNOBS).map(([k, v]) => `-c ${k}=${v}`).join(' ');
@@ -270,6 +336,7 @@ async function main(): Promise<void> {
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   await pool.end();
+  if (EMBED > 0) await embedTimes();
   if (!KEEP && !REUSE) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`));
 }
 

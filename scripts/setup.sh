@@ -139,6 +139,10 @@ EMBEDDINGS_TIMEOUT_MS=30000
 EMBEDDINGS_CONCURRENCY=4
 EMBEDDINGS_MAX_QUEUED_PER_ORG=64
 ENGINE_NICE=10
+SEARCH_ORG_INDEX_MIN_CHUNKS=2000
+SEARCH_ORG_INDEX_MAX=32
+SEARCH_ORG_INDEX_INTERVAL_MS=300000
+SEARCH_ORG_INDEX_BUILD_MEM_MB=512
 RATE_LIMIT_ENABLED=true
 RATE_LIMIT_REDIS_TIMEOUT_MS=250
 LIMITS_CACHE_MS=5000
@@ -209,7 +213,7 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_worker') THEN
     CREATE ROLE rocker_worker LOGIN PASSWORD 'rocker_worker' NOSUPERUSER NOCREATEROLE NOCREATEDB NOBYPASSRLS INHERIT;
   END IF;
-  -- owns only the ingest outbox functions: reads undispatched job ids of every org (see migrations)
+  -- owns only the ingest outbox functions and search_org_sizes(): read routing columns of every org's jobs and org ids of every org's chunks (see migrations)
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rocker_dispatch') THEN
     CREATE ROLE rocker_dispatch NOLOGIN NOBYPASSRLS;
   END IF;

@@ -33,6 +33,7 @@ import { AdmissionModule } from './common/admission/admission.module.js';
 import { TtsModule } from './modules/tts/tts.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
 import { IngestWorkerModule } from './modules/ingest/ingest-worker.module.js';
+import { SearchWorkerModule } from './modules/search/search-worker.module.js';
 import { ProcessModule } from './common/process/process.module.js';
 
 /**
@@ -125,8 +126,9 @@ export class AppModule {
         LimitsModule,
         TtsModule,
         IngestModule,
-        // Dispatcher + BullMQ workers, where this process runs workers (ROCKER_ROLE all | worker).
-        ...(env.ROCKER_ROLE === 'api' ? [] : [IngestWorkerModule]),
+        // Dispatcher + BullMQ workers, and the per-org search index pass, where this process runs
+        // workers (ROCKER_ROLE all | worker).
+        ...(env.ROCKER_ROLE === 'api' ? [] : [IngestWorkerModule, SearchWorkerModule]),
       ],
       providers: [
         // The same instances run first in the onRequest hook, before the body is read (bootstrap.ts).

@@ -67,6 +67,17 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
       'the dispatcher works across orgs by design: it only calls the SECURITY DEFINER functions ingest_dispatch_claim / ingest_dispatch_unclaim / ingest_dispatched_queued / ingest_queue_stats / ingest_reap_expired (owned by rocker_dispatch, routing columns only, executable by the worker role alone), on its own worker-role pool and claim connection, and LISTENs for new work',
   },
   {
+    path: 'src/modules/search/org-indexes.ts',
+    rules: ['raw-db', 'sql'],
+    reason:
+      'the per-org search index pass works across orgs by design: as the owner role on its own connection it calls only the SECURITY DEFINER search_org_sizes() (owned by rocker_dispatch, org ids and counts, executable by the owner alone), reads the catalog, and creates/drops partial HNSW indexes named and predicated from those org ids (uuid-checked); it reads no tenant row',
+  },
+  {
+    path: 'scripts/search-org-indexes.ts',
+    rules: ['raw-db'],
+    reason: 'runs one per-org search index pass (org-indexes.ts) as the owner role',
+  },
+  {
     path: 'src/bootstrap.ts',
     rules: ['raw-db', 'sql'],
     reason: "the worker process's readiness probe: SELECT 1 on the pool; reads no tenant table",

@@ -53,6 +53,7 @@ DECLARE
     'public.ingest_dispatched_queued(integer, integer)',   -- dispatcher: re-sends dispatched-but-lost jobs, routing columns only (rocker_dispatch)
     'public.ingest_queue_stats()',                         -- queue depth per org for the metrics, counts only (rocker_dispatch)
     'public.ingest_reap_expired(integer)',                 -- dispatcher: running rows whose lease expired back to queued (status, dispatched_at, lease columns only; rocker_dispatch)
+    'public.search_org_sizes(bigint)',                     -- per-org search index pass: chunk count per org over a size, org_id column only; the owner role alone executes it (rocker_dispatch)
     'public.invitation_accept(uuid, uuid, bytea, text)',   -- the invitee (not a member yet) accepts: one invitation, matched by the sha256 of its secret, only for app.user_id whose account (or, for a new user, verified token) e-mail is the invited one; creates that user and membership only; returns org + role (rocker_auth)
     'public.set_default_org(uuid)',                        -- sets users.default_org_id of app.user_id only, to an org they belong to (rocker_auth)
     'public.org_keep_an_owner()',                          -- trigger: locks the org row and refuses removing its last owner, counting across RLS (rocker_auth)
@@ -85,7 +86,9 @@ DECLARE
     -- sees the routing columns of every org's jobs and the job_concurrency of every org
     'public.ingest_jobs.ingest_jobs_dispatcher_select',
     'public.ingest_jobs.ingest_jobs_dispatcher_update',
-    'public.org_limits.org_limits_dispatcher_select'
+    'public.org_limits.org_limits_dispatcher_select',
+    -- the same role, inside search_org_sizes() only: the org_id column of every org's chunks (counts)
+    'public.private_chunks.private_chunks_sizer_select'
   ]::text[];
   n_findings int := 0;
   n_tables int := 0;

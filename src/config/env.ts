@@ -349,6 +349,28 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
   RATE_LIMIT_AUTH_WINDOW_S = 60;
 
+  /**
+   * Chunks from which an org gets its own HNSW index (a partial index the search routes to; built
+   * by the worker's maintenance pass as the owner role). It keeps it until it falls under half.
+   */
+  @Transform(toInt) @IsInt() @Min(100) @Max(100_000_000)
+  SEARCH_ORG_INDEX_MIN_CHUNKS = 2000;
+
+  /** At most this many per-org indexes (the largest orgs); every one costs each chunk insert a predicate check and each plan a look. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000)
+  SEARCH_ORG_INDEX_MAX = 32;
+
+  /**
+   * How often a worker process runs the per-org index pass (one process in the fleet at a time;
+   * 0 = never: `npm run search:org-indexes` runs one by hand). Needs DATABASE_OWNER_URL.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000)
+  SEARCH_ORG_INDEX_INTERVAL_MS = 300_000;
+
+  /** maintenance_work_mem (MB) of a per-org index build: a graph that does not fit is built far more slowly. */
+  @Transform(toInt) @IsInt() @Min(16) @Max(65_536)
+  SEARCH_ORG_INDEX_BUILD_MEM_MB = 512;
+
   /** Chunks an org may keep in the vector indexes (private chunks and its market listings' copies), unless its limits say otherwise (caps.stored_chunks). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
   LIMITS_MAX_STORED_CHUNKS = 1_000_000;

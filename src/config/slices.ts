@@ -118,6 +118,14 @@ export abstract class EmbeddingsConfig extends slice({
   maxQueuedPerOrg: 'EMBEDDINGS_MAX_QUEUED_PER_ORG',
 }) {}
 
+/** Per-org vector indexes: which orgs get one, and the worker's maintenance pass that builds them. */
+export abstract class SearchConfig extends slice({
+  orgIndexMinChunks: 'SEARCH_ORG_INDEX_MIN_CHUNKS',
+  orgIndexMax: 'SEARCH_ORG_INDEX_MAX',
+  orgIndexIntervalMs: 'SEARCH_ORG_INDEX_INTERVAL_MS',
+  orgIndexBuildMemMb: 'SEARCH_ORG_INDEX_BUILD_MEM_MB',
+}) {}
+
 /** Content intake: crawl, uploads, PDF, OCR and the parser pools (several prefixes: the names keep theirs). */
 export abstract class IntakeConfig extends slice({
   crawlAllowHosts: 'CRAWL_ALLOW_HOSTS',
@@ -211,6 +219,7 @@ export const SLICES = {
   metrics: MetricsConfig,
   admission: AdmissionConfig,
   embeddings: EmbeddingsConfig,
+  search: SearchConfig,
   intake: IntakeConfig,
   limits: LimitsConfig,
   tts: TtsConfig,

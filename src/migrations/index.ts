@@ -27,6 +27,7 @@ import { VerifiedTenantContext1796205600000 } from './1796205600000-VerifiedTena
 import { WorkerRole1796205700000 } from './1796205700000-WorkerRole.js';
 import { MarketChunkOwnership1796205800000 } from './1796205800000-MarketChunkOwnership.js';
 import { ContextAccessorsPlpgsql1796205900000 } from './1796205900000-ContextAccessorsPlpgsql.js';
+import { SearchOrgIndexes1796206000000 } from './1796206000000-SearchOrgIndexes.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   WorkerRole1796205700000,
   MarketChunkOwnership1796205800000,
   ContextAccessorsPlpgsql1796205900000,
+  SearchOrgIndexes1796206000000,
 ];

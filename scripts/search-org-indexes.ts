@@ -1,0 +1,26 @@
+import { loadEnv } from '../src/config/env.js';
+import { slicesOf } from '../src/config/slices.js';
+import { maintainOrgIndexesAt } from '../src/modules/search/org-indexes.js';
+
+/**
+ * npm run search:org-indexes: one per-org search index pass now (what a worker process runs every
+ * SEARCH_ORG_INDEX_INTERVAL_MS), as DATABASE_OWNER_URL, with the SEARCH_ORG_INDEX_* settings.
+ * Prints what it created and dropped; does nothing while another process runs a pass.
+ */
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const { database, search } = slicesOf(env);
+  if (!database.ownerUrl) throw new Error('DATABASE_OWNER_URL is required: the indexes are built as the owner role');
+  const pass = await maintainOrgIndexesAt(
+    database.ownerUrl,
+    { minChunks: search.orgIndexMinChunks, maxIndexes: search.orgIndexMax, buildMemMb: search.orgIndexBuildMemMb },
+    (msg) => console.log(msg),
+  );
+  if (!pass.ran) console.log('another process is running a pass: nothing done');
+  else console.log(`per-org indexes: ${pass.created.length} created, ${pass.dropped.length} dropped`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+import pg from 'pg';
+
+/**
+ * Per-org HNSW indexes on private_chunks (docs/search.md#per-org-indexes). An org holding many
+ * chunks gets its own partial index, `WHERE org_id = '<org>'`, a graph of its rows alone, which
+ * match_private_chunks routes to (migration SearchOrgIndexes). This pass decides which orgs have
+ * one and creates and drops them; it runs as the owner role (it owns the table) on a direct
+ * connection, never as the app role, and takes a session advisory lock so that one process in the
+ * fleet does it at a time.
+ */
+
+/**
+ * The name match_private_chunks looks up: the prefix and the org id's 32 hex digits (56 characters,
+ * under 63). No other index on the table starts with the prefix (`private_chunks_org_idx` and the
+ * unique constraint's `private_chunks_org_id_…` are why it is not `private_chunks_org_`), and the
+ * pass touches only indexes whose whole name has this shape.
+ */
+export const ORG_INDEX_PREFIX = 'private_chunks_hnsw_org_';
+const ORG_INDEX_NAME = `^${ORG_INDEX_PREFIX}[0-9a-f]{32}$`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Session advisory lock of a pass (one pass in the fleet at a time). */
+export const ORG_INDEX_LOCK_KEY = '1796206000000';
+
+export function orgIndexName(orgId: string): string {
+  if (!UUID.test(orgId)) throw new Error(`not an org id: ${orgId}`);
+  return ORG_INDEX_PREFIX + orgId.replaceAll('-', '');
+}
+
+export interface OrgIndexOptions {
+  /** An org gets an index from this many chunks on, and keeps it until it falls under half. */
+  minChunks: number;
+  /** At most this many per-org indexes (the largest orgs): each one costs every insert a predicate check and every plan a look. */
+  maxIndexes: number;
+  /** maintenance_work_mem of a build (MB): a graph that does not fit is built far more slowly. */
+  buildMemMb: number;
+}
+
+export interface OrgSize {
+  orgId: string;
+  chunks: number;
+}
+export interface ExistingIndex {
+  name: string;
+  valid: boolean;
+}
+export interface OrgIndexPlan {
+  create: OrgSize[];
+  drop: string[];
+}
+
+/**
+ * Which indexes to create and drop. `sizes` holds every org with at least minChunks / 2 chunks.
+ * Eligible: an org at or over minChunks, or one that has a valid index and is still over half of
+ * it (hysteresis: an org around the line does not flap). The largest maxIndexes eligible orgs keep
+ * or get one; every other index, and every invalid one (a failed concurrent build), is dropped,
+ * an invalid one to be built again.
+ */
+export function planOrgIndexes(sizes: OrgSize[], existing: ExistingIndex[], opts: Pick<OrgIndexOptions, 'minChunks' | 'maxIndexes'>): OrgIndexPlan {
+  const valid = new Set(existing.filter((e) => e.valid).map((e) => e.name));
+  const wanted = sizes
+    .filter((s) => s.chunks >= opts.minChunks || (valid.has(orgIndexName(s.orgId)) && s.chunks >= opts.minChunks / 2))
+    .sort((a, b) => b.chunks - a.chunks || a.orgId.localeCompare(b.orgId))
+    .slice(0, Math.max(0, opts.maxIndexes));
+  const wantedNames = new Set(wanted.map((s) => orgIndexName(s.orgId)));
+  return {
+    create: wanted.filter((s) => !valid.has(orgIndexName(s.orgId))),
+    drop: existing.filter((e) => !e.valid || !wantedNames.has(e.name)).map((e) => e.name),
+  };
+}
+
+export interface OrgIndexPass {
+  /** False when another process held the lock (nothing done). */
+  ran: boolean;
+  created: { name: string; chunks: number; ms: number }[];
+  dropped: string[];
+}
+
+/** The per-org indexes that exist now, valid or not: partial HNSW indexes on private_chunks named as orgIndexName() names them. */
+export async function existingOrgIndexes(c: pg.ClientBase): Promise<ExistingIndex[]> {
+  const { rows } = await c.query<{ name: string; valid: boolean }>(
+    `SELECT ic.relname AS name, i.indisvalid AS valid
+       FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+       JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+      WHERE i.indrelid = 'public.private_chunks'::regclass AND am.amname = 'hnsw' AND i.indpred IS NOT NULL
+        AND ic.relname ~ $1
+      ORDER BY 1`,
+    [ORG_INDEX_NAME],
+  );
+  return rows;
+}
+
+/**
+ * One pass on `c`, a session of the owner role outside any transaction (CREATE/DROP INDEX
+ * CONCURRENTLY cannot run in one): drops first, then builds, largest org first. Concurrent builds
+ * take no lock that blocks the org's reads or writes. `log` hears each step.
+ */
+export async function maintainOrgIndexes(c: pg.ClientBase, opts: OrgIndexOptions, log: (msg: string) => void = () => undefined): Promise<OrgIndexPass> {
+  const pass: OrgIndexPass = { ran: false, created: [], dropped: [] };
+  const { rows: lock } = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1::bigint) AS ok`, [ORG_INDEX_LOCK_KEY]);
+  if (!lock[0].ok) return pass;
+  pass.ran = true;
+  try {
+    const { rows } = await c.query<{ org_id: string; chunks: string }>(`SELECT org_id, chunks FROM search_org_sizes($1)`, [
+      Math.max(1, Math.floor(opts.minChunks / 2)),
+    ]);
+    const plan = planOrgIndexes(
+      rows.map((r) => ({ orgId: r.org_id, chunks: Number(r.chunks) })),
+      await existingOrgIndexes(c),
+      opts,
+    );
+    for (const name of plan.drop) {
+      // names come from the catalog and start with the prefix; quoted all the same
+      await c.query(`DROP INDEX CONCURRENTLY IF EXISTS public.${pg.escapeIdentifier(name)}`);
+      pass.dropped.push(name);
+      log(`dropped ${name}`);
+    }
+    if (plan.create.length) await c.query(`SELECT set_config('maintenance_work_mem', $1, false)`, [`${opts.buildMemMb}MB`]);
+    for (const org of plan.create) {
+      const name = orgIndexName(org.orgId); // throws unless a uuid: the literal below is hex and dashes
+      const t0 = performance.now();
+      // DDL takes no parameters: the org is a literal, a uuid the database itself answered (checked above).
+      await c.query(
+        `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${pg.escapeIdentifier(name)} ON public.private_chunks
+           USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)
+           WHERE org_id = ${pg.escapeLiteral(org.orgId)}::uuid`,
+      );
+      const ms = performance.now() - t0;
+      pass.created.push({ name, chunks: org.chunks, ms });
+      log(`created ${name} (${org.chunks} chunks) in ${(ms / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await c.query(`SELECT pg_advisory_unlock($1::bigint)`, [ORG_INDEX_LOCK_KEY]);
+  }
+  return pass;
+}
+
+/** One pass on a new connection to `url` (the owner role's, direct), closed after. */
+export async function maintainOrgIndexesAt(url: string, opts: OrgIndexOptions, log?: (msg: string) => void): Promise<OrgIndexPass> {
+  const c = new pg.Client({ connectionString: url, application_name: 'rocker-org-indexes' });
+  await c.connect();
+  try {
+    return await maintainOrgIndexes(c, opts, log);
+  } finally {
+    await c.end();
+  }
+}

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { asTenant, createTestDb, type TestDb } from './support/db.js';
+import { createOrg, type Org } from './support/fixtures.js';
+import { dbUrl } from './support/urls.js';
+import { existingOrgIndexes, maintainOrgIndexes, orgIndexName, ORG_INDEX_LOCK_KEY } from '../src/modules/search/org-indexes.js';
+
+/**
+ * Per-org HNSW indexes: the maintenance pass (as the owner role) builds one for an org over the
+ * threshold and drops it when the org shrinks, and match_private_chunks answers that org through
+ * it while it exists and exactly without it. A small corpus with a low threshold: one org of
+ * 3,000 chunks, one of 600, ten of 300.
+ */
+describe('per-org search indexes', () => {
+  let db: TestDb;
+  let su: pg.Client;
+  let owner: pg.Client;
+  let app: pg.Pool;
+  let big: Org;
+  let mid: Org;
+  let queries: string[];
+  const opts = { minChunks: 1000, maxIndexes: 4, buildMemMb: 64 };
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    su = new pg.Client({ connectionString: dbUrl(db.name, 'postgres') });
+    await su.connect();
+    owner = new pg.Client({ connectionString: db.ownerUrl });
+    await owner.connect();
+    app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
+    big = await createOrg(db.owner);
+    mid = await createOrg(db.owner);
+    const fillers = await Promise.all(Array.from({ length: 10 }, () => createOrg(db.owner)));
+    const sizes: [string, number][] = [[big.id, 3000], [mid.id, 600], ...fillers.map((o) => [o.id, 300] as [string, number])];
+    // Bulk load as the superuser (fixtures only): clustered vectors, the sum of two of 600 random ones.
+    await su.query(`SELECT setseed(0.25)`);
+    await su.query(`CREATE TEMP TABLE pool AS
+      SELECT g, (SELECT array_agg((random() - 0.5)::real) FROM generate_series(1, 512) WHERE g >= 0)::vector AS v FROM generate_series(0, 599) g`);
+    await su.query(
+      `INSERT INTO knowledge_items (org_id, title, source_kind, status)
+       SELECT org, 'bulk', 'text', 'ready' FROM unnest($1::uuid[]) org`,
+      [sizes.map((s) => s[0])],
+    );
+    await su.query(
+      `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
+       SELECT r.org, r.item, r.j, 'chunk ' || r.j, a.v + b.v
+         FROM (SELECT s.org, k.id AS item, j, floor(random() * 300)::int AS ia, 300 + floor(random() * 300)::int AS ib
+                 FROM unnest($1::uuid[], $2::int[]) s(org, n)
+                 JOIN knowledge_items k ON k.org_id = s.org
+                 CROSS JOIN LATERAL generate_series(0, s.n - 1) j) r
+         JOIN pool a ON a.g = r.ia
+         JOIN pool b ON b.g = r.ib`,
+      [sizes.map((s) => s[0]), sizes.map((s) => s[1])],
+    );
+    await su.query(`VACUUM ANALYZE private_chunks`);
+    queries = (
+      await su.query(`SELECT (a.v + b.v)::text AS v FROM pool a, pool b WHERE a.g IN (3, 77, 150) AND b.g IN (311, 420, 555) ORDER BY a.g, b.g`)
+    ).rows.map((r) => r.v as string);
+  }, 300_000);
+
+  afterAll(async () => {
+    await su?.end();
+    await owner?.end();
+    await app?.end();
+    await db?.drop();
+  });
+
+  const match = (org: Org, query: string, k = 10) =>
+    asTenant(app, { orgId: org.id }, async (c) =>
+      (await c.query(`SELECT id FROM match_private_chunks($1, $2::vector, $3)`, [org.id, query, k])).rows.map((r) => r.id as string),
+    );
+  const exact = async (org: Org, query: string, k = 10) =>
+    (
+      await su.query(`SELECT id FROM private_chunks WHERE org_id = $1 ORDER BY 1 - (embedding <=> $2::vector) DESC, id LIMIT $3`, [org.id, query, k])
+    ).rows.map((r) => r.id as string);
+  /** Scans of the org's index so far (the search's backend flushes its statistics as it commits). */
+  const scans = async (org: Org) => {
+    await su.query(`SELECT pg_stat_clear_snapshot()`);
+    const r = await su.query(`SELECT idx_scan::int AS n FROM pg_stat_user_indexes WHERE indexrelname = $1`, [orgIndexName(org.id)]);
+    return r.rows[0]?.n as number | undefined;
+  };
+  const matchFlushed = (org: Org, query: string) =>
+    asTenant(app, { orgId: org.id }, async (c) => {
+      const ids = (await c.query(`SELECT id FROM match_private_chunks($1, $2::vector, 10)`, [org.id, query])).rows.map((r) => r.id);
+      await c.query(`SELECT pg_stat_force_next_flush()`);
+      return ids;
+    });
+  const recall = async (org: Org) => {
+    let hit = 0;
+    for (const q of queries) {
+      const truth = new Set(await exact(org, q));
+      hit += (await match(org, q)).filter((id) => truth.has(id)).length;
+    }
+    return hit / (queries.length * 10);
+  };
+
+  it('without an index the org is searched exactly', async () => {
+    expect(await existingOrgIndexes(owner)).toEqual([]);
+    for (const q of queries.slice(0, 3)) expect(await match(big, q)).toEqual(await exact(big, q));
+  });
+
+  it('the pass builds an index for the org over the threshold only, and the search uses it', async () => {
+    const pass = await maintainOrgIndexes(owner, opts);
+    expect(pass.ran).toBe(true);
+    expect(pass.created.map((c) => c.name)).toEqual([orgIndexName(big.id)]);
+    expect(pass.created[0].chunks).toBe(3000);
+    expect(await existingOrgIndexes(owner)).toEqual([{ name: orgIndexName(big.id), valid: true }]);
+    // the index's predicate is the org
+    const def = (await su.query(`SELECT pg_get_indexdef($1::regclass) AS d`, [orgIndexName(big.id)])).rows[0].d as string;
+    expect(def).toContain(`WHERE (org_id = '${big.id}'::uuid)`);
+
+    const before = (await scans(big)) ?? 0;
+    await matchFlushed(big, queries[0]);
+    expect(await scans(big)).toBeGreaterThan(before);
+    expect(await recall(big)).toBeGreaterThanOrEqual(0.95);
+    // another org's search never touches it (and still answers exactly)
+    const mid0 = await match(mid, queries[0]);
+    expect(mid0).toEqual(await exact(mid, queries[0]));
+  });
+
+  it('a second pass changes nothing; a pass while another holds the lock does nothing', async () => {
+    const again = await maintainOrgIndexes(owner, opts);
+    expect(again).toMatchObject({ ran: true, created: [], dropped: [] });
+    const holder = new pg.Client({ connectionString: db.ownerUrl });
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock($1::bigint)`, [ORG_INDEX_LOCK_KEY]);
+      expect(await maintainOrgIndexes(owner, { ...opts, minChunks: 100 })).toMatchObject({ ran: false, created: [], dropped: [] });
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it('the org keeps its index over half the threshold and loses it under; the search is exact again', async () => {
+    // 3,000 -> 700 (over 500): kept
+    await su.query(`DELETE FROM private_chunks WHERE org_id = $1 AND chunk_index >= 700`, [big.id]);
+    expect(await maintainOrgIndexes(owner, opts)).toMatchObject({ ran: true, created: [], dropped: [] });
+    expect(await recall(big)).toBeGreaterThanOrEqual(0.95);
+    // 700 -> 400 (under 500): dropped
+    await su.query(`DELETE FROM private_chunks WHERE org_id = $1 AND chunk_index >= 400`, [big.id]);
+    const pass = await maintainOrgIndexes(owner, opts);
+    expect(pass.dropped).toEqual([orgIndexName(big.id)]);
+    expect(await existingOrgIndexes(owner)).toEqual([]);
+    for (const q of queries.slice(0, 3)) expect(await match(big, q)).toEqual(await exact(big, q));
+  });
+
+  it('only the largest orgs get one (SEARCH_ORG_INDEX_MAX)', async () => {
+    const pass = await maintainOrgIndexes(owner, { ...opts, minChunks: 250, maxIndexes: 2 });
+    // mid (600) and big (400) are the two largest over 250; the ten of 300 get none
+    expect(pass.created.map((c) => c.name).sort()).toEqual([orgIndexName(big.id), orgIndexName(mid.id)].sort());
+    expect(await recall(mid)).toBeGreaterThanOrEqual(0.95);
+    await maintainOrgIndexes(owner, { ...opts, maxIndexes: 0 });
+    expect(await existingOrgIndexes(owner)).toEqual([]);
+  });
+
+  it('neither the app role nor the worker role can size orgs across RLS', async () => {
+    for (const role of ['rocker_app', 'rocker_worker'] as const) {
+      const c = new pg.Client({ connectionString: dbUrl(db.name, role) });
+      await c.connect();
+      try {
+        await expect(c.query(`SELECT * FROM search_org_sizes(1)`)).rejects.toMatchObject({ code: '42501' });
+      } finally {
+        await c.end();
+      }
+    }
+    // the owner itself reads no row of private_chunks without an org (FORCE RLS): the function is its door
+    expect((await owner.query(`SELECT count(*)::int AS n FROM private_chunks`)).rows[0].n).toBe(0);
+    expect((await owner.query(`SELECT count(*)::int AS n FROM search_org_sizes(1)`)).rows[0].n).toBe(12);
+  });
+});
