@@ -286,6 +286,7 @@ async function embedTimes(): Promise<void> {
     await model.embed([q]);
     lat.push(performance.now() - t);
   }
+  await model.close();
   lat.sort((a, b) => a - b);
   const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
   console.log(`\nquery embedding (local model, one query per call, ${EMBED} calls): p50 ${pct(0.5).toFixed(2)} ms, p95 ${pct(0.95).toFixed(2)} ms`);
