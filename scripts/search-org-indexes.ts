@@ -10,10 +10,15 @@ import { maintainOrgIndexesAt } from '../src/modules/search/org-indexes.js';
 async function main(): Promise<void> {
   const env = loadEnv();
   const { database, search } = slicesOf(env);
-  if (!database.ownerUrl) throw new Error('DATABASE_OWNER_URL is required: the indexes are built as the owner role');
+  if (!database.ownerUrl)
+    throw new Error('DATABASE_OWNER_URL is required: the indexes are built as the owner role');
   const pass = await maintainOrgIndexesAt(
     database.ownerUrl,
-    { minChunks: search.orgIndexMinChunks, maxIndexes: search.orgIndexMax, buildMemMb: search.orgIndexBuildMemMb },
+    {
+      minChunks: search.orgIndexMinChunks,
+      maxIndexes: search.orgIndexMax,
+      buildMemMb: search.orgIndexBuildMemMb,
+    },
     (msg) => console.log(msg),
   );
   if (!pass.ran) console.log('another process is running a pass: nothing done');

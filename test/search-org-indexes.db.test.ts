@@ -3,7 +3,12 @@ import pg from 'pg';
 import { asTenant, createTestDb, type TestDb } from './support/db.js';
 import { createOrg, type Org } from './support/fixtures.js';
 import { dbUrl } from './support/urls.js';
-import { existingOrgIndexes, maintainOrgIndexes, orgIndexName, ORG_INDEX_LOCK_KEY } from '../src/modules/search/org-indexes.js';
+import {
+  existingOrgIndexes,
+  maintainOrgIndexes,
+  orgIndexName,
+  ORG_INDEX_LOCK_KEY,
+} from '../src/modules/search/org-indexes.js';
 
 /**
  * Per-org HNSW indexes: the maintenance pass (as the owner role) builds one for an org over the
@@ -31,7 +36,11 @@ describe('per-org search indexes', () => {
     big = await createOrg(db.owner);
     mid = await createOrg(db.owner);
     const fillers = await Promise.all(Array.from({ length: 10 }, () => createOrg(db.owner)));
-    const sizes: [string, number][] = [[big.id, 3000], [mid.id, 600], ...fillers.map((o) => [o.id, 300] as [string, number])];
+    const sizes: [string, number][] = [
+      [big.id, 3000],
+      [mid.id, 600],
+      ...fillers.map((o) => [o.id, 300] as [string, number]),
+    ];
     // Bulk load as the superuser (fixtures only): clustered vectors, the sum of two of 600 random ones.
     await su.query(`SELECT setseed(0.25)`);
     await su.query(`CREATE TEMP TABLE pool AS
@@ -54,7 +63,9 @@ describe('per-org search indexes', () => {
     );
     await su.query(`VACUUM ANALYZE private_chunks`);
     queries = (
-      await su.query(`SELECT (a.v + b.v)::text AS v FROM pool a, pool b WHERE a.g IN (3, 77, 150) AND b.g IN (311, 420, 555) ORDER BY a.g, b.g`)
+      await su.query(
+        `SELECT (a.v + b.v)::text AS v FROM pool a, pool b WHERE a.g IN (3, 77, 150) AND b.g IN (311, 420, 555) ORDER BY a.g, b.g`,
+      )
     ).rows.map((r) => r.v as string);
   }, 300_000);
 
@@ -67,21 +78,30 @@ describe('per-org search indexes', () => {
 
   const match = (org: Org, query: string, k = 10) =>
     asTenant(app, { orgId: org.id }, async (c) =>
-      (await c.query(`SELECT id FROM match_private_chunks($1, $2::vector, $3)`, [org.id, query, k])).rows.map((r) => r.id as string),
+      (await c.query(`SELECT id FROM match_private_chunks($1, $2::vector, $3)`, [org.id, query, k])).rows.map(
+        (r) => r.id as string,
+      ),
     );
   const exact = async (org: Org, query: string, k = 10) =>
     (
-      await su.query(`SELECT id FROM private_chunks WHERE org_id = $1 ORDER BY 1 - (embedding <=> $2::vector) DESC, id LIMIT $3`, [org.id, query, k])
+      await su.query(
+        `SELECT id FROM private_chunks WHERE org_id = $1 ORDER BY 1 - (embedding <=> $2::vector) DESC, id LIMIT $3`,
+        [org.id, query, k],
+      )
     ).rows.map((r) => r.id as string);
   /** Scans of the org's index so far (the search's backend flushes its statistics as it commits). */
   const scans = async (org: Org) => {
     await su.query(`SELECT pg_stat_clear_snapshot()`);
-    const r = await su.query(`SELECT idx_scan::int AS n FROM pg_stat_user_indexes WHERE indexrelname = $1`, [orgIndexName(org.id)]);
+    const r = await su.query(`SELECT idx_scan::int AS n FROM pg_stat_user_indexes WHERE indexrelname = $1`, [
+      orgIndexName(org.id),
+    ]);
     return r.rows[0]?.n as number | undefined;
   };
   const matchFlushed = (org: Org, query: string) =>
     asTenant(app, { orgId: org.id }, async (c) => {
-      const ids = (await c.query(`SELECT id FROM match_private_chunks($1, $2::vector, 10)`, [org.id, query])).rows.map((r) => r.id);
+      const ids = (
+        await c.query(`SELECT id FROM match_private_chunks($1, $2::vector, 10)`, [org.id, query])
+      ).rows.map((r) => r.id);
       await c.query(`SELECT pg_stat_force_next_flush()`);
       return ids;
     });
@@ -105,9 +125,11 @@ describe('per-org search indexes', () => {
     expect(pass.created.map((c) => c.name)).toEqual([orgIndexName(big.id)]);
     expect(pass.created[0].chunks).toBe(3000);
     expect(await existingOrgIndexes(owner)).toEqual([{ name: orgIndexName(big.id), valid: true }]);
-    // the index's predicate is the org
-    const def = (await su.query(`SELECT pg_get_indexdef($1::regclass) AS d`, [orgIndexName(big.id)])).rows[0].d as string;
+    // the index's predicate is the org; its key the half-precision embedding
+    const def = (await su.query(`SELECT pg_get_indexdef($1::regclass) AS d`, [orgIndexName(big.id)])).rows[0]
+      .d as string;
     expect(def).toContain(`WHERE (org_id = '${big.id}'::uuid)`);
+    expect(def).toContain(`USING hnsw (((embedding)::halfvec(512)) halfvec_cosine_ops)`);
 
     const before = (await scans(big)) ?? 0;
     await matchFlushed(big, queries[0]);
@@ -125,7 +147,11 @@ describe('per-org search indexes', () => {
     await holder.connect();
     try {
       await holder.query(`SELECT pg_advisory_lock($1::bigint)`, [ORG_INDEX_LOCK_KEY]);
-      expect(await maintainOrgIndexes(owner, { ...opts, minChunks: 100 })).toMatchObject({ ran: false, created: [], dropped: [] });
+      expect(await maintainOrgIndexes(owner, { ...opts, minChunks: 100 })).toMatchObject({
+        ran: false,
+        created: [],
+        dropped: [],
+      });
     } finally {
       await holder.end();
     }
@@ -147,7 +173,14 @@ describe('per-org search indexes', () => {
   it('only the largest orgs get one (SEARCH_ORG_INDEX_MAX)', async () => {
     const pass = await maintainOrgIndexes(owner, { ...opts, minChunks: 250, maxIndexes: 2 });
     // mid (600) and big (400) are the two largest over 250; the ten of 300 get none
-    expect(pass.created.map((c) => c.name).sort()).toEqual([orgIndexName(big.id), orgIndexName(mid.id)].sort());
+    expect(pass.created.map((c) => c.name).sort()).toEqual(
+      [orgIndexName(big.id), orgIndexName(mid.id)].sort(),
+    );
+    // an org of a few hundred chunks is searched through its own index too, not the shared one
+    // (which the planner prefers on the plain column: the per-org index is on a halfvec expression)
+    const before = (await scans(mid)) ?? 0;
+    await matchFlushed(mid, queries[1]);
+    expect(await scans(mid)).toBeGreaterThan(before);
     expect(await recall(mid)).toBeGreaterThanOrEqual(0.95);
     await maintainOrgIndexes(owner, { ...opts, maxIndexes: 0 });
     expect(await existingOrgIndexes(owner)).toEqual([]);

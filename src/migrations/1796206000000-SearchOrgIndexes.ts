@@ -22,11 +22,15 @@ const HEAD = `CREATE OR REPLACE FUNCTION match_private_chunks(org_id_in uuid, qu
  * org-indexes.ts, as the owner role) gave its own partial HNSW index
  * `private_chunks_hnsw_org_<org id without dashes>` (`WHERE org_id = '<org>'`) is searched through it,
  * a graph of that org's rows alone: no filter to walk past, so a small ef_search
- * (`rocker.search_org_ef_search`, default 64) gives the recall the shared index needs 200 and an
+ * (`rocker.search_org_ef_search`, default 100) gives the recall the shared index needs 200 and an
  * iterative scan for. The planner uses a partial index only when it can prove the index's WHERE
  * from the query's, which takes a constant: the org goes into the statement as a literal, built
  * by format('%L') from the uuid-typed argument (a uuid's text is hex and dashes: nothing a caller
- * can shape), the embedding and k stay parameters. Everything else is the Search migration's
+ * can shape), the embedding and k stay parameters (the dimension, an integer, goes in by %s).
+ * The per-org index is on `embedding::halfvec(<dim>)`, an expression the shared index does not
+ * have: on the plain column the planner took the shared index (cheaper by its estimate) for
+ * orgs of a few thousand chunks even with their own index there; the half-precision graph is
+ * also half the size. The candidates are ranked by the exact distance. Everything else is the Search migration's
  * function: the same org check, SECURITY INVOKER (RLS applies to the dynamic statement as to any
  * other), exact search below the threshold, the shared index with iterative scan for a large org
  * without an index yet, and the exact fallback whenever an index answers short.
@@ -35,7 +39,7 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `${HEAD}
        DECLARE
          threshold integer := coalesce(nullif(current_setting('rocker.search_exact_threshold', true), '')::integer, 10000);
          ef integer := coalesce(nullif(current_setting('rocker.search_ef_search', true), '')::integer, 200);
-         org_ef integer := coalesce(nullif(current_setting('rocker.search_org_ef_search', true), '')::integer, 64);
+         org_ef integer := coalesce(nullif(current_setting('rocker.search_org_ef_search', true), '')::integer, 100);
          max_tuples integer := coalesce(nullif(current_setting('rocker.search_max_scan_tuples', true), '')::integer, 20000);
          org_index regclass;
          n integer;
@@ -52,13 +56,14 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `${HEAD}
                WHERE i.indexrelid = org_index AND i.indrelid = 'public.private_chunks'::regclass AND i.indisvalid) THEN
            PERFORM set_config('hnsw.ef_search', greatest(org_ef, match_count)::text, true);
            PERFORM set_config('enable_sort', 'off', true);
+           -- Candidates in half-precision order (the index's expression), ranked by the exact distance.
            EXECUTE format($q$
              SELECT array_agg(a.id ORDER BY a.distance)
                FROM (SELECT c.id, c.embedding <=> $1 AS distance
                        FROM private_chunks c
                       WHERE c.org_id = %L::uuid
-                      ORDER BY c.embedding <=> $1
-                      LIMIT $2) a$q$, org_id_in)
+                      ORDER BY c.embedding::halfvec(%s) <=> $1::halfvec(%s)
+                      LIMIT $2) a$q$, org_id_in, vector_dims(query_embedding), vector_dims(query_embedding))
              INTO ids USING query_embedding, match_count;
            PERFORM set_config('enable_sort', 'on', true);
          ELSE

@@ -59,7 +59,12 @@ describe('planOrgIndexes', () => {
   });
 
   it('maxIndexes 0 drops every index', () => {
-    expect(planOrgIndexes([{ orgId: org(1), chunks: 5000 }], [{ name: orgIndexName(org(1)), valid: true }], { ...opts, maxIndexes: 0 })).toEqual({
+    expect(
+      planOrgIndexes([{ orgId: org(1), chunks: 5000 }], [{ name: orgIndexName(org(1)), valid: true }], {
+        ...opts,
+        maxIndexes: 0,
+      }),
+    ).toEqual({
       create: [],
       drop: [orgIndexName(org(1))],
     });

@@ -55,10 +55,17 @@ export interface OrgIndexPlan {
  * or get one; every other index, and every invalid one (a failed concurrent build), is dropped,
  * an invalid one to be built again.
  */
-export function planOrgIndexes(sizes: OrgSize[], existing: ExistingIndex[], opts: Pick<OrgIndexOptions, 'minChunks' | 'maxIndexes'>): OrgIndexPlan {
+export function planOrgIndexes(
+  sizes: OrgSize[],
+  existing: ExistingIndex[],
+  opts: Pick<OrgIndexOptions, 'minChunks' | 'maxIndexes'>,
+): OrgIndexPlan {
   const valid = new Set(existing.filter((e) => e.valid).map((e) => e.name));
   const wanted = sizes
-    .filter((s) => s.chunks >= opts.minChunks || (valid.has(orgIndexName(s.orgId)) && s.chunks >= opts.minChunks / 2))
+    .filter(
+      (s) =>
+        s.chunks >= opts.minChunks || (valid.has(orgIndexName(s.orgId)) && s.chunks >= opts.minChunks / 2),
+    )
     .sort((a, b) => b.chunks - a.chunks || a.orgId.localeCompare(b.orgId))
     .slice(0, Math.max(0, opts.maxIndexes));
   const wantedNames = new Set(wanted.map((s) => orgIndexName(s.orgId)));
@@ -95,15 +102,22 @@ export async function existingOrgIndexes(c: pg.ClientBase): Promise<ExistingInde
  * CONCURRENTLY cannot run in one): drops first, then builds, largest org first. Concurrent builds
  * take no lock that blocks the org's reads or writes. `log` hears each step.
  */
-export async function maintainOrgIndexes(c: pg.ClientBase, opts: OrgIndexOptions, log: (msg: string) => void = () => undefined): Promise<OrgIndexPass> {
+export async function maintainOrgIndexes(
+  c: pg.ClientBase,
+  opts: OrgIndexOptions,
+  log: (msg: string) => void = () => undefined,
+): Promise<OrgIndexPass> {
   const pass: OrgIndexPass = { ran: false, created: [], dropped: [] };
-  const { rows: lock } = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1::bigint) AS ok`, [ORG_INDEX_LOCK_KEY]);
+  const { rows: lock } = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1::bigint) AS ok`, [
+    ORG_INDEX_LOCK_KEY,
+  ]);
   if (!lock[0].ok) return pass;
   pass.ran = true;
   try {
-    const { rows } = await c.query<{ org_id: string; chunks: string }>(`SELECT org_id, chunks FROM search_org_sizes($1)`, [
-      Math.max(1, Math.floor(opts.minChunks / 2)),
-    ]);
+    const { rows } = await c.query<{ org_id: string; chunks: string }>(
+      `SELECT org_id, chunks FROM search_org_sizes($1)`,
+      [Math.max(1, Math.floor(opts.minChunks / 2))],
+    );
     const plan = planOrgIndexes(
       rows.map((r) => ({ orgId: r.org_id, chunks: Number(r.chunks) })),
       await existingOrgIndexes(c),
@@ -115,17 +129,22 @@ export async function maintainOrgIndexes(c: pg.ClientBase, opts: OrgIndexOptions
       pass.dropped.push(name);
       log(`dropped ${name}`);
     }
-    if (plan.create.length) await c.query(`SELECT set_config('maintenance_work_mem', $1, false)`, [`${opts.buildMemMb}MB`]);
+    // the embedding column's dimension (its typmod), for the half-precision expression
+    const dims = plan.create.length ? await embeddingDims(c) : 0;
+    if (plan.create.length)
+      await c.query(`SELECT set_config('maintenance_work_mem', $1, false)`, [`${opts.buildMemMb}MB`]);
     for (const org of plan.create) {
       const name = orgIndexName(org.orgId); // throws unless a uuid: the literal below is hex and dashes
       const t0 = performance.now();
       // DDL takes no parameters: the org is a literal, a uuid the database itself answered (checked above).
       // ef_construction 200, not the shared index's 64: a better graph is what lets a small search
-      // ef reach recall 0.98 (100,000-chunk org, ef_search 64: recall 0.955 on a graph built with
-      // 64, 0.990 with 200; bench:search), bought once per build (about 3x its time).
+      // ef reach recall 0.98 (100,000-chunk org, full-precision graph, ef_search 64: recall 0.955
+      // built with 64, 0.990 with 200; bench:search), bought once per build (about 3x its time).
+      // On embedding::halfvec(dims), which match_private_chunks orders by: only this index can serve
+      // that order (on the plain column the planner may prefer the shared index), at half the size.
       await c.query(
         `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${pg.escapeIdentifier(name)} ON public.private_chunks
-           USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 200)
+           USING hnsw ((embedding::halfvec(${dims})) halfvec_cosine_ops) WITH (m = 16, ef_construction = 200)
            WHERE org_id = ${pg.escapeLiteral(org.orgId)}::uuid`,
       );
       const ms = performance.now() - t0;
@@ -138,8 +157,21 @@ export async function maintainOrgIndexes(c: pg.ClientBase, opts: OrgIndexOptions
   return pass;
 }
 
+async function embeddingDims(c: pg.ClientBase): Promise<number> {
+  const { rows } = await c.query<{ dims: number }>(
+    `SELECT atttypmod AS dims FROM pg_catalog.pg_attribute WHERE attrelid = 'public.private_chunks'::regclass AND attname = 'embedding'`,
+  );
+  const dims = Number(rows[0]?.dims);
+  if (!Number.isInteger(dims) || dims < 1) throw new Error('private_chunks.embedding has no dimension');
+  return dims;
+}
+
 /** One pass on a new connection to `url` (the owner role's, direct), closed after. */
-export async function maintainOrgIndexesAt(url: string, opts: OrgIndexOptions, log?: (msg: string) => void): Promise<OrgIndexPass> {
+export async function maintainOrgIndexesAt(
+  url: string,
+  opts: OrgIndexOptions,
+  log?: (msg: string) => void,
+): Promise<OrgIndexPass> {
   const c = new pg.Client({ connectionString: url, application_name: 'rocker-org-indexes' });
   await c.connect();
   try {
