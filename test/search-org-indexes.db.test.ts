@@ -140,6 +140,31 @@ describe('per-org search indexes', () => {
     expect(mid0).toEqual(await exact(mid, queries[0]));
   });
 
+  it('through its index as before, no other org and no forged context reads the org', async () => {
+    // another org's verified context naming the large org: the function's check answers nothing
+    const other = await asTenant(
+      app,
+      { orgId: mid.id },
+      async (c) =>
+        (await c.query(`SELECT id FROM match_private_chunks($1, $2::vector, 10)`, [big.id, queries[0]])).rows,
+    );
+    expect(other).toEqual([]);
+    // the org set by hand, without tenant_begin()'s mark: the check passes, RLS (app_ctx_org()) hides every row
+    const c = await app.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`SELECT set_config('app.org_id', $1, true)`, [big.id]);
+      const forged = await c.query(`SELECT id FROM match_private_chunks($1, $2::vector, 10)`, [
+        big.id,
+        queries[0],
+      ]);
+      expect(forged.rows).toEqual([]);
+    } finally {
+      await c.query('ROLLBACK');
+      c.release();
+    }
+  });
+
   it('a second pass changes nothing; a pass while another holds the lock does nothing', async () => {
     const again = await maintainOrgIndexes(owner, opts);
     expect(again).toMatchObject({ ran: true, created: [], dropped: [] });
