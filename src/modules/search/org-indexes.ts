@@ -124,7 +124,7 @@ export async function maintainOrgIndexes(
       opts,
     );
     for (const name of plan.drop) {
-      // names come from the catalog and start with the prefix; quoted all the same
+      // names come from the catalog and have the per-org shape (existingOrgIndexes); quoted all the same
       await c.query(`DROP INDEX CONCURRENTLY IF EXISTS public.${pg.escapeIdentifier(name)}`);
       pass.dropped.push(name);
       log(`dropped ${name}`);
