@@ -3,6 +3,7 @@ import pg from 'pg';
 import { asTenant, createTestDb, type TestDb } from './support/db.js';
 import { createOrg, type Org } from './support/fixtures.js';
 import { dbUrl } from './support/urls.js';
+import { loadClusteredChunks } from './support/search-corpus.js';
 
 /**
  * Filtered vector search returns k for every org: the classic failure of one shared ANN index is
@@ -30,26 +31,8 @@ describe('match_private_chunks returns k for every org size', () => {
     const sizes: [string, number][] = [[small7.id, 7], [small30.id, 30], [large.id, 20_000], ...fillers.map((o) => [o.id, 1000] as [string, number])];
 
     // Bulk load as the superuser (fixtures only), index built after the load like a restore would.
-    await su.query(`SELECT setseed(0.5)`);
     await su.query(`DROP INDEX private_chunks_embedding_hnsw`);
-    await su.query(`CREATE TEMP TABLE pool AS
-      SELECT g, (SELECT array_agg((random() - 0.5)::real) FROM generate_series(1, 512) WHERE g >= 0)::vector AS v FROM generate_series(0, 599) g`);
-    await su.query(
-      `INSERT INTO knowledge_items (org_id, title, source_kind, status)
-       SELECT org, 'bulk', 'text', 'ready' FROM unnest($1::uuid[]) org`,
-      [sizes.map((s) => s[0])],
-    );
-    await su.query(
-      `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
-       SELECT r.org, r.item, r.j, 'chunk ' || r.j, a.v + b.v
-         FROM (SELECT s.org, k.id AS item, j, floor(random() * 300)::int AS ia, 300 + floor(random() * 300)::int AS ib
-                 FROM unnest($1::uuid[], $2::int[]) s(org, n)
-                 JOIN knowledge_items k ON k.org_id = s.org
-                 CROSS JOIN LATERAL generate_series(0, s.n - 1) j) r
-         JOIN pool a ON a.g = r.ia
-         JOIN pool b ON b.g = r.ib`,
-      [sizes.map((s) => s[0]), sizes.map((s) => s[1])],
-    );
+    await loadClusteredChunks(su, sizes, 0.5);
     // A cheaper graph than production's (m=16, ef_construction=64) to keep the suite fast; the
     // function's guarantee must not depend on graph quality, which is part of what this shows.
     await su.query(`SET maintenance_work_mem = '512MB'`);
