@@ -76,14 +76,34 @@ describe('tenant transactions', () => {
     for (const r of rows) expect(r.org).toBe(b.orgId);
   });
 
-  it('a context tenant_begin() refuses fails the run before its work, and the connection returns clean', async () => {
-    let ran = false;
-    // a's member claiming b's org: tenant_begin() re-checks membership and refuses
+  it('a context tenant_begin() refuses fails the run at its first statement with the refusal, nothing commits, and the connection returns clean', async () => {
+    const title = `forged-${Date.now()}`;
+    let after = false;
+    // a's member claiming b's org: tenant_begin() re-checks membership and refuses. The transaction
+    // opens with the run's first statement (one write), so that statement is where the run fails.
     const forged: TenantContext = { ...a, orgId: b.orgId };
-    await expect(tx.run(forged, async () => void (ran = true))).rejects.toThrow();
-    expect(ran).toBe(false);
+    const err = await tx
+      .run(forged, async () => {
+        await tdb.query(`INSERT INTO rocker_threads (org_id, title, created_by) VALUES ($1, $2, $3)`, [b.orgId, title, a.userId]);
+        after = true;
+      })
+      .catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    // the refusal itself, not the aborted transaction the INSERT ran into behind it
+    expect((err as Error).message).not.toMatch(/current transaction is aborted/);
+    expect(after).toBe(false);
+    const found = await db.owner.query(`SELECT count(*)::int AS n FROM rocker_threads WHERE title = $1`, [title]);
+    expect(found.rows[0].n).toBe(0);
     const rows = await Promise.all([0, 1, 2, 3].map(() => tx.run(a, txid)));
     for (const r of rows) expect(r.org).toBe(a.orgId);
+  });
+
+  it('statements issued side by side on a fresh run all run inside its one transaction', async () => {
+    const rows = await tx.run(a, () =>
+      Promise.all([0, 1, 2].map(() => tdb.one<{ xid: string; org: string }>(`SELECT txid_current()::text AS xid, current_setting('app.org_id', true) AS org`))),
+    );
+    expect(new Set(rows.map((r) => r!.xid)).size).toBe(1);
+    for (const r of rows) expect(r!.org).toBe(a.orgId);
   });
 
   it('a committed run is visible to the next one; TenantDb outside a run throws', async () => {

@@ -106,24 +106,24 @@ export class TenantTransactions {
       this.cls.run({ ifNested: 'inherit' }, async () => {
         this.cls.set(TENANT_KEY, ctx);
         // A nested call joins the open transaction: the tenant is set again, on the same connection.
-        const outer = this.cls.get<PoolClient | undefined>(TX_KEY);
+        const outer = this.cls.get<OpenTx | undefined>(TX_KEY);
         if (outer) {
-          await setTenant(outer);
+          await outer.send(() => setTenant(outer.client));
           return fn();
         }
         const client = await this.pool.connect();
+        const tx = new OpenTx(client, setTenant);
         let broken: Error | undefined;
-        this.cls.set(TX_KEY, client);
+        this.cls.set(TX_KEY, tx);
         try {
-          // START TRANSACTION and tenant_begin() in one round trip
-          await pipelined(client, [() => client.query('START TRANSACTION'), () => setTenant(client)]);
           const result = await fn();
-          await client.query('COMMIT');
+          // A transaction no statement opened has nothing to commit.
+          if (tx.begun) await client.query('COMMIT');
           return result;
         } catch (e) {
           // Also after a failed START TRANSACTION (Postgres only warns when no transaction is open);
           // a connection that cannot even roll back is discarded, not returned to the pool.
-          await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+          if (tx.begun) await client.query('ROLLBACK').catch((re: Error) => (broken = re));
           throw e;
         } finally {
           this.cls.set(TX_KEY, undefined);
@@ -154,9 +154,9 @@ export class TenantDb {
   constructor(private readonly cls: ClsService) {}
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const client = this.cls.isActive() && this.cls.get(TENANT_KEY) ? this.cls.get<PoolClient | undefined>(TX_KEY) : undefined;
-    if (!client) throw new Error('TenantDb used outside a tenant transaction');
-    return (await client.query(sql, params)).rows as T[];
+    const tx = this.cls.isActive() && this.cls.get(TENANT_KEY) ? this.cls.get<OpenTx | undefined>(TX_KEY) : undefined;
+    if (!tx) throw new Error('TenantDb used outside a tenant transaction');
+    return (await tx.send(() => tx.client.query(sql, params))).rows as T[];
   }
 
   async one<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
@@ -169,25 +169,43 @@ export class TenantDb {
 }
 
 /**
- * Runs the statements in order and waits for all of them. On a client in pg's pipeline mode
- * (DatabaseModule's pool) they leave in one write and cost one round trip instead of one each;
- * on any other client each waits for the one before.
+ * A tenant transaction's connection, opened lazily: its first statement leaves in the same write as
+ * START TRANSACTION and the signed `tenant_begin()` (on a client in pg's pipeline mode, as
+ * DatabaseModule's pool is: one round trip instead of three; on any other client pg's own queue
+ * keeps the order). A request that runs no statement costs the database nothing. Fail closed: a
+ * refused `tenant_begin()` aborts the transaction, so the statement behind it fails too, and the
+ * refusal is what the caller sees.
  */
-async function pipelined(client: PoolClient, statements: (() => Promise<unknown>)[]): Promise<void> {
-  const c = client as PoolClient & { pipeline?: boolean; connection?: { stream?: { cork(): void; uncork(): void } } };
-  if (!c.pipeline) {
-    for (const run of statements) await run();
-    return;
+class OpenTx {
+  begun: Promise<unknown> | undefined;
+
+  constructor(
+    readonly client: PoolClient,
+    private readonly setTenant: (client: PoolClient) => Promise<unknown>,
+  ) {}
+
+  async send<T>(statement: () => Promise<T>): Promise<T> {
+    if (this.begun) {
+      await this.begun;
+      return statement();
+    }
+    const stream = (this.client as PoolClient & { connection?: { stream?: { cork(): void; uncork(): void } } }).connection?.stream;
+    let result: Promise<T>;
+    stream?.cork();
+    try {
+      this.begun = Promise.all([this.client.query('START TRANSACTION'), this.setTenant(this.client)]);
+      result = statement();
+    } finally {
+      stream?.uncork();
+    }
+    try {
+      await this.begun;
+    } catch (e) {
+      result.catch(() => undefined); // it fails behind the refusal; the refusal is the error
+      throw e;
+    }
+    return result;
   }
-  const stream = c.connection?.stream;
-  stream?.cork();
-  let sent: Promise<unknown>[];
-  try {
-    sent = statements.map((run) => run());
-  } finally {
-    stream?.uncork();
-  }
-  await Promise.all(sent);
 }
 
 /** The pg pool behind a TypeORM DataSource (its Postgres driver's `master`). */
