@@ -5,6 +5,7 @@ import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
 import { stalledUpload } from './support/net.js';
+import { until } from './support/wait.js';
 
 /**
  * JSON bodies are judged while they arrive (src/common/http/json-body.ts): too deep or too many
@@ -46,11 +47,15 @@ describe('JSON bodies: shape checked while they arrive', () => {
 
   it('a body nested too deep is answered 400 while most of it is still unsent', async () => {
     // 4 KiB of 900: the client stalls here
-    const res = await send(900 * 1024, Buffer.from('['.repeat(4096))).response;
+    const up = send(900 * 1024, Buffer.from('['.repeat(4096)));
+    const res = await up.response;
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/i);
     expect(problem(res.body).type).toMatch(/json-too-complex$/);
     expect(problem(res.body).detail).toMatch(/nested deeper than 32/);
+    // the rest of the body is never read: the answer closes the connection
+    expect(res.headers.connection).toBe('close');
+    await until(() => up.isClosed(), 5000, 'the server to close the refused upload');
   });
 
   it('too many keys: 400 json-too-complex', async () => {
