@@ -87,7 +87,8 @@ async function dropDb(): Promise<void> {
 
 function startServer(extra: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const script = fileURLToPath(new URL('./limits-server.js', import.meta.url));
-  const child = spawn(process.execPath, [script], {
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...process.env, ...env, ...extra },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
