@@ -52,6 +52,25 @@ describe('database connections shared fairly across orgs', () => {
     expect(order.indexOf('b')).toBeLessThanOrEqual(1); // FIFO would put it last (index 5)
   });
 
+  it('a wait for a connection past the pool timeout: 429 overloaded for the org holding the connections, 503 for the org holding none', async () => {
+    const short = await startApp(envFor(db.appUrl, db.ownerUrl, { DATABASE_POOL_SIZE: '3', DATABASE_POOL_TIMEOUT_MS: '200' }));
+    try {
+      const stx = short.app.get(TenantTransactions);
+      const sdb = short.app.get(TenantDb);
+      // a holds the one slot for 1.5 s
+      const holding = stx.run(a, () => sdb.query('SELECT pg_sleep(1.5)'));
+      const [own, other] = await Promise.all([
+        stx.run(a, () => sdb.query('SELECT 1')).catch((e: unknown) => e),
+        stx.run(b, () => sdb.query('SELECT 1')).catch((e: unknown) => e),
+      ]);
+      expect(own).toMatchObject({ status: 429, slug: 'overloaded' });
+      expect(other).toMatchObject({ status: 503, slug: 'engine-timeout' });
+      await holding;
+    } finally {
+      await short.close();
+    }
+  });
+
   it('past its queue bound an org is refused at once with 429 overloaded; another org still gets in', async () => {
     const held = [0, 1, 2, 3, 4, 5, 6].map(() => tx.run(a, () => tdb.query('SELECT pg_sleep(0.1)')));
     const refused = tx.run(a, () => tdb.query('SELECT 1'));

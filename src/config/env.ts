@@ -74,7 +74,7 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE = 10;
 
-  /** How long a request waits for a pooled connection before it is answered 503. */
+  /** How long a request waits for a pooled connection: past it 429 overloaded when its org holds its share of the connections, else 503. */
   @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
   DATABASE_POOL_TIMEOUT_MS = 5000;
 

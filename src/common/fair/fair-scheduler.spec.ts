@@ -106,6 +106,25 @@ describe(FairScheduler.name, () => {
     expect(ran).toBe(false);
   });
 
+  it('a wait past maxWaitMs is the org’s own excess (429) when it holds its share of the slots, the engine’s (503) when it holds less', async () => {
+    const sut = new FairScheduler({ name: 'db', slots: 2, maxQueuedPerOrg: 10 });
+    const g = gate();
+    const held = [sut.run('a', () => g.p), sut.run('a', () => g.p)];
+    // a holds both slots and waits behind its own work
+    const own = sut.run('a', async () => 'ran', { maxWaitMs: 20 });
+    // b holds none and waits behind a's
+    const other = sut.run('b', async () => 'ran', { maxWaitMs: 20 });
+    const [ownErr, otherErr] = await Promise.all([own.catch((e) => e), other.catch((e) => e)]);
+    expect(ownErr).toBeInstanceOf(EngineBusyError);
+    expect(ownErr).toMatchObject({ status: 429, slug: 'overloaded' });
+    expect(Number((ownErr as EngineBusyError).headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(otherErr).toBeInstanceOf(EngineTimeoutError);
+    expect(otherErr).toMatchObject({ status: 503, slug: 'engine-timeout' });
+    g.open();
+    await Promise.all(held);
+    expect(sut.stats()).toEqual({ running: 0, waiting: {}, runningByOrg: {} });
+  });
+
   it('a timed-out call keeps its slot until its work settles, so the engine is never over-committed', async () => {
     const sut = new FairScheduler({ name: 'embeddings', slots: 1, maxQueuedPerOrg: 10 });
     const g = gate();

@@ -26,7 +26,10 @@ export interface ScheduleOptions {
   cls?: WorkClass;
   /** Overrides the engine's time limit for this call. */
   timeoutMs?: number;
-  /** Bounds only the wait for a slot (EngineTimeoutError past it); the work itself is not limited by it. */
+  /**
+   * Bounds only the wait for a slot; the work itself is not limited by it. Past it: EngineBusyError
+   * (429) when the org holds at least its share of the slots, else EngineTimeoutError (503).
+   */
   maxWaitMs?: number;
   /** Aborts the wait (and is passed on to the work). */
   signal?: AbortSignal;
@@ -258,13 +261,26 @@ export class FairScheduler {
       const onAbort = () => leave(signal!.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (maxWaitMs !== undefined && maxWaitMs > 0) {
-        waitTimer = setTimeout(() => leave(new EngineTimeoutError(this.opts.name, maxWaitMs, true)), maxWaitMs);
+        waitTimer = setTimeout(() => leave(this.waitedTooLong(s, maxWaitMs)), maxWaitMs);
         waitTimer.unref();
       }
       s.waiting[cls].push(w);
       if (!this.ring.includes(key)) this.ring.push(key);
       this.dispatch();
     });
+  }
+
+  /**
+   * A wait for a slot ran past `maxWaitMs`. An org holding at least its share of the slots waited
+   * behind its own work: that is its excess, refused as 429 overloaded (the same answer as a full
+   * queue). An org holding less waited behind others or a stalled engine: 503, worth retrying.
+   */
+  private waitedTooLong(s: OrgState, maxWaitMs: number): Error {
+    const share = Math.ceil(this.opts.slots / Math.max(1, this.orgs.size));
+    if (s.running < share) return new EngineTimeoutError(this.opts.name, maxWaitMs, true);
+    const queued = s.waiting[0].length + s.waiting[1].length;
+    const retryS = Math.max(1, Math.ceil(((queued + s.running) * this.meanRunMs) / this.opts.slots / 1000));
+    return new EngineBusyError(this.opts.name, retryS);
   }
 
   /** Gives `s` a slot; returns the slot's rank (how many the org held before it). */
