@@ -50,9 +50,12 @@ describe(ProcessSpawner.name, { timeout: 30_000 }, () => {
 
   it('a command that does not exist: error (ENOENT), then close', async () => {
     const child = spawner.spawn('/nonexistent/rocker-binary', []);
+    // Both listeners first: the helper's 'error' and 'close' can arrive in one IPC read and be
+    // emitted in the same tick, before a listener attached after the first await would exist.
+    const closed = new Promise((resolve) => child.once('close', resolve)); // events.once would reject on the 'error'
     const [err] = (await once(child, 'error')) as [NodeJS.ErrnoException];
     expect(err.code).toBe('ENOENT');
-    await once(child, 'close');
+    await closed;
   });
 
   it('if the helper dies, running commands fail and close; the next spawn starts a new helper', async () => {
@@ -71,7 +74,7 @@ describe(ProcessSpawner.name, { timeout: 30_000 }, () => {
     const own = new ProcessSpawner();
     const child = own.spawn('sleep', ['30']);
     await once(child, 'spawn');
-    const closed = once(child, 'close');
+    const closed = new Promise((resolve) => child.once('close', resolve)); // events.once would reject on the 'error'
     await own.close();
     await closed;
     await expect.poll(() => existsSync(`/proc/${child.pid}`) && !readFileSync(`/proc/${child.pid}/stat`, 'utf8').includes(') Z')).toBe(false);
