@@ -221,9 +221,7 @@ export class FairScheduler {
       return this.take(s);
     if (queued >= this.opts.maxQueuedPerOrg) {
       this.forget(key, s);
-      const aheadOfIt = queued + s.running;
-      const retryS = Math.max(1, Math.ceil((aheadOfIt * this.meanRunMs) / this.opts.slots / 1000));
-      throw new EngineBusyError(this.opts.name, retryS);
+      throw new EngineBusyError(this.opts.name, this.retryAfterS(queued + s.running));
     }
     return undefined;
   }
@@ -279,8 +277,12 @@ export class FairScheduler {
     const share = Math.ceil(this.opts.slots / Math.max(1, this.orgs.size));
     if (s.running < share) return new EngineTimeoutError(this.opts.name, maxWaitMs, true);
     const queued = s.waiting[0].length + s.waiting[1].length;
-    const retryS = Math.max(1, Math.ceil(((queued + s.running) * this.meanRunMs) / this.opts.slots / 1000));
-    return new EngineBusyError(this.opts.name, retryS);
+    return new EngineBusyError(this.opts.name, this.retryAfterS(queued + s.running));
+  }
+
+  /** Seconds until `ahead` units of an org's work have likely run (at least 1), for Retry-After. */
+  private retryAfterS(ahead: number): number {
+    return Math.max(1, Math.ceil((ahead * this.meanRunMs) / this.opts.slots / 1000));
   }
 
   /** Gives `s` a slot; returns the slot's rank (how many the org held before it). */

@@ -74,7 +74,7 @@ describe(ProcessSpawner.name, { timeout: 30_000 }, () => {
     const own = new ProcessSpawner();
     const child = own.spawn('sleep', ['30']);
     await once(child, 'spawn');
-    const closed = new Promise((resolve) => child.once('close', resolve)); // events.once would reject on the 'error'
+    const closed = once(child, 'close');
     await own.close();
     await closed;
     await expect.poll(() => existsSync(`/proc/${child.pid}`) && !readFileSync(`/proc/${child.pid}/stat`, 'utf8').includes(') Z')).toBe(false);

@@ -394,9 +394,9 @@ async function probeCheap(
   return out;
 }
 
-/** Sequential quiet uploads: `n` of them, or while `done()` is false (at least one), bounded by `maxMs`. */
 const QUIET_UPLOADS_PER_S = 1.5;
 
+/** Sequential quiet uploads: `n` of them, or while `done()` is false (at least one), bounded by `maxMs`. */
 async function quietUploads(
   pool: Pool,
   quiet: Tenant,

@@ -46,10 +46,14 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** Extra node flags for the servers a bench starts (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=DIR`). */
+export function benchNodeArgs(): string[] {
+  return process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+}
+
 /** Starts a server script as a child process and resolves once it prints "listening <port>". */
 export async function startServer(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...benchNodeArgs(), script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   const port = await new Promise<number>((resolve, reject) => {
     const onData = (d: Buffer) => {
