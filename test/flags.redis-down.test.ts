@@ -74,7 +74,16 @@ describe('feature flags while Redis is down', () => {
     await redis.start();
     expect(await until(() => cache.isLive(), 10_000)).toBe(true);
     expect((await flags()).hybrid_search).toBe(false);
+    // The write drops the entry here and publishes; this instance hears its own message too, and that
+    // echo drops whatever was cached before it arrived. Wait for it, so the read below is what stays cached.
+    let invalidations = 0;
+    const invalidate = cache.invalidate.bind(cache);
+    cache.invalidate = (target) => {
+      invalidations++;
+      invalidate(target);
+    };
     await setOverride(true).expect(200);
+    expect(await until(() => invalidations >= 2, 5000, 'the write’s own invalidation to come back')).toBe(true);
     expect((await flags()).hybrid_search).toBe(true);
     await directOverride(false); // bypasses the API: the cached answer stands until invalidated
     expect((await flags()).hybrid_search).toBe(true);
