@@ -556,12 +556,13 @@ export async function runAbuse(
   const pool = new Pool(ctx.url, { connections: 32, headersTimeout: 120_000, bodyTimeout: 120_000 });
   try {
     const { abuse, start, notSent, setup, teardown } = abuseOf(ctx, row, scale, driver, pool);
-    await setup?.();
     const sustainMs = scale.sustainMs ?? 0;
     onStart(sustainMs > 0 ? `${abuse}, sent again until ${(sustainMs / 1000).toFixed(0)} s had passed` : abuse);
     const t0 = performance.now();
     const samples: AbuseSample[] = [];
     let dropped = 0;
+    // The policy change is part of the abuse (inside the measured window), as it always was.
+    await setup?.();
     try {
       do {
         samples.push(...(await start()));
