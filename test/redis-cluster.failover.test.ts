@@ -78,7 +78,10 @@ describe('Redis Cluster failover', () => {
     await until(() => [one, two].every((t) => t.app.get(RateLimitStorage).instances === 2), 10_000, 'two live instances');
     expect(await policy(one, org)).toContain('"embeddings";q=10;w=60');
 
-    const ids = await insertJobs(db.owner, org.org.id, 60, { work_ms: 100 });
+    // 20 attempts (INGEST_MAX_ATTEMPTS above; insertJobs' own default is 5): the sim handler writes
+    // Redis keys on every master, and a client that has not yet seen the new topology fails those
+    // writes for up to a slot refresh, each failure an attempt 50-400 ms after the last.
+    const ids = await insertJobs(db.owner, org.org.id, 60, { work_ms: 100 }, { maxAttempts: 20 });
     await until(async () => ((await countByStatus(db.owner, org.org.id, ids)).succeeded ?? 0) >= 4, 30_000, 'the first jobs done');
     const t0 = Date.now();
     await cluster.kill(victim);
@@ -99,7 +102,12 @@ describe('Redis Cluster failover', () => {
     const recoveredMs = Date.now() - t0;
 
     // No job lost, none committed twice.
-    await until(async () => (await countByStatus(db.owner, org.org.id, ids)).succeeded === 60, 90_000, 'every job succeeded', 200);
+    let counts: Record<string, number> = {};
+    await until(async () => (counts = await countByStatus(db.owner, org.org.id, ids)).succeeded === 60, 90_000, 'every job succeeded', 200).catch(
+      async (e: Error) => {
+        throw new Error(`${e.message}; jobs by status: ${JSON.stringify(counts)}; rows not succeeded: ${JSON.stringify((await jobRows(db.owner, org.org.id, ids)).filter((r) => r.status !== 'succeeded'))}`);
+      },
+    );
     const effects = await effectsPerJob(db.owner);
     expect(ids.filter((id) => effects.get(id) !== 1), 'jobs without exactly one effect').toEqual([]);
     const rows = await jobRows(db.owner, org.org.id, ids);
