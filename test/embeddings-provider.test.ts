@@ -130,6 +130,23 @@ describe('the service with EMBEDDINGS_PROVIDER=openai', () => {
   });
 });
 
+describe('local embedding model thread start', () => {
+  // A worker thread refuses process-wide flags in its execArgv (ERR_WORKER_INVALID_EXEC_ARGV):
+  // a service started as `node --max-old-space-size=... dist/src/main.js` answered every search 500.
+  it.each(['--max-old-space-size=4096', '--v8-pool-size=2'])('embeds in a process started with %s', async (flag) => {
+    const saved = [...process.execArgv];
+    process.execArgv.push(flag);
+    const p = new LocalEmbeddingProvider();
+    try {
+      const r = await p.embed(['a sentence']);
+      expect(r.vectors[0]).toHaveLength(512);
+    } finally {
+      process.execArgv.splice(0, process.execArgv.length, ...saved);
+      await p.close();
+    }
+  });
+});
+
 describe('local embedding model thread priority', () => {
   const niceOf = (pid: number, tid: number) => {
     const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');

@@ -43,10 +43,19 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     if (this.worker) return this.worker;
     // From dist the worker is .js; from src (tests) it is .ts, run by Node's type stripping.
     const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const w = new Worker(new URL(`./local-embedding.worker${ext}`, import.meta.url), {
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
-      workerData: { nice: this.threadNice },
-    });
+    const url = new URL(`./local-embedding.worker${ext}`, import.meta.url);
+    const workerData = { nice: this.threadNice };
+    let w: Worker;
+    try {
+      // The process's flags carry over (--cpu-prof, --inspect, ...)
+      w = new Worker(url, { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')), workerData });
+    } catch (e) {
+      // ...except the process-wide ones a thread refuses (--max-old-space-size, --v8-pool-size, V8's
+      // GC flags): without them, rather than no model at all.
+      if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+      this.log.warn(`embedding thread started without the process's flags: ${(e as Error).message}`);
+      w = new Worker(url, { execArgv: [], workerData });
+    }
     w.unref();
     w.on('message', (r: Reply) => {
       if (r.id === 0) {
