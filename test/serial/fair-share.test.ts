@@ -202,9 +202,8 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
   // one passed on its second attempt, two failed all three (the quiet GET /v1/org 3.86x, the quiet
   // one-line PDF 3.17x); 2026-12-03, four runs alone: every first attempt missed (3.6-7x), retries
   // passed. Two 100-page PDFs keep both cores busy in the parser threads (niced) and the chunk and
-  // embed work behind them, and their garbage collection runs on V8's helper threads at nice 0:
-  // with --single-threaded-gc the row meets 1.5x, at a fifth of the request path's throughput
-  // (docs/performance.md, "Where row (e) still reaches the quiet org").
+  // embed work behind them; with --single-threaded-gc the row meets 1.5x, at a fifth of the
+  // request path's throughput (docs/performance.md, "Where row (e) still reaches the quiet org").
   it.skip("heavy PDFs wait in the abuser's queue, not in front of another org's one-line PDF", ROW, async () => {
     const r = await measure(Row.Pdf);
     expectFair(r);
