@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import request from 'supertest';
 import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { ADMIN_URL } from './support/urls.js';
 import type { Redis } from 'ioredis';
 import { createTestDb, type TestDb } from './support/db.js';
@@ -172,11 +173,12 @@ describe('ingest pipeline (all-in-one process)', () => {
   });
 
   it('retry through the API runs a failed job again', async () => {
-    const ids = await insertJobs(db.owner, A.org.id, 1, { fail_flag: true }, { maxAttempts: 1 });
-    await redis.set(simFailKey(env, ids[0]), '1');
-    const id = ids[0];
+    // The flag is up before the row commits: the dispatcher may run the job at once.
+    const flag = randomUUID();
+    await redis.set(simFailKey(env, flag), '1');
+    const [id] = await insertJobs(db.owner, A.org.id, 1, { fail_flag: flag }, { maxAttempts: 1 });
     await until(id, 'failed');
-    await redis.del(simFailKey(env, id));
+    await redis.del(simFailKey(env, flag));
     const retried = await as(request(t.url).post(`/v1/ingest/jobs/${id}/retry`)).expect(200);
     expect(retried.body).toMatchObject({ status: 'queued', attempts: 0 });
     expect(await until(id, 'succeeded')).toMatchObject({ attempts: 1, last_error: null });

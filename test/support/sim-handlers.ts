@@ -37,8 +37,11 @@ export interface SimPayload {
   /** Attempts up to this number hang (a worker to kill mid-job). */
   hang_attempts?: number;
   permanent?: boolean;
-  /** Fails while the Redis key simFailKey(jobId) exists (a failure the test can switch off). */
-  fail_flag?: boolean;
+  /**
+   * Fails while the Redis key simFailKey(<this name>) exists (a failure the test can switch off).
+   * A name, not the job id: the test sets the key before the row exists, or the job may have run.
+   */
+  fail_flag?: string;
   /** Works until the Redis key simReleaseKey(jobId) exists (a job the test holds mid-work, then lets go). */
   hold_flag?: boolean;
 }
@@ -46,7 +49,7 @@ export interface SimPayload {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const simStartsKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:starts:${jobId}`;
-export const simFailKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:fail:${jobId}`;
+export const simFailKey = (env: Env, name: string) => `${env.REDIS_PREFIX}:sim:fail:${name}`;
 export const simReleaseKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:release:${jobId}`;
 /** When the held job's work began (epoch ms), set once it is holding. */
 export const simHeldSinceKey = (env: Env, jobId: string) => `${env.REDIS_PREFIX}:sim:held-since:${jobId}`;
@@ -73,7 +76,7 @@ abstract class SimHandler {
     if (p.permanent) throw new PermanentJobError('simulated permanent failure');
     if (p.fail_attempts && job.attempt <= p.fail_attempts)
       throw new Error(`simulated failure on attempt ${job.attempt}`);
-    if (p.fail_flag && (await this.redis.exists(simFailKey(this.env, job.jobId))))
+    if (p.fail_flag && (await this.redis.exists(simFailKey(this.env, p.fail_flag))))
       throw new Error('simulated failure (flag set)');
     return async () => {
       await this.db.query(
