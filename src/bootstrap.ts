@@ -18,6 +18,7 @@ import { clientErrorResponse, sendProblem } from './common/filters/problem.filte
 import { AdmissionGuard } from './common/guards/admission.guard.js';
 import { installJsonBodyLimits } from './common/http/json-body.js';
 import { installEarlyGuards, tagRouteTargets } from './common/http/early-guards.js';
+import { installLingeringClose } from './common/http/lingering-close.js';
 import { TenantGuard } from './common/guards/tenant.guard.js';
 import { RolesGuard } from './common/guards/roles.guard.js';
 import { SuperAdminGuard } from './common/guards/super-admin.guard.js';
@@ -89,6 +90,7 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
   });
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  installLingeringClose(fastify.server, env.HTTP_LINGER_MS);
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

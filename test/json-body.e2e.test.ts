@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
-import { stalledUpload } from './support/net.js';
+import { stalledUpload, uploadPastAnswer } from './support/net.js';
 import { until } from './support/wait.js';
 
 /**
@@ -20,11 +20,12 @@ describe('JSON bodies: shape checked while they arrive', () => {
   let port: number;
   const sockets: Socket[] = [];
   const BODY_LIMIT = 1024 * 1024;
+  const LINGER_MS = 3000;
 
   beforeAll(async () => {
     db = await createTestDb();
     ({ tokens: { member: token } } = await orgWithRoles(db.owner));
-    app = await startApp(envFor(db.appUrl, db.ownerUrl, { JSON_MAX_DEPTH: '32', BODY_LIMIT_BYTES: String(BODY_LIMIT) }));
+    app = await startApp(envFor(db.appUrl, db.ownerUrl, { JSON_MAX_DEPTH: '32', BODY_LIMIT_BYTES: String(BODY_LIMIT), HTTP_LINGER_MS: String(LINGER_MS) }));
     port = Number(new URL(app.url).port);
   });
   afterAll(async () => {
@@ -56,6 +57,56 @@ describe('JSON bodies: shape checked while they arrive', () => {
     // the rest of the body is never read: the answer closes the connection
     expect(res.headers.connection).toBe('close');
     await until(() => up.isClosed(), 5000, 'the server to close the refused upload');
+  });
+
+  // A lingering close (src/common/http/lingering-close.ts): after a refusal the server half-closes
+  // and reads on, so a client still sending meets no reset. Without it the server closes with the
+  // body unread and the client's next write is answered by a reset (ECONNRESET or EPIPE here).
+  it('a client still sending its refused body reads the 400 and meets no reset', async () => {
+    const out = await uploadPastAnswer(`http://127.0.0.1:${port}`, {
+      path: '/v1/threads',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      length: 900 * 1024,
+      first: Buffer.from('['.repeat(4096)),
+    });
+    expect(out.response.status).toBe(400);
+    expect(problem(out.response.body).type).toMatch(/json-too-complex$/);
+    expect(out.error).toBeUndefined();
+    expect(out.serverEnded).toBe(true);
+  });
+
+  it('a body refused before it is read (bad token): the 401, then no reset', async () => {
+    const out = await uploadPastAnswer(`http://127.0.0.1:${port}`, {
+      path: '/v1/threads',
+      headers: { authorization: 'Bearer not-a-token', 'content-type': 'application/json' },
+      length: 900 * 1024,
+      first: Buffer.from('{"title": "'),
+    });
+    expect(out.response.status).toBe(401);
+    expect(out.response.headers.connection).toBe('close');
+    expect(out.error).toBeUndefined();
+    expect(out.serverEnded).toBe(true);
+  });
+
+  it('the lingering is bounded: a client that trickles on and never closes is closed after HTTP_LINGER_MS', async () => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    sockets.push(socket);
+    let answered = 0;
+    let closed = 0;
+    socket.on('error', () => undefined);
+    socket.on('data', () => (answered ||= Date.now()));
+    socket.on('close', () => (closed = Date.now()));
+    socket.write(
+      `POST /v1/threads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${900 * 1024}\r\n\r\n${'['.repeat(4096)}`,
+    );
+    // a byte every 100 ms: the server reads on while it lingers, and its close shows as a reset here
+    const trickle = setInterval(() => socket.write(' '), 100);
+    await until(() => closed, 15_000, 'the server to close the lingering connection').finally(() => clearInterval(trickle));
+    expect(answered).toBeGreaterThan(0);
+    // held open for the linger (not closed at once), then closed long before the 120 s idle timeout
+    expect(closed - answered).toBeGreaterThanOrEqual(LINGER_MS - 100);
+    expect(closed - answered).toBeLessThan(LINGER_MS + 5000);
   });
 
   it('too many keys: 400 json-too-complex', async () => {

@@ -196,6 +196,14 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1000) @Max(600_000)
   HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
+  /**
+   * After an answer that closes a connection whose client may still be sending (a body refused
+   * before it was read: 400, 401, 413, 429), how long the server keeps reading and discarding
+   * before it closes, so the client reads the answer instead of a reset; 0 closes at once.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  HTTP_LINGER_MS = 2_000;
+
   /** local: Universal Sentence Encoder lite shipped in an npm package (offline); openai: any OpenAI-compatible API. */
   @IsIn(['local', 'openai'])
   EMBEDDINGS_PROVIDER: 'local' | 'openai' = 'local';

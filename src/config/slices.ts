@@ -52,6 +52,7 @@ export abstract class HttpConfig extends slice({
   requestTimeoutMs: 'HTTP_REQUEST_TIMEOUT_MS',
   headersTimeoutMs: 'HTTP_HEADERS_TIMEOUT_MS',
   keepAliveTimeoutMs: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  lingerMs: 'HTTP_LINGER_MS',
 }) {}
 
 /** The app role's pool (DATABASE_URL, possibly through PgBouncer) and the direct connection for sessions. */

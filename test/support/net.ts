@@ -59,3 +59,74 @@ export function stalledUpload(url: string, opts: { method?: string; path: string
   });
   return { socket, response, isClosed: () => closed };
 }
+
+export interface RefusedUploadOutcome {
+  response: RawResponse;
+  /** The socket error the rest of the body met (a reset: the server closed without reading), if any. */
+  error?: string;
+  /** The server half-closed (its FIN arrived) after its answer. */
+  serverEnded: boolean;
+}
+
+/**
+ * A client that keeps sending after an early answer, as one that writes its whole body before
+ * reading does: the head and `first` bytes of a body announced as `length`; once the whole answer
+ * has arrived, the rest of the body in 64 KiB writes (each waited for), then its own FIN. Resolves
+ * when the socket closes, with the answer and the error the later writes met, if any. Half-open: the
+ * server's FIN does not end the client's side, so the writes after it still go out.
+ */
+export function uploadPastAnswer(
+  url: string,
+  opts: { path: string; headers: Record<string, string>; length: number; first: Buffer },
+): Promise<RefusedUploadOutcome> {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true });
+  return new Promise<RefusedUploadOutcome>((resolve, reject) => {
+    let raw = '';
+    let response: RawResponse | undefined;
+    let error: string | undefined;
+    let serverEnded = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no close within 15 s; answer so far ${JSON.stringify(raw.slice(0, 200))}`));
+    }, 15_000);
+    socket.on('error', (e: NodeJS.ErrnoException) => (error ??= e.code ?? String(e)));
+    socket.on('end', () => (serverEnded = true));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      if (response) resolve({ response, error, serverEnded });
+      else reject(new Error(`closed before a full answer (${error ?? 'no error'}): ${JSON.stringify(raw.slice(0, 200))}`));
+    });
+    const sendRest = async () => {
+      const chunk = Buffer.alloc(64 * 1024, opts.first.at(-1) ?? 0x20);
+      for (let sent = opts.first.length; sent < opts.length && !socket.destroyed; sent += chunk.length) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, opts.length - sent));
+        await new Promise<void>((done) => socket.write(piece, () => done()));
+      }
+      if (!socket.destroyed) socket.end();
+    };
+    socket.on('data', (d) => {
+      raw += d.toString('latin1');
+      const end = raw.indexOf('\r\n\r\n');
+      if (response || end < 0) return;
+      const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+      );
+      const body = raw.slice(end + 4);
+      if (body.length < Number(headers['content-length'] ?? 0)) return;
+      response = { status: Number(statusLine.split(' ')[1]), headers, body };
+      void sendRest();
+    });
+    const head = [
+      `POST ${opts.path} HTTP/1.1`,
+      `Host: ${hostname}:${port}`,
+      `Content-Length: ${opts.length}`,
+      ...Object.entries(opts.headers).map(([k, v]) => `${k}: ${v}`),
+      '',
+      '',
+    ].join('\r\n');
+    socket.write(head);
+    socket.write(opts.first);
+  });
+}

@@ -95,7 +95,8 @@ const hasBody = (req: FastifyRequest) =>
 /**
  * Runs the global guards' checks in Fastify's onRequest, before a byte of the body is read: an
  * unauthenticated, forbidden or rate-limited request is answered without reading or parsing its
- * body, and the connection of a refused request with a body is closed rather than drained. Each
+ * body, and the connection of a refused request with a body is closed (after a bounded lingering
+ * close, lingering-close.ts, so the client reads the answer rather than a reset). Each
  * guard leaves its result on the request, and the Nest guards then reuse it (no second
  * verification, no second charge). Routes that are not Nest controllers' (the docs UI, the queue
  * board) are left alone; public routes are skipped by the checks themselves.
