@@ -16,6 +16,7 @@ import type { Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
 import { clientErrorResponse, sendProblem } from './common/filters/problem.filter.js';
 import { AdmissionGuard } from './common/guards/admission.guard.js';
+import { Admission } from './common/admission/admission.js';
 import { installJsonBodyLimits } from './common/http/json-body.js';
 import { installEarlyGuards, tagRouteTargets } from './common/http/early-guards.js';
 import { installLingeringClose } from './common/http/lingering-close.js';
@@ -90,7 +91,9 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
   });
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
-  installLingeringClose(fastify.server, env.HTTP_LINGER_MS);
+  // A refused upload is read to its end (bounded) so its client reads the answer, unless the instance is saturated.
+  const admissionState = app.get(Admission);
+  installLingeringClose(fastify.server, env.HTTP_LINGER_MS, () => !admissionState.saturated());
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

@@ -6,6 +6,7 @@ import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
 import { stalledUpload, uploadPastAnswer } from './support/net.js';
 import { until } from './support/wait.js';
+import { Admission } from '../src/common/admission/admission.js';
 
 /**
  * JSON bodies are judged while they arrive (src/common/http/json-body.ts): too deep or too many
@@ -137,5 +138,37 @@ describe('JSON bodies: shape checked while they arrive', () => {
     expect(res.status).toBe(201);
     // the helper reads bytes as latin1; the body is UTF-8
     expect((JSON.parse(Buffer.from(res.body, 'latin1').toString('utf8')) as { title: string }).title).toBe(title);
+  });
+});
+
+describe('the lingering close is paid from headroom: a saturated instance closes a refused upload at once', () => {
+  let db: TestDb;
+  let app: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    ({ tokens: { member: token } } = await orgWithRoles(db.owner));
+    // any event-loop utilisation counts as saturation: every sample after the first says saturated
+    app = await startApp(
+      envFor(db.appUrl, db.ownerUrl, { JSON_MAX_DEPTH: '32', ADMISSION_MAX_UTILIZATION: '0.000001', ADMISSION_SAMPLE_MS: '50' }),
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('the 400 is sent, then the connection closes with the body unread (the rest meets a reset)', async () => {
+    const admission = app.app.get(Admission);
+    await until(() => admission.saturated(), 5000, 'the instance to count as saturated');
+    const out = await uploadPastAnswer(app.url, {
+      path: '/v1/threads',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      length: 900 * 1024,
+      first: Buffer.from('['.repeat(4096)),
+    });
+    expect(out.response.status).toBe(400);
+    expect(out.error).toMatch(/^(EPIPE|ECONNRESET)$/);
   });
 });

@@ -4,6 +4,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, ProblemException } from '../filters/problem.js';
 import { sendProblem } from '../filters/problem.filter.js';
+import { chargeLingerToCaller } from './lingering-close.js';
 
 /** Where a Nest route's controller class and handler travel to Fastify: its route config. */
 const ROUTE_TARGET = 'rockerRoute';
@@ -112,7 +113,10 @@ export function installEarlyGuards(fastify: FastifyInstance, opts: EarlyGuardOpt
       let err = e;
       if (opts.onUnauthorized && e instanceof ProblemException && e.getStatus() === 401)
         err = (await opts.onUnauthorized(req.ip).catch(() => undefined)) ?? e;
-      if (hasBody(req)) reply.header('connection', 'close');
+      if (hasBody(req)) {
+        reply.header('connection', 'close');
+        chargeLingerToCaller(req);
+      }
       sendProblem(reply, req, err);
       return reply;
     }

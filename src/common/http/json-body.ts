@@ -1,5 +1,6 @@
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ProblemException } from '../filters/problem.js';
+import { chargeLingerToCaller } from './lingering-close.js';
 
 export interface JsonShapeLimits {
   /** Deepest nesting of objects and arrays. */
@@ -71,6 +72,7 @@ export function installJsonBodyLimits(fastify: FastifyInstance, limits: JsonShap
     const chunks: Buffer[] = [];
     let received = 0;
     const stop = (err: Error) => {
+      chargeLingerToCaller(req);
       payload.removeListener('data', onData);
       payload.removeListener('end', onEnd);
       payload.removeListener('error', stop);

@@ -1,7 +1,31 @@
 import type { Server } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import { Socket } from 'node:net';
+import { fairKey } from '../fair/fair-scheduler.js';
 
 const closeNow = Socket.prototype.destroySoon;
+const LINGER_KEY = Symbol('rocker.lingerKey');
+
+/** Lingering closes one caller (org, user or client address) may have at once, and refilled per second. */
+export const LINGER_BURST = 8;
+export const LINGER_PER_SECOND = 1;
+/** Callers tracked at once; past it a new caller's connection is closed at once. */
+const MAX_TRACKED = 10_000;
+
+/**
+ * Names who a refusal on this connection is charged to (the org, or `user:<id>`, as the fair
+ * share names it): its lingering close comes out of that caller's budget. Untagged connections are
+ * charged to their client address.
+ */
+export function chargeLingerTo(socket: Socket | undefined, key: string): void {
+  if (socket) (socket as Socket & { [LINGER_KEY]?: string })[LINGER_KEY] = key;
+}
+
+/** chargeLingerTo for a refused request: its org or user once known (an unauthenticated one stays with its address). */
+export function chargeLingerToCaller(req: FastifyRequest): void {
+  const tenant = (req as FastifyRequest & { tenant?: { orgId: string | null; userId: string | null } }).tenant;
+  if (tenant?.orgId || tenant?.userId) chargeLingerTo(req.raw.socket, fairKey(tenant));
+}
 
 /**
  * A lingering close (as Apache and nginx do it) for every connection the server ends after an
@@ -12,13 +36,47 @@ const closeNow = Socket.prototype.destroySoon;
  * its whole body before it reads (most do) sees `ECONNRESET` instead of the answer. Here the server
  * half-closes instead (its FIN follows the answer), keeps reading and discarding what still comes
  * (the rest of the body reaches the request already dumped), and closes when the client closes its
- * side or after `lingerMs`, whichever is first. A client that has already closed its side is closed
- * at once, as before; 0 turns the lingering off.
+ * side or after `lingerMs`, whichever is first. A connection whose request arrived whole, or whose
+ * client has already closed its side, is closed at once, as before; 0 turns the lingering off.
+ *
+ * Reading what a refused client still sends costs the instance what an accepted body would, so it
+ * is a courtesy for the occasional refusal, paid from headroom: each caller has a budget of
+ * LINGER_BURST lingering closes, refilled at LINGER_PER_SECOND, and none lingers while
+ * `affordable()` says no (the instance is saturated). Past either, the connection is closed at
+ * once: a flood of refused bodies costs what it cost without lingering, and only its sender risks
+ * the resets.
  */
-export function installLingeringClose(server: Server, lingerMs: number): void {
+export function installLingeringClose(
+  server: Server,
+  lingerMs: number,
+  affordable: () => boolean = () => true,
+  { burst = LINGER_BURST, perSecond = LINGER_PER_SECOND }: { burst?: number; perSecond?: number } = {},
+): void {
   if (lingerMs <= 0) return;
-  function destroySoon(this: Socket): void {
-    if (this.readableEnded || !this.readable || this.destroyed) return closeNow.call(this);
+  const budgets = new Map<string, { tokens: number; at: number }>();
+  const take = (key: string): boolean => {
+    const now = performance.now();
+    let b = budgets.get(key);
+    if (!b) {
+      if (budgets.size >= MAX_TRACKED) {
+        // forget the callers whose budgets are full again; if none, this one is not served
+        for (const [k, v] of budgets) if (v.tokens + ((now - v.at) / 1000) * perSecond >= burst) budgets.delete(k);
+        if (budgets.size >= MAX_TRACKED) return false;
+      }
+      b = { tokens: burst, at: now };
+      budgets.set(key, b);
+    }
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  };
+  function destroySoon(this: Socket & { [LINGER_KEY]?: string; parser?: { incoming?: { complete: boolean } | null } | null }): void {
+    // Node's own (undocumented) parser state: is the last request's body still arriving?
+    const unread = this.parser?.incoming ? !this.parser.incoming.complete : true;
+    if (!unread || this.readableEnded || !this.readable || this.destroyed || !affordable() || !take(this[LINGER_KEY] ?? this.remoteAddress ?? ''))
+      return closeNow.call(this);
     if (this.writable) this.end();
     const timer = setTimeout(() => this.destroy(), lingerMs);
     timer.unref();
