@@ -18,40 +18,48 @@ export interface RawResponse {
   body: string;
 }
 
+/** A request head with a Content-Length, as the raw-socket helpers send it. */
+function requestHead(method: string, url: URL, path: string, length: number, headers: Record<string, string>): string {
+  return [
+    `${method} ${path} HTTP/1.1`,
+    `Host: ${url.hostname}:${url.port}`,
+    `Content-Length: ${length}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ].join('\r\n');
+}
+
+/** The whole answer in `raw` (latin1), or undefined while its head or body is still arriving. */
+function parseAnswer(raw: string): RawResponse | undefined {
+  const end = raw.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  const body = raw.slice(end + 4);
+  if (body.length < Number(headers['content-length'] ?? 0)) return undefined;
+  return { status: Number(statusLine.split(' ')[1]), headers, body };
+}
+
 /**
  * A request over a raw socket: the head, then only `sent` bytes of a body announced as `length`
  * bytes, then nothing more (the upload stalls). Resolves with the server's answer, which can only
  * come before the body is complete if the server answered without reading it.
  */
 export function stalledUpload(url: string, opts: { method?: string; path: string; headers: Record<string, string>; length: number; sent: Buffer }) {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
+  const target = new URL(url);
+  const socket = connect(Number(target.port), target.hostname);
   let closed = false;
   socket.on('close', () => (closed = true));
   socket.on('error', () => undefined); // the server may reset the stalled upload once it has answered
-  const head = [
-    `${opts.method ?? 'POST'} ${opts.path} HTTP/1.1`,
-    `Host: ${hostname}:${port}`,
-    `Content-Length: ${opts.length}`,
-    ...Object.entries(opts.headers).map(([k, v]) => `${k}: ${v}`),
-    '',
-    '',
-  ].join('\r\n');
-  socket.write(head);
+  socket.write(requestHead(opts.method ?? 'POST', target, opts.path, opts.length, opts.headers));
   socket.write(opts.sent);
   let raw = '';
   const response = new Promise<RawResponse>((resolve, reject) => {
     socket.on('data', (d) => {
       raw += d.toString('latin1');
-      const end = raw.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
-      const headers = Object.fromEntries(
-        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-      );
-      const body = raw.slice(end + 4);
-      if (body.length >= Number(headers['content-length'] ?? 0))
-        resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+      const answer = parseAnswer(raw);
+      if (answer) resolve(answer);
     });
     socket.on('close', () => reject(new Error(`closed before a full response: ${JSON.stringify(raw.slice(0, 200))}`)));
     // an answer that waits for the body never comes while the upload stalls
@@ -79,8 +87,8 @@ export function uploadPastAnswer(
   url: string,
   opts: { path: string; headers: Record<string, string>; length: number; first: Buffer },
 ): Promise<RefusedUploadOutcome> {
-  const { hostname, port } = new URL(url);
-  const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true });
+  const target = new URL(url);
+  const socket = connect({ port: Number(target.port), host: target.hostname, allowHalfOpen: true });
   return new Promise<RefusedUploadOutcome>((resolve, reject) => {
     let raw = '';
     let response: RawResponse | undefined;
@@ -107,26 +115,11 @@ export function uploadPastAnswer(
     };
     socket.on('data', (d) => {
       raw += d.toString('latin1');
-      const end = raw.indexOf('\r\n\r\n');
-      if (response || end < 0) return;
-      const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
-      const headers = Object.fromEntries(
-        lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-      );
-      const body = raw.slice(end + 4);
-      if (body.length < Number(headers['content-length'] ?? 0)) return;
-      response = { status: Number(statusLine.split(' ')[1]), headers, body };
-      void sendRest();
+      if (response) return;
+      response = parseAnswer(raw);
+      if (response) void sendRest();
     });
-    const head = [
-      `POST ${opts.path} HTTP/1.1`,
-      `Host: ${hostname}:${port}`,
-      `Content-Length: ${opts.length}`,
-      ...Object.entries(opts.headers).map(([k, v]) => `${k}: ${v}`),
-      '',
-      '',
-    ].join('\r\n');
-    socket.write(head);
+    socket.write(requestHead('POST', target, opts.path, opts.length, opts.headers));
     socket.write(opts.first);
   });
 }
