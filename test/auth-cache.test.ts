@@ -107,7 +107,7 @@ describe('tenant_begin() in the database', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    app = new pg.Pool({ connectionString: db.appUrl, max: 1 });
+    app = db.pool(db.appUrl, 1);
   });
 
   afterAll(async () => {

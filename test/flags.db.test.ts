@@ -74,7 +74,7 @@ describe('feature flag tables as the app role', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
+    app = db.pool(db.appUrl, 2);
     a = await createOrg(db.owner);
     b = await createOrg(db.owner);
     root = await createUser(db.owner, { superAdmin: true });

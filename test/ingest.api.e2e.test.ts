@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import pg from 'pg';
 import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
@@ -104,8 +103,8 @@ describe('ingest job API', () => {
   });
 
   it('only the worker role reaches other orgs, through the dispatch functions, and they reveal no payloads', async () => {
-    const app = new pg.Pool({ connectionString: db.appUrl, max: 1 });
-    const worker = new pg.Pool({ connectionString: db.workerUrl, max: 1 });
+    const app = db.pool(db.appUrl, 1);
+    const worker = db.pool(db.workerUrl, 1);
     try {
       expect((await app.query(`SELECT count(*)::int AS n FROM ingest_jobs`)).rows[0].n).toBe(0);
       expect((await worker.query(`SELECT count(*)::int AS n FROM ingest_jobs`)).rows[0].n).toBe(0);

@@ -69,7 +69,7 @@ describe('market_chunks: only into a listing of the writing org', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
+    app = db.pool(db.appUrl, 2);
     a = await createOrg(db.owner);
     b = await createOrg(db.owner);
     aAdmin = await createUser(db.owner);

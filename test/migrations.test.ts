@@ -282,7 +282,7 @@ describe('every migration, down and up again', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    app = new pg.Pool({ connectionString: db.appUrl, max: 1 });
+    app = db.pool(db.appUrl, 1);
     down[MIGRATIONS.length] = await catalog(db.owner);
     const all = createDataSource({ url: db.ownerUrl, poolSize: 1, applicationName: 'rocker-migrate-test' });
     await all.initialize();

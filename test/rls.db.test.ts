@@ -27,7 +27,7 @@ describe('RLS as the app role', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
+    app = db.pool(db.appUrl, 2);
     a = await createOrg(db.owner);
     b = await createOrg(db.owner);
     await seedTenantRows(db.owner, a);
@@ -228,7 +228,7 @@ describe('a tenant context an injection cannot mint', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
+    app = db.pool(db.appUrl, 2);
     a = await createOrg(db.owner);
     b = await createOrg(db.owner);
     await seedTenantRows(db.owner, a);

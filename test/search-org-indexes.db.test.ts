@@ -33,7 +33,7 @@ describe('per-org search indexes', () => {
     await su.connect();
     owner = new pg.Client({ connectionString: db.ownerUrl });
     await owner.connect();
-    app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
+    app = db.pool(db.appUrl, 2);
     big = await createOrg(db.owner);
     mid = await createOrg(db.owner);
     const fillers = await Promise.all(Array.from({ length: 10 }, () => createOrg(db.owner)));

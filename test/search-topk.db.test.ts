@@ -23,7 +23,7 @@ describe('match_private_chunks returns k for every org size', () => {
     db = await createTestDb();
     su = new pg.Client({ connectionString: dbUrl(db.name, 'postgres') });
     await su.connect();
-    app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
+    app = db.pool(db.appUrl, 2);
     small7 = await createOrg(db.owner);
     small30 = await createOrg(db.owner);
     large = await createOrg(db.owner);

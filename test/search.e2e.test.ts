@@ -42,7 +42,7 @@ describe('search and marketplace', () => {
     db = await createTestDb();
     // No queue workers here (ROCKER_ROLE=api): these tests embed by hand, and the pipeline would race them.
     t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api' }));
-    app = new pg.Pool({ connectionString: db.appUrl, max: 2 });
+    app = db.pool(db.appUrl, 2);
     A = await orgWithRoles(db.owner);
     B = await orgWithRoles(db.owner);
     // hybrid ranking is behind the hybrid_search flag (default off): on for everyone here

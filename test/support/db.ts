@@ -19,6 +19,12 @@ export interface TestDb {
   ownerUrl: string;
   /** A pool as the owner role (fixtures); RLS is forced for it too, so fixtures set the org. */
   owner: pg.Pool;
+  /**
+   * A pool on this database (one of the URLs above), ended by drop() if the test has not ended it.
+   * Its errors are ignored: pg's pool.end() resolves before its clients have finished ending, so
+   * DROP DATABASE ... WITH (FORCE) can terminate one mid-end, and an unheard error would be thrown.
+   */
+  pool(url: string, max: number): pg.Pool;
   drop(): Promise<void>;
 }
 
@@ -29,8 +35,14 @@ export async function createTestDb(): Promise<TestDb> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDb')} OWNER rocker_owner`);
   await admin.end();
-  const owner = new pg.Pool({ connectionString: dbUrl(name, 'rocker_owner'), max: 4 });
-  owner.on('error', () => undefined); // idle clients are terminated by DROP DATABASE ... WITH (FORCE)
+  const pools: pg.Pool[] = [];
+  const pool = (connectionString: string, max: number) => {
+    const p = new pg.Pool({ connectionString, max });
+    p.on('error', () => undefined); // idle clients are terminated by DROP DATABASE ... WITH (FORCE)
+    pools.push(p);
+    return p;
+  };
+  const owner = pool(dbUrl(name, 'rocker_owner'), 4);
   return {
     name,
     appUrl: VIA_PGBOUNCER ? pooledUrl(dbUrl(name, 'rocker_app')) : dbUrl(name, 'rocker_app'),
@@ -38,8 +50,9 @@ export async function createTestDb(): Promise<TestDb> {
     workerUrl: VIA_PGBOUNCER ? pooledUrl(dbUrl(name, 'rocker_worker')) : dbUrl(name, 'rocker_worker'),
     ownerUrl: dbUrl(name, 'rocker_owner'),
     owner,
+    pool,
     async drop() {
-      await owner.end();
+      for (const p of pools) if (!p.ending) await p.end();
       const a = new pg.Client({ connectionString: ADMIN_URL });
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
