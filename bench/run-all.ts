@@ -14,6 +14,7 @@ const benches: [string, string[]][] = [
   ['fairness.js', []],
   ['limits.js', []],
   ['spawn.js', []],
+  ['embed-write.js', []],
   ['fair-share.js', []],
 ];
 let failed = 0;

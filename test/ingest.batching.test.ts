@@ -7,6 +7,7 @@ import { insertJobs } from './support/ingest.js';
 import { TenantDb, TenantTransactions, type TenantContext } from '../src/tenancy/tenant-context.js';
 import { IngestRepository } from '../src/modules/ingest/ingest.repository.js';
 import { SearchRepository } from '../src/modules/search/search.repository.js';
+import { encodeVectors } from '../src/modules/search/vector-literal.js';
 import { LeaseLostError } from '../src/modules/ingest/ingest.types.js';
 
 /**
@@ -20,7 +21,8 @@ describe('a job in few statements (repositories, real Postgres)', () => {
   let org: string;
   let item: string;
   let ctx: TenantContext;
-  const vec = (x: number) => Array.from({ length: 512 }, (_, i) => (i === x ? 1 : 0));
+  // one-hot, with a value no float4 holds exactly at another place: the literal must carry both
+  const vec = (x: number) => Array.from({ length: 512 }, (_, i) => (i === x ? 1 : i === 511 ? -0.1234567 : 0));
 
   beforeAll(async () => {
     db = await createTestDb();
@@ -45,7 +47,7 @@ describe('a job in few statements (repositories, real Postgres)', () => {
     ).rows;
   const replace = (texts: string[]) =>
     t.app.get(TenantTransactions).run(ctx, () =>
-      t.app.get(SearchRepository).replaceChunks(item, texts.map((content, i) => ({ content, embedding: vec(i) }))),
+      t.app.get(SearchRepository).replaceChunks(item, texts, encodeVectors(texts.map((_, i) => vec(i)))),
     'job');
 
   it("an item's chunks are written once per index: a re-run replaces them, a shorter set drops the rest, none drops all", async () => {
@@ -55,6 +57,17 @@ describe('a job in few statements (repositories, real Postgres)', () => {
       { chunk_index: 1, content: 'b' },
       { chunk_index: 2, content: 'c' },
     ]);
+    // each vector arrives as sent and in its chunk's place (the bytea literal, read as text[] then vector)
+    const stored = await asOrg(db.owner, org, (c) =>
+      c.query(
+        `SELECT c.chunk_index,
+                c.embedding = (SELECT ('[' || string_agg(CASE WHEN g = c.chunk_index THEN '1' WHEN g = 511 THEN '-0.1234567' ELSE '0' END, ',' ORDER BY g) || ']')::vector
+                                 FROM generate_series(0, 511) g) AS same
+           FROM private_chunks c WHERE c.knowledge_item_id = $1 ORDER BY c.chunk_index`,
+        [item],
+      ),
+    );
+    expect(stored.rows).toEqual([0, 1, 2].map((i) => ({ chunk_index: i, same: true })));
     await replace(['a', 'b', 'c']); // at-least-once: the same write again leaves one set
     expect(await chunks()).toHaveLength(3);
     await replace(['x', 'y']);

@@ -5,6 +5,7 @@ import { WorkClass, type EngineCaller } from '../../common/fair/fair-scheduler.j
 import { ChunkEngine } from './chunk-engine.js';
 import { chunkText, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from './chunker.js';
 import { SearchRepository } from './search.repository.js';
+import { encodeVectors, type EncodedVectors } from './vector-literal.js';
 
 export type EmbedOutcome =
   { status: 'ready'; chunks: number } | { status: 'failed'; error: string } | { status: 'missing' };
@@ -75,11 +76,15 @@ export class EmbedItemService {
     return this.chunks.countChunksBesides(itemId, atMost);
   }
 
-  /** The model run (batched, each batch in the org's turn, after waiting requests); no database access. */
-  async vectors(plan: EmbedPlan, signal?: AbortSignal): Promise<number[][]> {
-    return plan.chunks.length
+  /**
+   * The model run (batched, each batch in the org's turn, after waiting requests), then the vectors
+   * formatted for the write on the chunk engine, in `who`'s turn; no database access.
+   */
+  async vectors(plan: EmbedPlan, signal?: AbortSignal, who: EngineCaller = { key: 'system', cls: WorkClass.Job }): Promise<EncodedVectors> {
+    const vectors = plan.chunks.length
       ? (await this.embeddings.embed(plan.chunks, { cls: WorkClass.Job, signal })).vectors
       : [];
+    return this.chunker ? this.chunker.encodeVectors(vectors, who, signal) : encodeVectors(vectors);
   }
 
   /**
@@ -87,7 +92,7 @@ export class EmbedItemService {
    * changed since plan() (the model ran outside the transaction), the current text is embedded
    * here instead, so chunks never describe text the item no longer has.
    */
-  async write(planned: EmbedPlan, computed: number[][]): Promise<EmbedOutcome> {
+  async write(planned: EmbedPlan, computed: EncodedVectors): Promise<EmbedOutcome> {
     const text = await this.items.lockText(planned.itemId);
     if (text === undefined) return { status: 'missing' };
     let plan = planned;
@@ -98,15 +103,12 @@ export class EmbedItemService {
     }
     const { itemId, chunks: texts } = plan;
     if (!texts.length) {
-      await this.chunks.replaceChunks(itemId, []);
+      await this.chunks.replaceChunks(itemId, [], vectors);
       const error = 'the item has no text to embed';
       await this.items.setStatus(itemId, 'failed', error);
       return { status: 'failed', error };
     }
-    await this.chunks.replaceChunks(
-      itemId,
-      texts.map((content, i) => ({ content, embedding: vectors[i] })),
-    );
+    await this.chunks.replaceChunks(itemId, texts, vectors);
     await this.items.setStatus(itemId, 'ready');
     this.log.log({ knowledge_item_id: itemId, chunks: texts.length }, 'embedded');
     return { status: 'ready', chunks: texts.length };

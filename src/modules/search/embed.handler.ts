@@ -57,12 +57,12 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
         throw new PermanentJobError(`quota-exceeded: ${e.message}`);
       throw e;
     }
-    const vectors = await this.embed.vectors(plan, job.signal);
+    const vectors = await this.embed.vectors(plan, job.signal, { key: job.orgId, cls: WorkClass.Job });
     // 'failed' (nothing to embed) is recorded on the item by the write; throwing would roll it back.
     return async () => {
       await this.embed.write(plan, vectors);
       // metered once the chunks are written: an attempt lost to a crash or a stale lease costs nothing
-      await this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, vectors.length);
+      await this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, vectors.count);
     };
   }
 }

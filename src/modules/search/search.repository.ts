@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import pgvector from 'pgvector';
 import { TenantDb } from '../../tenancy/tenant-context.js';
+import type { EncodedVectors } from './vector-literal.js';
 
 export interface PrivateRow {
   id: string;
@@ -80,24 +81,20 @@ export class SearchRepository {
    * so re-running leaves exactly one set. One statement: every chunk in one multi-row INSERT
    * (arrays unnested), the delete in a data-modifying CTE (it only touches indexes the insert does not).
    */
-  async replaceChunks(
-    knowledgeItemId: string,
-    chunks: { content: string; embedding: number[] }[],
-  ): Promise<void> {
+  async replaceChunks(knowledgeItemId: string, contents: string[], vectors: EncodedVectors): Promise<void> {
+    if (vectors.count !== contents.length)
+      throw new Error(`${contents.length} chunks but ${vectors.count} vectors for item ${knowledgeItemId}`);
+    // The vectors arrive as one bytea (the UTF-8 text of a text[] literal, vector-literal.ts):
+    // formatted off the event loop, sent without a copy or an escape.
     await this.db.query(
       `WITH gone AS (
          DELETE FROM private_chunks WHERE org_id = $1 AND knowledge_item_id = $2 AND chunk_index >= cardinality($3::text[]))
        INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
        SELECT $1, $2, t.ord - 1, t.content, t.embedding::vector
-         FROM unnest($3::text[], $4::text[]) WITH ORDINALITY t(content, embedding, ord)
+         FROM unnest($3::text[], convert_from($4::bytea, 'UTF8')::text[]) WITH ORDINALITY t(content, embedding, ord)
        ON CONFLICT (org_id, knowledge_item_id, chunk_index)
        DO UPDATE SET content = EXCLUDED.content, embedding = EXCLUDED.embedding`,
-      [
-        this.db.context().orgId,
-        knowledgeItemId,
-        chunks.map((c) => c.content),
-        chunks.map((c) => pgvector.toSql(c.embedding)),
-      ],
+      [this.db.context().orgId, knowledgeItemId, contents, vectors.literal],
     );
   }
 }

@@ -15,6 +15,7 @@ import type { TenantTransactions } from '../../tenancy/tenant-context.js';
 import type { KnowledgeService } from '../knowledge/knowledge.service.js';
 import type { FlagsService } from '../flags/flags.service.js';
 import { FlagKey } from '../flags/flag-key.js';
+import { encodeVectors } from './vector-literal.js';
 
 const row = (id: string, score: number) => ({
   id,
@@ -136,11 +137,7 @@ describe(EmbedItemService.name, () => {
       chunks: 3,
     });
     expect(provider.embed).toHaveBeenCalledTimes(1);
-    expect(chunks.replaceChunks).toHaveBeenCalledWith('id', [
-      { content: 'One.', embedding: [0] },
-      { content: 'Two.', embedding: [1] },
-      { content: 'Three.', embedding: [2] },
-    ]);
+    expect(chunks.replaceChunks).toHaveBeenCalledWith('id', ['One.', 'Two.', 'Three.'], encodeVectors([[0], [1], [2]]));
     expect(items.setStatus).toHaveBeenCalledWith('id', 'ready');
   });
 
@@ -148,7 +145,7 @@ describe(EmbedItemService.name, () => {
     const empty = setup('   ');
     await expect(empty.sut.embedItem('id')).resolves.toMatchObject({ status: 'failed' });
     expect(empty.provider.embed).not.toHaveBeenCalled();
-    expect(empty.chunks.replaceChunks).toHaveBeenCalledWith('id', []);
+    expect(empty.chunks.replaceChunks).toHaveBeenCalledWith('id', [], encodeVectors([]));
     expect(empty.items.setStatus).toHaveBeenCalledWith('id', 'failed', expect.any(String));
     const missing = setup(null);
     await expect(missing.sut.embedItem('id')).resolves.toEqual({ status: 'missing' });
@@ -175,7 +172,7 @@ describe(EmbedItemService.name, () => {
       expect.objectContaining({ cls: WorkClass.Job }),
     );
     expect(chunks.replaceChunks).toHaveBeenCalledTimes(1);
-    expect(chunks.replaceChunks).toHaveBeenCalledWith('id', [{ content: 'New. Newer.', embedding: [0] }]);
+    expect(chunks.replaceChunks).toHaveBeenCalledWith('id', ['New. Newer.'], encodeVectors([[0]]));
   });
 
   it('the item deleted before the write: nothing is written', async () => {
