@@ -25,7 +25,7 @@ const CATALOG: Record<string, string> = {
                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                WHERE n.nspname = 'public' AND c.relkind <> 'i' AND ${NOT_EXTENSION('c.oid')} ORDER BY 1`,
   columns: `SELECT c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
-                   pg_get_expr(d.adbin, d.adrelid) AS default, a.attgenerated, a.attidentity, ${ACL('a.attacl')} AS acl
+                   pg_get_expr(d.adbin, d.adrelid) AS default, a.attgenerated, a.attidentity, a.attcompression, ${ACL('a.attacl')} AS acl
               FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
               LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
              WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
@@ -57,6 +57,39 @@ async function catalog(pool: pg.Pool): Promise<Record<string, unknown[]>> {
   for (const [k, sql] of Object.entries(CATALOG)) out[k] = (await pool.query(sql)).rows;
   return out;
 }
+
+describe('migration ToastLz4 (documents compressed with lz4)', () => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await createTestDb();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('the document columns compress with lz4, and a large item written now is stored so', async () => {
+    const cols = await db.owner.query(
+      `SELECT c.relname || '.' || a.attname AS col, a.attcompression AS method
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE (c.relname, a.attname) IN (('knowledge_items', 'content_text'), ('knowledge_items', 'content_html'), ('knowledge_blobs', 'data'))
+        ORDER BY 1`,
+    );
+    expect(cols.rows).toEqual([
+      { col: 'knowledge_blobs.data', method: 'l' },
+      { col: 'knowledge_items.content_html', method: 'l' },
+      { col: 'knowledge_items.content_text', method: 'l' },
+    ]);
+    const org = await createOrg(db.owner);
+    const stored = await asOrg(db.owner, org.id, async (c) => {
+      await c.query(
+        `INSERT INTO knowledge_items (org_id, title, source_kind, content_text) VALUES ($1, 'big', 'text', repeat('granite and basalt ', 20000))`,
+        [org.id],
+      );
+      return (await c.query(`SELECT pg_column_compression(content_text) AS method FROM knowledge_items WHERE title = 'big'`)).rows[0];
+    });
+    expect(stored).toEqual({ method: 'lz4' });
+  });
+});
 
 /**
  * Migrations that change existing data, tested on a database that holds such data: the last

@@ -28,6 +28,7 @@ import { WorkerRole1796205700000 } from './1796205700000-WorkerRole.js';
 import { MarketChunkOwnership1796205800000 } from './1796205800000-MarketChunkOwnership.js';
 import { ContextAccessorsPlpgsql1796205900000 } from './1796205900000-ContextAccessorsPlpgsql.js';
 import { SearchOrgIndexes1796206000000 } from './1796206000000-SearchOrgIndexes.js';
+import { ToastLz41796206100000 } from './1796206100000-ToastLz4.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   MarketChunkOwnership1796205800000,
   ContextAccessorsPlpgsql1796205900000,
   SearchOrgIndexes1796206000000,
+  ToastLz41796206100000,
 ];

@@ -1,0 +1,32 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+// Frozen copies, not imports: a migration's SQL must not change once it has run anywhere.
+/** The columns that hold a whole document: an item's text and sanitised HTML, an upload's bytes. */
+const COLUMNS: [table: string, column: string][] = [
+  ['knowledge_items', 'content_text'],
+  ['knowledge_items', 'content_html'],
+  ['knowledge_blobs', 'data'],
+];
+
+/**
+ * Large documents are compressed with lz4, not pglz, when Postgres was built with it (it is on
+ * Debian's): the compression runs in the backend of the request or job that writes the row, at
+ * the same priority as every other org's queries, and pglz took about 15 ms of CPU per 4 MB of
+ * markup where lz4 took about 1.3 ms (and stored it smaller). New values only: rows already
+ * written keep their compression until they are written again. Without lz4 this does nothing.
+ */
+export class ToastLz41796206100000 implements MigrationInterface {
+  name = 'ToastLz41796206100000';
+
+  async up(q: QueryRunner): Promise<void> {
+    const [{ lz4 }] = (await q.query(
+      `SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+    )) as { lz4: boolean }[];
+    if (!lz4) return;
+    for (const [table, column] of COLUMNS) await q.query(`ALTER TABLE ${table} ALTER COLUMN ${column} SET COMPRESSION lz4`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const [table, column] of COLUMNS) await q.query(`ALTER TABLE ${table} ALTER COLUMN ${column} SET COMPRESSION default`);
+  }
+}
