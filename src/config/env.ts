@@ -199,9 +199,10 @@ export class EnvDto {
   /**
    * After an answer that closes a connection whose client may still be sending (a body refused
    * before it was read: 400, 401, 413, 429), how long the server keeps reading and discarding
-   * before it closes, so the client reads the answer instead of a reset; 0 closes at once.
+   * before it closes, so the client reads the answer instead of a reset; 0 closes at once. A
+   * shutdown waits for lingering connections, so it stays within the default SHUTDOWN_GRACE_MS.
    */
-  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
   HTTP_LINGER_MS = 2_000;
 
   /** local: Universal Sentence Encoder lite shipped in an npm package (offline); openai: any OpenAI-compatible API. */

@@ -13,20 +13,24 @@ const COLUMNS: [table: string, column: string][] = [
  * Debian's): the compression runs in the backend of the request or job that writes the row, at
  * the same priority as every other org's queries, and pglz took about 15 ms of CPU per 4 MB of
  * markup where lz4 took about 1.3 ms (and stored it smaller). New values only: rows already
- * written keep their compression until they are written again. Without lz4 this does nothing.
+ * written keep their compression until they are written again. Without lz4 (or before PostgreSQL 14)
+ * this does nothing.
  */
 export class ToastLz41796206100000 implements MigrationInterface {
   name = 'ToastLz41796206100000';
 
   async up(q: QueryRunner): Promise<void> {
-    const [{ lz4 }] = (await q.query(
+    // The setting exists from PostgreSQL 14 (per-column compression with it): no row, nothing to do.
+    const rows = (await q.query(
       `SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
     )) as { lz4: boolean }[];
-    if (!lz4) return;
+    if (!rows[0]?.lz4) return;
     for (const [table, column] of COLUMNS) await q.query(`ALTER TABLE ${table} ALTER COLUMN ${column} SET COMPRESSION lz4`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    const rows = (await q.query(`SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression'`)) as unknown[];
+    if (!rows.length) return;
     for (const [table, column] of COLUMNS) await q.query(`ALTER TABLE ${table} ALTER COLUMN ${column} SET COMPRESSION default`);
   }
 }

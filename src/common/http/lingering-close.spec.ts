@@ -64,6 +64,34 @@ describe('installLingeringClose', () => {
     expect(outs[2].error).toMatch(/^(EPIPE|ECONNRESET)$/);
   });
 
+  it('nothing behind the refused request runs: a request pipelined after its body is discarded, not served', async () => {
+    let served = 0;
+    server = createServer((_req, res) => {
+      served++;
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('refused');
+    });
+    installLingeringClose(server, 5000, () => true);
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const raw = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => {
+        // the refused request's whole body, then a second request, in one write
+        socket.write(`POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 65536\r\n\r\n${'x'.repeat(65536)}GET /b HTTP/1.1\r\nHost: x\r\n\r\n`);
+      });
+      socket.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.includes('refused')) socket.end(); // the answer is in: the client closes its side
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(got));
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw.match(/HTTP\/1\.1/g)).toHaveLength(1);
+    expect(served).toBe(1);
+  });
+
   it('0 turns it off', async () => {
     const out = await upload(await start((s) => installLingeringClose(s, 0, () => true)));
     expect(out.error).toMatch(/^(EPIPE|ECONNRESET)$/);

@@ -35,7 +35,7 @@ export function chargeLingerToCaller(req: FastifyRequest): void {
  * bytes that arrive after that close make the kernel answer with a reset, and a client that sends
  * its whole body before it reads (most do) sees `ECONNRESET` instead of the answer. Here the server
  * half-closes instead (its FIN follows the answer), keeps reading and discarding what still comes
- * (the rest of the body reaches the request already dumped), and closes when the client closes its
+ * (unparsed: nothing behind the refused request runs), and closes when the client closes its
  * side or after `lingerMs`, whichever is first. A connection whose request arrived whole, or whose
  * client has already closed its side, is closed at once, as before; 0 turns the lingering off.
  *
@@ -46,6 +46,29 @@ export function chargeLingerToCaller(req: FastifyRequest): void {
  * once: a flood of refused bodies costs what it cost without lingering, and only its sender risks
  * the resets.
  */
+/** Node's HTTP server internals the lingering close reads (undocumented: each access is guarded). */
+type ParsedSocket = Socket & {
+  _handle?: { _consumed?: boolean } | null;
+  parser?: { unconsume?: () => void; incoming?: { complete: boolean } | null } | null;
+  [LINGER_KEY]?: string;
+};
+
+/**
+ * What still arrives is discarded, never parsed: after `Connection: close` no further request on
+ * the connection may run (RFC 9112 9.6), and a client could pipeline one behind the refused body.
+ * Node's parser is unhooked from the socket (as its own upgrade path does) and the bytes go to a
+ * listener that drops them.
+ */
+function stopParsing(socket: ParsedSocket): void {
+  if (socket._handle?._consumed) {
+    socket.parser?.unconsume?.();
+    socket._handle._consumed = false;
+  }
+  socket.removeAllListeners('data');
+  socket.on('data', () => undefined);
+  socket.resume();
+}
+
 export function installLingeringClose(
   server: Server,
   lingerMs: number,
@@ -72,12 +95,13 @@ export function installLingeringClose(
     b.tokens -= 1;
     return true;
   };
-  function destroySoon(this: Socket & { [LINGER_KEY]?: string; parser?: { incoming?: { complete: boolean } | null } | null }): void {
+  function destroySoon(this: ParsedSocket): void {
     // Node's own (undocumented) parser state: is the last request's body still arriving?
     const unread = this.parser?.incoming ? !this.parser.incoming.complete : true;
     if (!unread || this.readableEnded || !this.readable || this.destroyed || !affordable() || !take(this[LINGER_KEY] ?? this.remoteAddress ?? ''))
       return closeNow.call(this);
     if (this.writable) this.end();
+    stopParsing(this);
     const timer = setTimeout(() => this.destroy(), lingerMs);
     timer.unref();
     this.once('close', () => clearTimeout(timer));

@@ -92,14 +92,14 @@ export class EmbedItemService {
    * changed since plan() (the model ran outside the transaction), the current text is embedded
    * here instead, so chunks never describe text the item no longer has.
    */
-  async write(planned: EmbedPlan, computed: EncodedVectors): Promise<EmbedOutcome> {
+  async write(planned: EmbedPlan, computed: EncodedVectors, who?: EngineCaller): Promise<EmbedOutcome> {
     const text = await this.items.lockText(planned.itemId);
     if (text === undefined) return { status: 'missing' };
     let plan = planned;
     let vectors = computed;
     if ((text ?? '') !== planned.text) {
       plan = { ...planned, text: text ?? '', chunks: chunkText(text ?? '', planned.opts) };
-      vectors = await this.vectors(plan);
+      vectors = await this.vectors(plan, undefined, who);
     }
     const { itemId, chunks: texts } = plan;
     if (!texts.length) {

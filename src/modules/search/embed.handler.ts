@@ -57,10 +57,11 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
         throw new PermanentJobError(`quota-exceeded: ${e.message}`);
       throw e;
     }
-    const vectors = await this.embed.vectors(plan, job.signal, { key: job.orgId, cls: WorkClass.Job });
+    const who = { key: job.orgId, cls: WorkClass.Job };
+    const vectors = await this.embed.vectors(plan, job.signal, who);
     // 'failed' (nothing to embed) is recorded on the item by the write; throwing would roll it back.
     return async () => {
-      await this.embed.write(plan, vectors);
+      await this.embed.write(plan, vectors, who);
       // metered once the chunks are written: an attempt lost to a crash or a stale lease costs nothing
       await this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, vectors.count);
     };
