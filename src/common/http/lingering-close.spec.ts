@@ -11,6 +11,7 @@ import { installLingeringClose } from './lingering-close.js';
  */
 describe('installLingeringClose', () => {
   let server: Server | undefined;
+  let served = 0;
   afterEach(async () => {
     server?.closeAllConnections();
     await new Promise((r) => server?.close(r));
@@ -18,7 +19,9 @@ describe('installLingeringClose', () => {
   });
 
   const start = async (install: (s: Server) => void): Promise<string> => {
+    served = 0;
     server = createServer((_req, res) => {
+      served++;
       res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
       res.end('refused');
     });
@@ -65,15 +68,7 @@ describe('installLingeringClose', () => {
   });
 
   it('nothing behind the refused request runs: a request pipelined after its body is discarded, not served', async () => {
-    let served = 0;
-    server = createServer((_req, res) => {
-      served++;
-      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' });
-      res.end('refused');
-    });
-    installLingeringClose(server, 5000, () => true);
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
+    const port = Number(new URL(await start((s) => installLingeringClose(s, 5000, () => true))).port);
     const raw = await new Promise<string>((resolve, reject) => {
       let got = '';
       const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => {

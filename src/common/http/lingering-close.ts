@@ -13,39 +13,14 @@ export const LINGER_PER_SECOND = 1;
 const MAX_TRACKED = 10_000;
 
 /**
- * Names who a refusal on this connection is charged to (the org, or `user:<id>`, as the fair
- * share names it): its lingering close comes out of that caller's budget. Untagged connections are
- * charged to their client address.
+ * Names who a refused request's lingering close is charged to: its org, or `user:<id>`, as the fair
+ * share names them. A connection not named (an unauthenticated request) is charged to its address.
  */
-export function chargeLingerTo(socket: Socket | undefined, key: string): void {
-  if (socket) (socket as Socket & { [LINGER_KEY]?: string })[LINGER_KEY] = key;
-}
-
-/** chargeLingerTo for a refused request: its org or user once known (an unauthenticated one stays with its address). */
 export function chargeLingerToCaller(req: FastifyRequest): void {
   const tenant = (req as FastifyRequest & { tenant?: { orgId: string | null; userId: string | null } }).tenant;
-  if (tenant?.orgId || tenant?.userId) chargeLingerTo(req.raw.socket, fairKey(tenant));
+  if (tenant?.orgId || tenant?.userId) (req.raw.socket as ParsedSocket)[LINGER_KEY] = fairKey(tenant);
 }
 
-/**
- * A lingering close (as Apache and nginx do it) for every connection the server ends after an
- * answer: Node's HTTP server ends a `Connection: close` response with `socket.destroySoon()`, which
- * closes the socket once the answer is written. When the client is still sending (a body refused
- * before it was read: the early guards' 401/403/429, a JSON body refused by its shape, a 413), the
- * bytes that arrive after that close make the kernel answer with a reset, and a client that sends
- * its whole body before it reads (most do) sees `ECONNRESET` instead of the answer. Here the server
- * half-closes instead (its FIN follows the answer), keeps reading and discarding what still comes
- * (unparsed: nothing behind the refused request runs), and closes when the client closes its
- * side or after `lingerMs`, whichever is first. A connection whose request arrived whole, or whose
- * client has already closed its side, is closed at once, as before; 0 turns the lingering off.
- *
- * Reading what a refused client still sends costs the instance what an accepted body would, so it
- * is a courtesy for the occasional refusal, paid from headroom: each caller has a budget of
- * LINGER_BURST lingering closes, refilled at LINGER_PER_SECOND, and none lingers while
- * `affordable()` says no (the instance is saturated). Past either, the connection is closed at
- * once: a flood of refused bodies costs what it cost without lingering, and only its sender risks
- * the resets.
- */
 /** Node's HTTP server internals the lingering close reads (undocumented: each access is guarded). */
 type ParsedSocket = Socket & {
   _handle?: { _consumed?: boolean } | null;
@@ -69,6 +44,25 @@ function stopParsing(socket: ParsedSocket): void {
   socket.resume();
 }
 
+/**
+ * A lingering close (as Apache and nginx do it) for every connection the server ends after an
+ * answer: Node's HTTP server ends a `Connection: close` response with `socket.destroySoon()`, which
+ * closes the socket once the answer is written. When the client is still sending (a body refused
+ * before it was read: the early guards' 401/403/429, a JSON body refused by its shape, a 413), the
+ * bytes that arrive after that close make the kernel answer with a reset, and a client that sends
+ * its whole body before it reads (most do) sees `ECONNRESET` instead of the answer. Here the server
+ * half-closes instead (its FIN follows the answer), keeps reading and discarding what still comes
+ * (unparsed: nothing behind the refused request runs), and closes when the client closes its
+ * side or after `lingerMs`, whichever is first. A connection whose request arrived whole, or whose
+ * client has already closed its side, is closed at once, as before; 0 turns the lingering off.
+ *
+ * Reading what a refused client still sends costs the instance what an accepted body would, so it
+ * is a courtesy for the occasional refusal, paid from headroom: each caller has a budget of
+ * LINGER_BURST lingering closes, refilled at LINGER_PER_SECOND, and none lingers while
+ * `affordable()` says no (the instance is saturated). Past either, the connection is closed at
+ * once: a flood of refused bodies costs what it cost without lingering, and only its sender risks
+ * the resets.
+ */
 export function installLingeringClose(
   server: Server,
   lingerMs: number,
@@ -77,19 +71,20 @@ export function installLingeringClose(
 ): void {
   if (lingerMs <= 0) return;
   const budgets = new Map<string, { tokens: number; at: number }>();
+  const refilled = (b: { tokens: number; at: number }, now: number) => Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
   const take = (key: string): boolean => {
     const now = performance.now();
     let b = budgets.get(key);
     if (!b) {
       if (budgets.size >= MAX_TRACKED) {
         // forget the callers whose budgets are full again; if none, this one is not served
-        for (const [k, v] of budgets) if (v.tokens + ((now - v.at) / 1000) * perSecond >= burst) budgets.delete(k);
+        for (const [k, v] of budgets) if (refilled(v, now) >= burst) budgets.delete(k);
         if (budgets.size >= MAX_TRACKED) return false;
       }
       b = { tokens: burst, at: now };
       budgets.set(key, b);
     }
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
+    b.tokens = refilled(b, now);
     b.at = now;
     if (b.tokens < 1) return false;
     b.tokens -= 1;

@@ -19,7 +19,7 @@ export const VECTORS_INLINE_MAX = 16;
  * Chunking as a shared engine: a long text is segmented on a worker thread (one, below the event
  * loop's priority), orgs served in turn (FairPool), so one org's 10 MB document never holds the
  * event loop that serves every org's requests (a 150-page PDF's text held it 130 ms in one piece).
- * The same thread formats an item's vectors for Postgres (vectorsLiteral), which scales with the
+ * The same thread formats an item's vectors for Postgres (encodeVectors), which scales with the
  * chunks: a 600-chunk item's held the event loop about 40 ms in one piece.
  */
 @Injectable()

@@ -5,7 +5,7 @@
  * print as JavaScript prints them (`pgvector.toSql` does the same), so Postgres reads the same
  * float4 values. Formatting is the expensive part (a 600-chunk item's vectors took the event loop
  * about 40 ms in one piece): long lists are formatted on the chunk engine's thread
- * (ChunkEngine.vectorsLiteral), short ones here.
+ * (ChunkEngine.encodeVectors), short ones here.
  */
 export function vectorsLiteral(flat: Float32Array, count: number, dim: number): Uint8Array {
   const parts = new Array<string>(count);
