@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Env } from '../../src/config/env.js';
 import { freePort } from './net.js';
 import { until } from './wait.js';
+import { SERVICE_NODE_FLAGS } from '../../src/config/node-flags.js';
 
 /** Env → the environment strings of a child process. */
 export function envVarsOf(env: Env, extra: Record<string, string> = {}): Record<string, string> {
@@ -29,7 +30,7 @@ export async function startServiceProcess(role: 'api' | 'worker' | 'all', vars: 
   const port = await freePort();
   const script = role === 'worker' ? 'dist/src/worker.js' : 'dist/src/main.js';
   const portVars = role === 'worker' ? { WORKER_PORT: String(port) } : { PORT: String(port) };
-  const child: ChildProcess = spawn(process.execPath, [script], {
+  const child: ChildProcess = spawn(process.execPath, [...SERVICE_NODE_FLAGS, script], {
     env: { PATH: process.env.PATH ?? '', ...vars, ...portVars, ROCKER_ROLE: role },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 import { batches, EmbeddingProvider, EmbeddingProviderError, type EmbeddingResult } from './embedding-provider.js';
+import { threadExecArgv } from '../../config/node-flags.js';
 
 export const LOCAL_MODEL_NAME = 'universal-sentence-encoder-lite';
 export const LOCAL_MODEL_DIM = 512;
@@ -47,11 +48,11 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     const workerData = { nice: this.threadNice };
     let w: Worker;
     try {
-      // The process's flags carry over (--cpu-prof, --inspect, ...)
-      w = new Worker(url, { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')), workerData });
+      // The process's flags carry over (--cpu-prof, --inspect, ...), but for the service's own
+      w = new Worker(url, { execArgv: threadExecArgv(), workerData });
     } catch (e) {
-      // ...except the process-wide ones a thread refuses (--max-old-space-size, --v8-pool-size, V8's
-      // GC flags): without them, rather than no model at all.
+      // ...and any other process-wide one a thread refuses (--max-old-space-size, --v8-pool-size,
+      // V8's GC flags): without them, rather than no model at all.
       if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
       this.log.warn(`embedding thread started without the process's flags: ${(e as Error).message}`);
       w = new Worker(url, { execArgv: [], workerData });

@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { SERVICE_NODE_FLAGS } from '../../../src/config/node-flags.js';
 
 export interface LoadResult {
   label: string;
@@ -46,9 +47,13 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** Extra node flags for the servers a bench starts (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=DIR`). */
+/**
+ * Node flags for the servers a bench starts: the service's own (SERVICE_NODE_FLAGS, as `npm start`
+ * runs it), then BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=DIR`; a V8 flag given again there
+ * wins, e.g. `--max-semi-space-size=64` for Node's default young generation).
+ */
 export function benchNodeArgs(): string[] {
-  return process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  return [...SERVICE_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [])];
 }
 
 /** Starts a server script as a child process and resolves once it prints "listening <port>". */
