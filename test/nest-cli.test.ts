@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '../src/config/node-flags.js';
 
 // `nest build` and `nest start --watch` are too slow to run here; this checks that their
 // configuration points at real files and builds where `npm start` looks.
@@ -36,7 +37,7 @@ describe('nest-cli.json', () => {
 
   it('puts the entry file where `npm start` runs it, and start:dev uses the CLI', () => {
     const built = join(outDir(cli.compilerOptions.tsConfigPath)!, cli.sourceRoot, `${cli.entryFile}.js`);
-    expect(pkg.scripts.start).toBe(`node ${built}`);
+    expect(pkg.scripts.start).toBe(['node', ...SERVICE_NODE_FLAGS, built].join(' '));
     expect(pkg.scripts['start:dev']).toBe('nest start --watch');
   });
 });
