@@ -12,6 +12,8 @@ import { withSimHandlers } from './support/sim-handlers.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { rateLimitFallback } from '../src/common/metrics/metrics.js';
 import type { Env } from '../src/config/env.js';
+import { IngestQueues } from '../src/modules/ingest/ingest.queues.js';
+import { JobKind } from '../src/modules/ingest/ingest.types.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
@@ -104,8 +106,12 @@ describe('Redis Cluster failover', () => {
     // No job lost, none committed twice.
     let pending: JobRow[] = [];
     await until(async () => (pending = (await jobRows(db.owner, org.org.id, ids)).filter((r) => r.status !== 'succeeded')).length === 0, 90_000, 'every job succeeded', 200).catch(
-      (e: Error) => {
-        throw new Error(`${e.message}; not succeeded: ${JSON.stringify(pending)}`);
+      async (e: Error) => {
+        // Where the jobs are in BullMQ (wait, delayed, active, ...) as each instance's client sees it.
+        const counts = await Promise.all(
+          [one, two].map((t) => t.app.get(IngestQueues).get(JobKind.Ocr)!.getJobCounts().catch((err: Error) => err.message)),
+        );
+        throw new Error(`${e.message}; ocr queue: ${JSON.stringify(counts)}; not succeeded (${pending.length}): ${JSON.stringify(pending.slice(0, 5))}`);
       },
     );
     const effects = await effectsPerJob(db.owner);
