@@ -48,5 +48,5 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HEALTH_PORT||process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # api: this default; worker: ["node", "--max-semi-space-size=32", "dist/src/worker.js"]; migrations: ["node", "dist/scripts/migrate.js", "up"].
-# The flags are src/config/node-flags.ts's (test/node-flags.test.ts keeps them the same).
+# The flags are src/config/node-flags.ts's (src/config/node-flags.spec.ts keeps them the same).
 CMD ["node", "--max-semi-space-size=32", "dist/src/main.js"]

@@ -1,6 +1,6 @@
 /**
  * The Node.js flags every service process runs with: `npm start` and its siblings, the Dockerfile's
- * command, deploy/k8s' containers, and the servers the benchmarks start (test/node-flags.test.ts
+ * command, deploy/k8s' containers, and the servers the benchmarks start (node-flags.spec.ts
  * checks that they all agree). A flag here is a property of the process, so it cannot be set from
  * inside it.
  *
@@ -10,7 +10,7 @@
  * heap is always: under a flood of refused 1 MiB bodies the main thread ran a full mark-compact
  * every 300 ms (30 in 10 s, pauses of 7-23 ms with incremental steps of up to 24 ms), and every
  * other org's request that met one waited for it. At 32 the same flood ran 9-11 (docs/performance.md,
- * "Garbage collection").
+ * "The young generation").
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 

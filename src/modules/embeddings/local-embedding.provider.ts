@@ -48,7 +48,7 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     const workerData = { nice: this.threadNice };
     let w: Worker;
     try {
-      // The process's flags carry over (--cpu-prof, --inspect, ...), but for the service's own
+      // The process's flags carry over (--cpu-prof, --inspect, ...), except the service's own (threadExecArgv)
       w = new Worker(url, { execArgv: threadExecArgv(), workerData });
     } catch (e) {
       // ...and any other process-wide one a thread refuses (--max-old-space-size, --v8-pool-size,
