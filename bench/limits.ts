@@ -14,7 +14,7 @@ import { createDataSource } from '../src/database/data-source.js';
 import { signDevToken } from '../src/tenancy/dev-token.js';
 import { loadEnv } from '../src/config/env.js';
 import { BENCH_CONTEXT_KEYS, installBenchKeys } from './lib/context.js';
-import { benchNodeArgs } from '../test/support/load/load.js';
+import { serverNodeArgs } from '../test/support/load/load.js';
 import { slicesOf } from '../src/config/slices.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { UsageUnit } from '../src/modules/limits/limits.types.js';
@@ -88,7 +88,7 @@ async function dropDb(): Promise<void> {
 
 function startServer(extra: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const script = fileURLToPath(new URL('./limits-server.js', import.meta.url));
-  const child = spawn(process.execPath, [...benchNodeArgs(), script], {
+  const child = spawn(process.execPath, [...serverNodeArgs(), script], {
     env: { ...process.env, ...env, ...extra },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { capCpu, type CpuCap } from './cpu-cap.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { benchNodeArgs, startServer } from './load.js';
+import { serverNodeArgs, startServer } from './load.js';
 import { freePort } from '../net.js';
 
 /**
@@ -111,7 +111,8 @@ async function startWorker(script: string, env: Record<string, string>, sched: W
   const port = await freePort();
   const idle = sched === 'idle' && existsSync(CHRT);
   // chrt execs node: the child's pid is node's, and every thread node starts inherits SCHED_IDLE.
-  const [cmd, args] = idle ? [CHRT, ['--idle', '0', process.execPath, ...benchNodeArgs(), script]] : [process.execPath, [...benchNodeArgs(), script]];
+  const node = [...serverNodeArgs(), script];
+  const [cmd, args] = idle ? [CHRT, ['--idle', '0', process.execPath, ...node]] : [process.execPath, node];
   const child = spawn(cmd, args, {
     env: { ...process.env, ...env, ROCKER_ROLE: 'worker', WORKER_PORT: String(port), ...(sched === 'embed-nice' ? { ENGINE_NICE: '19' } : {}) },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -9,7 +9,7 @@ import { FormData, Pool } from 'undici';
 import { stopChild, track } from './deployment.js';
 import { makePdf, textPdf, textPng } from '../files.js';
 import { Driver, type Route, type Sample } from './driver.js';
-import { benchNodeArgs, percentile } from './load.js';
+import { serverNodeArgs, percentile } from './load.js';
 
 /**
  * The abuse classes of issue 15's table, each run against one all-in-one service process while the
@@ -158,7 +158,7 @@ export async function startService(
   env: Record<string, string>,
   readyTimeoutMs = 120_000,
 ): Promise<Service> {
-  const child = spawn(process.execPath, [...benchNodeArgs(), script], {
+  const child = spawn(process.execPath, [...serverNodeArgs(), script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

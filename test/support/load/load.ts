@@ -52,13 +52,13 @@ export function percentile(values: number[], p: number): number {
  * runs it), then BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=DIR`; a V8 flag given again there
  * wins, e.g. `--max-semi-space-size=64` for Node's default young generation).
  */
-export function benchNodeArgs(): string[] {
+export function serverNodeArgs(): string[] {
   return [...SERVICE_NODE_FLAGS, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [])];
 }
 
 /** Starts a server script as a child process and resolves once it prints "listening <port>". */
 export async function startServer(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...benchNodeArgs(), script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...serverNodeArgs(), script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   const port = await new Promise<number>((resolve, reject) => {
     const onData = (d: Buffer) => {
