@@ -164,6 +164,13 @@ export class EnvDto {
   @Transform(toInt) @IsNumber() @Min(0) @Max(1)
   ADMISSION_MAX_UTILIZATION = 0.9;
 
+  /**
+   * Slowdown (median latency of their plain reads against each one's baseline) of the orgs within
+   * their fair share past which an instance counts as saturated; 0 = off.
+   */
+  @Transform(toInt) @IsNumber() @Min(0) @Max(1000)
+  ADMISSION_MAX_SLOWDOWN = 2;
+
   /** How often an instance samples its load (lag, utilisation) and adjusts its shedding pressure, ms. */
   @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
   ADMISSION_SAMPLE_MS = 250;

@@ -104,6 +104,7 @@ export abstract class AdmissionConfig extends slice({
   maxInflight: 'ADMISSION_MAX_INFLIGHT',
   maxLagMs: 'ADMISSION_MAX_LAG_MS',
   maxUtilization: 'ADMISSION_MAX_UTILIZATION',
+  maxSlowdown: 'ADMISSION_MAX_SLOWDOWN',
   sampleMs: 'ADMISSION_SAMPLE_MS',
 }) {}
 

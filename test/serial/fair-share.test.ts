@@ -63,6 +63,7 @@ const PRODUCTION_DEFAULTS = Object.fromEntries(
       ![
         'ADMISSION_MAX_LAG_MS',
         'ADMISSION_MAX_UTILIZATION',
+        'ADMISSION_MAX_SLOWDOWN',
         'ENGINE_NICE',
         'INGEST_ORG_RATE',
         'PARSE_WARM_THREADS',

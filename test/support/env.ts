@@ -28,6 +28,7 @@ export const TEST_ENV_VARS: Record<string, string> = {
   // Functional ingest suites post bursts of items; the start rate has its own suite (ingest.rate).
   INGEST_ORG_RATE: '0',
   ADMISSION_MAX_UTILIZATION: '0',
+  ADMISSION_MAX_SLOWDOWN: '0',
   // Engine threads below the event loop's priority (ENGINE_NICE) starve when the box runs many
   // suites at once and would run into their time limits; the serial fair-share suites use the default.
   ENGINE_NICE: '0',

@@ -14,6 +14,7 @@ import { Admission } from './admission.js';
           maxInFlight: config.maxInflight,
           maxLagMs: config.maxLagMs,
           maxUtilization: config.maxUtilization,
+          maxSlowdown: config.maxSlowdown,
           sampleMs: config.sampleMs,
         }),
     },

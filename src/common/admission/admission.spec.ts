@@ -154,4 +154,85 @@ describe(Admission.name, () => {
     expect(offer('quiet', 20)).toBe(0);
     expect(offer('ingesting', 8)).toBe(2);
   });
+
+  describe('slowdown of the orgs within their share', () => {
+    const opts = { maxInFlight: 0, maxLagMs: 0, maxUtilization: 0, maxSlowdown: 2, sampleMs: 60_000 };
+
+    /** `n` timed plain reads of `key`, each taking `ms`, with the loop busy (blocked) or idle meanwhile. */
+    const reads = async (key: string, n: number, ms: number, loop: 'busy' | 'idle') => {
+      for (let i = 0; i < n; i++) {
+        const end = sut.admit(key, 1, 1, true);
+        if (loop === 'busy') block(ms);
+        else await tick(ms);
+        end();
+      }
+    };
+
+    /** The quiet org's baseline (its reads alone, fast), then a flood by the noisy org. */
+    const baselineThenFlood = async () => {
+      await reads('quiet', 8, 0, 'busy');
+      sut.sample(); // learns the quiet org's baseline
+      offer('noisy', 40);
+    };
+
+    it('while the loop is busy, the org within its share slowed past the bound makes the instance saturated: the over-share org is shed, the slowed one never', async () => {
+      sut = new Admission(opts);
+      await baselineThenFlood();
+      await reads('quiet', 8, 6, 'busy');
+      sut.sample();
+      expect(sut.last.slowdown).toBeGreaterThan(2);
+      expect(sut.stats().saturated).toBe(true);
+      expect(offer('noisy', 40)).toBe(10); // one saturated sample: a quarter
+      expect(offer('quiet', 5)).toBe(0);
+    });
+
+    it('is off at 0: the same slowdown does not saturate the instance', async () => {
+      sut = new Admission({ ...opts, maxSlowdown: 0 });
+      await baselineThenFlood();
+      await reads('quiet', 8, 6, 'busy');
+      sut.sample();
+      expect(sut.stats().saturated).toBe(false);
+      expect(offer('noisy', 40)).toBe(0);
+    });
+
+    it('a slowdown on an idle loop is not this instance’s doing (the database, the network): nothing is shed', async () => {
+      sut = new Admission(opts);
+      await baselineThenFlood();
+      await reads('quiet', 8, 6, 'idle');
+      sut.sample();
+      expect(sut.last.slowdown).toBeGreaterThan(2);
+      expect(sut.last.utilization).toBeLessThan(0.5);
+      expect(sut.stats().saturated).toBe(false);
+    });
+
+    it('counts neither the over-share org’s own latency, nor requests with a body, nor too few reads', async () => {
+      sut = new Admission(opts);
+      await baselineThenFlood();
+      await reads('noisy', 20, 2, 'busy'); // the flooder's own reads are slow: not a victim
+      for (let i = 0; i < 8; i++) {
+        const end = sut.admit('quiet', 1, 1, false); // a body: its upload time is the client's
+        block(6);
+        end();
+      }
+      await reads('quiet', 7, 6, 'busy'); // slowed, but fewer than the 8 a window needs
+      sut.sample();
+      expect(sut.last.utilization).toBeGreaterThan(0.5);
+      expect(sut.stats().saturated).toBe(false);
+    });
+
+    it('an org whose reads become slower on their own is learnt: its baseline creeps up, and the signal stops', async () => {
+      sut = new Admission(opts);
+      await reads('quiet', 8, 1, 'idle');
+      sut.sample();
+      let saturatedSamples = 0;
+      for (let w = 0; w < 60; w++) {
+        await reads('quiet', 8, 5, 'idle');
+        sut.sample();
+        if (sut.last.slowdown > 2) saturatedSamples++;
+        else break;
+      }
+      expect(saturatedSamples).toBeGreaterThan(0);
+      expect(saturatedSamples).toBeLessThan(60);
+    });
+  });
 });

@@ -10,6 +10,22 @@ const ACTIVE_MS = 2000;
 /** How fast the shedding pressure rises per saturated sample, and falls per calm one. */
 const PRESSURE_UP = 0.25;
 const PRESSURE_DOWN = 0.1;
+/** Plain reads an org needs in one sample window for its latency to count. */
+const SLOW_MIN_SAMPLES = 8;
+/** A slowed org's median must also be this much over its baseline, ms (a 1 ms median doubles on jitter). */
+const SLOW_FLOOR_MS = 3;
+/** How far a baseline may rise towards a slower median per sample: an org that moves to slower reads is learnt in ~10 s. */
+const BASELINE_CREEP = 0.03;
+/** An org's baseline is forgotten this long after its last measured window. */
+const BASELINE_TTL_MS = 10 * 60_000;
+/**
+ * Below this event-loop utilisation a slowed org is not this instance's doing (the database, the
+ * network, a collection): at 0.3 an org polling a few times a second, slowed from 1.3 to 3 ms,
+ * had the org sending 50 plain reads a second shed.
+ */
+const SLOW_MIN_UTILIZATION = 0.5;
+/** Latencies kept per org and window (a median of more says nothing new). */
+const WINDOW_MAX = 256;
 
 export interface AdmissionOptions {
   /** Requests in flight on this instance past which it counts as saturated (0 = never by count). */
@@ -18,6 +34,11 @@ export interface AdmissionOptions {
   maxLagMs: number;
   /** Event-loop utilisation (0..1) over the last sample window past which it counts as saturated. */
   maxUtilization: number;
+  /**
+   * Slowdown of the orgs under their fair share past which the instance counts as saturated: their
+   * plain reads' median latency over the last window against each one's own baseline (0 = off).
+   */
+  maxSlowdown?: number;
   /** How often load is sampled, ms. */
   sampleMs: number;
 }
@@ -43,6 +64,19 @@ interface OrgLoad {
   at: number;
   /** Shedding credit: grows by the pressure on each request, a request is shed when it reaches 1. */
   credit: number;
+  /** Latencies (ms) of this window's plain reads that ended while the org was within its share. */
+  window: number[];
+}
+
+/** What an org's plain reads take when nobody slows them: the lowest window median, creeping up slowly. */
+interface Baseline {
+  ms: number;
+  at: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[s.length >> 1];
 }
 
 /**
@@ -51,7 +85,12 @@ interface OrgLoad {
  * is not saturated everyone is admitted; an org alone may use the whole instance up to
  * `maxInFlight` (work conserving).
  *
- * Saturated means the event loop lagged or was busy over the last sample. Then, while other orgs
+ * Saturated means the event loop lagged or was busy over the last sample, or that the orgs within
+ * their share were slowed: the median latency of their plain reads (no body, weight 1) over the
+ * window is over `maxSlowdown` times each one's own baseline while the loop is busy. That one is
+ * what catches a box whose CPU is contended from outside the process (other processes, a noisy
+ * host): the loop is then neither lagging nor fully busy, yet every round trip of the other org
+ * waits longer for a core. Then, while other orgs
  * use the instance too (asked within the last ACTIVE_MS), the orgs whose share of the offered load
  * is above the fair share (1 ÷ active orgs) are shed in proportion to a pressure that rises with
  * each saturated sample and falls with each calm one, so the cause is throttled smoothly instead of
@@ -76,7 +115,8 @@ export class Admission {
   private lastElu: EventLoopUtilization;
   private readonly timer: NodeJS.Timeout;
   /** Last sample, for metrics and tests. */
-  readonly last = { lagMs: 0, utilization: 0 };
+  readonly last = { lagMs: 0, utilization: 0, slowdown: 0 };
+  private readonly baselines = new Map<string, Baseline>();
   shed = 0;
 
   constructor(private readonly opts: AdmissionOptions) {
@@ -99,18 +139,51 @@ export class Admission {
     this.last.lagMs = this.worstLagMs;
     this.worstLagMs = 0;
     this.last.utilization = elu.utilization;
-    const horizon = performance.now() - ACTIVE_MS;
+    const now = performance.now();
+    const horizon = now - ACTIVE_MS;
     this.active = 0;
     for (const [k, o] of this.orgs) {
       if (o.at >= horizon || o.inFlight > 0) this.active++;
       else this.orgs.delete(k);
     }
+    const slowed = this.slowed(now);
     this.saturatedUntilSample =
       (this.opts.maxLagMs > 0 && this.last.lagMs > this.opts.maxLagMs) ||
-      (this.opts.maxUtilization > 0 && this.last.utilization > this.opts.maxUtilization);
+      (this.opts.maxUtilization > 0 && this.last.utilization > this.opts.maxUtilization) ||
+      (slowed && this.last.utilization >= SLOW_MIN_UTILIZATION);
     this.pressure = this.saturatedUntilSample
       ? Math.min(1, this.pressure + PRESSURE_UP)
       : Math.max(0, this.pressure - PRESSURE_DOWN);
+  }
+
+  /**
+   * Whether at least half of the orgs measured in this window (within their share, enough plain
+   * reads) saw their median latency over `maxSlowdown` times their baseline. Learns the baselines
+   * and empties the windows.
+   */
+  private slowed(now: number): boolean {
+    const max = this.opts.maxSlowdown ?? 0;
+    let measured = 0;
+    let slowed = 0;
+    let worst = 0;
+    for (const [k, o] of this.orgs) {
+      if (o.window.length >= SLOW_MIN_SAMPLES) {
+        const m = median(o.window);
+        const b = this.baselines.get(k);
+        if (!b) this.baselines.set(k, { ms: m, at: now });
+        else {
+          measured++;
+          worst = Math.max(worst, m / b.ms);
+          if (max > 0 && m > Math.max(b.ms * max, b.ms + SLOW_FLOOR_MS)) slowed++;
+          b.ms = m < b.ms ? m : Math.min(m, b.ms * (1 + BASELINE_CREEP));
+          b.at = now;
+        }
+      }
+      o.window.length = 0;
+    }
+    for (const [k, b] of this.baselines) if (now - b.at > BASELINE_TTL_MS) this.baselines.delete(k);
+    this.last.slowdown = worst;
+    return slowed > 0 && slowed * 2 >= measured;
   }
 
   saturated(): boolean {
@@ -127,9 +200,11 @@ export class Admission {
    * counts more), so an org sending many cheap requests is not taken for the one sending heavy ones.
    * `offered` (default `weight`) is what it counts for in the org's share of the offered load: more
    * than its in-flight weight for a large body, which costs the event loop in proportion to its
-   * bytes (one 10 MiB upload is not one request's worth of load).
+   * bytes (one 10 MiB upload is not one request's worth of load). `timed`: a plain read with no
+   * body, whose latency (admission to end) measures how slowed its org is; a body's upload time is
+   * the client's, not the instance's.
    */
-  admit(key: string, weight = 1, offered = weight): () => void {
+  admit(key: string, weight = 1, offered = weight, timed = false): () => void {
     const now = performance.now();
     const o = this.offer(key, offered, now);
     const active = Math.max(1, this.active);
@@ -150,11 +225,14 @@ export class Admission {
     o.inFlight += weight;
     this.total += weight;
     let done = false;
+    const plain = timed && weight === 1 && (this.opts.maxSlowdown ?? 0) > 0;
     return () => {
       if (done) return;
       done = true;
       this.total -= weight;
       o.inFlight -= weight;
+      if (plain && o.window.length < WINDOW_MAX && o.rate <= this.totalRate / Math.max(1, this.active))
+        o.window.push(performance.now() - now);
     };
   }
 
@@ -170,7 +248,7 @@ export class Admission {
   /** Counts `weight` into the org's and the instance's offered rate, decayed to `now`. */
   private offer(key: string, weight: number, now: number): OrgLoad {
     let o = this.orgs.get(key);
-    if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0 }));
+    if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0, window: [] }));
     if (now - o.at > ACTIVE_MS && o.inFlight === 0) this.active++; // (re)joins the instance
     o.rate = (o.at === -Infinity ? 0 : o.rate * Math.exp(-(now - o.at) / RATE_TAU_MS)) + weight;
     o.at = now;

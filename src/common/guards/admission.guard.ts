@@ -40,7 +40,8 @@ export class AdmissionGuard implements CanActivate {
       const weight = costly ? COSTLY_WEIGHT : 1;
       const bytes = Number(req.headers['content-length']);
       const offered = weight + (bytes > 0 ? Math.floor(bytes / BODY_BYTES_PER_READ) : 0);
-      const end = this.admission.admit(key, weight, offered);
+      const bodyless = !(bytes > 0) && req.headers['transfer-encoding'] === undefined;
+      const end = this.admission.admit(key, weight, offered, bodyless);
       http.getResponse<FastifyReply>().raw.once('close', end);
       req.admitted = true;
     } catch (e) {
