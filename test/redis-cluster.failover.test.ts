@@ -10,7 +10,7 @@ import { OwnCluster } from './support/redis-cluster.js';
 import { until } from './support/wait.js';
 import { withSimHandlers } from './support/sim-handlers.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
-import { rateLimitFallback } from '../src/common/metrics/metrics.js';
+import { rateLimitFallback, workerRestarts } from '../src/common/metrics/metrics.js';
 import type { Env } from '../src/config/env.js';
 import { IngestQueues } from '../src/modules/ingest/ingest.queues.js';
 import { JobKind } from '../src/modules/ingest/ingest.types.js';
@@ -47,6 +47,8 @@ describe('Redis Cluster failover', () => {
       INGEST_LOCK_MS: '2000',
       INGEST_LEASE_MS: '2000',
       INGEST_RECONCILE_AFTER_MS: '2000',
+      // A worker wedged by the failover (jobs ready, none started) is replaced after this.
+      INGEST_WATCHDOG_MS: '6000',
     });
     [one, two] = await Promise.all([
       startApp(env, { imports: [LimitsTestModule], override: withSimHandlers }),
@@ -109,14 +111,11 @@ describe('Redis Cluster failover', () => {
     console.log(`[failover] fallback after ${fellBackMs} ms, limiter back after ${Date.now() - t0} ms`);
   }, 150_000);
 
-  // Skipped: a known defect, not a flaky test. On a loaded box (clean-clone CI, or this test beside
-  // three CPU burners) about one run in three ends with ~50 jobs queued and never started: BullMQ
-  // holds some as waiting/prioritized with no worker taking them (0 active, every worker
-  // isRunning, every client ready) and the reconciler re-sends none (their job hashes exist).
-  // BullMQ 6.7 already guards its blocking fetch; the likely hang is the worker's moveToActive on a
-  // connection that retries forever. Un-skip with the fix (a worker watchdog that re-creates
-  // stalled workers, or a connection whose commands fail over); an idle box passes it in ~4 s.
-  it.skip('after the failover every job of the org runs to the end, and none commits twice', async () => {
+  // On a loaded box (clean-clone CI, or this test beside three CPU burners) about one run in three
+  // used to end here with ~50 jobs waiting in BullMQ and no worker taking them (every worker
+  // running, every client ready): a worker wedged on its connections by the failover. The
+  // watchdog (INGEST_WATCHDOG_MS, above) replaces such a worker; `[failover]` below counts them.
+  it('after the failover every job of the org runs to the end, and none commits twice', async () => {
     // No job lost, none committed twice.
     let pending: JobRow[] = [];
     await until(async () => (pending = (await jobRows(db.owner, org.org.id, ids)).filter((r) => r.status !== 'succeeded')).length === 0, 90_000, 'every job succeeded', 200).catch(
@@ -132,6 +131,7 @@ describe('Redis Cluster failover', () => {
     expect(ids.filter((id) => effects.get(id) !== 1), 'jobs without exactly one effect').toEqual([]);
     const rows = await jobRows(db.owner, org.org.id, ids);
     expect(rows.every((r) => r.status === 'succeeded')).toBe(true);
-    console.log(`[failover] jobs done after ${Date.now() - t0} ms; attempts > 1: ${rows.filter((r) => r.attempts > 1).length}`);
+    const restarts = (await workerRestarts.get()).values.reduce((n, v) => n + v.value, 0);
+    console.log(`[failover] jobs done after ${Date.now() - t0} ms; attempts > 1: ${rows.filter((r) => r.attempts > 1).length}; wedged workers replaced: ${restarts}`);
   }, 120_000);
 });

@@ -18,6 +18,13 @@ describe(loadEnv.name, () => {
     expect(sut.REDIS_PREFIX).toBe('rocker');
   });
 
+  it('takes the ingest watchdog off (0) or above BullMQ drain delay, never in between', () => {
+    expect(loadEnv(good, '/nonexistent').INGEST_WATCHDOG_MS).toBe(30_000);
+    expect(loadEnv({ ...good, INGEST_WATCHDOG_MS: '0' }, '/nonexistent').INGEST_WATCHDOG_MS).toBe(0);
+    expect(loadEnv({ ...good, INGEST_WATCHDOG_MS: '6000' }, '/nonexistent').INGEST_WATCHDOG_MS).toBe(6000);
+    expect(() => loadEnv({ ...good, INGEST_WATCHDOG_MS: '2000' }, '/nonexistent')).toThrow(/INGEST_WATCHDOG_MS: 0 \(off\) or at least 6000/);
+  });
+
   it('requires the worker role URL where workers run, not in an API-only process', () => {
     const { DATABASE_WORKER_URL: _, ...rest } = good;
     expect(() => loadEnv(rest, '/nonexistent')).toThrow(/DATABASE_WORKER_URL: required when ROCKER_ROLE runs workers/);

@@ -473,6 +473,14 @@ export class EnvDto {
   INGEST_LOCK_MS = 30_000;
 
   /**
+   * A worker that has room and starts none of the jobs waiting ready in its queue for this long is
+   * replaced by a new one on new connections (a wedged Redis connection after a failover); 0 = off.
+   * More than BullMQ's drain delay (5 s), the longest a live worker takes to notice a ready job.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  INGEST_WATCHDOG_MS = 30_000;
+
+  /**
    * A running job's lease in Postgres (renewed every third of it): a job whose worker died goes back
    * to queued once it expires (the attempt counted), and a stale worker's commit is refused.
    */
@@ -533,6 +541,9 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
   }
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
+  if (env.INGEST_WATCHDOG_MS > 0 && env.INGEST_WATCHDOG_MS < 6000) {
+    problems.push('INGEST_WATCHDOG_MS: 0 (off) or at least 6000 (a live worker may take 5 s to notice a ready job)');
   }
   if (env.TTS_PROVIDER === 'openai' && !env.TTS_BASE_URL) problems.push('TTS_BASE_URL: required when TTS_PROVIDER=openai');
   if (env.REDIS_CLUSTER_NODES && /^rediss?:\/\/[^/]*\/(?!0?$)/.test(env.REDIS_URL ?? '')) {

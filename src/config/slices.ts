@@ -187,6 +187,7 @@ export abstract class IngestConfig extends slice({
   maxAttempts: 'INGEST_MAX_ATTEMPTS',
   backoffMs: 'INGEST_BACKOFF_MS',
   lockMs: 'INGEST_LOCK_MS',
+  watchdogMs: 'INGEST_WATCHDOG_MS',
   leaseMs: 'INGEST_LEASE_MS',
   dispatchWindow: 'INGEST_DISPATCH_WINDOW',
   dispatchIntervalMs: 'INGEST_DISPATCH_INTERVAL_MS',

@@ -38,6 +38,11 @@ export const jobDuration = once('rocker_job_duration_seconds', () => new Histogr
   labelNames: ['queue', 'org', 'outcome'] as const,
   buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
 }));
+export const workerRestarts = once('rocker_ingest_worker_restarts_total', () => new Counter({
+  name: 'rocker_ingest_worker_restarts_total',
+  help: 'Ingest workers found wedged (jobs ready, none started for INGEST_WATCHDOG_MS) and replaced, by queue',
+  labelNames: ['queue'] as const,
+}));
 export const jobWait = once('rocker_job_wait_seconds', () => new Histogram({
   name: 'rocker_job_wait_seconds',
   help: 'Time from enqueue to start by queue and org',

@@ -14,7 +14,7 @@ import { ClsService } from 'nestjs-cls';
 import { IngestConfig, ProcessConfig, RedisConfig } from '../../config/slices.js';
 import { TENANT_KEY, TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import { jobDuration, jobWait } from '../../common/metrics/metrics.js';
+import { jobDuration, jobWait, workerRestarts } from '../../common/metrics/metrics.js';
 import { IngestRepository } from './ingest.repository.js';
 import { OrgSlots } from './org-slots.js';
 import {
@@ -35,6 +35,7 @@ import { LimitsService } from '../limits/limits.service.js';
 import { bullPrefix, type QueueJobData } from './queue.config.js';
 import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 import { Admission } from '../../common/admission/admission.js';
+import { WorkerWatchdog } from './worker-watchdog.js';
 
 /**
  * A job whose worker died (lock lost) more than this many times is failed by BullMQ on its next
@@ -77,7 +78,11 @@ const jobTenant = (data: QueueJobData): TenantContext =>
 export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IngestProcessor');
   private readonly handlers = new Map<JobKind, IngestHandler>();
-  private readonly workers: Worker[] = [];
+  private readonly workers = new Map<JobKind, Worker>();
+  /** Per kind: jobs started by this process (only grows) and running now, for the watchdog. */
+  private readonly started = new Map<JobKind, number>();
+  private readonly running = new Map<JobKind, number>();
+  private watchdogTimer?: NodeJS.Timeout;
   /** The workers' connection template: BullMQ duplicates it per worker (it never connects itself). */
   private blocking?: RedisClient;
   private lastWarn = 0;
@@ -119,27 +124,79 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       this.handlers.set(kind, w.instance as IngestHandler);
     }
     this.blocking = this.redisFactory.create('worker', 'blocking');
-    for (const kind of Object.values(JobKind)) {
-      const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.process(job, token), {
-        connection: this.blocking,
-        prefix: bullPrefix(this.redisConfig, kind),
-        concurrency: this.ingestConfig.workerConcurrency,
-        lockDuration: this.ingestConfig.lockMs,
-        stalledInterval: this.ingestConfig.lockMs,
-        maxStalledCount: MAX_STALLED,
-      });
-      worker.on('error', (e) => this.warn(`worker ${kind}: ${e.message}`));
-      worker.on('failed', (job, err) => {
-        // Failures thrown by process() have already written their row; only BullMQ's own verdicts land here.
-        if (job?.deferredFailure) void this.failStalled(job, err.message);
-      });
-      this.workers.push(worker);
-    }
+    for (const kind of Object.values(JobKind)) this.workers.set(kind, this.createWorker(kind));
+    this.startWatchdog();
     this.logger.log({
       msg: 'ingest workers started',
       handlers: [...this.handlers.keys()],
       concurrency: this.ingestConfig.workerConcurrency,
     });
+  }
+
+  private createWorker(kind: JobKind): Worker<QueueJobData> {
+    const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.track(kind, () => this.process(job, token)), {
+      connection: this.blocking!,
+      prefix: bullPrefix(this.redisConfig, kind),
+      concurrency: this.ingestConfig.workerConcurrency,
+      lockDuration: this.ingestConfig.lockMs,
+      stalledInterval: this.ingestConfig.lockMs,
+      maxStalledCount: MAX_STALLED,
+    });
+    worker.on('error', (e) => this.warn(`worker ${kind}: ${e.message}`));
+    worker.on('failed', (job, err) => {
+      // Failures thrown by process() have already written their row; only BullMQ's own verdicts land here.
+      if (job?.deferredFailure) void this.failStalled(job, err.message);
+    });
+    return worker;
+  }
+
+  /** Counts a job this process's worker for `kind` starts and runs (the watchdog's evidence of life). */
+  private async track(kind: JobKind, run: () => Promise<void>): Promise<void> {
+    this.started.set(kind, (this.started.get(kind) ?? 0) + 1);
+    this.running.set(kind, (this.running.get(kind) ?? 0) + 1);
+    try {
+      await run();
+    } finally {
+      this.running.set(kind, (this.running.get(kind) ?? 1) - 1);
+    }
+  }
+
+  /**
+   * Every third of INGEST_WATCHDOG_MS, each kind's queue is asked how many jobs wait ready (the
+   * queue's own connection, bounded by a timeout); a worker that had room for them and started none
+   * for INGEST_WATCHDOG_MS is closed and replaced by a new one on new connections (WorkerWatchdog).
+   */
+  private startWatchdog(): void {
+    const stallMs = this.ingestConfig.watchdogMs;
+    if (stallMs <= 0) return;
+    const watchdog = new WorkerWatchdog<JobKind>(stallMs);
+    let checking = false;
+    this.watchdogTimer = setInterval(() => {
+      if (checking || this.shutdown.signal.aborted) return;
+      checking = true;
+      void (async () => {
+        for (const [kind, worker] of this.workers) {
+          const queue = this.queues.get(kind);
+          if (!queue || worker.closing) continue;
+          const timeout = after(Math.min(5000, stallMs), null);
+          const counts = await Promise.race([queue.getJobCounts('wait', 'prioritized').catch(() => null), timeout.done]);
+          timeout.cancel();
+          if (!counts) continue; // Redis unreachable: nothing to tell about the worker
+          const ready = (counts.wait ?? 0) + (counts.prioritized ?? 0);
+          const state = {
+            started: this.started.get(kind) ?? 0,
+            running: this.running.get(kind) ?? 0,
+            concurrency: this.ingestConfig.workerConcurrency,
+          };
+          if (!watchdog.check(kind, ready, state) || this.shutdown.signal.aborted) continue;
+          this.logger.warn({ msg: 'ingest worker wedged: replaced by a new one', queue: kind, ready, after_ms: stallMs });
+          workerRestarts.inc({ queue: kind });
+          this.workers.set(kind, this.createWorker(kind));
+          void worker.close(true).catch(() => undefined);
+        }
+      })().finally(() => (checking = false));
+    }, Math.max(100, Math.floor(stallMs / 3)));
+    this.watchdogTimer.unref();
   }
 
   /**
@@ -149,7 +206,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
    */
   async beforeApplicationShutdown(): Promise<void> {
     const t0 = Date.now();
-    const closed = Promise.all(this.workers.map((w) => w.close())).then(() => {
+    clearInterval(this.watchdogTimer);
+    const closed = Promise.all([...this.workers.values()].map((w) => w.close())).then(() => {
       this.blocking?.disconnect();
       return true;
     });
