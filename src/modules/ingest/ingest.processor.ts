@@ -222,6 +222,11 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     rest.cancel();
   }
 
+  /** This process's BullMQ worker for `kind` now (the watchdog may have replaced the first one). */
+  workerOf(kind: JobKind): Worker | undefined {
+    return this.workers.get(kind);
+  }
+
   handlerFor(kind: JobKind): IngestHandler | undefined {
     return this.handlers.get(kind);
   }
