@@ -93,7 +93,7 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
   const fastify = app.getHttpAdapter().getInstance();
   // A refused upload is read to its end (bounded) so its client reads the answer, unless the instance is saturated.
   const admissionState = app.get(Admission);
-  installLingeringClose(fastify.server, env.HTTP_LINGER_MS, () => !admissionState.saturated());
+  installLingeringClose(fastify.server, env.HTTP_LINGER_MS, () => !admissionState.loopSaturated());
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

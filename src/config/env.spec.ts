@@ -25,6 +25,12 @@ describe(loadEnv.name, () => {
     expect(() => loadEnv({ ...good, INGEST_WATCHDOG_MS: '2000' }, '/nonexistent')).toThrow(/INGEST_WATCHDOG_MS: 0 \(off\) or at least 6000/);
   });
 
+  it('takes the admission slowdown off (0) or as a factor of at least 1', () => {
+    expect(loadEnv(good, '/nonexistent').ADMISSION_MAX_SLOWDOWN).toBe(2);
+    expect(loadEnv({ ...good, ADMISSION_MAX_SLOWDOWN: '1.5' }, '/nonexistent').ADMISSION_MAX_SLOWDOWN).toBe(1.5);
+    expect(() => loadEnv({ ...good, ADMISSION_MAX_SLOWDOWN: '0.5' }, '/nonexistent')).toThrow(/ADMISSION_MAX_SLOWDOWN: 0 \(off\) or at least 1/);
+  });
+
   it('requires the worker role URL where workers run, not in an API-only process', () => {
     const { DATABASE_WORKER_URL: _, ...rest } = good;
     expect(() => loadEnv(rest, '/nonexistent')).toThrow(/DATABASE_WORKER_URL: required when ROCKER_ROLE runs workers/);

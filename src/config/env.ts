@@ -165,8 +165,9 @@ export class EnvDto {
   ADMISSION_MAX_UTILIZATION = 0.9;
 
   /**
-   * Slowdown (median latency of their plain reads against each one's baseline) of the orgs within
-   * their fair share past which an instance counts as saturated; 0 = off.
+   * Slowdown (median latency of their plain reads against each one's baseline) of the orgs other
+   * than the one offering the most load past which an instance counts as saturated; 0 = off, else
+   * at least 1.
    */
   @Transform(toInt) @IsNumber() @Min(0) @Max(1000)
   ADMISSION_MAX_SLOWDOWN = 2;
@@ -541,6 +542,9 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
   }
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
+  if (env.ADMISSION_MAX_SLOWDOWN > 0 && env.ADMISSION_MAX_SLOWDOWN < 1) {
+    problems.push('ADMISSION_MAX_SLOWDOWN: 0 (off) or at least 1 (a factor over each org\'s own baseline)');
   }
   if (env.INGEST_WATCHDOG_MS > 0 && env.INGEST_WATCHDOG_MS < 6000) {
     problems.push('INGEST_WATCHDOG_MS: 0 (off) or at least 6000 (a live worker may take 5 s to notice a ready job)');

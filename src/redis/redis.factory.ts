@@ -11,7 +11,8 @@ export type RedisClient = Redis | Cluster;
  * What a connection is for:
  * - `command`: fails fast while Redis is unreachable (callers fall back, or the outbox keeps the
  *   rows), reconnects forever; the shared connection, BullMQ producers;
- * - `blocking`: BullMQ workers' template (BullMQ duplicates it); retries every command forever;
+ * - `blocking`: one BullMQ worker's own connection (BullMQ runs the worker's commands on it and
+ *   duplicates it for the blocking fetch); retries every command forever;
  * - `queue`: read-only queue views (the board): commands issued while reconnecting wait for it.
  */
 export type RedisUse = 'command' | 'blocking' | 'queue';
@@ -58,7 +59,7 @@ export function redisOptionsFor(config: RedisConfig, name: string, use: RedisUse
     // BullMQ requires null on a blocking connection; elsewhere a command fails after one reconnect.
     maxRetriesPerRequest: use === 'blocking' ? null : 1,
     enableOfflineQueue: use !== 'command',
-    // A blocking template is only duplicated by BullMQ, never used itself.
+    // A worker's connection is connected by BullMQ when the worker starts.
     lazyConnect: use === 'blocking',
   };
 }

@@ -168,14 +168,15 @@ describe(Admission.name, () => {
       }
     };
 
-    /** The quiet org's baseline (its reads alone, fast), then a flood by the noisy org. */
+    /** The quiet org's baseline (its reads alone, fast), then a flood by the noisy org, the top one from the next sample. */
     const baselineThenFlood = async () => {
       await reads('quiet', 8, 0, 'busy');
       sut.sample(); // learns the quiet org's baseline
       offer('noisy', 40);
+      sut.sample(); // nothing measured: the noisy org is now the one offering the most
     };
 
-    it('while the loop is busy, the org within its share slowed past the bound makes the instance saturated: the over-share org is shed, the slowed one never', async () => {
+    it('while the loop is busy, another org slowed past the bound makes the instance saturated: the over-share org is shed, the slowed one never', async () => {
       sut = new Admission(opts);
       await baselineThenFlood();
       await reads('quiet', 8, 6, 'busy');
@@ -205,10 +206,11 @@ describe(Admission.name, () => {
       expect(sut.stats().saturated).toBe(false);
     });
 
-    it('counts neither the over-share org’s own latency, nor requests with a body, nor too few reads', async () => {
+    it('counts neither the top org’s own latency, nor requests with a body, nor too few reads', async () => {
       sut = new Admission(opts);
+      await reads('noisy', 8, 0, 'busy'); // the flooder has a baseline too: only its share keeps it out
       await baselineThenFlood();
-      await reads('noisy', 20, 2, 'busy'); // the flooder's own reads are slow: not a victim
+      await reads('noisy', 20, 6, 'busy'); // the flooder's own reads are slow: not a victim
       for (let i = 0; i < 8; i++) {
         const end = sut.admit('quiet', 1, 1, false); // a body: its upload time is the client's
         block(6);
@@ -218,6 +220,34 @@ describe(Admission.name, () => {
       sut.sample();
       expect(sut.last.utilization).toBeGreaterThan(0.5);
       expect(sut.stats().saturated).toBe(false);
+    });
+
+    it('takes most of the measured orgs: one slowed org of two does not saturate the instance, two of three do', async () => {
+      sut = new Admission(opts);
+      for (const k of ['a', 'b', 'c']) await reads(k, 8, 0, 'busy');
+      sut.sample();
+      offer('noisy', 200);
+      sut.sample();
+      await reads('a', 8, 6, 'busy');
+      await reads('b', 8, 0, 'busy');
+      sut.sample();
+      expect(sut.stats().saturated).toBe(false);
+      await reads('a', 8, 6, 'busy');
+      await reads('b', 8, 6, 'busy');
+      await reads('c', 8, 0, 'busy');
+      sut.sample();
+      expect(sut.stats().saturated).toBe(true);
+    });
+
+    it('a slowdown that lasts is not learnt as normal while it sheds', async () => {
+      sut = new Admission(opts);
+      await baselineThenFlood();
+      for (let w = 0; w < 40; w++) {
+        await reads('quiet', 8, 6, 'busy');
+        offer('noisy', 40);
+        sut.sample();
+        expect(sut.stats().saturated, `window ${w}`).toBe(true);
+      }
     });
 
     it('an org whose reads become slower on their own is learnt: its baseline creeps up, and the signal stops', async () => {

@@ -14,7 +14,10 @@ const PRESSURE_DOWN = 0.1;
 const SLOW_MIN_SAMPLES = 8;
 /** A slowed org's median must also be this much over its baseline, ms (a 1 ms median doubles on jitter). */
 const SLOW_FLOOR_MS = 3;
-/** How far a baseline may rise towards a slower median per sample: an org that moves to slower reads is learnt in ~10 s. */
+/**
+ * How far a baseline may rise towards a slower median per sample while nothing is shed: an org
+ * whose reads become slower on their own is learnt in ~25 samples (6 s at 250 ms).
+ */
 const BASELINE_CREEP = 0.03;
 /** An org's baseline is forgotten this long after its last measured window. */
 const BASELINE_TTL_MS = 10 * 60_000;
@@ -64,7 +67,7 @@ interface OrgLoad {
   at: number;
   /** Shedding credit: grows by the pressure on each request, a request is shed when it reaches 1. */
   credit: number;
-  /** Latencies (ms) of this window's plain reads that ended while the org was within its share. */
+  /** Latencies (ms) of this window's timed plain reads (none while the org offers the most load). */
   window: number[];
 }
 
@@ -85,9 +88,10 @@ const median = (xs: number[]): number => {
  * is not saturated everyone is admitted; an org alone may use the whole instance up to
  * `maxInFlight` (work conserving).
  *
- * Saturated means the event loop lagged or was busy over the last sample, or that the orgs within
- * their share were slowed: the median latency of their plain reads (no body, weight 1) over the
- * window is over `maxSlowdown` times each one's own baseline while the loop is busy. That one is
+ * Saturated means the event loop lagged or was busy over the last sample, or that the other orgs
+ * were slowed: the median latency of the plain reads (no body, weight 1) of the orgs other than
+ * the one offering the most load was over `maxSlowdown` times each one's own baseline while the
+ * loop was busy. That one is
  * what catches a box whose CPU is contended from outside the process (other processes, a noisy
  * host): the loop is then neither lagging nor fully busy, yet every round trip of the other org
  * waits longer for a core. Then, while other orgs
@@ -107,6 +111,8 @@ export class Admission {
   private totalRate = 0;
   private totalAt = performance.now();
   private saturatedUntilSample = false;
+  /** The last sample's verdict from the loop alone (lag, utilisation), without the slowdown signal. */
+  private loopSaturatedUntilSample = false;
   /** 0..1: the fraction of an over-share org's requests shed while saturated. */
   private pressure = 0;
   /** Worst lateness of the lag probe since the last sample, ms. */
@@ -117,6 +123,8 @@ export class Admission {
   /** Last sample, for metrics and tests. */
   readonly last = { lagMs: 0, utilization: 0, slowdown: 0 };
   private readonly baselines = new Map<string, Baseline>();
+  /** The org offering the most load at the last sample: the likeliest cause, never a measured victim. */
+  private top?: OrgLoad;
   shed = 0;
 
   constructor(private readonly opts: AdmissionOptions) {
@@ -142,27 +150,33 @@ export class Admission {
     const now = performance.now();
     const horizon = now - ACTIVE_MS;
     this.active = 0;
+    let topRate = -1;
+    this.top = undefined;
     for (const [k, o] of this.orgs) {
       if (o.at >= horizon || o.inFlight > 0) this.active++;
       else this.orgs.delete(k);
+      const rate = o.rate * Math.exp(-(now - o.at) / RATE_TAU_MS);
+      if (rate > topRate) [topRate, this.top] = [rate, o];
     }
-    const slowed = this.slowed(now);
-    this.saturatedUntilSample =
+    this.loopSaturatedUntilSample =
       (this.opts.maxLagMs > 0 && this.last.lagMs > this.opts.maxLagMs) ||
-      (this.opts.maxUtilization > 0 && this.last.utilization > this.opts.maxUtilization) ||
-      (slowed && this.last.utilization >= SLOW_MIN_UTILIZATION);
+      (this.opts.maxUtilization > 0 && this.last.utilization > this.opts.maxUtilization);
+    this.saturatedUntilSample = this.slowed(now) || this.loopSaturatedUntilSample;
     this.pressure = this.saturatedUntilSample
       ? Math.min(1, this.pressure + PRESSURE_UP)
       : Math.max(0, this.pressure - PRESSURE_DOWN);
   }
 
   /**
-   * Whether at least half of the orgs measured in this window (within their share, enough plain
-   * reads) saw their median latency over `maxSlowdown` times their baseline. Learns the baselines
-   * and empties the windows.
+   * Whether, with the loop at least SLOW_MIN_UTILIZATION busy, most of the orgs measured in this
+   * window (not the top one, enough plain reads) saw their median latency over `maxSlowdown`
+   * times their baseline. Learns the baselines (creeping up only while nothing is shed and the org
+   * does not count as slowed, so a slowdown that lasts is never learnt as normal) and empties the
+   * windows.
    */
   private slowed(now: number): boolean {
     const max = this.opts.maxSlowdown ?? 0;
+    const busy = this.last.utilization >= SLOW_MIN_UTILIZATION;
     let measured = 0;
     let slowed = 0;
     let worst = 0;
@@ -174,8 +188,10 @@ export class Admission {
         else {
           measured++;
           worst = Math.max(worst, m / b.ms);
-          if (max > 0 && m > Math.max(b.ms * max, b.ms + SLOW_FLOOR_MS)) slowed++;
-          b.ms = m < b.ms ? m : Math.min(m, b.ms * (1 + BASELINE_CREEP));
+          const isSlowed = max > 0 && busy && m > Math.max(b.ms * max, b.ms + SLOW_FLOOR_MS);
+          if (isSlowed) slowed++;
+          if (m < b.ms) b.ms = m;
+          else if (!isSlowed && this.pressure === 0) b.ms = Math.min(m, b.ms * (1 + BASELINE_CREEP));
           b.at = now;
         }
       }
@@ -183,7 +199,15 @@ export class Admission {
     }
     for (const [k, b] of this.baselines) if (now - b.at > BASELINE_TTL_MS) this.baselines.delete(k);
     this.last.slowdown = worst;
-    return slowed > 0 && slowed * 2 >= measured;
+    return slowed * 2 > measured;
+  }
+
+  /**
+   * Saturated by the event loop alone (lag, utilisation) or at the in-flight bound: what decides
+   * whether a refused upload's socket may linger (bootstrap), whatever the slowdown signal says.
+   */
+  loopSaturated(): boolean {
+    return this.loopSaturatedUntilSample || this.full();
   }
 
   saturated(): boolean {
@@ -231,7 +255,10 @@ export class Admission {
       done = true;
       this.total -= weight;
       o.inFlight -= weight;
-      if (plain && o.window.length < WINDOW_MAX && o.rate <= this.totalRate / Math.max(1, this.active))
+      // Timed: every org's plain reads but the top one's (the likeliest cause), or an org's alone
+      // (its baseline). Not "within its fair share": of two orgs at equal rates, the one whose
+      // request just arrived is always the one over half.
+      if (plain && o.window.length < WINDOW_MAX && (o !== this.top || this.active <= 1))
         o.window.push(performance.now() - now);
     };
   }

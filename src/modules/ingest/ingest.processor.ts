@@ -62,6 +62,14 @@ function after<T>(ms: number, value: T): { done: Promise<T>; cancel: () => void 
   return { done, cancel: () => clearTimeout(timer) };
 }
 
+/** One worker of this process, its own connection, and what it has started and runs now (for the watchdog). */
+interface WorkerSlot {
+  worker: Worker<QueueJobData>;
+  connection: RedisClient;
+  started: number;
+  running: number;
+}
+
 const jobTenant = (data: QueueJobData): TenantContext =>
   tenantOfJob({ jobId: data.job_id, orgId: data.org_id, requestId: data.request_id ?? null });
 
@@ -78,13 +86,13 @@ const jobTenant = (data: QueueJobData): TenantContext =>
 export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('IngestProcessor');
   private readonly handlers = new Map<JobKind, IngestHandler>();
-  private readonly workers = new Map<JobKind, Worker>();
-  /** Per kind: jobs started by this process (only grows) and running now, for the watchdog. */
-  private readonly started = new Map<JobKind, number>();
-  private readonly running = new Map<JobKind, number>();
+  /** The current worker of each kind. */
+  private readonly workers = new Map<JobKind, WorkerSlot>();
+  /** Workers the watchdog replaced, until their close completes (shutdown waits for them too). */
+  private readonly retired = new Set<Promise<void>>();
   private watchdogTimer?: NodeJS.Timeout;
-  /** The workers' connection template: BullMQ duplicates it per worker (it never connects itself). */
-  private blocking?: RedisClient;
+  /** Set first thing at shutdown: the watchdog replaces nothing after it. */
+  private stopping = false;
   private lastWarn = 0;
   /** Aborted when the process stops: every running job's signal follows it. */
   private readonly shutdown = new AbortController();
@@ -123,7 +131,6 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       if (this.handlers.has(kind)) throw new Error(`two handlers for job kind ${kind}`);
       this.handlers.set(kind, w.instance as IngestHandler);
     }
-    this.blocking = this.redisFactory.create('worker', 'blocking');
     for (const kind of Object.values(JobKind)) this.workers.set(kind, this.createWorker(kind));
     this.startWatchdog();
     this.logger.log({
@@ -133,32 +140,52 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     });
   }
 
-  private createWorker(kind: JobKind): Worker<QueueJobData> {
-    const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.track(kind, () => this.process(job, token)), {
-      connection: this.blocking!,
+  /**
+   * A worker on a connection of its own: BullMQ runs a worker's commands on the client it is given
+   * (it only duplicates it for the blocking fetch), so workers sharing one would share a wedge, and
+   * a replacement on it would be wedged too. The connection retries every command forever (BullMQ
+   * requires it); the worker does not own it, so it is disconnected after the worker closes.
+   */
+  private createWorker(kind: JobKind): WorkerSlot {
+    const connection = this.redisFactory.create('worker', 'blocking');
+    const slot: WorkerSlot = { connection, started: 0, running: 0 } as WorkerSlot;
+    slot.worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.track(slot, () => this.process(job, token)), {
+      connection,
       prefix: bullPrefix(this.redisConfig, kind),
       concurrency: this.ingestConfig.workerConcurrency,
       lockDuration: this.ingestConfig.lockMs,
       stalledInterval: this.ingestConfig.lockMs,
       maxStalledCount: MAX_STALLED,
     });
-    worker.on('error', (e) => this.warn(`worker ${kind}: ${e.message}`));
-    worker.on('failed', (job, err) => {
+    slot.worker.on('error', (e) => this.warn(`worker ${kind}: ${e.message}`));
+    slot.worker.on('failed', (job, err) => {
       // Failures thrown by process() have already written their row; only BullMQ's own verdicts land here.
       if (job?.deferredFailure) void this.failStalled(job, err.message);
     });
-    return worker;
+    return slot;
   }
 
-  /** Counts a job this process's worker for `kind` starts and runs (the watchdog's evidence of life). */
-  private async track(kind: JobKind, run: () => Promise<void>): Promise<void> {
-    this.started.set(kind, (this.started.get(kind) ?? 0) + 1);
-    this.running.set(kind, (this.running.get(kind) ?? 0) + 1);
+  /** Counts a job a worker starts and runs (the watchdog's evidence of life). */
+  private async track(slot: WorkerSlot, run: () => Promise<void>): Promise<void> {
+    slot.started++;
+    slot.running++;
     try {
       await run();
     } finally {
-      this.running.set(kind, (this.running.get(kind) ?? 1) - 1);
+      slot.running--;
     }
+  }
+
+  /**
+   * Closes a worker (`force`: without waiting for its running jobs) within `ms`, then its
+   * connection (which rejects whatever still waits on it).
+   */
+  private async closeWorker(slot: WorkerSlot, force: boolean, ms: number): Promise<boolean> {
+    const limit = after(ms, false);
+    const closed = await Promise.race([slot.worker.close(force).then(() => true, () => true), limit.done]);
+    limit.cancel();
+    slot.connection.disconnect();
+    return closed;
   }
 
   /**
@@ -175,24 +202,25 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       if (checking || this.shutdown.signal.aborted) return;
       checking = true;
       void (async () => {
-        for (const [kind, worker] of this.workers) {
+        for (const [kind, slot] of this.workers) {
           const queue = this.queues.get(kind);
-          if (!queue || worker.closing) continue;
+          if (!queue || slot.worker.closing || this.stopping) continue;
           const timeout = after(Math.min(5000, stallMs), null);
           const counts = await Promise.race([queue.getJobCounts('wait', 'prioritized').catch(() => null), timeout.done]);
           timeout.cancel();
           if (!counts) continue; // Redis unreachable: nothing to tell about the worker
           const ready = (counts.wait ?? 0) + (counts.prioritized ?? 0);
-          const state = {
-            started: this.started.get(kind) ?? 0,
-            running: this.running.get(kind) ?? 0,
-            concurrency: this.ingestConfig.workerConcurrency,
-          };
-          if (!watchdog.check(kind, ready, state) || this.shutdown.signal.aborted) continue;
+          const state = { started: slot.started, running: slot.running, concurrency: this.ingestConfig.workerConcurrency };
+          // the check awaited: shutdown may have begun, or the slot been replaced, meanwhile
+          if (!watchdog.check(kind, ready, state) || this.stopping || this.workers.get(kind) !== slot) continue;
           this.logger.warn({ msg: 'ingest worker wedged: replaced by a new one', queue: kind, ready, after_ms: stallMs });
           workerRestarts.inc({ queue: kind });
           this.workers.set(kind, this.createWorker(kind));
-          void worker.close(true).catch(() => undefined);
+          // Its jobs still running (stuck on the wedged connection) lose their BullMQ lock and
+          // are run again by another worker; their leases keep a stale run from committing.
+          const closing = this.closeWorker(slot, true, 5000).then(() => undefined);
+          this.retired.add(closing);
+          void closing.finally(() => this.retired.delete(closing));
         }
       })().finally(() => (checking = false));
     }, Math.max(100, Math.floor(stallMs / 3)));
@@ -206,11 +234,13 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
    */
   async beforeApplicationShutdown(): Promise<void> {
     const t0 = Date.now();
+    this.stopping = true;
     clearInterval(this.watchdogTimer);
-    const closed = Promise.all([...this.workers.values()].map((w) => w.close())).then(() => {
-      this.blocking?.disconnect();
-      return true;
-    });
+    const grace = this.processConfig.shutdownGraceMs;
+    const closed = Promise.all([
+      ...[...this.workers.values()].map((slot) => this.closeWorker(slot, false, grace)),
+      ...this.retired,
+    ]).then(() => true);
     const drain = after(Math.max(0, this.processConfig.shutdownGraceMs - HANDBACK_RESERVE_MS), false);
     const finished = await Promise.race([closed, drain.done]);
     drain.cancel();
@@ -222,9 +252,10 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     rest.cancel();
   }
 
-  /** This process's BullMQ worker for `kind` now (the watchdog may have replaced the first one). */
-  workerOf(kind: JobKind): Worker | undefined {
-    return this.workers.get(kind);
+  /** This process's BullMQ worker for `kind` now (the watchdog may have replaced the first one), and its connection. */
+  workerOf(kind: JobKind): { worker: Worker; connection: RedisClient } | undefined {
+    const slot = this.workers.get(kind);
+    return slot && { worker: slot.worker, connection: slot.connection };
   }
 
   handlerFor(kind: JobKind): IngestHandler | undefined {
