@@ -216,9 +216,11 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
     expect(r.noisy.ok2xx, `the heavy PDFs were not all parsed\n${show(r)}`).toBe(SCALE.pdf.uploads);
   });
 
-  // Within the quota and below saturation nothing is shed: what keeps the other org's p95 near its
-  // p95 alone is the flood's cost per request (bench:fair-share 2026-12-02 22:20, idle machine:
-  // 1.20-2.38x over seven runs of 300 req/s).
+  // Within the quota: on an idle box nothing is shed and the flood's cost per request keeps the
+  // other org's p95 near its p95 alone; when the CPU is contended (a busier CI box) the other org's
+  // reads slow down while the loop neither lags nor fills, and admission's slowdown signal sheds
+  // part of the flood (docs/performance.md, "The slowdown signal": 119-164 of 800 beside a CPU
+  // burner, retries 1.0-2.4x; before it, a CI run failed at 6.2-6.4x with nothing shed).
   it('a within-quota flood of GET /v1/threads does not slow another org\'s requests', ROW, async () => {
     const r = await measure(Row.ThreadsFlood);
     expectFair(r);
