@@ -38,7 +38,7 @@ export interface AdmissionOptions {
   /** Event-loop utilisation (0..1) over the last sample window past which it counts as saturated. */
   maxUtilization: number;
   /**
-   * Slowdown of the orgs under their fair share past which the instance counts as saturated: their
+   * Slowdown of the orgs other than the top one past which the instance counts as saturated: their
    * plain reads' median latency over the last window against each one's own baseline (0 = off).
    */
   maxSlowdown?: number;
@@ -77,6 +77,9 @@ interface Baseline {
   at: number;
 }
 
+/** `rate` as last updated at `at`, decayed to `now`. */
+const decayed = (rate: number, at: number, now: number): number => rate * Math.exp(-(now - at) / RATE_TAU_MS);
+
 const median = (xs: number[]): number => {
   const s = xs.slice().sort((a, b) => a - b);
   return s[s.length >> 1];
@@ -91,10 +94,9 @@ const median = (xs: number[]): number => {
  * Saturated means the event loop lagged or was busy over the last sample, or that the other orgs
  * were slowed: the median latency of the plain reads (no body, weight 1) of the orgs other than
  * the one offering the most load was over `maxSlowdown` times each one's own baseline while the
- * loop was busy. That one is
- * what catches a box whose CPU is contended from outside the process (other processes, a noisy
- * host): the loop is then neither lagging nor fully busy, yet every round trip of the other org
- * waits longer for a core. Then, while other orgs
+ * loop was busy. The last is what catches a box whose CPU is contended from outside the process
+ * (other processes, a noisy host): the loop is then neither lagging nor fully busy, yet every round
+ * trip of the other orgs waits longer for a core. Then, while other orgs
  * use the instance too (asked within the last ACTIVE_MS), the orgs whose share of the offered load
  * is above the fair share (1 ÷ active orgs) are shed in proportion to a pressure that rises with
  * each saturated sample and falls with each calm one, so the cause is throttled smoothly instead of
@@ -155,7 +157,7 @@ export class Admission {
     for (const [k, o] of this.orgs) {
       if (o.at >= horizon || o.inFlight > 0) this.active++;
       else this.orgs.delete(k);
-      const rate = o.rate * Math.exp(-(now - o.at) / RATE_TAU_MS);
+      const rate = decayed(o.rate, o.at, now);
       if (rate > topRate) [topRate, this.top] = [rate, o];
     }
     this.loopSaturatedUntilSample =
@@ -277,9 +279,9 @@ export class Admission {
     let o = this.orgs.get(key);
     if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0, window: [] }));
     if (now - o.at > ACTIVE_MS && o.inFlight === 0) this.active++; // (re)joins the instance
-    o.rate = (o.at === -Infinity ? 0 : o.rate * Math.exp(-(now - o.at) / RATE_TAU_MS)) + weight;
+    o.rate = (o.at === -Infinity ? 0 : decayed(o.rate, o.at, now)) + weight;
     o.at = now;
-    this.totalRate = this.totalRate * Math.exp(-(now - this.totalAt) / RATE_TAU_MS) + weight;
+    this.totalRate = decayed(this.totalRate, this.totalAt, now) + weight;
     this.totalAt = now;
     return o;
   }

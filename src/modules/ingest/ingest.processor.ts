@@ -62,12 +62,11 @@ function after<T>(ms: number, value: T): { done: Promise<T>; cancel: () => void 
   return { done, cancel: () => clearTimeout(timer) };
 }
 
-/** One worker of this process, its own connection, and what it has started and runs now (for the watchdog). */
+/** One worker of this process, its own connection, and the jobs it has started and runs now (for the watchdog). */
 interface WorkerSlot {
   worker: Worker<QueueJobData>;
   connection: RedisClient;
-  started: number;
-  running: number;
+  jobs: { started: number; running: number };
 }
 
 const jobTenant = (data: QueueJobData): TenantContext =>
@@ -148,8 +147,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
    */
   private createWorker(kind: JobKind): WorkerSlot {
     const connection = this.redisFactory.create('worker', 'blocking');
-    const slot: WorkerSlot = { connection, started: 0, running: 0 } as WorkerSlot;
-    slot.worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.track(slot, () => this.process(job, token)), {
+    const jobs = { started: 0, running: 0 };
+    const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.track(jobs, () => this.process(job, token)), {
       connection,
       prefix: bullPrefix(this.redisConfig, kind),
       concurrency: this.ingestConfig.workerConcurrency,
@@ -157,22 +156,22 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       stalledInterval: this.ingestConfig.lockMs,
       maxStalledCount: MAX_STALLED,
     });
-    slot.worker.on('error', (e) => this.warn(`worker ${kind}: ${e.message}`));
-    slot.worker.on('failed', (job, err) => {
+    worker.on('error', (e) => this.warn(`worker ${kind}: ${e.message}`));
+    worker.on('failed', (job, err) => {
       // Failures thrown by process() have already written their row; only BullMQ's own verdicts land here.
       if (job?.deferredFailure) void this.failStalled(job, err.message);
     });
-    return slot;
+    return { worker, connection, jobs };
   }
 
   /** Counts a job a worker starts and runs (the watchdog's evidence of life). */
-  private async track(slot: WorkerSlot, run: () => Promise<void>): Promise<void> {
-    slot.started++;
-    slot.running++;
+  private async track(jobs: WorkerSlot['jobs'], run: () => Promise<void>): Promise<void> {
+    jobs.started++;
+    jobs.running++;
     try {
       await run();
     } finally {
-      slot.running--;
+      jobs.running--;
     }
   }
 
@@ -199,32 +198,35 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     const watchdog = new WorkerWatchdog<JobKind>(stallMs);
     let checking = false;
     this.watchdogTimer = setInterval(() => {
-      if (checking || this.shutdown.signal.aborted) return;
+      if (checking) return;
       checking = true;
-      void (async () => {
-        for (const [kind, slot] of this.workers) {
-          const queue = this.queues.get(kind);
-          if (!queue || slot.worker.closing || this.stopping) continue;
-          const timeout = after(Math.min(5000, stallMs), null);
-          const counts = await Promise.race([queue.getJobCounts('wait', 'prioritized').catch(() => null), timeout.done]);
-          timeout.cancel();
-          if (!counts) continue; // Redis unreachable: nothing to tell about the worker
-          const ready = (counts.wait ?? 0) + (counts.prioritized ?? 0);
-          const state = { started: slot.started, running: slot.running, concurrency: this.ingestConfig.workerConcurrency };
-          // the check awaited: shutdown may have begun, or the slot been replaced, meanwhile
-          if (!watchdog.check(kind, ready, state) || this.stopping || this.workers.get(kind) !== slot) continue;
-          this.logger.warn({ msg: 'ingest worker wedged: replaced by a new one', queue: kind, ready, after_ms: stallMs });
-          workerRestarts.inc({ queue: kind });
-          this.workers.set(kind, this.createWorker(kind));
-          // Its jobs still running (stuck on the wedged connection) lose their BullMQ lock and
-          // are run again by another worker; their leases keep a stale run from committing.
-          const closing = this.closeWorker(slot, true, 5000).then(() => undefined);
-          this.retired.add(closing);
-          void closing.finally(() => this.retired.delete(closing));
-        }
-      })().finally(() => (checking = false));
+      void this.checkWorkers(watchdog, stallMs).finally(() => (checking = false));
     }, Math.max(100, Math.floor(stallMs / 3)));
     this.watchdogTimer.unref();
+  }
+
+  /** One round of the watchdog over every kind's worker. */
+  private async checkWorkers(watchdog: WorkerWatchdog<JobKind>, stallMs: number): Promise<void> {
+    for (const [kind, slot] of this.workers) {
+      const queue = this.queues.get(kind);
+      if (!queue || slot.worker.closing || this.stopping) continue;
+      const timeout = after(Math.min(5000, stallMs), null);
+      const counts = await Promise.race([queue.getJobCounts('wait', 'prioritized').catch(() => null), timeout.done]);
+      timeout.cancel();
+      if (!counts) continue; // Redis unreachable: nothing to tell about the worker
+      const ready = (counts.wait ?? 0) + (counts.prioritized ?? 0);
+      const state = { ...slot.jobs, concurrency: this.ingestConfig.workerConcurrency };
+      // the count was awaited: shutdown may have begun, or the slot been replaced, meanwhile
+      if (!watchdog.check(kind, ready, state) || this.stopping || this.workers.get(kind) !== slot) continue;
+      this.logger.warn({ msg: 'ingest worker wedged: replaced by a new one', queue: kind, ready, after_ms: stallMs });
+      workerRestarts.inc({ queue: kind });
+      this.workers.set(kind, this.createWorker(kind));
+      // Its jobs still running (stuck on the wedged connection) lose their BullMQ lock and are run
+      // again by another worker; their leases keep a stale run from committing.
+      const closing = this.closeWorker(slot, true, 5000).then(() => undefined);
+      this.retired.add(closing);
+      void closing.finally(() => this.retired.delete(closing));
+    }
   }
 
   /**
@@ -241,7 +243,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       ...[...this.workers.values()].map((slot) => this.closeWorker(slot, false, grace)),
       ...this.retired,
     ]).then(() => true);
-    const drain = after(Math.max(0, this.processConfig.shutdownGraceMs - HANDBACK_RESERVE_MS), false);
+    const drain = after(Math.max(0, grace - HANDBACK_RESERVE_MS), false);
     const finished = await Promise.race([closed, drain.done]);
     drain.cancel();
     if (finished) return;
