@@ -6,7 +6,7 @@
  * the shipped plan (match_private_chunks, after a per-org index pass as the service's worker runs
  * it) and, in the same run, the naive plan (one HNSW index + WHERE org_id, no iterative scan).
  * Vectors are clustered (topic centroid + noise), generated in SQL. `--org-index-min`,
- * `--org-index-max` try other per-org index settings, `--no-org-indexes` drops them all (the shared
+ * `--org-index-bits-min`, `--org-index-max` try other per-org index settings, `--no-org-indexes` drops them all (the shared
  * index and exact search alone); `--embed N` also times N query embeddings with the local model.
  */
 import pg from 'pg';
@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createDataSource } from '../src/database/data-source.js';
 import { beginBenchTenant, installBenchKeys } from './lib/context.js';
 import { EMBEDDING_DIM, SEARCH_FUNCTIONS_SQL } from '../src/migrations/1764100200000-Search.js';
-import { MATCH_PRIVATE_CHUNKS_SQL } from '../src/migrations/1796206000000-SearchOrgIndexes.js';
+import { MATCH_PRIVATE_CHUNKS_SQL } from '../src/migrations/1796206200000-SearchOrgBinaryIndexes.js';
 import { existingOrgIndexes, maintainOrgIndexesAt } from '../src/modules/search/org-indexes.js';
 import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
 
@@ -38,6 +38,7 @@ for (const [flagName, setting] of [
   ['threshold', 'rocker.search_exact_threshold'],
   ['ef', 'rocker.search_ef_search'],
   ['org-ef', 'rocker.search_org_ef_search'],
+  ['bits-candidates', 'rocker.search_org_bits_candidates'],
   ['max-scan', 'rocker.search_max_scan_tuples'],
 ]) {
   const v = flag(flagName, NaN);
@@ -48,6 +49,7 @@ const REUSE = process.argv.includes('--reuse');
 const ORG_INDEXES = !process.argv.includes('--no-org-indexes');
 const ORG_INDEX_MIN = flag('org-index-min', 2000);
 const ORG_INDEX_MAX = flag('org-index-max', 32);
+const ORG_INDEX_BITS_MIN = flag('org-index-bits-min', 50_000);
 const EMBED = flag('embed', 0);
 const DB = `rocker_bench_search_${CHUNKS}`;
 
@@ -151,6 +153,7 @@ async function orgIndexes(): Promise<void> {
   const t0 = performance.now();
   const pass = await maintainOrgIndexesAt(owner, {
     minChunks: ORG_INDEXES ? ORG_INDEX_MIN : Number.MAX_SAFE_INTEGER,
+    bitsMinChunks: ORG_INDEX_BITS_MIN,
     maxIndexes: ORG_INDEXES ? ORG_INDEX_MAX : 0,
     buildMemMb: 512,
   });

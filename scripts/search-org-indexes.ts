@@ -1,6 +1,6 @@
 import { loadEnv } from '../src/config/env.js';
 import { slicesOf } from '../src/config/slices.js';
-import { maintainOrgIndexesAt } from '../src/modules/search/org-indexes.js';
+import { maintainOrgIndexesAt, orgIndexOptionsOf } from '../src/modules/search/org-indexes.js';
 
 /**
  * npm run search:org-indexes: one per-org search index pass now (what a worker process runs every
@@ -14,11 +14,7 @@ async function main(): Promise<void> {
     throw new Error('DATABASE_OWNER_URL is required: the indexes are built as the owner role');
   const pass = await maintainOrgIndexesAt(
     database.ownerUrl,
-    {
-      minChunks: search.orgIndexMinChunks,
-      maxIndexes: search.orgIndexMax,
-      buildMemMb: search.orgIndexBuildMemMb,
-    },
+    orgIndexOptionsOf(search),
     (msg) => console.log(msg),
   );
   if (!pass.ran) console.log('another process is running a pass: nothing done');

@@ -25,7 +25,9 @@ describe('per-org search indexes', () => {
   let big: Org;
   let mid: Org;
   let queries: string[];
-  const opts = { minChunks: 1000, maxIndexes: 4, buildMemMb: 64 };
+  const opts = { minChunks: 1000, bitsMinChunks: 100_000, maxIndexes: 4, buildMemMb: 64 };
+  const half = (org: Org) => orgIndexName(org.id, 'half');
+  const bits = (org: Org) => orgIndexName(org.id, 'bits');
 
   beforeAll(async () => {
     db = await createTestDb();
@@ -72,11 +74,11 @@ describe('per-org search indexes', () => {
         [org.id, query, k],
       )
     ).rows.map((r) => r.id as string);
-  /** Scans of the org's index so far (the search's backend flushes its statistics as it commits). */
-  const scans = async (org: Org) => {
+  /** Scans of an index so far (the search's backend flushes its statistics as it commits). */
+  const scans = async (name: string) => {
     await su.query(`SELECT pg_stat_clear_snapshot()`);
     const r = await su.query(`SELECT idx_scan::int AS n FROM pg_stat_user_indexes WHERE indexrelname = $1`, [
-      orgIndexName(org.id),
+      name,
     ]);
     return r.rows[0]?.n as number | undefined;
   };
@@ -105,18 +107,18 @@ describe('per-org search indexes', () => {
   it('the pass builds an index for the org over the threshold only, and the search uses it', async () => {
     const pass = await maintainOrgIndexes(owner, opts);
     expect(pass.ran).toBe(true);
-    expect(pass.created.map((c) => c.name)).toEqual([orgIndexName(big.id)]);
+    expect(pass.created.map((c) => c.name)).toEqual([half(big)]);
     expect(pass.created[0].chunks).toBe(3000);
-    expect(await existingOrgIndexes(owner)).toEqual([{ name: orgIndexName(big.id), valid: true }]);
+    expect(await existingOrgIndexes(owner)).toEqual([{ name: half(big), valid: true }]);
     // the index's predicate is the org; its key the half-precision embedding
-    const def = (await su.query(`SELECT pg_get_indexdef($1::regclass) AS d`, [orgIndexName(big.id)])).rows[0]
+    const def = (await su.query(`SELECT pg_get_indexdef($1::regclass) AS d`, [half(big)])).rows[0]
       .d as string;
     expect(def).toContain(`WHERE (org_id = '${big.id}'::uuid)`);
     expect(def).toContain(`USING hnsw (((embedding)::halfvec(512)) halfvec_cosine_ops)`);
 
-    const before = (await scans(big)) ?? 0;
+    const before = (await scans(half(big))) ?? 0;
     await matchFlushed(big, queries[0]);
-    expect(await scans(big)).toBeGreaterThan(before);
+    expect(await scans(half(big))).toBeGreaterThan(before);
     expect(await recall(big)).toBeGreaterThanOrEqual(0.95);
     // another org's search never touches it (and still answers exactly)
     const mid0 = await match(mid, queries[0]);
@@ -165,6 +167,26 @@ describe('per-org search indexes', () => {
     }
   });
 
+  it('past SEARCH_ORG_INDEX_BITS_MIN_CHUNKS the org moves to a graph of sign bits (built before the old one goes), and back under half', async () => {
+    const toBits = await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 3000 });
+    expect(toBits.created.map((c) => c.name)).toEqual([bits(big)]);
+    expect(toBits.dropped).toEqual([half(big)]);
+    expect(await existingOrgIndexes(owner)).toEqual([{ name: bits(big), valid: true }]);
+    const def = (await su.query(`SELECT pg_get_indexdef($1::regclass) AS d`, [bits(big)])).rows[0].d as string;
+    expect(def).toContain(`WHERE (org_id = '${big.id}'::uuid)`);
+    expect(def).toContain(`USING hnsw (((binary_quantize(embedding))::bit(512)) bit_hamming_ops)`);
+    const before = (await scans(bits(big))) ?? 0;
+    await matchFlushed(big, queries[0]);
+    expect(await scans(bits(big))).toBeGreaterThan(before);
+    expect(await recall(big)).toBeGreaterThanOrEqual(0.95);
+    // 3,000 is over half of 5,000: kept; under half of 7,000: half precision again
+    expect(await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 5000 })).toMatchObject({ created: [], dropped: [] });
+    const back = await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 7000 });
+    expect(back.created.map((c) => c.name)).toEqual([half(big)]);
+    expect(back.dropped).toEqual([bits(big)]);
+    expect(await recall(big)).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('the org keeps its index over half the threshold and loses it under; the search is exact again', async () => {
     // 3,000 -> 700 (over 500): kept
     await su.query(`DELETE FROM private_chunks WHERE org_id = $1 AND chunk_index >= 700`, [big.id]);
@@ -173,7 +195,7 @@ describe('per-org search indexes', () => {
     // 700 -> 400 (under 500): dropped
     await su.query(`DELETE FROM private_chunks WHERE org_id = $1 AND chunk_index >= 400`, [big.id]);
     const pass = await maintainOrgIndexes(owner, opts);
-    expect(pass.dropped).toEqual([orgIndexName(big.id)]);
+    expect(pass.dropped).toEqual([half(big)]);
     expect(await existingOrgIndexes(owner)).toEqual([]);
     for (const q of queries.slice(0, 3)) expect(await match(big, q)).toEqual(await exact(big, q));
   });
@@ -182,13 +204,13 @@ describe('per-org search indexes', () => {
     const pass = await maintainOrgIndexes(owner, { ...opts, minChunks: 250, maxIndexes: 2 });
     // mid (600) and big (400) are the two largest over 250; the ten of 300 get none
     expect(pass.created.map((c) => c.name).sort()).toEqual(
-      [orgIndexName(big.id), orgIndexName(mid.id)].sort(),
+      [half(big), half(mid)].sort(),
     );
     // an org of a few hundred chunks is searched through its own index too, not the shared one
     // (which the planner prefers on the plain column: the per-org index is on a halfvec expression)
-    const before = (await scans(mid)) ?? 0;
+    const before = (await scans(half(mid))) ?? 0;
     await matchFlushed(mid, queries[1]);
-    expect(await scans(mid)).toBeGreaterThan(before);
+    expect(await scans(half(mid))).toBeGreaterThan(before);
     expect(await recall(mid)).toBeGreaterThanOrEqual(0.95);
     await maintainOrgIndexes(owner, { ...opts, maxIndexes: 0 });
     expect(await existingOrgIndexes(owner)).toEqual([]);

@@ -373,6 +373,14 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(100) @Max(100_000_000)
   SEARCH_ORG_INDEX_MIN_CHUNKS = 2000;
 
+  /**
+   * Chunks from which an org's own index is a graph of the embeddings' sign bits, its candidates
+   * re-ranked exactly (cheaper where an org's rows crowd around each other), instead of half-precision
+   * vectors. It changes back under half.
+   */
+  @Transform(toInt) @IsInt() @Min(100) @Max(100_000_000)
+  SEARCH_ORG_INDEX_BITS_MIN_CHUNKS = 50_000;
+
   /** At most this many per-org indexes (the largest orgs); every one costs each chunk insert a predicate check and each plan a look. */
   @Transform(toInt) @IsInt() @Min(0) @Max(1000)
   SEARCH_ORG_INDEX_MAX = 32;

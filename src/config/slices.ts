@@ -123,6 +123,7 @@ export abstract class EmbeddingsConfig extends slice({
 /** Per-org vector indexes: which orgs get one, and the worker's maintenance pass that builds them. */
 export abstract class SearchConfig extends slice({
   orgIndexMinChunks: 'SEARCH_ORG_INDEX_MIN_CHUNKS',
+  orgIndexBitsMinChunks: 'SEARCH_ORG_INDEX_BITS_MIN_CHUNKS',
   orgIndexMax: 'SEARCH_ORG_INDEX_MAX',
   orgIndexIntervalMs: 'SEARCH_ORG_INDEX_INTERVAL_MS',
   orgIndexBuildMemMb: 'SEARCH_ORG_INDEX_BUILD_MEM_MB',

@@ -29,6 +29,7 @@ import { MarketChunkOwnership1796205800000 } from './1796205800000-MarketChunkOw
 import { ContextAccessorsPlpgsql1796205900000 } from './1796205900000-ContextAccessorsPlpgsql.js';
 import { SearchOrgIndexes1796206000000 } from './1796206000000-SearchOrgIndexes.js';
 import { ToastLz41796206100000 } from './1796206100000-ToastLz4.js';
+import { SearchOrgBinaryIndexes1796206200000 } from './1796206200000-SearchOrgBinaryIndexes.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   ContextAccessorsPlpgsql1796205900000,
   SearchOrgIndexes1796206000000,
   ToastLz41796206100000,
+  SearchOrgBinaryIndexes1796206200000,
 ];

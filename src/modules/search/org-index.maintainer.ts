@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DatabaseConfig, SearchConfig } from '../../config/slices.js';
-import { maintainOrgIndexesAt, type OrgIndexPass } from './org-indexes.js';
+import { maintainOrgIndexesAt, orgIndexOptionsOf, type OrgIndexPass } from './org-indexes.js';
 
 /**
  * Runs the per-org index pass (org-indexes.ts) every SEARCH_ORG_INDEX_INTERVAL_MS in a worker
@@ -41,11 +41,7 @@ export class OrgIndexMaintainer implements OnApplicationBootstrap, OnApplication
   runOnce(): Promise<OrgIndexPass | undefined> {
     this.running ??= maintainOrgIndexesAt(
       this.databaseConfig.ownerUrl!,
-      {
-        minChunks: this.searchConfig.orgIndexMinChunks,
-        maxIndexes: this.searchConfig.orgIndexMax,
-        buildMemMb: this.searchConfig.orgIndexBuildMemMb,
-      },
+      orgIndexOptionsOf(this.searchConfig),
       (msg) => this.logger.log(msg),
     )
       .catch((e: Error) => {

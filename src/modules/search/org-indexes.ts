@@ -1,38 +1,73 @@
 import pg from 'pg';
+import type { SearchConfig } from '../../config/slices.js';
 
 /**
  * Per-org HNSW indexes on private_chunks (docs/search.md#per-org-indexes). An org holding many
  * chunks gets its own partial index, `WHERE org_id = '<org>'`, a graph of its rows alone, which
- * match_private_chunks routes to (migration SearchOrgIndexes). This pass decides which orgs have
- * one and creates and drops them; it runs as the owner role (it owns the table) on a direct
- * connection, never as the app role, and takes a session advisory lock so that one process in the
- * fleet does it at a time.
+ * match_private_chunks routes to (migrations SearchOrgIndexes, SearchOrgBinaryIndexes): a graph
+ * of half-precision vectors, or, for an org of SEARCH_ORG_INDEX_BITS_MIN_CHUNKS or more, of the
+ * vectors' sign bits, whose candidates the search re-ranks exactly. This pass decides which orgs
+ * have one, of which kind, and creates and drops them; it runs as the owner role (it owns the
+ * table) on a direct connection, never as the app role, and takes a session advisory lock so that
+ * one process in the fleet does it at a time.
  */
 
 /**
- * The name match_private_chunks looks up: the prefix and the org id's 32 hex digits (56 characters,
- * under 63). No other index on the table starts with the prefix (`private_chunks_org_idx` and the
- * unique constraint's `private_chunks_org_id_…` are why it is not `private_chunks_org_`), and the
- * pass touches only indexes whose whole name has this shape.
+ * A graph of half-precision vectors (`half`), or of their sign bits (`bits`): 64 bytes an element
+ * instead of 1 KB and a distance of a few popcounts, searched for more candidates that are then
+ * re-ranked by the exact distance. Sign bits find the neighbours of an org whose rows crowd
+ * around each other (a large org) at a fraction of the cost; where an org's nearest rows are
+ * scattered (a smaller one), their Hamming order is too coarse and the half-precision graph finds
+ * them for less (bench:search).
  */
-export const ORG_INDEX_PREFIX = 'private_chunks_hnsw_org_';
-const ORG_INDEX_NAME = `^${ORG_INDEX_PREFIX}[0-9a-f]{32}$`;
+export type OrgIndexKind = 'half' | 'bits';
+
+/**
+ * The names match_private_chunks looks up: a prefix per kind and the org id's 32 hex digits (at
+ * most 56 characters, under 63). No other index on the table starts with either prefix
+ * (`private_chunks_org_idx` and the unique constraint's `private_chunks_org_id_…` are why they
+ * are not `private_chunks_org_`), and the pass touches only indexes whose whole name has this shape.
+ */
+export const ORG_INDEX_PREFIX: Record<OrgIndexKind, string> = {
+  half: 'private_chunks_hnsw_org_',
+  bits: 'private_chunks_bq_org_',
+};
+const ORG_INDEX_NAME = `^(${ORG_INDEX_PREFIX.half}|${ORG_INDEX_PREFIX.bits})[0-9a-f]{32}$`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Each kind's key and operator class (what match_private_chunks orders by). */
+const ORG_INDEX_KEY: Record<OrgIndexKind, (dims: number) => string> = {
+  half: (dims) => `(embedding::halfvec(${dims})) halfvec_cosine_ops`,
+  bits: (dims) => `(binary_quantize(embedding)::bit(${dims})) bit_hamming_ops`,
+};
 /** Session advisory lock of a pass (one pass in the fleet at a time). */
 export const ORG_INDEX_LOCK_KEY = '1796206000000';
 
-export function orgIndexName(orgId: string): string {
+export function orgIndexName(orgId: string, kind: OrgIndexKind): string {
   if (!UUID.test(orgId)) throw new Error(`not an org id: ${orgId}`);
-  return ORG_INDEX_PREFIX + orgId.replaceAll('-', '');
+  return ORG_INDEX_PREFIX[kind] + orgId.replaceAll('-', '');
 }
+
+const OTHER: Record<OrgIndexKind, OrgIndexKind> = { half: 'bits', bits: 'half' };
 
 export interface OrgIndexOptions {
   /** An org gets an index from this many chunks on, and keeps it until it falls under half. */
   minChunks: number;
+  /** From this many chunks on the org's graph is of sign bits, until it falls under half (then half precision again). */
+  bitsMinChunks: number;
   /** At most this many per-org indexes (the largest orgs): each one costs every insert a predicate check and every plan a look. */
   maxIndexes: number;
   /** maintenance_work_mem of a build (MB): a graph that does not fit is built far more slowly. */
   buildMemMb: number;
+}
+
+/** The pass's options from the service's settings (SEARCH_ORG_INDEX_*). */
+export function orgIndexOptionsOf(search: SearchConfig): OrgIndexOptions {
+  return {
+    minChunks: search.orgIndexMinChunks,
+    bitsMinChunks: search.orgIndexBitsMinChunks,
+    maxIndexes: search.orgIndexMax,
+    buildMemMb: search.orgIndexBuildMemMb,
+  };
 }
 
 export interface OrgSize {
@@ -44,8 +79,11 @@ export interface ExistingIndex {
   valid: boolean;
 }
 export interface OrgIndexPlan {
-  create: OrgSize[];
+  create: (OrgSize & { kind: OrgIndexKind })[];
+  /** Dropped before the builds: invalid indexes and those of orgs that no longer get one. */
   drop: string[];
+  /** Dropped after the builds: an org's index of the kind it is leaving (it serves until the new one exists). */
+  retire: string[];
 }
 
 /**
@@ -53,25 +91,31 @@ export interface OrgIndexPlan {
  * Eligible: an org at or over minChunks, or one that has a valid index and is still over half of
  * it (hysteresis: an org around the line does not flap). The largest maxIndexes eligible orgs keep
  * or get one; every other index, and every invalid one (a failed concurrent build), is dropped,
- * an invalid one to be built again.
+ * an invalid one to be built again. The kind follows the size with the same hysteresis: sign bits
+ * from bitsMinChunks, kept down to half of it. An org changing kind keeps its old index until the
+ * new one is built (retired after the builds).
  */
 export function planOrgIndexes(
   sizes: OrgSize[],
   existing: ExistingIndex[],
-  opts: Pick<OrgIndexOptions, 'minChunks' | 'maxIndexes'>,
+  opts: Pick<OrgIndexOptions, 'minChunks' | 'bitsMinChunks' | 'maxIndexes'>,
 ): OrgIndexPlan {
   const valid = new Set(existing.filter((e) => e.valid).map((e) => e.name));
+  const has = (s: OrgSize, kind: OrgIndexKind) => valid.has(orgIndexName(s.orgId, kind));
+  const kindOf = (s: OrgSize): OrgIndexKind =>
+    s.chunks >= (has(s, 'bits') ? opts.bitsMinChunks / 2 : opts.bitsMinChunks) ? 'bits' : 'half';
   const wanted = sizes
-    .filter(
-      (s) =>
-        s.chunks >= opts.minChunks || (valid.has(orgIndexName(s.orgId)) && s.chunks >= opts.minChunks / 2),
-    )
+    .filter((s) => s.chunks >= opts.minChunks || ((has(s, 'half') || has(s, 'bits')) && s.chunks >= opts.minChunks / 2))
     .sort((a, b) => b.chunks - a.chunks || a.orgId.localeCompare(b.orgId))
-    .slice(0, Math.max(0, opts.maxIndexes));
-  const wantedNames = new Set(wanted.map((s) => orgIndexName(s.orgId)));
+    .slice(0, Math.max(0, opts.maxIndexes))
+    .map((s) => ({ ...s, kind: kindOf(s) }));
+  const keep = new Set(wanted.map((s) => orgIndexName(s.orgId, s.kind)));
+  const leaving = new Set(wanted.map((s) => orgIndexName(s.orgId, OTHER[s.kind])));
+  const retire = existing.filter((e) => e.valid && leaving.has(e.name)).map((e) => e.name);
   return {
-    create: wanted.filter((s) => !valid.has(orgIndexName(s.orgId))),
-    drop: existing.filter((e) => !e.valid || !wantedNames.has(e.name)).map((e) => e.name),
+    create: wanted.filter((s) => !has(s, s.kind)),
+    drop: existing.filter((e) => !e.valid || (!keep.has(e.name) && !retire.includes(e.name))).map((e) => e.name),
+    retire,
   };
 }
 
@@ -99,8 +143,9 @@ export async function existingOrgIndexes(c: pg.ClientBase): Promise<ExistingInde
 
 /**
  * One pass on `c`, a session of the owner role outside any transaction (CREATE/DROP INDEX
- * CONCURRENTLY cannot run in one): drops first, then builds, largest org first. Concurrent builds
- * take no lock that blocks the org's reads or writes. `log` hears each step.
+ * CONCURRENTLY cannot run in one): drops first, then builds, largest org first, then retires the
+ * indexes of orgs that changed kind. Concurrent builds take no lock that blocks the org's reads or
+ * writes. `log` hears each step.
  */
 export async function maintainOrgIndexes(
   c: pg.ClientBase,
@@ -129,27 +174,32 @@ export async function maintainOrgIndexes(
       pass.dropped.push(name);
       log(`dropped ${name}`);
     }
-    // the embedding column's dimension (its typmod), for the half-precision expression
+    // the embedding column's dimension (its typmod), for the index expression
     const dims = plan.create.length ? await embeddingDims(c) : 0;
     if (plan.create.length)
       await c.query(`SELECT set_config('maintenance_work_mem', $1, false)`, [`${opts.buildMemMb}MB`]);
     for (const org of plan.create) {
-      const name = orgIndexName(org.orgId); // throws unless a uuid: the literal below is hex and dashes
+      const name = orgIndexName(org.orgId, org.kind); // throws unless a uuid: the literal below is hex and dashes
       const t0 = performance.now();
       // DDL takes no parameters: the org is a literal, a uuid the database itself answered (checked above).
       // ef_construction 200, not the shared index's 64: a better graph is what lets a small search
       // ef reach recall 0.98 (100,000-chunk org, full-precision graph, ef_search 64: recall 0.955
       // built with 64, 0.990 with 200; bench:search), bought once per build (about 3x its time).
-      // On embedding::halfvec(dims), which match_private_chunks orders by: only this index can serve
-      // that order (on the plain column the planner may prefer the shared index), at half the size.
+      // On the expression match_private_chunks orders by: only this index can serve that order (on
+      // the plain column the planner may prefer the shared index).
       await c.query(
         `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${pg.escapeIdentifier(name)} ON public.private_chunks
-           USING hnsw ((embedding::halfvec(${dims})) halfvec_cosine_ops) WITH (m = 16, ef_construction = 200)
+           USING hnsw (${ORG_INDEX_KEY[org.kind](dims)}) WITH (m = 16, ef_construction = 200)
            WHERE org_id = ${pg.escapeLiteral(org.orgId)}::uuid`,
       );
       const ms = performance.now() - t0;
       pass.created.push({ name, chunks: org.chunks, ms });
       log(`created ${name} (${org.chunks} chunks) in ${(ms / 1000).toFixed(1)} s`);
+    }
+    for (const name of plan.retire) {
+      await c.query(`DROP INDEX CONCURRENTLY IF EXISTS public.${pg.escapeIdentifier(name)}`);
+      pass.dropped.push(name);
+      log(`dropped ${name} (its org changed kind)`);
     }
   } finally {
     await c.query(`SELECT pg_advisory_unlock($1::bigint)`, [ORG_INDEX_LOCK_KEY]);
