@@ -49,7 +49,7 @@ const REUSE = process.argv.includes('--reuse');
 const ORG_INDEXES = !process.argv.includes('--no-org-indexes');
 const ORG_INDEX_MIN = flag('org-index-min', 2000);
 const ORG_INDEX_MAX = flag('org-index-max', 32);
-const ORG_INDEX_BITS_MIN = flag('org-index-bits-min', 50_000);
+const ORG_INDEX_BITS_MIN = flag('org-index-bits-min', 0);
 const EMBED = flag('embed', 0);
 const DB = `rocker_bench_search_${CHUNKS}`;
 

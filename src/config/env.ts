@@ -374,12 +374,12 @@ export class EnvDto {
   SEARCH_ORG_INDEX_MIN_CHUNKS = 2000;
 
   /**
-   * Chunks from which an org's own index is a graph of the embeddings' sign bits, its candidates
-   * re-ranked exactly (cheaper where an org's rows crowd around each other), instead of half-precision
-   * vectors. It changes back under half.
+   * 0 = off. Otherwise the chunks from which an org's own index is a graph of the embeddings' sign
+   * bits, its candidates re-ranked exactly, instead of half-precision vectors (it changes back under
+   * half): cheaper only where an org's rows crowd around each other; measure recall on your data first.
    */
-  @Transform(toInt) @IsInt() @Min(100) @Max(100_000_000)
-  SEARCH_ORG_INDEX_BITS_MIN_CHUNKS = 50_000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
+  SEARCH_ORG_INDEX_BITS_MIN_CHUNKS = 0;
 
   /** At most this many per-org indexes (the largest orgs); every one costs each chunk insert a predicate check and each plan a look. */
   @Transform(toInt) @IsInt() @Min(0) @Max(1000)

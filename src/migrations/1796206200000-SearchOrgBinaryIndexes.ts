@@ -11,9 +11,10 @@ const CURRENT_ORG = `(select nullif(current_setting('app.org_id', true), '')::uu
  * through it: the walk gives C candidates (`rocker.search_org_bits_candidates`, default 40, and at
  * least 4 × k), re-ranked by the exact cosine distance of their stored vectors. A graph element
  * is 64 bytes instead of a half-precision vector's 1 KB and its distance a few popcounts, so the
- * walk costs less than the shared index's for the same candidates. The pass gives this kind to
- * large orgs only (SEARCH_ORG_INDEX_BITS_MIN_CHUNKS): where an org's nearest rows are scattered
- * rather than crowded, their Hamming order is too coarse for 40 candidates (bench:search).
+ * walk costs less than the shared index's for the same candidates. The pass gives this kind only
+ * to orgs of SEARCH_ORG_INDEX_BITS_MIN_CHUNKS or more, and only when that is set (off by default):
+ * where an org's nearest rows are scattered rather than crowded, their Hamming order is too coarse
+ * for 40 candidates (bench:search, bench:quantization).
  *
  * An org with `private_chunks_hnsw_org_<hex>` (the SearchOrgIndexes migration's half-precision
  * graph) is searched through it as before. When an org changes kind, the pass builds the new

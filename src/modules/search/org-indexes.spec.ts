@@ -116,4 +116,16 @@ describe('planOrgIndexes', () => {
     );
     expect(both).toEqual({ create: [], drop: [half(3)], retire: [half(1)] });
   });
+
+  it('bitsMinChunks 0 means never: every org is half precision, and a sign-bit index is replaced', () => {
+    const off = { ...opts, bitsMinChunks: 0 };
+    expect(planOrgIndexes([{ orgId: org(1), chunks: 10_000_000 }], [], off).create).toEqual([
+      { orgId: org(1), chunks: 10_000_000, kind: 'half' },
+    ]);
+    expect(planOrgIndexes([{ orgId: org(1), chunks: 90_000 }], [{ name: bits(1), valid: true }], off)).toEqual({
+      create: [{ orgId: org(1), chunks: 90_000, kind: 'half' }],
+      drop: [],
+      retire: [bits(1)],
+    });
+  });
 });

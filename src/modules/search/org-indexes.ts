@@ -5,8 +5,8 @@ import type { SearchConfig } from '../../config/slices.js';
  * Per-org HNSW indexes on private_chunks (docs/search.md#per-org-indexes). An org holding many
  * chunks gets its own partial index, `WHERE org_id = '<org>'`, a graph of its rows alone, which
  * match_private_chunks routes to (migrations SearchOrgIndexes, SearchOrgBinaryIndexes): a graph
- * of half-precision vectors, or, for an org of SEARCH_ORG_INDEX_BITS_MIN_CHUNKS or more, of the
- * vectors' sign bits, whose candidates the search re-ranks exactly. This pass decides which orgs
+ * of half-precision vectors, or, for an org of SEARCH_ORG_INDEX_BITS_MIN_CHUNKS or more (off by
+ * default), of the vectors' sign bits, whose candidates the search re-ranks exactly. This pass decides which orgs
  * have one, of which kind, and creates and drops them; it runs as the owner role (it owns the
  * table) on a direct connection, never as the app role, and takes a session advisory lock so that
  * one process in the fleet does it at a time.
@@ -16,9 +16,10 @@ import type { SearchConfig } from '../../config/slices.js';
  * A graph of half-precision vectors (`half`), or of their sign bits (`bits`): 64 bytes an element
  * instead of 1 KB and a distance of a few popcounts, searched for more candidates that are then
  * re-ranked by the exact distance. Sign bits find the neighbours of an org whose rows crowd
- * around each other (a large org) at a fraction of the cost; where an org's nearest rows are
- * scattered (a smaller one), their Hamming order is too coarse and the half-precision graph finds
- * them for less (bench:search).
+ * around each other at a fraction of the cost (the synthetic corpus's large org); where an org's
+ * nearest rows are scattered (its smaller orgs, and real text embeddings of varied paragraphs) their
+ * Hamming order is too coarse and the half-precision graph finds them for less (bench:search,
+ * bench:quantization).
  */
 export type OrgIndexKind = 'half' | 'bits';
 
@@ -52,7 +53,7 @@ const OTHER: Record<OrgIndexKind, OrgIndexKind> = { half: 'bits', bits: 'half' }
 export interface OrgIndexOptions {
   /** An org gets an index from this many chunks on, and keeps it until it falls under half. */
   minChunks: number;
-  /** From this many chunks on the org's graph is of sign bits, until it falls under half (then half precision again). */
+  /** 0 = never. From this many chunks on the org's graph is of sign bits, until it falls under half (then half precision again). */
   bitsMinChunks: number;
   /** At most this many per-org indexes (the largest orgs): each one costs every insert a predicate check and every plan a look. */
   maxIndexes: number;
@@ -92,7 +93,7 @@ export interface OrgIndexPlan {
  * it (hysteresis: an org around the line does not flap). The largest maxIndexes eligible orgs keep
  * or get one; every other index, and every invalid one (a failed concurrent build), is dropped,
  * an invalid one to be built again. The kind follows the size with the same hysteresis: sign bits
- * from bitsMinChunks, kept down to half of it. An org changing kind keeps its old index until the
+ * from bitsMinChunks (unless 0), kept down to half of it. An org changing kind keeps its old index until the
  * new one is built (retired after the builds).
  */
 export function planOrgIndexes(
@@ -103,7 +104,9 @@ export function planOrgIndexes(
   const valid = new Set(existing.filter((e) => e.valid).map((e) => e.name));
   const has = (s: OrgSize, kind: OrgIndexKind) => valid.has(orgIndexName(s.orgId, kind));
   const kindOf = (s: OrgSize): OrgIndexKind =>
-    s.chunks >= (has(s, 'bits') ? opts.bitsMinChunks / 2 : opts.bitsMinChunks) ? 'bits' : 'half';
+    opts.bitsMinChunks > 0 && s.chunks >= (has(s, 'bits') ? opts.bitsMinChunks / 2 : opts.bitsMinChunks)
+      ? 'bits'
+      : 'half';
   const wanted = sizes
     .filter((s) => s.chunks >= opts.minChunks || ((has(s, 'half') || has(s, 'bits')) && s.chunks >= opts.minChunks / 2))
     .sort((a, b) => b.chunks - a.chunks || a.orgId.localeCompare(b.orgId))
