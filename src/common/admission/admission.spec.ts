@@ -187,6 +187,20 @@ describe(Admission.name, () => {
       expect(offer('quiet', 5)).toBe(0);
     });
 
+    it('times a read to when its response was served, not to when its client finished reading it', async () => {
+      sut = new Admission(opts);
+      await baselineThenFlood();
+      for (let i = 0; i < 8; i++) {
+        const end = sut.admit('quiet', 1, 1, true);
+        const served = performance.now(); // answered at once; the client then took 6 ms to read it
+        block(6);
+        end(served);
+      }
+      sut.sample();
+      expect(sut.last.utilization).toBeGreaterThan(0.5);
+      expect(sut.stats().saturated).toBe(false); // timed to the end, the same reads saturate it (the test above)
+    });
+
     it('is off at 0: the same slowdown does not saturate the instance', async () => {
       sut = new Admission({ ...opts, maxSlowdown: 0 });
       await baselineThenFlood();

@@ -227,10 +227,11 @@ export class Admission {
    * `offered` (default `weight`) is what it counts for in the org's share of the offered load: more
    * than its in-flight weight for a large body, which costs the event loop in proportion to its
    * bytes (one 10 MiB upload is not one request's worth of load). `timed`: a plain read with no
-   * body, whose latency (admission to end) measures how slowed its org is; a body's upload time is
-   * the client's, not the instance's.
+   * body, whose latency (admission to `servedAt`, the moment its response was handed to the socket,
+   * else to end) measures how slowed its org is; a body's upload time is the client's, not the
+   * instance's, and so is the time a client takes to read the response.
    */
-  admit(key: string, weight = 1, offered = weight, timed = false): () => void {
+  admit(key: string, weight = 1, offered = weight, timed = false): (servedAt?: number) => void {
     const now = performance.now();
     const o = this.offer(key, offered, now);
     const active = Math.max(1, this.active);
@@ -252,7 +253,7 @@ export class Admission {
     this.total += weight;
     let done = false;
     const plain = timed && weight === 1 && (this.opts.maxSlowdown ?? 0) > 0;
-    return () => {
+    return (servedAt?: number) => {
       if (done) return;
       done = true;
       this.total -= weight;
@@ -261,7 +262,7 @@ export class Admission {
       // (its baseline). Not "within its fair share": of two orgs at equal rates, the one whose
       // request just arrived is always the one over half.
       if (plain && o.window.length < WINDOW_MAX && (o !== this.top || this.active <= 1))
-        o.window.push(performance.now() - now);
+        o.window.push((servedAt ?? performance.now()) - now);
     };
   }
 

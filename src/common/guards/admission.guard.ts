@@ -42,7 +42,12 @@ export class AdmissionGuard implements CanActivate {
       const offered = weight + (bytes > 0 ? Math.floor(bytes / BODY_BYTES_PER_READ) : 0);
       const bodyless = !(bytes > 0) && req.headers['transfer-encoding'] === undefined;
       const end = this.admission.admit(key, weight, offered, bodyless);
-      http.getResponse<FastifyReply>().raw.once('close', end);
+      // Timed to when the response is handed to the socket ('prefinish'), not to its close: a client
+      // that reads slowly must not make its org look slowed by this instance (and others shed).
+      const res = http.getResponse<FastifyReply>().raw;
+      let servedAt: number | undefined;
+      res.once('prefinish', () => (servedAt = performance.now()));
+      res.once('close', () => end(servedAt));
       req.admitted = true;
     } catch (e) {
       if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });

@@ -1,0 +1,59 @@
+import { once } from 'node:events';
+import { createServer, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { Reflector } from '@nestjs/core';
+import type { ExecutionContext } from '@nestjs/common';
+import { describe, expect, it } from 'vitest';
+import type { Admission } from '../admission/admission.js';
+import { AdmissionGuard } from './admission.guard.js';
+
+/** A context the guard can read: a bodyless GET of `orgId`, answered on `res`. */
+function contextOf(res: ServerResponse, orgId: string): ExecutionContext {
+  const req = { headers: {}, tenant: { orgId, userId: 'u' } };
+  return {
+    getHandler: () => contextOf,
+    getClass: () => AdmissionGuard,
+    switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({ raw: res }) }),
+  } as unknown as ExecutionContext;
+}
+
+describe(AdmissionGuard.name, () => {
+  it('ends a timed read when its response is handed to the socket, not when a slow client has read it', async () => {
+    const ended: { timed: boolean; servedAt?: number; at: number }[] = [];
+    const admission = {
+      admit: (_key: string, _weight: number, _offered: number, timed: boolean) => (servedAt?: number) =>
+        ended.push({ timed, servedAt, at: performance.now() }),
+    } as unknown as Admission;
+    const guard = new AdmissionGuard(new Reflector(), admission);
+    const body = Buffer.alloc(16 * 1024 * 1024, 'x'); // far more than the socket buffers hold
+    let handed = 0;
+    const server = createServer((_req, res) => {
+      guard.canActivate(contextOf(res, 'org-1'));
+      res.end(body);
+      handed = performance.now();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    try {
+      await once(client, 'connect');
+      client.pause(); // reads nothing yet
+      client.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      // the response is stuck in the socket's buffers until the client reads
+      await expect.poll(() => handed, { timeout: 5000 }).toBeGreaterThan(0);
+      expect(ended).toEqual([]);
+      const resumed = performance.now();
+      client.resume();
+      client.on('data', () => undefined);
+      await expect.poll(() => ended.length, { timeout: 5000 }).toBe(1);
+      expect(ended[0].timed).toBe(true);
+      expect(ended[0].at).toBeGreaterThanOrEqual(resumed); // the in-flight count ends at close...
+      expect(ended[0].servedAt).toBeDefined();
+      expect(ended[0].servedAt!).toBeLessThan(resumed); // ...the timing when the response was handed over
+    } finally {
+      client.destroy();
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+});
