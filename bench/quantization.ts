@@ -284,7 +284,7 @@ async function load(corpus: Corpus, model: LocalEmbeddingProvider): Promise<void
 interface Query {
   vec: string;
   truth: string[];
-  /** The exact Hamming top 80 (hamming, id order) with each one's exact cosine distance. */
+  /** The exact Hamming top max(C) (hamming, id order) with each one's exact cosine distance. */
   hamming: { id: string; d: number }[];
 }
 

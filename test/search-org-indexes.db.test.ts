@@ -82,6 +82,24 @@ describe('per-org search indexes', () => {
     ]);
     return r.rows[0]?.n as number | undefined;
   };
+  /**
+   * Rows read through the org_id btree or by sequential scans of private_chunks so far: what an
+   * exact search reads. Both pooled connections flush what they counted first (a backend otherwise
+   * reports its statistics up to a second late).
+   */
+  const rowsReadExactly = async () => {
+    const both = await Promise.all([app.connect(), app.connect()]);
+    for (const c of both) {
+      await c.query(`SELECT pg_stat_force_next_flush()`);
+      c.release();
+    }
+    await su.query(`SELECT pg_stat_clear_snapshot()`);
+    const r = await su.query(
+      `SELECT (SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'private_chunks_org_idx')
+              + (SELECT coalesce(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = 'private_chunks') AS n`,
+    );
+    return Number(r.rows[0].n);
+  };
   const matchFlushed = (org: Org, query: string) =>
     asTenant(app, { orgId: org.id }, async (c) => {
       const ids = (
@@ -168,17 +186,39 @@ describe('per-org search indexes', () => {
   });
 
   it('past SEARCH_ORG_INDEX_BITS_MIN_CHUNKS the org moves to a graph of sign bits (built before the old one goes), and back under half', async () => {
-    const toBits = await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 3000 });
+    const steps: string[] = [];
+    const toBits = await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 3000 }, (m) => steps.push(m));
     expect(toBits.created.map((c) => c.name)).toEqual([bits(big)]);
     expect(toBits.dropped).toEqual([half(big)]);
+    // the old graph goes only once the new one is built
+    expect(steps.map((m) => m.split(' (')[0])).toEqual([`created ${bits(big)}`, `dropped ${half(big)}`]);
     expect(await existingOrgIndexes(owner)).toEqual([{ name: bits(big), valid: true }]);
     const def = (await su.query(`SELECT pg_get_indexdef($1::regclass) AS d`, [bits(big)])).rows[0].d as string;
     expect(def).toContain(`WHERE (org_id = '${big.id}'::uuid)`);
     expect(def).toContain(`USING hnsw (((binary_quantize(embedding))::bit(512)) bit_hamming_ops)`);
     const before = (await scans(bits(big))) ?? 0;
+    const exactBefore = await rowsReadExactly();
     await matchFlushed(big, queries[0]);
     expect(await scans(bits(big))).toBeGreaterThan(before);
+    // answered by the graph alone: the exact fallback (3,000 rows through the org_id btree, or the table) never ran
+    expect((await rowsReadExactly()) - exactBefore).toBeLessThan(100);
     expect(await recall(big)).toBeGreaterThanOrEqual(0.95);
+    // 4 x k candidates over pgvector's ef_search bound of 1000: the iterative scan gives the rest
+    expect(await match(big, queries[2], 300)).toHaveLength(300);
+    // both kinds at once (a pass stopped between a build and the drop): sign bits answer
+    await owner.query(
+      `CREATE INDEX ${half(big)} ON private_chunks USING hnsw ((embedding::halfvec(512)) halfvec_cosine_ops)
+         WHERE org_id = '${big.id}'::uuid`,
+    );
+    const [bitsBefore, halfBefore] = [(await scans(bits(big))) ?? 0, (await scans(half(big))) ?? 0];
+    await matchFlushed(big, queries[1]);
+    expect(await scans(bits(big))).toBeGreaterThan(bitsBefore);
+    expect(await scans(half(big))).toBe(halfBefore);
+    // and the next pass finds the leftover and drops it
+    expect(await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 3000 })).toMatchObject({
+      created: [],
+      dropped: [half(big)],
+    });
     // 3,000 is over half of 5,000: kept; under half of 7,000: half precision again
     expect(await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 5000 })).toMatchObject({ created: [], dropped: [] });
     const back = await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 7000 });

@@ -20,7 +20,8 @@ const CURRENT_ORG = `(select nullif(current_setting('app.org_id', true), '')::uu
  * graph) is searched through it as before. When an org changes kind, the pass builds the new
  * index before it drops the old one, so the org always has a graph; if both exist, sign bits win.
  *
- * `SET jit = off`: where the function turns sorting off, a plan that must still sort carries
+ * `hnsw.ef_search` is capped at 1000, pgvector's bound (more candidates, or a larger k, come from
+ * the iterative scan the function turns on). `SET jit = off`: where the function turns sorting off, a plan that must still sort carries
  * the penalty in its estimated cost, over jit_above_cost, and JIT compiled it for 150 ms.
  *
  * The rest is the SearchOrgIndexes function: the org check, SECURITY INVOKER (RLS applies to the
@@ -68,7 +69,7 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `CREATE OR REPLACE FUNCTION match_privat
          END IF;
          IF org_index IS NOT NULL THEN
            candidates := greatest(bits_candidates, 4 * match_count);
-           PERFORM set_config('hnsw.ef_search', candidates::text, true);
+           PERFORM set_config('hnsw.ef_search', least(candidates, 1000)::text, true);
            PERFORM set_config('enable_sort', 'off', true);
            -- The C nearest in Hamming distance of the sign bits (the index's expression), then the
            -- k nearest of those by the exact distance, sorted inside the aggregate: a Sort node here
@@ -83,7 +84,7 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `CREATE OR REPLACE FUNCTION match_privat
              INTO ids USING query_embedding, match_count, candidates;
            PERFORM set_config('enable_sort', 'on', true);
          ELSIF half_index IS NOT NULL THEN
-           PERFORM set_config('hnsw.ef_search', greatest(org_ef, match_count)::text, true);
+           PERFORM set_config('hnsw.ef_search', least(greatest(org_ef, match_count), 1000)::text, true);
            PERFORM set_config('enable_sort', 'off', true);
            -- Candidates in half-precision order (the index's expression), ranked by the exact distance.
            EXECUTE format($q$
@@ -99,7 +100,7 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `CREATE OR REPLACE FUNCTION match_privat
            -- How big is the org? Counted up to the threshold only (an index-only scan of <= threshold entries).
            SELECT count(*) INTO n FROM (SELECT 1 FROM private_chunks c WHERE c.org_id = org_id_in LIMIT threshold) s;
            IF n >= threshold THEN
-             PERFORM set_config('hnsw.ef_search', greatest(ef, match_count)::text, true);
+             PERFORM set_config('hnsw.ef_search', least(greatest(ef, match_count), 1000)::text, true);
              PERFORM set_config('hnsw.max_scan_tuples', max_tuples::text, true);
              -- The planner must walk the graph here, not sort the org's rows (that is the exact plan below).
              PERFORM set_config('enable_sort', 'off', true);

@@ -83,7 +83,7 @@ export interface OrgIndexPlan {
   create: (OrgSize & { kind: OrgIndexKind })[];
   /** Dropped before the builds: invalid indexes and those of orgs that no longer get one. */
   drop: string[];
-  /** Dropped after the builds: an org's index of the kind it is leaving (it serves until the new one exists). */
+  /** An org's index of the kind it is leaving: it serves until the new one is built, then goes. */
   retire: string[];
 }
 
@@ -146,8 +146,8 @@ export async function existingOrgIndexes(c: pg.ClientBase): Promise<ExistingInde
 
 /**
  * One pass on `c`, a session of the owner role outside any transaction (CREATE/DROP INDEX
- * CONCURRENTLY cannot run in one): drops first, then builds, largest org first, then retires the
- * indexes of orgs that changed kind. Concurrent builds take no lock that blocks the org's reads or
+ * CONCURRENTLY cannot run in one): drops first, then builds, largest org first, retiring an org's
+ * index of the kind it left right after its new one is built. Concurrent builds take no lock that blocks the org's reads or
  * writes. `log` hears each step.
  */
 export async function maintainOrgIndexes(
@@ -178,6 +178,11 @@ export async function maintainOrgIndexes(
       log(`dropped ${name}`);
     }
     // the embedding column's dimension (its typmod), for the index expression
+    const retire = async (name: string) => {
+      await c.query(`DROP INDEX CONCURRENTLY IF EXISTS public.${pg.escapeIdentifier(name)}`);
+      pass.dropped.push(name);
+      log(`dropped ${name} (its org changed kind)`);
+    };
     const dims = plan.create.length ? await embeddingDims(c) : 0;
     if (plan.create.length)
       await c.query(`SELECT set_config('maintenance_work_mem', $1, false)`, [`${opts.buildMemMb}MB`]);
@@ -198,12 +203,12 @@ export async function maintainOrgIndexes(
       const ms = performance.now() - t0;
       pass.created.push({ name, chunks: org.chunks, ms });
       log(`created ${name} (${org.chunks} chunks) in ${(ms / 1000).toFixed(1)} s`);
+      // the org's index of the other kind goes as soon as its replacement exists (a later build
+      // that fails keeps no one's old graph alive)
+      const old = orgIndexName(org.orgId, OTHER[org.kind]);
+      if (plan.retire.includes(old)) await retire(old);
     }
-    for (const name of plan.retire) {
-      await c.query(`DROP INDEX CONCURRENTLY IF EXISTS public.${pg.escapeIdentifier(name)}`);
-      pass.dropped.push(name);
-      log(`dropped ${name} (its org changed kind)`);
-    }
+    for (const name of plan.retire) if (!pass.dropped.includes(name)) await retire(name); // its new index was there already
   } finally {
     await c.query(`SELECT pg_advisory_unlock($1::bigint)`, [ORG_INDEX_LOCK_KEY]);
   }
