@@ -23,6 +23,7 @@
  * end unless --keep; --reuse reuses its vectors when they were embedded from the same texts.
  */
 import pg from 'pg';
+import { withAdmin } from './lib/db.js';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -31,7 +32,6 @@ import { performance } from 'node:perf_hooks';
 import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
 
 const PG_HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
-const ADMIN_URL = process.env.PG_ADMIN_URL ?? `postgres://postgres@${PG_HOST}/postgres`;
 const DB = 'rocker_bench_quant';
 const DB_URL = `postgres://postgres@${PG_HOST}/${DB}`;
 
@@ -181,21 +181,11 @@ function loadCorpus(): Corpus {
 // ---------------------------------------------------------------------------------------------
 // Database.
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 const vecText = (v: number[]) => `[${v.join(',')}]`;
 
 /** Whether the scratch database holds vectors embedded from exactly these texts. */
 async function reusable(corpus: Corpus): Promise<boolean> {
-  const exists = await admin(
+  const exists = await withAdmin(
     async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DB])).rowCount,
   );
   if (!exists) return false;
@@ -212,7 +202,7 @@ async function reusable(corpus: Corpus): Promise<boolean> {
 
 /** A fresh scratch database with the corpus and the queries embedded by the local model. */
 async function load(corpus: Corpus, model: LocalEmbeddingProvider): Promise<void> {
-  await admin(async (c) => {
+  await withAdmin(async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${DB}`);
   });
@@ -516,7 +506,7 @@ async function main(): Promise<void> {
   } finally {
     await c?.end().catch(() => undefined);
     await model?.close().catch(() => undefined);
-    if (!KEEP) await admin((a) => a.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`));
+    if (!KEEP) await withAdmin((a) => a.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`));
     else console.log(`kept database ${DB} (--reuse to use its vectors again)`);
   }
 }

@@ -10,6 +10,7 @@
  * index and exact search alone); `--embed N` also times N query embeddings with the local model.
  */
 import pg from 'pg';
+import { withAdmin } from './lib/db.js';
 import { performance } from 'node:perf_hooks';
 import { createDataSource } from '../src/database/data-source.js';
 import { beginBenchTenant, installBenchKeys } from './lib/context.js';
@@ -19,7 +20,6 @@ import { existingOrgIndexes, maintainOrgIndexesAt } from '../src/modules/search/
 import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
 
 const PG_HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
-const ADMIN_URL = process.env.PG_ADMIN_URL ?? `postgres://postgres@${PG_HOST}/postgres`;
 const url = (db: string, role: string, pw = role === 'postgres' ? '' : `:${role}`) => `postgres://${role}${pw}@${PG_HOST}/${db}`;
 
 function flag(name: string, dflt: number): number {
@@ -60,16 +60,6 @@ interface Query {
   truth: string[];
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
 /** Zipf(1) sizes over orgs 2..ORGS for the second half of the corpus; org 1 holds the first half. */
 function orgSizes(): number[] {
   const rest = ORGS - 1;
@@ -81,7 +71,7 @@ function orgSizes(): number[] {
 
 async function build(): Promise<void> {
   const t0 = performance.now();
-  await admin(async (c) => {
+  await withAdmin(async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${DB} OWNER rocker_owner`);
   });
@@ -296,7 +286,7 @@ async function embedTimes(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const exists = await admin(async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DB])).rowCount);
+  const exists = await withAdmin(async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DB])).rowCount);
   if (!REUSE || !exists) await build();
   else {
     console.log(`reusing database ${DB} (pending migrations run, search functions reapplied from this build)`);
@@ -341,7 +331,7 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(line(r));
   await pool.end();
   if (EMBED > 0) await embedTimes();
-  if (!KEEP && !REUSE) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`));
+  if (!KEEP && !REUSE) await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`));
 }
 
 main().catch((e) => {

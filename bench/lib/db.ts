@@ -15,6 +15,17 @@ export interface BenchDb {
   drop(): Promise<void>;
 }
 
+/** `fn` on a connection of the superuser to the `postgres` database, closed after. */
+export async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: ADMIN });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
 /** A fresh, migrated database for one benchmark run. */
 export async function createBenchDb(name: string): Promise<BenchDb> {
   const admin = new pg.Client({ connectionString: ADMIN });
