@@ -6,10 +6,10 @@ import type { SearchConfig } from '../../config/slices.js';
  * chunks gets its own partial index, `WHERE org_id = '<org>'`, a graph of its rows alone, which
  * match_private_chunks routes to (migrations SearchOrgIndexes, SearchOrgBinaryIndexes): a graph
  * of half-precision vectors, or, for an org of SEARCH_ORG_INDEX_BITS_MIN_CHUNKS or more (off by
- * default), of the vectors' sign bits, whose candidates the search re-ranks exactly. This pass decides which orgs
- * have one, of which kind, and creates and drops them; it runs as the owner role (it owns the
- * table) on a direct connection, never as the app role, and takes a session advisory lock so that
- * one process in the fleet does it at a time.
+ * default), of the vectors' sign bits, whose candidates the search re-ranks exactly. This pass
+ * decides which orgs have one, of which kind, and creates and drops them; it runs as the owner
+ * role (it owns the table) on a direct connection, never as the app role, and takes a session
+ * advisory lock so that one process in the fleet does it at a time.
  */
 
 /**
@@ -93,8 +93,8 @@ export interface OrgIndexPlan {
  * it (hysteresis: an org around the line does not flap). The largest maxIndexes eligible orgs keep
  * or get one; every other index, and every invalid one (a failed concurrent build), is dropped,
  * an invalid one to be built again. The kind follows the size with the same hysteresis: sign bits
- * from bitsMinChunks (unless 0), kept down to half of it. An org changing kind keeps its old index until the
- * new one is built (retired after the builds).
+ * from bitsMinChunks (unless 0), kept down to half of it. An org changing kind keeps its old index
+ * until its new one is built (`retire`).
  */
 export function planOrgIndexes(
   sizes: OrgSize[],
