@@ -48,8 +48,9 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `CREATE OR REPLACE FUNCTION match_privat
          bits_candidates integer := coalesce(nullif(current_setting('rocker.search_org_bits_candidates', true), '')::integer, 40);
          max_tuples integer := coalesce(nullif(current_setting('rocker.search_max_scan_tuples', true), '')::integer, 20000);
          hex text := replace(org_id_in::text, '-', '');
+         bits_name regclass := to_regclass('public.private_chunks_bq_org_' || hex);
+         half_name regclass := to_regclass('public.private_chunks_hnsw_org_' || hex);
          org_index regclass;
-         half_index regclass;
          candidates integer;
          n integer;
          ids uuid[];
@@ -58,16 +59,14 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `CREATE OR REPLACE FUNCTION match_privat
             OR org_id_in IS DISTINCT FROM ${CURRENT_ORG} THEN
            RETURN;
          END IF;
-         -- The org's own index, if the maintenance pass built it (a failed concurrent build leaves it invalid: unused).
+         -- The org's own index, if the maintenance pass built it (a failed concurrent build leaves it
+         -- invalid: unused), in one catalog read; of both kinds, sign bits.
          SELECT i.indexrelid INTO org_index FROM pg_catalog.pg_index i
-          WHERE i.indexrelid = to_regclass('public.private_chunks_bq_org_' || hex)
-            AND i.indrelid = 'public.private_chunks'::regclass AND i.indisvalid;
-         IF org_index IS NULL THEN
-           SELECT i.indexrelid INTO half_index FROM pg_catalog.pg_index i
-            WHERE i.indexrelid = to_regclass('public.private_chunks_hnsw_org_' || hex)
-              AND i.indrelid = 'public.private_chunks'::regclass AND i.indisvalid;
-         END IF;
-         IF org_index IS NOT NULL THEN
+          WHERE i.indexrelid IN (bits_name, half_name)
+            AND i.indrelid = 'public.private_chunks'::regclass AND i.indisvalid
+          ORDER BY i.indexrelid = bits_name DESC
+          LIMIT 1;
+         IF org_index = bits_name THEN
            candidates := greatest(bits_candidates, 4 * match_count);
            PERFORM set_config('hnsw.ef_search', least(candidates, 1000)::text, true);
            PERFORM set_config('enable_sort', 'off', true);
@@ -83,7 +82,7 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `CREATE OR REPLACE FUNCTION match_privat
                       LIMIT $3) b$q$, org_id_in, vector_dims(query_embedding))
              INTO ids USING query_embedding, match_count, candidates;
            PERFORM set_config('enable_sort', 'on', true);
-         ELSIF half_index IS NOT NULL THEN
+         ELSIF org_index IS NOT NULL THEN
            PERFORM set_config('hnsw.ef_search', least(greatest(org_ef, match_count), 1000)::text, true);
            PERFORM set_config('enable_sort', 'off', true);
            -- Candidates in half-precision order (the index's expression), ranked by the exact distance.
