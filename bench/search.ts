@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { createDataSource } from '../src/database/data-source.js';
 import { beginBenchTenant, installBenchKeys } from './lib/context.js';
 import { EMBEDDING_DIM, SEARCH_FUNCTIONS_SQL } from '../src/migrations/1764100200000-Search.js';
-import { MATCH_PRIVATE_CHUNKS_SQL } from '../src/migrations/1796206200000-SearchOrgBinaryIndexes.js';
+import { MATCH_PRIVATE_CHUNKS_SQL } from '../src/migrations/1796206300000-SearchOrgIndexCalibration.js';
 import { existingOrgIndexes, maintainOrgIndexesAt } from '../src/modules/search/org-indexes.js';
 import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
 
@@ -49,7 +49,10 @@ const REUSE = process.argv.includes('--reuse');
 const ORG_INDEXES = !process.argv.includes('--no-org-indexes');
 const ORG_INDEX_MIN = flag('org-index-min', 2000);
 const ORG_INDEX_MAX = flag('org-index-max', 32);
-const ORG_INDEX_BITS_MIN = flag('org-index-bits-min', 0);
+const ORG_INDEX_BITS_MIN = flag('org-index-bits-min', 50_000);
+// The pass's calibration (SEARCH_ORG_INDEX_RECALL / _SAMPLES); --recall 0 turns it off.
+const ORG_INDEX_RECALL = flag('recall', 0.99);
+const ORG_INDEX_SAMPLES = flag('samples', 50);
 const EMBED = flag('embed', 0);
 const DB = `rocker_bench_search_${CHUNKS}`;
 
@@ -146,7 +149,9 @@ async function orgIndexes(): Promise<void> {
     bitsMinChunks: ORG_INDEX_BITS_MIN,
     maxIndexes: ORG_INDEXES ? ORG_INDEX_MAX : 0,
     buildMemMb: 512,
-  });
+    recallTarget: ORG_INDEX_RECALL,
+    samples: ORG_INDEX_SAMPLES,
+  }, (msg) => console.log(`  ${msg}`), (c, orgId) => beginBenchTenant(c, orgId));
   const c = new pg.Client({ connectionString: owner });
   await c.connect();
   const names = (await existingOrgIndexes(c)).map((e) => e.name);
@@ -299,8 +304,8 @@ async function main(): Promise<void> {
     for (const sql of [...SEARCH_FUNCTIONS_SQL, MATCH_PRIVATE_CHUNKS_SQL]) await su.query(sql);
     await su.end();
   }
-  await orgIndexes();
   await installBenchKeys(url(DB, 'rocker_owner'));
+  await orgIndexes();
   const qs = await queries();
   const options = Object.entries(KNOBS).map(([k, v]) => `-c ${k}=${v}`).join(' ');
   const pool = new pg.Pool({ connectionString: url(DB, 'rocker_app'), max: CONC, ...(options ? { options } : {}) });

@@ -1,6 +1,7 @@
 import { loadEnv } from '../src/config/env.js';
 import { slicesOf } from '../src/config/slices.js';
-import { maintainOrgIndexesAt, orgIndexOptionsOf } from '../src/modules/search/org-indexes.js';
+import { maintainOrgIndexesAt, orgIndexOptionsOf, signedTenantOpener } from '../src/modules/search/org-indexes.js';
+import { parseContextKeys } from '../src/tenancy/context-mac.js';
 
 /**
  * npm run search:org-indexes: one per-org search index pass now (what a worker process runs every
@@ -9,16 +10,20 @@ import { maintainOrgIndexesAt, orgIndexOptionsOf } from '../src/modules/search/o
  */
 async function main(): Promise<void> {
   const env = loadEnv();
-  const { database, search } = slicesOf(env);
+  const { database, search, tenantContext } = slicesOf(env);
   if (!database.ownerUrl)
     throw new Error('DATABASE_OWNER_URL is required: the indexes are built as the owner role');
   const pass = await maintainOrgIndexesAt(
     database.ownerUrl,
     orgIndexOptionsOf(search),
     (msg) => console.log(msg),
+    signedTenantOpener(parseContextKeys(tenantContext.keys)[0]),
   );
   if (!pass.ran) console.log('another process is running a pass: nothing done');
-  else console.log(`per-org indexes: ${pass.created.length} created, ${pass.dropped.length} dropped`);
+  else
+    console.log(
+      `per-org indexes: ${pass.created.length} created, ${pass.dropped.length} dropped, ${pass.calibrated.length} calibrated`,
+    );
 }
 
 main().catch((e) => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { asTenant, createTestDb, type TestDb } from './support/db.js';
+import { asTenant, createTestDb, TEST_KEYS, type TestDb } from './support/db.js';
 import { createOrg, type Org } from './support/fixtures.js';
 import { dbUrl } from './support/urls.js';
 import { loadClusteredChunks } from './support/search-corpus.js';
@@ -9,6 +9,8 @@ import {
   maintainOrgIndexes,
   orgIndexName,
   ORG_INDEX_LOCK_KEY,
+  parseCalibration,
+  signedTenantOpener,
 } from '../src/modules/search/org-indexes.js';
 
 /**
@@ -108,6 +110,26 @@ describe('per-org search indexes', () => {
       await c.query(`SELECT pg_stat_force_next_flush()`);
       return ids;
     });
+  /** Blocks of an index read so far (hit or read), after the search's backend flushed its statistics. */
+  const blocks = async (name: string) => {
+    await su.query(`SELECT pg_stat_clear_snapshot()`);
+    const r = await su.query(
+      `SELECT (idx_blks_hit + idx_blks_read)::int AS n FROM pg_statio_user_indexes WHERE indexrelname = $1`,
+      [name],
+    );
+    return (r.rows[0]?.n as number | undefined) ?? 0;
+  };
+  /** Index blocks five searches of the org read, with `setting` set in their transactions. */
+  const blocksOfSearches = async (org: Org, name: string, setting?: [string, string]) => {
+    const before = await blocks(name);
+    for (const q of queries.slice(0, 5))
+      await asTenant(app, { orgId: org.id }, async (c) => {
+        if (setting) await c.query(`SELECT set_config($1, $2, true)`, setting);
+        await c.query(`SELECT id FROM match_private_chunks($1, $2::vector, 10)`, [org.id, q]);
+        await c.query(`SELECT pg_stat_force_next_flush()`);
+      });
+    return (await blocks(name)) - before;
+  };
   const recall = async (org: Org) => {
     let hit = 0;
     for (const q of queries) {
@@ -127,7 +149,7 @@ describe('per-org search indexes', () => {
     expect(pass.ran).toBe(true);
     expect(pass.created.map((c) => c.name)).toEqual([half(big)]);
     expect(pass.created[0].chunks).toBe(3000);
-    expect(await existingOrgIndexes(owner)).toEqual([{ name: half(big), valid: true }]);
+    expect(await existingOrgIndexes(owner)).toEqual([{ name: half(big), valid: true, comment: null }]);
     // the index's predicate is the org; its key the half-precision embedding
     const def = (await su.query(`SELECT pg_get_indexdef($1::regclass) AS d`, [half(big)])).rows[0]
       .d as string;
@@ -185,6 +207,72 @@ describe('per-org search indexes', () => {
     }
   });
 
+  it('the pass measures a sign-bit index on the org\'s own rows: kept at the count that reaches the target, else half precision', async () => {
+    const tenant = signedTenantOpener(TEST_KEYS[0]);
+    const calOpts = { ...opts, recallTarget: 0.9, samples: 20 };
+    const comment = async (name: string) =>
+      (await existingOrgIndexes(owner)).find((e) => e.name === name)?.comment ?? null;
+    // a half-precision index is not measured (its own rows would overstate its recall)
+    expect(await maintainOrgIndexes(owner, calOpts, undefined, tenant)).toMatchObject({
+      created: [],
+      dropped: [],
+      calibrated: [],
+    });
+    expect(await comment(half(big))).toBeNull();
+
+    // sign bits under a target they cannot reach: built, measured in the org's signed context,
+    // dropped; the half-precision index stays, marked
+    const steps: string[] = [];
+    const missed = await maintainOrgIndexes(
+      owner,
+      { ...calOpts, bitsMinChunks: 3000, recallTarget: 1.01 },
+      (m) => steps.push(m),
+      tenant,
+    );
+    expect(missed.created.map((c) => c.name)).toEqual([bits(big)]);
+    expect(missed.calibrated).toMatchObject([{ name: bits(big), candidates: null }]);
+    expect(missed.calibrated[0].recall).toBeGreaterThan(0.5); // it did search: the org's rows found
+    expect(missed.dropped).toEqual([bits(big)]);
+    expect(steps.map((m) => m.split(/[:(]/)[0].trim())).toEqual([
+      `created ${bits(big)}`,
+      `calibrated ${bits(big)}`,
+      `dropped ${bits(big)}`,
+    ]);
+    expect(await existingOrgIndexes(owner)).toMatchObject([{ name: half(big), valid: true }]);
+    expect(parseCalibration(await comment(half(big)))).toMatchObject({ kind: 'half', bitsRejectedAt: 3000, samples: 20 });
+    // not tried again before the org has doubled
+    expect(await maintainOrgIndexes(owner, { ...calOpts, bitsMinChunks: 3000 }, undefined, tenant)).toMatchObject({
+      created: [],
+      dropped: [],
+      calibrated: [],
+    });
+
+    // sign bits that reach the target replace the half-precision graph once measured
+    await owner.query(`COMMENT ON INDEX ${half(big)} IS NULL`);
+    const held = await maintainOrgIndexes(owner, { ...calOpts, bitsMinChunks: 3000 }, undefined, tenant);
+    expect(held.created.map((c) => c.name)).toEqual([bits(big)]);
+    expect(held.calibrated).toMatchObject([{ name: bits(big), candidates: 40 }]);
+    expect(held.dropped).toEqual([half(big)]);
+    expect(parseCalibration(await comment(bits(big)))).toMatchObject({ kind: 'bits', candidates: 40, chunks: 3000 });
+    expect(await recall(big)).toBeGreaterThanOrEqual(0.95);
+    // measured once: the org has not doubled
+    expect((await maintainOrgIndexes(owner, { ...calOpts, bitsMinChunks: 3000 }, undefined, tenant)).calibrated).toEqual([]);
+
+    // the search takes as many candidates as the comment says, and an operator's setting still wins
+    const note = (n: number) => `'rocker-search candidates=${n} recall=1.000 samples=1 chunks=3000'`;
+    await owner.query(`COMMENT ON INDEX ${bits(big)} IS ${note(1000)}`);
+    const many = await blocksOfSearches(big, bits(big));
+    await owner.query(`COMMENT ON INDEX ${bits(big)} IS ${note(40)}`);
+    const few = await blocksOfSearches(big, bits(big));
+    expect(many).toBeGreaterThan(3 * few);
+    await owner.query(`COMMENT ON INDEX ${bits(big)} IS ${note(1000)}`);
+    expect(await blocksOfSearches(big, bits(big), ['rocker.search_org_bits_candidates', '40'])).toBeLessThan(many / 3);
+
+    // back to an unmeasured half-precision index for the tests below
+    await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 0 });
+    expect(await existingOrgIndexes(owner)).toEqual([{ name: half(big), valid: true, comment: null }]);
+  });
+
   it('past SEARCH_ORG_INDEX_BITS_MIN_CHUNKS the org moves to a graph of sign bits (built before the old one goes), and back under half', async () => {
     const steps: string[] = [];
     const toBits = await maintainOrgIndexes(owner, { ...opts, bitsMinChunks: 3000 }, (m) => steps.push(m));
@@ -192,7 +280,7 @@ describe('per-org search indexes', () => {
     expect(toBits.dropped).toEqual([half(big)]);
     // the old graph goes only once the new one is built
     expect(steps.map((m) => m.split(' (')[0])).toEqual([`created ${bits(big)}`, `dropped ${half(big)}`]);
-    expect(await existingOrgIndexes(owner)).toEqual([{ name: bits(big), valid: true }]);
+    expect(await existingOrgIndexes(owner)).toEqual([{ name: bits(big), valid: true, comment: null }]);
     const def = (await su.query(`SELECT pg_get_indexdef($1::regclass) AS d`, [bits(big)])).rows[0].d as string;
     expect(def).toContain(`WHERE (org_id = '${big.id}'::uuid)`);
     expect(def).toContain(`USING hnsw (((binary_quantize(embedding))::bit(512)) bit_hamming_ops)`);

@@ -374,12 +374,29 @@ export class EnvDto {
   SEARCH_ORG_INDEX_MIN_CHUNKS = 2000;
 
   /**
-   * 0 = off. Otherwise the chunks from which an org's own index is a graph of the embeddings' sign
-   * bits, its candidates re-ranked exactly, instead of half-precision vectors (it changes back under
-   * half): cheaper only where an org's rows crowd around each other; measure recall on your data first.
+   * 0 = never. Otherwise the chunks from which the pass tries a graph of the embeddings' sign bits
+   * for an org's own index, its candidates re-ranked exactly, instead of half-precision vectors (it
+   * changes back under half). Cheaper only where an org's rows crowd around each other, so the pass
+   * keeps it only when its calibration reaches SEARCH_ORG_INDEX_RECALL within 80 candidates; an org
+   * that misses gets half precision and is not tried again until it has doubled. Without the
+   * calibration (SEARCH_ORG_INDEX_RECALL = 0) the size alone decides: measure recall on your data first.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000)
-  SEARCH_ORG_INDEX_BITS_MIN_CHUNKS = 0;
+  SEARCH_ORG_INDEX_BITS_MIN_CHUNKS = 50_000;
+
+  /**
+   * Recall@10 the pass asks of an org's sign-bit index, measured on SEARCH_ORG_INDEX_SAMPLES of the
+   * org's own rows as queries (each without itself) against exact search: it writes the smallest
+   * candidate count (40, 60 or 80) that reaches it into the index's comment, which the search then
+   * uses for that org, or replaces the index by a half-precision one. Measured again when the org
+   * has doubled. 0 = off (the size alone picks the kind; rocker.search_org_bits_candidates or 40).
+   */
+  @Transform(toInt) @IsNumber() @Min(0) @Max(1)
+  SEARCH_ORG_INDEX_RECALL = 0.99;
+
+  /** Sample queries of one measurement (each one exact search over the org's rows, then one search per candidate count tried). */
+  @Transform(toInt) @IsInt() @Min(10) @Max(1000)
+  SEARCH_ORG_INDEX_SAMPLES = 50;
 
   /** At most this many per-org indexes (the largest orgs); every one costs each chunk insert a predicate check and each plan a look. */
   @Transform(toInt) @IsInt() @Min(0) @Max(1000)

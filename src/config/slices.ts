@@ -124,6 +124,8 @@ export abstract class EmbeddingsConfig extends slice({
 export abstract class SearchConfig extends slice({
   orgIndexMinChunks: 'SEARCH_ORG_INDEX_MIN_CHUNKS',
   orgIndexBitsMinChunks: 'SEARCH_ORG_INDEX_BITS_MIN_CHUNKS',
+  orgIndexRecall: 'SEARCH_ORG_INDEX_RECALL',
+  orgIndexSamples: 'SEARCH_ORG_INDEX_SAMPLES',
   orgIndexMax: 'SEARCH_ORG_INDEX_MAX',
   orgIndexIntervalMs: 'SEARCH_ORG_INDEX_INTERVAL_MS',
   orgIndexBuildMemMb: 'SEARCH_ORG_INDEX_BUILD_MEM_MB',

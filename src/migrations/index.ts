@@ -30,6 +30,7 @@ import { ContextAccessorsPlpgsql1796205900000 } from './1796205900000-ContextAcc
 import { SearchOrgIndexes1796206000000 } from './1796206000000-SearchOrgIndexes.js';
 import { ToastLz41796206100000 } from './1796206100000-ToastLz4.js';
 import { SearchOrgBinaryIndexes1796206200000 } from './1796206200000-SearchOrgBinaryIndexes.js';
+import { SearchOrgIndexCalibration1796206300000 } from './1796206300000-SearchOrgIndexCalibration.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   SearchOrgIndexes1796206000000,
   ToastLz41796206100000,
   SearchOrgBinaryIndexes1796206200000,
+  SearchOrgIndexCalibration1796206300000,
 ];

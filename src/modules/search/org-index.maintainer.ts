@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DatabaseConfig, SearchConfig } from '../../config/slices.js';
-import { maintainOrgIndexesAt, orgIndexOptionsOf, type OrgIndexPass } from './org-indexes.js';
+import { DatabaseConfig, SearchConfig, TenantContextConfig } from '../../config/slices.js';
+import { parseContextKeys } from '../../tenancy/context-mac.js';
+import { maintainOrgIndexesAt, orgIndexOptionsOf, signedTenantOpener, type OrgIndexPass } from './org-indexes.js';
 
 /**
  * Runs the per-org index pass (org-indexes.ts) every SEARCH_ORG_INDEX_INTERVAL_MS in a worker
@@ -19,6 +20,7 @@ export class OrgIndexMaintainer implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(SearchConfig) private readonly searchConfig: SearchConfig,
     @Inject(DatabaseConfig) private readonly databaseConfig: DatabaseConfig,
+    @Inject(TenantContextConfig) private readonly contextConfig: TenantContextConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,6 +45,8 @@ export class OrgIndexMaintainer implements OnApplicationBootstrap, OnApplication
       this.databaseConfig.ownerUrl!,
       orgIndexOptionsOf(this.searchConfig),
       (msg) => this.logger.log(msg),
+      // calibration reads each org's rows in the org's own signed context
+      signedTenantOpener(parseContextKeys(this.contextConfig.keys)[0]),
     )
       .catch((e: Error) => {
         this.logger.warn(`per-org index pass failed: ${e.message}`);

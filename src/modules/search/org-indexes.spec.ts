@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orgIndexName, planOrgIndexes } from './org-indexes.js';
+import { formatCalibration, orgIndexName, parseCalibration, planOrgIndexes } from './org-indexes.js';
 
 const org = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const opts = { minChunks: 1000, bitsMinChunks: 20_000, maxIndexes: 2 };
@@ -74,6 +74,7 @@ describe('planOrgIndexes', () => {
       create: [],
       drop: [half(1)],
       retire: [],
+      calibrate: [],
     });
   });
 
@@ -90,7 +91,12 @@ describe('planOrgIndexes', () => {
       existing,
       opts,
     );
-    expect(grown).toEqual({ create: [{ orgId: org(1), chunks: 20_000, kind: 'bits' }], drop: [], retire: [half(1)] });
+    expect(grown).toEqual({
+      create: [{ orgId: org(1), chunks: 20_000, kind: 'bits' }],
+      drop: [],
+      retire: [half(1)],
+      calibrate: [], // only sign-bit indexes are measured
+    });
     // shrinking: sign bits kept down to half of the line, half precision again under it
     const shrunk = planOrgIndexes(
       [
@@ -103,7 +109,12 @@ describe('planOrgIndexes', () => {
       ],
       opts,
     );
-    expect(shrunk).toEqual({ create: [{ orgId: org(2), chunks: 9_999, kind: 'half' }], drop: [], retire: [bits(2)] });
+    expect(shrunk).toEqual({
+      create: [{ orgId: org(2), chunks: 9_999, kind: 'half' }],
+      drop: [],
+      retire: [bits(2)],
+      calibrate: [{ orgId: org(1), chunks: 10_000, kind: 'bits' }],
+    });
     // a pass that stopped between the build and the retirement: the leftover goes now; an invalid build is dropped first
     const both = planOrgIndexes(
       [{ orgId: org(1), chunks: 30_000 }],
@@ -114,7 +125,12 @@ describe('planOrgIndexes', () => {
       ],
       opts,
     );
-    expect(both).toEqual({ create: [], drop: [half(3)], retire: [half(1)] });
+    expect(both).toEqual({
+      create: [],
+      drop: [half(3)],
+      retire: [half(1)],
+      calibrate: [{ orgId: org(1), chunks: 30_000, kind: 'bits' }],
+    });
   });
 
   it('bitsMinChunks 0 means never: every org is half precision, and a sign-bit index is replaced', () => {
@@ -126,6 +142,59 @@ describe('planOrgIndexes', () => {
       create: [{ orgId: org(1), chunks: 90_000, kind: 'half' }],
       drop: [],
       retire: [bits(1)],
+      calibrate: [],
     });
+  });
+
+  it('measures every kept sign-bit index once, and again when its org has doubled', () => {
+    const cal = (chunks: number) =>
+      formatCalibration({ kind: 'bits', candidates: 40, recall: 0.99, samples: 50, chunks });
+    const plan = planOrgIndexes(
+      [
+        { orgId: org(1), chunks: 30_000 }, // no comment: never measured
+        { orgId: org(2), chunks: 39_000 }, // measured at 20,000: under twice that
+        { orgId: org(3), chunks: 40_000 }, // measured at 20,000: doubled
+        { orgId: org(4), chunks: 3000 }, // half precision: never measured
+      ],
+      [
+        { name: bits(1), valid: true, comment: null },
+        { name: bits(2), valid: true, comment: cal(20_000) },
+        { name: bits(3), valid: true, comment: cal(20_000) },
+        { name: half(4), valid: true, comment: null },
+      ],
+      { ...opts, maxIndexes: 4 },
+    );
+    expect(plan.create).toEqual([]);
+    expect(plan.calibrate).toEqual([
+      { orgId: org(3), chunks: 40_000, kind: 'bits' },
+      { orgId: org(1), chunks: 30_000, kind: 'bits' },
+    ]);
+  });
+
+  it('an org whose sign bits missed the recall target keeps half precision until it has doubled', () => {
+    const comment = formatCalibration({ kind: 'half', bitsRejectedAt: 30_000, recall: 0.912, samples: 50 });
+    const existing = [{ name: half(1), valid: true, comment }];
+    expect(planOrgIndexes([{ orgId: org(1), chunks: 59_999 }], existing, opts)).toMatchObject({
+      create: [],
+      retire: [],
+      calibrate: [],
+    });
+    // doubled: sign bits are tried again (and the half-precision index serves until they hold)
+    expect(planOrgIndexes([{ orgId: org(1), chunks: 60_000 }], existing, opts)).toMatchObject({
+      create: [{ orgId: org(1), chunks: 60_000, kind: 'bits' }],
+      retire: [half(1)],
+      drop: [],
+    });
+  });
+
+  it('reads back what it writes, and nothing else', () => {
+    const b = { kind: 'bits', candidates: 40, recall: 0.9934, samples: 50, chunks: 100_000 } as const;
+    expect(formatCalibration(b)).toBe('rocker-search candidates=40 recall=0.993 samples=50 chunks=100000');
+    expect(parseCalibration(formatCalibration(b))).toEqual({ ...b, recall: 0.993 });
+    const h = { kind: 'half', bitsRejectedAt: 90_000, recall: 0.9121, samples: 50 } as const;
+    expect(formatCalibration(h)).toBe('rocker-search bits-rejected-at=90000 recall=0.912 samples=50');
+    expect(parseCalibration(formatCalibration(h))).toEqual({ ...h, recall: 0.912 });
+    for (const other of [null, '', 'an operator note', 'rocker-search candidates=40000 recall=1 samples=1 chunks=1'])
+      expect(parseCalibration(other)).toBeNull();
   });
 });

@@ -1,15 +1,29 @@
 import pg from 'pg';
 import type { SearchConfig } from '../../config/slices.js';
+import { tenantBeginParams, type ContextKey } from '../../tenancy/context-mac.js';
 
 /**
  * Per-org HNSW indexes on private_chunks (docs/search.md#per-org-indexes). An org holding many
  * chunks gets its own partial index, `WHERE org_id = '<org>'`, a graph of its rows alone, which
  * match_private_chunks routes to (migrations SearchOrgIndexes, SearchOrgBinaryIndexes): a graph
- * of half-precision vectors, or, for an org of SEARCH_ORG_INDEX_BITS_MIN_CHUNKS or more (off by
- * default), of the vectors' sign bits, whose candidates the search re-ranks exactly. This pass
- * decides which orgs have one, of which kind, and creates and drops them; it runs as the owner
- * role (it owns the table) on a direct connection, never as the app role, and takes a session
- * advisory lock so that one process in the fleet does it at a time.
+ * of half-precision vectors, or, for an org of SEARCH_ORG_INDEX_BITS_MIN_CHUNKS or more, of the
+ * vectors' sign bits, whose candidates the search re-ranks exactly. This pass decides which orgs
+ * have one, of which kind, and creates and drops them; it runs as the owner role (it owns the
+ * table) on a direct connection, never as the app role, and takes a session advisory lock so that
+ * one process in the fleet does it at a time.
+ *
+ * It also measures each sign-bit index (migration SearchOrgIndexCalibration): inside the org's own
+ * signed tenant context it takes a sample of the org's rows as queries, finds each one's exact top
+ * 10 (without itself), and tries the search at rising candidate counts until its recall reaches
+ * the target; the count goes into the index's comment, which the search reads. A sign-bit graph
+ * that misses at the largest count is dropped for a half-precision one.
+ *
+ * Why sign bits only: their recall is lost to the quantization (the Hamming order is coarse),
+ * which the org's own rows show as any query would (bench:search, one org of 6,680 chunks at 40 /
+ * 80 / 160 candidates: own rows 0.900 / 0.936 / 0.980, fresh queries 0.852 / 0.920 / 0.978; the
+ * 100,000-chunk org 0.988 / 1.000 against 0.992 / 1.000). A half-precision graph loses recall in
+ * the walk, and a row of the graph is one walk from its neighbours: its own rows said 1.000 at
+ * ef_search 40 where fresh queries found 0.894, so its ef_search is not measured this way.
  */
 
 /**
@@ -53,8 +67,15 @@ const OTHER: Record<OrgIndexKind, OrgIndexKind> = { half: 'bits', bits: 'half' }
 export interface OrgIndexOptions {
   /** An org gets an index from this many chunks on, and keeps it until it falls under half. */
   minChunks: number;
-  /** 0 = never. From this many chunks on the org's graph is of sign bits, until it falls under half (then half precision again). */
+  /**
+   * 0 = never. From this many chunks on the org's graph is of sign bits, until it falls under half
+   * (then half precision again); with calibration, only while they reach the recall target.
+   */
   bitsMinChunks: number;
+  /** Recall@10 a sign-bit index must reach on the org's sample (0 = no calibration). */
+  recallTarget?: number;
+  /** Sample queries per calibration. */
+  samples?: number;
   /** At most this many per-org indexes (the largest orgs): each one costs every insert a predicate check and every plan a look. */
   maxIndexes: number;
   /** maintenance_work_mem of a build (MB): a graph that does not fit is built far more slowly. */
@@ -66,6 +87,8 @@ export function orgIndexOptionsOf(search: SearchConfig): OrgIndexOptions {
   return {
     minChunks: search.orgIndexMinChunks,
     bitsMinChunks: search.orgIndexBitsMinChunks,
+    recallTarget: search.orgIndexRecall,
+    samples: search.orgIndexSamples,
     maxIndexes: search.orgIndexMax,
     buildMemMb: search.orgIndexBuildMemMb,
   };
@@ -78,9 +101,49 @@ export interface OrgSize {
 export interface ExistingIndex {
   name: string;
   valid: boolean;
+  /** The index's comment: the pass's calibration (parseCalibration). */
+  comment?: string | null;
 }
+
+/**
+ * What the pass measured, as written in an index's comment. A sign-bit index:
+ * `rocker-search candidates=40 recall=0.994 samples=50 chunks=100000` (match_private_chunks reads
+ * `candidates`; `chunks` is the org's size when measured, measured again once it has doubled). A
+ * half-precision index that replaced sign bits which missed: `rocker-search bits-rejected-at=100000
+ * recall=0.912 samples=50` (sign bits are tried again once the org has doubled).
+ */
+export type Calibration =
+  | { kind: 'bits'; candidates: number; recall: number; samples: number; chunks: number }
+  | { kind: 'half'; bitsRejectedAt: number; recall: number; samples: number };
+
+const BITS_CALIBRATION = /^rocker-search candidates=(\d{1,4}) recall=([0-9.]+) samples=(\d+) chunks=(\d+)$/;
+const HALF_CALIBRATION = /^rocker-search bits-rejected-at=(\d+) recall=([0-9.]+) samples=(\d+)$/;
+
+export function parseCalibration(comment: string | null | undefined): Calibration | null {
+  let m = BITS_CALIBRATION.exec(comment ?? '');
+  if (m) return { kind: 'bits', candidates: +m[1], recall: +m[2], samples: +m[3], chunks: +m[4] };
+  m = HALF_CALIBRATION.exec(comment ?? '');
+  if (m) return { kind: 'half', bitsRejectedAt: +m[1], recall: +m[2], samples: +m[3] };
+  return null;
+}
+
+export function formatCalibration(c: Calibration): string {
+  return c.kind === 'bits'
+    ? `rocker-search candidates=${c.candidates} recall=${c.recall.toFixed(3)} samples=${c.samples} chunks=${c.chunks}`
+    : `rocker-search bits-rejected-at=${c.bitsRejectedAt} recall=${c.recall.toFixed(3)} samples=${c.samples}`;
+}
+
+/**
+ * Candidate counts a sign-bit graph is tried at. Past 80 it costs more than a half-precision graph
+ * of the same recall (bench:quantization: 0.98 took 200 candidates, twice the latency and three
+ * times the buffers), so an org whose sign bits miss at 80 gets half precision.
+ */
+export const BITS_CANDIDATE_STEPS = [40, 60, 80];
+
 export interface OrgIndexPlan {
   create: (OrgSize & { kind: OrgIndexKind })[];
+  /** Kept sign-bit indexes never measured, or whose org has doubled since. */
+  calibrate: (OrgSize & { kind: 'bits' })[];
   /** Dropped before the builds: invalid indexes and those of orgs that no longer get one. */
   drop: string[];
   /** An org's index of the kind it is leaving: it serves until the new one is built, then goes. */
@@ -93,20 +156,25 @@ export interface OrgIndexPlan {
  * it (hysteresis: an org around the line does not flap). The largest maxIndexes eligible orgs keep
  * or get one; every other index, and every invalid one (a failed concurrent build), is dropped,
  * an invalid one to be built again. The kind follows the size with the same hysteresis: sign bits
- * from bitsMinChunks (unless 0), kept down to half of it. An org changing kind keeps its old index
- * until its new one is built (`retire`).
+ * from bitsMinChunks (unless 0), kept down to half of it, and not while the org's half-precision
+ * index says sign bits missed the recall target when the org was over half its size now. An org
+ * changing kind keeps its old index until its new one is built (`retire`).
  */
 export function planOrgIndexes(
   sizes: OrgSize[],
   existing: ExistingIndex[],
   opts: Pick<OrgIndexOptions, 'minChunks' | 'bitsMinChunks' | 'maxIndexes'>,
 ): OrgIndexPlan {
-  const valid = new Set(existing.filter((e) => e.valid).map((e) => e.name));
+  const valid = new Map(existing.filter((e) => e.valid).map((e) => [e.name, parseCalibration(e.comment)]));
   const has = (s: OrgSize, kind: OrgIndexKind) => valid.has(orgIndexName(s.orgId, kind));
-  const kindOf = (s: OrgSize): OrgIndexKind =>
-    opts.bitsMinChunks > 0 && s.chunks >= (has(s, 'bits') ? opts.bitsMinChunks / 2 : opts.bitsMinChunks)
-      ? 'bits'
-      : 'half';
+  const calibrationOf = (s: OrgSize, kind: OrgIndexKind) => valid.get(orgIndexName(s.orgId, kind)) ?? null;
+  const kindOf = (s: OrgSize): OrgIndexKind => {
+    if (opts.bitsMinChunks <= 0) return 'half';
+    if (has(s, 'bits')) return s.chunks >= opts.bitsMinChunks / 2 ? 'bits' : 'half';
+    const cal = calibrationOf(s, 'half');
+    if (cal?.kind === 'half' && s.chunks < 2 * cal.bitsRejectedAt) return 'half';
+    return s.chunks >= opts.bitsMinChunks ? 'bits' : 'half';
+  };
   const wanted = sizes
     .filter((s) => s.chunks >= opts.minChunks || ((has(s, 'half') || has(s, 'bits')) && s.chunks >= opts.minChunks / 2))
     .sort((a, b) => b.chunks - a.chunks || a.orgId.localeCompare(b.orgId))
@@ -115,8 +183,13 @@ export function planOrgIndexes(
   const keep = new Set(wanted.map((s) => orgIndexName(s.orgId, s.kind)));
   const leaving = new Set(wanted.map((s) => orgIndexName(s.orgId, OTHER[s.kind])));
   const retire = existing.filter((e) => e.valid && leaving.has(e.name)).map((e) => e.name);
+  const unmeasured = (s: OrgSize & { kind: OrgIndexKind }): s is OrgSize & { kind: 'bits' } => {
+    const cal = calibrationOf(s, s.kind);
+    return s.kind === 'bits' && has(s, 'bits') && (cal?.kind !== 'bits' || s.chunks >= 2 * cal.chunks);
+  };
   return {
     create: wanted.filter((s) => !has(s, s.kind)),
+    calibrate: wanted.filter(unmeasured),
     drop: existing.filter((e) => !e.valid || (!keep.has(e.name) && !retire.includes(e.name))).map((e) => e.name),
     retire,
   };
@@ -127,12 +200,28 @@ export interface OrgIndexPass {
   ran: boolean;
   created: { name: string; chunks: number; ms: number }[];
   dropped: string[];
+  /** Sign-bit indexes measured: the candidate count that reached the target, or null (replaced by half precision). */
+  calibrated: { name: string; candidates: number | null; recall: number; ms: number }[];
+}
+
+/**
+ * Opens the org's signed tenant context in `c`'s open transaction (`SELECT tenant_begin(...)`,
+ * as a job's): the calibration reads the org's rows under RLS, like any of the org's queries.
+ */
+export type TenantOpener = (c: pg.ClientBase, orgId: string) => Promise<void>;
+
+/** The pass's opener: a system context (no user, as a job's), signed by this process's key, valid for a minute. */
+export function signedTenantOpener(key: ContextKey): TenantOpener {
+  return async (c, orgId) => {
+    const ctx = { orgId, userId: null, role: null, actorRole: 'system', requestId: 'org-index-pass' };
+    await c.query('SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)', tenantBeginParams(key, ctx, Date.now() + 60_000));
+  };
 }
 
 /** The per-org indexes that exist now, valid or not: partial HNSW indexes on private_chunks named as orgIndexName() names them. */
 export async function existingOrgIndexes(c: pg.ClientBase): Promise<ExistingIndex[]> {
-  const { rows } = await c.query<{ name: string; valid: boolean }>(
-    `SELECT ic.relname AS name, i.indisvalid AS valid
+  const { rows } = await c.query<{ name: string; valid: boolean; comment: string | null }>(
+    `SELECT ic.relname AS name, i.indisvalid AS valid, obj_description(ic.oid, 'pg_class') AS comment
        FROM pg_catalog.pg_index i
        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
        JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -147,15 +236,17 @@ export async function existingOrgIndexes(c: pg.ClientBase): Promise<ExistingInde
 /**
  * One pass on `c`, a session of the owner role outside any transaction (CREATE/DROP INDEX
  * CONCURRENTLY cannot run in one): drops first, then builds, largest org first, retiring an org's
- * index of the kind it left right after its new one is built. Concurrent builds take no lock that blocks the org's reads or
- * writes. `log` hears each step.
+ * index of the kind it left right after its new one is built and (with `tenant`) calibrated.
+ * Concurrent builds take no lock that blocks the org's reads or writes. `log` hears each step.
+ * Without `tenant`, or with recallTarget 0, nothing is calibrated and the size alone picks the kind.
  */
 export async function maintainOrgIndexes(
   c: pg.ClientBase,
   opts: OrgIndexOptions,
   log: (msg: string) => void = () => undefined,
+  tenant?: TenantOpener,
 ): Promise<OrgIndexPass> {
-  const pass: OrgIndexPass = { ran: false, created: [], dropped: [] };
+  const pass: OrgIndexPass = { ran: false, created: [], dropped: [], calibrated: [] };
   const { rows: lock } = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock($1::bigint) AS ok`, [
     ORG_INDEX_LOCK_KEY,
   ]);
@@ -166,28 +257,24 @@ export async function maintainOrgIndexes(
       `SELECT org_id, chunks FROM search_org_sizes($1)`,
       [Math.max(1, Math.floor(opts.minChunks / 2))],
     );
+    const existing = await existingOrgIndexes(c);
     const plan = planOrgIndexes(
       rows.map((r) => ({ orgId: r.org_id, chunks: Number(r.chunks) })),
-      await existingOrgIndexes(c),
+      existing,
       opts,
     );
-    for (const name of plan.drop) {
-      // names come from the catalog and have the per-org shape (existingOrgIndexes); quoted all the same
+    const drop = async (name: string, why: string) => {
+      // names come from the catalog or orgIndexName() and have the per-org shape; quoted all the same
       await c.query(`DROP INDEX CONCURRENTLY IF EXISTS public.${pg.escapeIdentifier(name)}`);
       pass.dropped.push(name);
-      log(`dropped ${name}`);
-    }
-    // the embedding column's dimension (its typmod), for the index expression
-    const retire = async (name: string) => {
-      await c.query(`DROP INDEX CONCURRENTLY IF EXISTS public.${pg.escapeIdentifier(name)}`);
-      pass.dropped.push(name);
-      log(`dropped ${name} (its org changed kind)`);
+      log(`dropped ${name}${why}`);
     };
-    const dims = plan.create.length ? await embeddingDims(c) : 0;
-    if (plan.create.length)
+    for (const name of plan.drop) await drop(name, '');
+    const dims = plan.create.length || plan.calibrate.length ? await embeddingDims(c) : 0;
+    if (plan.create.length || plan.calibrate.length)
       await c.query(`SELECT set_config('maintenance_work_mem', $1, false)`, [`${opts.buildMemMb}MB`]);
-    for (const org of plan.create) {
-      const name = orgIndexName(org.orgId, org.kind); // throws unless a uuid: the literal below is hex and dashes
+    const build = async (org: OrgSize, kind: OrgIndexKind) => {
+      const name = orgIndexName(org.orgId, kind); // throws unless a uuid: the literal below is hex and dashes
       const t0 = performance.now();
       // DDL takes no parameters: the org is a literal, a uuid the database itself answered (checked above).
       // ef_construction 200, not the shared index's 64: a better graph is what lets a small search
@@ -197,22 +284,137 @@ export async function maintainOrgIndexes(
       // the plain column the planner may prefer the shared index).
       await c.query(
         `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${pg.escapeIdentifier(name)} ON public.private_chunks
-           USING hnsw (${ORG_INDEX_KEY[org.kind](dims)}) WITH (m = 16, ef_construction = 200)
+           USING hnsw (${ORG_INDEX_KEY[kind](dims)}) WITH (m = 16, ef_construction = 200)
            WHERE org_id = ${pg.escapeLiteral(org.orgId)}::uuid`,
       );
       const ms = performance.now() - t0;
       pass.created.push({ name, chunks: org.chunks, ms });
       log(`created ${name} (${org.chunks} chunks) in ${(ms / 1000).toFixed(1)} s`);
-      // the org's index of the other kind goes as soon as its replacement exists (a later build
-      // that fails keeps no one's old graph alive)
+    };
+    const calibrating = !!tenant && (opts.recallTarget ?? 0) > 0;
+    const describe = (name: string, cal: Calibration) =>
+      // COMMENT takes no parameters: the name has the per-org shape, the text is built from numbers.
+      c.query(`COMMENT ON INDEX public.${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(formatCalibration(cal))}`);
+    const kept = new Set<string>(); // half-precision indexes that stay because sign bits missed
+    /**
+     * Measures the org's new or grown sign-bit index and writes the result into its comment. One
+     * that misses the target is dropped and the org gets (or keeps) a half-precision index, marked
+     * so that sign bits are not tried again before the org has doubled. False when sign bits lost.
+     */
+    const settle = async (org: OrgSize): Promise<boolean> => {
+      if (!calibrating) return true;
+      const name = orgIndexName(org.orgId, 'bits');
+      const t0 = performance.now();
+      const m = await calibrateBits(c, tenant!, org.orgId, opts.recallTarget!, opts.samples ?? 50);
+      const ms = performance.now() - t0;
+      pass.calibrated.push({ name, candidates: m.candidates, recall: m.recall, ms });
+      const measured = `recall ${m.recall.toFixed(3)} over ${m.samples} of its rows in ${(ms / 1000).toFixed(1)} s`;
+      if (m.candidates !== null) {
+        await describe(name, { kind: 'bits', candidates: m.candidates, recall: m.recall, samples: m.samples, chunks: org.chunks });
+        log(`calibrated ${name}: ${m.candidates} candidates, ${measured}`);
+        return true;
+      }
+      log(`calibrated ${name}: ${m.tried} candidates, ${measured}, under ${opts.recallTarget}: half precision instead`);
+      await drop(name, ' (sign bits missed the recall target)');
+      const half = orgIndexName(org.orgId, 'half');
+      kept.add(half);
+      if (!(await hasValidIndex(c, half))) await build(org, 'half');
+      await describe(half, { kind: 'half', bitsRejectedAt: org.chunks, recall: m.recall, samples: m.samples });
+      return false;
+    };
+    const retire = async (name: string) => {
+      if (!pass.dropped.includes(name) && !kept.has(name)) await drop(name, ' (its org changed kind)');
+    };
+    for (const org of plan.create) {
+      await build(org, org.kind);
+      // the org's index of the other kind goes as soon as its replacement exists and holds (a later
+      // build that fails keeps no one's old graph alive)
       const old = orgIndexName(org.orgId, OTHER[org.kind]);
-      if (plan.retire.includes(old)) await retire(old);
+      if ((org.kind === 'half' || (await settle(org))) && plan.retire.includes(old)) await retire(old);
     }
-    for (const name of plan.retire) if (!pass.dropped.includes(name)) await retire(name); // its new index was there already
+    for (const org of plan.calibrate) await settle(org);
+    for (const name of plan.retire) await retire(name); // its org's new index was there already
   } finally {
     await c.query(`SELECT pg_advisory_unlock($1::bigint)`, [ORG_INDEX_LOCK_KEY]);
   }
   return pass;
+}
+
+async function hasValidIndex(c: pg.ClientBase, name: string): Promise<boolean> {
+  const { rows } = await c.query(
+    `SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid = to_regclass('public.' || $1) AND indisvalid`,
+    [name],
+  );
+  return rows.length > 0;
+}
+
+export interface Measurement {
+  /** The smallest candidate count tried that reached the target; null when none did. */
+  candidates: number | null;
+  /** The recall at `candidates`, or at the last count tried. */
+  recall: number;
+  /** The last count tried. */
+  tried: number;
+  samples: number;
+}
+
+const K = 10;
+
+/**
+ * Recall@10 of the org's sign-bit index, through match_private_chunks itself, at each candidate
+ * count of BITS_CANDIDATE_STEPS until one reaches `target`. Queries: `samples` of the org's rows (a
+ * seeded random sample, so a pass measures the same rows again while the org is unchanged), each
+ * searched for k + 1 and compared, without itself, with its exact top 10 among the org's other
+ * rows. One transaction in the org's signed context, rolled back (it writes nothing); the count is
+ * the function's own override (rocker.search_org_bits_candidates), set for the transaction.
+ */
+export async function calibrateBits(
+  c: pg.ClientBase,
+  tenant: TenantOpener,
+  orgId: string,
+  target: number,
+  samples: number,
+): Promise<Measurement> {
+  await c.query('BEGIN');
+  try {
+    await tenant(c, orgId);
+    await c.query(`SELECT setseed(0.5)`);
+    const { rows: sample } = await c.query<{ id: string; v: string }>(
+      `SELECT id, embedding::text AS v FROM private_chunks WHERE org_id = $1 ORDER BY random() LIMIT $2`,
+      [orgId, samples],
+    );
+    const truth: Set<string>[] = [];
+    for (const q of sample) {
+      // exact: an order no index serves, so the planner reads the org's rows and sorts them
+      const { rows } = await c.query<{ id: string }>(
+        `SELECT id FROM private_chunks WHERE org_id = $1 AND id <> $2
+          ORDER BY 1 - (embedding <=> $3::vector) DESC, id LIMIT ${K}`,
+        [orgId, q.id, q.v],
+      );
+      truth.push(new Set(rows.map((r) => r.id)));
+    }
+    const slots = truth.reduce((n, t) => n + t.size, 0);
+    let recall = 0;
+    for (const step of BITS_CANDIDATE_STEPS) {
+      await c.query(`SELECT set_config('rocker.search_org_bits_candidates', $1, true)`, [String(step)]);
+      let hits = 0;
+      for (const [i, q] of sample.entries()) {
+        const { rows } = await c.query<{ id: string }>(`SELECT id FROM match_private_chunks($1, $2::vector, ${K + 1})`, [
+          orgId,
+          q.v,
+        ]);
+        hits += rows
+          .filter((r) => r.id !== q.id)
+          .slice(0, K)
+          .filter((r) => truth[i].has(r.id)).length;
+      }
+      recall = slots ? hits / slots : 1;
+      if (recall >= target) return { candidates: step, recall, tried: step, samples: sample.length };
+    }
+    return { candidates: null, recall, tried: BITS_CANDIDATE_STEPS.at(-1)!, samples: sample.length };
+  } finally {
+    await c.query('ROLLBACK');
+  }
 }
 
 async function embeddingDims(c: pg.ClientBase): Promise<number> {
@@ -229,11 +431,12 @@ export async function maintainOrgIndexesAt(
   url: string,
   opts: OrgIndexOptions,
   log?: (msg: string) => void,
+  tenant?: TenantOpener,
 ): Promise<OrgIndexPass> {
   const c = new pg.Client({ connectionString: url, application_name: 'rocker-org-indexes' });
   await c.connect();
   try {
-    return await maintainOrgIndexes(c, opts, log);
+    return await maintainOrgIndexes(c, opts, log, tenant);
   } finally {
     await c.end();
   }
