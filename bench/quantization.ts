@@ -15,6 +15,8 @@
  *  - exact: the sequential scan the truth comes from;
  *
  * and each index's size and build time (m = 16, ef_construction = 200, maintenance_work_mem 1GB).
+ * Then the same graphs' recall for --own-rows (200) corpus rows as queries, each without itself, next
+ * to the questions': the measure the per-org index pass takes of a sign-bit graph (org-indexes.ts).
  *
  * Corpus: paragraphs of the markdown files and of the JSDoc comments of the .d.ts files under
  * node_modules (split on blank lines, code blocks and markup stripped, 80-1000 characters, mostly
@@ -30,6 +32,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
+import { BITS_CANDIDATE_STEPS } from '../src/modules/search/org-indexes.js';
 
 const PG_HOST = process.env.BENCH_PG_HOST ?? '127.0.0.1:5432';
 const DB = 'rocker_bench_quant';
@@ -53,6 +56,8 @@ function listFlag(name: string, dflt: number[]): number[] {
 const BINARY_C = listFlag('c', [20, 40, 80, 200]);
 const HALFVEC_EF = listFlag('ef', [40, 60, 100]);
 const HNSW_WITH = 'WITH (m = 16, ef_construction = 200)';
+/** Corpus rows searched as queries (each without itself), as the per-org index pass measures a sign-bit graph. */
+const OWN_ROWS = flag('own-rows', 200);
 const EMBED_BATCH = 16;
 const PROGRESS_EVERY = 2000;
 
@@ -362,6 +367,35 @@ async function measure(c: pg.Client, cfg: Config, qs: Query[]): Promise<Row> {
   };
 }
 
+/**
+ * Recall@10 of `sql` (a plan returning k + 1 ids for $1) at each ef_search, for the questions and
+ * for corpus rows as queries: a row's result without itself against its exact top 10 among the
+ * other rows. The per-org index pass (org-indexes.ts) trusts this measure for sign bits only.
+ */
+async function ownRowsVsQuestions(
+  c: pg.Client,
+  sqlAt: (ef: number) => string,
+  efs: number[],
+  questions: Query[],
+  own: { id: string; vec: string; truth: string[] }[],
+): Promise<string[][]> {
+  const out: string[][] = [];
+  for (const ef of efs) {
+    await c.query(`SET hnsw.ef_search = ${ef}`);
+    const recall = async (qs: { id?: string; vec: string; truth: string[] }[]) => {
+      let hit = 0;
+      for (const q of qs) {
+        const ids = (await c.query(sqlAt(ef), [q.vec])).rows.map((r) => String(r.id)).filter((id) => id !== q.id);
+        const want = new Set(q.truth);
+        hit += ids.slice(0, K).filter((id) => want.has(id)).length;
+      }
+      return hit / (qs.length * K);
+    };
+    out.push([String(ef), (await recall(questions)).toFixed(3), (await recall(own)).toFixed(3)]);
+  }
+  return out;
+}
+
 function table(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i])).join('  ');
@@ -502,6 +536,49 @@ async function main(): Promise<void> {
         `(buffers: shared hit + read of the top plan node, mean per query)\n`,
     );
     table(['plan', 'C / ef_search', 'recall@10', 'Hamming top-C', 'buffers', 'p50 ms', 'p95 ms'], rows);
+
+    // The questions against the org's own rows as queries: what the index pass measures.
+    if (OWN_ROWS > 0) {
+      await c.query(`SET enable_indexscan = off`);
+      const own: { id: string; vec: string; truth: string[] }[] = [];
+      for (const r of (
+        await c.query(`SELECT id, embedding::text AS v FROM chunks ORDER BY md5(id::text) LIMIT $1`, [OWN_ROWS])
+      ).rows) {
+        const truth = (
+          await c.query(`SELECT id FROM chunks WHERE id <> $2 ORDER BY embedding <=> $1::vector, id LIMIT ${K}`, [
+            r.v,
+            r.id,
+          ])
+        ).rows.map((t) => String(t.id));
+        own.push({ id: String(r.id), vec: r.v, truth });
+      }
+      await c.query(`RESET enable_indexscan`);
+      const candidates = [...new Set([...BITS_CANDIDATE_STEPS, ...BINARY_C])].sort((a, b) => a - b);
+      const bits = await ownRowsVsQuestions(
+        c,
+        (C) => `SELECT id FROM (SELECT id, embedding FROM chunks
+            ORDER BY binary_quantize(embedding)::bit(${DIM}) <~> binary_quantize($1::vector) LIMIT ${C}) s
+          ORDER BY s.embedding <=> $1::vector, s.id LIMIT ${K + 1}`,
+        candidates,
+        qs,
+        own,
+      );
+      const half = await ownRowsVsQuestions(
+        c,
+        () => `SELECT id FROM chunks ORDER BY embedding::halfvec(${DIM}) <=> $1::vector::halfvec(${DIM}) LIMIT ${K + 1}`,
+        HALFVEC_EF,
+        qs,
+        own,
+      );
+      console.log(
+        `\nrecall@${K}: the ${qs.length} questions vs ${own.length} corpus rows as queries (each without itself), ` +
+          `the per-org index pass's measure (it trusts it for sign bits only)\n`,
+      );
+      table(
+        ['plan', 'C / ef_search', 'questions', 'own rows'],
+        [...bits.map((r) => ['binary + re-rank', `C=${r[0]}`, r[1], r[2]]), ...half.map((r) => ['halfvec', `ef=${r[0]}`, r[1], r[2]])],
+      );
+    }
     console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     await c?.end().catch(() => undefined);
