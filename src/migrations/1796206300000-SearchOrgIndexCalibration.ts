@@ -13,7 +13,9 @@ const CURRENT_ORG = `(select nullif(current_setting('app.org_id', true), '')::uu
  * that finds the index (pg_description, by the index's oid), scales it with k (it was measured for
  * k = 10), keeps the floor of 4 x k, and uses it unless `rocker.search_org_bits_candidates` is
  * set, which still wins (an operator's override); without a comment the default is 40 as before.
- * Only the index's owner can comment on it, and the number is at most 4 digits.
+ * Only the index's owner can comment on it, and the number is at most 4 digits. When an org has
+ * both kinds (between a build and the drop of the old one), its sign-bit index serves only once
+ * measured: until then the half-precision graph does (the earlier function preferred sign bits).
  *
  * The rest is the SearchOrgBinaryIndexes function unchanged (half-precision graphs keep
  * `rocker.search_org_ef_search`, default 100).
@@ -50,8 +52,10 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `CREATE OR REPLACE FUNCTION match_privat
            RETURN;
          END IF;
          -- The org's own index, if the maintenance pass built it (a failed concurrent build leaves it
-         -- invalid: unused), in one catalog read; of both kinds, sign bits. The pass writes what it
-         -- measured of a sign-bit index into its comment (only the owner can): 'rocker-search candidates=<n> ...'.
+         -- invalid: unused), in one catalog read. The pass writes what it measured of a sign-bit
+         -- index into its comment (only the owner can): 'rocker-search candidates=<n> ...'. Of both
+         -- kinds (the pass builds the new one before it drops the old), a measured sign-bit index,
+         -- else the half-precision one: sign bits serve before their measurement only when alone.
          SELECT i.indexrelid,
                 ceil(substring(d.description from '^rocker-search candidates=([0-9]{1,4})(?: |$)')::integer
                      * greatest(match_count, 10) / 10.0)::integer
@@ -61,7 +65,8 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `CREATE OR REPLACE FUNCTION match_privat
              ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
           WHERE i.indexrelid IN (bits_name, half_name)
             AND i.indrelid = 'public.private_chunks'::regclass AND i.indisvalid
-          ORDER BY i.indexrelid = bits_name DESC
+          ORDER BY coalesce(i.indexrelid = bits_name AND d.description ~ '^rocker-search candidates=', false) DESC,
+                   i.indexrelid = half_name DESC
           LIMIT 1;
          IF org_index = bits_name THEN
            candidates := greatest(coalesce(bits_set, tuned, 40), 4 * match_count);
