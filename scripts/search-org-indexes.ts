@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     database.ownerUrl,
     orgIndexOptionsOf(search),
     (msg) => console.log(msg),
-    signedTenantOpener(parseContextKeys(tenantContext.keys)[0]),
+    signedTenantOpener(parseContextKeys(tenantContext.keys)[0], tenantContext.ttlMs),
   );
   if (!pass.ran) console.log('another process is running a pass: nothing done');
   else

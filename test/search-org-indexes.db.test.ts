@@ -84,11 +84,6 @@ describe('per-org search indexes', () => {
     ]);
     return r.rows[0]?.n as number | undefined;
   };
-  /**
-   * Rows read through the org_id btree or by sequential scans of private_chunks so far: what an
-   * exact search reads. Both pooled connections flush what they counted first (a backend otherwise
-   * reports its statistics up to a second late).
-   */
   /** Both pooled connections flush what they counted (a backend otherwise reports its statistics up to a second late). */
   const flushAll = async () => {
     const both = await Promise.all([app.connect(), app.connect()]);
@@ -97,6 +92,7 @@ describe('per-org search indexes', () => {
       c.release();
     }
   };
+  /** Rows read through the org_id btree or by sequential scans of private_chunks so far: what an exact search reads. */
   const rowsReadExactly = async () => {
     await flushAll();
     await su.query(`SELECT pg_stat_clear_snapshot()`);
@@ -125,6 +121,8 @@ describe('per-org search indexes', () => {
   };
   /** Index blocks five searches of the org read, with `setting` set in their transactions. */
   const blocksOfSearches = async (org: Org, name: string, setting?: [string, string]) => {
+    await flushAll(); // earlier searches, counted late otherwise
+    await owner.query(`SELECT pg_stat_force_next_flush()`);
     const before = await blocks(name);
     for (const q of queries.slice(0, 5))
       await asTenant(app, { orgId: org.id }, async (c) => {
@@ -212,7 +210,7 @@ describe('per-org search indexes', () => {
   });
 
   it('the pass measures a sign-bit index on the org\'s own rows: kept at the count that reaches the target, else half precision', async () => {
-    const tenant = signedTenantOpener(TEST_KEYS[0]);
+    const tenant = signedTenantOpener(TEST_KEYS[0], 60_000);
     const calOpts = { ...opts, recallTarget: 0.9, samples: 20 };
     const comment = async (name: string) =>
       (await existingOrgIndexes(owner)).find((e) => e.name === name)?.comment ?? null;
@@ -251,12 +249,33 @@ describe('per-org search indexes', () => {
       calibrated: [],
     });
 
-    // sign bits that reach the target replace the half-precision graph once measured
+    // a measurement that fails (here the tenant context) keeps both graphs, the pass goes on; the
+    // half-precision one answers while the sign bits are unmeasured
     await owner.query(`COMMENT ON INDEX ${half(big)} IS NULL`);
+    const failed: string[] = [];
+    const broken = await maintainOrgIndexes(
+      owner,
+      { ...calOpts, bitsMinChunks: 3000 },
+      (m) => failed.push(m),
+      async () => {
+        throw new Error('no context');
+      },
+    );
+    expect(broken).toMatchObject({ ran: true, dropped: [], calibrated: [] });
+    expect(broken.created.map((c) => c.name)).toEqual([bits(big)]);
+    expect(failed.at(-1)).toMatch(/^measuring .* failed, kept as it is until the next pass: no context$/);
+    expect((await existingOrgIndexes(owner)).map((e) => e.name).sort()).toEqual([bits(big), half(big)].sort());
+
+    // sign bits that reach the target replace the half-precision graph once measured; measured
+    // through the sign-bit graph itself, though the half-precision one is still there
+    await flushAll();
+    const bitsScans = (await scans(bits(big))) ?? 0;
     const held = await maintainOrgIndexes(owner, { ...calOpts, bitsMinChunks: 3000 }, undefined, tenant);
-    expect(held.created.map((c) => c.name)).toEqual([bits(big)]);
+    await owner.query(`SELECT pg_stat_force_next_flush()`);
+    expect(held.created).toEqual([]);
     expect(held.calibrated).toMatchObject([{ name: bits(big), candidates: 40 }]);
     expect(held.dropped).toEqual([half(big)]);
+    expect(((await scans(bits(big))) ?? 0) - bitsScans).toBeGreaterThanOrEqual(calOpts.samples);
     expect(parseCalibration(await comment(bits(big)))).toMatchObject({ kind: 'bits', candidates: 40, chunks: 3000 });
     expect(await recall(big)).toBeGreaterThanOrEqual(0.95);
     // measured once: the org has not doubled
@@ -297,8 +316,8 @@ describe('per-org search indexes', () => {
     expect(await recall(big)).toBeGreaterThanOrEqual(0.95);
     // 4 x k candidates over pgvector's ef_search bound of 1000: the iterative scan gives the rest
     expect(await match(big, queries[2], 300)).toHaveLength(300);
-    // both kinds at once (a pass stopped between a build and the drop): sign bits never measured
-    // wait, the half-precision graph answers; measured (the pass's comment), sign bits answer
+    // both kinds at once (a pass stopped between a build and the drop): while the sign bits are not
+    // measured, the half-precision graph answers; once measured (the pass's comment), the sign bits
     await owner.query(
       `CREATE INDEX ${half(big)} ON private_chunks USING hnsw ((embedding::halfvec(512)) halfvec_cosine_ops)
          WHERE org_id = '${big.id}'::uuid`,

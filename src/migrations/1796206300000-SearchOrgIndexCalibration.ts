@@ -56,20 +56,21 @@ export const MATCH_PRIVATE_CHUNKS_SQL = `CREATE OR REPLACE FUNCTION match_privat
          -- index into its comment (only the owner can): 'rocker-search candidates=<n> ...'. Of both
          -- kinds (the pass builds the new one before it drops the old), a measured sign-bit index,
          -- else the half-precision one: sign bits serve before their measurement only when alone.
-         SELECT i.indexrelid,
-                ceil(substring(d.description from '^rocker-search candidates=([0-9]{1,4})(?: |$)')::integer
-                     * greatest(match_count, 10) / 10.0)::integer
+         SELECT x.indexrelid, least(ceil(x.measured::bigint * greatest(match_count, 10) / 10.0), 100000)::integer
            INTO org_index, tuned
-           FROM pg_catalog.pg_index i
-           LEFT JOIN pg_catalog.pg_description d
-             ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
-          WHERE i.indexrelid IN (bits_name, half_name)
-            AND i.indrelid = 'public.private_chunks'::regclass AND i.indisvalid
-          ORDER BY coalesce(i.indexrelid = bits_name AND d.description ~ '^rocker-search candidates=', false) DESC,
-                   i.indexrelid = half_name DESC
+           FROM (SELECT i.indexrelid,
+                        CASE WHEN i.indexrelid = bits_name
+                             THEN substring(d.description from '^rocker-search candidates=([0-9]{1,4})(?: |$)')::integer
+                        END AS measured
+                   FROM pg_catalog.pg_index i
+                   LEFT JOIN pg_catalog.pg_description d
+                     ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+                  WHERE i.indexrelid IN (bits_name, half_name)
+                    AND i.indrelid = 'public.private_chunks'::regclass AND i.indisvalid) x
+          ORDER BY x.measured IS NOT NULL DESC, x.indexrelid = half_name DESC
           LIMIT 1;
          IF org_index = bits_name THEN
-           candidates := greatest(coalesce(bits_set, tuned, 40), 4 * match_count);
+           candidates := greatest(coalesce(bits_set, tuned, 40), least(4::bigint * match_count, 100000));
            PERFORM set_config('hnsw.ef_search', least(candidates, 1000)::text, true);
            PERFORM set_config('enable_sort', 'off', true);
            -- The C nearest in Hamming distance of the sign bits (the index's expression), then the

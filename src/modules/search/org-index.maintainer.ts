@@ -46,7 +46,7 @@ export class OrgIndexMaintainer implements OnApplicationBootstrap, OnApplication
       orgIndexOptionsOf(this.searchConfig),
       (msg) => this.logger.log(msg),
       // calibration reads each org's rows in the org's own signed context
-      signedTenantOpener(parseContextKeys(this.contextConfig.keys)[0]),
+      signedTenantOpener(parseContextKeys(this.contextConfig.keys)[0], this.contextConfig.ttlMs),
     )
       .catch((e: Error) => {
         this.logger.warn(`per-org index pass failed: ${e.message}`);

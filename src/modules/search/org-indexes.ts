@@ -210,11 +210,14 @@ export interface OrgIndexPass {
  */
 export type TenantOpener = (c: pg.ClientBase, orgId: string) => Promise<void>;
 
-/** The pass's opener: a system context (no user, as a job's), signed by this process's key, valid for a minute. */
-export function signedTenantOpener(key: ContextKey): TenantOpener {
+/**
+ * The pass's opener: a system context (no user, as a job's), signed by this process's key, valid
+ * for `ttlMs` (TENANT_CONTEXT_TTL_MS: checked once, by tenant_begin(), against the database's clock).
+ */
+export function signedTenantOpener(key: ContextKey, ttlMs: number): TenantOpener {
   return async (c, orgId) => {
     const ctx = { orgId, userId: null, role: null, actorRole: 'system', requestId: 'org-index-pass' };
-    await c.query('SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)', tenantBeginParams(key, ctx, Date.now() + 60_000));
+    await c.query('SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)', tenantBeginParams(key, ctx, Date.now() + ttlMs));
   };
 }
 
@@ -295,31 +298,39 @@ export async function maintainOrgIndexes(
     const describe = (name: string, cal: Calibration) =>
       // COMMENT takes no parameters: the name has the per-org shape, the text is built from numbers.
       c.query(`COMMENT ON INDEX public.${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(formatCalibration(cal))}`);
-    const kept = new Set<string>(); // half-precision indexes that stay because sign bits missed
+    const kept = new Set<string>(); // half-precision indexes that stay: sign bits missed, or were not measured
     /**
      * Measures the org's new or grown sign-bit index and writes the result into its comment. One
-     * that misses the target is dropped and the org gets (or keeps) a half-precision index, marked
-     * so that sign bits are not tried again before the org has doubled. False when sign bits lost.
+     * that misses the target gives way to a half-precision index (built first if the org has none:
+     * the org keeps a graph throughout), marked so that sign bits are not tried again before the org
+     * has doubled, and is then dropped. A measurement that fails is logged and leaves both indexes
+     * as they are (an unmeasured sign-bit index serves only when it is the org's only one); the
+     * next pass measures it again. True when the sign bits hold.
      */
     const settle = async (org: OrgSize): Promise<boolean> => {
       if (!calibrating) return true;
       const name = orgIndexName(org.orgId, 'bits');
-      const t0 = performance.now();
-      const m = await calibrateBits(c, tenant!, org.orgId, opts.recallTarget!, opts.samples ?? 50);
-      const ms = performance.now() - t0;
-      pass.calibrated.push({ name, candidates: m.candidates, recall: m.recall, ms });
-      const measured = `recall ${m.recall.toFixed(3)} over ${m.samples} of its rows in ${(ms / 1000).toFixed(1)} s`;
-      if (m.candidates !== null) {
-        await describe(name, { kind: 'bits', candidates: m.candidates, recall: m.recall, samples: m.samples, chunks: org.chunks });
-        log(`calibrated ${name}: ${m.candidates} candidates, ${measured}`);
-        return true;
-      }
-      log(`calibrated ${name}: ${m.tried} candidates, ${measured}, under ${opts.recallTarget}: half precision instead`);
-      await drop(name, ' (sign bits missed the recall target)');
       const half = orgIndexName(org.orgId, 'half');
-      kept.add(half);
-      if (!(await hasValidIndex(c, half))) await build(org, 'half');
-      await describe(half, { kind: 'half', bitsRejectedAt: org.chunks, recall: m.recall, samples: m.samples });
+      try {
+        const t0 = performance.now();
+        const m = await calibrateBits(c, tenant!, org.orgId, name, opts.recallTarget!, opts.samples ?? 50);
+        const ms = performance.now() - t0;
+        pass.calibrated.push({ name, candidates: m.candidates, recall: m.recall, ms });
+        const measured = `recall ${m.recall.toFixed(3)} over ${m.samples} of its rows in ${(ms / 1000).toFixed(1)} s`;
+        if (m.candidates !== null) {
+          await describe(name, { kind: 'bits', candidates: m.candidates, recall: m.recall, samples: m.samples, chunks: org.chunks });
+          log(`calibrated ${name}: ${m.candidates} candidates, ${measured}`);
+          return true;
+        }
+        log(`calibrated ${name}: ${m.tried} candidates, ${measured}, under ${opts.recallTarget}: half precision instead`);
+        kept.add(half);
+        if (!(await hasValidIndex(c, half))) await build(org, 'half');
+        await describe(half, { kind: 'half', bitsRejectedAt: org.chunks, recall: m.recall, samples: m.samples });
+        await drop(name, ' (sign bits missed the recall target)');
+      } catch (e) {
+        kept.add(half);
+        log(`measuring ${name} failed, kept as it is until the next pass: ${(e as Error).message}`);
+      }
       return false;
     };
     const retire = async (name: string) => {
@@ -361,26 +372,33 @@ export interface Measurement {
 const K = 10;
 
 /**
- * Recall@10 of the org's sign-bit index, through match_private_chunks itself, at each candidate
- * count of BITS_CANDIDATE_STEPS until one reaches `target`. Queries: `samples` of the org's rows (a
- * seeded random sample, so a pass measures the same rows again while the org is unchanged), each
- * searched for k + 1 and compared, without itself, with its exact top 10 among the org's other
- * rows. One transaction in the org's signed context, rolled back (it writes nothing); the count is
- * the function's own override (rocker.search_org_bits_candidates), set for the transaction.
+ * Recall of the org's sign-bit index `name`, through match_private_chunks itself at k = 10 (the
+ * API's default), at each candidate count of BITS_CANDIDATE_STEPS until one reaches `target`.
+ * Queries: `samples` of the org's rows (a seeded random sample, so a pass measures the same rows
+ * again while the org is unchanged); a row finds itself at distance 0, so it is left out of both
+ * sides: the recall of its 9 nearest other rows against the exact ones. One transaction in the
+ * org's signed context, rolled back (nothing it does outlives it): the count is the function's own
+ * override (rocker.search_org_bits_candidates), and the index is marked measured for the
+ * transaction only, so that the function routes to it even while the org's half-precision
+ * index still exists (it serves an unmeasured sign-bit index only when it is the org's only one).
  */
 export async function calibrateBits(
   c: pg.ClientBase,
   tenant: TenantOpener,
   orgId: string,
+  name: string,
   target: number,
   samples: number,
 ): Promise<Measurement> {
   await c.query('BEGIN');
   try {
     await tenant(c, orgId);
+    // COMMENT takes no parameters: the name has the per-org shape (orgIndexName), the text is fixed.
+    await c.query(`COMMENT ON INDEX public.${pg.escapeIdentifier(name)} IS 'rocker-search candidates=40 recall=0 samples=0 chunks=0'`);
     await c.query(`SELECT setseed(0.5)`);
     const { rows: sample } = await c.query<{ id: string; v: string }>(
-      `SELECT id, embedding::text AS v FROM private_chunks WHERE org_id = $1 ORDER BY random() LIMIT $2`,
+      `SELECT id, embedding::text AS v FROM private_chunks
+        WHERE org_id = $1 AND id = ANY (ARRAY(SELECT id FROM private_chunks WHERE org_id = $1 ORDER BY random() LIMIT $2))`,
       [orgId, samples],
     );
     const truth: Set<string>[] = [];
@@ -388,7 +406,7 @@ export async function calibrateBits(
       // exact: an order no index serves, so the planner reads the org's rows and sorts them
       const { rows } = await c.query<{ id: string }>(
         `SELECT id FROM private_chunks WHERE org_id = $1 AND id <> $2
-          ORDER BY 1 - (embedding <=> $3::vector) DESC, id LIMIT ${K}`,
+          ORDER BY 1 - (embedding <=> $3::vector) DESC, id LIMIT ${K - 1}`,
         [orgId, q.id, q.v],
       );
       truth.push(new Set(rows.map((r) => r.id)));
@@ -399,13 +417,13 @@ export async function calibrateBits(
       await c.query(`SELECT set_config('rocker.search_org_bits_candidates', $1, true)`, [String(step)]);
       let hits = 0;
       for (const [i, q] of sample.entries()) {
-        const { rows } = await c.query<{ id: string }>(`SELECT id FROM match_private_chunks($1, $2::vector, ${K + 1})`, [
+        const { rows } = await c.query<{ id: string }>(`SELECT id FROM match_private_chunks($1, $2::vector, ${K})`, [
           orgId,
           q.v,
         ]);
         hits += rows
           .filter((r) => r.id !== q.id)
-          .slice(0, K)
+          .slice(0, K - 1)
           .filter((r) => truth[i].has(r.id)).length;
       }
       recall = slots ? hits / slots : 1;
