@@ -324,7 +324,11 @@ export async function maintainOrgIndexes(
         }
         log(`calibrated ${name}: ${m.tried} candidates, ${measured}, under ${opts.recallTarget}: half precision instead`);
         kept.add(half);
-        if (!(await hasValidIndex(c, half))) await build(org, 'half');
+        // the pass knows what exists: the catalog at its start, less what it dropped, plus what it built
+        const hasHalf =
+          pass.created.some((x) => x.name === half) ||
+          (existing.some((e) => e.name === half && e.valid) && !pass.dropped.includes(half));
+        if (!hasHalf) await build(org, 'half');
         await describe(half, { kind: 'half', bitsRejectedAt: org.chunks, recall: m.recall, samples: m.samples });
         await drop(name, ' (sign bits missed the recall target)');
       } catch (e) {
@@ -349,14 +353,6 @@ export async function maintainOrgIndexes(
     await c.query(`SELECT pg_advisory_unlock($1::bigint)`, [ORG_INDEX_LOCK_KEY]);
   }
   return pass;
-}
-
-async function hasValidIndex(c: pg.ClientBase, name: string): Promise<boolean> {
-  const { rows } = await c.query(
-    `SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid = to_regclass('public.' || $1) AND indisvalid`,
-    [name],
-  );
-  return rows.length > 0;
 }
 
 export interface Measurement {
