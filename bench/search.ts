@@ -6,7 +6,7 @@
  * the shipped plan (match_private_chunks, after a per-org index pass as the service's worker runs
  * it) and, in the same run, the naive plan (one HNSW index + WHERE org_id, no iterative scan).
  * Vectors are clustered (topic centroid + noise), generated in SQL. `--org-index-min`,
- * `--org-index-bits-min`, `--org-index-max` try other per-org index settings, `--no-org-indexes` drops them all (the shared
+ * `--org-index-bits-min`, `--org-index-max`, `--build-workers` try other per-org index settings, `--no-org-indexes` drops them all (the shared
  * index and exact search alone); `--embed N` also times N query embeddings with the local model.
  */
 import pg from 'pg';
@@ -53,6 +53,8 @@ const ORG_INDEX_BITS_MIN = flag('org-index-bits-min', 50_000);
 // The pass's calibration (SEARCH_ORG_INDEX_RECALL / _SAMPLES); --recall 0 turns it off.
 const ORG_INDEX_RECALL = flag('recall', 0.99);
 const ORG_INDEX_SAMPLES = flag('samples', 50);
+// Parallel workers of a per-org build (SEARCH_ORG_INDEX_BUILD_WORKERS, 0 as shipped).
+const ORG_INDEX_BUILD_WORKERS = flag('build-workers', 0);
 const EMBED = flag('embed', 0);
 const DB = `rocker_bench_search_${CHUNKS}`;
 
@@ -151,6 +153,7 @@ async function orgIndexes(): Promise<void> {
     buildMemMb: 512,
     recallTarget: ORG_INDEX_RECALL,
     samples: ORG_INDEX_SAMPLES,
+    buildWorkers: ORG_INDEX_BUILD_WORKERS,
   }, (msg) => console.log(`  ${msg}`), (c, orgId) => beginBenchTenant(c, orgId));
   const c = new pg.Client({ connectionString: owner });
   await c.connect();

@@ -147,8 +147,13 @@ describe('per-org search indexes', () => {
   });
 
   it('the pass builds an index for the org over the threshold only, and the search uses it', async () => {
-    const pass = await maintainOrgIndexes(owner, opts);
+    const serverWorkers = (await owner.query(`SHOW max_parallel_maintenance_workers`)).rows[0].max_parallel_maintenance_workers;
+    expect(serverWorkers).not.toBe('0');
+    const pass = await maintainOrgIndexes(owner, { ...opts, buildWorkers: 0 });
     expect(pass.ran).toBe(true);
+    // its builds ran on one backend (SEARCH_ORG_INDEX_BUILD_WORKERS), not the server's parallel workers
+    expect((await owner.query(`SHOW max_parallel_maintenance_workers`)).rows[0].max_parallel_maintenance_workers).toBe('0');
+    await owner.query(`RESET max_parallel_maintenance_workers`);
     expect(pass.created.map((c) => c.name)).toEqual([half(big)]);
     expect(pass.created[0].chunks).toBe(3000);
     expect(await existingOrgIndexes(owner)).toEqual([{ name: half(big), valid: true, comment: null }]);

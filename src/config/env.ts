@@ -413,6 +413,16 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(16) @Max(65_536)
   SEARCH_ORG_INDEX_BUILD_MEM_MB = 512;
 
+  /**
+   * Parallel workers of a per-org index build (max_parallel_maintenance_workers for the pass's
+   * session). 0: the build is one backend, one core, and the other orgs' queries keep the rest
+   * (bench:search-pass on 2 cores: a second org searching one at a time, p95 1.22x during the
+   * build against 3.29x with the server's default of 2; the build 1.0-1.45x as long). Raise it on a
+   * database host with cores to spare.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(64)
+  SEARCH_ORG_INDEX_BUILD_WORKERS = 0;
+
   /** Chunks an org may keep in the vector indexes (private chunks and its market listings' copies), unless its limits say otherwise (caps.stored_chunks). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
   LIMITS_MAX_STORED_CHUNKS = 1_000_000;

@@ -129,6 +129,7 @@ export abstract class SearchConfig extends slice({
   orgIndexMax: 'SEARCH_ORG_INDEX_MAX',
   orgIndexIntervalMs: 'SEARCH_ORG_INDEX_INTERVAL_MS',
   orgIndexBuildMemMb: 'SEARCH_ORG_INDEX_BUILD_MEM_MB',
+  orgIndexBuildWorkers: 'SEARCH_ORG_INDEX_BUILD_WORKERS',
 }) {}
 
 /** Content intake: crawl, uploads, PDF, OCR and the parser pools (several prefixes: the names keep theirs). */

@@ -80,6 +80,11 @@ export interface OrgIndexOptions {
   maxIndexes: number;
   /** maintenance_work_mem of a build (MB): a graph that does not fit is built far more slowly. */
   buildMemMb: number;
+  /**
+   * max_parallel_maintenance_workers of a build (undefined: the server's setting). Each parallel
+   * worker is one more backend on a core every org's queries share.
+   */
+  buildWorkers?: number;
 }
 
 /** The pass's options from the service's settings (SEARCH_ORG_INDEX_*). */
@@ -91,6 +96,7 @@ export function orgIndexOptionsOf(search: SearchConfig): OrgIndexOptions {
     samples: search.orgIndexSamples,
     maxIndexes: search.orgIndexMax,
     buildMemMb: search.orgIndexBuildMemMb,
+    buildWorkers: search.orgIndexBuildWorkers,
   };
 }
 
@@ -274,8 +280,11 @@ export async function maintainOrgIndexes(
     };
     for (const name of plan.drop) await drop(name, '');
     const dims = plan.create.length || plan.calibrate.length ? await embeddingDims(c) : 0;
-    if (plan.create.length || plan.calibrate.length)
+    if (plan.create.length || plan.calibrate.length) {
       await c.query(`SELECT set_config('maintenance_work_mem', $1, false)`, [`${opts.buildMemMb}MB`]);
+      if (opts.buildWorkers !== undefined)
+        await c.query(`SELECT set_config('max_parallel_maintenance_workers', $1, false)`, [String(opts.buildWorkers)]);
+    }
     const build = async (org: OrgSize, kind: OrgIndexKind) => {
       const name = orgIndexName(org.orgId, kind); // throws unless a uuid: the literal below is hex and dashes
       const t0 = performance.now();
