@@ -39,7 +39,9 @@ const maxSeconds = Number(process.env.FAIR_MAX_SECONDS ?? 600);
 // FAIR_SUSTAIN_MS=0 sends each abuse once (as the serial suite does).
 if (process.env.FAIR_SUSTAIN_MS !== undefined) BENCH_SCALE.sustainMs = Number(process.env.FAIR_SUSTAIN_MS);
 const started = Date.now();
-const SETTLE_MS = Number(process.env.FAIR_SETTLE_MS ?? 5_000);
+// Between rows, the jobs a row queued are cancelled and its running ones awaited (at most this
+// long), so that no row's work runs into the next row's quiet "alone" phase.
+const SETTLE_MS = Number(process.env.FAIR_SETTLE_MS ?? 60_000);
 // Rows that queue little background work first; the large uploads (whose embed jobs may outlive
 // their row) last.
 const ORDER: Row[] = [
@@ -185,9 +187,11 @@ try {
     if (only && !only.has(row)) continue;
     const r = await runRow(ctx, row, BENCH_SCALE, { log: console.log });
     results.push(r);
+    const settling = Date.now();
     const left = await settle(ctx, SETTLE_MS);
+    const settledS = (Date.now() - settling) / 1000;
     console.log(
-      `    done in ${(r.abuseMs / 1000).toFixed(1)} s; noisy: ${JSON.stringify(r.statuses)}${r.unlimited2xx ? ` (${r.unlimited2xx} 2xx without a RateLimit-Policy header: never limited)` : ''}${left ? `; ${left} ingest job(s) still running or queued after ${SETTLE_MS / 1000} s (they run into the next row)` : ''}`,
+      `    done in ${(r.abuseMs / 1000).toFixed(1)} s; noisy: ${JSON.stringify(r.statuses)}${settledS >= 1 ? `; its ingest jobs settled in ${settledS.toFixed(1)} s` : ''}${r.unlimited2xx ? ` (${r.unlimited2xx} 2xx without a RateLimit-Policy header: never limited)` : ''}${left ? `; ${left} ingest job(s) still running or queued after ${SETTLE_MS / 1000} s (they run into the next row)` : ''}`,
     );
   }
 

@@ -460,8 +460,9 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     let entry: string | null = first;
     for (let i = 0; i < 4 && entry; i++) {
       const [kind, id] = entry.split('|') as [JobKind, string];
-      const parked = await this.queues.get(kind)?.getJob(id);
-      if (parked && (await parked.promote().then(() => true, () => false))) return;
+      // promote by id, one script (no read of the job first): it refuses an id not waiting in delayed
+      const queue = this.queues.get(kind);
+      if (queue && (await queue.backend.promote(id).then(() => true, () => false))) return;
       entry = await this.slots.nextParked(orgId);
     }
   }
