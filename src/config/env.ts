@@ -350,6 +350,17 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(10) @Max(10_000)
   RATE_LIMIT_REDIS_TIMEOUT_MS = 250;
 
+  /**
+   * A request whose bucket this instance already knows to be empty (its memo of the last decision:
+   * no Redis call) waits this long (ms), or until the bucket admits it if sooner, and is then
+   * decided again: refused with the headers of that moment, or admitted. A client that fires its
+   * next request the moment it reads a 429 sends one per connection per pace instead of thousands
+   * a second (bench:fair-share: the quiet org's p95 1.02x beside such a flood, 2.05x without).
+   * 0 = refusals at once.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
+  RATE_LIMIT_REFUSAL_PACE_MS = 500;
+
   /** How long an instance trusts its cached per-org limits (changes are also pushed by pub/sub). */
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   LIMITS_CACHE_MS = 5000;

@@ -161,6 +161,7 @@ export abstract class LimitsConfig extends slice({
   defaults: 'RATE_LIMIT_DEFAULTS',
   dryRun: 'RATE_LIMIT_DRY_RUN',
   redisTimeoutMs: 'RATE_LIMIT_REDIS_TIMEOUT_MS',
+  refusalPaceMs: 'RATE_LIMIT_REFUSAL_PACE_MS',
   cacheMs: 'LIMITS_CACHE_MS',
   usageFlushMs: 'USAGE_FLUSH_MS',
   authFailures: 'RATE_LIMIT_AUTH_FAILURES',

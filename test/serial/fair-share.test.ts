@@ -55,7 +55,8 @@ const SCALE: Scale = {
 
 /**
  * The test environment minus what it turns off for functional suites: admission by event-loop
- * load, the engines' lower priority and the per-org job rate run at their shipped defaults here.
+ * load, the engines' lower priority, the per-org job rate and the pacing of refusals run at their
+ * shipped defaults here.
  */
 const PRODUCTION_DEFAULTS = Object.fromEntries(
   Object.entries(TEST_ENV_VARS).filter(
@@ -67,6 +68,7 @@ const PRODUCTION_DEFAULTS = Object.fromEntries(
         'ENGINE_NICE',
         'INGEST_ORG_RATE',
         'PARSE_WARM_THREADS',
+        'RATE_LIMIT_REFUSAL_PACE_MS',
       ].includes(k),
   ),
 );

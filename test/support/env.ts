@@ -28,6 +28,9 @@ export const TEST_ENV_VARS: Record<string, string> = {
   // Functional ingest suites post bursts of items; the start rate has its own suite (ingest.rate).
   INGEST_ORG_RATE: '0',
   ADMISSION_MAX_UTILIZATION: '0',
+  // Functional suites send refused requests back to back and read each 429 at once; pacing has its
+  // own tests (test/limits.pacing.e2e.test.ts) and the serial fair-share suite runs at the default.
+  RATE_LIMIT_REFUSAL_PACE_MS: '0',
   ADMISSION_MAX_SLOWDOWN: '0',
   // Engine threads below the event loop's priority (ENGINE_NICE) starve when the box runs many
   // suites at once and would run into their time limits; the serial fair-share suites use the default.

@@ -138,7 +138,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     }
     const plan = (req[PLAN] = await this.planFor(context, req));
     await super.canActivate(context); // collects the buckets that apply, at the smallest cost
-    const refused = this.limiter.memoRefusal(plan);
+    const refused = await this.limiter.memoRefusal(plan);
     if (!refused) return;
     const verdict: Verdict = { admitted: false, rates: [refused], slotRefused: false, memo: true };
     this.count(plan, req, verdict);

@@ -101,7 +101,8 @@ describe(RateLimitStorage.name, () => {
     // Redis says: admitted, and the bucket is now empty (TAT a full window ahead).
     const decide = vi.fn().mockResolvedValue([1, -1, 0, 0, '60000.0000', 1]);
     const redis = fakeRedis({ rockerRlDecide: decide });
-    sut = new RateLimitStorage(redis, limits, redisConfig);
+    // unpaced: each refusal answered at once (pacing: test/limits.pacing.e2e.test.ts)
+    sut = new RateLimitStorage(redis, { ...limits, refusalPaceMs: 0 }, redisConfig);
     const first = await sut.decide(plan({ limit: 5 }));
     expect(first.admitted).toBe(true);
     expect(first.rates[0].state.remaining).toBe(0);

@@ -266,8 +266,20 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
     return this.liveInstances;
   }
 
-  /** The refusal this instance's memo already knows for the plan (no Redis call), if any. */
-  memoRefusal(plan: RatePlan): RateOutcome | undefined {
+  /**
+   * The refusal this instance's memo already knows for the plan (no Redis call), if any; paced
+   * (below). A client that answers each 429 with another request at once (a closed loop: the
+   * flood rows of bench:fair-share send 2,000 of them a second from 15 connections) costs the
+   * instance what those refusals cost, however cheap each is; paced, it sends one per connection
+   * per pace, and the other orgs keep the event loop.
+   */
+  async memoRefusal(plan: RatePlan): Promise<RateOutcome | undefined> {
+    const refused = this.memo.refusal(plan, Date.now());
+    const pace = this.limitsConfig.refusalPaceMs;
+    if (!refused || pace <= 0) return refused;
+    // Paced: a request its bucket already refuses waits before it is answered (RATE_LIMIT_REFUSAL_PACE_MS),
+    // and is decided again after, so one the bucket admits by then passes and a 429's headers are those of now.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pace, Math.max(1, Math.ceil(refused.state.retryMs)))));
     return this.memo.refusal(plan, Date.now());
   }
 
@@ -277,7 +289,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
    * quota counter is missing (Redis lost its data).
    */
   async decide(plan: RatePlan, seed?: () => Promise<number>): Promise<Verdict> {
-    const memo = this.memo.refusal(plan, Date.now());
+    const memo = await this.memoRefusal(plan);
     if (memo) return { admitted: false, rates: [memo], slotRefused: false, memo: true };
     if (Date.now() >= this.retryRedisAt) {
       try {

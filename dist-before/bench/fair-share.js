@@ -1,0 +1,211 @@
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBenchDb } from './lib/db.js';
+import { killAll, onSignal } from '../test/support/load/deployment.js';
+import { table } from '../test/support/load/load.js';
+import { BENCH_SCALE, dropRedisPrefix, ratio, ROW_TITLES, Row, runRow, settle, startService, warmUp, } from '../test/support/load/fair-share.js';
+import { signDevToken } from '../src/tenancy/dev-token.js';
+/**
+ * npm run bench:fair-share — issue 15's table, measured: one all-in-one service process (API and
+ * ingest workers, as `npm start` runs it) on its own database and Redis prefix; for each abuse
+ * class, the quiet org's GET /v1/org (and, for OCR and PDF, its own small upload of that kind)
+ * alone and then during the abuse, in the same run, as p50/p95 and the p95 ratio; and what the
+ * noisy side got. Goal: every p95 ratio <= 1.5. Exits 0 when the goal holds, 1 when it does not,
+ * 2 when the harness could not run. FAIR_MAX_SECONDS bounds the run (default 600).
+ */
+const GOAL = 1.5;
+const here = dirname(fileURLToPath(import.meta.url));
+const maxSeconds = Number(process.env.FAIR_MAX_SECONDS ?? 600);
+// FAIR_SUSTAIN_MS=0 sends each abuse once (as the serial suite does).
+if (process.env.FAIR_SUSTAIN_MS !== undefined)
+    BENCH_SCALE.sustainMs = Number(process.env.FAIR_SUSTAIN_MS);
+const started = Date.now();
+const SETTLE_MS = Number(process.env.FAIR_SETTLE_MS ?? 5_000);
+// Rows that queue little background work first; the large uploads (whose embed jobs may outlive
+// their row) last.
+const ORDER = [
+    Row.MarketNoOrg,
+    Row.JsonDepth,
+    Row.ThreadsFlood,
+    Row.Ocr,
+    Row.Pdf,
+    Row.HtmlUpload,
+    Row.MarketOrgLimit,
+];
+const only = process.env.FAIR_ROWS ? new Set(process.env.FAIR_ROWS.split(',')) : null;
+const watchdog = setTimeout(() => {
+    console.error(`bench:fair-share: still running after ${maxSeconds}s, giving up`);
+    killAll();
+    process.exit(2);
+}, maxSeconds * 1000);
+watchdog.unref();
+const SECRET = `fair-${randomBytes(16).toString('hex')}`;
+const JWT = { JWT_SECRET: SECRET, JWT_ISSUER: 'rocker-bench', JWT_AUDIENCE: 'rocker-api' };
+const prefix = `fair-${randomBytes(4).toString('hex')}`;
+const UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const load0 = loadavg();
+const db = await createBenchDb(`rocker_fair_${randomBytes(4).toString('hex')}`);
+const owner = new pg.Client({ connectionString: db.ownerUrl });
+await owner.connect();
+const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.FAIR_LOG_LEVEL ?? 'error',
+    DATABASE_URL: db.appUrl,
+    DATABASE_WORKER_URL: db.workerUrl,
+    TENANT_CONTEXT_KEYS: db.contextKeys,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    REDIS_URL: process.env.FAIR_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+    REDIS_PREFIX: prefix,
+    METRICS_TOKEN: `m-${randomBytes(12).toString('hex')}`,
+    UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
+    BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
+    ...JWT,
+};
+let service;
+const cleanup = async () => {
+    await service?.stop().catch(() => undefined);
+    await owner.end().catch(() => undefined);
+    await db.drop().catch((e) => console.error('could not drop', db.name, String(e)));
+    await dropRedisPrefix(env.REDIS_URL, prefix);
+};
+onSignal(cleanup);
+const asOrg = async (org, fn) => {
+    await owner.query('BEGIN');
+    try {
+        await owner.query(`SELECT set_config('app.org_id', $1, true)`, [org]);
+        await fn();
+        await owner.query('COMMIT');
+    }
+    catch (e) {
+        await owner.query('ROLLBACK');
+        throw e;
+    }
+};
+const mkUser = async (email, superAdmin = false) => (await owner.query(`INSERT INTO users (email, is_super_admin) VALUES ($1, $2) RETURNING id`, [
+    email,
+    superAdmin,
+])).rows[0].id;
+const mkOrg = async (slug) => {
+    const org = (await owner.query(`INSERT INTO orgs (slug, name) VALUES ($1, $1) RETURNING id`, [slug]))
+        .rows[0].id;
+    const user = await mkUser(`owner@${slug}.test`);
+    await asOrg(org, async () => {
+        await owner.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'owner')`, [
+            org,
+            user,
+        ]);
+        await owner.query(`INSERT INTO rocker_threads (org_id, title, created_by) SELECT $1, 'thread ' || g, $2 FROM generate_series(1, 200) g`, [org, user]);
+    });
+    return { org, user, token: await signDevToken(JWT, { sub: user, org_id: org }, 3600) };
+};
+const fmt = (n) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const fmtRatio = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '-');
+const lat = (l) => l
+    ? `${fmt(l.p50)} / ${fmt(l.p95)}${l.failed
+        ? ` (${l.failed} of ${l.n} not 2xx: ${Object.entries(l.failures)
+            .map(([k, v]) => `${k}x${v}`)
+            .join(' ')})`
+        : ` (n=${l.n})`}`
+    : '';
+let exitCode;
+try {
+    const quiet = await mkOrg('quiet');
+    const noisy = await mkOrg('noisy');
+    const orphanId = await mkUser('nobody@no-org.test');
+    const memberId = await mkUser('member@noisy.test');
+    await asOrg(noisy.org, () => owner.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'member')`, [
+        noisy.org,
+        memberId,
+    ]));
+    const adminId = await mkUser('ops@platform.test', true);
+    const ctxBase = {
+        quiet: { org: quiet.org, token: quiet.token },
+        noisy: { org: noisy.org, token: noisy.token },
+        orphan: { org: '', token: await signDevToken(JWT, { sub: orphanId }, 3600) },
+        noisyNoClaim: { org: noisy.org, token: await signDevToken(JWT, { sub: memberId }, 3600) },
+        admin: { org: '', token: await signDevToken(JWT, { sub: adminId }, 3600) },
+        uploadMaxBytes: UPLOAD_MAX_BYTES,
+        bodyLimitBytes: BODY_LIMIT_BYTES,
+    };
+    const t0 = Date.now();
+    service = await startService(join(here, '..', 'test', 'support', 'servers', 'all-in-one.js'), env);
+    const ctx = { url: service.url, ...ctxBase };
+    console.log(`bench:fair-share  ${cpus().length} cores, load average ${load0.map((l) => l.toFixed(1)).join(' ')} at start (the box is shared: timings are noisy)`);
+    console.log(`one all-in-one process (API + ingest workers, ROCKER_ROLE=all) at ${service.url}, pid ${service.pid}, ready in ${((Date.now() - t0) / 1000).toFixed(1)} s; database ${db.name}, Redis prefix ${prefix}`);
+    console.log(`quiet org measured on GET /v1/org at ${BENCH_SCALE.cheapRps} req/s (${BENCH_SCALE.aloneMs / 1000} s alone, then for as long as the abuse lasts, at most ${BENCH_SCALE.maxDuringMs / 1000} s)`);
+    await warmUp(ctx);
+    await settle(ctx, SETTLE_MS);
+    const results = [];
+    for (const row of ORDER) {
+        if (only && !only.has(row))
+            continue;
+        const r = await runRow(ctx, row, BENCH_SCALE, { log: console.log });
+        results.push(r);
+        const left = await settle(ctx, SETTLE_MS);
+        console.log(`    done in ${(r.abuseMs / 1000).toFixed(1)} s; noisy: ${JSON.stringify(r.statuses)}${r.unlimited2xx ? ` (${r.unlimited2xx} 2xx without a RateLimit-Policy header: never limited)` : ''}${left ? `; ${left} ingest job(s) still running or queued after ${SETTLE_MS / 1000} s (they run into the next row)` : ''}`);
+    }
+    const rows = [];
+    const ratios = [];
+    for (const r of results) {
+        const cheap = ratio(r.cheapDuring, r.cheapAlone);
+        ratios.push({ row: r.row, what: 'GET /v1/org', r: cheap });
+        rows.push({
+            'abuse class': ROW_TITLES[r.row],
+            'quiet measured': 'GET /v1/org',
+            'alone p50/p95 ms': lat(r.cheapAlone),
+            'during p50/p95 ms': lat(r.cheapDuring),
+            'p95 ratio': fmtRatio(cheap),
+            'noisy 2xx/429/4xx/5xx/err': `${r.noisy.ok2xx}/${r.noisy.limited429}/${r.noisy.other4xx}/${r.noisy.server5xx}/${r.noisy.errors}${r.noisy.notSent ? ` (+${r.noisy.notSent} not sent)` : ''}`,
+        });
+        if (r.uploadAlone && r.uploadDuring) {
+            const up = ratio(r.uploadDuring, r.uploadAlone);
+            const what = r.row === Row.Ocr ? 'small OCR upload' : 'one-line PDF upload';
+            ratios.push({ row: r.row, what, r: up });
+            rows.push({
+                'abuse class': '',
+                'quiet measured': what,
+                'alone p50/p95 ms': lat(r.uploadAlone),
+                'during p50/p95 ms': lat(r.uploadDuring),
+                'p95 ratio': fmtRatio(up),
+                'noisy 2xx/429/4xx/5xx/err': '',
+            });
+        }
+    }
+    console.log('');
+    console.log(table(rows));
+    console.log('\nwhat the noisy side sent');
+    for (const r of results)
+        console.log(`  ${ROW_TITLES[r.row]}: ${r.abuse}`);
+    const quietFailed = results.reduce((n, r) => n +
+        r.cheapAlone.failed +
+        r.cheapDuring.failed +
+        (r.uploadAlone?.failed ?? 0) +
+        (r.uploadDuring?.failed ?? 0), 0);
+    const over = ratios.filter((x) => !(x.r <= GOAL));
+    console.log(`\nload average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} at the end`);
+    console.log(`quiet requests not answered 2xx: ${quietFailed}; the run took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(over.length || quietFailed
+        ? `GOAL NOT MET: every p95 ratio <= ${GOAL}; over it: ${over.map((x) => `${x.row} ${x.what} ${fmtRatio(x.r)}`).join(', ') || 'none'}${quietFailed ? `; ${quietFailed} quiet requests not 2xx` : ''}`
+        : `GOAL MET: every p95 ratio <= ${GOAL}`);
+    if (process.env.FAIR_JSON)
+        writeFileSync(process.env.FAIR_JSON, JSON.stringify({ scale: BENCH_SCALE, results }, null, 2));
+    exitCode = over.length || quietFailed ? 1 : 0;
+}
+catch (e) {
+    console.error('bench:fair-share could not run:', e instanceof Error ? e.message : e);
+    exitCode = 2;
+}
+finally {
+    // The watchdog bounds the measuring; the cleanup is bounded on its own (stop: SIGKILL after 10 s).
+    clearTimeout(watchdog);
+    await cleanup();
+}
+process.exit(exitCode);
+//# sourceMappingURL=fair-share.js.map

@@ -1,0 +1,32 @@
+import Fastify from 'fastify';
+import pg from 'pg';
+import { beginBenchTenant } from '../lib/context.js';
+/**
+ * The baseline for bench:overhead: bare Fastify + pg doing what the full stack does for
+ * GET /v1/threads?limit=20 — one transaction, the same signed tenant_begin(), the same query — and
+ * nothing else (no auth, no validation, no logging).
+ */
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+const orgId = process.env.BENCH_ORG_ID;
+const userId = process.env.BENCH_USER_ID;
+const app = Fastify({ logger: false });
+app.get('/v1/threads', async () => {
+    const c = await pool.connect();
+    try {
+        await c.query('START TRANSACTION');
+        // the same signed tenant_begin() the full stack sends (the key is the benchmark's)
+        await beginBenchTenant(c, orgId, { userId, role: 'owner' });
+        const r = await c.query(`SELECT id, title, created_by, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
+              to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at
+         FROM rocker_threads ORDER BY created_at DESC, id DESC LIMIT $1`, [21]);
+        await c.query('COMMIT');
+        return { data: r.rows.slice(0, 20), next_cursor: null };
+    }
+    finally {
+        c.release();
+    }
+});
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+console.log(`listening ${new URL(address).port}`);
+process.on('SIGTERM', () => void app.close().then(() => pool.end()).then(() => process.exit(0)));
+//# sourceMappingURL=baseline.js.map

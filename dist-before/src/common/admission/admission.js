@@ -1,0 +1,257 @@
+import { performance } from 'node:perf_hooks';
+import { ProblemException } from '../filters/problem.js';
+/** How often the event-loop lag probe ticks; its lateness is the lag. */
+const PROBE_MS = 20;
+/** Time constant of each org's offered-load rate (exponential decay), ms. */
+const RATE_TAU_MS = 1000;
+/** An org that asked within this long shares the instance. */
+const ACTIVE_MS = 2000;
+/** How fast the shedding pressure rises per saturated sample, and falls per calm one. */
+const PRESSURE_UP = 0.25;
+const PRESSURE_DOWN = 0.1;
+/** Plain reads an org needs in one sample window for its latency to count. */
+const SLOW_MIN_SAMPLES = 8;
+/** A slowed org's median must also be this much over its baseline, ms (a 1 ms median doubles on jitter). */
+const SLOW_FLOOR_MS = 3;
+/**
+ * How far a baseline may rise towards a slower median per sample while nothing is shed: an org
+ * whose reads become slower on their own is learnt in ~25 samples (6 s at 250 ms).
+ */
+const BASELINE_CREEP = 0.03;
+/** An org's baseline is forgotten this long after its last measured window. */
+const BASELINE_TTL_MS = 10 * 60_000;
+/**
+ * Below this event-loop utilisation a slowed org is not this instance's doing (the database, the
+ * network, a collection): at 0.3 an org polling a few times a second, slowed from 1.3 to 3 ms,
+ * had the org sending 50 plain reads a second shed.
+ */
+const SLOW_MIN_UTILIZATION = 0.5;
+/** Latencies kept per org and window (a median of more says nothing new). */
+const WINDOW_MAX = 256;
+/** Shed at admission: this instance is saturated and the caller's org holds more than its fair share. */
+export class OverloadedError extends ProblemException {
+    constructor(retryAfterS) {
+        super(429, 'overloaded', 'this instance is saturated and your org is using more than its fair share of it; retry later', {}, { 'Retry-After': String(retryAfterS) });
+    }
+}
+/** `rate` as last updated at `at`, decayed to `now`. */
+const decayed = (rate, at, now) => rate * Math.exp(-(now - at) / RATE_TAU_MS);
+const median = (xs) => {
+    const s = xs.slice().sort((a, b) => a - b);
+    return s[s.length >> 1];
+};
+/**
+ * Admission under saturation. Every request is counted under its org (or user): in flight, and in
+ * a decayed rate of what the org offers (weight per request, admitted or shed). While the instance
+ * is not saturated everyone is admitted; an org alone may use the whole instance up to
+ * `maxInFlight` (work conserving).
+ *
+ * Saturated means the event loop lagged or was busy over the last sample, or that the other orgs
+ * were slowed: the median latency of the plain reads (no body, weight 1) of the orgs other than
+ * the one offering the most load was over `maxSlowdown` times each one's own baseline while the
+ * loop was busy. The last is what catches a box whose CPU is contended from outside the process
+ * (other processes, a noisy host): the loop is then neither lagging nor fully busy, yet every round
+ * trip of the other orgs waits longer for a core. Then, while other orgs
+ * use the instance too (asked within the last ACTIVE_MS), the orgs whose share of the offered load
+ * is above the fair share (1 ÷ active orgs) are shed in proportion to a pressure that rises with
+ * each saturated sample and falls with each calm one, so the cause is throttled smoothly instead of
+ * being cut off and let back in a burst; an org under its share is never shed. At the hard bound of
+ * requests in flight, an org over its share (of the offered load, or of what is in flight) is shed
+ * outright. Shares are of offered load, not of what is in flight: a flooding org that is being shed
+ * holds little in flight, yet it is still the cause.
+ */
+export class Admission {
+    constructor(opts) {
+        this.opts = opts;
+        this.orgs = new Map();
+        this.total = 0;
+        /** Orgs that asked within ACTIVE_MS (recounted each sample, counted up as orgs arrive). */
+        this.active = 0;
+        this.totalRate = 0;
+        this.totalAt = performance.now();
+        this.saturatedUntilSample = false;
+        /** The last sample's verdict from the loop alone (lag, utilisation), without the slowdown signal. */
+        this.loopSaturatedUntilSample = false;
+        /** 0..1: the fraction of an over-share org's requests shed while saturated. */
+        this.pressure = 0;
+        /** Worst lateness of the lag probe since the last sample, ms. */
+        this.worstLagMs = 0;
+        /** Last sample, for metrics and tests. */
+        this.last = { lagMs: 0, utilization: 0, slowdown: 0 };
+        this.baselines = new Map();
+        this.shed = 0;
+        let expected = performance.now() + PROBE_MS;
+        this.probe = setInterval(() => {
+            const now = performance.now();
+            this.worstLagMs = Math.max(this.worstLagMs, now - expected);
+            expected = now + PROBE_MS;
+        }, PROBE_MS);
+        this.probe.unref();
+        this.lastElu = performance.eventLoopUtilization();
+        this.timer = setInterval(() => this.sample(), opts.sampleMs);
+        this.timer.unref();
+    }
+    /** Reads the load of the last window (on a timer; tests call it directly). */
+    sample() {
+        const elu = performance.eventLoopUtilization(this.lastElu);
+        this.lastElu = performance.eventLoopUtilization();
+        this.last.lagMs = this.worstLagMs;
+        this.worstLagMs = 0;
+        this.last.utilization = elu.utilization;
+        const now = performance.now();
+        const horizon = now - ACTIVE_MS;
+        this.active = 0;
+        let topRate = -1;
+        this.top = undefined;
+        for (const [k, o] of this.orgs) {
+            if (o.at >= horizon || o.inFlight > 0)
+                this.active++;
+            else
+                this.orgs.delete(k);
+            const rate = decayed(o.rate, o.at, now);
+            if (rate > topRate)
+                [topRate, this.top] = [rate, o];
+        }
+        this.loopSaturatedUntilSample =
+            (this.opts.maxLagMs > 0 && this.last.lagMs > this.opts.maxLagMs) ||
+                (this.opts.maxUtilization > 0 && this.last.utilization > this.opts.maxUtilization);
+        this.saturatedUntilSample = this.slowed(now) || this.loopSaturatedUntilSample;
+        this.pressure = this.saturatedUntilSample
+            ? Math.min(1, this.pressure + PRESSURE_UP)
+            : Math.max(0, this.pressure - PRESSURE_DOWN);
+    }
+    /**
+     * Whether, with the loop at least SLOW_MIN_UTILIZATION busy, most of the orgs measured in this
+     * window (not the top one, enough plain reads) saw their median latency over `maxSlowdown`
+     * times their baseline. Learns the baselines (creeping up only while nothing is shed and the org
+     * does not count as slowed, so a slowdown that lasts is never learnt as normal) and empties the
+     * windows.
+     */
+    slowed(now) {
+        const max = this.opts.maxSlowdown ?? 0;
+        const busy = this.last.utilization >= SLOW_MIN_UTILIZATION;
+        let measured = 0;
+        let slowed = 0;
+        let worst = 0;
+        for (const [k, o] of this.orgs) {
+            if (o.window.length >= SLOW_MIN_SAMPLES) {
+                const m = median(o.window);
+                const b = this.baselines.get(k);
+                if (!b)
+                    this.baselines.set(k, { ms: m, at: now });
+                else {
+                    measured++;
+                    worst = Math.max(worst, m / b.ms);
+                    const isSlowed = max > 0 && busy && m > Math.max(b.ms * max, b.ms + SLOW_FLOOR_MS);
+                    if (isSlowed)
+                        slowed++;
+                    if (m < b.ms)
+                        b.ms = m;
+                    else if (!isSlowed && this.pressure === 0)
+                        b.ms = Math.min(m, b.ms * (1 + BASELINE_CREEP));
+                    b.at = now;
+                }
+            }
+            o.window.length = 0;
+        }
+        for (const [k, b] of this.baselines)
+            if (now - b.at > BASELINE_TTL_MS)
+                this.baselines.delete(k);
+        this.last.slowdown = worst;
+        return slowed * 2 > measured;
+    }
+    /**
+     * Saturated by the event loop alone (lag, utilisation) or at the in-flight bound: what decides
+     * whether a refused upload's socket may linger (bootstrap), whatever the slowdown signal says.
+     */
+    loopSaturated() {
+        return this.loopSaturatedUntilSample || this.full();
+    }
+    saturated() {
+        return this.saturatedUntilSample || this.full();
+    }
+    full() {
+        return this.opts.maxInFlight > 0 && this.total >= this.opts.maxInFlight;
+    }
+    /**
+     * Admits the request under `key` or throws OverloadedError; the returned function ends it
+     * (idempotent). `weight` is what the request costs relative to a plain read (a costly route
+     * counts more), so an org sending many cheap requests is not taken for the one sending heavy ones.
+     * `offered` (default `weight`) is what it counts for in the org's share of the offered load: more
+     * than its in-flight weight for a large body, which costs the event loop in proportion to its
+     * bytes (one 10 MiB upload is not one request's worth of load). `timed`: a plain read with no
+     * body, whose latency (admission to `servedAt`, the moment its response was handed to the socket,
+     * else to end) measures how slowed its org is; a body's upload time is the client's, not the
+     * instance's, and so is the time a client takes to read the response.
+     */
+    admit(key, weight = 1, offered = weight, timed = false) {
+        const now = performance.now();
+        const o = this.offer(key, offered, now);
+        const active = Math.max(1, this.active);
+        if (active > 1 || this.full()) {
+            const fair = 1 / active;
+            const overRate = o.rate / this.totalRate > fair;
+            if (this.full()) {
+                const overInFlight = o.inFlight > 0 && o.inFlight + weight > Math.max(weight, this.total / active);
+                if (overRate || overInFlight)
+                    this.refuse();
+            }
+            else if (this.saturatedUntilSample && overRate) {
+                o.credit += Math.max(this.pressure, PRESSURE_UP);
+                if (o.credit >= 1) {
+                    o.credit -= 1;
+                    this.refuse();
+                }
+            }
+        }
+        o.inFlight += weight;
+        this.total += weight;
+        let done = false;
+        const plain = timed && weight === 1 && (this.opts.maxSlowdown ?? 0) > 0;
+        return (servedAt) => {
+            if (done)
+                return;
+            done = true;
+            this.total -= weight;
+            o.inFlight -= weight;
+            // Timed: every org's plain reads but the top one's (the likeliest cause), or an org's alone
+            // (its baseline). Not "within its fair share": of two orgs at equal rates, the one whose
+            // request just arrived is always the one over half.
+            if (plain && o.window.length < WINDOW_MAX && (o !== this.top || this.active <= 1))
+                o.window.push((servedAt ?? performance.now()) - now);
+        };
+    }
+    /**
+     * Counts background work this process runs for `key` (an ingest job) into its offered load,
+     * without admitting anything: the org whose jobs saturate the instance is the cause, not the
+     * org whose requests happen to be the only ones arriving.
+     */
+    charge(key, weight) {
+        this.offer(key, weight, performance.now());
+    }
+    /** Counts `weight` into the org's and the instance's offered rate, decayed to `now`. */
+    offer(key, weight, now) {
+        let o = this.orgs.get(key);
+        if (!o)
+            this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0, window: [] }));
+        if (now - o.at > ACTIVE_MS && o.inFlight === 0)
+            this.active++; // (re)joins the instance
+        o.rate = (o.at === -Infinity ? 0 : decayed(o.rate, o.at, now)) + weight;
+        o.at = now;
+        this.totalRate = decayed(this.totalRate, this.totalAt, now) + weight;
+        this.totalAt = now;
+        return o;
+    }
+    refuse() {
+        this.shed++;
+        throw new OverloadedError(Math.max(1, Math.ceil(this.opts.sampleMs / 1000)));
+    }
+    stats() {
+        return { total: this.total, orgs: this.active, saturated: this.saturated() };
+    }
+    close() {
+        clearInterval(this.timer);
+        clearInterval(this.probe);
+    }
+}
+//# sourceMappingURL=admission.js.map

@@ -1,0 +1,104 @@
+import { ModulesContainer } from '@nestjs/core';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { forbidden, ProblemException } from '../filters/problem.js';
+import { sendProblem } from '../filters/problem.filter.js';
+import { chargeLingerToCaller } from './lingering-close.js';
+/** Where a Nest route's controller class and handler travel to Fastify: its route config. */
+const ROUTE_TARGET = 'rockerRoute';
+/** The same questions Nest's guards answer, asked from a Fastify hook. */
+class HookContext {
+    constructor(req, reply, target) {
+        this.target = target;
+        this.args = [req, reply];
+    }
+    getClass() {
+        return this.target.cls;
+    }
+    getHandler() {
+        return this.target.handler;
+    }
+    getArgs() {
+        return this.args;
+    }
+    getArgByIndex(index) {
+        return this.args[index];
+    }
+    getType() {
+        return 'http';
+    }
+    switchToHttp() {
+        const [req, reply] = this.args;
+        return {
+            getRequest: () => req,
+            getResponse: () => reply,
+            getNext: () => undefined,
+        };
+    }
+    switchToRpc() {
+        throw new Error('not an rpc context');
+    }
+    switchToWs() {
+        throw new Error('not a ws context');
+    }
+}
+/**
+ * Puts each controller route's class and handler into its Fastify route config (Nest's own
+ * @RouteConfig), so a Fastify hook can read the route's metadata exactly as the guards do. Call
+ * after NestFactory.create and before app.init (which registers the routes).
+ */
+export function tagRouteTargets(app) {
+    for (const module of app.get(ModulesContainer).values()) {
+        for (const wrapper of module.controllers.values()) {
+            const cls = wrapper.metatype;
+            if (!cls?.prototype)
+                continue;
+            for (let proto = cls.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+                for (const name of Object.getOwnPropertyNames(proto)) {
+                    const handler = Object.getOwnPropertyDescriptor(proto, name)?.value;
+                    // Nest's @Get/@Post/... mark a route handler with the `method` metadata
+                    if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata('method', handler) === undefined)
+                        continue;
+                    const existing = (Reflect.getMetadata('__fastify_route_config__', handler) ?? {});
+                    if (existing[ROUTE_TARGET])
+                        continue;
+                    RouteConfig({ ...existing, [ROUTE_TARGET]: { cls, handler } })(proto, name, { value: handler });
+                }
+            }
+        }
+    }
+}
+const hasBody = (req) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+/**
+ * Runs the global guards' checks in Fastify's onRequest, before a byte of the body is read: an
+ * unauthenticated, forbidden or rate-limited request is answered without reading or parsing its
+ * body, and the connection of a refused request with a body is closed (after a bounded lingering
+ * close, lingering-close.ts, so the client reads the answer rather than a reset). Each
+ * guard leaves its result on the request, and the Nest guards then reuse it (no second
+ * verification, no second charge). Routes that are not Nest controllers' (the docs UI, the queue
+ * board) are left alone; public routes are skipped by the checks themselves.
+ */
+export function installEarlyGuards(fastify, opts) {
+    fastify.addHook('onRequest', async (req, reply) => {
+        const target = req.routeOptions.config?.[ROUTE_TARGET];
+        if (!target)
+            return;
+        const context = new HookContext(req, reply, target);
+        try {
+            for (const check of opts.checks)
+                if ((await check(context)) === false)
+                    throw forbidden('forbidden resource');
+        }
+        catch (e) {
+            let err = e;
+            if (opts.onUnauthorized && e instanceof ProblemException && e.getStatus() === 401)
+                err = (await opts.onUnauthorized(req.ip).catch(() => undefined)) ?? e;
+            if (hasBody(req)) {
+                reply.header('connection', 'close');
+                chargeLingerToCaller(req);
+            }
+            sendProblem(reply, req, err);
+            return reply;
+        }
+    });
+}
+//# sourceMappingURL=early-guards.js.map

@@ -1,0 +1,1032 @@
+var __decorate = (this && this.__decorate) || function (decorators, target, key, desc) {
+    var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+    if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+    else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+    return c > 3 && r && Object.defineProperty(target, key, r), r;
+};
+var __metadata = (this && this.__metadata) || function (k, v) {
+    if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(k, v);
+};
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync, } from 'class-validator';
+/** `<id>:<secret>` pairs, comma-separated; a secret is base64 (or base64url) of at least 32 bytes. */
+export const CONTEXT_KEYS_PATTERN = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43,}={0,2}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43,}={0,2})*$/;
+const toInt = ({ value }) => value === undefined || value === '' ? undefined : Number(value);
+/** Every variable the service reads. Validated once at boot; a bad value stops the process. */
+export class EnvDto {
+    constructor() {
+        this.NODE_ENV = 'development';
+        this.PORT = 3000;
+        this.WORKER_PORT = 3001;
+        /**
+         * SIGTERM to exit, at most (keep it within the deployment's terminationGracePeriodSeconds): the
+         * process stops taking jobs, lets running ones finish until 2.5 s before this, then hands the rest
+         * back to the queue (no attempt spent) and exits; a hard exit at the bound covers anything stuck.
+         */
+        this.SHUTDOWN_GRACE_MS = 10_000;
+        this.ROCKER_ROLE = 'all';
+        this.DATABASE_POOL_SIZE = 10;
+        /** How long a request waits for a pooled connection: past it 429 overloaded when its org holds its share of the connections, else 503. */
+        this.DATABASE_POOL_TIMEOUT_MS = 5000;
+        /** Tenant transactions one org may have waiting for a connection; past it 429 overloaded. */
+        this.DATABASE_MAX_QUEUED_PER_ORG = 64;
+        /** Prefix of every Redis key this deployment writes (queues, limits, caches). */
+        this.REDIS_PREFIX = 'rocker';
+        this.JWT_ISSUER = 'rocker-dev';
+        this.JWT_AUDIENCE = 'rocker-api';
+        /** How long a signed tenant context is accepted after it is made (it is used at once; this covers clock skew with the database). */
+        this.TENANT_CONTEXT_TTL_MS = 60_000;
+        this.LOG_LEVEL = 'info';
+        this.BODY_LIMIT_BYTES = 1024 * 1024;
+        /** Requests in flight on one API instance past which it sheds the orgs above their fair share (429 overloaded). */
+        this.ADMISSION_MAX_INFLIGHT = 256;
+        /** Event-loop delay (p99 of the last sample, ms) past which an instance counts as saturated; 0 = off. */
+        this.ADMISSION_MAX_LAG_MS = 75;
+        /** Event-loop utilisation (0..1) of the last sample past which an instance counts as saturated; 0 = off. */
+        this.ADMISSION_MAX_UTILIZATION = 0.9;
+        /**
+         * Slowdown (median latency of their plain reads against each one's baseline) of the orgs other
+         * than the one offering the most load past which an instance counts as saturated; 0 = off, else
+         * at least 1.
+         */
+        this.ADMISSION_MAX_SLOWDOWN = 2;
+        /** How often an instance samples its load (lag, utilisation) and adjusts its shedding pressure, ms. */
+        this.ADMISSION_SAMPLE_MS = 250;
+        /** Deepest nesting of a JSON body, checked before it is parsed (400 json-too-complex past it). */
+        this.JSON_MAX_DEPTH = 32;
+        /** Object keys in a JSON body, checked before it is parsed. */
+        this.JSON_MAX_KEYS = 10_000;
+        /**
+         * Longest a connection may stay silent (no byte either way) before it is closed (Fastify
+         * connectionTimeout). Above the slowest request a handler may take (OCR, PDF, a long stream
+         * sends bytes and is never idle).
+         */
+        this.HTTP_CONNECTION_TIMEOUT_MS = 120_000;
+        /** Longest a client may take to send a whole request, headers and body (Fastify requestTimeout; 408 past it). */
+        this.HTTP_REQUEST_TIMEOUT_MS = 120_000;
+        /** Longest a client may take to send the request line and headers (slowloris bound; the connection is closed past it). */
+        this.HTTP_HEADERS_TIMEOUT_MS = 10_000;
+        /** How long an idle keep-alive connection stays open for the next request (above a load balancer's idle timeout). */
+        this.HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+        /**
+         * After an answer that closes a connection whose client may still be sending (a body refused
+         * before it was read: 400, 401, 413, 429), how long the server keeps reading and discarding
+         * before it closes, so the client reads the answer instead of a reset; 0 closes at once. A
+         * shutdown waits for lingering connections, so it stays within the default SHUTDOWN_GRACE_MS.
+         */
+        this.HTTP_LINGER_MS = 2_000;
+        /** local: Universal Sentence Encoder lite shipped in an npm package (offline); openai: any OpenAI-compatible API. */
+        this.EMBEDDINGS_PROVIDER = 'local';
+        /** Vector dimension of the model; must equal the database column (vector(512)), checked at boot. */
+        this.EMBEDDINGS_DIM = 512;
+        this.EMBEDDINGS_BATCH_SIZE = 16;
+        /**
+         * Nice value (0-19) of the threads and processes that do engine work: the embedding model's
+         * thread, the HTML and PDF pools' threads, and the process spawner with the OCR and TTS commands
+         * it starts (Linux: only those; the event loop keeps normal priority). On a busy host the event
+         * loop, which answers every org's requests, goes ahead of one org's heavy parsing or inference,
+         * while an idle CPU still runs engine work at full speed. 0 = same priority as the event loop.
+         * The main thread keeps its priority: it holds queue leases, database locks and the dispatch
+         * claim (renicing the whole process can stall those and everything behind them).
+         */
+        this.ENGINE_NICE = 10;
+        this.EMBEDDINGS_TIMEOUT_MS = 30_000;
+        /** Batches a remote embeddings API runs at once (the local model runs one at a time). */
+        this.EMBEDDINGS_CONCURRENCY = 4;
+        /** Batches one org may have waiting for the model; past it a request gets 429 overloaded. */
+        this.EMBEDDINGS_MAX_QUEUED_PER_ORG = 64;
+        // --- content intake (crawl, uploads, OCR); see README "Security" ---
+        /** Host names the crawler may reach whatever they resolve to (comma-separated; `.suffix` matches subdomains). Empty by default. */
+        this.CRAWL_ALLOW_HOSTS = '';
+        /** Address ranges the crawler may reach although they are private/loopback/... (comma-separated CIDRs). Empty by default. */
+        this.CRAWL_ALLOW_CIDRS = '';
+        /** Ports besides 80 (http) and 443 (https) the crawler may use (comma-separated). Empty by default. */
+        this.CRAWL_ALLOW_PORTS = '';
+        this.CRAWL_CONNECT_TIMEOUT_MS = 5_000;
+        this.CRAWL_TIMEOUT_MS = 20_000;
+        this.CRAWL_MAX_BYTES = 5 * 1024 * 1024;
+        this.UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
+        this.PDF_MAX_PAGES = 500;
+        this.PDF_TIMEOUT_MS = 15_000;
+        /** Images above this many pixels (read from the header, before decoding) are refused. */
+        this.OCR_MAX_PIXELS = 40_000_000;
+        /** Images up to this many pixels are OCR'd in the request; larger ones go through the ocr job. */
+        this.OCR_SYNC_MAX_PIXELS = 4_000_000;
+        this.OCR_TIMEOUT_MS = 30_000;
+        /** Tesseract processes at once in this process (the machine has few cores). */
+        this.OCR_CONCURRENCY = 2;
+        /** Images one org may have waiting for the OCR engine in this process; past it 429 overloaded. */
+        this.OCR_MAX_QUEUED_PER_ORG = 8;
+        /** Documents one org may have waiting for the PDF parser pool in this process; past it 429 overloaded. */
+        this.PDF_MAX_QUEUED_PER_ORG = 8;
+        /** Worker threads of each parser pool (HTML sanitising and readability; PDF text), started on demand. */
+        this.PARSE_THREADS = 1;
+        /**
+         * Threads of each parser pool (HTML, PDF) started at boot and kept, up to PARSE_THREADS + 1: the
+         * spare thread a second org's document takes while one org holds the pool starts at once only
+         * if it is already running (starting one and loading its parser takes about 300 ms).
+         */
+        this.PARSE_WARM_THREADS = 2;
+        /** HTML documents one org may have waiting for the HTML pool in this process; past it 429 overloaded. */
+        this.PARSE_MAX_QUEUED_PER_ORG = 8;
+        /** Time limit of one HTML document on the pool, from enqueue (waiting included); its thread is stopped past it. */
+        this.PARSE_TIMEOUT_MS = 60_000;
+        /** Kill switch (benchmarks, emergencies): false lets every request through, unmetered. */
+        this.RATE_LIMIT_ENABLED = true;
+        /**
+         * A limiter decision slower than this counts as Redis unreachable: it is decided by the
+         * per-instance fallback (limits divided by the live instance count), never admitted unchecked.
+         */
+        this.RATE_LIMIT_REDIS_TIMEOUT_MS = 250;
+        /** How long an instance trusts its cached per-org limits (changes are also pushed by pub/sub). */
+        this.LIMITS_CACHE_MS = 5000;
+        /**
+         * Requests with a missing, invalid or expired token one client address may make per
+         * RATE_LIMIT_AUTH_WINDOW_S before its further bad tokens are answered 429 (a valid token from
+         * the same address still passes).
+         */
+        this.RATE_LIMIT_AUTH_FAILURES = 30;
+        /** The window of RATE_LIMIT_AUTH_FAILURES, in seconds (a token bucket: one more every window/limit). */
+        this.RATE_LIMIT_AUTH_WINDOW_S = 60;
+        /**
+         * Chunks from which an org gets its own HNSW index (a partial index the search routes to; built
+         * by the worker's maintenance pass as the owner role). It keeps it until it falls under half.
+         */
+        this.SEARCH_ORG_INDEX_MIN_CHUNKS = 2000;
+        /**
+         * 0 = never. Otherwise the chunks from which the pass tries a graph of the embeddings' sign bits
+         * for an org's own index, its candidates re-ranked exactly, instead of half-precision vectors (it
+         * changes back under half). Cheaper only where an org's rows crowd around each other, so the pass
+         * keeps it only when its calibration reaches SEARCH_ORG_INDEX_RECALL within 80 candidates; an org
+         * that misses gets half precision and is not tried again until it has doubled. Without the
+         * calibration (SEARCH_ORG_INDEX_RECALL = 0) the size alone decides: measure recall on your data first.
+         */
+        this.SEARCH_ORG_INDEX_BITS_MIN_CHUNKS = 50_000;
+        /**
+         * Recall@10 the pass asks of an org's sign-bit index, measured on SEARCH_ORG_INDEX_SAMPLES of the
+         * org's own rows as queries (each without itself) against exact search: it writes the smallest
+         * candidate count (40, 60 or 80) that reaches it into the index's comment, which the search then
+         * uses for that org, or replaces the index by a half-precision one. Measured again when the org
+         * has doubled. 0 = off (the size alone picks the kind; rocker.search_org_bits_candidates or 40).
+         */
+        this.SEARCH_ORG_INDEX_RECALL = 0.99;
+        /** Sample queries of one measurement (each one exact search over the org's rows, then one search per candidate count tried). */
+        this.SEARCH_ORG_INDEX_SAMPLES = 50;
+        /** At most this many per-org indexes (the largest orgs); every one costs each chunk insert a predicate check and each plan a look. */
+        this.SEARCH_ORG_INDEX_MAX = 32;
+        /**
+         * How often a worker process runs the per-org index pass (one process in the fleet at a time;
+         * 0 = never: `npm run search:org-indexes` runs one by hand). Needs DATABASE_OWNER_URL.
+         */
+        this.SEARCH_ORG_INDEX_INTERVAL_MS = 300_000;
+        /** maintenance_work_mem (MB) of a per-org index build: a graph that does not fit is built far more slowly. */
+        this.SEARCH_ORG_INDEX_BUILD_MEM_MB = 512;
+        /**
+         * Parallel workers of a per-org index build (max_parallel_maintenance_workers for the pass's
+         * session). 0: the build is one backend, one core, and the other orgs' queries keep the rest
+         * (bench:search-pass on 2 cores: a second org searching one at a time, p95 1.22x during the
+         * build against 3.29x with the server's default of 2; the build 1.0-1.45x as long). Raise it on a
+         * database host with cores to spare.
+         */
+        this.SEARCH_ORG_INDEX_BUILD_WORKERS = 0;
+        /** Chunks an org may keep in the vector indexes (private chunks and its market listings' copies), unless its limits say otherwise (caps.stored_chunks). */
+        this.LIMITS_MAX_STORED_CHUNKS = 1_000_000;
+        /** Ingest jobs an org may have waiting (queued), unless its limits say otherwise (caps.queued_jobs). */
+        this.LIMITS_MAX_QUEUED_JOBS = 10_000;
+        /** How long an org invitation's token can be accepted (default 7 days). */
+        this.INVITATION_TTL_S = 7 * 86_400;
+        /** How often metered usage moves from Redis to Postgres (usage_daily). */
+        this.USAGE_FLUSH_MS = 10_000;
+        this.TTS_PROVIDER = 'espeak';
+        this.ESPEAK_BIN = 'espeak-ng';
+        this.TTS_MODEL = 'tts-1';
+        /** Longest text one POST /v1/tts accepts (characters); longer → 413. */
+        this.TTS_MAX_CHARS = 5000;
+        /** Characters each sentence costs at least (every sentence starts an engine process). */
+        this.TTS_SENTENCE_FLOOR_CHARS = 50;
+        /** Sentences synthesised at once per process (engine processes), shared fairly across orgs. */
+        this.TTS_CONCURRENCY = 2;
+        /** Sentences one org may have waiting for the engine; past it 429 overloaded. */
+        this.TTS_MAX_QUEUED_PER_ORG = 8;
+        /** Time limit of one sentence, from enqueue (waiting included). */
+        this.TTS_TIMEOUT_MS = 30_000;
+        // Ingest queue (README "Ingest pipeline")
+        /** Running jobs per org across every worker process, unless org_limits.job_concurrency says otherwise. */
+        this.INGEST_ORG_CONCURRENCY = 4;
+        /**
+         * Job starts per org per second across every worker (0 = no limit): bounds how much shared
+         * database work one org's backlog causes per second, whatever its concurrency. A job over the
+         * rate goes back to delayed without spending an attempt. The default, 5, comes from measured
+         * capacity: a job costs about 10 ms of Postgres work, so 5 a second is 5 % of a core per busy
+         * org, and the noisy-neighbour load test meets its thresholds with it. A single-tenant install
+         * may set 0.
+         */
+        this.INGEST_ORG_RATE = 5;
+        /** Starts an org may make at once above its rate, after a quiet spell (0 = one second's worth). */
+        this.INGEST_ORG_RATE_BURST = 0;
+        /** Jobs one worker process runs at once, per queue. */
+        this.INGEST_WORKER_CONCURRENCY = 8;
+        this.INGEST_MAX_ATTEMPTS = 5;
+        /** First retry delay; doubles per attempt, with jitter. */
+        this.INGEST_BACKOFF_MS = 2000;
+        /** BullMQ job lock and per-org slot lease: a killed worker's job and slot free themselves after this. */
+        this.INGEST_LOCK_MS = 30_000;
+        /**
+         * A worker that has room and starts none of the jobs waiting ready in its queue for this long is
+         * replaced by a new one on new connections (a wedged Redis connection after a failover); 0 = off.
+         * More than BullMQ's drain delay (5 s), the longest a live worker takes to notice a ready job.
+         */
+        this.INGEST_WATCHDOG_MS = 30_000;
+        /**
+         * A running job's lease in Postgres (renewed every third of it): a job whose worker died goes back
+         * to queued once it expires (the attempt counted), and a stale worker's commit is refused.
+         */
+        this.INGEST_LEASE_MS = 30_000;
+        /** Rows in flight per org = its concurrency limit × this (keeps workers fed, keeps the queue fair). */
+        this.INGEST_DISPATCH_WINDOW = 2;
+        /** Fallback dispatch poll; LISTEN/NOTIFY wakes the dispatcher at once in the normal case. */
+        this.INGEST_DISPATCH_INTERVAL_MS = 1000;
+        /** A queued row dispatched this long ago is checked against Redis and re-sent if Redis lost it. */
+        this.INGEST_RECONCILE_AFTER_MS = 60_000;
+        /** Fallback wait of a job that found its org at its limit (delayed, no attempt spent); a released slot wakes it sooner. */
+        this.INGEST_SLOT_RETRY_MS = 250;
+    }
+}
+__decorate([
+    IsIn(['development', 'test', 'production']),
+    __metadata("design:type", String)
+], EnvDto.prototype, "NODE_ENV", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(65535),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "PORT", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(65535),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "WORKER_PORT", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(3000),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "SHUTDOWN_GRACE_MS", void 0);
+__decorate([
+    IsIn(['all', 'api', 'worker']),
+    __metadata("design:type", String)
+], EnvDto.prototype, "ROCKER_ROLE", void 0);
+__decorate([
+    Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "DATABASE_URL", void 0);
+__decorate([
+    IsOptional(),
+    Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_OWNER_URL must be a postgres:// URL' }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "DATABASE_OWNER_URL", void 0);
+__decorate([
+    IsOptional(),
+    Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_WORKER_URL must be a postgres:// URL' }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "DATABASE_WORKER_URL", void 0);
+__decorate([
+    IsOptional(),
+    Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_DIRECT_URL must be a postgres:// URL' }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "DATABASE_DIRECT_URL", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(200),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "DATABASE_POOL_SIZE", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(120_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "DATABASE_POOL_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(100_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "DATABASE_MAX_QUEUED_PER_ORG", void 0);
+__decorate([
+    Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "REDIS_URL", void 0);
+__decorate([
+    IsOptional(),
+    Matches(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, {
+        message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs',
+    }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "REDIS_CLUSTER_NODES", void 0);
+__decorate([
+    IsOptional(),
+    IsString(),
+    MinLength(1),
+    __metadata("design:type", String)
+], EnvDto.prototype, "REDIS_TLS_CA_FILE", void 0);
+__decorate([
+    IsString(),
+    Matches(/^[a-z0-9_-]{1,32}$/),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "REDIS_PREFIX", void 0);
+__decorate([
+    IsOptional(),
+    IsString(),
+    MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "JWT_SECRET", void 0);
+__decorate([
+    IsOptional(),
+    IsString(),
+    __metadata("design:type", String)
+], EnvDto.prototype, "JWT_PUBLIC_KEY", void 0);
+__decorate([
+    IsOptional(),
+    IsUrl({ require_tld: false }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "JWT_JWKS_URL", void 0);
+__decorate([
+    IsString(),
+    MinLength(1),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "JWT_ISSUER", void 0);
+__decorate([
+    IsString(),
+    MinLength(1),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "JWT_AUDIENCE", void 0);
+__decorate([
+    IsString(),
+    MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "METRICS_TOKEN", void 0);
+__decorate([
+    IsString(),
+    Matches(CONTEXT_KEYS_PATTERN, {
+        message: 'TENANT_CONTEXT_KEYS must be <id>:<base64 secret of 32+ bytes>[,<id>:<secret>...] (ids: letters, digits, _ and -)',
+    }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "TENANT_CONTEXT_KEYS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1000),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "TENANT_CONTEXT_TTL_MS", void 0);
+__decorate([
+    IsOptional(),
+    IsString(),
+    MinLength(32, { message: 'ADMIN_SESSION_SECRET must be at least 32 characters' }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "ADMIN_SESSION_SECRET", void 0);
+__decorate([
+    IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "LOG_LEVEL", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1024),
+    Max(50 * 1024 * 1024),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "BODY_LIMIT_BYTES", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(1_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "ADMISSION_MAX_INFLIGHT", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(60_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "ADMISSION_MAX_LAG_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsNumber(),
+    Min(0),
+    Max(1),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "ADMISSION_MAX_UTILIZATION", void 0);
+__decorate([
+    Transform(toInt),
+    IsNumber(),
+    Min(0),
+    Max(1000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "ADMISSION_MAX_SLOWDOWN", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(50),
+    Max(60_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "ADMISSION_SAMPLE_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(2),
+    Max(1000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "JSON_MAX_DEPTH", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(1_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "JSON_MAX_KEYS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1000),
+    Max(3_600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "HTTP_CONNECTION_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1000),
+    Max(3_600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "HTTP_REQUEST_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(500),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "HTTP_HEADERS_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1000),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "HTTP_KEEP_ALIVE_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(10_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "HTTP_LINGER_MS", void 0);
+__decorate([
+    IsIn(['local', 'openai']),
+    __metadata("design:type", String)
+], EnvDto.prototype, "EMBEDDINGS_PROVIDER", void 0);
+__decorate([
+    IsOptional(),
+    IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "EMBEDDINGS_BASE_URL", void 0);
+__decorate([
+    IsOptional(),
+    IsString(),
+    __metadata("design:type", String)
+], EnvDto.prototype, "EMBEDDINGS_API_KEY", void 0);
+__decorate([
+    IsOptional(),
+    IsString(),
+    MinLength(1),
+    __metadata("design:type", String)
+], EnvDto.prototype, "EMBEDDINGS_MODEL", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(16000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "EMBEDDINGS_DIM", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(2048),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "EMBEDDINGS_BATCH_SIZE", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(19),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "ENGINE_NICE", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "EMBEDDINGS_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(256),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "EMBEDDINGS_CONCURRENCY", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(100_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "EMBEDDINGS_MAX_QUEUED_PER_ORG", void 0);
+__decorate([
+    IsString(),
+    Matches(/^[a-z0-9.,*_-]*$/i, { message: 'CRAWL_ALLOW_HOSTS must be comma-separated host names' }),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "CRAWL_ALLOW_HOSTS", void 0);
+__decorate([
+    IsString(),
+    Matches(/^[0-9a-f.:/,]*$/i, { message: 'CRAWL_ALLOW_CIDRS must be comma-separated CIDRs' }),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "CRAWL_ALLOW_CIDRS", void 0);
+__decorate([
+    IsString(),
+    Matches(/^[0-9,]*$/, { message: 'CRAWL_ALLOW_PORTS must be comma-separated port numbers' }),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "CRAWL_ALLOW_PORTS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(60_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "CRAWL_CONNECT_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(300_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "CRAWL_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1024),
+    Max(100 * 1024 * 1024),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "CRAWL_MAX_BYTES", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(200 * 1024 * 1024),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "UPLOAD_MAX_BYTES", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(10_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "PDF_MAX_PAGES", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(300_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "PDF_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(500_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "OCR_MAX_PIXELS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(500_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "OCR_SYNC_MAX_PIXELS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "OCR_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(64),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "OCR_CONCURRENCY", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(10_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "OCR_MAX_QUEUED_PER_ORG", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(10_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "PDF_MAX_QUEUED_PER_ORG", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(64),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "PARSE_THREADS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(65),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "PARSE_WARM_THREADS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(10_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "PARSE_MAX_QUEUED_PER_ORG", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "PARSE_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1')),
+    IsBoolean(),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "RATE_LIMIT_ENABLED", void 0);
+__decorate([
+    IsOptional(),
+    IsString(),
+    __metadata("design:type", String)
+], EnvDto.prototype, "RATE_LIMIT_DEFAULTS", void 0);
+__decorate([
+    IsOptional(),
+    Matches(/^([a-z]+)(,[a-z]+)*$/, { message: 'RATE_LIMIT_DRY_RUN must be a comma list of policy names' }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "RATE_LIMIT_DRY_RUN", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(10),
+    Max(10_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "RATE_LIMIT_REDIS_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "LIMITS_CACHE_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(1_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "RATE_LIMIT_AUTH_FAILURES", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(86_400),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "RATE_LIMIT_AUTH_WINDOW_S", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(100_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "SEARCH_ORG_INDEX_MIN_CHUNKS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(100_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "SEARCH_ORG_INDEX_BITS_MIN_CHUNKS", void 0);
+__decorate([
+    Transform(toInt),
+    IsNumber(),
+    Min(0),
+    Max(1),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "SEARCH_ORG_INDEX_RECALL", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(10),
+    Max(1000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "SEARCH_ORG_INDEX_SAMPLES", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(1000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "SEARCH_ORG_INDEX_MAX", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(86_400_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "SEARCH_ORG_INDEX_INTERVAL_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(16),
+    Max(65_536),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "SEARCH_ORG_INDEX_BUILD_MEM_MB", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(64),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "SEARCH_ORG_INDEX_BUILD_WORKERS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(1_000_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "LIMITS_MAX_STORED_CHUNKS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(10_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "LIMITS_MAX_QUEUED_JOBS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(60),
+    Max(90 * 86_400),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INVITATION_TTL_S", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(86_400_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "USAGE_FLUSH_MS", void 0);
+__decorate([
+    IsIn(['espeak', 'openai']),
+    __metadata("design:type", String)
+], EnvDto.prototype, "TTS_PROVIDER", void 0);
+__decorate([
+    IsString(),
+    MinLength(1),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "ESPEAK_BIN", void 0);
+__decorate([
+    IsOptional(),
+    IsUrl({ require_tld: false, require_protocol: true }),
+    __metadata("design:type", String)
+], EnvDto.prototype, "TTS_BASE_URL", void 0);
+__decorate([
+    IsOptional(),
+    IsString(),
+    __metadata("design:type", String)
+], EnvDto.prototype, "TTS_API_KEY", void 0);
+__decorate([
+    IsString(),
+    MinLength(1),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "TTS_MODEL", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(1_000_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "TTS_MAX_CHARS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(5000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "TTS_SENTENCE_FLOOR_CHARS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(64),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "TTS_CONCURRENCY", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(10_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "TTS_MAX_QUEUED_PER_ORG", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(100),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "TTS_TIMEOUT_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(1000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_ORG_CONCURRENCY", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(100_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_ORG_RATE", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(100_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_ORG_RATE_BURST", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(1000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_WORKER_CONCURRENCY", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(50),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_MAX_ATTEMPTS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(10),
+    Max(3_600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_BACKOFF_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(500),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_LOCK_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(0),
+    Max(3_600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_WATCHDOG_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(500),
+    Max(600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_LEASE_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1),
+    Max(100),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_DISPATCH_WINDOW", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(50),
+    Max(60_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_DISPATCH_INTERVAL_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(1000),
+    Max(3_600_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_RECONCILE_AFTER_MS", void 0);
+__decorate([
+    Transform(toInt),
+    IsInt(),
+    Min(5),
+    Max(60_000),
+    __metadata("design:type", Object)
+], EnvDto.prototype, "INGEST_SLOT_RETRY_MS", void 0);
+/** Reads `.env` (if present) under the real environment, which always wins. */
+function readDotEnv(path = '.env') {
+    if (!existsSync(path))
+        return {};
+    return parseEnv(readFileSync(path, 'utf8'));
+}
+export class ConfigError extends Error {
+}
+export function loadEnv(overrides = {}, dotEnvPath = '.env') {
+    const raw = { ...readDotEnv(dotEnvPath), ...process.env, ...overrides };
+    for (const k of Object.keys(raw))
+        if (raw[k] === undefined)
+            delete raw[k];
+    const env = plainToInstance(EnvDto, raw, { exposeDefaultValues: true });
+    const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
+    const problems = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    if (!env.JWT_SECRET && !env.JWT_PUBLIC_KEY && !env.JWT_JWKS_URL) {
+        problems.push('JWT_SECRET | JWT_PUBLIC_KEY | JWT_JWKS_URL: one of them must be set');
+    }
+    if (env.NODE_ENV === 'production' && env.JWT_SECRET && !env.JWT_PUBLIC_KEY && !env.JWT_JWKS_URL) {
+        problems.push('JWT_SECRET: HS256 secrets are for development; production needs JWT_PUBLIC_KEY or JWT_JWKS_URL');
+    }
+    if (env.EMBEDDINGS_PROVIDER === 'openai') {
+        if (!env.EMBEDDINGS_BASE_URL)
+            problems.push('EMBEDDINGS_BASE_URL: required when EMBEDDINGS_PROVIDER=openai');
+        if (!env.EMBEDDINGS_MODEL)
+            problems.push('EMBEDDINGS_MODEL: required when EMBEDDINGS_PROVIDER=openai');
+    }
+    else if (env.EMBEDDINGS_DIM !== 512) {
+        problems.push('EMBEDDINGS_DIM: the local model (Universal Sentence Encoder lite) gives 512 dimensions');
+    }
+    if (env.ROCKER_ROLE !== 'api' && !env.DATABASE_WORKER_URL) {
+        problems.push('DATABASE_WORKER_URL: required when ROCKER_ROLE runs workers (all | worker)');
+    }
+    if (env.TENANT_CONTEXT_KEYS && CONTEXT_KEYS_PATTERN.test(env.TENANT_CONTEXT_KEYS)) {
+        const ids = env.TENANT_CONTEXT_KEYS.split(',').map((k) => k.split(':')[0]);
+        if (new Set(ids).size !== ids.length)
+            problems.push('TENANT_CONTEXT_KEYS: a key id is listed twice');
+    }
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+        problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+    }
+    if (env.ADMISSION_MAX_SLOWDOWN > 0 && env.ADMISSION_MAX_SLOWDOWN < 1) {
+        problems.push('ADMISSION_MAX_SLOWDOWN: 0 (off) or at least 1 (a factor over each org\'s own baseline)');
+    }
+    if (env.INGEST_WATCHDOG_MS > 0 && env.INGEST_WATCHDOG_MS < 6000) {
+        problems.push('INGEST_WATCHDOG_MS: 0 (off) or at least 6000 (a live worker may take 5 s to notice a ready job)');
+    }
+    if (env.TTS_PROVIDER === 'openai' && !env.TTS_BASE_URL)
+        problems.push('TTS_BASE_URL: required when TTS_PROVIDER=openai');
+    if (env.REDIS_CLUSTER_NODES && /^rediss?:\/\/[^/]*\/(?!0?$)/.test(env.REDIS_URL ?? '')) {
+        problems.push('REDIS_URL: a Redis Cluster has database 0 only (REDIS_CLUSTER_NODES is set)');
+    }
+    if (env.REDIS_TLS_CA_FILE && !existsSync(env.REDIS_TLS_CA_FILE))
+        problems.push('REDIS_TLS_CA_FILE: no such file');
+    if (env.RATE_LIMIT_DEFAULTS) {
+        try {
+            const v = JSON.parse(env.RATE_LIMIT_DEFAULTS);
+            if (!v || typeof v !== 'object' || Array.isArray(v))
+                throw new Error();
+        }
+        catch {
+            problems.push('RATE_LIMIT_DEFAULTS: must be a JSON object');
+        }
+    }
+    if (problems.length) {
+        // Values are never echoed: they may be secrets.
+        throw new ConfigError(`Invalid configuration (${problems.length}):\n  - ${problems.join('\n  - ')}`);
+    }
+    return env;
+}
+export const ENV = Symbol('ENV');
+//# sourceMappingURL=env.js.map

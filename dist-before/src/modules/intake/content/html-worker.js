@@ -1,0 +1,154 @@
+// Runs in a worker thread of the `html` pool (see html.ts): sanitising and readability scale with
+// the document, so they stay off the event loop. Imports packages only (no static relative imports), so
+// the same file runs from src/ (type-stripped) and from dist/. It owns the service's one sanitiser
+// configuration.
+import { workerData } from 'node:worker_threads';
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import sanitizeHtml from 'sanitize-html';
+// Engine work yields the CPU to the event loop (ENGINE_NICE): common/fair/thread-nice, loaded by URL.
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const { niceThisThread } = (await import(new URL(`../../../common/fair/thread-nice${ext}`, import.meta.url).href));
+niceThisThread(Number(workerData?.nice ?? 0));
+/** Elements removed together with everything inside them (their content is code, not text). */
+const DROP_WITH_CONTENT = [
+    'script',
+    'style',
+    'textarea',
+    'option',
+    'noscript',
+    'iframe',
+    'frame',
+    'frameset',
+    'object',
+    'embed',
+    'applet',
+    'template',
+    'svg',
+    'math',
+    'noembed',
+    'noframes',
+    'xmp',
+    'plaintext',
+    'title',
+    'head',
+    'select',
+];
+/**
+ * The one HTML sanitiser of the service (sanitize-html, maintained, allowlist-based): no script,
+ * no event handlers, no style (element or attribute, so no CSS that loads URLs), no iframes,
+ * forms or embedded objects; links and sources only http(s) (and mailto for links), never
+ * protocol-relative; links get rel="noopener noreferrer nofollow".
+ */
+export function sanitize(html) {
+    return sanitizeHtml(html, {
+        allowedTags: sanitizeHtml.defaults.allowedTags
+            .filter((t) => !['iframe', 'form', 'style'].includes(t))
+            .concat(['img']),
+        allowedAttributes: {
+            a: ['href', 'title', 'target', 'rel'],
+            img: ['src', 'alt', 'title', 'width', 'height'],
+            '*': ['lang', 'dir'],
+        },
+        allowedSchemes: ['http', 'https', 'mailto'],
+        allowedSchemesByTag: { img: ['http', 'https'] },
+        allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
+        allowProtocolRelative: false,
+        allowedStyles: {},
+        disallowedTagsMode: 'discard',
+        nonTextTags: DROP_WITH_CONTENT,
+        transformTags: {
+            a: (tagName, attribs) => ({
+                tagName,
+                attribs: {
+                    ...attribs,
+                    rel: 'noopener noreferrer nofollow',
+                    ...(attribs.target ? { target: '_blank' } : {}),
+                },
+            }),
+        },
+    });
+}
+/** Plain text of an HTML fragment, for chunking and search. */
+export function htmlToText(html) {
+    return sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT })
+        .replace(/&nbsp;/g, ' ')
+        .replace(/&amp;/g, '&')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/[ \t]+/g, ' ')
+        .replace(/\n\s*\n+/g, '\n\n')
+        .trim();
+}
+/** Sanitised HTML and its plain text, in one trip to the pool. */
+export function clean(html) {
+    const safe = sanitize(html);
+    return { html: safe, text: htmlToText(safe) };
+}
+/** As sniff.ts NOT_TEXT: text may hold tab, LF, FF and CR; any other C0 control or DEL means binary. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NOT_TEXT = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/;
+/**
+ * An uploaded HTML file, as bytes handed over by transfer: decoded and checked as text here (fatal
+ * UTF-8, no control characters, BOMs dropped: the checks sniff.ts makes of smaller files), then
+ * cleaned. Answers the sanitised HTML and its text as UTF-8 bytes, handed back by transfer: the
+ * event loop neither decodes, copies nor encodes the document (the database gets the bytes).
+ * `ok: false`: not UTF-8 text.
+ */
+export function cleanUpload(task) {
+    let html;
+    try {
+        html = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(new Uint8Array(task.bytes, task.offset, task.length));
+    }
+    catch {
+        return { ok: false };
+    }
+    if (NOT_TEXT.test(html))
+        return { ok: false };
+    if (html.startsWith('\ufeff'))
+        html = html.slice(1);
+    const out = clean(html);
+    const encoder = new TextEncoder();
+    const answer = { ok: true, html: encoder.encode(out.html), text: encoder.encode(out.text) };
+    return move({
+        [transferableSymbol]: [answer.html.buffer, answer.text.buffer],
+        [valueSymbol]: answer,
+    });
+}
+/**
+ * The readable article text of a fetched HTML page (Readability on linkedom: no script runs,
+ * nothing is fetched). Pages Readability cannot make an article of fall back to all their text.
+ */
+export function readable(html) {
+    try {
+        const { document } = parseHTML(html);
+        const article = new Readability(document, {
+            charThreshold: 100,
+        }).parse();
+        const text = article?.textContent
+            ?.replace(/[ \t]+/g, ' ')
+            .replace(/\n\s*\n+/g, '\n\n')
+            .trim();
+        if (text)
+            return { title: article?.title?.trim() || null, text };
+        const title = document.querySelector('title')?.textContent?.trim() || null;
+        return { title, text: htmlToText(html) };
+    }
+    catch {
+        return { title: null, text: htmlToText(html) };
+    }
+}
+/**
+ * A long mixed document cleaned once as the thread starts (a warm thread, PARSE_WARM_THREADS): the
+ * sanitiser's and the text walk's hot paths are compiled here, at boot, not on the first large
+ * upload, where V8's compiler threads (shared by the process, at the event loop's priority) took
+ * the CPU from every org's requests.
+ */
+const WARM_UP_BLOCK = '<div class="c" style="color:red" onclick="x()"><h2>Title</h2><p>Some <b>bold</b>, <i>italic</i> and ' +
+    '<a href="https://example.com/a?b=c" target="_blank">a link</a>.</p><ul><li>one</li><li>two</li></ul>' +
+    '<table><tr><td>cell</td><td><img src="x.png" alt="x" onerror="y()"></td></tr></table><script>evil()</script></div>\n';
+clean(`<!doctype html><html><head><title>warm</title></head><body>${WARM_UP_BLOCK.repeat(600)}</body></html>`);
+//# sourceMappingURL=html-worker.js.map

@@ -1,0 +1,103 @@
+var __decorate = (this && this.__decorate) || function (decorators, target, key, desc) {
+    var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+    if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+    else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+    return c > 3 && r && Object.defineProperty(target, key, r), r;
+};
+var __metadata = (this && this.__metadata) || function (k, v) {
+    if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(k, v);
+};
+var __param = (this && this.__param) || function (paramIndex, decorator) {
+    return function (target, key) { decorator(target, key, paramIndex); }
+};
+import { Inject, Injectable } from '@nestjs/common';
+import { IntakeConfig, ProcessConfig } from '../../../config/slices.js';
+import { FairPool } from '../../../common/fair/fair-pool.js';
+import { EngineBusyError, EngineTimeoutError, } from '../../../common/fair/fair-scheduler.js';
+import { ProblemException } from '../../../common/filters/problem.js';
+/** The PDF's `%%EOF` marker must be in its last 1024 bytes (ISO 32000); a cut file has none. */
+function looksComplete(buf) {
+    const tail = Buffer.from(buf.subarray(Math.max(0, buf.length - 1024))).toString('latin1');
+    return (buf.length > 8 && Buffer.from(buf.subarray(0, 5)).toString('latin1') === '%PDF-' && tail.includes('%%EOF'));
+}
+// src/ runs type-stripped .ts under the test runner; dist/ has the compiled .js beside this file.
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './pdf-worker.ts' : './pdf-worker.js', import.meta.url);
+const HEAP_MB = 256;
+/**
+ * Text of a PDF (unpdf / PDF.js: no fonts, no images, no rendering) on the `pdf` worker-thread
+ * pool: threads with a capped heap, orgs served in turn with requests ahead of crawl jobs, a
+ * bounded queue per org (429 overloaded), a time limit from enqueue past which the thread is
+ * terminated. So a hostile document can neither hang nor exhaust the service, and one org's heavy
+ * PDFs delay another org's by at most the document already being read. Truncated or malformed
+ * files are 422, documents over the page limit 413 (the page count is read before any page is
+ * parsed), a document that used most of the time limit itself 422 `pdf-timeout`; a wait past it
+ * for other work is 503 `engine-timeout`.
+ */
+export class PdfEngine {
+    constructor(opts) {
+        this.opts = opts;
+        this.pool = new FairPool({
+            name: 'pdf',
+            filename: WORKER_URL,
+            threads: opts.threads,
+            maxQueuedPerOrg: opts.maxQueuedPerOrg,
+            timeoutMs: opts.timeoutMs,
+            nice: opts.nice,
+            warm: opts.warm,
+            resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 32 },
+        });
+    }
+    async text(data, who, limits = {}, signal) {
+        const maxPages = limits.maxPages ?? this.opts.maxPages;
+        if (!looksComplete(data))
+            throw new ProblemException(422, 'malformed-pdf', 'the PDF is truncated or malformed');
+        let out;
+        try {
+            out = await this.pool.run(who.key, 'parse', { data: new Uint8Array(data), maxPages }, { cls: who.cls, timeoutMs: limits.timeoutMs, signal });
+        }
+        catch (e) {
+            if (signal?.aborted)
+                throw e; // the caller stopped (a job handed back at shutdown)
+            if (e instanceof EngineTimeoutError && e.overran())
+                throw new ProblemException(422, 'pdf-timeout', `the PDF took longer than ${e.limitMs} ms to read`);
+            if (e instanceof EngineTimeoutError || e instanceof EngineBusyError)
+                throw e;
+            // Out of memory, or a crash in the parser: the document is what is wrong.
+            out = { ok: false, reason: 'malformed' };
+        }
+        if (out.ok)
+            return { text: out.text, pages: out.pages };
+        if (out.reason === 'too-many-pages') {
+            throw new ProblemException(413, 'too-many-pages', `the PDF has ${out.pages} pages; at most ${maxPages} are accepted`);
+        }
+        throw new ProblemException(422, 'malformed-pdf', 'the PDF is truncated or malformed');
+    }
+    close() {
+        return this.pool.close();
+    }
+}
+/** The process's PDF pool, configured from the environment (PARSE_THREADS, PDF_*). */
+let PdfService = class PdfService extends PdfEngine {
+    constructor(intakeConfig, processConfig) {
+        super({
+            threads: intakeConfig.parseThreads,
+            maxQueuedPerOrg: intakeConfig.pdfMaxQueuedPerOrg,
+            timeoutMs: intakeConfig.pdfTimeoutMs,
+            maxPages: intakeConfig.pdfMaxPages,
+            nice: processConfig.engineNice,
+            warm: intakeConfig.parseWarmThreads,
+        });
+    }
+    onApplicationShutdown() {
+        return this.close();
+    }
+};
+PdfService = __decorate([
+    Injectable(),
+    __param(0, Inject(IntakeConfig)),
+    __param(1, Inject(ProcessConfig)),
+    __metadata("design:paramtypes", [IntakeConfig,
+        ProcessConfig])
+], PdfService);
+export { PdfService };
+//# sourceMappingURL=pdf-text.js.map

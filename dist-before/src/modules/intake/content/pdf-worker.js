@@ -1,0 +1,55 @@
+// Runs in a worker thread of the `pdf` pool (see pdf-text.ts): PDF.js parses untrusted bytes here,
+// where a runaway document can be terminated and its memory is capped. Imports packages only (no
+// static relative imports), so the same file runs from src/ (type-stripped) and from dist/.
+import { workerData } from 'node:worker_threads';
+import { getDocumentProxy } from 'unpdf';
+// Engine work yields the CPU to the event loop (ENGINE_NICE): common/fair/thread-nice, loaded by URL.
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const { niceThisThread } = (await import(new URL(`../../../common/fair/thread-nice${ext}`, import.meta.url).href));
+niceThisThread(Number(workerData?.nice ?? 0));
+/** The pool's one task: a document's text, page by page, or why not. */
+export async function parse(input) {
+    let pdf;
+    try {
+        pdf = await getDocumentProxy(input.data, {
+            disableFontFace: true,
+            stopAtErrors: true,
+            maxImageSize: 1,
+            useSystemFonts: false,
+            verbosity: 0,
+        });
+    }
+    catch {
+        return { ok: false, reason: 'malformed' };
+    }
+    try {
+        if (pdf.numPages > input.maxPages)
+            return { ok: false, reason: 'too-many-pages', pages: pdf.numPages };
+        const parts = [];
+        for (let n = 1; n <= pdf.numPages; n++) {
+            const page = await pdf.getPage(n);
+            const content = await page.getTextContent();
+            parts.push(content.items
+                .map((i) => ('str' in i ? i.str + (i.hasEOL ? '\n' : '') : ''))
+                .join('')
+                .trim());
+            page.cleanup();
+        }
+        return {
+            ok: true,
+            text: parts.filter(Boolean).join('\n\n').replaceAll('\u0000', ''),
+            pages: pdf.numPages,
+        };
+    }
+    catch {
+        return { ok: false, reason: 'malformed' };
+    }
+}
+/**
+ * A one-page, one-word document parsed once as the thread starts: PDF.js's first document in a
+ * thread costs about 90 ms of lazy set-up and compilation, which a warm thread (PARSE_WARM_THREADS)
+ * must not leave to the first request that lands on it.
+ */
+const WARM_UP_PDF = 'JVBERi0xLjQKJeLjz9MKMSAwIG9iago8PCAvVHlwZSAvQ2F0YWxvZyAvUGFnZXMgMiAwIFIgPj4KZW5kb2JqCjIgMCBvYmoKPDwgL1R5cGUgL1BhZ2VzIC9Db3VudCAxIC9LaWRzIFs2IDAgUl0gPj4KZW5kb2JqCjMgMCBvYmoKPDwgL1R5cGUgL0ZvbnQgL1N1YnR5cGUgL1R5cGUxIC9CYXNlRm9udCAvSGVsdmV0aWNhID4+CmVuZG9iago0IDAgb2JqCjw8IC9MZW5ndGggMzEgPj4Kc3RyZWFtCkJUIC9GMSAxOCBUZiA3MiA3MjAgVGQgKCkgVGogRVQKZW5kc3RyZWFtCmVuZG9iago1IDAgb2JqCjw8IC9MZW5ndGggMzUgPj4Kc3RyZWFtCkJUIC9GMSAxOCBUZiA3MiA3MjAgVGQgKHdhcm0pIFRqIEVUCmVuZHN0cmVhbQplbmRvYmoKNiAwIG9iago8PCAvVHlwZSAvUGFnZSAvUGFyZW50IDIgMCBSIC9NZWRpYUJveCBbMCAwIDYxMiA3OTJdIC9SZXNvdXJjZXMgPDwgL0ZvbnQgPDwgL0YxIDMgMCBSID4+ID4+IC9Db250ZW50cyA1IDAgUiA+PgplbmRvYmoKeHJlZgowIDcKMDAwMDAwMDAwMCA2NTUzNSBmIAowMDAwMDAwMDE1IDAwMDAwIG4gCjAwMDAwMDAwNjQgMDAwMDAgbiAKMDAwMDAwMDEyMSAwMDAwMCBuIAowMDAwMDAwMTkxIDAwMDAwIG4gCjAwMDAwMDAyNzIgMDAwMDAgbiAKMDAwMDAwMDM1NyAwMDAwMCBuIAp0cmFpbGVyCjw8IC9TaXplIDcgL1Jvb3QgMSAwIFIgPj4Kc3RhcnR4cmVmCjQ4MwolJUVPRgo=';
+await parse({ data: new Uint8Array(Buffer.from(WARM_UP_PDF, 'base64')), maxPages: 1 });
+//# sourceMappingURL=pdf-worker.js.map

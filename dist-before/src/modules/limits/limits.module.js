@@ -1,0 +1,57 @@
+var __decorate = (this && this.__decorate) || function (decorators, target, key, desc) {
+    var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+    if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+    else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+    return c > 3 && r && Object.defineProperty(target, key, r), r;
+};
+import { Global, Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { RATE_POLICIES } from './limits.types.js';
+import { AdminLimitsController, OrgLimitsController } from './limits.controller.js';
+import { LimitsCache } from './limits.cache.js';
+import { LimitsRepository } from './limits.repository.js';
+import { LimitsService } from './limits.service.js';
+import { applies, policyOf, RateLimitGuard } from './rate-limit.guard.js';
+import { RateLimitStorage } from './rate-limit.storage.js';
+import { UsageService } from './usage.service.js';
+import { AuthFailureLimiter } from './auth-failure.limiter.js';
+import { Charges } from './charges.service.js';
+let RateLimitStorageModule = class RateLimitStorageModule {
+};
+RateLimitStorageModule = __decorate([
+    Module({ providers: [RateLimitStorage], exports: [RateLimitStorage] })
+], RateLimitStorageModule);
+/**
+ * Per-org rate limits, quotas and usage metering. The guard (RateLimitGuard) is registered as a
+ * global APP_GUARD in AppModule, after the tenant guards whose request.tenant it needs, and runs
+ * first in the onRequest hook (bootstrap.ts); AuthFailureLimiter limits bad tokens per address.
+ */
+let LimitsModule = class LimitsModule {
+};
+LimitsModule = __decorate([
+    Global(),
+    Module({
+        imports: [
+            RateLimitStorageModule,
+            ThrottlerModule.forRootAsync({
+                imports: [RateLimitStorageModule],
+                inject: [RateLimitStorage],
+                // One throttler per policy; limit and window are the caller's (its org's overrides or the defaults).
+                useFactory: (storage) => ({
+                    throttlers: RATE_POLICIES.map((p) => ({
+                        name: p,
+                        limit: (ctx) => policyOf(ctx, p).limit,
+                        ttl: (ctx) => policyOf(ctx, p).window_s * 1000,
+                        skipIf: (ctx) => !applies(ctx, p),
+                    })),
+                    storage,
+                }),
+            }),
+        ],
+        controllers: [OrgLimitsController, AdminLimitsController],
+        providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, Charges],
+        exports: [LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, Charges, RateLimitStorageModule, ThrottlerModule],
+    })
+], LimitsModule);
+export { LimitsModule };
+//# sourceMappingURL=limits.module.js.map

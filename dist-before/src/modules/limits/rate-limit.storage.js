@@ -1,0 +1,601 @@
+var __decorate = (this && this.__decorate) || function (decorators, target, key, desc) {
+    var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+    if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+    else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+    return c > 3 && r && Object.defineProperty(target, key, r), r;
+};
+var __metadata = (this && this.__metadata) || function (k, v) {
+    if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(k, v);
+};
+var __param = (this && this.__param) || function (paramIndex, decorator) {
+    return function (target, key) { decorator(target, key, paramIndex); }
+};
+var RateLimitStorage_1;
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { LimitsConfig, RedisConfig } from '../../config/slices.js';
+import { REDIS } from '../../redis/redis.module.js';
+import { rateLimitFallback, rateLimitInstances } from '../../common/metrics/metrics.js';
+import { GCRA_EPSILON_MS, bucketOf, stateOf, take } from './gcra.js';
+import { RatePlan } from './rate-decision.js';
+/**
+ * Every check of one request in one atomic script, one round trip: the token buckets (GCRA: the
+ * stored value is the bucket's TAT in ms on Redis's clock), the monthly quota (re-seeded from the
+ * durable figure when its counter is missing), an in-flight slot, and the admitted usage. Nothing
+ * is consumed unless everything enforced fits. Every key shares the tracker's hash tag (one slot).
+ * KEYS: buckets..., [quota], [slots], [pending usage]
+ * ARGV: n, (cost, interval, tolerance, dry)×n, quota?(cost, limit, seed, ttl), slot?(limit, lease, id),
+ *       m, (field, amount)×m
+ * Returns {'seed'} when the quota counter is missing and no seed was given; else
+ * {ok, quota used, slot refused, usage fresh, (tat − now, fits)×n}.
+ */
+const DECIDE_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local n = tonumber(ARGV[1])
+local a, k, ok = 2, 1, 1
+local tat, nxt, fits = {}, {}, {}
+for i = 1, n do
+  local cost, T, tau, dry = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3] == '1'
+  a = a + 4
+  local v = tonumber(redis.call('GET', KEYS[k]) or '0')
+  if v < now then v = now end
+  tat[i] = v
+  nxt[i] = v + cost * T
+  fits[i] = nxt[i] - tau - now <= ${GCRA_EPSILON_MS}
+  if not fits[i] then
+    if dry then nxt[i] = math.max(v, now + tau) else ok = 0 end
+  end
+  k = k + 1
+end
+local qkey, qused, qcost, qttl = nil, -1, 0, 0
+if ARGV[a] == '1' then
+  qkey = KEYS[k]
+  k = k + 1
+  qcost = tonumber(ARGV[a + 1])
+  local limit, seed = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  qttl = tonumber(ARGV[a + 4])
+  local cur = redis.call('GET', qkey)
+  if not cur and seed < 0 then return {'seed'} end
+  qused = math.max(tonumber(cur or '0'), seed)
+  if qused + qcost > limit then ok = 0 end
+  a = a + 5
+else
+  a = a + 1
+end
+local skey, sover, lease, sid = nil, 0, 0, nil
+if ARGV[a] == '1' then
+  skey = KEYS[k]
+  k = k + 1
+  lease, sid = tonumber(ARGV[a + 2]), ARGV[a + 3]
+  if ok == 1 then
+    redis.call('ZREMRANGEBYSCORE', skey, '-inf', now)
+    if redis.call('ZCARD', skey) >= tonumber(ARGV[a + 1]) then ok = 0; sover = 1 end
+  end
+  a = a + 4
+else
+  a = a + 1
+end
+local m, fresh = tonumber(ARGV[a]), 0
+if ok == 1 then
+  for i = 1, n do
+    redis.call('SET', KEYS[i], string.format('%.3f', nxt[i]), 'PX', math.ceil(nxt[i] - now) + 1)
+    tat[i] = nxt[i]
+  end
+  if qkey then
+    qused = qused + qcost
+    redis.call('SET', qkey, qused, 'PX', qttl)
+  end
+  if skey then
+    redis.call('ZADD', skey, now + lease, sid)
+    redis.call('PEXPIRE', skey, lease)
+  end
+  if m > 0 then
+    if redis.call('EXISTS', KEYS[k]) == 0 then fresh = 1 end
+    for j = 1, m do redis.call('HINCRBY', KEYS[k], ARGV[a + 2 * j - 1], tonumber(ARGV[a + 2 * j])) end
+  end
+end
+local out = {ok, qused, sover, fresh}
+for i = 1, n do
+  out[#out + 1] = string.format('%.4f', tat[i] - now)
+  out[#out + 1] = fits[i] and 1 or 0
+end
+return out
+`;
+/** Usage known only after the request: into the pending hash, and the month's counter if it exists. */
+const METER_LUA = `
+local fresh = redis.call('EXISTS', KEYS[1]) == 0 and 1 or 0
+redis.call('HINCRBY', KEYS[1], ARGV[1], tonumber(ARGV[2]))
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('INCRBY', KEYS[2], tonumber(ARGV[2])) end
+return fresh
+`;
+/**
+ * Work already done, charged afterwards (a PDF's pages, known once it is parsed): the bucket's TAT
+ * moves on by the cost whether or not it fits, so the org's next requests wait until it is repaid.
+ * KEYS: bucket; ARGV: cost × interval (ms). Answers the new TAT relative to now (ms).
+ */
+const DEBIT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v < now then v = now end
+local nxt = v + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.3f', nxt), 'PX', math.ceil(nxt - now) + 1)
+return string.format('%.4f', nxt - now)
+`;
+/** Moves an org's pending usage aside atomically, so the flush owns exactly what it read. */
+const DRAIN_LUA = `
+local v = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return v
+`;
+/** This instance is alive for another `ttl` ms; answers how many are (Redis's clock). */
+const HEARTBEAT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return redis.call('ZCARD', KEYS[1])
+`;
+class RedisDown extends Error {
+}
+/** How often an instance says it is alive, and how long that lasts without a renewal. */
+export const HEARTBEAT_MS = 2000;
+const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_MS;
+/**
+ * "Refused until t" per bucket, on this instance: a bucket's TAT only grows while it lives, so a
+ * request the memo refuses would be refused by Redis too, and a flood's 429s cost no round trip.
+ */
+class RefusalMemo {
+    constructor() {
+        this.entries = new Map();
+    }
+    /** The outcome of the first enforced bucket the memo refuses, with its (true) state. */
+    refusal(plan, now) {
+        for (const c of plan.rates) {
+            const e = c.dryRun ? undefined : this.entries.get(c.key);
+            if (!e)
+                continue;
+            const bucket = bucketOf(c.limit, c.windowS * 1000, c.burst);
+            if (bucket.intervalMs !== e.bucket.intervalMs || bucket.toleranceMs !== e.bucket.toleranceMs)
+                continue;
+            const state = stateOf(bucket, e.tat - now, c.cost);
+            if (state.retryMs > 0)
+                return { check: c, bucket, limit: c.limit, burst: c.burst, fits: false, state };
+        }
+        return undefined;
+    }
+    /** Remembers the buckets a decision left empty (or too low for its request). */
+    record(v, now) {
+        for (const o of v.rates) {
+            if (o.check.dryRun)
+                continue;
+            if (o.state.remaining === 0 || !o.fits)
+                this.entries.set(o.check.key, { tat: now + o.state.resetMs, bucket: o.bucket });
+            else
+                this.entries.delete(o.check.key);
+        }
+        if (this.entries.size > 50_000)
+            for (const [k, e] of this.entries)
+                if (e.tat <= now)
+                    this.entries.delete(k);
+    }
+}
+/**
+ * The limiter's storage (@nestjs/throttler's ThrottlerStorage, extended with costs, quotas, slots
+ * and several buckets per decision): Redis shared by every instance, keys under REDIS_PREFIX
+ * hash-tagged by tracker (org or user), never by IP. While Redis is unreachable or slower than
+ * RATE_LIMIT_REDIS_TIMEOUT_MS it decides from per-instance memory, each limit divided by the
+ * number of live instances (learnt from heartbeats while Redis was up), and raises
+ * rocker_ratelimit_fallback_active.
+ */
+let RateLimitStorage = RateLimitStorage_1 = class RateLimitStorage {
+    constructor(redis, limitsConfig, redisConfig) {
+        this.limitsConfig = limitsConfig;
+        this.log = new Logger(RateLimitStorage_1.name);
+        this.id = randomUUID();
+        this.memo = new RefusalMemo();
+        /** Fallback buckets: key → TAT on this instance's clock. */
+        this.local = new Map();
+        this.localQuota = new Map();
+        this.lastQuota = new Map();
+        this.localSlots = new Map();
+        /** Usage admitted on the fallback, flushed to Postgres directly. */
+        this.localUsage = new Map();
+        /** Orgs this instance metered since its last flush (beside the shared dirty set). */
+        this.metered = new Set();
+        this.liveInstances = 1;
+        this.fallback = false;
+        this.retryRedisAt = 0;
+        this.prefix = `${redisConfig.prefix}:rl`;
+        this.redis = redis;
+        if (!('rockerRlDecide' in redis)) {
+            redis.defineCommand('rockerRlDecide', { lua: DECIDE_LUA });
+            redis.defineCommand('rockerRlMeter', { numberOfKeys: 2, lua: METER_LUA });
+            redis.defineCommand('rockerRlBeat', { numberOfKeys: 1, lua: HEARTBEAT_LUA });
+            redis.defineCommand('rockerRlDebit', { numberOfKeys: 1, lua: DEBIT_LUA });
+            redis.defineCommand('rockerUsageDrain', { numberOfKeys: 1, lua: DRAIN_LUA });
+        }
+        rateLimitFallback.set(0);
+    }
+    // ---- keys: `{tracker}` is the Redis Cluster hash tag, so one decision's keys share a slot ----
+    bucketKey(tracker, policy) {
+        return `${this.prefix}:{${tracker}}:${policy}`;
+    }
+    quotaKey(orgId, unit, month) {
+        return `${this.prefix}:{${orgId}}:q:${unit}:${month}`;
+    }
+    slotsKey(tracker, policy) {
+        return `${this.prefix}:{${tracker}}:c:${policy}`;
+    }
+    pendingKey(orgId) {
+        return `${this.prefix}:{${orgId}}:u`;
+    }
+    dirtyKey() {
+        return `${this.prefix}:u:dirty`;
+    }
+    instancesKey() {
+        return `${this.prefix}:instances`;
+    }
+    get onFallback() {
+        return this.fallback;
+    }
+    /** Instances alive at the last heartbeat (the fallback's divisor). */
+    get instances() {
+        return this.liveInstances;
+    }
+    /** The refusal this instance's memo already knows for the plan (no Redis call), if any. */
+    memoRefusal(plan) {
+        return this.memo.refusal(plan, Date.now());
+    }
+    /**
+     * Decides a request: refused from the memo without a round trip, else one script call, else (Redis
+     * unreachable or slow) in memory. `seed` loads the month-to-date usage from Postgres when the
+     * quota counter is missing (Redis lost its data).
+     */
+    async decide(plan, seed) {
+        const memo = this.memo.refusal(plan, Date.now());
+        if (memo)
+            return { admitted: false, rates: [memo], slotRefused: false, memo: true };
+        if (Date.now() >= this.retryRedisAt) {
+            try {
+                let v = await this.decideInRedis(plan);
+                if (v === 'seed' && plan.quota) {
+                    const durable = await seed?.().catch(() => undefined);
+                    if (durable === undefined)
+                        return this.decideInMemory(plan);
+                    plan.quota.seed = durable;
+                    v = await this.decideInRedis(plan);
+                }
+                if (v !== 'seed') {
+                    this.redisBack();
+                    this.memo.record(v, Date.now());
+                    return v;
+                }
+            }
+            catch (e) {
+                this.redisDown(e);
+            }
+        }
+        return this.decideInMemory(plan);
+    }
+    async decideInRedis(plan) {
+        const keys = plan.rates.map((c) => c.key);
+        const argv = [plan.rates.length];
+        const buckets = plan.rates.map((c) => bucketOf(c.limit, c.windowS * 1000, c.burst));
+        plan.rates.forEach((c, i) => argv.push(c.cost, buckets[i].intervalMs, buckets[i].toleranceMs, c.dryRun ? '1' : '0'));
+        const q = plan.quota;
+        if (q) {
+            keys.push(q.key);
+            argv.push('1', q.cost, q.limit, q.seed ?? -1, Math.max(1, Math.ceil(q.ttlMs)));
+        }
+        else
+            argv.push('0');
+        const s = plan.slot;
+        if (s) {
+            keys.push(s.key);
+            argv.push('1', s.limit, s.leaseMs, s.id);
+        }
+        else
+            argv.push('0');
+        const m = plan.metering;
+        if (m?.entries.length) {
+            keys.push(m.key);
+            argv.push(m.entries.length, ...m.entries.flat());
+        }
+        else
+            argv.push(0);
+        const raw = await this.withTimeout(this.redis.rockerRlDecide(keys.length, ...keys, ...argv));
+        if (raw[0] === 'seed')
+            return 'seed';
+        const admitted = raw[0] === 1;
+        if (admitted && m && raw[3] === 1)
+            this.markDirty(m.orgId);
+        else if (admitted && m)
+            this.metered.add(m.orgId);
+        if (q)
+            this.lastQuota.set(q.key, Number(raw[1]));
+        return {
+            admitted,
+            rates: plan.rates.map((c, i) => {
+                const tatMs = Number(raw[4 + 2 * i]);
+                const bucket = buckets[i];
+                return {
+                    check: c,
+                    bucket,
+                    limit: c.limit,
+                    burst: c.burst,
+                    fits: raw[5 + 2 * i] === 1,
+                    state: stateOf(bucket, tatMs, c.cost),
+                };
+            }),
+            quota: q && {
+                used: Number(raw[1]),
+                over: Number(raw[1]) + (admitted ? 0 : q.cost) > q.limit,
+                resetMs: q.ttlMs,
+            },
+            slotRefused: raw[2] === 1,
+        };
+    }
+    /** Per-instance decision at limit / live instances (never unlimited). */
+    decideInMemory(plan) {
+        const n = this.liveInstances;
+        const now = Date.now();
+        const share = (x) => Math.max(1, Math.floor(x / n));
+        const rates = plan.rates.map((c) => {
+            const limit = share(c.limit);
+            const burst = share(c.burst);
+            const bucket = bucketOf(limit, c.windowS * 1000, burst);
+            const tatMs = (this.local.get(c.key) ?? now) - now;
+            return { c, limit, burst, bucket, tatMs, took: take(bucket, tatMs, c.cost) };
+        });
+        let ok = rates.every((r) => r.took.fits || r.c.dryRun);
+        const q = plan.quota;
+        let quota;
+        if (q) {
+            const base = this.lastQuota.get(q.key) ?? q.seed ?? 0;
+            const used = this.localQuota.get(q.key) ?? 0;
+            const over = used + q.cost > Math.floor((q.limit - base) / n);
+            if (over)
+                ok = false;
+            quota = { used: base + used, over, resetMs: q.ttlMs };
+        }
+        let slotRefused = false;
+        const s = plan.slot;
+        const slots = s && (this.localSlots.get(s.key) ?? new Set());
+        if (ok && s && slots.size >= share(s.limit)) {
+            ok = false;
+            slotRefused = true;
+        }
+        if (ok) {
+            for (const r of rates) {
+                const tat = r.took.fits ? r.took.tatMs : Math.max(r.tatMs, r.bucket.toleranceMs);
+                this.local.set(r.c.key, now + tat);
+                r.tatMs = tat;
+            }
+            if (q) {
+                this.localQuota.set(q.key, (this.localQuota.get(q.key) ?? 0) + q.cost);
+                quota.used += q.cost;
+            }
+            if (s && slots)
+                this.localSlots.set(s.key, slots.add(s.id));
+            if (plan.metering) {
+                const m = this.localUsage.get(plan.metering.orgId) ?? new Map();
+                for (const [f, amount] of plan.metering.entries)
+                    m.set(f, (m.get(f) ?? 0) + amount);
+                this.localUsage.set(plan.metering.orgId, m);
+            }
+        }
+        if (this.local.size > 100_000)
+            for (const [k, tat] of this.local)
+                if (tat <= now)
+                    this.local.delete(k);
+        return {
+            admitted: ok,
+            fallback: { instances: n },
+            slotRefused,
+            quota,
+            rates: rates.map((r) => ({
+                check: r.c,
+                bucket: r.bucket,
+                limit: r.limit,
+                burst: r.burst,
+                fits: r.took.fits,
+                state: stateOf(r.bucket, r.tatMs, r.c.cost),
+            })),
+        };
+    }
+    /**
+     * Takes `cost` from a bucket that is not asked first: the work was done already. The bucket may
+     * go into debt (its next requests wait until it is repaid). On the fallback, this instance's bucket.
+     */
+    async debit(check) {
+        const share = Math.max(1, this.fallback ? this.liveInstances : 1);
+        const limit = Math.max(1, Math.floor(check.limit / share));
+        const burst = Math.max(1, Math.floor(check.burst / share));
+        const bucket = bucketOf(limit, check.windowS * 1000, burst);
+        const ms = check.cost * bucket.intervalMs;
+        if (!this.fallback) {
+            try {
+                const tatMs = Number(await this.withTimeout(this.redis.rockerRlDebit(check.key, ms)));
+                return { bucket, limit, burst, state: stateOf(bucket, tatMs, 1) };
+            }
+            catch (e) {
+                this.redisDown(e);
+            }
+        }
+        const now = Date.now();
+        const tat = Math.max(this.local.get(check.key) ?? now, now) + ms;
+        this.local.set(check.key, tat);
+        return { bucket, limit, burst, state: stateOf(bucket, tat - now, 1) };
+    }
+    /** Frees an in-flight slot (the lease expires on its own if this fails). */
+    async releaseSlot(key, id) {
+        if (this.localSlots.get(key)?.delete(id))
+            return;
+        await this.withTimeout(this.redis.zrem(key, id)).catch(() => undefined);
+    }
+    /**
+     * ThrottlerStorage: one hit on a bucket of `limit` per `ttl` ms whose burst is the limit (the
+     * guard itself decides whole plans with `decide`).
+     */
+    async increment(key, ttl, limit, _block, name) {
+        const plan = new RatePlan(key, name, 1);
+        plan.rates.push({
+            policy: name,
+            key: this.bucketKey(key, name),
+            cost: 1,
+            limit,
+            windowS: ttl / 1000,
+            burst: limit,
+            dryRun: false,
+        });
+        const v = await this.decide(plan);
+        const { state } = v.rates[0];
+        return {
+            totalHits: limit - state.remaining,
+            timeToExpire: Math.ceil(state.resetMs / 1000),
+            isBlocked: !v.admitted,
+            timeToBlockExpire: v.admitted ? 0 : Math.max(1, Math.ceil(state.retryMs / 1000)),
+        };
+    }
+    // ---- live instances (the fallback's divisor) ----
+    /** Starts this instance's heartbeat; the count of live instances is read with each beat. */
+    startHeartbeat() {
+        if (this.heartbeat)
+            return;
+        const beat = async () => {
+            try {
+                const n = await this.withTimeout(this.redis.rockerRlBeat(this.instancesKey(), this.id, HEARTBEAT_TTL_MS));
+                this.liveInstances = Math.max(1, Number(n));
+                rateLimitInstances.set(this.liveInstances);
+            }
+            catch {
+                // Redis down: keep the last count, which is what the fallback needs
+            }
+        };
+        void beat();
+        this.heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
+        this.heartbeat.unref();
+    }
+    async onApplicationShutdown() {
+        if (!this.heartbeat)
+            return;
+        clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        await this.withTimeout(this.redis.zrem(this.instancesKey(), this.id)).catch(() => undefined);
+    }
+    // ---- usage (pending in Redis until flushed to Postgres) ----
+    /** Meters usage without a decision (known after the request); counts against the month's quota too. */
+    async meter(orgId, field, amount, quotaKey) {
+        try {
+            const fresh = await this.withTimeout(this.redis.rockerRlMeter(this.pendingKey(orgId), quotaKey, field, amount));
+            if (fresh === 1)
+                this.markDirty(orgId);
+            else
+                this.metered.add(orgId);
+        }
+        catch {
+            this.restore(orgId, new Map([[field, amount]]));
+        }
+    }
+    /** This month's metered usage of `unit` by the org as Redis counts it; null when the counter is gone or Redis is unreachable. */
+    async quotaUsed(orgId, unit, month) {
+        try {
+            const v = await this.withTimeout(this.redis.get(this.quotaKey(orgId, unit, month)));
+            return v === null ? null : Number(v);
+        }
+        catch {
+            return null;
+        }
+    }
+    /** Orgs with usage waiting to be flushed. */
+    async dirtyOrgs() {
+        const local = [...this.localUsage.keys(), ...this.metered];
+        this.metered.clear();
+        try {
+            return [...new Set([...local, ...(await this.withTimeout(this.redis.smembers(this.dirtyKey())))])];
+        }
+        catch {
+            return [...new Set(local)];
+        }
+    }
+    /** Takes (and removes) an org's pending usage: `day|unit` → amount. */
+    async drain(orgId) {
+        const out = new Map(this.localUsage.get(orgId) ?? []);
+        this.localUsage.delete(orgId);
+        try {
+            await this.withTimeout(this.redis.srem(this.dirtyKey(), orgId));
+            const flat = await this.withTimeout(this.redis.rockerUsageDrain(this.pendingKey(orgId)));
+            for (let i = 0; i < flat.length; i += 2)
+                out.set(flat[i], (out.get(flat[i]) ?? 0) + Number(flat[i + 1]));
+        }
+        catch {
+            this.metered.add(orgId); // Redis down: its pending usage stays there for a later flush
+        }
+        return out;
+    }
+    /** Puts usage back after a failed flush (Postgres down), so it is not lost. */
+    restore(orgId, entries) {
+        const m = this.localUsage.get(orgId) ?? new Map();
+        for (const [k, v] of entries)
+            m.set(k, (m.get(k) ?? 0) + v);
+        this.localUsage.set(orgId, m);
+    }
+    /** Not yet flushed usage of one org (Redis and this instance's memory). */
+    async pending(orgId) {
+        const out = new Map(this.localUsage.get(orgId) ?? []);
+        try {
+            const h = await this.withTimeout(this.redis.hgetall(this.pendingKey(orgId)));
+            for (const [k, v] of Object.entries(h))
+                out.set(k, (out.get(k) ?? 0) + Number(v));
+        }
+        catch {
+            // Redis down: only what this instance holds
+        }
+        return out;
+    }
+    /** Off the decision's path: the shared set lets any instance flush an org whose metering instance died. */
+    markDirty(orgId) {
+        this.metered.add(orgId);
+        void this.withTimeout(this.redis.sadd(this.dirtyKey(), orgId)).catch(() => undefined);
+    }
+    // ---- Redis health ----
+    withTimeout(p) {
+        let timer;
+        return Promise.race([
+            p,
+            new Promise((_, reject) => {
+                timer = setTimeout(() => reject(new RedisDown('redis timeout')), this.limitsConfig.redisTimeoutMs);
+            }),
+        ]).finally(() => clearTimeout(timer));
+    }
+    redisDown(e) {
+        this.retryRedisAt = Date.now() + 1000;
+        if (!this.fallback) {
+            this.fallback = true;
+            rateLimitFallback.set(1);
+            this.log.warn(`Redis unreachable (${e?.message ?? e}): limiting per instance at limit/${this.liveInstances} (live instances)`);
+        }
+    }
+    redisBack() {
+        if (this.fallback) {
+            this.fallback = false;
+            rateLimitFallback.set(0);
+            this.local.clear();
+            this.localQuota.clear();
+            this.log.log('Redis reachable again: shared limits restored');
+        }
+    }
+};
+RateLimitStorage = RateLimitStorage_1 = __decorate([
+    Injectable(),
+    __param(0, Inject(REDIS)),
+    __param(1, Inject(LimitsConfig)),
+    __param(2, Inject(RedisConfig)),
+    __metadata("design:paramtypes", [Object, LimitsConfig,
+        RedisConfig])
+], RateLimitStorage);
+export { RateLimitStorage };
+//# sourceMappingURL=rate-limit.storage.js.map

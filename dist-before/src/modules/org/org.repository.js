@@ -1,0 +1,106 @@
+var __decorate = (this && this.__decorate) || function (decorators, target, key, desc) {
+    var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+    if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+    else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+    return c > 3 && r && Object.defineProperty(target, key, r), r;
+};
+var __metadata = (this && this.__metadata) || function (k, v) {
+    if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(k, v);
+};
+import { Injectable } from '@nestjs/common';
+import { TenantDb } from '../../tenancy/tenant-context.js';
+import { isoTs } from '../../common/dto/page.dto.js';
+const INVITATION_COLUMNS = `id, email, role,
+  CASE WHEN accepted_at IS NOT NULL THEN 'accepted' WHEN revoked_at IS NOT NULL THEN 'revoked'
+       WHEN expires_at <= now() THEN 'expired' ELSE 'pending' END AS status,
+  invited_by, ${isoTs('expires_at')}, ${isoTs('created_at')}, ${isoTs('accepted_at')}, ${isoTs('revoked_at')}`;
+/**
+ * Memberships, invitations and the outbox of the current org. Every query names the org of the
+ * verified context as well as relying on RLS. Audit rows are written by triggers (migration
+ * OrgInvitations), and "an org keeps an owner" is a trigger too (SQLSTATE RKO01 → 409).
+ */
+let OrgRepository = class OrgRepository {
+    constructor(db) {
+        this.db = db;
+    }
+    org() {
+        return this.db.context().orgId;
+    }
+    current() {
+        return this.db.one(`SELECT id, slug, name FROM orgs WHERE id = $1`, [this.org()]);
+    }
+    members(userId) {
+        return this.db.query(`SELECT m.user_id, u.email, u.display_name, m.role, ${isoTs('m.created_at')}
+         FROM org_members m JOIN users u ON u.id = m.user_id
+        WHERE m.org_id = $1 AND ($2::uuid IS NULL OR m.user_id = $2::uuid)
+        ORDER BY m.created_at, m.user_id`, [this.org(), userId ?? null]);
+    }
+    member(userId) {
+        return this.db.one(`SELECT role FROM org_members WHERE org_id = $1 AND user_id = $2`, [
+            this.org(),
+            userId,
+        ]);
+    }
+    async updateRole(userId, role) {
+        await this.db.query(`UPDATE org_members SET role = $3 WHERE org_id = $1 AND user_id = $2`, [
+            this.org(),
+            userId,
+            role,
+        ]);
+    }
+    async removeMember(userId) {
+        const rows = await this.db.query(`DELETE FROM org_members WHERE org_id = $1 AND user_id = $2 RETURNING user_id`, [this.org(), userId]);
+        return rows.length > 0;
+    }
+    async createInvitation(inv) {
+        const row = await this.db.one(`INSERT INTO org_invitations (org_id, id, email, role, token_hash, invited_by, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
+       RETURNING ${INVITATION_COLUMNS}`, [this.org(), inv.id, inv.email, inv.role, inv.tokenHash, this.db.context().userId, inv.ttlSeconds]);
+        return row;
+    }
+    invitation(id) {
+        return this.db.one(`SELECT ${INVITATION_COLUMNS} FROM org_invitations WHERE org_id = $1 AND id = $2`, [
+            this.org(),
+            id,
+        ]);
+    }
+    /** Newest first, by the (created_at, id) keyset; limit + 1 rows. */
+    invitations(limit, after) {
+        return this.db.query(`SELECT ${INVITATION_COLUMNS} FROM org_invitations
+        WHERE org_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $4`, [this.org(), after?.createdAt ?? null, after?.id ?? null, limit + 1]);
+    }
+    /** Revokes a pending invitation; false when it is not pending (absent, accepted or revoked). */
+    async revokeInvitation(id) {
+        const rows = await this.db.query(`UPDATE org_invitations SET revoked_at = now(), revoked_by = $3
+        WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL RETURNING id`, [this.org(), id, this.db.context().userId]);
+        return rows.length > 0;
+    }
+    /** An event for the outbox's consumers (a mailer), in the transaction of the change. */
+    async addOutboxEvent(topic, payload) {
+        await this.db.query(`INSERT INTO outbox_events (org_id, topic, payload) VALUES ($1, $2, $3)`, [
+            this.org(),
+            topic,
+            JSON.stringify(payload),
+        ]);
+    }
+    /**
+     * The invitee accepts: invitation_accept() (SECURITY DEFINER) finds the invitation across orgs by
+     * (org, id, sha256(secret)), for the transaction's user only. Errors RKI04/RKI09/RKI10 → 404/409/410.
+     */
+    async acceptInvitation(orgId, id, secret, email) {
+        const row = await this.db.one(`SELECT org_id, role FROM invitation_accept($1, $2, $3, $4)`, [orgId, id, secret, email]);
+        return row;
+    }
+    /** Sets the transaction user's default org (set_default_org(): a member only). */
+    async setDefaultOrg(orgId) {
+        const row = await this.db.one(`SELECT set_default_org($1) AS ok`, [orgId]);
+        return row?.ok === true;
+    }
+};
+OrgRepository = __decorate([
+    Injectable(),
+    __metadata("design:paramtypes", [TenantDb])
+], OrgRepository);
+export { OrgRepository };
+//# sourceMappingURL=org.repository.js.map

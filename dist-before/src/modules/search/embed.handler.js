@@ -1,0 +1,74 @@
+var __decorate = (this && this.__decorate) || function (decorators, target, key, desc) {
+    var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+    if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+    else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+    return c > 3 && r && Object.defineProperty(target, key, r), r;
+};
+var __metadata = (this && this.__metadata) || function (k, v) {
+    if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(k, v);
+};
+import { Injectable } from '@nestjs/common';
+import { tenantOfJob, JobHandler, JobKind, PermanentJobError, } from '../ingest/ingest.types.js';
+import { EmbedItemService } from './embed-item.service.js';
+import { UsageService } from '../limits/usage.service.js';
+import { OrgCap, UsageUnit } from '../limits/limits.types.js';
+import { LimitsService } from '../limits/limits.service.js';
+import { ProblemException } from '../../common/filters/problem.js';
+import { WorkClass } from '../../common/fair/fair-scheduler.js';
+/**
+ * The `embed` job, found by the ingest pipeline through @JobHandler: reads the item in a short
+ * transaction, runs the model in none, and hands back the write (chunks + item status).
+ */
+let EmbedJobHandler = class EmbedJobHandler {
+    constructor(embed, usage, limits) {
+        this.embed = embed;
+        this.usage = usage;
+        this.limits = limits;
+        this.kind = JobKind.Embed;
+    }
+    async handle(job) {
+        const id = job.payload.knowledge_item_id;
+        const ctx = tenantOfJob(job);
+        const cap = (await this.limits.forTenant(ctx)).caps[OrgCap.StoredChunks];
+        const read = await job.db(async () => {
+            const text = await this.embed.read(id);
+            return text === null ? null : { text, stored: await this.embed.storedBesides(id, cap) };
+        });
+        if (!read)
+            return; // deleted meanwhile
+        const { stored } = read;
+        // chunked after the transaction, on the chunk engine: a long text never holds the event loop
+        const plan = await this.embed.chunked(id, read.text, { key: job.orgId, cls: WorkClass.Job }, job.signal);
+        // The org's cap of chunks in the vector index: past it the job fails (quota-exceeded) before the
+        // model runs; the item keeps its text, and a retry once room is made (or the cap raised) runs.
+        if (stored + plan.chunks.length > cap)
+            throw new PermanentJobError(`quota-exceeded: this item's ${plan.chunks.length} chunks would pass the org's cap of ${cap} stored chunks (${stored} stored)`);
+        // Every chunk is an embedding input, charged to the org like POST /v1/embeddings: over the
+        // monthly quota the job fails (quota-exceeded) before the model runs; retried later, it runs.
+        try {
+            await this.usage.assertWithinQuota(ctx, UsageUnit.EmbeddingInputs, plan.chunks.length);
+        }
+        catch (e) {
+            if (e instanceof ProblemException && e.slug === 'quota-exceeded')
+                throw new PermanentJobError(`quota-exceeded: ${e.message}`);
+            throw e;
+        }
+        const who = { key: job.orgId, cls: WorkClass.Job };
+        const vectors = await this.embed.vectors(plan, job.signal, who);
+        // 'failed' (nothing to embed) is recorded on the item by the write; throwing would roll it back.
+        return async () => {
+            await this.embed.write(plan, vectors, who);
+            // metered once the chunks are written: an attempt lost to a crash or a stale lease costs nothing
+            await this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, vectors.count);
+        };
+    }
+};
+EmbedJobHandler = __decorate([
+    Injectable(),
+    JobHandler(JobKind.Embed),
+    __metadata("design:paramtypes", [EmbedItemService,
+        UsageService,
+        LimitsService])
+], EmbedJobHandler);
+export { EmbedJobHandler };
+//# sourceMappingURL=embed.handler.js.map

@@ -1,0 +1,136 @@
+import { crc32, deflateSync } from 'node:zlib';
+/** Files made in code (tests and benchmarks): PNGs (with text in a bitmap font), image bombs, PDFs. */
+function chunk(type, data) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td) >>> 0);
+    return Buffer.concat([len, td, crc]);
+}
+const PNG_SIG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+function ihdr(width, height) {
+    const h = Buffer.alloc(13);
+    h.writeUInt32BE(width, 0);
+    h.writeUInt32BE(height, 4);
+    h[8] = 8; // bit depth
+    h[9] = 0; // greyscale
+    return h;
+}
+/** An 8-bit greyscale PNG from rows of pixel values (0 black … 255 white). */
+export function greyPng(width, height, pixel) {
+    const raw = Buffer.alloc((width + 1) * height);
+    for (let y = 0; y < height; y++) {
+        raw[y * (width + 1)] = 0;
+        for (let x = 0; x < width; x++)
+            raw[y * (width + 1) + 1 + x] = pixel(x, y);
+    }
+    return Buffer.concat([PNG_SIG, chunk('IHDR', ihdr(width, height)), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+/**
+ * A decompression bomb: a valid PNG header claiming width×height pixels, with a tiny compressed
+ * body (a few hundred bytes that would inflate to gigabytes if anything decoded them).
+ */
+export function pngBomb(width = 100_000, height = 100_000) {
+    const rows = deflateSync(Buffer.alloc(1024 * 1024)); // 1 MiB of zeros → ~1 KiB
+    return Buffer.concat([PNG_SIG, chunk('IHDR', ihdr(width, height)), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
+}
+/** A JPEG whose frame header claims the given size (SOF0), enough for magic-byte and size checks. */
+export function jpegHeader(width, height) {
+    const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 255, width >> 8, width & 255, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+    const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
+    return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, sof, Buffer.from([0xff, 0xd9])]);
+}
+// 5×7 bitmap glyphs, enough for the OCR test words.
+const GLYPHS = {
+    A: ['01110', '10001', '10001', '11111', '10001', '10001', '10001'],
+    C: ['01110', '10001', '10000', '10000', '10000', '10001', '01110'],
+    D: ['11110', '10001', '10001', '10001', '10001', '10001', '11110'],
+    E: ['11111', '10000', '10000', '11110', '10000', '10000', '11111'],
+    H: ['10001', '10001', '10001', '11111', '10001', '10001', '10001'],
+    K: ['10001', '10010', '10100', '11000', '10100', '10010', '10001'],
+    L: ['10000', '10000', '10000', '10000', '10000', '10000', '11111'],
+    M: ['10001', '11011', '10101', '10101', '10001', '10001', '10001'],
+    N: ['10001', '11001', '10101', '10011', '10001', '10001', '10001'],
+    O: ['01110', '10001', '10001', '10001', '10001', '10001', '01110'],
+    P: ['11110', '10001', '10001', '11110', '10000', '10000', '10000'],
+    R: ['11110', '10001', '10001', '11110', '10100', '10010', '10001'],
+    S: ['01111', '10000', '10000', '01110', '00001', '00001', '11110'],
+    T: ['11111', '00100', '00100', '00100', '00100', '00100', '00100'],
+    W: ['10001', '10001', '10001', '10101', '10101', '10101', '01010'],
+    ' ': ['00000', '00000', '00000', '00000', '00000', '00000', '00000'],
+};
+/** Black text on white in a scaled bitmap font, one line per entry. */
+export function textPng(lines, scale = 8) {
+    const cell = 6 * scale; // 5 columns + 1 spacing
+    const lineH = 10 * scale;
+    const margin = 4 * scale;
+    const width = margin * 2 + Math.max(...lines.map((l) => l.length)) * cell;
+    const height = margin * 2 + lines.length * lineH;
+    return greyPng(width, height, (x, y) => {
+        const lx = x - margin;
+        const ly = y - margin;
+        if (lx < 0 || ly < 0)
+            return 255;
+        const line = lines[Math.floor(ly / lineH)];
+        if (!line)
+            return 255;
+        const ch = line[Math.floor(lx / cell)];
+        const gx = Math.floor((lx % cell) / scale);
+        const gy = Math.floor((ly % lineH) / scale);
+        if (!ch || gx > 4 || gy > 6)
+            return 255;
+        const glyph = GLYPHS[ch.toUpperCase()];
+        if (!glyph)
+            throw new Error(`no glyph for ${ch}`);
+        return glyph[gy][gx] === '1' ? 0 : 255;
+    });
+}
+/**
+ * A small, valid PDF. `pages` pages; each shows its entry of `texts` (or none), all pages share
+ * one content stream when `texts` is shorter than the page count (cheap thousands of pages).
+ */
+export function makePdf(pages, texts = []) {
+    const objs = [];
+    const add = (body) => objs.push(body) && objs.length;
+    const catalog = add(''); // filled below
+    const pagesId = add('');
+    const font = add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+    const streamFor = (t) => {
+        const esc = (l) => `(${l.replace(/[()\\]/g, '\\$&')}) Tj`;
+        // One line as before; several lines (textPdf) in small type, one per leading step.
+        const content = t.includes('\n') ? `BT /F1 9 Tf 11 TL 36 770 Td ${t.split('\n').map(esc).join(' T* ')} ET` : `BT /F1 18 Tf 72 720 Td ${esc(t)} ET`;
+        return add(`<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`);
+    };
+    const shared = streamFor('');
+    const kids = [];
+    for (let i = 0; i < pages; i++) {
+        const content = texts[i] !== undefined ? streamFor(texts[i]) : shared;
+        kids.push(add(`<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${font} 0 R >> >> /Contents ${content} 0 R >>`));
+    }
+    objs[catalog - 1] = `<< /Type /Catalog /Pages ${pagesId} 0 R >>`;
+    objs[pagesId - 1] = `<< /Type /Pages /Count ${pages} /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] >>`;
+    let out = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
+    const offsets = [];
+    objs.forEach((body, i) => {
+        offsets.push(Buffer.byteLength(out, 'latin1'));
+        out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    });
+    const xref = Buffer.byteLength(out, 'latin1');
+    out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+    for (const o of offsets)
+        out += `${String(o).padStart(10, '0')} 00000 n \n`;
+    out += `trailer\n<< /Size ${objs.length + 1} /Root ${catalog} 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+    return Buffer.from(out, 'latin1');
+}
+/**
+ * A PDF of `pages` pages, each with its own content stream of `linesPerPage` lines of text (what a
+ * long report costs a text extractor: every page parsed, every line a text item).
+ */
+export function textPdf(pages, linesPerPage, line) {
+    const texts = [];
+    for (let p = 0; p < pages; p++)
+        texts.push(Array.from({ length: linesPerPage }, (_, n) => line(p, n)).join('\n'));
+    return makePdf(pages, texts);
+}
+//# sourceMappingURL=files.js.map

@@ -1,0 +1,591 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { FormData, Pool } from 'undici';
+import { stopChild, track } from './deployment.js';
+import { makePdf, textPdf, textPng } from '../files.js';
+import { Driver } from './driver.js';
+import { serverNodeArgs, percentile } from './load.js';
+export const BENCH_SCALE = {
+    aloneMs: 10_000,
+    sustainMs: 10_000,
+    cheapRps: 20,
+    maxDuringMs: 30_000,
+    quietUploadsAlone: 10,
+    market: { requests: 96, concurrency: 8 },
+    marketOrgLimit: { requests: 15, limit: 5, windowS: 60 },
+    json: { requests: 24, concurrency: 8 },
+    htmlBytes: 10 * 1024 * 1024,
+    ocr: { uploads: 4, lines: 16, chars: 60, scale: 2 },
+    pdf: { uploads: 3, pages: 150, linesPerPage: 60 },
+    flood: { rps: 300, ms: 10_000 },
+};
+export var Row;
+(function (Row) {
+    Row["MarketNoOrg"] = "market-no-org";
+    Row["MarketOrgLimit"] = "market-org-limit";
+    Row["JsonDepth"] = "json-depth";
+    Row["HtmlUpload"] = "html-upload";
+    Row["Ocr"] = "ocr";
+    Row["Pdf"] = "pdf";
+    Row["ThreadsFlood"] = "threads-flood";
+})(Row || (Row = {}));
+export const ROW_TITLES = {
+    [Row.MarketNoOrg]: '(a) POST /v1/search/market by a user with no org',
+    [Row.MarketOrgLimit]: '(a2) market search, single-org user, api policy lowered',
+    [Row.JsonDepth]: '(b) deeply nested JSON bodies',
+    [Row.HtmlUpload]: '(c) one large HTML upload',
+    [Row.Ocr]: '(d) dense image uploads (OCR)',
+    [Row.Pdf]: '(e) heavy PDF uploads',
+    [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
+};
+export const ratio = (during, alone) => during.p95 / alone.p95;
+/**
+ * Starts `script` (dist/test/support/servers/all-in-one.js) with `env`, waits for "listening <port>" and
+ * then for /health/ready, both bounded. The child is killed when this process exits or is
+ * signalled; `stop()` sends SIGTERM and SIGKILL after `graceMs`.
+ */
+export async function startService(script, env, readyTimeoutMs = 120_000) {
+    const child = spawn(process.execPath, [...serverNodeArgs(), script], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    track(child);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+        stderr = (stderr + d.toString()).slice(-8000);
+    });
+    const stop = () => stopChild(child, 10_000);
+    try {
+        const port = await new Promise((resolve, reject) => {
+            let buf = '';
+            const timer = setTimeout(() => reject(new Error(`no "listening" within ${readyTimeoutMs} ms`)), readyTimeoutMs);
+            child.stdout.on('data', (d) => {
+                buf += d.toString();
+                const m = /listening (\d+)/.exec(buf);
+                if (m) {
+                    clearTimeout(timer);
+                    resolve(Number(m[1]));
+                }
+            });
+            child.once('exit', (code) => {
+                clearTimeout(timer);
+                reject(new Error(`${script} exited with ${code}: ${stderr.trim().split('\n').slice(-5).join('\n')}`));
+            });
+        });
+        // FAIR_SERVICE_LOG=<file> keeps the service's log lines (e.g. with FAIR_LOG_LEVEL=info)
+        if (process.env.FAIR_SERVICE_LOG)
+            child.stdout.pipe(createWriteStream(process.env.FAIR_SERVICE_LOG));
+        else
+            child.stdout.resume();
+        const url = `http://127.0.0.1:${port}`;
+        const deadline = Date.now() + readyTimeoutMs;
+        for (;;) {
+            const ok = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+            if (ok)
+                break;
+            if (Date.now() > deadline)
+                throw new Error(`${url}/health/ready not ready within ${readyTimeoutMs} ms`);
+            await new Promise((r) => setTimeout(r, 250));
+        }
+        return { url, pid: child.pid, stop };
+    }
+    catch (e) {
+        await stop();
+        throw e;
+    }
+}
+// ---------------------------------------------------------------- files the rows send
+const LETTERS = 'ACDEHKLMNOPRSTW'; // the glyphs textPng draws
+function seeded(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+        return a / 4294967296;
+    };
+}
+/** A page of made-up words in textPng's bitmap font: `lines` × `chars`, every cell inked or spaced. */
+export function densePng(lines, chars, scale, seed = 1) {
+    const rnd = seeded(seed);
+    const line = () => {
+        let l = '';
+        while (l.length < chars) {
+            const n = 3 + Math.floor(rnd() * 6);
+            for (let i = 0; i < n; i++)
+                l += LETTERS[Math.floor(rnd() * LETTERS.length)];
+            l += ' ';
+        }
+        return l.slice(0, chars);
+    };
+    return textPng(Array.from({ length: lines }, line), scale);
+}
+/** The quiet org's small OCR upload: one short line. */
+export const smallPng = () => textPng(['HELLO WORLD'], 4);
+/** A long report: every page full of lines of text. */
+// Short lines: the parser's cost is per text operator, while the text (which the ingest job then
+// embeds in the background, after the row) stays small enough not to spill into the next row.
+export const heavyPdf = (pages, linesPerPage, seed = 1) => textPdf(pages, linesPerPage, (p, n) => `r${seed} p${p + 1} l${n + 1}`);
+/** The quiet org's one-line PDF. */
+export const oneLinePdf = () => makePdf(1, ['Hello from the quiet org']);
+/** `[[[[…]]]]` of exactly `bytes` bytes (even). */
+export const nestedJson = (bytes) => '['.repeat(bytes >> 1) + ']'.repeat(bytes >> 1);
+/** HTML of about `bytes` bytes that gives a sanitiser work: nested tags, attributes, scripts, links. */
+export function heavyHtml(bytes) {
+    const head = '<!doctype html><html><head><title>report</title></head><body>\n';
+    const tail = '</body></html>\n';
+    // Markup the sanitiser must walk and rewrite, around one word: the stored text stays small.
+    const block = '<div class="c" style="color:red" onclick="x()"><p><b><i><a href="https://example.com/a?b=c" target="_blank">' +
+        '<span data-x="1"><em><img src="x.png" onerror="y()"></em></span></a></i></b></p><script>evil()</script><ul><li>x</li></ul></div>\n';
+    const n = Math.max(1, Math.floor((bytes - head.length - tail.length) / block.length));
+    return Buffer.from(head + block.repeat(n) + tail);
+}
+// ---------------------------------------------------------------- measuring
+const ORG = { name: 'GET /v1/org', method: 'GET', path: '/v1/org', kind: 'cheap' };
+const THREADS = {
+    name: 'GET /v1/threads',
+    method: 'GET',
+    path: '/v1/threads?limit=20',
+    kind: 'cheap',
+};
+const market = (q) => ({
+    name: 'POST /v1/search/market',
+    method: 'POST',
+    path: '/v1/search/market',
+    kind: 'costly',
+    body: (i) => ({ query: `${q} ${i}`, k: 5 }),
+});
+export function latencies(samples) {
+    const ok = samples.filter((s) => s.status >= 200 && s.status < 300).map((s) => s.latency);
+    return {
+        n: samples.length,
+        p50: percentile(ok, 50),
+        p95: percentile(ok, 95),
+        failed: samples.length - ok.length,
+        failures: statusesOf(samples.filter((s) => s.status < 200 || s.status >= 300)),
+    };
+}
+export function counts(samples, notSent = 0) {
+    const c = {
+        requests: samples.length,
+        ok2xx: 0,
+        limited429: 0,
+        other4xx: 0,
+        server5xx: 0,
+        errors: 0,
+        notSent,
+    };
+    for (const { status } of samples) {
+        if (status === 0)
+            c.errors++;
+        else if (status < 300)
+            c.ok2xx++;
+        else if (status === 429)
+            c.limited429++;
+        else if (status < 500)
+            c.other4xx++;
+        else
+            c.server5xx++;
+    }
+    return c;
+}
+const statusesOf = (samples) => {
+    const out = {};
+    for (const s of samples)
+        out[String(s.status || 'error')] = (out[String(s.status || 'error')] ?? 0) + 1;
+    return out;
+};
+const policyOf = (h) => (Array.isArray(h) ? h.join(', ') : h);
+async function upload(pool, token, file, name, mime) {
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(file)], { type: mime }), name);
+    const t0 = performance.now();
+    try {
+        const res = await pool.request({
+            method: 'POST',
+            path: '/v1/knowledge/upload',
+            headers: { authorization: `Bearer ${token}` },
+            body: form,
+        });
+        const text = await res.body.text();
+        return {
+            latency: performance.now() - t0,
+            status: res.statusCode,
+            policy: policyOf(res.headers['ratelimit-policy']),
+            detail: res.statusCode >= 300 ? text.slice(0, 200) : undefined,
+        };
+    }
+    catch (e) {
+        return { latency: performance.now() - t0, status: 0, detail: String(e) };
+    }
+}
+/** One JSON request with a raw body; never throws. */
+async function rawJson(pool, token, path, body) {
+    const t0 = performance.now();
+    try {
+        const res = await pool.request({
+            method: 'POST',
+            path,
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body,
+        });
+        await res.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+        return {
+            latency: performance.now() - t0,
+            status: res.statusCode,
+            policy: policyOf(res.headers['ratelimit-policy']),
+        };
+    }
+    catch {
+        return { latency: performance.now() - t0, status: 0 };
+    }
+}
+/**
+ * Open-loop GET /v1/org probes of the quiet org every 1/rps s, from `minMs` until `done()` says the
+ * abuse has ended (and at most `maxMs`): a stalled server cannot slow the probes down.
+ */
+async function probeCheap(driver, quiet, rps, minMs, maxMs, done) {
+    const out = [];
+    const pending = [];
+    const t0 = performance.now();
+    for (let i = 0;; i++) {
+        const elapsed = performance.now() - t0;
+        if ((elapsed >= minMs && done()) || elapsed >= maxMs)
+            break;
+        pending.push(driver.send(0, ORG, quiet.token, i, { org: 'quiet', phase: 'probe' }).then((s) => void out.push(s)));
+        const next = t0 + ((i + 1) * 1000) / rps;
+        await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+    }
+    await Promise.all(pending);
+    return out;
+}
+const QUIET_UPLOADS_PER_S = 1.5;
+/** Sequential quiet uploads: `n` of them, or while `done()` is false (at least one), bounded by `maxMs`. */
+async function quietUploads(pool, quiet, file, opts) {
+    const out = [];
+    const t0 = performance.now();
+    while (performance.now() - t0 < opts.maxMs) {
+        const f = file();
+        const started = performance.now();
+        out.push(await upload(pool, quiet.token, f.data, f.name, f.mime));
+        if (opts.n !== undefined ? out.length >= opts.n : opts.done())
+            break;
+        // Paced like a person (at most QUIET_UPLOADS_PER_S), so a sustained abuse never drives the
+        // quiet org past its own ocr policy (120 a minute): its answers measure the engines, not its quota.
+        const wait = started + 1000 / QUIET_UPLOADS_PER_S - performance.now();
+        if (wait > 0)
+            await new Promise((r) => setTimeout(r, wait));
+    }
+    return out;
+}
+/** One row: the quiet org alone, then during the abuse, and what the noisy side got. */
+export async function runRow(ctx, row, scale, opts = {}) {
+    const log = opts.log ?? (() => undefined);
+    const quietDriver = new Driver([ctx.url], performance.now(), 16);
+    const quietUploadPool = new Pool(ctx.url, {
+        connections: 2,
+        headersTimeout: 120_000,
+        bodyTimeout: 120_000,
+    });
+    let abuseThread;
+    try {
+        const quietFile = row === Row.Ocr
+            ? () => ({ data: smallPng(), name: 'hello.png', mime: 'image/png' })
+            : row === Row.Pdf
+                ? () => ({ data: oneLinePdf(), name: 'hello.pdf', mime: 'application/pdf' })
+                : undefined;
+        // ---- alone
+        const cheapAlone = await probeCheap(quietDriver, ctx.quiet, scale.cheapRps, scale.aloneMs, scale.aloneMs, () => true);
+        const uploadAlone = quietFile
+            ? await quietUploads(quietUploadPool, ctx.quiet, quietFile, {
+                n: scale.quietUploadsAlone,
+                maxMs: scale.maxDuringMs,
+            })
+            : undefined;
+        // ---- during
+        abuseThread = startAbuseThread(ctx, row, scale);
+        const { abuse } = await abuseThread.started;
+        log(`  ${ROW_TITLES[row]}: ${abuse}`);
+        let finished = false;
+        const t0 = performance.now();
+        const running = abuseThread.done.finally(() => (finished = true));
+        // Give the abuse a moment to reach the server before the quiet upload queues behind it.
+        const cheap = probeCheap(quietDriver, ctx.quiet, scale.cheapRps, 500, scale.maxDuringMs, () => finished);
+        const uploads = quietFile
+            ? new Promise((r) => setTimeout(r, 200)).then(() => quietUploads(quietUploadPool, ctx.quiet, quietFile, {
+                done: () => finished,
+                maxMs: scale.maxDuringMs,
+            }))
+            : Promise.resolve(undefined);
+        const [{ samples: noisySamples, notSent }, cheapDuring, uploadDuring] = await Promise.all([
+            running,
+            cheap,
+            uploads,
+        ]);
+        const abuseMs = performance.now() - t0;
+        return {
+            row,
+            abuse,
+            cheapAlone: latencies(cheapAlone),
+            cheapDuring: latencies(cheapDuring),
+            uploadAlone: uploadAlone && latencies(uploadAlone),
+            uploadDuring: uploadDuring && latencies(uploadDuring),
+            noisy: counts(noisySamples, notSent),
+            statuses: statusesOf(noisySamples),
+            unlimited2xx: noisySamples.filter((x) => x.status >= 200 && x.status < 300 && !x.policy).length,
+            abuseMs,
+        };
+    }
+    finally {
+        await Promise.all([quietDriver.close(), quietUploadPool.close(), abuseThread?.terminate()]);
+    }
+}
+/**
+ * The noisy side runs on a thread of its own (abuse-worker.ts): building and sending megabytes of
+ * uploads or 300 requests a second on this thread's event loop would delay the quiet org's probes
+ * in the load generator itself, and the ratio would measure the generator instead of the service.
+ * From source (vitest) the thread runs the compiled module in dist/, which the global setup builds.
+ */
+function startAbuseThread(ctx, row, scale) {
+    const here = fileURLToPath(import.meta.url);
+    const file = here.endsWith('.ts')
+        ? join(dirname(here), '..', '..', '..', 'dist', 'test', 'support', 'load', 'abuse-worker.js')
+        : join(dirname(here), 'abuse-worker.js');
+    const worker = new Worker(file, { workerData: { ctx, row, scale } });
+    let onStarted;
+    const started = new Promise((resolve) => (onStarted = resolve));
+    const done = new Promise((resolve, reject) => {
+        worker.on('message', (m) => {
+            if (m.type === 'started')
+                onStarted({ abuse: m.abuse });
+            else
+                resolve({ samples: m.samples, notSent: m.notSent });
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`the abuse thread exited with ${code} before it finished`)));
+    });
+    // a thread that fails before it starts fails `started` too
+    done.catch(() => undefined);
+    const startedOrFailed = Promise.race([started, done.then(() => started)]);
+    return {
+        started: startedOrFailed,
+        done,
+        terminate: async () => {
+            await worker.terminate();
+        },
+    };
+}
+/** Runs one row's abuse on this thread (the abuse thread's body): its own driver and pool. */
+export async function runAbuse(ctx, row, scale, onStart) {
+    const driver = new Driver([ctx.url], performance.now(), 128);
+    const pool = new Pool(ctx.url, { connections: 32, headersTimeout: 120_000, bodyTimeout: 120_000 });
+    try {
+        const { abuse, start, notSent, setup, teardown } = abuseOf(ctx, row, scale, driver, pool);
+        const sustainMs = scale.sustainMs ?? 0;
+        onStart(sustainMs > 0 ? `${abuse}, sent again until ${(sustainMs / 1000).toFixed(0)} s had passed` : abuse);
+        const t0 = performance.now();
+        const samples = [];
+        let dropped = 0;
+        // The policy change is part of the abuse (inside the measured window), as it always was.
+        await setup?.();
+        try {
+            do {
+                samples.push(...(await start()));
+                dropped += notSent?.() ?? 0;
+            } while (performance.now() - t0 < sustainMs);
+        }
+        finally {
+            await teardown?.();
+        }
+        return { samples, notSent: dropped };
+    }
+    finally {
+        await Promise.all([driver.close(), pool.close()]);
+    }
+}
+/** `n` tasks, `concurrency` at a time. */
+async function lanes(n, concurrency, task) {
+    const out = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(n, concurrency)) }, async () => {
+        while (next < n)
+            out.push(await task(next++));
+    }));
+    return out;
+}
+function abuseOf(ctx, row, scale, driver, pool) {
+    const meta = { org: 'noisy', phase: row };
+    switch (row) {
+        case Row.MarketNoOrg: {
+            const { requests, concurrency } = scale.market;
+            return {
+                abuse: `${requests} POST /v1/search/market by a user with no org, ${concurrency} at a time`,
+                start: () => driver.burst(market('fair queues'), ctx.orphan.token, requests, concurrency, meta),
+            };
+        }
+        case Row.MarketOrgLimit: {
+            const { requests, limit, windowS } = scale.marketOrgLimit;
+            return {
+                abuse: `noisy org's api policy set to ${limit}/${windowS}s, then ${requests} POST /v1/search/market at once by its member (no org claim, no X-Org-Id)`,
+                setup: () => setLimits(ctx, { api: { limit, window_s: windowS } }),
+                teardown: () => setLimits(ctx, { api: null }),
+                start: () => driver.burst(market('limited'), ctx.noisyNoClaim.token, requests, requests, meta),
+            };
+        }
+        case Row.JsonDepth: {
+            const { requests, concurrency } = scale.json;
+            const bytes = ctx.bodyLimitBytes - 1024;
+            const body = nestedJson(bytes);
+            return {
+                abuse: `${requests} POST /v1/threads with ${(bytes / 1024).toFixed(0)} KiB of nested JSON arrays, ${concurrency} at a time`,
+                start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/threads', body)),
+            };
+        }
+        case Row.HtmlUpload: {
+            // The file part may not exceed the upload limit; leave room for nothing else (one part).
+            const bytes = Math.min(scale.htmlBytes, ctx.uploadMaxBytes);
+            const html = heavyHtml(bytes);
+            return {
+                abuse: `one HTML upload of ${(html.length / 1048576).toFixed(2)} MiB (${html.length} bytes; upload limit ${ctx.uploadMaxBytes})`,
+                start: async () => [await upload(pool, ctx.noisy.token, html, 'report.html', 'text/html')],
+            };
+        }
+        case Row.Ocr: {
+            const { uploads, lines, chars, scale: s } = scale.ocr;
+            const images = Array.from({ length: uploads }, (_, i) => densePng(lines, chars, s, i + 1));
+            return {
+                abuse: `${uploads} dense PNG uploads at once (${lines} lines x ${chars} chars, ${images[0].length} bytes each)`,
+                start: () => Promise.all(images.map((img, i) => upload(pool, ctx.noisy.token, img, `scan-${i}.png`, 'image/png'))),
+            };
+        }
+        case Row.Pdf: {
+            const { uploads, pages, linesPerPage } = scale.pdf;
+            const pdfs = Array.from({ length: uploads }, (_, i) => heavyPdf(pages, linesPerPage, i + 1));
+            return {
+                abuse: `${uploads} PDF uploads at once (${pages} pages x ${linesPerPage} lines, ${(pdfs[0].length / 1048576).toFixed(1)} MiB each)`,
+                // Within the org's quota (the row is about the parser, not the ocr policy: a retried row
+                // would otherwise find the bucket spent and measure no abuse at all).
+                setup: () => setLimits(ctx, { ocr: { limit: 100_000, window_s: 60 } }),
+                teardown: () => setLimits(ctx, { ocr: null }),
+                start: () => Promise.all(pdfs.map((pdf, i) => upload(pool, ctx.noisy.token, pdf, `report-${i}.pdf`, 'application/pdf'))),
+            };
+        }
+        case Row.ThreadsFlood: {
+            const { rps, ms } = scale.flood;
+            let dropped = 0;
+            return {
+                notSent: () => dropped,
+                abuse: `GET /v1/threads at ${rps} req/s for ${(ms / 1000).toFixed(0)} s (${Math.round((rps * ms) / 1000)} requests, within the default api quota)`,
+                start: async () => {
+                    const r = await driver.run({
+                        org: 'noisy',
+                        phase: row,
+                        route: THREADS,
+                        rate: rps,
+                        durationMs: ms,
+                        maxRequests: Math.round((rps * ms) / 1000),
+                        token: ctx.noisy.token,
+                        maxInFlight: 1024,
+                    });
+                    dropped = r.dropped;
+                    return r.samples;
+                },
+            };
+        }
+    }
+}
+async function setLimits(ctx, policies) {
+    const res = await fetch(`${ctx.url}/v1/admin/orgs/${ctx.noisy.org}/limits`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ctx.admin.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(policies),
+    });
+    if (!res.ok)
+        throw new Error(`PUT /v1/admin/orgs/:orgId/limits answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+}
+/**
+ * First requests of a fresh process (JIT, pools, the embedding model, the OCR and PDF engines), so
+ * that "alone" in the first row is not its warm-up.
+ */
+/** GET /v1/threads sent by the warm-up (the api policy's burst is 6,000). */
+const WARM_THREADS = 400;
+export async function warmUp(ctx) {
+    const pool = new Pool(ctx.url, { connections: 4, headersTimeout: 120_000, bodyTimeout: 120_000 });
+    const driver = new Driver([ctx.url], performance.now(), 4);
+    try {
+        const meta = { org: 'quiet', phase: 'warmup' };
+        // The flood row's route, compiled before any row measures it: cold, its first few hundred
+        // requests kept the event loop ~100% busy for half a second (the flood row's first attempt
+        // measured that, 5-20x, and not the flood). The noisy org's, for its 200 threads' shape; well
+        // within its api quota. First, while the noisy org is the only one asking: alone, admission
+        // never sheds it.
+        const threads = await lanes(WARM_THREADS, 4, (i) => driver.send(0, THREADS, ctx.noisy.token, i, { org: 'noisy', phase: 'warmup' }));
+        const bad = threads.find((t) => t.status !== 200);
+        if (bad)
+            throw new Error(`warm-up: GET /v1/threads answered ${bad.status}`);
+        for (let i = 0; i < 20; i++)
+            await driver.send(0, ORG, ctx.quiet.token, i, meta);
+        const m = await driver.send(0, market('warm up'), ctx.quiet.token, 0, meta);
+        if (m.status !== 200)
+            throw new Error(`warm-up: POST /v1/search/market answered ${m.status}`);
+        for (const [data, name, mime] of [
+            [smallPng(), 'warm.png', 'image/png'],
+            [oneLinePdf(), 'warm.pdf', 'application/pdf'],
+            [heavyHtml(4096), 'warm.html', 'text/html'],
+        ]) {
+            const r = await upload(pool, ctx.quiet.token, data, name, mime);
+            if (r.status !== 201)
+                throw new Error(`warm-up: upload of ${name} answered ${r.status}: ${r.detail}`);
+        }
+    }
+    finally {
+        await Promise.all([pool.close(), driver.close()]);
+    }
+}
+/**
+ * Between rows: the noisy org's queued ingest jobs (the uploads' embed jobs) are cancelled, then
+ * the running ones of both orgs are awaited, at most `maxMs`. Returns how many still run.
+ */
+export async function settle(ctx, maxMs) {
+    const list = async (t, status) => {
+        const r = await fetch(`${ctx.url}/v1/ingest/jobs?status=${status}&limit=100`, {
+            headers: { authorization: `Bearer ${t.token}` },
+        });
+        return r.ok ? (await r.json()).data : [];
+    };
+    for (const job of await list(ctx.noisy, 'queued')) {
+        await fetch(`${ctx.url}/v1/ingest/jobs/${job.id}/cancel`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${ctx.noisy.token}` },
+        });
+    }
+    const deadline = Date.now() + maxMs;
+    for (;;) {
+        const running = (await list(ctx.noisy, 'running')).length +
+            (await list(ctx.quiet, 'running')).length +
+            (await list(ctx.quiet, 'queued')).length;
+        if (running === 0 || Date.now() > deadline)
+            return running;
+        await new Promise((r) => setTimeout(r, 250));
+    }
+}
+/** Deletes every Redis key under `prefix` (a run's own prefix); best effort, bounded by Redis answering. */
+export async function dropRedisPrefix(url, prefix) {
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    try {
+        await redis.connect();
+        for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }))
+            if (keys.length)
+                await redis.del(...keys);
+    }
+    catch {
+        /* the keys stay under the run's unique prefix */
+    }
+    finally {
+        redis.disconnect();
+    }
+}
+//# sourceMappingURL=fair-share.js.map
