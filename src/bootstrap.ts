@@ -111,6 +111,7 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
       (c) => tenant.resolve(c),
       (c) => roles.canActivate(c),
       (c) => superAdmin.canActivate(c),
+      (c) => limiter.hold(c),
       (c) => admission.canActivate(c),
       (c) => limiter.early(c),
     ],

@@ -352,11 +352,12 @@ export class EnvDto {
 
   /**
    * A request whose bucket this instance already knows to be empty (its memo of the last decision:
-   * no Redis call) waits this long (ms), or until the bucket admits it if sooner, and is then
-   * decided again: refused with the headers of that moment, or admitted. A client that fires its
-   * next request the moment it reads a 429 sends one per connection per pace instead of thousands
-   * a second (bench:fair-share: the quiet org's p95 1.02x beside such a flood, 2.05x without).
-   * 0 = refusals at once.
+   * no Redis call) is held, before admission, this long (ms) or until the bucket's next token if
+   * sooner, then decided: refused with the headers of that moment, or admitted. A client that fires
+   * its next request the moment it reads a 429 on a slow bucket gets one answer per connection per
+   * pace instead of thousands a second (bench:fair-share: the quiet org's p95 1.02x beside such a
+   * flood, 2.05x without). Held at most once; a client gone or a shutdown ends the hold. 0 =
+   * refusals at once.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
   RATE_LIMIT_REFUSAL_PACE_MS = 500;

@@ -61,6 +61,11 @@ export const admissionShed = once('rocker_admission_shed_total', () => new Count
   help: 'Requests shed at admission (429 overloaded) while the instance was saturated, by org',
   labelNames: ['org'] as const,
 }));
+export const rateLimitHeld = once('rocker_ratelimit_held', () => new Gauge({
+  name: 'rocker_ratelimit_held',
+  help: 'Requests held right now by a paced refusal (RATE_LIMIT_REFUSAL_PACE_MS), by org',
+  labelNames: ['org'] as const,
+}));
 export const rateLimitFallback = once('rocker_ratelimit_fallback_active', () => new Gauge({
   name: 'rocker_ratelimit_fallback_active',
   help: '1 while the limiter runs on its per-instance in-memory fallback (Redis unreachable)',

@@ -15,7 +15,7 @@ import {
   RatePolicy,
   type RateLimitMeta,
 } from '../../common/decorators/rate-limit.decorator.js';
-import { rateLimitDecisions } from '../../common/metrics/metrics.js';
+import { rateLimitDecisions, rateLimitHeld } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { LimitsConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
@@ -30,6 +30,7 @@ import { RatePlan, rateHeaders, refusal, tooLarge, type Verdict } from './rate-d
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
 import { addUsage } from './charges.service.js';
+import { ProblemException } from '../../common/filters/problem.js';
 
 /** In-flight stream slots are leases: a crashed instance's slot frees itself after this. */
 const SLOT_LEASE_MS = 15 * 60_000;
@@ -38,6 +39,10 @@ const LIMITS = Symbol('rocker:rate-limits');
 const PLAN = Symbol('rocker:rate-plan');
 /** The request was decided already (in the onRequest hook): the guard does not charge it again. */
 const DECIDED = Symbol('rocker:rate-decided');
+/** The request was held once already (paced refusal): it is not held again. */
+const PACED = Symbol('rocker:rate-paced');
+/** nginx's 499: the client closed the connection while its request was held; nobody reads the answer. */
+const clientGone = () => new ProblemException(499, 'client-closed-request', 'the client closed the connection while the request was held');
 type Req = FastifyRequest & {
   tenant?: TenantContext;
   /** On a route without an org: the org the caller's claim or only membership names (TenantGuard). */
@@ -45,6 +50,7 @@ type Req = FastifyRequest & {
   [LIMITS]?: EffectiveLimits;
   [PLAN]?: RatePlan;
   [DECIDED]?: boolean;
+  [PACED]?: boolean;
 };
 
 const reflector = new Reflector();
@@ -122,23 +128,50 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   /**
-   * The decision before the body is read (Fastify onRequest, see bootstrap.ts): taken now when the
-   * route's cost does not depend on its body, and the guard then passes the request without
-   * charging it again. A route whose cost is read from its body (embedding inputs, TTS characters)
-   * is decided by the guard once the body is parsed; here it is only refused from this instance's
-   * memo of empty buckets (no Redis call), so a flood of refused requests reads no bodies either.
+   * Paced refusals, before admission (Fastify onRequest, see bootstrap.ts): a request this
+   * instance's memo already refuses waits min(RATE_LIMIT_REFUSAL_PACE_MS, the wait for the token)
+   * (RateLimitStorage.pace), then goes on to admission and the decision as usual, so one the bucket
+   * admits by then passes and a 429 carries the headers of now. Waiting before admission, a held
+   * request neither counts as in flight nor is timed as its org's service. Held at most once; a
+   * client that goes away while held is answered nothing and charged nothing.
+   */
+  async hold(context: ExecutionContext): Promise<void> {
+    const req = requestOf(context);
+    if (req[PACED] || (await this.shouldSkip(context))) return;
+    req[PACED] = true;
+    const plan = await this.collect(context, req);
+    const res = context.switchToHttp().getResponse<FastifyReply>().raw;
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    res.once('close', onClose);
+    const held = rateLimitHeld.labels(orgLabel(chargedOrg(req)));
+    held.inc();
+    try {
+      if ((await this.limiter.pace(plan, gone.signal)) && gone.signal.aborted) throw clientGone();
+    } finally {
+      held.dec();
+      res.off('close', onClose);
+    }
+  }
+
+  /**
+   * The decision before the body is read (Fastify onRequest, after hold and admission): taken now
+   * when the route's cost does not depend on its body, and the guard then passes the request
+   * without charging it again. A route whose cost is read from its body (embedding inputs, TTS
+   * characters) is decided by the guard once the body is parsed; here it is only refused from this
+   * instance's memo of empty buckets (no Redis call), so a flood of refused requests reads no
+   * bodies either.
    */
   async early(context: ExecutionContext): Promise<void> {
     const req = requestOf(context);
     if (await this.shouldSkip(context)) return;
+    const plan = req[PLAN] ?? (await this.collect(context, req));
     if (!costNeedsBody(routeMeta(context))) {
-      await this.decide(context);
+      await this.decide(context, plan);
       req[DECIDED] = true;
       return;
     }
-    const plan = (req[PLAN] = await this.planFor(context, req));
-    await super.canActivate(context); // collects the buckets that apply, at the smallest cost
-    const refused = await this.limiter.memoRefusal(plan);
+    const refused = this.limiter.memoRefusal(plan);
     if (!refused) return;
     const verdict: Verdict = { admitted: false, rates: [refused], slotRefused: false, memo: true };
     this.count(plan, req, verdict);
@@ -147,11 +180,21 @@ export class RateLimitGuard extends ThrottlerGuard {
     throw refusal(plan, verdict, headers);
   }
 
-  /** Every bucket, the quota, the stream slot and the metering of the request: one decision, one round trip. */
-  private async decide(context: ExecutionContext): Promise<void> {
-    const req = requestOf(context);
+  /** The request's plan: its limits, then each applying throttler adds its bucket (handleRequest). */
+  private async collect(context: ExecutionContext, req: Req): Promise<RatePlan> {
     const plan = (req[PLAN] = await this.planFor(context, req));
-    await super.canActivate(context); // each applying throttler adds its bucket (handleRequest)
+    await super.canActivate(context);
+    return plan;
+  }
+
+  /**
+   * Every bucket, the quota, the stream slot and the metering of the request: one decision, one
+   * round trip. `planned` is the plan collected before the body (reused when the cost does not
+   * depend on it); the guard after the body collects it again.
+   */
+  private async decide(context: ExecutionContext, planned?: RatePlan): Promise<void> {
+    const req = requestOf(context);
+    const plan = planned ?? (await this.collect(context, req));
     const large = tooLarge(plan);
     if (large) throw large;
 

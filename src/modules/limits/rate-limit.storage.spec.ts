@@ -101,8 +101,10 @@ describe(RateLimitStorage.name, () => {
     // Redis says: admitted, and the bucket is now empty (TAT a full window ahead).
     const decide = vi.fn().mockResolvedValue([1, -1, 0, 0, '60000.0000', 1]);
     const redis = fakeRedis({ rockerRlDecide: decide });
-    // unpaced: each refusal answered at once (pacing: test/limits.pacing.e2e.test.ts)
-    sut = new RateLimitStorage(redis, { ...limits, refusalPaceMs: 0 }, redisConfig);
+    // decide never waits, whatever the pace: only the HTTP guard paces (charges and the
+    // authentication-failure limiter decide here too, some inside a transaction)
+    sut = new RateLimitStorage(redis, { ...limits, refusalPaceMs: 5_000 }, redisConfig);
+    const t0 = performance.now();
     const first = await sut.decide(plan({ limit: 5 }));
     expect(first.admitted).toBe(true);
     expect(first.rates[0].state.remaining).toBe(0);
@@ -114,10 +116,36 @@ describe(RateLimitStorage.name, () => {
       expect(v.rates[0].state.retryMs).toBeLessThanOrEqual(12_000);
     }
     expect(decide).toHaveBeenCalledTimes(1);
+    expect(performance.now() - t0).toBeLessThan(1_000);
     // Another limit (an admin changed it) is not judged by the old memo; dry-run never is.
     await sut.decide(plan({ limit: 50 }));
     await sut.decide(plan({ limit: 5, dryRun: true }));
     expect(decide).toHaveBeenCalledTimes(3);
+  });
+
+  it('pace: waits min(pace, the wait for the token) only while the memo refuses; a client gone or a shutdown ends it', async () => {
+    // admitted, and the bucket is empty for the next 12 s (a token every 12 s at 5 a minute)
+    const decide = vi.fn().mockResolvedValue([1, -1, 0, 0, '60000.0000', 1]);
+    sut = new RateLimitStorage(fakeRedis({ rockerRlDecide: decide }), { ...limits, refusalPaceMs: 300 }, redisConfig);
+    const never = new AbortController().signal;
+    const timed = async (f: () => Promise<boolean>) => {
+      const t0 = performance.now();
+      return { held: await f(), ms: performance.now() - t0 };
+    };
+    expect(await timed(() => sut!.pace(plan({ limit: 5 }), never))).toMatchObject({ held: false }); // nothing known yet
+    await sut.decide(plan({ limit: 5 }));
+    const paced = await timed(() => sut!.pace(plan({ limit: 5 }), never));
+    expect(paced.held).toBe(true);
+    expect(paced.ms).toBeGreaterThanOrEqual(295);
+    expect(paced.ms).toBeLessThan(300 * 3 + 50);
+    const gone = new AbortController();
+    const leaving = timed(() => sut!.pace(plan({ limit: 5 }), gone.signal));
+    gone.abort();
+    expect((await leaving).ms).toBeLessThan(150);
+    const closing = timed(() => sut!.pace(plan({ limit: 5 }), never));
+    sut.beforeApplicationShutdown();
+    expect((await closing).ms).toBeLessThan(150);
+    expect((await timed(() => sut!.pace(plan({ limit: 5 }), never))).held).toBe(false); // shut down: never held again
   });
 
   it('dry-run buckets pass over the limit; nothing is consumed when one bucket refuses', async () => {

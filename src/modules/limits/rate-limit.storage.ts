@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RedisClient } from '../../redis/redis.factory.js';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LimitsConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 import { rateLimitFallback, rateLimitInstances } from '../../common/metrics/metrics.js';
@@ -200,12 +201,14 @@ class RefusalMemo {
  * rocker_ratelimit_fallback_active.
  */
 @Injectable()
-export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown {
+export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger(RateLimitStorage.name);
   private readonly redis: Scripted;
   private readonly prefix: string;
   private readonly id = randomUUID();
   private readonly memo = new RefusalMemo();
+  /** Aborted at shutdown: ends the paced waits. */
+  private readonly closing = new AbortController();
   /** Fallback buckets: key → TAT on this instance's clock. */
   private readonly local = new Map<string, number>();
   private readonly localQuota = new Map<string, number>();
@@ -266,21 +269,34 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
     return this.liveInstances;
   }
 
-  /**
-   * The refusal this instance's memo already knows for the plan (no Redis call), if any; paced
-   * (below). A client that answers each 429 with another request at once (a closed loop: the
-   * flood rows of bench:fair-share send 2,000 of them a second from 15 connections) costs the
-   * instance what those refusals cost, however cheap each is; paced, it sends one per connection
-   * per pace, and the other orgs keep the event loop.
-   */
-  async memoRefusal(plan: RatePlan): Promise<RateOutcome | undefined> {
-    const refused = this.memo.refusal(plan, Date.now());
-    const pace = this.limitsConfig.refusalPaceMs;
-    if (!refused || pace <= 0) return refused;
-    // Paced: a request its bucket already refuses waits before it is answered (RATE_LIMIT_REFUSAL_PACE_MS),
-    // and is decided again after, so one the bucket admits by then passes and a 429's headers are those of now.
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pace, Math.max(1, Math.ceil(refused.state.retryMs)))));
+  /** The refusal this instance's memo already knows for the plan (no Redis call), if any. */
+  memoRefusal(plan: RatePlan): RateOutcome | undefined {
     return this.memo.refusal(plan, Date.now());
+  }
+
+  /**
+   * Paced refusals (RATE_LIMIT_REFUSAL_PACE_MS): when the memo already refuses the plan, waits
+   * min(pace, the wait for the token) plus a little jitter (at most a tenth of it, at most 50 ms, so
+   * the requests of one bucket do not all wake at once), or until `until` aborts (the client went
+   * away) or the instance shuts down. The caller then decides the request as usual: one the bucket
+   * admits by then passes. A client that answers each 429 with another request at once (a closed
+   * loop) is slowed to the pace per connection, on this instance's timers rather than its event loop.
+   * Only the HTTP limiter paces (RateLimitGuard.hold), before admission; charges and the
+   * authentication-failure limiter decide without waiting.
+   */
+  async pace(plan: RatePlan, until: AbortSignal): Promise<boolean> {
+    const pace = this.limitsConfig.refusalPaceMs;
+    const refused = pace > 0 ? this.memo.refusal(plan, Date.now()) : undefined;
+    if (!refused || until.aborted || this.closing.signal.aborted) return false;
+    const base = Math.min(pace, Math.max(1, Math.ceil(refused.state.retryMs)));
+    const ms = base + Math.random() * Math.min(base / 10, 50);
+    await sleep(ms, undefined, { signal: AbortSignal.any([until, this.closing.signal]) }).catch(() => undefined);
+    return true;
+  }
+
+  /** Ends every paced wait at once (the HTTP server is about to close and waits for its requests). */
+  beforeApplicationShutdown(): void {
+    this.closing.abort();
   }
 
   /**
@@ -289,7 +305,7 @@ export class RateLimitStorage implements ThrottlerStorage, OnApplicationShutdown
    * quota counter is missing (Redis lost its data).
    */
   async decide(plan: RatePlan, seed?: () => Promise<number>): Promise<Verdict> {
-    const memo = await this.memoRefusal(plan);
+    const memo = this.memo.refusal(plan, Date.now());
     if (memo) return { admitted: false, rates: [memo], slotRefused: false, memo: true };
     if (Date.now() >= this.retryRedisAt) {
       try {

@@ -34,9 +34,8 @@ export function summarize(samples: Sample[], dropped = 0): Summary {
 }
 
 export interface WindowCount {
-  /** Where the window's end must lie (ms on the driver's clock), from its answers. */
-  endFrom: number;
-  endTo: number;
+  /** The window [from, from + windowS) on the driver's clock: it opens at an admitted answer's send time. */
+  from: number;
   admitted: number;
 }
 
@@ -44,9 +43,11 @@ export interface WindowCount {
  * The most 2xx answers the limiter admitted in any span of `windowS` seconds, across every API
  * instance (the cross-instance quota check). The limiter is a token bucket: in any span of one
  * window it admits at most its burst (by default the limit) plus one window's refill (the limit),
- * so the bound to compare with is burst + limit. A request was decided between its send time and
- * its arrival; the sliding count uses the send time and widens each span by the latency, so the
- * count is never smaller than the true one. Admitted answers without a RateLimit header for the
+ * so the bound to compare with is burst + limit. A request was decided somewhere between its send
+ * time and its arrival (a refused request may be held a moment, then admitted, so that span can be
+ * half a second); an answer counts in a window only when both ends lie inside it, so it was surely
+ * decided there and the count is never larger than the true one: a count over the bound is a real
+ * over-admission, never an artefact of latency. Admitted answers without a RateLimit header for the
  * policy are counted apart.
  */
 export function admittedPerWindow(samples: Sample[], policy: string, windowS: number): { windows: WindowCount[]; withoutHeader: number } {
@@ -54,13 +55,11 @@ export function admittedPerWindow(samples: Sample[], policy: string, windowS: nu
   const withoutHeader = ok.filter((s) => s.resets?.[policy] === undefined).length;
   const times = ok.filter((s) => s.resets?.[policy] !== undefined).sort((a, b) => a.t - b.t);
   const windows: WindowCount[] = [];
-  let j = 0;
   for (let i = 0; i < times.length; i++) {
-    // every answer sent within windowS of this one (plus its latency) shares a span with it
-    const until = times[i].t + windowS * 1000 + times[i].latency;
-    if (j < i) j = i;
-    while (j + 1 < times.length && times[j + 1].t <= until) j++;
-    windows.push({ endFrom: times[i].t, endTo: until, admitted: j - i + 1 });
+    const until = times[i].t + windowS * 1000;
+    let admitted = 0;
+    for (let j = i; j < times.length && times[j].t < until; j++) if (times[j].t + times[j].latency < until) admitted++;
+    windows.push({ from: times[i].t, admitted });
   }
   return { windows, withoutHeader };
 }
