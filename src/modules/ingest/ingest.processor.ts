@@ -37,6 +37,9 @@ import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 import { Admission } from '../../common/admission/admission.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
 
+/** BullMQ's refusals of promote for an id that is no longer a delayed job (codes -1 and -3). */
+export const NOT_PARKED = /^(Missing key for job |Job .+ is not in the delayed state)/;
+
 /**
  * A job whose worker died (lock lost) more than this many times is failed by BullMQ on its next
  * pick-up, without running the handler (a poison job must not kill workers forever); the 'failed'
@@ -461,8 +464,17 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     for (let i = 0; i < 4 && entry; i++) {
       const [kind, id] = entry.split('|') as [JobKind, string];
       // promote by id, one script (no read of the job first): it refuses an id not waiting in delayed
+      // (finished, removed or already due: try the next parked one); any other error (Redis away)
+      // ends the loop, and the parked jobs run when their delay ends
       const queue = this.queues.get(kind);
-      if (queue && (await queue.backend.promote(id).then(() => true, () => false))) return;
+      const promoted = await queue?.backend.promote(id).then(
+        () => true,
+        (e: Error) => {
+          if (NOT_PARKED.test(e.message)) return false;
+          throw e;
+        },
+      );
+      if (promoted) return;
       entry = await this.slots.nextParked(orgId);
     }
   }
