@@ -139,7 +139,8 @@ export class AppModule {
         { provide: APP_GUARD, useExisting: TenantGuard },
         { provide: APP_GUARD, useExisting: RolesGuard },
         { provide: APP_GUARD, useExisting: SuperAdminGuard },
-        // before the limiter: a request shed on a saturated instance costs no limiter call
+        // before the limiter's decision: a request shed on a saturated instance costs no Redis call
+        // (the paced hold, which reads only this instance's memo, comes before it: RateLimitGuard.hold)
         { provide: APP_GUARD, useExisting: AdmissionGuard },
         { provide: APP_GUARD, useExisting: RateLimitGuard }, // needs request.tenant from TenantGuard
         { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },

@@ -2,17 +2,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { NOT_PARKED } from '../src/modules/ingest/ingest.processor.js';
+import { notParked } from '../src/modules/ingest/ingest.processor.js';
 import { REDIS_URL } from './support/urls.js';
 
 /**
  * A released ingest slot wakes the org's next parked job with BullMQ's promote, by id, without
  * reading the job first. An id that is no longer delayed (finished, removed, already due) is
  * refused by the script and the processor tries the next parked one; any other error stops it.
- * NOT_PARKED tells the two apart from BullMQ's messages: checked here against the real scripts, so
- * an upgrade that rewords them fails this test rather than silently stranding parked jobs.
+ * notParked tells the two apart by the script's error code: checked here against the real scripts,
+ * so an upgrade that changes them fails this test rather than silently stranding parked jobs.
  */
-describe('promote refusals of BullMQ (NOT_PARKED)', () => {
+describe('promote refusals of BullMQ (notParked)', () => {
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const queue = new Queue(`promote-${randomUUID()}`, { connection, prefix: 'rocker-test' });
   afterAll(async () => {
@@ -21,15 +21,16 @@ describe('promote refusals of BullMQ (NOT_PARKED)', () => {
     connection.disconnect();
   });
 
-  it('a delayed job is promoted; a waiting one and an unknown id are refused with messages NOT_PARKED matches', async () => {
+  it('a delayed job is promoted; a waiting one and an unknown id are refused with the codes notParked knows', async () => {
     const delayed = await queue.add('x', {}, { delay: 60_000 });
     await queue.backend.promote(delayed.id!);
     expect(await queue.getJobState(delayed.id!)).toBe('waiting');
 
     const notDelayed = await queue.backend.promote(delayed.id!).then(() => undefined, (e: Error) => e);
-    expect(notDelayed?.message).toMatch(NOT_PARKED);
+    expect(notDelayed).toBeInstanceOf(Error);
+    expect(notParked(notDelayed)).toBe(true);
     const unknown = await queue.backend.promote('no-such-job').then(() => undefined, (e: Error) => e);
-    expect(unknown?.message).toMatch(NOT_PARKED);
-    expect('Connection is closed.').not.toMatch(NOT_PARKED);
+    expect(notParked(unknown)).toBe(true);
+    expect(notParked(new Error('Connection is closed.'))).toBe(false);
   });
 });

@@ -94,8 +94,10 @@ describe('pacing of refusals (RATE_LIMIT_REFUSAL_PACE_MS)', () => {
     const org = () => request(app.url).get('/v1/org').set('Authorization', `Bearer ${E.tokens.member}`);
     await org().expect(200);
     expect((await org()).status).toBe(429); // the memo knows it now
-    const decisions = async () =>
-      (await rateLimitDecisions.get()).values.filter((v) => v.labels.org === E.org.id).reduce((n, v) => n + v.value, 0);
+    const decisions = async (which = ['allowed', 'limited']) =>
+      (await rateLimitDecisions.get()).values
+        .filter((v) => v.labels.org === E.org.id && which.includes(String(v.labels.decision)))
+        .reduce((n, v) => n + v.value, 0);
     const decided = await decisions();
 
     const { port } = new URL(app.url);
@@ -110,6 +112,7 @@ describe('pacing of refusals (RATE_LIMIT_REFUSAL_PACE_MS)', () => {
     expect(performance.now() - t0).toBeLessThan(PACE_MS - 500);
     await org().expect(429); // this one is held, then decided (one decision)
     expect(await decisions()).toBe(decided + 1); // the one that went away was neither admitted nor refused
+    expect(await decisions(['abandoned'])).toBe(1);
     expect(await heldNow()).toBe(0);
   });
 

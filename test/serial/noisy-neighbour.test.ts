@@ -155,7 +155,7 @@ describe('admittedPerWindow (the cross-instance quota check)', () => {
   it('a correct bucket whose refusals are held before the answer stays within burst + refill in every window', () => {
     // 16 per 8 s (burst 16, 2 tokens a second), 20 requests a second for 24 s; a refused request is
     // held min(500 ms, the wait for a token), then decided again: admitted ones carry up to 500 ms of
-    // latency, and a count that widened each window by it would see 33
+    // latency
     const limit = 16, rate = 2 / 1000;
     let tokens = limit, at = 0;
     const take = (now: number) => {
@@ -176,6 +176,16 @@ describe('admittedPerWindow (the cross-instance quota check)', () => {
     const max = Math.max(...admittedPerWindow(samples, 'api', 8).windows.map((w) => w.admitted));
     expect(max).toBeLessThanOrEqual(2 * limit);
     expect(max).toBeGreaterThanOrEqual(2 * limit - 2); // the count is tight, not vacuous
+  });
+
+  it('an answer counts in a window only when it was surely decided inside it (held admits are not over-counted)', () => {
+    // 1 per 1 s, each admitted after a hold: sent at 0, 1,000 and 1,500 ms, decided at 500, 1,500 and
+    // 2,500 ms (one a second: a correct bucket). Widening a window by the latency would put all
+    // three in the one opened at 0 (3 > burst + refill = 2). Counted only where surely decided: one
+    // each, and none for the last, whose send-to-answer span is a whole window.
+    const samples = [0, 1000, 1500].map((t, i) => ({ ...ok(t, 0, 1), latency: [500, 500, 1000][i] }));
+    const { windows } = admittedPerWindow(samples, 'api', 1);
+    expect(windows.map((w) => w.admitted)).toEqual([1, 1, 0]);
   });
 
   it('counts admitted answers without a RateLimit header apart (they cannot be placed in a window)', () => {

@@ -56,4 +56,23 @@ describe(AdmissionGuard.name, () => {
       server.closeAllConnections();
     }
   });
+
+  it('a request whose client went away before admission is admitted and ended at once (its close came already)', () => {
+    const ended: (number | undefined)[] = [];
+    let inFlight = 0;
+    const admission = {
+      admit: () => {
+        inFlight++;
+        return (servedAt?: number) => {
+          inFlight--;
+          ended.push(servedAt);
+        };
+      },
+    } as unknown as Admission;
+    const guard = new AdmissionGuard(new Reflector(), admission);
+    const gone = { destroyed: true, once: () => undefined } as unknown as ServerResponse;
+    expect(guard.canActivate(contextOf(gone, 'org-1'))).toBe(true);
+    expect(inFlight).toBe(0);
+    expect(ended).toEqual([undefined]); // untimed
+  });
 });

@@ -45,9 +45,13 @@ export class AdmissionGuard implements CanActivate {
       // Timed to when the response is handed to the socket ('prefinish'), not to its close: a client
       // that reads slowly must not make its org look slowed by this instance (and others shed).
       const res = http.getResponse<FastifyReply>().raw;
-      let servedAt: number | undefined;
-      res.once('prefinish', () => (servedAt = performance.now()));
-      res.once('close', () => end(servedAt));
+      // a client already gone: its 'close' has been emitted, so nothing would end the entry later
+      if (res.destroyed) end();
+      else {
+        let servedAt: number | undefined;
+        res.once('prefinish', () => (servedAt = performance.now()));
+        res.once('close', () => end(servedAt));
+      }
       req.admitted = true;
     } catch (e) {
       if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });

@@ -53,7 +53,7 @@ export const jobWait = once('rocker_job_wait_seconds', () => new Histogram({
 // Rate limits
 export const rateLimitDecisions = once('rocker_ratelimit_decisions_total', () => new Counter({
   name: 'rocker_ratelimit_decisions_total',
-  help: 'Rate-limit decisions by policy, org and decision (allowed, limited, dry_run_limited)',
+  help: 'Rate-limit decisions by policy, org and decision (allowed, limited, dry_run_limited; abandoned: the client went away while its refusal was paced)',
   labelNames: ['policy', 'org', 'decision'] as const,
 }));
 export const admissionShed = once('rocker_admission_shed_total', () => new Counter({

@@ -37,8 +37,14 @@ import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 import { Admission } from '../../common/admission/admission.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
 
-/** BullMQ's refusals of promote for an id that is no longer a delayed job (codes -1 and -3). */
-export const NOT_PARKED = /^(Missing key for job |Job .+ is not in the delayed state)/;
+/**
+ * BullMQ's refusals of promote for an id that is no longer a delayed job: the script's codes on the
+ * error (ErrorCode.JobNotExist -1, JobNotInState -3).
+ */
+export const notParked = (e: unknown): boolean => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === -1 || code === -3;
+};
 
 /**
  * A job whose worker died (lock lost) more than this many times is failed by BullMQ on its next
@@ -403,7 +409,11 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         clearInterval(load);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
         const parked = await this.slots.release(orgId, jobId).catch(() => null);
-        if (parked) await this.wakeParked(orgId, parked).catch(() => undefined);
+        if (parked)
+          await this.wakeParked(orgId, parked).catch((e) =>
+            // the parked jobs still run when their delay ends (INGEST_SLOT_RETRY_MS), only later
+            this.warn(`could not wake a parked job of org ${orgId}: ${String(e)}`),
+          );
         // Room in the org's window: refill through this process's dispatcher (no NOTIFY, see IngestNotifyNewOnly).
         this.dispatcher.kickSoon();
       }
@@ -469,8 +479,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       const queue = this.queues.get(kind);
       const promoted = await queue?.backend.promote(id).then(
         () => true,
-        (e: Error) => {
-          if (NOT_PARKED.test(e.message)) return false;
+        (e: unknown) => {
+          if (notParked(e)) return false;
           throw e;
         },
       );

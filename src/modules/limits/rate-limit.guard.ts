@@ -133,24 +133,34 @@ export class RateLimitGuard extends ThrottlerGuard {
    * (RateLimitStorage.pace), then goes on to admission and the decision as usual, so one the bucket
    * admits by then passes and a 429 carries the headers of now. Waiting before admission, a held
    * request neither counts as in flight nor is timed as its org's service. Held at most once; a
-   * client that goes away while held is answered nothing and charged nothing.
+   * client that goes away while held ends the hold, is neither decided nor charged, and counts as
+   * `abandoned` in rocker_ratelimit_decisions_total (its 499 reaches no one, and no access line).
    */
   async hold(context: ExecutionContext): Promise<void> {
     const req = requestOf(context);
     if (req[PACED] || (await this.shouldSkip(context))) return;
     req[PACED] = true;
     const plan = await this.collect(context, req);
+    // gone while its limits were read (a database read on a cache miss): its 'close' has passed
     const res = context.switchToHttp().getResponse<FastifyReply>().raw;
+    if (res.destroyed) throw clientGone();
+    const refused = this.limiter.memoRefusal(plan);
+    if (!refused) return;
+    const org = orgLabel(chargedOrg(req));
+    const held = rateLimitHeld.labels(org);
     const gone = new AbortController();
     const onClose = () => gone.abort();
     res.once('close', onClose);
-    const held = rateLimitHeld.labels(orgLabel(chargedOrg(req)));
     held.inc();
     try {
-      if ((await this.limiter.pace(plan, gone.signal)) && gone.signal.aborted) throw clientGone();
+      await this.limiter.pace(refused, gone.signal);
     } finally {
       held.dec();
       res.off('close', onClose);
+    }
+    if (gone.signal.aborted) {
+      rateLimitDecisions.labels(refused.check.policy, org, 'abandoned').inc();
+      throw clientGone();
     }
   }
 

@@ -123,29 +123,37 @@ describe(RateLimitStorage.name, () => {
     expect(decide).toHaveBeenCalledTimes(3);
   });
 
-  it('pace: waits min(pace, the wait for the token) only while the memo refuses; a client gone or a shutdown ends it', async () => {
+  it('pace: waits min(pace, the wait for the token); a client gone or a shutdown ends it; nothing is kept after', async () => {
     // admitted, and the bucket is empty for the next 12 s (a token every 12 s at 5 a minute)
     const decide = vi.fn().mockResolvedValue([1, -1, 0, 0, '60000.0000', 1]);
     sut = new RateLimitStorage(fakeRedis({ rockerRlDecide: decide }), { ...limits, refusalPaceMs: 300 }, redisConfig);
     const never = new AbortController().signal;
-    const timed = async (f: () => Promise<boolean>) => {
+    const timed = async (f: () => Promise<void>) => {
       const t0 = performance.now();
-      return { held: await f(), ms: performance.now() - t0 };
+      await f();
+      return performance.now() - t0;
     };
-    expect(await timed(() => sut!.pace(plan({ limit: 5 }), never))).toMatchObject({ held: false }); // nothing known yet
+    expect(sut.memoRefusal(plan({ limit: 5 }))).toBeUndefined(); // nothing known yet: nothing to pace
     await sut.decide(plan({ limit: 5 }));
-    const paced = await timed(() => sut!.pace(plan({ limit: 5 }), never));
-    expect(paced.held).toBe(true);
-    expect(paced.ms).toBeGreaterThanOrEqual(295);
-    expect(paced.ms).toBeLessThan(300 * 3 + 50);
+    const refused = sut.memoRefusal(plan({ limit: 5 }))!;
+    expect(refused.state.retryMs).toBeGreaterThan(11_000);
+    const paced = await timed(() => sut!.pace(refused, never));
+    expect(paced).toBeGreaterThanOrEqual(295);
+    expect(paced).toBeLessThan(300 * 3 + 50);
+    // the token sooner than the pace: held until the token only
+    const soon = { ...refused, state: { ...refused.state, retryMs: 40 } };
+    expect(await timed(() => sut!.pace(soon, never))).toBeLessThan(250);
     const gone = new AbortController();
-    const leaving = timed(() => sut!.pace(plan({ limit: 5 }), gone.signal));
+    const leaving = timed(() => sut!.pace(refused, gone.signal));
+    expect(sut.held).toBe(1);
     gone.abort();
-    expect((await leaving).ms).toBeLessThan(150);
-    const closing = timed(() => sut!.pace(plan({ limit: 5 }), never));
+    expect(await leaving).toBeLessThan(150);
+    expect(sut.held).toBe(0); // forgotten once ended
+    const closing = timed(() => sut!.pace(refused, never));
     sut.beforeApplicationShutdown();
-    expect((await closing).ms).toBeLessThan(150);
-    expect((await timed(() => sut!.pace(plan({ limit: 5 }), never))).held).toBe(false); // shut down: never held again
+    expect(await closing).toBeLessThan(150);
+    expect(await timed(() => sut!.pace(refused, never))).toBeLessThan(50); // shut down: never held again
+    expect(sut.held).toBe(0);
   });
 
   it('dry-run buckets pass over the limit; nothing is consumed when one bucket refuses', async () => {

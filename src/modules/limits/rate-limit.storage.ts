@@ -207,8 +207,9 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
   private readonly prefix: string;
   private readonly id = randomUUID();
   private readonly memo = new RefusalMemo();
-  /** Aborted at shutdown: ends the paced waits. */
-  private readonly closing = new AbortController();
+  /** The paced waits in progress (ended at shutdown). */
+  private readonly holds = new Set<AbortController>();
+  private closed = false;
   /** Fallback buckets: key → TAT on this instance's clock. */
   private readonly local = new Map<string, number>();
   private readonly localQuota = new Map<string, number>();
@@ -275,28 +276,43 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
   }
 
   /**
-   * Paced refusals (RATE_LIMIT_REFUSAL_PACE_MS): when the memo already refuses the plan, waits
-   * min(pace, the wait for the token) plus a little jitter (at most a tenth of it, at most 50 ms, so
-   * the requests of one bucket do not all wake at once), or until `until` aborts (the client went
-   * away) or the instance shuts down. The caller then decides the request as usual: one the bucket
-   * admits by then passes. A client that answers each 429 with another request at once (a closed
-   * loop) is slowed to the pace per connection, on this instance's timers rather than its event loop.
-   * Only the HTTP limiter paces (RateLimitGuard.hold), before admission; charges and the
-   * authentication-failure limiter decide without waiting.
+   * Paced refusals (RATE_LIMIT_REFUSAL_PACE_MS): when the memo refuses the plan (`refused`, from
+   * memoRefusal), waits min(pace, the wait for the token) plus a little jitter (at most a tenth of
+   * it, at most 50 ms, so the requests of one bucket do not all wake at once), or until `until`
+   * aborts (the client went away) or the instance shuts down. The caller then decides the request
+   * as usual: one the bucket admits by then passes. A client that answers each 429 with another
+   * request at once (a closed loop) is slowed to the pace per connection, on this instance's timers
+   * rather than its event loop. Only the HTTP limiter paces (RateLimitGuard.hold), before
+   * admission; charges and the authentication-failure limiter decide without waiting.
    */
-  async pace(plan: RatePlan, until: AbortSignal): Promise<boolean> {
+  async pace(refused: RateOutcome, until: AbortSignal): Promise<void> {
     const pace = this.limitsConfig.refusalPaceMs;
-    const refused = pace > 0 ? this.memo.refusal(plan, Date.now()) : undefined;
-    if (!refused || until.aborted || this.closing.signal.aborted) return false;
+    if (pace <= 0 || until.aborted || this.closed) return;
     const base = Math.min(pace, Math.max(1, Math.ceil(refused.state.retryMs)));
     const ms = base + Math.random() * Math.min(base / 10, 50);
-    await sleep(ms, undefined, { signal: AbortSignal.any([until, this.closing.signal]) }).catch(() => undefined);
-    return true;
+    // One controller per hold, aborted by the client's signal or at shutdown and forgotten after
+    // (never AbortSignal.any with a process-long signal: each call would leave it an entry for good).
+    const hold = new AbortController();
+    const abort = () => hold.abort();
+    until.addEventListener('abort', abort, { once: true });
+    this.holds.add(hold);
+    try {
+      await sleep(ms, undefined, { signal: hold.signal }).catch(() => undefined);
+    } finally {
+      this.holds.delete(hold);
+      until.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Requests held right now by this instance (RateLimitGuard.hold). */
+  get held(): number {
+    return this.holds.size;
   }
 
   /** Ends every paced wait at once (the HTTP server is about to close and waits for its requests). */
   beforeApplicationShutdown(): void {
-    this.closing.abort();
+    this.closed = true;
+    for (const h of this.holds) h.abort();
   }
 
   /**
