@@ -94,12 +94,13 @@ async function main(): Promise<void> {
   const vecs = (await su.query(`SELECT bench_vec((random() * 1e12)::bigint)::text AS v FROM generate_series(1, 200)`)).rows.map(
     (r) => r.v as string,
   );
-  const serverWorkers = (await su.query(`SHOW max_parallel_maintenance_workers`)).rows[0].max_parallel_maintenance_workers as string;
   await su.end();
 
   const pool = new pg.Pool({ connectionString: url(DB, 'rocker_app'), max: CONC });
   const ownerClient = new pg.Client({ connectionString: owner });
   await ownerClient.connect();
+  // what a build gets unless the pass sets it: the owner role's session default (a per-role setting shows here)
+  const serverWorkers = (await ownerClient.query(`SHOW max_parallel_maintenance_workers`)).rows[0].max_parallel_maintenance_workers as string;
   const dropLarge = async () => {
     for (const kind of ['half', 'bits'] as const)
       await ownerClient.query(`DROP INDEX CONCURRENTLY IF EXISTS public.${pg.escapeIdentifier(orgIndexName(large.id, kind))}`);
