@@ -93,15 +93,18 @@ describe('intake engines: one org’s heavy uploads do not stall another org', (
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(during.length, 'B made calls while A’s document was sanitised').toBeGreaterThanOrEqual(10);
     const summary = {
-      alone: { p50: pct(alone, 50), max: Math.max(...alone) },
-      during: { p50: pct(during, 50), max: Math.max(...during), n: during.length },
+      alone: { p50: pct(alone, 50), p99: pct(alone, 99), max: Math.max(...alone) },
+      during: { p50: pct(during, 50), p99: pct(during, 99), max: Math.max(...during), n: during.length },
       slowest: during
         .map((ms, i) => [Math.round(ms), i])
         .sort((a, b) => b[0] - a[0])
         .slice(0, 5),
     };
     expect(summary.during.p50, JSON.stringify(summary)).toBeLessThanOrEqual(3 * summary.alone.p50);
-    expect(summary.during.max, JSON.stringify(summary)).toBeLessThanOrEqual(3 * summary.alone.max);
+    // The tail, not the single slowest call: one collection or a busy host can pause any one call
+    // (a 53 ms maximum against 14 ms alone failed a CI run with the median during at 0.64x alone);
+    // sanitising on the event loop would hold B's calls for seconds, past any tail bound.
+    expect(summary.during.p99, JSON.stringify(summary)).toBeLessThanOrEqual(3 * summary.alone.p99);
   }, 180_000);
 });
 
