@@ -81,6 +81,9 @@ export function loggerModule(env: Env) {
       {
         level: env.LOG_LEVEL,
         mixin: tenantLogFields,
+        // The access line's `res` is its own { statusCode }: pino-http's standard serializer, which
+        // runs first, reads a ServerResponse and writes null for an object without `headersSent`.
+        serializers: { res: (r: { raw?: { statusCode?: unknown } }) => ({ statusCode: r.raw?.statusCode ?? null }) },
         // Tokens, keys and cookies never reach a log line.
         redact: {
           paths: [

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from './support/db.js';
-import { envFor } from './support/env.js';
-import { orgWithRoles } from './support/fixtures.js';
+import { envFor, TEST_ENV_VARS } from './support/env.js';
+import http from 'node:http';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { envVarsOf, startServiceProcess, type ServiceProcess } from './support/service-process.js';
 import { until } from './support/wait.js';
 
@@ -37,7 +38,8 @@ describe('log lines of a running API process', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    api = await startServiceProcess('api', envVarsOf(envFor(db.appUrl, db.ownerUrl, { LOG_LEVEL: 'info' })));
+    // refusals paced (the last test): no other test here reaches a limit
+    api = await startServiceProcess('api', envVarsOf(envFor(db.appUrl, db.ownerUrl, { LOG_LEVEL: 'info', RATE_LIMIT_REFUSAL_PACE_MS: '3000' })));
     org = await orgWithRoles(db.owner);
   }, 180_000);
 
@@ -64,7 +66,7 @@ describe('log lines of a running API process', () => {
     );
     expect(duplicates(topLevelKeys(line))).toEqual([]);
     const entry = JSON.parse(line) as Record<string, unknown>;
-    expect(entry).toMatchObject({ request_id: rid, org_id: org.org.id, actor_role: 'admin', user_id: org.users.admin.id });
+    expect(entry).toMatchObject({ request_id: rid, org_id: org.org.id, actor_role: 'admin', user_id: org.users.admin.id, res: { statusCode: 200 } });
     expect(line).not.toContain(org.tokens.admin); // the bearer token is redacted
   });
 
@@ -78,5 +80,32 @@ describe('log lines of a running API process', () => {
     }, 15_000, 'three access log lines', 100);
     const bad = lines.filter((l) => duplicates(topLevelKeys(l)).length).map((l) => `${duplicates(topLevelKeys(l))}: ${l.slice(0, 200)}`);
     expect(bad).toEqual([]);
+  });
+
+  it('a client that leaves while its refusal is paced gets an access line too: 499, request abandoned', async () => {
+    const root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    const E = await orgWithRoles(db.owner);
+    const put = await fetch(`${api.url}/v1/admin/orgs/${E.org.id}/limits`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${root}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ api: { limit: 1, window_s: 60 } }),
+    });
+    expect(put.status).toBe(200);
+    // the one request its bucket holds; the instance now knows the bucket empty
+    expect((await fetch(`${api.url}/v1/org`, { headers: { Authorization: `Bearer ${E.tokens.member}` } })).status).toBe(200);
+
+    const rid = `abandoned-${Date.now()}`;
+    const { hostname, port } = new URL(api.url);
+    const req = http.get({ host: hostname, port, path: '/v1/org', headers: { authorization: `Bearer ${E.tokens.member}`, 'x-request-id': rid } });
+    req.on('error', () => undefined);
+    const held = new RegExp(`rocker_ratelimit_held\\{org="${E.org.id}"\\} 1\\b`);
+    await until(async () => {
+      const m = await fetch(`${api.url}/metrics`, { headers: { Authorization: `Bearer ${TEST_ENV_VARS.METRICS_TOKEN}` } });
+      return held.test(await m.text());
+    }, 2_500, 'the request held (well inside the 3 s pace)', 50);
+    req.destroy();
+    const line = await until(() => api.stdout().split('\n').find((l) => l.includes(`"${rid}"`)), 2_500, 'the abandoned line', 50);
+    expect(JSON.parse(line)).toMatchObject({ request_id: rid, org_id: E.org.id, msg: 'request abandoned', res: { statusCode: 499 } });
+    expect(duplicates(topLevelKeys(line))).toEqual([]);
   });
 });

@@ -22,6 +22,15 @@ export function installAccessLog(fastify: FastifyInstance): void {
   });
 }
 
+/**
+ * The access line of a request whose client went away before its answer (499, `request
+ * abandoned`): Fastify runs no onResponse for it, so without this line it would leave no trace.
+ */
+export function logAbandoned(req: FastifyRequest, elapsedMs: number): void {
+  const log = PinoLogger.root;
+  if (log.isLevelEnabled('info')) log.info(accessLine(req, 499, elapsedMs), 'request abandoned');
+}
+
 function accessLine(req: FastifyRequest, statusCode: number, elapsedMs: number): Record<string, unknown> {
   const t = (req as FastifyRequest & { tenant?: TenantContext }).tenant;
   return {

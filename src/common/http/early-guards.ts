@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, ProblemException } from '../filters/problem.js';
 import { sendProblem } from '../filters/problem.filter.js';
 import { chargeLingerToCaller } from './lingering-close.js';
+import { logAbandoned } from './access-log.js';
 
 /** Where a Nest route's controller class and handler travel to Fastify: its route config. */
 const ROUTE_TARGET = 'rockerRoute';
@@ -117,6 +118,8 @@ export function installEarlyGuards(fastify: FastifyInstance, opts: EarlyGuardOpt
         reply.header('connection', 'close');
         chargeLingerToCaller(req);
       }
+      // a client gone while the checks ran (a paced hold it left): nobody reads the answer
+      if (reply.raw.destroyed) logAbandoned(req, reply.elapsedTime);
       sendProblem(reply, req, err);
       return reply;
     }

@@ -134,7 +134,8 @@ export class RateLimitGuard extends ThrottlerGuard {
    * admits by then passes and a 429 carries the headers of now. Waiting before admission, a held
    * request neither counts as in flight nor is timed as its org's service. Held at most once; a
    * client that goes away while held ends the hold, is neither decided nor charged, and counts as
-   * `abandoned` in rocker_ratelimit_decisions_total (its 499 reaches no one, and no access line).
+   * `abandoned` in rocker_ratelimit_decisions_total (its 499 reaches no one; the early guards log it
+   * as `request abandoned`).
    */
   async hold(context: ExecutionContext): Promise<void> {
     const req = requestOf(context);
