@@ -38,6 +38,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const maxSeconds = Number(process.env.FAIR_MAX_SECONDS ?? 600);
 // FAIR_SUSTAIN_MS=0 sends each abuse once (as the serial suite does).
 if (process.env.FAIR_SUSTAIN_MS !== undefined) BENCH_SCALE.sustainMs = Number(process.env.FAIR_SUSTAIN_MS);
+// row (a2) at a larger scale: how many requests its member sends at once (default 15)
+if (process.env.FAIR_A2_REQUESTS !== undefined) BENCH_SCALE.marketOrgLimit.requests = Number(process.env.FAIR_A2_REQUESTS);
 const started = Date.now();
 // Between rows, the jobs a row queued are cancelled and its running ones awaited (at most this
 // long), so that no row's work runs into the next row's quiet "alone" phase.
