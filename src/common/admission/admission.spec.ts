@@ -236,6 +236,32 @@ describe(Admission.name, () => {
       expect(sut.stats().saturated).toBe(false);
     });
 
+    it('pools an org’s reads over a few windows until there are enough: an org polling slowly is measured too', async () => {
+      sut = new Admission(opts);
+      await baselineThenFlood();
+      await reads('quiet', 5, 6, 'busy'); // 20 a second at 250 ms windows: 5 a window
+      sut.sample();
+      expect(sut.stats().saturated).toBe(false); // too few yet
+      await reads('quiet', 5, 6, 'busy');
+      sut.sample();
+      expect(sut.last.slowdown).toBeGreaterThan(2);
+      expect(sut.stats().saturated).toBe(true);
+      expect(offer('quiet', 5)).toBe(0);
+    });
+
+    it('forgets pooled reads after SLOW_POOL_SAMPLES windows: reads far apart are not one window', async () => {
+      sut = new Admission(opts);
+      await baselineThenFlood();
+      await reads('quiet', 4, 6, 'busy');
+      for (let i = 0; i < 4; i++) sut.sample();
+      await reads('quiet', 4, 6, 'busy');
+      sut.sample();
+      expect(sut.stats().saturated).toBe(false); // 4 + 4, but the first 4 are four windows old
+      await reads('quiet', 4, 6, 'busy');
+      sut.sample();
+      expect(sut.stats().saturated).toBe(true); // the last two windows' 8
+    });
+
     it('takes most of the measured orgs: one slowed org of two does not saturate the instance, two of three do', async () => {
       sut = new Admission(opts);
       for (const k of ['a', 'b', 'c']) await reads(k, 8, 0, 'busy');

@@ -10,8 +10,14 @@ const ACTIVE_MS = 2000;
 /** How fast the shedding pressure rises per saturated sample, and falls per calm one. */
 const PRESSURE_UP = 0.25;
 const PRESSURE_DOWN = 0.1;
-/** Plain reads an org needs in one sample window for its latency to count. */
+/** Plain reads an org needs for its latency to count (a median of fewer is decided by one read). */
 const SLOW_MIN_SAMPLES = 8;
+/**
+ * Sample windows an org's plain reads are pooled over until there are SLOW_MIN_SAMPLES of them: at
+ * the default ADMISSION_SAMPLE_MS of 250 ms, an org sending 8 plain reads a second is measured
+ * (one window alone needs 32 a second, and a quiet org polling 20 times a second went unseen).
+ */
+const SLOW_POOL_SAMPLES = 4;
 /** A slowed org's median must also be this much over its baseline, ms (a 1 ms median doubles on jitter). */
 const SLOW_FLOOR_MS = 3;
 /**
@@ -67,8 +73,10 @@ interface OrgLoad {
   at: number;
   /** Shedding credit: grows by the pressure on each request, a request is shed when it reaches 1. */
   credit: number;
-  /** Latencies (ms) of this window's timed plain reads (none while the org offers the most load). */
+  /** Latencies (ms) of the timed plain reads since the last measurement (none while the org offers the most load). */
   window: number[];
+  /** Samples `window` has been pooled over without enough reads (see SLOW_POOL_SAMPLES). */
+  pooled: number;
 }
 
 /** What an org's plain reads take when nobody slows them: the lowest window median, creeping up slowly. */
@@ -183,21 +191,27 @@ export class Admission {
     let slowed = 0;
     let worst = 0;
     for (const [k, o] of this.orgs) {
-      if (o.window.length >= SLOW_MIN_SAMPLES) {
-        const m = median(o.window);
-        const b = this.baselines.get(k);
-        if (!b) this.baselines.set(k, { ms: m, at: now });
-        else {
-          measured++;
-          worst = Math.max(worst, m / b.ms);
-          const isSlowed = max > 0 && busy && m > Math.max(b.ms * max, b.ms + SLOW_FLOOR_MS);
-          if (isSlowed) slowed++;
-          if (m < b.ms) b.ms = m;
-          else if (!isSlowed && this.pressure === 0) b.ms = Math.min(m, b.ms * (1 + BASELINE_CREEP));
-          b.at = now;
-        }
+      if (o.window.length < SLOW_MIN_SAMPLES) {
+        // too few to judge: pooled with the next windows' reads, forgotten after SLOW_POOL_SAMPLES
+        o.pooled = o.window.length && o.pooled + 1 < SLOW_POOL_SAMPLES ? o.pooled + 1 : 0;
+        if (o.pooled === 0) o.window.length = 0;
+        continue;
       }
+      const m = median(o.window);
       o.window.length = 0;
+      o.pooled = 0;
+      const b = this.baselines.get(k);
+      if (!b) {
+        this.baselines.set(k, { ms: m, at: now });
+        continue;
+      }
+      measured++;
+      worst = Math.max(worst, m / b.ms);
+      const isSlowed = max > 0 && busy && m > Math.max(b.ms * max, b.ms + SLOW_FLOOR_MS);
+      if (isSlowed) slowed++;
+      if (m < b.ms) b.ms = m;
+      else if (!isSlowed && this.pressure === 0) b.ms = Math.min(m, b.ms * (1 + BASELINE_CREEP));
+      b.at = now;
     }
     for (const [k, b] of this.baselines) if (now - b.at > BASELINE_TTL_MS) this.baselines.delete(k);
     this.last.slowdown = worst;
@@ -278,7 +292,7 @@ export class Admission {
   /** Counts `weight` into the org's and the instance's offered rate, decayed to `now`. */
   private offer(key: string, weight: number, now: number): OrgLoad {
     let o = this.orgs.get(key);
-    if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0, window: [] }));
+    if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0, window: [], pooled: 0 }));
     if (now - o.at > ACTIVE_MS && o.inFlight === 0) this.active++; // (re)joins the instance
     o.rate = (o.at === -Infinity ? 0 : decayed(o.rate, o.at, now)) + weight;
     o.at = now;
