@@ -356,8 +356,8 @@ export class EnvDto {
    * sooner, then decided: refused with the headers of that moment, or admitted. A client that fires
    * its next request the moment it reads a 429 on a slow bucket gets one answer per connection per
    * pace instead of thousands a second (bench:fair-share rows a and a2: the quiet org's p95
-   * 0.91-1.49x beside such a flood, 1.80-2.07x without). Held at most once; a client gone or a shutdown ends the hold. 0 =
-   * refusals at once.
+   * 0.91-1.49x beside such a flood, 1.80-2.07x without). Held at most once; a client gone or a
+   * shutdown ends the hold. 0 = refusals at once.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
   RATE_LIMIT_REFUSAL_PACE_MS = 500;

@@ -149,17 +149,17 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (!refused) return;
     const org = orgLabel(chargedOrg(req));
     const held = rateLimitHeld.labels(org);
-    const gone = new AbortController();
-    const onClose = () => gone.abort();
+    const hold = new AbortController();
+    const onClose = () => hold.abort();
     res.once('close', onClose);
     held.inc();
     try {
-      await this.limiter.pace(refused, gone.signal);
+      await this.limiter.pace(refused, hold);
     } finally {
       held.dec();
       res.off('close', onClose);
     }
-    if (gone.signal.aborted) {
+    if (res.destroyed) {
       rateLimitDecisions.labels(refused.check.policy, org, 'abandoned').inc();
       throw clientGone();
     }

@@ -127,7 +127,7 @@ describe(RateLimitStorage.name, () => {
     // admitted, and the bucket is empty for the next 12 s (a token every 12 s at 5 a minute)
     const decide = vi.fn().mockResolvedValue([1, -1, 0, 0, '60000.0000', 1]);
     sut = new RateLimitStorage(fakeRedis({ rockerRlDecide: decide }), { ...limits, refusalPaceMs: 300 }, redisConfig);
-    const never = new AbortController().signal;
+    const never = () => new AbortController();
     const timed = async (f: () => Promise<void>) => {
       const t0 = performance.now();
       await f();
@@ -137,22 +137,22 @@ describe(RateLimitStorage.name, () => {
     await sut.decide(plan({ limit: 5 }));
     const refused = sut.memoRefusal(plan({ limit: 5 }))!;
     expect(refused.state.retryMs).toBeGreaterThan(11_000);
-    const paced = await timed(() => sut!.pace(refused, never));
+    const paced = await timed(() => sut!.pace(refused, never()));
     expect(paced).toBeGreaterThanOrEqual(295);
     expect(paced).toBeLessThan(300 * 3 + 50);
     // the token sooner than the pace: held until the token only
     const soon = { ...refused, state: { ...refused.state, retryMs: 40 } };
-    expect(await timed(() => sut!.pace(soon, never))).toBeLessThan(250);
+    expect(await timed(() => sut!.pace(soon, never()))).toBeLessThan(250);
     const gone = new AbortController();
-    const leaving = timed(() => sut!.pace(refused, gone.signal));
+    const leaving = timed(() => sut!.pace(refused, gone));
     expect(sut.held).toBe(1);
     gone.abort();
     expect(await leaving).toBeLessThan(150);
     expect(sut.held).toBe(0); // forgotten once ended
-    const closing = timed(() => sut!.pace(refused, never));
+    const closing = timed(() => sut!.pace(refused, never()));
     sut.beforeApplicationShutdown();
     expect(await closing).toBeLessThan(150);
-    expect(await timed(() => sut!.pace(refused, never))).toBeLessThan(50); // shut down: never held again
+    expect(await timed(() => sut!.pace(refused, never()))).toBeLessThan(50); // shut down: never held again
     expect(sut.held).toBe(0);
   });
 

@@ -278,29 +278,26 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
   /**
    * Paced refusals (RATE_LIMIT_REFUSAL_PACE_MS): when the memo refuses the plan (`refused`, from
    * memoRefusal), waits min(pace, the wait for the token) plus a little jitter (at most a tenth of
-   * it, at most 50 ms, so the requests of one bucket do not all wake at once), or until `until`
-   * aborts (the client went away) or the instance shuts down. The caller then decides the request
+   * it, at most 50 ms, so the requests of one bucket do not all wake at once), or until `hold` is
+   * aborted (the caller's: its client went away) or the instance shuts down (which aborts every
+   * hold in progress). The caller then decides the request
    * as usual: one the bucket admits by then passes. A client that answers each 429 with another
    * request at once (a closed loop) is slowed to the pace per connection, on this instance's timers
    * rather than its event loop. Only the HTTP limiter paces (RateLimitGuard.hold), before
    * admission; charges and the authentication-failure limiter decide without waiting.
    */
-  async pace(refused: RateOutcome, until: AbortSignal): Promise<void> {
+  async pace(refused: RateOutcome, hold: AbortController): Promise<void> {
     const pace = this.limitsConfig.refusalPaceMs;
-    if (pace <= 0 || until.aborted || this.closed) return;
+    if (pace <= 0 || hold.signal.aborted || this.closed) return;
     const base = Math.min(pace, Math.max(1, Math.ceil(refused.state.retryMs)));
     const ms = base + Math.random() * Math.min(base / 10, 50);
-    // One controller per hold, aborted by the client's signal or at shutdown and forgotten after
-    // (never AbortSignal.any with a process-long signal: each call would leave it an entry for good).
-    const hold = new AbortController();
-    const abort = () => hold.abort();
-    until.addEventListener('abort', abort, { once: true });
+    // kept only while it waits (never AbortSignal.any with a process-long signal: each call would
+    // leave that signal an entry for good)
     this.holds.add(hold);
     try {
       await sleep(ms, undefined, { signal: hold.signal }).catch(() => undefined);
     } finally {
       this.holds.delete(hold);
-      until.removeEventListener('abort', abort);
     }
   }
 
@@ -321,7 +318,7 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
    * quota counter is missing (Redis lost its data).
    */
   async decide(plan: RatePlan, seed?: () => Promise<number>): Promise<Verdict> {
-    const memo = this.memo.refusal(plan, Date.now());
+    const memo = this.memoRefusal(plan);
     if (memo) return { admitted: false, rates: [memo], slotRefused: false, memo: true };
     if (Date.now() >= this.retryRedisAt) {
       try {
