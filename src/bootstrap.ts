@@ -25,6 +25,7 @@ import { RolesGuard } from './common/guards/roles.guard.js';
 import { SuperAdminGuard } from './common/guards/super-admin.guard.js';
 import { RateLimitGuard } from './modules/limits/rate-limit.guard.js';
 import { AuthFailureLimiter } from './modules/limits/auth-failure.limiter.js';
+import { BodyRefusalLimiter } from './modules/limits/body-refusal.limiter.js';
 import { installHttpMetrics } from './modules/metrics/http-metrics.js';
 import { documentProblemResponses } from './common/openapi/problem-responses.js';
 import { serveMetrics } from './modules/metrics/metrics-server.js';
@@ -106,11 +107,14 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
     app.get(g),
   ) as [TenantGuard, RolesGuard, SuperAdminGuard, AdmissionGuard, RateLimitGuard];
   const authFailures = app.get(AuthFailureLimiter);
+  const bodies = app.get(BodyRefusalLimiter);
+  bodies.watch(fastify);
   installEarlyGuards(fastify, {
     checks: [
       (c) => tenant.resolve(c),
       (c) => roles.canActivate(c),
       (c) => superAdmin.canActivate(c),
+      (c) => bodies.check(c),
       (c) => limiter.hold(c),
       (c) => admission.canActivate(c),
       (c) => limiter.early(c),

@@ -379,6 +379,19 @@ export class EnvDto {
   RATE_LIMIT_AUTH_WINDOW_S = 60;
 
   /**
+   * Requests with a body that one caller (an org, or a user without one) may have refused (400,
+   * 413, 415 or 422: malformed, too deep, too large, invalid) per RATE_LIMIT_BAD_BODY_WINDOW_S
+   * before its further requests with a body are refused 429 before the body is read (paced like
+   * any known refusal); its requests without a body still pass.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  RATE_LIMIT_BAD_BODIES = 10;
+
+  /** The window of RATE_LIMIT_BAD_BODIES, in seconds (a token bucket: one more every window/limit). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  RATE_LIMIT_BAD_BODY_WINDOW_S = 60;
+
+  /**
    * Chunks from which an org gets its own HNSW index (a partial index the search routes to; built
    * by the worker's maintenance pass as the owner role). It keeps it until it falls under half.
    */

@@ -31,6 +31,9 @@ export const TEST_ENV_VARS: Record<string, string> = {
   // Functional suites send refused requests back to back and read each 429 at once; pacing has its
   // own tests (test/limits.pacing.e2e.test.ts) and the serial fair-share suite runs at the default.
   RATE_LIMIT_REFUSAL_PACE_MS: '0',
+  // Functional suites send malformed bodies one after another (every refusal they check); the
+  // limit on refused bodies has its own suite (test/limits.bad-bodies.e2e.test.ts).
+  RATE_LIMIT_BAD_BODIES: '1000000',
   ADMISSION_MAX_SLOWDOWN: '0',
   // Engine threads below the event loop's priority (ENGINE_NICE) starve when the box runs many
   // suites at once and would run into their time limits; the serial fair-share suites use the default.

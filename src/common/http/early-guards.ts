@@ -91,7 +91,8 @@ export interface EarlyGuardOptions {
   onUnauthorized?: (ip: string) => Promise<ProblemException | undefined>;
 }
 
-const hasBody = (req: FastifyRequest) =>
+/** Whether a request carries a body (the early guards run before it is read). */
+export const hasBody = (req: FastifyRequest) =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
 /**

@@ -9,6 +9,7 @@ import { applies, policyOf, RateLimitGuard } from './rate-limit.guard.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
 import { AuthFailureLimiter } from './auth-failure.limiter.js';
+import { BodyRefusalLimiter } from './body-refusal.limiter.js';
 import { Charges } from './charges.service.js';
 
 @Module({ providers: [RateLimitStorage], exports: [RateLimitStorage] })
@@ -17,7 +18,8 @@ class RateLimitStorageModule {}
 /**
  * Per-org rate limits, quotas and usage metering. The guard (RateLimitGuard) is registered as a
  * global APP_GUARD in AppModule, after the tenant guards whose request.tenant it needs, and runs
- * first in the onRequest hook (bootstrap.ts); AuthFailureLimiter limits bad tokens per address.
+ * first in the onRequest hook (bootstrap.ts); AuthFailureLimiter limits bad tokens per address,
+ * BodyRefusalLimiter refused bodies per caller.
  */
 @Global()
 @Module({
@@ -39,7 +41,7 @@ class RateLimitStorageModule {}
     }),
   ],
   controllers: [OrgLimitsController, AdminLimitsController],
-  providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, Charges],
-  exports: [LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, Charges, RateLimitStorageModule, ThrottlerModule],
+  providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, BodyRefusalLimiter, Charges],
+  exports: [LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, BodyRefusalLimiter, Charges, RateLimitStorageModule, ThrottlerModule],
 })
 export class LimitsModule {}

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import {
   GENERAL_POLICIES,
   RATE_LIMIT,
@@ -26,7 +27,7 @@ import {
   rateCost,
   type EffectiveLimits,
 } from './limits.types.js';
-import { RatePlan, rateHeaders, refusal, tooLarge, type Verdict } from './rate-decision.js';
+import { RatePlan, rateHeaders, refusal, tooLarge, type RateOutcome, type Verdict } from './rate-decision.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
 import { addUsage } from './charges.service.js';
@@ -56,7 +57,31 @@ type Req = FastifyRequest & {
 const reflector = new Reflector();
 const requestOf = (context: ExecutionContext) => context.switchToHttp().getRequest<Req>();
 /** The org a request is charged to (SPEC §2), or null for a caller without any org. */
-const chargedOrg = (req: Req) => req.tenant?.orgId ?? req.chargeOrgId ?? null;
+export const chargedOrg = (req: Req) => req.tenant?.orgId ?? req.chargeOrgId ?? null;
+/** Whose buckets a request takes from: the org it is charged to, else `user:<id>`. */
+export const trackerOf = (req: Req) => chargedOrg(req) ?? `user:${req.tenant!.userId}`;
+
+/**
+ * Holds a request its bucket's memo refuses for the pace (RateLimitStorage.pace), counted in
+ * rocker_ratelimit_held; throws 499 when its client goes away meanwhile (counted `abandoned`).
+ */
+export async function holdRefusal(storage: RateLimitStorage, res: ServerResponse, refused: RateOutcome, org: string): Promise<void> {
+  const held = rateLimitHeld.labels(org);
+  const hold = new AbortController();
+  const onClose = () => hold.abort();
+  res.once('close', onClose);
+  held.inc();
+  try {
+    await storage.pace(refused, hold);
+  } finally {
+    held.dec();
+    res.off('close', onClose);
+  }
+  if (res.destroyed) {
+    rateLimitDecisions.labels(refused.check.policy, org, 'abandoned').inc();
+    throw clientGone();
+  }
+}
 const routeMeta = (context: ExecutionContext) =>
   reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, [
     context.getHandler(),
@@ -147,22 +172,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (res.destroyed) throw clientGone();
     const refused = this.limiter.memoRefusal(plan);
     if (!refused) return;
-    const org = orgLabel(chargedOrg(req));
-    const held = rateLimitHeld.labels(org);
-    const hold = new AbortController();
-    const onClose = () => hold.abort();
-    res.once('close', onClose);
-    held.inc();
-    try {
-      await this.limiter.pace(refused, hold);
-    } finally {
-      held.dec();
-      res.off('close', onClose);
-    }
-    if (res.destroyed) {
-      rateLimitDecisions.labels(refused.check.policy, org, 'abandoned').inc();
-      throw clientGone();
-    }
+    await holdRefusal(this.limiter, res, refused, orgLabel(chargedOrg(req)));
   }
 
   /**
@@ -246,7 +256,7 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   /** SPEC §2: the org the request is charged to, else the user (limited, not billed). */
   protected override async getTracker(req: Record<string, any>): Promise<string> {
-    return chargedOrg(req as Req) ?? `user:${(req as Req).tenant!.userId}`;
+    return trackerOf(req as Req);
   }
 
   /** One bucket per tracker and policy, whatever the route (never per IP, never per handler). */

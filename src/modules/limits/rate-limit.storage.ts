@@ -497,6 +497,23 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
     _block: number,
     name: string,
   ): Promise<ThrottlerStorageRecord> {
+    const v = await this.decide(this.onePlan(key, ttl, limit, name));
+    const { state } = v.rates[0];
+    return {
+      totalHits: limit - state.remaining,
+      timeToExpire: Math.ceil(state.resetMs / 1000),
+      isBlocked: !v.admitted,
+      timeToBlockExpire: v.admitted ? 0 : Math.max(1, Math.ceil(state.retryMs / 1000)),
+    };
+  }
+
+  /** The memo's refusal (no Redis call) of the bucket `increment` would hit with the same arguments. */
+  memoRefusalOf(key: string, ttl: number, limit: number, name: string): RateOutcome | undefined {
+    return this.memoRefusal(this.onePlan(key, ttl, limit, name));
+  }
+
+  /** One bucket of `limit` per `ttl` ms whose burst is the limit, hit once (ThrottlerStorage's shape). */
+  private onePlan(key: string, ttl: number, limit: number, name: string): RatePlan {
     const plan = new RatePlan(key, name as RatePolicy, 1);
     plan.rates.push({
       policy: name as RatePolicy,
@@ -507,14 +524,7 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
       burst: limit,
       dryRun: false,
     });
-    const v = await this.decide(plan);
-    const { state } = v.rates[0];
-    return {
-      totalHits: limit - state.remaining,
-      timeToExpire: Math.ceil(state.resetMs / 1000),
-      isBlocked: !v.admitted,
-      timeToBlockExpire: v.admitted ? 0 : Math.max(1, Math.ceil(state.retryMs / 1000)),
-    };
+    return plan;
   }
 
   // ---- live instances (the fallback's divisor) ----

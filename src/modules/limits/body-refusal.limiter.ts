@@ -1,0 +1,85 @@
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemException } from '../../common/filters/problem.js';
+import { hasBody } from '../../common/http/early-guards.js';
+import { rateLimitDecisions } from '../../common/metrics/metrics.js';
+import { orgLabel } from '../../common/metrics/org-label.js';
+import { LimitsConfig } from '../../config/slices.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
+import { holdRefusal, trackerOf } from './rate-limit.guard.js';
+import { RateLimitStorage } from './rate-limit.storage.js';
+
+/** The bucket's name (not an org policy: nobody is billed, and it has no per-org override). */
+export const BODY_REFUSAL_POLICY = 'body';
+
+/** Answers that refuse a request's body: malformed, too deep, too large, of the wrong type, invalid. */
+const REFUSED_BODY = new Set([400, 413, 415, 422]);
+
+type Req = FastifyRequest & { tenant?: TenantContext; chargeOrgId?: string };
+
+/**
+ * Refused bodies, limited per caller (the org a request is charged to, else `user:<id>`): every
+ * request with a body answered 400, 413, 415 or 422 takes one unit from the caller's token bucket
+ * (RATE_LIMIT_BAD_BODIES per RATE_LIMIT_BAD_BODY_WINDOW_S, on the limiter's storage, shared by
+ * every instance). Once it is empty, the caller's next requests with a body are refused 429 before
+ * a byte of the body is read (Fastify onRequest: from this instance's memo, no Redis call), held
+ * first for the refusal pace like any known refusal (RATE_LIMIT_REFUSAL_PACE_MS). A flood of bodies
+ * built to be refused (a megabyte of nesting, a body over the limit) thus stops costing the
+ * instance a connection, the first chunk and a 400 each; the caller's requests without a body are
+ * not affected, nor is anyone else.
+ */
+@Injectable()
+export class BodyRefusalLimiter {
+  constructor(
+    private readonly storage: RateLimitStorage,
+    @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
+  ) {}
+
+  /** Counts the refused bodies of authenticated callers (after each answer is sent). */
+  watch(fastify: FastifyInstance): void {
+    if (!this.limitsConfig.enabled) return;
+    fastify.addHook('onResponse', (req: Req, reply, done) => {
+      if (REFUSED_BODY.has(reply.statusCode) && req.tenant?.userId && hasBody(req)) void this.count(req).catch(() => undefined);
+      done();
+    });
+  }
+
+  /** An early check (before the body): refuses a caller whose refused-body bucket is known empty. */
+  async check(context: ExecutionContext): Promise<void> {
+    const req = context.switchToHttp().getRequest<Req>();
+    if (!this.limitsConfig.enabled || !req.tenant?.userId || !hasBody(req)) return;
+    const tracker = trackerOf(req);
+    let refused = this.storage.memoRefusalOf(tracker, this.windowMs, this.limit, BODY_REFUSAL_POLICY);
+    if (!refused) return;
+    const org = orgLabel(req.tenant.orgId ?? req.chargeOrgId ?? null);
+    await holdRefusal(this.storage, context.switchToHttp().getResponse<FastifyReply>().raw, refused, org);
+    refused = this.storage.memoRefusalOf(tracker, this.windowMs, this.limit, BODY_REFUSAL_POLICY);
+    if (!refused) return;
+    rateLimitDecisions.labels(BODY_REFUSAL_POLICY, org, 'limited').inc();
+    const retryS = Math.max(1, Math.ceil(refused.state.retryMs / 1000));
+    throw new ProblemException(
+      429,
+      'rate-limited',
+      `too many refused request bodies (${this.limit} per ${this.limitsConfig.badBodyWindowS}s): requests with a body are refused for ${retryS}s`,
+      { policy: BODY_REFUSAL_POLICY },
+      {
+        'Retry-After': String(retryS),
+        'RateLimit-Policy': `"${BODY_REFUSAL_POLICY}";q=${this.limit};w=${this.limitsConfig.badBodyWindowS}`,
+        RateLimit: `"${BODY_REFUSAL_POLICY}";r=0;t=${retryS}`,
+      },
+    );
+  }
+
+  private async count(req: Req): Promise<void> {
+    const r = await this.storage.increment(trackerOf(req), this.windowMs, this.limit, 0, BODY_REFUSAL_POLICY);
+    rateLimitDecisions.labels(BODY_REFUSAL_POLICY, orgLabel(req.tenant?.orgId ?? req.chargeOrgId ?? null), r.isBlocked ? 'limited' : 'allowed').inc();
+  }
+
+  private get limit(): number {
+    return this.limitsConfig.badBodies;
+  }
+
+  private get windowMs(): number {
+    return this.limitsConfig.badBodyWindowS * 1000;
+  }
+}
