@@ -34,6 +34,26 @@ export interface StartedJob {
  * ingest_jobs (and the knowledge item status that follows its jobs), inside the tenant transaction;
  * every statement names the context's org (the job's org in a worker) besides RLS.
  */
+/**
+ * A job's start (IngestRepository.start): $1 job id, $2 lease ms, $3 lease owner, $4 org. One
+ * statement, the item's `processing` included (a data-modifying CTE runs even if unread). Both rows
+ * are reached by their primary key ($1, and the job's item as a one-value subquery), never by a
+ * join over the org's rows: a join on `old.id` alone let the planner walk every job of the org
+ * (its whole backlog) for each start.
+ */
+export const START_JOB_SQL = `WITH job AS (
+     UPDATE ingest_jobs j SET status = 'running', attempts = j.attempts + 1, started_at = clock_timestamp(),
+            dispatched_at = coalesce(j.dispatched_at, clock_timestamp()), lease_epoch = j.lease_epoch + 1,
+            lease_expires_at = clock_timestamp() + make_interval(secs => $2 / 1000.0), lease_owner = $3
+       FROM (SELECT id, status AS before FROM ingest_jobs WHERE org_id = $4 AND id = $1 FOR UPDATE) old
+      WHERE j.org_id = $4 AND j.id = $1 AND j.id = old.id AND j.status IN ('queued', 'running')
+      RETURNING j.id, j.kind, j.payload, j.knowledge_item_id, j.attempts, j.max_attempts, j.lease_epoch,
+        CASE WHEN old.before = 'queued' THEN extract(epoch FROM j.started_at - j.queued_at)::float8 END AS wait_s),
+   item AS (
+     UPDATE knowledge_items k SET status = 'processing', error = NULL, updated_at = clock_timestamp()
+       WHERE k.org_id = $4 AND k.id = (SELECT knowledge_item_id FROM job) AND k.status <> 'processing')
+   SELECT * FROM job`;
+
 @Injectable()
 export class IngestRepository {
   constructor(private readonly db: TenantDb) {}
@@ -115,22 +135,7 @@ export class IngestRepository {
    * (cancelled, finished, deleted) answers undefined and the worker skips the job.
    */
   async start(id: string, owner: string, leaseMs: number): Promise<StartedJob | undefined> {
-    // One statement, the item's `processing` included (a data-modifying CTE runs even if unread).
-    return this.db.one<StartedJob>(
-      `WITH job AS (
-         UPDATE ingest_jobs j SET status = 'running', attempts = j.attempts + 1, started_at = clock_timestamp(),
-                dispatched_at = coalesce(j.dispatched_at, clock_timestamp()), lease_epoch = j.lease_epoch + 1,
-                lease_expires_at = clock_timestamp() + make_interval(secs => $2 / 1000.0), lease_owner = $3
-           FROM (SELECT id, status AS before FROM ingest_jobs WHERE org_id = $4 AND id = $1 FOR UPDATE) old
-          WHERE j.org_id = $4 AND j.id = old.id AND j.status IN ('queued', 'running')
-          RETURNING j.id, j.kind, j.payload, j.knowledge_item_id, j.attempts, j.max_attempts, j.lease_epoch,
-            CASE WHEN old.before = 'queued' THEN extract(epoch FROM j.started_at - j.queued_at)::float8 END AS wait_s),
-       item AS (
-         UPDATE knowledge_items k SET status = 'processing', error = NULL, updated_at = clock_timestamp()
-           FROM job WHERE k.org_id = $4 AND k.id = job.knowledge_item_id AND k.status <> 'processing')
-       SELECT * FROM job`,
-      [id, leaseMs, owner, this.org()],
-    );
+    return this.db.one<StartedJob>(START_JOB_SQL, [id, leaseMs, owner, this.org()]);
   }
 
   /** Pushes the lease forward; false when it is no longer this epoch's (reaped, or taken by another worker). */
