@@ -31,10 +31,6 @@ export interface StartedJob {
 }
 
 /**
- * ingest_jobs (and the knowledge item status that follows its jobs), inside the tenant transaction;
- * every statement names the context's org (the job's org in a worker) besides RLS.
- */
-/**
  * A job's start (IngestRepository.start): $1 job id, $2 lease ms, $3 lease owner, $4 org. One
  * statement, the item's `processing` included (a data-modifying CTE runs even if unread). Both rows
  * are reached by their primary key ($1, and the job's item as a one-value subquery), never by a
@@ -54,6 +50,10 @@ export const START_JOB_SQL = `WITH job AS (
        WHERE k.org_id = $4 AND k.id = (SELECT knowledge_item_id FROM job) AND k.status <> 'processing')
    SELECT * FROM job`;
 
+/**
+ * ingest_jobs (and the knowledge item status that follows its jobs), inside the tenant transaction;
+ * every statement names the context's org (the job's org in a worker) besides RLS.
+ */
 @Injectable()
 export class IngestRepository {
   constructor(private readonly db: TenantDb) {}

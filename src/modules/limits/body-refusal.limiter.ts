@@ -6,7 +6,7 @@ import { rateLimitDecisions } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { LimitsConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
-import { holdRefusal, trackerOf } from './rate-limit.guard.js';
+import { chargedOrg, holdRefusal, trackerOf } from './rate-limit.guard.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 
 /** The bucket's name (not an org policy: nobody is billed, and it has no per-org override). */
@@ -51,7 +51,7 @@ export class BodyRefusalLimiter {
     const tracker = trackerOf(req);
     let refused = this.storage.memoRefusalOf(tracker, this.windowMs, this.limit, BODY_REFUSAL_POLICY);
     if (!refused) return;
-    const org = orgLabel(req.tenant.orgId ?? req.chargeOrgId ?? null);
+    const org = orgLabel(chargedOrg(req));
     await holdRefusal(this.storage, context.switchToHttp().getResponse<FastifyReply>().raw, refused, org);
     refused = this.storage.memoRefusalOf(tracker, this.windowMs, this.limit, BODY_REFUSAL_POLICY);
     if (!refused) return;
@@ -72,7 +72,7 @@ export class BodyRefusalLimiter {
 
   private async count(req: Req): Promise<void> {
     const r = await this.storage.increment(trackerOf(req), this.windowMs, this.limit, 0, BODY_REFUSAL_POLICY);
-    rateLimitDecisions.labels(BODY_REFUSAL_POLICY, orgLabel(req.tenant?.orgId ?? req.chargeOrgId ?? null), r.isBlocked ? 'limited' : 'allowed').inc();
+    rateLimitDecisions.labels(BODY_REFUSAL_POLICY, orgLabel(chargedOrg(req)), r.isBlocked ? 'limited' : 'allowed').inc();
   }
 
   private get limit(): number {
