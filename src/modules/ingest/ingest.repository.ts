@@ -33,9 +33,9 @@ export interface StartedJob {
 /**
  * A job's start (IngestRepository.start): $1 job id, $2 lease ms, $3 lease owner, $4 org. One
  * statement, the item's `processing` included (a data-modifying CTE runs even if unread). Both rows
- * are reached by their primary key ($1, and the job's item as a one-value subquery), never by a
- * join over the org's rows: a join on `old.id` alone let the planner walk every job of the org
- * (its whole backlog) for each start.
+ * are reached by their primary key ($1, and the job's item as a one-value subquery) whatever the
+ * statistics say: with the job reached only through a join on `old.id`, the planner could order
+ * the join to walk every job of the org (its whole backlog) for each start.
  */
 export const START_JOB_SQL = `WITH job AS (
      UPDATE ingest_jobs j SET status = 'running', attempts = j.attempts + 1, started_at = clock_timestamp(),
