@@ -9,11 +9,12 @@ import { stalledUpload } from './support/net.js';
 import { until } from './support/wait.js';
 
 /**
- * Refused bodies are limited per caller (src/modules/limits/body-refusal.limiter.ts): past
- * RATE_LIMIT_BAD_BODIES refused bodies (400/413/415/422) in its window, an org's requests with a
- * body are answered 429 before the body is read; its requests without one, and other orgs, pass.
+ * Refused bodies are limited per user (src/modules/limits/body-refusal.limiter.ts): past
+ * RATE_LIMIT_BAD_BODIES refused bodies (400/413/415/422) in its window, a user's requests with a
+ * body are answered 429 before the body is read; its requests without one, the other members of
+ * its org and other orgs pass.
  */
-describe('refused bodies, limited per caller', () => {
+describe('refused bodies, limited per user', () => {
   let db: TestDb;
   let app: TestApp;
   const sockets: Socket[] = [];
@@ -34,7 +35,7 @@ describe('refused bodies, limited per caller', () => {
   const post = (token: string, body: string) =>
     request(app.url).post('/v1/threads').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(body);
 
-  it(`after ${LIMIT} refused bodies the org's next bodies are refused 429 unread; its GETs and other orgs pass`, async () => {
+  it(`after ${LIMIT} refused bodies the user's next bodies are refused 429 unread; its GETs, its org's other members and other orgs pass`, async () => {
     const A = await orgWithRoles(db.owner);
     const B = await orgWithRoles(db.owner);
     for (let i = 0; i < LIMIT; i++) {
@@ -61,8 +62,10 @@ describe('refused bodies, limited per caller', () => {
     expect(stalled.status).toBe(429);
     expect(stalled.headers.connection).toBe('close');
 
-    // the same org's requests without a body still pass; another org's bodies are its own
+    // the user's requests without a body still pass; another member of the org, and another org,
+    // send bodies as before
     await request(app.url).get('/v1/threads').set('Authorization', `Bearer ${A.tokens.member}`).expect(200);
+    expect((await post(A.tokens.admin, JSON.stringify({ title: 'same org' }))).status).toBe(201);
     expect((await post(B.tokens.member, JSON.stringify({ title: 'quiet' }))).status).toBe(201);
   });
 

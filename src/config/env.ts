@@ -379,10 +379,10 @@ export class EnvDto {
   RATE_LIMIT_AUTH_WINDOW_S = 60;
 
   /**
-   * Requests with a body that one caller (an org, or a user without one) may have refused (400,
-   * 413, 415 or 422: malformed, too deep, too large, invalid) per RATE_LIMIT_BAD_BODY_WINDOW_S
-   * before its further requests with a body are refused 429 before the body is read (paced like
-   * any known refusal); its requests without a body still pass.
+   * Requests with a body that one user may have refused (400, 413, 415 or 422: malformed, too
+   * deep, too large, invalid) per RATE_LIMIT_BAD_BODY_WINDOW_S, whatever org they are for, before
+   * its further requests with a body are refused 429 before the body is read (paced like any known
+   * refusal); its requests without a body, and the other members of its orgs, still pass.
    */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   RATE_LIMIT_BAD_BODIES = 10;

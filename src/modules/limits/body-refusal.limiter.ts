@@ -6,7 +6,7 @@ import { rateLimitDecisions } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { LimitsConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
-import { chargedOrg, holdRefusal, trackerOf } from './rate-limit.guard.js';
+import { chargedOrg, holdRefusal } from './rate-limit.guard.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 
 /** The bucket's name (not an org policy: nobody is billed, and it has no per-org override). */
@@ -17,16 +17,19 @@ const REFUSED_BODY = new Set([400, 413, 415, 422]);
 
 type Req = FastifyRequest & { tenant?: TenantContext; chargeOrgId?: string };
 
+/** Whose bucket: the user's (the early checks ran, so there is one). */
+const userKey = (req: Req) => `user:${req.tenant!.userId}`;
+
 /**
- * Refused bodies, limited per caller (the org a request is charged to, else `user:<id>`): every
- * request with a body answered 400, 413, 415 or 422 takes one unit from the caller's token bucket
- * (RATE_LIMIT_BAD_BODIES per RATE_LIMIT_BAD_BODY_WINDOW_S, on the limiter's storage, shared by
- * every instance). Once it is empty, the caller's next requests with a body are refused 429 before
- * a byte of the body is read (Fastify onRequest: from this instance's memo, no Redis call), held
- * first for the refusal pace like any known refusal (RATE_LIMIT_REFUSAL_PACE_MS). A flood of bodies
- * built to be refused (a megabyte of nesting, a body over the limit) thus stops costing the
- * instance a connection, the first chunk and a 400 each; the caller's requests without a body are
- * not affected, nor is anyone else.
+ * Refused bodies, limited per user (whatever org the request is for): every request with a body
+ * answered 400, 413, 415 or 422 takes one unit from its user's token bucket (RATE_LIMIT_BAD_BODIES
+ * per RATE_LIMIT_BAD_BODY_WINDOW_S, on the limiter's storage, shared by every instance). Once it is
+ * empty, the user's next requests with a body are refused 429 before a byte of the body is read
+ * (Fastify onRequest: from this instance's memo, no Redis call), held first for the refusal pace
+ * like any known refusal (RATE_LIMIT_REFUSAL_PACE_MS). A flood of bodies built to be refused (a
+ * megabyte of nesting, a body over the limit) thus stops costing the instance a connection, the
+ * first chunk and a 400 each. Per user, not per org: one member's broken client or script does not
+ * stop the rest of its org from writing; the user's requests without a body are not affected.
  */
 @Injectable()
 export class BodyRefusalLimiter {
@@ -48,7 +51,7 @@ export class BodyRefusalLimiter {
   async check(context: ExecutionContext): Promise<void> {
     const req = context.switchToHttp().getRequest<Req>();
     if (!this.limitsConfig.enabled || !req.tenant?.userId || !hasBody(req)) return;
-    const tracker = trackerOf(req);
+    const tracker = userKey(req);
     let refused = this.storage.memoRefusalOf(tracker, this.windowMs, this.limit, BODY_REFUSAL_POLICY);
     if (!refused) return;
     const org = orgLabel(chargedOrg(req));
@@ -71,7 +74,7 @@ export class BodyRefusalLimiter {
   }
 
   private async count(req: Req): Promise<void> {
-    const r = await this.storage.increment(trackerOf(req), this.windowMs, this.limit, 0, BODY_REFUSAL_POLICY);
+    const r = await this.storage.increment(userKey(req), this.windowMs, this.limit, 0, BODY_REFUSAL_POLICY);
     rateLimitDecisions.labels(BODY_REFUSAL_POLICY, orgLabel(chargedOrg(req)), r.isBlocked ? 'limited' : 'allowed').inc();
   }
 

@@ -19,7 +19,7 @@ class RateLimitStorageModule {}
  * Per-org rate limits, quotas and usage metering. The guard (RateLimitGuard) is registered as a
  * global APP_GUARD in AppModule, after the tenant guards whose request.tenant it needs, and runs
  * first in the onRequest hook (bootstrap.ts); AuthFailureLimiter limits bad tokens per address,
- * BodyRefusalLimiter refused bodies per caller.
+ * BodyRefusalLimiter refused bodies per user.
  */
 @Global()
 @Module({

@@ -59,7 +59,7 @@ const requestOf = (context: ExecutionContext) => context.switchToHttp().getReque
 /** The org a request is charged to (SPEC §2), or null for a caller without any org. */
 export const chargedOrg = (req: Req) => req.tenant?.orgId ?? req.chargeOrgId ?? null;
 /** Whose buckets a request takes from: the org it is charged to, else `user:<id>`. */
-export const trackerOf = (req: Req) => chargedOrg(req) ?? `user:${req.tenant!.userId}`;
+const trackerOf = (req: Req) => chargedOrg(req) ?? `user:${req.tenant!.userId}`;
 
 /**
  * Holds a request its bucket's memo refuses for the pace (RateLimitStorage.pace), counted in
