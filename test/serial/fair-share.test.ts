@@ -189,7 +189,7 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
     expect(r.noisy.limited429, show(r)).toBe(SCALE.marketOrgLimit.requests - r.noisy.ok2xx);
   });
 
-  it('deeply nested JSON bodies are refused (400, then 429 once the org has spent its refused bodies) and do not stall another org', ROW, async () => {
+  it('deeply nested JSON bodies are refused (400, then 429 once their user has spent its refused bodies) and do not stall another org', ROW, async () => {
     const r = await measure(Row.JsonDepth);
     expectFair(r);
     expect(r.noisy.other4xx + r.noisy.limited429, show(r)).toBe(SCALE.json.requests);
