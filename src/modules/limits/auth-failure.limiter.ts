@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ProblemException } from '../../common/filters/problem.js';
+import type { ProblemException } from '../../common/filters/problem.js';
+import { protectionRefusal } from './rate-decision.js';
 import { rateLimitDecisions } from '../../common/metrics/metrics.js';
 import { LimitsConfig } from '../../config/slices.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
@@ -29,16 +30,10 @@ export class AuthFailureLimiter {
     const r = await this.storage.increment(`ip:${ip}`, windowS * 1000, limit, 0, AUTH_FAILURE_POLICY);
     rateLimitDecisions.labels(AUTH_FAILURE_POLICY, 'none', r.isBlocked ? 'limited' : 'allowed').inc();
     if (!r.isBlocked) return undefined;
-    return new ProblemException(
-      429,
-      'rate-limited',
+    return protectionRefusal(
+      AUTH_FAILURE_POLICY,
       `too many requests with a missing, invalid or expired token from this address (${limit} per ${windowS}s)`,
-      { policy: AUTH_FAILURE_POLICY },
-      {
-        'Retry-After': String(r.timeToBlockExpire),
-        'RateLimit-Policy': `"${AUTH_FAILURE_POLICY}";q=${limit};w=${windowS}`,
-        RateLimit: `"${AUTH_FAILURE_POLICY}";r=0;t=${r.timeToExpire}`,
-      },
+      { limit, windowS, retryS: r.timeToBlockExpire, resetS: r.timeToExpire },
     );
   }
 }

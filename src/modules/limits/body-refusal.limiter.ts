@@ -1,6 +1,5 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProblemException } from '../../common/filters/problem.js';
 import { hasBody } from '../../common/http/early-guards.js';
 import { rateLimitDecisions } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
@@ -8,6 +7,7 @@ import { LimitsConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { chargedOrg, holdRefusal } from './rate-limit.guard.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
+import { protectionRefusal } from './rate-decision.js';
 
 /** The bucket's name (not an org policy: nobody is billed, and it has no per-org override). */
 export const BODY_REFUSAL_POLICY = 'body';
@@ -51,25 +51,20 @@ export class BodyRefusalLimiter {
   async check(context: ExecutionContext): Promise<void> {
     const req = context.switchToHttp().getRequest<Req>();
     if (!this.limitsConfig.enabled || !req.tenant?.userId || !hasBody(req)) return;
-    const tracker = userKey(req);
-    let refused = this.storage.memoRefusalOf(tracker, this.windowMs, this.limit, BODY_REFUSAL_POLICY);
+    const memo = () => this.storage.memoRefusalOf(userKey(req), this.windowMs, this.limit, BODY_REFUSAL_POLICY);
+    let refused = memo();
     if (!refused) return;
     const org = orgLabel(chargedOrg(req));
     await holdRefusal(this.storage, context.switchToHttp().getResponse<FastifyReply>().raw, refused, org);
-    refused = this.storage.memoRefusalOf(tracker, this.windowMs, this.limit, BODY_REFUSAL_POLICY);
+    refused = memo();
     if (!refused) return;
     rateLimitDecisions.labels(BODY_REFUSAL_POLICY, org, 'limited').inc();
     const retryS = Math.max(1, Math.ceil(refused.state.retryMs / 1000));
-    throw new ProblemException(
-      429,
-      'rate-limited',
-      `too many refused request bodies (${this.limit} per ${this.limitsConfig.badBodyWindowS}s): requests with a body are refused for ${retryS}s`,
-      { policy: BODY_REFUSAL_POLICY },
-      {
-        'Retry-After': String(retryS),
-        'RateLimit-Policy': `"${BODY_REFUSAL_POLICY}";q=${this.limit};w=${this.limitsConfig.badBodyWindowS}`,
-        RateLimit: `"${BODY_REFUSAL_POLICY}";r=0;t=${retryS}`,
-      },
+    const windowS = this.limitsConfig.badBodyWindowS;
+    throw protectionRefusal(
+      BODY_REFUSAL_POLICY,
+      `too many refused request bodies (${this.limit} per ${windowS}s): requests with a body are refused for ${retryS}s`,
+      { limit: this.limit, windowS, retryS, resetS: retryS },
     );
   }
 

@@ -156,3 +156,19 @@ export function refusal(plan: RatePlan, v: Verdict, headers: Record<string, stri
     retry(1000),
   );
 }
+
+/**
+ * The 429 of a protection bucket that is no org policy (bad tokens per address, refused bodies per
+ * user): `policy` names it, `retryS` is when the next unit comes, `resetS` when it is full again.
+ */
+export function protectionRefusal(
+  policy: string,
+  detail: string,
+  b: { limit: number; windowS: number; retryS: number; resetS: number },
+): ProblemException {
+  return new ProblemException(429, 'rate-limited', detail, { policy }, {
+    'Retry-After': String(b.retryS),
+    'RateLimit-Policy': `"${policy}";q=${b.limit};w=${b.windowS}`,
+    RateLimit: `"${policy}";r=0;t=${b.resetS}`,
+  });
+}
