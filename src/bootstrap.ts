@@ -117,6 +117,7 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
       (c) => bodies.check(c),
       (c) => limiter.hold(c),
       (c) => admission.canActivate(c),
+      (c) => admission.awaitTurn(c),
       (c) => limiter.early(c),
     ],
     onUnauthorized: (ip) => authFailures.refuse(ip),

@@ -172,6 +172,13 @@ export class EnvDto {
   @Transform(toInt) @IsNumber() @Min(0) @Max(1000)
   ADMISSION_MAX_SLOWDOWN = 2;
 
+  /**
+   * While other orgs use an API instance, the bodyless requests an org over its fair share of the
+   * instance runs at once; the rest wait their turn in order (up to 256, then 429 overloaded); 0 = off.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  ADMISSION_ORG_CONCURRENCY = 1;
+
   /** How often an instance samples its load (lag, utilisation) and adjusts its shedding pressure, ms. */
   @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
   ADMISSION_SAMPLE_MS = 250;

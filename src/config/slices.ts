@@ -106,6 +106,7 @@ export abstract class AdmissionConfig extends slice({
   maxUtilization: 'ADMISSION_MAX_UTILIZATION',
   maxSlowdown: 'ADMISSION_MAX_SLOWDOWN',
   sampleMs: 'ADMISSION_SAMPLE_MS',
+  orgConcurrency: 'ADMISSION_ORG_CONCURRENCY',
 }) {}
 
 export abstract class EmbeddingsConfig extends slice({

@@ -16,6 +16,7 @@ import { Admission } from './admission.js';
           maxUtilization: config.maxUtilization,
           maxSlowdown: config.maxSlowdown,
           sampleMs: config.sampleMs,
+          orgConcurrency: config.orgConcurrency,
         }),
     },
   ],

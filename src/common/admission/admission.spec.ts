@@ -305,4 +305,82 @@ describe(Admission.name, () => {
       expect(saturatedSamples).toBeLessThan(60);
     });
   });
+
+  describe('turns: an org over its share runs one request at a time while others use the instance', () => {
+    const opts = { maxInFlight: 0, maxLagMs: 0, maxUtilization: 0, sampleMs: 60_000, orgConcurrency: 1 };
+    const here = () => false;
+    /** Admits a request of `key` and asks for its turn; `started` says whether it runs yet. */
+    const request = (key: string, gone = here) => {
+      sut.admit(key);
+      const turn = sut.turn(key, gone);
+      const r = { started: typeof turn === 'function', end: typeof turn === 'function' ? turn : () => undefined };
+      if (typeof turn !== 'function')
+        void turn.then((end) => {
+          r.started = true;
+          r.end = end;
+        });
+      return r;
+    };
+    const settle = () => new Promise((r) => setImmediate(r));
+    /** `n` requests of `key` admitted and answered at once (without taking turns): its offered load. */
+    const prime = (key: string, n: number) => Array.from({ length: n }, () => sut.admit(key)()).length;
+
+    it('queues the flooding org in arrival order and starts the next as a turn ends; the other org never waits', async () => {
+      sut = new Admission(opts);
+      request('quiet').end();
+      prime('noisy', 10);
+      const flood = Array.from({ length: 4 }, () => request('noisy'));
+      expect(flood.map((r) => r.started)).toEqual([true, false, false, false]);
+      const quiet = request('quiet');
+      expect(quiet.started).toBe(true); // within its share: not held back behind the flood
+      flood[0].end();
+      flood[0].end(); // idempotent: starts one, not two
+      await settle();
+      expect(flood.map((r) => r.started)).toEqual([true, true, false, false]);
+      flood[1].end();
+      await settle();
+      expect(flood.map((r) => r.started)).toEqual([true, true, true, false]);
+    });
+
+    it('is work conserving: an org alone, or orgs within their share, run everything at once', () => {
+      sut = new Admission(opts);
+      expect(Array.from({ length: 5 }, () => request('alone').started)).toEqual([true, true, true, true, true]);
+      sut.close();
+      sut = new Admission(opts);
+      const both = Array.from({ length: 3 }, () => [request('a'), request('b')]).flat();
+      // each org sits at half, the fair share, each just over it when its own request arrives
+      expect(both.every((r) => r.started)).toBe(true);
+      sut.close();
+      sut = new Admission({ ...opts, orgConcurrency: 0 });
+      request('quiet');
+      prime('noisy', 10);
+      expect(Array.from({ length: 5 }, () => request('noisy').started)).toEqual([true, true, true, true, true]);
+    });
+
+    it('skips a waiting request whose client left, and sheds past 256 waiting (dropping the gone first)', async () => {
+      sut = new Admission(opts);
+      request('quiet');
+      prime('noisy', 10);
+      const first = request('noisy');
+      let left = false;
+      const leaver = request('noisy', () => left);
+      const next = request('noisy');
+      left = true;
+      first.end();
+      await settle();
+      expect(next.started).toBe(true); // the leaver was started with a turn that holds nothing
+      expect(leaver.started).toBe(true);
+      next.end();
+      leaver.end();
+      // 256 wait behind one running request; the next is shed
+      const running = request('noisy');
+      expect(running.started).toBe(true);
+      let gone = false;
+      for (let i = 0; i < 256; i++) request('noisy', i === 0 ? () => gone : here);
+      expect(() => request('noisy')).toThrow(OverloadedError);
+      gone = true;
+      expect(() => request('noisy')).not.toThrow(); // the gone one's place was freed
+      expect(() => request('noisy')).toThrow(OverloadedError);
+    });
+  });
 });

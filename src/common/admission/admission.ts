@@ -35,6 +35,13 @@ const BASELINE_TTL_MS = 10 * 60_000;
 const SLOW_MIN_UTILIZATION = 0.5;
 /** Latencies kept per org and window (a median of more says nothing new). */
 const WINDOW_MAX = 256;
+/** Requests of one org waiting for a turn (see `turn`), past which the next is shed. */
+const TURN_QUEUE_MAX = 256;
+/**
+ * How far over the fair share an org must be to wait for turns: two orgs at equal rates are each
+ * over half whenever their own request has just arrived, and neither should be held back.
+ */
+const TURN_SHARE_MARGIN = 1.5;
 
 export interface AdmissionOptions {
   /** Requests in flight on this instance past which it counts as saturated (0 = never by count). */
@@ -50,7 +57,15 @@ export interface AdmissionOptions {
   maxSlowdown?: number;
   /** How often load is sampled, ms. */
   sampleMs: number;
+  /**
+   * While other orgs use the instance, the requests (those that take a turn) an org over its fair
+   * share runs at once; the others wait in order (0 = off). See `turn`.
+   */
+  orgConcurrency?: number;
 }
+
+/** Ends a turn (idempotent). */
+export type EndTurn = () => void;
 
 /** Shed at admission: this instance is saturated and the caller's org holds more than its fair share. */
 export class OverloadedError extends ProblemException {
@@ -77,6 +92,9 @@ interface OrgLoad {
   window: number[];
   /** Samples `window` has been pooled over without enough reads (see SLOW_POOL_SAMPLES). */
   pooled: number;
+  /** Requests holding a turn, and those waiting for one (in arrival order; `gone`: their client left). */
+  running: number;
+  waiting: { start: (end: EndTurn) => void; gone: () => boolean }[];
 }
 
 /** What an org's plain reads take when nobody slows them: the lowest window median, creeping up slowly. */
@@ -84,6 +102,8 @@ interface Baseline {
   ms: number;
   at: number;
 }
+
+const NO_TURN: EndTurn = () => undefined;
 
 /** `rate` as last updated at `at`, decayed to `now`. */
 const decayed = (rate: number, at: number, now: number): number => rate * Math.exp(-(now - at) / RATE_TAU_MS);
@@ -281,6 +301,48 @@ export class Admission {
   }
 
   /**
+   * A turn to run, for a request `admit` has let in: while other orgs use the instance, an org over
+   * its fair share of the offered load runs at most `orgConcurrency` requests at once, and the rest
+   * wait in arrival order (at most TURN_QUEUE_MAX, then shed). Within its share, or alone, an org
+   * runs as many as it sends (work conserving). So an org flooding within its quota does not pile
+   * its requests' work into the event loop ahead of another org's: each of the other org's
+   * requests waits behind at most `orgConcurrency` of the flood's instead of all of them. A turn
+   * ends with the returned function (the response handed to the socket); the next waiting request
+   * starts then, if the org is still capped (else every waiting request starts). `gone`: the
+   * waiting request's client has left (it is skipped, and started with a turn that holds nothing).
+   */
+  turn(key: string, gone: () => boolean): EndTurn | Promise<EndTurn> {
+    const o = this.orgs.get(key);
+    if (!o || !this.opts.orgConcurrency) return NO_TURN;
+    if (o.running < this.opts.orgConcurrency || !this.overShare(o, performance.now())) return this.start(o);
+    if (o.waiting.length >= TURN_QUEUE_MAX) {
+      o.waiting = o.waiting.filter((w) => !w.gone() || (w.start(NO_TURN), false));
+      if (o.waiting.length >= TURN_QUEUE_MAX) this.refuse();
+    }
+    return new Promise((start) => o.waiting.push({ start, gone }));
+  }
+
+  private start(o: OrgLoad): EndTurn {
+    o.running++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      o.running--;
+      const cap = this.opts.orgConcurrency ?? 0;
+      while (o.waiting.length && (o.running < cap || !this.overShare(o, performance.now()))) {
+        const w = o.waiting.shift()!;
+        w.start(w.gone() ? NO_TURN : this.start(o));
+      }
+    };
+  }
+
+  /** Whether `o` offers clearly more than its fair share of the instance while other orgs use it too. */
+  private overShare(o: OrgLoad, now: number): boolean {
+    return this.active > 1 && decayed(o.rate, o.at, now) > (TURN_SHARE_MARGIN * decayed(this.totalRate, this.totalAt, now)) / this.active;
+  }
+
+  /**
    * Counts background work this process runs for `key` (an ingest job) into its offered load,
    * without admitting anything: the org whose jobs saturate the instance is the cause, not the
    * org whose requests happen to be the only ones arriving.
@@ -292,7 +354,7 @@ export class Admission {
   /** Counts `weight` into the org's and the instance's offered rate, decayed to `now`. */
   private offer(key: string, weight: number, now: number): OrgLoad {
     let o = this.orgs.get(key);
-    if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0, window: [], pooled: 0 }));
+    if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0, window: [], pooled: 0, running: 0, waiting: [] }));
     if (now - o.at > ACTIVE_MS && o.inFlight === 0) this.active++; // (re)joins the instance
     o.rate = (o.at === -Infinity ? 0 : decayed(o.rate, o.at, now)) + weight;
     o.at = now;

@@ -54,6 +54,10 @@ export class ProblemException extends HttpException {
   }
 }
 
+/** nginx's 499: the client closed the connection while its request was held; nobody reads the answer. */
+export const clientGone = () =>
+  new ProblemException(499, 'client-closed-request', 'the client closed the connection while the request was held');
+
 export const notFound = (what = 'resource') => new ProblemException(404, 'not-found', `${what} not found`);
 export const badRequest = (detail: string, errors?: Record<string, string[]>) =>
   new ProblemException(400, errors ? 'validation' : 'bad-request', detail, errors ? { errors } : {});

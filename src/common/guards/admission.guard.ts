@@ -6,6 +6,8 @@ import { RATE_LIMIT, type RateLimitMeta } from '../decorators/rate-limit.decorat
 import { Admission, OverloadedError } from '../admission/admission.js';
 import { fairKey } from '../fair/fair-scheduler.js';
 import { admissionShed } from '../metrics/metrics.js';
+import { clientGone } from '../filters/problem.js';
+import { hasBody } from '../http/early-guards.js';
 import { orgLabel } from '../metrics/org-label.js';
 
 /** What a request to a costly route counts for in the fair share, against 1 for a plain read. */
@@ -57,6 +59,34 @@ export class AdmissionGuard implements CanActivate {
       if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });
       throw e;
     }
+    return true;
+  }
+
+  /**
+   * After the limiter, in the onRequest hook: an admitted request without a body waits for its
+   * org's turn (Admission.turn), which it holds until its response is handed to the socket. A
+   * request with a body is not held back here: its cost is its body's, which the offered load and
+   * the engines' own fair queues account for, and a slow upload must not stall its org's reads.
+   */
+  async awaitTurn(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<Req>();
+    if (!req.admitted || hasBody(req)) return true;
+    const res = http.getResponse<FastifyReply>().raw;
+    let turn: ReturnType<Admission["turn"]>;
+    try {
+      turn = this.admission.turn(fairKey(req.tenant), () => res.destroyed);
+    } catch (e) {
+      if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });
+      throw e;
+    }
+    const end = typeof turn === 'function' ? turn : await turn;
+    if (res.destroyed) {
+      end();
+      throw clientGone();
+    }
+    res.once('prefinish', end);
+    res.once('close', end);
     return true;
   }
 }

@@ -31,7 +31,7 @@ import { RatePlan, rateHeaders, refusal, tooLarge, type RateOutcome, type Verdic
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
 import { addUsage } from './charges.service.js';
-import { ProblemException } from '../../common/filters/problem.js';
+import { clientGone } from '../../common/filters/problem.js';
 
 /** In-flight stream slots are leases: a crashed instance's slot frees itself after this. */
 const SLOT_LEASE_MS = 15 * 60_000;
@@ -42,8 +42,6 @@ const PLAN = Symbol('rocker:rate-plan');
 const DECIDED = Symbol('rocker:rate-decided');
 /** The request was held once already (paced refusal): it is not held again. */
 const PACED = Symbol('rocker:rate-paced');
-/** nginx's 499: the client closed the connection while its request was held; nobody reads the answer. */
-const clientGone = () => new ProblemException(499, 'client-closed-request', 'the client closed the connection while the request was held');
 type Req = FastifyRequest & {
   tenant?: TenantContext;
   /** On a route without an org: the org the caller's claim or only membership names (TenantGuard). */
