@@ -3,9 +3,9 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../decorators/auth.decorators.js';
 import { RATE_LIMIT, type RateLimitMeta } from '../decorators/rate-limit.decorator.js';
-import { Admission, OverloadedError } from '../admission/admission.js';
+import { Admission, OverloadedError, type EndTurn } from '../admission/admission.js';
 import { fairKey } from '../fair/fair-scheduler.js';
-import { admissionShed } from '../metrics/metrics.js';
+import { admissionShed, admissionWaiting } from '../metrics/metrics.js';
 import { clientGone } from '../filters/problem.js';
 import { hasBody } from '../http/early-guards.js';
 import { orgLabel } from '../metrics/org-label.js';
@@ -80,7 +80,13 @@ export class AdmissionGuard implements CanActivate {
       if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });
       throw e;
     }
-    const end = typeof turn === 'function' ? turn : await turn;
+    let end: EndTurn;
+    if (typeof turn === 'function') end = turn;
+    else {
+      const waiting = admissionWaiting.labels(orgLabel(req.tenant?.orgId ?? null));
+      waiting.inc();
+      end = await turn.finally(() => waiting.dec());
+    }
     if (res.destroyed) {
       end();
       throw clientGone();

@@ -61,6 +61,11 @@ export const admissionShed = once('rocker_admission_shed_total', () => new Count
   help: 'Requests shed at admission (429 overloaded) while the instance was saturated, by org',
   labelNames: ['org'] as const,
 }));
+export const admissionWaiting = once('rocker_admission_waiting', () => new Gauge({
+  name: 'rocker_admission_waiting',
+  help: 'Requests waiting right now for their org\'s turn (ADMISSION_ORG_CONCURRENCY: an org over its fair share of a shared instance), by org',
+  labelNames: ['org'] as const,
+}));
 export const rateLimitHeld = once('rocker_ratelimit_held', () => new Gauge({
   name: 'rocker_ratelimit_held',
   help: 'Requests held right now by a paced refusal (RATE_LIMIT_REFUSAL_PACE_MS), by org',

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { createTestDb, type TestDb } from './support/db.js';
+import { envFor, TEST_ENV_VARS } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { orgWithRoles } from './support/fixtures.js';
+import { until } from './support/wait.js';
+
+/**
+ * Turns (Admission.turn): while another org uses the instance, an org offering far more than its
+ * share runs one bodyless request at a time; its next waits, uncharged, and the other org's
+ * requests do not wait behind it.
+ */
+describe('an org flooding a shared instance takes turns', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let quiet: Awaited<ReturnType<typeof orgWithRoles>>;
+  let noisy: Awaited<ReturnType<typeof orgWithRoles>>;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', ADMISSION_ORG_CONCURRENCY: '1' }));
+    quiet = await orgWithRoles(db.owner);
+    noisy = await orgWithRoles(db.owner);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const get = (token: string, path: string) => fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const waiting = async (org: string) => {
+    const res = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${TEST_ENV_VARS.METRICS_TOKEN}` } });
+    const m = new RegExp(`^rocker_admission_waiting\\{org="${org}"\\} (\\d+)$`, 'm').exec(await res.text());
+    return m ? Number(m[1]) : 0;
+  };
+
+  it('holds the flooding org\'s second request until its first is answered; the other org passes meanwhile', async () => {
+    expect((await get(quiet.tokens.member, '/v1/org')).status).toBe(200); // the instance is shared
+    for (let i = 0; i < 10; i++) expect((await get(noisy.tokens.member, '/v1/org')).status).toBe(200); // far over half
+    // the noisy org's first read blocks in the database (its table locked), holding the org's turn
+    const locker: pg.PoolClient = await db.owner.connect();
+    let first: Promise<Response> | undefined;
+    let second: Promise<Response> | undefined;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE rocker_threads IN ACCESS EXCLUSIVE MODE');
+      first = get(noisy.tokens.member, '/v1/threads');
+      await until(async () => (await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'rocker_threads'::regclass AND NOT granted`)).rows[0].n > 0, 5_000, 'the first read waiting on the lock', 20);
+      second = get(noisy.tokens.member, '/v1/threads');
+      await until(async () => (await waiting(noisy.org.id)) === 1, 5_000, 'the second read waiting for its turn', 20);
+      // not in the database: only the first one waits on the lock
+      expect((await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'rocker_threads'::regclass AND NOT granted`)).rows[0].n).toBe(1);
+      // the other org is not held back behind the flood
+      expect((await get(quiet.tokens.member, '/v1/org')).status).toBe(200);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    expect(await waiting(noisy.org.id)).toBe(0);
+  });
+});
