@@ -316,7 +316,9 @@ export class Admission {
     if (!o || !this.opts.orgConcurrency) return NO_TURN;
     if (o.running < this.opts.orgConcurrency || !this.overShare(o, performance.now())) return this.start(o);
     if (o.waiting.length >= TURN_QUEUE_MAX) {
-      o.waiting = o.waiting.filter((w) => !w.gone() || (w.start(NO_TURN), false));
+      // the places of requests whose clients left are freed first (each is started, holding nothing)
+      for (const w of o.waiting) if (w.gone()) w.start(NO_TURN);
+      o.waiting = o.waiting.filter((w) => !w.gone());
       if (o.waiting.length >= TURN_QUEUE_MAX) this.refuse();
     }
     return new Promise((start) => o.waiting.push({ start, gone }));

@@ -63,7 +63,8 @@ export class AdmissionGuard implements CanActivate {
   }
 
   /**
-   * After the limiter, in the onRequest hook: an admitted request without a body waits for its
+   * After admission and before the limiter (so a waiting request is not yet charged), in the
+   * onRequest hook: an admitted request without a body waits for its
    * org's turn (Admission.turn), which it holds until its response is handed to the socket. A
    * request with a body is not held back here: its cost is its body's, which the offered load and
    * the engines' own fair queues account for, and a slow upload must not stall its org's reads.
@@ -73,7 +74,7 @@ export class AdmissionGuard implements CanActivate {
     const req = http.getRequest<Req>();
     if (!req.admitted || hasBody(req)) return true;
     const res = http.getResponse<FastifyReply>().raw;
-    let turn: ReturnType<Admission["turn"]>;
+    let turn: ReturnType<Admission['turn']>;
     try {
       turn = this.admission.turn(fairKey(req.tenant), () => res.destroyed);
     } catch (e) {
