@@ -86,6 +86,26 @@ describe(Admission.name, () => {
     expect(offer('quiet', 5)).toBe(0);
   });
 
+  it('with turns on, a bodyless request of the org over its share waits for its turn instead of being shed; one with a body is still shed', async () => {
+    sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000, orgConcurrency: 1 });
+    offer('noisy', 30);
+    offer('quiet', 3);
+    block(300);
+    await tick(30);
+    sut.sample();
+    expect(sut.stats().saturated).toBe(true);
+    let shed = 0;
+    for (let i = 0; i < 40; i++) {
+      try {
+        sut.admit('noisy', 1, 1, true)();
+      } catch {
+        shed++;
+      }
+    }
+    expect(shed).toBe(0);
+    expect(offer('noisy', 40)).toBe(10); // with a body: a quarter, as without turns
+  });
+
   it('a flooding org with nothing in flight is still the cause: shares are of offered load, and the pressure eases when calm', async () => {
     sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
     for (let round = 0; round < 4; round++) {
