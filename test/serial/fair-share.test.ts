@@ -220,11 +220,10 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
     expect(r.noisy.ok2xx, `the heavy PDFs were not all parsed\n${show(r)}`).toBe(SCALE.pdf.uploads);
   });
 
-  // Within the quota: on an idle box nothing is shed and the flood's cost per request keeps the
-  // other org's p95 near its p95 alone; when the CPU is contended (a busier CI box) the other org's
-  // reads slow down while the loop neither lags nor fills, and admission's slowdown signal sheds
-  // part of the flood (docs/performance.md, "The slowdown signal": 119-164 of 800 beside a CPU
-  // burner, retries 1.0-2.4x; before it, a CI run failed at 6.2-6.4x with nothing shed).
+  // Within the quota, nothing needs shedding: the flooding org, far over its share of the shared
+  // instance, runs one request at a time (admission's turns) and the rest of its flood waits,
+  // uncharged, so the other org's reads queue behind one of the flood's at most, not behind every
+  // one in flight (docs/performance.md, "Turns": 1.5-1.65x over 10 s against 4-15x without).
   it('a within-quota flood of GET /v1/threads does not slow another org\'s requests', ROW, async () => {
     const r = await measure(Row.ThreadsFlood);
     expectFair(r);
