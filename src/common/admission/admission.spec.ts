@@ -13,6 +13,12 @@ const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe(Admission.name, () => {
   let sut: Admission;
   afterEach(() => sut.close());
+  /** The loop blocked for 300 ms, seen by the lag probe, then sampled: a saturated sample. */
+  const lagged = async () => {
+    block(300);
+    await tick(30); // the delay monitor records the block
+    sut.sample();
+  };
 
   it('admits everyone while the instance is not saturated, and counts what is in flight', () => {
     sut = new Admission({ maxInFlight: 100, maxLagMs: 0, maxUtilization: 0, sampleMs: 60_000 });
@@ -45,9 +51,7 @@ describe(Admission.name, () => {
 
   it('an org alone may use the whole instance up to the bound (work conserving), even when the loop lags', async () => {
     sut = new Admission({ maxInFlight: 5, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
-    block(300);
-    await tick(30); // the delay monitor records the block
-    sut.sample();
+    await lagged();
     expect(sut.last.lagMs).toBeGreaterThan(20);
     for (let i = 0; i < 5; i++) expect(() => sut.admit('alone')).not.toThrow();
     expect(() => sut.admit('alone')).toThrow(OverloadedError);
@@ -71,17 +75,13 @@ describe(Admission.name, () => {
     sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
     offer('noisy', 30);
     offer('quiet', 3);
-    block(300);
-    await tick(30);
-    sut.sample();
+    await lagged();
     expect(sut.stats().saturated).toBe(true);
     // one saturated sample: a quarter of the over-share org's requests
     expect(offer('noisy', 40)).toBe(10);
     expect(offer('quiet', 5)).toBe(0);
     // still saturated: the pressure rises
-    block(300);
-    await tick(30);
-    sut.sample();
+    await lagged();
     expect(offer('noisy', 40)).toBe(20);
     expect(offer('quiet', 5)).toBe(0);
   });
@@ -90,9 +90,7 @@ describe(Admission.name, () => {
     sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000, orgConcurrency: 1 });
     offer('noisy', 30);
     offer('quiet', 3);
-    block(300);
-    await tick(30);
-    sut.sample();
+    await lagged();
     expect(sut.stats().saturated).toBe(true);
     let shed = 0;
     for (let i = 0; i < 40; i++) {
@@ -145,9 +143,7 @@ describe(Admission.name, () => {
     offer('quiet', 20);
     // one 10 MiB upload: one request in flight, 160 plain reads' worth of offered load
     const end = sut.admit('noisy', 1, 1 + Math.floor((10 * 1024 * 1024) / (64 * 1024)));
-    block(300);
-    await tick(30);
-    sut.sample();
+    await lagged();
     expect(sut.stats().saturated).toBe(true);
     expect(offer('quiet', 10)).toBe(0);
     // the uploader is the cause: a pressure-sized fraction of its requests is shed
@@ -167,9 +163,7 @@ describe(Admission.name, () => {
     sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000 });
     for (let i = 0; i < 10; i++) sut.charge('ingesting', 10);
     offer('quiet', 20);
-    block(300);
-    await tick(30);
-    sut.sample();
+    await lagged();
     expect(sut.stats().saturated).toBe(true);
     expect(offer('quiet', 20)).toBe(0);
     expect(offer('ingesting', 8)).toBe(2);
