@@ -17,6 +17,7 @@ import { Admission } from './admission.js';
           maxSlowdown: config.maxSlowdown,
           sampleMs: config.sampleMs,
           orgConcurrency: config.orgConcurrency,
+          turnMinUtilization: config.turnMinUtilization,
         }),
     },
   ],
