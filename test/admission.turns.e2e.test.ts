@@ -19,11 +19,7 @@ describe('an org flooding a shared instance takes turns', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    // turns whenever shared: this test's loop is nearly idle, below the shipped 0.5 utilisation gate
-    // (which admission.spec.ts covers)
-    t = await startApp(
-      envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', ADMISSION_ORG_CONCURRENCY: '1', ADMISSION_TURN_MIN_UTILIZATION: '0' }),
-    );
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', ADMISSION_ORG_CONCURRENCY: '1' }));
     quiet = await orgWithRoles(db.owner);
     noisy = await orgWithRoles(db.owner);
   });

@@ -179,13 +179,6 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
   ADMISSION_ORG_CONCURRENCY = 1;
 
-  /**
-   * Event-loop utilisation (0..1) of an API instance's last sample below which no org waits for
-   * turns (ADMISSION_ORG_CONCURRENCY); 0 = whenever the instance is shared.
-   */
-  @Transform(toInt) @IsNumber() @Min(0) @Max(1)
-  ADMISSION_TURN_MIN_UTILIZATION = 0.5;
-
   /** How often an instance samples its load (lag, utilisation) and adjusts its shedding pressure, ms. */
   @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
   ADMISSION_SAMPLE_MS = 250;

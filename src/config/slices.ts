@@ -107,7 +107,6 @@ export abstract class AdmissionConfig extends slice({
   maxSlowdown: 'ADMISSION_MAX_SLOWDOWN',
   sampleMs: 'ADMISSION_SAMPLE_MS',
   orgConcurrency: 'ADMISSION_ORG_CONCURRENCY',
-  turnMinUtilization: 'ADMISSION_TURN_MIN_UTILIZATION',
 }) {}
 
 export abstract class EmbeddingsConfig extends slice({

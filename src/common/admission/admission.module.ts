@@ -17,7 +17,6 @@ import { Admission } from './admission.js';
           maxSlowdown: config.maxSlowdown,
           sampleMs: config.sampleMs,
           orgConcurrency: config.orgConcurrency,
-          turnMinUtilization: config.turnMinUtilization,
         }),
     },
   ],

@@ -62,12 +62,6 @@ export interface AdmissionOptions {
    * share runs at once; the others wait in order (0 = off). See `turn`.
    */
   orgConcurrency?: number;
-  /**
-   * Event-loop utilisation (0..1) of the last sample below which nobody waits for turns: on a loop
-   * that is mostly idle another org's request rarely finds it busy, and a large org is not held
-   * to one request at a time for nothing (work conserving).
-   */
-  turnMinUtilization?: number;
 }
 
 /** Ends a turn (idempotent). */
@@ -349,12 +343,9 @@ export class Admission {
     };
   }
 
-  /**
-   * Whether `o` offers clearly more than its fair share of the instance while other orgs use it
-   * too, on a loop at least `turnMinUtilization` busy.
-   */
+  /** Whether `o` offers clearly more than its fair share of the instance while other orgs use it too. */
   private overShare(o: OrgLoad, now: number): boolean {
-    return this.active > 1 && this.last.utilization >= (this.opts.turnMinUtilization ?? 0) && decayed(o.rate, o.at, now) > (TURN_SHARE_MARGIN * decayed(this.totalRate, this.totalAt, now)) / this.active;
+    return this.active > 1 && decayed(o.rate, o.at, now) > (TURN_SHARE_MARGIN * decayed(this.totalRate, this.totalAt, now)) / this.active;
   }
 
   /**
