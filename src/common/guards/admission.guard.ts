@@ -17,6 +17,12 @@ export const BODY_BYTES_PER_READ = 64 * 1024;
 
 type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null }; admitted?: boolean };
 
+/** A request shed at admission (429 overloaded) is counted under its org; any error is passed on. */
+function counted(req: Req, e: unknown): unknown {
+  if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });
+  return e;
+}
+
 /**
  * Before the limiter: admits the request under its org, or sheds it (429 overloaded) when this
  * instance is saturated. Runs in the onRequest hook (before the body is read) and again as a Nest
@@ -42,8 +48,7 @@ export class AdmissionGuard implements CanActivate {
       const weight = costly ? COSTLY_WEIGHT : 1;
       const bytes = Number(req.headers['content-length']);
       const offered = weight + (bytes > 0 ? Math.floor(bytes / BODY_BYTES_PER_READ) : 0);
-      const bodyless = !(bytes > 0) && req.headers['transfer-encoding'] === undefined;
-      const end = this.admission.admit(key, weight, offered, bodyless);
+      const end = this.admission.admit(key, weight, offered, !hasBody(req));
       // Timed to when the response is handed to the socket ('prefinish'), not to its close: a client
       // that reads slowly must not make its org look slowed by this instance (and others shed).
       const res = http.getResponse<FastifyReply>().raw;
@@ -56,8 +61,7 @@ export class AdmissionGuard implements CanActivate {
       }
       req.admitted = true;
     } catch (e) {
-      if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });
-      throw e;
+      throw counted(req, e);
     }
     return true;
   }
@@ -78,8 +82,7 @@ export class AdmissionGuard implements CanActivate {
     try {
       turn = this.admission.turn(fairKey(req.tenant), () => res.destroyed);
     } catch (e) {
-      if (e instanceof OverloadedError) admissionShed.inc({ org: orgLabel(req.tenant?.orgId ?? null) });
-      throw e;
+      throw counted(req, e);
     }
     let end: EndTurn;
     if (typeof turn === 'function') end = turn;
