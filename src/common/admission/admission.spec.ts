@@ -361,6 +361,10 @@ describe(Admission.name, () => {
       expect(Array.from({ length: 5 }, () => request('alone').started)).toEqual([true, true, true, true, true]);
       sut.close();
       sut = new Admission(opts);
+      request('a').end();
+      request('b').end();
+      prime('a', 10);
+      prime('b', 10);
       const both = Array.from({ length: 3 }, () => [request('a'), request('b')]).flat();
       // each org sits at half, the fair share, each just over it when its own request arrives
       expect(both.every((r) => r.started)).toBe(true);
@@ -395,6 +399,46 @@ describe(Admission.name, () => {
       gone = true;
       expect(() => request('noisy')).not.toThrow(); // the gone one's place was freed
       expect(() => request('noisy')).toThrow(OverloadedError);
+    });
+
+    it('caps an org past 1.25x its fair share until it is back at its share, then drains its backlog two per ending turn', async () => {
+      sut = new Admission(opts);
+      request('quiet').end();
+      prime('quiet', 9);
+      prime('noisy', 10);
+      // 11 then 12 of 21 and 22: at most 1.09x the fair share of two, under the line: both run at once
+      const [a, b] = [request('noisy'), request('noisy')];
+      expect([a.started, b.started]).toEqual([true, true]);
+      a.end();
+      b.end();
+      prime('noisy', 6);
+      const c = request('noisy'); // 19 of 29: 1.31x, capped (and it runs: nothing else does)
+      const [d, e] = [request('noisy'), request('noisy')];
+      expect([c.started, d.started, e.started]).toEqual([true, false, false]);
+      prime('quiet', 6); // 21 of 37, 1.14x: under the line to be capped, not yet back at its share
+      c.end();
+      await settle();
+      expect([d.started, e.started]).toEqual([true, false]); // still one at a time
+      prime('quiet', 6); // 21 of 43: 0.98x, back within its share
+      const later = [request('noisy'), request('noisy'), request('noisy')]; // at most 1.04x: runs freely
+      expect(later.some((r) => r.started)).toBe(false); // behind the backlog, in order
+      d.end();
+      await settle();
+      expect([e.started, ...later.map((r) => r.started)]).toEqual([true, true, false, false]);
+      e.end();
+      await settle();
+      expect(later.map((r) => r.started)).toEqual([true, true, true]);
+    });
+
+    it('caps an org running four at once beside another org before its rate shows it (a flood\'s first moments)', () => {
+      sut = new Admission(opts);
+      const quiet = request('quiet');
+      prime('quiet', 20);
+      prime('noisy', 20);
+      // rates at most 26 of 47 (1.1x): the burst is capped by what it runs at once, 4 against the other org's 1
+      const burst = Array.from({ length: 6 }, () => request('noisy'));
+      expect(burst.map((r) => r.started)).toEqual([true, true, true, true, false, false]);
+      expect(quiet.started).toBe(true);
     });
   });
 });

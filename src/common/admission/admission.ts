@@ -38,10 +38,22 @@ const WINDOW_MAX = 256;
 /** Requests of one org waiting for a turn (see `turn`), past which the next is shed. */
 const TURN_QUEUE_MAX = 256;
 /**
- * How far over the fair share an org must be to wait for turns: two orgs at equal rates are each
- * over half whenever their own request has just arrived, and neither should be held back.
+ * How far over its fair share an org must go to wait for turns, and how far back it must come to
+ * run freely again. Two orgs at equal rates are each just over half whenever their own request has
+ * just arrived, and neither should be held back; an org sending four times another's (0.8 of the
+ * load) sits close enough to any single line that it crossed it back and forth, and each crossing
+ * started its whole backlog at once: the other org's reads then queued behind a hundred requests.
  */
-const TURN_SHARE_MARGIN = 1.5;
+const TURN_SHARE_ENTER = 1.25;
+const TURN_SHARE_EXIT = 1;
+/**
+ * Requests running at once (holding turns) from which an org's share of the instance's running
+ * requests caps it too, before its offered rate shows it: a flood's first half second, its rate
+ * still rising through the 1 s average, ran 16 requests at once beside another org's one.
+ */
+const TURN_MIN_RUNNING = 4;
+/** Waiting requests an ending turn starts while its org runs freely again: the backlog drains in doubling steps, not at once. */
+const TURN_DRAIN = 2;
 
 export interface AdmissionOptions {
   /** Requests in flight on this instance past which it counts as saturated (0 = never by count). */
@@ -95,6 +107,8 @@ interface OrgLoad {
   /** Requests holding a turn, and those waiting for one (in arrival order; `gone`: their client left). */
   running: number;
   waiting: { start: (end: EndTurn) => void; gone: () => boolean }[];
+  /** Over its share (see TURN_SHARE_ENTER): runs `orgConcurrency` requests at once. */
+  capped: boolean;
 }
 
 /** What an org's plain reads take when nobody slows them: the lowest window median, creeping up slowly. */
@@ -139,6 +153,8 @@ export class Admission {
   /** Orgs that asked within ACTIVE_MS (recounted each sample, counted up as orgs arrive). */
   private active = 0;
   private totalRate = 0;
+  /** Requests holding turns, all orgs. */
+  private running = 0;
   private totalAt = performance.now();
   private saturatedUntilSample = false;
   /** The last sample's verdict from the loop alone (lag, utilisation), without the slowdown signal. */
@@ -306,46 +322,77 @@ export class Admission {
 
   /**
    * A turn to run, for a request `admit` has let in: while other orgs use the instance, an org over
-   * its fair share of the offered load runs at most `orgConcurrency` requests at once, and the rest
-   * wait in arrival order (at most TURN_QUEUE_MAX, then shed). Within its share, or alone, an org
-   * runs as many as it sends (work conserving). So an org flooding within its quota does not pile
-   * its requests' work into the event loop ahead of another org's: each of the other org's
-   * requests waits behind at most `orgConcurrency` of the flood's instead of all of them. A turn
-   * ends with the returned function (the response handed to the socket); the next waiting request
-   * starts then, if the org is still capped (else every waiting request starts). `gone`: the
-   * waiting request's client has left (it is skipped, and started with a turn that holds nothing).
+   * its fair share (`capped`) runs at most `orgConcurrency` requests at once, and the rest wait in
+   * arrival order (at most TURN_QUEUE_MAX, then shed). Within its share, or alone, an org runs as
+   * many as it sends (work conserving). So an org flooding within its quota does not pile its
+   * requests' work into the event loop ahead of another org's: each of the other org's requests
+   * waits behind at most `orgConcurrency` of the flood's instead of all of them. A turn ends with
+   * the returned function (the response handed to the socket), which starts the next waiting
+   * requests (`next`). `gone`: the waiting request's client has left (it is skipped, and started
+   * with a turn that holds nothing).
    */
   turn(key: string, gone: () => boolean): EndTurn | Promise<EndTurn> {
     const o = this.orgs.get(key);
     if (!o || !this.opts.orgConcurrency) return NO_TURN;
-    if (o.running < this.opts.orgConcurrency || !this.overShare(o, performance.now())) return this.start(o);
+    const now = performance.now();
+    const capped = this.capped(o, now);
+    if (!o.waiting.length && (!capped || o.running < this.opts.orgConcurrency)) return this.start(o);
     if (o.waiting.length >= TURN_QUEUE_MAX) {
       // the places of requests whose clients left are freed first (each is started, holding nothing)
       for (const w of o.waiting) if (w.gone()) w.start(NO_TURN);
       o.waiting = o.waiting.filter((w) => !w.gone());
       if (o.waiting.length >= TURN_QUEUE_MAX) this.refuse();
     }
-    return new Promise((start) => o.waiting.push({ start, gone }));
+    return new Promise((start) => {
+      o.waiting.push({ start, gone });
+      // nothing running ends to start it (the requests ahead of it left, or its org runs freely again)
+      if (!o.running) this.next(o);
+    });
   }
 
   private start(o: OrgLoad): EndTurn {
     o.running++;
+    this.running++;
     let done = false;
     return () => {
       if (done) return;
       done = true;
       o.running--;
-      const cap = this.opts.orgConcurrency ?? 0;
-      while (o.waiting.length && (o.running < cap || !this.overShare(o, performance.now()))) {
-        const w = o.waiting.shift()!;
-        w.start(w.gone() ? NO_TURN : this.start(o));
-      }
+      this.running--;
+      this.next(o);
     };
   }
 
-  /** Whether `o` offers clearly more than its fair share of the instance while other orgs use it too. */
-  private overShare(o: OrgLoad, now: number): boolean {
-    return this.active > 1 && decayed(o.rate, o.at, now) > (TURN_SHARE_MARGIN * decayed(this.totalRate, this.totalAt, now)) / this.active;
+  /**
+   * Starts `o`'s waiting requests in order while it may run them: capped, up to `orgConcurrency`
+   * at once; running freely again, TURN_DRAIN more per call (each ending turn), so its backlog does
+   * not land at once.
+   */
+  private next(o: OrgLoad): void {
+    const cap = this.opts.orgConcurrency ?? 0;
+    let started = 0;
+    while (o.waiting.length) {
+      if (this.capped(o, performance.now())) {
+        if (o.running >= cap) return;
+      } else if (started >= TURN_DRAIN && o.running) return;
+      const w = o.waiting.shift()!;
+      if (w.gone()) w.start(NO_TURN);
+      else {
+        w.start(this.start(o));
+        started++;
+      }
+    }
+  }
+
+  /**
+   * Whether `o` runs capped: while other orgs use the instance, from when its share of the offered
+   * load passes TURN_SHARE_ENTER times the fair share until it falls back to TURN_SHARE_EXIT times it.
+   */
+  private capped(o: OrgLoad, now: number): boolean {
+    if (this.active <= 1) return (o.capped = false);
+    const share = (decayed(o.rate, o.at, now) * this.active) / decayed(this.totalRate, this.totalAt, now);
+    const line = o.capped ? TURN_SHARE_EXIT : TURN_SHARE_ENTER;
+    return (o.capped = share > line || (o.running >= TURN_MIN_RUNNING && (o.running * this.active) / this.running > line));
   }
 
   /**
@@ -360,7 +407,7 @@ export class Admission {
   /** Counts `weight` into the org's and the instance's offered rate, decayed to `now`. */
   private offer(key: string, weight: number, now: number): OrgLoad {
     let o = this.orgs.get(key);
-    if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0, window: [], pooled: 0, running: 0, waiting: [] }));
+    if (!o) this.orgs.set(key, (o = { inFlight: 0, rate: 0, at: -Infinity, credit: 0, window: [], pooled: 0, running: 0, waiting: [], capped: false }));
     if (now - o.at > ACTIVE_MS && o.inFlight === 0) this.active++; // (re)joins the instance
     o.rate = (o.at === -Infinity ? 0 : decayed(o.rate, o.at, now)) + weight;
     o.at = now;
