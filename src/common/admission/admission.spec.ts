@@ -440,5 +440,17 @@ describe(Admission.name, () => {
       expect(burst.map((r) => r.started)).toEqual([true, true, true, true, false, false]);
       expect(quiet.started).toBe(true);
     });
+
+    it('does not cap an org running a few at once beside a capped org, whose waiting backlog counts as in flight', () => {
+      sut = new Admission(opts);
+      request('quiet').end();
+      prime('quiet', 20);
+      prime('noisy', 60);
+      const flood = Array.from({ length: 10 }, () => request('noisy'));
+      expect(flood.filter((r) => r.started)).toHaveLength(1);
+      prime('quiet', 40); // as busy as the flood now: 61 of 130 (0.94x)
+      const reads = Array.from({ length: 5 }, () => request('quiet'));
+      expect(reads.every((r) => r.started)).toBe(true);
+    });
   });
 });

@@ -47,9 +47,11 @@ const TURN_QUEUE_MAX = 256;
 const TURN_SHARE_ENTER = 1.25;
 const TURN_SHARE_EXIT = 1;
 /**
- * Requests running at once (holding turns) from which an org's share of the instance's running
- * requests caps it too, before its offered rate shows it: a flood's first half second, its rate
- * still rising through the 1 s average, ran 16 requests at once beside another org's one.
+ * Requests an org runs at once (holding turns) from which its share of what the instance has in
+ * flight (waiting included) caps it too, before its offered rate shows it: a flood's first half
+ * second, its rate still rising through the 1 s average, ran 16 requests at once beside another
+ * org's one. Against what is in flight, not what runs: beside a capped org (one running, its
+ * backlog waiting), an org running a few at once is not over its share.
  */
 const TURN_MIN_RUNNING = 4;
 /** Waiting requests an ending turn starts while its org runs freely again: the backlog drains in doubling steps, not at once. */
@@ -153,8 +155,6 @@ export class Admission {
   /** Orgs that asked within ACTIVE_MS (recounted each sample, counted up as orgs arrive). */
   private active = 0;
   private totalRate = 0;
-  /** Requests holding turns, all orgs. */
-  private running = 0;
   private totalAt = performance.now();
   private saturatedUntilSample = false;
   /** The last sample's verdict from the loop alone (lag, utilisation), without the slowdown signal. */
@@ -352,13 +352,11 @@ export class Admission {
 
   private start(o: OrgLoad): EndTurn {
     o.running++;
-    this.running++;
     let done = false;
     return () => {
       if (done) return;
       done = true;
       o.running--;
-      this.running--;
       this.next(o);
     };
   }
@@ -392,7 +390,7 @@ export class Admission {
     if (this.active <= 1) return (o.capped = false);
     const share = (decayed(o.rate, o.at, now) * this.active) / decayed(this.totalRate, this.totalAt, now);
     const line = o.capped ? TURN_SHARE_EXIT : TURN_SHARE_ENTER;
-    return (o.capped = share > line || (o.running >= TURN_MIN_RUNNING && (o.running * this.active) / this.running > line));
+    return (o.capped = share > line || (o.running >= TURN_MIN_RUNNING && (o.running * this.active) / this.total > line));
   }
 
   /**
