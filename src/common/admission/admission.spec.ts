@@ -441,6 +441,28 @@ describe(Admission.name, () => {
       expect(quiet.started).toBe(true);
     });
 
+    it("keeps a flood whose rate is still rising at four running at once: its own waiting requests do not dilute its share", async () => {
+      sut = new Admission(opts);
+      const quiet = request('quiet');
+      prime('quiet', 40);
+      prime('noisy', 20);
+      // 32 of 73 at most: under the fair share by rate, so only what it runs at once caps it
+      const flood = Array.from({ length: 12 }, () => request('noisy'));
+      const ended = new Set<(typeof flood)[number]>();
+      const running = () => flood.filter((r) => r.started && !ended.has(r));
+      let most = running().length;
+      while (ended.size < flood.length) {
+        const r = running()[0];
+        ended.add(r);
+        r.end();
+        await settle();
+        most = Math.max(most, running().length);
+      }
+      expect(most).toBe(4);
+      expect(flood.every((r) => r.started)).toBe(true); // and every one ran, in the end
+      quiet.end();
+    });
+
     it('does not cap an org running a few at once beside a capped org, whose waiting backlog counts as in flight', () => {
       sut = new Admission(opts);
       request('quiet').end();

@@ -47,11 +47,12 @@ const TURN_QUEUE_MAX = 256;
 const TURN_SHARE_ENTER = 1.25;
 const TURN_SHARE_EXIT = 1;
 /**
- * Requests an org runs at once (holding turns) from which its share of what the instance has in
- * flight (waiting included) caps it too, before its offered rate shows it: a flood's first half
- * second, its rate still rising through the 1 s average, ran 16 requests at once beside another
- * org's one. Against what is in flight, not what runs: beside a capped org (one running, its
- * backlog waiting), an org running a few at once is not over its share.
+ * Requests an org runs at once (holding turns) from which its share of them, against everything
+ * the other orgs have in flight (waiting included), caps it too, before its offered rate shows it:
+ * a flood's first half second, its rate still rising through the 1 s average, ran 16 requests at
+ * once beside another org's one. The other orgs' waiting requests count: beside a capped org (one
+ * running, its backlog waiting), an org running a few at once is not over its share. The org's own
+ * waiting requests do not: they would dilute its share and let it run more at once.
  */
 const TURN_MIN_RUNNING = 4;
 /** Waiting requests an ending turn starts while its org runs freely again: the backlog drains in doubling steps, not at once. */
@@ -384,13 +385,14 @@ export class Admission {
 
   /**
    * Whether `o` runs capped: while other orgs use the instance, from when its share of the offered
-   * load passes TURN_SHARE_ENTER times the fair share until it falls back to TURN_SHARE_EXIT times it.
+   * load passes TURN_SHARE_ENTER times the fair share (or it runs TURN_MIN_RUNNING at once past its
+   * share of what is in flight) until it falls back to TURN_SHARE_EXIT times it.
    */
   private capped(o: OrgLoad, now: number): boolean {
     if (this.active <= 1) return (o.capped = false);
     const share = (decayed(o.rate, o.at, now) * this.active) / decayed(this.totalRate, this.totalAt, now);
     const line = o.capped ? TURN_SHARE_EXIT : TURN_SHARE_ENTER;
-    return (o.capped = share > line || (o.running >= TURN_MIN_RUNNING && (o.running * this.active) / this.total > line));
+    return (o.capped = share > line || (o.running >= TURN_MIN_RUNNING && (o.running * this.active) / (o.running + this.total - o.inFlight) > line));
   }
 
   /**
