@@ -285,7 +285,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         if (slot.full) {
           // The org is at its limit: back to delayed, no attempt spent; a released slot wakes it sooner.
           await job.moveToDelayed(Date.now() + this.ingestConfig.slotRetryMs * (1 + Math.random()), token);
-          await this.slots.park(orgId, `${kind}|${job.id}`).catch(() => undefined);
+          // a slot freed since the take woke no one: the park answers the first parked job to wake
+          await this.wake(orgId, await this.slots.park(orgId, `${kind}|${job.id}`, limit).catch(() => null));
         } else {
           // Over the org's start rate: back to delayed until its next start is due, no attempt spent.
           await job.moveToDelayed(Date.now() + slot.waitMs + Math.random() * 20, token);
@@ -408,12 +409,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         clearInterval(renew);
         clearInterval(load);
         this.shutdown.signal.removeEventListener('abort', onShutdown);
-        const parked = await this.slots.release(orgId, jobId).catch(() => null);
-        if (parked)
-          await this.wakeParked(orgId, parked).catch((e) =>
-            // the parked jobs still run when their delay ends (INGEST_SLOT_RETRY_MS), only later
-            this.warn(`could not wake a parked job of org ${orgId}: ${String(e)}`),
-          );
+        await this.wake(orgId, await this.slots.release(orgId, jobId).catch(() => null));
         // Room in the org's window: refill through this process's dispatcher (no NOTIFY, see IngestNotifyNewOnly).
         this.dispatcher.kickSoon();
       }
@@ -463,6 +459,11 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     } catch (e) {
       this.logger.error({ msg: 'could not mark a stalled job failed', job_id: jobId, kind, err: e });
     }
+  }
+
+  /** Wakes `parked` (see wakeParked), if any; a failure only logs: the parked jobs still run when their delay ends (INGEST_SLOT_RETRY_MS), later. */
+  private async wake(orgId: string, parked: string | null): Promise<void> {
+    if (parked) await this.wakeParked(orgId, parked).catch((e) => this.warn(`could not wake a parked job of org ${orgId}: ${String(e)}`));
   }
 
   /**

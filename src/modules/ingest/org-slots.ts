@@ -40,9 +40,25 @@ const RELEASE = `
 redis.call('ZREM', KEYS[1], ARGV[1])
 return redis.call('LPOP', KEYS[2])`;
 
+/**
+ * Parks a job that found its org full, then looks again: a slot released between that job's take
+ * and its park popped no one (the list was empty then), so if the org now has room the first parked
+ * job is popped for the caller to wake. One round trip; the park and the look are one step, so
+ * every release either pops this entry or happened before the look.
+ */
+const PARK = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then return redis.call('LPOP', KEYS[2]) end
+return false`;
+
 type Scripted = RedisClient & {
   rockerSlotAcquire(...args: (string | number)[]): Promise<number>;
   rockerSlotRelease(...args: string[]): Promise<string | null>;
+  rockerSlotPark(...args: (string | number)[]): Promise<string | null>;
 };
 
 /** What taking a slot answered: taken, the org is full, or the org's start rate says wait `waitMs`. */
@@ -61,6 +77,7 @@ export class OrgSlots {
     if (!('rockerSlotAcquire' in redis)) {
       redis.defineCommand('rockerSlotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
       redis.defineCommand('rockerSlotRelease', { numberOfKeys: 2, lua: RELEASE });
+      redis.defineCommand('rockerSlotPark', { numberOfKeys: 2, lua: PARK });
     }
     this.redis = redis as Scripted;
   }
@@ -101,12 +118,13 @@ export class OrgSlots {
   }
 
   /**
-   * A job that found its org full parks itself here (and in BullMQ's delayed set as a fallback);
-   * whoever releases a slot wakes the first one at once instead of letting it sleep out its delay.
+   * A job that found its org full parks itself here, once it is in BullMQ's delayed set (the
+   * fallback); whoever releases a slot wakes the first one at once instead of letting it sleep out
+   * its delay. Answers the first parked job when the org has room by now (fewer than `limit` slots
+   * held: a release came between the take and the park), which the caller wakes (see PARK).
    */
-  async park(orgId: string, entry: string): Promise<void> {
-    const key = this.waitKey(orgId);
-    await this.redis.multi().rpush(key, entry).pexpire(key, this.ingestConfig.lockMs * 2).exec();
+  park(orgId: string, entry: string, limit: number): Promise<string | null> {
+    return this.redis.rockerSlotPark(this.key(orgId), this.waitKey(orgId), entry, this.ingestConfig.lockMs * 2, limit);
   }
 
   async nextParked(orgId: string): Promise<string | null> {
