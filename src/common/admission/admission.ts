@@ -335,8 +335,7 @@ export class Admission {
   turn(key: string, gone: () => boolean): EndTurn | Promise<EndTurn> {
     const o = this.orgs.get(key);
     if (!o || !this.opts.orgConcurrency) return NO_TURN;
-    const now = performance.now();
-    const capped = this.capped(o, now);
+    const capped = this.capped(o, performance.now());
     if (!o.waiting.length && (!capped || o.running < this.opts.orgConcurrency)) return this.start(o);
     if (o.waiting.length >= TURN_QUEUE_MAX) {
       // the places of requests whose clients left are freed first (each is started, holding nothing)

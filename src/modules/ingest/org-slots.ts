@@ -3,6 +3,12 @@ import { IngestConfig, RedisConfig } from '../../config/slices.js';
 import { REDIS } from '../../redis/redis.module.js';
 import type { RedisClient } from '../../redis/redis.factory.js';
 
+/** Redis server time in ms as `now`, and the org's slots (KEYS[1]) without their expired leases. */
+const LIVE_SLOTS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)`;
+
 /**
  * Per-org running slots shared by every worker process: one sorted set per org, member = job id,
  * score = lease expiry (Redis server time, so worker clocks do not matter). Taking a slot is one
@@ -10,11 +16,8 @@ import type { RedisClient } from '../../redis/redis.factory.js';
  * worker died takes its own slot back), else add one if fewer than `limit` are held.
  * A crashed worker's lease expires after INGEST_LOCK_MS; running jobs renew theirs.
  */
-const ACQUIRE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const ACQUIRE = `${LIVE_SLOTS}
 local ttl = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ttl * 2)
@@ -46,12 +49,9 @@ return redis.call('LPOP', KEYS[2])`;
  * job is popped for the caller to wake. One round trip; the park and the look are one step, so
  * every release either pops this entry or happened before the look.
  */
-const PARK = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+const PARK = `${LIVE_SLOTS}
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then return redis.call('LPOP', KEYS[2]) end
 return false`;
 
