@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchDb } from './lib/db.js';
+import { benchOrgs } from './lib/orgs.js';
 import { killAll, onSignal } from '../test/support/load/deployment.js';
 import { table } from '../test/support/load/load.js';
 import {
@@ -72,8 +72,7 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 const load0 = loadavg();
 
 const db = await createBenchDb(`rocker_fair_${randomBytes(4).toString('hex')}`);
-const owner = new pg.Client({ connectionString: db.ownerUrl });
-await owner.connect();
+const fixtures = await benchOrgs(db.ownerUrl, JWT);
 const env: Record<string, string> = {
   NODE_ENV: 'test',
   LOG_LEVEL: process.env.FAIR_LOG_LEVEL ?? 'error',
@@ -92,46 +91,11 @@ const env: Record<string, string> = {
 let service: Service | undefined;
 const cleanup = async () => {
   await service?.stop().catch(() => undefined);
-  await owner.end().catch(() => undefined);
+  await fixtures.close();
   await db.drop().catch((e) => console.error('could not drop', db.name, String(e)));
   await dropRedisPrefix(env.REDIS_URL, prefix);
 };
 onSignal(cleanup);
-
-const asOrg = async (org: string, fn: () => Promise<unknown>) => {
-  await owner.query('BEGIN');
-  try {
-    await owner.query(`SELECT set_config('app.org_id', $1, true)`, [org]);
-    await fn();
-    await owner.query('COMMIT');
-  } catch (e) {
-    await owner.query('ROLLBACK');
-    throw e;
-  }
-};
-const mkUser = async (email: string, superAdmin = false) =>
-  (
-    await owner.query(`INSERT INTO users (email, is_super_admin) VALUES ($1, $2) RETURNING id`, [
-      email,
-      superAdmin,
-    ])
-  ).rows[0].id as string;
-const mkOrg = async (slug: string) => {
-  const org = (await owner.query(`INSERT INTO orgs (slug, name) VALUES ($1, $1) RETURNING id`, [slug]))
-    .rows[0].id as string;
-  const user = await mkUser(`owner@${slug}.test`);
-  await asOrg(org, async () => {
-    await owner.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'owner')`, [
-      org,
-      user,
-    ]);
-    await owner.query(
-      `INSERT INTO rocker_threads (org_id, title, created_by) SELECT $1, 'thread ' || g, $2 FROM generate_series(1, 200) g`,
-      [org, user],
-    );
-  });
-  return { org, user, token: await signDevToken(JWT, { sub: user, org_id: org }, 3600) };
-};
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 const fmtRatio = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '-');
@@ -148,17 +112,14 @@ const lat = (l: Latencies | undefined) =>
 
 let exitCode: number;
 try {
-  const quiet = await mkOrg('quiet');
-  const noisy = await mkOrg('noisy');
-  const orphanId = await mkUser('nobody@no-org.test');
-  const memberId = await mkUser('member@noisy.test');
-  await asOrg(noisy.org, () =>
-    owner.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'member')`, [
-      noisy.org,
-      memberId,
-    ]),
+  const quiet = await fixtures.make('quiet');
+  const noisy = await fixtures.make('noisy');
+  const orphanId = await fixtures.user('nobody@no-org.test');
+  const memberId = await fixtures.user('member@noisy.test');
+  await fixtures.asOrg(noisy.org, (c) =>
+    c.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'member')`, [noisy.org, memberId]),
   );
-  const adminId = await mkUser('ops@platform.test', true);
+  const adminId = await fixtures.user('ops@platform.test', true);
   const ctxBase = {
     quiet: { org: quiet.org, token: quiet.token },
     noisy: { org: noisy.org, token: noisy.token },

@@ -16,6 +16,7 @@ const benches: [string, string[]][] = [
   ['spawn.js', []],
   ['embed-write.js', []],
   ['fair-share.js', []],
+  ['page-loads.js', []],
 ];
 let failed = 0;
 for (const [file, args] of benches) {

@@ -338,9 +338,15 @@ describe(Admission.name, () => {
     const settle = () => new Promise((r) => setImmediate(r));
     /** `n` requests of `key` admitted and answered at once (without taking turns): its offered load. */
     const prime = (key: string, n: number) => Array.from({ length: n }, () => sut.admit(key)()).length;
+    /** An instance whose loop was busy over the last sample: a capped org runs `orgConcurrency` at once. */
+    const busy = (utilization = 0.9) => {
+      const a = new Admission(opts);
+      a.last.utilization = utilization;
+      return a;
+    };
 
     it('queues the flooding org in arrival order and starts the next as a turn ends; the other org never waits', async () => {
-      sut = new Admission(opts);
+      sut = busy();
       request('quiet').end();
       prime('noisy', 10);
       const flood = Array.from({ length: 4 }, () => request('noisy'));
@@ -356,11 +362,30 @@ describe(Admission.name, () => {
       expect(flood.map((r) => r.started)).toEqual([true, true, true, false]);
     });
 
+    it('on a nearly idle loop holds a capped org to 4 at once instead of 1: no queue to protect the others from', async () => {
+      sut = busy(0.1);
+      request('quiet').end();
+      prime('noisy', 10);
+      const page = Array.from({ length: 6 }, () => request('noisy'));
+      expect(page.map((r) => r.started)).toEqual([true, true, true, true, false, false]);
+      page[0].end();
+      await settle();
+      expect(page.map((r) => r.started)).toEqual([true, true, true, true, true, false]);
+      // the loop got busy: the capped org's next requests wait until it runs fewer than orgConcurrency
+      sut.last.utilization = 0.5;
+      page[1].end();
+      await settle();
+      expect(page[5].started).toBe(false);
+      for (const r of page.slice(2, 5)) r.end();
+      await settle();
+      expect(page[5].started).toBe(true);
+    });
+
     it('is work conserving: an org alone, or orgs within their share, run everything at once', () => {
-      sut = new Admission(opts);
+      sut = busy();
       expect(Array.from({ length: 5 }, () => request('alone').started)).toEqual([true, true, true, true, true]);
       sut.close();
-      sut = new Admission(opts);
+      sut = busy();
       request('a').end();
       request('b').end();
       prime('a', 10);
@@ -376,7 +401,7 @@ describe(Admission.name, () => {
     });
 
     it('skips a waiting request whose client left, and sheds past 256 waiting (dropping the gone first)', async () => {
-      sut = new Admission(opts);
+      sut = busy();
       request('quiet');
       prime('noisy', 10);
       const first = request('noisy');
@@ -402,7 +427,7 @@ describe(Admission.name, () => {
     });
 
     it('caps an org past 1.25x its fair share until it is back at its share, then drains its backlog two per ending turn', async () => {
-      sut = new Admission(opts);
+      sut = busy();
       request('quiet').end();
       prime('quiet', 9);
       prime('noisy', 10);
@@ -431,7 +456,7 @@ describe(Admission.name, () => {
     });
 
     it('caps an org running four at once beside another org before its rate shows it (a flood\'s first moments)', () => {
-      sut = new Admission(opts);
+      sut = busy();
       const quiet = request('quiet');
       prime('quiet', 20);
       prime('noisy', 20);
@@ -442,7 +467,7 @@ describe(Admission.name, () => {
     });
 
     it("keeps a flood whose rate is still rising at four running at once: its own waiting requests do not dilute its share", async () => {
-      sut = new Admission(opts);
+      sut = busy();
       const quiet = request('quiet');
       prime('quiet', 40);
       prime('noisy', 20);
@@ -464,7 +489,7 @@ describe(Admission.name, () => {
     });
 
     it('does not cap an org running a few at once beside a capped org, whose waiting backlog counts as in flight', () => {
-      sut = new Admission(opts);
+      sut = busy();
       request('quiet').end();
       prime('quiet', 20);
       prime('noisy', 60);
