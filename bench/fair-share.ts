@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBenchDb } from './lib/db.js';
+import { createBenchDb, serviceEnv } from './lib/db.js';
 import { benchOrgs } from './lib/orgs.js';
 import { killAll, onSignal } from '../test/support/load/deployment.js';
 import { table } from '../test/support/load/load.js';
@@ -73,20 +73,11 @@ const load0 = loadavg();
 
 const db = await createBenchDb(`rocker_fair_${randomBytes(4).toString('hex')}`);
 const fixtures = await benchOrgs(db.ownerUrl, JWT);
-const env: Record<string, string> = {
-  NODE_ENV: 'test',
+const env = serviceEnv(db, prefix, JWT, {
   LOG_LEVEL: process.env.FAIR_LOG_LEVEL ?? 'error',
-  DATABASE_URL: db.appUrl,
-  DATABASE_WORKER_URL: db.workerUrl,
-  TENANT_CONTEXT_KEYS: db.contextKeys,
-  DATABASE_OWNER_URL: db.ownerUrl,
-  REDIS_URL: process.env.FAIR_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
-  REDIS_PREFIX: prefix,
-  METRICS_TOKEN: `m-${randomBytes(12).toString('hex')}`,
   UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
   BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES),
-  ...JWT,
-};
+});
 
 let service: Service | undefined;
 const cleanup = async () => {

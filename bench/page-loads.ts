@@ -6,7 +6,7 @@ import { Pool } from 'undici';
 import { killAll, onSignal } from '../test/support/load/deployment.js';
 import { table } from '../test/support/load/load.js';
 import { dropRedisPrefix, startService, type Service } from '../test/support/load/fair-share.js';
-import { createBenchDb } from './lib/db.js';
+import { createBenchDb, serviceEnv } from './lib/db.js';
 import { benchOrgs } from './lib/orgs.js';
 
 /**
@@ -40,18 +40,7 @@ const SECRET = `pages-${randomBytes(16).toString('hex')}`;
 const JWT = { JWT_SECRET: SECRET, JWT_ISSUER: 'rocker-bench', JWT_AUDIENCE: 'rocker-api' };
 const prefix = `pages-${randomBytes(4).toString('hex')}`;
 const db = await createBenchDb(`rocker_pages_${randomBytes(4).toString('hex')}`);
-const env: Record<string, string> = {
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'error',
-  DATABASE_URL: db.appUrl,
-  DATABASE_WORKER_URL: db.workerUrl,
-  TENANT_CONTEXT_KEYS: db.contextKeys,
-  DATABASE_OWNER_URL: db.ownerUrl,
-  REDIS_URL: process.env.FAIR_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
-  REDIS_PREFIX: prefix,
-  METRICS_TOKEN: `m-${randomBytes(12).toString('hex')}`,
-  ...JWT,
-};
+const env = serviceEnv(db, prefix, JWT);
 
 let service: Service | undefined;
 const orgs = await benchOrgs(db.ownerUrl, JWT);

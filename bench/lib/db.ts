@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import { createDataSource } from '../../src/database/data-source.js';
 import { BENCH_CONTEXT_KEYS, installBenchKeys } from './context.js';
 
@@ -51,5 +52,30 @@ export async function createBenchDb(name: string): Promise<BenchDb> {
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a.end();
     },
+  };
+}
+
+/**
+ * The environment of an all-in-one service process on `db` under its own Redis prefix and JWT
+ * settings, as bench:fair-share and bench:page-loads start it (shipped defaults otherwise).
+ */
+export function serviceEnv(
+  db: BenchDb,
+  prefix: string,
+  jwt: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    DATABASE_URL: db.appUrl,
+    DATABASE_WORKER_URL: db.workerUrl,
+    TENANT_CONTEXT_KEYS: db.contextKeys,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    REDIS_URL: process.env.FAIR_REDIS_URL ?? 'redis://127.0.0.1:6379/0',
+    REDIS_PREFIX: prefix,
+    METRICS_TOKEN: `m-${randomBytes(12).toString('hex')}`,
+    ...jwt,
+    ...extra,
   };
 }
