@@ -4,7 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBenchDb, serviceEnv } from './lib/db.js';
-import { benchOrgs } from './lib/orgs.js';
+import { benchOrgs, type BenchOrgs } from './lib/orgs.js';
 import { killAll, onSignal } from '../test/support/load/deployment.js';
 import { table } from '../test/support/load/load.js';
 import {
@@ -72,7 +72,6 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 const load0 = loadavg();
 
 const db = await createBenchDb(`rocker_fair_${randomBytes(4).toString('hex')}`);
-const fixtures = await benchOrgs(db.ownerUrl, JWT);
 const env = serviceEnv(db, prefix, JWT, {
   LOG_LEVEL: process.env.FAIR_LOG_LEVEL ?? 'error',
   UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
@@ -80,9 +79,10 @@ const env = serviceEnv(db, prefix, JWT, {
 });
 
 let service: Service | undefined;
+let fixtures: BenchOrgs | undefined;
 const cleanup = async () => {
   await service?.stop().catch(() => undefined);
-  await fixtures.close();
+  await fixtures?.close();
   await db.drop().catch((e) => console.error('could not drop', db.name, String(e)));
   await dropRedisPrefix(env.REDIS_URL, prefix);
 };
@@ -103,6 +103,7 @@ const lat = (l: Latencies | undefined) =>
 
 let exitCode: number;
 try {
+  fixtures = await benchOrgs(db.ownerUrl, JWT);
   const quiet = await fixtures.make('quiet');
   const noisy = await fixtures.make('noisy');
   const orphanId = await fixtures.user('nobody@no-org.test');

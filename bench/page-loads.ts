@@ -7,15 +7,16 @@ import { killAll, onSignal } from '../test/support/load/deployment.js';
 import { table } from '../test/support/load/load.js';
 import { dropRedisPrefix, startService, type Service } from '../test/support/load/fair-share.js';
 import { createBenchDb, serviceEnv } from './lib/db.js';
-import { benchOrgs } from './lib/orgs.js';
+import { benchOrgs, type BenchOrgs } from './lib/orgs.js';
 
 /**
  * npm run bench:page-loads — what admission's turns cost a large org that is not hurting anyone.
  * One all-in-one process, shipped defaults. A large org loads pages: PAGE_GETS parallel
  * `GET /v1/threads?limit=20` every PAGE_EVERY_MS (a dashboard's fetches), its page-load time being
- * from the first request sent to the last answer. Three phases of PHASE_MS each, alternating:
- * the large org alone, the large org while a small org sends one `GET /v1/org` every TRICKLE_MS
- * (it only has to be active for the large one to count as over its share), and alone again.
+ * from the first request sent to the last answer. After a warm-up, BENCH_ROUNDS rounds of two
+ * phases of PHASE_MS each: the large org alone, then the large org while a small org sends one
+ * `GET /v1/org` every TRICKLE_MS (it only has to be active for the large one to count as over its
+ * share).
  * Goal: the large org's page load beside the trickle within 1.25× of alone at p50 and 1.5× at p95
  * (the instance is nowhere near saturated, so nothing justifies holding it back). Exits 0 when
  * met, 1 when not, 2 when the harness could not run.
@@ -43,10 +44,12 @@ const db = await createBenchDb(`rocker_pages_${randomBytes(4).toString('hex')}`)
 const env = serviceEnv(db, prefix, JWT);
 
 let service: Service | undefined;
-const orgs = await benchOrgs(db.ownerUrl, JWT);
+let orgs: BenchOrgs | undefined;
+let pool: Pool | undefined;
 const cleanup = async () => {
+  await pool?.destroy().catch(() => undefined);
   await service?.stop().catch(() => undefined);
-  await orgs.close();
+  await orgs?.close();
   await db.drop().catch((e) => console.error('could not drop', db.name, String(e)));
   await dropRedisPrefix(env.REDIS_URL, prefix);
 };
@@ -54,7 +57,7 @@ onSignal(cleanup);
 
 const pct = (xs: number[], p: number) => {
   const s = xs.slice().sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN;
+  return s.length ? s[Math.max(0, Math.ceil(p * s.length) - 1)] : NaN;
 };
 
 async function get(pool: Pool, path: string, token: string): Promise<number> {
@@ -100,10 +103,11 @@ async function phase(pool: Pool, large: string, small: string | undefined) {
 
 let exitCode = 2;
 try {
+  orgs = await benchOrgs(db.ownerUrl, JWT);
   const large = await orgs.make('large');
   const small = await orgs.make('small');
   service = await startService(join(here, '..', 'test', 'support', 'servers', 'all-in-one.js'), env);
-  const pool = new Pool(service.url, { connections: PAGE_GETS * 4 });
+  pool = new Pool(service.url, { connections: PAGE_GETS * 4 });
   console.log(
     `bench:page-loads  ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; one all-in-one process at the shipped defaults`,
   );
@@ -131,7 +135,6 @@ try {
       });
     }
   }
-  await pool.close();
   console.log('');
   console.log(table(rows));
   const ratio = pct(beside, 0.95) / pct(alone, 0.95);

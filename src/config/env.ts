@@ -174,8 +174,8 @@ export class EnvDto {
 
   /**
    * While other orgs use an API instance, the bodyless requests an org over its fair share of the
-   * instance runs at once (at least 4 while its event loop is under a quarter busy); the rest wait
-   * their turn in order (up to 256, then 429 overloaded); 0 = off.
+   * instance runs at once (at least 4 while its event loop is under a quarter busy and nothing is
+   * shed); the rest wait their turn in order (up to 256, then 429 overloaded); 0 = off.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
   ADMISSION_ORG_CONCURRENCY = 1;

@@ -320,7 +320,7 @@ describe(Admission.name, () => {
     });
   });
 
-  describe('turns: an org over its share runs one request at a time while others use the instance', () => {
+  describe('turns: an org over its share runs few requests at a time while others use the instance', () => {
     const opts = { maxInFlight: 0, maxLagMs: 0, maxUtilization: 0, sampleMs: 60_000, orgConcurrency: 1 };
     const here = () => false;
     /** Admits a request of `key` and asks for its turn; `started` says whether it runs yet. */
@@ -373,12 +373,30 @@ describe(Admission.name, () => {
       expect(page.map((r) => r.started)).toEqual([true, true, true, true, true, false]);
       // the loop got busy: the capped org's next requests wait until it runs fewer than orgConcurrency
       sut.last.utilization = 0.5;
-      page[1].end();
-      await settle();
-      expect(page[5].started).toBe(false);
-      for (const r of page.slice(2, 5)) r.end();
+      for (const r of page.slice(1, 4)) {
+        r.end();
+        await settle();
+        expect(page[5].started).toBe(false);
+      }
+      page[4].end();
       await settle();
       expect(page[5].started).toBe(true);
+    });
+
+    it('holds a capped org to orgConcurrency on an idle loop while the instance sheds (at its in-flight bound)', async () => {
+      sut = new Admission({ ...opts, maxInFlight: 8 });
+      sut.last.utilization = 0.1;
+      request('quiet').end();
+      prime('noisy', 10);
+      const page = Array.from({ length: 6 }, () => request('noisy'));
+      expect(page.map((r) => r.started)).toEqual([true, true, true, true, false, false]);
+      // two more of the other org's in flight: 8, the hard bound, so the instance is saturated
+      sut.admit('quiet');
+      sut.admit('quiet');
+      expect(sut.saturated()).toBe(true);
+      page[0].end();
+      await settle();
+      expect(page[4].started).toBe(false);
     });
 
     it('is work conserving: an org alone, or orgs within their share, run everything at once', () => {

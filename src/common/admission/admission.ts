@@ -118,7 +118,7 @@ interface OrgLoad {
   /** Requests holding a turn, and those waiting for one (in arrival order; `gone`: their client left). */
   running: number;
   waiting: { start: (end: EndTurn) => void; gone: () => boolean }[];
-  /** Over its share (see TURN_SHARE_ENTER): runs `orgConcurrency` requests at once. */
+  /** Over its share (see TURN_SHARE_ENTER): runs `cap()` requests at once. */
   capped: boolean;
 }
 
@@ -331,11 +331,11 @@ export class Admission {
 
   /**
    * A turn to run, for a request `admit` has let in: while other orgs use the instance, an org over
-   * its fair share (`capped`) runs at most `orgConcurrency` requests at once, and the rest wait in
+   * its fair share (`capped`) runs at most `cap()` requests at once, and the rest wait in
    * arrival order (at most TURN_QUEUE_MAX, then shed). Within its share, or alone, an org runs as
    * many as it sends (work conserving). So an org flooding within its quota does not pile its
    * requests' work into the event loop ahead of another org's: each of the other org's requests
-   * waits behind at most `orgConcurrency` of the flood's instead of all of them. A turn ends with
+   * waits behind at most `cap()` of the flood's instead of all of them. A turn ends with
    * the returned function (the response handed to the socket), which starts the next waiting
    * requests (`next`). `gone`: the waiting request's client has left (it is skipped, and started
    * with a turn that holds nothing).
@@ -370,8 +370,7 @@ export class Admission {
   }
 
   /**
-   * Starts `o`'s waiting requests in order while it may run them: capped, up to `orgConcurrency`
-   * at once; running freely again, TURN_DRAIN more per call (each ending turn), so its backlog does
+   * Starts `o`'s waiting requests in order while it may run them: capped, up to `cap()` at once; running freely again, TURN_DRAIN more per call (each ending turn), so its backlog does
    * not land at once.
    */
   private next(o: OrgLoad): void {
@@ -391,8 +390,12 @@ export class Admission {
   }
 
   /**
-   * Requests a capped org runs at once: `orgConcurrency`, or TURN_IDLE_CONCURRENCY while the loop
-   * was nearly idle over the last sample and nothing is being shed.
+   * Requests a capped org runs at once: `orgConcurrency`, or at least TURN_IDLE_CONCURRENCY while
+   * the loop was nearly idle over the last sample and nothing is being shed. One threshold, no
+   * hysteresis: four running may push the loop over it, and the next starts go back to one. A
+   * rising cap starts no waiting request by itself: the next ending turn does. The loop is the
+   * only queue this judges; a flood of slow database reads waits in the database pool, whose own
+   * fair queue (FairScheduler, per org) serves another org's statement first.
    */
   private cap(): number {
     const cap = this.opts.orgConcurrency ?? 0;
