@@ -22,14 +22,22 @@ import { addMember, createOrg, createUser, tokenFor } from '../support/fixtures.
  * Issue 15's table, one test per row: one org (or a user with no org) does the expensive thing
  * while a second org on the same all-in-one process is measured on GET /v1/org (and, for OCR and
  * PDF, on its own small upload of that kind). The second org's p95 during the abuse stays within
- * BOUND times its p95 alone, measured in the same test; the abuser's excess is refused (429) or
- * its bad input refused with a 4xx; nothing is 5xx. Exact figures: npm run bench:fair-share.
+ * BOUND (HTML_BOUND in the HTML row) times its p95 alone, measured in the same test; the abuser's
+ * excess is refused (429) or its bad input refused with a 4xx; nothing is 5xx. Exact figures: npm run bench:fair-share.
  * Serial project: these run alone, one file at a time (a latency ratio beside other suites
  * measures them, not the service). The box is shared and small: ratios can flake under load.
  */
 
 const root = join(import.meta.dirname, '..', '..');
 const BOUND = 3;
+/**
+ * The HTML row's bound. Each 4 MiB upload costs the service's main thread a garbage collection or
+ * two (docs/performance.md, row (c)), and a p95 over the ~50 probes of one upload is decided by the
+ * few that meet one: its tries measured 1.1–6.0× on this 2-core box (2026-12-04, four runs, two of
+ * them in clean-clone CI, where 2 of 4 first tries missed 3×). What the row must catch is the loop
+ * held by sanitising, which the issue measured as an 11.7 s stall: a ratio in the thousands.
+ */
+const HTML_BOUND = 4;
 const UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const PREFIX = `fair${randomBytes(4).toString('hex')}`;
@@ -144,7 +152,7 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
   }, 60_000);
 
   /** The measured org's latency bound and the never-5xx rule, common to every row. */
-  const expectFair = (r: RowResult) => {
+  const expectFair = (r: RowResult, bound = BOUND) => {
     // one line per attempt, so a retried row's first figures are in the output too
     const f = (x?: { p95: number }) => (x ? x.p95.toFixed(1) : '-');
     console.log(
@@ -158,7 +166,7 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
     expect(
       ratio(r.cheapDuring, r.cheapAlone),
       `quiet GET /v1/org p95 during / alone\n${show(r)}`,
-    ).toBeLessThanOrEqual(BOUND);
+    ).toBeLessThanOrEqual(bound);
     if (r.uploadAlone && r.uploadDuring) {
       expect(r.uploadAlone.failed + r.uploadDuring.failed, `the quiet org's uploads failed\n${show(r)}`).toBe(
         0,
@@ -198,7 +206,7 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
 
   it('a large HTML upload is sanitised off the event loop: another org does not notice', ROW, async () => {
     const r = await measure(Row.HtmlUpload);
-    expectFair(r);
+    expectFair(r, HTML_BOUND);
     expect(r.noisy.ok2xx + r.noisy.limited429 + r.noisy.other4xx, show(r)).toBe(1);
   });
 
