@@ -60,14 +60,14 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.max(0, Math.ceil(p * s.length) - 1)] : NaN;
 };
 
-async function get(pool: Pool, path: string, token: string): Promise<number> {
-  const res = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } });
+async function get(http: Pool, path: string, token: string): Promise<number> {
+  const res = await http.request({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } });
   await res.body.dump();
   return res.statusCode;
 }
 
 /** Page loads of `token`'s org for PHASE_MS; with `trickle`, the small org's reads meanwhile. */
-async function phase(pool: Pool, large: string, small: string | undefined) {
+async function phase(http: Pool, large: string, small: string | undefined) {
   const pages: number[] = [];
   const statuses: Record<string, number> = {};
   const count = (s: number) => void (statuses[s] = (statuses[s] ?? 0) + 1);
@@ -77,7 +77,7 @@ async function phase(pool: Pool, large: string, small: string | undefined) {
   const trickle = (async () => {
     // the small org's own reads: one at a time, on a timer, never measured
     while (small && !stop) {
-      await get(pool, '/v1/org', small).then(count, () => count(0));
+      await get(http, '/v1/org', small).then(count, () => count(0));
       await new Promise((r) => setTimeout(r, TRICKLE_MS));
     }
   })();
@@ -86,7 +86,7 @@ async function phase(pool: Pool, large: string, small: string | undefined) {
       (async () => {
         const start = performance.now();
         const answers = await Promise.all(
-          Array.from({ length: PAGE_GETS }, () => get(pool, '/v1/threads?limit=20', large).catch(() => 0)),
+          Array.from({ length: PAGE_GETS }, () => get(http, '/v1/threads?limit=20', large).catch(() => 0)),
         );
         answers.forEach(count);
         pages.push(performance.now() - start);

@@ -23,7 +23,8 @@ import { addMember, createOrg, createUser, tokenFor } from '../support/fixtures.
  * while a second org on the same all-in-one process is measured on GET /v1/org (and, for OCR and
  * PDF, on its own small upload of that kind). The second org's p95 during the abuse stays within
  * BOUND (HTML_BOUND in the HTML row) times its p95 alone, measured in the same test; the abuser's
- * excess is refused (429) or its bad input refused with a 4xx; nothing is 5xx. Exact figures: npm run bench:fair-share.
+ * excess is refused (429) or its bad input refused with a 4xx; nothing is 5xx. Exact figures:
+ * npm run bench:fair-share.
  * Serial project: these run alone, one file at a time (a latency ratio beside other suites
  * measures them, not the service). The box is shared and small: ratios can flake under load.
  */

@@ -370,8 +370,9 @@ export class Admission {
   }
 
   /**
-   * Starts `o`'s waiting requests in order while it may run them: capped, up to `cap()` at once; running freely again, TURN_DRAIN more per call (each ending turn), so its backlog does
-   * not land at once.
+   * Starts `o`'s waiting requests in order while it may run them: capped, up to `cap()` at once;
+   * running freely again, TURN_DRAIN more per call (each ending turn), so its backlog does not land
+   * at once.
    */
   private next(o: OrgLoad): void {
     const cap = this.cap();
