@@ -52,6 +52,7 @@ const ORDER: Row[] = [
   Row.ThreadsFlood,
   Row.Ocr,
   Row.Pdf,
+  Row.LargeItemReads,
   Row.HtmlUpload,
   Row.MarketOrgLimit,
 ];

@@ -290,6 +290,15 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(200 * 1024 * 1024)
   UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 
+  /**
+   * `GET /v1/knowledge/:id`: an item's text or HTML of at most this many bytes is read and answered
+   * as one value; a larger one is read from the database in slices of 32 KiB and its JSON written a
+   * slice per turn of the event loop, so a multi-megabyte item never holds the loop (every org's
+   * requests) for one long stretch. The answer is the same document either way.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(16 * 1024 * 1024)
+  KNOWLEDGE_INLINE_CONTENT_BYTES = 256 * 1024;
+
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   PDF_MAX_PAGES = 500;
 

@@ -156,6 +156,11 @@ export abstract class IntakeConfig extends slice({
   parseTimeoutMs: 'PARSE_TIMEOUT_MS',
 }) {}
 
+/** Reading knowledge items back (the API's GET of one item). */
+export abstract class KnowledgeConfig extends slice({
+  inlineContentBytes: 'KNOWLEDGE_INLINE_CONTENT_BYTES',
+}) {}
+
 /** The rate limiter (RATE_LIMIT_*), the per-org limits cache and usage metering. */
 export abstract class LimitsConfig extends slice({
   enabled: 'RATE_LIMIT_ENABLED',
@@ -232,6 +237,7 @@ export const SLICES = {
   embeddings: EmbeddingsConfig,
   search: SearchConfig,
   intake: IntakeConfig,
+  knowledge: KnowledgeConfig,
   limits: LimitsConfig,
   tts: TtsConfig,
   ingest: IngestConfig,

@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Query, StreamableFile } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, Roles } from '../../common/decorators/auth.decorators.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
@@ -25,8 +26,10 @@ export class KnowledgeController {
 
   @Get(':id')
   @ApiOkResponse({ type: KnowledgeItemDetailDto })
-  get(@Param('id', UuidPipe) id: string): Promise<KnowledgeItemDetailDto> {
-    return this.knowledge.get(id);
+  async get(@Param('id', UuidPipe) id: string): Promise<KnowledgeItemDetailDto | StreamableFile> {
+    const item = await this.knowledge.get(id);
+    // a large item's JSON, written a slice at a time (the same document)
+    return item instanceof Readable ? new StreamableFile(item, { type: 'application/json; charset=utf-8' }) : item;
   }
 
   @Delete(':id')

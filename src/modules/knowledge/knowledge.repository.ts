@@ -27,6 +27,13 @@ export interface NewKnowledgeItem {
 const textParam = (n: number, value: unknown): string =>
   Buffer.isBuffer(value) ? `convert_from($${n}::bytea, 'UTF8')` : `$${n}`;
 
+/** The item's two documents, as GET answers them. */
+export type ContentPart = 'text' | 'html';
+const CONTENT_COLUMN: Record<ContentPart, string> = { text: 'content_text', html: 'content_html' };
+
+/** An item as `detail` reads it: a document over the inline size is null, its size beside it. */
+export type KnowledgeItemDetailRow = KnowledgeItemDetailDto & { text_bytes: number | null; html_bytes: number | null };
+
 /** knowledge_items and knowledge_blobs, always inside the tenant transaction; every query names the context's org (org_id = $1). */
 @Injectable()
 export class KnowledgeRepository {
@@ -61,8 +68,37 @@ export class KnowledgeRepository {
     return keysetPage(this.db, `SELECT ${COLS} FROM knowledge_items WHERE org_id = $1`, [this.org()], limit, after);
   }
 
-  get(id: string): Promise<KnowledgeItemDetailDto | undefined> {
-    return this.db.one(`SELECT ${COLS}, content_text, content_html FROM knowledge_items WHERE org_id = $1 AND id = $2`, [this.org(), id]);
+  /**
+   * The item with its text and HTML when each is at most `inlineBytes` (its UTF-8 size, which
+   * Postgres knows without reading the value); a larger one is null here, its size in
+   * `text_bytes` / `html_bytes`, to be read by contentSlices.
+   */
+  detail(id: string, inlineBytes: number): Promise<KnowledgeItemDetailRow | undefined> {
+    return this.db.one(
+      `SELECT ${COLS},
+         CASE WHEN octet_length(content_text) <= $3 THEN content_text END AS content_text,
+         CASE WHEN octet_length(content_html) <= $3 THEN content_html END AS content_html,
+         octet_length(content_text) AS text_bytes, octet_length(content_html) AS html_bytes
+       FROM knowledge_items WHERE org_id = $1 AND id = $2`,
+      [this.org(), id, inlineBytes],
+    );
+  }
+
+  /**
+   * The item's text or HTML as UTF-8 bytes, in slices of `sliceBytes` (in order; a character may
+   * straddle two): one row each, so no message, string or buffer on the event loop is the size of
+   * the document. The value is read and converted once (the OFFSET 0 keeps the subquery from being
+   * merged into the slicing, which would convert it again for every slice).
+   */
+  async contentSlices(id: string, part: ContentPart, sliceBytes: number): Promise<Buffer[]> {
+    const rows = await this.db.query<{ o: number; s: Buffer }>(
+      `SELECT o, substring(d.doc FROM o FOR $3) AS s
+       FROM (SELECT convert_to(${CONTENT_COLUMN[part]}, 'UTF8') AS doc FROM knowledge_items
+             WHERE org_id = $1 AND id = $2 OFFSET 0) d,
+            generate_series(1, octet_length(d.doc), $3) AS o`,
+      [this.org(), id, sliceBytes],
+    );
+    return rows.sort((a, b) => a.o - b.o).map((r) => r.s);
   }
 
   /** The item's text alone (undefined: no such item): never its HTML, which can be megabytes. */

@@ -23,7 +23,9 @@ export class MarketService {
    * together), past which the answer is 429 quota-exceeded and nothing is written.
    */
   async publish(knowledgeItemId: string): Promise<ListingDto> {
-    const item = await this.knowledge.get(knowledgeItemId); // 404 when the org has no such item
+    // without its documents (a large item's text is megabytes); 404 when the org has no such item
+    const item = await this.knowledge.find(knowledgeItemId);
+    if (!item) throw notFound('knowledge item');
     const chunks = item.status === 'ready' ? await this.repo.countChunks(knowledgeItemId) : 0;
     if (chunks === 0) throw conflict(`the knowledge item is not embedded yet (status ${item.status})`);
     await this.assertRoomFor(knowledgeItemId, chunks);

@@ -37,6 +37,8 @@ export interface FairShareCtx {
   admin: Tenant;
   uploadMaxBytes: number;
   bodyLimitBytes: number;
+  /** The noisy org's large item (the `large-item-reads` row stores it before its alone phase). */
+  largeItemId?: string;
 }
 
 export interface Scale {
@@ -56,6 +58,8 @@ export interface Scale {
   ocr: { uploads: number; lines: number; chars: number; scale: number };
   pdf: { uploads: number; pages: number; linesPerPage: number };
   flood: { rps: number; ms: number };
+  /** Reads of one item of `htmlBytes` of sanitised HTML, `concurrency` at a time, `requests` per sending. */
+  largeItem: { htmlBytes: number; requests: number; concurrency: number };
   /**
    * The abuse is sent again, whole, until at least this long has passed since it began (0: once).
    * Sustained abuse is what an attacker does, and it gives "during" as many quiet samples as
@@ -77,6 +81,7 @@ export const BENCH_SCALE: Scale = {
   ocr: { uploads: 4, lines: 16, chars: 60, scale: 2 },
   pdf: { uploads: 3, pages: 150, linesPerPage: 60 },
   flood: { rps: 300, ms: 10_000 },
+  largeItem: { htmlBytes: 9 * 1024 * 1024, requests: 8, concurrency: 4 },
 };
 
 export enum Row {
@@ -87,6 +92,7 @@ export enum Row {
   Ocr = 'ocr',
   Pdf = 'pdf',
   ThreadsFlood = 'threads-flood',
+  LargeItemReads = 'large-item-reads',
 }
 
 export const ROW_TITLES: Record<Row, string> = {
@@ -97,6 +103,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.Ocr]: '(d) dense image uploads (OCR)',
   [Row.Pdf]: '(e) heavy PDF uploads',
   [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
+  [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
 };
 
 export interface Latencies {
@@ -345,6 +352,44 @@ async function upload(pool: Pool, token: string, file: Buffer, name: string, mim
   }
 }
 
+/** One GET whose body is read to its end and dropped; never throws. */
+async function readWhole(pool: Pool, token: string, path: string): Promise<Answer> {
+  const t0 = performance.now();
+  try {
+    const res = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } });
+    for await (const chunk of res.body) void chunk;
+    return { latency: performance.now() - t0, status: res.statusCode, policy: policyOf(res.headers['ratelimit-policy']) };
+  } catch (e) {
+    return { latency: performance.now() - t0, status: 0, detail: String(e) };
+  }
+}
+
+/**
+ * HTML that sanitises to about as many bytes and to almost no text (so its embed job is short):
+ * the large document a tenant may store, and then read back.
+ */
+export function markupOnlyHtml(bytes: number): Buffer {
+  const block = '<p><b><i>&nbsp;</i></b></p>\n';
+  return Buffer.from(`<!doctype html><html><body><h1>large</h1>\n${block.repeat(Math.floor((bytes - 64) / block.length))}</body></html>\n`);
+}
+
+/** Uploads the noisy org's large item and waits until its ingest is done; answers its id. */
+async function storeLargeItem(ctx: FairShareCtx, scale: Scale, pool: Pool): Promise<string> {
+  const bytes = Math.min(scale.largeItem.htmlBytes, ctx.uploadMaxBytes);
+  const form = new FormData();
+  form.set('file', new Blob([new Uint8Array(markupOnlyHtml(bytes))], { type: 'text/html' }), 'large.html');
+  const res = await pool.request({
+    method: 'POST',
+    path: '/v1/knowledge/upload',
+    headers: { authorization: `Bearer ${ctx.noisy.token}` },
+    body: form,
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 201) throw new Error(`storing the large item: ${res.statusCode} ${text.slice(0, 200)}`);
+  await settle(ctx, 120_000);
+  return (JSON.parse(text) as { id: string }).id;
+}
+
 /** One JSON request with a raw body; never throws. */
 async function rawJson(pool: Pool, token: string, path: string, body: string): Promise<Answer> {
   const t0 = performance.now();
@@ -445,6 +490,10 @@ export async function runRow(
         : row === Row.Pdf
           ? () => ({ data: oneLinePdf(), name: 'hello.pdf', mime: 'application/pdf' })
           : undefined;
+
+    // The large item is stored (and its embed job settled) before the alone phase: the row
+    // measures reading it, not storing it.
+    if (row === Row.LargeItemReads) ctx = { ...ctx, largeItemId: await storeLargeItem(ctx, scale, quietUploadPool) };
 
     // ---- alone
     const cheapAlone = await probeCheap(
@@ -657,6 +706,14 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
         teardown: () => setLimits(ctx, { ocr: null }),
         start: () =>
           Promise.all(pdfs.map((pdf, i) => upload(pool, ctx.noisy.token, pdf, `report-${i}.pdf`, 'application/pdf'))),
+      };
+    }
+    case Row.LargeItemReads: {
+      const { requests, concurrency } = scale.largeItem;
+      const id = ctx.largeItemId!;
+      return {
+        abuse: `${requests} GET /v1/knowledge/:id of an item with ${(scale.largeItem.htmlBytes / 1048576).toFixed(0)} MiB of sanitised HTML, ${concurrency} at a time`,
+        start: () => lanes(requests, concurrency, () => readWhole(pool, ctx.noisy.token, `/v1/knowledge/${id}`)),
       };
     }
     case Row.ThreadsFlood: {

@@ -38,7 +38,7 @@ export class OcrJobHandler implements IngestHandler<JobKind.Ocr> {
     }));
     if (!item) throw new PermanentJobError('not-found: the knowledge item no longer exists');
     if (!blob) {
-      if (item.content_text !== null) return; // already done by an earlier delivery
+      if (item.text_bytes !== null) return; // already done by an earlier delivery
       throw new PermanentJobError('not-found: the image to recognise is gone');
     }
     let text: string;

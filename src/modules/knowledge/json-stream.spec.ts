@@ -1,0 +1,66 @@
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { jsonObjectStream } from './json-stream.js';
+
+/** `text`'s UTF-8 bytes cut every `n` bytes (characters straddle the cuts). */
+const cut = (text: string, n: number): Buffer[] => {
+  const bytes = Buffer.from(text);
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += n) out.push(bytes.subarray(i, i + n));
+  return out;
+};
+
+/** Reads the stream into a sink that takes every write at once (as a loopback socket does). */
+async function drain(stream: NodeJS.ReadableStream): Promise<{ text: string; writes: number }> {
+  const chunks: Buffer[] = [];
+  await pipeline(
+    stream,
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk);
+        done();
+      },
+    }),
+  );
+  return { text: Buffer.concat(chunks).toString(), writes: chunks.length };
+}
+
+describe('jsonObjectStream', () => {
+  const awkward = 'é"\\/\n\t\u2028\u0001 中文 😀 </script> '.repeat(40);
+
+  it('is exactly JSON.stringify of the object, whatever the cuts split', async () => {
+    for (const n of [1, 2, 3, 5, 64]) {
+      const head = { id: 'x', title: 'a "t"', n: 3, none: null };
+      const { text } = await drain(
+        jsonObjectStream(head, [
+          { key: 'content_text', slices: cut(awkward, n) },
+          { key: 'content_html', slices: cut(`<p>${awkward}</p>`, n + 1) },
+        ]),
+      );
+      expect(text).toBe(JSON.stringify({ ...head, content_text: awkward, content_html: `<p>${awkward}</p>` }));
+      expect(JSON.parse(text).content_text).toBe(awkward);
+    }
+  });
+
+  it('handles an empty head and an empty member', async () => {
+    const { text } = await drain(jsonObjectStream({}, [{ key: 'a', slices: [] }, { key: 'b', slices: cut('x😀', 3) }]));
+    expect(JSON.parse(text)).toEqual({ a: '', b: 'x😀' });
+  });
+
+  it('writes one slice per turn of the event loop, however fast the sink takes them', async () => {
+    const slices = cut('x'.repeat(64 * 100), 64);
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      turns++;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const { writes } = await drain(jsonObjectStream({ id: 1 }, [{ key: 'content_text', slices }]));
+    counting = false;
+    expect(writes).toBeGreaterThanOrEqual(slices.length);
+    // the loop ran other work between the slices: read all at once, it would turn a handful of times
+    expect(turns).toBeGreaterThanOrEqual(slices.length / 2);
+  });
+});

@@ -1,0 +1,53 @@
+import { Readable } from 'node:stream';
+
+/** A string member of a JSON object whose value arrives as UTF-8 byte slices, in order. */
+export interface SlicedString {
+  key: string;
+  slices: Buffer[];
+}
+
+/**
+ * A JSON object as a stream: `head`'s members, then each sliced member, its value escaped one
+ * slice per read. The slices are UTF-8 bytes cut anywhere (a character may straddle two); a
+ * streaming decoder joins them, so the document is exactly JSON.stringify({...head, [key]: text}).
+ * A multi-megabyte value is never one string on the event loop: each read escapes one slice in a
+ * turn of the loop of its own, and the loop serves other requests between them.
+ */
+export function jsonObjectStream(head: Record<string, unknown>, members: SlicedString[]): Readable {
+  const headJson = JSON.stringify(head);
+  const pieces: (() => string)[] = [];
+  let comma = headJson !== '{}';
+  pieces.push(() => headJson.slice(0, -1));
+  for (const { key, slices } of members) {
+    const prefix = `${comma ? ',' : ''}${JSON.stringify(key)}:"`;
+    comma = true;
+    const decoder = new TextDecoder('utf-8');
+    if (slices.length === 0) pieces.push(() => `${prefix}"`);
+    slices.forEach((slice, i) => {
+      const last = i === slices.length - 1;
+      pieces.push(() => {
+        const text = decoder.decode(slice, { stream: !last });
+        return `${i === 0 ? prefix : ''}${escape(text)}${last ? '"' : ''}`;
+      });
+    });
+  }
+  pieces.push(() => '}');
+  let next = 0;
+  return new Readable({
+    read() {
+      // One non-empty piece per read (an empty push would stop the reads), each in a turn of its
+      // own: a piped stream reads again at once while the socket takes the bytes, which on loopback
+      // it does until the whole document is written, in one stretch of the loop.
+      setImmediate(() => {
+        while (next < pieces.length) {
+          const piece = pieces[next++]();
+          if (piece) return void this.push(piece);
+        }
+        this.push(null);
+      });
+    },
+  });
+}
+
+/** A string's JSON escaping, without its quotes. */
+const escape = (text: string): string => JSON.stringify(text).slice(1, -1);
