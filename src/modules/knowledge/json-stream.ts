@@ -1,15 +1,18 @@
 import { Readable } from 'node:stream';
 
-/** A string member of a JSON object whose value arrives as UTF-8 byte slices, in order. */
+/**
+ * A string member of a JSON object whose value arrives in slices, in order: strings, or UTF-8 bytes
+ * cut anywhere (a character may straddle two).
+ */
 export interface SlicedString {
   key: string;
-  slices: Buffer[];
+  slices: (string | Buffer)[];
 }
 
 /**
  * A JSON object as a stream: `head`'s members, then each sliced member, its value escaped one
- * slice per read. The slices are UTF-8 bytes cut anywhere (a character may straddle two); a
- * streaming decoder joins them, so the document is exactly JSON.stringify({...head, [key]: text}).
+ * slice per read. Byte slices go through a streaming decoder, which joins a character cut in two,
+ * so the document is exactly JSON.stringify({...head, [key]: text}).
  * A multi-megabyte value is never one string on the event loop: each read escapes one slice in a
  * turn of the loop of its own, and the loop serves other requests between them.
  */
@@ -26,7 +29,7 @@ export function jsonObjectStream(head: Record<string, unknown>, members: SlicedS
     slices.forEach((slice, i) => {
       const last = i === slices.length - 1;
       pieces.push(() => {
-        const text = decoder.decode(slice, { stream: !last });
+        const text = typeof slice === 'string' ? slice : decoder.decode(slice, { stream: !last });
         return `${i === 0 ? prefix : ''}${escape(text)}${last ? '"' : ''}`;
       });
     });

@@ -85,20 +85,26 @@ export class KnowledgeRepository {
   }
 
   /**
-   * The item's text or HTML as UTF-8 bytes, in slices of `sliceBytes` (in order; a character may
-   * straddle two): one row each, so no message, string or buffer on the event loop is the size of
-   * the document. The value is read and converted once (the OFFSET 0 keeps the subquery from being
-   * merged into the slicing, which would convert it again for every slice).
+   * The item's text or HTML in slices of at most `sliceBytes` UTF-8 bytes, in order, each cut at a
+   * character's start: one row each, so no message, string or buffer on the event loop is the size
+   * of the document. The value is read and converted once (the OFFSET 0 keeps the subquery from
+   * being merged into the slicing, which would convert it again for every slice); a cut that falls
+   * inside a character moves back to its first byte (UTF-8 continuation bytes are 10xxxxxx).
    */
-  async contentSlices(id: string, part: ContentPart, sliceBytes: number): Promise<Buffer[]> {
-    const rows = await this.db.query<{ o: number; s: Buffer }>(
-      `SELECT o, substring(d.doc FROM o FOR $3) AS s
-       FROM (SELECT convert_to(${CONTENT_COLUMN[part]}, 'UTF8') AS doc FROM knowledge_items
-             WHERE org_id = $1 AND id = $2 OFFSET 0) d,
-            generate_series(1, octet_length(d.doc), $3) AS o`,
+  async contentSlices(id: string, part: ContentPart, sliceBytes: number): Promise<string[]> {
+    const cut = (p: string) =>
+      `CASE WHEN ${p} >= d.len THEN d.len WHEN get_byte(d.doc, ${p}) & 192 <> 128 THEN ${p}
+            WHEN get_byte(d.doc, ${p} - 1) & 192 <> 128 THEN ${p} - 1
+            WHEN get_byte(d.doc, ${p} - 2) & 192 <> 128 THEN ${p} - 2 ELSE ${p} - 3 END`;
+    const rows = await this.db.query<{ k: number; s: string }>(
+      `SELECT k, convert_from(substring(d.doc FROM c.a + 1 FOR c.b - c.a), 'UTF8') AS s
+       FROM (SELECT convert_to(${CONTENT_COLUMN[part]}, 'UTF8') AS doc, octet_length(${CONTENT_COLUMN[part]}) AS len
+             FROM knowledge_items WHERE org_id = $1 AND id = $2 OFFSET 0) d
+       CROSS JOIN LATERAL generate_series(0, (d.len - 1) / $3) AS k
+       CROSS JOIN LATERAL (SELECT ${cut('k * $3')} AS a, ${cut('(k + 1) * $3')} AS b) c`,
       [this.org(), id, sliceBytes],
     );
-    return rows.sort((a, b) => a.o - b.o).map((r) => r.s);
+    return rows.sort((a, b) => a.k - b.k).map((r) => r.s);
   }
 
   /** The item's text alone (undefined: no such item): never its HTML, which can be megabytes. */
