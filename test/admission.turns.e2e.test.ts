@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { createTestDb, type TestDb } from './support/db.js';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor, TEST_ENV_VARS } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
@@ -61,5 +61,49 @@ describe('an org flooding a shared instance takes turns', () => {
     expect((await first).status).toBe(200);
     expect((await second).status).toBe(200);
     expect(await waiting(noisy.org.id)).toBe(0);
+  });
+
+  it('counts a large answer into its org\'s load: the same few reads, of a 2 MiB item, put it over its share', async () => {
+    const reader = await orgWithRoles(db.owner);
+    const item = (text: string) =>
+      asOrg(db.owner, reader.org.id, async (c) =>
+        (await c.query<{ id: string }>(`INSERT INTO knowledge_items (org_id, title, source_kind, content_text) VALUES ($1, 't', 'text', $2) RETURNING id`, [reader.org.id, text])).rows[0].id,
+      );
+    const small = await item('short');
+    const large = await item('x'.repeat(2 * 1024 * 1024));
+    const blocked = async () =>
+      (await db.owner.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'knowledge_items'::regclass AND NOT granted`)).rows[0].n as number;
+    /** After the other org's 20 reads and the reader's 3 of `id`: do two more of the reader's reads run at once? */
+    const twoAtOnce = async (id: string): Promise<boolean> => {
+      for (let i = 0; i < 20; i++) expect((await get(quiet.tokens.member, '/v1/org')).status).toBe(200);
+      for (let i = 0; i < 3; i++) {
+        const res = await get(reader.tokens.member, `/v1/knowledge/${id}`);
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+      }
+      const locker: pg.PoolClient = await db.owner.connect();
+      let a: Promise<Response> | undefined;
+      let b: Promise<Response> | undefined;
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE knowledge_items IN ACCESS EXCLUSIVE MODE');
+        a = get(reader.tokens.member, `/v1/knowledge/${small}`);
+        await until(async () => (await blocked()) > 0, 5_000, 'the first read waiting on the lock', 20);
+        b = get(reader.tokens.member, `/v1/knowledge/${small}`);
+        // the second either reaches the lock too (runs at once) or waits for its turn
+        await until(async () => (await blocked()) === 2 || (await waiting(reader.org.id)) === 1, 5_000, 'the second read placed', 20);
+        return (await blocked()) === 2;
+      } finally {
+        await locker.query('ROLLBACK');
+        locker.release();
+        expect((await a)?.status).toBe(200);
+        expect((await b)?.status).toBe(200);
+      }
+    };
+    // small answers: 3 reads beside 20 are within the reader's share
+    expect(await twoAtOnce(small)).toBe(true);
+    // the same count of reads, each a 2 MiB answer (32 reads' worth once sent): the reader takes turns
+    expect(await twoAtOnce(large)).toBe(false);
+    expect(await waiting(reader.org.id)).toBe(0);
   });
 });

@@ -12,7 +12,7 @@ import { orgLabel } from '../metrics/org-label.js';
 
 /** What a request to a costly route counts for in the fair share, against 1 for a plain read. */
 const COSTLY_WEIGHT = 10;
-/** A request body adds one plain read's worth of offered load per this many bytes. */
+/** A request body, and a response once sent, add one plain read's worth of offered load per this many bytes. */
 export const BODY_BYTES_PER_READ = 64 * 1024;
 
 type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null }; admitted?: boolean };
@@ -56,8 +56,20 @@ export class AdmissionGuard implements CanActivate {
       if (res.destroyed) end();
       else {
         let servedAt: number | undefined;
+        // The response's bytes: one request at a time on a connection (HTTP/1.1), so what the
+        // socket wrote between now and the response's close is this response.
+        const socket = res.socket;
+        const sent = socket?.bytesWritten ?? 0;
         res.once('prefinish', () => (servedAt = performance.now()));
-        res.once('close', () => end(servedAt));
+        res.once('close', () => {
+          end(servedAt);
+          // A large answer (a 9 MiB item read back) costs the event loop by its size, as a large
+          // body does: it counts into its org's offered load once sent, so an org reading large
+          // documents over and over runs them by turns (a few such reads a second are otherwise
+          // far below a small org's count of cheap reads).
+          const extra = Math.floor(((socket?.bytesWritten ?? sent) - sent) / BODY_BYTES_PER_READ);
+          if (extra > 0) this.admission.charge(key, extra);
+        });
       }
       req.admitted = true;
     } catch (e) {
