@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Query, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { ApiBearerAuth, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentTenant, Roles } from '../../common/decorators/auth.decorators.js';
+import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { PageQueryDto, type Page } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
@@ -26,8 +26,12 @@ export class KnowledgeController {
 
   @Get(':id')
   @ApiOkResponse({ type: KnowledgeItemDetailDto })
-  async get(@Param('id', UuidPipe) id: string): Promise<KnowledgeItemDetailDto | StreamableFile> {
-    const item = await this.knowledge.get(id);
+  @NoTransaction() // the service opens its own: a large answer waits for its org's slot holding none
+  async get(
+    @Param('id', UuidPipe) id: string,
+    @CurrentTenant() tenant: TenantContext,
+  ): Promise<KnowledgeItemDetailDto | StreamableFile> {
+    const item = await this.knowledge.get(tenant, id);
     // a large item's JSON, written a slice at a time (the same document)
     return item instanceof Readable ? new StreamableFile(item, { type: 'application/json; charset=utf-8' }) : item;
   }

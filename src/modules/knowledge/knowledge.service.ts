@@ -3,7 +3,9 @@ import type { Readable } from 'node:stream';
 import { KnowledgeConfig } from '../../config/slices.js';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { conflict, notFound } from '../../common/filters/problem.js';
-import { hasOrgRole, type TenantContext } from '../../tenancy/tenant-context.js';
+import { hasOrgRole, TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
+import { fairKey } from '../../common/fair/fair-scheduler.js';
+import { AnswerSlots } from './answer-slots.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.types.js';
 import { jsonObjectStream } from './json-stream.js';
 import {
@@ -23,6 +25,11 @@ export type { NewKnowledgeItem } from './knowledge.repository.js';
  */
 export const READ_SLICE_BYTES = 32 * 1024;
 
+/** An org's large answers waiting for the one being written, past which the next is 429 overloaded. */
+const MAX_WAITING_ANSWERS = 16;
+/** A large answer not written by then (a stream nobody read) gives its org's slot back. */
+const ANSWER_SLOT_MAX_MS = 10 * 60_000;
+
 /**
  * Knowledge items: the one way to create, read, fill and delete them. Producers (intake: text,
  * HTML, URLs, uploads, OCR) and consumers (search's embed step, the market) go through this
@@ -36,7 +43,10 @@ export class KnowledgeService {
     // The ingest module (global) provides it: the outbox row joins this request's transaction.
     private readonly enqueuer: IngestEnqueuer,
     @Inject(KnowledgeConfig) private readonly config: KnowledgeConfig,
+    private readonly tenants: TenantTransactions,
   ) {}
+
+  private readonly answers = new AnswerSlots(MAX_WAITING_ANSWERS);
 
   /**
    * An item whose text is already in place, handed to the embed job in the same transaction
@@ -121,29 +131,46 @@ export class KnowledgeService {
   }
 
   /**
-   * The item with its text and HTML. Each document over KNOWLEDGE_INLINE_CONTENT_BYTES is read in
-   * slices of READ_SLICE_BYTES and the answer is a stream of the same JSON document, written a
-   * slice per turn of the event loop (json-stream.ts): a 10 MiB item read by one org costs the
-   * others no long stretch of the loop.
+   * The item with its text and HTML, for the caller's org, in transactions of its own (the route
+   * holds none). Each document over KNOWLEDGE_INLINE_CONTENT_BYTES is read in slices of
+   * READ_SLICE_BYTES and the answer is a stream of the same JSON document, written a slice per turn
+   * of the event loop (json-stream.ts): a 10 MiB item read by one org costs the others no long
+   * stretch of the loop. An org has one such answer written at a time (AnswerSlots); the next
+   * waits for it before its slices are read, holding no connection.
    */
-  async get(id: string): Promise<KnowledgeItemDetailDto | Readable> {
+  async get(tenant: TenantContext, id: string): Promise<KnowledgeItemDetailDto | Readable> {
     const limit = this.config.inlineContentBytes;
-    const row = await this.items.detail(id, limit);
+    const row = await this.tenants.run(tenant, () => this.items.detail(id, limit));
     if (!row) throw notFound('knowledge item');
     const { text_bytes: textBytes, html_bytes: htmlBytes, ...item } = row;
     const large: ContentPart[] = [];
     if ((textBytes ?? 0) > limit) large.push('text');
     if ((htmlBytes ?? 0) > limit) large.push('html');
     if (!large.length) return item;
-    const members = [];
-    for (const part of large) {
-      const slices = await this.items.contentSlices(id, part, READ_SLICE_BYTES);
-      if (!slices.length) throw notFound('knowledge item'); // deleted between the two statements
-      members.push({ key: `content_${part}`, slices });
+    const release = await this.answers.take(fairKey(tenant));
+    try {
+      const members = await this.tenants.run(tenant, async () => {
+        const out = [];
+        for (const part of large) {
+          const slices = await this.items.contentSlices(id, part, READ_SLICE_BYTES);
+          if (!slices.length) throw notFound('knowledge item'); // deleted meanwhile
+          out.push({ key: `content_${part}`, slices });
+        }
+        return out;
+      });
+      const head: Partial<KnowledgeItemDetailDto> = { ...item };
+      for (const part of large) delete head[`content_${part}`];
+      const stream = jsonObjectStream(head, members);
+      const unread = setTimeout(() => stream.destroy(), ANSWER_SLOT_MAX_MS).unref();
+      stream.once('close', () => {
+        clearTimeout(unread);
+        release();
+      });
+      return stream;
+    } catch (e) {
+      release();
+      throw e;
     }
-    const head: Partial<KnowledgeItemDetailDto> = { ...item };
-    for (const part of large) delete head[`content_${part}`];
-    return jsonObjectStream(head, members);
   }
 
   /**
