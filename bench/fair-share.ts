@@ -57,6 +57,11 @@ const ORDER: Row[] = [
   Row.MarketOrgLimit,
 ];
 const only = process.env.FAIR_ROWS ? new Set(process.env.FAIR_ROWS.split(',')) : null;
+const unknown = [...(only ?? [])].filter((r) => !ORDER.includes(r as Row));
+if (unknown.length) {
+  console.error(`bench:fair-share: unknown FAIR_ROWS ${unknown.join(', ')}; rows: ${ORDER.join(', ')}`);
+  process.exit(2);
+}
 
 const watchdog = setTimeout(() => {
   console.error(`bench:fair-share: still running after ${maxSeconds}s, giving up`);
