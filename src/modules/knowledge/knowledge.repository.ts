@@ -98,8 +98,9 @@ export class KnowledgeRepository {
             WHEN get_byte(d.doc, ${p} - 2) & 192 <> 128 THEN ${p} - 2 ELSE ${p} - 3 END`;
     const rows = await this.db.query<{ k: number; s: string }>(
       `SELECT k, convert_from(substring(d.doc FROM c.a + 1 FOR c.b - c.a), 'UTF8') AS s
-       FROM (SELECT convert_to(${CONTENT_COLUMN[part]}, 'UTF8') AS doc, octet_length(${CONTENT_COLUMN[part]}) AS len
-             FROM knowledge_items WHERE org_id = $1 AND id = $2 OFFSET 0) d
+       FROM (SELECT doc, octet_length(doc) AS len
+             FROM (SELECT convert_to(${CONTENT_COLUMN[part]}, 'UTF8') AS doc
+                   FROM knowledge_items WHERE org_id = $1 AND id = $2 OFFSET 0) converted) d
        CROSS JOIN LATERAL generate_series(0, (d.len - 1) / $3) AS k
        CROSS JOIN LATERAL (SELECT ${cut('k * $3')} AS a, ${cut('(k + 1) * $3')} AS b) c`,
       [this.org(), id, sliceBytes],
