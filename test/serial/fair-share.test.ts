@@ -42,11 +42,12 @@ const HTML_BOUND = 4;
 /**
  * The large-item row's bound. Every answer is megabytes that Postgres converts and sends and the
  * event loop escapes and writes, on the two cores the quiet org's requests need: this row's tries
- * measured 1.05x, 4.05x and 5.6x (2026-12-04, bound lifted), bench:fair-share's row (g) 2.11x and
- * 2.25x. What the row must catch is the item read whole (538x), or read in slices four at a time
- * from the first request (this row's tries 5.5-9.1x).
+ * measured 1.05x, 4.05x, 5.6x (2026-12-04, bound lifted) and 7.7x then 1.6x in a clean-clone CI
+ * run; bench:fair-share's sustained row (g) 2.11x and 2.25x. What the row must catch is the item
+ * read whole (538x); one org's reads four at once (5.5-9.1x here) are caught by
+ * answer-slots.spec.ts and the admission turns e2e test, which do not depend on timing.
  */
-const LARGE_READ_BOUND = 6;
+const LARGE_READ_BOUND = 8;
 const UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const PREFIX = `fair${randomBytes(4).toString('hex')}`;

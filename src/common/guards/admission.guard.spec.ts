@@ -20,9 +20,11 @@ function contextOf(res: ServerResponse, orgId: string): ExecutionContext {
 describe(AdmissionGuard.name, () => {
   it('ends a timed read when its response is handed to the socket, not when a slow client has read it', async () => {
     const ended: { timed: boolean; servedAt?: number; at: number }[] = [];
+    const charged: [string, number][] = [];
     const admission = {
       admit: (_key: string, _weight: number, _offered: number, timed: boolean) => (servedAt?: number) =>
         ended.push({ timed, servedAt, at: performance.now() }),
+      charge: (key: string, weight: number) => charged.push([key, weight]),
     } as unknown as Admission;
     const guard = new AdmissionGuard(new Reflector(), admission);
     const body = Buffer.alloc(16 * 1024 * 1024, 'x'); // far more than the socket buffers hold
@@ -50,6 +52,8 @@ describe(AdmissionGuard.name, () => {
       expect(ended[0].at).toBeGreaterThanOrEqual(resumed); // the in-flight count ends at close...
       expect(ended[0].servedAt).toBeDefined();
       expect(ended[0].servedAt!).toBeLessThan(resumed); // ...the timing when the response was handed over
+      // once sent, the 16 MiB answer counts into its org's offered load: one plain read per 64 KiB
+      expect(charged).toEqual([['org-1', 256]]);
     } finally {
       client.destroy();
       server.close();
