@@ -3,11 +3,11 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { jsonObjectStream } from './json-stream.js';
 
-/** `text`'s UTF-8 bytes cut every `n` bytes (characters straddle the cuts). */
-const cut = (text: string, n: number): Buffer[] => {
-  const bytes = Buffer.from(text);
-  const out: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += n) out.push(bytes.subarray(i, i + n));
+/** `text` cut every `n` characters (as the repository cuts: at a character's start, never inside one). */
+const cut = (text: string, n: number): string[] => {
+  const chars = Array.from(text);
+  const out: string[] = [];
+  for (let i = 0; i < chars.length; i += n) out.push(chars.slice(i, i + n).join(''));
   return out;
 };
 
@@ -29,7 +29,7 @@ async function drain(stream: NodeJS.ReadableStream): Promise<{ text: string; wri
 describe('jsonObjectStream', () => {
   const awkward = 'é"\\/\n\t\u2028\u0001 中文 😀 </script> '.repeat(40);
 
-  it('is exactly JSON.stringify of the object, whatever the cuts split', async () => {
+  it('is exactly JSON.stringify of the object, wherever the cuts fall', async () => {
     for (const n of [1, 2, 3, 5, 64]) {
       const head = { id: 'x', title: 'a "t"', n: 3, none: null };
       const { text } = await drain(

@@ -1,18 +1,14 @@
 import { Readable } from 'node:stream';
 
-/**
- * A string member of a JSON object whose value arrives in slices, in order: strings, or UTF-8 bytes
- * cut anywhere (a character may straddle two).
- */
+/** A string member of a JSON object whose value arrives in slices, in order, each cut at a character's start. */
 export interface SlicedString {
   key: string;
-  slices: (string | Buffer)[];
+  slices: string[];
 }
 
 /**
  * A JSON object as a stream: `head`'s members, then each sliced member, its value escaped one
- * slice per read. Byte slices go through a streaming decoder, which joins a character cut in two,
- * so the document is exactly JSON.stringify({...head, [key]: text}).
+ * slice per read, so the document is exactly JSON.stringify({...head, [key]: slices.join('')}).
  * A multi-megabyte value is never one string on the event loop: each read escapes one slice in a
  * turn of the loop of its own, and the loop serves other requests between them.
  */
@@ -24,14 +20,10 @@ export function jsonObjectStream(head: Record<string, unknown>, members: SlicedS
   for (const { key, slices } of members) {
     const prefix = `${comma ? ',' : ''}${JSON.stringify(key)}:"`;
     comma = true;
-    const decoder = new TextDecoder('utf-8');
     if (slices.length === 0) pieces.push(() => `${prefix}"`);
     slices.forEach((slice, i) => {
       const last = i === slices.length - 1;
-      pieces.push(() => {
-        const text = typeof slice === 'string' ? slice : decoder.decode(slice, { stream: !last });
-        return `${i === 0 ? prefix : ''}${escape(text)}${last ? '"' : ''}`;
-      });
+      pieces.push(() => `${i === 0 ? prefix : ''}${escape(slice)}${last ? '"' : ''}`);
     });
   }
   pieces.push(() => '}');

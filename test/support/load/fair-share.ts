@@ -325,7 +325,7 @@ const statusesOf = (samples: { status: number }[]) => {
 };
 
 /** One multipart upload (POST /v1/knowledge/upload) on its own pool; never throws (status 0). */
-type Answer = { latency: number; status: number; policy?: string; detail?: string };
+type Answer = { latency: number; status: number; policy?: string; detail?: string; body?: string };
 
 const policyOf = (h: string | string[] | undefined) => (Array.isArray(h) ? h.join(', ') : h);
 
@@ -346,6 +346,7 @@ async function upload(pool: Pool, token: string, file: Buffer, name: string, mim
       status: res.statusCode,
       policy: policyOf(res.headers['ratelimit-policy']),
       detail: res.statusCode >= 300 ? text.slice(0, 200) : undefined,
+      body: text,
     };
   } catch (e) {
     return { latency: performance.now() - t0, status: 0, detail: String(e) };
@@ -375,17 +376,9 @@ export function markupOnlyHtml(bytes: number): Buffer {
 
 /** Uploads `who`'s large item of `bytes` of markup; answers its id. */
 async function storeLargeItem(who: Tenant, bytes: number, pool: Pool): Promise<string> {
-  const form = new FormData();
-  form.set('file', new Blob([new Uint8Array(markupOnlyHtml(bytes))], { type: 'text/html' }), 'large.html');
-  const res = await pool.request({
-    method: 'POST',
-    path: '/v1/knowledge/upload',
-    headers: { authorization: `Bearer ${who.token}` },
-    body: form,
-  });
-  const text = await res.body.text();
-  if (res.statusCode !== 201) throw new Error(`storing a large item: ${res.statusCode} ${text.slice(0, 200)}`);
-  return (JSON.parse(text) as { id: string }).id;
+  const r = await upload(pool, who.token, markupOnlyHtml(bytes), 'large.html', 'text/html');
+  if (r.status !== 201) throw new Error(`storing a large item: ${r.status} ${r.detail}`);
+  return (JSON.parse(r.body!) as { id: string }).id;
 }
 
 /** One JSON request with a raw body; never throws. */
