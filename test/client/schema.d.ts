@@ -725,6 +725,7 @@ export interface components {
             created_at: string;
         };
         MessagePageDto: {
+            /** @description Oldest first: up to `limit` messages, fewer once the page holds 256 KiB of message content (always at least one message); `next_cursor` continues from the last */
             data: components["schemas"]["MessageDto"][];
             next_cursor: string | null;
         };

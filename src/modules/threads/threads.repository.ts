@@ -7,6 +7,9 @@ import type { MessageDto, ThreadDto } from './dto/threads.dto.js';
 const THREAD_COLS = `id, title, created_by, ${isoTs('created_at')}, ${isoTs('updated_at')}`;
 const MESSAGE_COLS = `id, thread_id, role, content, created_by, ${isoTs('created_at')}`;
 
+/** Message content a page carries before it stops (at least one message, whatever its size). */
+export const MESSAGE_PAGE_BYTES = 256 * 1024;
+
 /**
  * rocker_threads and rocker_messages; every query runs in the tenant transaction (RLS scopes it) and
  * names the context's org as well (org_id = $n: a second wall, and one shard under Citus).
@@ -57,17 +60,28 @@ export class ThreadsRepository {
     );
   }
 
-  listMessages(threadId: string, limit: number, after?: Keyset): Promise<MessageDto[]> {
-    return after
-      ? this.db.query(
-          `SELECT ${MESSAGE_COLS} FROM rocker_messages WHERE org_id = $1 AND thread_id = $2 AND (created_at, id) > ($3::timestamptz, $4::uuid)
-           ORDER BY created_at, id LIMIT $5`,
-          [this.org(), threadId, after.createdAt, after.id, limit + 1],
-        )
-      : this.db.query(`SELECT ${MESSAGE_COLS} FROM rocker_messages WHERE org_id = $1 AND thread_id = $2 ORDER BY created_at, id LIMIT $3`, [
-          this.org(),
-          threadId,
-          limit + 1,
-        ]);
+  /**
+   * One page of a thread's messages, oldest first, by the (created_at, id) keyset: up to `limit`
+   * messages, but a page stops once the content ahead of a message reaches MESSAGE_PAGE_BYTES (a
+   * message can be 100,000 characters, so 100 of them would be a 30 MB answer built on the event
+   * loop). `fit` is how many rows belong on the page; a row after them (without its content) only
+   * tells that more follow.
+   */
+  async listMessages(threadId: string, limit: number, after?: Keyset): Promise<{ rows: MessageDto[]; fit: number }> {
+    const keyset = after ? `AND (created_at, id) > ($5::timestamptz, $6::uuid)` : '';
+    const rows = await this.db.query<MessageDto & { fits: boolean }>(
+      `WITH page AS (
+         SELECT ${MESSAGE_COLS},
+                coalesce(sum(octet_length(content)) OVER (ORDER BY created_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ahead
+           FROM rocker_messages WHERE org_id = $1 AND thread_id = $2 ${keyset}
+          ORDER BY created_at, id LIMIT $3)
+       SELECT id, thread_id, role, CASE WHEN ahead < $4 THEN content END AS content, created_by, created_at, ahead < $4 AS fits
+         FROM page
+        WHERE ahead < $4 OR ahead = (SELECT min(ahead) FROM page WHERE ahead >= $4)
+        ORDER BY created_at, id`,
+      [this.org(), threadId, limit + 1, MESSAGE_PAGE_BYTES, ...(after ? [after.createdAt, after.id] : [])],
+    );
+    const fit = Math.min(limit, rows.filter((r) => r.fits).length);
+    return { rows: rows.map(({ fits: _, ...m }) => m), fit };
   }
 }

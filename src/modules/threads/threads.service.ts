@@ -34,6 +34,7 @@ export class ThreadsService {
 
   async listMessages(threadId: string, limit = 20, cursor?: string): Promise<Page<MessageDto>> {
     await this.get(threadId);
-    return pageOf(await this.threads.listMessages(threadId, limit, decodeCursor(cursor)), limit);
+    const { rows, fit } = await this.threads.listMessages(threadId, limit, decodeCursor(cursor));
+    return pageOf(rows, fit);
   }
 }

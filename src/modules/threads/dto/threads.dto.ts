@@ -46,6 +46,11 @@ export class ThreadPageDto {
 }
 
 export class MessagePageDto {
-  @ApiProperty({ type: [MessageDto] }) data: MessageDto[];
+  @ApiProperty({
+    type: [MessageDto],
+    description:
+      'Oldest first: up to `limit` messages, fewer once the page holds 256 KiB of message content (always at least one message); `next_cursor` continues from the last',
+  })
+  data: MessageDto[];
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
 }
