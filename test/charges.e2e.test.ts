@@ -130,7 +130,7 @@ describe('every costly path is charged where it is spent', () => {
   it('per-org cap of queued jobs: past it 429 quota-exceeded, nothing stored, the queued jobs untouched; admin-set and validated', async () => {
     const G = await orgWithRoles(db.owner);
     const put = await setLimits(G, { caps: { queued_jobs: 2 } });
-    expect(put.body.caps).toEqual({ queued_jobs: 2, stored_chunks: 1_000_000 });
+    expect(put.body.caps).toEqual({ queued_jobs: 2, stored_chunks: 1_000_000, stored_bytes: 10 * 1024 ** 3 });
     await as(G, request(t.url).post('/v1/knowledge')).send({ title: 'a', text: 'x' }).expect(201);
     await as(G, request(t.url).post('/v1/knowledge')).send({ title: 'b', text: 'y' }).expect(201);
     const over = await as(G, request(t.url).post('/v1/knowledge')).send({ title: 'c', text: 'z' });

@@ -18,6 +18,7 @@ export const TENANT_TABLES = [
   'private_chunks',
   'ingest_jobs',
   'usage_daily',
+  'org_storage',
 ] as const;
 
 /** Tables with an org_id column that are not distributed by it, and why. */

@@ -57,7 +57,10 @@ DECLARE
     'public.invitation_accept(uuid, uuid, bytea, text)',   -- the invitee (not a member yet) accepts: one invitation, matched by the sha256 of its secret, only for app.user_id whose account (or, for a new user, verified token) e-mail is the invited one; creates that user and membership only; returns org + role (rocker_auth)
     'public.set_default_org(uuid)',                        -- sets users.default_org_id of app.user_id only, to an org they belong to (rocker_auth)
     'public.org_keep_an_owner()',                          -- trigger: locks the org row and refuses removing its last owner, counting across RLS (rocker_auth)
-    'public.org_audit_write()'                             -- trigger: appends org_audit_log rows the app role may not insert itself; drops the token hash (rocker_auth)
+    'public.org_audit_write()',                            -- trigger: appends org_audit_log rows the app role may not insert itself; drops the token hash (rocker_auth)
+    'public.org_storage_count_knowledge_items()',          -- trigger: adds a row's document bytes to its org's org_storage count, which the app role may only read (owner; forced policies still name the transaction's org)
+    'public.org_storage_count_knowledge_blobs()',          -- trigger: the same for upload blobs
+    'public.org_storage_count_rocker_messages()'           -- trigger: the same for thread messages
   ];
   -- Of those, the ones the API role (app_role) may EXECUTE, each reviewed as a door an injection
   -- in the API can open. The ingest dispatcher's functions are not here: only the worker role

@@ -473,6 +473,14 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
   LIMITS_MAX_QUEUED_JOBS = 10_000;
 
+  /**
+   * Bytes of documents and messages an org may keep (item text and HTML, uploads waiting for OCR,
+   * thread messages; each row counts 256 bytes besides), unless its limits say otherwise
+   * (caps.stored_bytes). Default 10 GiB.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1e15)
+  LIMITS_MAX_STORED_BYTES = 10 * 1024 ** 3;
+
   /** How long an org invitation's token can be accepted (default 7 days). */
   @Transform(toInt) @IsInt() @Min(60) @Max(90 * 86_400)
   INVITATION_TTL_S = 7 * 86_400;

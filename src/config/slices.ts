@@ -176,6 +176,7 @@ export abstract class LimitsConfig extends slice({
   badBodyWindowS: 'RATE_LIMIT_BAD_BODY_WINDOW_S',
   maxStoredChunks: 'LIMITS_MAX_STORED_CHUNKS',
   maxQueuedJobs: 'LIMITS_MAX_QUEUED_JOBS',
+  maxStoredBytes: 'LIMITS_MAX_STORED_BYTES',
 }) {}
 
 export abstract class TtsConfig extends slice({

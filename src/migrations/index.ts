@@ -31,6 +31,7 @@ import { SearchOrgIndexes1796206000000 } from './1796206000000-SearchOrgIndexes.
 import { ToastLz41796206100000 } from './1796206100000-ToastLz4.js';
 import { SearchOrgBinaryIndexes1796206200000 } from './1796206200000-SearchOrgBinaryIndexes.js';
 import { SearchOrgIndexCalibration1796206300000 } from './1796206300000-SearchOrgIndexCalibration.js';
+import { OrgStoredBytes1796206400000 } from './1796206400000-OrgStoredBytes.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   ToastLz41796206100000,
   SearchOrgBinaryIndexes1796206200000,
   SearchOrgIndexCalibration1796206300000,
+  OrgStoredBytes1796206400000,
 ];

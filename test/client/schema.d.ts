@@ -939,7 +939,7 @@ export interface components {
             job_concurrency: number | null;
             /** @description null: the platform default (INGEST_ORG_RATE) */
             job_rate: Record<string, never> | null;
-            /** @description stored_chunks, queued_jobs */
+            /** @description stored_chunks, queued_jobs, stored_bytes */
             caps: {
                 [key: string]: number;
             };
@@ -958,6 +958,8 @@ export interface components {
             totals: {
                 [key: string]: number;
             };
+            /** @description bytes of documents and messages the org keeps now (counted against caps.stored_bytes) */
+            stored_bytes: number;
         };
         PolicyOverrideDto: {
             /** @description units per window */
@@ -981,6 +983,8 @@ export interface components {
             stored_chunks?: Record<string, never> | null;
             /** @description ingest jobs the org may have waiting (default LIMITS_MAX_QUEUED_JOBS) */
             queued_jobs?: Record<string, never> | null;
+            /** @description bytes of documents and messages the org may keep: item text and HTML, uploads waiting for OCR, thread messages (default LIMITS_MAX_STORED_BYTES) */
+            stored_bytes?: Record<string, never> | null;
         };
         UpdateLimitsDto: {
             /** @description null resets to the default */

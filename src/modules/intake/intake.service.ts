@@ -53,6 +53,8 @@ export class IntakeService {
     const ctx = this.tenants.current();
     if (!ctx) throw new Error('intake outside a tenant context');
     if (body.html !== undefined) {
+      // an org at its cap of stored bytes is refused before the html pool runs
+      await this.knowledge.assertRoomToStore(ctx, body.html.length); // characters: at most its bytes
       const clean = await this.html.clean(body.html, { key: fairKey(ctx), cls: WorkClass.Request });
       const item = await this.tenants.run(ctx, () =>
         this.knowledge.create({

@@ -61,6 +61,8 @@ export class UploadService {
     // HTML is read to its end by the HTML worker (cleanUpload), not on the event loop.
     const sniffed = await sniffUpload(file.data, fileName, file.clientType, { deferHtmlText: true });
     const base = { title, sourceKind: 'upload' as const, mimeType: sniffed.mime, fileName, byteSize: file.data.length };
+    // An org at its cap of stored bytes is refused before any parser or OCR runs.
+    await this.knowledge.assertRoomToStore(tenant, file.data.length);
     // Parsers and OCR are shared engines: this upload waits its org's turn, as request work.
     const who: EngineCaller = { key: fairKey(tenant), cls: WorkClass.Request };
 
@@ -107,7 +109,7 @@ export class UploadService {
     data: Buffer,
   ): Promise<UploadOutcome> {
     return this.tenants.run(tenant, async () => {
-      const item = await this.knowledge.createPending(base);
+      const item = await this.knowledge.createPending(base, data.length);
       await this.knowledge.putBlob(item.id, base.mimeType, data);
       const job = await this.enqueuer.enqueue(
         JobKind.Ocr,

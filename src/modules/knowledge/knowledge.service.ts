@@ -8,6 +8,7 @@ import { fairKey } from '../../common/fair/fair-scheduler.js';
 import { AnswerSlots } from './answer-slots.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.types.js';
 import { jsonObjectStream } from './json-stream.js';
+import { StoredBytes } from '../limits/stored-bytes.js';
 import {
   KnowledgeRepository,
   type ContentPart,
@@ -44,6 +45,7 @@ export class KnowledgeService {
     private readonly enqueuer: IngestEnqueuer,
     @Inject(KnowledgeConfig) private readonly config: KnowledgeConfig,
     private readonly tenants: TenantTransactions,
+    private readonly stored: StoredBytes,
   ) {}
 
   private readonly answers = new AnswerSlots(MAX_WAITING_ANSWERS);
@@ -53,14 +55,29 @@ export class KnowledgeService {
    * (transactional outbox): both commit or neither does.
    */
   async create(item: NewKnowledgeItem): Promise<KnowledgeItemDto> {
+    await this.stored.assertRoom(documentBytes(item.contentText) + documentBytes(item.contentHtml));
     const created = await this.items.create(item);
     await this.requestEmbedding(created.id);
     return created;
   }
 
-  /** An item whose text comes later (a crawl or an ocr job fills it in with setContent). */
-  createPending(item: NewKnowledgeItem): Promise<KnowledgeItemDto> {
+  /**
+   * An item whose text comes later (a crawl or an ocr job fills it in with setContent; what it
+   * stores counts then, unrefused: the request that started it was checked). `blobBytes`: an upload
+   * the item keeps for its ocr job (putBlob), checked against the org's cap with the item.
+   */
+  async createPending(item: NewKnowledgeItem, blobBytes = 0): Promise<KnowledgeItemDto> {
+    await this.stored.assertRoom(blobBytes, blobBytes ? 2 : 1);
     return this.items.create(item);
+  }
+
+  /**
+   * 429 quota-exceeded now when `bytes` more would take the org past its cap of stored bytes: a
+   * request checks before the work that would produce them (sanitising, parsing, OCR), in a short
+   * transaction of its own, and again when it writes.
+   */
+  assertRoomToStore(tenant: TenantContext, bytes: number): Promise<void> {
+    return this.tenants.run(tenant, () => this.stored.assertRoom(bytes));
   }
 
   /**
@@ -185,4 +202,10 @@ export class KnowledgeService {
     }
     if (!(await this.items.delete(id))) throw notFound('knowledge item');
   }
+}
+
+/** A document's bytes as Postgres will count them (UTF-8). */
+function documentBytes(doc: string | Buffer | null | undefined): number {
+  if (doc == null) return 0;
+  return typeof doc === 'string' ? Buffer.byteLength(doc) : doc.length;
 }

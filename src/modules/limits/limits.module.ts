@@ -11,6 +11,8 @@ import { UsageService } from './usage.service.js';
 import { AuthFailureLimiter } from './auth-failure.limiter.js';
 import { BodyRefusalLimiter } from './body-refusal.limiter.js';
 import { Charges } from './charges.service.js';
+import { StoredBytes } from './stored-bytes.js';
+import { StoredBytesRepository } from './stored-bytes.repository.js';
 
 @Module({ providers: [RateLimitStorage], exports: [RateLimitStorage] })
 class RateLimitStorageModule {}
@@ -41,7 +43,7 @@ class RateLimitStorageModule {}
     }),
   ],
   controllers: [OrgLimitsController, AdminLimitsController],
-  providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, BodyRefusalLimiter, Charges],
-  exports: [LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, BodyRefusalLimiter, Charges, RateLimitStorageModule, ThrottlerModule],
+  providers: [LimitsRepository, LimitsCache, LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, BodyRefusalLimiter, Charges, StoredBytes, StoredBytesRepository],
+  exports: [StoredBytes, LimitsService, UsageService, RateLimitGuard, AuthFailureLimiter, BodyRefusalLimiter, Charges, RateLimitStorageModule, ThrottlerModule],
 })
 export class LimitsModule {}

@@ -50,7 +50,7 @@ describe(mergeUpdate.name, () => {
     const capped = mergeUpdate(undefined, { caps: { queued_jobs: 3 } });
     expect(capped.policies.caps).toEqual({ queued_jobs: 3 });
     const defaults = capDefaultsFrom(env({ LIMITS_MAX_STORED_CHUNKS: '500' }));
-    expect(effectiveOf('o', defaultsFrom(env()), capped, defaults).caps).toEqual({ queued_jobs: 3, stored_chunks: 500 });
+    expect(effectiveOf('o', defaultsFrom(env()), capped, defaults).caps).toEqual({ queued_jobs: 3, stored_chunks: 500, stored_bytes: 10 * 1024 ** 3 });
     const both = mergeUpdate(capped, { caps: { stored_chunks: 9 } });
     expect(both.policies.caps).toEqual({ queued_jobs: 3, stored_chunks: 9 });
     expect(mergeUpdate(both, { caps: { queued_jobs: null } }).policies.caps).toEqual({ stored_chunks: 9 });

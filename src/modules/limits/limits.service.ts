@@ -47,7 +47,11 @@ function pickPolicy(v: unknown): Partial<PolicyLimit> {
 
 /** The platform's caps (LIMITS_MAX_*), under an org's own. */
 export function capDefaultsFrom(limitsConfig: LimitsConfig): Record<OrgCap, number> {
-  return { [OrgCap.StoredChunks]: limitsConfig.maxStoredChunks, [OrgCap.QueuedJobs]: limitsConfig.maxQueuedJobs };
+  return {
+    [OrgCap.StoredChunks]: limitsConfig.maxStoredChunks,
+    [OrgCap.QueuedJobs]: limitsConfig.maxQueuedJobs,
+    [OrgCap.StoredBytes]: limitsConfig.maxStoredBytes,
+  };
 }
 
 /** Defaults with an org's stored overrides on top. */

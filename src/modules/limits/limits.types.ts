@@ -60,7 +60,7 @@ export interface EffectiveLimits {
   job_concurrency: number | null;
   /** Ingest job starts per second; null = the platform default (INGEST_ORG_RATE). */
   job_rate: number | null;
-  /** What the org may keep: chunks in the vector index, ingest jobs waiting. */
+  /** What the org may keep: chunks in the vector index, ingest jobs waiting, bytes of documents and messages. */
   caps: Record<OrgCap, number>;
 }
 
@@ -68,6 +68,7 @@ export interface EffectiveLimits {
 export enum OrgCap {
   StoredChunks = 'stored_chunks',
   QueuedJobs = 'queued_jobs',
+  StoredBytes = 'stored_bytes',
 }
 export const ORG_CAPS = Object.values(OrgCap);
 

@@ -3,6 +3,7 @@ import { LimitsConfig } from '../../config/slices.js';
 import { badRequest, ProblemException } from '../../common/filters/problem.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsRepository, type UsageRow } from './limits.repository.js';
+import { StoredBytesRepository } from './stored-bytes.repository.js';
 import { LimitsService } from './limits.service.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 import { USAGE_UNITS, dayKey, monthKey, type UsageUnit } from './limits.types.js';
@@ -32,6 +33,7 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly storage: RateLimitStorage,
     private readonly repo: LimitsRepository,
     private readonly limits: LimitsService,
+    private readonly stored: StoredBytesRepository,
   ) {}
 
   onModuleInit(): void {
@@ -145,6 +147,6 @@ export class UsageService implements OnModuleInit, BeforeApplicationShutdown {
     const data = toRows(merged).sort((a, b) => a.day.localeCompare(b.day) || a.unit.localeCompare(b.unit));
     const totals = Object.fromEntries(USAGE_UNITS.map((u) => [u, 0])) as Record<string, number>;
     for (const r of data) totals[r.unit] += r.amount;
-    return { from, to, data, totals };
+    return { from, to, data, totals, stored_bytes: await this.stored.used() };
   }
 }

@@ -49,15 +49,32 @@ export class ThreadsRepository {
     return (await this.db.query(`DELETE FROM rocker_threads WHERE org_id = $1 AND id = $2 RETURNING id`, [this.org(), id])).length > 0;
   }
 
-  async addMessage(threadId: string, role: string, content: string): Promise<MessageDto | undefined> {
+  /**
+   * Stores the message unless the org's stored bytes (org_storage) plus `adding` would pass `cap`;
+   * `used` is the org's count read by the same statement, `message` undefined when nothing was
+   * stored (no such thread, or no room).
+   */
+  async addMessage(
+    threadId: string,
+    role: string,
+    content: string,
+    adding: number,
+    cap: number,
+  ): Promise<{ used: number; message: MessageDto | undefined }> {
     const { orgId, userId } = this.db.context();
     // The thread is looked up under RLS first: another org's thread id finds nothing.
-    return this.db.one(
-      `INSERT INTO rocker_messages (org_id, thread_id, role, content, created_by)
-       SELECT $1, t.id, $3, $4, $5 FROM rocker_threads t WHERE t.org_id = $1 AND t.id = $2
-       RETURNING ${MESSAGE_COLS}`,
-      [orgId, threadId, role, content, userId],
+    const row = await this.db.one<MessageDto & { used: string }>(
+      `WITH room AS (SELECT coalesce(sum(bytes), 0) AS used FROM org_storage WHERE org_id = $1),
+       added AS (
+         INSERT INTO rocker_messages (org_id, thread_id, role, content, created_by)
+         SELECT $1, t.id, $3, $4, $5 FROM rocker_threads t, room
+          WHERE t.org_id = $1 AND t.id = $2 AND room.used + $6 <= $7
+         RETURNING ${MESSAGE_COLS})
+       SELECT room.used, added.* FROM room LEFT JOIN added ON true`,
+      [orgId, threadId, role, content, userId, adding, cap],
     );
+    const { used, ...message } = row!;
+    return { used: Number(used), message: message.id ? message : undefined };
   }
 
   /**

@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { notFound } from '../../common/filters/problem.js';
 import { ThreadsRepository } from './threads.repository.js';
+import { STORED_ROW_BYTES, StoredBytes } from '../limits/stored-bytes.js';
 import type { MessageDto, ThreadDto } from './dto/threads.dto.js';
 
 @Injectable()
 export class ThreadsService {
-  constructor(private readonly threads: ThreadsRepository) {}
+  constructor(
+    private readonly threads: ThreadsRepository,
+    private readonly stored: StoredBytes,
+  ) {}
 
   create(title: string): Promise<ThreadDto> {
     return this.threads.create(title);
@@ -29,7 +33,12 @@ export class ThreadsService {
   }
 
   async addMessage(threadId: string, role: string, content: string): Promise<MessageDto> {
-    return (await this.threads.addMessage(threadId, role, content)) ?? Promise.reject(notFound('thread'));
+    // the org's room is checked in the insert itself: one round trip, as a message is the most frequent write
+    const cap = await this.stored.cap();
+    const adding = Buffer.byteLength(content) + STORED_ROW_BYTES;
+    const { used, message } = await this.threads.addMessage(threadId, role, content, adding, cap);
+    if (message) return message;
+    throw used + adding > cap ? this.stored.refusal(used, adding, cap) : notFound('thread');
   }
 
   async listMessages(threadId: string, limit = 20, cursor?: string): Promise<Page<MessageDto>> {

@@ -69,14 +69,14 @@ export class QuotasDto {
 }
 
 /** A cap on what an org keeps; null puts the platform's (LIMITS_MAX_*) back. */
-const cap = (description: string) =>
+const cap = (description: string, max = 1e9) =>
   applyDecorators(
-    ApiPropertyOptional({ nullable: true, minimum: 1, description }),
+    ApiPropertyOptional({ nullable: true, minimum: 1, maximum: max, description }),
     ValidateIf((_, v) => v !== null),
     IsOptional(),
     IsInt(),
     Min(1),
-    Max(1e9),
+    Max(max),
   );
 
 export class CapsDto {
@@ -84,6 +84,8 @@ export class CapsDto {
   stored_chunks?: number | null;
   @cap('ingest jobs the org may have waiting (default LIMITS_MAX_QUEUED_JOBS)')
   queued_jobs?: number | null;
+  @cap('bytes of documents and messages the org may keep: item text and HTML, uploads waiting for OCR, thread messages (default LIMITS_MAX_STORED_BYTES)', 1e15)
+  stored_bytes?: number | null;
 }
 
 const policy = () => (target: object, key: string) => {
@@ -167,7 +169,7 @@ export class EffectiveLimitsDto {
   @ApiProperty({ nullable: true, type: Number }) job_concurrency: number | null;
   @ApiProperty({ nullable: true, description: 'null: the platform default (INGEST_ORG_RATE)' }) job_rate:
     number | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'stored_chunks, queued_jobs' })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'stored_chunks, queued_jobs, stored_bytes' })
   caps: Record<string, number>;
 }
 
@@ -198,4 +200,6 @@ export class UsageDto {
     description: 'sum per unit over the range',
   })
   totals: Record<string, number>;
+  @ApiProperty({ description: 'bytes of documents and messages the org keeps now (counted against caps.stored_bytes)' })
+  stored_bytes: number;
 }

@@ -1,0 +1,109 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+// Frozen copies, not imports: a migration's SQL must not change once it has run anywhere.
+const APP_ROLE = 'rocker_app';
+const CURRENT_ORG = `(select app_ctx_org())`;
+/** What a row costs besides its documents (its tuple and index entries), so a flood of tiny rows is not free. */
+const ROW_BYTES = 256;
+/** Rows per org: a write adds to its backend's slot, so one org's concurrent writes do not queue on one row lock. */
+const SLOTS = 16;
+
+/** The documents each counted table keeps, as an expression over a row (NEW or OLD). */
+const COUNTED: Record<string, { bytes: (r: string) => string; updateOf?: string }> = {
+  knowledge_items: {
+    bytes: (r) => `coalesce(octet_length(${r}.content_text), 0) + coalesce(octet_length(${r}.content_html), 0)`,
+    updateOf: 'content_text, content_html',
+  },
+  knowledge_blobs: { bytes: (r) => `octet_length(${r}.data)` },
+  rocker_messages: { bytes: (r) => `octet_length(${r}.content)` },
+};
+
+/**
+ * What each org keeps, in bytes (issue 15: no org can fill the database for everyone): item text
+ * and HTML, uploads waiting for OCR, thread messages, each row counting ROW_BYTES besides. The API
+ * refuses a write that would take its org past `caps.stored_bytes`.
+ *
+ * - org_storage (tenant table): up to SLOTS rows per org, kept by row triggers on the counted
+ *   tables, so reading an org's total sums a few rows of one index range whatever it keeps. A write
+ *   adds its delta to the slot of its backend (pg_backend_pid() % SLOTS): with one row per org,
+ *   16 concurrent messages of one org queued on its row lock through each commit (0.68x the org's
+ *   own write rate). A slot may go negative (a row deleted by another backend than wrote it); the
+ *   sum is what counts. `octet_length` of a stored value reads its length from the TOAST pointer:
+ *   nothing is decompressed.
+ * - The app role may only read it: the triggers' functions are SECURITY DEFINER (owned by the
+ *   migrating role, which owns the table; its forced policies still name the transaction's org),
+ *   so no statement of the API can forge its org's count.
+ * - A delete whose org is gone adds nothing: an org being deleted cascades into its rows after its
+ *   org_storage rows are gone (and an insert would violate the foreign key).
+ * - The count is taken now from what is stored (FORCE lifted inside this one transaction, so no
+ *   other session sees the tables unforced).
+ */
+export class OrgStoredBytes1796206400000 implements MigrationInterface {
+  name = 'OrgStoredBytes1796206400000';
+
+  async up(q: QueryRunner): Promise<void> {
+    const cmp = `org_id = ${CURRENT_ORG}`;
+    await q.query(`CREATE TABLE org_storage (
+         org_id uuid NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+         slot smallint NOT NULL CHECK (slot >= 0 AND slot < ${SLOTS}),
+         bytes bigint NOT NULL DEFAULT 0,
+         PRIMARY KEY (org_id, slot)
+       )`);
+    for (const s of [
+      `ALTER TABLE org_storage ENABLE ROW LEVEL SECURITY`,
+      `ALTER TABLE org_storage FORCE ROW LEVEL SECURITY`,
+      `CREATE POLICY org_storage_select ON org_storage FOR SELECT USING (${cmp})`,
+      `CREATE POLICY org_storage_insert ON org_storage FOR INSERT WITH CHECK (${cmp})`,
+      `CREATE POLICY org_storage_update ON org_storage FOR UPDATE USING (${cmp}) WITH CHECK (${cmp})`,
+      `CREATE POLICY org_storage_delete ON org_storage FOR DELETE USING (${cmp})`,
+      `GRANT SELECT ON org_storage TO ${APP_ROLE}`,
+    ])
+      await q.query(s);
+
+    for (const [table, { bytes, updateOf }] of Object.entries(COUNTED)) {
+      await q.query(`CREATE FUNCTION org_storage_count_${table}() RETURNS trigger
+         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+       AS $fn$
+       DECLARE
+         delta bigint := 0;
+         org uuid;
+       BEGIN
+         IF TG_OP <> 'INSERT' THEN
+           delta := delta - (${ROW_BYTES} + ${bytes('OLD')});
+           org := OLD.org_id;
+         END IF;
+         IF TG_OP <> 'DELETE' THEN
+           delta := delta + (${ROW_BYTES} + ${bytes('NEW')});
+           org := NEW.org_id;
+         END IF;
+         IF delta = 0 OR (delta < 0 AND NOT EXISTS (SELECT 1 FROM public.orgs WHERE id = org)) THEN
+           RETURN NULL;
+         END IF;
+         INSERT INTO public.org_storage AS s (org_id, slot, bytes) VALUES (org, pg_backend_pid() % ${SLOTS}, delta)
+           ON CONFLICT (org_id, slot) DO UPDATE SET bytes = s.bytes + EXCLUDED.bytes;
+         RETURN NULL;
+       END
+       $fn$`);
+      await q.query(`REVOKE ALL ON FUNCTION org_storage_count_${table}() FROM PUBLIC`);
+      await q.query(`CREATE TRIGGER ${table}_storage
+         AFTER INSERT OR DELETE OR UPDATE${updateOf ? ` OF ${updateOf}` : ''} ON ${table}
+         FOR EACH ROW EXECUTE FUNCTION org_storage_count_${table}()`);
+    }
+
+    const tables = ['org_storage', ...Object.keys(COUNTED)];
+    for (const t of tables) await q.query(`ALTER TABLE ${t} NO FORCE ROW LEVEL SECURITY`);
+    const sums = Object.entries(COUNTED)
+      .map(([table, { bytes }]) => `SELECT t.org_id, ${ROW_BYTES} + ${bytes('t')} AS b FROM ${table} t`)
+      .join(' UNION ALL ');
+    await q.query(`INSERT INTO org_storage (org_id, slot, bytes) SELECT org_id, 0, sum(b) FROM (${sums}) counted GROUP BY org_id`);
+    for (const t of tables) await q.query(`ALTER TABLE ${t} FORCE ROW LEVEL SECURITY`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const table of Object.keys(COUNTED)) {
+      await q.query(`DROP TRIGGER IF EXISTS ${table}_storage ON ${table}`);
+      await q.query(`DROP FUNCTION IF EXISTS org_storage_count_${table}()`);
+    }
+    await q.query(`DROP TABLE IF EXISTS org_storage`);
+  }
+}

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { asOrg, asTenant, createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
+import { textPng } from './support/files.js';
+import { STORED_ROW_BYTES } from '../src/modules/limits/stored-bytes.js';
+
+type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
+const ROW = STORED_ROW_BYTES;
+
+/**
+ * caps.stored_bytes: Postgres counts what each org keeps (org_storage, kept by triggers on item
+ * documents, upload blobs and messages, whatever path writes or deletes them), and a write that
+ * would take the org past its cap is 429 quota-exceeded with nothing stored. API only: jobs stay
+ * queued, so nothing but the requests writes.
+ */
+describe('caps.stored_bytes', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let root: string;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', OCR_SYNC_MAX_PIXELS: '1' }));
+    root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const as = (org: Tenant, r: request.Test) => r.set('Authorization', `Bearer ${org.tokens.member}`);
+  const setCap = (org: Tenant, bytes: number | null) =>
+    request(t.url).put(`/v1/admin/orgs/${org.org.id}/limits`).set('Authorization', `Bearer ${root}`).send({ caps: { stored_bytes: bytes } }).expect(200);
+  /** org_storage's count, and the same sum taken from the tables themselves. */
+  const counted = (org: Tenant) =>
+    asOrg(db.owner, org.org.id, async (c) => {
+      const kept = (await c.query(`SELECT coalesce(sum(bytes), 0)::bigint AS n FROM org_storage`)).rows[0].n;
+      const summed = (
+        await c.query(
+          `SELECT (SELECT coalesce(sum(${ROW} + coalesce(octet_length(content_text), 0) + coalesce(octet_length(content_html), 0)), 0) FROM knowledge_items)
+                + (SELECT coalesce(sum(${ROW} + octet_length(data)), 0) FROM knowledge_blobs)
+                + (SELECT coalesce(sum(${ROW} + octet_length(content)), 0) FROM rocker_messages) AS n`,
+        )
+      ).rows[0].n;
+      return { kept: Number(kept), summed: Number(summed) };
+    });
+  const thread = async (org: Tenant) => (await as(org, request(t.url).post('/v1/threads').send({ title: 't' })).expect(201)).body.id as string;
+  const message = (org: Tenant, threadId: string, content: string) =>
+    as(org, request(t.url).post(`/v1/threads/${threadId}/messages`).send({ role: 'user', content }));
+
+  it('counts every document an org keeps, on every path that writes or deletes one', async () => {
+    const A = await orgWithRoles(db.owner);
+    const B = await orgWithRoles(db.owner);
+    expect(await counted(A)).toEqual({ kept: 0, summed: 0 });
+
+    const th = await thread(A);
+    await message(A, th, 'é'.repeat(1000)).expect(201);
+    expect(await counted(A)).toEqual({ kept: ROW + 2000, summed: ROW + 2000 });
+    expect((await as(A, request(t.url).get('/v1/org/usage')).expect(200)).body.stored_bytes).toBe(ROW + 2000);
+
+    const text = await as(A, request(t.url).post('/v1/knowledge').send({ title: 'x', text: 'hello world' })).expect(201);
+    await as(A, request(t.url).post('/v1/knowledge').send({ title: 'h', html: '<p>some <b>markup</b></p>' })).expect(201);
+    const png = textPng(['OCR LATER']);
+    const image = await as(A, request(t.url).post('/v1/knowledge/upload')).attach('file', png, 'scan.png').expect(201);
+    expect(image.body.job_id).toBeTruthy(); // an ocr job: the blob is kept until it runs
+    let now = await counted(A);
+    expect(now.kept).toBe(now.summed);
+    expect(now.kept).toBeGreaterThan(5 * ROW + 2000 + png.length);
+
+    // deletes subtract, cascades included (a thread's messages, an item's blob)
+    await as(A, request(t.url).delete(`/v1/knowledge/${text.body.id}`)).expect(204);
+    await as(A, request(t.url).delete(`/v1/threads/${th}`)).expect(204);
+    now = await counted(A);
+    expect(now.kept).toBe(now.summed);
+    await as(A, request(t.url).delete(`/v1/knowledge/${image.body.id}`)).expect(204);
+    now = await counted(A);
+    expect(now.kept).toBe(now.summed);
+
+    // the other org's count is its own
+    expect(await counted(B)).toEqual({ kept: 0, summed: 0 });
+  });
+
+  it('refuses the write that would take the org past its cap, storing nothing', async () => {
+    const A = await orgWithRoles(db.owner);
+    await setCap(A, 3 * ROW + 5000);
+    const th = await thread(A);
+    await message(A, th, 'a'.repeat(2000)).expect(201);
+    await message(A, th, 'b'.repeat(2000)).expect(201);
+    const before = await counted(A);
+    expect(before.kept).toBe(2 * ROW + 4000);
+
+    const over = await message(A, th, 'c'.repeat(2000)).expect(429);
+    expect(over.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(over.body).toMatchObject({ type: expect.stringMatching(/\/quota-exceeded$/), cap: 'stored_bytes', limit: 3 * ROW + 5000, used: 2 * ROW + 4000 });
+    expect(over.headers['retry-after']).toBeUndefined();
+    // every path that stores is refused the same way, and nothing it would have written is kept
+    const text = await as(A, request(t.url).post('/v1/knowledge').send({ title: 'x', text: 'd'.repeat(2000) })).expect(429);
+    expect(text.body.cap).toBe('stored_bytes');
+    await as(A, request(t.url).post('/v1/knowledge').send({ title: 'h', html: `<p>${'e'.repeat(5000)}</p>` })).expect(429);
+    await as(A, request(t.url).post('/v1/knowledge/upload')).attach('file', Buffer.from('f'.repeat(5000)), 'notes.txt').expect(429);
+    expect(await counted(A)).toEqual(before);
+    // what still fits is stored
+    await message(A, th, 'small').expect(201);
+
+    // room made by deleting, or a higher cap
+    await as(A, request(t.url).delete(`/v1/threads/${th}`)).expect(204);
+    expect((await counted(A)).kept).toBe(0);
+    await as(A, request(t.url).post('/v1/knowledge').send({ title: 'x', text: 'd'.repeat(2000) })).expect(201);
+    await setCap(A, null);
+    const limits = await as(A, request(t.url).get('/v1/org/limits')).expect(200);
+    expect(limits.body.caps.stored_bytes).toBe(10 * 1024 ** 3);
+  });
+
+  it('validates the cap', async () => {
+    const A = await orgWithRoles(db.owner);
+    for (const bad of [0, -1, 1.5, 'x', 1e16]) {
+      const res = await request(t.url).put(`/v1/admin/orgs/${A.org.id}/limits`).set('Authorization', `Bearer ${root}`).send({ caps: { stored_bytes: bad } });
+      expect(res.status).toBe(400);
+    }
+    const big = await setCap(A, 5e12);
+    expect(big.body.caps.stored_bytes).toBe(5e12);
+  });
+
+  it('is read-only for the app role: no statement of the API can forge its org`s count', async () => {
+    const A = await orgWithRoles(db.owner);
+    const th = await thread(A);
+    await message(A, th, 'hello').expect(201);
+    const app = db.pool(db.appDirectUrl, 1);
+    for (const sql of [
+      `UPDATE org_storage SET bytes = 0`,
+      `DELETE FROM org_storage`,
+      `INSERT INTO org_storage (org_id, slot, bytes) VALUES ('${A.org.id}', 0, -1000000)`,
+    ])
+      await expect(asTenant(app, { orgId: A.org.id, userId: A.users.member.id, role: 'member' }, (c) => c.query(sql))).rejects.toThrow(/permission denied/);
+    expect((await counted(A)).kept).toBe(ROW + 5);
+  });
+});
