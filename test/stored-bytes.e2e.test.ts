@@ -5,6 +5,7 @@ import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { textPng } from './support/files.js';
+import { dbUrl } from './support/urls.js';
 import { STORED_ROW_BYTES } from '../src/modules/limits/stored-bytes.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
@@ -122,6 +123,22 @@ describe('caps.stored_bytes', () => {
     }
     const big = await setCap(A, 5e12);
     expect(big.body.caps.stored_bytes).toBe(5e12);
+  });
+
+  it('counts a bulk write with no org set (an operator as a superuser), across orgs', async () => {
+    const [A, B] = [await orgWithRoles(db.owner), await orgWithRoles(db.owner)];
+    const su = db.pool(dbUrl(db.name, 'postgres'), 1);
+    await su.query(
+      `INSERT INTO knowledge_items (org_id, title, source_kind, status, content_text)
+       SELECT org, 'bulk', 'text', 'ready', repeat('x', 100) FROM unnest($1::uuid[]) org, generate_series(1, 3)`,
+      [[A.org.id, B.org.id]],
+    );
+    for (const org of [A, B]) expect(await counted(org)).toEqual({ kept: 3 * (ROW + 100), summed: 3 * (ROW + 100) });
+    await su.query(`DELETE FROM knowledge_items WHERE org_id = $1`, [A.org.id]);
+    expect((await counted(A)).kept).toBe(0);
+    // an org deleted with everything it keeps takes its count along
+    await su.query(`DELETE FROM orgs WHERE id = $1`, [B.org.id]);
+    expect((await su.query(`SELECT count(*)::int AS n FROM org_storage WHERE org_id = $1`, [B.org.id])).rows[0].n).toBe(0);
   });
 
   it('is read-only for the app role: no statement of the API can forge its org`s count', async () => {

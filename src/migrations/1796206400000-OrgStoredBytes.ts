@@ -2,6 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 // Frozen copies, not imports: a migration's SQL must not change once it has run anywhere.
 const APP_ROLE = 'rocker_app';
+const AUTH_ROLE = 'rocker_auth';
 const CURRENT_ORG = `(select app_ctx_org())`;
 /** What a row costs besides its documents (its tuple and index entries), so a flood of tiny rows is not free. */
 const ROW_BYTES = 256;
@@ -30,9 +31,11 @@ const COUNTED: Record<string, { bytes: (r: string) => string; updateOf?: string 
  *   own write rate). A slot may go negative (a row deleted by another backend than wrote it); the
  *   sum is what counts. `octet_length` of a stored value reads its length from the TOAST pointer:
  *   nothing is decompressed.
- * - The app role may only read it: the triggers' functions are SECURITY DEFINER (owned by the
- *   migrating role, which owns the table; its forced policies still name the transaction's org),
- *   so no statement of the API can forge its org's count.
+ * - The app role may only read it: the triggers' functions are SECURITY DEFINER, owned by
+ *   rocker_auth (NOLOGIN, BYPASSRLS, as the org audit trigger), which may read and add to
+ *   org_storage and nothing else here, so no statement of the API can forge its org's count, and
+ *   a write with no org set (an operator's bulk load as the owner or a superuser) is counted too.
+ *   Each writes only the counted row's own org's count, a row its statement was allowed to write.
  * - A delete whose org is gone adds nothing: an org being deleted cascades into its rows after its
  *   org_storage rows are gone (and an insert would violate the foreign key).
  * - The count is taken now from what is stored (FORCE lifted inside this one transaction, so no
@@ -57,6 +60,7 @@ export class OrgStoredBytes1796206400000 implements MigrationInterface {
       `CREATE POLICY org_storage_update ON org_storage FOR UPDATE USING (${cmp}) WITH CHECK (${cmp})`,
       `CREATE POLICY org_storage_delete ON org_storage FOR DELETE USING (${cmp})`,
       `GRANT SELECT ON org_storage TO ${APP_ROLE}`,
+      `GRANT SELECT, INSERT, UPDATE ON org_storage TO ${AUTH_ROLE}`,
     ])
       await q.query(s);
 
@@ -85,6 +89,7 @@ export class OrgStoredBytes1796206400000 implements MigrationInterface {
        END
        $fn$`);
       await q.query(`REVOKE ALL ON FUNCTION org_storage_count_${table}() FROM PUBLIC`);
+      await q.query(`ALTER FUNCTION org_storage_count_${table}() OWNER TO ${AUTH_ROLE}`);
       await q.query(`CREATE TRIGGER ${table}_storage
          AFTER INSERT OR DELETE OR UPDATE${updateOf ? ` OF ${updateOf}` : ''} ON ${table}
          FOR EACH ROW EXECUTE FUNCTION org_storage_count_${table}()`);
