@@ -342,4 +342,22 @@ describe('search and marketplace', () => {
       expect(anon.status).toBe(401);
     });
   });
+
+  it('a text changed while the model ran is embedded as it is now (told by its md5 in Postgres), an unchanged one as planned', async () => {
+    const id = (await as(A.tokens.owner).post('/v1/knowledge', { title: 'moving', text: 'Old words about tides.' }).expect(201)).body.id as string;
+    const tx = t.app.get(TenantTransactions);
+    const embedder = t.app.get(EmbedItemService);
+    const ctx = { requestId: 'test', userId: null, orgId: A.org.id, role: null, isSuperAdmin: false };
+    const chunks = () => asOrg(db.owner, A.org.id, async (c) => (await c.query(`SELECT content FROM private_chunks WHERE knowledge_item_id = $1 ORDER BY chunk_index`, [id])).rows.map((r) => r.content as string));
+
+    const same = (await tx.run(ctx, () => embedder.plan(id)))!;
+    await tx.run(ctx, async () => embedder.write(same, await embedder.vectors(same)));
+    expect(await chunks()).toEqual(['Old words about tides.']);
+
+    const stale = (await tx.run(ctx, () => embedder.plan(id)))!;
+    const vectors = await embedder.vectors(stale);
+    await asOrg(db.owner, A.org.id, (c) => c.query(`UPDATE knowledge_items SET content_text = 'New words about dunes.' WHERE id = $1`, [id]));
+    await expect(tx.run(ctx, () => embedder.write(stale, vectors))).resolves.toMatchObject({ status: 'ready' });
+    expect(await chunks()).toEqual(['New words about dunes.']);
+  });
 });

@@ -7,6 +7,12 @@ import type { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.d
 const COLS = `id, title, source_kind, source_url, status, error, mime_type, file_name, byte_size, created_by,
   ${isoTs('created_at')}, ${isoTs('updated_at')}`;
 
+/** An item's text (null: none) and its md5 as Postgres computes it (null with no text). */
+export interface ItemText {
+  text: string | null;
+  digest: string | null;
+}
+
 export interface NewKnowledgeItem {
   title: string;
   sourceKind: 'text' | 'html' | 'url' | 'upload';
@@ -108,22 +114,27 @@ export class KnowledgeRepository {
     return rows.sort((a, b) => a.k - b.k).map((r) => r.s);
   }
 
-  /** The item's text alone (undefined: no such item): never its HTML, which can be megabytes. */
-  async text(id: string): Promise<string | null | undefined> {
-    const row = await this.db.one<{ content_text: string | null }>(
-      `SELECT content_text FROM knowledge_items WHERE org_id = $1 AND id = $2`,
+  /**
+   * The item's text alone, never its HTML, which can be megabytes, with its md5 taken by Postgres
+   * (undefined: no such item).
+   */
+  async text(id: string): Promise<ItemText | undefined> {
+    return this.db.one<ItemText>(
+      `SELECT content_text AS text, md5(content_text) AS digest FROM knowledge_items WHERE org_id = $1 AND id = $2`,
       [this.org(), id],
     );
-    return row ? row.content_text : undefined;
   }
 
-  /** Locks the item row for this transaction and answers its text (undefined: no such item). */
-  async lockText(id: string): Promise<string | null | undefined> {
-    const row = await this.db.one<{ content_text: string | null }>(
-      `SELECT content_text FROM knowledge_items WHERE org_id = $1 AND id = $2 FOR UPDATE`,
+  /**
+   * Locks the item row for this transaction and answers its text's md5 (null: no text; undefined:
+   * no such item): whether the text changed is told without sending it again.
+   */
+  async lockTextDigest(id: string): Promise<string | null | undefined> {
+    const row = await this.db.one<{ digest: string | null }>(
+      `SELECT md5(content_text) AS digest FROM knowledge_items WHERE org_id = $1 AND id = $2 FOR UPDATE`,
       [this.org(), id],
     );
-    return row ? row.content_text : undefined;
+    return row ? row.digest : undefined;
   }
 
   async setStatus(id: string, status: string, error: string | null = null): Promise<void> {

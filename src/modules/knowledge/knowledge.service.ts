@@ -12,6 +12,7 @@ import { StoredBytes } from '../limits/stored-bytes.js';
 import {
   KnowledgeRepository,
   type ContentPart,
+  type ItemText,
   type KnowledgeItemDetailRow,
   type NewKnowledgeItem,
 } from './knowledge.repository.js';
@@ -117,9 +118,9 @@ export class KnowledgeService {
     return this.items.deleteBlob(itemId);
   }
 
-  /** Locks the item row for this transaction and answers its text (undefined: no such item). */
-  lockText(id: string): Promise<string | null | undefined> {
-    return this.items.lockText(id);
+  /** Locks the item row for this transaction and answers its text's md5 (null: no text; undefined: no such item). */
+  lockTextDigest(id: string): Promise<string | null | undefined> {
+    return this.items.lockTextDigest(id);
   }
 
   setStatus(id: string, status: string, error: string | null = null): Promise<void> {
@@ -130,7 +131,7 @@ export class KnowledgeService {
    * The item's text, or undefined when the org has none with this id (jobs: deleted meanwhile).
    * Without its HTML: a large upload's HTML read and decoded just to be dropped stalls the event loop.
    */
-  findText(id: string): Promise<string | null | undefined> {
+  findText(id: string): Promise<ItemText | undefined> {
     return this.items.text(id);
   }
 

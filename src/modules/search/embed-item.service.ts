@@ -10,10 +10,15 @@ import { encodeVectors, type EncodedVectors } from './vector-literal.js';
 export type EmbedOutcome =
   { status: 'ready'; chunks: number } | { status: 'failed'; error: string } | { status: 'missing' };
 
-/** What to embed: the item's text as read, and its chunks. */
-export interface EmbedPlan {
-  itemId: string;
+/** The item's text as read ('' for none) and its md5 as Postgres computed it (null for none). */
+export interface ReadText {
   text: string;
+  digest: string | null;
+}
+
+/** What to embed: the item's text as read, its md5, and its chunks. */
+export interface EmbedPlan extends ReadText {
+  itemId: string;
   chunks: string[];
   opts: ChunkOptions;
 }
@@ -49,26 +54,26 @@ export class EmbedItemService {
 
   /** null when the item is gone (deleted meanwhile: nothing to do, nothing to retry). */
   async plan(knowledgeItemId: string, opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Promise<EmbedPlan | null> {
-    const text = await this.read(knowledgeItemId);
-    return text === null ? null : { itemId: knowledgeItemId, text, chunks: chunkText(text, opts), opts };
+    const read = await this.read(knowledgeItemId);
+    return read === null ? null : { itemId: knowledgeItemId, ...read, chunks: chunkText(read.text, opts), opts };
   }
 
   /** The item's text (read in the caller's tenant transaction); null when the item is gone. */
-  async read(knowledgeItemId: string): Promise<string | null> {
+  async read(knowledgeItemId: string): Promise<ReadText | null> {
     const found = await this.items.findText(knowledgeItemId);
-    return found === undefined ? null : (found ?? '');
+    return found === undefined ? null : { text: found.text ?? '', digest: found.digest };
   }
 
   /** The plan for a text read by read(): chunked on the chunk engine, in `who`'s turn, outside any transaction. */
   async chunked(
     itemId: string,
-    text: string,
+    read: ReadText,
     who: EngineCaller,
     signal?: AbortSignal,
     opts: ChunkOptions = DEFAULT_CHUNK_OPTIONS,
   ): Promise<EmbedPlan> {
-    const chunks = this.chunker ? await this.chunker.chunk(text, opts, who, signal) : chunkText(text, opts);
-    return { itemId, text, chunks, opts };
+    const chunks = this.chunker ? await this.chunker.chunk(read.text, opts, who, signal) : chunkText(read.text, opts);
+    return { itemId, ...read, chunks, opts };
   }
 
   /** Chunks the org keeps for its other items, counted up to `atMost`. */
@@ -88,17 +93,20 @@ export class EmbedItemService {
   }
 
   /**
-   * Stores the chunks and settles the item. The item row is locked and re-read first: if its text
-   * changed since plan() (the model ran outside the transaction), the current text is embedded
-   * here instead, so chunks never describe text the item no longer has.
+   * Stores the chunks and settles the item. The item row is locked first and its text's md5
+   * compared with the plan's (in Postgres: a multi-MB text is not sent and parsed again): if the
+   * text changed since plan() (the model ran outside the transaction), the current text is read and
+   * embedded here instead, so chunks never describe text the item no longer has.
    */
   async write(planned: EmbedPlan, computed: EncodedVectors, who?: EngineCaller): Promise<EmbedOutcome> {
-    const text = await this.items.lockText(planned.itemId);
-    if (text === undefined) return { status: 'missing' };
+    const digest = await this.items.lockTextDigest(planned.itemId);
+    if (digest === undefined) return { status: 'missing' };
     let plan = planned;
     let vectors = computed;
-    if ((text ?? '') !== planned.text) {
-      plan = { ...planned, text: text ?? '', chunks: chunkText(text ?? '', planned.opts) };
+    if (digest !== planned.digest) {
+      const current = await this.read(planned.itemId);
+      if (!current) return { status: 'missing' };
+      plan = { ...planned, ...current, chunks: chunkText(current.text, planned.opts) };
       vectors = await this.vectors(plan, undefined, who);
     }
     const { itemId, chunks: texts } = plan;

@@ -36,12 +36,12 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
     const cap = (await this.limits.forTenant(ctx)).caps[OrgCap.StoredChunks];
     const read = await job.db(async () => {
       const text = await this.embed.read(id);
-      return text === null ? null : { text, stored: await this.embed.storedBesides(id, cap) };
+      return text === null ? null : { ...text, stored: await this.embed.storedBesides(id, cap) };
     });
     if (!read) return; // deleted meanwhile
-    const { stored } = read;
+    const { stored, ...text } = read;
     // chunked after the transaction, on the chunk engine: a long text never holds the event loop
-    const plan = await this.embed.chunked(id, read.text, { key: job.orgId, cls: WorkClass.Job }, job.signal);
+    const plan = await this.embed.chunked(id, text, { key: job.orgId, cls: WorkClass.Job }, job.signal);
     // The org's cap of chunks in the vector index: past it the job fails (quota-exceeded) before the
     // model runs; the item keeps its text, and a retry once room is made (or the cap raised) runs.
     if (stored + plan.chunks.length > cap)

@@ -16,6 +16,9 @@ import type { KnowledgeService } from '../knowledge/knowledge.service.js';
 import type { FlagsService } from '../flags/flags.service.js';
 import { FlagKey } from '../flags/flag-key.js';
 import { encodeVectors } from './vector-literal.js';
+import { createHash } from 'node:crypto';
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
 const row = (id: string, score: number) => ({
   id,
@@ -114,8 +117,8 @@ describe(SearchService.name, () => {
 describe(EmbedItemService.name, () => {
   const setup = (text: string | null) => {
     const items = {
-      findText: vi.fn().mockResolvedValue(text === null ? undefined : text),
-      lockText: vi.fn().mockResolvedValue(text === null ? undefined : text),
+      findText: vi.fn().mockResolvedValue(text === null ? undefined : { text, digest: md5(text) }),
+      lockTextDigest: vi.fn().mockResolvedValue(text === null ? undefined : md5(text)),
       setStatus: vi.fn(),
     };
     const chunks = { replaceChunks: vi.fn() };
@@ -165,7 +168,8 @@ describe(EmbedItemService.name, () => {
     const { sut, items, chunks, provider } = setup('Old.');
     const plan = (await sut.plan('id'))!;
     const vectors = await sut.vectors(plan);
-    items.lockText.mockResolvedValueOnce('New. Newer.');
+    items.lockTextDigest.mockResolvedValueOnce(md5('New. Newer.'));
+    items.findText.mockResolvedValueOnce({ text: 'New. Newer.', digest: md5('New. Newer.') });
     await expect(sut.write(plan, vectors)).resolves.toEqual({ status: 'ready', chunks: 1 });
     expect(provider.embed).toHaveBeenLastCalledWith(
       ['New. Newer.'],
@@ -178,7 +182,7 @@ describe(EmbedItemService.name, () => {
   it('the item deleted before the write: nothing is written', async () => {
     const { sut, items, chunks } = setup('Text.');
     const plan = (await sut.plan('id'))!;
-    items.lockText.mockResolvedValueOnce(undefined);
+    items.lockTextDigest.mockResolvedValueOnce(undefined);
     await expect(sut.write(plan, await sut.vectors(plan))).resolves.toEqual({ status: 'missing' });
     expect(chunks.replaceChunks).not.toHaveBeenCalled();
   });
@@ -204,8 +208,8 @@ describe(EmbedJobHandler.name, () => {
     const events: string[] = [];
     let inDb = false;
     const items = {
-      findText: vi.fn(async () => (events.push(`read in db=${inDb}`), 'Hello there.')),
-      lockText: vi.fn(async () => 'Hello there.'),
+      findText: vi.fn(async () => (events.push(`read in db=${inDb}`), { text: 'Hello there.', digest: md5('Hello there.') })),
+      lockTextDigest: vi.fn(async () => md5('Hello there.')),
       setStatus: vi.fn(async () => void events.push('status')),
     };
     const chunks = {
@@ -258,7 +262,7 @@ describe(EmbedJobHandler.name, () => {
     };
     const handler = new EmbedJobHandler(
       new EmbedItemService(
-        { findText: vi.fn(async () => 'Some text.') } as unknown as KnowledgeService,
+        { findText: vi.fn(async () => ({ text: 'Some text.', digest: md5('Some text.') })) } as unknown as KnowledgeService,
         { countChunksBesides: vi.fn(async () => 0) } as unknown as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),
@@ -291,7 +295,7 @@ describe(EmbedJobHandler.name, () => {
     const countChunksBesides = vi.fn(async () => 4);
     const handler = new EmbedJobHandler(
       new EmbedItemService(
-        { findText: vi.fn(async () => 'One sentence here.') } as unknown as KnowledgeService,
+        { findText: vi.fn(async () => ({ text: 'One sentence here.', digest: md5('One sentence here.') })) } as unknown as KnowledgeService,
         { countChunksBesides } as unknown as SearchRepository,
         provider as unknown as EmbeddingsService,
       ),
