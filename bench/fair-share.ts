@@ -53,6 +53,7 @@ const ORDER: Row[] = [
   Row.Ocr,
   Row.Pdf,
   Row.LargeItemReads,
+  Row.ThreadPages,
   Row.HtmlUpload,
   Row.MarketOrgLimit,
 ];

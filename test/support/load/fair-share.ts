@@ -39,6 +39,8 @@ export interface FairShareCtx {
   bodyLimitBytes: number;
   /** The noisy org's large item (the `large-item-reads` row stores it before its alone phase). */
   largeItemId?: string;
+  /** The noisy org's thread of long messages (the `thread-pages` row stores it before its alone phase). */
+  longThreadId?: string;
 }
 
 export interface Scale {
@@ -60,6 +62,8 @@ export interface Scale {
   flood: { rps: number; ms: number };
   /** Reads of one item of `htmlBytes` of sanitised HTML, `concurrency` at a time, `requests` per sending. */
   largeItem: { htmlBytes: number; requests: number; concurrency: number };
+  /** Reads of the first page (limit 100) of a thread of `messages` messages of `chars` 3-byte characters, `concurrency` at a time. */
+  threadPages?: { messages: number; chars: number; requests: number; concurrency: number };
   /**
    * The abuse is sent again, whole, until at least this long has passed since it began (0: once).
    * Sustained abuse is what an attacker does, and it gives "during" as many quiet samples as
@@ -82,6 +86,7 @@ export const BENCH_SCALE: Scale = {
   pdf: { uploads: 3, pages: 150, linesPerPage: 60 },
   flood: { rps: 300, ms: 10_000 },
   largeItem: { htmlBytes: 9 * 1024 * 1024, requests: 8, concurrency: 4 },
+  threadPages: { messages: 100, chars: 100_000, requests: 16, concurrency: 4 },
 };
 
 export enum Row {
@@ -93,6 +98,7 @@ export enum Row {
   Pdf = 'pdf',
   ThreadsFlood = 'threads-flood',
   LargeItemReads = 'large-item-reads',
+  ThreadPages = 'thread-pages',
 }
 
 export const ROW_TITLES: Record<Row, string> = {
@@ -104,6 +110,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.Pdf]: '(e) heavy PDF uploads',
   [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
+  [Row.ThreadPages]: '(h) pages of a thread of 100 messages of 300 KB, 4 at a time',
 };
 
 export interface Latencies {
@@ -381,6 +388,25 @@ async function storeLargeItem(who: Tenant, bytes: number, pool: Pool): Promise<s
   return (JSON.parse(r.body!) as { id: string }).id;
 }
 
+/** `who`'s thread of `messages` messages of `chars` 3-byte characters each; answers its id. */
+async function storeLongThread(who: Tenant, messages: number, chars: number, pool: Pool): Promise<string> {
+  const post = async (path: string, body: object) => {
+    const res = await pool.request({
+      method: 'POST',
+      path,
+      headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 201) throw new Error(`storing a long thread: ${res.statusCode} ${text}`);
+    return JSON.parse(text) as { id: string };
+  };
+  const { id } = await post('/v1/threads', { title: 'long' });
+  const content = '中'.repeat(chars);
+  for (let i = 0; i < messages; i++) await post(`/v1/threads/${id}/messages`, { role: 'user', content });
+  return id;
+}
+
 /** One JSON request with a raw body; never throws. */
 async function rawJson(pool: Pool, token: string, path: string, body: string): Promise<Answer> {
   const t0 = performance.now();
@@ -488,6 +514,10 @@ export async function runRow(
       const bytes = Math.min(scale.largeItem.htmlBytes, ctx.uploadMaxBytes);
       ctx = { ...ctx, largeItemId: await storeLargeItem(ctx.noisy, bytes, quietUploadPool) };
       await settle(ctx, 120_000); // its embed job
+    }
+    if (row === Row.ThreadPages) {
+      const { messages, chars } = scale.threadPages!;
+      ctx = { ...ctx, longThreadId: await storeLongThread(ctx.noisy, messages, chars, quietUploadPool) };
     }
 
     // ---- alone
@@ -709,6 +739,14 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
       return {
         abuse: `${requests} GET /v1/knowledge/:id of an item with ${(scale.largeItem.htmlBytes / 1048576).toFixed(0)} MiB of sanitised HTML, ${concurrency} at a time`,
         start: () => lanes(requests, concurrency, () => readWhole(pool, ctx.noisy.token, `/v1/knowledge/${id}`)),
+      };
+    }
+    case Row.ThreadPages: {
+      const { messages, chars, requests, concurrency } = scale.threadPages!;
+      const id = ctx.longThreadId!;
+      return {
+        abuse: `${requests} GET /v1/threads/:id/messages?limit=100 of a thread of ${messages} messages of ${chars.toLocaleString('en')} characters (${((chars * 3) / 1e3).toFixed(0)} KB each), ${concurrency} at a time`,
+        start: () => lanes(requests, concurrency, () => readWhole(pool, ctx.noisy.token, `/v1/threads/${id}/messages?limit=100`)),
       };
     }
     case Row.ThreadsFlood: {
