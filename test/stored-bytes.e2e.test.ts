@@ -141,6 +141,21 @@ describe('caps.stored_bytes', () => {
     expect((await su.query(`SELECT count(*)::int AS n FROM org_storage WHERE org_id = $1`, [B.org.id])).rows[0].n).toBe(0);
   });
 
+  it('counts a statement of many rows once per org: a thread of 20,000 messages, written in bulk and deleted through the API', async () => {
+    const A = await orgWithRoles(db.owner);
+    const th = await thread(A);
+    const su = db.pool(dbUrl(db.name, 'postgres'), 1);
+    await su.query(
+      `INSERT INTO rocker_messages (org_id, thread_id, role, content) SELECT $1, $2, 'user', 'message ' || g FROM generate_series(1, 20000) g`,
+      [A.org.id, th],
+    );
+    const now = await counted(A);
+    expect(now.kept).toBe(now.summed);
+    expect(now.kept).toBeGreaterThan(20_000 * ROW);
+    await as(A, request(t.url).delete(`/v1/threads/${th}`)).expect(204);
+    expect(await counted(A)).toEqual({ kept: 0, summed: 0 });
+  });
+
   it('is read-only for the app role: no statement of the API can forge its org`s count', async () => {
     const A = await orgWithRoles(db.owner);
     const th = await thread(A);

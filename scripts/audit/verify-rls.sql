@@ -58,9 +58,10 @@ DECLARE
     'public.set_default_org(uuid)',                        -- sets users.default_org_id of app.user_id only, to an org they belong to (rocker_auth)
     'public.org_keep_an_owner()',                          -- trigger: locks the org row and refuses removing its last owner, counting across RLS (rocker_auth)
     'public.org_audit_write()',                            -- trigger: appends org_audit_log rows the app role may not insert itself; drops the token hash (rocker_auth)
-    'public.org_storage_count_knowledge_items()',          -- trigger: adds a row's document bytes to its own org's org_storage count, which the app role may only read (rocker_auth; SELECT, INSERT, UPDATE on org_storage, SELECT (id) on orgs)
-    'public.org_storage_count_knowledge_blobs()',          -- trigger: the same for upload blobs
-    'public.org_storage_count_rocker_messages()'           -- trigger: the same for thread messages
+    'public.org_storage_count_knowledge_items()',          -- statement trigger: adds the inserted (or subtracts the deleted) rows' document bytes to their own orgs' org_storage counts, which the app role may only read (rocker_auth; SELECT, INSERT, UPDATE on org_storage, SELECT (id) on orgs)
+    'public.org_storage_resize_knowledge_items()',         -- row trigger: an item's change in document bytes, to its own org's count (rocker_auth, as above)
+    'public.org_storage_count_knowledge_blobs()',          -- statement trigger: the same for upload blobs
+    'public.org_storage_count_rocker_messages()'           -- statement trigger: the same for thread messages
   ];
   -- Of those, the ones the API role (app_role) may EXECUTE, each reviewed as a door an injection
   -- in the API can open. The ingest dispatcher's functions are not here: only the worker role

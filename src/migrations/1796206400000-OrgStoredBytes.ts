@@ -36,7 +36,8 @@ const COUNTED: Record<string, { bytes: (r: string) => string; updateOf?: string 
  *   org_storage and nothing else here, so no statement of the API can forge its org's count, and
  *   a write with no org set (an operator's bulk load as the owner or a superuser) is counted too.
  *   Each writes only the counted row's own org's count, a row its statement was allowed to write.
- * - A delete whose org is gone adds nothing: an org being deleted cascades into its rows after its
+ * - Inserts and deletes are counted per statement (transition tables), a changed document per row.
+ *   A delete whose org is gone adds nothing: an org being deleted cascades into its rows after its
  *   org_storage rows are gone (and an insert would violate the foreign key).
  * - The count is taken now from what is stored (FORCE lifted inside this one transaction, so no
  *   other session sees the tables unforced).
@@ -64,35 +65,53 @@ export class OrgStoredBytes1796206400000 implements MigrationInterface {
     ])
       await q.query(s);
 
+    const slot = `pg_backend_pid() % ${SLOTS}`;
     for (const [table, { bytes, updateOf }] of Object.entries(COUNTED)) {
+      // Inserts and deletes per statement, from its transition table: one addition per org
+      // whatever the rows (a thread of 100,000 messages deleted at once would otherwise update one
+      // row 100,000 times in one transaction, each walking the versions the ones before left).
       await q.query(`CREATE FUNCTION org_storage_count_${table}() RETURNS trigger
          LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
        AS $fn$
-       DECLARE
-         delta bigint := 0;
-         org uuid;
        BEGIN
-         IF TG_OP <> 'INSERT' THEN
-           delta := delta - (${ROW_BYTES} + ${bytes('OLD')});
-           org := OLD.org_id;
-         END IF;
-         IF TG_OP <> 'DELETE' THEN
-           delta := delta + (${ROW_BYTES} + ${bytes('NEW')});
-           org := NEW.org_id;
-         END IF;
-         IF delta = 0 OR (delta < 0 AND NOT EXISTS (SELECT 1 FROM public.orgs WHERE id = org)) THEN
-           RETURN NULL;
-         END IF;
-         INSERT INTO public.org_storage AS s (org_id, slot, bytes) VALUES (org, pg_backend_pid() % ${SLOTS}, delta)
-           ON CONFLICT (org_id, slot) DO UPDATE SET bytes = s.bytes + EXCLUDED.bytes;
+         INSERT INTO public.org_storage AS s (org_id, slot, bytes)
+         SELECT c.org_id, ${slot}, CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END * sum(${ROW_BYTES} + ${bytes('c')})
+           FROM changed c
+          WHERE TG_OP = 'INSERT' OR EXISTS (SELECT 1 FROM public.orgs o WHERE o.id = c.org_id)
+          GROUP BY c.org_id
+         ON CONFLICT (org_id, slot) DO UPDATE SET bytes = s.bytes + EXCLUDED.bytes;
          RETURN NULL;
        END
        $fn$`);
-      await q.query(`REVOKE ALL ON FUNCTION org_storage_count_${table}() FROM PUBLIC`);
-      await q.query(`ALTER FUNCTION org_storage_count_${table}() OWNER TO ${AUTH_ROLE}`);
-      await q.query(`CREATE TRIGGER ${table}_storage
-         AFTER INSERT OR DELETE OR UPDATE${updateOf ? ` OF ${updateOf}` : ''} ON ${table}
-         FOR EACH ROW EXECUTE FUNCTION org_storage_count_${table}()`);
+      await q.query(`CREATE TRIGGER ${table}_storage_insert AFTER INSERT ON ${table}
+         REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION org_storage_count_${table}()`);
+      await q.query(`CREATE TRIGGER ${table}_storage_delete AFTER DELETE ON ${table}
+         REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION org_storage_count_${table}()`);
+      const fns = [`org_storage_count_${table}()`];
+      if (updateOf) {
+        // A changed document, per row, only when its size changed (the sizes come from the TOAST
+        // pointers: nothing is read); a status update does not call it.
+        await q.query(`CREATE FUNCTION org_storage_resize_${table}() RETURNS trigger
+           LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+         AS $fn$
+         BEGIN
+           INSERT INTO public.org_storage AS s (org_id, slot, bytes) VALUES (NEW.org_id, ${slot}, (${bytes('NEW')}) - (${bytes('OLD')}))
+             ON CONFLICT (org_id, slot) DO UPDATE SET bytes = s.bytes + EXCLUDED.bytes;
+           RETURN NULL;
+         END
+         $fn$`);
+        const sizes = updateOf
+          .split(', ')
+          .map((col) => `octet_length(OLD.${col}) IS DISTINCT FROM octet_length(NEW.${col})`)
+          .join(' OR ');
+        await q.query(`CREATE TRIGGER ${table}_storage_resize AFTER UPDATE OF ${updateOf} ON ${table}
+           FOR EACH ROW WHEN (${sizes}) EXECUTE FUNCTION org_storage_resize_${table}()`);
+        fns.push(`org_storage_resize_${table}()`);
+      }
+      for (const fn of fns) {
+        await q.query(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`);
+        await q.query(`ALTER FUNCTION ${fn} OWNER TO ${AUTH_ROLE}`);
+      }
     }
 
     const tables = ['org_storage', ...Object.keys(COUNTED)];
@@ -106,8 +125,9 @@ export class OrgStoredBytes1796206400000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const table of Object.keys(COUNTED)) {
-      await q.query(`DROP TRIGGER IF EXISTS ${table}_storage ON ${table}`);
+      for (const t of ['insert', 'delete', 'resize']) await q.query(`DROP TRIGGER IF EXISTS ${table}_storage_${t} ON ${table}`);
       await q.query(`DROP FUNCTION IF EXISTS org_storage_count_${table}()`);
+      await q.query(`DROP FUNCTION IF EXISTS org_storage_resize_${table}()`);
     }
     await q.query(`DROP TABLE IF EXISTS org_storage`);
   }
