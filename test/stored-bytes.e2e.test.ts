@@ -136,6 +136,10 @@ describe('caps.stored_bytes', () => {
     for (const org of [A, B]) expect(await counted(org)).toEqual({ kept: 3 * (ROW + 100), summed: 3 * (ROW + 100) });
     await su.query(`DELETE FROM knowledge_items WHERE org_id = $1`, [A.org.id]);
     expect((await counted(A)).kept).toBe(0);
+    // a changed document (what a crawl or ocr job's setContent does) counts its new size; a status does not move it
+    await su.query(`UPDATE knowledge_items SET content_text = repeat('y', 500), content_html = '<p>y</p>' WHERE org_id = $1`, [B.org.id]);
+    await su.query(`UPDATE knowledge_items SET status = 'failed' WHERE org_id = $1`, [B.org.id]);
+    expect(await counted(B)).toEqual({ kept: 3 * (ROW + 508), summed: 3 * (ROW + 508) });
     // an org deleted with everything it keeps takes its count along
     await su.query(`DELETE FROM orgs WHERE id = $1`, [B.org.id]);
     expect((await su.query(`SELECT count(*)::int AS n FROM org_storage WHERE org_id = $1`, [B.org.id])).rows[0].n).toBe(0);
