@@ -5,6 +5,7 @@ import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
 import { MESSAGE_PAGE_BYTES } from '../src/modules/threads/threads.repository.js';
+import { READ_SLICE_BYTES } from '../src/common/admission/answer-slots.js';
 
 interface Message {
   id: string;
@@ -78,6 +79,25 @@ describe('thread message pages', () => {
     const pages = await walk(id, 100);
     expect(pages.map((p) => p.data.map((m) => m.content.length))).toEqual([[100_000], ['after'.length, 100_000]]);
     expect(pages.flatMap((p) => p.data.map((m) => m.content))).toEqual([huge, 'after', huge]);
+  });
+
+  it('streams a page of long messages: characters across slice edges and JSON escapes come back exactly', async () => {
+    // a 4-byte character starting 2 bytes before the first slice edge, a 3-byte one 1 byte before the second
+    const edge = (n: number, ch: string, back: number) => 'a'.repeat(n - back) + ch;
+    let awkward = edge(READ_SLICE_BYTES, '😀', 2) + edge(READ_SLICE_BYTES - 2, '中', 1);
+    while (Buffer.byteLength(awkward) < 3 * READ_SLICE_BYTES) awkward += 'é"\\/\n\t\u2028 中文 😀 </script> ';
+    const short = 'a short one, "quoted"';
+    const id = await thread([awkward, short, awkward]);
+
+    const res = await as(request(t.url).get(`/v1/threads/${id}/messages`)).expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['transfer-encoding']).toBe('chunked'); // written as a stream
+    expect((res.body as MessagePage).data.map((m) => m.content)).toEqual([awkward, short, awkward]);
+    expect(Object.keys((res.body as MessagePage).data[0]).sort()).toEqual(['content', 'created_at', 'created_by', 'id', 'role', 'thread_id']);
+
+    const small = await as(request(t.url).get(`/v1/threads/${await thread(['tiny'])}/messages`)).expect(200);
+    expect(small.headers['transfer-encoding']).toBeUndefined(); // a small page in one piece
+    expect(small.headers['content-length']).toBeDefined();
   });
 
   it('pages small messages by the limit alone', async () => {

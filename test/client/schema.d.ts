@@ -725,7 +725,7 @@ export interface components {
             created_at: string;
         };
         MessagePageDto: {
-            /** @description Oldest first: up to `limit` messages, fewer once the page holds 256 KiB of message content (always at least one message); `next_cursor` continues from the last */
+            /** @description Oldest first: up to `limit` messages, fewer once the page holds 256 KiB of message content (always at least one message); `next_cursor` continues from the last. A page of long messages arrives chunked; an org with 16 such answers waiting gets 429 overloaded */
             data: components["schemas"]["MessageDto"][];
             next_cursor: string | null;
         };

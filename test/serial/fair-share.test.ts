@@ -47,7 +47,7 @@ const HTML_BOUND = 4;
  * first tries measured 3.98x and 4.28x, the later ones 1.45-1.96x; bench:fair-share's sustained
  * row (g) 2.11x and 2.25x. What the row must catch is the item
  * read whole (538x); one org's reads four at once (5.5-9.1x here) are caught by
- * answer-slots.spec.ts and the admission turns e2e test, which do not depend on timing.
+ * src/common/admission/answer-slots.spec.ts and the admission turns e2e test, which do not depend on timing.
  */
 const LARGE_READ_BOUND = 8;
 const UPLOAD_MAX_BYTES = 4 * 1024 * 1024;

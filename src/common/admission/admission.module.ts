@@ -1,8 +1,9 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AdmissionConfig } from '../../config/slices.js';
 import { Admission } from './admission.js';
+import { LargeAnswers } from './answer-slots.js';
 
-/** One admission controller per process (API). */
+/** One admission controller per process (API), and its large answers' slots. */
 @Global()
 @Module({
   providers: [
@@ -19,8 +20,9 @@ import { Admission } from './admission.js';
           orgConcurrency: config.orgConcurrency,
         }),
     },
+    LargeAnswers,
   ],
-  exports: [Admission],
+  exports: [Admission, LargeAnswers],
 })
 export class AdmissionModule implements OnApplicationShutdown {
   constructor(@Inject(Admission) private readonly admission: Admission) {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keysetPage } from '../../database/keyset-page.repository.js';
+import { utf8CutSql } from '../../database/utf8-slices.js';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import type { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
@@ -98,10 +99,7 @@ export class KnowledgeRepository {
    * inside a character moves back to its first byte (UTF-8 continuation bytes are 10xxxxxx).
    */
   async contentSlices(id: string, part: ContentPart, sliceBytes: number): Promise<string[]> {
-    const cut = (p: string) =>
-      `CASE WHEN ${p} >= d.len THEN d.len WHEN get_byte(d.doc, ${p}) & 192 <> 128 THEN ${p}
-            WHEN get_byte(d.doc, ${p} - 1) & 192 <> 128 THEN ${p} - 1
-            WHEN get_byte(d.doc, ${p} - 2) & 192 <> 128 THEN ${p} - 2 ELSE ${p} - 3 END`;
+    const cut = (p: string) => utf8CutSql('d.doc', 'd.len', p);
     const rows = await this.db.query<{ k: number; s: string }>(
       `SELECT k, convert_from(substring(d.doc FROM c.a + 1 FOR c.b - c.a), 'UTF8') AS s
        FROM (SELECT doc, octet_length(doc) AS len

@@ -5,9 +5,9 @@ import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { conflict, notFound } from '../../common/filters/problem.js';
 import { hasOrgRole, TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { fairKey } from '../../common/fair/fair-scheduler.js';
-import { AnswerSlots } from './answer-slots.js';
+import { LargeAnswers, READ_SLICE_BYTES } from '../../common/admission/answer-slots.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.types.js';
-import { jsonObjectStream } from './json-stream.js';
+import { jsonObjectStream } from '../../common/http/json-stream.js';
 import { StoredBytes } from '../limits/stored-bytes.js';
 import {
   KnowledgeRepository,
@@ -20,17 +20,7 @@ import type { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.d
 
 export type { NewKnowledgeItem } from './knowledge.repository.js';
 
-/**
- * The slices a large document is read in. Small enough that each database row, its string and its
- * bytes come from memory the process already uses (a fresh multi-MB buffer costs the event loop
- * page faults: ~3 ms per MB on the development VM), large enough that a 10 MiB item is ~320 rows.
- */
-export const READ_SLICE_BYTES = 32 * 1024;
-
-/** An org's large answers waiting for the one being written, past which the next is 429 overloaded. */
-const MAX_WAITING_ANSWERS = 16;
-/** A large answer not written by then (a stream nobody read) gives its org's slot back. */
-const ANSWER_SLOT_MAX_MS = 10 * 60_000;
+export { READ_SLICE_BYTES } from '../../common/admission/answer-slots.js';
 
 /**
  * Knowledge items: the one way to create, read, fill and delete them. Producers (intake: text,
@@ -47,9 +37,8 @@ export class KnowledgeService {
     @Inject(KnowledgeConfig) private readonly config: KnowledgeConfig,
     private readonly tenants: TenantTransactions,
     private readonly stored: StoredBytes,
+    private readonly answers: LargeAnswers,
   ) {}
-
-  private readonly answers = new AnswerSlots(MAX_WAITING_ANSWERS);
 
   /**
    * An item whose text is already in place, handed to the embed job in the same transaction
@@ -153,7 +142,7 @@ export class KnowledgeService {
    * holds none). Each document over KNOWLEDGE_INLINE_CONTENT_BYTES is read in slices of
    * READ_SLICE_BYTES and the answer is a stream of the same JSON document, written a slice per turn
    * of the event loop (json-stream.ts): a 10 MiB item read by one org costs the others no long
-   * stretch of the loop. An org has one such answer written at a time (AnswerSlots); the next
+   * stretch of the loop. An org has one such answer written at a time (LargeAnswers); the next
    * waits for it before its slices are read, holding no connection.
    */
   async get(tenant: TenantContext, id: string): Promise<KnowledgeItemDetailDto | Readable> {
@@ -165,8 +154,7 @@ export class KnowledgeService {
     if ((textBytes ?? 0) > limit) large.push('text');
     if ((htmlBytes ?? 0) > limit) large.push('html');
     if (!large.length) return item;
-    const release = await this.answers.take(fairKey(tenant));
-    try {
+    return this.answers.stream(fairKey(tenant), async () => {
       const members = await this.tenants.run(tenant, async () => {
         const out = [];
         for (const part of large) {
@@ -178,17 +166,8 @@ export class KnowledgeService {
       });
       const head: Partial<KnowledgeItemDetailDto> = { ...item };
       for (const part of large) delete head[`content_${part}`];
-      const stream = jsonObjectStream(head, members);
-      const unread = setTimeout(() => stream.destroy(), ANSWER_SLOT_MAX_MS).unref();
-      stream.once('close', () => {
-        clearTimeout(unread);
-        release();
-      });
-      return stream;
-    } catch (e) {
-      release();
-      throw e;
-    }
+      return jsonObjectStream(head, members);
+    });
   }
 
   /**

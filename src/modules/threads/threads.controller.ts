@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, StreamableFile } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../../common/decorators/auth.decorators.js';
+import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
+import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { PageQueryDto, type Page } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
 import { CreateMessageDto, CreateThreadDto, MessageDto, MessagePageDto, ThreadDto, ThreadPageDto, UpdateThreadDto } from './dto/threads.dto.js';
@@ -54,7 +56,14 @@ export class ThreadsController {
 
   @Get(':id/messages')
   @ApiOkResponse({ type: MessagePageDto })
-  listMessages(@Param('id', UuidPipe) id: string, @Query() q: PageQueryDto): Promise<Page<MessageDto>> {
-    return this.threads.listMessages(id, q.limit, q.cursor);
+  @NoTransaction() // the service opens its own: a page of long messages waits for its org's slot holding none
+  async listMessages(
+    @Param('id', UuidPipe) id: string,
+    @Query() q: PageQueryDto,
+    @CurrentTenant() tenant: TenantContext,
+  ): Promise<Page<MessageDto> | StreamableFile> {
+    const page = await this.threads.listMessages(tenant, id, q.limit, q.cursor);
+    // a page of long messages, written a slice at a time (the same document)
+    return page instanceof Readable ? new StreamableFile(page, { type: 'application/json; charset=utf-8' }) : page;
   }
 }

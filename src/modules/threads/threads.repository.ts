@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keysetPage } from '../../database/keyset-page.repository.js';
+import { utf8CutSql } from '../../database/utf8-slices.js';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import type { MessageDto, ThreadDto } from './dto/threads.dto.js';
@@ -9,6 +10,14 @@ const MESSAGE_COLS = `id, thread_id, role, content, created_by, ${isoTs('created
 
 /** Message content a page carries before it stops (at least one message, whatever its size). */
 export const MESSAGE_PAGE_BYTES = 256 * 1024;
+
+/** A message of a page: its content is null when it is `sliced` (read with messageSlices()). */
+export interface MessageRow extends Omit<MessageDto, 'content'> {
+  content: string | null;
+  /** The content's size in UTF-8 bytes. */
+  bytes: number;
+  sliced: boolean;
+}
 
 /**
  * rocker_threads and rocker_messages; every query runs in the tenant transaction (RLS scopes it) and
@@ -82,23 +91,54 @@ export class ThreadsRepository {
    * messages, but a page stops once the content ahead of a message reaches MESSAGE_PAGE_BYTES (a
    * message can be 100,000 characters, so 100 of them would be a 30 MB answer built on the event
    * loop). `fit` is how many rows belong on the page; a row after them (without its content) only
-   * tells that more follow.
+   * tells that more follow. A message over `inlineBytes` comes without its content (`sliced`):
+   * messageSlices() reads it.
    */
-  async listMessages(threadId: string, limit: number, after?: Keyset): Promise<{ rows: MessageDto[]; fit: number }> {
-    const keyset = after ? `AND (created_at, id) > ($5::timestamptz, $6::uuid)` : '';
-    const rows = await this.db.query<MessageDto & { fits: boolean }>(
+  async listMessages(
+    threadId: string,
+    limit: number,
+    after: Keyset | undefined,
+    inlineBytes: number,
+  ): Promise<{ rows: MessageRow[]; fit: number }> {
+    const keyset = after ? `AND (created_at, id) > ($6::timestamptz, $7::uuid)` : '';
+    const rows = await this.db.query<MessageRow & { fits: boolean }>(
       `WITH page AS (
-         SELECT ${MESSAGE_COLS},
+         SELECT ${MESSAGE_COLS}, octet_length(content) AS bytes,
                 coalesce(sum(octet_length(content)) OVER (ORDER BY created_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ahead
            FROM rocker_messages WHERE org_id = $1 AND thread_id = $2 ${keyset}
           ORDER BY created_at, id LIMIT $3)
-       SELECT id, thread_id, role, CASE WHEN ahead < $4 THEN content END AS content, created_by, created_at, ahead < $4 AS fits
+       SELECT id, thread_id, role, CASE WHEN ahead < $4 AND bytes <= $5 THEN content END AS content, created_by, created_at,
+              bytes, ahead < $4 AND bytes > $5 AS sliced, ahead < $4 AS fits
          FROM page
         WHERE ahead < $4 OR ahead = (SELECT min(ahead) FROM page WHERE ahead >= $4)
         ORDER BY created_at, id`,
-      [this.org(), threadId, limit + 1, MESSAGE_PAGE_BYTES, ...(after ? [after.createdAt, after.id] : [])],
+      [this.org(), threadId, limit + 1, MESSAGE_PAGE_BYTES, inlineBytes, ...(after ? [after.createdAt, after.id] : [])],
     );
     const fit = Math.min(limit, rows.filter((r) => r.fits).length);
     return { rows: rows.map(({ fits: _, ...m }) => m), fit };
+  }
+
+  /**
+   * The content of these messages of the thread in slices of at most `sliceBytes`, each cut at a
+   * character's start and converted in Postgres, so no message is one multi-hundred-KB string on
+   * the event loop; a message not found has no entry.
+   */
+  async messageSlices(threadId: string, ids: string[], sliceBytes: number): Promise<Map<string, string[]>> {
+    const rows = await this.db.query<{ id: string; k: number; s: string }>(
+      `SELECT d.id, k, convert_from(substring(d.doc FROM c.a + 1 FOR c.b - c.a), 'UTF8') AS s
+         FROM (SELECT id, doc, octet_length(doc) AS len
+                 FROM (SELECT id, convert_to(content, 'UTF8') AS doc FROM rocker_messages
+                        WHERE org_id = $1 AND thread_id = $2 AND id = ANY($3::uuid[]) OFFSET 0) converted) d
+        CROSS JOIN LATERAL generate_series(0, (d.len - 1) / $4) AS k
+        CROSS JOIN LATERAL (SELECT ${utf8CutSql('d.doc', 'd.len', 'k * $4')} AS a, ${utf8CutSql('d.doc', 'd.len', '(k + 1) * $4')} AS b) c`,
+      [this.org(), threadId, ids, sliceBytes],
+    );
+    const out = new Map<string, string[]>();
+    for (const r of rows.sort((a, b) => a.k - b.k)) {
+      const slices = out.get(r.id) ?? [];
+      slices.push(r.s);
+      out.set(r.id, slices);
+    }
+    return out;
   }
 }

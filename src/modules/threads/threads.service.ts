@@ -1,15 +1,25 @@
 import { Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { LargeAnswers, READ_SLICE_BYTES } from '../../common/admission/answer-slots.js';
+import { fairKey } from '../../common/fair/fair-scheduler.js';
+import { jsonPageStream } from '../../common/http/json-stream.js';
+import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { notFound } from '../../common/filters/problem.js';
 import { ThreadsRepository } from './threads.repository.js';
 import { STORED_ROW_BYTES, StoredBytes } from '../limits/stored-bytes.js';
 import type { MessageDto, ThreadDto } from './dto/threads.dto.js';
 
+/** Content a page of messages answers in one piece; past it the page is streamed. */
+const PAGE_INLINE_BYTES = 64 * 1024;
+
 @Injectable()
 export class ThreadsService {
   constructor(
     private readonly threads: ThreadsRepository,
     private readonly stored: StoredBytes,
+    private readonly tenants: TenantTransactions,
+    private readonly answers: LargeAnswers,
   ) {}
 
   create(title: string): Promise<ThreadDto> {
@@ -41,9 +51,33 @@ export class ThreadsService {
     throw used + adding > cap ? this.stored.refusal(used, adding, cap) : notFound('thread');
   }
 
-  async listMessages(threadId: string, limit = 20, cursor?: string): Promise<Page<MessageDto>> {
-    await this.get(threadId);
-    const { rows, fit } = await this.threads.listMessages(threadId, limit, decodeCursor(cursor));
-    return pageOf(rows, fit);
+  /**
+   * A page of the thread's messages (up to 256 KiB of content: MESSAGE_PAGE_BYTES), for the
+   * caller's org, in transactions of its own (the route holds none). A page with a message over
+   * READ_SLICE_BYTES, or with more than PAGE_INLINE_BYTES of content, is the same JSON written as a
+   * stream: its long messages read in slices and escaped a slice per turn of the event loop, one
+   * such answer per org at a time (LargeAnswers), so reading pages of long messages over and over
+   * costs the other orgs no long stretch of the loop and no large strings to collect.
+   */
+  async listMessages(tenant: TenantContext, threadId: string, limit = 20, cursor?: string): Promise<Page<MessageDto> | Readable> {
+    const after = decodeCursor(cursor);
+    const { rows, fit } = await this.tenants.run(tenant, async () => {
+      await this.get(threadId);
+      return this.threads.listMessages(threadId, limit, after, READ_SLICE_BYTES);
+    });
+    const { data, next_cursor } = pageOf(rows, fit);
+    const inline = !data.some((m) => m.sliced) && data.reduce((n, m) => n + m.bytes, 0) <= PAGE_INLINE_BYTES;
+    if (inline) return { data: data.map(({ bytes: _, sliced: __, ...m }) => ({ ...m, content: m.content! })), next_cursor };
+    return this.answers.stream(fairKey(tenant), async () => {
+      const ids = data.filter((m) => m.sliced).map((m) => m.id);
+      const slices = ids.length ? await this.tenants.run(tenant, () => this.threads.messageSlices(threadId, ids, READ_SLICE_BYTES)) : new Map<string, string[]>();
+      const messages = data.map(({ bytes: _, sliced, content, ...head }) => {
+        const parts = sliced ? slices.get(head.id) : [content!];
+        if (!parts) throw notFound('thread'); // deleted meanwhile
+        return { head, members: [{ key: 'content', slices: parts }] };
+      });
+      return jsonPageStream(messages, next_cursor);
+    });
   }
+
 }

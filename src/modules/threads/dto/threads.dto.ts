@@ -49,7 +49,7 @@ export class MessagePageDto {
   @ApiProperty({
     type: [MessageDto],
     description:
-      'Oldest first: up to `limit` messages, fewer once the page holds 256 KiB of message content (always at least one message); `next_cursor` continues from the last',
+      'Oldest first: up to `limit` messages, fewer once the page holds 256 KiB of message content (always at least one message); `next_cursor` continues from the last. A page of long messages arrives chunked; an org with 16 such answers waiting gets 429 overloaded',
   })
   data: MessageDto[];
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { jsonObjectStream } from './json-stream.js';
+import { jsonObjectStream, jsonPageStream } from './json-stream.js';
 
 /** `text` cut every `n` characters (as the repository cuts: at a character's start, never inside one). */
 const cut = (text: string, n: number): string[] => {
@@ -62,5 +62,30 @@ describe('jsonObjectStream', () => {
     expect(writes).toBeGreaterThanOrEqual(slices.length);
     // the loop ran other work between the slices: read all at once, it would turn a handful of times
     expect(turns).toBeGreaterThanOrEqual(slices.length / 2);
+  });
+});
+
+describe('jsonPageStream', () => {
+  it('is exactly JSON.stringify of the page, each object with its sliced members last', async () => {
+    const long = 'é"\\ 中文 😀 </script> '.repeat(30);
+    const objects = [
+      { head: { id: 'a', role: 'user', created_by: null }, members: [{ key: 'content', slices: cut(long, 7) }] },
+      { head: { id: 'b', role: 'assistant', created_by: 'u' }, members: [{ key: 'content', slices: ['short'] }] },
+      { head: {}, members: [{ key: 'content', slices: [] }] },
+    ];
+    for (const cursor of ['abc', null]) {
+      const { text } = await drain(jsonPageStream(objects, cursor));
+      expect(text).toBe(
+        JSON.stringify({
+          data: [
+            { id: 'a', role: 'user', created_by: null, content: long },
+            { id: 'b', role: 'assistant', created_by: 'u', content: 'short' },
+            { content: '' },
+          ],
+          next_cursor: cursor,
+        }),
+      );
+    }
+    expect((await drain(jsonPageStream([], null))).text).toBe('{"data":[],"next_cursor":null}');
   });
 });

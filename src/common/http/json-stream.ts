@@ -6,6 +6,9 @@ export interface SlicedString {
   slices: string[];
 }
 
+/** A piece of a JSON document, made when it is written. */
+type Piece = () => string;
+
 /**
  * A JSON object as a stream: `head`'s members, then each sliced member, its value escaped one
  * slice per read, so the document is exactly JSON.stringify({...head, [key]: slices.join('')}).
@@ -13,8 +16,27 @@ export interface SlicedString {
  * turn of the loop of its own, and the loop serves other requests between them.
  */
 export function jsonObjectStream(head: Record<string, unknown>, members: SlicedString[]): Readable {
+  return piecesStream(objectPieces(head, members));
+}
+
+/**
+ * A page answer `{"data": [...objects], "next_cursor": ...}` as a stream: each object's head in one
+ * piece, its sliced members a slice per piece, as jsonObjectStream writes them.
+ */
+export function jsonPageStream(data: { head: Record<string, unknown>; members: SlicedString[] }[], nextCursor: string | null): Readable {
+  const pieces: Piece[] = [() => '{"data":['];
+  data.forEach(({ head, members }, i) => {
+    if (i) pieces.push(() => ',');
+    pieces.push(...objectPieces(head, members));
+  });
+  pieces.push(() => `],"next_cursor":${JSON.stringify(nextCursor)}}`);
+  return piecesStream(pieces);
+}
+
+/** One object's pieces: its head's members in one, then each sliced member a slice per piece. */
+function objectPieces(head: Record<string, unknown>, members: SlicedString[]): Piece[] {
   const headJson = JSON.stringify(head);
-  const pieces: (() => string)[] = [];
+  const pieces: Piece[] = [];
   let comma = headJson !== '{}';
   pieces.push(() => headJson.slice(0, -1));
   for (const { key, slices } of members) {
@@ -27,6 +49,10 @@ export function jsonObjectStream(head: Record<string, unknown>, members: SlicedS
     });
   }
   pieces.push(() => '}');
+  return pieces;
+}
+
+function piecesStream(pieces: Piece[]): Readable {
   let next = 0;
   return new Readable({
     read() {
