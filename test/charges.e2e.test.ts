@@ -41,6 +41,22 @@ describe('every costly path is charged where it is spent', () => {
   const items = (org: Tenant) =>
     asOrg(db.owner, org.org.id, async (c) => (await c.query(`SELECT count(*)::int AS n FROM knowledge_items`)).rows[0].n as number);
 
+  it('POST /v1/embeddings: a long input costs one unit per started 1,000 characters, in the bucket and the usage; past 4,000 characters it is refused', async () => {
+    const F = await orgWithRoles(db.owner);
+    await setLimits(F, { embeddings: { limit: 100, window_s: 3600 } });
+    const embed = (input: string | string[]) => as(F, request(t.url).post('/v1/embeddings')).send({ input });
+    // 1 + 2 + 4 units: 999, 1,001 and 4,000 characters
+    const r = await embed(['a'.repeat(999), 'b'.repeat(1001), 'c'.repeat(4000)]).expect(200);
+    expect(r.body.data).toHaveLength(3);
+    expect(r.headers['x-ratelimit-remaining']).toBe('93');
+    const single = await embed('d'.repeat(2500)).expect(200);
+    expect(single.headers['x-ratelimit-remaining']).toBe('90');
+    expect((await usage(F)).embedding_inputs).toBe(10);
+    const long = await embed(['short', 'e'.repeat(4001)]);
+    expect(long.status).toBe(400);
+    expect(long.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+
   it('POST /v1/knowledge {url}: charged to `crawl` (bucket, quota, usage); the second call at 1 per window is refused', async () => {
     const A = await orgWithRoles(db.owner);
     await setLimits(A, { crawl: { limit: 1, window_s: 60 } });

@@ -243,6 +243,15 @@ export class EnvDto {
   EMBEDDINGS_BATCH_SIZE = 16;
 
   /**
+   * Characters in one batch of the model at most (a longer input is a batch alone): a batch is one
+   * turn of the shared model, so this bounds how long another org's query waits behind one org's
+   * long inputs (16 inputs of 20,000 characters were one 19.6 s turn; 4,000 characters take the
+   * local model about 160 ms).
+   */
+  @Transform(toInt) @IsInt() @Min(100) @Max(1_000_000)
+  EMBEDDINGS_BATCH_MAX_CHARS = 4000;
+
+  /**
    * Nice value (0-19) of the threads and processes that do engine work: the embedding model's
    * thread, the HTML and PDF pools' threads, and the process spawner with the OCR and TTS commands
    * it starts (Linux: only those; the event loop keeps normal priority). On a busy host the event

@@ -116,6 +116,7 @@ export abstract class EmbeddingsConfig extends slice({
   model: 'EMBEDDINGS_MODEL',
   dim: 'EMBEDDINGS_DIM',
   batchSize: 'EMBEDDINGS_BATCH_SIZE',
+  batchMaxChars: 'EMBEDDINGS_BATCH_MAX_CHARS',
   timeoutMs: 'EMBEDDINGS_TIMEOUT_MS',
   concurrency: 'EMBEDDINGS_CONCURRENCY',
   maxQueuedPerOrg: 'EMBEDDINGS_MAX_QUEUED_PER_ORG',

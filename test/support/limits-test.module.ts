@@ -8,7 +8,7 @@ export const inputsOf = (req: FastifyRequest): number => {
   return Array.isArray(input) ? input.length : typeof input === 'string' ? 1 : 0;
 };
 
-/** Test-only routes: a costly one under the embeddings policy (the real one lives on another branch). */
+/** Test-only routes: a costly one under the embeddings policy, without the model (the real POST /v1/embeddings is in test/charges.e2e.test.ts). */
 @Controller('v1/test-limits')
 class LimitsTestController {
   @Post('embed')

@@ -4,11 +4,17 @@ import type { FastifyRequest } from 'fastify';
 import { RateLimit, RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { CreateEmbeddingsDto, EmbeddingsAnswerDto } from './dto/embeddings.dto.js';
 import { EmbeddingsService } from './embeddings.service.js';
+import { embeddingUnits } from './embedding-provider.js';
 
-/** Cost of a request under the embeddings policy: the number of inputs. */
+/**
+ * Cost of a request under the embeddings policy (and its embedding_inputs usage): one unit per
+ * started 1,000 characters of each input (EMBEDDING_UNIT_CHARS), at least one per input. A body
+ * that is not a valid input counts one: validation refuses it.
+ */
 export const embeddingInputs = (req: FastifyRequest): number => {
   const input = (req.body as { input?: unknown } | undefined)?.input;
-  return Array.isArray(input) ? Math.max(1, input.length) : 1;
+  const texts = (Array.isArray(input) ? input : [input]).filter((t): t is string => typeof t === 'string');
+  return Math.max(1, Array.isArray(input) ? input.length : 1, embeddingUnits(texts));
 };
 
 @ApiTags('embeddings')

@@ -5,7 +5,7 @@ import { ProblemException } from '../../common/filters/problem.js';
 import { FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
 import { TENANT_KEY, type TenantContext } from '../../tenancy/tenant-context.js';
 import {
-  batches,
+  textBatches,
   EmbeddingProvider,
   EmbeddingProviderError,
   type EmbeddingResult,
@@ -45,13 +45,13 @@ export class EmbeddingsService {
     return this.provider.dimension;
   }
 
-  /** Embeds `texts` in batches, each batch scheduled fairly under the caller's org. */
+  /** Embeds `texts` in batches (bounded in count and characters), each batch scheduled fairly under the caller's org. */
   async embed(texts: string[], opts: EmbedOptions = {}): Promise<EmbeddingResult> {
     const ctx = this.cls.isActive() ? this.cls.get<TenantContext | undefined>(TENANT_KEY) : undefined;
     const key = fairKey(ctx);
     try {
       const out: EmbeddingResult = { vectors: [], tokens: 0 };
-      for (const batch of batches(texts, this.embeddingsConfig.batchSize)) {
+      for (const batch of textBatches(texts, this.embeddingsConfig.batchSize, this.embeddingsConfig.batchMaxChars)) {
         const r = await this.engine.run(key, () => this.provider.embed(batch), {
           cls: opts.cls,
           signal: opts.signal,

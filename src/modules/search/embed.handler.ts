@@ -1,3 +1,4 @@
+import { embeddingUnits } from '../embeddings/embedding-provider.js';
 import { Injectable } from '@nestjs/common';
 import {
   tenantOfJob,
@@ -51,7 +52,7 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
     // Every chunk is an embedding input, charged to the org like POST /v1/embeddings: over the
     // monthly quota the job fails (quota-exceeded) before the model runs; retried later, it runs.
     try {
-      await this.usage.assertWithinQuota(ctx, UsageUnit.EmbeddingInputs, plan.chunks.length);
+      await this.usage.assertWithinQuota(ctx, UsageUnit.EmbeddingInputs, embeddingUnits(plan.chunks));
     } catch (e) {
       if (e instanceof ProblemException && e.slug === 'quota-exceeded')
         throw new PermanentJobError(`quota-exceeded: ${e.message}`);
@@ -63,7 +64,7 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
     return async () => {
       await this.embed.write(plan, vectors, who);
       // metered once the chunks are written: an attempt lost to a crash or a stale lease costs nothing
-      await this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, vectors.count);
+      await this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, embeddingUnits(plan.chunks));
     };
   }
 }

@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateBy, type ValidationOptions } from 'class-validator';
 
 export const MAX_EMBEDDING_INPUTS = 256;
-export const MAX_EMBEDDING_INPUT_CHARS = 20_000;
+/** Longest input: one input is one turn of the shared model (4,000 characters, about 160 ms of the local model). */
+export const MAX_EMBEDDING_INPUT_CHARS = 4000;
 
 const isInput = (v: unknown): boolean => {
   const ok = (s: unknown) => typeof s === 'string' && s.trim().length > 0 && s.length <= MAX_EMBEDDING_INPUT_CHARS;
