@@ -54,6 +54,7 @@ const ORDER: Row[] = [
   Row.Pdf,
   Row.LargeItemReads,
   Row.ThreadPages,
+  Row.LongEmbeddings,
   Row.HtmlUpload,
   Row.MarketOrgLimit,
 ];
@@ -172,7 +173,7 @@ try {
     });
     if (r.uploadAlone && r.uploadDuring) {
       const up = ratio(r.uploadDuring, r.uploadAlone);
-      const what = r.row === Row.Ocr ? 'small OCR upload' : 'one-line PDF upload';
+      const what = r.row === Row.Ocr ? 'small OCR upload' : r.row === Row.Pdf ? 'one-line PDF upload' : 'private search';
       ratios.push({ row: r.row, what, r: up });
       rows.push({
         'abuse class': '',

@@ -64,6 +64,8 @@ export interface Scale {
   largeItem: { htmlBytes: number; requests: number; concurrency: number };
   /** Reads of the first page (limit 100) of a thread of `messages` messages of `chars` 3-byte characters, `concurrency` at a time. */
   threadPages?: { messages: number; chars: number; requests: number; concurrency: number };
+  /** POST /v1/embeddings of `inputs` inputs of `chars` characters, `concurrency` at a time, `requests` per sending. */
+  longEmbeddings?: { inputs: number; chars: number; requests: number; concurrency: number };
   /**
    * The abuse is sent again, whole, until at least this long has passed since it began (0: once).
    * Sustained abuse is what an attacker does, and it gives "during" as many quiet samples as
@@ -87,6 +89,7 @@ export const BENCH_SCALE: Scale = {
   flood: { rps: 300, ms: 10_000 },
   largeItem: { htmlBytes: 9 * 1024 * 1024, requests: 8, concurrency: 4 },
   threadPages: { messages: 100, chars: 100_000, requests: 16, concurrency: 4 },
+  longEmbeddings: { inputs: 16, chars: 4000, requests: 4, concurrency: 2 },
 };
 
 export enum Row {
@@ -99,6 +102,7 @@ export enum Row {
   ThreadsFlood = 'threads-flood',
   LargeItemReads = 'large-item-reads',
   ThreadPages = 'thread-pages',
+  LongEmbeddings = 'long-embeddings',
 }
 
 export const ROW_TITLES: Record<Row, string> = {
@@ -111,6 +115,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
   [Row.ThreadPages]: '(h) pages of a thread of 100 messages of 300 KB, 4 at a time',
+  [Row.LongEmbeddings]: '(i) POST /v1/embeddings of 16 longest inputs, 2 at a time',
 };
 
 export interface Latencies {
@@ -458,19 +463,16 @@ async function probeCheap(
 
 const QUIET_UPLOADS_PER_S = 1.5;
 
-/** Sequential quiet uploads: `n` of them, or while `done()` is false (at least one), bounded by `maxMs`. */
-async function quietUploads(
-  pool: Pool,
-  quiet: Tenant,
-  file: () => { data: Buffer; name: string; mime: string },
-  opts: { n?: number; done?: () => boolean; maxMs: number },
-) {
+/**
+ * Sequential quiet requests of a row's second measure (a small upload, a search): `n` of them, or
+ * while `done()` is false (at least one), bounded by `maxMs`.
+ */
+async function quietUploads(send: () => Promise<Answer>, opts: { n?: number; done?: () => boolean; maxMs: number }) {
   const out: Answer[] = [];
   const t0 = performance.now();
   while (performance.now() - t0 < opts.maxMs) {
-    const f = file();
     const started = performance.now();
-    out.push(await upload(pool, quiet.token, f.data, f.name, f.mime));
+    out.push(await send());
     if (opts.n !== undefined ? out.length >= opts.n : opts.done!()) break;
     // Paced like a person (at most QUIET_UPLOADS_PER_S), so a sustained abuse never drives the
     // quiet org past its own ocr policy (120 a minute): its answers measure the engines, not its quota.
@@ -501,12 +503,15 @@ export async function runRow(
   });
   let abuseThread: AbuseThread | undefined;
   try {
+    const token = ctx.quiet.token;
     const quietFile =
       row === Row.Ocr
-        ? () => ({ data: smallPng(), name: 'hello.png', mime: 'image/png' })
+        ? () => upload(quietUploadPool, token, smallPng(), 'hello.png', 'image/png')
         : row === Row.Pdf
-          ? () => ({ data: oneLinePdf(), name: 'hello.pdf', mime: 'application/pdf' })
-          : undefined;
+          ? () => upload(quietUploadPool, token, oneLinePdf(), 'hello.pdf', 'application/pdf')
+          : row === Row.LongEmbeddings
+            ? () => rawJson(quietUploadPool, token, '/v1/search/private', JSON.stringify({ query: 'rain along the coast' }))
+            : undefined;
 
     // The large item is stored (and its embed job settled) before the alone phase: the row
     // measures reading it, not storing it.
@@ -530,7 +535,7 @@ export async function runRow(
       () => true,
     );
     const uploadAlone = quietFile
-      ? await quietUploads(quietUploadPool, ctx.quiet, quietFile, {
+      ? await quietUploads(quietFile, {
           n: scale.quietUploadsAlone,
           maxMs: scale.maxDuringMs,
         })
@@ -547,7 +552,7 @@ export async function runRow(
     const cheap = probeCheap(quietDriver, ctx.quiet, scale.cheapRps, 500, scale.maxDuringMs, () => finished);
     const uploads = quietFile
       ? new Promise((r) => setTimeout(r, 200)).then(() =>
-          quietUploads(quietUploadPool, ctx.quiet, quietFile, {
+          quietUploads(quietFile, {
             done: () => finished,
             maxMs: scale.maxDuringMs,
           }),
@@ -747,6 +752,15 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
       return {
         abuse: `${requests} GET /v1/threads/:id/messages?limit=100 of a thread of ${messages} messages of ${chars.toLocaleString('en')} characters (${((chars * 3) / 1e3).toFixed(0)} KB each), ${concurrency} at a time`,
         start: () => lanes(requests, concurrency, () => readWhole(pool, ctx.noisy.token, `/v1/threads/${id}/messages?limit=100`)),
+      };
+    }
+    case Row.LongEmbeddings: {
+      const { inputs, chars, requests, concurrency } = scale.longEmbeddings!;
+      const words = 'the quick brown fox jumps over the lazy dog while rain falls on the coast ';
+      const body = JSON.stringify({ input: Array(inputs).fill(words.repeat(Math.ceil(chars / words.length)).slice(0, chars)) });
+      return {
+        abuse: `${requests} POST /v1/embeddings of ${inputs} inputs of ${chars.toLocaleString('en')} characters (the longest allowed), ${concurrency} at a time`,
+        start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/embeddings', body)),
       };
     }
     case Row.ThreadsFlood: {
