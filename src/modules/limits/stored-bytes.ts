@@ -10,9 +10,9 @@ export const STORED_ROW_BYTES = 256;
 
 /**
  * The org's cap on what it keeps in bytes (caps.stored_bytes): item text and HTML, uploads waiting
- * for OCR, thread messages. Postgres keeps each org's total in org_storage (row triggers, one
- * primary-key lookup to read); this refuses a write that would take the org past its cap. Soft by
- * a few requests under concurrency, as the other caps (a read, then a write).
+ * for OCR, thread messages. Postgres keeps each org's total in org_storage (kept by triggers, a
+ * few rows per org summed by one index range); this refuses a write that would take the org past
+ * its cap. Soft by a few requests under concurrency, as the other caps (a read, then a write).
  */
 @Injectable()
 export class StoredBytes {
