@@ -61,8 +61,9 @@ export class UploadService {
     // HTML is read to its end by the HTML worker (cleanUpload), not on the event loop.
     const sniffed = await sniffUpload(file.data, fileName, file.clientType, { deferHtmlText: true });
     const base = { title, sourceKind: 'upload' as const, mimeType: sniffed.mime, fileName, byteSize: file.data.length };
-    // An org at its cap of stored bytes is refused before any parser or OCR runs.
-    await this.knowledge.assertRoomToStore(tenant, file.data.length);
+    // An org at its cap of stored bytes is refused before any parser or OCR runs (text needs none:
+    // its write checks the cap).
+    if (sniffed.kind !== UploadKind.Txt && sniffed.kind !== UploadKind.Md) await this.knowledge.assertRoomToStore(tenant, file.data.length);
     // Parsers and OCR are shared engines: this upload waits its org's turn, as request work.
     const who: EngineCaller = { key: fairKey(tenant), cls: WorkClass.Request };
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keysetPage } from '../../database/keyset-page.repository.js';
-import { utf8CutSql } from '../../database/utf8-slices.js';
+import { UTF8_SLICE, utf8SliceJoins } from '../../database/utf8-slices.js';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import type { KnowledgeItemDetailDto, KnowledgeItemDto } from './dto/knowledge.dto.js';
@@ -94,19 +94,15 @@ export class KnowledgeRepository {
   /**
    * The item's text or HTML in slices of at most `sliceBytes` UTF-8 bytes, in order, each cut at a
    * character's start: one row each, so no message, string or buffer on the event loop is the size
-   * of the document. The value is read and converted once (the OFFSET 0 keeps the subquery from
-   * being merged into the slicing, which would convert it again for every slice); a cut that falls
-   * inside a character moves back to its first byte (UTF-8 continuation bytes are 10xxxxxx).
+   * of the document, the value read and converted once (see utf8-slices.ts).
    */
   async contentSlices(id: string, part: ContentPart, sliceBytes: number): Promise<string[]> {
-    const cut = (p: string) => utf8CutSql('d.doc', 'd.len', p);
     const rows = await this.db.query<{ k: number; s: string }>(
-      `SELECT k, convert_from(substring(d.doc FROM c.a + 1 FOR c.b - c.a), 'UTF8') AS s
-       FROM (SELECT doc, octet_length(doc) AS len
-             FROM (SELECT convert_to(${CONTENT_COLUMN[part]}, 'UTF8') AS doc
-                   FROM knowledge_items WHERE org_id = $1 AND id = $2 OFFSET 0) converted) d
-       CROSS JOIN LATERAL generate_series(0, (d.len - 1) / $3) AS k
-       CROSS JOIN LATERAL (SELECT ${cut('k * $3')} AS a, ${cut('(k + 1) * $3')} AS b) c`,
+      `SELECT ${UTF8_SLICE}
+         FROM (SELECT id, doc, octet_length(doc) AS len
+                 FROM (SELECT id, convert_to(${CONTENT_COLUMN[part]}, 'UTF8') AS doc
+                         FROM knowledge_items WHERE org_id = $1 AND id = $2 OFFSET 0) converted) d
+        ${utf8SliceJoins('$3')}`,
       [this.org(), id, sliceBytes],
     );
     return rows.sort((a, b) => a.k - b.k).map((r) => r.s);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keysetPage } from '../../database/keyset-page.repository.js';
-import { utf8CutSql } from '../../database/utf8-slices.js';
+import { UTF8_SLICE, utf8SliceJoins } from '../../database/utf8-slices.js';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import type { MessageDto, ThreadDto } from './dto/threads.dto.js';
@@ -125,12 +125,11 @@ export class ThreadsRepository {
    */
   async messageSlices(threadId: string, ids: string[], sliceBytes: number): Promise<Map<string, string[]>> {
     const rows = await this.db.query<{ id: string; k: number; s: string }>(
-      `SELECT d.id, k, convert_from(substring(d.doc FROM c.a + 1 FOR c.b - c.a), 'UTF8') AS s
+      `SELECT ${UTF8_SLICE}
          FROM (SELECT id, doc, octet_length(doc) AS len
                  FROM (SELECT id, convert_to(content, 'UTF8') AS doc FROM rocker_messages
                         WHERE org_id = $1 AND thread_id = $2 AND id = ANY($3::uuid[]) OFFSET 0) converted) d
-        CROSS JOIN LATERAL generate_series(0, (d.len - 1) / $4) AS k
-        CROSS JOIN LATERAL (SELECT ${utf8CutSql('d.doc', 'd.len', 'k * $4')} AS a, ${utf8CutSql('d.doc', 'd.len', '(k + 1) * $4')} AS b) c`,
+        ${utf8SliceJoins('$4')}`,
       [this.org(), threadId, ids, sliceBytes],
     );
     const out = new Map<string, string[]>();

@@ -79,5 +79,4 @@ export class ThreadsService {
       return jsonPageStream(messages, next_cursor);
     });
   }
-
 }
