@@ -57,6 +57,17 @@ describe('every costly path is charged where it is spent', () => {
     expect(long.headers['content-type']).toMatch(/application\/problem\+json/);
   });
 
+  it('a search counts its query as an embedding input: one unit, two past 1,000 characters, in the bucket and the usage', async () => {
+    const S = await orgWithRoles(db.owner);
+    await setLimits(S, { search: { limit: 10, window_s: 3600 } });
+    const search = (path: string, query: string) =>
+      as(S, request(t.url).post(`/v1/search/${path}`)).set('X-Org-Id', S.org.id).send({ query });
+    expect((await search('private', 'q'.repeat(1000)).expect(200)).headers['x-ratelimit-remaining']).toBe('9');
+    expect((await search('private', 'r'.repeat(1001)).expect(200)).headers['x-ratelimit-remaining']).toBe('7');
+    expect((await search('market', 's'.repeat(2000)).expect(200)).headers['x-ratelimit-remaining']).toBe('5');
+    expect((await usage(S)).embedding_inputs).toBe(5);
+  });
+
   it('POST /v1/knowledge {url}: charged to `crawl` (bucket, quota, usage); the second call at 1 per window is refused', async () => {
     const A = await orgWithRoles(db.owner);
     await setLimits(A, { crawl: { limit: 1, window_s: 60 } });
