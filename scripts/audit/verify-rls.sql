@@ -61,7 +61,12 @@ DECLARE
     'public.org_storage_count_knowledge_items()',          -- statement trigger: adds the inserted (or subtracts the deleted) rows' document bytes to their own orgs' org_storage counts, which the app role may only read (rocker_auth; SELECT, INSERT, UPDATE on org_storage, SELECT (id) on orgs)
     'public.org_storage_resize_knowledge_items()',         -- row trigger: an item's change in document bytes, to its own org's count (rocker_auth, as above)
     'public.org_storage_count_knowledge_blobs()',          -- statement trigger: the same for upload blobs
-    'public.org_storage_count_rocker_messages()'           -- statement trigger: the same for thread messages
+    'public.org_storage_count_rocker_messages()',          -- statement trigger: the same for thread messages
+    'public.org_storage_count_rocker_threads()',           -- statement trigger: the same for thread rows (their titles)
+    'public.org_storage_resize_rocker_threads()',          -- row trigger: a thread's change in title bytes, to its own org's count
+    'public.org_storage_count_org_invitations()',          -- statement trigger: the same for invitation rows
+    'public.org_storage_count_outbox_events()',            -- statement trigger: the same for outbox rows
+    'public.org_storage_count_org_audit_log()'             -- statement trigger: the same for membership and invitation audit rows
   ];
   -- Of those, the ones the API role (app_role) may EXECUTE, each reviewed as a door an injection
   -- in the API can open. The ingest dispatcher's functions are not here: only the worker role

@@ -483,9 +483,9 @@ export class EnvDto {
   LIMITS_MAX_QUEUED_JOBS = 10_000;
 
   /**
-   * Bytes of documents and messages an org may keep (item text and HTML, uploads waiting for OCR,
-   * thread messages; each row counts 256 bytes besides), unless its limits say otherwise
-   * (caps.stored_bytes). Default 10 GiB.
+   * Bytes an org may keep (item text and HTML, uploads waiting for OCR, thread messages and
+   * titles, invitations and their audit and outbox rows; each row counts 256 bytes besides),
+   * unless its limits say otherwise (caps.stored_bytes). Default 10 GiB.
    */
   @Transform(toInt) @IsInt() @Min(1) @Max(1e15)
   LIMITS_MAX_STORED_BYTES = 10 * 1024 ** 3;

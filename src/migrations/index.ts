@@ -32,6 +32,7 @@ import { ToastLz41796206100000 } from './1796206100000-ToastLz4.js';
 import { SearchOrgBinaryIndexes1796206200000 } from './1796206200000-SearchOrgBinaryIndexes.js';
 import { SearchOrgIndexCalibration1796206300000 } from './1796206300000-SearchOrgIndexCalibration.js';
 import { OrgStoredBytes1796206400000 } from './1796206400000-OrgStoredBytes.js';
+import { OrgStoredRows1796206500000 } from './1796206500000-OrgStoredRows.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   SearchOrgBinaryIndexes1796206200000,
   SearchOrgIndexCalibration1796206300000,
   OrgStoredBytes1796206400000,
+  OrgStoredRows1796206500000,
 ];

@@ -10,7 +10,8 @@ export const STORED_ROW_BYTES = 256;
 
 /**
  * The org's cap on what it keeps in bytes (caps.stored_bytes): item text and HTML, uploads waiting
- * for OCR, thread messages. Postgres keeps each org's total in org_storage (kept by triggers, a
+ * for OCR, thread messages and titles, invitations and the audit and outbox rows beside them
+ * (migrations OrgStoredBytes, OrgStoredRows). Postgres keeps each org's total in org_storage (kept by triggers, a
  * few rows per org summed by one index range); this refuses a write that would take the org past
  * its cap. Soft by a few requests under concurrency, as the other caps (a read, then a write).
  */

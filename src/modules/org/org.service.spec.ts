@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { OrgConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import type { OrgRepository } from './org.repository.js';
+import type { StoredBytes } from '../limits/stored-bytes.js';
 import { decodeInvitationToken, encodeInvitationToken, OrgService } from './org.service.js';
 
 const ctx = (role: TenantContext['role']): TenantContext => ({
@@ -58,7 +59,11 @@ describe(OrgService.name, () => {
       acceptInvitation: vi.fn(),
       setDefaultOrg: vi.fn(),
     } as never;
-    sut = new OrgService(repo as unknown as OrgRepository, { invitationTtlS: 3600 } as OrgConfig);
+    sut = new OrgService(
+      repo as unknown as OrgRepository,
+      { assertRoom: vi.fn() } as unknown as StoredBytes,
+      { invitationTtlS: 3600 } as OrgConfig,
+    );
   });
 
   it('only an owner invites an owner', async () => {

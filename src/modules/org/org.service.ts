@@ -5,6 +5,7 @@ import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { conflict, forbidden, notFound } from '../../common/filters/problem.js';
 import type { OrgRole, TenantContext } from '../../tenancy/tenant-context.js';
 import { OrgRepository } from './org.repository.js';
+import { StoredBytes } from '../limits/stored-bytes.js';
 import type {
   AcceptedInvitationDto,
   CreateInvitationDto,
@@ -26,6 +27,8 @@ export enum OrgEvent {
  */
 const TOKEN = /^[A-Za-z0-9_-]{86}$/;
 const SECRET_BYTES = 32;
+/** What an invitation's audit row and outbox event keep besides its e-mail (their JSON, about), for the stored-bytes check. */
+const INVITATION_STORED_BYTES = 512;
 
 const uuidOf = (b: Buffer) => {
   const h = b.toString('hex');
@@ -50,6 +53,7 @@ export function decodeInvitationToken(
 export class OrgService {
   constructor(
     private readonly orgs: OrgRepository,
+    private readonly stored: StoredBytes,
     @Inject(OrgConfig) private readonly orgConfig: OrgConfig,
   ) {}
 
@@ -92,6 +96,8 @@ export class OrgService {
    */
   async invite(t: TenantContext, body: CreateInvitationDto): Promise<CreatedInvitationDto> {
     if (body.role === 'owner' && t.role !== 'owner') throw forbidden('only an owner can invite an owner');
+    // three rows toward the org's stored bytes: the invitation, its audit row and its outbox event
+    await this.stored.assertRoom(INVITATION_STORED_BYTES + 2 * Buffer.byteLength(body.email), 3);
     const id = randomUUID();
     const secret = randomBytes(SECRET_BYTES);
     const invitation = await this.orgs.createInvitation({

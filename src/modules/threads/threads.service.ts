@@ -22,7 +22,9 @@ export class ThreadsService {
     private readonly answers: LargeAnswers,
   ) {}
 
-  create(title: string): Promise<ThreadDto> {
+  /** A thread row counts toward the org's stored bytes (its title and STORED_ROW_BYTES). */
+  async create(title: string): Promise<ThreadDto> {
+    await this.stored.assertRoom(Buffer.byteLength(title));
     return this.threads.create(title);
   }
 
