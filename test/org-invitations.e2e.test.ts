@@ -289,6 +289,25 @@ describe('membership by consent: invitations, members, default org', () => {
   });
 
   describe('members', () => {
+    it('lists them a page at a time, oldest first, with a cursor (SPEC: lists use cursor pagination)', async () => {
+      const T = await orgWithRoles(db.owner); // owner, admin, member, viewer, joined in that order
+      const first = await as(T.tokens.admin).get('/v1/org/members?limit=3').expect(200);
+      expect(first.body.data.map((m: { user_id: string }) => m.user_id)).toEqual([
+        T.users.owner.id,
+        T.users.admin.id,
+        T.users.member.id,
+      ]);
+      expect(first.body.data[0]).toMatchObject({ role: 'owner', email: expect.any(String), created_at: expect.any(String) });
+      expect(first.body.next_cursor).toEqual(expect.any(String));
+      const second = await as(T.tokens.admin).get(`/v1/org/members?limit=3&cursor=${first.body.next_cursor}`).expect(200);
+      expect(second.body).toEqual({ data: [expect.objectContaining({ user_id: T.users.viewer.id })], next_cursor: null });
+      const all = await as(T.tokens.admin).get('/v1/org/members').expect(200);
+      expect(all.body.data).toHaveLength(4);
+      expect(all.body.next_cursor).toBeNull();
+      for (const bad of ['limit=101', 'limit=0', 'cursor=nope'])
+        expect((await as(T.tokens.admin).get(`/v1/org/members?${bad}`)).status).toBe(400);
+    });
+
     it('only an owner grants or removes the owner role', async () => {
       const T = await orgWithRoles(db.owner);
       await as(T.tokens.admin).patch(`/v1/org/members/${T.users.member.id}`, { role: 'owner' }).expect(403);

@@ -33,6 +33,7 @@ import { SearchOrgBinaryIndexes1796206200000 } from './1796206200000-SearchOrgBi
 import { SearchOrgIndexCalibration1796206300000 } from './1796206300000-SearchOrgIndexCalibration.js';
 import { OrgStoredBytes1796206400000 } from './1796206400000-OrgStoredBytes.js';
 import { OrgStoredRows1796206500000 } from './1796206500000-OrgStoredRows.js';
+import { OrgMembersPageIndex1796206600000 } from './1796206600000-OrgMembersPageIndex.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   SearchOrgIndexCalibration1796206300000,
   OrgStoredBytes1796206400000,
   OrgStoredRows1796206500000,
+  OrgMembersPageIndex1796206600000,
 ];

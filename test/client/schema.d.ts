@@ -637,8 +637,9 @@ export interface components {
             role: "owner" | "admin" | "member" | "viewer";
             created_at: string;
         };
-        MemberListDto: {
+        MemberPageDto: {
             data: components["schemas"]["MemberDto"][];
+            next_cursor: string | null;
         };
         UpdateMemberDto: {
             /** @enum {string} */
@@ -1297,7 +1298,11 @@ export interface operations {
     };
     OrgController_members: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
             header?: {
                 "X-Org-Id"?: string;
             };
@@ -1311,10 +1316,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberListDto"];
+                    "application/json": components["schemas"]["MemberPageDto"];
                 };
             };
-            /** @description no org named (X-Org-Id, token claim, default org) and the caller belongs to none; or malformed input */
+            /** @description no org named (X-Org-Id, token claim, default org) and the caller belongs to none; or malformed input; or a bad limit or cursor */
             400: {
                 headers: {
                     [name: string]: unknown;

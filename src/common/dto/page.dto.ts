@@ -47,12 +47,19 @@ export function decodeCursor(cursor: string | undefined): Keyset | undefined {
   return { createdAt, id };
 }
 
-export function pageOf<T extends { id: string; created_at: string | Date }>(rows: T[], limit: number): Page<T> {
+export function pageOf<T extends { id: string; created_at: string | Date }>(rows: T[], limit: number): Page<T>;
+/** A page whose rows name their key otherwise (`idOf`, e.g. a member's user_id). */
+export function pageOf<T extends { created_at: string | Date }>(rows: T[], limit: number, idOf: (row: T) => string): Page<T>;
+export function pageOf<T extends { created_at: string | Date }>(
+  rows: T[],
+  limit: number,
+  idOf: (row: T) => string = (row) => (row as T & { id: string }).id,
+): Page<T> {
   const data = rows.slice(0, limit);
   const last = data[data.length - 1];
   const more = rows.length > limit && last;
   const ts = last ? (last.created_at instanceof Date ? last.created_at.toISOString().replace('Z', '000Z') : last.created_at) : '';
-  return { data, next_cursor: more ? Buffer.from(`${ts}|${last.id}`).toString('base64url') : null };
+  return { data, next_cursor: more ? Buffer.from(`${ts}|${idOf(last)}`).toString('base64url') : null };
 }
 
 /** ISO-8601 with microseconds, so a cursor built from it compares exactly in SQL. */

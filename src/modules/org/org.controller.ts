@@ -33,7 +33,7 @@ import {
   InvitationDto,
   InvitationPageDto,
   MemberDto,
-  MemberListDto,
+  MemberPageDto,
   OrgDto,
   UpdateMemberDto,
 } from './dto/org.dto.js';
@@ -64,12 +64,12 @@ export class OrgController {
 
   @Get('members')
   @Roles('admin')
-  @ApiOkResponse({ type: MemberListDto })
-  @ApiBadRequestResponse({ description: NO_ORG })
+  @ApiOkResponse({ type: MemberPageDto })
+  @ApiBadRequestResponse({ description: `${NO_ORG}; or a bad limit or cursor` })
   @ApiForbiddenResponse({ description: NOT_ADMIN })
   @ApiTooManyRequestsResponse({ description: LIMITED })
-  async members(): Promise<{ data: MemberDto[] }> {
-    return { data: await this.org.members() };
+  members(@Query() q: PageQueryDto): Promise<Page<MemberDto>> {
+    return this.org.members(q.limit, q.cursor);
   }
 
   @Delete('members/me')

@@ -26,13 +26,23 @@ export class OrgRepository {
     return this.db.one(`SELECT id, slug, name FROM orgs WHERE id = $1`, [this.org()]);
   }
 
-  members(userId?: string): Promise<MemberDto[]> {
+  /** A page of the org's members, oldest first (limit + 1 rows, for pageOf). */
+  members(limit: number, after?: Keyset): Promise<MemberDto[]> {
     return this.db.query(
       `SELECT m.user_id, u.email, u.display_name, m.role, ${isoTs('m.created_at')}
          FROM org_members m JOIN users u ON u.id = m.user_id
-        WHERE m.org_id = $1 AND ($2::uuid IS NULL OR m.user_id = $2::uuid)
-        ORDER BY m.created_at, m.user_id`,
-      [this.org(), userId ?? null],
+        WHERE m.org_id = $1 AND ($2::timestamptz IS NULL OR (m.created_at, m.user_id) > ($2::timestamptz, $3::uuid))
+        ORDER BY m.created_at, m.user_id LIMIT $4`,
+      [this.org(), after?.createdAt ?? null, after?.id ?? null, limit + 1],
+    );
+  }
+
+  memberRow(userId: string): Promise<MemberDto | undefined> {
+    return this.db.one(
+      `SELECT m.user_id, u.email, u.display_name, m.role, ${isoTs('m.created_at')}
+         FROM org_members m JOIN users u ON u.id = m.user_id
+        WHERE m.org_id = $1 AND m.user_id = $2`,
+      [this.org(), userId],
     );
   }
 

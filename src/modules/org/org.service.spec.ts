@@ -45,7 +45,7 @@ describe(OrgService.name, () => {
   beforeEach(() => {
     repo = {
       current: vi.fn(),
-      members: vi.fn().mockResolvedValue([{ user_id: 'u', role: 'admin' }]),
+      memberRow: vi.fn().mockResolvedValue({ user_id: 'u', role: 'admin' }),
       member: vi.fn(),
       updateRole: vi.fn(),
       removeMember: vi.fn().mockResolvedValue(true),

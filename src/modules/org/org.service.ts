@@ -63,8 +63,8 @@ export class OrgService {
     return { ...org, role: t.role!, is_super_admin: t.isSuperAdmin };
   }
 
-  members(): Promise<MemberDto[]> {
-    return this.orgs.members();
+  async members(limit = 20, cursor?: string): Promise<Page<MemberDto>> {
+    return pageOf(await this.orgs.members(limit, decodeCursor(cursor)), limit, (m) => m.user_id);
   }
 
   /** Only an owner grants `owner` or changes an owner's role; the last owner is kept by the database. */
@@ -75,7 +75,7 @@ export class OrgService {
       throw forbidden('only an owner can grant or change the owner role');
     }
     if (existing.role !== role) await this.orgs.updateRole(userId, role);
-    return (await this.orgs.members(userId))[0];
+    return (await this.orgs.memberRow(userId))!;
   }
 
   async removeMember(t: TenantContext, userId: string): Promise<void> {

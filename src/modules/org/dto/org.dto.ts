@@ -22,8 +22,9 @@ export class MemberDto {
   @ApiProperty() created_at: string;
 }
 
-export class MemberListDto {
+export class MemberPageDto {
   @ApiProperty({ type: [MemberDto] }) data: MemberDto[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
 }
 
 /** Change a member's role. Only an owner grants or takes away `owner`. */
