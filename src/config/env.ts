@@ -474,6 +474,22 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(0) @Max(64)
   SEARCH_ORG_INDEX_BUILD_WORKERS = 0;
 
+  /**
+   * Matching chunks the full-text half of a hybrid search ranks at most (the first the index or
+   * scan yields): a query matching most of a large org's chunks (or of the market) ranks this many,
+   * not all of them (ad hoc, 200,000 chunks: 6-66 ms against 0.5-1.3 s of three backends).
+   */
+  @Transform(toInt) @IsInt() @Min(10) @Max(100_000)
+  SEARCH_TEXT_CANDIDATES = 1000;
+
+  /**
+   * Time the full-text half of a hybrid search may take (its statement_timeout, ms); past it the
+   * search answers from the vector half alone, `mode: "vector"`. A phrase of common words that
+   * rarely occur together is read row by row whatever the index (0.5 s for 200,000 chunks).
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  SEARCH_TEXT_TIMEOUT_MS = 250;
+
   /** Chunks an org may keep in the vector indexes (private chunks and its market listings' copies), unless its limits say otherwise (caps.stored_chunks). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
   LIMITS_MAX_STORED_CHUNKS = 1_000_000;

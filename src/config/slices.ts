@@ -132,6 +132,8 @@ export abstract class SearchConfig extends slice({
   orgIndexIntervalMs: 'SEARCH_ORG_INDEX_INTERVAL_MS',
   orgIndexBuildMemMb: 'SEARCH_ORG_INDEX_BUILD_MEM_MB',
   orgIndexBuildWorkers: 'SEARCH_ORG_INDEX_BUILD_WORKERS',
+  textCandidates: 'SEARCH_TEXT_CANDIDATES',
+  textTimeoutMs: 'SEARCH_TEXT_TIMEOUT_MS',
 }) {}
 
 /** Content intake: crawl, uploads, PDF, OCR and the parser pools (several prefixes: the names keep theirs). */

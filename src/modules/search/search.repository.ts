@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import pgvector from 'pgvector';
+import { SearchConfig } from '../../config/slices.js';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import type { EncodedVectors } from './vector-literal.js';
 
@@ -25,7 +26,30 @@ export interface MarketRow {
  */
 @Injectable()
 export class SearchRepository {
-  constructor(private readonly db: TenantDb) {}
+  constructor(
+    private readonly db: TenantDb,
+    @Inject(SearchConfig) private readonly searchConfig: SearchConfig,
+  ) {}
+
+  /**
+   * The full-text half of a hybrid search, bounded in work and time: its query ranks at most
+   * SEARCH_TEXT_CANDIDATES matches, and it runs under a statement_timeout of SEARCH_TEXT_TIMEOUT_MS
+   * behind a savepoint. Past the time it is cancelled, the transaction goes on, and the answer is
+   * null (the search answers from its vector half). Every other error is thrown.
+   */
+  private async boundedText<T>(read: (candidates: number) => Promise<T[]>): Promise<T[] | null> {
+    await Promise.all([
+      this.db.query(`SAVEPOINT text_half`),
+      this.db.query(`SELECT set_config('statement_timeout', $1, true)`, [`${this.searchConfig.textTimeoutMs}ms`]),
+    ]);
+    try {
+      return await read(this.searchConfig.textCandidates);
+    } catch (e) {
+      if ((e as { code?: string }).code !== '57014') throw e; // query_canceled: the statement_timeout
+      await this.db.query(`ROLLBACK TO SAVEPOINT text_half`);
+      return null;
+    }
+  }
 
   /** Vector search over the current org's chunks (exact or HNSW, chosen in SQL by org size). */
   matchPrivate(embedding: number[], k: number): Promise<PrivateRow[]> {
@@ -35,13 +59,17 @@ export class SearchRepository {
     );
   }
 
-  textPrivate(query: string, k: number): Promise<PrivateRow[]> {
-    return this.db.query(
-      `SELECT c.id, c.knowledge_item_id, c.chunk_index, c.content, ts_rank_cd(c.tsv, q) AS score
-         FROM private_chunks c, websearch_to_tsquery('english', $2) q
-        WHERE c.org_id = $1 AND c.tsv @@ q
-        ORDER BY score DESC, c.id LIMIT $3`,
-      [this.db.context().orgId, query, k],
+  /** The org's chunks matching `query`, best `k` by ts_rank_cd of at most SEARCH_TEXT_CANDIDATES matches; null past its time. */
+  textPrivate(query: string, k: number): Promise<PrivateRow[] | null> {
+    return this.boundedText((candidates) =>
+      this.db.query<PrivateRow>(
+        `SELECT c.id, c.knowledge_item_id, c.chunk_index, c.content, ts_rank_cd(c.tsv, q) AS score
+           FROM (SELECT id, knowledge_item_id, chunk_index, content, tsv FROM private_chunks
+                  WHERE org_id = $1 AND tsv @@ websearch_to_tsquery('english', $2) LIMIT $4) c,
+                websearch_to_tsquery('english', $2) q
+          ORDER BY score DESC, c.id LIMIT $3`,
+        [this.db.context().orgId, query, k, candidates],
+      ),
     );
   }
 
@@ -52,13 +80,17 @@ export class SearchRepository {
     );
   }
 
-  textMarket(query: string, k: number): Promise<MarketRow[]> {
-    return this.db.query(
-      `SELECT m.id, m.listing_id, m.chunk_index, m.content, ts_rank_cd(m.tsv, q) AS score
-         FROM market_chunks m, websearch_to_tsquery('english', $1) q
-        WHERE m.tsv @@ q
-        ORDER BY score DESC, m.id LIMIT $2`,
-      [query, k],
+  /** Market chunks matching `query`, bounded as textPrivate; null past its time. */
+  textMarket(query: string, k: number): Promise<MarketRow[] | null> {
+    return this.boundedText((candidates) =>
+      this.db.query<MarketRow>(
+        `SELECT m.id, m.listing_id, m.chunk_index, m.content, ts_rank_cd(m.tsv, q) AS score
+           FROM (SELECT id, listing_id, chunk_index, content, tsv FROM market_chunks
+                  WHERE tsv @@ websearch_to_tsquery('english', $1) LIMIT $3) m,
+                websearch_to_tsquery('english', $1) q
+          ORDER BY score DESC, m.id LIMIT $2`,
+        [query, k, candidates],
+      ),
     );
   }
 

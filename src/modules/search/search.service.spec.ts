@@ -97,6 +97,17 @@ describe(SearchService.name, () => {
     expect(hits[0].score).toBeCloseTo(1 / 63 + 1 / 61, 10);
   });
 
+  it('hybrid whose text half ran out of time: the vector half alone, best k by similarity, mode vector', async () => {
+    const { sut, repo } = setup();
+    repo.textPrivate.mockResolvedValue(null);
+    const answer = await sut.searchPrivate('q', 2, SearchMode.Hybrid);
+    expect(answer.mode).toBe(SearchMode.Vector);
+    expect(answer.data.map((h) => [h.chunk_id, h.score])).toEqual([
+      ['a', 0.9],
+      ['b', 0.8],
+    ]);
+  });
+
   it('hybrid asked for with hybrid_search off for the org: runs and answers in vector mode', async () => {
     const { sut, repo, flags } = setup();
     flags.isEnabled.mockResolvedValue(false);

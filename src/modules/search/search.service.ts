@@ -7,6 +7,9 @@ import { reciprocalRankFusion } from './rrf.js';
 import { SearchRepository, type MarketRow, type PrivateRow } from './search.repository.js';
 import { SearchMode, type MarketSearchAnswerDto, type PrivateSearchAnswerDto } from './dto/search.dto.js';
 
+/** What a search read, and the mode it ran in (vector when the full-text half ran out of time). */
+type Ran<T> = { rows: T[]; mode: SearchMode };
+
 /** Candidates each list contributes to hybrid fusion. */
 const fusionDepth = (k: number) => Math.min(100, Math.max(2 * k, 20));
 
@@ -43,22 +46,25 @@ export class SearchService {
     return (await this.embeddings.embed([query])).vectors[0];
   }
 
-  private fuse<T extends { id: string; score: number }>(vector: T[], text: T[], k: number): T[] {
-    return reciprocalRankFusion([vector, text], (r) => r.id)
+  /** Both halves fused; the vector half alone (best k by similarity, mode vector) when the text half ran out of time. */
+  private hybrid<T extends { id: string; score: number }>(vector: T[], text: T[] | null, k: number): Ran<T> {
+    if (!text) return { rows: vector.slice(0, k), mode: SearchMode.Vector };
+    const rows = reciprocalRankFusion([vector, text], (r) => r.id)
       .slice(0, k)
       .map(({ item, score }) => ({ ...item, score }));
+    return { rows, mode: SearchMode.Hybrid };
   }
 
   async searchPrivate(query: string, k: number, requested: SearchMode): Promise<PrivateSearchAnswerDto> {
     const ctx = this.context();
-    const mode = await this.modeFor(ctx, requested);
+    const asked = await this.modeFor(ctx, requested);
     const embedding = await this.embedQuery(query);
-    const rows: PrivateRow[] = await this.tenants.run(ctx, async () => {
-      if (mode !== SearchMode.Hybrid) return this.repo.matchPrivate(embedding, k);
+    const { rows, mode } = await this.tenants.run(ctx, async (): Promise<Ran<PrivateRow>> => {
+      if (asked !== SearchMode.Hybrid) return { rows: await this.repo.matchPrivate(embedding, k), mode: asked };
       const depth = fusionDepth(k);
       const vector = await this.repo.matchPrivate(embedding, depth);
       const text = await this.repo.textPrivate(query, depth);
-      return this.fuse(vector, text, k);
+      return this.hybrid(vector, text, k);
     });
     const data = rows.map((r) => ({
       chunk_id: r.id,
@@ -72,14 +78,14 @@ export class SearchService {
 
   async searchMarket(query: string, k: number, requested: SearchMode): Promise<MarketSearchAnswerDto> {
     const ctx = this.context();
-    const mode = await this.modeFor(ctx, requested);
+    const asked = await this.modeFor(ctx, requested);
     const embedding = await this.embedQuery(query);
-    const rows: MarketRow[] = await this.tenants.run(ctx, async () => {
-      if (mode !== SearchMode.Hybrid) return this.repo.matchMarket(embedding, k);
+    const { rows, mode } = await this.tenants.run(ctx, async (): Promise<Ran<MarketRow>> => {
+      if (asked !== SearchMode.Hybrid) return { rows: await this.repo.matchMarket(embedding, k), mode: asked };
       const depth = fusionDepth(k);
       const vector = await this.repo.matchMarket(embedding, depth);
       const text = await this.repo.textMarket(query, depth);
-      return this.fuse(vector, text, k);
+      return this.hybrid(vector, text, k);
     });
     const data = rows.map((r) => ({
       chunk_id: r.id,

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
+import { TenantTransactions } from '../src/tenancy/tenant-context.js';
+import { SearchRepository } from '../src/modules/search/search.repository.js';
+
+type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
+
+const TIMEOUT_MS = 5;
+const CANDIDATES = 10;
+/** A phrase of words every row holds but never in that order: the index finds every row, each then read. */
+const CRAFTED = '"rock rock rock rock rock rock rock rock rock rock rock rock"';
+
+/**
+ * The full-text half of a hybrid search is bounded in work (SEARCH_TEXT_CANDIDATES matches ranked
+ * at most) and in time (SEARCH_TEXT_TIMEOUT_MS, then the vector half answers alone), so no query an
+ * org writes can hold a database backend for long. Rows are written as the owner (an embed job's
+ * chunks, with one constant vector), API only.
+ */
+describe('hybrid search: the full-text half is bounded', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let big: Tenant;
+  let small: Tenant;
+
+  /** `n` chunks of one item in `org`, their text `text(i)`. */
+  const chunks = (org: Tenant, n: number, text: string) =>
+    asOrg(db.owner, org.org.id, async (c) => {
+      const item = (
+        await c.query(`INSERT INTO knowledge_items (org_id, title, source_kind, status, content_text) VALUES ($1, 't', 'text', 'ready', 'x') RETURNING id`, [
+          org.org.id,
+        ])
+      ).rows[0].id;
+      await c.query(
+        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding, tsv)
+         SELECT $1, $2, g, $3, array_fill(0.01, ARRAY[512])::vector, v FROM generate_series(0, $4 - 1) g, to_tsvector('english', $3) v`,
+        [org.org.id, item, text, n],
+      );
+    });
+  const search = (org: Tenant, query: string) =>
+    request(t.url).post('/v1/search/private').set('Authorization', `Bearer ${org.tokens.member}`).send({ query, k: 5, mode: 'hybrid' });
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(
+      envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', SEARCH_TEXT_TIMEOUT_MS: String(TIMEOUT_MS), SEARCH_TEXT_CANDIDATES: String(CANDIDATES) }),
+    );
+    const root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    await request(t.url)
+      .put('/v1/admin/flags/hybrid_search')
+      .set('Authorization', `Bearer ${root}`)
+      .send({ enabled: true, rollout_percent: 100 })
+      .expect(200);
+    big = await orgWithRoles(db.owner);
+    small = await orgWithRoles(db.owner);
+    await chunks(big, 6000, `rock stone granite basalt quartz ${Array.from({ length: 1500 }, (_, i) => `w${i}`).join(' ')}`);
+    await chunks(small, 30, 'granite is an igneous rock');
+    await db.owner.query('ANALYZE private_chunks');
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('ranks at most SEARCH_TEXT_CANDIDATES matches', async () => {
+    const ctx = { requestId: 'test', userId: small.users.member.id, orgId: small.org.id, role: 'member' as const, isSuperAdmin: false };
+    const rows = await t.app.get(TenantTransactions).run(ctx, () => t.app.get(SearchRepository).textPrivate('granite', 100));
+    expect(rows).toHaveLength(CANDIDATES); // 30 chunks match
+  });
+
+  it('a text half past its time is cancelled: the search answers from the vector half, mode "vector"', async () => {
+    // the precondition: unbounded, this query takes several times the limit
+    const plan = await asOrg(db.owner, big.org.id, (c) =>
+      c.query(`EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM private_chunks WHERE org_id = $1 AND tsv @@ websearch_to_tsquery('english', $2)`, [
+        big.org.id,
+        CRAFTED,
+      ]),
+    );
+    expect(plan.rows[0]['QUERY PLAN'][0]['Execution Time']).toBeGreaterThan(4 * TIMEOUT_MS);
+
+    const res = await search(big, CRAFTED).expect(200);
+    expect(res.body.mode).toBe('vector');
+    expect(res.body.data).toHaveLength(5);
+    // the same org's next search is served as usual (the transaction went on, the connection is clean)
+    const next = await search(big, 'granite').expect(200);
+    expect(next.body.data).toHaveLength(5);
+    // a query within its time is fused as before
+    const fused = await search(small, 'igneous granite').expect(200);
+    expect(fused.body.mode).toBe('hybrid');
+  });
+});
