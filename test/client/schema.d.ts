@@ -886,7 +886,7 @@ export interface components {
         PrivateSearchAnswerDto: {
             data: components["schemas"]["PrivateHitDto"][];
             /**
-             * @description the mode the search ran in: `hybrid` only when asked for and `hybrid_search` is on for the org
+             * @description the mode the search ran in: `hybrid` only when asked for and `hybrid_search` is on for the org, `vector` also when the full-text half ran past SEARCH_TEXT_TIMEOUT_MS
              * @enum {string}
              */
             mode: "vector" | "hybrid";
@@ -902,7 +902,7 @@ export interface components {
         MarketSearchAnswerDto: {
             data: components["schemas"]["MarketHitDto"][];
             /**
-             * @description the mode the search ran in: `hybrid` only when asked for and `hybrid_search` is on for the org
+             * @description the mode the search ran in: `hybrid` only when asked for and `hybrid_search` is on for the org, `vector` also when the full-text half ran past SEARCH_TEXT_TIMEOUT_MS
              * @enum {string}
              */
             mode: "vector" | "hybrid";

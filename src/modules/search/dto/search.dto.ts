@@ -45,7 +45,8 @@ export class MarketHitDto {
   @ApiProperty({ description: 'cosine similarity (vector) or RRF score (hybrid); higher is better' }) score: number;
 }
 
-const MODE_RAN = 'the mode the search ran in: `hybrid` only when asked for and `hybrid_search` is on for the org';
+const MODE_RAN =
+  'the mode the search ran in: `hybrid` only when asked for and `hybrid_search` is on for the org, `vector` also when the full-text half ran past SEARCH_TEXT_TIMEOUT_MS';
 
 export class PrivateSearchAnswerDto {
   @ApiProperty({ type: [PrivateHitDto] }) data: PrivateHitDto[];
