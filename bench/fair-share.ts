@@ -55,6 +55,7 @@ const ORDER: Row[] = [
   Row.LargeItemReads,
   Row.ThreadPages,
   Row.LongEmbeddings,
+  Row.HybridText,
   Row.HtmlUpload,
   Row.MarketOrgLimit,
 ];
@@ -128,6 +129,7 @@ try {
     admin: { org: '', token: await signDevToken(JWT, { sub: adminId }, 3600) },
     uploadMaxBytes: UPLOAD_MAX_BYTES,
     bodyLimitBytes: BODY_LIMIT_BYTES,
+    ownerUrl: db.ownerUrl,
   };
 
   const t0 = Date.now();

@@ -4,21 +4,24 @@ import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
+import { dbUrl } from './support/urls.js';
 import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { SearchRepository } from '../src/modules/search/search.repository.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
-const TIMEOUT_MS = 5;
+const TIMEOUT_MS = 20;
 const CANDIDATES = 10;
-/** A phrase of words every row holds but never in that order: the index finds every row, each then read. */
-const CRAFTED = '"rock rock rock rock rock rock rock rock rock rock rock rock"';
+/** A phrase of one word every row holds many times but never 399 times in a row (1,996 characters): each row is read and matched. */
+const CRAFTED = `"${Array(399).fill('rock').join(' ')}"`;
 
 /**
  * The full-text half of a hybrid search is bounded in work (SEARCH_TEXT_CANDIDATES matches ranked
- * at most) and in time (SEARCH_TEXT_TIMEOUT_MS, then the vector half answers alone), so no query an
- * org writes can hold a database backend for long. Rows are written as the owner (an embed job's
- * chunks, with one constant vector), API only.
+ * at most), in time (SEARCH_TEXT_TIMEOUT_MS, then the vector half answers alone) and in number
+ * (SEARCH_TEXT_CONCURRENCY at once per process, fairly across orgs), so no query an org writes can
+ * hold database backends for long. Rows are written as the owner (an embed job's chunks, with one
+ * constant vector), API only. This database's vector and full-text indexes are dropped first, so
+ * 40,000 chunks are written in seconds: the crafted phrase reads every row whatever the index.
  */
 describe('hybrid search: the full-text half is bounded', () => {
   let db: TestDb;
@@ -56,7 +59,8 @@ describe('hybrid search: the full-text half is bounded', () => {
       .expect(200);
     big = await orgWithRoles(db.owner);
     small = await orgWithRoles(db.owner);
-    await chunks(big, 6000, `rock stone granite basalt quartz ${Array.from({ length: 1500 }, (_, i) => `w${i}`).join(' ')}`);
+    await db.owner.query('DROP INDEX private_chunks_embedding_hnsw, private_chunks_tsv_gin');
+    await chunks(big, 40_000, 'rock stone granite basalt quartz '.repeat(30));
     await chunks(small, 30, 'granite is an igneous rock');
     await db.owner.query('ANALYZE private_chunks');
   }, 60_000);
@@ -91,5 +95,36 @@ describe('hybrid search: the full-text half is bounded', () => {
     // a query within its time is fused as before
     const fused = await search(small, 'igneous granite').expect(200);
     expect(fused.body.mode).toBe('hybrid');
+  });
+
+  it('runs SEARCH_TEXT_CONCURRENCY text halves at once: an org sending four keeps one backend busy with them', async () => {
+    // an instance whose text halves may run long enough to overlap, were they not taken in turns
+    const slow = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', SEARCH_TEXT_TIMEOUT_MS: '2000' }));
+    const su = db.pool(dbUrl(db.name, 'postgres'), 1); // another role's query text is for a superuser to see
+    try {
+      const phrase = '"rock rock rock rock"'; // short: the queries take turns on the embedding model for a few ms each
+      const send = () =>
+        request(slow.url).post('/v1/search/private').set('Authorization', `Bearer ${big.tokens.member}`).send({ query: phrase, k: 5, mode: 'hybrid' });
+      const t0 = performance.now();
+      expect((await send().expect(200)).body.mode).toBe('hybrid');
+      expect(performance.now() - t0).toBeGreaterThan(50); // one takes long enough to be seen
+      let done = false;
+      const four = Promise.all(Array.from({ length: 4 }, () => send().expect(200))).finally(() => (done = true));
+      let most = 0;
+      let samples = 0;
+      while (!done) {
+        const { rows } = await su.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE '%websearch_to_tsquery%'`,
+          [db.name],
+        );
+        most = Math.max(most, rows[0].n - 1); // less this sampling query itself
+        samples++;
+      }
+      await four;
+      expect(samples).toBeGreaterThan(3);
+      expect(most).toBe(1); // seen running, never two at once
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -490,6 +490,15 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   SEARCH_TEXT_TIMEOUT_MS = 250;
 
+  /**
+   * Full-text halves of hybrid searches one process runs at once, served fairly across orgs (one
+   * more for an org that holds none): the database backends one org's text queries can keep busy
+   * through this process. A half waits for its turn at most SEARCH_TEXT_TIMEOUT_MS, and an org has
+   * at most 16 waiting; past either the search answers from its vector half (mode vector).
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  SEARCH_TEXT_CONCURRENCY = 1;
+
   /** Chunks an org may keep in the vector indexes (private chunks and its market listings' copies), unless its limits say otherwise (caps.stored_chunks). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
   LIMITS_MAX_STORED_CHUNKS = 1_000_000;

@@ -134,6 +134,7 @@ export abstract class SearchConfig extends slice({
   orgIndexBuildWorkers: 'SEARCH_ORG_INDEX_BUILD_WORKERS',
   textCandidates: 'SEARCH_TEXT_CANDIDATES',
   textTimeoutMs: 'SEARCH_TEXT_TIMEOUT_MS',
+  textConcurrency: 'SEARCH_TEXT_CONCURRENCY',
 }) {}
 
 /** Content intake: crawl, uploads, PDF, OCR and the parser pools (several prefixes: the names keep theirs). */

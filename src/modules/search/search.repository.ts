@@ -4,6 +4,9 @@ import { SearchConfig } from '../../config/slices.js';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import type { EncodedVectors } from './vector-literal.js';
 
+/** The SQLSTATE of a statement Postgres cancelled (query_canceled): a text half past SEARCH_TEXT_TIMEOUT_MS. */
+export const TEXT_HALF_CANCELLED = '57014';
+
 export interface PrivateRow {
   id: string;
   knowledge_item_id: string;
@@ -33,22 +36,13 @@ export class SearchRepository {
 
   /**
    * The full-text half of a hybrid search, bounded in work and time: its query ranks at most
-   * SEARCH_TEXT_CANDIDATES matches, and it runs under a statement_timeout of SEARCH_TEXT_TIMEOUT_MS
-   * behind a savepoint. Past the time it is cancelled, the transaction goes on, and the answer is
-   * null (the search answers from its vector half). Every other error is thrown.
+   * SEARCH_TEXT_CANDIDATES matches and runs under a statement_timeout of SEARCH_TEXT_TIMEOUT_MS
+   * (transaction-local: the caller runs it in a transaction of its own). Past the time Postgres
+   * cancels it: TEXT_HALF_CANCELLED, which aborts that transaction.
    */
-  private async boundedText<T>(read: (candidates: number) => Promise<T[]>): Promise<T[] | null> {
-    await Promise.all([
-      this.db.query(`SAVEPOINT text_half`),
-      this.db.query(`SELECT set_config('statement_timeout', $1, true)`, [`${this.searchConfig.textTimeoutMs}ms`]),
-    ]);
-    try {
-      return await read(this.searchConfig.textCandidates);
-    } catch (e) {
-      if ((e as { code?: string }).code !== '57014') throw e; // query_canceled: the statement_timeout
-      await this.db.query(`ROLLBACK TO SAVEPOINT text_half`);
-      return null;
-    }
+  private async boundedText<T>(read: (candidates: number) => Promise<T[]>): Promise<T[]> {
+    await this.db.query(`SELECT set_config('statement_timeout', $1, true)`, [`${this.searchConfig.textTimeoutMs}ms`]);
+    return read(this.searchConfig.textCandidates);
   }
 
   /** Vector search over the current org's chunks (exact or HNSW, chosen in SQL by org size). */
@@ -59,8 +53,8 @@ export class SearchRepository {
     );
   }
 
-  /** The org's chunks matching `query`, best `k` by ts_rank_cd of at most SEARCH_TEXT_CANDIDATES matches; null past its time. */
-  textPrivate(query: string, k: number): Promise<PrivateRow[] | null> {
+  /** The org's chunks matching `query`, best `k` by ts_rank_cd of at most SEARCH_TEXT_CANDIDATES matches; cancelled past its time. */
+  textPrivate(query: string, k: number): Promise<PrivateRow[]> {
     return this.boundedText((candidates) =>
       this.db.query<PrivateRow>(
         `SELECT c.id, c.knowledge_item_id, c.chunk_index, c.content, ts_rank_cd(c.tsv, q) AS score
@@ -80,8 +74,8 @@ export class SearchRepository {
     );
   }
 
-  /** Market chunks matching `query`, bounded as textPrivate; null past its time. */
-  textMarket(query: string, k: number): Promise<MarketRow[] | null> {
+  /** Market chunks matching `query`, bounded as textPrivate. */
+  textMarket(query: string, k: number): Promise<MarketRow[]> {
     return this.boundedText((candidates) =>
       this.db.query<MarketRow>(
         `SELECT m.id, m.listing_id, m.chunk_index, m.content, ts_rank_cd(m.tsv, q) AS score

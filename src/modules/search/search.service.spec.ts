@@ -14,6 +14,7 @@ import type { EmbeddingsService } from '../embeddings/embeddings.service.js';
 import type { TenantTransactions } from '../../tenancy/tenant-context.js';
 import type { KnowledgeService } from '../knowledge/knowledge.service.js';
 import type { FlagsService } from '../flags/flags.service.js';
+import type { SearchConfig } from '../../config/slices.js';
 import { FlagKey } from '../flags/flag-key.js';
 import { encodeVectors } from './vector-literal.js';
 import { createHash } from 'node:crypto';
@@ -61,6 +62,7 @@ describe(SearchService.name, () => {
       embeddings as unknown as EmbeddingsService,
       tenants as unknown as TenantTransactions,
       flags as unknown as FlagsService,
+      { textTimeoutMs: 250, textConcurrency: 1 } as SearchConfig,
     );
     return { sut, repo, embeddings, tenants, flags, events };
   };
@@ -98,14 +100,21 @@ describe(SearchService.name, () => {
   });
 
   it('hybrid whose text half ran out of time: the vector half alone, best k by similarity, mode vector', async () => {
-    const { sut, repo } = setup();
-    repo.textPrivate.mockResolvedValue(null);
+    const { sut, repo, tenants } = setup();
+    repo.textPrivate.mockRejectedValue(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }));
     const answer = await sut.searchPrivate('q', 2, SearchMode.Hybrid);
+    expect(tenants.run).toHaveBeenCalledTimes(2); // the text half in a transaction of its own
     expect(answer.mode).toBe(SearchMode.Vector);
     expect(answer.data.map((h) => [h.chunk_id, h.score])).toEqual([
       ['a', 0.9],
       ['b', 0.8],
     ]);
+  });
+
+  it('hybrid: any other error of the text half is the answer', async () => {
+    const { sut, repo } = setup();
+    repo.textPrivate.mockRejectedValue(Object.assign(new Error('boom'), { code: '42P01' }));
+    await expect(sut.searchPrivate('q', 2, SearchMode.Hybrid)).rejects.toThrow('boom');
   });
 
   it('hybrid asked for with hybrid_search off for the org: runs and answers in vector mode', async () => {

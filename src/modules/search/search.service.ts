@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SearchConfig } from '../../config/slices.js';
+import { EngineBusyError, EngineTimeoutError, FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
 import { EmbeddingsService } from '../embeddings/embeddings.service.js';
 import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { FlagKey } from '../flags/flag-key.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { reciprocalRankFusion } from './rrf.js';
-import { SearchRepository, type MarketRow, type PrivateRow } from './search.repository.js';
+import { SearchRepository, TEXT_HALF_CANCELLED, type MarketRow, type PrivateRow } from './search.repository.js';
 import { SearchMode, type MarketSearchAnswerDto, type PrivateSearchAnswerDto } from './dto/search.dto.js';
 
 /** What a search read, and the mode it ran in (vector when the full-text half ran out of time). */
@@ -13,14 +15,32 @@ type Ran<T> = { rows: T[]; mode: SearchMode };
 /** Candidates each list contributes to hybrid fusion. */
 const fusionDepth = (k: number) => Math.min(100, Math.max(2 * k, 20));
 
+/** Full-text halves an org may have waiting for their turn; past it, 429 overloaded. */
+const TEXT_MAX_QUEUED_PER_ORG = 16;
+
 @Injectable()
 export class SearchService {
+  /**
+   * The full-text halves of hybrid searches as a shared engine: SEARCH_TEXT_CONCURRENCY at once in
+   * this process, served fairly across orgs (one more for an org holding none), so one org's
+   * costly text queries keep at most that many database backends busy, whatever it sends.
+   */
+  private readonly textHalves: FairScheduler;
+
   constructor(
     private readonly repo: SearchRepository,
     private readonly embeddings: EmbeddingsService,
     private readonly tenants: TenantTransactions,
     private readonly flags: FlagsService,
-  ) {}
+    @Inject(SearchConfig) private readonly searchConfig: SearchConfig,
+  ) {
+    this.textHalves = new FairScheduler({
+      name: 'full-text search',
+      slots: searchConfig.textConcurrency,
+      spare: 1,
+      maxQueuedPerOrg: TEXT_MAX_QUEUED_PER_ORG,
+    });
+  }
 
   /**
    * The query is embedded before the tenant transaction opens (the routes run without one), so a
@@ -46,6 +66,24 @@ export class SearchService {
     return (await this.embeddings.embed([query])).vectors[0];
   }
 
+  /**
+   * The full-text half: in its org's turn, in a transaction of its own (no connection is held while
+   * it waits), bounded by the repository. Null when it got no turn (SEARCH_TEXT_TIMEOUT_MS waited
+   * in vain, or the org's queue full) or ran past that time: the search then answers from its
+   * vector half, which it has already paid for.
+   */
+  private async textHalf<T>(ctx: TenantContext, read: () => Promise<T[]>): Promise<T[] | null> {
+    try {
+      return await this.textHalves.run(fairKey(ctx), () => this.tenants.run(ctx, read), {
+        cls: WorkClass.Request,
+        maxWaitMs: this.searchConfig.textTimeoutMs,
+      });
+    } catch (e) {
+      if (e instanceof EngineTimeoutError || e instanceof EngineBusyError || (e as { code?: string }).code === TEXT_HALF_CANCELLED) return null;
+      throw e;
+    }
+  }
+
   /** Both halves fused; the vector half alone (best k by similarity, mode vector) when the text half ran out of time. */
   private hybrid<T extends { id: string; score: number }>(vector: T[], text: T[] | null, k: number): Ran<T> {
     if (!text) return { rows: vector.slice(0, k), mode: SearchMode.Vector };
@@ -59,13 +97,14 @@ export class SearchService {
     const ctx = this.context();
     const asked = await this.modeFor(ctx, requested);
     const embedding = await this.embedQuery(query);
-    const { rows, mode } = await this.tenants.run(ctx, async (): Promise<Ran<PrivateRow>> => {
-      if (asked !== SearchMode.Hybrid) return { rows: await this.repo.matchPrivate(embedding, k), mode: asked };
+    let ran: Ran<PrivateRow>;
+    if (asked !== SearchMode.Hybrid) ran = { rows: await this.tenants.run(ctx, () => this.repo.matchPrivate(embedding, k)), mode: asked };
+    else {
       const depth = fusionDepth(k);
-      const vector = await this.repo.matchPrivate(embedding, depth);
-      const text = await this.repo.textPrivate(query, depth);
-      return this.hybrid(vector, text, k);
-    });
+      const vector = await this.tenants.run(ctx, () => this.repo.matchPrivate(embedding, depth));
+      ran = this.hybrid(vector, await this.textHalf(ctx, () => this.repo.textPrivate(query, depth)), k);
+    }
+    const { rows, mode } = ran;
     const data = rows.map((r) => ({
       chunk_id: r.id,
       knowledge_item_id: r.knowledge_item_id,
@@ -80,13 +119,14 @@ export class SearchService {
     const ctx = this.context();
     const asked = await this.modeFor(ctx, requested);
     const embedding = await this.embedQuery(query);
-    const { rows, mode } = await this.tenants.run(ctx, async (): Promise<Ran<MarketRow>> => {
-      if (asked !== SearchMode.Hybrid) return { rows: await this.repo.matchMarket(embedding, k), mode: asked };
+    let ran: Ran<MarketRow>;
+    if (asked !== SearchMode.Hybrid) ran = { rows: await this.tenants.run(ctx, () => this.repo.matchMarket(embedding, k)), mode: asked };
+    else {
       const depth = fusionDepth(k);
-      const vector = await this.repo.matchMarket(embedding, depth);
-      const text = await this.repo.textMarket(query, depth);
-      return this.hybrid(vector, text, k);
-    });
+      const vector = await this.tenants.run(ctx, () => this.repo.matchMarket(embedding, depth));
+      ran = this.hybrid(vector, await this.textHalf(ctx, () => this.repo.textMarket(query, depth)), k);
+    }
+    const { rows, mode } = ran;
     const data = rows.map((r) => ({
       chunk_id: r.id,
       listing_id: r.listing_id,

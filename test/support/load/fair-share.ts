@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { FormData, Pool } from 'undici';
 import { stopChild, track } from './deployment.js';
@@ -41,6 +42,8 @@ export interface FairShareCtx {
   largeItemId?: string;
   /** The noisy org's thread of long messages (the `thread-pages` row stores it before its alone phase). */
   longThreadId?: string;
+  /** The database as its owner (the `hybrid-text` row writes the noisy org's corpus of chunks directly, as embed jobs would). */
+  ownerUrl?: string;
 }
 
 export interface Scale {
@@ -67,6 +70,11 @@ export interface Scale {
   /** POST /v1/embeddings of `inputs` inputs of `chars` characters, `concurrency` at a time, `requests` per sending. */
   longEmbeddings?: { inputs: number; chars: number; requests: number; concurrency: number };
   /**
+   * Hybrid searches by an org of `chunks` chunks (each holding the same `words` words), for a phrase
+   * of common words that never occur in that order, `concurrency` at a time, `requests` per sending.
+   */
+  hybridText?: { chunks: number; words: number; requests: number; concurrency: number };
+  /**
    * The abuse is sent again, whole, until at least this long has passed since it began (0: once).
    * Sustained abuse is what an attacker does, and it gives "during" as many quiet samples as
    * "alone": a p95 of a dozen samples is decided by one stall.
@@ -90,6 +98,7 @@ export const BENCH_SCALE: Scale = {
   largeItem: { htmlBytes: 9 * 1024 * 1024, requests: 8, concurrency: 4 },
   threadPages: { messages: 100, chars: 100_000, requests: 16, concurrency: 4 },
   longEmbeddings: { inputs: 16, chars: 4000, requests: 4, concurrency: 2 },
+  hybridText: { chunks: 30_000, words: 150, requests: 16, concurrency: 4 },
 };
 
 export enum Row {
@@ -103,6 +112,7 @@ export enum Row {
   LargeItemReads = 'large-item-reads',
   ThreadPages = 'thread-pages',
   LongEmbeddings = 'long-embeddings',
+  HybridText = 'hybrid-text',
 }
 
 export const ROW_TITLES: Record<Row, string> = {
@@ -116,6 +126,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
   [Row.ThreadPages]: '(h) pages of a thread of 100 messages of 300 KB, 4 at a time',
   [Row.LongEmbeddings]: '(i) POST /v1/embeddings of 16 longest inputs, 2 at a time',
+  [Row.HybridText]: '(j) hybrid searches with a costly full-text half, 4 at a time',
 };
 
 export interface Latencies {
@@ -394,6 +405,48 @@ async function storeLargeItem(who: Tenant, bytes: number, pool: Pool): Promise<s
 }
 
 /** `who`'s thread of `messages` messages of `chars` 3-byte characters each; answers its id. */
+/** The phrase row (j) searches for: words every chunk of its corpus holds, never in this order. */
+const CRAFTED_PHRASE = '"rock rock rock rock"';
+
+/**
+ * Row (j)'s corpus: `chunks` chunks of one item in the noisy org, each the same `words` words (one
+ * constant vector: the row is about the full-text half), written as the owner the way an embed
+ * job writes them; and hybrid search on for everyone (the `hybrid_search` flag).
+ */
+async function storeTextCorpus(ctx: FairShareCtx, chunks: number, words: number): Promise<void> {
+  const c = new pg.Client({ connectionString: ctx.ownerUrl });
+  await c.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query(`SELECT set_config('app.org_id', $1, true)`, [ctx.noisy.org]);
+    const item = (
+      await c.query(`INSERT INTO knowledge_items (org_id, title, source_kind, status, content_text) VALUES ($1, 'corpus', 'text', 'ready', 'corpus') RETURNING id`, [
+        ctx.noisy.org,
+      ])
+    ).rows[0].id as string;
+    const text = ['rock stone granite basalt quartz', ...Array.from({ length: words - 5 }, (_, i) => `w${i}`)].join(' ');
+    await c.query(
+      `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding, tsv)
+       SELECT $1, $2, g, $3, array_fill(0.01, ARRAY[512])::vector, v FROM generate_series(0, $4 - 1) g, to_tsvector('english', $3) v`,
+      [ctx.noisy.org, item, text, chunks],
+    );
+    await c.query('COMMIT');
+    await c.query('ANALYZE private_chunks');
+  } finally {
+    await c.end();
+  }
+  await setFlag(ctx, 'hybrid_search', true);
+}
+
+async function setFlag(ctx: FairShareCtx, key: string, enabled: boolean): Promise<void> {
+  const res = await fetch(`${ctx.url}/v1/admin/flags/${key}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ctx.admin.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ enabled, rollout_percent: 100 }),
+  });
+  if (!res.ok) throw new Error(`setting flag ${key}: ${res.status} ${await res.text()}`);
+}
+
 async function storeLongThread(who: Tenant, messages: number, chars: number, pool: Pool): Promise<string> {
   const post = async (path: string, body: object) => {
     const res = await pool.request({
@@ -509,7 +562,7 @@ export async function runRow(
         ? () => upload(quietUploadPool, token, smallPng(), 'hello.png', 'image/png')
         : row === Row.Pdf
           ? () => upload(quietUploadPool, token, oneLinePdf(), 'hello.pdf', 'application/pdf')
-          : row === Row.LongEmbeddings
+          : row === Row.LongEmbeddings || row === Row.HybridText
             ? () => rawJson(quietUploadPool, token, '/v1/search/private', JSON.stringify({ query: 'rain along the coast' }))
             : undefined;
 
@@ -523,6 +576,10 @@ export async function runRow(
     if (row === Row.ThreadPages) {
       const { messages, chars } = scale.threadPages!;
       ctx = { ...ctx, longThreadId: await storeLongThread(ctx.noisy, messages, chars, quietUploadPool) };
+    }
+    if (row === Row.HybridText) {
+      if (!ctx.ownerUrl) throw new Error('row hybrid-text needs ctx.ownerUrl');
+      await storeTextCorpus(ctx, scale.hybridText!.chunks, scale.hybridText!.words);
     }
 
     // ---- alone
@@ -761,6 +818,17 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
       return {
         abuse: `${requests} POST /v1/embeddings of ${inputs} inputs of ${chars.toLocaleString('en')} characters (the longest allowed), ${concurrency} at a time`,
         start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/embeddings', body)),
+      };
+    }
+    case Row.HybridText: {
+      const { chunks, words, requests, concurrency } = scale.hybridText!;
+      const body = JSON.stringify({ query: CRAFTED_PHRASE, k: 10, mode: 'hybrid' });
+      return {
+        abuse: `${requests} POST /v1/search/private {"mode":"hybrid","query":${JSON.stringify(CRAFTED_PHRASE)}} over ${chunks.toLocaleString('en')} chunks of ${words} words (each holds the words, never in that order), ${concurrency} at a time`,
+        // within the org's quota: the row is about the database, not the search policy
+        setup: () => setLimits(ctx, { search: { limit: 100_000, window_s: 60 } }),
+        teardown: () => setLimits(ctx, { search: null }),
+        start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/search/private', body)),
       };
     }
     case Row.ThreadsFlood: {
