@@ -29,7 +29,7 @@ describe('hybrid search: the full-text half is bounded', () => {
   let big: Tenant;
   let small: Tenant;
 
-  /** `n` chunks of one item in `org`, their text `text(i)`. */
+  /** `n` chunks of one item in `org`, each indexed for full-text search as `text` (their content its first words, to keep the write small). */
   const chunks = (org: Tenant, n: number, text: string) =>
     asOrg(db.owner, org.org.id, async (c) => {
       const item = (
@@ -39,7 +39,7 @@ describe('hybrid search: the full-text half is bounded', () => {
       ).rows[0].id;
       await c.query(
         `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding, tsv)
-         SELECT $1, $2, g, $3, array_fill(0.01, ARRAY[512])::vector, v FROM generate_series(0, $4 - 1) g, to_tsvector('english', $3) v`,
+         SELECT $1, $2, g, left($3, 40), array_fill(0.01, ARRAY[512])::vector, v FROM generate_series(0, $4 - 1) g, to_tsvector('english', $3) v`,
         [org.org.id, item, text, n],
       );
     });
