@@ -21,7 +21,7 @@ const CRAFTED = `"${Array(399).fill('rock').join(' ')}"`;
  * (SEARCH_TEXT_CONCURRENCY at once per process, fairly across orgs), so no query an org writes can
  * hold database backends for long. Rows are written as the owner (an embed job's chunks, with one
  * constant vector), API only. This database's vector and full-text indexes are dropped first, so
- * 40,000 chunks are written in seconds: the crafted phrase reads every row whatever the index.
+ * 40,000 chunks are written in seconds: the crafted phrases read every row whatever the index.
  */
 describe('hybrid search: the full-text half is bounded', () => {
   let db: TestDb;
@@ -29,7 +29,7 @@ describe('hybrid search: the full-text half is bounded', () => {
   let big: Tenant;
   let small: Tenant;
 
-  /** `n` chunks of one item in `org`, each indexed for full-text search as `text` (their content its first words, to keep the write small). */
+  /** `n` chunks of one item in `org`, each `text` (the chunks' trigger indexes it for full-text search). */
   const chunks = (org: Tenant, n: number, text: string) =>
     asOrg(db.owner, org.org.id, async (c) => {
       const item = (
@@ -38,8 +38,8 @@ describe('hybrid search: the full-text half is bounded', () => {
         ])
       ).rows[0].id;
       await c.query(
-        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding, tsv)
-         SELECT $1, $2, g, left($3, 40), array_fill(0.01, ARRAY[512])::vector, v FROM generate_series(0, $4 - 1) g, to_tsvector('english', $3) v`,
+        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
+         SELECT $1, $2, g, $3, array_fill(0.01, ARRAY[512])::vector FROM generate_series(0, $4 - 1) g`,
         [org.org.id, item, text, n],
       );
     });
@@ -60,7 +60,7 @@ describe('hybrid search: the full-text half is bounded', () => {
     big = await orgWithRoles(db.owner);
     small = await orgWithRoles(db.owner);
     await db.owner.query('DROP INDEX private_chunks_embedding_hnsw, private_chunks_tsv_gin');
-    await chunks(big, 40_000, 'rock stone granite basalt quartz '.repeat(30));
+    await chunks(big, 40_000, 'rock stone granite basalt quartz');
     await chunks(small, 30, 'granite is an igneous rock');
     await db.owner.query('ANALYZE private_chunks');
   }, 60_000);

@@ -426,8 +426,8 @@ async function storeTextCorpus(ctx: FairShareCtx, chunks: number, words: number)
     ).rows[0].id as string;
     const text = ['rock stone granite basalt quartz', ...Array.from({ length: words - 5 }, (_, i) => `w${i}`)].join(' ');
     await c.query(
-      `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding, tsv)
-       SELECT $1, $2, g, $3, array_fill(0.01, ARRAY[512])::vector, v FROM generate_series(0, $4 - 1) g, to_tsvector('english', $3) v`,
+      `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
+       SELECT $1, $2, g, $3, array_fill(0.01, ARRAY[512])::vector FROM generate_series(0, $4 - 1) g`,
       [ctx.noisy.org, item, text, chunks],
     );
     await c.query('COMMIT');
