@@ -190,7 +190,7 @@ describe('per-org cap of stored chunks', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'all', LIMITS_MAX_STORED_CHUNKS: '1' }));
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'all', LIMITS_MAX_STORED_CHUNKS: '1', SEARCH_ITEM_MAX_CHUNKS: '3' }));
     root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
   });
 
@@ -222,6 +222,21 @@ describe('per-org cap of stored chunks', () => {
     await until(async () => (await item(b.body.id)).status === 'ready', 60_000, 'the retried item to be embedded');
     const chunks = await asOrg(db.owner, H.org.id, async (c) => (await c.query(`SELECT count(*)::int AS n FROM private_chunks`)).rows[0].n);
     expect(chunks).toBe(2);
+  });
+
+  it('an item whose text makes more chunks than one item may have fails for good (too-long) before the model runs', async () => {
+    const L = await orgWithRoles(db.owner);
+    const as = (r: request.Test) => r.set('Authorization', `Bearer ${L.tokens.member}`);
+    const text = 'Granite is an igneous rock that formed from slowly cooling magma deep underground. '.repeat(60); // about 5,000 characters
+    const a = await as(request(t.url).post('/v1/knowledge')).send({ title: 'long', text }).expect(201);
+    const failed = await until(async () => {
+      const it = (await as(request(t.url).get(`/v1/knowledge/${a.body.id}`)).expect(200)).body;
+      return it.status === 'failed' ? it : undefined;
+    }, 60_000);
+    expect(failed.error).toMatch(/^too-long: this item's text makes \d+ chunks, more than the 3 one item may be indexed as/);
+    const jobs = (await as(request(t.url).get('/v1/ingest/jobs?kind=embed&status=failed')).expect(200)).body.data;
+    expect(jobs.find((j: { knowledge_item_id: string }) => j.knowledge_item_id === a.body.id).attempts).toBe(1);
+    expect((await as(request(t.url).get('/v1/org/usage')).expect(200)).body.totals.embedding_inputs).toBe(0); // the model never ran
   });
 
   it("a market listing's copy counts against the cap: publishing past it is 429 quota-exceeded and writes nothing; embed jobs count the copies too", async () => {

@@ -499,6 +499,16 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   SEARCH_TEXT_CONCURRENCY = 1;
 
+  /**
+   * Chunks one knowledge item may be indexed as (about 800 characters each: 2,000 is 1.6 million
+   * characters of text). An embed job whose item makes more fails before the model runs (split the
+   * document). Its chunks are written into the vector index in one statement: 10,000 took 11-24 s
+   * of one Postgres backend here (2 cores; ad hoc), past the 15 s statement_timeout, after the
+   * model had spent minutes on them; 2,000 take 2-5 s.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
+  SEARCH_ITEM_MAX_CHUNKS = 2000;
+
   /** Chunks an org may keep in the vector indexes (private chunks and its market listings' copies), unless its limits say otherwise (caps.stored_chunks). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
   LIMITS_MAX_STORED_CHUNKS = 1_000_000;

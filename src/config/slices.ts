@@ -135,6 +135,7 @@ export abstract class SearchConfig extends slice({
   textCandidates: 'SEARCH_TEXT_CANDIDATES',
   textTimeoutMs: 'SEARCH_TEXT_TIMEOUT_MS',
   textConcurrency: 'SEARCH_TEXT_CONCURRENCY',
+  itemMaxChunks: 'SEARCH_ITEM_MAX_CHUNKS',
 }) {}
 
 /** Content intake: crawl, uploads, PDF, OCR and the parser pools (several prefixes: the names keep theirs). */

@@ -1,5 +1,6 @@
 import { embeddingUnits } from '../embeddings/embedding-provider.js';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SearchConfig } from '../../config/slices.js';
 import {
   tenantOfJob,
   JobHandler,
@@ -29,6 +30,7 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
     private readonly embed: EmbedItemService,
     private readonly usage: UsageService,
     private readonly limits: LimitsService,
+    @Inject(SearchConfig) private readonly searchConfig: SearchConfig,
   ) {}
 
   async handle(job: IngestJobContext<JobKind.Embed>): Promise<JobCommit | void> {
@@ -43,6 +45,13 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
     const { stored, ...text } = read;
     // chunked after the transaction, on the chunk engine: a long text never holds the event loop
     const plan = await this.embed.chunked(id, text, { key: job.orgId, cls: WorkClass.Job }, job.signal);
+    // One item's chunks are written in one statement: past SEARCH_ITEM_MAX_CHUNKS the job fails
+    // before the model runs (a retry would fail the same way; the document is to be split).
+    const most = this.searchConfig.itemMaxChunks;
+    if (plan.chunks.length > most)
+      throw new PermanentJobError(
+        `too-long: this item's text makes ${plan.chunks.length} chunks, more than the ${most} one item may be indexed as: split it into smaller items`,
+      );
     // The org's cap of chunks in the vector index: past it the job fails (quota-exceeded) before the
     // model runs; the item keeps its text, and a retry once room is made (or the cap raised) runs.
     if (stored + plan.chunks.length > cap)

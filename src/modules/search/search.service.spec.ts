@@ -249,6 +249,7 @@ describe(EmbedJobHandler.name, () => {
       ),
       usage as unknown as UsageService,
       capOf(100),
+      { itemMaxChunks: 2000 } as SearchConfig,
     );
     const commit = await handler.handle(
       embedJob(async (fn) => {
@@ -288,6 +289,7 @@ describe(EmbedJobHandler.name, () => {
       ),
       refusing as unknown as UsageService,
       capOf(100),
+      { itemMaxChunks: 2000 } as SearchConfig,
     );
     await expect(handler.handle(embedJob((fn) => fn()))).rejects.toThrow(/quota-exceeded/);
     await expect(handler.handle(embedJob((fn) => fn()))).rejects.toBeInstanceOf(PermanentJobError);
@@ -305,6 +307,7 @@ describe(EmbedJobHandler.name, () => {
       ),
       usage as unknown as UsageService,
       capOf(100),
+      { itemMaxChunks: 2000 } as SearchConfig,
     );
     await expect(handler.handle(embedJob((fn) => fn()))).resolves.toBeUndefined();
     expect(provider.embed).not.toHaveBeenCalled();
@@ -321,11 +324,31 @@ describe(EmbedJobHandler.name, () => {
       ),
       usage as unknown as UsageService,
       capOf(4),
+      { itemMaxChunks: 2000 } as SearchConfig,
     );
     const run = handler.handle(embedJob((fn) => fn()));
     await expect(run).rejects.toBeInstanceOf(PermanentJobError);
     await expect(run).rejects.toThrow(/^quota-exceeded: .*cap of 4 stored chunks \(4 stored\)/);
     expect(countChunksBesides).toHaveBeenCalledWith('item', 4);
+    expect(provider.embed).not.toHaveBeenCalled();
+  });
+
+  it('an item whose text makes more than SEARCH_ITEM_MAX_CHUNKS chunks: the job fails for good (too-long) before the model runs', async () => {
+    const provider = { embed: vi.fn() };
+    const text = 'A sentence of some length here. '.repeat(100); // 3,200 characters: more than 2 chunks of 1,000
+    const handler = new EmbedJobHandler(
+      new EmbedItemService(
+        { findText: vi.fn(async () => ({ text, digest: md5(text) })) } as unknown as KnowledgeService,
+        { countChunksBesides: vi.fn(async () => 0) } as unknown as SearchRepository,
+        provider as unknown as EmbeddingsService,
+      ),
+      usage as unknown as UsageService,
+      capOf(100),
+      { itemMaxChunks: 2 } as SearchConfig,
+    );
+    const run = handler.handle(embedJob((fn) => fn()));
+    await expect(run).rejects.toBeInstanceOf(PermanentJobError);
+    await expect(run).rejects.toThrow(/^too-long: this item's text makes \d+ chunks, more than the 2 one item may be indexed as/);
     expect(provider.embed).not.toHaveBeenCalled();
   });
 });
