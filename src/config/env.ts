@@ -504,7 +504,7 @@ export class EnvDto {
    * characters of text). An embed job whose item makes more fails before the model runs (split the
    * document). Its chunks are written into the vector index in one statement: 10,000 took 11-24 s
    * of one Postgres backend here (2 cores; ad hoc), past the 15 s statement_timeout, after the
-   * model had spent minutes on them; 2,000 take 2-5 s.
+   * model had spent minutes on them; 2,000 take 1.2-3.0 s.
    */
   @Transform(toInt) @IsInt() @Min(1) @Max(100_000)
   SEARCH_ITEM_MAX_CHUNKS = 2000;
