@@ -9,7 +9,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { NoOrg, Roles } from '../../common/decorators/auth.decorators.js';
+import { NoOrg, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
 import { PageQueryDto } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
 import { FlagKey } from '../flags/flag-key.js';
@@ -25,6 +25,7 @@ export class MarketController {
 
   @Post('knowledge/:id/publish')
   @Roles('admin')
+  @NoTransaction() // the service opens its own in the org's turn: a publish waiting for one holds no connection
   @RequireFlag(FlagKey.MarketPublish)
   @ApiOperation({
     summary: 'Publish an embedded knowledge item as a market listing (or refresh its listing)',
@@ -39,7 +40,7 @@ export class MarketController {
   @ApiConflictResponse({ description: 'the item is not embedded yet' })
   @ApiTooManyRequestsResponse({
     description:
-      'rate-limited, or quota-exceeded (`cap: stored_chunks`): the copy would take the org past its cap of chunks stored in the private and market indexes together',
+      'rate-limited; quota-exceeded (`cap: stored_chunks`): the copy would take the org past its cap of chunks stored in the private and market indexes together; or overloaded: the org has 4 publishes waiting for their turn',
   })
   publish(@Param('id', UuidPipe) id: string): Promise<ListingDto> {
     return this.market.publish(id);

@@ -38,16 +38,30 @@ export class MarketRepository {
     return r?.n ?? 0;
   }
 
-  /** Creates or refreshes the listing of an item and copies its chunks into the market. */
+  /**
+   * Creates or refreshes the listing of an item and copies its chunks into the market, unless the
+   * listing's copy is current: copied after the item last changed (an embed write sets its
+   * updated_at) and as many chunks. The item is locked for share first, so an embed write in
+   * flight commits before the check (or waits for this copy). A current copy is kept (its title
+   * follows the item's): refreshing an unchanged listing writes no chunk into the vector index.
+   */
   async publish(knowledgeItemId: string, title: string): Promise<ListingDto> {
     const { orgId, userId } = this.db.context();
-    const listing = (await this.db.one<{ id: string }>(
-      `INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title, published_by) VALUES ($1, $2, $3, $4)
+    await this.db.query(`SELECT 1 FROM knowledge_items WHERE org_id = $1 AND id = $2 FOR SHARE`, [orgId, knowledgeItemId]);
+    const listing = (await this.db.one<{ id: string; current: boolean }>(
+      `WITH copy AS (
+         SELECT l.chunk_count = (SELECT count(*) FROM private_chunks c WHERE c.org_id = $1 AND c.knowledge_item_id = $2)
+                AND (SELECT min(m.created_at) FROM market_chunks m WHERE m.listing_id = l.id)
+                    > (SELECT i.updated_at FROM knowledge_items i WHERE i.org_id = $1 AND i.id = $2) AS current
+           FROM market_listings l WHERE l.publisher_org_id = $1 AND l.knowledge_item_id = $2)
+       INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title, published_by) VALUES ($1, $2, $3, $4)
        ON CONFLICT (publisher_org_id, knowledge_item_id)
        DO UPDATE SET title = EXCLUDED.title, published_by = EXCLUDED.published_by, updated_at = clock_timestamp()
-       RETURNING id`,
+       RETURNING id, coalesce((SELECT current FROM copy), false) AS current`,
       [orgId, knowledgeItemId, title, userId],
     ))!;
+    if (listing.current)
+      return (await this.db.one<ListingDto>(`SELECT ${LISTING_COLS} FROM market_listings WHERE publisher_org_id = $1 AND id = $2`, [orgId, listing.id]))!;
     await this.db.query(`DELETE FROM market_chunks WHERE listing_id = $1`, [listing.id]);
     await this.db.query(
       `INSERT INTO market_chunks (listing_id, publisher_org_id, chunk_index, content, embedding)

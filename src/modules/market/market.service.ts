@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
 import { conflict, notFound, ProblemException } from '../../common/filters/problem.js';
 import { TenantTransactions } from '../../tenancy/tenant-context.js';
 import { LimitsService } from '../limits/limits.service.js';
@@ -8,8 +9,25 @@ import { KnowledgeService } from '../knowledge/knowledge.service.js';
 import { MarketRepository } from './market.repository.js';
 import type { ListingDto } from './dto/market.dto.js';
 
+/** Publishes an org may have waiting for their turn (past it, 429 overloaded), and how long one waits at most (then 503). */
+const PUBLISH_MAX_QUEUED_PER_ORG = 4;
+const PUBLISH_MAX_WAIT_MS = 30_000;
+
 @Injectable()
 export class MarketService {
+  /**
+   * Publishing as a shared engine: a copy writes up to SEARCH_ITEM_MAX_CHUNKS vectors into the
+   * market's index in one statement (1.2-3.0 s of a Postgres backend for 2,000 here), so one
+   * publish runs at a time in this process, in turns across orgs (one more for an org holding
+   * none), each in a transaction of its own: no connection is held while it waits.
+   */
+  private readonly publishes = new FairScheduler({
+    name: 'market publish',
+    slots: 1,
+    spare: 1,
+    maxQueuedPerOrg: PUBLISH_MAX_QUEUED_PER_ORG,
+  });
+
   constructor(
     private readonly knowledge: KnowledgeService,
     private readonly repo: MarketRepository,
@@ -18,11 +36,21 @@ export class MarketService {
   ) {}
 
   /**
-   * Publishes (or refreshes) an embedded knowledge item of the caller's org as a market listing.
-   * The copy is stored too: it counts against the org's cap of stored chunks (private and market
-   * together), past which the answer is 429 quota-exceeded and nothing is written.
+   * Publishes (or refreshes) an embedded knowledge item of the caller's org as a market listing,
+   * in its org's turn. The copy is stored too: it counts against the org's cap of stored chunks
+   * (private and market together), past which the answer is 429 quota-exceeded and nothing is
+   * written. A listing whose copy is current is not copied again.
    */
   async publish(knowledgeItemId: string): Promise<ListingDto> {
+    const ctx = this.tenants.current();
+    if (!ctx?.orgId) throw new Error('publishing outside a tenant context');
+    return this.publishes.run(fairKey(ctx), () => this.tenants.run(ctx, () => this.publishNow(knowledgeItemId)), {
+      cls: WorkClass.Request,
+      maxWaitMs: PUBLISH_MAX_WAIT_MS,
+    });
+  }
+
+  private async publishNow(knowledgeItemId: string): Promise<ListingDto> {
     // without its documents (a large item's text is megabytes); 404 when the org has no such item
     const item = await this.knowledge.find(knowledgeItemId);
     if (!item) throw notFound('knowledge item');

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { orgWithRoles } from './support/fixtures.js';
+import { dbUrl } from './support/urls.js';
+
+type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
+
+/**
+ * Publishing writes an item's chunks into the market's vector index in one statement: one publish
+ * at a time per process (in turns across orgs), and none at all when the listing's copy is
+ * current. Items and their chunks are written as the owner (an embed job's output, random
+ * vectors), API only.
+ */
+describe('publishing to the market', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let P: Tenant;
+
+  /** A ready item of `org` with `n` chunks. */
+  const item = (org: Tenant, n: number) =>
+    asOrg(db.owner, org.org.id, async (c) => {
+      const id = (
+        await c.query(`INSERT INTO knowledge_items (org_id, title, source_kind, status, content_text) VALUES ($1, 'doc', 'text', 'ready', 'x') RETURNING id`, [
+          org.org.id,
+        ])
+      ).rows[0].id as string;
+      await c.query(
+        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
+         SELECT $1, $2, g, 'chunk ' || g, v.e
+           FROM generate_series(0, $3 - 1) g, LATERAL (SELECT array_agg(random() - 0.5)::vector AS e FROM generate_series(1, 512) d WHERE g >= 0) v`,
+        [org.org.id, id, n],
+      );
+      return id;
+    });
+  const publish = (id: string) => request(t.url).post(`/v1/knowledge/${id}/publish`).set('Authorization', `Bearer ${P.tokens.admin}`);
+  const copyOf = async (listingId: string) =>
+    (await db.owner.query(`SELECT id FROM market_chunks WHERE listing_id = $1 ORDER BY chunk_index`, [listingId])).rows.map((r) => r.id as string);
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api' }));
+    P = await orgWithRoles(db.owner);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('a listing whose copy is current is not copied again; once the item changes, it is', async () => {
+    const id = await item(P, 20);
+    const first = await publish(id).expect(201);
+    expect(first.body.chunk_count).toBe(20);
+    const copy = await copyOf(first.body.id);
+    expect(copy).toHaveLength(20);
+
+    const again = await publish(id).expect(201);
+    expect(again.body).toMatchObject({ id: first.body.id, chunk_count: 20 });
+    expect(await copyOf(first.body.id)).toEqual(copy); // the same rows: nothing written into the index
+
+    // what an embed write does: new chunks, and the item's updated_at
+    await asOrg(db.owner, P.org.id, async (c) => {
+      await c.query(`DELETE FROM private_chunks WHERE knowledge_item_id = $1 AND chunk_index >= 15`, [id]);
+      await c.query(`UPDATE knowledge_items SET updated_at = clock_timestamp() WHERE id = $1`, [id]);
+    });
+    const refreshed = await publish(id).expect(201);
+    expect(refreshed.body).toMatchObject({ id: first.body.id, chunk_count: 15 });
+    const newCopy = await copyOf(first.body.id);
+    expect(newCopy).toHaveLength(15);
+    expect(newCopy.some((c) => copy.includes(c))).toBe(false);
+  });
+
+  it('one publish at a time: an org publishing four items at once writes one copy at a time', async () => {
+    const ids = await Promise.all(Array.from({ length: 4 }, () => item(P, 800)));
+    const su = db.pool(dbUrl(db.name, 'postgres'), 1); // another role's query text is for a superuser to see
+    let done = false;
+    const four = Promise.all(ids.map((id) => publish(id).expect(201))).finally(() => (done = true));
+    let most = 0;
+    let samples = 0;
+    while (!done) {
+      const { rows } = await su.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE 'INSERT INTO market_chunks%'`,
+        [db.name],
+      );
+      most = Math.max(most, rows[0].n);
+      samples++;
+    }
+    const answers = await four;
+    expect(answers.map((a) => a.body.chunk_count)).toEqual([800, 800, 800, 800]);
+    expect(samples).toBeGreaterThan(3);
+    expect(most).toBe(1); // seen copying, never two at once
+  });
+});
