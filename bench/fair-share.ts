@@ -56,6 +56,7 @@ const ORDER: Row[] = [
   Row.ThreadPages,
   Row.LongEmbeddings,
   Row.HybridText,
+  Row.Publishes,
   Row.HtmlUpload,
   Row.MarketOrgLimit,
 ];

@@ -42,8 +42,10 @@ export interface FairShareCtx {
   largeItemId?: string;
   /** The noisy org's thread of long messages (the `thread-pages` row stores it before its alone phase). */
   longThreadId?: string;
-  /** The database as its owner (the `hybrid-text` row writes the noisy org's corpus of chunks directly, as embed jobs would). */
+  /** The database as its owner (the `hybrid-text` and `publishes` rows write the noisy org's chunks directly, as embed jobs would). */
   ownerUrl?: string;
+  /** The noisy org's embedded items the `publishes` row publishes (stored before its alone phase). */
+  publishItemIds?: string[];
 }
 
 export interface Scale {
@@ -74,6 +76,8 @@ export interface Scale {
    * of common words that never occur in that order, `concurrency` at a time, `requests` per sending.
    */
   hybridText?: { chunks: number; words: number; requests: number; concurrency: number };
+  /** Publish then withdraw (`requests` cycles, `concurrency` at a time) of `items` embedded items of `chunks` chunks each. */
+  publishes?: { items: number; chunks: number; requests: number; concurrency: number };
   /**
    * The abuse is sent again, whole, until at least this long has passed since it began (0: once).
    * Sustained abuse is what an attacker does, and it gives "during" as many quiet samples as
@@ -99,6 +103,7 @@ export const BENCH_SCALE: Scale = {
   threadPages: { messages: 100, chars: 100_000, requests: 16, concurrency: 4 },
   longEmbeddings: { inputs: 16, chars: 4000, requests: 4, concurrency: 2 },
   hybridText: { chunks: 30_000, words: 150, requests: 16, concurrency: 4 },
+  publishes: { items: 4, chunks: 2000, requests: 8, concurrency: 4 },
 };
 
 export enum Row {
@@ -113,6 +118,7 @@ export enum Row {
   ThreadPages = 'thread-pages',
   LongEmbeddings = 'long-embeddings',
   HybridText = 'hybrid-text',
+  Publishes = 'publishes',
 }
 
 export const ROW_TITLES: Record<Row, string> = {
@@ -127,6 +133,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.ThreadPages]: '(h) pages of a thread of 100 messages of 300 KB, 4 at a time',
   [Row.LongEmbeddings]: '(i) POST /v1/embeddings of 16 longest inputs, 2 at a time',
   [Row.HybridText]: '(j) hybrid searches with a costly full-text half, 4 at a time',
+  [Row.Publishes]: '(k) market publishes of 2,000-chunk items, withdrawn and again, 4 at a time',
 };
 
 export interface Latencies {
@@ -438,6 +445,50 @@ async function storeTextCorpus(ctx: FairShareCtx, chunks: number, words: number)
   await setFlag(ctx, 'hybrid_search', true);
 }
 
+/** Row (k)'s items: `items` ready items of the noisy org with `chunks` chunks each (random vectors), as embed jobs leave them. */
+async function storePublishItems(ctx: FairShareCtx, items: number, chunks: number): Promise<string[]> {
+  const c = new pg.Client({ connectionString: ctx.ownerUrl });
+  await c.connect();
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < items; i++) {
+      await c.query('BEGIN');
+      await c.query(`SELECT set_config('app.org_id', $1, true)`, [ctx.noisy.org]);
+      const id = (
+        await c.query(`INSERT INTO knowledge_items (org_id, title, source_kind, status, content_text) VALUES ($1, $2, 'text', 'ready', 'doc') RETURNING id`, [
+          ctx.noisy.org,
+          `doc ${i}`,
+        ])
+      ).rows[0].id as string;
+      await c.query(
+        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
+         SELECT $1, $2, g, 'chunk ' || g, v.e
+           FROM generate_series(0, $3 - 1) g, LATERAL (SELECT array_agg(random() - 0.5)::vector AS e FROM generate_series(1, 512) d WHERE g >= 0) v`,
+        [ctx.noisy.org, id, chunks],
+      );
+      await c.query('COMMIT');
+      ids.push(id);
+    }
+    return ids;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Publishes an item, then withdraws its listing: the answer is the publish's (its latency the pair's). */
+async function publishAndWithdraw(pool: Pool, token: string, itemId: string): Promise<Answer> {
+  const t0 = performance.now();
+  const published = await rawJson(pool, token, `/v1/knowledge/${itemId}/publish`, '{}');
+  if (published.status !== 201) return published;
+  const list = await pool.request({ method: 'GET', path: `/v1/market/listings?limit=100`, headers: { authorization: `Bearer ${token}` } });
+  const listings = ((await list.body.json()) as { data: { id: string; title: string }[] }).data;
+  for (const l of listings)
+    await (
+      await pool.request({ method: 'DELETE', path: `/v1/market/listings/${l.id}`, headers: { authorization: `Bearer ${token}` } })
+    ).body.dump();
+  return { ...published, latency: performance.now() - t0 };
+}
+
 async function setFlag(ctx: FairShareCtx, key: string, enabled: boolean): Promise<void> {
   const res = await fetch(`${ctx.url}/v1/admin/flags/${key}`, {
     method: 'PUT',
@@ -580,6 +631,10 @@ export async function runRow(
     if (row === Row.HybridText) {
       if (!ctx.ownerUrl) throw new Error('row hybrid-text needs ctx.ownerUrl');
       await storeTextCorpus(ctx, scale.hybridText!.chunks, scale.hybridText!.words);
+    }
+    if (row === Row.Publishes) {
+      if (!ctx.ownerUrl) throw new Error('row publishes needs ctx.ownerUrl');
+      ctx = { ...ctx, publishItemIds: await storePublishItems(ctx, scale.publishes!.items, scale.publishes!.chunks) };
     }
 
     // ---- alone
@@ -829,6 +884,14 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
         setup: () => setLimits(ctx, { search: { limit: 100_000, window_s: 60 } }),
         teardown: () => setLimits(ctx, { search: null }),
         start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/search/private', body)),
+      };
+    }
+    case Row.Publishes: {
+      const { items, chunks, requests, concurrency } = scale.publishes!;
+      const ids = ctx.publishItemIds!;
+      return {
+        abuse: `${requests} POST /v1/knowledge/:id/publish of ${items} items of ${chunks.toLocaleString('en')} chunks, each followed by DELETE of the org's listings (so every publish copies), ${concurrency} at a time`,
+        start: () => lanes(requests, concurrency, (i) => publishAndWithdraw(pool, ctx.noisy.token, ids[i % ids.length])),
       };
     }
     case Row.ThreadsFlood: {
