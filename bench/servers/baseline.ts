@@ -21,7 +21,7 @@ app.get('/v1/threads', async () => {
     const r = await c.query(
       `SELECT id, title, created_by, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
               to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at
-         FROM rocker_threads ORDER BY created_at DESC, id DESC LIMIT $1`,
+         FROM rocker_threads ORDER BY rocker_threads.created_at DESC, rocker_threads.id DESC LIMIT $1`,
       [21],
     );
     await c.query('COMMIT');

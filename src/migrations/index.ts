@@ -34,6 +34,7 @@ import { SearchOrgIndexCalibration1796206300000 } from './1796206300000-SearchOr
 import { OrgStoredBytes1796206400000 } from './1796206400000-OrgStoredBytes.js';
 import { OrgStoredRows1796206500000 } from './1796206500000-OrgStoredRows.js';
 import { OrgMembersPageIndex1796206600000 } from './1796206600000-OrgMembersPageIndex.js';
+import { IngestJobsStatusPage1796206700000 } from './1796206700000-IngestJobsStatusPage.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   OrgStoredBytes1796206400000,
   OrgStoredRows1796206500000,
   OrgMembersPageIndex1796206600000,
+  IngestJobsStatusPage1796206700000,
 ];

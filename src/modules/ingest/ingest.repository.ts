@@ -92,7 +92,7 @@ export class IngestRepository {
       `SELECT ${COLS} FROM ingest_jobs
         WHERE org_id = $6 AND ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR kind = $2)
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $5`,
+        ORDER BY ingest_jobs.created_at DESC, ingest_jobs.id DESC LIMIT $5`,
       [filter.status ?? null, filter.kind ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1, this.org()],
     );
   }

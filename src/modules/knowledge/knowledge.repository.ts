@@ -72,7 +72,7 @@ export class KnowledgeRepository {
   }
 
   list(limit: number, after?: Keyset): Promise<KnowledgeItemDto[]> {
-    return keysetPage(this.db, `SELECT ${COLS} FROM knowledge_items WHERE org_id = $1`, [this.org()], limit, after);
+    return keysetPage(this.db, `SELECT ${COLS} FROM knowledge_items WHERE org_id = $1`, 'knowledge_items', [this.org()], limit, after);
   }
 
   /**

@@ -77,7 +77,7 @@ export class MarketRepository {
 
   listListings(limit: number, after?: Keyset): Promise<ListingDto[]> {
     // A global table (every org reads the market): no org filter.
-    return keysetPage(this.db, `SELECT ${LISTING_COLS} FROM market_listings WHERE true`, [], limit, after);
+    return keysetPage(this.db, `SELECT ${LISTING_COLS} FROM market_listings WHERE true`, 'market_listings', [], limit, after);
   }
 
   /** RLS lets only the publishing org (admin or owner actor) delete: anything else deletes nothing. */

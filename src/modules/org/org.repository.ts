@@ -97,7 +97,7 @@ export class OrgRepository {
     return this.db.query(
       `SELECT ${INVITATION_COLUMNS} FROM org_invitations
         WHERE org_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $4`,
+        ORDER BY org_invitations.created_at DESC, org_invitations.id DESC LIMIT $4`,
       [this.org(), after?.createdAt ?? null, after?.id ?? null, limit + 1],
     );
   }

@@ -40,7 +40,7 @@ export class ThreadsRepository {
   }
 
   list(limit: number, after?: Keyset): Promise<ThreadDto[]> {
-    return keysetPage(this.db, `SELECT ${THREAD_COLS} FROM rocker_threads WHERE org_id = $1`, [this.org()], limit, after);
+    return keysetPage(this.db, `SELECT ${THREAD_COLS} FROM rocker_threads WHERE org_id = $1`, 'rocker_threads', [this.org()], limit, after);
   }
 
   get(id: string): Promise<ThreadDto | undefined> {
@@ -106,7 +106,7 @@ export class ThreadsRepository {
          SELECT ${MESSAGE_COLS}, octet_length(content) AS bytes,
                 coalesce(sum(octet_length(content)) OVER (ORDER BY created_at, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ahead
            FROM rocker_messages WHERE org_id = $1 AND thread_id = $2 ${keyset}
-          ORDER BY created_at, id LIMIT $3)
+          ORDER BY rocker_messages.created_at, rocker_messages.id LIMIT $3)
        SELECT id, thread_id, role, CASE WHEN ahead < $4 AND bytes <= $5 THEN content END AS content, created_by, created_at,
               bytes, ahead < $4 AND bytes > $5 AS sliced, ahead < $4 AS fits
          FROM page
