@@ -5,6 +5,8 @@ import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
 import { dbUrl } from './support/urls.js';
+import { insertChunks } from './support/chunks.js';
+import { peakActive } from './support/activity.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
@@ -27,12 +29,7 @@ describe('publishing to the market', () => {
           org.org.id,
         ])
       ).rows[0].id as string;
-      await c.query(
-        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
-         SELECT $1, $2, g, 'chunk ' || g, v.e
-           FROM generate_series(0, $3 - 1) g, LATERAL (SELECT array_agg(random() - 0.5)::vector AS e FROM generate_series(1, 512) d WHERE g >= 0) v`,
-        [org.org.id, id, n],
-      );
+      await insertChunks(c, { orgId: org.org.id, itemId: id, n, content: 'chunk', numbered: true, vectors: 'random' });
       return id;
     });
   const publish = (id: string) => request(t.url).post(`/v1/knowledge/${id}/publish`).set('Authorization', `Bearer ${P.tokens.admin}`);
@@ -75,19 +72,8 @@ describe('publishing to the market', () => {
 
   it('one publish at a time: an org publishing four items at once writes one copy at a time', async () => {
     const ids = await Promise.all(Array.from({ length: 4 }, () => item(P, 800)));
-    const su = db.pool(dbUrl(db.name, 'postgres'), 1); // another role's query text is for a superuser to see
-    let done = false;
-    const four = Promise.all(ids.map((id) => publish(id).expect(201))).finally(() => (done = true));
-    let most = 0;
-    let samples = 0;
-    while (!done) {
-      const { rows } = await su.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE 'INSERT INTO market_chunks%'`,
-        [db.name],
-      );
-      most = Math.max(most, rows[0].n);
-      samples++;
-    }
+    const four = Promise.all(ids.map((id) => publish(id).expect(201)));
+    const { most, samples } = await peakActive(db.pool(dbUrl(db.name, 'postgres'), 1), db.name, 'INSERT INTO market_chunks%', four);
     const answers = await four;
     expect(answers.map((a) => a.body.chunk_count)).toEqual([800, 800, 800, 800]);
     expect(samples).toBeGreaterThan(3);

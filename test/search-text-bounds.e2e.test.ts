@@ -5,6 +5,8 @@ import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { dbUrl } from './support/urls.js';
+import { insertChunks } from './support/chunks.js';
+import { peakActive } from './support/activity.js';
 import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { SearchRepository } from '../src/modules/search/search.repository.js';
 
@@ -37,11 +39,7 @@ describe('hybrid search: the full-text half is bounded', () => {
           org.org.id,
         ])
       ).rows[0].id;
-      await c.query(
-        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
-         SELECT $1, $2, g, $3, array_fill(0.01, ARRAY[512])::vector FROM generate_series(0, $4 - 1) g`,
-        [org.org.id, item, text, n],
-      );
+      await insertChunks(c, { orgId: org.org.id, itemId: item, n, content: text, vectors: 'constant' });
     });
   const search = (org: Tenant, query: string) =>
     request(t.url).post('/v1/search/private').set('Authorization', `Bearer ${org.tokens.member}`).send({ query, k: 5, mode: 'hybrid' });
@@ -100,7 +98,6 @@ describe('hybrid search: the full-text half is bounded', () => {
   it('runs SEARCH_TEXT_CONCURRENCY text halves at once: an org sending four keeps one backend busy with them', async () => {
     // an instance whose text halves may run long enough to overlap, were they not taken in turns
     const slow = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', SEARCH_TEXT_TIMEOUT_MS: '2000' }));
-    const su = db.pool(dbUrl(db.name, 'postgres'), 1); // another role's query text is for a superuser to see
     try {
       const phrase = '"rock rock rock rock"'; // short: the queries take turns on the embedding model for a few ms each
       const send = () =>
@@ -108,19 +105,8 @@ describe('hybrid search: the full-text half is bounded', () => {
       const t0 = performance.now();
       expect((await send().expect(200)).body.mode).toBe('hybrid');
       expect(performance.now() - t0).toBeGreaterThan(50); // one takes long enough to be seen
-      let done = false;
-      const four = Promise.all(Array.from({ length: 4 }, () => send().expect(200))).finally(() => (done = true));
-      let most = 0;
-      let samples = 0;
-      while (!done) {
-        const { rows } = await su.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND query LIKE '%websearch_to_tsquery%'`,
-          [db.name],
-        );
-        most = Math.max(most, rows[0].n - 1); // less this sampling query itself
-        samples++;
-      }
-      await four;
+      const four = Promise.all(Array.from({ length: 4 }, () => send().expect(200)));
+      const { most, samples } = await peakActive(db.pool(dbUrl(db.name, 'postgres'), 1), db.name, '%websearch_to_tsquery%', four);
       expect(samples).toBeGreaterThan(3);
       expect(most).toBe(1); // seen running, never two at once
     } finally {

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { FormData, Pool } from 'undici';
 import { stopChild, track } from './deployment.js';
 import { makePdf, textPdf, textPng } from '../files.js';
+import { insertChunks } from '../chunks.js';
 import { Driver, type Route, type Sample } from './driver.js';
 import { serverNodeArgs, percentile } from './load.js';
 
@@ -432,11 +433,7 @@ async function storeTextCorpus(ctx: FairShareCtx, chunks: number, words: number)
       ])
     ).rows[0].id as string;
     const text = ['rock stone granite basalt quartz', ...Array.from({ length: words - 5 }, (_, i) => `w${i}`)].join(' ');
-    await c.query(
-      `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
-       SELECT $1, $2, g, $3, array_fill(0.01, ARRAY[512])::vector FROM generate_series(0, $4 - 1) g`,
-      [ctx.noisy.org, item, text, chunks],
-    );
+    await insertChunks(c, { orgId: ctx.noisy.org, itemId: item, n: chunks, content: text, vectors: 'constant' });
     await c.query('COMMIT');
     await c.query('ANALYZE private_chunks');
   } finally {
@@ -460,12 +457,7 @@ async function storePublishItems(ctx: FairShareCtx, items: number, chunks: numbe
           `doc ${i}`,
         ])
       ).rows[0].id as string;
-      await c.query(
-        `INSERT INTO private_chunks (org_id, knowledge_item_id, chunk_index, content, embedding)
-         SELECT $1, $2, g, 'chunk ' || g, v.e
-           FROM generate_series(0, $3 - 1) g, LATERAL (SELECT array_agg(random() - 0.5)::vector AS e FROM generate_series(1, 512) d WHERE g >= 0) v`,
-        [ctx.noisy.org, id, chunks],
-      );
+      await insertChunks(c, { orgId: ctx.noisy.org, itemId: id, n: chunks, content: 'chunk', numbered: true, vectors: 'random' });
       await c.query('COMMIT');
       ids.push(id);
     }
