@@ -4,6 +4,8 @@ import type { OrgRole } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
 import type { InvitationDto, MemberDto } from './dto/org.dto.js';
 
+/** A member as the API answers one; the statements add their WHERE on m.org_id. */
+const MEMBERS = `SELECT m.user_id, u.email, u.display_name, m.role, ${isoTs('m.created_at')} FROM org_members m JOIN users u ON u.id = m.user_id`;
 const INVITATION_COLUMNS = `id, email, role,
   CASE WHEN accepted_at IS NOT NULL THEN 'accepted' WHEN revoked_at IS NOT NULL THEN 'revoked'
        WHEN expires_at <= now() THEN 'expired' ELSE 'pending' END AS status,
@@ -29,21 +31,14 @@ export class OrgRepository {
   /** A page of the org's members, oldest first (limit + 1 rows, for pageOf). */
   members(limit: number, after?: Keyset): Promise<MemberDto[]> {
     return this.db.query(
-      `SELECT m.user_id, u.email, u.display_name, m.role, ${isoTs('m.created_at')}
-         FROM org_members m JOIN users u ON u.id = m.user_id
-        WHERE m.org_id = $1 AND ($2::timestamptz IS NULL OR (m.created_at, m.user_id) > ($2::timestamptz, $3::uuid))
+      `${MEMBERS} WHERE m.org_id = $1 AND ($2::timestamptz IS NULL OR (m.created_at, m.user_id) > ($2::timestamptz, $3::uuid))
         ORDER BY m.created_at, m.user_id LIMIT $4`,
       [this.org(), after?.createdAt ?? null, after?.id ?? null, limit + 1],
     );
   }
 
   memberRow(userId: string): Promise<MemberDto | undefined> {
-    return this.db.one(
-      `SELECT m.user_id, u.email, u.display_name, m.role, ${isoTs('m.created_at')}
-         FROM org_members m JOIN users u ON u.id = m.user_id
-        WHERE m.org_id = $1 AND m.user_id = $2`,
-      [this.org(), userId],
-    );
+    return this.db.one(`${MEMBERS} WHERE m.org_id = $1 AND m.user_id = $2`, [this.org(), userId]);
   }
 
   member(userId: string): Promise<{ role: OrgRole } | undefined> {

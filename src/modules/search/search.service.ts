@@ -6,16 +6,16 @@ import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-con
 import { FlagKey } from '../flags/flag-key.js';
 import { FlagsService } from '../flags/flags.service.js';
 import { reciprocalRankFusion } from './rrf.js';
-import { SearchRepository, TEXT_HALF_CANCELLED, type MarketRow, type PrivateRow } from './search.repository.js';
+import { SearchRepository, TEXT_HALF_CANCELLED } from './search.repository.js';
 import { SearchMode, type MarketSearchAnswerDto, type PrivateSearchAnswerDto } from './dto/search.dto.js';
 
-/** What a search read, and the mode it ran in (vector when the full-text half ran out of time). */
+/** What a search read, and the mode it ran in (vector when the full-text half got no turn or ran out of time). */
 type Ran<T> = { rows: T[]; mode: SearchMode };
 
 /** Candidates each list contributes to hybrid fusion. */
 const fusionDepth = (k: number) => Math.min(100, Math.max(2 * k, 20));
 
-/** Full-text halves an org may have waiting for their turn; past it, 429 overloaded. */
+/** Full-text halves an org may have waiting for their turn; past it, its searches answer from the vector half. */
 const TEXT_MAX_QUEUED_PER_ORG = 16;
 
 @Injectable()
@@ -84,7 +84,24 @@ export class SearchService {
     }
   }
 
-  /** Both halves fused; the vector half alone (best k by similarity, mode vector) when the text half ran out of time. */
+  /**
+   * The rows of a search in the mode asked for: vector, one transaction; hybrid, the vector half in
+   * one, then the text half in its turn, both fused; the vector half alone (best k by similarity,
+   * mode vector) when the text half got no turn or ran out of time.
+   */
+  private async ran<T extends { id: string; score: number }>(
+    ctx: TenantContext,
+    asked: SearchMode,
+    k: number,
+    match: (n: number) => Promise<T[]>,
+    text: (n: number) => Promise<T[]>,
+  ): Promise<Ran<T>> {
+    if (asked !== SearchMode.Hybrid) return { rows: await this.tenants.run(ctx, () => match(k)), mode: asked };
+    const depth = fusionDepth(k);
+    const vector = await this.tenants.run(ctx, () => match(depth));
+    return this.hybrid(vector, await this.textHalf(ctx, () => text(depth)), k);
+  }
+
   private hybrid<T extends { id: string; score: number }>(vector: T[], text: T[] | null, k: number): Ran<T> {
     if (!text) return { rows: vector.slice(0, k), mode: SearchMode.Vector };
     const rows = reciprocalRankFusion([vector, text], (r) => r.id)
@@ -97,14 +114,13 @@ export class SearchService {
     const ctx = this.context();
     const asked = await this.modeFor(ctx, requested);
     const embedding = await this.embedQuery(query);
-    let ran: Ran<PrivateRow>;
-    if (asked !== SearchMode.Hybrid) ran = { rows: await this.tenants.run(ctx, () => this.repo.matchPrivate(embedding, k)), mode: asked };
-    else {
-      const depth = fusionDepth(k);
-      const vector = await this.tenants.run(ctx, () => this.repo.matchPrivate(embedding, depth));
-      ran = this.hybrid(vector, await this.textHalf(ctx, () => this.repo.textPrivate(query, depth)), k);
-    }
-    const { rows, mode } = ran;
+    const { rows, mode } = await this.ran(
+      ctx,
+      asked,
+      k,
+      (n) => this.repo.matchPrivate(embedding, n),
+      (n) => this.repo.textPrivate(query, n),
+    );
     const data = rows.map((r) => ({
       chunk_id: r.id,
       knowledge_item_id: r.knowledge_item_id,
@@ -119,14 +135,13 @@ export class SearchService {
     const ctx = this.context();
     const asked = await this.modeFor(ctx, requested);
     const embedding = await this.embedQuery(query);
-    let ran: Ran<MarketRow>;
-    if (asked !== SearchMode.Hybrid) ran = { rows: await this.tenants.run(ctx, () => this.repo.matchMarket(embedding, k)), mode: asked };
-    else {
-      const depth = fusionDepth(k);
-      const vector = await this.tenants.run(ctx, () => this.repo.matchMarket(embedding, depth));
-      ran = this.hybrid(vector, await this.textHalf(ctx, () => this.repo.textMarket(query, depth)), k);
-    }
-    const { rows, mode } = ran;
+    const { rows, mode } = await this.ran(
+      ctx,
+      asked,
+      k,
+      (n) => this.repo.matchMarket(embedding, n),
+      (n) => this.repo.textMarket(query, n),
+    );
     const data = rows.map((r) => ({
       chunk_id: r.id,
       listing_id: r.listing_id,
