@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
+import { keysetPage } from '../../database/keyset-page.repository.js';
 import { JobKind, JobPriorityClass, JobStatus, LeaseLostError, type JobPayloads } from './ingest.types.js';
 import type { IngestJobDto } from './dto/ingest-job.dto.js';
 
@@ -88,12 +89,13 @@ export class IngestRepository {
   }
 
   list(limit: number, filter: { status?: JobStatus; kind?: JobKind }, after?: Keyset): Promise<IngestJobDto[]> {
-    return this.db.query(
-      `SELECT ${COLS} FROM ingest_jobs
-        WHERE org_id = $6 AND ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR kind = $2)
-          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
-        ORDER BY ingest_jobs.created_at DESC, ingest_jobs.id DESC LIMIT $5`,
-      [filter.status ?? null, filter.kind ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1, this.org()],
+    return keysetPage(
+      this.db,
+      `SELECT ${COLS} FROM ingest_jobs WHERE org_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)`,
+      'ingest_jobs',
+      [this.org(), filter.status ?? null, filter.kind ?? null],
+      limit,
+      after,
     );
   }
 

@@ -48,7 +48,7 @@ export class MarketRepository {
   async publish(knowledgeItemId: string, title: string): Promise<ListingDto> {
     const { orgId, userId } = this.db.context();
     await this.db.query(`SELECT 1 FROM knowledge_items WHERE org_id = $1 AND id = $2 FOR SHARE`, [orgId, knowledgeItemId]);
-    const listing = (await this.db.one<{ id: string; current: boolean }>(
+    const listing = (await this.db.one<ListingDto & { current: boolean }>(
       `WITH copy AS (
          SELECT l.chunk_count = (SELECT count(*) FROM private_chunks c WHERE c.org_id = $1 AND c.knowledge_item_id = $2)
                 AND (SELECT min(m.created_at) FROM market_chunks m WHERE m.listing_id = l.id)
@@ -57,11 +57,13 @@ export class MarketRepository {
        INSERT INTO market_listings (publisher_org_id, knowledge_item_id, title, published_by) VALUES ($1, $2, $3, $4)
        ON CONFLICT (publisher_org_id, knowledge_item_id)
        DO UPDATE SET title = EXCLUDED.title, published_by = EXCLUDED.published_by, updated_at = clock_timestamp()
-       RETURNING id, coalesce((SELECT current FROM copy), false) AS current`,
+       RETURNING ${LISTING_COLS}, coalesce((SELECT current FROM copy), false) AS current`,
       [orgId, knowledgeItemId, title, userId],
     ))!;
-    if (listing.current)
-      return (await this.db.one<ListingDto>(`SELECT ${LISTING_COLS} FROM market_listings WHERE publisher_org_id = $1 AND id = $2`, [orgId, listing.id]))!;
+    if (listing.current) {
+      const { current: _, ...kept } = listing;
+      return kept;
+    }
     await this.db.query(`DELETE FROM market_chunks WHERE listing_id = $1`, [listing.id]);
     await this.db.query(
       `INSERT INTO market_chunks (listing_id, publisher_org_id, chunk_index, content, embedding)

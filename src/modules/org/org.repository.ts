@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantDb } from '../../tenancy/tenant-context.js';
 import type { OrgRole } from '../../tenancy/tenant-context.js';
 import { isoTs, type Keyset } from '../../common/dto/page.dto.js';
+import { keysetPage } from '../../database/keyset-page.repository.js';
 import type { InvitationDto, MemberDto } from './dto/org.dto.js';
 
 /** A member as the API answers one; the statements add their WHERE on m.org_id. */
@@ -89,12 +90,7 @@ export class OrgRepository {
 
   /** Newest first, by the (created_at, id) keyset; limit + 1 rows. */
   invitations(limit: number, after?: Keyset): Promise<InvitationDto[]> {
-    return this.db.query(
-      `SELECT ${INVITATION_COLUMNS} FROM org_invitations
-        WHERE org_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
-        ORDER BY org_invitations.created_at DESC, org_invitations.id DESC LIMIT $4`,
-      [this.org(), after?.createdAt ?? null, after?.id ?? null, limit + 1],
-    );
+    return keysetPage(this.db, `SELECT ${INVITATION_COLUMNS} FROM org_invitations WHERE org_id = $1`, 'org_invitations', [this.org()], limit, after);
   }
 
   /** Revokes a pending invitation; false when it is not pending (absent, accepted or revoked). */
