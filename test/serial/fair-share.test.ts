@@ -16,6 +16,7 @@ import {
 } from '../support/load/fair-share.js';
 import { asOrg, createTestDb, type TestDb } from '../support/db.js';
 import { TEST_ENV_VARS } from '../support/env.js';
+import { dbUrl } from '../support/urls.js';
 import { addMember, createOrg, createUser, tokenFor } from '../support/fixtures.js';
 
 /**
@@ -104,6 +105,9 @@ describe('fair share on one process (issue 15: one org cannot slow another)', ()
 
   beforeAll(async () => {
     db = await createTestDb();
+    // The suites before this file leave many dirty pages (bulk fixtures of hundreds of thousands of
+    // rows): flushed now, the checkpointer's writes do not land inside a row's measurement.
+    await db.pool(dbUrl(db.name, 'postgres'), 1).query('CHECKPOINT');
     const quiet = await createOrg(db.owner, 'quiet');
     const noisy = await createOrg(db.owner, 'noisy');
     const quietOwner = await createUser(db.owner);
