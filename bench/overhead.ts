@@ -8,7 +8,8 @@ import { signDevToken } from '../src/tenancy/dev-token.js';
 
 /**
  * npm run bench:overhead — GET /v1/threads?limit=20 through the whole stack vs a bare Fastify + pg
- * handler doing the same transaction, signed tenant_begin() and query. Same machine, same run, same
+ * handler doing the same token verification, transaction, signed tenant_begin() and query (and the
+ * same handler with its statements prepared, as the stack prepares them on a direct connection). Same machine, same run, same
  * concurrency; the two are measured alternately (A B A B) and averaged to damp drift.
  */
 const here = dirname(fileURLToPath(import.meta.url));
@@ -67,14 +68,17 @@ type Measured = LoadResult & { cpuPerReq: number };
  * for before/after figures measured side by side (that checkout needs its own node_modules).
  */
 const BEFORE = process.env.BENCH_BEFORE_DIST;
-type Which = 'baseline' | 'full' | 'nolimit' | 'before';
-const results: Record<Which, Measured[]> = { baseline: [], full: [], nolimit: [], before: [] };
-const rowsToRun: Which[] = BEFORE ? ['baseline', 'before', 'full', 'nolimit'] : ['baseline', 'full', 'nolimit'];
+type Which = 'baseline' | 'prepared' | 'full' | 'nolimit' | 'before';
+const results: Record<Which, Measured[]> = { baseline: [], prepared: [], full: [], nolimit: [], before: [] };
+const rowsToRun: Which[] = BEFORE ? ['baseline', 'prepared', 'before', 'full', 'nolimit'] : ['baseline', 'prepared', 'full', 'nolimit'];
 for (let round = 0; round < ROUNDS; round++) {
   for (const which of rowsToRun) {
     const script =
-      which === 'before' ? join(BEFORE!, 'bench', 'servers', 'full.js') : join(here, 'servers', `${which === 'baseline' ? 'baseline' : 'full'}.js`);
-    const extra: Record<string, string> = which === 'nolimit' ? { RATE_LIMIT_ENABLED: 'false' } : {};
+      which === 'before'
+        ? join(BEFORE!, 'bench', 'servers', 'full.js')
+        : join(here, 'servers', `${which === 'baseline' || which === 'prepared' ? 'baseline' : 'full'}.js`);
+    const extra: Record<string, string> =
+      which === 'nolimit' ? { RATE_LIMIT_ENABLED: 'false' } : which === 'prepared' ? { BENCH_PREPARED: '1' } : {};
     const { child, port } = await startServer(script, { ...env, ...extra, NODE_ENV: 'test' });
     const url = `http://127.0.0.1:${port}/v1/threads?limit=20`;
     await load('warmup', { url, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS, duration: 2 });
@@ -88,7 +92,8 @@ for (let round = 0; round < ROUNDS; round++) {
 const avg = (rs: Measured[], k: keyof Measured) => rs.reduce((s, r) => s + (r[k] as number), 0) / rs.length;
 const LABELS: Record<Which, string> = {
   before: `full stack at ${BEFORE ?? ''}`,
-  baseline: 'bare Fastify + pg (same tx, tenant_begin, query)',
+  baseline: 'bare Fastify + pg (JWT, same tx, tenant_begin, query)',
+  prepared: 'the same, its two statements prepared',
   full: 'full stack (guards, limiter, tenant_begin tx, RLS, logs, metrics)',
   nolimit: 'full stack without the limiter (RATE_LIMIT_ENABLED=false)',
 };
@@ -108,6 +113,9 @@ const p95 = avg(results.full, 'p95') / avg(results.baseline, 'p95');
 console.log(`\nthroughput ratio full/baseline: ${thr.toFixed(2)}x  (goal >= 0.75, aim 0.9)`);
 console.log(`p95 latency ratio full/baseline: ${p95.toFixed(2)}x  (goal <= 1.5)`);
 console.log(`throughput ratio without the limiter/baseline: ${(avg(results.nolimit, 'rps') / avg(results.baseline, 'rps')).toFixed(2)}x`);
+console.log(
+  `against the bare handler with prepared statements: throughput ${(thr * (avg(results.baseline, 'rps') / avg(results.prepared, 'rps'))).toFixed(2)}x, p95 ${(avg(results.full, 'p95') / avg(results.prepared, 'p95')).toFixed(2)}x`,
+);
 if (BEFORE)
   console.log(
     `after/before: throughput ${(avg(results.full, 'rps') / avg(results.before, 'rps')).toFixed(2)}x, p95 ${(avg(results.full, 'p95') / avg(results.before, 'p95')).toFixed(2)}x, server CPU per request ${(avg(results.full, 'cpuPerReq') / avg(results.before, 'cpuPerReq')).toFixed(2)}x`,

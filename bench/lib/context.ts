@@ -22,6 +22,8 @@ export async function beginBenchTenant(
   c: pg.ClientBase,
   orgId: string,
   who: { userId?: string; role?: string } = {},
+  /** A statement name: sent as a named prepared statement (bench:overhead's prepared baseline). */
+  name?: string,
 ): Promise<void> {
   const ctx = {
     orgId,
@@ -30,7 +32,7 @@ export async function beginBenchTenant(
     actorRole: who.role ?? (who.userId ? 'user' : 'system'),
     requestId: 'bench',
   };
-  await c.query('SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)', tenantBeginParams(KEY, ctx, Date.now() + 60_000));
+  await c.query({ name, text: 'SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)', values: tenantBeginParams(KEY, ctx, Date.now() + 60_000) });
 }
 
 /** The worker role's URL on the same database as another role's URL. */

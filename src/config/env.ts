@@ -71,6 +71,18 @@ export class EnvDto {
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_DIRECT_URL must be a postgres:// URL' })
   DATABASE_DIRECT_URL?: string;
 
+  /**
+   * A request's tenant statements as named prepared statements, parsed and planned once per
+   * connection (a list page's planning cost the database more than running it; a job's statements
+   * stay unnamed, docs/performance.md). `auto`: on when DATABASE_URL is
+   * a direct connection (DATABASE_DIRECT_URL unset or the same URL), off when it points at a
+   * pooler: PgBouncer before 1.21 (or without `max_prepared_statements`) in transaction mode
+   * cannot keep a statement prepared on one server connection for the next transaction. Set
+   * `true` behind PgBouncer 1.21+ with `max_prepared_statements` > 0.
+   */
+  @IsIn(['auto', 'true', 'false'])
+  DATABASE_PREPARED_STATEMENTS: 'auto' | 'true' | 'false' = 'auto';
+
   @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE = 10;
 

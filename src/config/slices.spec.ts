@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { EnvDto, loadEnv } from './env.js';
-import { IngestConfig, SLICES, slicesOf } from './slices.js';
+import { IngestConfig, preparedStatementsOn, SLICES, slicesOf } from './slices.js';
 
 const env = loadEnv(
   {
@@ -76,5 +76,16 @@ describe('config slices', () => {
         /@Inject\(\s*ENV\s*\)|inject:\s*\[[^\]]*\bENV\b/.test(readFileSync(join(src, f), 'utf8')),
       );
     expect(offenders, 'inject a slice from src/config/slices.ts instead of ENV').toEqual([]);
+  });
+
+  it('prepared statements: auto means on for a direct DATABASE_URL and off behind a pooler; true and false win', () => {
+    const direct = 'postgres://app@db:5432/rocker';
+    const pooler = 'postgres://app@pgbouncer:6432/rocker';
+    expect(preparedStatementsOn({ url: direct, directUrl: undefined, preparedStatements: 'auto' })).toBe(true);
+    expect(preparedStatementsOn({ url: direct, directUrl: direct, preparedStatements: 'auto' })).toBe(true);
+    expect(preparedStatementsOn({ url: pooler, directUrl: direct, preparedStatements: 'auto' })).toBe(false);
+    expect(preparedStatementsOn({ url: pooler, directUrl: direct, preparedStatements: 'true' })).toBe(true);
+    expect(preparedStatementsOn({ url: direct, directUrl: undefined, preparedStatements: 'false' })).toBe(false);
+    expect(env.DATABASE_PREPARED_STATEMENTS).toBe('auto');
   });
 });

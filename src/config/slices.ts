@@ -64,6 +64,7 @@ export abstract class DatabaseConfig extends slice({
   poolSize: 'DATABASE_POOL_SIZE',
   poolTimeoutMs: 'DATABASE_POOL_TIMEOUT_MS',
   maxQueuedPerOrg: 'DATABASE_MAX_QUEUED_PER_ORG',
+  preparedStatements: 'DATABASE_PREPARED_STATEMENTS',
 }) {}
 
 /** Where Redis is (one server, or a cluster's seed nodes), how to reach it, and the key prefix. */
@@ -217,6 +218,16 @@ export abstract class IngestConfig extends slice({
 /** Where a connection that needs a session (LISTEN, session settings) goes: never through a transaction pooler. */
 export function sessionUrl(db: Pick<DatabaseConfig, 'url' | 'directUrl'>): string {
   return db.directUrl ?? db.url;
+}
+
+/**
+ * Whether tenant statements are named prepared statements (DATABASE_PREPARED_STATEMENTS): `auto`
+ * means yes on a direct connection, no when DATABASE_DIRECT_URL names another server (a pooler in
+ * front of DATABASE_URL).
+ */
+export function preparedStatementsOn(db: Pick<DatabaseConfig, 'url' | 'directUrl' | 'preparedStatements'>): boolean {
+  if (db.preparedStatements === 'auto') return !db.directUrl || db.directUrl === db.url;
+  return db.preparedStatements === 'true';
 }
 
 /** The worker role's session URL: DATABASE_WORKER_URL's credentials on DATABASE_DIRECT_URL's server and database. */

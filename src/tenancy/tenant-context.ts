@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import type { Pool, PoolClient } from 'pg';
 import { tenantTxDuration } from '../common/metrics/metrics.js';
 import { FairScheduler, fairKey, WorkClass } from '../common/fair/fair-scheduler.js';
-import { DatabaseConfig, TenantContextConfig } from '../config/slices.js';
+import { DatabaseConfig, preparedStatementsOn, TenantContextConfig } from '../config/slices.js';
+import { spoilsPreparedStatements, StatementNames } from '../database/statement-names.js';
 import { parseContextKeys, tenantBeginParams, type ContextKey } from './context-mac.js';
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
@@ -28,6 +29,8 @@ export const TENANT_KEY = 'tenant';
 
 const BEGIN = `SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8)`;
 const BEGIN_ASYNC_COMMIT = `SELECT tenant_begin($1, $2, $3, $4, $5, $6, $7, $8), set_config('synchronous_commit', 'off', true)`;
+/** Every statement unnamed (planned on each execution). */
+const UNNAMED = new StatementNames(false);
 /** The open tenant transaction's connection, in the transaction's own CLS context. */
 const TX_KEY = 'tenant_tx';
 
@@ -60,6 +63,8 @@ export class TenantTransactions {
 
   /** The DataSource's pg pool: the tenant transaction runs on a plain pg client (no ORM query runner on the hot path). */
   private readonly pool: Pool;
+  /** Tenant statements as named prepared statements (DATABASE_PREPARED_STATEMENTS). */
+  private readonly statements: StatementNames;
 
   constructor(
     private readonly cls: ClsService,
@@ -69,6 +74,7 @@ export class TenantTransactions {
   ) {
     this.pool = poolOf(ds);
     this.signingKey = parseContextKeys(contextConfig.keys)[0];
+    this.statements = new StatementNames(preparedStatementsOn(databaseConfig));
     this.connections = new FairScheduler({
       name: 'database',
       slots: Math.max(1, databaseConfig.poolSize - 2),
@@ -96,9 +102,15 @@ export class TenantTransactions {
     // Proves the context (signed, short-lived), re-checks membership and sets the tenant settings
     // with the transaction's mark in one statement (TenantBegin, VerifiedTenantContext migrations);
     // an asynchronous commit is set in the same statement.
+    // Jobs send their statements unnamed: a generic plan cached while ingest_jobs was small chose
+    // its (org_id, status) index for a job's start and walked the org's whole backlog once thousands
+    // of jobs arrived (bench:fairness: 14-25 ms a start, 0.85x the jobs/s; custom plans take the key).
+    const statements = kind === 'request' ? this.statements : UNNAMED;
     const setTenant = (client: PoolClient) => {
       const signed = { orgId: ctx.orgId, userId: ctx.userId, role: ctx.role, actorRole: actorRole(ctx), requestId: ctx.requestId };
-      return client.query(opts.asyncCommit ? BEGIN_ASYNC_COMMIT : BEGIN, tenantBeginParams(this.signingKey, signed, Date.now() + this.contextConfig.ttlMs));
+      return client.query(
+        statements.config(opts.asyncCommit ? BEGIN_ASYNC_COMMIT : BEGIN, tenantBeginParams(this.signingKey, signed, Date.now() + this.contextConfig.ttlMs)),
+      );
     };
     const inTx = () =>
       // A CLS context of its own (inheriting the caller's): two transactions run side by side in
@@ -112,7 +124,7 @@ export class TenantTransactions {
           return fn();
         }
         const client = await this.pool.connect();
-        const tx = new OpenTx(client, setTenant);
+        const tx = new OpenTx(client, setTenant, statements);
         let broken: Error | undefined;
         this.cls.set(TX_KEY, tx);
         try {
@@ -124,6 +136,8 @@ export class TenantTransactions {
           // Also after a failed START TRANSACTION (Postgres only warns when no transaction is open);
           // a connection that cannot even roll back is discarded, not returned to the pool.
           if (tx.begun) await client.query('ROLLBACK').catch((re: Error) => (broken = re));
+          // its prepared statements are stale (a migration changed a result type): a new connection prepares afresh
+          if (spoilsPreparedStatements(e)) broken ??= e as Error;
           throw e;
         } finally {
           this.cls.set(TX_KEY, undefined);
@@ -156,7 +170,7 @@ export class TenantDb {
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     const tx = this.cls.isActive() && this.cls.get(TENANT_KEY) ? this.cls.get<OpenTx | undefined>(TX_KEY) : undefined;
     if (!tx) throw new Error('TenantDb used outside a tenant transaction');
-    return (await tx.send(() => tx.client.query(sql, params))).rows as T[];
+    return (await tx.send(() => tx.client.query(tx.statements.config(sql, params)))).rows as T[];
   }
 
   async one<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
@@ -182,6 +196,7 @@ class OpenTx {
   constructor(
     readonly client: PoolClient,
     private readonly setTenant: (client: PoolClient) => Promise<unknown>,
+    readonly statements: StatementNames,
   ) {}
 
   async send<T>(statement: () => Promise<T>): Promise<T> {

@@ -1,0 +1,44 @@
+import type { QueryConfig } from 'pg';
+
+/**
+ * Names for the tenant path's SQL texts, so that pg sends each one as a named prepared statement:
+ * parsed and planned once per connection, then only bound and executed (Postgres keeps a generic
+ * plan once it costs no more than the custom ones). A list page on this box cost its backend 0.6 ms
+ * of CPU unnamed and 0.25 ms named, most of it planning.
+ *
+ * The texts are the code's own constants (values always travel as parameters), so the set is small
+ * and fixed; past `max` distinct texts a new one is sent unnamed rather than prepared on every
+ * connection for good. Disabled (a transaction pooler that cannot keep a statement across
+ * transactions), every statement is unnamed.
+ */
+export class StatementNames {
+  private readonly names = new Map<string, string>();
+
+  constructor(
+    readonly enabled: boolean,
+    private readonly max = 1000,
+  ) {}
+
+  /** The query for `text` with `values`: named when enabled and within the cap. */
+  config(text: string, values: unknown[]): QueryConfig {
+    if (!this.enabled) return { text, values };
+    let name = this.names.get(text);
+    if (name === undefined) {
+      if (this.names.size >= this.max) return { text, values };
+      name = `rocker_${this.names.size + 1}`;
+      this.names.set(text, name);
+    }
+    return { name, text, values };
+  }
+}
+
+/**
+ * Errors after which a connection's prepared statements cannot be trusted: a cached plan whose
+ * result type a migration changed (0A000 "cached plan must not change result type"), or a statement
+ * the server no longer holds (26000, e.g. a pooler swapped the server connection). The connection
+ * is dropped from the pool instead of being reused, so the next transaction prepares afresh.
+ */
+export function spoilsPreparedStatements(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '26000' || (code === '0A000' && /cached plan/.test(String((e as Error).message)));
+}
