@@ -47,10 +47,12 @@ describe('benchmarks (smallest size)', () => {
     expect(figure(out, /throughput ratio full\/baseline:/)).toBeGreaterThan(0);
     expect(figure(out, /p95 latency ratio full\/baseline:/)).toBeGreaterThan(0);
     expect(figure(out, /server CPU per request full\/baseline:/)).toBeGreaterThan(0);
+    expect(figure(out, /against the bare handler with prepared statements: throughput/)).toBeGreaterThan(0);
     const files = readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile'));
-    expect(files.length, 'one profile per server').toBe(3);
+    // the servers in the order they ran: bare, bare with prepared statements, the stack, the stack without the limiter
+    expect(files.length, 'one profile per server').toBe(4);
     const svg = join(profiles, 'flame.svg');
-    const summary = await bench('flame.js', {}, [join(profiles, files.sort()[1]), '--svg', svg, '--title', 'smoke']);
+    const summary = await bench('flame.js', {}, [join(profiles, files.sort()[2]), '--svg', svg, '--title', 'smoke']);
     expect(summary).toMatch(/self time by package/);
     expect(summary).toMatch(/src\/tenancy\/|@nestjs\/core/); // the full stack's own frames
     expect(existsSync(svg)).toBe(true);
