@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { tenantTxDuration } from '../common/metrics/metrics.js';
 import { FairScheduler, fairKey, WorkClass } from '../common/fair/fair-scheduler.js';
 import { DatabaseConfig, preparedStatementsOn, TenantContextConfig } from '../config/slices.js';
@@ -99,13 +99,13 @@ export class TenantTransactions {
     kind: TenantTxKind = 'request',
     opts: { asyncCommit?: boolean } = {},
   ): Promise<T> {
+    // Jobs send their statements unnamed: a generic plan cached while ingest_jobs was small chose
+    // its (org_id, status) index for a job's start and walked the org's whole backlog once thousands
+    // of jobs arrived (bench:fairness: 2-25 ms a start, 0.85x the jobs/s; custom plans take the key).
+    const statements = kind === 'request' ? this.statements : UNNAMED;
     // Proves the context (signed, short-lived), re-checks membership and sets the tenant settings
     // with the transaction's mark in one statement (TenantBegin, VerifiedTenantContext migrations);
     // an asynchronous commit is set in the same statement.
-    // Jobs send their statements unnamed: a generic plan cached while ingest_jobs was small chose
-    // its (org_id, status) index for a job's start and walked the org's whole backlog once thousands
-    // of jobs arrived (bench:fairness: 14-25 ms a start, 0.85x the jobs/s; custom plans take the key).
-    const statements = kind === 'request' ? this.statements : UNNAMED;
     const setTenant = (client: PoolClient) => {
       const signed = { orgId: ctx.orgId, userId: ctx.userId, role: ctx.role, actorRole: actorRole(ctx), requestId: ctx.requestId };
       return client.query(
@@ -136,12 +136,11 @@ export class TenantTransactions {
           // Also after a failed START TRANSACTION (Postgres only warns when no transaction is open);
           // a connection that cannot even roll back is discarded, not returned to the pool.
           if (tx.begun) await client.query('ROLLBACK').catch((re: Error) => (broken = re));
-          // its prepared statements are stale (a migration changed a result type): a new connection prepares afresh
-          if (spoilsPreparedStatements(e)) broken ??= e as Error;
           throw e;
         } finally {
           this.cls.set(TX_KEY, undefined);
-          client.release(broken);
+          // a connection whose prepared statements went stale is replaced: a new one prepares afresh
+          client.release(broken ?? tx.spoiled);
         }
       });
     const end = tenantTxDuration.startTimer({ kind });
@@ -170,7 +169,7 @@ export class TenantDb {
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     const tx = this.cls.isActive() && this.cls.get(TENANT_KEY) ? this.cls.get<OpenTx | undefined>(TX_KEY) : undefined;
     if (!tx) throw new Error('TenantDb used outside a tenant transaction');
-    return (await tx.send(() => tx.client.query(tx.statements.config(sql, params)))).rows as T[];
+    return (await tx.send(() => tx.query(sql, params))).rows as T[];
   }
 
   async one<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
@@ -196,8 +195,25 @@ class OpenTx {
   constructor(
     readonly client: PoolClient,
     private readonly setTenant: (client: PoolClient) => Promise<unknown>,
-    readonly statements: StatementNames,
+    private readonly statements: StatementNames,
   ) {}
+
+  /**
+   * Set when a statement failed in a way that leaves this connection's prepared statements stale
+   * (spoilsPreparedStatements): the connection is not returned to the pool, whatever the caller
+   * did with the error.
+   */
+  spoiled: Error | undefined;
+
+  /** A tenant statement on this transaction's connection (named when prepared statements are on). */
+  async query(sql: string, params: unknown[]): Promise<QueryResult> {
+    try {
+      return await this.client.query(this.statements.config(sql, params));
+    } catch (e) {
+      if (spoilsPreparedStatements(e)) this.spoiled ??= e as Error;
+      throw e;
+    }
+  }
 
   async send<T>(statement: () => Promise<T>): Promise<T> {
     if (this.begun) {
