@@ -13,6 +13,8 @@ import type { QueryConfig } from 'pg';
  */
 export class StatementNames {
   private readonly names = new Map<string, string>();
+  /** Texts sent unnamed whatever the setting (optionalFilter). */
+  private readonly unnamed = new Set<string>();
 
   constructor(
     readonly enabled: boolean,
@@ -24,12 +26,29 @@ export class StatementNames {
     if (!this.enabled) return { text, values };
     let name = this.names.get(text);
     if (name === undefined) {
+      if (this.unnamed.has(text)) return { text, values };
+      if (optionalFilter(text)) {
+        this.unnamed.add(text);
+        return { text, values };
+      }
       if (this.names.size >= this.max) return { text, values };
       name = `rocker_${this.names.size + 1}`;
       this.names.set(text, name);
     }
     return { name, text, values };
   }
+}
+
+/**
+ * A filter a parameter switches off (`$2::text IS NULL OR status = $2`). A custom plan drops the
+ * branch that does not apply and reads the index of the one that does; a generic plan cannot, so it
+ * walks whatever index serves both. Postgres moves a prepared statement to its generic plan once
+ * that looks no dearer than the custom plans so far: `GET /v1/ingest/jobs`'s statement did so after
+ * 16 pages, and an empty `?status=failed` page of an org of 200,000 jobs went from 0.3 ms to 27-54
+ * ms (ad hoc). Such statements are sent unnamed, planned for their values every time.
+ */
+export function optionalFilter(text: string): boolean {
+  return /\bIS\s+NULL\s+OR\b/i.test(text);
 }
 
 /**

@@ -35,6 +35,7 @@ import { OrgStoredBytes1796206400000 } from './1796206400000-OrgStoredBytes.js';
 import { OrgStoredRows1796206500000 } from './1796206500000-OrgStoredRows.js';
 import { OrgMembersPageIndex1796206600000 } from './1796206600000-OrgMembersPageIndex.js';
 import { IngestJobsStatusPage1796206700000 } from './1796206700000-IngestJobsStatusPage.js';
+import { IngestJobsKindPage1796206800000 } from './1796206800000-IngestJobsKindPage.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   OrgStoredRows1796206500000,
   OrgMembersPageIndex1796206600000,
   IngestJobsStatusPage1796206700000,
+  IngestJobsKindPage1796206800000,
 ];
