@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { optionalFilter, spoilsPreparedStatements, StatementNames } from './statement-names.js';
+import { plannedPerValue, spoilsPreparedStatements, StatementNames } from './statement-names.js';
 
 describe('StatementNames', () => {
   const page = 'SELECT id FROM rocker_threads WHERE org_id = $1 ORDER BY created_at DESC LIMIT $2';
@@ -20,12 +20,13 @@ describe('StatementNames', () => {
     expect(capped.config(page, []).name).toBeDefined(); // the first keeps its name
   });
 
-  it('a filter a parameter switches off is never prepared (a generic plan cannot drop it)', () => {
+  it('a filter a parameter switches off, or a full-text match, is never prepared (its plan depends on its values)', () => {
     const jobs = `SELECT id FROM ingest_jobs WHERE org_id = $1 AND ($2::text IS NULL OR status = $2) LIMIT $3`;
-    expect(optionalFilter(jobs)).toBe(true);
-    expect(optionalFilter(`WHERE ($1::timestamptz is null or (created_at, id) > ($1, $2))`)).toBe(true);
-    expect(optionalFilter(page)).toBe(false);
-    expect(optionalFilter(`SELECT id FROM t WHERE a IS NULL AND b = $1`)).toBe(false);
+    expect(plannedPerValue(jobs)).toBe(true);
+    expect(plannedPerValue(`WHERE ($1::timestamptz is null or (created_at, id) > ($1, $2))`)).toBe(true);
+    expect(plannedPerValue(page)).toBe(false);
+    expect(plannedPerValue(`SELECT id FROM t WHERE a IS NULL AND b = $1`)).toBe(false);
+    expect(plannedPerValue(`SELECT id FROM c WHERE org_id = $1 AND tsv @@ websearch_to_tsquery('english', $2) LIMIT $3`)).toBe(true);
     const names = new StatementNames(true);
     expect(names.config(jobs, ['o', null, 21]).name).toBeUndefined();
     expect(names.config(jobs, ['o', 'failed', 21]).name).toBeUndefined();

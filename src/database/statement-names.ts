@@ -13,7 +13,7 @@ import type { QueryConfig } from 'pg';
  */
 export class StatementNames {
   private readonly names = new Map<string, string>();
-  /** Texts sent unnamed whatever the setting (optionalFilter). */
+  /** Texts sent unnamed whatever the setting (plannedPerValue). */
   private readonly unnamed = new Set<string>();
 
   constructor(
@@ -27,7 +27,7 @@ export class StatementNames {
     let name = this.names.get(text);
     if (name === undefined) {
       if (this.unnamed.has(text)) return { text, values };
-      if (optionalFilter(text)) {
+      if (plannedPerValue(text)) {
         this.unnamed.add(text);
         return { text, values };
       }
@@ -40,15 +40,18 @@ export class StatementNames {
 }
 
 /**
- * A filter a parameter switches off (`$2::text IS NULL OR status = $2`). A custom plan drops the
- * branch that does not apply and reads the index of the one that does; a generic plan cannot, so it
- * walks whatever index serves both. Postgres moves a prepared statement to its generic plan once
- * that looks no dearer than the custom plans so far: `GET /v1/ingest/jobs`'s statement did so after
- * 16 pages, and an empty `?status=failed` page of an org of 200,000 jobs went from 0.3 ms to 27-54
- * ms (ad hoc). Such statements are sent unnamed, planned for their values every time.
+ * A statement whose best plan depends on its values, sent unnamed (planned for them every time):
+ * - a filter a parameter switches off (`$2::text IS NULL OR status = $2`). A custom plan drops the
+ *   branch that does not apply and reads the index of the one that does; a generic plan cannot, so
+ *   it walks whatever index serves both. Postgres moves a prepared statement to its generic plan
+ *   once that looks no dearer than the custom plans so far: `GET /v1/ingest/jobs`'s statement did so
+ *   after 16 pages, and an empty `?status=failed` page of an org of 200,000 jobs went from 0.3 ms to
+ *   27-54 ms (ad hoc);
+ * - a full-text match (`tsv @@ websearch_to_tsquery(...)`): how many rows its words match, and so
+ *   whether the text index or the org's rows are the cheaper way in, is known only from the words.
  */
-export function optionalFilter(text: string): boolean {
-  return /\bIS\s+NULL\s+OR\b/i.test(text);
+export function plannedPerValue(text: string): boolean {
+  return /\bIS\s+NULL\s+OR\b/i.test(text) || text.includes('@@');
 }
 
 /**
