@@ -73,12 +73,13 @@ export class EnvDto {
 
   /**
    * A request's tenant statements as named prepared statements, parsed and planned once per
-   * connection (a list page's planning cost the database more than running it; a job's statements
-   * stay unnamed, docs/performance.md). `auto`: on when DATABASE_URL is
-   * a direct connection (DATABASE_DIRECT_URL unset or the same URL), off when it points at a
-   * pooler: PgBouncer before 1.21 (or without `max_prepared_statements`) in transaction mode
-   * cannot keep a statement prepared on one server connection for the next transaction. Set
-   * `true` behind PgBouncer 1.21+ with `max_prepared_statements` > 0.
+   * connection (a list page's planning cost the database more than running it). A job's statements,
+   * and any whose plan depends on its values (an optional filter, a full-text match), stay unnamed
+   * (docs/performance.md). `auto`: on when DATABASE_URL is a direct connection (DATABASE_DIRECT_URL
+   * unset or the same URL), off when it points at a pooler: PgBouncer before 1.21 (or without
+   * `max_prepared_statements`) in transaction mode cannot keep a statement prepared on one server
+   * connection for the next transaction. Set `true` behind PgBouncer 1.21+ with
+   * `max_prepared_statements` > 0.
    */
   @IsIn(['auto', 'true', 'false'])
   DATABASE_PREPARED_STATEMENTS: 'auto' | 'true' | 'false' = 'auto';
