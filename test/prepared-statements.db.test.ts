@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from './support/db.js';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { orgWithRoles } from './support/fixtures.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
@@ -53,6 +53,23 @@ describe('prepared tenant statements', () => {
     const after = await preparedRuns(sql);
     expect(new Set([...pids, after.pid]).size).toBe(1);
     expect(after.runs).toBe(3);
+  });
+
+  it('one prepared statement on one connection answers each org only its own rows (the policy is evaluated per run, not planned in)', async () => {
+    const o2 = await orgWithRoles(db.owner);
+    const b: TenantContext = { requestId: 'prep-b', userId: o2.users.member.id, orgId: o2.org.id, role: 'member', isSuperAdmin: false };
+    for (const [ctx, title] of [[a, 'of a'], [b, 'of b']] as const)
+      await asOrg(db.owner, ctx.orgId, (c) => c.query(`INSERT INTO rocker_threads (org_id, title) VALUES ($1, $2)`, [ctx.orgId, title]));
+    // no org filter of its own: only the row-level policy separates the orgs
+    const sql = `SELECT title, pg_backend_pid() AS pid FROM rocker_threads /* policy only */`;
+    const seen: { org: string; titles: string[]; pid: number }[] = [];
+    for (const ctx of [a, b, a, b, a, b, a, b]) {
+      const rows = await tx.run(ctx, () => tdb.query<{ title: string; pid: number }>(sql));
+      seen.push({ org: ctx.orgId!, titles: rows.map((r) => r.title), pid: rows[0].pid });
+    }
+    for (const s of seen) expect(s.titles).toEqual([s.org === a.orgId ? 'of a' : 'of b']);
+    expect(new Set(seen.map((s) => s.pid)).size).toBe(1);
+    expect((await preparedRuns(sql)).runs).toBe(8);
   });
 
   it("a job's statements stay unnamed (planned on each run)", async () => {
