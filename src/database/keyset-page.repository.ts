@@ -5,8 +5,9 @@ import type { TenantDb } from '../tenancy/tenant-context.js';
  * One page, newest first, by the (created_at, id) keyset, for the list routes' repositories.
  * `selectWhere` is constant SQL of the caller ending in a WHERE condition ("SELECT cols FROM table
  * WHERE org_id = $1": a tenant table names the context's org, see docs/scaling.md), never input
- * (it comes first, for the org-routing audit); `table` is the table it reads; `params` are its values, and the keyset and limit follow them.
- * limit + 1 rows, so pageOf() can tell whether more follow.
+ * (it comes first, for the org-routing audit); `table` is the table it reads; `params` are its
+ * values, and the keyset and limit follow them. limit + 1 rows, so pageOf() can tell whether more
+ * follow.
  *
  * The order names the table's columns: the select list answers `created_at` formatted as text
  * (isoTs), and a bare `ORDER BY created_at` sorts by that output column, so Postgres read and sorted

@@ -212,6 +212,19 @@ describe(EmbedJobHandler.name, () => {
   const usage = { assertWithinQuota: vi.fn(async () => undefined), record: vi.fn(async () => undefined) };
   const capOf = (storedChunks: number) =>
     ({ forTenant: vi.fn(async () => ({ caps: { stored_chunks: storedChunks, queued_jobs: 10 } })) }) as unknown as LimitsService;
+  /** The handler over these doubles: the item's text, the chunk store and the model; the org's cap of stored chunks and the chunks one item may make. */
+  const handlerOf = (
+    items: unknown,
+    chunks: unknown,
+    provider: unknown,
+    opts: { usage?: unknown; cap?: number; itemMaxChunks?: number } = {},
+  ) =>
+    new EmbedJobHandler(
+      new EmbedItemService(items as KnowledgeService, chunks as SearchRepository, provider as EmbeddingsService),
+      (opts.usage ?? usage) as UsageService,
+      capOf(opts.cap ?? 100),
+      { itemMaxChunks: opts.itemMaxChunks ?? 2000 } as SearchConfig,
+    );
   const embedJob = (db: IngestJobContext['db']): IngestJobContext<JobKind.Embed> => ({
     jobId: 'j',
     orgId: 'o',
@@ -241,16 +254,7 @@ describe(EmbedJobHandler.name, () => {
         async (t: string[]) => (events.push(`model in db=${inDb}`), { vectors: t.map(() => [1]), tokens: 1 }),
       ),
     };
-    const handler = new EmbedJobHandler(
-      new EmbedItemService(
-        items as unknown as KnowledgeService,
-        chunks as unknown as SearchRepository,
-        provider as unknown as EmbeddingsService,
-      ),
-      usage as unknown as UsageService,
-      capOf(100),
-      { itemMaxChunks: 2000 } as SearchConfig,
-    );
+    const handler = handlerOf(items, chunks, provider);
     const commit = await handler.handle(
       embedJob(async (fn) => {
         inDb = true;
@@ -281,15 +285,11 @@ describe(EmbedJobHandler.name, () => {
       }),
       record: vi.fn(),
     };
-    const handler = new EmbedJobHandler(
-      new EmbedItemService(
-        { findText: vi.fn(async () => ({ text: 'Some text.', digest: md5('Some text.') })) } as unknown as KnowledgeService,
-        { countChunksBesides: vi.fn(async () => 0) } as unknown as SearchRepository,
-        provider as unknown as EmbeddingsService,
-      ),
-      refusing as unknown as UsageService,
-      capOf(100),
-      { itemMaxChunks: 2000 } as SearchConfig,
+    const handler = handlerOf(
+      { findText: vi.fn(async () => ({ text: 'Some text.', digest: md5('Some text.') })) },
+      { countChunksBesides: vi.fn(async () => 0) },
+      provider,
+      { usage: refusing },
     );
     await expect(handler.handle(embedJob((fn) => fn()))).rejects.toThrow(/quota-exceeded/);
     await expect(handler.handle(embedJob((fn) => fn()))).rejects.toBeInstanceOf(PermanentJobError);
@@ -299,16 +299,7 @@ describe(EmbedJobHandler.name, () => {
 
   it('an item deleted before the job ran: no model run, nothing to write', async () => {
     const provider = { embed: vi.fn() };
-    const handler = new EmbedJobHandler(
-      new EmbedItemService(
-        { findText: vi.fn(async () => undefined) } as unknown as KnowledgeService,
-        {} as SearchRepository,
-        provider as unknown as EmbeddingsService,
-      ),
-      usage as unknown as UsageService,
-      capOf(100),
-      { itemMaxChunks: 2000 } as SearchConfig,
-    );
+    const handler = handlerOf({ findText: vi.fn(async () => undefined) }, {}, provider);
     await expect(handler.handle(embedJob((fn) => fn()))).resolves.toBeUndefined();
     expect(provider.embed).not.toHaveBeenCalled();
   });
@@ -316,15 +307,11 @@ describe(EmbedJobHandler.name, () => {
   it('past the org’s cap of stored chunks: the job fails for good (quota-exceeded) before the model runs', async () => {
     const provider = { embed: vi.fn() };
     const countChunksBesides = vi.fn(async () => 4);
-    const handler = new EmbedJobHandler(
-      new EmbedItemService(
-        { findText: vi.fn(async () => ({ text: 'One sentence here.', digest: md5('One sentence here.') })) } as unknown as KnowledgeService,
-        { countChunksBesides } as unknown as SearchRepository,
-        provider as unknown as EmbeddingsService,
-      ),
-      usage as unknown as UsageService,
-      capOf(4),
-      { itemMaxChunks: 2000 } as SearchConfig,
+    const handler = handlerOf(
+      { findText: vi.fn(async () => ({ text: 'One sentence here.', digest: md5('One sentence here.') })) },
+      { countChunksBesides },
+      provider,
+      { cap: 4 },
     );
     const run = handler.handle(embedJob((fn) => fn()));
     await expect(run).rejects.toBeInstanceOf(PermanentJobError);
@@ -336,15 +323,11 @@ describe(EmbedJobHandler.name, () => {
   it('an item whose text makes more than SEARCH_ITEM_MAX_CHUNKS chunks: the job fails for good (too-long) before the model runs', async () => {
     const provider = { embed: vi.fn() };
     const text = 'A sentence of some length here. '.repeat(100); // 3,200 characters: more than 2 chunks of 1,000
-    const handler = new EmbedJobHandler(
-      new EmbedItemService(
-        { findText: vi.fn(async () => ({ text, digest: md5(text) })) } as unknown as KnowledgeService,
-        { countChunksBesides: vi.fn(async () => 0) } as unknown as SearchRepository,
-        provider as unknown as EmbeddingsService,
-      ),
-      usage as unknown as UsageService,
-      capOf(100),
-      { itemMaxChunks: 2 } as SearchConfig,
+    const handler = handlerOf(
+      { findText: vi.fn(async () => ({ text, digest: md5(text) })) },
+      { countChunksBesides: vi.fn(async () => 0) },
+      provider,
+      { itemMaxChunks: 2 },
     );
     const run = handler.handle(embedJob((fn) => fn()));
     await expect(run).rejects.toBeInstanceOf(PermanentJobError);
