@@ -6,7 +6,7 @@
  * backlog, their ratio, jobs/s of the mixed run against an A-only run, and the A-only run's CPU
  * per job (worker processes, their Postgres backends).
  */
-import { readFileSync } from 'node:fs';
+import { cpuMs } from './lib/proc.js';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadEnv } from '../src/config/env.js';
@@ -51,16 +51,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
 };
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN where unreadable. */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return NaN;
-  }
-}
 
 /**
  * CPU used so far by the worker processes and by the Postgres backends serving them (this bench's

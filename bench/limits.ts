@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { createDataSource } from '../src/database/data-source.js';
 import { signDevToken } from '../src/tenancy/dev-token.js';
 import { loadEnv } from '../src/config/env.js';
+import { cpuMs } from './lib/proc.js';
 import { BENCH_CONTEXT_KEYS, installBenchKeys } from './lib/context.js';
 import { serverNodeArgs } from '../test/support/load/load.js';
 import { slicesOf } from '../src/config/slices.js';
@@ -106,16 +107,31 @@ function startServer(extra: Record<string, string>): Promise<{ child: ChildProce
 const stop = (c: ChildProcess) =>
   new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM'))));
 
-async function load(target: string, token: string, seconds: number) {
+/** Redis's own CPU time so far (used_cpu_user + used_cpu_sys, ms), from INFO. */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+/**
+ * One load run against a server: throughput, latency, and the CPU each request cost the server
+ * process and Redis (from /proc and INFO; unlike throughput, CPU per request barely moves when
+ * other work shares the machine).
+ */
+async function load(server: { child: ChildProcess; url: string }, token: string, seconds: number, redis: Redis) {
+  const [cpu0, redis0] = [cpuMs(server.child.pid!), await redisCpuMs(redis)];
   const r = await autocannon({
-    url: `${target}/v1/org`,
+    url: `${server.url}/v1/org`,
     connections: CONNECTIONS,
     duration: seconds,
     headers: { authorization: `Bearer ${token}` },
   });
+  const [cpu1, redis1] = [cpuMs(server.child.pid!), await redisCpuMs(redis)];
   if (r.non2xx || r.errors)
-    throw new Error(`bench: ${r.non2xx} non-2xx, ${r.errors} errors against ${target}`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+    throw new Error(`bench: ${r.non2xx} non-2xx, ${r.errors} errors against ${server.url}`);
+  const n = r.requests.total;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, serverCpu: (cpu1 - cpu0) / n, redisCpu: (redis1 - redis0) / n };
 }
 
 function ttsOnce(
@@ -153,6 +169,7 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
+const signed = (x: number) => `${x < 0 ? '-' : '+'}${Math.abs(x).toFixed(3)}`;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** The limiter's own cost without HTTP noise: one decision (2 checks + metering) vs a bare PING. */
@@ -208,30 +225,35 @@ async function main(): Promise<void> {
     console.log(
       `# bench:limits — GET /v1/org, ${CONNECTIONS} connections, ${ROUNDS}×${DURATION}s per side, alternating`,
     );
-    await load(withLimiter.url, token, 2); // warm-up (JIT, pools, limits cache)
-    await load(without.url, token, 2);
+    const redis = new Redis(REDIS_URL);
+    await load(withLimiter, token, 2, redis); // warm-up (JIT, pools, limits cache)
+    await load(without, token, 2, redis);
     const A: Awaited<ReturnType<typeof load>>[] = [];
     const B: Awaited<ReturnType<typeof load>>[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      B.push(await load(without.url, token, DURATION));
-      A.push(await load(withLimiter.url, token, DURATION));
+      B.push(await load(without, token, DURATION, redis));
+      A.push(await load(withLimiter, token, DURATION, redis));
     }
-    const a = {
-      rps: mean(A.map((x) => x.rps)),
-      p50: mean(A.map((x) => x.p50)),
-      p99: mean(A.map((x) => x.p99)),
-    };
-    const b = {
-      rps: mean(B.map((x) => x.rps)),
-      p50: mean(B.map((x) => x.p50)),
-      p99: mean(B.map((x) => x.p99)),
-    };
-    console.log('| variant | req/s | p50 ms | p99 ms |\n|---|---|---|---|');
-    console.log(`| without limiter | ${b.rps.toFixed(0)} | ${b.p50.toFixed(2)} | ${b.p99.toFixed(2)} |`);
-    console.log(`| with limiter | ${a.rps.toFixed(0)} | ${a.p50.toFixed(2)} | ${a.p99.toFixed(2)} |`);
+    redis.disconnect();
+    const avg = (xs: typeof A) => ({
+      rps: mean(xs.map((x) => x.rps)),
+      p50: mean(xs.map((x) => x.p50)),
+      p99: mean(xs.map((x) => x.p99)),
+      serverCpu: mean(xs.map((x) => x.serverCpu)),
+      redisCpu: mean(xs.map((x) => x.redisCpu)),
+    });
+    const [a, b] = [avg(A), avg(B)];
+    const row = (name: string, v: typeof a) =>
+      `| ${name} | ${v.rps.toFixed(0)} | ${v.p50.toFixed(2)} | ${v.p99.toFixed(2)} | ${v.serverCpu.toFixed(3)} | ${v.redisCpu.toFixed(3)} |`;
+    console.log('| variant | req/s | p50 ms | p99 ms | server CPU ms/req | Redis CPU ms/req |\n|---|---|---|---|---|---|');
+    console.log(row('without limiter', b));
+    console.log(row('with limiter', a));
     console.log(`throughput ratio (with / without): ${(a.rps / b.rps).toFixed(3)}  (goal ≥ 0.9)`);
     console.log(
       `added latency: p50 ${(a.p50 - b.p50).toFixed(2)} ms, p99 ${(a.p99 - b.p99).toFixed(2)} ms  (goal p99 ≤ 1 ms)`,
+    );
+    console.log(
+      `the limiter's CPU per request: server ${signed(a.serverCpu - b.serverCpu)} ms (${(a.serverCpu / b.serverCpu).toFixed(2)}x), Redis ${signed(a.redisCpu - b.redisCpu)} ms`,
     );
 
     await decisionCost();

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { cpuMs } from './lib/proc.js';
 import { createBenchDb } from './lib/db.js';
 import { load, startServer, stopServer, table, type LoadResult } from '../test/support/load/load.js';
 import { signDevToken } from '../src/tenancy/dev-token.js';
@@ -52,15 +52,6 @@ const env = {
   BENCH_USER_ID: user,
 };
 const token = await signDevToken({ JWT_SECRET: secret, JWT_ISSUER: 'rocker-bench', JWT_AUDIENCE: 'rocker-api' }, { sub: user }, 3600);
-
-/**
- * The server process's CPU time so far (user + system, ms), from /proc. CPU per request is the
- * overhead itself: unlike throughput it barely moves when other work shares the machine.
- */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
 
 type Measured = LoadResult & { cpuPerReq: number };
 /**

@@ -63,6 +63,8 @@ describe('benchmarks (smallest size)', () => {
     const out = await bench('limits.js', { BENCH_ROUNDS: '1', BENCH_SECONDS: '1', BENCH_TTS_RUNS: '2' });
     expect(figure(out, /throughput ratio \(with \/ without\):/)).toBeGreaterThan(0);
     expect(out).toMatch(/\| decide \| [0-9.]+ \| [0-9.]+ \|/);
+    // CPU per request from /proc and Redis' INFO (a difference of two 1-s rounds: its sign is noise here)
+    expect(out).toMatch(/the limiter's CPU per request: server [+-][0-9.]+ ms \([0-9.]+x\), Redis [+-][0-9.]+ ms/);
   }, 170_000);
 
   it('bench:pgbouncer prints the PgBouncer/direct ratio with every transaction succeeding', async () => {
