@@ -10,7 +10,10 @@ import { table } from '../test/support/load/load.js';
  * transaction (BEGIN; tenant_begin(); the threads list page; COMMIT), against the same 1,000
  * concurrent callers sharing 20 direct connections in-process (a pg.Pool of 20, what one app
  * instance does), measured alternately in the same run. A third row runs the same list page
- * without `org_id = $1` (RLS alone, the SQL before org routing) on the direct pool.
+ * without `org_id = $1` (RLS alone, the SQL before org routing) on the direct pool. Two more rows
+ * send tenant_begin() and the page as named prepared statements, as the service does
+ * (DATABASE_PREPARED_STATEMENTS): through PgBouncer (1.21+ carries them between server connections,
+ * max_prepared_statements) and direct.
  * 1,000 direct connections are not a row: Postgres here allows max_connections = 100.
  *
  * BENCH_CLIENTS (1000), BENCH_POOL (20), BENCH_DURATION seconds per run (5), BENCH_ROUNDS (1),
@@ -47,13 +50,15 @@ await owner.end();
 const ROUTED = `SELECT id, title, created_by, created_at FROM rocker_threads WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT 21`;
 const RLS_ONLY = `SELECT id, title, created_by, created_at FROM rocker_threads ORDER BY created_at DESC, id DESC LIMIT 21`;
 
-/** The service's tenant transaction on one connection: 4 round trips. */
-async function tenantTx(c: pg.ClientBase, t: { org: string; user: string }, routed: boolean): Promise<void> {
+/** The service's tenant transaction on one connection: 4 round trips; `prepared`: its two statements named. */
+async function tenantTx(c: pg.ClientBase, t: { org: string; user: string }, routed: boolean, prepared = false): Promise<void> {
   await c.query('BEGIN');
   try {
     // the service's signed tenant_begin() (the benchmark's key, installed by createBenchDb)
-    await beginBenchTenant(c, t.org, { userId: t.user, role: 'owner' });
-    const r = routed ? await c.query(ROUTED, [t.org]) : await c.query(RLS_ONLY);
+    await beginBenchTenant(c, t.org, { userId: t.user, role: 'owner' }, prepared ? 'bench_begin' : undefined);
+    const r = routed
+      ? await c.query({ name: prepared ? 'bench_routed' : undefined, text: ROUTED, values: [t.org] })
+      : await c.query(RLS_ONLY);
     if (r.rowCount !== 21) throw new Error(`expected 21 rows, got ${r.rowCount}`);
     await c.query('COMMIT');
   } catch (e) {
@@ -113,30 +118,25 @@ const direct = new pg.Pool({ connectionString: db.appUrl, max: POOL });
 // database drop after it may terminate a backend still closing, which must not crash the run.
 direct.on('error', () => undefined);
 
+const viaDirect = (routed: boolean, prepared: boolean) => (s: number) =>
+  drive(s, async (i) => {
+    const c = await direct.connect();
+    try {
+      await tenantTx(c, tenants[i % ORGS], routed, prepared);
+    } finally {
+      c.release();
+    }
+  });
 const modes = {
   pgbouncer: (s: number) => drive(s, (i) => tenantTx(clients[i], tenants[i % ORGS], true)),
-  direct: (s: number) =>
-    drive(s, async (i) => {
-      const c = await direct.connect();
-      try {
-        await tenantTx(c, tenants[i % ORGS], true);
-      } finally {
-        c.release();
-      }
-    }),
-  'direct, RLS only': (s: number) =>
-    drive(s, async (i) => {
-      const c = await direct.connect();
-      try {
-        await tenantTx(c, tenants[i % ORGS], false);
-      } finally {
-        c.release();
-      }
-    }),
+  'pgbouncer, prepared': (s: number) => drive(s, (i) => tenantTx(clients[i], tenants[i % ORGS], true, true)),
+  direct: viaDirect(true, false),
+  'direct, prepared': viaDirect(true, true),
+  'direct, RLS only': viaDirect(false, false),
 } as const;
 type Mode = keyof typeof modes;
 
-const results: Record<Mode, Run[]> = { pgbouncer: [], direct: [], 'direct, RLS only': [] };
+const results = Object.fromEntries(Object.keys(modes).map((m) => [m, []])) as unknown as Record<Mode, Run[]>;
 for (let round = 0; round < ROUNDS; round++) {
   for (const m of Object.keys(modes) as Mode[]) {
     await modes[m](1); // warm-up
@@ -161,7 +161,9 @@ const summary = (runs: Run[]) => {
 const S = Object.fromEntries((Object.keys(modes) as Mode[]).map((m) => [m, summary(results[m])])) as Record<Mode, ReturnType<typeof summary>>;
 const LABEL: Record<Mode, string> = {
   pgbouncer: `${CLIENTS} connections -> PgBouncer (pool ${POOL})`,
+  'pgbouncer, prepared': `same, statements prepared`,
   direct: `${CLIENTS} callers -> pg.Pool of ${POOL} direct`,
+  'direct, prepared': `same, statements prepared`,
   'direct, RLS only': `same, list page without org_id = $1`,
 };
 console.log(
@@ -183,6 +185,10 @@ console.log(`\n${CLIENTS} client connections to PgBouncer opened in ${connectMs.
 console.log(`throughput ratio pgbouncer/direct: ${(S.pgbouncer.tps / S.direct.tps).toFixed(2)}x`);
 console.log(`p95 latency ratio pgbouncer/direct: ${(S.pgbouncer.p95 / S.direct.p95).toFixed(2)}x`);
 console.log(`throughput ratio org-routed/RLS-only (direct): ${(S.direct.tps / S['direct, RLS only'].tps).toFixed(2)}x`);
+console.log(
+  `throughput ratio prepared/unnamed: through PgBouncer ${(S['pgbouncer, prepared'].tps / S.pgbouncer.tps).toFixed(2)}x, direct ${(S['direct, prepared'].tps / S.direct.tps).toFixed(2)}x`,
+);
+console.log(`throughput ratio pgbouncer/direct, both prepared: ${(S['pgbouncer, prepared'].tps / S['direct, prepared'].tps).toFixed(2)}x`);
 
 await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
 await direct.end();

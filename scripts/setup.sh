@@ -10,9 +10,9 @@ log() { printf '[setup] %s\n' "$*"; }
 PGHOST_URL_ADMIN=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 export SCARF_ANALYTICS=false ONNXRUNTIME_NODE_INSTALL=skip DO_NOT_TRACK=1
 
-# --- 1. apt tools (espeak-ng for TTS, tesseract for OCR, server headers for pgvector, promtool, pgbouncer,
-#        chromium for the queue board's browser test, driven by playwright-core) ---
-APT_PKGS=(postgresql-server-dev-15 build-essential espeak-ng tesseract-ocr tesseract-ocr-eng prometheus sox pgbouncer chromium)
+# --- 1. apt tools (espeak-ng for TTS, tesseract for OCR, server headers for pgvector, promtool, libevent
+#        for PgBouncer, chromium for the queue board's browser test, driven by playwright-core) ---
+APT_PKGS=(postgresql-server-dev-15 build-essential espeak-ng tesseract-ocr tesseract-ocr-eng prometheus sox libevent-dev pkg-config chromium)
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,20 +24,39 @@ if [ ${#missing[@]} -gt 0 ]; then
   (systemctl stop prometheus 2>/dev/null || pkill -x prometheus 2>/dev/null || true)
 fi
 
+# Debian trixie's source package $1, unpacked under $2 (its directory is printed). Bookworm lacks
+# pgvector and has PgBouncer 1.18; trixie's sources build here against bookworm's libraries.
+trixie_source() {
+  local APTDIR=/var/lib/rocker-apt
+  mkdir -p "$APTDIR/lists/partial" "$APTDIR/sources.list.d"
+  echo "deb-src http://deb.debian.org/debian trixie main" > "$APTDIR/sources.list"
+  local APTOPTS=(-o "Dir::Etc::sourcelist=$APTDIR/sources.list" -o "Dir::Etc::sourceparts=$APTDIR/sources.list.d" -o "Dir::State::Lists=$APTDIR/lists")
+  apt-get "${APTOPTS[@]}" update -qq >&2
+  (cd "$2" && apt-get "${APTOPTS[@]}" source -qq "$1" >/dev/null 2>&1)
+  find "$2" -maxdepth 1 -type d -name "$1-*" | head -1
+}
+
 # --- 2. pgvector, built from Debian trixie's source package against PostgreSQL 15 ---
 PG_SHARE=$(pg_config --sharedir)
 if [ ! -f "$PG_SHARE/extension/vector.control" ]; then
   log "building pgvector from Debian trixie sources"
-  APTDIR=/var/lib/rocker-apt
-  mkdir -p "$APTDIR/lists/partial" "$APTDIR/sources.list.d"
-  echo "deb-src http://deb.debian.org/debian trixie main" > "$APTDIR/sources.list"
-  APTOPTS=(-o "Dir::Etc::sourcelist=$APTDIR/sources.list" -o "Dir::Etc::sourceparts=$APTDIR/sources.list.d" -o "Dir::State::Lists=$APTDIR/lists")
-  apt-get "${APTOPTS[@]}" update -qq
   BUILD=$(mktemp -d)
-  (cd "$BUILD" && apt-get "${APTOPTS[@]}" source -qq pgvector >/dev/null 2>&1)
-  SRC=$(find "$BUILD" -maxdepth 1 -type d -name 'pgvector-*' | head -1)
+  SRC=$(trixie_source pgvector "$BUILD")
   make -s -C "$SRC" PG_CONFIG=/usr/bin/pg_config OPTFLAGS="" >/dev/null
   make -s -C "$SRC" PG_CONFIG=/usr/bin/pg_config install >/dev/null
+  rm -rf "$BUILD"
+fi
+
+# --- 2b. PgBouncer 1.24, built from Debian trixie's source package (docs/scaling.md) ---
+# Bookworm's 1.18 cannot carry a named prepared statement from one transaction to the next;
+# 1.21 and later can (max_prepared_statements), so the service's prepared statements work behind it.
+PGB_BIN=/opt/rocker-pgbouncer/bin/pgbouncer
+if [ ! -x "$PGB_BIN" ] || ! "$PGB_BIN" --version 2>/dev/null | grep -q '^PgBouncer 1\.2[4-9]'; then
+  log "building pgbouncer from Debian trixie sources"
+  BUILD=$(mktemp -d)
+  SRC=$(trixie_source pgbouncer "$BUILD")
+  (cd "$SRC" && ./configure -q --prefix=/opt/rocker-pgbouncer --without-cares --with-systemd=no >/dev/null && make -s -j"$(nproc)" >/dev/null)
+  install -D -m 755 "$SRC/pgbouncer" "$PGB_BIN"
   rm -rf "$BUILD"
 fi
 
@@ -281,6 +300,7 @@ unix_socket_dir =
 auth_type = trust
 auth_file = $PGB_DIR/userlist.txt
 pool_mode = transaction
+max_prepared_statements = 1000
 default_pool_size = 20
 max_client_conn = 2000
 server_idle_timeout = 30
@@ -295,6 +315,12 @@ for f in pgbouncer.ini userlist.txt; do
   if cmp -s "$PGB_DIR/$f.new" "$PGB_DIR/$f"; then rm -f "$PGB_DIR/$f.new"; else mv "$PGB_DIR/$f.new" "$PGB_DIR/$f"; pgb_changed=1; fi
 done
 pgb_pid=$(cat "$PGB_DIR/pgbouncer.pid" 2>/dev/null || true)
+# one started by an earlier setup from another binary (Debian's 1.18) is replaced by ours
+if [ -n "$pgb_pid" ] && kill -0 "$pgb_pid" 2>/dev/null && [ "$(readlink -f "/proc/$pgb_pid/exe")" != "$PGB_BIN" ]; then
+  log "stopping pgbouncer $(readlink -f "/proc/$pgb_pid/exe") to start $PGB_BIN"
+  kill -TERM "$pgb_pid"
+  for _ in $(seq 1 100); do kill -0 "$pgb_pid" 2>/dev/null || break; sleep 0.1; done
+fi
 if [ -n "$pgb_pid" ] && kill -0 "$pgb_pid" 2>/dev/null; then
   if [ "$pgb_changed" = 1 ]; then
     log "reloading pgbouncer"
@@ -302,7 +328,7 @@ if [ -n "$pgb_pid" ] && kill -0 "$pgb_pid" 2>/dev/null; then
   fi
 else
   log "starting pgbouncer on 127.0.0.1:$PGB_PORT"
-  su postgres -s /bin/bash -c "ulimit -n \$(ulimit -Hn); exec pgbouncer -d $PGB_DIR/pgbouncer.ini"
+  su postgres -s /bin/bash -c "ulimit -n \$(ulimit -Hn); exec $PGB_BIN -d $PGB_DIR/pgbouncer.ini"
 fi
 for _ in $(seq 1 50); do
   psql "postgres://rocker_app@127.0.0.1:$PGB_PORT/rocker" -qtAc 'SELECT 1' >/dev/null 2>&1 && break

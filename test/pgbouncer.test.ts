@@ -9,11 +9,14 @@ import { orgWithRoles } from './support/fixtures.js';
 import { pooledUrl } from './support/urls.js';
 import { until } from './support/wait.js';
 import { createApp } from '../src/bootstrap.js';
+import { TenantDb, TenantTransactions, type TenantContext } from '../src/tenancy/tenant-context.js';
+import { asOrg } from './support/db.js';
 
 /**
  * PgBouncer (transaction pooling, started by setup on :6432) in front of the app role's pool. The
  * isolation, RLS, auth-cache and ingest-worker suites also run through it (vitest project
- * `pgbouncer`); this file covers what only the pooler changes: LISTEN.
+ * `pgbouncer`, with DATABASE_PREPARED_STATEMENTS=true); this file covers what only the pooler
+ * changes: LISTEN, and named prepared statements moving between server connections.
  */
 describe('behind PgBouncer (pool_mode = transaction)', () => {
   let db: TestDb;
@@ -105,6 +108,53 @@ describe('behind PgBouncer (pool_mode = transaction)', () => {
         await admin.end();
       }
     } finally {
+      await t.close();
+    }
+  });
+
+  it('named prepared statements survive the pooler (1.21+, max_prepared_statements): a transaction on another server connection runs them, each org only its rows', async () => {
+    // one connection for tenant transactions: every run below is the same client of PgBouncer
+    const env = envFor(pooled, db.ownerUrl, { DATABASE_POOL_SIZE: '3' });
+    expect(env.DATABASE_PREPARED_STATEMENTS).toBe('true');
+    const t = await startApp(env);
+    const holders: { client: pg.Client; pid: number }[] = [];
+    try {
+      const tx = t.app.get(TenantTransactions);
+      const tdb = t.app.get(TenantDb);
+      const ctxOf = async (title: string): Promise<TenantContext> => {
+        const o = await orgWithRoles(db.owner);
+        await asOrg(db.owner, o.org.id, (c) => c.query(`INSERT INTO rocker_threads (org_id, title) VALUES ($1, $2)`, [o.org.id, title]));
+        return { requestId: `pgb-${title}`, userId: o.users.member.id, orgId: o.org.id, role: 'member', isSuperAdmin: false };
+      };
+      const [a, b] = [await ctxOf('of a'), await ctxOf('of b')];
+      // no org filter of its own: only the row-level policy separates the orgs
+      const sql = `SELECT title, pg_backend_pid() AS pid FROM rocker_threads /* through pgbouncer */`;
+      const runAs = (ctx: TenantContext) =>
+        tx.run(ctx, async () => {
+          const rows = await tdb.query<{ title: string; pid: number }>(sql);
+          const held = await tdb.one<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1`, [sql]);
+          return { titles: rows.map((r) => r.title), pid: rows[0].pid, prepared: held!.n };
+        });
+      const first = await runAs(a);
+      expect(first).toMatchObject({ titles: ['of a'], prepared: 1 });
+      // Hold the server connection it was prepared on (and any other idle one before it) in open
+      // transactions, so the next transactions get server connections that never saw it.
+      for (let i = 0; i < 25 && !holders.some((h) => h.pid === first.pid); i++) {
+        const client = new pg.Client({ connectionString: pooled });
+        await client.connect();
+        holders.push({ client, pid: 0 });
+        await client.query('BEGIN');
+        holders[holders.length - 1].pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      }
+      expect(holders.map((h) => h.pid)).toContain(first.pid);
+      for (const ctx of [b, a, b]) {
+        const r = await runAs(ctx);
+        expect(r.pid).not.toBe(first.pid);
+        expect(r.titles).toEqual([ctx === a ? 'of a' : 'of b']);
+        expect(r.prepared).toBe(1); // prepared there by PgBouncer, under its own name
+      }
+    } finally {
+      for (const h of holders) await h.client.end();
       await t.close();
     }
   });

@@ -72,5 +72,7 @@ describe('benchmarks (smallest size)', () => {
     expect(out).not.toMatch(/NaN/);
     expect(figure(out, /throughput ratio pgbouncer\/direct:/)).toBeGreaterThan(0);
     expect(figure(out, /p95 latency ratio pgbouncer\/direct:/)).toBeGreaterThan(0);
+    // named statements through the pooler: a row that errs on a PgBouncer without max_prepared_statements
+    expect(figure(out, /throughput ratio prepared\/unnamed: through PgBouncer/)).toBeGreaterThan(0);
   }, 170_000);
 });

@@ -65,6 +65,8 @@ export function envFor(appUrl: string, ownerUrl: string, extra: Record<string, s
       DATABASE_WORKER_URL: workerUrlOf(appUrl),
       DATABASE_OWNER_URL: ownerUrl,
       REDIS_PREFIX: prefix,
+      // through PgBouncer 1.24 with max_prepared_statements (setup), as deployed: statements stay prepared
+      ...(DATABASE_DIRECT_URL ? { DATABASE_PREPARED_STATEMENTS: 'true' } : {}),
       ...extra,
     },
     '/nonexistent',
