@@ -262,11 +262,14 @@ ALTER ROLE rocker_app NOSUPERUSER NOBYPASSRLS;
 ALTER ROLE rocker_app SET statement_timeout = '15s';
 ALTER ROLE rocker_app SET lock_timeout = '5s';
 ALTER ROLE rocker_app SET idle_in_transaction_session_timeout = '60s';
+-- one statement is one backend: no org's query takes parallel workers' cores from the others
+ALTER ROLE rocker_app SET max_parallel_workers_per_gather = 0;
 ALTER ROLE rocker_worker NOSUPERUSER NOBYPASSRLS INHERIT;
 -- role settings are not inherited through membership: the worker gets the same bounds
 ALTER ROLE rocker_worker SET statement_timeout = '15s';
 ALTER ROLE rocker_worker SET lock_timeout = '5s';
 ALTER ROLE rocker_worker SET idle_in_transaction_session_timeout = '60s';
+ALTER ROLE rocker_worker SET max_parallel_workers_per_gather = 0;
 GRANT rocker_app TO rocker_worker;
 GRANT rocker_auth TO rocker_owner;
 GRANT rocker_dispatch TO rocker_owner;

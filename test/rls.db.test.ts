@@ -154,13 +154,19 @@ describe('RLS as the app role', () => {
     expect(direct.rows[0].n).toBe(0);
   });
 
-  it('the app role cannot hold a shared connection for long: statement, lock-wait and idle-transaction timeouts', async () => {
+  it('the app role cannot hold a shared connection for long (statement, lock-wait and idle-transaction timeouts) nor take parallel workers', async () => {
     const c = await app.connect();
     try {
       const show = async (name: string) => (await c.query(`SHOW ${name}`)).rows[0][name];
       expect(await show('statement_timeout')).toBe('15s');
       expect(await show('lock_timeout')).toBe('5s');
       expect(await show('idle_in_transaction_session_timeout')).toBe('1min');
+      expect(await show('max_parallel_workers_per_gather')).toBe('0');
+      // role settings are not inherited through membership: the worker role carries its own
+      const worker = await db.owner.query<{ config: string[] }>(`SELECT rolconfig AS config FROM pg_roles WHERE rolname = 'rocker_worker'`);
+      expect(worker.rows[0].config).toEqual(
+        expect.arrayContaining(['statement_timeout=15s', 'lock_timeout=5s', 'max_parallel_workers_per_gather=0']),
+      );
     } finally {
       c.release();
     }
