@@ -10,7 +10,7 @@ import { createApp } from '../src/bootstrap.js';
 import { OpenAiEmbeddingProvider } from '../src/modules/embeddings/openai-embedding.provider.js';
 import { EmbeddingProviderError } from '../src/modules/embeddings/embedding-provider.js';
 import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 interface Seen {
   auth?: string;
@@ -178,5 +178,27 @@ describe('local embedding model thread priority', () => {
     } finally {
       await p.close();
     }
+  });
+});
+
+describe('local embedding model quick lane', () => {
+  it('is a second model thread (at the same nice value) that gives the same vectors, stopped with the first', async () => {
+    const p = new LocalEmbeddingProvider(16, 60_000, 3);
+    const quick = p.quickLane();
+    let tid = 0;
+    try {
+      expect(p.quickLane()).toBe(quick); // one second thread, not one per call
+      const texts = ['granite is an igneous rock', 'a second sentence'];
+      const [a, b] = await Promise.all([p.embed(texts), quick.embed(texts)]);
+      expect(b.vectors).toEqual(a.vectors);
+      await expect.poll(() => p.threadInfo && quick.threadInfo).toBeDefined();
+      tid = quick.threadInfo!.tid;
+      expect(tid).not.toBe(p.threadInfo!.tid);
+      expect(quick.threadInfo!.nice).toBe(3);
+      expect(existsSync(`/proc/self/task/${tid}`)).toBe(true);
+    } finally {
+      await p.close();
+    }
+    await expect.poll(() => existsSync(`/proc/self/task/${tid}`), { timeout: 5000 }).toBe(false);
   });
 });

@@ -265,6 +265,16 @@ export class EnvDto {
   EMBEDDINGS_BATCH_MAX_CHARS = 4000;
 
   /**
+   * A request's batch of at most this many characters (a search query, a short POST /v1/embeddings)
+   * runs on the model's quick lane: a second thread of the local model (a second turn for a remote
+   * API), served in turns per org as the first. So another org's long batch, which cannot be
+   * interrupted, never holds a search query back. Job work always takes the first lane. 0 = one
+   * lane. The second local thread loads on its first batch (about 0.8 s of CPU, 30 MB of weights).
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
+  EMBEDDINGS_QUICK_MAX_CHARS = 512;
+
+  /**
    * Nice value (0-19) of the threads and processes that do engine work: the embedding model's
    * thread, the HTML and PDF pools' threads, and the process spawner with the OCR and TTS commands
    * it starts (Linux: only those; the event loop keeps normal priority). On a busy host the event

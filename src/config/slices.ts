@@ -118,6 +118,7 @@ export abstract class EmbeddingsConfig extends slice({
   dim: 'EMBEDDINGS_DIM',
   batchSize: 'EMBEDDINGS_BATCH_SIZE',
   batchMaxChars: 'EMBEDDINGS_BATCH_MAX_CHARS',
+  quickMaxChars: 'EMBEDDINGS_QUICK_MAX_CHARS',
   timeoutMs: 'EMBEDDINGS_TIMEOUT_MS',
   concurrency: 'EMBEDDINGS_CONCURRENCY',
   maxQueuedPerOrg: 'EMBEDDINGS_MAX_QUEUED_PER_ORG',

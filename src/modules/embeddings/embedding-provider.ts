@@ -15,6 +15,18 @@ export abstract class EmbeddingProvider {
   abstract readonly model: string;
   abstract readonly dimension: number;
   abstract embed(texts: string[]): Promise<EmbeddingResult>;
+
+  /**
+   * The same model for the quick lane (EMBEDDINGS_QUICK_MAX_CHARS): a provider that can run while
+   * this one is busy. A remote API takes calls at once, so it is this one; the local model runs one
+   * batch at a time per thread, so it is a second thread (LocalEmbeddingProvider).
+   */
+  quickLane(): EmbeddingProvider {
+    return this;
+  }
+
+  /** Stops what the provider started (the local model's threads); a remote client holds nothing. */
+  async close(): Promise<void> {}
 }
 
 /** The model could not answer (down, timed out, bad answer): a dependency failure, 503 to clients. */

@@ -64,6 +64,6 @@ export class EmbeddingsModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.provider instanceof LocalEmbeddingProvider) await this.provider.close();
+    await this.provider.close(); // the quick lane's thread with it
   }
 }

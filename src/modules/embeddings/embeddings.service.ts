@@ -21,11 +21,17 @@ export interface EmbedOptions {
 /**
  * Embeds for the API and the other features; maps a provider failure to 503 problem+json.
  * The model is a shared engine: each batch waits its org's turn (FairScheduler), so one org's
- * thousand-chunk backlog delays another org's query by at most the batch already running.
+ * thousand-chunk backlog delays another org's query by at most the batch already running. A
+ * request's short batch (a search query; EMBEDDINGS_QUICK_MAX_CHARS) takes the quick lane instead:
+ * the same model on a second thread, with turns of its own, so it does not wait for that batch
+ * either (a turn of the local model is up to EMBEDDINGS_BATCH_MAX_CHARS, about 280 ms here, and
+ * cannot be interrupted).
  */
 @Injectable()
 export class EmbeddingsService {
   readonly engine: FairScheduler;
+  /** The quick lane (absent when EMBEDDINGS_QUICK_MAX_CHARS is 0): request batches of at most that many characters. */
+  readonly quick?: { engine: FairScheduler; provider: EmbeddingProvider; maxChars: number };
 
   constructor(
     @Inject(EmbeddingProvider) private readonly provider: EmbeddingProvider,
@@ -39,6 +45,24 @@ export class EmbeddingsService {
       maxQueuedPerOrg: embeddingsConfig.maxQueuedPerOrg,
       timeoutMs: embeddingsConfig.timeoutMs,
     });
+    if (embeddingsConfig.quickMaxChars > 0)
+      this.quick = {
+        engine: new FairScheduler({
+          name: 'embeddings-quick',
+          slots: 1,
+          maxQueuedPerOrg: embeddingsConfig.maxQueuedPerOrg,
+          timeoutMs: embeddingsConfig.timeoutMs,
+        }),
+        provider: provider.quickLane(),
+        maxChars: embeddingsConfig.quickMaxChars,
+      };
+  }
+
+  /** The lane a batch runs on: the quick one for request work of at most its characters. */
+  private laneOf(batch: string[], cls: WorkClass | undefined): { engine: FairScheduler; provider: EmbeddingProvider } {
+    const q = this.quick;
+    if (q && cls !== WorkClass.Job && batch.reduce((n, t) => n + t.length, 0) <= q.maxChars) return q;
+    return { engine: this.engine, provider: this.provider };
   }
 
   get dimension(): number {
@@ -52,7 +76,8 @@ export class EmbeddingsService {
     try {
       const out: EmbeddingResult = { vectors: [], tokens: 0 };
       for (const batch of textBatches(texts, this.embeddingsConfig.batchSize, this.embeddingsConfig.batchMaxChars)) {
-        const r = await this.engine.run(key, () => this.provider.embed(batch), {
+        const { engine, provider } = this.laneOf(batch, opts.cls);
+        const r = await engine.run(key, () => provider.embed(batch), {
           cls: opts.cls,
           signal: opts.signal,
         });

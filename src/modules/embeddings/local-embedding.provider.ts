@@ -31,6 +31,7 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
   private readonly log = new Logger(LocalEmbeddingProvider.name);
   /** The model thread's OS thread id and nice value, once it has started (Linux). */
   threadInfo?: { tid: number; nice: number };
+  private quick?: LocalEmbeddingProvider;
 
   constructor(
     private readonly batchSize = 16,
@@ -114,7 +115,13 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     return { vectors, tokens };
   }
 
-  async close(): Promise<void> {
+  /** A second model thread (loaded on its first batch, about 0.8 s and 30 MB of weights here). */
+  override quickLane(): LocalEmbeddingProvider {
+    return (this.quick ??= new LocalEmbeddingProvider(this.batchSize, this.timeoutMs, this.threadNice));
+  }
+
+  override async close(): Promise<void> {
+    await this.quick?.close();
     const w = this.worker;
     this.worker = undefined;
     if (w) {
