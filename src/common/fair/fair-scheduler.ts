@@ -7,7 +7,7 @@ export enum WorkClass {
 }
 
 export interface FairSchedulerOptions {
-  /** Engine name, for errors and metrics (`embeddings`, `ocr`, `pdf`, `html`, `db`). */
+  /** Engine name, for errors and metrics (`embeddings`, `embeddings-quick`, `ocr`, `pdf`, `html`, `db`). */
   name: string;
   /** How many units of work run at once. */
   slots: number;
