@@ -97,7 +97,7 @@ describe('hybrid search: the full-text half is bounded', () => {
 
   it('runs SEARCH_TEXT_CONCURRENCY text halves at once: an org sending four keeps one backend busy with them', async () => {
     // an instance whose text halves may run long enough to overlap, were they not taken in turns
-    const slow = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', SEARCH_TEXT_TIMEOUT_MS: '2000' }));
+    const slow = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', SEARCH_TEXT_TIMEOUT_MS: '2000', SEARCH_TEXT_BUDGET_MS: '0' }));
     try {
       const phrase = '"rock rock rock rock"'; // short: the queries take turns on the embedding model for a few ms each
       const send = () =>
@@ -111,6 +111,24 @@ describe('hybrid search: the full-text half is bounded', () => {
       expect(most).toBe(1); // seen running, never two at once
     } finally {
       await slow.close();
+    }
+  });
+
+  it("an org past its share of text time (SEARCH_TEXT_BUDGET_MS) is answered from the vector half until it refills; another org is not", async () => {
+    // 1 ms a second: one costly phrase puts the org tens of seconds in debt
+    const budgeted = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', SEARCH_TEXT_TIMEOUT_MS: '2000', SEARCH_TEXT_BUDGET_MS: '1' }));
+    try {
+      const send = (org: Tenant, query: string) =>
+        request(budgeted.url).post('/v1/search/private').set('Authorization', `Bearer ${org.tokens.member}`).send({ query, k: 5, mode: 'hybrid' }).expect(200);
+      const t0 = performance.now();
+      expect((await send(big, '"rock rock rock rock"')).body.mode).toBe('hybrid');
+      expect(performance.now() - t0).toBeGreaterThan(50); // it spent more than the budget holds
+      const next = await send(big, 'granite');
+      expect(next.body.mode).toBe('vector');
+      expect(next.body.data).toHaveLength(5);
+      expect((await send(small, 'igneous granite')).body.mode).toBe('hybrid');
+    } finally {
+      await budgeted.close();
     }
   });
 });

@@ -523,6 +523,16 @@ export class EnvDto {
   SEARCH_TEXT_CONCURRENCY = 1;
 
   /**
+   * Milliseconds of full-text work per second one org's hybrid searches may take in this process
+   * (a token bucket of one second's worth, the time of each text half spent after it ran). An org
+   * past it gets its searches answered from the vector half (mode vector) until its bucket refills,
+   * so one org's costly phrases keep a database backend busy for at most this share of the time,
+   * not all of it. At 250 that is 10-50 ordinary hybrid searches a second per process. 0 = no budget.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000)
+  SEARCH_TEXT_BUDGET_MS = 250;
+
+  /**
    * Chunks one knowledge item may be indexed as (about 800 characters each: 2,000 is 1.6 million
    * characters of text). An embed job whose item makes more fails before the model runs (split the
    * document). Its chunks are written into the vector index in one statement: 10,000 took 11-24 s

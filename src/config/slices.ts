@@ -137,6 +137,7 @@ export abstract class SearchConfig extends slice({
   textCandidates: 'SEARCH_TEXT_CANDIDATES',
   textTimeoutMs: 'SEARCH_TEXT_TIMEOUT_MS',
   textConcurrency: 'SEARCH_TEXT_CONCURRENCY',
+  textBudgetMs: 'SEARCH_TEXT_BUDGET_MS',
   itemMaxChunks: 'SEARCH_ITEM_MAX_CHUNKS',
 }) {}
 

@@ -62,7 +62,7 @@ describe(SearchService.name, () => {
       embeddings as unknown as EmbeddingsService,
       tenants as unknown as TenantTransactions,
       flags as unknown as FlagsService,
-      { textTimeoutMs: 250, textConcurrency: 1 } as SearchConfig,
+      { textTimeoutMs: 250, textConcurrency: 1, textBudgetMs: 100 } as SearchConfig,
     );
     return { sut, repo, embeddings, tenants, flags, events };
   };
@@ -109,6 +109,26 @@ describe(SearchService.name, () => {
       ['a', 0.9],
       ['b', 0.8],
     ]);
+  });
+
+  it("hybrid past the org's share of text time (SEARCH_TEXT_BUDGET_MS a second): the vector half alone, the text half not run; another org's unaffected", async () => {
+    const { sut, repo, tenants } = setup();
+    let t = 1_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => t);
+    try {
+      repo.textPrivate.mockImplementation(async () => ((t += 150), [row('c', 3)])); // 150 ms of a 100 ms/s budget
+      expect((await sut.searchPrivate('q', 3, SearchMode.Hybrid)).mode).toBe(SearchMode.Hybrid);
+      expect((await sut.searchPrivate('q', 3, SearchMode.Hybrid)).mode).toBe(SearchMode.Vector);
+      expect(repo.textPrivate).toHaveBeenCalledTimes(1);
+      tenants.current = () => ({ orgId: 'other', userId: 'user' });
+      expect((await sut.searchPrivate('q', 3, SearchMode.Hybrid)).mode).toBe(SearchMode.Hybrid);
+      tenants.current = () => ({ orgId: 'org', userId: 'user' });
+      t += 600; // 50 ms in debt, refilled at 100 ms a second
+      expect((await sut.searchPrivate('q', 3, SearchMode.Hybrid)).mode).toBe(SearchMode.Hybrid);
+      expect(repo.textPrivate).toHaveBeenCalledTimes(3);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('hybrid: any other error of the text half is the answer', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SearchConfig } from '../../config/slices.js';
 import { EngineBusyError, EngineTimeoutError, FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
+import { TimeBudget } from '../../common/fair/time-budget.js';
 import { EmbeddingsService } from '../embeddings/embeddings.service.js';
 import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { FlagKey } from '../flags/flag-key.js';
@@ -26,6 +27,8 @@ export class SearchService {
    * costly text queries keep at most that many database backends busy, whatever it sends.
    */
   private readonly textHalves: FairScheduler;
+  /** Each org's share of the text halves' time (SEARCH_TEXT_BUDGET_MS a second; absent at 0). */
+  private readonly textBudget?: TimeBudget;
 
   constructor(
     private readonly repo: SearchRepository,
@@ -40,6 +43,7 @@ export class SearchService {
       spare: 1,
       maxQueuedPerOrg: TEXT_MAX_QUEUED_PER_ORG,
     });
+    if (searchConfig.textBudgetMs > 0) this.textBudget = new TimeBudget(searchConfig.textBudgetMs);
   }
 
   /**
@@ -69,15 +73,28 @@ export class SearchService {
   /**
    * The full-text half: in its org's turn, in a transaction of its own (no connection is held while
    * it waits), bounded by the repository. Null when it got no turn (SEARCH_TEXT_TIMEOUT_MS waited
-   * in vain, or the org's queue full) or ran past that time: the search then answers from its
-   * vector half, which it has already paid for.
+   * in vain, or the org's queue full), ran past that time, or the org has spent its share of the
+   * text halves' time (SEARCH_TEXT_BUDGET_MS a second): the search then answers from its vector
+   * half, which it has already paid for.
    */
   private async textHalf<T>(ctx: TenantContext, read: () => Promise<T[]>): Promise<T[] | null> {
+    const key = fairKey(ctx);
+    const budget = this.textBudget;
+    if (budget && !budget.allows(key)) return null;
     try {
-      return await this.textHalves.run(fairKey(ctx), () => this.tenants.run(ctx, read), {
-        cls: WorkClass.Request,
-        maxWaitMs: this.searchConfig.textTimeoutMs,
-      });
+      return await this.textHalves.run(
+        key,
+        async () => {
+          if (budget && !budget.allows(key)) return null; // spent meanwhile by the org's halves ahead of it
+          const t0 = performance.now();
+          try {
+            return await this.tenants.run(ctx, read);
+          } finally {
+            budget?.spend(key, performance.now() - t0);
+          }
+        },
+        { cls: WorkClass.Request, maxWaitMs: this.searchConfig.textTimeoutMs },
+      );
     } catch (e) {
       if (e instanceof EngineTimeoutError || e instanceof EngineBusyError || (e as { code?: string }).code === TEXT_HALF_CANCELLED) return null;
       throw e;
