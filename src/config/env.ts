@@ -269,7 +269,7 @@ export class EnvDto {
    * runs on the model's quick lane: a second thread of the local model (a second turn for a remote
    * API), served in turns per org as the first. So another org's long batch, which cannot be
    * interrupted, never holds a search query back. Job work always takes the first lane. 0 = one
-   * lane. The second local thread loads on its first batch (about 0.8 s of CPU, 30 MB of weights).
+   * lane. The second local thread loads on its first batch (about 0.8 s of CPU, 120 MB of memory).
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
   EMBEDDINGS_QUICK_MAX_CHARS = 512;

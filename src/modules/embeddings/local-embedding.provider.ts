@@ -115,7 +115,7 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     return { vectors, tokens };
   }
 
-  /** A second model thread (loaded on its first batch, about 0.8 s and 30 MB of weights here). */
+  /** A second model thread (loaded on its first batch: about 0.8 s of CPU and 120 MB of memory here). */
   override quickLane(): LocalEmbeddingProvider {
     return (this.quick ??= new LocalEmbeddingProvider(this.batchSize, this.timeoutMs, this.threadNice));
   }
