@@ -91,6 +91,38 @@ describe('prepared tenant statements', () => {
   });
 });
 
+describe('a prepared tenant_begin() the server lost', () => {
+  let db: TestDb;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { DATABASE_POOL_SIZE: '1', DATABASE_PREPARED_STATEMENTS: 'true' }));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('fails one transaction (26000), whose connection is replaced: the next prepares it afresh', async () => {
+    const tx = t.app.get(TenantTransactions);
+    const tdb = t.app.get(TenantDb);
+    const o = await orgWithRoles(db.owner);
+    const ctx: TenantContext = { requestId: 'lost', userId: o.users.member.id, orgId: o.org.id, role: 'member', isSuperAdmin: false };
+    const pid = () => tx.run(ctx, () => tdb.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid /* lost */`));
+    const first = (await pid())!.pid;
+    // the server forgets the connection's tenant_begin() (as a pooler swapping its server connection would)
+    await tx.run(ctx, async () => {
+      const begin = await tdb.one<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE statement LIKE 'SELECT tenant_begin(%'`);
+      await tdb.query(`DEALLOCATE ${begin!.name}`);
+    });
+    await expect(pid()).rejects.toMatchObject({ code: '26000' });
+    const next = (await pid())!.pid;
+    expect(next).not.toBe(first);
+  });
+});
+
 describe('prepared tenant statements off', () => {
   let db: TestDb;
   let t: TestApp;

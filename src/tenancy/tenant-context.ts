@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { tenantTxDuration } from '../common/metrics/metrics.js';
 import { FairScheduler, fairKey, WorkClass } from '../common/fair/fair-scheduler.js';
 import { DatabaseConfig, preparedStatementsOn, TenantContextConfig } from '../config/slices.js';
@@ -106,11 +106,9 @@ export class TenantTransactions {
     // Proves the context (signed, short-lived), re-checks membership and sets the tenant settings
     // with the transaction's mark in one statement (TenantBegin, VerifiedTenantContext migrations);
     // an asynchronous commit is set in the same statement.
-    const setTenant = (client: PoolClient) => {
+    const tenantBegin = (): QueryConfig => {
       const signed = { orgId: ctx.orgId, userId: ctx.userId, role: ctx.role, actorRole: actorRole(ctx), requestId: ctx.requestId };
-      return client.query(
-        statements.config(opts.asyncCommit ? BEGIN_ASYNC_COMMIT : BEGIN, tenantBeginParams(this.signingKey, signed, Date.now() + this.contextConfig.ttlMs)),
-      );
+      return statements.config(opts.asyncCommit ? BEGIN_ASYNC_COMMIT : BEGIN, tenantBeginParams(this.signingKey, signed, Date.now() + this.contextConfig.ttlMs));
     };
     const inTx = () =>
       // A CLS context of its own (inheriting the caller's): two transactions run side by side in
@@ -120,11 +118,11 @@ export class TenantTransactions {
         // A nested call joins the open transaction: the tenant is set again, on the same connection.
         const outer = this.cls.get<OpenTx | undefined>(TX_KEY);
         if (outer) {
-          await outer.send(() => setTenant(outer.client));
+          await outer.send(() => outer.run(tenantBegin()));
           return fn();
         }
         const client = await this.pool.connect();
-        const tx = new OpenTx(client, setTenant, statements);
+        const tx = new OpenTx(client, tenantBegin, statements);
         let broken: Error | undefined;
         this.cls.set(TX_KEY, tx);
         try {
@@ -194,7 +192,7 @@ class OpenTx {
 
   constructor(
     readonly client: PoolClient,
-    private readonly setTenant: (client: PoolClient) => Promise<unknown>,
+    private readonly tenantBegin: () => QueryConfig,
     private readonly statements: StatementNames,
   ) {}
 
@@ -206,9 +204,14 @@ class OpenTx {
   spoiled: Error | undefined;
 
   /** A tenant statement on this transaction's connection (named when prepared statements are on). */
-  async query(sql: string, params: unknown[]): Promise<QueryResult> {
+  query(sql: string, params: unknown[]): Promise<QueryResult> {
+    return this.run(this.statements.config(sql, params));
+  }
+
+  /** One statement on this connection, tenant_begin() included: a stale prepared statement spoils it. */
+  async run(config: QueryConfig): Promise<QueryResult> {
     try {
-      return await this.client.query(this.statements.config(sql, params));
+      return await this.client.query(config);
     } catch (e) {
       if (spoilsPreparedStatements(e)) this.spoiled ??= e as Error;
       throw e;
@@ -224,7 +227,7 @@ class OpenTx {
     let result: Promise<T>;
     stream?.cork();
     try {
-      this.begun = Promise.all([this.client.query('START TRANSACTION'), this.setTenant(this.client)]);
+      this.begun = Promise.all([this.client.query('START TRANSACTION'), this.run(this.tenantBegin())]);
       result = statement();
     } finally {
       stream?.uncork();
