@@ -24,16 +24,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   (systemctl stop prometheus 2>/dev/null || pkill -x prometheus 2>/dev/null || true)
 fi
 
-# Debian trixie's source package $1, unpacked under $2 (its directory is printed). Bookworm lacks
+# Debian trixie's source package $1, unpacked under $2 (its directory in TRIXIE_SRC). Bookworm lacks
 # pgvector and has PgBouncer 1.18; trixie's sources build here against bookworm's libraries.
 trixie_source() {
   local APTDIR=/var/lib/rocker-apt
   mkdir -p "$APTDIR/lists/partial" "$APTDIR/sources.list.d"
   echo "deb-src http://deb.debian.org/debian trixie main" > "$APTDIR/sources.list"
   local APTOPTS=(-o "Dir::Etc::sourcelist=$APTDIR/sources.list" -o "Dir::Etc::sourceparts=$APTDIR/sources.list.d" -o "Dir::State::Lists=$APTDIR/lists")
-  apt-get "${APTOPTS[@]}" update -qq >&2
+  # the index once per run, however many packages are built from it
+  if [ -z "${TRIXIE_INDEXED:-}" ]; then apt-get "${APTOPTS[@]}" update -qq; TRIXIE_INDEXED=1; fi
   (cd "$2" && apt-get "${APTOPTS[@]}" source -qq "$1" >/dev/null 2>&1)
-  find "$2" -maxdepth 1 -type d -name "$1-*" | head -1
+  TRIXIE_SRC=$(find "$2" -maxdepth 1 -type d -name "$1-*" | head -1)
 }
 
 # --- 2. pgvector, built from Debian trixie's source package against PostgreSQL 15 ---
@@ -41,7 +42,8 @@ PG_SHARE=$(pg_config --sharedir)
 if [ ! -f "$PG_SHARE/extension/vector.control" ]; then
   log "building pgvector from Debian trixie sources"
   BUILD=$(mktemp -d)
-  SRC=$(trixie_source pgvector "$BUILD")
+  trixie_source pgvector "$BUILD"
+  SRC=$TRIXIE_SRC
   make -s -C "$SRC" PG_CONFIG=/usr/bin/pg_config OPTFLAGS="" >/dev/null
   make -s -C "$SRC" PG_CONFIG=/usr/bin/pg_config install >/dev/null
   rm -rf "$BUILD"
@@ -54,7 +56,8 @@ PGB_BIN=/opt/rocker-pgbouncer/bin/pgbouncer
 if [ ! -x "$PGB_BIN" ] || ! "$PGB_BIN" --version 2>/dev/null | grep -q '^PgBouncer 1\.2[4-9]'; then
   log "building pgbouncer from Debian trixie sources"
   BUILD=$(mktemp -d)
-  SRC=$(trixie_source pgbouncer "$BUILD")
+  trixie_source pgbouncer "$BUILD"
+  SRC=$TRIXIE_SRC
   (cd "$SRC" && ./configure -q --prefix=/opt/rocker-pgbouncer --without-cares --with-systemd=no >/dev/null && make -s -j"$(nproc)" >/dev/null)
   install -D -m 755 "$SRC/pgbouncer" "$PGB_BIN"
   rm -rf "$BUILD"
