@@ -50,6 +50,7 @@ const ORDER: Row[] = [
   Row.MarketNoOrg,
   Row.JsonDepth,
   Row.ThreadsFlood,
+  Row.PostFlood,
   Row.Ocr,
   Row.Pdf,
   Row.LargeItemReads,

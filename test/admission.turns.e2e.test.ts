@@ -8,8 +8,8 @@ import { until } from './support/wait.js';
 
 /**
  * Turns (Admission.turn): while another org uses the instance, an org offering far more than its
- * share runs one bodyless request at a time; its next waits, uncharged, and the other org's
- * requests do not wait behind it.
+ * share runs one request at a time (bodyless, or with a body within ADMISSION_TURN_BODY_MAX); its
+ * next waits, uncharged, and the other org's requests do not wait behind it.
  */
 describe('an org flooding a shared instance takes turns', () => {
   let db: TestDb;
@@ -19,7 +19,7 @@ describe('an org flooding a shared instance takes turns', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', ADMISSION_ORG_CONCURRENCY: '1' }));
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', ADMISSION_ORG_CONCURRENCY: '1', ADMISSION_TURN_BODY_MAX: '150' }));
     quiet = await orgWithRoles(db.owner);
     noisy = await orgWithRoles(db.owner);
   });
@@ -61,6 +61,43 @@ describe('an org flooding a shared instance takes turns', () => {
     expect((await first).status).toBe(200);
     expect((await second).status).toBe(200);
     expect(await waiting(noisy.org.id)).toBe(0);
+  });
+
+  it('a request with a small body takes turns too; one past ADMISSION_TURN_BODY_MAX does not', async () => {
+    const poster = await orgWithRoles(db.owner);
+    const post = (title: string) =>
+      fetch(`${t.url}/v1/threads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${poster.tokens.member}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title }),
+      });
+    const blocked = async () =>
+      (await db.owner.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'rocker_threads'::regclass AND NOT granted`)).rows[0].n as number;
+    /** With the poster over its share and its first small POST blocked in the database: does a second POST of `title` run at once? */
+    const runsAtOnce = async (title: string): Promise<boolean> => {
+      expect((await get(quiet.tokens.member, '/v1/org')).status).toBe(200);
+      for (let i = 0; i < 10; i++) expect((await get(poster.tokens.member, '/v1/org')).status).toBe(200);
+      const locker: pg.PoolClient = await db.owner.connect();
+      let a: Promise<Response> | undefined;
+      let b: Promise<Response> | undefined;
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE rocker_threads IN ACCESS EXCLUSIVE MODE');
+        a = post('small');
+        await until(async () => (await blocked()) > 0, 5_000, 'the first POST waiting on the lock', 20);
+        b = post(title);
+        await until(async () => (await blocked()) === 2 || (await waiting(poster.org.id)) === 1, 5_000, 'the second POST placed', 20);
+        return (await blocked()) === 2;
+      } finally {
+        await locker.query('ROLLBACK');
+        locker.release();
+        expect((await a)?.status).toBe(201);
+        expect((await b)?.status).toBe(201);
+      }
+    };
+    expect(await runsAtOnce('t'.repeat(20))).toBe(false); // 33 bytes: waits for its turn
+    expect(await runsAtOnce('t'.repeat(190))).toBe(true); // 203 bytes: an upload's class, never held
+    expect(await waiting(poster.org.id)).toBe(0);
   });
 
   it('counts a large answer into its org\'s load: the same few reads, of a 2 MiB item, put it over its share', async () => {

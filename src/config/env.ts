@@ -186,12 +186,21 @@ export class EnvDto {
   ADMISSION_MAX_SLOWDOWN = 2;
 
   /**
-   * While other orgs use an API instance, the bodyless requests an org over its fair share of the
-   * instance runs at once (at least 4 while its event loop is under a quarter busy and nothing is
-   * shed); the rest wait their turn in order (up to 256, then 429 overloaded); 0 = off.
+   * While other orgs use an API instance, the requests (bodyless, or with a body within
+   * ADMISSION_TURN_BODY_MAX) an org over its fair share of the instance runs at once (at least 4
+   * while its event loop is under a quarter busy and nothing is shed); the rest wait their turn in
+   * order (up to 256, then 429 overloaded); 0 = off.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
   ADMISSION_ORG_CONCURRENCY = 1;
+
+  /**
+   * A request whose body is declared (`Content-Length`) at most this many bytes takes its org's
+   * turn (ADMISSION_ORG_CONCURRENCY) as a bodyless one does: a search or a message is one request's
+   * work, not an upload. Larger or chunked bodies never wait for a turn; 0 = bodyless requests only.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_048_576)
+  ADMISSION_TURN_BODY_MAX = 65_536;
 
   /** How often an instance samples its load (lag, utilisation) and adjusts its shedding pressure, ms. */
   @Transform(toInt) @IsInt() @Min(50) @Max(60_000)

@@ -108,6 +108,7 @@ export abstract class AdmissionConfig extends slice({
   maxSlowdown: 'ADMISSION_MAX_SLOWDOWN',
   sampleMs: 'ADMISSION_SAMPLE_MS',
   orgConcurrency: 'ADMISSION_ORG_CONCURRENCY',
+  turnBodyMax: 'ADMISSION_TURN_BODY_MAX',
 }) {}
 
 export abstract class EmbeddingsConfig extends slice({

@@ -18,6 +18,7 @@ import { LargeAnswers } from './answer-slots.js';
           maxSlowdown: config.maxSlowdown,
           sampleMs: config.sampleMs,
           orgConcurrency: config.orgConcurrency,
+          turnBodyMax: config.turnBodyMax,
         }),
     },
     LargeAnswers,

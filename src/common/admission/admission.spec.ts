@@ -95,13 +95,35 @@ describe(Admission.name, () => {
     let shed = 0;
     for (let i = 0; i < 40; i++) {
       try {
-        sut.admit('noisy', 1, 1, true)();
+        sut.admit('noisy', 1, 1, 'none')();
       } catch {
         shed++;
       }
     }
     expect(shed).toBe(0);
-    expect(offer('noisy', 40)).toBe(10); // with a body: a quarter, as without turns
+    for (let i = 0; i < 40; i++) {
+      try {
+        sut.admit('noisy', 10, 10, 'small')(); // a search: a small body takes turns too
+      } catch {
+        shed++;
+      }
+    }
+    expect(shed).toBe(0);
+    expect(offer('noisy', 40)).toBe(10); // with a large body: a quarter, as without turns
+  });
+
+  it('classes a body by its declared length: none, small up to turnBodyMax, large past it or chunked', () => {
+    sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000, orgConcurrency: 1, turnBodyMax: 1024 });
+    expect(sut.bodyClass(0, false)).toBe('none');
+    expect(sut.bodyClass(NaN, false)).toBe('none');
+    expect(sut.bodyClass(1, false)).toBe('small');
+    expect(sut.bodyClass(1024, false)).toBe('small');
+    expect(sut.bodyClass(1025, false)).toBe('large');
+    expect(sut.bodyClass(NaN, true)).toBe('large');
+    expect(sut.bodyClass(10, true)).toBe('large');
+    sut.close();
+    sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000, orgConcurrency: 1 });
+    expect(sut.bodyClass(1, false)).toBe('large'); // 0 (unset): bodyless requests only
   });
 
   it('a flooding org with nothing in flight is still the cause: shares are of offered load, and the pressure eases when calm', async () => {
@@ -175,7 +197,7 @@ describe(Admission.name, () => {
     /** `n` timed plain reads of `key`, each taking `ms`, with the loop busy (blocked) or idle meanwhile. */
     const reads = async (key: string, n: number, ms: number, loop: 'busy' | 'idle') => {
       for (let i = 0; i < n; i++) {
-        const end = sut.admit(key, 1, 1, true);
+        const end = sut.admit(key, 1, 1, 'none');
         if (loop === 'busy') block(ms);
         else await tick(ms);
         end();
@@ -205,7 +227,7 @@ describe(Admission.name, () => {
       sut = new Admission(opts);
       await baselineThenFlood();
       for (let i = 0; i < 8; i++) {
-        const end = sut.admit('quiet', 1, 1, true);
+        const end = sut.admit('quiet', 1, 1, 'none');
         const served = performance.now(); // answered at once; the client then took 6 ms to read it
         block(6);
         end(served);

@@ -85,7 +85,16 @@ export interface AdmissionOptions {
    * share runs at once; the others wait in order (0 = off). See `turn`.
    */
   orgConcurrency?: number;
+  /** A declared body of at most this many bytes still takes turns (0 = bodyless requests only). */
+  turnBodyMax?: number;
 }
+
+/**
+ * What a request carries, as admission sees it before the body is read: `none` (a plain read when
+ * it weighs 1: its latency is timed, and it takes turns), `small` (a declared body within
+ * `turnBodyMax`: takes turns, not timed) or `large` (an upload, a chunked body: neither).
+ */
+export type BodyClass = 'none' | 'small' | 'large';
 
 /** Ends a turn (idempotent). */
 export type EndTurn = () => void;
@@ -285,16 +294,16 @@ export class Admission {
    * counts more), so an org sending many cheap requests is not taken for the one sending heavy ones.
    * `offered` (default `weight`) is what it counts for in the org's share of the offered load: more
    * than its in-flight weight for a large body, which costs the event loop in proportion to its
-   * bytes (one 10 MiB upload is not one request's worth of load). `bodyless`: a request with no
-   * body. As a plain read, its latency (admission to `servedAt`, the moment its response was handed
-   * to the socket, else to end) measures how slowed its org is; a body's upload time is the
-   * client's, not the instance's, and so is the time a client takes to read the response. With
-   * turns on (`orgConcurrency`), it is not shed under pressure: it waits for its org's turn
-   * instead, which costs the instance nothing until it runs, where a 429 costs a response (and the
-   * slowed orgs measured 1.7–2.5× with both against 1.4–1.7× with turns alone); the hard bound
-   * still sheds it.
+   * bytes (one 10 MiB upload is not one request's worth of load). `body` (BodyClass): a request
+   * with no body, as a plain read, has its latency (admission to `servedAt`, the moment its
+   * response was handed to the socket, else to end) measure how slowed its org is; a body's upload
+   * time is the client's, not the instance's, and so is the time a client takes to read the
+   * response. With turns on (`orgConcurrency`), a request that takes turns (no body, or a small
+   * one) is not shed under pressure: it waits for its org's turn instead, which costs the instance
+   * nothing until it runs, where a 429 costs a response (and the slowed orgs measured 1.7–2.5× with
+   * both against 1.4–1.7× with turns alone); the hard bound still sheds it.
    */
-  admit(key: string, weight = 1, offered = weight, bodyless = false): (servedAt?: number) => void {
+  admit(key: string, weight = 1, offered = weight, body: BodyClass = 'large'): (servedAt?: number) => void {
     const now = performance.now();
     const o = this.offer(key, offered, now);
     const active = Math.max(1, this.active);
@@ -304,7 +313,7 @@ export class Admission {
       if (this.full()) {
         const overInFlight = o.inFlight > 0 && o.inFlight + weight > Math.max(weight, this.total / active);
         if (overRate || overInFlight) this.refuse();
-      } else if (this.saturatedUntilSample && overRate && !(bodyless && this.opts.orgConcurrency)) {
+      } else if (this.saturatedUntilSample && overRate && !(body !== 'large' && this.opts.orgConcurrency)) {
         o.credit += Math.max(this.pressure, PRESSURE_UP);
         if (o.credit >= 1) {
           o.credit -= 1;
@@ -315,7 +324,7 @@ export class Admission {
     o.inFlight += weight;
     this.total += weight;
     let done = false;
-    const plain = bodyless && weight === 1 && (this.opts.maxSlowdown ?? 0) > 0;
+    const plain = body === 'none' && weight === 1 && (this.opts.maxSlowdown ?? 0) > 0;
     return (servedAt?: number) => {
       if (done) return;
       done = true;
@@ -327,6 +336,12 @@ export class Admission {
       if (plain && o.window.length < WINDOW_MAX && (o !== this.top || this.active <= 1))
         o.window.push((servedAt ?? performance.now()) - now);
     };
+  }
+
+  /** The class of a request's body from its declared length (`chunked`: no length, streamed). */
+  bodyClass(bytes: number, chunked: boolean): BodyClass {
+    if (!chunked && !(bytes > 0)) return 'none';
+    return !chunked && bytes <= (this.opts.turnBodyMax ?? 0) ? 'small' : 'large';
   }
 
   /**

@@ -19,11 +19,11 @@ function contextOf(res: ServerResponse, orgId: string): ExecutionContext {
 
 describe(AdmissionGuard.name, () => {
   it('ends a timed read when its response is handed to the socket, not when a slow client has read it', async () => {
-    const ended: { timed: boolean; servedAt?: number; at: number }[] = [];
+    const ended: { body: string; servedAt?: number; at: number }[] = [];
     const charged: [string, number][] = [];
     const admission = {
-      admit: (_key: string, _weight: number, _offered: number, timed: boolean) => (servedAt?: number) =>
-        ended.push({ timed, servedAt, at: performance.now() }),
+      admit: (_key: string, _weight: number, _offered: number, body: string) => (servedAt?: number) =>
+        ended.push({ body, servedAt, at: performance.now() }),
       charge: (key: string, weight: number) => charged.push([key, weight]),
     } as unknown as Admission;
     const guard = new AdmissionGuard(new Reflector(), admission);
@@ -48,7 +48,7 @@ describe(AdmissionGuard.name, () => {
       client.resume();
       client.on('data', () => undefined);
       await expect.poll(() => ended.length, { timeout: 5000 }).toBe(1);
-      expect(ended[0].timed).toBe(true);
+      expect(ended[0].body).toBe('none'); // a plain read: timed
       expect(ended[0].at).toBeGreaterThanOrEqual(resumed); // the in-flight count ends at close...
       expect(ended[0].servedAt).toBeDefined();
       expect(ended[0].servedAt!).toBeLessThan(resumed); // ...the timing when the response was handed over

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../decorators/auth.decorators.js';
 import { RATE_LIMIT, type RateLimitMeta } from '../decorators/rate-limit.decorator.js';
-import { Admission, OverloadedError, type EndTurn } from '../admission/admission.js';
+import { Admission, OverloadedError, type BodyClass, type EndTurn } from '../admission/admission.js';
 import { fairKey } from '../fair/fair-scheduler.js';
 import { admissionShed, admissionWaiting } from '../metrics/metrics.js';
 import { clientGone } from '../filters/problem.js';
@@ -48,7 +48,7 @@ export class AdmissionGuard implements CanActivate {
       const weight = costly ? COSTLY_WEIGHT : 1;
       const bytes = Number(req.headers['content-length']);
       const offered = weight + (bytes > 0 ? Math.floor(bytes / BODY_BYTES_PER_READ) : 0);
-      const end = this.admission.admit(key, weight, offered, !hasBody(req));
+      const end = this.admission.admit(key, weight, offered, this.bodyClass(req));
       // Timed to when the response is handed to the socket ('prefinish'), not to its close: a client
       // that reads slowly must not make its org look slowed by this instance (and others shed).
       const res = http.getResponse<FastifyReply>().raw;
@@ -78,17 +78,23 @@ export class AdmissionGuard implements CanActivate {
     return true;
   }
 
+  private bodyClass(req: Req): BodyClass {
+    if (!hasBody(req)) return 'none';
+    return this.admission.bodyClass(Number(req.headers['content-length']), req.headers['transfer-encoding'] !== undefined);
+  }
+
   /**
    * After admission and before the limiter (so a waiting request is not yet charged), in the
-   * onRequest hook: an admitted request without a body waits for its
-   * org's turn (Admission.turn), which it holds until its response is handed to the socket. A
-   * request with a body is not held back here: its cost is its body's, which the offered load and
-   * the engines' own fair queues account for, and a slow upload must not stall its org's reads.
+   * onRequest hook: an admitted request without a body, or with a small one (a search, a message:
+   * ADMISSION_TURN_BODY_MAX), waits for its org's turn (Admission.turn), which it holds until its
+   * response is handed to the socket. A large or chunked body is not held back here: its cost is
+   * its body's, which the offered load and the engines' own fair queues account for, and a slow
+   * upload must not stall its org's reads.
    */
   async awaitTurn(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<Req>();
-    if (!req.admitted || hasBody(req)) return true;
+    if (!req.admitted || this.bodyClass(req) === 'large') return true;
     const res = http.getResponse<FastifyReply>().raw;
     let turn: ReturnType<Admission['turn']>;
     try {

@@ -66,6 +66,8 @@ export interface Scale {
   ocr: { uploads: number; lines: number; chars: number; scale: number };
   pdf: { uploads: number; pages: number; linesPerPage: number };
   flood: { rps: number; ms: number };
+  /** Row (f2)'s flood of small writes (default: `flood`'s). */
+  postFlood?: { rps: number; ms: number };
   /** Reads of one item of `htmlBytes` of sanitised HTML, `concurrency` at a time, `requests` per sending. */
   largeItem: { htmlBytes: number; requests: number; concurrency: number };
   /** Reads of the first page (limit 100) of a thread of `messages` messages of `chars` 3-byte characters, `concurrency` at a time. */
@@ -100,6 +102,8 @@ export const BENCH_SCALE: Scale = {
   ocr: { uploads: 4, lines: 16, chars: 60, scale: 2 },
   pdf: { uploads: 3, pages: 150, linesPerPage: 60 },
   flood: { rps: 300, ms: 10_000 },
+  // a small write is cheaper than a page of 20 threads: at 300 req/s it barely shows, with or without turns
+  postFlood: { rps: 580, ms: 10_000 },
   largeItem: { htmlBytes: 9 * 1024 * 1024, requests: 8, concurrency: 4 },
   threadPages: { messages: 100, chars: 100_000, requests: 16, concurrency: 4 },
   longEmbeddings: { inputs: 16, chars: 4000, requests: 4, concurrency: 2 },
@@ -115,6 +119,7 @@ export enum Row {
   Ocr = 'ocr',
   Pdf = 'pdf',
   ThreadsFlood = 'threads-flood',
+  PostFlood = 'post-flood',
   LargeItemReads = 'large-item-reads',
   ThreadPages = 'thread-pages',
   LongEmbeddings = 'long-embeddings',
@@ -130,6 +135,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.Ocr]: '(d) dense image uploads (OCR)',
   [Row.Pdf]: '(e) heavy PDF uploads',
   [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
+  [Row.PostFlood]: '(f2) POST /v1/threads flood (small bodies) within the api quota',
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
   [Row.ThreadPages]: '(h) pages of a thread of 100 messages of 300 KB, 4 at a time',
   [Row.LongEmbeddings]: '(i) POST /v1/embeddings of 16 longest inputs, 2 at a time',
@@ -309,6 +315,14 @@ const THREADS: Route = {
   method: 'GET',
   path: '/v1/threads?limit=20',
   kind: 'cheap',
+};
+/** A small write: a body of about 20 bytes. */
+const NEW_THREAD: Route = {
+  name: 'POST /v1/threads',
+  method: 'POST',
+  path: '/v1/threads',
+  body: (i) => ({ title: `flood ${i}` }),
+  kind: 'write',
 };
 const market = (q: string): Route => ({
   name: 'POST /v1/search/market',
@@ -888,17 +902,19 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
         start: () => lanes(requests, concurrency, (i) => publishAndWithdraw(pool, ctx.noisy.token, ids[i % ids.length])),
       };
     }
-    case Row.ThreadsFlood: {
-      const { rps, ms } = scale.flood;
+    case Row.ThreadsFlood:
+    case Row.PostFlood: {
+      const { rps, ms } = row === Row.ThreadsFlood ? scale.flood : (scale.postFlood ?? scale.flood);
+      const route = row === Row.ThreadsFlood ? THREADS : NEW_THREAD;
       let dropped = 0;
       return {
         notSent: () => dropped,
-        abuse: `GET /v1/threads at ${rps} req/s for ${(ms / 1000).toFixed(0)} s (${Math.round((rps * ms) / 1000)} requests, within the default api quota)`,
+        abuse: `${route.name} at ${rps} req/s for ${(ms / 1000).toFixed(0)} s (${Math.round((rps * ms) / 1000)} requests, within the default api quota)`,
         start: async () => {
           const r = await driver.run({
             org: 'noisy',
             phase: row,
-            route: THREADS,
+            route,
             rate: rps,
             durationMs: ms,
             maxRequests: Math.round((rps * ms) / 1000),
@@ -934,6 +950,8 @@ async function setLimits(
  */
 /** GET /v1/threads sent by the warm-up (the api policy's burst is 6,000). */
 const WARM_THREADS = 400;
+/** POST /v1/threads sent by the warm-up. */
+const WARM_WRITES = 200;
 
 export async function warmUp(ctx: FairShareCtx): Promise<void> {
   const pool = new Pool(ctx.url, { connections: 4, headersTimeout: 120_000, bodyTimeout: 120_000 });
@@ -950,6 +968,10 @@ export async function warmUp(ctx: FairShareCtx): Promise<void> {
     );
     const bad = threads.find((t) => t.status !== 200);
     if (bad) throw new Error(`warm-up: GET /v1/threads answered ${bad.status}`);
+    // and the small-write flood row's route, for the same reason
+    const writes = await lanes(WARM_WRITES, 4, (i) => driver.send(0, NEW_THREAD, ctx.noisy.token, i, { org: 'noisy', phase: 'warmup' }));
+    const badWrite = writes.find((t) => t.status !== 201);
+    if (badWrite) throw new Error(`warm-up: POST /v1/threads answered ${badWrite.status}`);
     for (let i = 0; i < 20; i++) await driver.send(0, ORG, ctx.quiet.token, i, meta);
     const m = await driver.send(0, market('warm up'), ctx.quiet.token, 0, meta);
     if (m.status !== 200) throw new Error(`warm-up: POST /v1/search/market answered ${m.status}`);
