@@ -63,18 +63,23 @@ describe('an org flooding a shared instance takes turns', () => {
     expect(await waiting(noisy.org.id)).toBe(0);
   });
 
-  it('a request with a small body takes turns too; one past ADMISSION_TURN_BODY_MAX does not', async () => {
+  it('a request with a small or chunked body takes turns too; one declared past ADMISSION_TURN_BODY_MAX does not', async () => {
     const poster = await orgWithRoles(db.owner);
-    const post = (title: string) =>
-      fetch(`${t.url}/v1/threads`, {
+    /** `chunked`: the body streamed without a length (Transfer-Encoding: chunked). */
+    const post = (title: string, chunked = false) => {
+      const body = JSON.stringify({ title });
+      return fetch(`${t.url}/v1/threads`, {
         method: 'POST',
         headers: { authorization: `Bearer ${poster.tokens.member}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ title }),
-      });
+        ...(chunked
+          ? { body: new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(body)), c.close()) }), duplex: 'half' }
+          : { body }),
+      } as RequestInit);
+    };
     const blocked = async () =>
       (await db.owner.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'rocker_threads'::regclass AND NOT granted`)).rows[0].n as number;
     /** With the poster over its share and its first small POST blocked in the database: does a second POST of `title` run at once? */
-    const runsAtOnce = async (title: string): Promise<boolean> => {
+    const runsAtOnce = async (title: string, chunked = false): Promise<boolean> => {
       expect((await get(quiet.tokens.member, '/v1/org')).status).toBe(200);
       for (let i = 0; i < 10; i++) expect((await get(poster.tokens.member, '/v1/org')).status).toBe(200);
       const locker: pg.PoolClient = await db.owner.connect();
@@ -85,7 +90,7 @@ describe('an org flooding a shared instance takes turns', () => {
         await locker.query('LOCK TABLE rocker_threads IN ACCESS EXCLUSIVE MODE');
         a = post('small');
         await until(async () => (await blocked()) > 0, 5_000, 'the first POST waiting on the lock', 20);
-        b = post(title);
+        b = post(title, chunked);
         await until(async () => (await blocked()) === 2 || (await waiting(poster.org.id)) === 1, 5_000, 'the second POST placed', 20);
         return (await blocked()) === 2;
       } finally {
@@ -97,6 +102,7 @@ describe('an org flooding a shared instance takes turns', () => {
     };
     expect(await runsAtOnce('t'.repeat(20))).toBe(false); // 33 bytes: waits for its turn
     expect(await runsAtOnce('t'.repeat(190))).toBe(true); // 203 bytes: an upload's class, never held
+    expect(await runsAtOnce('t'.repeat(190), true)).toBe(false); // the same body without a length: no escape
     expect(await waiting(poster.org.id)).toBe(0);
   });
 

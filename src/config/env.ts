@@ -195,9 +195,10 @@ export class EnvDto {
   ADMISSION_ORG_CONCURRENCY = 1;
 
   /**
-   * A request whose body is declared (`Content-Length`) at most this many bytes takes its org's
-   * turn (ADMISSION_ORG_CONCURRENCY) as a bodyless one does: a search or a message is one request's
-   * work, not an upload. Larger or chunked bodies never wait for a turn; 0 = bodyless requests only.
+   * A request whose body is declared (`Content-Length`) at most this many bytes, or sent chunked,
+   * takes its org's turn (ADMISSION_ORG_CONCURRENCY) as a bodyless one does: a search or a message
+   * is one request's work. Uploads (multipart) and larger declared bodies never wait for a turn;
+   * 0 = bodyless requests only.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(1_048_576)
   ADMISSION_TURN_BODY_MAX = 65_536;

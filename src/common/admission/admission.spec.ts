@@ -112,18 +112,20 @@ describe(Admission.name, () => {
     expect(offer('noisy', 40)).toBe(10); // with a large body: a quarter, as without turns
   });
 
-  it('classes a body by its declared length: none, small up to turnBodyMax, large past it or chunked', () => {
+  it('classes a body: none; small up to turnBodyMax or chunked; large past it or an upload', () => {
     sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000, orgConcurrency: 1, turnBodyMax: 1024 });
     expect(sut.bodyClass(0, false)).toBe('none');
     expect(sut.bodyClass(NaN, false)).toBe('none');
     expect(sut.bodyClass(1, false)).toBe('small');
     expect(sut.bodyClass(1024, false)).toBe('small');
     expect(sut.bodyClass(1025, false)).toBe('large');
-    expect(sut.bodyClass(NaN, true)).toBe('large');
-    expect(sut.bodyClass(10, true)).toBe('large');
+    expect(sut.bodyClass(NaN, true)).toBe('small'); // no length: no escape from turns
+    expect(sut.bodyClass(NaN, true, true)).toBe('large');
+    expect(sut.bodyClass(10, false, true)).toBe('large');
     sut.close();
     sut = new Admission({ maxInFlight: 0, maxLagMs: 20, maxUtilization: 0, sampleMs: 60_000, orgConcurrency: 1 });
     expect(sut.bodyClass(1, false)).toBe('large'); // 0 (unset): bodyless requests only
+    expect(sut.bodyClass(NaN, true)).toBe('large');
   });
 
   it('a flooding org with nothing in flight is still the cause: shares are of offered load, and the pressure eases when calm', async () => {

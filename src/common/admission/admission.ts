@@ -338,10 +338,18 @@ export class Admission {
     };
   }
 
-  /** The class of a request's body from its declared length (`chunked`: no length, streamed). */
-  bodyClass(bytes: number, chunked: boolean): BodyClass {
+  /**
+   * The class of a request's body from its headers: `bytes` its declared length, `chunked` no
+   * length (streamed), `upload` a multipart upload. An upload, or a declared length past
+   * `turnBodyMax`, is `large`. A chunked body that is not an upload counts as `small`: its size is
+   * bounded by the JSON body limit, and a client must not escape turns by leaving the length out.
+   * With `turnBodyMax` 0 every body is `large` (turns for bodyless requests only).
+   */
+  bodyClass(bytes: number, chunked: boolean, upload = false): BodyClass {
     if (!chunked && !(bytes > 0)) return 'none';
-    return !chunked && bytes <= (this.opts.turnBodyMax ?? 0) ? 'small' : 'large';
+    const max = this.opts.turnBodyMax ?? 0;
+    if (upload || max <= 0) return 'large';
+    return chunked || bytes <= max ? 'small' : 'large';
   }
 
   /**

@@ -80,16 +80,17 @@ export class AdmissionGuard implements CanActivate {
 
   private bodyClass(req: Req): BodyClass {
     if (!hasBody(req)) return 'none';
-    return this.admission.bodyClass(Number(req.headers['content-length']), req.headers['transfer-encoding'] !== undefined);
+    const upload = /^multipart\//i.test(req.headers['content-type'] ?? '');
+    return this.admission.bodyClass(Number(req.headers['content-length']), req.headers['transfer-encoding'] !== undefined, upload);
   }
 
   /**
    * After admission and before the limiter (so a waiting request is not yet charged), in the
    * onRequest hook: an admitted request without a body, or with a small one (a search, a message:
-   * ADMISSION_TURN_BODY_MAX), waits for its org's turn (Admission.turn), which it holds until its
-   * response is handed to the socket. A large or chunked body is not held back here: its cost is
-   * its body's, which the offered load and the engines' own fair queues account for, and a slow
-   * upload must not stall its org's reads.
+   * ADMISSION_TURN_BODY_MAX; a chunked one that is not an upload), waits for its org's turn
+   * (Admission.turn), which it holds until its response is handed to the socket. An upload or a
+   * larger body is not held back here: its cost is its body's, which the offered load and the
+   * engines' own fair queues account for, and a slow upload must not stall its org's reads.
    */
   async awaitTurn(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
