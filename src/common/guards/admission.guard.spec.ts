@@ -5,13 +5,14 @@ import { Reflector } from '@nestjs/core';
 import type { ExecutionContext } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import type { Admission } from '../admission/admission.js';
+import { NoTurn } from '../decorators/turn.decorator.js';
 import { AdmissionGuard } from './admission.guard.js';
 
-/** A context the guard can read: a bodyless GET of `orgId`, answered on `res`. */
-function contextOf(res: ServerResponse, orgId: string): ExecutionContext {
-  const req = { headers: {}, tenant: { orgId, userId: 'u' } };
+/** A context the guard can read: a bodyless GET of `orgId` (else with `headers`) to `handler`, answered on `res`. */
+function contextOf(res: ServerResponse, orgId: string, headers: Record<string, string> = {}, handler: () => void = contextOf): ExecutionContext {
+  const req = { headers, tenant: { orgId, userId: 'u' } };
   return {
-    getHandler: () => contextOf,
+    getHandler: () => handler,
     getClass: () => AdmissionGuard,
     switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({ raw: res }) }),
   } as unknown as ExecutionContext;
@@ -59,6 +60,32 @@ describe(AdmissionGuard.name, () => {
       server.close();
       server.closeAllConnections();
     }
+  });
+
+  it('a small JSON body waits for its turn; an upload and a @NoTurn route (a long stream) do not', async () => {
+    const turns: string[] = [];
+    const admission = {
+      admit: () => () => undefined,
+      bodyClass: (bytes: number, _chunked: boolean, upload: boolean) => (upload ? 'large' : bytes <= 1024 ? 'small' : 'large'),
+      turn: (key: string) => (turns.push(key), () => undefined),
+    } as unknown as Admission;
+    const guard = new AdmissionGuard(new Reflector(), admission);
+    const res = { destroyed: false, once: () => undefined } as unknown as ServerResponse;
+    class Streams {
+      @NoTurn()
+      speak() {}
+    }
+    const json = { 'content-length': '40', 'content-type': 'application/json' };
+    for (const [org, headers, handler] of [
+      ['json', json, contextOf],
+      ['upload', { 'content-length': '40', 'content-type': 'multipart/form-data; boundary=x' }, contextOf],
+      ['stream', json, Streams.prototype.speak],
+    ] as const) {
+      const c = contextOf(res, org, headers, handler);
+      guard.canActivate(c);
+      await guard.awaitTurn(c);
+    }
+    expect(turns).toEqual(['json']);
   });
 
   it('a request whose client went away before admission is admitted and ended at once (its close came already)', () => {

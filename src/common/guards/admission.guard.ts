@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../decorators/auth.decorators.js';
 import { RATE_LIMIT, type RateLimitMeta } from '../decorators/rate-limit.decorator.js';
+import { NO_TURN } from '../decorators/turn.decorator.js';
 import { Admission, OverloadedError, type BodyClass, type EndTurn } from '../admission/admission.js';
 import { fairKey } from '../fair/fair-scheduler.js';
 import { admissionShed, admissionWaiting } from '../metrics/metrics.js';
@@ -90,12 +91,14 @@ export class AdmissionGuard implements CanActivate {
    * ADMISSION_TURN_BODY_MAX; a chunked one that is not an upload), waits for its org's turn
    * (Admission.turn), which it holds until its response is handed to the socket. An upload or a
    * larger body is not held back here: its cost is its body's, which the offered load and the
-   * engines' own fair queues account for, and a slow upload must not stall its org's reads.
+   * engines' own fair queues account for, and a slow upload must not stall its org's reads. Nor is
+   * a route marked @NoTurn (a long stream, TTS).
    */
   async awaitTurn(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<Req>();
     if (!req.admitted || this.bodyClass(req) === 'large') return true;
+    if (this.reflector.getAllAndOverride<boolean>(NO_TURN, [context.getHandler(), context.getClass()])) return true;
     const res = http.getResponse<FastifyReply>().raw;
     let turn: ReturnType<Admission['turn']>;
     try {

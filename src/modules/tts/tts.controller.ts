@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
 import { RateLimit, RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
+import { NoTurn } from '../../common/decorators/turn.decorator.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { SpeechDto } from './dto/tts.dto.js';
@@ -37,6 +38,7 @@ export class TtsController {
   @Roles('member')
   @RateLimit(RatePolicy.Tts, ttsCost)
   @NoTransaction() // a stream must not hold a database transaction open
+  @NoTurn() // nor its org's turn: the engine queues it per org
   @ApiProduces('audio/wav')
   @ApiResponse({
     status: 200,
