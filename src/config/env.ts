@@ -203,6 +203,14 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(0) @Max(1_048_576)
   ADMISSION_TURN_BODY_MAX = 65_536;
 
+  /**
+   * Bytes of large answers (an item's documents or a page of long messages, streamed) an org may
+   * have written per second by one API instance, one second's worth up front; past it the org's
+   * next large answer waits (holding no connection) until the budget refills. 0 = unpaced.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_073_741_824)
+  LARGE_ANSWER_BYTES_PER_S = 16_777_216;
+
   /** How often an instance samples its load (lag, utilisation) and adjusts its shedding pressure, ms. */
   @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
   ADMISSION_SAMPLE_MS = 250;

@@ -109,6 +109,7 @@ export abstract class AdmissionConfig extends slice({
   sampleMs: 'ADMISSION_SAMPLE_MS',
   orgConcurrency: 'ADMISSION_ORG_CONCURRENCY',
   turnBodyMax: 'ADMISSION_TURN_BODY_MAX',
+  largeAnswerBytesPerS: 'LARGE_ANSWER_BYTES_PER_S',
 }) {}
 
 export abstract class EmbeddingsConfig extends slice({

@@ -1,7 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AdmissionConfig } from '../../config/slices.js';
 import { Admission } from './admission.js';
-import { LargeAnswers } from './answer-slots.js';
+import { LARGE_ANSWER_BYTES_PER_S, LargeAnswers } from './answer-slots.js';
 
 /** One admission controller per process (API), and its large answers' slots. */
 @Global()
@@ -21,6 +21,7 @@ import { LargeAnswers } from './answer-slots.js';
           turnBodyMax: config.turnBodyMax,
         }),
     },
+    { provide: LARGE_ANSWER_BYTES_PER_S, inject: [AdmissionConfig], useFactory: (config: AdmissionConfig) => config.largeAnswerBytesPerS },
     LargeAnswers,
   ],
   exports: [Admission, LargeAnswers],

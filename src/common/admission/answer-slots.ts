@@ -1,6 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { EngineBusyError } from '../fair/fair-scheduler.js';
+import { RateBudget } from '../fair/rate-budget.js';
+
+/** Injection token: the bytes of large answers an org may have written per second (0 = unpaced). */
+export const LARGE_ANSWER_BYTES_PER_S = Symbol('LARGE_ANSWER_BYTES_PER_S');
 
 /**
  * The slices a large document is read in. Small enough that each database row, its string and its
@@ -54,22 +59,33 @@ export class AnswerSlots {
 
 /**
  * The process's large answers (a knowledge item's documents, a page of long thread messages): one
- * per org written at a time, whichever route it comes from.
+ * per org written at a time, whichever route it comes from, and at most `bytesPerSecond` of them
+ * per org per second (LARGE_ANSWER_BYTES_PER_S; 0 = no pacing).
  */
 @Injectable()
 export class LargeAnswers extends AnswerSlots {
-  constructor() {
+  private readonly budget?: RateBudget;
+
+  constructor(@Optional() @Inject(LARGE_ANSWER_BYTES_PER_S) bytesPerSecond = 0) {
     super(MAX_WAITING_ANSWERS);
+    if (bytesPerSecond > 0) this.budget = new RateBudget(bytesPerSecond);
   }
 
   /**
-   * `build`'s stream, built once `key`'s earlier large answers are written: the slot is held until
-   * the stream closes (written, failed, or unread for ANSWER_SLOT_MAX_MS, then destroyed), and
-   * given back at once if `build` throws.
+   * `build`'s stream, built once `key`'s earlier large answers are written and its bytes budget
+   * holds anything (one second's worth up front, so a reader of a few large items never waits;
+   * one reading them over and over is paced, and its waiting answers queue here, holding no
+   * connection, up to MAX_WAITING_ANSWERS): the slot is held until the stream closes (written,
+   * failed, or unread for ANSWER_SLOT_MAX_MS, then destroyed), and given back at once if `build`
+   * throws. `bytes`: about what the answer will write, charged to `key` before it is built.
    */
-  async stream(key: string, build: () => Promise<Readable>): Promise<Readable> {
+  async stream(key: string, bytes: number, build: () => Promise<Readable>): Promise<Readable> {
     const release = await this.take(key);
     try {
+      if (this.budget) {
+        for (let ms = this.budget.waitMs(key); ms > 0; ms = this.budget.waitMs(key)) await delay(Math.ceil(ms));
+        this.budget.spend(key, bytes);
+      }
       const stream = await build();
       const unread = setTimeout(() => stream.destroy(), ANSWER_SLOT_MAX_MS).unref();
       stream.once('close', () => {

@@ -154,7 +154,8 @@ export class KnowledgeService {
     if ((textBytes ?? 0) > limit) large.push('text');
     if ((htmlBytes ?? 0) > limit) large.push('html');
     if (!large.length) return item;
-    return this.answers.stream(fairKey(tenant), async () => {
+    const bytes = (large.includes('text') ? textBytes! : 0) + (large.includes('html') ? htmlBytes! : 0);
+    return this.answers.stream(fairKey(tenant), bytes, async () => {
       const members = await this.tenants.run(tenant, async () => {
         const out = [];
         for (const part of large) {

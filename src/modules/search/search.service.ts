@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SearchConfig } from '../../config/slices.js';
 import { EngineBusyError, EngineTimeoutError, FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
-import { TimeBudget } from '../../common/fair/time-budget.js';
+import { RateBudget } from '../../common/fair/rate-budget.js';
 import { EmbeddingsService } from '../embeddings/embeddings.service.js';
 import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { FlagKey } from '../flags/flag-key.js';
@@ -28,7 +28,7 @@ export class SearchService {
    */
   private readonly textHalves: FairScheduler;
   /** Each org's share of the text halves' time (SEARCH_TEXT_BUDGET_MS a second; absent at 0). */
-  private readonly textBudget?: TimeBudget;
+  private readonly textBudget?: RateBudget;
 
   constructor(
     private readonly repo: SearchRepository,
@@ -43,7 +43,7 @@ export class SearchService {
       spare: 1,
       maxQueuedPerOrg: TEXT_MAX_QUEUED_PER_ORG,
     });
-    if (searchConfig.textBudgetMs > 0) this.textBudget = new TimeBudget(searchConfig.textBudgetMs);
+    if (searchConfig.textBudgetMs > 0) this.textBudget = new RateBudget(searchConfig.textBudgetMs);
   }
 
   /**

@@ -70,7 +70,8 @@ export class ThreadsService {
     const { data, next_cursor } = pageOf(rows, fit);
     const inline = !data.some((m) => m.sliced) && data.reduce((n, m) => n + m.bytes, 0) <= PAGE_INLINE_BYTES;
     if (inline) return { data: data.map(({ bytes: _, sliced: __, ...m }) => ({ ...m, content: m.content! })), next_cursor };
-    return this.answers.stream(fairKey(tenant), async () => {
+    const bytes = data.reduce((n, m) => n + m.bytes, 0);
+    return this.answers.stream(fairKey(tenant), bytes, async () => {
       const ids = data.filter((m) => m.sliced).map((m) => m.id);
       const slices = ids.length ? await this.tenants.run(tenant, () => this.threads.messageSlices(threadId, ids, READ_SLICE_BYTES)) : new Map<string, string[]>();
       const messages = data.map(({ bytes: _, sliced, content, ...head }) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TimeBudget } from './time-budget.js';
+import { RateBudget } from './rate-budget.js';
 
-describe(TimeBudget.name, () => {
+describe(RateBudget.name, () => {
   const clock = () => {
     let t = 0;
     return { now: () => t, advance: (ms: number) => (t += ms) };
@@ -9,7 +9,7 @@ describe(TimeBudget.name, () => {
 
   it('lets an org start while its bucket holds anything; a long run is paid for by the wait after it', () => {
     const c = clock();
-    const b = new TimeBudget(250, c.now);
+    const b = new RateBudget(250, c.now);
     expect(b.allows('a')).toBe(true);
     b.spend('a', 250); // a whole second's worth at once
     expect(b.allows('a')).toBe(false);
@@ -25,7 +25,7 @@ describe(TimeBudget.name, () => {
 
   it('over a stretch gives an org at most its share of every second, and other orgs their own', () => {
     const c = clock();
-    const b = new TimeBudget(250, c.now);
+    const b = new RateBudget(250, c.now);
     let spent = 0;
     // org a runs 100 ms whenever it may, for 10 s
     while (c.now() < 10_000) {
@@ -42,7 +42,7 @@ describe(TimeBudget.name, () => {
 
   it('a bucket refills to one second, no more', () => {
     const c = clock();
-    const b = new TimeBudget(250, c.now);
+    const b = new RateBudget(250, c.now);
     b.spend('a', 10);
     c.advance(60_000);
     b.spend('a', 250);
