@@ -85,14 +85,15 @@ export interface AdmissionOptions {
    * share runs at once; the others wait in order (0 = off). See `turn`.
    */
   orgConcurrency?: number;
-  /** A declared body of at most this many bytes still takes turns (0 = bodyless requests only). */
+  /** A body declared at most this many bytes, or chunked, still takes turns (0 = bodyless requests only). */
   turnBodyMax?: number;
 }
 
 /**
  * What a request carries, as admission sees it before the body is read: `none` (a plain read when
- * it weighs 1: its latency is timed, and it takes turns), `small` (a declared body within
- * `turnBodyMax`: takes turns, not timed) or `large` (an upload, a chunked body: neither).
+ * it weighs 1: its latency is timed, and it takes turns), `small` (a body declared within
+ * `turnBodyMax`, or chunked: takes turns, not timed) or `large` (an upload, a larger declared
+ * body: neither). See `bodyClass`.
  */
 export type BodyClass = 'none' | 'small' | 'large';
 
