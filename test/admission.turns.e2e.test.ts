@@ -36,6 +36,33 @@ describe('an org flooding a shared instance takes turns', () => {
     return m ? Number(m[1]) : 0;
   };
 
+  /**
+   * With `table` locked: sends `first` (as `org`), which blocks on the lock holding its org's turn,
+   * then `second`; answers whether the second reached the lock too (ran at once) rather than
+   * waiting for its turn. Both must then be answered `status`.
+   */
+  const secondRunsAtOnce = async (table: string, org: string, first: () => Promise<Response>, second: () => Promise<Response>, status: number): Promise<boolean> => {
+    const blocked = async () =>
+      (await db.owner.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = $1::regclass AND NOT granted`, [table])).rows[0].n as number;
+    const locker: pg.PoolClient = await db.owner.connect();
+    let a: Promise<Response> | undefined;
+    let b: Promise<Response> | undefined;
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+      a = first();
+      await until(async () => (await blocked()) > 0, 5_000, 'the first request waiting on the lock', 20);
+      b = second();
+      await until(async () => (await blocked()) === 2 || (await waiting(org)) === 1, 5_000, 'the second request placed', 20);
+      return (await blocked()) === 2;
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+      expect((await a)?.status).toBe(status);
+      expect((await b)?.status).toBe(status);
+    }
+  };
+
   it('holds the flooding org\'s second request until its first is answered; the other org passes meanwhile', async () => {
     expect((await get(quiet.tokens.member, '/v1/org')).status).toBe(200); // the instance is shared
     for (let i = 0; i < 10; i++) expect((await get(noisy.tokens.member, '/v1/org')).status).toBe(200); // far over half
@@ -76,29 +103,11 @@ describe('an org flooding a shared instance takes turns', () => {
           : { body }),
       } as RequestInit);
     };
-    const blocked = async () =>
-      (await db.owner.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'rocker_threads'::regclass AND NOT granted`)).rows[0].n as number;
     /** With the poster over its share and its first small POST blocked in the database: does a second POST of `title` run at once? */
     const runsAtOnce = async (title: string, chunked = false): Promise<boolean> => {
       expect((await get(quiet.tokens.member, '/v1/org')).status).toBe(200);
       for (let i = 0; i < 10; i++) expect((await get(poster.tokens.member, '/v1/org')).status).toBe(200);
-      const locker: pg.PoolClient = await db.owner.connect();
-      let a: Promise<Response> | undefined;
-      let b: Promise<Response> | undefined;
-      try {
-        await locker.query('BEGIN');
-        await locker.query('LOCK TABLE rocker_threads IN ACCESS EXCLUSIVE MODE');
-        a = post('small');
-        await until(async () => (await blocked()) > 0, 5_000, 'the first POST waiting on the lock', 20);
-        b = post(title, chunked);
-        await until(async () => (await blocked()) === 2 || (await waiting(poster.org.id)) === 1, 5_000, 'the second POST placed', 20);
-        return (await blocked()) === 2;
-      } finally {
-        await locker.query('ROLLBACK');
-        locker.release();
-        expect((await a)?.status).toBe(201);
-        expect((await b)?.status).toBe(201);
-      }
+      return secondRunsAtOnce('rocker_threads', poster.org.id, () => post('small'), () => post(title, chunked), 201);
     };
     expect(await runsAtOnce('t'.repeat(20))).toBe(false); // 33 bytes: waits for its turn
     expect(await runsAtOnce('t'.repeat(190))).toBe(true); // 203 bytes: an upload's class, never held
@@ -114,8 +123,6 @@ describe('an org flooding a shared instance takes turns', () => {
       );
     const small = await item('short');
     const large = await item('x'.repeat(2 * 1024 * 1024));
-    const blocked = async () =>
-      (await db.owner.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'knowledge_items'::regclass AND NOT granted`)).rows[0].n as number;
     /** After the other org's 20 reads and the reader's 3 of `id`: do two more of the reader's reads run at once? */
     const twoAtOnce = async (id: string): Promise<boolean> => {
       for (let i = 0; i < 20; i++) expect((await get(quiet.tokens.member, '/v1/org')).status).toBe(200);
@@ -124,24 +131,8 @@ describe('an org flooding a shared instance takes turns', () => {
         expect(res.status).toBe(200);
         await res.arrayBuffer();
       }
-      const locker: pg.PoolClient = await db.owner.connect();
-      let a: Promise<Response> | undefined;
-      let b: Promise<Response> | undefined;
-      try {
-        await locker.query('BEGIN');
-        await locker.query('LOCK TABLE knowledge_items IN ACCESS EXCLUSIVE MODE');
-        a = get(reader.tokens.member, `/v1/knowledge/${small}`);
-        await until(async () => (await blocked()) > 0, 5_000, 'the first read waiting on the lock', 20);
-        b = get(reader.tokens.member, `/v1/knowledge/${small}`);
-        // the second either reaches the lock too (runs at once) or waits for its turn
-        await until(async () => (await blocked()) === 2 || (await waiting(reader.org.id)) === 1, 5_000, 'the second read placed', 20);
-        return (await blocked()) === 2;
-      } finally {
-        await locker.query('ROLLBACK');
-        locker.release();
-        expect((await a)?.status).toBe(200);
-        expect((await b)?.status).toBe(200);
-      }
+      const read = () => get(reader.tokens.member, `/v1/knowledge/${small}`);
+      return secondRunsAtOnce('knowledge_items', reader.org.id, read, read, 200);
     };
     // small answers: 3 reads beside 20 are within the reader's share
     expect(await twoAtOnce(small)).toBe(true);
