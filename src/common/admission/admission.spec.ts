@@ -348,9 +348,9 @@ describe(Admission.name, () => {
     const opts = { maxInFlight: 0, maxLagMs: 0, maxUtilization: 0, sampleMs: 60_000, orgConcurrency: 1 };
     const here = () => false;
     /** Admits a request of `key` and asks for its turn; `started` says whether it runs yet. */
-    const request = (key: string, gone = here) => {
+    const request = (key: string, gone = here, costly = false) => {
       sut.admit(key);
-      const turn = sut.turn(key, gone);
+      const turn = sut.turn(key, gone, costly);
       const r = { started: typeof turn === 'function', end: typeof turn === 'function' ? turn : () => undefined };
       if (typeof turn !== 'function')
         void turn.then((end) => {
@@ -405,6 +405,18 @@ describe(Admission.name, () => {
       page[4].end();
       await settle();
       expect(page[5].started).toBe(true);
+    });
+
+    it("never widens a capped org's costly requests on an idle loop: their work is not the loop's", async () => {
+      sut = busy(0.1);
+      request('quiet').end();
+      prime('noisy', 10);
+      const searches = Array.from({ length: 3 }, () => request('noisy', here, true));
+      expect(searches.map((r) => r.started)).toEqual([true, false, false]);
+      expect(request('noisy').started).toBe(false); // a plain read waits behind them, in arrival order
+      searches[0].end();
+      await settle();
+      expect(searches.map((r) => r.started)).toEqual([true, true, false]);
     });
 
     it('holds a capped org to orgConcurrency on an idle loop while the instance sheds (at its in-flight bound)', async () => {

@@ -127,7 +127,7 @@ interface OrgLoad {
   pooled: number;
   /** Requests holding a turn, and those waiting for one (in arrival order; `gone`: their client left). */
   running: number;
-  waiting: { start: (end: EndTurn) => void; gone: () => boolean }[];
+  waiting: { start: (end: EndTurn) => void; gone: () => boolean; costly: boolean }[];
   /** Over its share (see TURN_SHARE_ENTER): runs `cap()` requests at once. */
   capped: boolean;
 }
@@ -362,13 +362,14 @@ export class Admission {
    * waits behind at most `cap()` of the flood's instead of all of them. A turn ends with
    * the returned function (the response handed to the socket), which starts the next waiting
    * requests (`next`). `gone`: the waiting request's client has left (it is skipped, and started
-   * with a turn that holds nothing).
+   * with a turn that holds nothing). `costly`: a request of a costly route (search, embeddings...),
+   * whose cap is never widened on an idle loop (see `cap`).
    */
-  turn(key: string, gone: () => boolean): EndTurn | Promise<EndTurn> {
+  turn(key: string, gone: () => boolean, costly = false): EndTurn | Promise<EndTurn> {
     const o = this.orgs.get(key);
     if (!o || !this.opts.orgConcurrency) return NO_TURN;
     const capped = this.capped(o, performance.now());
-    if (!o.waiting.length && (!capped || o.running < this.cap())) return this.start(o);
+    if (!o.waiting.length && (!capped || o.running < this.cap(costly))) return this.start(o);
     if (o.waiting.length >= TURN_QUEUE_MAX) {
       // the places of requests whose clients left are freed first (each is started, holding nothing)
       for (const w of o.waiting) if (w.gone()) w.start(NO_TURN);
@@ -376,7 +377,7 @@ export class Admission {
       if (o.waiting.length >= TURN_QUEUE_MAX) this.refuse();
     }
     return new Promise((start) => {
-      o.waiting.push({ start, gone });
+      o.waiting.push({ start, gone, costly });
       // nothing running ends to start it (the requests ahead of it left, or its org runs freely again)
       if (!o.running) this.next(o);
     });
@@ -399,11 +400,10 @@ export class Admission {
    * at once.
    */
   private next(o: OrgLoad): void {
-    const cap = this.cap();
     let started = 0;
     while (o.waiting.length) {
       if (this.capped(o, performance.now())) {
-        if (o.running >= cap) return;
+        if (o.running >= this.cap(o.waiting[0].costly)) return;
       } else if (started >= TURN_DRAIN && o.running) return;
       const w = o.waiting.shift()!;
       if (w.gone()) w.start(NO_TURN);
@@ -420,10 +420,14 @@ export class Admission {
    * hysteresis: four running may push the loop over it, and the next starts go back to one. A
    * rising cap starts no waiting request by itself: the next ending turn does. The loop is the
    * only queue this judges; a flood of slow database reads waits in the database pool, whose own
-   * fair queue (FairScheduler, per org) serves another org's statement first.
+   * fair queue (FairScheduler, per org) serves another org's statement first. A costly request is
+   * never widened: its work is off the loop (the model, the database, an engine), so an idle loop
+   * says nothing about it (an org's hybrid searches four at a time beside an idle loop raised
+   * another org's p95 2.1–2.9×, one at a time 1.7–2.1×, bench:fair-share row (j)).
    */
-  private cap(): number {
+  private cap(costly = false): number {
     const cap = this.opts.orgConcurrency ?? 0;
+    if (costly) return cap;
     const idle = this.last.utilization < TURN_IDLE_UTILIZATION && this.pressure === 0 && !this.saturated();
     return idle ? Math.max(cap, TURN_IDLE_CONCURRENCY) : cap;
   }

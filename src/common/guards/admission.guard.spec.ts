@@ -6,6 +6,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import type { Admission } from '../admission/admission.js';
 import { NoTurn } from '../decorators/turn.decorator.js';
+import { RateLimit, RatePolicy } from '../decorators/rate-limit.decorator.js';
 import { AdmissionGuard } from './admission.guard.js';
 
 /** A context the guard can read: a bodyless GET of `orgId` (else with `headers`) to `handler`, answered on `res`. */
@@ -62,30 +63,33 @@ describe(AdmissionGuard.name, () => {
     }
   });
 
-  it('a small JSON body waits for its turn; an upload and a @NoTurn route (a long stream) do not', async () => {
+  it('a small JSON body waits for its turn, a costly route\'s as costly; an upload and a @NoTurn route (a long stream) do not', async () => {
     const turns: string[] = [];
     const admission = {
       admit: () => () => undefined,
       bodyClass: (bytes: number, _chunked: boolean, upload: boolean) => (upload ? 'large' : bytes <= 1024 ? 'small' : 'large'),
-      turn: (key: string) => (turns.push(key), () => undefined),
+      turn: (key: string, _gone: () => boolean, costly: boolean) => (turns.push(costly ? `${key} (costly)` : key), () => undefined),
     } as unknown as Admission;
     const guard = new AdmissionGuard(new Reflector(), admission);
     const res = { destroyed: false, once: () => undefined } as unknown as ServerResponse;
     class Streams {
       @NoTurn()
       speak() {}
+      @RateLimit(RatePolicy.Search)
+      search() {}
     }
     const json = { 'content-length': '40', 'content-type': 'application/json' };
     for (const [org, headers, handler] of [
       ['json', json, contextOf],
       ['upload', { 'content-length': '40', 'content-type': 'multipart/form-data; boundary=x' }, contextOf],
       ['stream', json, Streams.prototype.speak],
+      ['search', json, Streams.prototype.search],
     ] as const) {
       const c = contextOf(res, org, headers, handler);
       guard.canActivate(c);
       await guard.awaitTurn(c);
     }
-    expect(turns).toEqual(['json']);
+    expect(turns).toEqual(['json', 'search (costly)']); // a costly route's cap is never widened (Admission.cap)
   });
 
   it('a request whose client went away before admission is admitted and ended at once (its close came already)', () => {

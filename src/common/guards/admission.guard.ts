@@ -16,7 +16,7 @@ const COSTLY_WEIGHT = 10;
 /** A request body, and a response once sent, add one plain read's worth of offered load per this many bytes. */
 export const BODY_BYTES_PER_READ = 64 * 1024;
 
-type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null }; admitted?: boolean };
+type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null }; admitted?: boolean; costly?: boolean };
 
 /** A request shed at admission (429 overloaded) is counted under its org; any error is passed on. */
 function counted(req: Req, e: unknown): unknown {
@@ -73,6 +73,7 @@ export class AdmissionGuard implements CanActivate {
         });
       }
       req.admitted = true;
+      req.costly = costly;
     } catch (e) {
       throw counted(req, e);
     }
@@ -102,7 +103,7 @@ export class AdmissionGuard implements CanActivate {
     const res = http.getResponse<FastifyReply>().raw;
     let turn: ReturnType<Admission['turn']>;
     try {
-      turn = this.admission.turn(fairKey(req.tenant), () => res.destroyed);
+      turn = this.admission.turn(fairKey(req.tenant), () => res.destroyed, req.costly);
     } catch (e) {
       throw counted(req, e);
     }
