@@ -16,7 +16,7 @@ const COSTLY_WEIGHT = 10;
 /** A request body, and a response once sent, add one plain read's worth of offered load per this many bytes. */
 export const BODY_BYTES_PER_READ = 64 * 1024;
 
-type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null }; admitted?: boolean; costly?: boolean };
+type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null }; admitted?: boolean; turn?: { costly: boolean } };
 
 /** A request shed at admission (429 overloaded) is counted under its org; any error is passed on. */
 function counted(req: Req, e: unknown): unknown {
@@ -49,7 +49,8 @@ export class AdmissionGuard implements CanActivate {
       const weight = costly ? COSTLY_WEIGHT : 1;
       const bytes = Number(req.headers['content-length']);
       const offered = weight + (bytes > 0 ? Math.floor(bytes / BODY_BYTES_PER_READ) : 0);
-      const end = this.admission.admit(key, weight, offered, this.bodyClass(req));
+      const body = this.bodyClass(req);
+      const end = this.admission.admit(key, weight, offered, body);
       // Timed to when the response is handed to the socket ('prefinish'), not to its close: a client
       // that reads slowly must not make its org look slowed by this instance (and others shed).
       const res = http.getResponse<FastifyReply>().raw;
@@ -73,7 +74,8 @@ export class AdmissionGuard implements CanActivate {
         });
       }
       req.admitted = true;
-      req.costly = costly;
+      // whether it waits for its org's turn (awaitTurn), decided here with the route's other metadata
+      if (body !== 'large' && !this.reflector.getAllAndOverride<boolean>(NO_TURN, targets)) req.turn = { costly };
     } catch (e) {
       throw counted(req, e);
     }
@@ -98,12 +100,11 @@ export class AdmissionGuard implements CanActivate {
   async awaitTurn(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<Req>();
-    if (!req.admitted || this.bodyClass(req) === 'large') return true;
-    if (this.reflector.getAllAndOverride<boolean>(NO_TURN, [context.getHandler(), context.getClass()])) return true;
+    if (!req.admitted || !req.turn) return true;
     const res = http.getResponse<FastifyReply>().raw;
     let turn: ReturnType<Admission['turn']>;
     try {
-      turn = this.admission.turn(fairKey(req.tenant), () => res.destroyed, req.costly);
+      turn = this.admission.turn(fairKey(req.tenant), () => res.destroyed, req.turn.costly);
     } catch (e) {
       throw counted(req, e);
     }
