@@ -9,6 +9,7 @@ import { killAll, onSignal } from '../test/support/load/deployment.js';
 import { table } from '../test/support/load/load.js';
 import {
   BENCH_SCALE,
+  FLOOR_ROWS,
   dropRedisPrefix,
   ratio,
   ROW_TITLES,
@@ -60,6 +61,9 @@ const ORDER: Row[] = [
   Row.Publishes,
   Row.HtmlUpload,
   Row.MarketOrgLimit,
+  // calibration: what CPU the service cannot schedule costs the quiet org on this machine
+  Row.FloorPostgres,
+  Row.FloorNiced,
 ];
 const only = process.env.FAIR_ROWS ? new Set(process.env.FAIR_ROWS.split(',')) : null;
 const unknown = [...(only ?? [])].filter((r) => !ORDER.includes(r as Row));
@@ -202,7 +206,7 @@ try {
       (r.uploadDuring?.failed ?? 0),
     0,
   );
-  const over = ratios.filter((x) => !(x.r <= GOAL));
+  const over = ratios.filter((x) => !FLOOR_ROWS.includes(x.row) && !(x.r <= GOAL));
   console.log(
     `\nload average ${loadavg()
       .map((l) => l.toFixed(1))

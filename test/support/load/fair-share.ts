@@ -125,7 +125,13 @@ export enum Row {
   LongEmbeddings = 'long-embeddings',
   HybridText = 'hybrid-text',
   Publishes = 'publishes',
+  /** Calibration, not an abuse: CPU spent by something the service never schedules (see floorOf). */
+  FloorPostgres = 'floor-postgres',
+  FloorNiced = 'floor-niced',
 }
+
+/** The calibration rows: no request reaches the service; they are not held to the goal. */
+export const FLOOR_ROWS: readonly Row[] = [Row.FloorPostgres, Row.FloorNiced];
 
 export const ROW_TITLES: Record<Row, string> = {
   [Row.MarketNoOrg]: '(a) POST /v1/search/market by a user with no org',
@@ -141,6 +147,8 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.LongEmbeddings]: '(i) POST /v1/embeddings of 16 longest inputs, 2 at a time',
   [Row.HybridText]: '(j) hybrid searches with a costly full-text half, 4 at a time',
   [Row.Publishes]: '(k) market publishes of 2,000-chunk items, withdrawn and again, 4 at a time',
+  [Row.FloorPostgres]: '(floor) one Postgres backend half busy, no request to the service',
+  [Row.FloorNiced]: '(floor) two busy processes at nice 10, no request to the service',
 };
 
 export interface Latencies {
@@ -902,6 +910,48 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
         start: () => lanes(requests, concurrency, (i) => publishAndWithdraw(pool, ctx.noisy.token, ids[i % ids.length])),
       };
     }
+    case Row.FloorPostgres: {
+      // One backend busy 10 ms then idle 10 ms, on a connection of its own: CPU the service's
+      // admission, turns and engines never see, as a heavy org's queries would be if they escaped them.
+      let client: pg.Client | undefined;
+      return {
+        abuse: 'a direct Postgres connection (the owner role) running 10 ms of busy PL/pgSQL every 20 ms: half a core of Postgres time, no request to the service',
+        setup: async () => {
+          client = new pg.Client({ connectionString: ctx.ownerUrl });
+          await client.connect();
+        },
+        teardown: async () => void (await client?.end()),
+        start: async () => {
+          const end = performance.now() + 1000;
+          while (performance.now() < end) {
+            await client!.query(
+              `DO $$ DECLARE t timestamptz := clock_timestamp(); BEGIN WHILE clock_timestamp() - t < interval '10 ms' LOOP END LOOP; END $$`,
+            );
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          return [];
+        },
+      };
+    }
+    case Row.FloorNiced:
+      // The service's engine threads run at ENGINE_NICE (10): two such loops are what they cost at most.
+      return {
+        abuse: 'two shell busy loops at nice 10 (ENGINE_NICE), one per core, no request to the service',
+        start: async () => {
+          await Promise.all(
+            [0, 1].map(
+              () =>
+                new Promise<void>((resolve) =>
+                  spawn('timeout', ['1', 'nice', '-n', '10', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }).once(
+                    'exit',
+                    () => resolve(),
+                  ),
+                ),
+            ),
+          );
+          return [];
+        },
+      };
     case Row.ThreadsFlood:
     case Row.PostFlood: {
       const { rps, ms } = row === Row.ThreadsFlood ? scale.flood : (scale.postFlood ?? scale.flood);
