@@ -40,7 +40,8 @@ const maxSeconds = Number(process.env.FAIR_MAX_SECONDS ?? 600);
 // FAIR_SUSTAIN_MS=0 sends each abuse once (as the serial suite does).
 if (process.env.FAIR_SUSTAIN_MS !== undefined) BENCH_SCALE.sustainMs = Number(process.env.FAIR_SUSTAIN_MS);
 // row (a2) at a larger scale: how many requests its member sends at once (default 15)
-if (process.env.FAIR_A2_REQUESTS !== undefined) BENCH_SCALE.marketOrgLimit.requests = Number(process.env.FAIR_A2_REQUESTS);
+if (process.env.FAIR_A2_REQUESTS !== undefined)
+  BENCH_SCALE.marketOrgLimit.requests = Number(process.env.FAIR_A2_REQUESTS);
 const started = Date.now();
 // Between rows, the jobs a row queued are cancelled and its running ones awaited (at most this
 // long), so that no row's work runs into the next row's quiet "alone" phase.
@@ -62,8 +63,10 @@ const ORDER: Row[] = [
   Row.HtmlUpload,
   Row.MarketOrgLimit,
   // calibration: what CPU the service cannot schedule costs the quiet org on this machine
+  Row.FloorNone,
   Row.FloorPostgres,
   Row.FloorNiced,
+  Row.FloorIdle,
 ];
 const only = process.env.FAIR_ROWS ? new Set(process.env.FAIR_ROWS.split(',')) : null;
 const unknown = [...(only ?? [])].filter((r) => !ORDER.includes(r as Row));
@@ -124,7 +127,10 @@ try {
   const orphanId = await fixtures.user('nobody@no-org.test');
   const memberId = await fixtures.user('member@noisy.test');
   await fixtures.asOrg(noisy.org, (c) =>
-    c.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'member')`, [noisy.org, memberId]),
+    c.query(`INSERT INTO org_members (org_id, user_id, role) VALUES ($1, $2, 'member')`, [
+      noisy.org,
+      memberId,
+    ]),
   );
   const adminId = await fixtures.user('ops@platform.test', true);
   const ctxBase = {
@@ -181,7 +187,8 @@ try {
     });
     if (r.uploadAlone && r.uploadDuring) {
       const up = ratio(r.uploadDuring, r.uploadAlone);
-      const what = r.row === Row.Ocr ? 'small OCR upload' : r.row === Row.Pdf ? 'one-line PDF upload' : 'private search';
+      const what =
+        r.row === Row.Ocr ? 'small OCR upload' : r.row === Row.Pdf ? 'one-line PDF upload' : 'private search';
       ratios.push({ row: r.row, what, r: up });
       rows.push({
         'abuse class': '',

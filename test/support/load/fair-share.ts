@@ -126,12 +126,14 @@ export enum Row {
   HybridText = 'hybrid-text',
   Publishes = 'publishes',
   /** Calibration, not an abuse: CPU spent by something the service never schedules (see floorOf). */
+  FloorNone = 'floor-none',
   FloorPostgres = 'floor-postgres',
   FloorNiced = 'floor-niced',
+  FloorIdle = 'floor-idle',
 }
 
 /** The calibration rows: no request reaches the service; they are not held to the goal. */
-export const FLOOR_ROWS: readonly Row[] = [Row.FloorPostgres, Row.FloorNiced];
+export const FLOOR_ROWS: readonly Row[] = [Row.FloorNone, Row.FloorPostgres, Row.FloorNiced, Row.FloorIdle];
 
 export const ROW_TITLES: Record<Row, string> = {
   [Row.MarketNoOrg]: '(a) POST /v1/search/market by a user with no org',
@@ -147,8 +149,10 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.LongEmbeddings]: '(i) POST /v1/embeddings of 16 longest inputs, 2 at a time',
   [Row.HybridText]: '(j) hybrid searches with a costly full-text half, 4 at a time',
   [Row.Publishes]: '(k) market publishes of 2,000-chunk items, withdrawn and again, 4 at a time',
+  [Row.FloorNone]: '(floor) nothing: the quiet org alone twice',
   [Row.FloorPostgres]: '(floor) one Postgres backend half busy, no request to the service',
   [Row.FloorNiced]: '(floor) two busy processes at nice 10, no request to the service',
+  [Row.FloorIdle]: '(floor) two busy processes under SCHED_IDLE, no request to the service',
 };
 
 export interface Latencies {
@@ -412,7 +416,11 @@ async function readWhole(pool: Pool, token: string, path: string): Promise<Answe
   try {
     const res = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } });
     for await (const chunk of res.body) void chunk;
-    return { latency: performance.now() - t0, status: res.statusCode, policy: policyOf(res.headers['ratelimit-policy']) };
+    return {
+      latency: performance.now() - t0,
+      status: res.statusCode,
+      policy: policyOf(res.headers['ratelimit-policy']),
+    };
   } catch (e) {
     return { latency: performance.now() - t0, status: 0, detail: String(e) };
   }
@@ -424,7 +432,9 @@ async function readWhole(pool: Pool, token: string, path: string): Promise<Answe
  */
 export function markupOnlyHtml(bytes: number): Buffer {
   const block = '<p><b><i>&nbsp;</i></b></p>\n';
-  return Buffer.from(`<!doctype html><html><body><h1>large</h1>\n${block.repeat(Math.floor((bytes - 64) / block.length))}</body></html>\n`);
+  return Buffer.from(
+    `<!doctype html><html><body><h1>large</h1>\n${block.repeat(Math.floor((bytes - 64) / block.length))}</body></html>\n`,
+  );
 }
 
 /** Uploads `who`'s large item of `bytes` of markup; answers its id. */
@@ -450,12 +460,22 @@ async function storeTextCorpus(ctx: FairShareCtx, chunks: number, words: number)
     await c.query('BEGIN');
     await c.query(`SELECT set_config('app.org_id', $1, true)`, [ctx.noisy.org]);
     const item = (
-      await c.query(`INSERT INTO knowledge_items (org_id, title, source_kind, status, content_text) VALUES ($1, 'corpus', 'text', 'ready', 'corpus') RETURNING id`, [
-        ctx.noisy.org,
-      ])
+      await c.query(
+        `INSERT INTO knowledge_items (org_id, title, source_kind, status, content_text) VALUES ($1, 'corpus', 'text', 'ready', 'corpus') RETURNING id`,
+        [ctx.noisy.org],
+      )
     ).rows[0].id as string;
-    const text = ['rock stone granite basalt quartz', ...Array.from({ length: words - 5 }, (_, i) => `w${i}`)].join(' ');
-    await insertChunks(c, { orgId: ctx.noisy.org, itemId: item, n: chunks, content: text, vectors: 'constant' });
+    const text = [
+      'rock stone granite basalt quartz',
+      ...Array.from({ length: words - 5 }, (_, i) => `w${i}`),
+    ].join(' ');
+    await insertChunks(c, {
+      orgId: ctx.noisy.org,
+      itemId: item,
+      n: chunks,
+      content: text,
+      vectors: 'constant',
+    });
     await c.query('COMMIT');
     await c.query('ANALYZE private_chunks');
   } finally {
@@ -474,12 +494,19 @@ async function storePublishItems(ctx: FairShareCtx, items: number, chunks: numbe
       await c.query('BEGIN');
       await c.query(`SELECT set_config('app.org_id', $1, true)`, [ctx.noisy.org]);
       const id = (
-        await c.query(`INSERT INTO knowledge_items (org_id, title, source_kind, status, content_text) VALUES ($1, $2, 'text', 'ready', 'doc') RETURNING id`, [
-          ctx.noisy.org,
-          `doc ${i}`,
-        ])
+        await c.query(
+          `INSERT INTO knowledge_items (org_id, title, source_kind, status, content_text) VALUES ($1, $2, 'text', 'ready', 'doc') RETURNING id`,
+          [ctx.noisy.org, `doc ${i}`],
+        )
       ).rows[0].id as string;
-      await insertChunks(c, { orgId: ctx.noisy.org, itemId: id, n: chunks, content: 'chunk', numbered: true, vectors: 'random' });
+      await insertChunks(c, {
+        orgId: ctx.noisy.org,
+        itemId: id,
+        n: chunks,
+        content: 'chunk',
+        numbered: true,
+        vectors: 'random',
+      });
       await c.query('COMMIT');
       ids.push(id);
     }
@@ -494,11 +521,19 @@ async function publishAndWithdraw(pool: Pool, token: string, itemId: string): Pr
   const t0 = performance.now();
   const published = await rawJson(pool, token, `/v1/knowledge/${itemId}/publish`, '{}');
   if (published.status !== 201) return published;
-  const list = await pool.request({ method: 'GET', path: `/v1/market/listings?limit=100`, headers: { authorization: `Bearer ${token}` } });
+  const list = await pool.request({
+    method: 'GET',
+    path: `/v1/market/listings?limit=100`,
+    headers: { authorization: `Bearer ${token}` },
+  });
   const listings = ((await list.body.json()) as { data: { id: string; title: string }[] }).data;
   for (const l of listings)
     await (
-      await pool.request({ method: 'DELETE', path: `/v1/market/listings/${l.id}`, headers: { authorization: `Bearer ${token}` } })
+      await pool.request({
+        method: 'DELETE',
+        path: `/v1/market/listings/${l.id}`,
+        headers: { authorization: `Bearer ${token}` },
+      })
     ).body.dump();
   return { ...published, latency: performance.now() - t0 };
 }
@@ -585,7 +620,10 @@ const QUIET_UPLOADS_PER_S = 1.5;
  * Sequential quiet requests of a row's second measure (a small upload, a search): `n` of them, or
  * while `done()` is false (at least one), bounded by `maxMs`.
  */
-async function quietUploads(send: () => Promise<Answer>, opts: { n?: number; done?: () => boolean; maxMs: number }) {
+async function quietUploads(
+  send: () => Promise<Answer>,
+  opts: { n?: number; done?: () => boolean; maxMs: number },
+) {
   const out: Answer[] = [];
   const t0 = performance.now();
   while (performance.now() - t0 < opts.maxMs) {
@@ -628,7 +666,13 @@ export async function runRow(
         : row === Row.Pdf
           ? () => upload(quietUploadPool, token, oneLinePdf(), 'hello.pdf', 'application/pdf')
           : row === Row.LongEmbeddings || row === Row.HybridText
-            ? () => rawJson(quietUploadPool, token, '/v1/search/private', JSON.stringify({ query: 'rain along the coast' }))
+            ? () =>
+                rawJson(
+                  quietUploadPool,
+                  token,
+                  '/v1/search/private',
+                  JSON.stringify({ query: 'rain along the coast' }),
+                )
             : undefined;
 
     // The large item is stored (and its embed job settled) before the alone phase: the row
@@ -648,7 +692,10 @@ export async function runRow(
     }
     if (row === Row.Publishes) {
       if (!ctx.ownerUrl) throw new Error('row publishes needs ctx.ownerUrl');
-      ctx = { ...ctx, publishItemIds: await storePublishItems(ctx, scale.publishes!.items, scale.publishes!.chunks) };
+      ctx = {
+        ...ctx,
+        publishItemIds: await storePublishItems(ctx, scale.publishes!.items, scale.publishes!.chunks),
+      };
     }
 
     // ---- alone
@@ -676,7 +723,14 @@ export async function runRow(
     const running = abuseThread.done.finally(() => (finished = true));
     // At least as long as alone, so both p95s are read from about as many samples: a one-shot burst
     // over 500 ms gave 25, its p95 the second highest, one stall from failing (row (a2) in CI).
-    const cheap = probeCheap(quietDriver, ctx.quiet, scale.cheapRps, scale.aloneMs, scale.maxDuringMs, () => finished);
+    const cheap = probeCheap(
+      quietDriver,
+      ctx.quiet,
+      scale.cheapRps,
+      scale.aloneMs,
+      scale.maxDuringMs,
+      () => finished,
+    );
     // Give the abuse a moment to reach the server before the quiet upload queues behind it.
     const uploads = quietFile
       ? new Promise((r) => setTimeout(r, 200)).then(() =>
@@ -733,12 +787,17 @@ function startAbuseThread(ctx: FairShareCtx, row: Row, scale: Scale): AbuseThrea
   let onStarted!: (v: { abuse: string }) => void;
   const started = new Promise<{ abuse: string }>((resolve) => (onStarted = resolve));
   const done = new Promise<{ samples: AbuseSample[]; notSent: number }>((resolve, reject) => {
-    worker.on('message', (m: { type: 'started'; abuse: string } | { type: 'done'; samples: AbuseSample[]; notSent: number }) => {
-      if (m.type === 'started') onStarted({ abuse: m.abuse });
-      else resolve({ samples: m.samples, notSent: m.notSent });
-    });
+    worker.on(
+      'message',
+      (m: { type: 'started'; abuse: string } | { type: 'done'; samples: AbuseSample[]; notSent: number }) => {
+        if (m.type === 'started') onStarted({ abuse: m.abuse });
+        else resolve({ samples: m.samples, notSent: m.notSent });
+      },
+    );
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the abuse thread exited with ${code} before it finished`)));
+    worker.once('exit', (code) =>
+      reject(new Error(`the abuse thread exited with ${code} before it finished`)),
+    );
   });
   // a thread that fails before it starts fails `started` too
   done.catch(() => undefined);
@@ -764,7 +823,9 @@ export async function runAbuse(
   try {
     const { abuse, start, notSent, setup, teardown } = abuseOf(ctx, row, scale, driver, pool);
     const sustainMs = scale.sustainMs ?? 0;
-    onStart(sustainMs > 0 ? `${abuse}, sent again until ${(sustainMs / 1000).toFixed(0)} s had passed` : abuse);
+    onStart(
+      sustainMs > 0 ? `${abuse}, sent again until ${(sustainMs / 1000).toFixed(0)} s had passed` : abuse,
+    );
     const t0 = performance.now();
     const samples: AbuseSample[] = [];
     let dropped = 0;
@@ -863,7 +924,9 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
         setup: () => setLimits(ctx, { ocr: { limit: 100_000, window_s: 60 } }),
         teardown: () => setLimits(ctx, { ocr: null }),
         start: () =>
-          Promise.all(pdfs.map((pdf, i) => upload(pool, ctx.noisy.token, pdf, `report-${i}.pdf`, 'application/pdf'))),
+          Promise.all(
+            pdfs.map((pdf, i) => upload(pool, ctx.noisy.token, pdf, `report-${i}.pdf`, 'application/pdf')),
+          ),
       };
     }
     case Row.LargeItemReads: {
@@ -871,7 +934,8 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
       const id = ctx.largeItemId!;
       return {
         abuse: `${requests} GET /v1/knowledge/:id of an item with ${(scale.largeItem.htmlBytes / 1048576).toFixed(0)} MiB of sanitised HTML, ${concurrency} at a time`,
-        start: () => lanes(requests, concurrency, () => readWhole(pool, ctx.noisy.token, `/v1/knowledge/${id}`)),
+        start: () =>
+          lanes(requests, concurrency, () => readWhole(pool, ctx.noisy.token, `/v1/knowledge/${id}`)),
       };
     }
     case Row.ThreadPages: {
@@ -879,16 +943,22 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
       const id = ctx.longThreadId!;
       return {
         abuse: `${requests} GET /v1/threads/:id/messages?limit=100 of a thread of ${messages} messages of ${chars.toLocaleString('en')} characters (${((chars * 3) / 1e3).toFixed(0)} KB each), ${concurrency} at a time`,
-        start: () => lanes(requests, concurrency, () => readWhole(pool, ctx.noisy.token, `/v1/threads/${id}/messages?limit=100`)),
+        start: () =>
+          lanes(requests, concurrency, () =>
+            readWhole(pool, ctx.noisy.token, `/v1/threads/${id}/messages?limit=100`),
+          ),
       };
     }
     case Row.LongEmbeddings: {
       const { inputs, chars, requests, concurrency } = scale.longEmbeddings!;
       const words = 'the quick brown fox jumps over the lazy dog while rain falls on the coast ';
-      const body = JSON.stringify({ input: Array(inputs).fill(words.repeat(Math.ceil(chars / words.length)).slice(0, chars)) });
+      const body = JSON.stringify({
+        input: Array(inputs).fill(words.repeat(Math.ceil(chars / words.length)).slice(0, chars)),
+      });
       return {
         abuse: `${requests} POST /v1/embeddings of ${inputs} inputs of ${chars.toLocaleString('en')} characters (the longest allowed), ${concurrency} at a time`,
-        start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/embeddings', body)),
+        start: () =>
+          lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/embeddings', body)),
       };
     }
     case Row.HybridText: {
@@ -899,7 +969,8 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
         // within the org's quota: the row is about the database, not the search policy
         setup: () => setLimits(ctx, { search: { limit: 100_000, window_s: 60 } }),
         teardown: () => setLimits(ctx, { search: null }),
-        start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/search/private', body)),
+        start: () =>
+          lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/search/private', body)),
       };
     }
     case Row.Publishes: {
@@ -907,7 +978,8 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
       const ids = ctx.publishItemIds!;
       return {
         abuse: `${requests} POST /v1/knowledge/:id/publish of ${items} items of ${chunks.toLocaleString('en')} chunks, each followed by DELETE of the org's listings (so every publish copies), ${concurrency} at a time`,
-        start: () => lanes(requests, concurrency, (i) => publishAndWithdraw(pool, ctx.noisy.token, ids[i % ids.length])),
+        start: () =>
+          lanes(requests, concurrency, (i) => publishAndWithdraw(pool, ctx.noisy.token, ids[i % ids.length])),
       };
     }
     case Row.FloorPostgres: {
@@ -915,7 +987,8 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
       // admission, turns and engines never see, as a heavy org's queries would be if they escaped them.
       let client: pg.Client | undefined;
       return {
-        abuse: 'a direct Postgres connection (the owner role) running 10 ms of busy PL/pgSQL every 20 ms: half a core of Postgres time, no request to the service',
+        abuse:
+          'a direct Postgres connection (the owner role) running 10 ms of busy PL/pgSQL every 20 ms: half a core of Postgres time, no request to the service',
         setup: async () => {
           client = new pg.Client({ connectionString: ctx.ownerUrl });
           await client.connect();
@@ -933,25 +1006,40 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
         },
       };
     }
-    case Row.FloorNiced:
-      // The service's engine threads run at ENGINE_NICE (10): two such loops are what they cost at most.
+    case Row.FloorNone:
+      // The "during" phase with nothing in it: the spread of the measurement itself.
       return {
-        abuse: 'two shell busy loops at nice 10 (ENGINE_NICE), one per core, no request to the service',
+        abuse: 'nothing (a second quiet phase)',
+        start: async () => {
+          await new Promise((r) => setTimeout(r, 1000));
+          return [];
+        },
+      };
+    case Row.FloorNiced:
+    case Row.FloorIdle: {
+      // The service's engine threads run at ENGINE_NICE (10); SCHED_IDLE is the lowest priority
+      // Linux has (any other task preempts it at once): two loops, one per core, for a second each.
+      const [how, prio] =
+        row === Row.FloorNiced
+          ? ['at nice 10 (ENGINE_NICE)', ['nice', '-n', '10']]
+          : ['under SCHED_IDLE', ['chrt', '--idle', '0']];
+      return {
+        abuse: `two shell busy loops ${how}, one per core, no request to the service`,
         start: async () => {
           await Promise.all(
             [0, 1].map(
               () =>
                 new Promise<void>((resolve) =>
-                  spawn('timeout', ['1', 'nice', '-n', '10', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }).once(
-                    'exit',
-                    () => resolve(),
-                  ),
+                  spawn('timeout', ['1', ...prio, 'sh', '-c', 'while :; do :; done'], {
+                    stdio: 'ignore',
+                  }).once('exit', () => resolve()),
                 ),
             ),
           );
           return [];
         },
       };
+    }
     case Row.ThreadsFlood:
     case Row.PostFlood: {
       const { rps, ms } = row === Row.ThreadsFlood ? scale.flood : (scale.postFlood ?? scale.flood);
@@ -1019,7 +1107,9 @@ export async function warmUp(ctx: FairShareCtx): Promise<void> {
     const bad = threads.find((t) => t.status !== 200);
     if (bad) throw new Error(`warm-up: GET /v1/threads answered ${bad.status}`);
     // and the small-write flood row's route, for the same reason
-    const writes = await lanes(WARM_WRITES, 4, (i) => driver.send(0, NEW_THREAD, ctx.noisy.token, i, { org: 'noisy', phase: 'warmup' }));
+    const writes = await lanes(WARM_WRITES, 4, (i) =>
+      driver.send(0, NEW_THREAD, ctx.noisy.token, i, { org: 'noisy', phase: 'warmup' }),
+    );
     const badWrite = writes.find((t) => t.status !== 201);
     if (badWrite) throw new Error(`warm-up: POST /v1/threads answered ${badWrite.status}`);
     for (let i = 0; i < 20; i++) await driver.send(0, ORG, ctx.quiet.token, i, meta);
