@@ -1,7 +1,9 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { NoTransaction } from '../../common/decorators/auth.decorators.js';
 import { RateLimit, RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
+import { clientGone } from '../../common/filters/problem.js';
 import { CreateEmbeddingsDto, EmbeddingsAnswerDto } from './dto/embeddings.dto.js';
 import { EmbeddingsService } from './embeddings.service.js';
 import { embeddingUnits } from './embedding-provider.js';
@@ -26,8 +28,23 @@ export class EmbeddingsController {
   @Post()
   @HttpCode(200)
   @RateLimit(RatePolicy.Embeddings, embeddingInputs)
+  // No database work: a request must not hold a pooled connection while the model runs its batches.
+  @NoTransaction()
   @ApiOkResponse({ type: EmbeddingsAnswerDto })
-  create(@Body() body: CreateEmbeddingsDto): Promise<EmbeddingsAnswerDto> {
-    return this.embeddings.create(body);
+  async create(
+    @Body() body: CreateEmbeddingsDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<EmbeddingsAnswerDto> {
+    // A client gone: its batches still waiting for the model are dropped (one running ends first).
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableEnded) gone.abort(clientGone());
+    };
+    reply.raw.once('close', onClose);
+    try {
+      return await this.embeddings.create(body, gone.signal);
+    } finally {
+      reply.raw.off('close', onClose);
+    }
   }
 }

@@ -59,7 +59,10 @@ export class EmbeddingsService {
   }
 
   /** The lane a batch runs on: the quick one for request work of at most its characters. */
-  private laneOf(batch: string[], cls: WorkClass | undefined): { engine: FairScheduler; provider: EmbeddingProvider } {
+  private laneOf(
+    batch: string[],
+    cls: WorkClass | undefined,
+  ): { engine: FairScheduler; provider: EmbeddingProvider } {
     const q = this.quick;
     if (q && cls !== WorkClass.Job && batch.reduce((n, t) => n + t.length, 0) <= q.maxChars) return q;
     return { engine: this.engine, provider: this.provider };
@@ -75,7 +78,11 @@ export class EmbeddingsService {
     const key = fairKey(ctx);
     try {
       const out: EmbeddingResult = { vectors: [], tokens: 0 };
-      for (const batch of textBatches(texts, this.embeddingsConfig.batchSize, this.embeddingsConfig.batchMaxChars)) {
+      for (const batch of textBatches(
+        texts,
+        this.embeddingsConfig.batchSize,
+        this.embeddingsConfig.batchMaxChars,
+      )) {
         const { engine, provider } = this.laneOf(batch, opts.cls);
         const r = await engine.run(key, () => provider.embed(batch), {
           cls: opts.cls,
@@ -100,14 +107,14 @@ export class EmbeddingsService {
   }
 
   /** POST /v1/embeddings: the OpenAI answer shape. */
-  async create(body: CreateEmbeddingsDto): Promise<EmbeddingsAnswerDto> {
+  async create(body: CreateEmbeddingsDto, signal?: AbortSignal): Promise<EmbeddingsAnswerDto> {
     if (body.dimensions !== undefined && body.dimensions !== this.provider.dimension) {
       throw new ProblemException(400, 'validation', 'the request is invalid', {
         errors: { dimensions: [`this deployment's model gives ${this.provider.dimension} dimensions`] },
       });
     }
     const inputs = typeof body.input === 'string' ? [body.input] : body.input;
-    const { vectors, tokens } = await this.embed(inputs);
+    const { vectors, tokens } = await this.embed(inputs, { signal });
     const base64 = body.encoding_format === 'base64';
     return {
       object: 'list',
