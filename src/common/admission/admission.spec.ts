@@ -264,7 +264,7 @@ describe(Admission.name, () => {
       await baselineThenFlood();
       await reads('noisy', 20, 6, 'busy'); // the flooder's own reads are slow: not a victim
       for (let i = 0; i < 8; i++) {
-        const end = sut.admit('quiet', 1, 1, false); // a body: its upload time is the client's
+        const end = sut.admit('quiet', 1, 1, 'large'); // a body: its upload time is the client's
         block(6);
         end();
       }

@@ -10,7 +10,7 @@ import { RateLimit, RatePolicy } from '../decorators/rate-limit.decorator.js';
 import { AdmissionGuard } from './admission.guard.js';
 
 /** A context the guard can read: a bodyless GET of `orgId` (else with `headers`) to `handler`, answered on `res`. */
-function contextOf(res: ServerResponse, orgId: string, headers: Record<string, string> = {}, handler: () => void = contextOf): ExecutionContext {
+function contextOf(res: ServerResponse, orgId: string, headers: Record<string, string> = {}, handler: (...args: never[]) => unknown = contextOf): ExecutionContext {
   const req = { headers, tenant: { orgId, userId: 'u' } };
   return {
     getHandler: () => handler,
