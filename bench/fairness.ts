@@ -154,7 +154,8 @@ async function main(): Promise<void> {
 
     // 1. B alone.
     const bAloneIds = await tickB(app, B, B_ALONE_JOBS, () => true);
-    const bAlone = (await allDone(owner, B, bAloneIds, 60_000)).map((t) => t.wait_ms);
+    const bAloneTimings = await allDone(owner, B, bAloneIds, 60_000);
+    const bAlone = bAloneTimings.map((t) => t.wait_ms);
 
     // 2. A alone: single-org throughput (org A2, so phase 3 starts from a clean org A).
     const t2 = Date.now();
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
     const row = (name: string, xs: number[]) =>
       `${name.padEnd(28)} n=${String(xs.length).padStart(4)}  p50=${pct(xs, 50).toFixed(1).padStart(7)} ms  p95=${pct(xs, 95).toFixed(1).padStart(7)} ms`;
     console.log(row("B wait, A idle", bAlone));
+    console.log(row('  of which outbox → queue', bAloneTimings.map((t) => t.dispatch_ms)));
     console.log(row(`B wait, A's ${A_BACKLOG} backlog`, bWith));
     console.log(row('  of which outbox → queue', b.map((t) => t.dispatch_ms)));
     const r50 = pct(bWith, 50) / pct(bAlone, 50);
