@@ -30,15 +30,11 @@ const VECTOR_COLUMNS = ['private_chunks', 'market_chunks'];
 @Global()
 @Module({
   controllers: [EmbeddingsController],
-  providers: [
-    {
+  providers: [{
       provide: EmbeddingProvider,
       inject: [EmbeddingsConfig, ProcessConfig],
-      useFactory: (config: EmbeddingsConfig, proc: ProcessConfig) =>
-        createEmbeddingProvider(config, proc.engineNice),
-    },
-    EmbeddingsService,
-  ],
+      useFactory: (config: EmbeddingsConfig, proc: ProcessConfig) => createEmbeddingProvider(config, proc.engineNice),
+    }, EmbeddingsService],
   exports: [EmbeddingProvider, EmbeddingsService],
 })
 export class EmbeddingsModule implements OnModuleInit, OnApplicationShutdown {
@@ -64,10 +60,7 @@ export class EmbeddingsModule implements OnModuleInit, OnApplicationShutdown {
         );
       }
     }
-    if (rows.length)
-      new Logger(EmbeddingsModule.name).log(
-        `embeddings: ${this.provider.kind} ${this.provider.model} (${this.provider.dimension}-d)`,
-      );
+    if (rows.length) new Logger(EmbeddingsModule.name).log(`embeddings: ${this.provider.kind} ${this.provider.model} (${this.provider.dimension}-d)`);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -113,9 +113,7 @@ describe(EmbeddingsService.name, () => {
       await turn();
     }
     await Promise.all([long, job, wide]);
-    expect(model.ran).toEqual(
-      expect.arrayContaining([`first:${LONG}`, 'first:short chunk', `first:${'y'.repeat(65)}`]),
-    );
+    expect(model.ran).toEqual(expect.arrayContaining([`first:${LONG}`, 'first:short chunk', `first:${'y'.repeat(65)}`]));
     expect(model.quickLane().ran).toEqual([]);
   });
 

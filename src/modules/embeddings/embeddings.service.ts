@@ -59,10 +59,7 @@ export class EmbeddingsService {
   }
 
   /** The lane a batch runs on: the quick one for request work of at most its characters. */
-  private laneOf(
-    batch: string[],
-    cls: WorkClass | undefined,
-  ): { engine: FairScheduler; provider: EmbeddingProvider } {
+  private laneOf(batch: string[], cls: WorkClass | undefined): { engine: FairScheduler; provider: EmbeddingProvider } {
     const q = this.quick;
     if (q && cls !== WorkClass.Job && batch.reduce((n, t) => n + t.length, 0) <= q.maxChars) return q;
     return { engine: this.engine, provider: this.provider };
@@ -78,11 +75,7 @@ export class EmbeddingsService {
     const key = fairKey(ctx);
     try {
       const out: EmbeddingResult = { vectors: [], tokens: 0 };
-      for (const batch of textBatches(
-        texts,
-        this.embeddingsConfig.batchSize,
-        this.embeddingsConfig.batchMaxChars,
-      )) {
+      for (const batch of textBatches(texts, this.embeddingsConfig.batchSize, this.embeddingsConfig.batchMaxChars)) {
         const { engine, provider } = this.laneOf(batch, opts.cls);
         const r = await engine.run(key, () => provider.embed(batch), {
           cls: opts.cls,

@@ -1,11 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
-import {
-  batches,
-  EmbeddingProvider,
-  EmbeddingProviderError,
-  type EmbeddingResult,
-} from './embedding-provider.js';
+import { batches, EmbeddingProvider, EmbeddingProviderError, type EmbeddingResult } from './embedding-provider.js';
 import { threadExecArgv } from '../../config/node-flags.js';
 
 export const LOCAL_MODEL_NAME = 'universal-sentence-encoder-lite';
@@ -78,8 +73,7 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     const fail = (e: Error) => {
       if (this.worker !== w) return; // closed on purpose
       this.log.error({ err: e }, 'embedding worker stopped');
-      for (const p of this.pending.values())
-        p.reject(new EmbeddingProviderError('the local embedding model stopped'));
+      for (const p of this.pending.values()) p.reject(new EmbeddingProviderError('the local embedding model stopped'));
       this.pending.clear();
       this.worker = undefined;
     };
@@ -114,10 +108,8 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
       const next = this.chain.then(() => this.run(batch));
       this.chain = next.catch(() => undefined);
       const r = await next;
-      if (r.error || !r.flat)
-        throw new EmbeddingProviderError(`the local embedding model failed: ${r.error ?? 'no output'}`);
-      for (let i = 0; i < (r.count ?? 0); i++)
-        vectors.push(Array.from(r.flat.subarray(i * this.dimension, (i + 1) * this.dimension)));
+      if (r.error || !r.flat) throw new EmbeddingProviderError(`the local embedding model failed: ${r.error ?? 'no output'}`);
+      for (let i = 0; i < (r.count ?? 0); i++) vectors.push(Array.from(r.flat.subarray(i * this.dimension, (i + 1) * this.dimension)));
       tokens += r.tokens ?? 0;
     }
     return { vectors, tokens };
@@ -133,8 +125,7 @@ export class LocalEmbeddingProvider extends EmbeddingProvider {
     const w = this.worker;
     this.worker = undefined;
     if (w) {
-      for (const p of this.pending.values())
-        p.reject(new EmbeddingProviderError('the local embedding model was shut down'));
+      for (const p of this.pending.values()) p.reject(new EmbeddingProviderError('the local embedding model was shut down'));
       this.pending.clear();
       await w.terminate();
     }

@@ -1,9 +1,4 @@
-import {
-  batches,
-  EmbeddingProvider,
-  EmbeddingProviderError,
-  type EmbeddingResult,
-} from './embedding-provider.js';
+import { batches, EmbeddingProvider, EmbeddingProviderError, type EmbeddingResult } from './embedding-provider.js';
 
 export interface OpenAiEmbeddingOptions {
   baseUrl: string;
@@ -75,27 +70,17 @@ export class OpenAiEmbeddingProvider extends EmbeddingProvider {
       throw new EmbeddingProviderError('the embedding API answered something that is not JSON');
     }
     const data = Array.isArray(body.data) ? body.data : [];
-    if (data.length !== input.length)
-      throw new EmbeddingProviderError(
-        `the embedding API returned ${data.length} vectors for ${input.length} inputs`,
-      );
+    if (data.length !== input.length) throw new EmbeddingProviderError(`the embedding API returned ${data.length} vectors for ${input.length} inputs`);
     const ordered = [...data].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     const vectors = ordered.map((d) => d.embedding);
     for (const v of vectors) {
-      if (
-        !Array.isArray(v) ||
-        v.length !== this.dimension ||
-        !v.every((x) => typeof x === 'number' && Number.isFinite(x))
-      ) {
+      if (!Array.isArray(v) || v.length !== this.dimension || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
         throw new EmbeddingProviderError(
           `the embedding API returned a vector of ${Array.isArray(v) ? v.length : 'no'} dimensions; EMBEDDINGS_DIM is ${this.dimension}`,
         );
       }
     }
     const approx = input.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
-    return {
-      vectors: vectors as number[][],
-      tokens: body.usage?.prompt_tokens ?? body.usage?.total_tokens ?? approx,
-    };
+    return { vectors: vectors as number[][], tokens: body.usage?.prompt_tokens ?? body.usage?.total_tokens ?? approx };
   }
 }
