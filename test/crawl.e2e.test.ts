@@ -53,6 +53,8 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
       if (u.pathname === '/exe')
         return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('MZ');
       if (u.pathname === '/down') return res.writeHead(503).end();
+      if (u.pathname === '/long')
+        return res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Gneiss is a banded metamorphic rock. '.repeat(200));
       res.writeHead(404).end();
     });
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
@@ -317,6 +319,30 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
       expect(item.error).toMatch(/^quota-exceeded/);
       const usage = (await as(B, request(bare.url).get('/v1/org/usage')).expect(200)).body.totals;
       expect(usage.ocr_pages).toBe(0);
+    });
+  });
+
+  describe("a crawled page is checked against the org's cap of stored bytes (the real pipeline)", () => {
+    it('a page that would take the org past its cap fails the job with quota-exceeded and stores nothing', async () => {
+      const root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+      const E = await orgWithRoles(db.owner);
+      const as = (r: request.Test) => r.set('Authorization', `Bearer ${E.tokens.member}`);
+      const used = (await as(request(bare.url).get('/v1/org/usage')).expect(200)).body.stored_bytes as number;
+      // room for the item's and its jobs' rows (256 bytes each), not for the page's 7,400 bytes
+      await request(bare.url).put(`/v1/admin/orgs/${E.org.id}/limits`).set('Authorization', `Bearer ${root}`).send({ caps: { stored_bytes: used + 2048 } }).expect(200);
+      const id = (await as(request(bare.url).post('/v1/knowledge')).send({ title: 'long', url: `http://127.0.0.1:${port}/long` }).expect(201)).body.id as string;
+      const job = await until(async () => {
+        const j = (
+          await asOrg(db.owner, E.org.id, (c) =>
+            c.query<{ status: string; last_error: string | null; attempts: number }>(`SELECT status, last_error, attempts FROM ingest_jobs WHERE knowledge_item_id = $1 AND kind = 'crawl'`, [id]),
+          )
+        ).rows[0];
+        return j && ['succeeded', 'failed'].includes(j.status) ? j : undefined;
+      }, 40_000, 'the crawl job to settle');
+      expect(job).toMatchObject({ status: 'failed', attempts: 1 }); // permanent: not retried
+      expect(job.last_error).toMatch(/^quota-exceeded: .*stored bytes/);
+      expect((await getItemOf(E, id)).content_text).toBeNull();
+      expect((await as(request(bare.url).get('/v1/org/usage')).expect(200)).body.stored_bytes).toBeLessThanOrEqual(used + 2048);
     });
   });
 

@@ -52,9 +52,10 @@ export class KnowledgeService {
   }
 
   /**
-   * An item whose text comes later (a crawl or an ocr job fills it in with setContent; what it
-   * stores counts then, unrefused: the request that started it was checked). `blobBytes`: an upload
-   * the item keeps for its ocr job (putBlob), checked against the org's cap with the item.
+   * An item whose text comes later (a crawl or an ocr job fills it in with setContent). A crawl job
+   * checks its page against the org's cap before writing it (assertRoomForText); what an ocr job
+   * stores counts, unrefused: its upload was checked. `blobBytes`: an upload the item keeps for its
+   * ocr job (putBlob), checked against the org's cap with the item.
    */
   async createPending(item: NewKnowledgeItem, blobBytes = 0): Promise<KnowledgeItemDto> {
     await this.stored.assertRoom(blobBytes, blobBytes ? 2 : 1);
@@ -68,6 +69,14 @@ export class KnowledgeService {
    */
   assertRoomToStore(tenant: TenantContext, bytes: number): Promise<void> {
     return this.tenants.run(tenant, () => this.stored.assertRoom(bytes));
+  }
+
+  /**
+   * 429 quota-exceeded when `text`, written into an item that already exists (its row counted), would
+   * take the org past its cap of stored bytes. In the caller's tenant transaction (a job's read step).
+   */
+  assertRoomForText(text: string): Promise<void> {
+    return this.stored.assertRoom(documentBytes(text), 0);
   }
 
   /**

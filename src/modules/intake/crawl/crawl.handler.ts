@@ -27,6 +27,9 @@ import { FetchFailure, SafeFetchError } from './safe-fetch.js';
  * are retried. The fetch runs outside any transaction; the text and the embed request are written
  * together after it. Idempotent: a second run stores the same text again.
  *
+ * The page's text is checked against the org's cap of stored bytes once it is known; past it the
+ * job fails with `quota-exceeded` (nothing stored; retry it once room is made).
+ *
  * A PDF's pages cost what an uploaded PDF's do: one `ocr` unit (ocr_pages) each. The org's monthly
  * ocr_pages quota is checked before parsing (one page) and once the page count is known; over it
  * the job fails with `quota-exceeded` (nothing stored). The pages are charged (bucket and usage,
@@ -58,6 +61,9 @@ export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
       );
       // a 429 quota-exceeded here fails the job below, like any refusal of the document
       if (page.pages) await this.usage.assertWithinQuota(ctx, UsageUnit.OcrPages, page.pages);
+      // the page must fit under the org's cap of stored bytes: the request that queued the crawl
+      // could only check its item's row, and queued crawls could otherwise store past the cap
+      await job.db(() => this.knowledge.assertRoomForText(page.text));
     } catch (e) {
       const reason =
         e instanceof SafeFetchError ? e.failure : e instanceof ProblemException ? e.slug : undefined;
