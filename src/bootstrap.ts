@@ -19,6 +19,7 @@ import { AdmissionGuard } from './common/guards/admission.guard.js';
 import { Admission } from './common/admission/admission.js';
 import { installJsonBodyLimits } from './common/http/json-body.js';
 import { installEarlyGuards, tagRouteTargets } from './common/http/early-guards.js';
+import { installCloseUnused } from './common/http/close-unused.js';
 import { installLingeringClose } from './common/http/lingering-close.js';
 import { TenantGuard } from './common/guards/tenant.guard.js';
 import { RolesGuard } from './common/guards/roles.guard.js';
@@ -95,6 +96,8 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
   // A refused upload is read to its end (bounded) so its client reads the answer, unless the instance is saturated.
   const admissionState = app.get(Admission);
   installLingeringClose(fastify.server, env.HTTP_LINGER_MS, () => !admissionState.loopSaturated());
+  // At shutdown a connection that never sent a request does not hold the close until its keep-alive timeout.
+  installCloseUnused(fastify);
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

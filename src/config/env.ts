@@ -38,6 +38,8 @@ export class EnvDto {
    * SIGTERM to exit, at most (keep it within the deployment's terminationGracePeriodSeconds): the
    * process stops taking jobs, lets running ones finish until 2.5 s before this, then hands the rest
    * back to the queue (no attempt spent) and exits; a hard exit at the bound covers anything stuck.
+   * HTTP requests in progress finish; idle connections, and ones that never sent a request (a
+   * balancer's pre-opened ones), are closed at once.
    */
   @Transform(toInt) @IsInt() @Min(3000) @Max(600_000)
   SHUTDOWN_GRACE_MS = 10_000;
