@@ -3,7 +3,7 @@ import request from 'supertest';
 import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
-import { orgWithRoles } from './support/fixtures.js';
+import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { dbUrl } from './support/urls.js';
 import { insertChunks } from './support/chunks.js';
 import { peakActive } from './support/activity.js';
@@ -78,5 +78,24 @@ describe('publishing to the market', () => {
     expect(answers.map((a) => a.body.chunk_count)).toEqual([800, 800, 800, 800]);
     expect(samples).toBeGreaterThan(3);
     expect(most).toBe(1); // seen copying, never two at once
+  });
+
+  it("a copy is charged to the org's `publish` policy by the chunks it writes (blocks of 100); a current copy costs nothing", async () => {
+    const Q = await orgWithRoles(db.owner);
+    const root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+    // two blocks of 100 chunks an hour: nothing refills meanwhile
+    await request(t.url).put(`/v1/admin/orgs/${Q.org.id}/limits`).set('Authorization', `Bearer ${root}`).send({ publish: { limit: 2, window_s: 3600 } }).expect(200);
+    const as = (id: string) => request(t.url).post(`/v1/knowledge/${id}/publish`).set('Authorization', `Bearer ${Q.tokens.admin}`);
+    const [a, b] = [await item(Q, 150), await item(Q, 20)];
+    const first = await as(a).expect(201); // 150 chunks: both blocks
+    expect(first.body.chunk_count).toBe(150);
+    expect((await as(a).expect(201)).body.id).toBe(first.body.id); // current: copies nothing, charged nothing
+    const refused = await as(b).expect(429); // 20 chunks: one more block, none left
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ type: expect.stringMatching(/\/rate-limited$/) });
+    expect(refused.body.detail ?? '').toMatch(/publish/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // nothing written: no listing for b
+    expect((await db.owner.query(`SELECT count(*)::int AS n FROM market_listings WHERE knowledge_item_id = $1`, [b])).rows[0].n).toBe(0);
   });
 });

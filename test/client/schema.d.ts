@@ -1000,6 +1000,8 @@ export interface components {
             crawl?: components["schemas"]["PolicyOverrideDto"] | null;
             /** @description null resets to the default */
             ocr?: components["schemas"]["PolicyOverrideDto"] | null;
+            /** @description null resets to the default */
+            publish?: components["schemas"]["PolicyOverrideDto"] | null;
             /** @description monthly quotas per unit (UTC months) */
             quotas?: components["schemas"]["QuotasDto"] | null;
             /** @description what the org may keep: past a cap, requests that would add to it are 429 quota-exceeded */
@@ -2815,7 +2817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description rate-limited; quota-exceeded (`cap: stored_chunks`): the copy would take the org past its cap of chunks stored in the private and market indexes together; or overloaded: the org has 4 publishes waiting for their turn */
+            /** @description rate-limited (the `api` policy, or `publish`: the copy is charged 1 per started 100 chunks, nothing written when refused); quota-exceeded (`cap: stored_chunks`): the copy would take the org past its cap of chunks stored in the private and market indexes together; or overloaded: the org has 4 publishes waiting for their turn */
             429: {
                 headers: {
                     [name: string]: unknown;

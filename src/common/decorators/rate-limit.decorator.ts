@@ -14,6 +14,8 @@ export enum RatePolicy {
   Embeddings = 'embeddings',
   Crawl = 'crawl',
   Ocr = 'ocr',
+  /** Chunks copied into the marketplace's index by a publish (charged by the market service, not a decorator). */
+  Publish = 'publish',
 }
 
 /** The policy every request counts against: `api` for an org, `user` for a caller without one. */

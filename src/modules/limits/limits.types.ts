@@ -30,7 +30,8 @@ export const POLICY_UNIT: Partial<Record<RatePolicy, UsageUnit>> = {
 /**
  * How many metered units make one rate-limit unit. TTS meters characters but is limited in
  * blocks of 100 characters, so "600 per minute" means 600 short requests (a 1,000-character
- * request costs 10). Embeddings: one per input (a batch of 100 costs 100).
+ * request costs 10). Embeddings: one per input (a batch of 100 costs 100). Publish: chunks copied into
+ * the marketplace, in blocks of 100 (a copy of an item's 2,000 chunks costs 20).
  */
 export const UNITS_PER_RATE_UNIT: Record<RatePolicy, number> = {
   [RatePolicy.Api]: 1,
@@ -40,6 +41,7 @@ export const UNITS_PER_RATE_UNIT: Record<RatePolicy, number> = {
   [RatePolicy.Embeddings]: 1,
   [RatePolicy.Crawl]: 1,
   [RatePolicy.Ocr]: 1,
+  [RatePolicy.Publish]: 100,
 };
 
 export interface PolicyLimit {
@@ -84,7 +86,8 @@ export interface StoredPolicies {
  * Rates per window; each is a token bucket refilling at limit / window_s whose burst defaults to
  * the limit. `search`: 10 queries a second per org (each embeds its query and scans the index).
  * `user`: a caller without an org (marketplace search, accepting an invitation) gets one request
- * a second, 60 at once, for everything it does.
+ * a second, 60 at once, for everything it does. `publish`: 60,000 chunks copied into the
+ * marketplace's shared index an hour (30 items of 2,000 chunks at once, then one every 2 minutes).
  */
 export const BUILTIN_DEFAULTS: Record<RatePolicy, PolicyLimit> = {
   [RatePolicy.Api]: { limit: 6000, window_s: 60, dry_run: false },
@@ -94,6 +97,7 @@ export const BUILTIN_DEFAULTS: Record<RatePolicy, PolicyLimit> = {
   [RatePolicy.Embeddings]: { limit: 3000, window_s: 60, dry_run: false },
   [RatePolicy.Crawl]: { limit: 60, window_s: 60, dry_run: false },
   [RatePolicy.Ocr]: { limit: 120, window_s: 60, dry_run: false },
+  [RatePolicy.Publish]: { limit: 600, window_s: 3600, dry_run: false },
 };
 
 /** Rate-limit units a request of `amount` metered units costs under `policy` (at least 1). */

@@ -40,7 +40,7 @@ export class MarketController {
   @ApiConflictResponse({ description: 'the item is not embedded yet' })
   @ApiTooManyRequestsResponse({
     description:
-      'rate-limited; quota-exceeded (`cap: stored_chunks`): the copy would take the org past its cap of chunks stored in the private and market indexes together; or overloaded: the org has 4 publishes waiting for their turn',
+      'rate-limited (the `api` policy, or `publish`: the copy is charged 1 per started 100 chunks, nothing written when refused); quota-exceeded (`cap: stored_chunks`): the copy would take the org past its cap of chunks stored in the private and market indexes together; or overloaded: the org has 4 publishes waiting for their turn',
   })
   publish(@Param('id', UuidPipe) id: string): Promise<ListingDto> {
     return this.market.publish(id);

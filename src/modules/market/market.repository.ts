@@ -45,7 +45,7 @@ export class MarketRepository {
    * flight commits before the check (or waits for this copy). A current copy is kept (its title
    * follows the item's): refreshing an unchanged listing writes no chunk into the vector index.
    */
-  async publish(knowledgeItemId: string, title: string): Promise<ListingDto> {
+  async publish(knowledgeItemId: string, title: string, beforeCopy: () => Promise<void> = async () => undefined): Promise<ListingDto> {
     const { orgId, userId } = this.db.context();
     await this.db.query(`SELECT 1 FROM knowledge_items WHERE org_id = $1 AND id = $2 FOR SHARE`, [orgId, knowledgeItemId]);
     const listing = (await this.db.one<ListingDto & { current: boolean }>(
@@ -64,6 +64,7 @@ export class MarketRepository {
       const { current: _, ...kept } = listing;
       return kept;
     }
+    await beforeCopy(); // a refusal rolls the listing back: nothing is written
     await this.db.query(`DELETE FROM market_chunks WHERE listing_id = $1`, [listing.id]);
     await this.db.query(
       `INSERT INTO market_chunks (listing_id, publisher_org_id, chunk_index, content, embedding)

@@ -3,6 +3,8 @@ import { FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-schedu
 import { conflict, notFound, ProblemException } from '../../common/filters/problem.js';
 import { TenantTransactions } from '../../tenancy/tenant-context.js';
 import { LimitsService } from '../limits/limits.service.js';
+import { Charges } from '../limits/charges.service.js';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { OrgCap } from '../limits/limits.types.js';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { KnowledgeService } from '../knowledge/knowledge.service.js';
@@ -33,6 +35,7 @@ export class MarketService {
     private readonly repo: MarketRepository,
     private readonly limits: LimitsService,
     private readonly tenants: TenantTransactions,
+    private readonly charges: Charges,
   ) {}
 
   /**
@@ -57,7 +60,10 @@ export class MarketService {
     const chunks = item.status === 'ready' ? await this.repo.countChunks(knowledgeItemId) : 0;
     if (chunks === 0) throw conflict(`the knowledge item is not embedded yet (status ${item.status})`);
     await this.assertRoomFor(knowledgeItemId, chunks);
-    return this.repo.publish(knowledgeItemId, item.title);
+    // The copy is charged to the org's `publish` policy, by the chunks it writes into the shared
+    // index (429 rate-limited, nothing written, when they do not fit); a current copy costs nothing.
+    const ctx = this.tenants.current()!;
+    return this.repo.publish(knowledgeItemId, item.title, async () => void (await this.charges.charge(ctx, RatePolicy.Publish, chunks)));
   }
 
   private async assertRoomFor(knowledgeItemId: string, chunks: number): Promise<void> {

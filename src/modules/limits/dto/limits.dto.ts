@@ -107,6 +107,7 @@ export class UpdateLimitsDto {
   @policy() embeddings?: PolicyOverrideDto | null;
   @policy() crawl?: PolicyOverrideDto | null;
   @policy() ocr?: PolicyOverrideDto | null;
+  @policy() publish?: PolicyOverrideDto | null;
 
   @ApiPropertyOptional({
     type: QuotasDto,
