@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import type { RedisClient } from './redis/redis.factory.js';
 import { REDIS } from './redis/redis.module.js';
 import { AppModule } from './app.module.js';
-import type { Env } from './config/env.js';
+import { trustedProxies, type Env } from './config/env.js';
 import { requestIdFor } from './common/request-id.js';
 import { clientErrorResponse, sendProblem } from './common/filters/problem.filter.js';
 import { AdmissionGuard } from './common/guards/admission.guard.js';
@@ -53,7 +53,8 @@ export function createAdapter(env: Env): FastifyAdapter {
       return id;
     },
     logger: false,
-    trustProxy: false,
+    // X-Forwarded-For only from the proxies HTTP_TRUST_PROXY names (validated at load)
+    trustProxy: env.HTTP_TRUST_PROXY?.trim() ? trustedProxies(env.HTTP_TRUST_PROXY)! : false,
     // A silent connection, a slow request and a slowloris (headers never finished) are all bounded.
     connectionTimeout: env.HTTP_CONNECTION_TIMEOUT_MS,
     requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,

@@ -162,6 +162,34 @@ describe('bad-token floods are limited per client address', () => {
     // a valid token from the same address is not limited by the flood
     const ok = await request(t.url).get('/v1/threads').set('Authorization', `Bearer ${A.tokens.member}`).expect(200);
     expect(ok.headers['ratelimit-policy']).toMatch(/^"api";/);
+    // no trusted proxy (HTTP_TRUST_PROXY unset): naming another client address escapes nothing
+    await request(t.url).get('/v1/threads').set('Authorization', 'Bearer garbage').set('X-Forwarded-For', '203.0.113.9').expect(429);
+  });
+});
+
+describe('behind a trusted proxy (HTTP_TRUST_PROXY) bad tokens are limited per forwarded client address', () => {
+  let db: TestDb;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(
+      envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'api', RATE_LIMIT_AUTH_FAILURES: '2', RATE_LIMIT_AUTH_WINDOW_S: '3600', HTTP_TRUST_PROXY: '127.0.0.1' }),
+    );
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it("one client's bad tokens do not spend another's budget behind the same proxy", async () => {
+    const from = async (client: string) =>
+      (await request(t.url).get('/v1/threads').set('Authorization', 'Bearer garbage').set('X-Forwarded-For', client)).status;
+    expect([await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1')]).toEqual([401, 401, 429]);
+    expect(await from('203.0.113.2')).toBe(401); // another client behind the proxy: its own bucket
+    // the address nearest the proxy counts: a client cannot prepend a fresh one
+    expect(await from('198.51.100.7, 203.0.113.1')).toBe(429);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadEnv } from './env.js';
+import { ConfigError, loadEnv, trustedProxies } from './env.js';
 
 const good = {
   DATABASE_URL: 'postgres://a@b/c',
@@ -29,6 +29,14 @@ describe(loadEnv.name, () => {
     expect(loadEnv(good, '/nonexistent').ADMISSION_MAX_SLOWDOWN).toBe(2);
     expect(loadEnv({ ...good, ADMISSION_MAX_SLOWDOWN: '1.5' }, '/nonexistent').ADMISSION_MAX_SLOWDOWN).toBe(1.5);
     expect(() => loadEnv({ ...good, ADMISSION_MAX_SLOWDOWN: '0.5' }, '/nonexistent')).toThrow(/ADMISSION_MAX_SLOWDOWN: 0 \(off\) or at least 1/);
+  });
+
+  it('takes HTTP_TRUST_PROXY as addresses, CIDRs and proxy-addr names only', () => {
+    expect(loadEnv(good, '/nonexistent').HTTP_TRUST_PROXY).toBeUndefined();
+    expect(() => loadEnv({ ...good, HTTP_TRUST_PROXY: '' }, '/nonexistent')).not.toThrow(); // empty: none trusted
+    expect(trustedProxies('10.0.0.0/8, 192.168.1.7,fd00::/8,loopback')).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback']);
+    for (const bad of [' , ', 'true', '*', '10.0.0.0/33', '::1/129', 'proxy.internal', '10.0.0.1/8/1', '10.0.0.0/x'])
+      expect(() => loadEnv({ ...good, HTTP_TRUST_PROXY: bad }, '/nonexistent'), bad).toThrow(/HTTP_TRUST_PROXY: a comma list/);
   });
 
   it('requires the worker role URL where workers run, not in an API-only process', () => {

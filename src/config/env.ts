@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseEnv } from 'node:util';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
@@ -253,6 +254,16 @@ export class EnvDto {
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(10_000)
   HTTP_LINGER_MS = 2_000;
+
+  /**
+   * The proxies in front of the API whose X-Forwarded-For is believed (comma list of addresses and
+   * CIDRs, or `loopback`, `linklocal`, `uniquelocal`): a request from one of them counts as from the
+   * client address the header names, for the per-address limit on bad tokens. Unset: every request
+   * is its peer's (behind a balancer, all clients would share one bad-token bucket). Never list an
+   * address clients can reach directly: they could name any address.
+   */
+  @IsOptional() @IsString()
+  HTTP_TRUST_PROXY?: string;
 
   /** local: Universal Sentence Encoder lite shipped in an npm package (offline); openai: any OpenAI-compatible API. */
   @IsIn(['local', 'openai'])
@@ -736,6 +747,9 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
     problems.push('REDIS_URL: a Redis Cluster has database 0 only (REDIS_CLUSTER_NODES is set)');
   }
   if (env.REDIS_TLS_CA_FILE && !existsSync(env.REDIS_TLS_CA_FILE)) problems.push('REDIS_TLS_CA_FILE: no such file');
+  if (env.HTTP_TRUST_PROXY?.trim() && !trustedProxies(env.HTTP_TRUST_PROXY)) {
+    problems.push('HTTP_TRUST_PROXY: a comma list of IP addresses, CIDRs, loopback, linklocal or uniquelocal');
+  }
   if (env.RATE_LIMIT_DEFAULTS) {
     try {
       const v = JSON.parse(env.RATE_LIMIT_DEFAULTS);
@@ -749,6 +763,22 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
     throw new ConfigError(`Invalid configuration (${problems.length}):\n  - ${problems.join('\n  - ')}`);
   }
   return env;
+}
+
+/**
+ * HTTP_TRUST_PROXY as the list Fastify's trustProxy takes, or null when an entry is not an
+ * address, a CIDR or one of proxy-addr's names.
+ */
+export function trustedProxies(value: string): string[] | null {
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const ok = (e: string) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(e)) return true;
+    const [addr, bits, extra] = e.split('/');
+    const family = isIP(addr);
+    if (!family || extra !== undefined) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  return entries.length && entries.every(ok) ? entries : null;
 }
 
 export const ENV = Symbol('ENV');

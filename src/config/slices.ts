@@ -53,6 +53,7 @@ export abstract class HttpConfig extends slice({
   headersTimeoutMs: 'HTTP_HEADERS_TIMEOUT_MS',
   keepAliveTimeoutMs: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
   lingerMs: 'HTTP_LINGER_MS',
+  trustProxy: 'HTTP_TRUST_PROXY',
 }) {}
 
 /** The app role's pool (DATABASE_URL, possibly through PgBouncer) and the direct connection for sessions. */
