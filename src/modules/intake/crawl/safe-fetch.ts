@@ -1,4 +1,4 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
+import { Resolver } from 'node:dns/promises';
 import { Agent, buildConnector, request } from 'undici';
 import { checkAddress, parseCidrList, parseIpLiteral } from './address-policy.js';
 import { checkHostName, checkUrl, defaultPort, parseUrl, type UrlPolicy } from './url-policy.js';
@@ -67,7 +67,32 @@ export interface FetchedDocument {
 
 export const CRAWL_CONTENT_TYPES = ['text/html', 'application/xhtml+xml', 'text/plain', 'text/markdown', 'application/pdf'];
 
-const defaultLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+/**
+ * A LookupFn on c-ares (the servers of /etc/resolv.conf unless `servers`), not getaddrinfo: a
+ * lookup never holds one of libuv's four threadpool threads (shared with file reads, crypto and
+ * compression), and gives up after `timeoutMs` per try. With getaddrinfo, crawls of names whose
+ * name server never answers (one org's URLs, four at a time) held every thread for the resolver's
+ * own timeouts, and every other org's crawls, and the process's file and crypto work, queued
+ * behind them. /etc/hosts is not read (crawls fetch public names); localhost names answer loopback.
+ */
+export function resolverLookup(opts: { timeoutMs: number; tries: number; servers?: string[] }): LookupFn {
+  const resolver = new Resolver({ timeout: opts.timeoutMs, tries: opts.tries });
+  if (opts.servers) resolver.setServers(opts.servers);
+  return async (hostname) => {
+    // RFC 6761: localhost names are loopback whatever a name server says (the address rules then judge them)
+    if (/(^|\.)localhost\.?$/i.test(hostname)) return [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }];
+    const [v4, v6] = await Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]);
+    const answers = [
+      ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 })) : []),
+      ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 })) : []),
+    ];
+    if (answers.length || v4.status === 'fulfilled' || v6.status === 'fulfilled') return answers;
+    throw v4.reason;
+  };
+}
+
+/** At most about 3 s per name server (1 s, then 2 s). */
+const defaultLookup: LookupFn = resolverLookup({ timeoutMs: 1000, tries: 2 });
 
 export function policyFromEnv(intakeConfig: Pick<IntakeConfig, 'crawlAllowHosts' | 'crawlAllowCidrs' | 'crawlAllowPorts'>): UrlPolicy {
   const list = (s: string) =>
