@@ -18,6 +18,16 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let crashed = false;
+// The whole tree type-checks (specs, tests, benches and scripts too: vitest strips types without
+// checking them), counted as one test.
+if (which === 'all') {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
+  if (tsc.status === 0) passed += 1;
+  else {
+    failed += 1;
+    console.error('[run-tests] typecheck (tsc -p tsconfig.json --noEmit) failed');
+  }
+}
 for (const project of projects) {
   const out = join(mkdtempSync(join(tmpdir(), 'rocker-vitest-')), 'report.json');
   const r = spawnSync(
