@@ -54,7 +54,7 @@ export function createAdapter(env: Env): FastifyAdapter {
     },
     logger: false,
     // X-Forwarded-For only from the proxies HTTP_TRUST_PROXY names (validated at load)
-    trustProxy: env.HTTP_TRUST_PROXY?.trim() ? trustedProxies(env.HTTP_TRUST_PROXY)! : false,
+    trustProxy: trustedProxies(env.HTTP_TRUST_PROXY ?? '') ?? false,
     // A silent connection, a slow request and a slowloris (headers never finished) are all bounded.
     connectionTimeout: env.HTTP_CONNECTION_TIMEOUT_MS,
     requestTimeout: env.HTTP_REQUEST_TIMEOUT_MS,

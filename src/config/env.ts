@@ -766,8 +766,8 @@ export function loadEnv(overrides: Record<string, string | undefined> = {}, dotE
 }
 
 /**
- * HTTP_TRUST_PROXY as the list Fastify's trustProxy takes, or null when an entry is not an
- * address, a CIDR or one of proxy-addr's names.
+ * HTTP_TRUST_PROXY as the list Fastify's trustProxy takes, or null when it names none or an entry
+ * is not an address, a CIDR or one of proxy-addr's names.
  */
 export function trustedProxies(value: string): string[] | null {
   const entries = value.split(',').map((e) => e.trim()).filter(Boolean);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { settlesWithin } from '../../../test/support/wait.js';
 import { installCloseUnused } from './close-unused.js';
 
 /**
@@ -31,9 +32,6 @@ describe('installCloseUnused', () => {
     await new Promise((r) => s.once('connect', r));
     return s;
   };
-  /** Whether `p` settles within `ms` (a deadline, polled by the race, not slept on). */
-  const within = (p: Promise<unknown>, ms: number) =>
-    Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
   it('closes at once beside a connection that never sent a request', async () => {
     const port = await start(true);
@@ -41,8 +39,8 @@ describe('installCloseUnused', () => {
     // accepted in order: once a later connection's request is answered, the server has this one
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
     const closed = new Promise((r) => s.once('close', r));
-    expect(await within(app!.close(), 2000)).toBe(true);
-    expect(await within(closed, 1000)).toBe(true);
+    expect(await settlesWithin(app!.close(), 2000)).toBe(true);
+    expect(await settlesWithin(closed, 1000)).toBe(true);
     app = undefined;
   });
 
@@ -51,7 +49,7 @@ describe('installCloseUnused', () => {
     await silent(port);
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
     const closing = app!.close();
-    expect(await within(closing, 1000)).toBe(false);
+    expect(await settlesWithin(closing, 1000)).toBe(false);
   });
 
   it('a request in progress when the close begins is answered', async () => {
@@ -69,7 +67,7 @@ describe('installCloseUnused', () => {
     const answer = await res;
     expect(answer.status).toBe(200);
     expect(await answer.text()).toBe('late but whole');
-    expect(await within(closing, 2000)).toBe(true);
+    expect(await settlesWithin(closing, 2000)).toBe(true);
     app = undefined;
   });
 });

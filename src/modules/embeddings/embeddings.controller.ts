@@ -37,9 +37,7 @@ export class EmbeddingsController {
   ): Promise<EmbeddingsAnswerDto> {
     // A client gone: its batches still waiting for the model are dropped (one running ends first).
     const gone = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableEnded) gone.abort(clientGone());
-    };
+    const onClose = () => gone.abort(clientGone()); // removed before the answer is written
     reply.raw.once('close', onClose);
     try {
       return await this.embeddings.create(body, gone.signal);

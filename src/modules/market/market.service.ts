@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-scheduler.js';
 import { conflict, notFound, ProblemException } from '../../common/filters/problem.js';
-import { TenantTransactions } from '../../tenancy/tenant-context.js';
+import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { Charges } from '../limits/charges.service.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
@@ -47,28 +47,25 @@ export class MarketService {
   async publish(knowledgeItemId: string): Promise<ListingDto> {
     const ctx = this.tenants.current();
     if (!ctx?.orgId) throw new Error('publishing outside a tenant context');
-    return this.publishes.run(fairKey(ctx), () => this.tenants.run(ctx, () => this.publishNow(knowledgeItemId)), {
+    return this.publishes.run(fairKey(ctx), () => this.tenants.run(ctx, () => this.publishNow(ctx, knowledgeItemId)), {
       cls: WorkClass.Request,
       maxWaitMs: PUBLISH_MAX_WAIT_MS,
     });
   }
 
-  private async publishNow(knowledgeItemId: string): Promise<ListingDto> {
+  private async publishNow(ctx: TenantContext, knowledgeItemId: string): Promise<ListingDto> {
     // without its documents (a large item's text is megabytes); 404 when the org has no such item
     const item = await this.knowledge.find(knowledgeItemId);
     if (!item) throw notFound('knowledge item');
     const chunks = item.status === 'ready' ? await this.repo.countChunks(knowledgeItemId) : 0;
     if (chunks === 0) throw conflict(`the knowledge item is not embedded yet (status ${item.status})`);
-    await this.assertRoomFor(knowledgeItemId, chunks);
+    await this.assertRoomFor(ctx, knowledgeItemId, chunks);
     // The copy is charged to the org's `publish` policy, by the chunks it writes into the shared
     // index (429 rate-limited, nothing written, when they do not fit); a current copy costs nothing.
-    const ctx = this.tenants.current()!;
     return this.repo.publish(knowledgeItemId, item.title, async () => void (await this.charges.charge(ctx, RatePolicy.Publish, chunks)));
   }
 
-  private async assertRoomFor(knowledgeItemId: string, chunks: number): Promise<void> {
-    const ctx = this.tenants.current();
-    if (!ctx?.orgId) throw new Error('publishing outside a tenant context');
+  private async assertRoomFor(ctx: TenantContext, knowledgeItemId: string, chunks: number): Promise<void> {
     const cap = (await this.limits.forTenant(ctx)).caps[OrgCap.StoredChunks];
     const stored = await this.repo.storedBesidesListingOf(knowledgeItemId, cap);
     if (stored + chunks <= cap) return;

@@ -86,7 +86,7 @@ export function resolverLookup(opts: { timeoutMs: number; tries: number; servers
       ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 })) : []),
       ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 })) : []),
     ];
-    if (answers.length || v4.status === 'fulfilled' || v6.status === 'fulfilled') return answers;
+    if (v4.status === 'fulfilled' || v6.status === 'fulfilled') return answers;
     throw v4.reason;
   };
 }
