@@ -64,7 +64,7 @@ export const DB_ACCESS_ALLOWLIST: DbAllowEntry[] = [
     path: 'src/modules/ingest/ingest-outbox.repository.ts',
     rules: ['raw-db', 'sql'],
     reason:
-      'the dispatcher works across orgs by design: it only calls the SECURITY DEFINER functions ingest_dispatch_claim / ingest_dispatch_unclaim / ingest_dispatched_queued / ingest_queue_stats / ingest_reap_expired (owned by rocker_dispatch, routing columns only, executable by the worker role alone), on its own worker-role pool and claim connection, and LISTENs for new work',
+      'the dispatcher works across orgs by design: it only calls the SECURITY DEFINER functions ingest_dispatch_claim / ingest_dispatch_unclaim / ingest_dispatched_queued / ingest_queue_stats / ingest_reap_expired (owned by rocker_dispatch, routing columns only, executable by the worker role alone), on its own worker-role pool and claim connections, and LISTENs for new work',
   },
   {
     path: 'src/modules/search/org-indexes.ts',

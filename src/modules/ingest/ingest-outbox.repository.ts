@@ -7,6 +7,13 @@ import type { OutboxRow } from './queue.config.js';
 /** SQLSTATE lock_not_available: ingest_dispatch_claim(..., p_wait => false) found another claim running. */
 const LOCK_BUSY = '55P03';
 
+/**
+ * Which of the dispatcher's two claim connections a claim runs on: `new` for new work (a NOTIFY,
+ * the poll), `refill` for the batched refills after finished jobs. Separate sessions, so a new
+ * job's claim never waits behind a refill's hand-over to Redis, only behind its claim statement.
+ */
+export type ClaimLane = 'new' | 'refill';
+
 export interface QueueStat {
   kind: JobKind;
   org_id: string;
@@ -22,8 +29,8 @@ export interface QueueStat {
  * written here directly. Only the worker role (DATABASE_WORKER_URL) may call them (WorkerRole
  * migration), so every connection here is the worker role's, in an all-in-one process too.
  *
- * Claims go over a connection of their own (not the request pool), with synchronous_commit off
- * for that session (a session setting, so it is a direct connection, DATABASE_DIRECT_URL when set,
+ * Claims go over connections of their own (not the request pool; one per ClaimLane), with
+ * synchronous_commit off for the session (a session setting, so it is a direct connection, DATABASE_DIRECT_URL when set,
  * like the LISTEN one: a transaction pooler would drop the setting): a claim lost in a database crash is claimed again, and the queue drops the
  * duplicate by job id (or the worker skips a row that is no longer queued).
  */
@@ -31,7 +38,7 @@ export interface QueueStat {
 export class IngestOutboxRepository implements OnApplicationShutdown {
   private readonly logger = new Logger('IngestOutbox');
   private listener: pg.Client | null = null;
-  private claimer: Promise<pg.Client> | null = null;
+  private readonly claimers = new Map<ClaimLane, Promise<pg.Client>>();
   private stopped = false;
   /** The reconciler, reaper and gauges: a small pool of the worker role's (connections made on demand). */
   private readonly pool: pg.Pool;
@@ -67,8 +74,13 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
    * hands them to `send`. If `send` throws (Redis down), the rows are given back and stay
    * undispatched. With `wait` false, answers null at once when another claim is running.
    */
-  async claim(send: (rows: OutboxRow[]) => Promise<void>, max: number, wait = true): Promise<number | null> {
-    const client = await this.claimClient();
+  async claim(
+    send: (rows: OutboxRow[]) => Promise<void>,
+    max: number,
+    wait = true,
+    lane: ClaimLane = 'new',
+  ): Promise<number | null> {
+    const client = await this.claimClient(lane);
     let rows: OutboxRow[];
     try {
       rows = (
@@ -99,9 +111,10 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     return rows.length;
   }
 
-  /** The claim connection, (re)connected on demand; dropped on error so the next claim reconnects. */
-  private claimClient(): Promise<pg.Client> {
-    if (this.claimer) return this.claimer;
+  /** A lane's claim connection, (re)connected on demand; dropped on error so the next claim reconnects. */
+  private claimClient(lane: ClaimLane): Promise<pg.Client> {
+    const open = this.claimers.get(lane);
+    if (open) return open;
     if (this.stopped) return Promise.reject(new Error('the dispatcher is shutting down'));
     const client = new pg.Client({
       connectionString: this.sessionUrl(),
@@ -109,7 +122,7 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
       options: '-c synchronous_commit=off',
     });
     const drop = () => {
-      if (this.claimer === connecting) this.claimer = null;
+      if (this.claimers.get(lane) === connecting) this.claimers.delete(lane);
       client.end().catch(() => undefined);
     };
     client.on('error', drop);
@@ -121,7 +134,7 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
         throw e;
       },
     );
-    this.claimer = connecting;
+    this.claimers.set(lane, connecting);
     return connecting;
   }
 
@@ -176,10 +189,10 @@ export class IngestOutboxRepository implements OnApplicationShutdown {
     this.stopped = true;
     const l = this.listener;
     this.listener = null;
-    const c = this.claimer;
-    this.claimer = null;
+    const claimers = [...this.claimers.values()];
+    this.claimers.clear();
     await l?.end().catch(() => undefined);
-    await c?.then((client) => client.end()).catch(() => undefined);
+    await Promise.all(claimers.map((c) => c.then((client) => client.end()).catch(() => undefined)));
     await this.pool.end().catch(() => undefined);
   }
 }

@@ -6,7 +6,7 @@ import { REDIS } from '../../redis/redis.module.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { queueJobs, queueOldestQueuedSeconds } from '../../common/metrics/metrics.js';
 import { FleetLease } from './fleet-lease.js';
-import { IngestOutboxRepository } from './ingest-outbox.repository.js';
+import { IngestOutboxRepository, type ClaimLane } from './ingest-outbox.repository.js';
 import { IngestQueues } from './ingest.queues.js';
 import { JobKind, queueNameOf } from './ingest.types.js';
 import { bullJobId, bullJobOptions, type OutboxRow, type QueueJobData } from './queue.config.js';
@@ -36,10 +36,14 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
 export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('IngestDispatcher');
   private timers: NodeJS.Timeout[] = [];
-  private running: Promise<void> | null = null;
-  private again = false;
-  /** The pending pass is only a refill (may give way to another dispatcher's claim). */
-  private refillOnly = true;
+  /**
+   * Passes per lane (ClaimLane): a new job's pass runs beside a refill's, on its own claim
+   * connection, so it waits for no refill's hand-over to Redis; passes of one lane never overlap.
+   */
+  private readonly lanes: Record<ClaimLane, { running: Promise<void> | null; again: boolean }> = {
+    new: { running: null, again: false },
+    refill: { running: null, again: false },
+  };
   private stopped = false;
   private lastWarn = 0;
   private refill: NodeJS.Timeout | null = null;
@@ -70,20 +74,25 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (this.refill) clearTimeout(this.refill);
-    await this.running;
+    await Promise.all([this.lanes.new.running, this.lanes.refill.running]);
     await this.metricsLease.release(); // the next worker takes the gauges over at its next sample
   }
 
-  /** Runs a dispatch pass now, or right after the current one (passes never overlap in a process). */
+  /**
+   * Runs a dispatch pass now, or right after the current one of its lane: new work (a NOTIFY, the
+   * poll, a reap) on the `new` lane, which waits for a claim running elsewhere; a refill on the
+   * `refill` lane, which gives way to one.
+   */
   kick(refill = false): void {
     if (this.stopped) return;
-    if (!refill) this.refillOnly = false;
-    if (this.running) {
-      this.again = true;
+    const lane = refill ? 'refill' : 'new';
+    const state = this.lanes[lane];
+    if (state.running) {
+      state.again = true;
       return;
     }
-    this.running = this.loop().finally(() => {
-      this.running = null;
+    state.running = this.loop(lane).finally(() => {
+      state.running = null;
     });
   }
 
@@ -96,22 +105,21 @@ export class IngestDispatcher implements OnApplicationBootstrap, OnApplicationSh
     }, REFILL_BATCH_MS);
   }
 
-  private async loop(): Promise<void> {
+  private async loop(lane: ClaimLane): Promise<void> {
+    const state = this.lanes[lane];
     do {
-      this.again = false;
-      const wait = !this.refillOnly;
-      this.refillOnly = true;
+      state.again = false;
       // Redis down: leave the rows in the outbox; the poll or the next NOTIFY tries again.
       if (this.redis.status !== 'ready') return;
       try {
-        const n = await this.outbox.claim((rows) => this.send(rows), BATCH, wait);
-        if (n === BATCH) this.again = true;
+        const n = await this.outbox.claim((rows) => this.send(rows), BATCH, lane === 'new', lane);
+        if (n === BATCH) state.again = true;
         if (n === null) this.kickSoon(); // another dispatcher was claiming: refill a moment later
       } catch (e) {
         this.warn(`dispatch deferred: ${(e as Error).message}`);
         return;
       }
-    } while (this.again && !this.stopped);
+    } while (state.again && !this.stopped);
   }
 
   private async send(rows: OutboxRow[]): Promise<void> {
