@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { createTestDb, type TestDb } from './support/db.js';
+import { envFor } from './support/env.js';
+import { startApp, type TestApp } from './support/app.js';
+import { until } from './support/wait.js';
+
+/** `n` GETs of `path`, `concurrency` at a time; answers the statuses. */
+async function flood(url: string, n: number, concurrency: number): Promise<number[]> {
+  const statuses: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        next++;
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+    }),
+  );
+  return statuses;
+}
+
+/**
+ * Routes anyone may call cost the same however many call them: what no one is billed for must not
+ * take the tenants' database connections.
+ */
+describe('public routes', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let ds: DataSource;
+  const calls = { select1: 0, migrations: 0 };
+  let failDatabase = false;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl));
+    ds = t.app.get(DataSource);
+    const query = ds.query.bind(ds);
+    ds.query = ((sql: string, ...rest: unknown[]) => {
+      if (sql === 'SELECT 1') {
+        calls.select1++;
+        if (failDatabase) return Promise.reject(new Error('connection refused'));
+      }
+      return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
+    }) as DataSource['query'];
+    const showMigrations = ds.showMigrations.bind(ds);
+    ds.showMigrations = () => {
+      calls.migrations++;
+      return showMigrations();
+    };
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('a flood of readiness probes runs at most one check a second; the answer still follows the database', async () => {
+    const started = Date.now();
+    const statuses = await flood(`${t.url}/health/ready`, 300, 16);
+    const seconds = (Date.now() - started) / 1000;
+    expect(statuses.filter((s) => s === 200)).toHaveLength(300);
+    expect(calls.select1).toBeGreaterThanOrEqual(1);
+    expect(calls.select1).toBeLessThanOrEqual(Math.ceil(seconds) + 1); // 300 without the shared check
+    expect(calls.migrations).toBe(1); // applied once, applied for good
+
+    failDatabase = true;
+    try {
+      await until(
+        async () => (await fetch(`${t.url}/health/ready`)).status === 503,
+        5000,
+        'readiness to see the database down',
+        100,
+      );
+    } finally {
+      failDatabase = false;
+    }
+    await until(async () => (await fetch(`${t.url}/health/ready`)).status === 200, 5000, 'ready again', 100);
+  });
+});
