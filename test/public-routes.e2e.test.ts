@@ -79,3 +79,40 @@ describe('public routes', () => {
     await until(async () => (await fetch(`${t.url}/health/ready`)).status === 200, 5000, 'ready again', 100);
   });
 });
+
+/** The queue board's sign-in and routes are not Nest routes: their bad tokens count per address too. */
+describe('admin sign-in and queue board: bad tokens per address', () => {
+  let db: TestDb;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(
+      envFor(db.appUrl, db.ownerUrl, { RATE_LIMIT_AUTH_FAILURES: '3', RATE_LIMIT_AUTH_WINDOW_S: '3600' }),
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  const login = () =>
+    fetch(`${t.url}/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'not-a-token' }),
+    });
+
+  it('past the allowance, POST /admin/login and the board answer 429 with Retry-After instead of 401', async () => {
+    for (let i = 0; i < 3; i++) expect((await login()).status).toBe(401);
+    const refused = await login();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const board = await fetch(`${t.url}/admin/queues/api/queues`, {
+      headers: { authorization: 'Bearer not-a-token' },
+    });
+    expect(board.status).toBe(429);
+    expect(Number(board.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});

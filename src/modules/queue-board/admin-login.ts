@@ -4,6 +4,8 @@ import { forbidden, ProblemException } from '../../common/filters/problem.js';
 import { sendProblem } from '../../common/filters/problem.filter.js';
 import type { Authenticator } from '../../tenancy/authenticator.js';
 import { sessionCookie, type AdminSessions } from './admin-session.js';
+import type { AuthFailureLimiter } from '../limits/auth-failure.limiter.js';
+import { countFailure } from './board-auth.js';
 
 const BOARD = '/admin/queues';
 const FORM = 'application/x-www-form-urlencoded';
@@ -35,6 +37,7 @@ const sameHost = (origin: string, host: string | undefined): boolean => {
 const MESSAGES: Record<number, string> = {
   401: 'That token is not valid (expired, wrong issuer, or unknown user).',
   403: 'That user is not a platform super_admin.',
+  429: 'Too many failed sign-ins from this address; retry later.',
   503: 'Sign-in is unavailable right now; retry shortly.',
 };
 
@@ -42,10 +45,16 @@ const MESSAGES: Record<number, string> = {
  * Browser sign-in for the queue board: GET /admin/login serves a small form; POST /admin/login
  * takes a token (form field or JSON `token`), checks it with the same Authenticator as every route,
  * and, for a super_admin only, answers 303 → /admin/queues with a signed session cookie
- * (HttpOnly, Secure, SameSite=Strict, Path=/admin, 15 min). POST /admin/logout clears it.
+ * (HttpOnly, Secure, SameSite=Strict, Path=/admin, 15 min). POST /admin/logout clears it. A bad
+ * token counts against the client address as on the API (AuthFailureLimiter).
  * Registered in an encapsulated scope under /admin, next to (not inside) the board's guarded scope.
  */
-export function registerAdminLogin(scope: FastifyInstance, authenticator: Authenticator, sessions: AdminSessions | null): void {
+export function registerAdminLogin(
+  scope: FastifyInstance,
+  authenticator: Authenticator,
+  sessions: AdminSessions | null,
+  failures?: AuthFailureLimiter,
+): void {
   scope.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
@@ -70,7 +79,8 @@ export function registerAdminLogin(scope: FastifyInstance, authenticator: Authen
       const { user } = await authenticator.authenticate(`Bearer ${token}`);
       if (!user.isSuperAdmin) throw forbidden('the queue board needs a platform super_admin');
       return reply.code(303).header('set-cookie', sessionCookie(sessions.issue(user.userId))).header('cache-control', 'no-store').redirect(BOARD, 303);
-    } catch (err) {
+    } catch (e) {
+      const err = await countFailure(failures, req, e); // bad tokens count per address, as on the API
       const status = err instanceof HttpException ? err.getStatus() : 0;
       if (fromForm && MESSAGES[status]) return html(reply, status, page(MESSAGES[status]));
       sendProblem(reply, req, err);

@@ -4,6 +4,7 @@ import { forbidden, unauthorized } from '../../common/filters/problem.js';
 import { sendProblem } from '../../common/filters/problem.filter.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import type { Authenticator } from '../../tenancy/authenticator.js';
+import type { AuthFailureLimiter } from '../limits/auth-failure.limiter.js';
 import { ADMIN_COOKIE, readCookie, type AdminSessions } from './admin-session.js';
 
 export const ADMIN_LOGIN_PATH = '/admin/login';
@@ -14,10 +15,11 @@ export const ADMIN_LOGIN_PATH = '/admin/login';
  * through the same Authenticator: an `Authorization: Bearer` JWT, or else the board's signed session
  * cookie (set by POST /admin/login); either way the user and its super_admin flag are read from the
  * database (auth_context) on every request.
- * No credentials or bad ones → 401 (a browser asking for a page is sent to the sign-in form instead);
+ * No credentials or bad ones → 401 (a browser asking for a page is sent to the sign-in form instead),
+ * counted against the client address as on the API (AuthFailureLimiter: past its allowance, 429);
  * a valid user who is not super_admin → 403.
  */
-export function superAdminHook(authenticator: Authenticator, sessions: AdminSessions | null) {
+export function superAdminHook(authenticator: Authenticator, sessions: AdminSessions | null, failures?: AuthFailureLimiter) {
   return async (req: FastifyRequest & { tenant?: TenantContext }, reply: FastifyReply): Promise<void> => {
     try {
       let user;
@@ -32,7 +34,8 @@ export function superAdminHook(authenticator: Authenticator, sessions: AdminSess
       req.tenant = ctx;
       (req.raw as typeof req.raw & { tenant?: TenantContext }).tenant = ctx;
       if (!user.isSuperAdmin) throw forbidden('the queue board needs a platform super_admin');
-    } catch (err) {
+    } catch (e) {
+      const err = await countFailure(failures, req, e);
       if (err instanceof HttpException && err.getStatus() === 401 && req.method === 'GET' && /text\/html/.test(req.headers.accept ?? '')) {
         reply.redirect(ADMIN_LOGIN_PATH, 303);
         return reply;
@@ -42,4 +45,10 @@ export function superAdminHook(authenticator: Authenticator, sessions: AdminSess
       return reply;
     }
   };
+}
+
+/** A 401 counts against the client address (AuthFailureLimiter); answers the 429 to send instead once it is over. */
+export async function countFailure(failures: AuthFailureLimiter | undefined, req: FastifyRequest, err: unknown): Promise<unknown> {
+  if (!failures || !(err instanceof HttpException) || err.getStatus() !== 401) return err;
+  return (await failures.refuse(req.ip).catch(() => undefined)) ?? err;
 }

@@ -16,6 +16,7 @@ import { sendProblem, toProblem } from '../../common/filters/problem.filter.js';
 import { superAdminHook } from './board-auth.js';
 import { AdminSessions } from './admin-session.js';
 import { registerAdminLogin } from './admin-login.js';
+import { AuthFailureLimiter } from '../limits/auth-failure.limiter.js';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 
@@ -39,6 +40,7 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
     @Inject(AuthConfig) private readonly authConfig: AuthConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   onModuleInit(): void {
@@ -65,8 +67,10 @@ export class QueueBoardModule implements OnModuleInit, OnApplicationShutdown {
     });
     const fastify = http.getInstance<FastifyInstance>();
     const sessions = AdminSessions.fromSecrets(this.authConfig.adminSessionSecret, this.authConfig.secret);
-    const guard = superAdminHook(this.authenticator, sessions);
-    void fastify.register(async (scope) => registerAdminLogin(scope, this.authenticator, sessions), { prefix: '/admin' });
+    const guard = superAdminHook(this.authenticator, sessions, this.failures);
+    void fastify.register(async (scope) => registerAdminLogin(scope, this.authenticator, sessions, this.failures), {
+      prefix: '/admin',
+    });
     void fastify.register(
       async (scope) => {
         scope.addHook('onRequest', guard);
