@@ -19,6 +19,7 @@ import { AdmissionGuard } from './common/guards/admission.guard.js';
 import { Admission } from './common/admission/admission.js';
 import { installJsonBodyLimits } from './common/http/json-body.js';
 import { installEarlyGuards, tagRouteTargets } from './common/http/early-guards.js';
+import { installPublicLimit } from './modules/limits/public-limit.js';
 import { installCloseUnused } from './common/http/close-unused.js';
 import { installLingeringClose } from './common/http/lingering-close.js';
 import { TenantGuard } from './common/guards/tenant.guard.js';
@@ -104,6 +105,8 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
   });
   installHttpMetrics(fastify);
   installAccessLog(fastify);
+  // What no one is billed for (public routes, docs, the board, unknown paths): per client address.
+  installPublicLimit(fastify, env.RATE_LIMIT_ENABLED ? env.RATE_LIMIT_PUBLIC : 0);
   installJsonBodyLimits(fastify, { maxDepth: env.JSON_MAX_DEPTH, maxKeys: env.JSON_MAX_KEYS });
   // Authentication, org, roles and the limiter before the body is read; the guards reuse the result.
   tagRouteTargets(app);

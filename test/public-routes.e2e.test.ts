@@ -4,6 +4,7 @@ import { createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { until } from './support/wait.js';
+import { orgWithRoles } from './support/fixtures.js';
 
 /** `n` GETs of `path`, `concurrency` at a time; answers the statuses. */
 async function flood(url: string, n: number, concurrency: number): Promise<number[]> {
@@ -114,5 +115,39 @@ describe('admin sign-in and queue board: bad tokens per address', () => {
     });
     expect(board.status).toBe(429);
     expect(Number(board.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+/** What no one is billed for is limited per client address; tenants' routes from that address are not. */
+describe('public routes: per-address limit (RATE_LIMIT_PUBLIC)', () => {
+  let db: TestDb;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { RATE_LIMIT_PUBLIC: '5' }));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it('past the allowance, docs, health and unknown paths answer 429 with Retry-After; a tenant route still answers', async () => {
+    const paths = ['/docs/openapi.json', '/health/live', '/docs', '/no/such/path', '/health/ready'];
+    const statuses = [];
+    for (const p of paths) statuses.push((await fetch(`${t.url}${p}`)).status);
+    expect(statuses).toEqual([200, 200, 200, 404, 200]);
+    for (const p of paths) {
+      const res = await fetch(`${t.url}${p}`);
+      expect(res.status, p).toBe(429);
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await res.json()) as { policy?: string }).policy).toBe('public');
+    }
+    const tenant = await orgWithRoles(db.owner);
+    const org = await fetch(`${t.url}/v1/org`, {
+      headers: { authorization: `Bearer ${tenant.tokens.member}` },
+    });
+    expect(org.status).toBe(200);
   });
 });

@@ -459,6 +459,15 @@ export class EnvDto {
   RATE_LIMIT_AUTH_WINDOW_S = 60;
 
   /**
+   * Requests one client address may make per minute, on each instance, to what no one is billed
+   * for: public routes (health, metrics, the OpenAPI document), the docs UI and its assets, the
+   * queue board's pages, and unknown paths (a token bucket of this size; one more every
+   * 60/limit s). Past it: 429 with Retry-After. Tenants' API routes never count. 0 = off.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  RATE_LIMIT_PUBLIC = 600;
+
+  /**
    * Requests with a body that one user may have refused (400, 413, 415 or 422: malformed, too
    * deep, too large, invalid) per RATE_LIMIT_BAD_BODY_WINDOW_S, whatever org they are for, before
    * its further requests with a body are refused 429 before the body is read (paced like any known

@@ -183,6 +183,7 @@ export abstract class LimitsConfig extends slice({
   usageFlushMs: 'USAGE_FLUSH_MS',
   authFailures: 'RATE_LIMIT_AUTH_FAILURES',
   authWindowS: 'RATE_LIMIT_AUTH_WINDOW_S',
+  public: 'RATE_LIMIT_PUBLIC',
   badBodies: 'RATE_LIMIT_BAD_BODIES',
   badBodyWindowS: 'RATE_LIMIT_BAD_BODY_WINDOW_S',
   maxStoredChunks: 'LIMITS_MAX_STORED_CHUNKS',

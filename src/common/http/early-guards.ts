@@ -10,10 +10,14 @@ import { logAbandoned } from './access-log.js';
 /** Where a Nest route's controller class and handler travel to Fastify: its route config. */
 const ROUTE_TARGET = 'rockerRoute';
 
-interface RouteTarget {
+export interface RouteTarget {
   cls: Type;
   handler: (...args: unknown[]) => unknown;
 }
+
+/** The Nest controller class and handler a request was routed to; undefined for any other route (docs UI, queue board, 404). */
+export const routeTargetOf = (req: FastifyRequest): RouteTarget | undefined =>
+  (req.routeOptions.config as unknown as Record<string, RouteTarget | undefined> | undefined)?.[ROUTE_TARGET];
 
 /** The same questions Nest's guards answer, asked from a Fastify hook. */
 class HookContext implements ExecutionContext {
@@ -106,7 +110,7 @@ export const hasBody = (req: FastifyRequest) =>
  */
 export function installEarlyGuards(fastify: FastifyInstance, opts: EarlyGuardOptions): void {
   fastify.addHook('onRequest', async (req, reply) => {
-    const target = (req.routeOptions.config as unknown as Record<string, RouteTarget | undefined> | undefined)?.[ROUTE_TARGET];
+    const target = routeTargetOf(req);
     if (!target) return;
     const context = new HookContext(req, reply, target);
     try {
