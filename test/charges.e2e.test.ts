@@ -235,8 +235,14 @@ describe('per-org cap of stored chunks', () => {
     }, 60_000);
     expect(failed.error).toMatch(/^too-long: this item's text makes \d+ chunks, more than the 3 one item may be indexed as/);
     const jobs = (await as(request(t.url).get('/v1/ingest/jobs?kind=embed&status=failed')).expect(200)).body.data;
-    expect(jobs.find((j: { knowledge_item_id: string }) => j.knowledge_item_id === a.body.id).attempts).toBe(1);
+    const job = jobs.find((j: { knowledge_item_id: string }) => j.knowledge_item_id === a.body.id);
+    expect(job.attempts).toBe(1);
     expect((await as(request(t.url).get('/v1/org/usage')).expect(200)).body.totals.embedding_inputs).toBe(0); // the model never ran
+    // The verdict cannot change while the limit stands: a retry (which would read and chunk the
+    // whole text again) is refused, and the job stays failed.
+    const retry = await as(request(t.url).post(`/v1/ingest/jobs/${job.id}/retry`)).expect(409);
+    expect(retry.body.detail).toMatch(/makes \d+ chunks, more than the 3 one item may be indexed as: a retry would fail the same way/);
+    expect((await as(request(t.url).get(`/v1/ingest/jobs/${job.id}`)).expect(200)).body.status).toBe('failed');
   });
 
   it("a market listing's copy counts against the cap: publishing past it is 429 quota-exceeded and writes nothing; embed jobs count the copies too", async () => {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { conflict, notFound, ProblemException } from '../../common/filters/problem.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
-import { IngestConfig } from '../../config/slices.js';
+import { IngestConfig, SearchConfig } from '../../config/slices.js';
 import { TenantTransactions } from '../../tenancy/tenant-context.js';
 import { Charges, type ChargeHeaders } from '../limits/charges.service.js';
 import { LimitsService } from '../limits/limits.service.js';
@@ -17,6 +17,9 @@ const RETRY_POLICY: Partial<Record<JobKind, RatePolicy>> = {
   [JobKind.Ocr]: RatePolicy.Ocr,
 };
 
+/** The embed handler's too-long verdict (EmbedHandler): how many chunks the item's text makes. */
+const TOO_LONG = /^too-long: this item's text makes (\d+) chunks/;
+
 /** When to try again after a full queue: jobs start within seconds, a backlog drains in about this. */
 const QUEUE_FULL_RETRY_S = 30;
 
@@ -30,6 +33,7 @@ export class IngestService extends IngestEnqueuer {
   constructor(
     private readonly jobs: IngestRepository,
     @Inject(IngestConfig) private readonly ingestConfig: IngestConfig,
+    @Inject(SearchConfig) private readonly searchConfig: SearchConfig,
     private readonly tenants: TenantTransactions,
     private readonly limits: LimitsService,
     private readonly charges: Charges,
@@ -67,6 +71,7 @@ export class IngestService extends IngestEnqueuer {
   async retry(id: string): Promise<{ job: IngestJobDto; charged: ChargeHeaders }> {
     const failed = await this.get(id);
     if (failed.status !== 'failed') throw conflict(`only a failed job can be retried; this one is ${failed.status}`);
+    this.assertVerdictCanChange(failed);
     await this.assertRoomInQueue();
     const policy = RETRY_POLICY[failed.kind as JobKind];
     const charged = policy ? await this.charges.charge(this.context(), policy, 1) : {};
@@ -74,6 +79,20 @@ export class IngestService extends IngestEnqueuer {
     if (row) return { job: row, charged };
     const job = await this.get(id);
     throw conflict(`only a failed job can be retried; this one is ${job.status}`);
+  }
+
+  /**
+   * An embed job failed `too-long` fails the same way until the limit is raised past its chunks (an
+   * item's text does not change): a retry would read and chunk the whole text again for nothing, so
+   * it is refused (409) while the verdict stands.
+   */
+  private assertVerdictCanChange(failed: IngestJobDto): void {
+    if (failed.kind !== JobKind.Embed) return;
+    const chunks = Number(TOO_LONG.exec(failed.last_error ?? '')?.[1]);
+    if (chunks > this.searchConfig.itemMaxChunks)
+      throw conflict(
+        `this item's text makes ${chunks} chunks, more than the ${this.searchConfig.itemMaxChunks} one item may be indexed as: a retry would fail the same way; split it into smaller items`,
+      );
   }
 
   /**
