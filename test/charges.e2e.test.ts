@@ -7,6 +7,8 @@ import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { makePdf, textPng } from './support/files.js';
 import { insertJobs } from './support/ingest.js';
 import { until } from './support/wait.js';
+import { IngestQueues } from '../src/modules/ingest/ingest.queues.js';
+import { JobKind } from '../src/modules/ingest/ingest.types.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
@@ -288,5 +290,51 @@ describe('per-org cap of stored chunks', () => {
     // refreshing a's listing replaces its copy: still 3, allowed
     await publish(a).expect(201);
     expect(await stored()).toEqual({ priv: 2, market: 1 });
+  });
+});
+
+/** The whole pipeline (API and workers, the local model): embed jobs take their inputs from the org's `embeddings` bucket. */
+describe('embed jobs and the embeddings policy', () => {
+  let db: TestDb;
+  let t: TestApp;
+  let root: string;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'all' }));
+    root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+  });
+
+  it("an item's model inputs are charged to the bucket (past empty); the org's next embed job then waits, no attempt spent, and so do its embedding requests", async () => {
+    const E = await orgWithRoles(db.owner);
+    const as = (r: request.Test) => r.set('Authorization', `Bearer ${E.tokens.member}`);
+    await request(t.url)
+      .put(`/v1/admin/orgs/${E.org.id}/limits`)
+      .set('Authorization', `Bearer ${root}`)
+      .send({ embeddings: { limit: 10, window_s: 3600 } })
+      .expect(200);
+    const item = async (id: string) => (await as(request(t.url).get(`/v1/knowledge/${id}`)).expect(200)).body;
+    // about 16,000 characters: some 20 chunks of at most 1,000, one input each
+    const text = 'Granite is an igneous rock that formed from slowly cooling magma deep underground. '.repeat(190);
+    const big = (await as(request(t.url).post('/v1/knowledge')).send({ title: 'big', text }).expect(201)).body.id;
+    await until(async () => (await item(big)).status === 'ready', 60_000, 'the large item to be embedded');
+
+    // The bucket is 10 inputs deep and now in debt: the next embed job goes back to delayed at its gate.
+    const small = (await as(request(t.url).post('/v1/knowledge')).send({ title: 'small', text: 'Basalt is a volcanic rock.' }).expect(201)).body.id;
+    const job = await until(async () => {
+      const jobs = (await as(request(t.url).get('/v1/ingest/jobs?kind=embed')).expect(200)).body.data as { id: string; knowledge_item_id: string }[];
+      return jobs.find((j) => j.knowledge_item_id === small);
+    }, 15_000, "the small item's job");
+    const queue = t.app.get(IngestQueues).get(JobKind.Embed)!;
+    await until(async () => (await queue.getJobState(job.id)) === 'delayed', 15_000, 'the job to wait for the bucket');
+    const row = (await as(request(t.url).get(`/v1/ingest/jobs/${job.id}`)).expect(200)).body;
+    expect(row).toMatchObject({ status: 'queued', attempts: 0 });
+    expect((await item(small)).status).toBe('pending');
+    const refused = await as(request(t.url).post('/v1/embeddings')).send({ input: 'one more' }).expect(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(60); // the debt is repaid at 10 an hour
   });
 });

@@ -32,6 +32,8 @@ import { IngestDispatcher } from './ingest.dispatcher.js';
 import { runJobHandler } from './run-handler.js';
 import { JobPayloadParser } from './job-payloads.js';
 import { LimitsService } from '../limits/limits.service.js';
+import { Charges } from '../limits/charges.service.js';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { bullPrefix, type QueueJobData } from './queue.config.js';
 import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 import { Admission } from '../../common/admission/admission.js';
@@ -61,6 +63,13 @@ export const HANDBACK_RESERVE_MS = 2500;
  * tick of JOB_LOAD_TICK_MS while it runs (a read is 1, a costly request 10): a job that keeps the
  * process busy for seconds weighs as a steady stream of requests, not as one request at its start.
  */
+/**
+ * The rate policy a job kind's engine work is charged to, as the request routes that use the same
+ * engine are: an embed job's model inputs to `embeddings` (Charges.gate before it starts, the rest
+ * once its chunks are known).
+ */
+const JOB_POLICY: Partial<Record<JobKind, RatePolicy>> = { [JobKind.Embed]: RatePolicy.Embeddings };
+
 const JOB_LOAD_PER_TICK = 25;
 const JOB_LOAD_TICK_MS = 250;
 
@@ -122,6 +131,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     private readonly orgLimits: LimitsService,
     private readonly payloads: JobPayloadParser,
     private readonly redisFactory: RedisFactory,
+    private readonly charges: Charges,
     /** The API's admission controller when this process serves requests too (ROCKER_ROLE=all). */
     @Optional() private readonly admission?: Admission,
   ) {}
@@ -291,6 +301,15 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
           // Over the org's start rate: back to delayed until its next start is due, no attempt spent.
           await job.moveToDelayed(Date.now() + slot.waitMs + Math.random() * 20, token);
         }
+        throw new DelayedError();
+      }
+      // A kind that spends a costly engine takes its turn from the org's bucket of that policy first:
+      // over it, the job gives its slot back and waits until the bucket has room (no attempt spent).
+      const policy = JOB_POLICY[kind];
+      const wait = policy ? await this.charges.gate(ctx, policy) : 0;
+      if (wait > 0) {
+        await this.wake(orgId, await this.slots.release(orgId, jobId).catch(() => null));
+        await job.moveToDelayed(Date.now() + wait + Math.random() * 20, token);
         throw new DelayedError();
       }
       // In a process that also serves requests, the running job is this org's load on it (admission's shares).

@@ -107,6 +107,31 @@ export class Charges {
     return rateHeaders(plan, { admitted: true, slotRefused: false, rates: [{ check, ...taken, fits: true }] });
   }
 
+  /**
+   * A job's turn at a costly engine, before it starts: takes one unit of `policy` from the org's
+   * bucket (not metered: the job meters what it spends). Answers 0 when it fits, else how many
+   * milliseconds until it would (the job waits that long, no attempt spent). Once the job knows its
+   * size it takes the rest with `debit`, past empty if need be: a job larger than the bucket still
+   * runs, and the org's next jobs and requests wait until it is repaid.
+   */
+  async gate(ctx: TenantContext, policy: RatePolicy): Promise<number> {
+    if (!this.limitsConfig.enabled || !ctx.orgId) return 0;
+    const orgId = ctx.orgId;
+    const cfg = (await this.limits.forTenant(ctx)).policies[policy];
+    const plan = new RatePlan(orgId, policy, 1);
+    plan.rates.push(this.rateCheck(orgId, policy, 1, cfg));
+    const verdict = await this.storage.decide(plan);
+    this.count(orgId, policy, verdict);
+    return verdict.admitted ? 0 : Math.max(1, ...verdict.rates.map((o) => o.state.retryMs));
+  }
+
+  /** Takes `amount` of `policy` from the org's bucket, past empty if need be (the bucket only: no metering). */
+  async debit(ctx: TenantContext, policy: RatePolicy, amount: number): Promise<void> {
+    if (!this.limitsConfig.enabled || !ctx.orgId || !(amount > 0)) return;
+    const cfg = (await this.limits.forTenant(ctx)).policies[policy];
+    await this.storage.debit(this.rateCheck(ctx.orgId, policy, amount, cfg));
+  }
+
   private count(orgId: string, policy: RatePolicy, v: Verdict): void {
     const over = v.rates.some((o) => !o.fits && !o.check.dryRun) || !!v.quota?.over;
     rateLimitDecisions.labels(policy, orgLabel(orgId), over ? 'limited' : 'allowed').inc();

@@ -14,6 +14,8 @@ import { EmbedItemService } from './embed-item.service.js';
 import { UsageService } from '../limits/usage.service.js';
 import { OrgCap, UsageUnit } from '../limits/limits.types.js';
 import { LimitsService } from '../limits/limits.service.js';
+import { Charges } from '../limits/charges.service.js';
+import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { WorkClass } from '../../common/fair/fair-scheduler.js';
 
@@ -31,6 +33,7 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
     private readonly usage: UsageService,
     private readonly limits: LimitsService,
     @Inject(SearchConfig) private readonly searchConfig: SearchConfig,
+    private readonly charges: Charges,
   ) {}
 
   async handle(job: IngestJobContext<JobKind.Embed>): Promise<JobCommit | void> {
@@ -67,6 +70,10 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
         throw new PermanentJobError(`quota-exceeded: ${e.message}`);
       throw e;
     }
+    // The model's inputs are taken from the org's `embeddings` bucket, as POST /v1/embeddings takes
+    // them: the processor's gate took the first before the job started, the rest go now, past empty
+    // if need be (the org's next embed jobs and embedding requests wait until it is repaid).
+    await this.charges.debit(ctx, RatePolicy.Embeddings, embeddingUnits(plan.chunks) - 1);
     const who = { key: job.orgId, cls: WorkClass.Job };
     const vectors = await this.embed.vectors(plan, job.signal, who);
     // 'failed' (nothing to embed) is recorded on the item by the write; throwing would roll it back.

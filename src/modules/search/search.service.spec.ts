@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SearchService } from './search.service.js';
 import { EmbedItemService } from './embed-item.service.js';
+import { Charges } from '../limits/charges.service.js';
 import { EmbedJobHandler } from './embed.handler.js';
 import { JobKind, PermanentJobError, type IngestJobContext } from '../ingest/ingest.types.js';
 import { UsageUnit } from '../limits/limits.types.js';
@@ -244,6 +245,7 @@ describe(EmbedJobHandler.name, () => {
       (opts.usage ?? usage) as UsageService,
       capOf(opts.cap ?? 100),
       { itemMaxChunks: opts.itemMaxChunks ?? 2000 } as SearchConfig,
+      { debit: async () => undefined } as unknown as Charges,
     );
   const embedJob = (db: IngestJobContext['db']): IngestJobContext<JobKind.Embed> => ({
     jobId: 'j',
