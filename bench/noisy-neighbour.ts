@@ -252,7 +252,12 @@ try {
     if (st !== 200) throw new Error(`PUT limits for the noisy org answered ${st}`);
   }
   const costlyLimit = Math.max(1, Math.floor((P.noisyLimit * 0.3) / Math.max(1, costly.length)));
-  const noisyPolicyLimit = (p: string) => (p === 'api' ? P.noisyLimit : costlyLimit);
+  // Embed jobs take their inputs from the `embeddings` bucket too (docs/limits.md): the noisy org's
+  // gets room for its backlog at its job start rate (one input per item) besides the flood's share,
+  // so its backlog keeps running through the flood as the scenario intends.
+  const backlogInputs = ingest ? Number(env.INGEST_ORG_RATE ?? 5) * P.windowS : 0;
+  const noisyPolicyLimit = (p: string) =>
+    p === 'api' ? P.noisyLimit : p === 'embeddings' ? costlyLimit + backlogInputs : costlyLimit;
 
   say(`load:noisy  profile=${P.name}  ${cpus().length} cores, load average ${load0.map((l) => l.toFixed(1)).join(' ')} at start`);
   say(`deployment: ${deployment.apis.length} API processes (${deployment.apis.join(', ')}), ${deployment.workers} worker processes (scheduled: ${workerScheduling.join(', ') || 'n/a'}${workerSched === 'embed-nice' ? '; embedding thread nice 19' : ''}), Redis prefix ${prefix}, database ${db.name}`);
@@ -262,7 +267,7 @@ try {
   say(`costly routes: ${costly.length ? costly.map((c) => `${c.route.name} [${c.policy}]`).join(', ') : 'none yet'}`);
   say(`arrivals: ${arrivals === 'poisson' ? 'poisson (random instants, seeded per stream)' : 'uniform (every 1/rate s, streams in lock-step)'}`);
   say(`ingest start rate per org: ${env.INGEST_ORG_RATE === undefined ? 'the default (INGEST_ORG_RATE)' : env.INGEST_ORG_RATE === '0' ? 'unlimited' : `${env.INGEST_ORG_RATE} jobs/s`} (LOAD_INGEST_RATE)`);
-  say(`noisy quota: api ${P.noisyLimit} per ${P.windowS}s${costly.length ? `, each costly policy ${costlyLimit} per ${P.windowS}s` : ''}${adminLimits ? '' : ' (nominal: not enforced)'}; flood at ${P.floodFactor}x`);
+  say(`noisy quota: api ${P.noisyLimit} per ${P.windowS}s${costly.length ? `, each costly policy ${costlyLimit} per ${P.windowS}s${backlogInputs ? ` (embeddings ${costlyLimit + backlogInputs}: its backlog's embed jobs take from it too)` : ''}` : ''}${adminLimits ? '' : ' (nominal: not enforced)'}; flood at ${P.floodFactor}x`);
 
   // ---------------------------------------------------------------- phases
   const phases: { name: string; from: number; to: number; wallFrom: Date; wallTo: Date }[] = [];
@@ -410,7 +415,9 @@ try {
         `${sFloodN.limited429} answers 429, ${sFloodN.ok2xx} admitted (at most ${P.noisyLimit} x ${windowsSpanned} windows)`),
     );
     const checks: { policy: string; samples: Sample[]; limit: number }[] = [{ policy: 'api', samples: floodNoisy.samples, limit: P.noisyLimit }];
-    for (const c of costly) if (c.policy !== 'api') checks.push({ policy: c.policy, samples: floodNoisy.samples.filter((s) => s.route === c.route.name), limit: costlyLimit });
+    for (const c of costly)
+      if (c.policy !== 'api')
+        checks.push({ policy: c.policy, samples: floodNoisy.samples.filter((s) => s.route === c.route.name), limit: noisyPolicyLimit(c.policy) });
     for (const c of checks) {
       const { windows, withoutHeader } = admittedPerWindow(c.samples, c.policy, P.windowS);
       windowsOut[c.policy] = Math.max(0, ...windows.map((w) => w.admitted));
