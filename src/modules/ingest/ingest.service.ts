@@ -17,7 +17,7 @@ const RETRY_POLICY: Partial<Record<JobKind, RatePolicy>> = {
   [JobKind.Ocr]: RatePolicy.Ocr,
 };
 
-/** The embed handler's too-long verdict (EmbedHandler): how many chunks the item's text makes. */
+/** The embed handler's too-long verdict (EmbedJobHandler): how many chunks the item's text makes. */
 const TOO_LONG = /^too-long: this item's text makes (\d+) chunks/;
 
 /** When to try again after a full queue: jobs start within seconds, a backlog drains in about this. */
