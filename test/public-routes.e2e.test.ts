@@ -68,12 +68,23 @@ describe('public routes', () => {
 
     failDatabase = true;
     try {
-      await until(
-        async () => (await fetch(`${t.url}/health/ready`)).status === 503,
+      const down = await until(
+        async () => {
+          const res = await fetch(`${t.url}/health/ready`);
+          return res.status === 503
+            ? ((await res.json()) as { detail: string; checks: Record<string, { status: string }> })
+            : undefined;
+        },
         5000,
         'readiness to see the database down',
         100,
       );
+      expect(down.detail).toBe('not ready: database: unreachable'); // what is down, by name
+      expect(down.checks).toMatchObject({
+        database: { status: 'down' },
+        redis: { status: 'up' },
+        migrations: { status: 'up' },
+      });
     } finally {
       failDatabase = false;
     }

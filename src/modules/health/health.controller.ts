@@ -1,9 +1,10 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import type { RedisClient } from '../../redis/redis.factory.js';
 import { Public } from '../../common/decorators/auth.decorators.js';
+import { ProblemException } from '../../common/filters/problem.js';
 import { REDIS } from '../../redis/redis.module.js';
 
 const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
@@ -15,6 +16,19 @@ export const READY_CHECK_TTL_MS = 1000;
 type Check = 'database' | 'redis' | 'migrations';
 /** Each dependency: null when up, else why it is down. */
 type Snapshot = Record<Check, string | null>;
+
+/**
+ * Terminus's 503 as problem+json that names what is down (`detail`, and `checks` with each
+ * dependency's state), so whoever reads a failing probe sees why.
+ */
+function notReady(e: unknown): unknown {
+  if (!(e instanceof ServiceUnavailableException)) return e;
+  const checks = (e.getResponse() as { details?: Record<string, { status: string; message?: string }> }).details ?? {};
+  const down = Object.entries(checks)
+    .filter(([, c]) => c.status !== 'up')
+    .map(([name, c]) => `${name}: ${c.message ?? c.status}`);
+  return new ProblemException(503, 'unavailable', `not ready: ${down.join(', ') || 'a dependency is down'}`, { checks }, { 'Retry-After': '5' });
+}
 
 @ApiTags('health')
 @Controller('health')
@@ -54,7 +68,9 @@ export class HealthController {
       const i = this.indicator.check(name);
       return down ? i.down({ message: down }) : i.up();
     };
-    return this.health.check([up('database'), up('redis'), up('migrations')]);
+    return this.health.check([up('database'), up('redis'), up('migrations')]).catch((e: unknown) => {
+      throw notReady(e);
+    });
   }
 
   /** The current check: the one in flight, else the last one while it is fresh, else a new one. */
