@@ -451,6 +451,13 @@ try {
   const throttled = cap?.path ? cap.throttled() : null;
   if (throttled) say(`worker CPU limit: held back in ${throttled.periods} periods, ${throttled.seconds.toFixed(1)} s in all`);
 
+  // What any 5xx said (the counts above do not tell a 503 from a 500), at most ten of them.
+  const fivexx = [...alone.samples, ...backlog, ...floodQuiet.samples, ...floodNoisy.samples].filter((s) => s.status >= 500);
+  if (fivexx.length) {
+    say(`\n5xx answers (${fivexx.length}${fivexx.length > 10 ? ', the first 10' : ''})`);
+    for (const s of fivexx.slice(0, 10)) say(`  ${s.org} ${s.phase} ${s.route}: ${s.status} ${s.problem ?? ''}`);
+  }
+
   say('\nverdicts');
   say(table(verdicts.map((v) => ({ verdict: v.status.toUpperCase(), check: v.name, detail: v.detail }))));
   const failed = verdicts.filter((v) => v.status === 'fail');

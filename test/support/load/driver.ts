@@ -89,6 +89,8 @@ export interface Sample {
   resets?: Record<string, number>;
   /** `RateLimit-Policy` header, when the limiter answered. */
   policy?: string;
+  /** A 5xx answer's problem type and detail (what to look into), at most 300 characters. */
+  problem?: string;
 }
 
 export interface StreamResult {
@@ -100,6 +102,16 @@ export interface StreamResult {
  * One client (its own connection pools), so that one org's slow answers cannot queue another org's
  * requests inside the load generator. Drivers sharing an `epoch` share a time axis.
  */
+/** A 5xx body's problem type and detail, or its first characters when it is not problem+json. */
+function problemOf(body: string): string {
+  try {
+    const p = JSON.parse(body) as { type?: string; detail?: string };
+    return `${p.type ?? ''} ${p.detail ?? ''}`.trim().slice(0, 300);
+  } catch {
+    return body.slice(0, 300);
+  }
+}
+
 export class Driver {
   private readonly pools: Pool[];
 
@@ -127,11 +139,22 @@ export class Driver {
         headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         body,
       });
-      await res.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+      const problem = res.statusCode >= 500 ? problemOf(await res.body.text()) : undefined;
+      if (problem === undefined) await res.body.dump({ limit: Number.MAX_SAFE_INTEGER });
       const latency = this.now() - start;
       const policy = header(res.headers['ratelimit-policy']);
       const state = header(res.headers['ratelimit']);
-      return { ...meta, route: route.name, origin, t: start, latency, status: res.statusCode, policy, resets: state ? parseResets(state) : undefined };
+      return {
+        ...meta,
+        route: route.name,
+        origin,
+        t: start,
+        latency,
+        status: res.statusCode,
+        policy,
+        resets: state ? parseResets(state) : undefined,
+        ...(problem === undefined ? {} : { problem }),
+      };
     } catch {
       return { ...meta, route: route.name, origin, t: start, latency: this.now() - start, status: 0 };
     }
