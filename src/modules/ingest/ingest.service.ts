@@ -8,7 +8,7 @@ import { Charges, type ChargeHeaders } from '../limits/charges.service.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { OrgCap } from '../limits/limits.types.js';
 import { IngestRepository } from './ingest.repository.js';
-import { IngestEnqueuer, JobKind, JobPriorityClass, type EnqueuedJob, type EnqueueOptions, type JobPayloads, type JobStatus } from './ingest.types.js';
+import { IngestEnqueuer, tooLongChunks, JobKind, JobPriorityClass, type EnqueuedJob, type EnqueueOptions, type JobPayloads, type JobStatus } from './ingest.types.js';
 import type { IngestJobDto } from './dto/ingest-job.dto.js';
 
 /** What a manual retry is charged, per job kind (an embed job meters its inputs when it runs). */
@@ -16,9 +16,6 @@ const RETRY_POLICY: Partial<Record<JobKind, RatePolicy>> = {
   [JobKind.Crawl]: RatePolicy.Crawl,
   [JobKind.Ocr]: RatePolicy.Ocr,
 };
-
-/** The embed handler's too-long verdict (EmbedJobHandler): how many chunks the item's text makes. */
-const TOO_LONG = /^too-long: this item's text makes (\d+) chunks/;
 
 /** When to try again after a full queue: jobs start within seconds, a backlog drains in about this. */
 const QUEUE_FULL_RETRY_S = 30;
@@ -88,7 +85,7 @@ export class IngestService extends IngestEnqueuer {
    */
   private assertVerdictCanChange(failed: IngestJobDto): void {
     if (failed.kind !== JobKind.Embed) return;
-    const chunks = Number(TOO_LONG.exec(failed.last_error ?? '')?.[1]);
+    const chunks = tooLongChunks(failed.last_error);
     if (chunks > this.searchConfig.itemMaxChunks)
       throw conflict(
         `this item's text makes ${chunks} chunks, more than the ${this.searchConfig.itemMaxChunks} one item may be indexed as: a retry would fail the same way; split it into smaller items`,

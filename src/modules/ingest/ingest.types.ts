@@ -115,6 +115,16 @@ export interface IngestHandler<K extends JobKind = JobKind> {
 
 export class PermanentJobError extends Error {}
 
+/** An embed job's verdict on an item whose text makes more chunks than one item may be indexed as. */
+export const tooLongError = (chunks: number, most: number) =>
+  new PermanentJobError(
+    `too-long: this item's text makes ${chunks} chunks, more than the ${most} one item may be indexed as: split it into smaller items`,
+  );
+
+/** The chunk count of a job error tooLongError wrote; NaN for any other error. */
+export const tooLongChunks = (error: string | null): number =>
+  Number(/^too-long: this item's text makes (\d+) chunks/.exec(error ?? '')?.[1]);
+
 /** The job's lease in Postgres is no longer this worker's (it expired and was reaped, or another worker took the job). */
 export class LeaseLostError extends Error {
   constructor(jobId: string) {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../../common/decorators/auth.decorators.js';
 import { sendProblem } from '../../common/filters/problem.filter.js';
 import { rateLimitDecisions } from '../../common/metrics/metrics.js';
-import { routeTargetOf } from '../../common/http/early-guards.js';
+import { routeTargetOf, type RouteTarget } from '../../common/http/early-guards.js';
 import { bucketOf, stateOf, take } from './gcra.js';
 import { protectionRefusal } from './rate-decision.js';
 
@@ -12,11 +12,19 @@ const WINDOW_MS = 60_000;
 /** Addresses remembered at most (expired ones are dropped first when it is reached). */
 const MAX_ADDRESSES = 100_000;
 
+/** Each Nest route's answer to "is it public", read from its metadata once (every request asks). */
+const publicRoutes = new WeakMap<RouteTarget, boolean>();
+
 /** Whether a request is for something no one is billed for: a public Nest route, or a route Nest does not own. */
 function unbilled(req: FastifyRequest): boolean {
   const target = routeTargetOf(req);
   if (!target) return true;
-  return !!(Reflect.getMetadata(IS_PUBLIC, target.handler) ?? Reflect.getMetadata(IS_PUBLIC, target.cls));
+  let pub = publicRoutes.get(target);
+  if (pub === undefined) {
+    pub = !!(Reflect.getMetadata(IS_PUBLIC, target.handler) ?? Reflect.getMetadata(IS_PUBLIC, target.cls));
+    publicRoutes.set(target, pub);
+  }
+  return pub;
 }
 
 /**

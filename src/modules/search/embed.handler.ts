@@ -6,6 +6,7 @@ import {
   JobHandler,
   JobKind,
   PermanentJobError,
+  tooLongError,
   type IngestHandler,
   type IngestJobContext,
   type JobCommit,
@@ -52,9 +53,7 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
     // before the model runs (a retry would fail the same way; the document is to be split).
     const most = this.searchConfig.itemMaxChunks;
     if (plan.chunks.length > most)
-      throw new PermanentJobError(
-        `too-long: this item's text makes ${plan.chunks.length} chunks, more than the ${most} one item may be indexed as: split it into smaller items`,
-      );
+      throw tooLongError(plan.chunks.length, most);
     // The org's cap of chunks in the vector index: past it the job fails (quota-exceeded) before the
     // model runs; the item keeps its text, and a retry once room is made (or the cap raised) runs.
     if (stored + plan.chunks.length > cap)
