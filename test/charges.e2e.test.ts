@@ -301,7 +301,7 @@ describe('embed jobs and the embeddings policy', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'all' }));
+    t = await startApp(envFor(db.appUrl, db.ownerUrl, { ROCKER_ROLE: 'all', INGEST_BACKOFF_MS: '20' }));
     root = await tokenFor(await createUser(db.owner, { superAdmin: true }));
   });
   afterAll(async () => {
@@ -336,5 +336,45 @@ describe('embed jobs and the embeddings policy', () => {
     expect((await item(small)).status).toBe('pending');
     const refused = await as(request(t.url).post('/v1/embeddings')).send({ input: 'one more' }).expect(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(60); // the debt is repaid at 10 an hour
+  });
+
+  it('an automatic retry after a system failure takes nothing more from the bucket: the inputs are taken once, when the writes commit', async () => {
+    const E = await orgWithRoles(db.owner);
+    const as = (r: request.Test) => r.set('Authorization', `Bearer ${E.tokens.member}`);
+    await request(t.url)
+      .put(`/v1/admin/orgs/${E.org.id}/limits`)
+      .set('Authorization', `Bearer ${root}`)
+      .send({ embeddings: { limit: 100, window_s: 3600 } })
+      .expect(200);
+    // The first write of this org's chunks fails (a database outage as the job sees it); the job's
+    // second attempt, after the backoff, writes them.
+    await db.owner.query(`CREATE SEQUENCE fail_once_seq`);
+    await db.owner.query(`
+      CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+      BEGIN
+        IF NEW.org_id = '${E.org.id}'::uuid THEN
+          IF nextval('fail_once_seq') = 1 THEN RAISE EXCEPTION 'simulated outage'; END IF;
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await db.owner.query(`CREATE TRIGGER fail_once BEFORE INSERT ON private_chunks FOR EACH ROW EXECUTE FUNCTION fail_once()`);
+    try {
+      const text = 'Granite is an igneous rock that formed from slowly cooling magma deep underground. '.repeat(190);
+      const id = (await as(request(t.url).post('/v1/knowledge')).send({ title: 'big', text }).expect(201)).body.id;
+      await until(async () => (await as(request(t.url).get(`/v1/knowledge/${id}`)).expect(200)).body.status === 'ready', 60_000, 'the item to be embedded');
+      const job = (await as(request(t.url).get('/v1/ingest/jobs?kind=embed')).expect(200)).body.data[0];
+      expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
+      const chunks = await asOrg(db.owner, E.org.id, async (c) =>
+        (await c.query(`SELECT count(*)::int AS n FROM private_chunks WHERE knowledge_item_id = $1`, [id])).rows[0].n as number);
+      expect(chunks).toBeGreaterThan(10);
+      // One unit per chunk (each under 1,000 characters) was taken, once: with this request's own,
+      // the 100-deep bucket has 100 - chunks - 1 left (twice the chunks had both attempts been charged).
+      const res = await as(request(t.url).post('/v1/embeddings')).send({ input: 'one more' }).expect(200);
+      expect(policyState(res.headers['ratelimit'], 'embeddings')?.r).toBe(100 - chunks - 1);
+      // billed once too
+      expect((await as(request(t.url).get('/v1/org/usage')).expect(200)).body.totals.embedding_inputs).toBe(chunks + 1);
+    } finally {
+      await db.owner.query(`DROP TRIGGER fail_once ON private_chunks; DROP FUNCTION fail_once(); DROP SEQUENCE fail_once_seq`);
+    }
   });
 });

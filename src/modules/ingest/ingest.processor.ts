@@ -65,8 +65,8 @@ export const HANDBACK_RESERVE_MS = 2500;
  */
 /**
  * The rate policy a job kind's engine work is charged to, as the request routes that use the same
- * engine are: an embed job's model inputs to `embeddings` (Charges.gate before it starts, the rest
- * once its chunks are known).
+ * engine are: an embed job's model inputs to `embeddings` (Charges.gate before its first attempt
+ * starts, the rest when its writes commit, so attempts lost to a system failure take nothing more).
  */
 const JOB_POLICY: Partial<Record<JobKind, RatePolicy>> = { [JobKind.Embed]: RatePolicy.Embeddings };
 
@@ -305,8 +305,9 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       }
       // A kind that spends a costly engine takes its turn from the org's bucket of that policy first:
       // over it, the job gives its slot back and waits until the bucket has room (no attempt spent).
+      // An automatic retry (an attempt after a system failure) was admitted already and takes nothing.
       const policy = JOB_POLICY[kind];
-      const wait = policy ? await this.charges.gate(ctx, policy) : 0;
+      const wait = policy && job.attemptsMade === 0 ? await this.charges.gate(ctx, policy) : 0;
       if (wait > 0) {
         await this.wake(orgId, await this.slots.release(orgId, jobId).catch(() => null));
         await job.moveToDelayed(Date.now() + wait + Math.random() * 20, token);

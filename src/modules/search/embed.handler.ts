@@ -69,17 +69,21 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
         throw new PermanentJobError(`quota-exceeded: ${e.message}`);
       throw e;
     }
-    // The model's inputs are taken from the org's `embeddings` bucket, as POST /v1/embeddings takes
-    // them: the processor's gate took the first before the job started, the rest go now, past empty
-    // if need be (the org's next embed jobs and embedding requests wait until it is repaid).
-    await this.charges.debit(ctx, RatePolicy.Embeddings, embeddingUnits(plan.chunks) - 1);
     const who = { key: job.orgId, cls: WorkClass.Job };
     const vectors = await this.embed.vectors(plan, job.signal, who);
     // 'failed' (nothing to embed) is recorded on the item by the write; throwing would roll it back.
     return async () => {
       await this.embed.write(plan, vectors, who);
-      // metered once the chunks are written: an attempt lost to a crash or a stale lease costs nothing
-      await this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, embeddingUnits(plan.chunks));
+      // Charged once the chunks are written, so an attempt lost to a system failure, a crash or a
+      // stale lease costs nothing: metered (usage, quota), and the model's inputs taken from the
+      // org's `embeddings` bucket as POST /v1/embeddings takes them (the processor's gate took the
+      // first before the job's first attempt; the rest go now, past empty if need be: the org's next
+      // embed jobs and embedding requests wait until it is repaid).
+      const units = embeddingUnits(plan.chunks);
+      await Promise.all([
+        this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, units),
+        this.charges.debit(ctx, RatePolicy.Embeddings, units - 1),
+      ]);
     };
   }
 }
