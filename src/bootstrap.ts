@@ -128,6 +128,8 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
       (c) => limiter.early(c),
     ],
     onUnauthorized: (ip) => authFailures.refuse(ip),
+    // a large JSON body takes its org's turn once read: a slow client's upload holds no turn
+    afterBody: [(c) => admission.awaitTurn(c, 'body')],
   });
 
   if (opts.docs !== false) {

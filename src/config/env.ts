@@ -199,9 +199,10 @@ export class EnvDto {
 
   /**
    * A request whose body is declared (`Content-Length`) at most this many bytes, or sent chunked,
-   * takes its org's turn (ADMISSION_ORG_CONCURRENCY) as a bodyless one does: a search or a message
-   * is one request's work. Uploads (multipart) and larger declared bodies never wait for a turn;
-   * 0 = bodyless requests only.
+   * takes its org's turn (ADMISSION_ORG_CONCURRENCY) before its body is read, as a bodyless one
+   * does: a search or a message is one request's work. A larger declared body takes it once the
+   * body is read (a slow client's upload holds no turn); uploads (multipart) never wait for a turn.
+   * 0 = every body that is not an upload takes it once read.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(1_048_576)
   ADMISSION_TURN_BODY_MAX = 65_536;

@@ -16,7 +16,15 @@ const COSTLY_WEIGHT = 10;
 /** A request body, and a response once sent, add one plain read's worth of offered load per this many bytes. */
 export const BODY_BYTES_PER_READ = 64 * 1024;
 
-type Req = FastifyRequest & { tenant?: { orgId: string | null; userId: string | null }; admitted?: boolean; turn?: { costly: boolean } };
+type Req = FastifyRequest & {
+  tenant?: { orgId: string | null; userId: string | null };
+  admitted?: boolean;
+  /** Whether it waits for its org's turn: before its body is read, or (a large JSON body) after. */
+  turn?: { costly: boolean; afterBody: boolean };
+};
+
+/** A multipart upload: its handler reads the body as a stream (no turn: its engines queue it fairly). */
+const isUpload = (req: Req) => /^multipart\//i.test(req.headers['content-type'] ?? '');
 
 /** A request shed at admission (429 overloaded) is counted under its org; any error is passed on. */
 function counted(req: Req, e: unknown): unknown {
@@ -74,8 +82,13 @@ export class AdmissionGuard implements CanActivate {
         });
       }
       req.admitted = true;
-      // whether it waits for its org's turn (awaitTurn), decided here with the route's other metadata
-      if (body !== 'large' && !this.reflector.getAllAndOverride<boolean>(NO_TURN, targets)) req.turn = { costly };
+      // whether it waits for its org's turn (awaitTurn), decided here with the route's other metadata:
+      // a large body that is not an upload waits for it once read (its handler's work, a large
+      // message or text written, is one request's work like any other)
+      if (!this.reflector.getAllAndOverride<boolean>(NO_TURN, targets)) {
+        if (body !== 'large') req.turn = { costly, afterBody: false };
+        else if (!isUpload(req)) req.turn = { costly, afterBody: true };
+      }
     } catch (e) {
       throw counted(req, e);
     }
@@ -84,23 +97,24 @@ export class AdmissionGuard implements CanActivate {
 
   private bodyClass(req: Req): BodyClass {
     if (!hasBody(req)) return 'none';
-    const upload = /^multipart\//i.test(req.headers['content-type'] ?? '');
-    return this.admission.bodyClass(Number(req.headers['content-length']), req.headers['transfer-encoding'] !== undefined, upload);
+    return this.admission.bodyClass(Number(req.headers['content-length']), req.headers['transfer-encoding'] !== undefined, isUpload(req));
   }
 
   /**
    * After admission and before the limiter (so a waiting request is not yet charged), in the
    * onRequest hook: an admitted request without a body, or with a small one (a search, a message:
    * ADMISSION_TURN_BODY_MAX; a chunked one that is not an upload), waits for its org's turn
-   * (Admission.turn), which it holds until its response is handed to the socket. An upload or a
-   * larger body is not held back here: its cost is its body's, which the offered load and the
-   * engines' own fair queues account for, and a slow upload must not stall its org's reads. Nor is
-   * a route marked @NoTurn (a long stream, TTS).
+   * (Admission.turn), which it holds until its response is handed to the socket. A larger JSON
+   * body waits for the turn once it is read (`phase` 'body', Fastify's preHandler), so a slow
+   * client's upload holds no turn while its handler's work still goes by turns (an org flooding
+   * 100 KB messages cost another org 7x at p95 without). A multipart upload never waits: its cost
+   * is its file's, which the offered load and the engines' own fair queues account for. Nor does a
+   * route marked @NoTurn (a long stream, TTS).
    */
-  async awaitTurn(context: ExecutionContext): Promise<boolean> {
+  async awaitTurn(context: ExecutionContext, phase: 'request' | 'body' = 'request'): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<Req>();
-    if (!req.admitted || !req.turn) return true;
+    if (!req.admitted || !req.turn || req.turn.afterBody !== (phase === 'body')) return true;
     const res = http.getResponse<FastifyReply>().raw;
     let turn: ReturnType<Admission['turn']>;
     try {

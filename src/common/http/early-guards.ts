@@ -93,6 +93,8 @@ export interface EarlyGuardOptions {
   checks: EarlyCheck[];
   /** A 401 counts against the client address; past its allowance the answer is this 429 instead. */
   onUnauthorized?: (ip: string) => Promise<ProblemException | undefined>;
+  /** Checks that wait for the body (Fastify's preHandler: read and parsed, not yet handled). */
+  afterBody?: EarlyCheck[];
 }
 
 /** Whether a request carries a body (the early guards run before it is read). */
@@ -129,4 +131,18 @@ export function installEarlyGuards(fastify: FastifyInstance, opts: EarlyGuardOpt
       return reply;
     }
   });
+  const afterBody = opts.afterBody ?? [];
+  if (afterBody.length)
+    fastify.addHook('preHandler', async (req, reply) => {
+      const target = routeTargetOf(req);
+      if (!target) return;
+      const context = new HookContext(req, reply, target);
+      try {
+        for (const check of afterBody) if ((await check(context)) === false) throw forbidden('forbidden resource');
+      } catch (e) {
+        if (reply.raw.destroyed) logAbandoned(req, reply.elapsedTime);
+        sendProblem(reply, req, e);
+        return reply;
+      }
+    });
 }
