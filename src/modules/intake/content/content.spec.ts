@@ -5,6 +5,7 @@ import { extensionOf, normaliseFileName } from './file-name.js';
 import { checkImageSize } from './image-probe.js';
 import { ByteSink } from './multipart.js';
 import { sniffUpload, TEXT_INLINE_MAX, textKindOf, UploadKind } from './sniff.js';
+import { readable, READABLE_MAX_TAGS } from './html-worker.js';
 
 describe(normaliseFileName.name, () => {
   it.each([
@@ -139,5 +140,26 @@ describe(ByteSink.name, () => {
     const data = sink.bytes();
     expect(isMarkedAsUntransferable(data.buffer)).toBe(false);
     expect(data.buffer.byteLength).toBeLessThan(1 << 20);
+  });
+});
+
+describe(readable.name, () => {
+  const page = (paragraphs: number) =>
+    `<html><head><title>Granite</title></head><body><nav><a href="/">Home</a> <a href="/menu">Menu</a></nav><article>` +
+    '<p>Granite is an igneous rock that formed from slowly cooling magma deep underground, over millions of years.</p>'.repeat(paragraphs) +
+    '</article></body></html>';
+
+  it('gives an article its readable text (the navigation left out) and title', () => {
+    const out = readable(page(20));
+    expect(out.title).toBe('Granite');
+    expect(out.text).toContain('Granite is an igneous rock');
+    expect(out.text).not.toContain('Menu');
+  });
+
+  it(`gives a page of more than ${READABLE_MAX_TAGS} tags all its text, without Readability (which costs seconds a MiB of small elements)`, () => {
+    const out = readable(page(READABLE_MAX_TAGS));
+    expect(out.title).toBe('Granite');
+    expect(out.text).toContain('Menu'); // the plain-text walk keeps what Readability drops
+    expect(out.text).toContain('Granite is an igneous rock');
   });
 });
