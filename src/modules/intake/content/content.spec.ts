@@ -5,7 +5,7 @@ import { extensionOf, normaliseFileName } from './file-name.js';
 import { checkImageSize } from './image-probe.js';
 import { ByteSink } from './multipart.js';
 import { sniffUpload, TEXT_INLINE_MAX, textKindOf, UploadKind } from './sniff.js';
-import { readable, READABLE_MAX_TAGS } from './html-worker.js';
+import { clean, flatText, HTML_MAX_DEPTH, htmlToText, nestsDeeper, readable, READABLE_MAX_TAGS } from './html-worker.js';
 
 describe(normaliseFileName.name, () => {
   it.each([
@@ -161,5 +161,34 @@ describe(readable.name, () => {
     expect(out.title).toBe('Granite');
     expect(out.text).toContain('Menu'); // the plain-text walk keeps what Readability drops
     expect(out.text).toContain('Granite is an igneous rock');
+  });
+});
+
+describe(nestsDeeper.name, () => {
+  it(`finds nesting past ${HTML_MAX_DEPTH} (what makes the parser quadratic), not long flat documents`, () => {
+    expect(nestsDeeper('<div>'.repeat(HTML_MAX_DEPTH + 1), HTML_MAX_DEPTH)).toBe(true);
+    expect(nestsDeeper('<DIV class="a">'.repeat(HTML_MAX_DEPTH + 1), HTML_MAX_DEPTH)).toBe(true);
+    expect(nestsDeeper('<div>'.repeat(HTML_MAX_DEPTH), HTML_MAX_DEPTH)).toBe(false);
+    expect(nestsDeeper('<div><span>x</span></div>'.repeat(50_000), HTML_MAX_DEPTH)).toBe(false);
+    // closed by the parser on their own: void elements and siblings that end the one before
+    expect(nestsDeeper('<p>a<br><li>b<img src=x><td>c'.repeat(20_000), HTML_MAX_DEPTH)).toBe(false);
+    expect(nestsDeeper('<!-- x --><!doctype html>a < b <<<'.repeat(10_000), HTML_MAX_DEPTH)).toBe(false);
+  });
+});
+
+describe('a document nested too deep to parse', () => {
+  const deep = `<title>T</title><script>evil()</script>${'<div>'.repeat(50_000)}Granite &amp; basalt<img src=x onerror="y()"><b>rock</b>`;
+
+  it('is kept as its text, in escaped paragraphs, without the parser (seconds per such document: quadratic in its depth)', () => {
+    const out = clean(deep);
+    expect(out.text).toBe('Granite & basalt rock');
+    expect(out.html).toBe('<p>Granite &amp; basalt rock</p>');
+    expect(htmlToText(deep)).toBe('Granite & basalt rock');
+    expect(readable(deep)).toEqual({ title: 'T', text: 'Granite & basalt rock' });
+  });
+
+  it('flatText: no tag, no dropped element\'s content, nothing past an unterminated tag', () => {
+    expect(flatText('<p>a</p><style>p{}</style><p>b &lt;c&gt;</p><a href="x')).toBe('a b <c>');
+    expect(flatText('<script>x'.repeat(3) + 'never closed')).toBe('');
   });
 });

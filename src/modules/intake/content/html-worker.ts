@@ -76,8 +76,91 @@ export function sanitize(html: string): string {
   });
 }
 
+/**
+ * Nesting past which a document is not given to the HTML parser: htmlparser2 (under sanitize-html
+ * and linkedom) keeps its open elements with Array#unshift, so its cost grows with the square of
+ * the depth (40,000 nested <div>: 0.5 s; a 1 MiB message of them 13 s, a 5 MiB page minutes of a
+ * pool thread). Such a document is read as flat text (flatText) and kept as escaped paragraphs.
+ */
+export const HTML_MAX_DEPTH = 1_000;
+
+/** Elements the parser closes without an end tag: void, or closed by their next sibling. */
+const NOT_NESTING = new Set(
+  'area base br col embed hr img input link meta param source track wbr p li dt dd option optgroup tr td th thead tbody tfoot rb rt rp'.split(' '),
+);
+
+/**
+ * Whether `html` may nest elements deeper than `max`: open tags less end tags, of elements that
+ * nest (an upper bound of the parser's stack: an end tag that closes several counts one). One
+ * pass, no regular expression (nothing to backtrack on a hostile document).
+ */
+export function nestsDeeper(html: string, max: number): boolean {
+  let depth = 0;
+  for (let i = html.indexOf('<'); i !== -1; i = html.indexOf('<', i + 1)) {
+    const close = html.charCodeAt(i + 1) === 0x2f; // '/'
+    let j = i + (close ? 2 : 1);
+    const start = j;
+    for (let c = html.charCodeAt(j) | 0x20; c >= 0x61 && c <= 0x7a; c = html.charCodeAt(j) | 0x20) j++;
+    while (j < html.length && /[\w:-]/.test(html[j])) j++;
+    if (j === start) continue; // not a tag: text, a comment or a doctype
+    if (NOT_NESTING.has(html.slice(start, j).toLowerCase())) continue;
+    if (close) depth = Math.max(0, depth - 1);
+    else if (++depth > max) return true;
+  }
+  return false;
+}
+
+/** HTML entities the text walk decodes. */
+const decodeEntities = (text: string) =>
+  text
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+
+const squeeze = (text: string) =>
+  text
+    .replace(/[ \t]+/g, ' ')
+    .replace(/\n\s*\n+/g, '\n\n')
+    .trim();
+
+/**
+ * The text of a document without parsing it (for one that nests too deep): the content of the
+ * DROP_WITH_CONTENT elements and every tag left out, in one forward pass.
+ */
+export function flatText(html: string): string {
+  const lower = html.toLowerCase();
+  const drop = new Set(DROP_WITH_CONTENT);
+  let out = '';
+  let i = 0;
+  while (i < html.length) {
+    const lt = html.indexOf('<', i);
+    if (lt === -1) {
+      out += html.slice(i);
+      break;
+    }
+    out += html.slice(i, lt);
+    const gt = html.indexOf('>', lt + 1);
+    if (gt === -1) break; // an unterminated tag: the rest is not text
+    const name = /^[a-z][\w:-]*/.exec(lower.slice(lt + 1, Math.min(gt, lt + 32)))?.[0];
+    i = gt + 1;
+    if (name && drop.has(name)) {
+      const end = lower.indexOf(`</${name}`, i);
+      if (end === -1) break;
+      const endGt = html.indexOf('>', end);
+      i = endGt === -1 ? html.length : endGt + 1;
+    } else out += ' ';
+  }
+  return squeeze(decodeEntities(out));
+}
+
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 /** Plain text of an HTML fragment, for chunking and search. */
 export function htmlToText(html: string): string {
+  if (nestsDeeper(html, HTML_MAX_DEPTH)) return flatText(html);
   return sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT })
     .replace(/&nbsp;/g, ' ')
     .replace(/&amp;/g, '&')
@@ -92,6 +175,11 @@ export function htmlToText(html: string): string {
 
 /** Sanitised HTML and its plain text, in one trip to the pool. */
 export function clean(html: string): { html: string; text: string } {
+  if (nestsDeeper(html, HTML_MAX_DEPTH)) {
+    // too deep to parse: kept as its text, in escaped paragraphs
+    const text = flatText(html);
+    return { html: text.split('\n\n').map((p) => `<p>${escapeHtml(p)}</p>`).join('\n'), text };
+  }
   const safe = sanitize(html);
   return { html: safe, text: htmlToText(safe) };
 }
@@ -158,6 +246,7 @@ function titleOf(html: string): string | null {
  * READABLE_MAX_TAGS tags, give all their text.
  */
 export function readable(html: string): { title: string | null; text: string } {
+  if (nestsDeeper(html, HTML_MAX_DEPTH)) return { title: titleOf(html), text: flatText(html) };
   if (tagsOver(html, READABLE_MAX_TAGS)) return { title: titleOf(html), text: htmlToText(html) };
   try {
     const { document } = parseHTML(html);
