@@ -98,6 +98,7 @@ describe('SSRF-safe fetcher', () => {
       if (u.pathname === '/exe') return res.writeHead(200, { 'content-type': 'application/x-msdownload' }).end('MZ');
       if (u.pathname === '/svg') return res.writeHead(200, { 'content-type': 'image/svg+xml' }).end('<svg/>');
       if (u.pathname === '/slow') return void res.writeHead(200, { 'content-type': 'text/plain' }).write('partial'); // never ends
+      if (u.pathname === '/silent') return; // never answers
       if (u.pathname === '/500') return res.writeHead(500).end();
       res.writeHead(404).end();
     });
@@ -335,11 +336,14 @@ describe('SSRF-safe fetcher', () => {
     await expect(lenient.fetch(`http://127.0.0.1:${pub.port}/big-chunked`)).rejects.toMatchObject({ failure: FetchFailure.TooLarge });
   });
 
-  it('a server that never finishes hits the total time limit (transient)', async () => {
+  it('a server that never answers hits the total time limit (transient: retried); one that sends too slowly too, for good', async () => {
     const f = new SafeFetcher(base({ totalTimeoutMs: 300, policy: { hosts: [], cidrs: parseCidrList('127.0.0.1/32'), ports: [pub.port] } }));
-    const err = await f.fetch(`http://127.0.0.1:${pub.port}/slow`).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SafeFetchError);
-    expect(err).toMatchObject({ failure: FetchFailure.Timeout, transient: true });
+    const silent = await f.fetch(`http://127.0.0.1:${pub.port}/silent`).catch((e: unknown) => e);
+    expect(silent).toBeInstanceOf(SafeFetchError);
+    expect(silent).toMatchObject({ failure: FetchFailure.Timeout, transient: true });
+    // its document begun and never finished: a retry would hold a crawl worker as long again
+    const slow = await f.fetch(`http://127.0.0.1:${pub.port}/slow`).catch((e: unknown) => e);
+    expect(slow).toMatchObject({ failure: FetchFailure.Timeout, transient: false, message: expect.stringMatching(/\(7 bytes came\): its server sends too slowly$/) });
     await f.close();
   });
 

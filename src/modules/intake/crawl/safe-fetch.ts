@@ -189,6 +189,8 @@ export class SafeFetcher {
     const timeout = AbortSignal.timeout(this.opts.totalTimeoutMs);
     const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let url = this.precheck(raw);
+    // bytes of an accepted document read so far, once its body is being read
+    let reading: { bytes: number } | undefined;
     try {
       for (let hop = 0; ; hop++) {
         const res = await request(url, {
@@ -232,8 +234,10 @@ export class SafeFetcher {
         }
         const chunks: Buffer[] = [];
         let size = 0;
+        reading = { bytes: 0 };
         for await (const chunk of res.body) {
           size += (chunk as Buffer).length;
+          reading.bytes = size;
           if (size > this.opts.maxBytes) {
             discard(res.body);
             throw new SafeFetchError(FetchFailure.TooLarge, `the document is larger than ${this.opts.maxBytes} bytes`);
@@ -243,15 +247,25 @@ export class SafeFetcher {
         return { url: raw, finalUrl: url.toString(), status: res.statusCode, contentType: type, charset, body: Buffer.concat(chunks), redirects: hop };
       }
     } catch (e) {
-      throw this.translate(e, timeout);
+      throw this.translate(e, timeout, reading);
     }
   }
 
-  private translate(e: unknown, timeout: AbortSignal): SafeFetchError {
+  /**
+   * A timeout is transient (the job retries) while the server has not begun sending the document;
+   * once it has, it is not: a server that sends too slowly to finish within the time limit does so
+   * again, and each attempt would hold a crawl worker for the whole limit.
+   */
+  private translate(e: unknown, timeout: AbortSignal, reading?: { bytes: number }): SafeFetchError {
     if (e instanceof SafeFetchError) return e;
     const err = e as { cause?: unknown; name?: string; code?: string };
     if (err?.cause instanceof SafeFetchError) return err.cause;
     if (timeout.aborted || err?.name === 'TimeoutError' || /TIMEOUT/.test(String(err?.code))) {
+      if (reading)
+        return new SafeFetchError(
+          FetchFailure.Timeout,
+          `the document did not arrive within ${this.opts.totalTimeoutMs} ms (${reading.bytes} bytes came): its server sends too slowly`,
+        );
       return new SafeFetchError(FetchFailure.Timeout, `no complete answer within ${this.opts.totalTimeoutMs} ms`, true);
     }
     return new SafeFetchError(FetchFailure.Network, 'the server could not be reached', true);
