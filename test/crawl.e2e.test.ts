@@ -31,6 +31,9 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
   let A: Tenant;
   const enqueuer = new RecordingEnqueuer();
   const siteHits: string[] = [];
+  /** Answers held by /hold until the test lets them go (a client that gave up leaves the set). */
+  const held = new Set<import('node:http').ServerResponse>();
+  const holdSites: Server[] = [];
 
   beforeAll(async () => {
     site = createServer((req, res) => {
@@ -59,11 +62,17 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     });
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     port = (site.address() as AddressInfo).port;
+    // three more origins whose pages are held until the test lets them go (the fetcher keeps at most 8 connections per origin)
+    for (let i = 0; i < 3; i++) {
+      const s = createServer((_req, res) => void (held.add(res), res.on('close', () => held.delete(res))));
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      holdSites.push(s);
+    }
     db = await createTestDb();
     // The test allowlist: this loopback address and port only.
     const env = envFor(db.appUrl, db.ownerUrl, {
       CRAWL_ALLOW_CIDRS: '127.0.0.1/32',
-      CRAWL_ALLOW_PORTS: String(port),
+      CRAWL_ALLOW_PORTS: [port, ...holdSites.map((h) => (h.address() as AddressInfo).port)].join(','),
       CRAWL_TIMEOUT_MS: '5000',
     });
     // The recording app runs no queue workers (ROCKER_ROLE=api): the real pipeline's jobs are bare's.
@@ -76,6 +85,10 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     await bare?.close();
     site?.closeAllConnections();
     await new Promise((r) => site?.close(r));
+    for (const h of holdSites) {
+      h.closeAllConnections();
+      await new Promise((r) => h.close(r));
+    }
     await db?.drop();
   });
 
@@ -224,6 +237,26 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     await auth(request(t.url).post('/v1/crawl'), 'viewer')
       .send({ url: `http://127.0.0.1:${port}/article` })
       .expect(403);
+  });
+
+  it('crawls wait on remote servers, so a process runs more of them at once than of other kinds: three orgs\' slow pages do not fill it', async () => {
+    // INGEST_ORG_CONCURRENCY (4) per org; INGEST_WORKER_CONCURRENCY is 8, INGEST_CRAWL_CONCURRENCY 32
+    const orgs = [await orgWithRoles(db.owner), await orgWithRoles(db.owner), await orgWithRoles(db.owner)];
+    for (const [n, org] of orgs.entries())
+      for (let i = 0; i < 4; i++)
+        await request(bare.url)
+          .post('/v1/crawl')
+          .set('Authorization', `Bearer ${org.tokens.member}`)
+          .send({ url: `http://127.0.0.1:${(holdSites[n].address() as AddressInfo).port}/page?${i}` })
+          .expect(202);
+    try {
+      // all twelve are fetched at once (with 8 crawl workers, 8 would be and 4 would wait), within
+      // CRAWL_TIMEOUT_MS (5 s: past it a fetch gives up and its job's retry would fetch again)
+      await until(() => held.size === 12, 4_000, 'twelve crawls fetching at once', 20);
+    } finally {
+      for (const res of held) res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Gabbro is a coarse igneous rock.');
+      held.clear();
+    }
   });
 
   it('end to end on the real pipeline: POST /v1/crawl → crawl job → embed job → item ready and searchable', async () => {

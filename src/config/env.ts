@@ -661,9 +661,18 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(0) @Max(100_000)
   INGEST_ORG_RATE_BURST = 0;
 
-  /** Jobs one worker process runs at once, per queue. */
+  /** Jobs one worker process runs at once, per queue (the crawl queue: INGEST_CRAWL_CONCURRENCY). */
   @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   INGEST_WORKER_CONCURRENCY = 8;
+
+  /**
+   * Crawl jobs one worker process runs at once. A crawl mostly waits on a remote server (up to
+   * CRAWL_TIMEOUT_MS), not on this process, and its parsing queues per org on the parser pools: so
+   * more run at once than of other kinds, and a few orgs' slow pages (INGEST_ORG_CONCURRENCY each)
+   * cannot hold every crawl worker while another org's crawls wait (two orgs did at 8).
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  INGEST_CRAWL_CONCURRENCY = 32;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(50)
   INGEST_MAX_ATTEMPTS = 5;

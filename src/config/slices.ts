@@ -210,6 +210,7 @@ export abstract class IngestConfig extends slice({
   orgRate: 'INGEST_ORG_RATE',
   orgRateBurst: 'INGEST_ORG_RATE_BURST',
   workerConcurrency: 'INGEST_WORKER_CONCURRENCY',
+  crawlConcurrency: 'INGEST_CRAWL_CONCURRENCY',
   maxAttempts: 'INGEST_MAX_ATTEMPTS',
   backoffMs: 'INGEST_BACKOFF_MS',
   lockMs: 'INGEST_LOCK_MS',

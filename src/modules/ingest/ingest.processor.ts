@@ -155,7 +155,13 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       msg: 'ingest workers started',
       handlers: [...this.handlers.keys()],
       concurrency: this.ingestConfig.workerConcurrency,
+      crawl_concurrency: this.ingestConfig.crawlConcurrency,
     });
+  }
+
+  /** Jobs of `kind` this process runs at once: crawls wait on remote servers, so more of them. */
+  private concurrencyOf(kind: JobKind): number {
+    return kind === JobKind.Crawl ? this.ingestConfig.crawlConcurrency : this.ingestConfig.workerConcurrency;
   }
 
   /**
@@ -170,7 +176,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     const worker = new Worker<QueueJobData>(queueNameOf(kind), (job, token) => this.track(jobs, () => this.process(job, token)), {
       connection,
       prefix: bullPrefix(this.redisConfig, kind),
-      concurrency: this.ingestConfig.workerConcurrency,
+      concurrency: this.concurrencyOf(kind),
       lockDuration: this.ingestConfig.lockMs,
       stalledInterval: this.ingestConfig.lockMs,
       maxStalledCount: MAX_STALLED,
@@ -234,7 +240,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       timeout.cancel();
       if (!counts) continue; // Redis unreachable: nothing to tell about the worker
       const ready = (counts.wait ?? 0) + (counts.prioritized ?? 0);
-      const state = { ...slot.jobs, concurrency: this.ingestConfig.workerConcurrency };
+      const state = { ...slot.jobs, concurrency: this.concurrencyOf(kind) };
       // the count was awaited: shutdown may have begun, or the slot been replaced, meanwhile
       if (!watchdog.check(kind, ready, state) || this.stopping || this.workers.get(kind) !== slot) continue;
       this.logger.warn({ msg: 'ingest worker wedged: replaced by a new one', queue: kind, ready, after_ms: stallMs });
