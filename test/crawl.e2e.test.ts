@@ -56,6 +56,10 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
       if (u.pathname === '/exe')
         return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('MZ');
       if (u.pathname === '/down') return res.writeHead(503).end();
+      if (u.pathname === '/gb18030')
+        return res.writeHead(200, { 'content-type': 'text/plain; charset=gb18030' }).end(Buffer.from([0xbb, 0xa8, 0xb8, 0xda, 0xd1, 0xd2, 0x00, 0x20, 0x67])); // 花岗岩 NUL " g"
+      if (u.pathname === '/latin1.html')
+        return res.writeHead(200, { 'content-type': 'text/html; charset=iso-8859-1' }).end(Buffer.from(`<title>Caf\xe9</title><p>${'Pumice is a light volcanic rock from the caf\xe9 quarry. '.repeat(5)}</p>`, 'latin1'));
       if (u.pathname === '/long')
         return res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Gneiss is a banded metamorphic rock. '.repeat(200));
       res.writeHead(404).end();
@@ -159,6 +163,17 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
     ).toHaveLength(1);
     await runCrawl(job.payload);
     expect((await getItem(res.body.knowledge_item_id)).content_text).toBe(item.content_text);
+  });
+
+  it('a page in a legacy charset is decoded in it (on the HTML pool), NUL characters dropped', async () => {
+    const text = await submit('/gb18030');
+    await runCrawl(text.job.payload);
+    expect((await getItem(text.res.body.knowledge_item_id)).content_text).toBe('花岗岩 g');
+    const html = await submit('/latin1.html');
+    await runCrawl(html.job.payload);
+    const item = await getItem(html.res.body.knowledge_item_id);
+    expect(item.content_text).toContain('from the café quarry');
+    expect(item.title).toBe('Café');
   });
 
   it('a crawled PDF becomes its text', async () => {

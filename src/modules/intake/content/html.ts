@@ -68,13 +68,20 @@ export class HtmlEngine implements OnApplicationShutdown {
     return { html: buf(out.html), text: buf(out.text) };
   }
 
-  /** The readable article text of a fetched page (Readability on linkedom; all its text when no article). */
-  readable(
-    html: string,
+  /**
+   * A fetched document's text, decoded in `charset` on the pool (the bytes go by transfer, as an
+   * upload's do): for HTML its readable article text (`readable`), else all of it.
+   */
+  fetchedText(
+    body: Buffer,
+    charset: string | undefined,
+    html: boolean,
     who: EngineCaller,
     signal?: AbortSignal,
   ): Promise<{ title: string | null; text: string }> {
-    return this.run('readable', html, who, signal);
+    const own = isMarkedAsUntransferable(body.buffer) ? new Uint8Array(body) : body;
+    const bytes = own.buffer as ArrayBuffer;
+    return this.run('fetchedText', { bytes, offset: own.byteOffset, length: own.byteLength, charset, html }, who, signal, [bytes]);
   }
 
   /**

@@ -15,16 +15,6 @@ export interface CrawledText {
   pages?: number;
 }
 
-function decode(body: Buffer, charset: string | undefined): string {
-  let decoder: InstanceType<typeof TextDecoder>;
-  try {
-    decoder = new TextDecoder(charset ?? 'utf-8');
-  } catch {
-    decoder = new TextDecoder('utf-8');
-  }
-  return decoder.decode(body).replaceAll('\u0000', '');
-}
-
 /** A URL → its readable text, through the SSRF-guarded fetcher. */
 @Injectable()
 export class CrawlService {
@@ -49,8 +39,9 @@ export class CrawlService {
       const { text, pages } = await this.pdf.text(doc.body, who, {}, signal);
       return { ...base, title: null, text, pages };
     }
-    const body = decode(doc.body, doc.charset);
-    if (doc.contentType === 'text/html' || doc.contentType === 'application/xhtml+xml') return { ...base, ...(await this.html.readable(body, who, signal)) };
-    return { ...base, title: null, text: body };
+    // decoded (and for HTML read) on the HTML pool, in the org's turn: nothing that scales with the
+    // document runs on the event loop
+    const html = doc.contentType === 'text/html' || doc.contentType === 'application/xhtml+xml';
+    return { ...base, ...(await this.html.fetchedText(doc.body, doc.charset, html, who, signal)) };
   }
 }
