@@ -110,7 +110,7 @@ export function nestsDeeper(html: string, max: number): boolean {
   return false;
 }
 
-/** HTML entities the text walk decodes. */
+/** HTML entities the text walks decode (`&amp;` last: `&amp;lt;` is the text `&lt;`). */
 const decodeEntities = (text: string) =>
   text
     .replace(/&nbsp;/g, ' ')
@@ -161,16 +161,7 @@ const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '
 /** Plain text of an HTML fragment, for chunking and search. */
 export function htmlToText(html: string): string {
   if (nestsDeeper(html, HTML_MAX_DEPTH)) return flatText(html);
-  return sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT })
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/[ \t]+/g, ' ')
-    .replace(/\n\s*\n+/g, '\n\n')
-    .trim();
+  return squeeze(decodeEntities(sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT })));
 }
 
 /** Sanitised HTML and its plain text, in one trip to the pool. */
@@ -253,10 +244,7 @@ export function readable(html: string): { title: string | null; text: string } {
     const article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], {
       charThreshold: 100,
     }).parse();
-    const text = article?.textContent
-      ?.replace(/[ \t]+/g, ' ')
-      .replace(/\n\s*\n+/g, '\n\n')
-      .trim();
+    const text = article?.textContent && squeeze(article.textContent);
     if (text) return { title: article?.title?.trim() || null, text };
     const title = document.querySelector('title')?.textContent?.trim() || null;
     return { title, text: htmlToText(html) };
