@@ -98,10 +98,6 @@ export interface StreamResult {
   dropped: number;
 }
 
-/**
- * One client (its own connection pools), so that one org's slow answers cannot queue another org's
- * requests inside the load generator. Drivers sharing an `epoch` share a time axis.
- */
 /** A 5xx body's problem type and detail, or its first characters when it is not problem+json. */
 function problemOf(body: string): string {
   try {
@@ -112,6 +108,10 @@ function problemOf(body: string): string {
   }
 }
 
+/**
+ * One client (its own connection pools), so that one org's slow answers cannot queue another org's
+ * requests inside the load generator. Drivers sharing an `epoch` share a time axis.
+ */
 export class Driver {
   private readonly pools: Pool[];
 

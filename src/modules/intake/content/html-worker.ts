@@ -89,26 +89,36 @@ const NOT_NESTING = new Set(
   'area base br col embed hr img input link meta param source track wbr p li dt dd option optgroup tr td th thead tbody tfoot rb rt rp'.split(' '),
 );
 
+/** Whether a char code may continue a tag name (letters, digits, `_`, `:`, `-`). */
+const nameChar = (c: number) =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x3a || c === 0x2d;
+
 /**
- * Whether `html` may nest elements deeper than `max`: open tags less end tags, of elements that
- * nest (an upper bound of the parser's stack: an end tag that closes several counts one). One
- * pass, no regular expression (nothing to backtrack on a hostile document).
+ * The tags `html` opens, and how deep its elements may nest: open tags less end tags, of elements
+ * that nest (an upper bound of the parser's stack: an end tag that closes several counts one). One
+ * pass, no regular expression (nothing to backtrack on a hostile document); it stops once the depth
+ * passes `stopDepth`.
  */
-export function nestsDeeper(html: string, max: number): boolean {
+function shapeOf(html: string, stopDepth: number): { tags: number; depth: number } {
   let depth = 0;
+  let tags = 0;
   for (let i = html.indexOf('<'); i !== -1; i = html.indexOf('<', i + 1)) {
     const close = html.charCodeAt(i + 1) === 0x2f; // '/'
-    let j = i + (close ? 2 : 1);
-    const start = j;
-    for (let c = html.charCodeAt(j) | 0x20; c >= 0x61 && c <= 0x7a; c = html.charCodeAt(j) | 0x20) j++;
-    while (j < html.length && /[\w:-]/.test(html[j])) j++;
-    if (j === start) continue; // not a tag: text, a comment or a doctype
+    const start = i + (close ? 2 : 1);
+    const first = html.charCodeAt(start) | 0x20; // lower case
+    if (!(first >= 0x61 && first <= 0x7a)) continue; // not a tag: text, a comment or a doctype
+    let j = start + 1;
+    while (j < html.length && nameChar(html.charCodeAt(j))) j++;
+    if (!close) tags++;
     if (NOT_NESTING.has(html.slice(start, j).toLowerCase())) continue;
     if (close) depth = Math.max(0, depth - 1);
-    else if (++depth > max) return true;
+    else if (++depth > stopDepth) break;
   }
-  return false;
+  return { tags, depth };
 }
+
+/** Whether `html` may nest elements deeper than `max` (see shapeOf). */
+export const nestsDeeper = (html: string, max: number): boolean => shapeOf(html, max).depth > max;
 
 /** HTML entities the text walks decode (`&amp;` last: `&amp;lt;` is the text `&lt;`). */
 const decodeEntities = (text: string) =>
@@ -132,7 +142,6 @@ const squeeze = (text: string) =>
  */
 export function flatText(html: string): string {
   const lower = html.toLowerCase();
-  const drop = new Set(DROP_WITH_CONTENT);
   let out = '';
   let i = 0;
   while (i < html.length) {
@@ -146,7 +155,7 @@ export function flatText(html: string): string {
     if (gt === -1) break; // an unterminated tag: the rest is not text
     const name = /^[a-z][\w:-]*/.exec(lower.slice(lt + 1, Math.min(gt, lt + 32)))?.[0];
     i = gt + 1;
-    if (name && drop.has(name)) {
+    if (name && DROPPED.has(name)) {
       const end = lower.indexOf(`</${name}`, i);
       if (end === -1) break;
       const endGt = html.indexOf('>', end);
@@ -156,13 +165,18 @@ export function flatText(html: string): string {
   return squeeze(decodeEntities(out));
 }
 
+const DROPPED = new Set(DROP_WITH_CONTENT);
+
 const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Plain text of an HTML fragment, for chunking and search. */
 export function htmlToText(html: string): string {
-  if (nestsDeeper(html, HTML_MAX_DEPTH)) return flatText(html);
-  return squeeze(decodeEntities(sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT })));
+  return nestsDeeper(html, HTML_MAX_DEPTH) ? flatText(html) : textOf(html);
 }
+
+/** Plain text of HTML whose depth was checked (the parser's walk). */
+const textOf = (html: string) =>
+  squeeze(decodeEntities(sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT })));
 
 /** Sanitised HTML and its plain text, in one trip to the pool. */
 export function clean(html: string): { html: string; text: string } {
@@ -171,8 +185,9 @@ export function clean(html: string): { html: string; text: string } {
     const text = flatText(html);
     return { html: text.split('\n\n').map((p) => `<p>${escapeHtml(p)}</p>`).join('\n'), text };
   }
+  // the sanitised HTML nests no deeper than its source: its text needs no second check
   const safe = sanitize(html);
-  return { html: safe, text: htmlToText(safe) };
+  return { html: safe, text: textOf(safe) };
 }
 
 /** As sniff.ts NOT_TEXT: text may hold tab, LF, FF and CR; any other C0 control or DEL means binary. */
@@ -215,16 +230,6 @@ export function cleanUpload(task: { bytes: ArrayBuffer; offset: number; length: 
  */
 export const READABLE_MAX_TAGS = 50_000;
 
-/** Whether `html` opens more than `max` tags (counted as `<` followed by a letter). */
-function tagsOver(html: string, max: number): boolean {
-  let n = 0;
-  for (let i = html.indexOf('<'); i !== -1; i = html.indexOf('<', i + 1)) {
-    const c = html.charCodeAt(i + 1) | 0x20; // lower case
-    if (c >= 0x61 && c <= 0x7a && ++n > max) return true;
-  }
-  return false;
-}
-
 /** The page's <title>, read from its head (no parse). */
 function titleOf(html: string): string | null {
   const m = /<title[^>]*>([^<]{1,1000})<\/title>/i.exec(html.slice(0, 65_536));
@@ -237,8 +242,9 @@ function titleOf(html: string): string | null {
  * READABLE_MAX_TAGS tags, give all their text.
  */
 export function readable(html: string): { title: string | null; text: string } {
-  if (nestsDeeper(html, HTML_MAX_DEPTH)) return { title: titleOf(html), text: flatText(html) };
-  if (tagsOver(html, READABLE_MAX_TAGS)) return { title: titleOf(html), text: htmlToText(html) };
+  const shape = shapeOf(html, HTML_MAX_DEPTH);
+  if (shape.depth > HTML_MAX_DEPTH) return { title: titleOf(html), text: flatText(html) };
+  if (shape.tags > READABLE_MAX_TAGS) return { title: titleOf(html), text: textOf(html) };
   try {
     const { document } = parseHTML(html);
     const article = new Readability(document as unknown as ConstructorParameters<typeof Readability>[0], {

@@ -13,6 +13,15 @@ const WORKER_URL = new URL(
 );
 
 /**
+ * Bytes for a pool task, to be transferred (not copied): a buffer in Node's shared pool (a small
+ * one) cannot be, so it is copied first; `data` is empty afterwards otherwise.
+ */
+function handOver(data: Buffer): { bytes: ArrayBuffer; offset: number; length: number } {
+  const own = isMarkedAsUntransferable(data.buffer) ? new Uint8Array(data) : data;
+  return { bytes: own.buffer as ArrayBuffer, offset: own.byteOffset, length: own.byteLength };
+}
+
+/**
  * HTML sanitising and readability on the `html` worker-thread pool (html-worker.ts holds the one
  * sanitiser configuration): PARSE_THREADS threads, orgs served in turn with requests ahead of
  * crawl jobs, PARSE_MAX_QUEUED_PER_ORG documents waiting per org (429 overloaded past it),
@@ -53,15 +62,8 @@ export class HtmlEngine implements OnApplicationShutdown {
    * answer is UTF-8 bytes, transferred back, for the database as they are.
    */
   async cleanUpload(data: Buffer, who: EngineCaller): Promise<{ html: Buffer; text: Buffer }> {
-    const own = isMarkedAsUntransferable(data.buffer) ? new Uint8Array(data) : data;
-    const bytes = own.buffer as ArrayBuffer;
-    const out = await this.run<CleanUploadAnswer>(
-      'cleanUpload',
-      { bytes, offset: own.byteOffset, length: own.byteLength },
-      who,
-      undefined,
-      [bytes],
-    );
+    const task = handOver(data);
+    const out = await this.run<CleanUploadAnswer>('cleanUpload', task, who, undefined, [task.bytes]);
     if (!out.ok)
       throw new ProblemException(415, 'unsupported-media-type', 'the file is neither a supported binary format nor UTF-8 text');
     const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -79,9 +81,8 @@ export class HtmlEngine implements OnApplicationShutdown {
     who: EngineCaller,
     signal?: AbortSignal,
   ): Promise<{ title: string | null; text: string }> {
-    const own = isMarkedAsUntransferable(body.buffer) ? new Uint8Array(body) : body;
-    const bytes = own.buffer as ArrayBuffer;
-    return this.run('fetchedText', { bytes, offset: own.byteOffset, length: own.byteLength, charset, html }, who, signal, [bytes]);
+    const task = handOver(body);
+    return this.run('fetchedText', { ...task, charset, html }, who, signal, [task.bytes]);
   }
 
   /**

@@ -233,12 +233,10 @@ export class SafeFetcher {
           throw new SafeFetchError(FetchFailure.TooLarge, `the document is larger than ${this.opts.maxBytes} bytes`);
         }
         const chunks: Buffer[] = [];
-        let size = 0;
-        reading = { bytes: 0 };
+        const read = (reading = { bytes: 0 });
         for await (const chunk of res.body) {
-          size += (chunk as Buffer).length;
-          reading.bytes = size;
-          if (size > this.opts.maxBytes) {
+          read.bytes += (chunk as Buffer).length;
+          if (read.bytes > this.opts.maxBytes) {
             discard(res.body);
             throw new SafeFetchError(FetchFailure.TooLarge, `the document is larger than ${this.opts.maxBytes} bytes`);
           }
