@@ -74,7 +74,7 @@ describe('every costly path is charged where it is spent', () => {
     const A = await orgWithRoles(db.owner);
     await setLimits(A, { crawl: { limit: 1, window_s: 60 } });
     const first = await as(A, request(t.url).post('/v1/knowledge')).send({ title: 'page', url: 'http://example.com/a' }).expect(201);
-    expect(first.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "crawl";q=1;w=60$/);
+    expect(first.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "bytes";q=\d+;w=60;burst=\d+, "crawl";q=1;w=60$/);
     expect(policyState(first.headers['ratelimit'], 'crawl')).toMatchObject({ r: 0 });
     expect(first.headers['x-ratelimit-limit']).toBe('1');
     const second = await as(A, request(t.url).post('/v1/knowledge')).send({ title: 'page', url: 'http://example.com/b' });
@@ -126,7 +126,7 @@ describe('every costly path is charged where it is spent', () => {
     const three = await upload(E, makePdf(3, ['one', 'two', 'three']), 'three.pdf').expect(201);
     expect((await usage(E)).ocr_pages).toBe(3);
     // the answer names the policy charged, as its bucket stands after all three pages
-    expect(three.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "ocr";q=10;w=3600$/);
+    expect(three.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "bytes";q=\d+;w=60;burst=\d+, "ocr";q=10;w=3600$/);
     expect(policyState(three.headers['ratelimit'], 'ocr')).toMatchObject({ r: 7 });
     expect(three.headers['x-ratelimit-limit']).toBe('10');
     expect(three.headers['x-ratelimit-remaining']).toBe('7');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { request as httpRequest } from 'node:http';
 import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
@@ -89,7 +90,7 @@ describe('per-org rate limits across two instances', () => {
     await setLimits(one, C.org.id, { embeddings: { limit: 5, window_s: 30 } }).expect(200);
     for (let i = 0; i < 5; i++) {
       const r = await embed(i % 2 ? one : two, C).expect(201);
-      expect(r.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "embeddings";q=5;w=30$/);
+      expect(r.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "embeddings";q=5;w=30, "bytes";q=\d+;w=60;burst=\d+$/);
       const state = parseRateLimit(r.headers['ratelimit']);
       expect(state.embeddings.r).toBe(4 - i);
       expect(Number(r.headers['x-ratelimit-limit'])).toBe(5);
@@ -242,6 +243,64 @@ describe('per-org rate limits across two instances', () => {
       .set('Authorization', `Bearer ${E.tokens.owner}`)
       .expect(200);
     expect(r.body.policies.embeddings.source).toBe('default');
+  });
+
+  it('request bodies are charged under `bytes` by their length (a chunked one as the most its route accepts), refused before they are read; another org untouched', async () => {
+    const A = await orgWithRoles(db.owner);
+    const B = await orgWithRoles(db.owner);
+    // 64 KiB an hour: nothing refills meanwhile
+    await setLimits(one, A.org.id, { bytes: { limit: 64, window_s: 3600 } }).expect(200);
+    const body = { s: 'x'.repeat(19_992) }; // 20,000 bytes of JSON: 20 KiB (started KiB)
+    expect(JSON.stringify(body).length).toBe(20_000);
+    const echo = (app: TestApp, t: Tenant) =>
+      request(app.url).post('/v1/test-limits/echo').set('Authorization', `Bearer ${t.tokens.member}`).send(body);
+    for (const [i, app] of [one, two, one].entries()) {
+      const r = await echo(app, A).expect(201);
+      expect(r.headers['ratelimit-policy']).toMatch(/^"api";q=\d+;w=60, "bytes";q=64;w=3600$/);
+      expect(parseRateLimit(r.headers['ratelimit']).bytes.r).toBe(64 - 20 * (i + 1));
+    }
+    const refused = await echo(two, A);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body).toMatchObject({ policy: 'bytes' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // what fits still passes (4 KiB are left), and a request without a body is not charged
+    await request(one.url)
+      .post('/v1/test-limits/echo')
+      .set('Authorization', `Bearer ${A.tokens.member}`)
+      .send({ s: 'x'.repeat(3000) })
+      .expect(201);
+    const ping = await request(two.url).get('/v1/test-limits/ping').set('Authorization', `Bearer ${A.tokens.member}`).expect(200);
+    expect(ping.headers['ratelimit-policy']).not.toMatch(/bytes/);
+    // refused before a byte of the body is read: the answer comes while the body is never sent
+    const early = await new Promise<{ status: number; type: string }>((resolve, reject) => {
+      const req = httpRequest(`${one.url}/v1/test-limits/echo`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${A.tokens.member}`, 'content-type': 'application/json', 'content-length': '20000' },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, type: JSON.parse(text).type }));
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(early.status).toBe(429);
+    expect(early.type).toMatch(/\/rate-limited$/);
+    // another org's bucket is its own
+    for (let i = 0; i < 4; i++) await echo(i % 2 ? one : two, B).expect(201);
+    // a chunked body (no Content-Length) costs the most its route accepts, BODY_LIMIT_BYTES (1 MiB)
+    const C = await orgWithRoles(db.owner);
+    await setLimits(one, C.org.id, { bytes: { limit: 3000, window_s: 3600 } }).expect(200);
+    const chunked = await fetch(`${two.url}/v1/test-limits/echo`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${C.tokens.member}`, 'content-type': 'application/json' },
+      body: new Blob(['{"a":1}']).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(201);
+    expect(parseRateLimit(chunked.headers.get('ratelimit')!).bytes.r).toBe(3000 - 1024);
   });
 
   it('a batch of 100 inputs costs 100; a request larger than the whole limit is 413', async () => {
@@ -419,7 +478,7 @@ describe('search is charged under `search`; a caller without an org under `user`
         .expect(200);
 
     const first = await search('private', A.tokens.member).expect(200);
-    expect(first.headers['ratelimit-policy']).toBe('"api";q=6000;w=60, "search";q=1;w=60');
+    expect(first.headers['ratelimit-policy']).toBe('"api";q=6000;w=60, "search";q=1;w=60, "bytes";q=262144;w=60;burst=65536');
     const second = await search('private', A.tokens.member);
     expect(second.status).toBe(429);
     expect(second.body).toMatchObject({ policy: 'search' });
@@ -427,7 +486,7 @@ describe('search is charged under `search`; a caller without an org under `user`
 
     // The market route needs no org, but a caller with one (no X-Org-Id: the only membership) is charged to it.
     const market = await search('market', B.tokens.member).expect(200);
-    expect(market.headers['ratelimit-policy']).toBe('"api";q=6000;w=60, "search";q=1;w=60');
+    expect(market.headers['ratelimit-policy']).toBe('"api";q=6000;w=60, "search";q=1;w=60, "bytes";q=262144;w=60;burst=65536');
     const again = await search('market', B.tokens.member);
     expect(again.status).toBe(429);
     expect(again.body).toMatchObject({ policy: 'search' });
@@ -448,7 +507,7 @@ describe('search is charged under `search`; a caller without an org under `user`
       const r = await search('market', loner);
       statuses.push(r.status);
       if (r.status === 429) refused ??= r;
-      else expect(r.headers['ratelimit-policy']).toBe('"user";q=3;w=60, "search";q=600;w=60');
+      else expect(r.headers['ratelimit-policy']).toBe('"user";q=3;w=60, "search";q=600;w=60, "bytes";q=262144;w=60;burst=65536');
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     expect(refused!.body).toMatchObject({ policy: 'user' });

@@ -1002,6 +1002,8 @@ export interface components {
             ocr?: components["schemas"]["PolicyOverrideDto"] | null;
             /** @description null resets to the default */
             publish?: components["schemas"]["PolicyOverrideDto"] | null;
+            /** @description null resets to the default */
+            bytes?: components["schemas"]["PolicyOverrideDto"] | null;
             /** @description monthly quotas per unit (UTC months) */
             quotas?: components["schemas"]["QuotasDto"] | null;
             /** @description what the org may keep: past a cap, requests that would add to it are 429 quota-exceeded */

@@ -18,6 +18,12 @@ class LimitsTestController {
     return { ok: true, n: Array.isArray(input) ? input.length : 1 };
   }
 
+  /** Under the general policies only (and `bytes`, as every request with a body). */
+  @Post('echo')
+  echo(@Body() body: Record<string, unknown>): { ok: true; keys: number } {
+    return { ok: true, keys: Object.keys(body).length };
+  }
+
   @Get('ping')
   ping(): { ok: true } {
     return { ok: true };

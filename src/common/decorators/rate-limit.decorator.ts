@@ -16,6 +16,11 @@ export enum RatePolicy {
   Ocr = 'ocr',
   /** Chunks copied into the marketplace's index by a publish (charged by the market service, not a decorator). */
   Publish = 'publish',
+  /**
+   * Request bodies, in KiB (every request with a body; its Content-Length, else the most its
+   * route accepts): what an org's writes cost the instance to receive, parse and store.
+   */
+  Bytes = 'bytes',
 }
 
 /** The policy every request counts against: `api` for an org, `user` for a caller without one. */

@@ -18,7 +18,8 @@ import {
 } from '../../common/decorators/rate-limit.decorator.js';
 import { rateLimitDecisions, rateLimitHeld } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
-import { LimitsConfig } from '../../config/slices.js';
+import { IntakeConfig, LimitsConfig } from '../../config/slices.js';
+import { hasBody } from '../../common/http/early-guards.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsService } from './limits.service.js';
 import {
@@ -99,6 +100,7 @@ export function applies(context: ExecutionContext, policy: RatePolicy): boolean 
   const orgId = chargedOrg(requestOf(context));
   if (policy === RatePolicy.Api) return !!orgId;
   if (policy === RatePolicy.User) return !orgId;
+  if (policy === RatePolicy.Bytes) return hasBody(requestOf(context));
   return routeMeta(context)?.policy === policy;
 }
 
@@ -135,6 +137,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     private readonly limits: LimitsService,
     private readonly usage: UsageService,
     @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
+    @Inject(IntakeConfig) private readonly intakeConfig: IntakeConfig,
   ) {
     super(options, limiter, reflector);
   }
@@ -242,7 +245,9 @@ export class RateLimitGuard extends ThrottlerGuard {
     plan.rates.push({
       policy,
       key: r.generateKey(r.context, tracker, policy),
-      cost: GENERAL_POLICIES.includes(policy) ? 1 : rateCost(policy, plan.amount),
+      cost: GENERAL_POLICIES.includes(policy)
+        ? 1
+        : rateCost(policy, policy === RatePolicy.Bytes ? this.bodyBytes(req as Req) : plan.amount),
       limit: r.limit,
       windowS: r.ttl / 1000,
       burst: cfg.burst ?? r.limit,
@@ -250,6 +255,17 @@ export class RateLimitGuard extends ThrottlerGuard {
     });
     plan.rates.sort((a, b) => RATE_POLICIES.indexOf(a.policy) - RATE_POLICIES.indexOf(b.policy));
     return true;
+  }
+
+  /**
+   * The bytes a request's body costs under `bytes`, known before a byte of it is read: its
+   * Content-Length, else (a chunked body) the most its route accepts, since it may send that much.
+   */
+  private bodyBytes(req: Req): number {
+    const declared = Number(req.headers['content-length']);
+    if (req.headers['transfer-encoding'] === undefined && Number.isFinite(declared)) return declared;
+    if (/^multipart\//i.test(req.headers['content-type'] ?? '')) return this.intakeConfig.uploadMaxBytes;
+    return req.routeOptions.bodyLimit;
   }
 
   /** SPEC §2: the org the request is charged to, else the user (limited, not billed). */

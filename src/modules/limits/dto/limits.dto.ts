@@ -108,6 +108,7 @@ export class UpdateLimitsDto {
   @policy() crawl?: PolicyOverrideDto | null;
   @policy() ocr?: PolicyOverrideDto | null;
   @policy() publish?: PolicyOverrideDto | null;
+  @policy() bytes?: PolicyOverrideDto | null;
 
   @ApiPropertyOptional({
     type: QuotasDto,
