@@ -369,6 +369,13 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
   PDF_TIMEOUT_MS = 15_000;
 
+  /**
+   * Memory one PDF's parse may hold besides the input, heap and buffers (what its compressed
+   * streams inflate to), in MiB; past it the parse is stopped and the upload is 422 `pdf-too-large`.
+   */
+  @Transform(toInt) @IsInt() @Min(16) @Max(16_384)
+  PDF_MAX_MEMORY_MB = 256;
+
   /** Images above this many pixels (read from the header, before decoding) are refused. */
   @Transform(toInt) @IsInt() @Min(1) @Max(500_000_000)
   OCR_MAX_PIXELS = 40_000_000;

@@ -155,6 +155,7 @@ export abstract class IntakeConfig extends slice({
   uploadMaxBytes: 'UPLOAD_MAX_BYTES',
   pdfMaxPages: 'PDF_MAX_PAGES',
   pdfTimeoutMs: 'PDF_TIMEOUT_MS',
+  pdfMaxMemoryMb: 'PDF_MAX_MEMORY_MB',
   pdfMaxQueuedPerOrg: 'PDF_MAX_QUEUED_PER_ORG',
   ocrMaxPixels: 'OCR_MAX_PIXELS',
   ocrSyncMaxPixels: 'OCR_SYNC_MAX_PIXELS',

@@ -1,4 +1,4 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, deflateSync } from 'node:zlib';
 
 /** Files made in code (tests and benchmarks): PNGs (with text in a bitmap font), image bombs, PDFs. */
 
@@ -125,6 +125,40 @@ export function makePdf(pages: number, texts: string[] = []): Buffer {
   out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
   for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
   out += `trailer\n<< /Size ${objs.length + 1} /Root ${catalog} 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+/**
+ * A decompression bomb: a one-page PDF of a few KB whose content stream, compressed twice
+ * (`[/FlateDecode /FlateDecode]`), inflates to `mib` MiB of spaces. Built without compressing that
+ * much: one 16 MiB run of spaces is deflated once into an independent, byte-aligned block (a full
+ * flush), which the inner stream repeats.
+ */
+export function inflatingPdf(mib: number): Buffer {
+  const run = deflateRawSync(Buffer.alloc(16 << 20, 0x20), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  const inner = Buffer.concat([
+    Buffer.from([0x78, 0xda]), // zlib header
+    ...Array<Buffer>(Math.ceil(mib / 16)).fill(run),
+    Buffer.from([0x03, 0x00]), // the final, empty block
+    Buffer.alloc(4), // adler-32, which PDF.js does not check
+  ]);
+  const data = deflateSync(inner, { level: 9 }).toString('latin1');
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Count 1 /Kids [3 0 R] >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>',
+    `<< /Length ${data.length} /Filter [/FlateDecode /FlateDecode] >>\nstream\n${data}\nendstream`,
+  ];
+  let out = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
+  const offsets: number[] = [];
+  objs.forEach((body, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
 }
 

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
-import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
-import { FairScheduler, type ScheduleOptions } from './fair-scheduler.js';
+import type { ResourceLimits, TransferListItem, Worker } from 'node:worker_threads';
+import { EngineMemoryError, FairScheduler, type ScheduleOptions } from './fair-scheduler.js';
 
 export interface FairPoolOptions {
   /** Pool name, for errors and metrics (`html`, `pdf`, ...). */
@@ -20,7 +20,19 @@ export interface FairPoolOptions {
   spare?: number;
   /** Lead threads started with the pool and kept (at most threads + spare); default 0 (on demand). */
   warm?: number;
+  /**
+   * Memory one task's thread may hold, heap and external (array buffers: `resourceLimits` caps only
+   * the heap), in MiB; past it the thread is terminated and the task fails with EngineMemoryError.
+   * Needs the worker's cooperation: a task (an object) gets a `thread` field, an Int32Array on
+   * shared memory, where the worker stores its threadId as it starts
+   * (`Atomics.store(task.thread, 0, threadId)`).
+   */
+  maxMemoryMb?: number;
 }
+
+/** How often a running task's thread memory is read (worker.getHeapStatistics: answered while the thread computes). */
+const MEMORY_POLL_MS = 50;
+
 
 /**
  * How much lower an org's second and later concurrent tasks run than every org's first (nice
@@ -47,7 +59,7 @@ export class FairPool {
   private readonly extra: Piscina;
   readonly scheduler: FairScheduler;
 
-  constructor(opts: FairPoolOptions) {
+  constructor(private readonly opts: FairPoolOptions) {
     const spare = opts.spare ?? 1;
     const base = opts.nice ?? 0;
     const pool = (maxThreads: number, nice: number, minThreads = 0) =>
@@ -82,14 +94,53 @@ export class FairPool {
   ): Promise<R> {
     return this.scheduler.run(
       key,
-      (signal, rank) =>
-        (rank === 0 ? this.lead : this.extra).run(task, {
-          name: fn,
-          signal,
-          transferList: opts.transferList as never,
-        }) as Promise<R>,
+      (signal, rank) => {
+        const pool = rank === 0 ? this.lead : this.extra;
+        const run = (t: unknown) =>
+          pool.run(t, { name: fn, signal, transferList: opts.transferList as never }) as Promise<R>;
+        const limitMb = this.opts.maxMemoryMb;
+        if (!limitMb || !task || typeof task !== 'object') return run(task);
+        return this.watched(pool, limitMb, (thread) => run({ ...task, thread }));
+      },
       opts,
     );
+  }
+
+  /**
+   * Runs a task while reading its thread's memory every MEMORY_POLL_MS; past `limitMb` the thread
+   * is terminated (piscina then fails the task and starts a fresh thread) and the task fails with
+   * EngineMemoryError. A document that inflates a compressed stream grows outside the capped heap
+   * (about 260 MB/s), so without this a few KB could hold gigabytes of the process.
+   */
+  private async watched<R>(pool: Piscina, limitMb: number, run: (thread: Int32Array) => Promise<R>): Promise<R> {
+    const thread = new Int32Array(new SharedArrayBuffer(4));
+    let over = false;
+    let reading = false;
+    const limit = limitMb * 1024 * 1024;
+    const poll = setInterval(() => {
+      const id = Atomics.load(thread, 0);
+      if (!id || reading || over) return;
+      const worker = (pool.threads as Worker[]).find((w) => w.threadId === id);
+      if (!worker) return;
+      reading = true;
+      worker
+        .getHeapStatistics()
+        .then((s) => {
+          if (s.used_heap_size + s.external_memory <= limit || over) return;
+          over = true;
+          void worker.terminate();
+        })
+        .catch(() => undefined) // the thread ended meanwhile
+        .finally(() => (reading = false));
+    }, MEMORY_POLL_MS);
+    try {
+      return await run(thread);
+    } catch (e) {
+      if (over) throw new EngineMemoryError(this.opts.name, limitMb);
+      throw e;
+    } finally {
+      clearInterval(poll);
+    }
   }
 
   /** Threads started (both kinds). */

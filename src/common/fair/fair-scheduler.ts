@@ -49,6 +49,21 @@ export class EngineBusyError extends ProblemException {
 }
 
 /**
+ * The work's thread held more memory than the engine allows (its heap and what lives outside it:
+ * buffers, a stream it inflated) and was terminated: the input is what is wrong (422).
+ */
+export class EngineMemoryError extends ProblemException {
+  constructor(
+    engine: string,
+    readonly limitMb: number,
+  ) {
+    super(422, 'engine-memory', `reading the input took more than ${limitMb} MiB of the ${engine} engine's memory`, {
+      engine,
+    });
+  }
+}
+
+/**
  * The time limit, counted from enqueue, passed before the work finished (or, with `waiting`, before
  * it started). `ranMs` says how long the work itself had run (undefined: it never started), so a
  * caller can tell an input that takes too long (its own fault, e.g. 422) from a busy engine (503,

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
-import { makePdf } from '../../../../test/support/files.js';
+import { inflatingPdf, makePdf } from '../../../../test/support/files.js';
 import { WorkClass } from '../../../common/fair/fair-scheduler.js';
 import { PdfEngine } from './pdf-text.js';
 
@@ -32,6 +32,28 @@ describe(PdfEngine.name, { timeout: 60_000 }, () => {
     });
     // ...and the next document gets a fresh one.
     await expect(sut.text(makePdf(1, ['after']), a)).resolves.toEqual({ text: 'after', pages: 1 });
+  });
+
+  it('stops a document whose streams inflate past PDF_MAX_MEMORY_MB (422 pdf-too-large), not at its time limit, and the process never holds the inflated bytes', async () => {
+    const guarded = new PdfEngine({ threads: 1, maxQueuedPerOrg: 2, maxPages: 10, timeoutMs: 60_000, maxMemoryMb: 64 });
+    try {
+      await guarded.text(makePdf(1, ['warm']), a); // the thread and PDF.js loaded
+      const bomb = inflatingPdf(8 * 1024); // 8 GiB of spaces
+      expect(bomb.length).toBeLessThan(64 * 1024);
+      const before = process.memoryUsage.rss();
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
+      try {
+        await expect(guarded.text(bomb, a)).rejects.toMatchObject({ status: 422, slug: 'pdf-too-large' });
+      } finally {
+        clearInterval(sampler);
+      }
+      // unwatched, the parse holds gigabytes until the time limit (4.5 GB in 15 s, measured)
+      expect(peak - before).toBeLessThan(512 * 1024 * 1024);
+      await expect(guarded.text(makePdf(1, ['after']), a)).resolves.toEqual({ text: 'after', pages: 1 });
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('bounds each org’s queue (429 overloaded) without touching another org, and a wait past the limit is 503', async () => {

@@ -3,6 +3,7 @@ import { IntakeConfig, ProcessConfig } from '../../../config/slices.js';
 import { FairPool } from '../../../common/fair/fair-pool.js';
 import {
   EngineBusyError,
+  EngineMemoryError,
   EngineTimeoutError,
   type EngineCaller,
 } from '../../../common/fair/fair-scheduler.js';
@@ -25,6 +26,8 @@ export interface PdfEngineOptions extends PdfLimits {
   nice?: number;
   /** Threads started with the pool and kept (PARSE_WARM_THREADS). */
   warm?: number;
+  /** Memory of one parse, heap and buffers, in MiB (PDF_MAX_MEMORY_MB); default unwatched. */
+  maxMemoryMb?: number;
 }
 
 type WorkerAnswer = { ok: boolean; text?: string; pages?: number; reason?: string };
@@ -51,7 +54,8 @@ const HEAP_MB = 256;
  * terminated. So a hostile document can neither hang nor exhaust the service, and one org's heavy
  * PDFs delay another org's by at most the document already being read. Truncated or malformed
  * files are 422, documents over the page limit 413 (the page count is read before any page is
- * parsed), a document that used most of the time limit itself 422 `pdf-timeout`; a wait past it
+ * parsed), a document whose parse holds more than PDF_MAX_MEMORY_MB (what its compressed streams
+ * inflate to lives outside the capped heap) 422 `pdf-too-large`, a document that used most of the time limit itself 422 `pdf-timeout`; a wait past it
  * for other work is 503 `engine-timeout`.
  */
 export class PdfEngine {
@@ -66,6 +70,7 @@ export class PdfEngine {
       timeoutMs: opts.timeoutMs,
       nice: opts.nice,
       warm: opts.warm,
+      maxMemoryMb: opts.maxMemoryMb,
       resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 32 },
     });
   }
@@ -91,6 +96,8 @@ export class PdfEngine {
       if (signal?.aborted) throw e; // the caller stopped (a job handed back at shutdown)
       if (e instanceof EngineTimeoutError && e.overran())
         throw new ProblemException(422, 'pdf-timeout', `the PDF took longer than ${e.limitMs} ms to read`);
+      if (e instanceof EngineMemoryError)
+        throw new ProblemException(422, 'pdf-too-large', `the PDF needs more than ${e.limitMb} MiB of memory to read`);
       if (e instanceof EngineTimeoutError || e instanceof EngineBusyError) throw e;
       // Out of memory, or a crash in the parser: the document is what is wrong.
       out = { ok: false, reason: 'malformed' };
@@ -125,6 +132,7 @@ export class PdfService extends PdfEngine implements OnApplicationShutdown {
       maxPages: intakeConfig.pdfMaxPages,
       nice: processConfig.engineNice,
       warm: intakeConfig.parseWarmThreads,
+      maxMemoryMb: intakeConfig.pdfMaxMemoryMb,
     });
   }
 

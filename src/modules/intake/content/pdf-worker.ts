@@ -1,7 +1,7 @@
 // Runs in a worker thread of the `pdf` pool (see pdf-text.ts): PDF.js parses untrusted bytes here,
 // where a runaway document can be terminated and its memory is capped. Imports packages only (no
 // static relative imports), so the same file runs from src/ (type-stripped) and from dist/.
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { getDocumentProxy } from 'unpdf';
 
 // Engine work yields the CPU to the event loop (ENGINE_NICE): common/fair/thread-nice, loaded by URL.
@@ -11,7 +11,8 @@ const { niceThisThread } = (await import(
 )) as typeof import('../../../common/fair/thread-nice.js');
 niceThisThread(Number((workerData as { nice?: number } | undefined)?.nice ?? 0));
 
-type Input = { data: Uint8Array; maxPages: number };
+/** `thread`: where the pool learns which thread runs the task, to watch its memory (FairPoolOptions.maxMemoryMb). */
+type Input = { data: Uint8Array; maxPages: number; thread?: Int32Array };
 type Output =
   | { ok: true; text: string; pages: number }
   | { ok: false; reason: 'too-many-pages'; pages: number }
@@ -19,6 +20,7 @@ type Output =
 
 /** The pool's one task: a document's text, page by page, or why not. */
 export async function parse(input: Input): Promise<Output> {
+  if (input.thread) Atomics.store(input.thread, 0, threadId);
   let pdf;
   try {
     pdf = await getDocumentProxy(input.data, {
