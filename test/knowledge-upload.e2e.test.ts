@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createTestDb, asOrg, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { orgWithRoles } from './support/fixtures.js';
-import { inflatingPdf, jpegHeader, makePdf, pngBomb, textPng } from './support/files.js';
+import { dotsPng, inflatingPdf, jpegHeader, makePdf, pngBomb, textPng } from './support/files.js';
 import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
 import type { TestApp } from './support/app.js';
 import { JobKind } from '../src/modules/ingest/ingest.types.js';
@@ -52,7 +52,12 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
   beforeAll(async () => {
     db = await createTestDb();
     t = await startIntakeApp(
-      envFor(db.appUrl, db.ownerUrl, { UPLOAD_MAX_BYTES: String(MAX), PDF_MAX_PAGES: '100' }),
+      envFor(db.appUrl, db.ownerUrl, {
+        UPLOAD_MAX_BYTES: String(MAX),
+        PDF_MAX_PAGES: '100',
+        // every accepted image is read in the request here (the ocr job has its own suite below)
+        OCR_SYNC_MAX_PIXELS: '40000000',
+      }),
     );
     A = await orgWithRoles(db.owner);
   });
@@ -410,6 +415,17 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
         .expect(415);
       await auth(request(t.url).post('/v1/ocr')).attach('file', Buffer.from('text'), 'a.png').expect(415);
       await auth(request(t.url).post('/v1/ocr')).attach('file', pngBomb(), 'bomb.png').expect(413);
+    });
+
+    it('an image that needs more than OCR_MAX_MEMORY_MB to recognise is 422 ocr-too-large (tesseract runs under that limit)', async () => {
+      const dots = dotsPng(6320, 6320); // 40 million pixels, within OCR_MAX_PIXELS
+      expect(dots.length).toBeLessThan(64 * 1024);
+      const res = await auth(request(t.url).post('/v1/ocr')).attach('file', dots, 'dots.png');
+      expect(res.status).toBe(422);
+      expect(res.body.type).toMatch(/\/ocr-too-large$/);
+      // the engine is not left broken
+      const ok = await auth(request(t.url).post('/v1/ocr')).attach('file', textPng(['HELLO WORLD']), 'hello.png').expect(200);
+      expect(ok.body.text).toContain('HELLO');
     });
   });
 });

@@ -387,6 +387,13 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   OCR_TIMEOUT_MS = 30_000;
 
+  /**
+   * Address space of one tesseract process, in MiB (its memory limit, set with prlimit); past it
+   * the image is 422 `ocr-too-large`. A 13 KB PNG of 40 million pixels of dots otherwise took 790 MB.
+   */
+  @Transform(toInt) @IsInt() @Min(128) @Max(65_536)
+  OCR_MAX_MEMORY_MB = 512;
+
   /** Tesseract processes at once in this process (the machine has few cores). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   OCR_CONCURRENCY = 2;

@@ -160,6 +160,7 @@ export abstract class IntakeConfig extends slice({
   ocrMaxPixels: 'OCR_MAX_PIXELS',
   ocrSyncMaxPixels: 'OCR_SYNC_MAX_PIXELS',
   ocrTimeoutMs: 'OCR_TIMEOUT_MS',
+  ocrMaxMemoryMb: 'OCR_MAX_MEMORY_MB',
   ocrConcurrency: 'OCR_CONCURRENCY',
   ocrMaxQueuedPerOrg: 'OCR_MAX_QUEUED_PER_ORG',
   parseThreads: 'PARSE_THREADS',

@@ -33,6 +33,19 @@ export function greyPng(width: number, height: number, pixel: (x: number, y: num
 }
 
 /**
+ * A 1-bit PNG of 2×2 black dots every 4 pixels: a few KB whose millions of connected components
+ * cost tesseract memory by the component (790 MB at 6320×6320), not by the pixel.
+ */
+export function dotsPng(width: number, height: number): Buffer {
+  const h = ihdr(width, height);
+  h[8] = 1; // bit depth
+  const row = 1 + Math.ceil(width / 8);
+  const raw = Buffer.alloc(row * height);
+  for (let y = 0; y < height; y++) raw.fill(y % 4 < 2 ? 0xff : 0xcc, y * row + 1, (y + 1) * row);
+  return Buffer.concat([PNG_SIG, chunk('IHDR', h), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
  * A decompression bomb: a valid PNG header claiming width×height pixels, with a tiny compressed
  * body (a few hundred bytes that would inflate to gigabytes if anything decoded them).
  */

@@ -20,8 +20,10 @@ export abstract class OcrEngine {
  * once (and one spare for a request of an org running none), an org's second and later images at a
  * lower priority, orgs served in turn with requests ahead of ocr jobs (FairScheduler), OCR_MAX_QUEUED_PER_ORG
  * images waiting per org (429 overloaded past it), OCR_TIMEOUT_MS counted from enqueue (the
- * process is killed past it). A child process keeps the engine's memory and crashes out of the
- * service; the process spawner starts it, so this process's event loop never waits for a fork.
+ * process is killed past it), OCR_MAX_MEMORY_MB of address space per process (util-linux's prlimit
+ * sets it; past it tesseract fails to allocate, 422 `ocr-too-large`). A child process keeps the
+ * engine's memory and crashes out of the service; the process spawner starts it, so this
+ * process's event loop never waits for a fork.
  */
 @Injectable()
 export class TesseractCliEngine extends OcrEngine {
@@ -64,7 +66,9 @@ export class TesseractCliEngine extends OcrEngine {
   /** `rank` > 0: the org's second or later image at once, run at a lower priority (niceOfRank). */
   private run(image: Buffer, signal: AbortSignal, rank: number): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = this.spawner.spawn('tesseract', ['stdin', 'stdout', '-l', 'eng', '--psm', '3'], {
+      const limitMb = this.intakeConfig.ocrMaxMemoryMb;
+      const tesseract = ['tesseract', 'stdin', 'stdout', '-l', 'eng', '--psm', '3'];
+      const child = this.spawner.spawn('prlimit', [`--as=${limitMb * 1024 * 1024}`, '--', ...tesseract], {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OMP_THREAD_LIMIT: '1', LANG: 'C.UTF-8' },
         nice: niceOfRank(this.spawner.nice, rank),
       });
@@ -88,12 +92,15 @@ export class TesseractCliEngine extends OcrEngine {
         outSize += c.length;
         if (outSize <= 10 * 1024 * 1024) out.push(c);
       });
-      child.stderr.resume();
+      let err = '';
+      child.stderr.setEncoding('latin1').on('data', (c: string) => (err = (err + c).slice(-4096)));
       child.on('error', () =>
         finish(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available')),
       );
       child.on('close', (code: number | null) => {
         if (code === 0) finish(null, Buffer.concat(out).toString('utf8').replace(/\f/g, '').trim());
+        else if (err.includes('bad_alloc'))
+          finish(new ProblemException(422, 'ocr-too-large', `recognising the image needed more than ${limitMb} MiB`));
         else finish(new ProblemException(422, 'unreadable-image', 'the image could not be read'));
       });
       child.stdin.end(image);
