@@ -57,6 +57,7 @@ const ORDER: Row[] = [
   Row.Pdf,
   Row.LargeItemReads,
   Row.ThreadPages,
+  Row.LargeBodies,
   Row.LongEmbeddings,
   Row.HybridText,
   Row.Publishes,

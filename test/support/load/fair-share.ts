@@ -72,6 +72,8 @@ export interface Scale {
   largeItem: { htmlBytes: number; requests: number; concurrency: number };
   /** Reads of the first page (limit 100) of a thread of `messages` messages of `chars` 3-byte characters, `concurrency` at a time. */
   threadPages?: { messages: number; chars: number; requests: number; concurrency: number };
+  /** Messages of `chars` 3-byte characters posted to one thread, `concurrency` at a time, `requests` per sending. */
+  largeBodies?: { chars: number; requests: number; concurrency: number };
   /** POST /v1/embeddings of `inputs` inputs of `chars` characters, `concurrency` at a time, `requests` per sending. */
   longEmbeddings?: { inputs: number; chars: number; requests: number; concurrency: number };
   /**
@@ -106,6 +108,7 @@ export const BENCH_SCALE: Scale = {
   postFlood: { rps: 580, ms: 10_000 },
   largeItem: { htmlBytes: 9 * 1024 * 1024, requests: 8, concurrency: 4 },
   threadPages: { messages: 100, chars: 100_000, requests: 16, concurrency: 4 },
+  largeBodies: { chars: 100_000, requests: 64, concurrency: 16 },
   longEmbeddings: { inputs: 16, chars: 4000, requests: 4, concurrency: 2 },
   hybridText: { chunks: 30_000, words: 150, requests: 16, concurrency: 4 },
   publishes: { items: 4, chunks: 2000, requests: 8, concurrency: 4 },
@@ -122,6 +125,7 @@ export enum Row {
   PostFlood = 'post-flood',
   LargeItemReads = 'large-item-reads',
   ThreadPages = 'thread-pages',
+  LargeBodies = 'large-bodies',
   LongEmbeddings = 'long-embeddings',
   HybridText = 'hybrid-text',
   Publishes = 'publishes',
@@ -146,6 +150,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.PostFlood]: '(f2) POST /v1/threads flood (small bodies) within the api quota',
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
   [Row.ThreadPages]: '(h) pages of a thread of 100 messages of 300 KB, 4 at a time',
+  [Row.LargeBodies]: '(l) POST of messages of 300 KB, 16 at a time, within the api quota',
   [Row.LongEmbeddings]: '(i) POST /v1/embeddings of 16 longest inputs, 2 at a time',
   [Row.HybridText]: '(j) hybrid searches with a costly full-text half, 4 at a time',
   [Row.Publishes]: '(k) market publishes of 2,000-chunk items, withdrawn and again, 4 at a time',
@@ -947,6 +952,27 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
           lanes(requests, concurrency, () =>
             readWhole(pool, ctx.noisy.token, `/v1/threads/${id}/messages?limit=100`),
           ),
+      };
+    }
+    case Row.LargeBodies: {
+      const { chars, requests, concurrency } = scale.largeBodies!;
+      const body = JSON.stringify({ role: 'user', content: '中'.repeat(chars) });
+      let thread = '';
+      return {
+        abuse: `${requests} POST /v1/threads/:id/messages of ${chars.toLocaleString('en')} characters (${(Buffer.byteLength(body) / 1e3).toFixed(0)} KB), ${concurrency} at a time, within the api quota`,
+        setup: async () => {
+          const res = await pool.request({
+            method: 'POST',
+            path: '/v1/threads',
+            headers: { authorization: `Bearer ${ctx.noisy.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ title: 'large bodies' }),
+          });
+          const text = await res.body.text();
+          if (res.statusCode !== 201) throw new Error(`row large-bodies: POST /v1/threads answered ${res.statusCode} ${text}`);
+          thread = (JSON.parse(text) as { id: string }).id;
+        },
+        start: () =>
+          lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, `/v1/threads/${thread}/messages`, body)),
       };
     }
     case Row.LongEmbeddings: {
