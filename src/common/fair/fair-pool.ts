@@ -33,7 +33,6 @@ export interface FairPoolOptions {
 /** How often a running task's thread memory is read (worker.getHeapStatistics: answered while the thread computes). */
 const MEMORY_POLL_MS = 50;
 
-
 /**
  * How much lower an org's second and later concurrent tasks run than every org's first (nice
  * steps, capped at 19): an org holding several threads cannot take the CPU from another org's one.
@@ -116,17 +115,19 @@ export class FairPool {
     const thread = new Int32Array(new SharedArrayBuffer(4));
     let over = false;
     let reading = false;
+    let done = false;
     const limit = limitMb * 1024 * 1024;
     const poll = setInterval(() => {
       const id = Atomics.load(thread, 0);
-      if (!id || reading || over) return;
+      if (!id || reading || over || done) return;
       const worker = (pool.threads as Worker[]).find((w) => w.threadId === id);
       if (!worker) return;
       reading = true;
       worker
         .getHeapStatistics()
         .then((s) => {
-          if (s.used_heap_size + s.external_memory <= limit || over) return;
+          // done: the thread may be running another org's task by now
+          if (s.used_heap_size + s.external_memory <= limit || over || done) return;
           over = true;
           void worker.terminate();
         })
@@ -139,6 +140,7 @@ export class FairPool {
       if (over) throw new EngineMemoryError(this.opts.name, limitMb);
       throw e;
     } finally {
+      done = true;
       clearInterval(poll);
     }
   }

@@ -8,7 +8,7 @@ import { Admission, OverloadedError, type BodyClass, type EndTurn } from '../adm
 import { fairKey } from '../fair/fair-scheduler.js';
 import { admissionShed, admissionWaiting } from '../metrics/metrics.js';
 import { clientGone } from '../filters/problem.js';
-import { hasBody } from '../http/early-guards.js';
+import { hasBody, isUpload } from '../http/early-guards.js';
 import { orgLabel } from '../metrics/org-label.js';
 
 /** What a request to a costly route counts for in the fair share, against 1 for a plain read. */
@@ -22,9 +22,6 @@ type Req = FastifyRequest & {
   /** Whether it waits for its org's turn: before its body is read, or (a large JSON body) after. */
   turn?: { costly: boolean; afterBody: boolean };
 };
-
-/** A multipart upload: its handler reads the body as a stream (no turn: its engines queue it fairly). */
-const isUpload = (req: Req) => /^multipart\//i.test(req.headers['content-type'] ?? '');
 
 /** A request shed at admission (429 overloaded) is counted under its org; any error is passed on. */
 function counted(req: Req, e: unknown): unknown {
@@ -87,7 +84,7 @@ export class AdmissionGuard implements CanActivate {
       // message or text written, is one request's work like any other)
       if (!this.reflector.getAllAndOverride<boolean>(NO_TURN, targets)) {
         if (body !== 'large') req.turn = { costly, afterBody: false };
-        else if (!isUpload(req)) req.turn = { costly, afterBody: true };
+        else if (!isUpload(req)) req.turn = { costly, afterBody: true }; // an upload takes no turn: its engines queue it fairly
       }
     } catch (e) {
       throw counted(req, e);

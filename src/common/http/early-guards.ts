@@ -97,6 +97,9 @@ export interface EarlyGuardOptions {
   afterBody?: EarlyCheck[];
 }
 
+/** A multipart upload: its handler reads the body as a stream, up to UPLOAD_MAX_BYTES. */
+export const isUpload = (req: FastifyRequest) => /^multipart\//i.test(req.headers['content-type'] ?? '');
+
 /** Whether a request carries a body (the early guards run before it is read). */
 export const hasBody = (req: FastifyRequest) =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;

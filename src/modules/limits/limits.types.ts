@@ -90,8 +90,8 @@ export interface StoredPolicies {
  * `user`: a caller without an org (marketplace search, accepting an invitation) gets one request
  * a second, 60 at once, for everything it does. `publish`: 60,000 chunks copied into the
  * marketplace's shared index an hour (30 items of 2,000 chunks at once, then one every 2 minutes).
- * `bytes`: 256 MiB of request bodies a minute per org (about 4.4 MB/s, six uploads of the largest
- * size a minute besides), 64 MiB at once: a flood of large JSON bodies within the `api` rate
+ * `bytes`: 256 MiB of request bodies a minute per org (about 4.4 MB/s, 25 uploads of the largest
+ * size), 64 MiB at once: a flood of large JSON bodies within the `api` rate
  * otherwise received, parsed and stored 45 MB/s on one instance.
  */
 export const BUILTIN_DEFAULTS: Record<RatePolicy, PolicyLimit> = {

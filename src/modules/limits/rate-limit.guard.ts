@@ -19,7 +19,7 @@ import {
 import { rateLimitDecisions, rateLimitHeld } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { IntakeConfig, LimitsConfig } from '../../config/slices.js';
-import { hasBody } from '../../common/http/early-guards.js';
+import { hasBody, isUpload } from '../../common/http/early-guards.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsService } from './limits.service.js';
 import {
@@ -264,7 +264,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   private bodyBytes(req: Req): number {
     const declared = Number(req.headers['content-length']);
     if (req.headers['transfer-encoding'] === undefined && Number.isFinite(declared)) return declared;
-    if (/^multipart\//i.test(req.headers['content-type'] ?? '')) return this.intakeConfig.uploadMaxBytes;
+    if (isUpload(req)) return this.intakeConfig.uploadMaxBytes;
     return req.routeOptions.bodyLimit;
   }
 

@@ -55,8 +55,8 @@ const HEAP_MB = 256;
  * PDFs delay another org's by at most the document already being read. Truncated or malformed
  * files are 422, documents over the page limit 413 (the page count is read before any page is
  * parsed), a document whose parse holds more than PDF_MAX_MEMORY_MB (what its compressed streams
- * inflate to lives outside the capped heap) 422 `pdf-too-large`, a document that used most of the time limit itself 422 `pdf-timeout`; a wait past it
- * for other work is 503 `engine-timeout`.
+ * inflate to lives outside the capped heap) 422 `pdf-too-large`, a document that used most of the
+ * time limit itself 422 `pdf-timeout`; a wait past it for other work is 503 `engine-timeout`.
  */
 export class PdfEngine {
   readonly pool: FairPool;
