@@ -55,6 +55,7 @@ const ORDER: Row[] = [
   Row.PostFlood,
   Row.Ocr,
   Row.Pdf,
+  Row.PdfBombs,
   Row.LargeItemReads,
   Row.ThreadPages,
   Row.LargeBodies,
@@ -189,7 +190,7 @@ try {
     if (r.uploadAlone && r.uploadDuring) {
       const up = ratio(r.uploadDuring, r.uploadAlone);
       const what =
-        r.row === Row.Ocr ? 'small OCR upload' : r.row === Row.Pdf ? 'one-line PDF upload' : 'private search';
+        r.row === Row.Ocr ? 'small OCR upload' : r.row === Row.Pdf || r.row === Row.PdfBombs ? 'one-line PDF upload' : 'private search';
       ratios.push({ row: r.row, what, r: up });
       rows.push({
         'abuse class': '',

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { FormData, Pool } from 'undici';
 import { stopChild, track } from './deployment.js';
-import { makePdf, textPdf, textPng } from '../files.js';
+import { inflatingPdf, makePdf, textPdf, textPng } from '../files.js';
 import { insertChunks } from '../chunks.js';
 import { Driver, type Route, type Sample } from './driver.js';
 import { serverNodeArgs, percentile } from './load.js';
@@ -121,6 +121,7 @@ export enum Row {
   HtmlUpload = 'html-upload',
   Ocr = 'ocr',
   Pdf = 'pdf',
+  PdfBombs = 'pdf-bombs',
   ThreadsFlood = 'threads-flood',
   PostFlood = 'post-flood',
   LargeItemReads = 'large-item-reads',
@@ -146,6 +147,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.HtmlUpload]: '(c) one large HTML upload',
   [Row.Ocr]: '(d) dense image uploads (OCR)',
   [Row.Pdf]: '(e) heavy PDF uploads',
+  [Row.PdfBombs]: '(e2) PDFs of a few KB that inflate to 16 GiB, 3 at a time',
   [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
   [Row.PostFlood]: '(f2) POST /v1/threads flood (small bodies) within the api quota',
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
@@ -668,7 +670,7 @@ export async function runRow(
     const quietFile =
       row === Row.Ocr
         ? () => upload(quietUploadPool, token, smallPng(), 'hello.png', 'image/png')
-        : row === Row.Pdf
+        : row === Row.Pdf || row === Row.PdfBombs
           ? () => upload(quietUploadPool, token, oneLinePdf(), 'hello.pdf', 'application/pdf')
           : row === Row.LongEmbeddings || row === Row.HybridText
             ? () =>
@@ -932,6 +934,16 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
           Promise.all(
             pdfs.map((pdf, i) => upload(pool, ctx.noisy.token, pdf, `report-${i}.pdf`, 'application/pdf')),
           ),
+      };
+    }
+    case Row.PdfBombs: {
+      const bomb = inflatingPdf(16 * 1024);
+      return {
+        abuse: `3 PDF uploads at once of ${(bomb.length / 1024).toFixed(0)} KiB whose content stream inflates to 16 GiB`,
+        setup: () => setLimits(ctx, { ocr: { limit: 100_000, window_s: 60 } }),
+        teardown: () => setLimits(ctx, { ocr: null }),
+        start: () =>
+          Promise.all([0, 1, 2].map((i) => upload(pool, ctx.noisy.token, bomb, `bomb-${i}.pdf`, 'application/pdf'))),
       };
     }
     case Row.LargeItemReads: {
