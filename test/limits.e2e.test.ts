@@ -303,6 +303,26 @@ describe('per-org rate limits across two instances', () => {
     expect(parseRateLimit(chunked.headers.get('ratelimit')!).bytes.r).toBe(3000 - 1024);
   });
 
+  it('on a route whose cost is read from its body, the body\'s `bytes` are taken before it is read: a request its own bucket then refuses does not make them free', async () => {
+    const A = await orgWithRoles(db.owner);
+    await setLimits(one, A.org.id, { embeddings: { limit: 1, window_s: 3600 }, bytes: { limit: 64, window_s: 3600 } }).expect(200);
+    const input = 'x'.repeat(19_989); // {"input":"…"}: 20,000 bytes, 20 KiB
+    const first = await embed(one, A, input).expect(201);
+    expect(parseRateLimit(first.headers['ratelimit']).bytes.r).toBe(44);
+    // the embeddings bucket is empty now; the other instance has not seen it (no memo refuses early)
+    const refused = await embed(two, A, input);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ policy: 'embeddings' });
+    expect(parseRateLimit(refused.headers['ratelimit']).bytes.r).toBe(24);
+    // its bytes are spent: one more body of 20 KiB fits, the next is refused under `bytes`
+    const echo = () =>
+      request(two.url).post('/v1/test-limits/echo').set('Authorization', `Bearer ${A.tokens.member}`).send({ s: 'x'.repeat(19_992) });
+    await echo().expect(201);
+    const over = await echo();
+    expect(over.status).toBe(429);
+    expect(over.body).toMatchObject({ policy: 'bytes' });
+  });
+
   it('a batch of 100 inputs costs 100; a request larger than the whole limit is 413', async () => {
     const F = await orgWithRoles(db.owner);
     // 150 per hour: a token every 24 s, so nothing refills while the test runs

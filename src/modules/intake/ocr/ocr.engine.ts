@@ -98,9 +98,14 @@ export class TesseractCliEngine extends OcrEngine {
         finish(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available')),
       );
       child.on('close', (code: number | null) => {
-        if (code === 0) finish(null, Buffer.concat(out).toString('utf8').replace(/\f/g, '').trim());
-        else if (err.includes('bad_alloc'))
+        // Out of memory under the limit: tesseract's bad_alloc, or leptonica's and libpng's
+        // messages (leptonica's even with exit 0 and no text).
+        if (/bad_alloc|malloc fail|out of memory/i.test(err))
           finish(new ProblemException(422, 'ocr-too-large', `recognising the image needed more than ${limitMb} MiB`));
+        else if (code === 0) finish(null, Buffer.concat(out).toString('utf8').replace(/\f/g, '').trim());
+        // prlimit itself failed (it never started tesseract): the engine, not the image
+        else if (err.startsWith('prlimit:'))
+          finish(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available'));
         else finish(new ProblemException(422, 'unreadable-image', 'the image could not be read'));
       });
       child.stdin.end(image);
