@@ -104,6 +104,11 @@ export const isUpload = (req: FastifyRequest) => /^multipart\//i.test(req.header
 export const hasBody = (req: FastifyRequest) =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
+/** Asks each check in turn; the first that refuses throws (a check answering false is a 403). */
+async function passes(context: ExecutionContext, checks: EarlyCheck[]): Promise<void> {
+  for (const check of checks) if ((await check(context)) === false) throw forbidden('forbidden resource');
+}
+
 /**
  * Runs the global guards' checks in Fastify's onRequest, before a byte of the body is read: an
  * unauthenticated, forbidden or rate-limited request is answered without reading or parsing its
@@ -119,7 +124,7 @@ export function installEarlyGuards(fastify: FastifyInstance, opts: EarlyGuardOpt
     if (!target) return;
     const context = new HookContext(req, reply, target);
     try {
-      for (const check of opts.checks) if ((await check(context)) === false) throw forbidden('forbidden resource');
+      await passes(context, opts.checks);
     } catch (e) {
       let err = e;
       if (opts.onUnauthorized && e instanceof ProblemException && e.getStatus() === 401)
@@ -141,7 +146,7 @@ export function installEarlyGuards(fastify: FastifyInstance, opts: EarlyGuardOpt
       if (!target) return;
       const context = new HookContext(req, reply, target);
       try {
-        for (const check of afterBody) if ((await check(context)) === false) throw forbidden('forbidden resource');
+        await passes(context, afterBody);
       } catch (e) {
         if (reply.raw.destroyed) logAbandoned(req, reply.elapsedTime);
         sendProblem(reply, req, e);

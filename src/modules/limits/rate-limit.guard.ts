@@ -219,16 +219,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (!bytes) return;
     const plan = new RatePlan(planned.tracker, RatePolicy.Bytes, planned.amount);
     plan.rates.push(bytes);
-    const large = tooLarge(plan);
-    if (large) throw large;
-    const verdict = await this.limiter.decide(plan);
-    this.count(plan, req, verdict);
-    if (!verdict.admitted) {
-      const headers = rateHeaders(plan, verdict);
-      context.switchToHttp().getResponse<FastifyReply>().headers(headers);
-      throw refusal(plan, verdict, headers);
-    }
-    req[BYTES_TAKEN] = verdict.rates;
+    req[BYTES_TAKEN] = (await this.decide(context, plan)).rates;
   }
 
   /** The request's plan: its limits, then each applying throttler adds its bucket (handleRequest). */
@@ -243,7 +234,7 @@ export class RateLimitGuard extends ThrottlerGuard {
    * round trip. `planned` is the plan collected before the body (reused when the cost does not
    * depend on it); the guard after the body collects it again.
    */
-  private async decide(context: ExecutionContext, planned?: RatePlan): Promise<void> {
+  private async decide(context: ExecutionContext, planned?: RatePlan): Promise<Verdict> {
     const req = requestOf(context);
     const plan = planned ?? (await this.collect(context, req));
     const large = tooLarge(plan);
@@ -259,6 +250,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     if (!verdict.admitted) throw refusal(plan, verdict, headers);
     const slot = plan.slot;
     if (slot) reply.raw.once('close', () => void this.limiter.releaseSlot(slot.key, slot.id));
+    return verdict;
   }
 
   /** Public routes (no caller) and the kill switch. */

@@ -253,9 +253,9 @@ export function readable(html: string): { title: string | null; text: string } {
     const text = article?.textContent && squeeze(article.textContent);
     if (text) return { title: article?.title?.trim() || null, text };
     const title = document.querySelector('title')?.textContent?.trim() || null;
-    return { title, text: htmlToText(html) };
+    return { title, text: textOf(html) }; // its depth was checked above
   } catch {
-    return { title: null, text: htmlToText(html) };
+    return { title: null, text: textOf(html) };
   }
 }
 
