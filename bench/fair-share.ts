@@ -56,6 +56,7 @@ const ORDER: Row[] = [
   Row.Ocr,
   Row.Pdf,
   Row.PdfBombs,
+  Row.PdfTwoOrgs,
   Row.LargeItemReads,
   Row.ThreadPages,
   Row.LargeBodies,
@@ -126,6 +127,7 @@ try {
   fixtures = await benchOrgs(db.ownerUrl, JWT);
   const quiet = await fixtures.make('quiet');
   const noisy = await fixtures.make('noisy');
+  const noisy2 = await fixtures.make('noisy-two');
   const orphanId = await fixtures.user('nobody@no-org.test');
   const memberId = await fixtures.user('member@noisy.test');
   await fixtures.asOrg(noisy.org, (c) =>
@@ -138,6 +140,7 @@ try {
   const ctxBase = {
     quiet: { org: quiet.org, token: quiet.token },
     noisy: { org: noisy.org, token: noisy.token },
+    noisy2: { org: noisy2.org, token: noisy2.token },
     orphan: { org: '', token: await signDevToken(JWT, { sub: orphanId }, 3600) },
     noisyNoClaim: { org: noisy.org, token: await signDevToken(JWT, { sub: memberId }, 3600) },
     admin: { org: '', token: await signDevToken(JWT, { sub: adminId }, 3600) },
@@ -190,7 +193,7 @@ try {
     if (r.uploadAlone && r.uploadDuring) {
       const up = ratio(r.uploadDuring, r.uploadAlone);
       const what =
-        r.row === Row.Ocr ? 'small OCR upload' : r.row === Row.Pdf || r.row === Row.PdfBombs ? 'one-line PDF upload' : 'private search';
+        r.row === Row.Ocr ? 'small OCR upload' : r.row === Row.Pdf || r.row === Row.PdfBombs || r.row === Row.PdfTwoOrgs ? 'one-line PDF upload' : 'private search';
       ratios.push({ row: r.row, what, r: up });
       rows.push({
         'abuse class': '',

@@ -376,6 +376,13 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(16) @Max(16_384)
   PDF_MAX_MEMORY_MB = 256;
 
+  /**
+   * How long a PDF parse runs, in ms, before it gives its thread to another org's waiting document
+   * and resumes at its next page in a later turn; 0: a parse keeps its thread to the end.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(300_000)
+  PDF_TURN_MS = 200;
+
   /** Images above this many pixels (read from the header, before decoding) are refused. */
   @Transform(toInt) @IsInt() @Min(1) @Max(500_000_000)
   OCR_MAX_PIXELS = 40_000_000;

@@ -84,7 +84,11 @@ export class FairPool {
     });
   }
 
-  /** Runs the worker's export `fn` on `task` in the org's turn. */
+  /**
+   * Runs the worker's export `fn` on `task` in the org's turn. With `yieldable`, the task (an
+   * object) gets a `turn` field: the Turn's flag, which the worker reads between units of its work
+   * and, when raised, returns what it has done so far for the caller to resume in a new call.
+   */
   run<R>(
     key: string,
     fn: string,
@@ -93,13 +97,15 @@ export class FairPool {
   ): Promise<R> {
     return this.scheduler.run(
       key,
-      (signal, rank) => {
+      (signal, rank, turn) => {
         const pool = rank === 0 ? this.lead : this.extra;
+        // a yieldable task reads its turn flag at its safe points (ScheduleOptions.yieldable)
+        const input = turn && task && typeof task === 'object' ? { ...task, turn: turn.flag } : task;
         const run = (t: unknown) =>
           pool.run(t, { name: fn, signal, transferList: opts.transferList as never }) as Promise<R>;
         const limitMb = this.opts.maxMemoryMb;
-        if (!limitMb || !task || typeof task !== 'object') return run(task);
-        return this.watched(pool, limitMb, (thread) => run({ ...task, thread }));
+        if (!limitMb || !input || typeof input !== 'object') return run(input);
+        return this.watched(pool, limitMb, (thread) => run({ ...input, thread }));
       },
       opts,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EngineBusyError, EngineTimeoutError, FairScheduler, WorkClass } from './fair-scheduler.js';
+import { EngineBusyError, EngineTimeoutError, FairScheduler, WorkClass, type Turn } from './fair-scheduler.js';
 
 /** Work that finishes when the test says so. */
 function gate() {
@@ -182,4 +182,70 @@ describe(FairScheduler.name, () => {
     await Promise.all([...busy, job, quiet, late]);
     expect(ranks).toEqual({ a: [0, 1, 0], b: [0], c: [0], d: [0] });
   });
+
+  it('raises a yieldable work’s turn flag while an org holding fewer slots waits, and lowers it once none does', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 1, maxQueuedPerOrg: 10 });
+    const g = gate();
+    let turn: Turn | undefined;
+    const held = sut.run('a', (_s, _r, t) => ((turn = t), g.p), { yieldable: true });
+    expect(Atomics.load(turn!.flag, 0)).toBe(0);
+    // more of org a's own work waiting: no reason to give way
+    const own = sut.run('a', async () => undefined);
+    expect(Atomics.load(turn!.flag, 0)).toBe(0);
+    const ac = new AbortController();
+    const other = sut.run('b', async () => undefined, { signal: ac.signal });
+    expect(Atomics.load(turn!.flag, 0)).toBe(1);
+    ac.abort(new Error('gone'));
+    await expect(other).rejects.toThrow('gone');
+    expect(Atomics.load(turn!.flag, 0)).toBe(0);
+    g.open();
+    await Promise.all([held, own]);
+  });
+
+  it('a job gives way to another org’s waiting request even when that org holds as many slots; a request never gives way to a job', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 2, maxQueuedPerOrg: 10 });
+    const g = gate();
+    const turns: Record<string, Turn> = {};
+    const job = sut.run('a', (_s, _r, t) => ((turns.job = t!), g.p), { yieldable: true, cls: WorkClass.Job });
+    const req = sut.run('b', (_s, _r, t) => ((turns.req = t!), g.p), { yieldable: true });
+    const waitingJob = sut.run('c', async () => undefined, { cls: WorkClass.Job });
+    // c holds nothing: a's job gives way to it (same class, fewer slots), b's request does not
+    expect([Atomics.load(turns.job.flag, 0), Atomics.load(turns.req.flag, 0)]).toEqual([1, 0]);
+    const waitingReq = sut.run('b', async () => undefined);
+    expect([Atomics.load(turns.job.flag, 0), Atomics.load(turns.req.flag, 0)]).toEqual([1, 0]);
+    g.open();
+    await Promise.all([job, req, waitingJob, waitingReq]);
+  });
+
+  it('a resumed turn goes ahead of its org’s waiting work and past its queue bound, behind the org it gave way to', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 1, maxQueuedPerOrg: 2 });
+    const order: string[] = [];
+    const first = gate();
+    const all = [sut.run('a', () => first.p, { yieldable: true })];
+    for (let i = 1; i <= 2; i++) all.push(sut.run('a', async () => void order.push(`a${i}`)));
+    all.push(sut.run('b', async () => void order.push('b')));
+    await expect(sut.run('a', async () => 'over the bound')).rejects.toBeInstanceOf(EngineBusyError);
+    // a's first work yields: its continuation is queued as it ends
+    all.push(sut.run('a', async () => void order.push('a0 resumed'), { resume: true }));
+    first.open();
+    await Promise.all(all);
+    expect(order).toEqual(['b', 'a0 resumed', 'a1', 'a2']);
+  });
+
+  it('hands a freed spare slot to a waiting newcomer’s request', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 1, maxQueuedPerOrg: 10, spare: 1 });
+    const held = gate();
+    const spare = gate();
+    const busy = sut.run('a', () => held.p);
+    const b = sut.run('b', () => spare.p); // the spare slot
+    const c = sut.run('c', async () => 'c ran');
+    expect(sut.stats()).toMatchObject({ running: 2, waiting: { c: 1 } });
+    spare.open();
+    await b;
+    // org a still holds the one slot: c gets the spare b left
+    await expect(c).resolves.toBe('c ran');
+    held.open();
+    await busy;
+  });
 });
+

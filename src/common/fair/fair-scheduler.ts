@@ -33,6 +33,22 @@ export interface ScheduleOptions {
   maxWaitMs?: number;
   /** Aborts the wait (and is passed on to the work). */
   signal?: AbortSignal;
+  /**
+   * The work can stop at a safe point and be resumed by a later call (a turn): it gets a `Turn`
+   * whose flag the scheduler raises while another org waits that the fair order would serve first.
+   */
+  yieldable?: boolean;
+  /** The call resumes work that yielded its turn: it goes ahead of its org's other waiting work. */
+  resume?: boolean;
+}
+
+/**
+ * A yieldable work's turn: `flag[0]` (an Int32Array on shared memory, so a worker thread can read
+ * it with Atomics.load) is 1 while the work should stop at its next safe point and resume in a new
+ * call, so that a waiting org's work gets the slot; 0 otherwise.
+ */
+export interface Turn {
+  flag: Int32Array;
 }
 
 /** Refused at enqueue: this org already has its bound of work waiting for the engine. */
@@ -106,6 +122,12 @@ interface Waiter {
   fail: (e: Error) => void;
 }
 
+interface Running {
+  key: string;
+  cls: WorkClass;
+  turn: Turn;
+}
+
 interface OrgState {
   running: number;
   /** When this org last got a slot (a sequence number): ties go to the one served longest ago. */
@@ -130,6 +152,8 @@ export class FairScheduler {
   private readonly ring: string[] = [];
   private running = 0;
   private seq = 0;
+  /** Yieldable work running now, whose turn flags follow who waits (signalTurns). */
+  private readonly yieldable = new Set<Running>();
   /** Mean run time of recent work, for Retry-After. */
   private meanRunMs = 100;
 
@@ -157,11 +181,12 @@ export class FairScheduler {
    * Runs `work` when this org's turn comes. `key` names who pays: an org id, or `user:<id>` for a
    * caller without one. The signal given to `work` aborts when the time limit passes; `rank` is how
    * many slots the org already held when this work got its own (0: its only one), so an engine can
-   * run an org's extra work at a lower priority than every org's first.
+   * run an org's extra work at a lower priority than every org's first. With `yieldable`, `work`
+   * also gets a Turn (see ScheduleOptions.yieldable).
    */
   async run<T>(
     key: string,
-    work: (signal: AbortSignal, rank: number) => Promise<T>,
+    work: (signal: AbortSignal, rank: number, turn?: Turn) => Promise<T>,
     o: ScheduleOptions = {},
   ): Promise<T> {
     const cls = o.cls ?? WorkClass.Request;
@@ -184,12 +209,20 @@ export class FairScheduler {
     }
     try {
       ac?.signal.throwIfAborted();
-      const rank = this.tryTake(key, cls) ?? (await this.wait(key, cls, ac?.signal, o.maxWaitMs));
+      const rank = this.tryTake(key, cls, o.resume) ?? (await this.wait(key, cls, ac?.signal, o.maxWaitMs, o.resume));
       const start = (began = performance.now());
+      const entry: Running | undefined = o.yieldable
+        ? { key, cls, turn: { flag: new Int32Array(new SharedArrayBuffer(4)) } }
+        : undefined;
+      if (entry) {
+        this.yieldable.add(entry);
+        this.signalTurns();
+      }
       // The slot is held until the work itself settles, even when the caller stops waiting for it
       // (a model call cannot always be interrupted): a timed-out call never over-commits the engine.
-      const done = work(ac?.signal ?? NEVER_ABORTED, rank).finally(() => {
+      const done = work(ac?.signal ?? NEVER_ABORTED, rank, entry?.turn).finally(() => {
         this.meanRunMs = this.meanRunMs * 0.8 + (performance.now() - start) * 0.2;
+        if (entry) this.yieldable.delete(entry);
         this.release(key);
       });
       if (!ac) return await done;
@@ -223,18 +256,13 @@ export class FairScheduler {
    * A slot at once when one is free (or a spare one for a newcomer's request) and nobody waits;
    * undefined when the work must queue; EngineBusyError when the org's queue is full.
    */
-  private tryTake(key: string, cls: WorkClass): number | undefined {
+  private tryTake(key: string, cls: WorkClass, resume = false): number | undefined {
     const s = this.state(key);
     const queued = s.waiting[0].length + s.waiting[1].length;
     if (this.running < this.opts.slots && this.ring.length === 0) return this.take(s);
-    if (
-      cls === WorkClass.Request &&
-      s.running === 0 &&
-      queued === 0 &&
-      this.running < this.opts.slots + (this.opts.spare ?? 0)
-    )
-      return this.take(s);
-    if (queued >= this.opts.maxQueuedPerOrg) {
+    if (cls === WorkClass.Request && s.running === 0 && queued === 0 && this.spareFree()) return this.take(s);
+    // a resumed turn is work already admitted: it never counts against the org's queue bound
+    if (!resume && queued >= this.opts.maxQueuedPerOrg) {
       this.forget(key, s);
       throw new EngineBusyError(this.opts.name, this.retryAfterS(queued + s.running));
     }
@@ -245,7 +273,13 @@ export class FairScheduler {
    * Queues for this org's turn; resolves with the work's rank once it holds a slot. `maxWaitMs`
    * bounds the wait alone (EngineTimeoutError with `waiting`); `signal` aborts it.
    */
-  private wait(key: string, cls: WorkClass, signal: AbortSignal | undefined, maxWaitMs: number | undefined): Promise<number> {
+  private wait(
+    key: string,
+    cls: WorkClass,
+    signal: AbortSignal | undefined,
+    maxWaitMs: number | undefined,
+    resume = false,
+  ): Promise<number> {
     const s = this.state(key);
     return new Promise<number>((resolve, reject) => {
       let waitTimer: NodeJS.Timeout | undefined;
@@ -269,6 +303,7 @@ export class FairScheduler {
         if (i >= 0) list.splice(i, 1);
         if (!s.waiting[0].length && !s.waiting[1].length) this.dropFromRing(key);
         this.forget(key, s);
+        this.signalTurns();
         reject(reason instanceof Error ? reason : new Error(String(reason)));
       };
       const onAbort = () => leave(signal!.reason);
@@ -277,7 +312,8 @@ export class FairScheduler {
         waitTimer = setTimeout(() => leave(this.waitedTooLong(s, maxWaitMs)), maxWaitMs);
         waitTimer.unref();
       }
-      s.waiting[cls].push(w);
+      if (resume) s.waiting[cls].unshift(w);
+      else s.waiting[cls].push(w);
       if (!this.ring.includes(key)) this.ring.push(key);
       this.dispatch();
     });
@@ -317,15 +353,49 @@ export class FairScheduler {
     this.dispatch();
   }
 
-  /** Hands free slots to waiting work: request class first, then the org holding the fewest slots. */
+  /** A spare slot is free (a request of an org holding none may take it). */
+  private spareFree(): boolean {
+    return this.running < this.opts.slots + (this.opts.spare ?? 0);
+  }
+
+  /**
+   * Hands free slots to waiting work: request class first, then the org holding the fewest slots;
+   * a free spare slot to the request of an org holding none.
+   */
   private dispatch(): void {
-    while (this.running < this.opts.slots && this.ring.length) {
+    while (this.ring.length) {
       const next = this.pick();
-      if (!next) return;
+      if (!next) break;
       const { key, s, cls } = next;
+      const spare = cls === WorkClass.Request && s.running === 0 && this.spareFree();
+      if (this.running >= this.opts.slots && !spare) break;
       const w = s.waiting[cls].shift()!;
       if (!s.waiting[0].length && !s.waiting[1].length) this.dropFromRing(key);
       w.start(this.take(s));
+    }
+    this.signalTurns();
+  }
+
+  /**
+   * Raises the turn flag of each yieldable work that should give way to a waiting org: one with
+   * request work waiting while it is job work, or with work of its class waiting while holding
+   * fewer slots than its org. Lowers it once no such org waits.
+   */
+  private signalTurns(): void {
+    if (!this.yieldable.size) return;
+    for (const r of this.yieldable) {
+      const mine = this.orgs.get(r.key)?.running ?? 0;
+      let owe = false;
+      for (const key of this.ring) {
+        if (key === r.key) continue;
+        const s = this.orgs.get(key)!;
+        const theirs = s.waiting[WorkClass.Request].length ? WorkClass.Request : WorkClass.Job;
+        if (theirs < r.cls || (theirs === r.cls && s.running < mine)) {
+          owe = true;
+          break;
+        }
+      }
+      Atomics.store(r.turn.flag, 0, owe ? 1 : 0);
     }
   }
 

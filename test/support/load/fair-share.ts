@@ -31,6 +31,8 @@ export interface FairShareCtx {
   quiet: Tenant;
   /** The abusive org (member owner token with the org claim). */
   noisy: Tenant;
+  /** A second abusive org (the `pdf-two-orgs` row: two orgs' documents at once). */
+  noisy2?: Tenant;
   /** A user with no membership at all (market search without X-Org-Id). */
   orphan: Tenant;
   /** A user whose only membership is the noisy org, token without an org claim. */
@@ -65,6 +67,8 @@ export interface Scale {
   htmlBytes: number;
   ocr: { uploads: number; lines: number; chars: number; scale: number };
   pdf: { uploads: number; pages: number; linesPerPage: number };
+  /** Row (e3): each of two orgs sends `uploads` PDFs at once. */
+  pdfTwoOrgs?: { uploads: number; pages: number; linesPerPage: number };
   flood: { rps: number; ms: number };
   /** Row (f2)'s flood of small writes (default: `flood`'s). */
   postFlood?: { rps: number; ms: number };
@@ -103,6 +107,7 @@ export const BENCH_SCALE: Scale = {
   htmlBytes: 10 * 1024 * 1024,
   ocr: { uploads: 4, lines: 16, chars: 60, scale: 2 },
   pdf: { uploads: 3, pages: 150, linesPerPage: 60 },
+  pdfTwoOrgs: { uploads: 3, pages: 500, linesPerPage: 200 },
   flood: { rps: 300, ms: 10_000 },
   // a small write is cheaper than a page of 20 threads: at 300 req/s it barely shows, with or without turns
   postFlood: { rps: 580, ms: 10_000 },
@@ -122,6 +127,7 @@ export enum Row {
   Ocr = 'ocr',
   Pdf = 'pdf',
   PdfBombs = 'pdf-bombs',
+  PdfTwoOrgs = 'pdf-two-orgs',
   ThreadsFlood = 'threads-flood',
   PostFlood = 'post-flood',
   LargeItemReads = 'large-item-reads',
@@ -148,6 +154,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.Ocr]: '(d) dense image uploads (OCR)',
   [Row.Pdf]: '(e) heavy PDF uploads',
   [Row.PdfBombs]: '(e2) PDFs of a few KB that inflate to 16 GiB, 3 at a time',
+  [Row.PdfTwoOrgs]: '(e3) two orgs\' long PDFs, 3 at a time each: every parser thread held',
   [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
   [Row.PostFlood]: '(f2) POST /v1/threads flood (small bodies) within the api quota',
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
@@ -670,7 +677,7 @@ export async function runRow(
     const quietFile =
       row === Row.Ocr
         ? () => upload(quietUploadPool, token, smallPng(), 'hello.png', 'image/png')
-        : row === Row.Pdf || row === Row.PdfBombs
+        : row === Row.Pdf || row === Row.PdfBombs || row === Row.PdfTwoOrgs
           ? () => upload(quietUploadPool, token, oneLinePdf(), 'hello.pdf', 'application/pdf')
           : row === Row.LongEmbeddings || row === Row.HybridText
             ? () =>
@@ -946,6 +953,25 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
           Promise.all([0, 1, 2].map((i) => upload(pool, ctx.noisy.token, bomb, `bomb-${i}.pdf`, 'application/pdf'))),
       };
     }
+    case Row.PdfTwoOrgs: {
+      const second = ctx.noisy2;
+      if (!second) throw new Error('row pdf-two-orgs needs ctx.noisy2');
+      const { uploads, pages, linesPerPage } = scale.pdfTwoOrgs!;
+      const pdfs = Array.from({ length: uploads }, (_, i) => heavyPdf(pages, linesPerPage, i + 1));
+      const unlimited = { ocr: { limit: 100_000, window_s: 60 } };
+      return {
+        abuse: `two orgs, each ${uploads} PDF uploads at once (${pages} pages x ${linesPerPage} lines, ${(pdfs[0].length / 1048576).toFixed(1)} MiB each)`,
+        setup: () => Promise.all([setLimits(ctx, unlimited), setLimits(ctx, unlimited, second.org)]).then(() => undefined),
+        teardown: () =>
+          Promise.all([setLimits(ctx, { ocr: null }), setLimits(ctx, { ocr: null }, second.org)]).then(() => undefined),
+        start: () =>
+          Promise.all(
+            [ctx.noisy, second].flatMap((t) =>
+              pdfs.map((pdf, i) => upload(pool, t.token, pdf, `report-${i}.pdf`, 'application/pdf')),
+            ),
+          ),
+      };
+    }
     case Row.LargeItemReads: {
       const { requests, concurrency } = scale.largeItem;
       const id = ctx.largeItemId!;
@@ -1108,8 +1134,9 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
 async function setLimits(
   ctx: FairShareCtx,
   policies: Record<string, { limit: number; window_s: number } | null>,
+  org = ctx.noisy.org,
 ): Promise<void> {
-  const res = await fetch(`${ctx.url}/v1/admin/orgs/${ctx.noisy.org}/limits`, {
+  const res = await fetch(`${ctx.url}/v1/admin/orgs/${org}/limits`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${ctx.admin.token}`, 'content-type': 'application/json' },
     body: JSON.stringify(policies),

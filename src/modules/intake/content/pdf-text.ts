@@ -28,9 +28,14 @@ export interface PdfEngineOptions extends PdfLimits {
   warm?: number;
   /** Memory of one parse, heap and buffers, in MiB (PDF_MAX_MEMORY_MB); default unwatched. */
   maxMemoryMb?: number;
+  /**
+   * How long a parse runs before it gives its thread to another org's waiting document, resuming
+   * at the next page in a later turn (PDF_TURN_MS); 0: a parse keeps its thread to the end.
+   */
+  turnMs?: number;
 }
 
-type WorkerAnswer = { ok: boolean; text?: string; pages?: number; reason?: string };
+type WorkerAnswer = { ok: boolean; parts?: string[]; pages?: number; next?: number; ranMs?: number; reason?: string };
 
 /** The PDF's `%%EOF` marker must be in its last 1024 bytes (ISO 32000); a cut file has none. */
 function looksComplete(buf: Uint8Array): boolean {
@@ -51,8 +56,10 @@ const HEAP_MB = 256;
  * Text of a PDF (unpdf / PDF.js: no fonts, no images, no rendering) on the `pdf` worker-thread
  * pool: threads with a capped heap, orgs served in turn with requests ahead of crawl jobs, a
  * bounded queue per org (429 overloaded), a time limit from enqueue past which the thread is
- * terminated. So a hostile document can neither hang nor exhaust the service, and one org's heavy
- * PDFs delay another org's by at most the document already being read. Truncated or malformed
+ * terminated. So a hostile document can neither hang nor exhaust the service. Parses take turns:
+ * while another org's document waits for a thread, a parse that has run PDF_TURN_MS stops after its
+ * page and resumes there in its org's next turn, so one org's heavy PDFs delay another's by about a
+ * turn and a page, not by whole documents. Truncated or malformed
  * files are 422, documents over the page limit 413 (the page count is read before any page is
  * parsed), a document whose parse holds more than PDF_MAX_MEMORY_MB (what its compressed streams
  * inflate to lives outside the capped heap) 422 `pdf-too-large`, a document that used most of the
@@ -82,35 +89,58 @@ export class PdfEngine {
     signal?: AbortSignal,
   ): Promise<PdfText> {
     const maxPages = limits.maxPages ?? this.opts.maxPages;
+    const limitMs = limits.timeoutMs ?? this.opts.timeoutMs;
     if (!looksComplete(data))
       throw new ProblemException(422, 'malformed-pdf', 'the PDF is truncated or malformed');
-    let out: WorkerAnswer;
-    try {
-      out = await this.pool.run<WorkerAnswer>(
-        who.key,
-        'parse',
-        { data: new Uint8Array(data), maxPages },
-        { cls: who.cls, timeoutMs: limits.timeoutMs, signal },
-      );
-    } catch (e) {
-      if (signal?.aborted) throw e; // the caller stopped (a job handed back at shutdown)
-      if (e instanceof EngineTimeoutError && e.overran())
-        throw new ProblemException(422, 'pdf-timeout', `the PDF took longer than ${e.limitMs} ms to read`);
-      if (e instanceof EngineMemoryError)
-        throw new ProblemException(422, 'pdf-too-large', `the PDF needs more than ${e.limitMb} MiB of memory to read`);
-      if (e instanceof EngineTimeoutError || e instanceof EngineBusyError) throw e;
-      // Out of memory, or a crash in the parser: the document is what is wrong.
-      out = { ok: false, reason: 'malformed' };
+    const deadline = performance.now() + limitMs;
+    const parts: string[] = [];
+    let ranMs = 0; // the parse's own time over its turns, waits excluded
+    let from = 1;
+    for (;;) {
+      let out: WorkerAnswer;
+      try {
+        out = await this.pool.run<WorkerAnswer>(
+          who.key,
+          'parse',
+          { data: new Uint8Array(data), maxPages, from, turnMs: this.opts.turnMs },
+          {
+            cls: who.cls,
+            timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())),
+            signal,
+            yieldable: (this.opts.turnMs ?? 0) > 0,
+            resume: from > 1,
+          },
+        );
+      } catch (e) {
+        if (signal?.aborted) throw e; // the caller stopped (a job handed back at shutdown)
+        if (e instanceof EngineTimeoutError) {
+          if (ranMs + (e.ranMs ?? 0) >= limitMs / 2)
+            throw new ProblemException(422, 'pdf-timeout', `the PDF took longer than ${limitMs} ms to read`);
+          throw new EngineTimeoutError('pdf', limitMs, e.ranMs === undefined, e.ranMs);
+        }
+        if (e instanceof EngineMemoryError)
+          throw new ProblemException(422, 'pdf-too-large', `the PDF needs more than ${e.limitMb} MiB of memory to read`);
+        if (e instanceof EngineBusyError) throw e;
+        // Out of memory, or a crash in the parser: the document is what is wrong.
+        out = { ok: false, reason: 'malformed' };
+      }
+      if (out.ok) {
+        parts.push(...out.parts!);
+        if (out.next === undefined)
+          return { text: parts.filter(Boolean).join('\n\n').replaceAll('\u0000', ''), pages: out.pages! };
+        ranMs += out.ranMs!;
+        from = out.next;
+        continue;
+      }
+      if (out.reason === 'too-many-pages') {
+        throw new ProblemException(
+          413,
+          'too-many-pages',
+          `the PDF has ${out.pages} pages; at most ${maxPages} are accepted`,
+        );
+      }
+      throw new ProblemException(422, 'malformed-pdf', 'the PDF is truncated or malformed');
     }
-    if (out.ok) return { text: out.text!, pages: out.pages! };
-    if (out.reason === 'too-many-pages') {
-      throw new ProblemException(
-        413,
-        'too-many-pages',
-        `the PDF has ${out.pages} pages; at most ${maxPages} are accepted`,
-      );
-    }
-    throw new ProblemException(422, 'malformed-pdf', 'the PDF is truncated or malformed');
   }
 
   close(): Promise<void> {
@@ -133,6 +163,7 @@ export class PdfService extends PdfEngine implements OnApplicationShutdown {
       nice: processConfig.engineNice,
       warm: intakeConfig.parseWarmThreads,
       maxMemoryMb: intakeConfig.pdfMaxMemoryMb,
+      turnMs: intakeConfig.pdfTurnMs,
     });
   }
 

@@ -11,16 +11,29 @@ const { niceThisThread } = (await import(
 )) as typeof import('../../../common/fair/thread-nice.js');
 niceThisThread(Number((workerData as { nice?: number } | undefined)?.nice ?? 0));
 
-/** `thread`: where the pool learns which thread runs the task, to watch its memory (FairPoolOptions.maxMemoryMb). */
-type Input = { data: Uint8Array; maxPages: number; thread?: Int32Array };
+/**
+ * `thread`: where the pool learns which thread runs the task, to watch its memory
+ * (FairPoolOptions.maxMemoryMb). `from`: the first page to read (a resumed turn). `turn`: raised by
+ * the pool while another org waits for this thread; once `turnMs` have passed, the parse stops after
+ * the page it is on and answers with `next`, the page to resume from, and how long it ran.
+ */
+type Input = {
+  data: Uint8Array;
+  maxPages: number;
+  from?: number;
+  turn?: Int32Array;
+  turnMs?: number;
+  thread?: Int32Array;
+};
 type Output =
-  | { ok: true; text: string; pages: number }
+  | { ok: true; parts: string[]; pages: number; next?: number; ranMs: number }
   | { ok: false; reason: 'too-many-pages'; pages: number }
   | { ok: false; reason: 'malformed' };
 
-/** The pool's one task: a document's text, page by page, or why not. */
+/** The pool's one task: a document's text page by page (each page's text a part), or why not. */
 export async function parse(input: Input): Promise<Output> {
   if (input.thread) Atomics.store(input.thread, 0, threadId);
+  const began = performance.now();
   let pdf;
   try {
     pdf = await getDocumentProxy(input.data, {
@@ -36,7 +49,7 @@ export async function parse(input: Input): Promise<Output> {
   try {
     if (pdf.numPages > input.maxPages) return { ok: false, reason: 'too-many-pages', pages: pdf.numPages };
     const parts: string[] = [];
-    for (let n = 1; n <= pdf.numPages; n++) {
+    for (let n = input.from ?? 1; n <= pdf.numPages; n++) {
       const page = await pdf.getPage(n);
       const content = await page.getTextContent();
       parts.push(
@@ -46,14 +59,19 @@ export async function parse(input: Input): Promise<Output> {
           .trim(),
       );
       page.cleanup();
+      const yielding =
+        n < pdf.numPages &&
+        input.turn !== undefined &&
+        Atomics.load(input.turn, 0) === 1 &&
+        performance.now() - began >= (input.turnMs ?? 0);
+      if (yielding) return { ok: true, parts, pages: pdf.numPages, next: n + 1, ranMs: performance.now() - began };
     }
-    return {
-      ok: true,
-      text: parts.filter(Boolean).join('\n\n').replaceAll('\u0000', ''),
-      pages: pdf.numPages,
-    };
+    return { ok: true, parts, pages: pdf.numPages, ranMs: performance.now() - began };
   } catch {
     return { ok: false, reason: 'malformed' };
+  } finally {
+    // a resumed document is opened again: this one must not stay in the thread meanwhile
+    pdf.loadingTask.destroy().catch(() => undefined);
   }
 }
 
