@@ -54,6 +54,7 @@ const ORDER: Row[] = [
   Row.ThreadsFlood,
   Row.PostFlood,
   Row.Ocr,
+  Row.OcrTwoOrgs,
   Row.Pdf,
   Row.PdfBombs,
   Row.PdfTwoOrgs,
@@ -193,7 +194,7 @@ try {
     if (r.uploadAlone && r.uploadDuring) {
       const up = ratio(r.uploadDuring, r.uploadAlone);
       const what =
-        r.row === Row.Ocr ? 'small OCR upload' : r.row === Row.Pdf || r.row === Row.PdfBombs || r.row === Row.PdfTwoOrgs ? 'one-line PDF upload' : 'private search';
+        r.row === Row.Ocr || r.row === Row.OcrTwoOrgs ? 'small OCR upload' : r.row === Row.Pdf || r.row === Row.PdfBombs || r.row === Row.PdfTwoOrgs ? 'one-line PDF upload' : 'private search';
       ratios.push({ row: r.row, what, r: up });
       rows.push({
         'abuse class': '',

@@ -401,6 +401,14 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(128) @Max(65_536)
   OCR_MAX_MEMORY_MB = 512;
 
+  /**
+   * How long a tesseract process runs, in ms, before it is paused (SIGSTOP) to give its slot to
+   * another org's waiting image, resuming (SIGCONT) in its org's next turn; at most one process of
+   * the engine is paused at a time (it keeps its memory). 0: an image keeps its slot to the end.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(300_000)
+  OCR_TURN_MS = 200;
+
   /** Tesseract processes at once in this process (the machine has few cores). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   OCR_CONCURRENCY = 2;

@@ -162,6 +162,7 @@ export abstract class IntakeConfig extends slice({
   ocrSyncMaxPixels: 'OCR_SYNC_MAX_PIXELS',
   ocrTimeoutMs: 'OCR_TIMEOUT_MS',
   ocrMaxMemoryMb: 'OCR_MAX_MEMORY_MB',
+  ocrTurnMs: 'OCR_TURN_MS',
   ocrConcurrency: 'OCR_CONCURRENCY',
   ocrMaxQueuedPerOrg: 'OCR_MAX_QUEUED_PER_ORG',
   parseThreads: 'PARSE_THREADS',

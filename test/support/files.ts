@@ -179,3 +179,28 @@ export function textPdf(pages: number, linesPerPage: number, line: (page: number
   for (let p = 0; p < pages; p++) texts.push(Array.from({ length: linesPerPage }, (_, n) => line(p, n)).join('\n'));
   return makePdf(pages, texts);
 }
+
+const LETTERS = 'ACDEHKLMNOPRSTW'; // the glyphs textPng draws
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+    return a / 4294967296;
+  };
+}
+
+/** A page of made-up words in textPng's bitmap font: `lines` × `chars`, every cell inked or spaced. */
+export function densePng(lines: number, chars: number, scale: number, seed = 1): Buffer {
+  const rnd = seeded(seed);
+  const line = () => {
+    let l = '';
+    while (l.length < chars) {
+      const n = 3 + Math.floor(rnd() * 6);
+      for (let i = 0; i < n; i++) l += LETTERS[Math.floor(rnd() * LETTERS.length)];
+      l += ' ';
+    }
+    return l.slice(0, chars);
+  };
+  return textPng(Array.from({ length: lines }, line), scale);
+}

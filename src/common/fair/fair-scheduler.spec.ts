@@ -183,23 +183,25 @@ describe(FairScheduler.name, () => {
     expect(ranks).toEqual({ a: [0, 1, 0], b: [0], c: [0], d: [0] });
   });
 
-  it('raises a yieldable work’s turn flag while an org holding fewer slots waits, and lowers it once none does', async () => {
-    const sut = new FairScheduler({ name: 'test', slots: 1, maxQueuedPerOrg: 10 });
+  it('raises the turn flags of the org holding the most slots while an org holding none waits, and lowers them once none does', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 2, maxQueuedPerOrg: 10, spare: 1 });
     const g = gate();
-    let turn: Turn | undefined;
-    const held = sut.run('a', (_s, _r, t) => ((turn = t), g.p), { yieldable: true });
-    expect(Atomics.load(turn!.flag, 0)).toBe(0);
-    // more of org a's own work waiting: no reason to give way
-    const own = sut.run('a', async () => undefined);
-    expect(Atomics.load(turn!.flag, 0)).toBe(0);
+    const turns: Turn[] = [];
+    const hold = (key: string) => sut.run(key, (_s, _r, t) => (turns.push(t!), g.p), { yieldable: true });
+    const held = [hold('a'), hold('a'), hold('b')]; // b on the spare
+    const flags = () => turns.map((t) => Atomics.load(t.flag, 0));
+    expect(flags()).toEqual([0, 0, 0]);
+    // more of a's and b's own work waiting: both hold slots, no reason to give way
+    const own = [sut.run('a', async () => undefined), sut.run('b', async () => undefined)];
+    expect(flags()).toEqual([0, 0, 0]);
     const ac = new AbortController();
-    const other = sut.run('b', async () => undefined, { signal: ac.signal });
-    expect(Atomics.load(turn!.flag, 0)).toBe(1);
+    const other = sut.run('c', async () => undefined, { signal: ac.signal });
+    expect(flags()).toEqual([1, 1, 0]);
     ac.abort(new Error('gone'));
     await expect(other).rejects.toThrow('gone');
-    expect(Atomics.load(turn!.flag, 0)).toBe(0);
+    expect(flags()).toEqual([0, 0, 0]);
     g.open();
-    await Promise.all([held, own]);
+    await Promise.all([...held, ...own]);
   });
 
   it('a job gives way to another org’s waiting request even when that org holds as many slots; a request never gives way to a job', async () => {

@@ -35,7 +35,7 @@ export interface ScheduleOptions {
   signal?: AbortSignal;
   /**
    * The work can stop at a safe point and be resumed by a later call (a turn): it gets a `Turn`
-   * whose flag the scheduler raises while another org waits that the fair order would serve first.
+   * whose flag the scheduler raises while an org holding none waits (or a request, for a job).
    */
   yieldable?: boolean;
   /** The call resumes work that yielded its turn: it goes ahead of its org's other waiting work. */
@@ -45,10 +45,12 @@ export interface ScheduleOptions {
 /**
  * A yieldable work's turn: `flag[0]` (an Int32Array on shared memory, so a worker thread can read
  * it with Atomics.load) is 1 while the work should stop at its next safe point and resume in a new
- * call, so that a waiting org's work gets the slot; 0 otherwise.
+ * call, so that a waiting org's work gets the slot (see signalTurns); 0 otherwise.
  */
 export interface Turn {
   flag: Int32Array;
+  /** Called on the main thread each time the flag is raised (work that waits on a process, not a thread). */
+  onRaise?: () => void;
 }
 
 /** Refused at enqueue: this org already has its bound of work waiting for the engine. */
@@ -363,11 +365,11 @@ export class FairScheduler {
    * a free spare slot to the request of an org holding none.
    */
   private dispatch(): void {
-    while (this.ring.length) {
+    while (this.ring.length && this.spareFree()) {
       const next = this.pick();
       if (!next) break;
       const { key, s, cls } = next;
-      const spare = cls === WorkClass.Request && s.running === 0 && this.spareFree();
+      const spare = cls === WorkClass.Request && s.running === 0; // the loop checked that a spare slot is free
       if (this.running >= this.opts.slots && !spare) break;
       const w = s.waiting[cls].shift()!;
       if (!s.waiting[0].length && !s.waiting[1].length) this.dropFromRing(key);
@@ -377,12 +379,16 @@ export class FairScheduler {
   }
 
   /**
-   * Raises the turn flag of each yieldable work that should give way to a waiting org: one with
-   * request work waiting while it is job work, or with work of its class waiting while holding
-   * fewer slots than its org. Lowers it once no such org waits.
+   * Raises the turn flag of each yieldable work that should give way to a waiting org: job work
+   * while another org's request waits; work of the org holding the most slots while an org holding
+   * none waits with work of its class (between orgs that each hold a slot, slots change hands as
+   * work ends: turns there would only spread every org's work thin against its time limit). Lowers
+   * it once no such org waits.
    */
   private signalTurns(): void {
     if (!this.yieldable.size) return;
+    let most = 0;
+    for (const s of this.orgs.values()) most = Math.max(most, s.running);
     for (const r of this.yieldable) {
       const mine = this.orgs.get(r.key)?.running ?? 0;
       let owe = false;
@@ -390,12 +396,13 @@ export class FairScheduler {
         if (key === r.key) continue;
         const s = this.orgs.get(key)!;
         const theirs = s.waiting[WorkClass.Request].length ? WorkClass.Request : WorkClass.Job;
-        if (theirs < r.cls || (theirs === r.cls && s.running < mine)) {
+        if (theirs < r.cls || (theirs === r.cls && s.running === 0 && mine === most)) {
           owe = true;
           break;
         }
       }
-      Atomics.store(r.turn.flag, 0, owe ? 1 : 0);
+      const was = Atomics.exchange(r.turn.flag, 0, owe ? 1 : 0);
+      if (owe && !was) r.turn.onRaise?.();
     }
   }
 

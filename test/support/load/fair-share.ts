@@ -8,7 +8,7 @@ import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { FormData, Pool } from 'undici';
 import { stopChild, track } from './deployment.js';
-import { inflatingPdf, makePdf, textPdf, textPng } from '../files.js';
+import { densePng, inflatingPdf, makePdf, textPdf, textPng } from '../files.js';
 import { insertChunks } from '../chunks.js';
 import { Driver, type Route, type Sample } from './driver.js';
 import { serverNodeArgs, percentile } from './load.js';
@@ -67,6 +67,8 @@ export interface Scale {
   htmlBytes: number;
   ocr: { uploads: number; lines: number; chars: number; scale: number };
   pdf: { uploads: number; pages: number; linesPerPage: number };
+  /** Row (d2): each of two orgs sends `uploads` dense images at once. */
+  ocrTwoOrgs?: { uploads: number; lines: number; chars: number; scale: number };
   /** Row (e3): each of two orgs sends `uploads` PDFs at once. */
   pdfTwoOrgs?: { uploads: number; pages: number; linesPerPage: number };
   flood: { rps: number; ms: number };
@@ -108,6 +110,7 @@ export const BENCH_SCALE: Scale = {
   ocr: { uploads: 4, lines: 16, chars: 60, scale: 2 },
   pdf: { uploads: 3, pages: 150, linesPerPage: 60 },
   pdfTwoOrgs: { uploads: 3, pages: 500, linesPerPage: 200 },
+  ocrTwoOrgs: { uploads: 2, lines: 60, chars: 120, scale: 2 },
   flood: { rps: 300, ms: 10_000 },
   // a small write is cheaper than a page of 20 threads: at 300 req/s it barely shows, with or without turns
   postFlood: { rps: 580, ms: 10_000 },
@@ -128,6 +131,7 @@ export enum Row {
   Pdf = 'pdf',
   PdfBombs = 'pdf-bombs',
   PdfTwoOrgs = 'pdf-two-orgs',
+  OcrTwoOrgs = 'ocr-two-orgs',
   ThreadsFlood = 'threads-flood',
   PostFlood = 'post-flood',
   LargeItemReads = 'large-item-reads',
@@ -154,7 +158,8 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.Ocr]: '(d) dense image uploads (OCR)',
   [Row.Pdf]: '(e) heavy PDF uploads',
   [Row.PdfBombs]: '(e2) PDFs of a few KB that inflate to 16 GiB, 3 at a time',
-  [Row.PdfTwoOrgs]: '(e3) two orgs\' long PDFs, 3 at a time each: every parser thread held',
+  [Row.OcrTwoOrgs]: '(d2) two orgs\' dense images, 2 at a time each, one org first: every OCR slot held',
+  [Row.PdfTwoOrgs]: '(e3) two orgs\' long PDFs, 3 at a time each, one org first: every parser thread held',
   [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
   [Row.PostFlood]: '(f2) POST /v1/threads flood (small bodies) within the api quota',
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
@@ -280,31 +285,6 @@ export async function startService(
 }
 
 // ---------------------------------------------------------------- files the rows send
-
-const LETTERS = 'ACDEHKLMNOPRSTW'; // the glyphs textPng draws
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
-    return a / 4294967296;
-  };
-}
-
-/** A page of made-up words in textPng's bitmap font: `lines` × `chars`, every cell inked or spaced. */
-export function densePng(lines: number, chars: number, scale: number, seed = 1): Buffer {
-  const rnd = seeded(seed);
-  const line = () => {
-    let l = '';
-    while (l.length < chars) {
-      const n = 3 + Math.floor(rnd() * 6);
-      for (let i = 0; i < n; i++) l += LETTERS[Math.floor(rnd() * LETTERS.length)];
-      l += ' ';
-    }
-    return l.slice(0, chars);
-  };
-  return textPng(Array.from({ length: lines }, line), scale);
-}
 
 /** The quiet org's small OCR upload: one short line. */
 export const smallPng = (): Buffer => textPng(['HELLO WORLD'], 4);
@@ -675,7 +655,7 @@ export async function runRow(
   try {
     const token = ctx.quiet.token;
     const quietFile =
-      row === Row.Ocr
+      row === Row.Ocr || row === Row.OcrTwoOrgs
         ? () => upload(quietUploadPool, token, smallPng(), 'hello.png', 'image/png')
         : row === Row.Pdf || row === Row.PdfBombs || row === Row.PdfTwoOrgs
           ? () => upload(quietUploadPool, token, oneLinePdf(), 'hello.pdf', 'application/pdf')
@@ -953,23 +933,40 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
           Promise.all([0, 1, 2].map((i) => upload(pool, ctx.noisy.token, bomb, `bomb-${i}.pdf`, 'application/pdf'))),
       };
     }
+    case Row.OcrTwoOrgs:
     case Row.PdfTwoOrgs: {
+      // two orgs hold every slot of the engine (its spare included): the quiet org's file waits for a turn
       const second = ctx.noisy2;
-      if (!second) throw new Error('row pdf-two-orgs needs ctx.noisy2');
-      const { uploads, pages, linesPerPage } = scale.pdfTwoOrgs!;
-      const pdfs = Array.from({ length: uploads }, (_, i) => heavyPdf(pages, linesPerPage, i + 1));
+      if (!second) throw new Error(`row ${row} needs ctx.noisy2`);
+      const files =
+        row === Row.OcrTwoOrgs
+          ? (({ uploads, lines, chars, scale: s }) =>
+              Array.from({ length: uploads }, (_, i) => ({
+                data: densePng(lines, chars, s, i + 1),
+                name: `scan-${i}.png`,
+                mime: 'image/png',
+              })))(scale.ocrTwoOrgs!)
+          : (({ uploads, pages, linesPerPage }) =>
+              Array.from({ length: uploads }, (_, i) => ({
+                data: heavyPdf(pages, linesPerPage, i + 1),
+                name: `report-${i}.pdf`,
+                mime: 'application/pdf',
+              })))(scale.pdfTwoOrgs!);
       const unlimited = { ocr: { limit: 100_000, window_s: 60 } };
+      const both = (policies: Record<string, { limit: number; window_s: number } | null>) =>
+        Promise.all([setLimits(ctx, policies), setLimits(ctx, policies, second.org)]).then(() => undefined);
       return {
-        abuse: `two orgs, each ${uploads} PDF uploads at once (${pages} pages x ${linesPerPage} lines, ${(pdfs[0].length / 1048576).toFixed(1)} MiB each)`,
-        setup: () => Promise.all([setLimits(ctx, unlimited), setLimits(ctx, unlimited, second.org)]).then(() => undefined),
-        teardown: () =>
-          Promise.all([setLimits(ctx, { ocr: null }), setLimits(ctx, { ocr: null }, second.org)]).then(() => undefined),
-        start: () =>
-          Promise.all(
-            [ctx.noisy, second].flatMap((t) =>
-              pdfs.map((pdf, i) => upload(pool, t.token, pdf, `report-${i}.pdf`, 'application/pdf')),
-            ),
-          ),
+        abuse: `two orgs, each ${files.length} ${row === Row.OcrTwoOrgs ? 'dense image' : 'PDF'} uploads at once (${(files[0].data.length / 1024).toFixed(0)} KiB each)`,
+        setup: () => both(unlimited),
+        teardown: () => both({ ocr: null }),
+        // The first org's files go first and take every slot; the second org's follow half a second
+        // later and take the spare: the order in which two orgs hold the whole engine.
+        start: async () => {
+          const send = (t: Tenant) => files.map((f) => upload(pool, t.token, f.data, f.name, f.mime));
+          const first = send(ctx.noisy);
+          await new Promise((r) => setTimeout(r, 500));
+          return Promise.all([...first, ...send(second)]);
+        },
       };
     }
     case Row.LargeItemReads: {

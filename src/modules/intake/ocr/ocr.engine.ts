@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IntakeConfig } from '../../../config/slices.js';
 import { ProblemException } from '../../../common/filters/problem.js';
-import { ProcessSpawner } from '../../../common/process/spawner.js';
-import { EngineTimeoutError, FairScheduler, type EngineCaller } from '../../../common/fair/fair-scheduler.js';
+import { ProcessSpawner, type RemoteChild } from '../../../common/process/spawner.js';
+import { EngineTimeoutError, FairScheduler, type EngineCaller, type Turn } from '../../../common/fair/fair-scheduler.js';
 import { niceOfRank } from '../../../common/fair/fair-pool.js';
 
 /** Text recognition behind an interface: the local engine by default, others by config. */
@@ -21,13 +21,18 @@ export abstract class OcrEngine {
  * lower priority, orgs served in turn with requests ahead of ocr jobs (FairScheduler), OCR_MAX_QUEUED_PER_ORG
  * images waiting per org (429 overloaded past it), OCR_TIMEOUT_MS counted from enqueue (the
  * process is killed past it), OCR_MAX_MEMORY_MB of address space per process (util-linux's prlimit
- * sets it; past it tesseract fails to allocate, 422 `ocr-too-large`). A child process keeps the
- * engine's memory and crashes out of the service; the process spawner starts it, so this
- * process's event loop never waits for a fork.
+ * sets it; past it tesseract fails to allocate, 422 `ocr-too-large`). Images take turns: while an
+ * org holding no slot waits, a process of the org holding the most that has run OCR_TURN_MS is
+ * paused (SIGSTOP) and its slot given on, the process continued (SIGCONT) in its org's next turn,
+ * so two orgs' dense images delay a third org's small one by about a turn, not by their whole
+ * recognition. A child process keeps the engine's memory and crashes out of the service; the
+ * process spawner starts it, so this process's event loop never waits for a fork.
  */
 @Injectable()
 export class TesseractCliEngine extends OcrEngine {
   readonly engine: FairScheduler;
+  /** Processes of this engine paused between turns now (at most MAX_PAUSED). */
+  private paused = 0;
 
   constructor(
     @Inject(IntakeConfig) private readonly intakeConfig: IntakeConfig,
@@ -45,70 +50,174 @@ export class TesseractCliEngine extends OcrEngine {
   }
 
   async recognize(image: Buffer, who: EngineCaller, signal?: AbortSignal): Promise<string> {
+    const limitMs = this.intakeConfig.ocrTimeoutMs;
+    const deadline = performance.now() + limitMs;
+    const proc = new OcrProcess(this.spawner, this.intakeConfig.ocrMaxMemoryMb, image);
     try {
-      return await this.engine.run(who.key, (s, rank) => this.run(image, s, rank), {
-        cls: who.cls,
-        signal,
-      });
+      for (;;) {
+        const out = await this.engine.run(who.key, (s, rank, turn) => this.turn(proc, s, rank, turn), {
+          cls: who.cls,
+          signal,
+          timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())),
+          yieldable: this.intakeConfig.ocrTurnMs > 0,
+          resume: proc.started,
+        });
+        if (out !== PAUSED) return out;
+      }
     } catch (e) {
       // The image itself took most of the limit: retrying will not help (422). Waiting for the
       // engine stays 503 engine-timeout (retried).
-      if (e instanceof EngineTimeoutError && e.overran())
-        throw new ProblemException(
-          422,
-          'ocr-timeout',
-          `text recognition took longer than ${this.intakeConfig.ocrTimeoutMs} ms`,
-        );
+      // (proc.ranMs counts the turn the limit stopped, if one ran)
+      if (e instanceof EngineTimeoutError && proc.ranMs >= limitMs / 2)
+        throw new ProblemException(422, 'ocr-timeout', `text recognition took longer than ${limitMs} ms`);
+      if (e instanceof EngineTimeoutError) throw new EngineTimeoutError('ocr', limitMs, e.ranMs === undefined, e.ranMs);
       throw e;
+    } finally {
+      // past the time limit or abandoned, running or paused: the process goes
+      if (proc.paused) this.paused--;
+      proc.kill();
     }
   }
 
-  /** `rank` > 0: the org's second or later image at once, run at a lower priority (niceOfRank). */
-  private run(image: Buffer, signal: AbortSignal, rank: number): Promise<string> {
+  /**
+   * One turn of an image on the engine: its process started (first turn) or continued. While
+   * an org holding no slot waits (the Turn's flag, FairScheduler.signalTurns), the process is paused
+   * once it has run OCR_TURN_MS and the turn ends with PAUSED, its slot freed; at most MAX_PAUSED
+   * processes of the engine are paused at once (each keeps its memory), past that it runs on.
+   * `rank` > 0: the org's second or later image at once, started at a lower priority (niceOfRank).
+   */
+  private turn(proc: OcrProcess, signal: AbortSignal, rank: number, turn?: Turn): Promise<string | typeof PAUSED> {
+    if (!proc.started) proc.start(niceOfRank(this.spawner.nice, rank));
+    else {
+      this.paused--;
+      proc.resume();
+    }
+    const began = performance.now();
+    const turnMs = this.intakeConfig.ocrTurnMs;
     return new Promise((resolve, reject) => {
-      const limitMb = this.intakeConfig.ocrMaxMemoryMb;
-      const tesseract = ['tesseract', 'stdin', 'stdout', '-l', 'eng', '--psm', '3'];
-      const child = this.spawner.spawn('prlimit', [`--as=${limitMb * 1024 * 1024}`, '--', ...tesseract], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OMP_THREAD_LIMIT: '1', LANG: 'C.UTF-8' },
-        nice: niceOfRank(this.spawner.nice, rank),
-      });
-      const out: Buffer[] = [];
-      let outSize = 0;
-      let settled = false;
-      const finish = (err: Error | null, text?: string) => {
-        if (settled) return;
-        settled = true;
+      let timer: NodeJS.Timeout | undefined;
+      let ended = false;
+      /** Ends this turn once (false if it had ended: the process may settle in a later turn). */
+      const end = () => {
+        if (ended) return false;
+        ended = true;
+        clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve(text!);
+        if (turn) turn.onRaise = undefined;
+        proc.ranMs += performance.now() - began;
+        return true;
       };
       // Past the time limit (or abandoned): the process goes, and its slot with it.
       const onAbort = () => {
-        child.kill('SIGKILL');
-        finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        if (!end()) return;
+        proc.kill();
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      child.stdout.on('data', (c: Buffer) => {
-        outSize += c.length;
-        if (outSize <= 10 * 1024 * 1024) out.push(c);
-      });
-      let err = '';
-      child.stderr.setEncoding('latin1').on('data', (c: string) => (err = (err + c).slice(-4096)));
-      child.on('error', () =>
-        finish(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available')),
+      proc.done.then(
+        (text) => end() && resolve(text),
+        (e: unknown) => end() && reject(e as Error),
       );
-      child.on('close', (code: number | null) => {
-        // Out of memory under the limit: tesseract's bad_alloc, or leptonica's and libpng's
-        // messages (leptonica's even with exit 0 and no text).
-        if (/bad_alloc|malloc fail|out of memory/i.test(err))
-          finish(new ProblemException(422, 'ocr-too-large', `recognising the image needed more than ${limitMb} MiB`));
-        else if (code === 0) finish(null, Buffer.concat(out).toString('utf8').replace(/\f/g, '').trim());
-        // prlimit itself failed (it never started tesseract): the engine, not the image
-        else if (err.startsWith('prlimit:'))
-          finish(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available'));
-        else finish(new ProblemException(422, 'unreadable-image', 'the image could not be read'));
-      });
-      child.stdin.end(image);
+      const giveWay = () => {
+        clearTimeout(timer);
+        if (!turn || Atomics.load(turn.flag, 0) !== 1 || proc.closed) return;
+        const left = turnMs - (performance.now() - began);
+        // not yet a whole turn, or the engine's paused process is someone else's: look again later
+        if (left > 0 || this.paused >= MAX_PAUSED) {
+          timer = setTimeout(giveWay, left > 0 ? left : turnMs);
+          timer.unref();
+          return;
+        }
+        if (!end()) return;
+        this.paused++;
+        proc.pause();
+        resolve(PAUSED);
+      };
+      if (turn) {
+        turn.onRaise = giveWay;
+        giveWay();
+      }
     });
+  }
+}
+
+/** A turn that ended with its image's process paused. */
+const PAUSED = Symbol('paused');
+
+/** Paused tesseract processes per engine at once: each keeps its memory (up to OCR_MAX_MEMORY_MB). */
+const MAX_PAUSED = 1;
+
+/**
+ * One image's tesseract process (under prlimit, which execs it: one pid), which can be paused and
+ * continued between turns. `done` settles with the text, or with why not, once it exits.
+ */
+class OcrProcess {
+  private child?: RemoteChild;
+  started = false;
+  closed = false;
+  paused = false;
+  /** Time its turns ran, waits excluded. */
+  ranMs = 0;
+  readonly done: Promise<string>;
+  private settle!: { resolve: (t: string) => void; reject: (e: Error) => void };
+
+  constructor(
+    private readonly spawner: ProcessSpawner,
+    private readonly limitMb: number,
+    private readonly image: Buffer,
+  ) {
+    this.done = new Promise<string>((resolve, reject) => (this.settle = { resolve, reject }));
+    this.done.catch(() => undefined); // it may settle while paused, between turns
+  }
+
+  start(nice: number): void {
+    this.started = true;
+    const tesseract = ['tesseract', 'stdin', 'stdout', '-l', 'eng', '--psm', '3'];
+    const child = this.spawner.spawn('prlimit', [`--as=${this.limitMb * 1024 * 1024}`, '--', ...tesseract], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OMP_THREAD_LIMIT: '1', LANG: 'C.UTF-8' },
+      nice,
+    });
+    this.child = child;
+    const out: Buffer[] = [];
+    let outSize = 0;
+    child.stdout.on('data', (c: Buffer) => {
+      outSize += c.length;
+      if (outSize <= 10 * 1024 * 1024) out.push(c);
+    });
+    let err = '';
+    child.stderr.setEncoding('latin1').on('data', (c: string) => (err = (err + c).slice(-4096)));
+    child.on('error', () => this.settle.reject(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available')));
+    child.on('close', (code: number | null) => {
+      this.closed = true;
+      const limitMb = this.limitMb;
+      // Out of memory under the limit: tesseract's bad_alloc, or leptonica's and libpng's
+      // messages (leptonica's even with exit 0 and no text).
+      if (/bad_alloc|malloc fail|out of memory/i.test(err))
+        this.settle.reject(
+          new ProblemException(422, 'ocr-too-large', `recognising the image needed more than ${limitMb} MiB`),
+        );
+      else if (code === 0) this.settle.resolve(Buffer.concat(out).toString('utf8').replace(/\f/g, '').trim());
+      // prlimit itself failed (it never started tesseract): the engine, not the image
+      else if (err.startsWith('prlimit:'))
+        this.settle.reject(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available'));
+      else this.settle.reject(new ProblemException(422, 'unreadable-image', 'the image could not be read'));
+    });
+    child.stdin.end(this.image);
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.child?.kill('SIGCONT');
+  }
+
+  /** Gone, running or paused (SIGKILL ends a stopped process too). */
+  kill(): void {
+    this.paused = false;
+    if (!this.closed) this.child?.kill('SIGKILL');
   }
 }

@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { densePng, textPng } from '../../../../test/support/files.js';
+import { WorkClass } from '../../../common/fair/fair-scheduler.js';
+import { ProcessSpawner } from '../../../common/process/spawner.js';
+import type { IntakeConfig } from '../../../config/slices.js';
+import { TesseractCliEngine } from './ocr.engine.js';
+
+const config = (over: Partial<IntakeConfig>) =>
+  ({
+    ocrConcurrency: 1,
+    ocrMaxQueuedPerOrg: 4,
+    ocrTimeoutMs: 60_000,
+    ocrMaxMemoryMb: 512,
+    ocrTurnMs: 100,
+    ...over,
+  }) as IntakeConfig;
+
+/** The spawner helper's children (its tesseract processes) still alive. */
+const childrenOf = (pid: number): string[] => {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+};
+
+/** A process's state letter (`T`: stopped), or '' once it is gone. */
+const stateOf = (pid: string): string => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return '';
+  }
+};
+
+// tesseract reads a dense page for seconds: the engine's turns are measured against it.
+describe(TesseractCliEngine.name, { timeout: 120_000 }, () => {
+  const spawner = new ProcessSpawner();
+  afterAll(() => spawner.close());
+  const who = (key: string, cls = WorkClass.Request) => ({ key, cls });
+
+  it('takes turns (OCR_TURN_MS): a third org’s small image waits a turn, not two orgs’ dense ones, whose text comes out whole', async () => {
+    const sut = new TesseractCliEngine(config({}), spawner);
+    const dense = densePng(60, 120, 2, 7);
+    const small = textPng(['HELLO WORLD'], 4);
+    const t0 = performance.now();
+    const since = () => performance.now() - t0;
+    // org a holds the one slot, org b the spare: org c's image waits for one of them
+    const heavy = ['org-a', 'org-b'].map((k) => sut.recognize(dense, who(k)).then((text) => ({ text, ms: since() })));
+    expect(sut.engine.stats().runningByOrg).toEqual({ 'org-a': 1, 'org-b': 1 });
+    const quiet = await sut.recognize(small, who('org-c'));
+    const quietMs = since();
+    expect(quiet).toBe('HELLO WORLD');
+    const done = await Promise.all(heavy);
+    // paused and continued, a process reads the same text as one never paused
+    expect(done[0].text.length).toBeGreaterThan(1000);
+    expect(done[1].text).toBe(done[0].text);
+    // without turns the small image waits until one dense page is read whole
+    expect(quietMs).toBeLessThan(Math.min(...done.map((d) => d.ms)) / 3);
+    expect(childrenOf(spawner.helperPid())).toEqual([]);
+  });
+
+  it('pauses processes with SIGSTOP, one at a time, and kills them, paused or running, at their time limit', async () => {
+    const sut = new TesseractCliEngine(config({ ocrTimeoutMs: 3000 }), spawner);
+    const helper = spawner.helperPid();
+    // three orgs' dense pages on one slot and the spare: one of them is always waiting its turn
+    const all = ['org-a', 'org-b', 'org-c'].map((k, i) => sut.recognize(densePng(60, 120, 2, 10 + i), who(k)));
+    let settled = false;
+    void Promise.allSettled(all).then(() => (settled = true));
+    const stoppedCounts = new Set<number>();
+    while (!settled) {
+      stoppedCounts.add(childrenOf(helper).filter((pid) => stateOf(pid) === 'T').length);
+      await new Promise((r) => setTimeout(r, 20)); // sampling, not synchronisation: the loop ends when all settle
+    }
+    expect([...stoppedCounts].sort()).toEqual([0, 1]);
+    for (const r of await Promise.allSettled(all)) {
+      expect(r.status).toBe('rejected');
+      expect(['ocr-timeout', 'engine-timeout']).toContain((r as PromiseRejectedResult).reason.slug);
+    }
+    await expect.poll(() => childrenOf(helper), { timeout: 5000 }).toEqual([]);
+  });
+});
