@@ -57,13 +57,13 @@ const HEAP_MB = 256;
  * pool: threads with a capped heap, orgs served in turn with requests ahead of crawl jobs, a
  * bounded queue per org (429 overloaded), a time limit from enqueue past which the thread is
  * terminated. So a hostile document can neither hang nor exhaust the service. Parses take turns:
- * while another org's document waits for a thread, a parse that has run PDF_TURN_MS stops after its
- * page and resumes there in its org's next turn, so one org's heavy PDFs delay another's by about a
- * turn and a page, not by whole documents. Truncated or malformed
- * files are 422, documents over the page limit 413 (the page count is read before any page is
- * parsed), a document whose parse holds more than PDF_MAX_MEMORY_MB (what its compressed streams
- * inflate to lives outside the capped heap) 422 `pdf-too-large`, a document that used most of the
- * time limit itself 422 `pdf-timeout`; a wait past it for other work is 503 `engine-timeout`.
+ * while an org holding no thread waits, a parse of the org holding the most that has run
+ * PDF_TURN_MS stops after its page and resumes at the next in its org's next turn, so other orgs'
+ * heavy PDFs delay an org's by about a turn and a page, not by whole documents. Truncated or
+ * malformed files are 422, documents over the page limit 413 (the page count is read before any
+ * page is parsed), a document whose parse holds more than PDF_MAX_MEMORY_MB (what its compressed
+ * streams inflate to lives outside the capped heap) 422 `pdf-too-large`, a document that used most
+ * of the time limit itself 422 `pdf-timeout`; a wait past it for other work is 503 `engine-timeout`.
  */
 export class PdfEngine {
   readonly pool: FairPool;
