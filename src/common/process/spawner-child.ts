@@ -8,9 +8,20 @@ type ToChild =
   | { type: 'spawn'; id: number; cmd: string; args: string[]; env?: Record<string, string>; nice?: number }
   | { type: 'stdin'; id: number; chunk: Uint8Array }
   | { type: 'stdin-end'; id: number }
-  | { type: 'kill'; id: number; signal: NodeJS.Signals };
+  | { type: 'kill'; id: number; signal: NodeJS.Signals }
+  | { type: 'nice'; id: number; nice: number };
 
 const children = new Map<number, ChildProcess>();
+
+/** Lower than the helper's own priority when asked (raising a nice value needs no privilege). */
+function renice(child: ChildProcess, nice: number): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    setPriority(child.pid, nice);
+  } catch {
+    /* keeps its priority (it may have just exited) */
+  }
+}
 // With a callback, a send to a parent that is already gone fails quietly instead of throwing.
 const send = (msg: unknown) => {
   if (process.connected) process.send!(msg, undefined, {}, () => undefined);
@@ -22,6 +33,7 @@ process.on('message', (m: ToChild) => {
     if (!child) return;
     if (m.type === 'stdin') child.stdin!.write(m.chunk);
     else if (m.type === 'stdin-end') child.stdin!.end();
+    else if (m.type === 'nice') renice(child, m.nice);
     else child.kill(m.signal);
     return;
   }
@@ -36,13 +48,7 @@ process.on('message', (m: ToChild) => {
   }
   children.set(id, child);
   child.once('spawn', () => {
-    // Lower than the helper's own priority when asked (raising a nice value needs no privilege).
-    if (m.nice !== undefined && child.pid)
-      try {
-        setPriority(child.pid, m.nice);
-      } catch {
-        /* keeps the helper's priority */
-      }
+    if (m.nice !== undefined) renice(child, m.nice);
     send({ type: 'spawn', id, pid: child.pid });
   });
   child.once('error', (e: NodeJS.ErrnoException) => send({ type: 'error', id, message: e.message, code: e.code }));

@@ -118,4 +118,17 @@ describe(ProcessSpawner.name, { timeout: 30_000 }, () => {
       await niced.close();
     }
   });
+
+  it('renices a running command (an OCR image resumed as its org’s second)', async () => {
+    const child = spawner.spawn('sleep', ['30']);
+    await new Promise((r) => child.once('spawn', r));
+    const nice = () => niceOf(readFileSync(`/proc/${child.pid}/stat`, 'utf8'));
+    expect(nice()).toBe(0);
+    child.renice(15);
+    await expect.poll(nice, { timeout: 5000 }).toBe(15);
+    const closed = new Promise((r) => child.once('close', r));
+    child.kill('SIGKILL');
+    await closed;
+    child.renice(3); // closed: nothing is sent
+  });
 });

@@ -46,6 +46,11 @@ export class RemoteChild extends EventEmitter {
     return true;
   }
 
+  /** Runs the command at this nice value from now on (only ever a lower priority than the helper's). */
+  renice(nice: number): void {
+    if (!this.closed) this.post({ type: 'nice', id: this.id, nice });
+  }
+
   /** @internal */
   onMessage(m: FromChild): void {
     if (m.type === 'spawn') {

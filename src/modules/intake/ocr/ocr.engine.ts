@@ -84,13 +84,15 @@ export class TesseractCliEngine extends OcrEngine {
    * an org holding no slot waits (the Turn's flag, FairScheduler.signalTurns), the process is paused
    * once it has run OCR_TURN_MS and the turn ends with PAUSED, its slot freed; at most MAX_PAUSED
    * processes of the engine are paused at once (each keeps its memory), past that it runs on.
-   * `rank` > 0: the org's second or later image at once, started at a lower priority (niceOfRank).
+   * `rank` > 0: the org's second or later image at once, run at a lower priority (niceOfRank): a
+   * process resumed as its org's second keeps to it, though it started as the first.
    */
   private turn(proc: OcrProcess, signal: AbortSignal, rank: number, turn?: Turn): Promise<string | typeof PAUSED> {
-    if (!proc.started) proc.start(niceOfRank(this.spawner.nice, rank));
+    const nice = niceOfRank(this.spawner.nice, rank);
+    if (!proc.started) proc.start(nice);
     else {
       this.paused--;
-      proc.resume();
+      proc.resume(nice);
     }
     const began = performance.now();
     const turnMs = this.intakeConfig.ocrTurnMs;
@@ -170,8 +172,12 @@ class OcrProcess {
     this.done.catch(() => undefined); // it may settle while paused, between turns
   }
 
+  /** The nice value it runs at. */
+  private nice = 0;
+
   start(nice: number): void {
     this.started = true;
+    this.nice = nice;
     const tesseract = ['tesseract', 'stdin', 'stdout', '-l', 'eng', '--psm', '3'];
     const child = this.spawner.spawn('prlimit', [`--as=${this.limitMb * 1024 * 1024}`, '--', ...tesseract], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OMP_THREAD_LIMIT: '1', LANG: 'C.UTF-8' },
@@ -210,8 +216,13 @@ class OcrProcess {
     this.child?.kill('SIGSTOP');
   }
 
-  resume(): void {
+  /** Continued at `nice`, or at its own if that is lower (a priority is only ever lowered). */
+  resume(nice: number): void {
     this.paused = false;
+    if (nice > this.nice) {
+      this.nice = nice;
+      this.child?.renice(nice);
+    }
     this.child?.kill('SIGCONT');
   }
 
