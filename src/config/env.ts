@@ -403,11 +403,18 @@ export class EnvDto {
 
   /**
    * How long a tesseract process runs, in ms, before it is paused (SIGSTOP) to give its slot to
-   * another org's waiting image, resuming (SIGCONT) in its org's next turn; at most one process of
-   * the engine is paused at a time (it keeps its memory). 0: an image keeps its slot to the end.
+   * another org's waiting image, resuming (SIGCONT) in its org's next turn (OCR_MAX_PAUSED at a
+   * time). 0: an image keeps its slot to the end.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(300_000)
   OCR_TURN_MS = 200;
+
+  /**
+   * tesseract processes paused between turns at once in this process; each keeps its memory (up to
+   * OCR_MAX_MEMORY_MB). Past it a process runs on, and a newcomer waits for a slot to end.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(64)
+  OCR_MAX_PAUSED = 2;
 
   /** Tesseract processes at once in this process (the machine has few cores). */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)

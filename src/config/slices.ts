@@ -163,6 +163,7 @@ export abstract class IntakeConfig extends slice({
   ocrTimeoutMs: 'OCR_TIMEOUT_MS',
   ocrMaxMemoryMb: 'OCR_MAX_MEMORY_MB',
   ocrTurnMs: 'OCR_TURN_MS',
+  ocrMaxPaused: 'OCR_MAX_PAUSED',
   ocrConcurrency: 'OCR_CONCURRENCY',
   ocrMaxQueuedPerOrg: 'OCR_MAX_QUEUED_PER_ORG',
   parseThreads: 'PARSE_THREADS',

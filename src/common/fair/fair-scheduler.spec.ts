@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { EngineBusyError, EngineTimeoutError, FairScheduler, WorkClass, type Turn } from './fair-scheduler.js';
+import { describe, expect, it, vi } from 'vitest';
+import { EngineBusyError, EngineTimeoutError, FairScheduler, RESUME_AGE_MS, WorkClass, type Turn } from './fair-scheduler.js';
 
 /** Work that finishes when the test says so. */
 function gate() {
@@ -249,5 +249,35 @@ describe(FairScheduler.name, () => {
     held.open();
     await busy;
   });
-});
 
+  it('resumed work raises no flag by waiting; a job that gave way resumes as a request, behind new work until it has waited RESUME_AGE_MS', async () => {
+    const sut = new FairScheduler({ name: 'test', slots: 1, maxQueuedPerOrg: 10 });
+    const g = gate();
+    let turn: Turn | undefined;
+    const held = sut.run('x', (_s, _r, t) => ((turn = t), g.p), { yieldable: true });
+    const resumed = sut.run('y', async () => undefined, { resume: true });
+    expect(Atomics.load(turn!.flag, 0)).toBe(0); // work that gave way does not make others give way
+    const fresh = sut.run('z', async () => undefined);
+    expect(Atomics.load(turn!.flag, 0)).toBe(1); // new work of an org holding none does
+    g.open();
+    await Promise.all([held, resumed, fresh]);
+
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const g2 = gate();
+      const order: string[] = [];
+      const all = [sut.run('x', () => g2.p)];
+      all.push(sut.run('r1', async () => void order.push('r1')));
+      all.push(sut.run('j', async () => void order.push('j resumed'), { cls: WorkClass.Job, resume: true }));
+      all.push(sut.run('r2', async () => void order.push('r2')));
+      vi.advanceTimersByTime(RESUME_AGE_MS);
+      all.push(sut.run('r3', async () => void order.push('r3')));
+      g2.open();
+      await Promise.all(all);
+      // aged, it goes first: a stream of requests cannot starve a job that has started
+      expect(order).toEqual(['j resumed', 'r1', 'r2', 'r3']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

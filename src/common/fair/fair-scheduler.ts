@@ -35,10 +35,14 @@ export interface ScheduleOptions {
   signal?: AbortSignal;
   /**
    * The work can stop at a safe point and be resumed by a later call (a turn): it gets a `Turn`
-   * whose flag the scheduler raises while an org holding none waits (or a request, for a job).
+   * whose flag the scheduler raises while an org holding none waits with new work (or any org's
+   * new request, for a job).
    */
   yieldable?: boolean;
-  /** The call resumes work that yielded its turn: it goes ahead of its org's other waiting work. */
+  /**
+   * The call resumes work that yielded its turn: it goes ahead of its org's other waiting work, as
+   * request work, and its waiting makes no running work give way.
+   */
   resume?: boolean;
 }
 
@@ -120,6 +124,12 @@ export interface EngineCaller {
 interface Waiter {
   key: string;
   cls: WorkClass;
+  /** Resumes work that gave way (it never makes running work give way in turn). */
+  resume: boolean;
+  /** When the call's time limit passes (performance.now() ms; Infinity: none). */
+  deadline: number;
+  /** When it was queued (performance.now() ms). */
+  queuedAt: number;
   start: (rank: number) => void;
   fail: (e: Error) => void;
 }
@@ -191,7 +201,9 @@ export class FairScheduler {
     work: (signal: AbortSignal, rank: number, turn?: Turn) => Promise<T>,
     o: ScheduleOptions = {},
   ): Promise<T> {
-    const cls = o.cls ?? WorkClass.Request;
+    // Started work that gave way resumes as a request: a job that has begun is not starved by a
+    // stream of requests after giving way once (request work goes ahead of jobs that have not).
+    const cls = o.resume ? WorkClass.Request : (o.cls ?? WorkClass.Request);
     const timeoutMs = o.timeoutMs ?? this.opts.timeoutMs ?? 0;
     // Without a time limit or a caller's signal nothing can abort the work: no controller, timer or
     // race is built for it (the database engine runs every request this way, usually on a free slot).
@@ -211,7 +223,10 @@ export class FairScheduler {
     }
     try {
       ac?.signal.throwIfAborted();
-      const rank = this.tryTake(key, cls, o.resume) ?? (await this.wait(key, cls, ac?.signal, o.maxWaitMs, o.resume));
+      const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
+      const rank =
+        this.tryTake(key, cls, o.resume) ??
+        (await this.wait(key, cls, ac?.signal, o.maxWaitMs, o.resume ?? false, deadline));
       const start = (began = performance.now());
       const entry: Running | undefined = o.yieldable
         ? { key, cls, turn: { flag: new Int32Array(new SharedArrayBuffer(4)) } }
@@ -280,7 +295,8 @@ export class FairScheduler {
     cls: WorkClass,
     signal: AbortSignal | undefined,
     maxWaitMs: number | undefined,
-    resume = false,
+    resume: boolean,
+    deadline: number,
   ): Promise<number> {
     const s = this.state(key);
     return new Promise<number>((resolve, reject) => {
@@ -292,6 +308,9 @@ export class FairScheduler {
       const w: Waiter = {
         key,
         cls,
+        resume,
+        deadline,
+        queuedAt: performance.now(),
         start: (rank) => {
           settle();
           resolve(rank);
@@ -379,24 +398,26 @@ export class FairScheduler {
   }
 
   /**
-   * Raises the turn flag of each yieldable work that should give way to a waiting org: job work
-   * while another org's request waits; work of the org holding the most slots while an org holding
-   * none waits with work of its class (between orgs that each hold a slot, slots change hands as
-   * work ends: turns there would only spread every org's work thin against its time limit). Lowers
-   * it once no such org waits.
+   * Raises the turn flag of each yieldable work that should give way to an org's new (not resumed)
+   * waiting work: a job's, to another org's request; the work of the org holding the most slots, to
+   * an org holding none. Lowers it once no such org waits. Resumed work never makes others give way,
+   * and orgs that each hold a slot do not take turns: turns there would spread every org's work
+   * thin against its time limit (counted from enqueue), each turn costing a document's reopening.
    */
   private signalTurns(): void {
     if (!this.yieldable.size) return;
     let most = 0;
     for (const s of this.orgs.values()) most = Math.max(most, s.running);
+    const fresh = (list: Waiter[]) => list.some((w) => !w.resume);
     for (const r of this.yieldable) {
       const mine = this.orgs.get(r.key)?.running ?? 0;
       let owe = false;
       for (const key of this.ring) {
         if (key === r.key) continue;
         const s = this.orgs.get(key)!;
-        const theirs = s.waiting[WorkClass.Request].length ? WorkClass.Request : WorkClass.Job;
-        if (theirs < r.cls || (theirs === r.cls && s.running === 0 && mine === most)) {
+        const request = fresh(s.waiting[WorkClass.Request]);
+        const same = r.cls === WorkClass.Request ? request : fresh(s.waiting[WorkClass.Job]);
+        if ((request && r.cls === WorkClass.Job) || (same && s.running === 0 && mine === most)) {
           owe = true;
           break;
         }
@@ -406,21 +427,24 @@ export class FairScheduler {
     }
   }
 
+  /**
+   * The next work to start: request class first; then the org holding the fewest slots; among
+   * those, resumed work that has waited RESUME_AGE_MS, then new work (the newcomer that running
+   * work gave way to; by the org served longest ago, round-robin), then the rest of the resumed
+   * work; resumed work by earliest time limit, so that turns neither leave every started document
+   * to finish at the end against its limit nor starve it behind a stream of new work.
+   */
   private pick(): { key: string; s: OrgState; cls: WorkClass } | undefined {
+    const now = performance.now();
     for (const cls of [WorkClass.Request, WorkClass.Job]) {
-      let best: { key: string; s: OrgState } | undefined;
+      let best: { key: string; s: OrgState; w: Waiter } | undefined;
       for (const key of this.ring) {
         const s = this.orgs.get(key)!;
-        if (!s.waiting[cls].length) continue;
-        if (
-          !best ||
-          s.running < best.s.running ||
-          (s.running === best.s.running && s.servedAt < best.s.servedAt)
-        ) {
-          best = { key, s };
-        }
+        const w = s.waiting[cls][0];
+        if (!w) continue;
+        if (!best || before(now, s, w, best.s, best.w)) best = { key, s, w };
       }
-      if (best) return { ...best, cls };
+      if (best) return { key: best.key, s: best.s, cls };
     }
     return undefined;
   }
@@ -433,6 +457,22 @@ export class FairScheduler {
   private forget(key: string, s: OrgState): void {
     if (!s.running && !s.waiting[0].length && !s.waiting[1].length) this.orgs.delete(key);
   }
+}
+
+/** How long resumed work may wait behind new work before it goes first (see FairScheduler.pick). */
+export const RESUME_AGE_MS = 1000;
+
+/** 0: resumed work that has waited RESUME_AGE_MS; 1: new work; 2: other resumed work. */
+const rankOf = (now: number, w: Waiter) => (!w.resume ? 1 : now - w.queuedAt >= RESUME_AGE_MS ? 0 : 2);
+
+/** Whether org `s`'s next work `w` goes before org `t`'s next work `v` (see FairScheduler.pick). */
+function before(now: number, s: OrgState, w: Waiter, t: OrgState, v: Waiter): boolean {
+  if (s.running !== t.running) return s.running < t.running;
+  const a = rankOf(now, w);
+  const b = rankOf(now, v);
+  if (a !== b) return a < b;
+  if (w.resume) return w.deadline < v.deadline;
+  return s.servedAt < t.servedAt;
 }
 
 /** The signal given to work that nothing can abort. */

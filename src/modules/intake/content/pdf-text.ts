@@ -35,7 +35,15 @@ export interface PdfEngineOptions extends PdfLimits {
   turnMs?: number;
 }
 
-type WorkerAnswer = { ok: boolean; parts?: string[]; pages?: number; next?: number; ranMs?: number; reason?: string };
+type WorkerAnswer = {
+  ok: boolean;
+  parts?: string[];
+  pages?: number;
+  next?: number;
+  ranMs?: number;
+  openMs?: number;
+  reason?: string;
+};
 
 /** The PDF's `%%EOF` marker must be in its last 1024 bytes (ISO 32000); a cut file has none. */
 function looksComplete(buf: Uint8Array): boolean {
@@ -94,7 +102,9 @@ export class PdfEngine {
       throw new ProblemException(422, 'malformed-pdf', 'the PDF is truncated or malformed');
     const deadline = performance.now() + limitMs;
     const parts: string[] = [];
-    let ranMs = 0; // the parse's own time over its turns, waits excluded
+    // The document's own time over its turns: waits and its openings after the first excluded (a
+    // time limit that turns made it miss is the engine's, 503, not the document's).
+    let ranMs = 0;
     let from = 1;
     for (;;) {
       let out: WorkerAnswer;
@@ -128,7 +138,7 @@ export class PdfEngine {
         parts.push(...out.parts!);
         if (out.next === undefined)
           return { text: parts.filter(Boolean).join('\n\n').replaceAll('\u0000', ''), pages: out.pages! };
-        ranMs += out.ranMs!;
+        ranMs += out.ranMs! - (from > 1 ? out.openMs! : 0);
         from = out.next;
         continue;
       }

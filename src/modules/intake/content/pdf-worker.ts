@@ -15,7 +15,8 @@ niceThisThread(Number((workerData as { nice?: number } | undefined)?.nice ?? 0))
  * `thread`: where the pool learns which thread runs the task, to watch its memory
  * (FairPoolOptions.maxMemoryMb). `from`: the first page to read (a resumed turn). `turn`: raised by
  * the pool while another org waits for this thread; once `turnMs` have passed, the parse stops after
- * the page it is on and answers with `next`, the page to resume from, and how long it ran.
+ * the page it is on and answers with `next`, the page to resume from, how long it ran and how much
+ * of that was opening the document.
  */
 type Input = {
   data: Uint8Array;
@@ -26,7 +27,7 @@ type Input = {
   thread?: Int32Array;
 };
 type Output =
-  | { ok: true; parts: string[]; pages: number; next?: number; ranMs: number }
+  | { ok: true; parts: string[]; pages: number; next?: number; ranMs: number; openMs: number }
   | { ok: false; reason: 'too-many-pages'; pages: number }
   | { ok: false; reason: 'malformed' };
 
@@ -46,10 +47,11 @@ export async function parse(input: Input): Promise<Output> {
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  // A resumed turn opens the document again: a turn runs at least twice as long as the opening
-  // took, so a document that is slow to open (a cross-reference table rebuilt from a damaged file) spends at
-  // most half its thread time opening, however often it gives way.
-  const minTurnMs = Math.max(input.turnMs ?? 0, 2 * (performance.now() - began));
+  // A resumed turn opens the document again: a turn runs at least four times as long as the
+  // opening took, so a document that is slow to open (thousands of pages, a cross-reference table
+  // rebuilt from a damaged file) spends at most a fifth of its thread time reopening.
+  const openMs = performance.now() - began;
+  const minTurnMs = Math.max(input.turnMs ?? 0, 4 * openMs);
   try {
     if (pdf.numPages > input.maxPages) return { ok: false, reason: 'too-many-pages', pages: pdf.numPages };
     const parts: string[] = [];
@@ -68,9 +70,10 @@ export async function parse(input: Input): Promise<Output> {
         input.turn !== undefined &&
         Atomics.load(input.turn, 0) === 1 &&
         performance.now() - began >= minTurnMs;
-      if (yielding) return { ok: true, parts, pages: pdf.numPages, next: n + 1, ranMs: performance.now() - began };
+      if (yielding)
+        return { ok: true, parts, pages: pdf.numPages, next: n + 1, ranMs: performance.now() - began, openMs };
     }
-    return { ok: true, parts, pages: pdf.numPages, ranMs: performance.now() - began };
+    return { ok: true, parts, pages: pdf.numPages, ranMs: performance.now() - began, openMs };
   } catch {
     return { ok: false, reason: 'malformed' };
   } finally {

@@ -14,6 +14,7 @@ const config = (over: Partial<IntakeConfig>) =>
     ocrTimeoutMs: 60_000,
     ocrMaxMemoryMb: 512,
     ocrTurnMs: 100,
+    ocrMaxPaused: 1,
     ...over,
   }) as IntakeConfig;
 

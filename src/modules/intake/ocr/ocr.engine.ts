@@ -31,7 +31,7 @@ export abstract class OcrEngine {
 @Injectable()
 export class TesseractCliEngine extends OcrEngine {
   readonly engine: FairScheduler;
-  /** Processes of this engine paused between turns now (at most MAX_PAUSED). */
+  /** Processes of this engine paused between turns now (at most OCR_MAX_PAUSED). */
   private paused = 0;
 
   constructor(
@@ -82,7 +82,7 @@ export class TesseractCliEngine extends OcrEngine {
   /**
    * One turn of an image on the engine: its process started (first turn) or continued. While
    * an org holding no slot waits (the Turn's flag, FairScheduler.signalTurns), the process is paused
-   * once it has run OCR_TURN_MS and the turn ends with PAUSED, its slot freed; at most MAX_PAUSED
+   * once it has run OCR_TURN_MS and the turn ends with PAUSED, its slot freed; at most OCR_MAX_PAUSED
    * processes of the engine are paused at once (each keeps its memory), past that it runs on.
    * `rank` > 0: the org's second or later image at once, run at a lower priority (niceOfRank): a
    * process resumed as its org's second keeps to it, though it started as the first.
@@ -125,7 +125,7 @@ export class TesseractCliEngine extends OcrEngine {
         if (!turn || Atomics.load(turn.flag, 0) !== 1 || proc.closed) return;
         const left = turnMs - (performance.now() - began);
         // not yet a whole turn, or the engine's paused process is someone else's: look again later
-        if (left > 0 || this.paused >= MAX_PAUSED) {
+        if (left > 0 || this.paused >= this.intakeConfig.ocrMaxPaused) {
           timer = setTimeout(giveWay, left > 0 ? left : turnMs);
           timer.unref();
           return;
@@ -145,9 +145,6 @@ export class TesseractCliEngine extends OcrEngine {
 
 /** A turn that ended with its image's process paused. */
 const PAUSED = Symbol('paused');
-
-/** Paused tesseract processes per engine at once: each keeps its memory (up to OCR_MAX_MEMORY_MB). */
-const MAX_PAUSED = 1;
 
 /**
  * One image's tesseract process (under prlimit, which execs it: one pid), which can be paused and
