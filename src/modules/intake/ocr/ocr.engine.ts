@@ -124,7 +124,7 @@ export class TesseractCliEngine extends OcrEngine {
         clearTimeout(timer);
         if (!turn || Atomics.load(turn.flag, 0) !== 1 || proc.closed) return;
         const left = turnMs - (performance.now() - began);
-        // not yet a whole turn, or the engine's paused process is someone else's: look again later
+        // not yet a whole turn, or OCR_MAX_PAUSED processes are paused already: look again later
         if (left > 0 || this.paused >= this.intakeConfig.ocrMaxPaused) {
           timer = setTimeout(giveWay, left > 0 ? left : turnMs);
           timer.unref();
@@ -157,6 +157,8 @@ class OcrProcess {
   paused = false;
   /** Time its turns ran, waits excluded. */
   ranMs = 0;
+  /** The nice value it runs at. */
+  private nice = 0;
   readonly done: Promise<string>;
   private settle!: { resolve: (t: string) => void; reject: (e: Error) => void };
 
@@ -168,9 +170,6 @@ class OcrProcess {
     this.done = new Promise<string>((resolve, reject) => (this.settle = { resolve, reject }));
     this.done.catch(() => undefined); // it may settle while paused, between turns
   }
-
-  /** The nice value it runs at. */
-  private nice = 0;
 
   start(nice: number): void {
     this.started = true;
