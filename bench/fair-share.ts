@@ -31,12 +31,12 @@ import { signDevToken } from '../src/tenancy/dev-token.js';
  * class, the quiet org's GET /v1/org (and, for OCR and PDF, its own small upload of that kind)
  * alone and then during the abuse, in the same run, as p50/p95 and the p95 ratio; and what the
  * noisy side got. Goal: every p95 ratio <= 1.5. Exits 0 when the goal holds, 1 when it does not,
- * 2 when the harness could not run. FAIR_MAX_SECONDS bounds the run (default 600).
+ * 2 when the harness could not run. FAIR_MAX_SECONDS bounds the run (default 1500).
  */
 
 const GOAL = 1.5;
 const here = dirname(fileURLToPath(import.meta.url));
-const maxSeconds = Number(process.env.FAIR_MAX_SECONDS ?? 900);
+const maxSeconds = Number(process.env.FAIR_MAX_SECONDS ?? 1500);
 // FAIR_SUSTAIN_MS=0 sends each abuse once (as the serial suite does).
 if (process.env.FAIR_SUSTAIN_MS !== undefined) BENCH_SCALE.sustainMs = Number(process.env.FAIR_SUSTAIN_MS);
 // row (a2) at a larger scale: how many requests its member sends at once (default 15)
@@ -57,13 +57,14 @@ const ORDER: Row[] = [
   Row.OcrTwoOrgs,
   Row.Pdf,
   Row.PdfBombs,
-  Row.PdfTwoOrgs,
   Row.LargeItemReads,
   Row.ThreadPages,
   Row.LargeBodies,
   Row.LongEmbeddings,
   Row.HybridText,
   Row.Publishes,
+  // twelve documents of 500 pages: their embed jobs outlive the row
+  Row.PdfTwoOrgs,
   Row.HtmlUpload,
   Row.MarketOrgLimit,
   // calibration: what CPU the service cannot schedule costs the quiet org on this machine
