@@ -83,7 +83,10 @@ if (unknown.length) {
 const watchdog = setTimeout(() => {
   console.error(`bench:fair-share: still running after ${maxSeconds}s, giving up`);
   killAll();
-  process.exit(2);
+  // its database and Redis keys go too (cleanup is defined below, before this can fire)
+  void cleanup()
+    .catch(() => undefined)
+    .finally(() => process.exit(2));
 }, maxSeconds * 1000);
 watchdog.unref();
 
