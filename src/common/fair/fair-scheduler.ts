@@ -435,14 +435,13 @@ export class FairScheduler {
    * to finish at the end against its limit nor starve it behind a stream of new work.
    */
   private pick(): { key: string; s: OrgState; cls: WorkClass } | undefined {
-    const now = performance.now();
     for (const cls of [WorkClass.Request, WorkClass.Job]) {
       let best: { key: string; s: OrgState; w: Waiter } | undefined;
       for (const key of this.ring) {
         const s = this.orgs.get(key)!;
         const w = s.waiting[cls][0];
         if (!w) continue;
-        if (!best || before(now, s, w, best.s, best.w)) best = { key, s, w };
+        if (!best || before(s, w, best.s, best.w)) best = { key, s, w };
       }
       if (best) return { key: best.key, s: best.s, cls };
     }
@@ -462,14 +461,17 @@ export class FairScheduler {
 /** How long resumed work may wait behind new work before it goes first (see FairScheduler.pick). */
 export const RESUME_AGE_MS = 1000;
 
-/** 0: resumed work that has waited RESUME_AGE_MS; 1: new work; 2: other resumed work. */
-const rankOf = (now: number, w: Waiter) => (!w.resume ? 1 : now - w.queuedAt >= RESUME_AGE_MS ? 0 : 2);
+/**
+ * 0: resumed work that has waited RESUME_AGE_MS; 1: new work; 2: other resumed work. The clock is
+ * read only for resumed work: the engines without turns (the database pool) never read it here.
+ */
+const rankOf = (w: Waiter) => (!w.resume ? 1 : performance.now() - w.queuedAt >= RESUME_AGE_MS ? 0 : 2);
 
 /** Whether org `s`'s next work `w` goes before org `t`'s next work `v` (see FairScheduler.pick). */
-function before(now: number, s: OrgState, w: Waiter, t: OrgState, v: Waiter): boolean {
+function before(s: OrgState, w: Waiter, t: OrgState, v: Waiter): boolean {
   if (s.running !== t.running) return s.running < t.running;
-  const a = rankOf(now, w);
-  const b = rankOf(now, v);
+  const a = rankOf(w);
+  const b = rankOf(v);
   if (a !== b) return a < b;
   if (w.resume) return w.deadline < v.deadline;
   return s.servedAt < t.servedAt;
