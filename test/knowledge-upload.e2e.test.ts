@@ -3,15 +3,13 @@ import request from 'supertest';
 import { createTestDb, asOrg, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { orgWithRoles } from './support/fixtures.js';
-import { densePng, dotsPng, inflatingPdf, jpegHeader, makePdf, pngBomb, textPdf, textPng } from './support/files.js';
+import { dotsPng, inflatingPdf, jpegHeader, makePdf, pngBomb, textPng } from './support/files.js';
 import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
 import type { TestApp } from './support/app.js';
 import { JobKind } from '../src/modules/ingest/ingest.types.js';
 import { runJobHandler } from '../src/modules/ingest/run-handler.js';
 import { TenantTransactions } from '../src/tenancy/tenant-context.js';
 import { OcrJobHandler } from '../src/modules/intake/ocr/ocr.handler.js';
-import { OcrEngine, TesseractCliEngine } from '../src/modules/intake/ocr/ocr.engine.js';
-import { PdfService } from '../src/modules/intake/content/pdf-text.js';
 import { PermanentJobError } from '../src/modules/ingest/ingest.types.js';
 import { clean } from '../src/modules/intake/content/html-worker.js';
 import { TEXT_INLINE_MAX } from '../src/modules/intake/content/sniff.js';
@@ -521,77 +519,5 @@ describe('large images go through the ocr job', () => {
         payload: { knowledge_item_id: '00000000-0000-4000-8000-000000000000' },
       }),
     ).rejects.toBeInstanceOf(PermanentJobError);
-  });
-});
-
-// Through the service as configured (PDF_TURN_MS, OCR_TURN_MS at their defaults): two orgs' files
-// hold every slot of the engine, its spare included, and a third org's small file must not wait
-// for one of them to be read whole. The engines' own specs measure the same without HTTP.
-describe('turns: two orgs holding the PDF pool or the OCR slots delay a third org by a turn, not by their files', () => {
-  let db: TestDb;
-  let t: Awaited<ReturnType<typeof startIntakeApp>>;
-  const orgs: Tenant[] = [];
-  const send = (o: Tenant, data: Buffer, filename: string, contentType: string) => {
-    const started = performance.now();
-    return request(t.url)
-      .post('/v1/knowledge/upload')
-      .set('Authorization', `Bearer ${o.tokens.member}`)
-      .attach('file', data, { filename, contentType })
-      .then((res) => ({ status: res.status, ms: performance.now() - started }));
-  };
-
-  beforeAll(async () => {
-    db = await createTestDb();
-    t = await startIntakeApp(
-      envFor(db.appUrl, db.ownerUrl, {
-        UPLOAD_MAX_BYTES: String(4 * 1024 * 1024),
-        PDF_MAX_PAGES: '500',
-        OCR_SYNC_MAX_PIXELS: '40000000',
-        OCR_CONCURRENCY: '1',
-        // the pages and images are charged (ocr policy): room for them, so the engines are what is measured
-        RATE_LIMIT_DEFAULTS: JSON.stringify({ ocr: { limit: 100_000, window_s: 60 } }),
-      }),
-    );
-    for (let i = 0; i < 3; i++) orgs.push(await orgWithRoles(db.owner));
-  });
-  afterAll(async () => {
-    await t?.close();
-    await db?.drop();
-  });
-
-  const third = async (
-    stats: () => { runningByOrg: Record<string, number> },
-    heavy: [Buffer, string, string],
-    small: [Buffer, string, string],
-  ) => {
-    const [a, b, c] = orgs;
-    const long = [send(a, ...heavy)];
-    // org a holds the slot before org b's file takes the spare
-    await expect.poll(() => stats().runningByOrg[a.org.id], { timeout: 10_000 }).toBe(1);
-    long.push(send(b, ...heavy));
-    await expect.poll(() => stats().runningByOrg[b.org.id], { timeout: 10_000 }).toBe(1);
-    const quiet = await send(c, ...small);
-    const done = await Promise.all(long);
-    expect([quiet.status, ...done.map((d) => d.status)]).toEqual([201, 201, 201]);
-    // without turns the small file waits until one of the long ones is read whole
-    expect(quiet.ms).toBeLessThan(Math.min(...done.map((d) => d.ms)) / 3);
-  };
-
-  it('PDF: a one-page document beside two orgs’ 500-page ones', { timeout: 60_000 }, async () => {
-    const pdfs = t.nest.get(PdfService).pool.scheduler;
-    await third(
-      () => pdfs.stats(),
-      [textPdf(500, 200, (p, n) => `p${p + 1} l${n + 1}`), 'long.pdf', 'application/pdf'],
-      [makePdf(1, ['quiet']), 'quiet.pdf', 'application/pdf'],
-    );
-  });
-
-  it('OCR: a one-line image beside two orgs’ dense pages', { timeout: 90_000 }, async () => {
-    const ocr = (t.nest.get(OcrEngine) as TesseractCliEngine).engine;
-    await third(
-      () => ocr.stats(),
-      [densePng(60, 120, 2, 3), 'dense.png', 'image/png'],
-      [textPng(['HELLO WORLD'], 4), 'quiet.png', 'image/png'],
-    );
   });
 });

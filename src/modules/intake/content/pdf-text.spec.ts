@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
-import { inflatingPdf, makePdf, textPdf } from '../../../../test/support/files.js';
+import { inflatingPdf, makePdf } from '../../../../test/support/files.js';
 import { WorkClass } from '../../../common/fair/fair-scheduler.js';
 import { PdfEngine } from './pdf-text.js';
 
@@ -73,29 +73,6 @@ describe(PdfEngine.name, { timeout: 60_000 }, () => {
       sut.text(makePdf(1, ['late']), { key: 'org-b', cls: WorkClass.Request }, { timeoutMs: 30 }),
     ).rejects.toMatchObject({ status: 503, slug: 'engine-timeout' });
     await Promise.all([hold, spare]);
-  });
-
-  it('takes turns (PDF_TURN_MS): a third org’s one-page PDF waits a turn, not two orgs’ long documents, whose text comes out whole', async () => {
-    const long = textPdf(500, 200, (p, n) => `p${p + 1} l${n + 1}`);
-    const many = { maxPages: 500 };
-    const whole = await sut.text(long, a, many); // read in one go (sut takes no turns)
-    const turns = new PdfEngine({ threads: 1, maxQueuedPerOrg: 2, maxPages: 500, timeoutMs: 60_000, turnMs: 50 });
-    const who = (key: string) => ({ key, cls: WorkClass.Request });
-    try {
-      // both threads (the one slot and the spare) started and PDF.js loaded in each
-      await Promise.all([turns.text(makePdf(1, ['x']), who('org-a')), turns.text(makePdf(1, ['x']), who('org-b'))]);
-      const t0 = performance.now();
-      const since = () => performance.now() - t0;
-      const heavy = [who('org-a'), who('org-b')].map((w) => turns.text(long, w).then((r) => ({ r, ms: since() })));
-      expect(turns.pool.scheduler.stats().runningByOrg).toEqual({ 'org-a': 1, 'org-b': 1 });
-      const quietMs = await turns.text(makePdf(1, ['quiet']), who('org-c')).then(since);
-      const done = await Promise.all(heavy);
-      for (const { r } of done) expect(r).toEqual(whole);
-      // without turns the quiet document waits until one of them is read whole
-      expect(quietMs).toBeLessThan(Math.min(...done.map((d) => d.ms)) / 3);
-    } finally {
-      await turns.close();
-    }
   });
 
   it('runs its threads at the nice value it is given (ENGINE_NICE); the main thread keeps its own', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { densePng, textPng } from '../../../../test/support/files.js';
+import { densePng } from '../../../../test/support/files.js';
 import { WorkClass } from '../../../common/fair/fair-scheduler.js';
 import { ProcessSpawner } from '../../../common/process/spawner.js';
 import type { IntakeConfig } from '../../../config/slices.js';
@@ -42,27 +42,6 @@ describe(TesseractCliEngine.name, { timeout: 120_000 }, () => {
   const spawner = new ProcessSpawner();
   afterAll(() => spawner.close());
   const who = (key: string, cls = WorkClass.Request) => ({ key, cls });
-
-  it('takes turns (OCR_TURN_MS): a third org’s small image waits a turn, not two orgs’ dense ones, whose text comes out whole', async () => {
-    const sut = new TesseractCliEngine(config({}), spawner);
-    const dense = densePng(60, 120, 2, 7);
-    const small = textPng(['HELLO WORLD'], 4);
-    const t0 = performance.now();
-    const since = () => performance.now() - t0;
-    // org a holds the one slot, org b the spare: org c's image waits for one of them
-    const heavy = ['org-a', 'org-b'].map((k) => sut.recognize(dense, who(k)).then((text) => ({ text, ms: since() })));
-    expect(sut.engine.stats().runningByOrg).toEqual({ 'org-a': 1, 'org-b': 1 });
-    const quiet = await sut.recognize(small, who('org-c'));
-    const quietMs = since();
-    expect(quiet).toBe('HELLO WORLD');
-    const done = await Promise.all(heavy);
-    // paused and continued, a process reads the same text as one never paused
-    expect(done[0].text.length).toBeGreaterThan(1000);
-    expect(done[1].text).toBe(done[0].text);
-    // without turns the small image waits until one dense page is read whole
-    expect(quietMs).toBeLessThan(Math.min(...done.map((d) => d.ms)) / 3);
-    expect(childrenOf(spawner.helperPid())).toEqual([]);
-  });
 
   it('pauses processes with SIGSTOP, one at a time, and kills them, paused or running, at their time limit', async () => {
     const sut = new TesseractCliEngine(config({ ocrTimeoutMs: 3000 }), spawner);
