@@ -1,5 +1,5 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, Reflector } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import { ClsServiceManager } from 'nestjs-cls';
@@ -35,6 +35,7 @@ import { IngestModule } from './modules/ingest/ingest.module.js';
 import { IngestWorkerModule } from './modules/ingest/ingest-worker.module.js';
 import { SearchWorkerModule } from './modules/search/search-worker.module.js';
 import { ProcessModule } from './common/process/process.module.js';
+import { routeMetadata } from './common/decorators/route-metadata.js';
 
 /**
  * request_id, org_id, user_id and actor_role on every line written inside a request or a job, each
@@ -134,6 +135,8 @@ export class AppModule {
         ...(env.ROCKER_ROLE === 'api' ? [] : [IngestWorkerModule, SearchWorkerModule]),
       ],
       providers: [
+        // the guards and the interceptor below read route metadata on every request: memoised
+        { provide: Reflector, useValue: routeMetadata },
         // The same instances run first in the onRequest hook, before the body is read (bootstrap.ts).
         TenantGuard,
         RolesGuard,

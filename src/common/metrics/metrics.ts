@@ -56,6 +56,18 @@ export const rateLimitDecisions = once('rocker_ratelimit_decisions_total', () =>
   help: 'Rate-limit decisions by policy, org and decision (allowed, limited, dry_run_limited; abandoned: the client went away while its refusal was paced)',
   labelNames: ['policy', 'org', 'decision'] as const,
 }));
+const decisionChildren = new Map<string, { inc: () => void }>();
+/**
+ * Counts one decision in rocker_ratelimit_decisions_total through a kept child: every request
+ * counts one or more, and prom-client's labels() checks and hashes the labels on each call. Bounded
+ * like the series: policies × the org-label budget × decisions.
+ */
+export function countDecision(policy: string, org: string, decision: string): void {
+  const key = `${policy}\n${org}\n${decision}`;
+  let child = decisionChildren.get(key);
+  if (!child) decisionChildren.set(key, (child = rateLimitDecisions.labels(policy, org, decision)));
+  child.inc();
+}
 export const admissionShed = once('rocker_admission_shed_total', () => new Counter({
   name: 'rocker_admission_shed_total',
   help: 'Requests shed at admission (429 overloaded) while the instance was saturated, by org',

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ProblemException } from '../../common/filters/problem.js';
 import { protectionRefusal } from './rate-decision.js';
-import { rateLimitDecisions } from '../../common/metrics/metrics.js';
+import { countDecision } from '../../common/metrics/metrics.js';
 import { LimitsConfig } from '../../config/slices.js';
 import { RateLimitStorage } from './rate-limit.storage.js';
 
@@ -28,7 +28,7 @@ export class AuthFailureLimiter {
     const limit = this.limitsConfig.authFailures;
     const windowS = this.limitsConfig.authWindowS;
     const r = await this.storage.increment(`ip:${ip}`, windowS * 1000, limit, 0, AUTH_FAILURE_POLICY);
-    rateLimitDecisions.labels(AUTH_FAILURE_POLICY, 'none', r.isBlocked ? 'limited' : 'allowed').inc();
+    countDecision(AUTH_FAILURE_POLICY, 'none', r.isBlocked ? 'limited' : 'allowed');
     if (!r.isBlocked) return undefined;
     return protectionRefusal(
       AUTH_FAILURE_POLICY,

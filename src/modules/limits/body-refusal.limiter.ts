@@ -1,7 +1,7 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasBody } from '../../common/http/early-guards.js';
-import { rateLimitDecisions } from '../../common/metrics/metrics.js';
+import { countDecision } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { LimitsConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
@@ -58,7 +58,7 @@ export class BodyRefusalLimiter {
     await holdRefusal(this.storage, context.switchToHttp().getResponse<FastifyReply>().raw, refused, org);
     refused = memo();
     if (!refused) return;
-    rateLimitDecisions.labels(BODY_REFUSAL_POLICY, org, 'limited').inc();
+    countDecision(BODY_REFUSAL_POLICY, org, 'limited');
     const retryS = Math.max(1, Math.ceil(refused.state.retryMs / 1000));
     const windowS = this.limitsConfig.badBodyWindowS;
     throw protectionRefusal(
@@ -70,7 +70,7 @@ export class BodyRefusalLimiter {
 
   private async count(req: Req): Promise<void> {
     const r = await this.storage.increment(userKey(req), this.windowMs, this.limit, 0, BODY_REFUSAL_POLICY);
-    rateLimitDecisions.labels(BODY_REFUSAL_POLICY, orgLabel(chargedOrg(req)), r.isBlocked ? 'limited' : 'allowed').inc();
+    countDecision(BODY_REFUSAL_POLICY, orgLabel(chargedOrg(req)), r.isBlocked ? 'limited' : 'allowed');
   }
 
   private get limit(): number {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
-import { rateLimitDecisions } from '../../common/metrics/metrics.js';
+import { countDecision } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { LimitsConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
@@ -134,7 +134,7 @@ export class Charges {
 
   private count(orgId: string, policy: RatePolicy, v: Verdict): void {
     const over = v.rates.some((o) => !o.fits && !o.check.dryRun) || !!v.quota?.over;
-    rateLimitDecisions.labels(policy, orgLabel(orgId), over ? 'limited' : 'allowed').inc();
+    countDecision(policy, orgLabel(orgId), over ? 'limited' : 'allowed');
   }
 }
 

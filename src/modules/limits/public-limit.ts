@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../../common/decorators/auth.decorators.js';
 import { sendProblem } from '../../common/filters/problem.filter.js';
-import { rateLimitDecisions } from '../../common/metrics/metrics.js';
+import { countDecision } from '../../common/metrics/metrics.js';
 import { routeTargetOf, type RouteTarget } from '../../common/http/early-guards.js';
 import { bucketOf, stateOf, take } from './gcra.js';
 import { protectionRefusal } from './rate-decision.js';
@@ -49,7 +49,7 @@ export function installPublicLimit(fastify: FastifyInstance, perMinute: number):
       tats.set(req.ip, now + took.tatMs);
       return;
     }
-    rateLimitDecisions.labels(PUBLIC_POLICY, 'none', 'limited').inc();
+    countDecision(PUBLIC_POLICY, 'none', 'limited');
     const state = stateOf(bucket, took.tatMs, 1);
     sendProblem(
       reply,

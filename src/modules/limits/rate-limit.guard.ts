@@ -16,7 +16,7 @@ import {
   RatePolicy,
   type RateLimitMeta,
 } from '../../common/decorators/rate-limit.decorator.js';
-import { rateLimitDecisions, rateLimitHeld } from '../../common/metrics/metrics.js';
+import { countDecision, rateLimitHeld } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
 import { IntakeConfig, LimitsConfig } from '../../config/slices.js';
 import { hasBody, isUpload } from '../../common/http/early-guards.js';
@@ -33,6 +33,7 @@ import { RateLimitStorage } from './rate-limit.storage.js';
 import { UsageService } from './usage.service.js';
 import { addUsage } from './charges.service.js';
 import { clientGone } from '../../common/filters/problem.js';
+import { routeMetadata } from '../../common/decorators/route-metadata.js';
 
 /** In-flight stream slots are leases: a crashed instance's slot frees itself after this. */
 const SLOT_LEASE_MS = 15 * 60_000;
@@ -56,7 +57,7 @@ type Req = FastifyRequest & {
   [BYTES_TAKEN]?: RateOutcome[];
 };
 
-const reflector = new Reflector();
+const reflector = routeMetadata;
 const requestOf = (context: ExecutionContext) => context.switchToHttp().getRequest<Req>();
 /** The org a request is charged to (SPEC §2), or null for a caller without any org. */
 export const chargedOrg = (req: Req) => req.tenant?.orgId ?? req.chargeOrgId ?? null;
@@ -80,7 +81,7 @@ export async function holdRefusal(storage: RateLimitStorage, res: ServerResponse
     res.off('close', onClose);
   }
   if (res.destroyed) {
-    rateLimitDecisions.labels(refused.check.policy, org, 'abandoned').inc();
+    countDecision(refused.check.policy, org, 'abandoned');
     throw clientGone();
   }
 }
@@ -136,13 +137,13 @@ export class RateLimitGuard extends ThrottlerGuard {
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() private readonly limiter: RateLimitStorage,
-    reflector: Reflector,
+    _reflector: Reflector,
     private readonly limits: LimitsService,
     private readonly usage: UsageService,
     @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
     @Inject(IntakeConfig) private readonly intakeConfig: IntakeConfig,
   ) {
-    super(options, limiter, reflector);
+    super(options, limiter, routeMetadata); // its throttlers read route metadata on every request
   }
 
   override async onModuleInit(): Promise<void> {
@@ -354,15 +355,13 @@ export class RateLimitGuard extends ThrottlerGuard {
     for (const o of v.rates) {
       const over = !o.fits;
       const dry = over && o.check.dryRun;
-      rateLimitDecisions
-        .labels(o.check.policy, org, dry ? 'dry_run_limited' : over ? 'limited' : 'allowed')
-        .inc();
+      countDecision(o.check.policy, org, dry ? 'dry_run_limited' : over ? 'limited' : 'allowed');
       if (dry)
         this.log.warn(
           { org_id: chargedOrg(req), policy: o.check.policy, limit: o.limit },
           'dry-run: over the rate limit, not blocked',
         );
     }
-    if (v.slotRefused) rateLimitDecisions.labels(plan.slot!.policy, org, 'limited').inc();
+    if (v.slotRefused) countDecision(plan.slot!.policy, org, 'limited');
   }
 }

@@ -99,7 +99,7 @@ describe(RateLimitStorage.name, () => {
 
   it('refusal memo: while a bucket is known empty, refusals cost no Redis call and carry true headers', async () => {
     // Redis says: admitted, and the bucket is now empty (TAT a full window ahead).
-    const decide = vi.fn().mockResolvedValue([1, -1, 0, 0, '60000.0000', 1]);
+    const decide = vi.fn().mockResolvedValue([[1, -1, 0, 0, '60000.0000', 1]]);
     const redis = fakeRedis({ rockerRlDecide: decide });
     // decide never waits, whatever the pace: only the HTTP guard paces (charges and the
     // authentication-failure limiter decide here too, some inside a transaction)
@@ -123,9 +123,29 @@ describe(RateLimitStorage.name, () => {
     expect(decide).toHaveBeenCalledTimes(3);
   });
 
+  it('the decisions of one turn go to Redis in one script call per hash tag, each request with its own answer', async () => {
+    // answers in order: the script decides the calls' requests one after the other
+    const decide = vi.fn(async (...args: (string | number)[]) => {
+      const keys = args.slice(1, 1 + Number(args[0])) as string[];
+      return keys.map((_, i) => [1, -1, 0, 0, `${(i + 1) * 6000}.0000`, 1]);
+    });
+    sut = new RateLimitStorage(fakeRedis({ rockerRlDecide: decide }), limits, redisConfig);
+    const other = plan();
+    other.rates[0].key = 'rl:{p}:embeddings';
+    const got = await Promise.all([sut.decide(plan()), sut.decide(plan()), sut.decide(other), sut.decide(plan())]);
+    expect(decide).toHaveBeenCalledTimes(2);
+    // {o}: three requests, each with its key count, argument count and arguments; {p} on its own
+    const [o, p] = decide.mock.calls;
+    expect(o.slice(0, 5)).toEqual([3, 'rl:{o}:embeddings', 'rl:{o}:embeddings', 'rl:{o}:embeddings', 3]);
+    expect(o.slice(5, 7)).toEqual([1, 8]);
+    expect(p.slice(0, 3)).toEqual([1, 'rl:{p}:embeddings', 1]);
+    // each request's answer is its own (the tenth of the window each later request's TAT stands at)
+    expect(got.map((v) => v.rates[0].state.remaining)).toEqual([9, 8, 9, 7]);
+  });
+
   it('pace: waits min(pace, the wait for the token); a client gone or a shutdown ends it; nothing is kept after', async () => {
     // admitted, and the bucket is empty for the next 12 s (a token every 12 s at 5 a minute)
-    const decide = vi.fn().mockResolvedValue([1, -1, 0, 0, '60000.0000', 1]);
+    const decide = vi.fn().mockResolvedValue([[1, -1, 0, 0, '60000.0000', 1]]);
     sut = new RateLimitStorage(fakeRedis({ rockerRlDecide: decide }), { ...limits, refusalPaceMs: 300 }, redisConfig);
     const never = () => new AbortController();
     const timed = async (f: () => Promise<void>) => {

@@ -9,21 +9,26 @@ import { rateLimitFallback, rateLimitInstances } from '../../common/metrics/metr
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { GCRA_EPSILON_MS, bucketOf, stateOf, take, type Bucket, type BucketState } from './gcra.js';
 import { RatePlan, type RateOutcome, type Verdict } from './rate-decision.js';
+import { TurnBatcher } from './turn-batch.js';
 
 /**
- * Every check of one request in one atomic script, one round trip: the token buckets (GCRA: the
- * stored value is the bucket's TAT in ms on Redis's clock), the monthly quota (re-seeded from the
- * durable figure when its counter is missing), an in-flight slot, and the admitted usage. Nothing
- * is consumed unless everything enforced fits. Every key shares the tracker's hash tag (one slot).
- * KEYS: buckets..., [quota], [slots], [pending usage]
- * ARGV: n, (cost, interval, tolerance, dry)×n, quota?(cost, limit, seed, ttl), slot?(limit, lease, id),
+ * Every check of a request in one atomic script: the token buckets (GCRA: the stored value is the
+ * bucket's TAT in ms on Redis's clock), the monthly quota (re-seeded from the durable figure when
+ * its counter is missing), an in-flight slot, and the admitted usage. Nothing is consumed unless
+ * everything enforced fits. One call decides several requests of one tracker, one after the other
+ * (the requests of a turn of the event loop: TurnBatcher), so every key shares the tracker's hash
+ * tag (one slot).
+ * KEYS: per request: buckets..., [quota], [slots], [pending usage]
+ * ARGV: p, then per request: its key count, its argument count, and its arguments: n,
+ *       (cost, interval, tolerance, dry)×n, quota?(cost, limit, seed, ttl), slot?(limit, lease, id),
  *       m, (field, amount)×m
- * Returns {'seed'} when the quota counter is missing and no seed was given; else
- * {ok, quota used, slot refused, usage fresh, (tat − now, fits)×n}.
+ * Returns one answer per request: {'seed'} when the quota counter is missing and no seed was given;
+ * else {ok, quota used, slot refused, usage fresh, (tat − now, fits)×n}.
  */
 const DECIDE_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local function decide(KEYS, ARGV)
 local n = tonumber(ARGV[1])
 local a, k, ok = 2, 1, 1
 local tat, nxt, fits = {}, {}, {}
@@ -93,6 +98,17 @@ for i = 1, n do
   out[#out + 1] = fits[i] and 1 or 0
 end
 return out
+end
+local answers, k, a = {}, 1, 2
+for p = 1, tonumber(ARGV[1]) do
+  local nk, na = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local keys, args = {}, {}
+  for i = 1, nk do keys[i] = KEYS[k + i - 1] end
+  for i = 1, na do args[i] = ARGV[a + 1 + i] end
+  answers[p] = decide(keys, args)
+  k, a = k + nk, a + 2 + na
+end
+return answers
 `;
 
 /** A bucket after a debit: the one applied (on the fallback, this instance's share) and its state. */
@@ -145,8 +161,24 @@ return redis.call('ZCARD', KEYS[1])
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
+/** One request's answer from DECIDE_LUA. */
+type DecideAnswer = (string | number)[];
+/** One request's part of a DECIDE_LUA call. */
+interface ScriptCall {
+  keys: string[];
+  argv: (string | number)[];
+}
+/** Requests decided in one script call at most (a longer script would hold Redis from other clients). */
+const DECISIONS_PER_CALL = 64;
+/** A key's Redis Cluster hash tag (`{tracker}`): keys with the same one share a slot. */
+const hashTagOf = (key: string) => {
+  const open = key.indexOf('{');
+  const close = key.indexOf('}', open + 1);
+  return open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
+};
+
 type Scripted = RedisClient & {
-  rockerRlDecide(...args: (string | number)[]): Promise<(string | number)[]>;
+  rockerRlDecide(...args: (string | number)[]): Promise<DecideAnswer[]>;
   rockerRlMeter(...args: (string | number)[]): Promise<number>;
   rockerRlBeat(...args: (string | number)[]): Promise<number>;
   rockerRlDebit(key: string, ms: number): Promise<string>;
@@ -207,6 +239,7 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
   private readonly prefix: string;
   private readonly id = randomUUID();
   private readonly memo = new RefusalMemo();
+  private readonly decisions = new TurnBatcher<ScriptCall, DecideAnswer>((calls) => this.decideMany(calls), DECISIONS_PER_CALL);
   /** The paced waits in progress (ended at shutdown). */
   private readonly holds = new Set<AbortController>();
   private closed = false;
@@ -364,7 +397,8 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
       argv.push(m.entries.length, ...m.entries.flat());
     } else argv.push(0);
 
-    const raw = await this.withTimeout(this.redis.rockerRlDecide(keys.length, ...keys, ...argv));
+    // with the other decisions of this turn whose keys share its hash tag: one script call for them all
+    const raw = await this.decisions.add(hashTagOf(keys[0] ?? ''), { keys, argv });
     if (raw[0] === 'seed') return 'seed';
     const admitted = raw[0] === 1;
     if (admitted && m && raw[3] === 1) this.markDirty(m.orgId);
@@ -391,6 +425,17 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
       },
       slotRefused: raw[2] === 1,
     };
+  }
+
+  /** Several requests' decisions in one script call (DECIDE_LUA), one answer each. */
+  private decideMany(calls: ScriptCall[]): Promise<DecideAnswer[]> {
+    const keys: string[] = [];
+    const argv: (string | number)[] = [calls.length];
+    for (const c of calls) {
+      keys.push(...c.keys);
+      argv.push(c.keys.length, c.argv.length, ...c.argv);
+    }
+    return this.withTimeout(this.redis.rockerRlDecide(keys.length, ...keys, ...argv));
   }
 
   /** Per-instance decision at limit / live instances (never unlimited). */
