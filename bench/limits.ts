@@ -114,24 +114,32 @@ async function redisCpuMs(redis: Redis): Promise<number> {
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
 }
 
+/** Script calls Redis has run so far (EVALSHA and EVAL, from INFO commandstats). */
+async function redisScriptCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let calls = 0;
+  for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(m[1]);
+  return calls;
+}
+
 /**
  * One load run against a server: throughput, latency, and the CPU each request cost the server
  * process and Redis (from /proc and INFO; unlike throughput, CPU per request barely moves when
  * other work shares the machine).
  */
 async function load(server: { child: ChildProcess; url: string }, token: string, seconds: number, redis: Redis) {
-  const [cpu0, redis0] = [cpuMs(server.child.pid!), await redisCpuMs(redis)];
+  const [cpu0, redis0, calls0] = [cpuMs(server.child.pid!), await redisCpuMs(redis), await redisScriptCalls(redis)];
   const r = await autocannon({
     url: `${server.url}/v1/org`,
     connections: CONNECTIONS,
     duration: seconds,
     headers: { authorization: `Bearer ${token}` },
   });
-  const [cpu1, redis1] = [cpuMs(server.child.pid!), await redisCpuMs(redis)];
+  const [cpu1, redis1, calls1] = [cpuMs(server.child.pid!), await redisCpuMs(redis), await redisScriptCalls(redis)];
   if (r.non2xx || r.errors)
     throw new Error(`bench: ${r.non2xx} non-2xx, ${r.errors} errors against ${server.url}`);
   const n = r.requests.total;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, serverCpu: (cpu1 - cpu0) / n, redisCpu: (redis1 - redis0) / n };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, serverCpu: (cpu1 - cpu0) / n, redisCpu: (redis1 - redis0) / n, scripts: (calls1 - calls0) / n };
 }
 
 function ttsOnce(
@@ -241,11 +249,14 @@ async function main(): Promise<void> {
       p99: mean(xs.map((x) => x.p99)),
       serverCpu: mean(xs.map((x) => x.serverCpu)),
       redisCpu: mean(xs.map((x) => x.redisCpu)),
+      scripts: mean(xs.map((x) => x.scripts)),
     });
     const [a, b] = [avg(A), avg(B)];
     const row = (name: string, v: typeof a) =>
-      `| ${name} | ${v.rps.toFixed(0)} | ${v.p50.toFixed(2)} | ${v.p99.toFixed(2)} | ${v.serverCpu.toFixed(3)} | ${v.redisCpu.toFixed(3)} |`;
-    console.log('| variant | req/s | p50 ms | p99 ms | server CPU ms/req | Redis CPU ms/req |\n|---|---|---|---|---|---|');
+      `| ${name} | ${v.rps.toFixed(0)} | ${v.p50.toFixed(2)} | ${v.p99.toFixed(2)} | ${v.serverCpu.toFixed(3)} | ${v.redisCpu.toFixed(3)} | ${v.scripts.toFixed(2)} |`;
+    console.log(
+      '| variant | req/s | p50 ms | p99 ms | server CPU ms/req | Redis CPU ms/req | Redis script calls/req |\n|---|---|---|---|---|---|---|',
+    );
     console.log(row('without limiter', b));
     console.log(row('with limiter', a));
     console.log(`throughput ratio (with / without): ${(a.rps / b.rps).toFixed(3)}  (goal ≥ 0.9)`);

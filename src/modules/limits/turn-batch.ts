@@ -1,12 +1,16 @@
 /**
- * Calls coalesced per event-loop turn: the items added under one key before the turn's check phase
- * (setImmediate, after every socket read of the turn) go out as one call of `run`, at most `max`
- * items a call, in the order they were added. `run` answers one result per item, in order; its
- * failure fails every item of that call. The limiter's decisions go through one (one script call
- * per org a turn, not one per request): under load a turn carries several requests of an org.
+ * Calls coalesced per key: what is added under one key goes out as one call of `run`, at most `max`
+ * items a call, in the order added, and at most one call per key is in flight. Items added while a
+ * key's call is out wait for it and go out together when it answers; otherwise they go at the
+ * turn's check phase (setImmediate, after every socket read of the turn). The busier a key, the
+ * more items a call carries, with no wait when it is idle. `run` answers one result per item, in
+ * order; its failure fails every item of that call and those waiting behind it (they would wait a
+ * whole failed call and then be sent to the same failing backend). The limiter's decisions go
+ * through one: one script call per org at a time, not one per request.
  */
 export class TurnBatcher<I, O> {
   private readonly pending = new Map<string, Waiting<I, O>[]>();
+  private readonly inFlight = new Set<string>();
   private scheduled = false;
 
   constructor(
@@ -19,7 +23,7 @@ export class TurnBatcher<I, O> {
       const waiting = this.pending.get(key);
       if (waiting) waiting.push({ item, resolve, reject });
       else this.pending.set(key, [{ item, resolve, reject }]);
-      if (!this.scheduled) {
+      if (!this.scheduled && !this.inFlight.has(key)) {
         this.scheduled = true;
         setImmediate(() => this.flush());
       }
@@ -28,13 +32,15 @@ export class TurnBatcher<I, O> {
 
   private flush(): void {
     this.scheduled = false;
-    const groups = [...this.pending.values()];
-    this.pending.clear();
-    for (const group of groups)
-      for (let i = 0; i < group.length; i += this.max) this.call(group.slice(i, i + this.max));
+    for (const key of [...this.pending.keys()]) if (!this.inFlight.has(key)) this.send(key);
   }
 
-  private call(part: Waiting<I, O>[]): void {
+  /** Sends the key's first `max` waiting items. */
+  private send(key: string): void {
+    const waiting = this.pending.get(key)!;
+    const part = waiting.splice(0, this.max);
+    if (waiting.length === 0) this.pending.delete(key);
+    this.inFlight.add(key);
     let out: Promise<O[]>;
     try {
       out = this.run(part.map((w) => w.item));
@@ -43,15 +49,27 @@ export class TurnBatcher<I, O> {
     }
     out.then(
       (results) => {
-        if (results.length !== part.length) {
-          const e = new Error(`batch of ${part.length} answered ${results.length} results`);
-          for (const w of part) w.reject(e);
-        } else part.forEach((w, i) => w.resolve(results[i]));
+        if (results.length !== part.length)
+          this.failed(key, part, new Error(`batch of ${part.length} answered ${results.length} results`));
+        else {
+          part.forEach((w, i) => w.resolve(results[i]));
+          this.answered(key);
+        }
       },
-      (e: unknown) => {
-        for (const w of part) w.reject(e);
-      },
+      (e: unknown) => this.failed(key, part, e),
     );
+  }
+
+  private answered(key: string): void {
+    this.inFlight.delete(key);
+    if (this.pending.has(key)) this.send(key);
+  }
+
+  private failed(key: string, part: Waiting<I, O>[], e: unknown): void {
+    this.inFlight.delete(key);
+    const behind = this.pending.get(key) ?? [];
+    this.pending.delete(key);
+    for (const w of [...part, ...behind]) w.reject(e);
   }
 }
 
