@@ -19,7 +19,7 @@ const PUBLISH_MAX_WAIT_MS = 30_000;
 export class MarketService {
   /**
    * Publishing as a shared engine: a copy writes up to SEARCH_ITEM_MAX_CHUNKS vectors into the
-   * market's index in one statement (1.2-3.0 s of a Postgres backend for 2,000 here), so one
+   * market's index (seconds of a Postgres backend for 2,000 here, in statements of 100), so one
    * publish runs at a time in this process, in turns across orgs (one more for an org holding
    * none), each in a transaction of its own: no connection is held while it waits.
    */
