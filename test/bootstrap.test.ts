@@ -4,6 +4,12 @@ import { createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { buildApp } from './support/app.js';
 import { createApp } from '../src/bootstrap.js';
+import { routeMetadata } from '../src/common/decorators/route-metadata.js';
+import { TenantGuard } from '../src/common/guards/tenant.guard.js';
+import { AdmissionGuard } from '../src/common/guards/admission.guard.js';
+import { RolesGuard } from '../src/common/guards/roles.guard.js';
+import { SuperAdminGuard } from '../src/common/guards/super-admin.guard.js';
+import { RateLimitGuard } from '../src/modules/limits/rate-limit.guard.js';
 
 /**
  * The suites build the app from a testing module (support/app.ts, for Nest's overrides); main
@@ -37,6 +43,14 @@ describe('the tests\' app is configured as production\'s (configureApp)', () => 
     expect(routes(test)).toBe(routes(prod));
     const plugins = (app: NestFastifyApplication) => fastify(app).printPlugins().replace(/\d+ ms/g, '');
     expect(plugins(test)).toBe(plugins(prod));
+  });
+
+  it('the guards read route metadata through the one memoised Reflector (RouteMetadata)', () => {
+    for (const app of [prod, test]) {
+      for (const guard of [TenantGuard, AdmissionGuard, RolesGuard, SuperAdminGuard])
+        expect((app.get(guard) as unknown as { reflector: unknown }).reflector).toBe(routeMetadata);
+      expect((app.get(RateLimitGuard) as unknown as { reflector: unknown }).reflector).toBe(routeMetadata);
+    }
   });
 
   it('the same OpenAPI document', async () => {
