@@ -1,5 +1,8 @@
 import { Reflector } from '@nestjs/core';
 
+/** Kept for a key no decorator set (one lookup a call, not two). */
+const NONE = Symbol('none');
+
 /** A handler and its class, or any targets Nest's Reflector takes. */
 type Targets = Parameters<Reflector['getAllAndOverride']>[1];
 
@@ -21,9 +24,10 @@ export class RouteMetadata extends Reflector {
     if (!byClass) this.byHandler.set(handler, (byClass = new WeakMap()));
     let values = byClass.get(classRef);
     if (!values) byClass.set(classRef, (values = new Map()));
-    if (values.has(keyOrDecorator)) return values.get(keyOrDecorator) as TResult;
+    const known = values.get(keyOrDecorator);
+    if (known !== undefined) return (known === NONE ? undefined : known) as TResult;
     const value = super.getAllAndOverride<TResult>(keyOrDecorator, [handler, classRef]);
-    values.set(keyOrDecorator, value);
+    values.set(keyOrDecorator, value === undefined ? NONE : value);
     return value;
   }
 }
