@@ -1,5 +1,4 @@
 import { ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
@@ -57,7 +56,6 @@ type Req = FastifyRequest & {
   [BYTES_TAKEN]?: RateOutcome[];
 };
 
-const reflector = routeMetadata;
 const requestOf = (context: ExecutionContext) => context.switchToHttp().getRequest<Req>();
 /** The org a request is charged to (SPEC §2), or null for a caller without any org. */
 export const chargedOrg = (req: Req) => req.tenant?.orgId ?? req.chargeOrgId ?? null;
@@ -86,7 +84,7 @@ export async function holdRefusal(storage: RateLimitStorage, res: ServerResponse
   }
 }
 const routeMeta = (context: ExecutionContext) =>
-  reflector.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, [
+  routeMetadata.getAllAndOverride<RateLimitMeta | undefined>(RATE_LIMIT, [
     context.getHandler(),
     context.getClass(),
   ]);
@@ -137,7 +135,6 @@ export class RateLimitGuard extends ThrottlerGuard {
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() private readonly limiter: RateLimitStorage,
-    _reflector: Reflector,
     private readonly limits: LimitsService,
     private readonly usage: UsageService,
     @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,

@@ -16,8 +16,8 @@ import { TurnBatcher } from './turn-batch.js';
  * bucket's TAT in ms on Redis's clock), the monthly quota (re-seeded from the durable figure when
  * its counter is missing), an in-flight slot, and the admitted usage. Nothing is consumed unless
  * everything enforced fits. One call decides several requests of one tracker, one after the other
- * (the requests of a turn of the event loop: TurnBatcher), so every key shares the tracker's hash
- * tag (one slot).
+ * (those that arrived while its previous call was out, or in the same event-loop turn:
+ * TurnBatcher), so every key shares the tracker's hash tag (one slot).
  * KEYS: per request: buckets..., [quota], [slots], [pending usage]
  * ARGV: p, then per request: its key count, its argument count, and its arguments: n,
  *       (cost, interval, tolerance, dry)×n, quota?(cost, limit, seed, ttl), slot?(limit, lease, id),
@@ -397,7 +397,7 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
       argv.push(m.entries.length, ...m.entries.flat());
     } else argv.push(0);
 
-    // with the other decisions of this turn whose keys share its hash tag: one script call for them all
+    // with the tracker's other decisions of the moment (same hash tag): one script call for them all
     const raw = await this.decisions.add(hashTagOf(keys[0] ?? ''), { keys, argv });
     if (raw[0] === 'seed') return 'seed';
     const admitted = raw[0] === 1;
