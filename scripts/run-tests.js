@@ -18,6 +18,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let crashed = false;
+/** Failed tests by name, printed again just before the summary: a log's tail then names them. */
+const failedNames = [];
 // The whole tree type-checks (specs, tests, benches and scripts too: vitest strips types without
 // checking them), counted as one test.
 if (which === 'all') {
@@ -25,6 +27,7 @@ if (which === 'all') {
   if (tsc.status === 0) passed += 1;
   else {
     failed += 1;
+    failedNames.push('typecheck (tsc -p tsconfig.json --noEmit)');
     console.error('[run-tests] typecheck (tsc -p tsconfig.json --noEmit) failed');
   }
 }
@@ -40,6 +43,12 @@ for (const project of projects) {
     passed += report.numPassedTests;
     failed += report.numFailedTests;
     skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+    for (const file of report.testResults ?? []) {
+      const where = `${project} ${file.name.replace(process.cwd() + '/', '')}`;
+      for (const t of file.assertionResults ?? []) if (t.status === 'failed') failedNames.push(`${where} > ${t.fullName}`);
+      if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'))
+        failedNames.push(`${where} (the file failed to load, or a hook failed)`);
+    }
     if (r.status !== 0 && report.numFailedTests === 0) {
       crashed = true; // a suite failed to load or a hook failed
       failed += Math.max(1, report.numFailedTestSuites ?? 1);
@@ -47,8 +56,10 @@ for (const project of projects) {
   } catch {
     crashed = true;
     failed += 1;
+    failedNames.push(`${project}: no report (vitest exited ${r.status})`);
     console.error(`[run-tests] ${project}: no report (vitest exited ${r.status})`);
   }
 }
+for (const name of failedNames) console.log(`FAILED: ${name}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || crashed ? 1 : 0);

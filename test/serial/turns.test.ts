@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { execFileSync } from 'node:child_process';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { envFor } from '../support/env.js';
 import { orgWithRoles } from '../support/fixtures.js';
 import { densePng, makePdf, textPdf, textPng } from '../support/files.js';
 import { startIntakeApp } from '../support/intake.js';
+import { childrenOf, ocrConfig } from '../support/ocr.js';
 import { WorkClass } from '../../src/common/fair/fair-scheduler.js';
 import { ProcessSpawner } from '../../src/common/process/spawner.js';
-import type { IntakeConfig } from '../../src/config/slices.js';
 import { PdfEngine, PdfService } from '../../src/modules/intake/content/pdf-text.js';
 import { OcrEngine, TesseractCliEngine } from '../../src/modules/intake/ocr/ocr.engine.js';
 
@@ -21,28 +20,9 @@ import { OcrEngine, TesseractCliEngine } from '../../src/modules/intake/ocr/ocr.
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 const who = (key: string) => ({ key, cls: WorkClass.Request });
 
-/** The spawner helper's children (its tesseract processes) still alive. */
-const childrenOf = (pid: number): string[] => {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-};
-
 describe('engine turns, without HTTP', { timeout: 120_000 }, () => {
   const once = new PdfEngine({ threads: 1, maxQueuedPerOrg: 2, maxPages: 500, timeoutMs: 60_000 });
   const spawner = new ProcessSpawner();
-  const ocrConfig = {
-    ocrConcurrency: 1,
-    ocrMaxQueuedPerOrg: 4,
-    ocrTimeoutMs: 60_000,
-    ocrMaxMemoryMb: 512,
-    ocrTurnMs: 100,
-    ocrMaxPaused: 1,
-  } as IntakeConfig;
   afterAll(async () => {
     await Promise.all([once.close(), spawner.close()]);
   });
@@ -81,7 +61,7 @@ describe('engine turns, without HTTP', { timeout: 120_000 }, () => {
   });
 
   it('takes turns (OCR_TURN_MS): a third org’s small image waits a turn, not two orgs’ dense ones, whose text comes out whole', async () => {
-    const sut = new TesseractCliEngine(ocrConfig, spawner);
+    const sut = new TesseractCliEngine(ocrConfig(), spawner);
     const dense = densePng(60, 120, 2, 7);
     const small = textPng(['HELLO WORLD'], 4);
     const t0 = performance.now();

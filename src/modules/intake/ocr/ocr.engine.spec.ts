@@ -1,31 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { densePng } from '../../../../test/support/files.js';
+import { childrenOf, ocrConfig } from '../../../../test/support/ocr.js';
 import { WorkClass } from '../../../common/fair/fair-scheduler.js';
 import { ProcessSpawner } from '../../../common/process/spawner.js';
-import type { IntakeConfig } from '../../../config/slices.js';
 import { TesseractCliEngine } from './ocr.engine.js';
-
-const config = (over: Partial<IntakeConfig>) =>
-  ({
-    ocrConcurrency: 1,
-    ocrMaxQueuedPerOrg: 4,
-    ocrTimeoutMs: 60_000,
-    ocrMaxMemoryMb: 512,
-    ocrTurnMs: 100,
-    ocrMaxPaused: 1,
-    ...over,
-  }) as IntakeConfig;
-
-/** The spawner helper's children (its tesseract processes) still alive. */
-const childrenOf = (pid: number): string[] => {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-};
 
 /** A process's state letter (`T`: stopped), or '' once it is gone. */
 const stateOf = (pid: string): string => {
@@ -44,7 +23,7 @@ describe(TesseractCliEngine.name, { timeout: 120_000 }, () => {
   const who = (key: string, cls = WorkClass.Request) => ({ key, cls });
 
   it('pauses processes with SIGSTOP, one at a time, and kills them, paused or running, at their time limit', async () => {
-    const sut = new TesseractCliEngine(config({ ocrTimeoutMs: 3000 }), spawner);
+    const sut = new TesseractCliEngine(ocrConfig({ ocrTimeoutMs: 3000 }), spawner);
     const helper = spawner.helperPid();
     // three orgs' dense pages on one slot and the spare: one of them is always waiting its turn
     const all = ['org-a', 'org-b', 'org-c'].map((k, i) => sut.recognize(densePng(60, 120, 2, 10 + i), who(k)));
