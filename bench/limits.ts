@@ -300,6 +300,18 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(servers.map(stop));
     await dropDb();
+    await dropRedisKeys();
+  }
+}
+
+/** The servers' keys under this run's prefix (their queues' metadata, the limiter's buckets). */
+async function dropRedisKeys(): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    for await (const keys of redis.scanStream({ match: `${env.REDIS_PREFIX}*`, count: 500 }))
+      if ((keys as string[]).length) await redis.del(...(keys as string[]));
+  } finally {
+    redis.disconnect();
   }
 }
 
