@@ -11,7 +11,7 @@ type Targets = Parameters<Reflector['getAllAndOverride']>[1];
  * is fixed once the decorators have run, and reflect-metadata walks the prototype chain on every
  * lookup, while each request's guards (the tenant guard, admission, the limiter's throttlers, a
  * dozen keys) read it again. Other lookups, and targets other than a [handler, class] pair, go to
- * Nest's own. AppModule and LimitsModule provide it as `Reflector`.
+ * Nest's own. AppModule provides it as `Reflector`; RateLimitGuard hands it to its throttlers.
  */
 export class RouteMetadata extends Reflector {
   private readonly byHandler = new WeakMap<object, WeakMap<object, Map<unknown, unknown>>>();
