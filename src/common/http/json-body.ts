@@ -1,4 +1,5 @@
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { StringDecoder } from 'node:string_decoder';
 import { ProblemException } from '../filters/problem.js';
 import { chargeLingerToCaller } from './lingering-close.js';
 
@@ -69,7 +70,11 @@ export function installJsonBodyLimits(fastify: FastifyInstance, limits: JsonShap
     const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
     if (declared !== undefined && declared > bodyLimit) return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
     const scanner = new JsonShapeScanner(limits);
-    const chunks: Buffer[] = [];
+    // decoded as it arrives (a character split between chunks is held back): the chunks are not
+    // kept, nor copied into one buffer, so a long body costs one string, not also twice its bytes
+    // outside the heap (Node's external memory, whose growth sets off full collections)
+    const decoder = new StringDecoder('utf8');
+    const parts: string[] = [];
     let received = 0;
     const stop = (err: Error) => {
       chargeLingerToCaller(req);
@@ -83,13 +88,14 @@ export function installJsonBodyLimits(fastify: FastifyInstance, limits: JsonShap
       if (received > bodyLimit) return stop(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
       const reason = scanner.feed(chunk);
       if (reason) return stop(new ProblemException(400, 'json-too-complex', reason));
-      chunks.push(chunk);
+      parts.push(decoder.write(chunk));
     };
     const onEnd = () => {
       payload.removeListener('error', stop);
       if (declared !== undefined && received !== declared)
         return done(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH(), undefined);
-      parse(req, Buffer.concat(chunks, received).toString('utf8'), done);
+      parts.push(decoder.end());
+      parse(req, parts.join(''), done);
     };
     payload.on('data', onData);
     payload.once('end', onEnd);

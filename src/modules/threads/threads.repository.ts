@@ -61,7 +61,10 @@ export class ThreadsRepository {
   /**
    * Stores the message unless the org's stored bytes (org_storage) plus `adding` would pass `cap`;
    * `used` is the org's count read by the same statement, `message` undefined when nothing was
-   * stored (no such thread, or no room).
+   * stored (no such thread, or no room). The content is not read back: the stored text is the one
+   * sent, and a long message read back was a second copy of it on the event loop (the driver's
+   * buffers and a string), which under a flood of long messages set off a full garbage collection
+   * about every second (docs/performance.md, "Request bytes").
    */
   async addMessage(
     threadId: string,
@@ -72,18 +75,19 @@ export class ThreadsRepository {
   ): Promise<{ used: number; message: MessageDto | undefined }> {
     const { orgId, userId } = this.db.context();
     // The thread is looked up under RLS first: another org's thread id finds nothing.
-    const row = await this.db.one<MessageDto & { used: string }>(
+    const row = await this.db.one<Omit<MessageDto, 'content'> & { used: string }>(
       `WITH room AS (SELECT coalesce(sum(bytes), 0) AS used FROM org_storage WHERE org_id = $1),
        added AS (
          INSERT INTO rocker_messages (org_id, thread_id, role, content, created_by)
          SELECT $1, t.id, $3, $4, $5 FROM rocker_threads t, room
           WHERE t.org_id = $1 AND t.id = $2 AND room.used + $6 <= $7
-         RETURNING ${MESSAGE_COLS})
+         RETURNING id, thread_id, role, created_by, ${isoTs('created_at')})
        SELECT room.used, added.* FROM room LEFT JOIN added ON true`,
       [orgId, threadId, role, content, userId, adding, cap],
     );
-    const { used, ...message } = row!;
-    return { used: Number(used), message: message.id ? message : undefined };
+    const { used, id, thread_id, created_by, created_at } = row!;
+    const message = id ? { id, thread_id, role: row!.role, content, created_by, created_at } : undefined;
+    return { used: Number(used), message };
   }
 
   /**
