@@ -152,6 +152,7 @@ try {
     uploadMaxBytes: UPLOAD_MAX_BYTES,
     bodyLimitBytes: BODY_LIMIT_BYTES,
     ownerUrl: db.ownerUrl,
+    metricsToken: env.METRICS_TOKEN,
   };
 
   const t0 = Date.now();
@@ -194,6 +195,7 @@ try {
       'during p50/p95 ms': lat(r.cheapDuring),
       'p95 ratio': fmtRatio(cheap),
       'noisy 2xx/429/4xx/5xx/err': `${r.noisy.ok2xx}/${r.noisy.limited429}/${r.noisy.other4xx}/${r.noisy.server5xx}/${r.noisy.errors}${r.noisy.notSent ? ` (+${r.noisy.notSent} not sent)` : ''}`,
+      'full GCs during (pauses ms)': r.majorGc ? `${r.majorGc.count} (${r.majorGc.pauseMs.toFixed(0)})` : '-',
     });
     if (r.uploadAlone && r.uploadDuring) {
       const up = ratio(r.uploadDuring, r.uploadAlone);
@@ -207,6 +209,7 @@ try {
         'during p50/p95 ms': lat(r.uploadDuring),
         'p95 ratio': fmtRatio(up),
         'noisy 2xx/429/4xx/5xx/err': '',
+        'full GCs during (pauses ms)': '',
       });
     }
   }

@@ -49,6 +49,8 @@ export interface FairShareCtx {
   ownerUrl?: string;
   /** The noisy org's embedded items the `publishes` row publishes (stored before its alone phase). */
   publishItemIds?: string[];
+  /** The service's METRICS_TOKEN: with it a row reads the main thread's full collections from /metrics. */
+  metricsToken?: string;
 }
 
 export interface Scale {
@@ -211,6 +213,28 @@ export interface RowResult {
   /** The noisy side's 2xx answers that carried no RateLimit-Policy header (the limiter never saw them). */
   unlimited2xx: number;
   abuseMs: number;
+  /** The service's main-thread full (mark-compact) collections during the abuse, and their pauses (with ctx.metricsToken). */
+  majorGc?: GcCount;
+}
+
+export interface GcCount {
+  count: number;
+  pauseMs: number;
+}
+
+/**
+ * The service's main-thread full collections so far: prom-client's `nodejs_gc_duration_seconds`
+ * of kind `major` (count and sum) from /metrics. Its observer records the first collection of each
+ * batch it is handed, so the count is a lower bound when they come close together.
+ */
+async function majorGc(ctx: FairShareCtx): Promise<GcCount | undefined> {
+  if (!ctx.metricsToken) return undefined;
+  const res = await fetch(`${ctx.url}/metrics`, { headers: { authorization: `Bearer ${ctx.metricsToken}` } });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
+  const read = (series: string) =>
+    Number(new RegExp(`^rocker_nodejs_gc_duration_seconds_${series}\\{kind="major"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { count: read('count'), pauseMs: read('sum') * 1000 };
 }
 
 export const ratio = (during: Latencies, alone: Latencies): number => during.p95 / alone.p95;
@@ -709,6 +733,7 @@ export async function runRow(
       : undefined;
 
     // ---- during
+    const gcBefore = await majorGc(ctx);
     abuseThread = startAbuseThread(ctx, row, scale);
     const { abuse } = await abuseThread.started;
     log(`  ${ROW_TITLES[row]}: ${abuse}`);
@@ -740,6 +765,7 @@ export async function runRow(
       uploads,
     ]);
     const abuseMs = performance.now() - t0;
+    const gcAfter = gcBefore && (await majorGc(ctx));
     return {
       row,
       abuse,
@@ -751,6 +777,10 @@ export async function runRow(
       statuses: statusesOf(noisySamples),
       unlimited2xx: noisySamples.filter((x) => x.status >= 200 && x.status < 300 && !x.policy).length,
       abuseMs,
+      majorGc:
+        gcBefore && gcAfter
+          ? { count: gcAfter.count - gcBefore.count, pauseMs: gcAfter.pauseMs - gcBefore.pauseMs }
+          : undefined,
     };
   } finally {
     await Promise.all([quietDriver.close(), quietUploadPool.close(), abuseThread?.terminate()]);
