@@ -121,8 +121,8 @@ const lat = (l: Latencies | undefined) =>
     ? `${fmt(l.p50)} / ${fmt(l.p95)}${
         l.failed
           ? ` (${l.failed} of ${l.n} not 2xx: ${Object.entries(l.failures)
-              .map(([k, v]) => `${k}x${v}`)
-              .join(' ')})`
+              .map(([k, v]) => `${v} × ${k}`)
+              .join(', ')})`
           : ` (n=${l.n})`
       }`
     : '';

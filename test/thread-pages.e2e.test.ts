@@ -113,4 +113,17 @@ describe('thread message pages', () => {
     expect(whole[0].data.map((m) => m.content)).toEqual(contents);
     expect(whole[0].next_cursor).toBeNull();
   });
+
+  it('answers a new message exactly as its page later reads it (its text is not read back from the database)', async () => {
+    const { body: created } = await as(request(t.url).post('/v1/threads').send({ title: 'answer' })).expect(201);
+    // characters of one, two, three and four UTF-8 bytes, escapes, and a long run of them
+    const content = `a "quoted" \\ line\nnext: é 中 😀 `.repeat(2000);
+    const { body: answer } = await as(
+      request(t.url).post(`/v1/threads/${created.id}/messages`).send({ role: 'assistant', content }),
+    ).expect(201);
+    const page = await as(request(t.url).get(`/v1/threads/${created.id}/messages`)).expect(200);
+    expect((page.body as MessagePage).data).toEqual([answer]);
+    expect(Object.keys(answer)).toEqual(['id', 'thread_id', 'role', 'content', 'created_by', 'created_at']);
+    expect(answer).toMatchObject({ thread_id: created.id, role: 'assistant', content });
+  });
 });

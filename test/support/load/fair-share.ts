@@ -182,7 +182,7 @@ export interface Latencies {
   p95: number;
   /** Answers that were not 2xx (a quiet request should never get one). */
   failed: number;
-  /** Those answers by status (0: no answer), e.g. {"429": 3}. */
+  /** Those answers by status and problem type where the answer was read (`error`: none), e.g. {"429 rate-limited": 3}. */
   failures: Record<string, number>;
 }
 
@@ -362,14 +362,21 @@ const market = (q: string): Route => ({
   body: (i) => ({ query: `${q} ${i}`, k: 5 }),
 });
 
-export function latencies(samples: { latency: number; status: number }[]): Latencies {
+export function latencies(samples: { latency: number; status: number; detail?: string }[]): Latencies {
   const ok = samples.filter((s) => s.status >= 200 && s.status < 300).map((s) => s.latency);
+  const failures: Record<string, number> = {};
+  for (const s of samples.filter((x) => x.status < 200 || x.status >= 300)) {
+    // a problem's type names why (a quiet request refused by its own quota is not a neighbour's doing)
+    const type = /"type":"[^"]*\/([^"/]+)"/.exec(s.detail ?? '')?.[1];
+    const key = `${s.status || 'error'}${type ? ` ${type}` : ''}`;
+    failures[key] = (failures[key] ?? 0) + 1;
+  }
   return {
     n: samples.length,
     p50: percentile(ok, 50),
     p95: percentile(ok, 95),
     failed: samples.length - ok.length,
-    failures: statusesOf(samples.filter((s) => s.status < 200 || s.status >= 300)),
+    failures,
   };
 }
 
