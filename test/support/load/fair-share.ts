@@ -223,9 +223,8 @@ export interface GcCount {
 }
 
 /**
- * The service's main-thread full collections so far: prom-client's `nodejs_gc_duration_seconds`
- * of kind `major` (count and sum) from /metrics. Its observer records the first collection of each
- * batch it is handed, so the count is a lower bound when they come close together.
+ * The service's main-thread full collections so far: `rocker_nodejs_gc_duration_seconds` of kind
+ * `major` (count and sum) from /metrics.
  */
 async function majorGc(ctx: FairShareCtx): Promise<GcCount | undefined> {
   if (!ctx.metricsToken) return undefined;
