@@ -16,6 +16,7 @@ import { loadEnv } from '../src/config/env.js';
 import { cpuMs } from './lib/proc.js';
 import { BENCH_CONTEXT_KEYS, installBenchKeys } from './lib/context.js';
 import { serverNodeArgs } from '../test/support/load/load.js';
+import { dropRedisPrefix } from '../test/support/load/fair-share.js';
 import { slicesOf } from '../src/config/slices.js';
 import { RateLimitStorage } from '../src/modules/limits/rate-limit.storage.js';
 import { UsageUnit } from '../src/modules/limits/limits.types.js';
@@ -300,19 +301,9 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(servers.map(stop));
     await dropDb();
-    await dropRedisKeys();
+    await dropRedisPrefix(REDIS_URL, env.REDIS_PREFIX); // the servers' queue metadata and buckets
   }
 }
 
-/** The servers' keys under this run's prefix (their queues' metadata, the limiter's buckets). */
-async function dropRedisKeys(): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  try {
-    for await (const keys of redis.scanStream({ match: `${env.REDIS_PREFIX}*`, count: 500 }))
-      if ((keys as string[]).length) await redis.del(...(keys as string[]));
-  } finally {
-    redis.disconnect();
-  }
-}
 
 await main();

@@ -61,7 +61,7 @@ export class ThreadsRepository {
   /**
    * Stores the message unless the org's stored bytes (org_storage) plus `adding` would pass `cap`;
    * `used` is the org's count read by the same statement, `message` undefined when nothing was
-   * stored (no such thread, or no room). The content is not read back: the stored text is the one
+   * stored (no such thread, or no room). Role and content are not read back: they are stored as
    * sent, and a long message read back was a second copy of it on the event loop (the driver's
    * buffers and a string): with the body's own buffers, a flood of long messages set off a full
    * garbage collection every 0.4 s (docs/performance.md, "Request bytes").
@@ -75,18 +75,18 @@ export class ThreadsRepository {
   ): Promise<{ used: number; message: MessageDto | undefined }> {
     const { orgId, userId } = this.db.context();
     // The thread is looked up under RLS first: another org's thread id finds nothing.
-    const row = await this.db.one<Omit<MessageDto, 'content'> & { used: string }>(
+    const row = await this.db.one<Omit<MessageDto, 'role' | 'content'> & { used: string }>(
       `WITH room AS (SELECT coalesce(sum(bytes), 0) AS used FROM org_storage WHERE org_id = $1),
        added AS (
          INSERT INTO rocker_messages (org_id, thread_id, role, content, created_by)
          SELECT $1, t.id, $3, $4, $5 FROM rocker_threads t, room
           WHERE t.org_id = $1 AND t.id = $2 AND room.used + $6 <= $7
-         RETURNING id, thread_id, role, created_by, ${isoTs('created_at')})
+         RETURNING id, thread_id, created_by, ${isoTs('created_at')})
        SELECT room.used, added.* FROM room LEFT JOIN added ON true`,
       [orgId, threadId, role, content, userId, adding, cap],
     );
     const { used, id, thread_id, created_by, created_at } = row!;
-    const message = id ? { id, thread_id, role: row!.role, content, created_by, created_at } : undefined;
+    const message = id ? { id, thread_id, role, content, created_by, created_at } : undefined;
     return { used: Number(used), message };
   }
 
