@@ -139,6 +139,25 @@ describe('JSON bodies: shape checked while they arrive', () => {
     // the helper reads bytes as latin1; the body is UTF-8
     expect((JSON.parse(Buffer.from(res.body, 'latin1').toString('utf8')) as { title: string }).title).toBe(title);
   });
+
+  it('a body with a BOM and bytes that are not UTF-8, sent a byte at a time, is read as the whole body reads (U+FFFD for each bad sequence)', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]), // BOM
+      Buffer.from('{"title":"a'),
+      Buffer.from([0xc3, 0x28, 0xff, 0xe4, 0xb8]), // a broken 2-byte sequence, a byte never in UTF-8, a truncated 3-byte one
+      Buffer.from('b \u00e9\u4e16"}'),
+    ]);
+    const expected = (JSON.parse(bytes.toString('utf8').slice(1)) as { title: string }).title;
+    expect(expected).toBe('a\ufffd(\ufffd\ufffdb \u00e9\u4e16');
+    const up = send(bytes.length);
+    for (let i = 0; i < bytes.length; i++) {
+      up.socket.write(bytes.subarray(i, i + 1));
+      await new Promise((r) => setImmediate(r));
+    }
+    const res = await up.response;
+    expect(res.status).toBe(201);
+    expect((JSON.parse(Buffer.from(res.body, 'latin1').toString('utf8')) as { title: string }).title).toBe(expected);
+  });
 });
 
 describe('the lingering close is paid from headroom: a saturated instance closes a refused upload at once', () => {
