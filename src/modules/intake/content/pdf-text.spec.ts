@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
-import { inflatingPdf, makePdf } from '../../../../test/support/files.js';
+import { inflatingPdf, makePdf, textPdf } from '../../../../test/support/files.js';
 import { WorkClass } from '../../../common/fair/fair-scheduler.js';
 import { PdfEngine } from './pdf-text.js';
 
@@ -73,6 +73,32 @@ describe(PdfEngine.name, { timeout: 60_000 }, () => {
       sut.text(makePdf(1, ['late']), { key: 'org-b', cls: WorkClass.Request }, { timeoutMs: 30 }),
     ).rejects.toMatchObject({ status: 503, slug: 'engine-timeout' });
     await Promise.all([hold, spare]);
+  });
+
+  it('sends a document to its parser threads once, as shared memory, however many turns it takes', async () => {
+    const turns = new PdfEngine({ threads: 1, maxQueuedPerOrg: 2, maxPages: 500, timeoutMs: 30_000, turnMs: 10 });
+    const sent: unknown[] = [];
+    const run = turns.pool.run.bind(turns.pool);
+    turns.pool.run = ((who: string, fn: string, input: { data: unknown }, opts: object) => {
+      sent.push(input.data);
+      return run(who, fn, input, opts);
+    }) as typeof turns.pool.run;
+    try {
+      const long = textPdf(200, 40, (p, n) => `p${p + 1} l${n + 1}`);
+      const heavy = ['org-a', 'org-b'].map((key) => turns.text(long, { key, cls: WorkClass.Request }, { maxPages: 500 }));
+      // a third org waiting for the threads both hold: the two documents take turns
+      await expect(turns.text(makePdf(1, ['quiet']), { key: 'org-c', cls: WorkClass.Request })).resolves.toMatchObject({ pages: 1 });
+      const [x, y] = await Promise.all(heavy);
+      expect(x.text).toBe(y.text);
+      expect(x.text.split('\n\n')).toHaveLength(200);
+      const ofA = sent.filter((d) => (d as Uint8Array).byteLength === long.length);
+      expect(ofA.length, 'the long documents were read in one turn each: no turns to judge').toBeGreaterThan(2);
+      for (const d of ofA) expect((d as Uint8Array).buffer).toBeInstanceOf(SharedArrayBuffer);
+      // one buffer per document: two documents, however many turns
+      expect(new Set(ofA.map((d) => (d as Uint8Array).buffer)).size).toBe(2);
+    } finally {
+      await turns.close();
+    }
   });
 
   it('runs its threads at the nice value it is given (ENGINE_NICE); the main thread keeps its own', async () => {

@@ -19,6 +19,7 @@ niceThisThread(Number((workerData as { nice?: number } | undefined)?.nice ?? 0))
  * of that was opening the document.
  */
 type Input = {
+  /** The document, on shared memory (see PdfEngine.text): read, never detached. */
   data: Uint8Array;
   maxPages: number;
   from?: number;
@@ -37,7 +38,9 @@ export async function parse(input: Input): Promise<Output> {
   const began = performance.now();
   let pdf;
   try {
-    pdf = await getDocumentProxy(input.data, {
+    // PDF.js takes the bytes over (it transfers them to its parser): its own copy, made on this
+    // thread, of the document the engine shares with every turn
+    pdf = await getDocumentProxy(new Uint8Array(input.data), {
       disableFontFace: true,
       stopAtErrors: true,
       maxImageSize: 1,
