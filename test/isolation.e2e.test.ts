@@ -127,6 +127,14 @@ describe('tenant isolation through the API', () => {
       expect(res.body).toMatchObject({ status: 401, request_id: expect.any(String) });
     });
 
+    it('the scheme is case-insensitive (RFC 9110): "bearer" and "BEARER" name it; another scheme is 401', async () => {
+      const token = await sign({});
+      for (const scheme of ['bearer', 'BEARER', 'Bearer'])
+        await request(t.url).get('/v1/threads').set('Authorization', `${scheme} ${token}`).expect(200);
+      for (const header of [`Basic ${token}`, `Bearer${token}`, `Bearer ${token} x`])
+        await request(t.url).get('/v1/threads').set('Authorization', header).expect(401);
+    });
+
     it('a valid token for a user that does not exist → 401', async () => {
       const token = await tokenFor({ id: '11111111-1111-4111-8111-111111111111', email: 'ghost@x' });
       await request(t.url).get('/v1/threads').set('Authorization', `Bearer ${token}`).expect(401);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
@@ -138,6 +139,23 @@ describe('JSON bodies: shape checked while they arrive', () => {
     expect(res.status).toBe(201);
     // the helper reads bytes as latin1; the body is UTF-8
     expect((JSON.parse(Buffer.from(res.body, 'latin1').toString('utf8')) as { title: string }).title).toBe(title);
+  });
+
+  it('a JSON text the service cannot read as sent is 415 problem+json: as text/plain, compressed, or in a charset other than UTF-8', async () => {
+    const post = (headers: Record<string, string>, body: string | Buffer = '{"title":"x"}') =>
+      fetch(`${app.url}/v1/threads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body });
+    for (const [headers, body] of [
+      [{ 'content-type': 'text/plain' }, undefined],
+      [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync('{"title":"x"}')],
+      [{ 'content-type': 'application/json; charset=utf-16' }, Buffer.from('{"title":"x"}', 'utf16le')],
+    ] as const) {
+      const res = await post(headers, body);
+      expect(res.status, JSON.stringify(headers)).toBe(415);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(((await res.json()) as { type: string }).type).toMatch(/\/unsupported-media-type$/);
+    }
+    for (const headers of [{ 'content-type': 'application/json; charset=UTF-8' }, { 'content-type': 'application/json', 'content-encoding': 'identity' }] as Record<string, string>[])
+      expect((await post(headers)).status, JSON.stringify(headers)).toBe(201);
   });
 
   it('a body with a BOM and bytes that are not UTF-8, sent a byte at a time, is read as the whole body reads (U+FFFD for each bad sequence)', async () => {

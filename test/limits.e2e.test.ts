@@ -412,10 +412,11 @@ describe('per-org rate limits across two instances', () => {
       crawled_pages: 0,
       ocr_pages: 0,
     });
-    await request(one.url)
-      .get('/v1/org/usage?from=2026-13-01')
-      .set('Authorization', `Bearer ${H.tokens.viewer}`)
-      .expect(400);
+    // a day that does not exist is named as such (it compared as text before: "from must not be after to")
+    for (const [query, field] of [['from=2026-13-01', 'from'], ['from=2026-02-01&to=2026-02-30', 'to']]) {
+      const bad = await request(one.url).get(`/v1/org/usage?${query}`).set('Authorization', `Bearer ${H.tokens.viewer}`).expect(400);
+      expect(bad.body.errors?.[field], JSON.stringify(bad.body)).toEqual([`${field} must be a calendar day, YYYY-MM-DD`]);
+    }
     await request(one.url)
       .get('/v1/org/usage?from=2026-02-01&to=2026-01-01')
       .set('Authorization', `Bearer ${H.tokens.viewer}`)

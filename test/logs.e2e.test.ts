@@ -108,4 +108,32 @@ describe('log lines of a running API process', () => {
     expect(JSON.parse(line)).toMatchObject({ request_id: rid, org_id: E.org.id, msg: 'request abandoned', res: { statusCode: 499 } });
     expect(duplicates(topLevelKeys(line))).toEqual([]);
   });
+
+  it('a client that leaves halfway through its JSON body is logged once, as abandoned (499, info), never as an error', async () => {
+    const rid = `half-body-${Date.now()}`;
+    const { hostname, port } = new URL(api.url);
+    const req = http.request({
+      host: hostname,
+      port,
+      method: 'POST',
+      path: '/v1/threads',
+      headers: { authorization: `Bearer ${org.tokens.member}`, 'content-type': 'application/json', 'content-length': 50, 'x-request-id': rid },
+    });
+    req.on('error', () => undefined);
+    req.write('{"title":"x"');
+    // written before another request's connection opened, its part is read before that request is
+    // answered: the service holds it, waiting for the rest of the body, when the client leaves
+    await new Promise<void>((resolve) => req.once('socket', (s) => s.once('connect', () => resolve())));
+    await new Promise<void>((resolve) => req.write('', () => resolve()));
+    expect((await fetch(`${api.url}/v1/org`, { headers: { Authorization: `Bearer ${org.tokens.member}` } })).status).toBe(200);
+    req.destroy();
+    const line = await until(() => api.stdout().split('\n').find((l) => l.includes(`"${rid}"`)), 5_000, 'the abandoned line', 50);
+    expect(JSON.parse(line)).toMatchObject({ request_id: rid, org_id: org.org.id, msg: 'request abandoned', res: { statusCode: 499 } });
+    // a later request's line is written after anything this one logs
+    const after = `after-${rid}`;
+    await fetch(`${api.url}/v1/org`, { headers: { Authorization: `Bearer ${org.tokens.member}`, 'X-Request-Id': after } });
+    await until(() => api.stdout().includes(`"${after}"`), 5_000, 'the next request\'s line', 50);
+    const mine = api.stdout().split('\n').filter((l) => l.includes(`"${rid}"`));
+    expect(mine, mine.join('\n')).toHaveLength(1);
+  });
 });

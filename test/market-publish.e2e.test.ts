@@ -90,7 +90,12 @@ describe('publishing to the market', () => {
     const [a, b] = [await item(Q, 150), await item(Q, 20)];
     const first = await as(a).expect(201); // 150 chunks: both blocks
     expect(first.body.chunk_count).toBe(150);
-    expect((await as(a).expect(201)).body.id).toBe(first.body.id); // current: copies nothing, charged nothing
+    // the answer's headers tell the charge beside the api policy's: no publish block left
+    expect(first.headers['ratelimit-policy']).toMatch(/"api";q=\d+;w=\d+, "publish";q=2;w=3600/);
+    expect(first.headers.ratelimit).toMatch(/"api";r=\d+;t=\d+, "publish";r=0;t=\d+/);
+    const current = await as(a).expect(201);
+    expect(current.body.id).toBe(first.body.id); // current: copies nothing, charged nothing
+    expect(current.headers['ratelimit-policy']).not.toMatch(/publish/);
     const refused = await as(b).expect(429); // 20 chunks: one more block, none left
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(refused.body).toMatchObject({ type: expect.stringMatching(/\/rate-limited$/) });

@@ -3,7 +3,8 @@ import { unauthorized } from '../common/filters/problem.js';
 import { JwtVerifier, type VerifiedToken } from './jwt-verifier.js';
 import { MembershipRepository, type AuthRecord } from './membership.repository.js';
 
-const BEARER = /^Bearer ([A-Za-z0-9_.-]+)$/;
+// The scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" name it too.
+const BEARER = /^Bearer +([A-Za-z0-9_.-]+)$/i;
 
 export interface Authenticated {
   token: VerifiedToken;

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { defaultProblem, PROBLEM_BASE, ProblemBody, ProblemException } from './problem.js';
+import { logAbandoned } from '../http/access-log.js';
 
 interface Mapped {
   status: number;
@@ -151,8 +152,14 @@ export function clientErrorResponse(err: { code?: string }): string {
   ].join('\r\n');
 }
 
+/**
+ * Answers `err` as problem+json. A client already gone (a paced hold it left, a body it stopped
+ * sending) gets its access line here, `request abandoned` (499): Fastify writes none for an answer
+ * that cannot be sent.
+ */
 export function sendProblem(reply: FastifyReply, req: FastifyRequest, err: unknown): void {
   const { status, body, headers } = toProblem(err, String(req.id), req.url?.split('?')[0]);
+  if (reply.raw.destroyed && !reply.sent) logAbandoned(req, reply.elapsedTime);
   if (reply.sent || reply.raw.headersSent) {
     reply.raw.destroy();
     return;

@@ -5,7 +5,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, ProblemException } from '../filters/problem.js';
 import { sendProblem } from '../filters/problem.filter.js';
 import { chargeLingerToCaller } from './lingering-close.js';
-import { logAbandoned } from './access-log.js';
 
 /** Where a Nest route's controller class and handler travel to Fastify: its route config. */
 const ROUTE_TARGET = 'rockerRoute';
@@ -133,8 +132,7 @@ export function installEarlyGuards(fastify: FastifyInstance, opts: EarlyGuardOpt
         reply.header('connection', 'close');
         chargeLingerToCaller(req);
       }
-      // a client gone while the checks ran (a paced hold it left): nobody reads the answer
-      if (reply.raw.destroyed) logAbandoned(req, reply.elapsedTime);
+      // a client gone while the checks ran (a paced hold it left): sendProblem logs it abandoned
       sendProblem(reply, req, err);
       return reply;
     }
@@ -148,7 +146,6 @@ export function installEarlyGuards(fastify: FastifyInstance, opts: EarlyGuardOpt
       try {
         await passes(context, afterBody);
       } catch (e) {
-        if (reply.raw.destroyed) logAbandoned(req, reply.elapsedTime);
         sendProblem(reply, req, e);
         return reply;
       }

@@ -1,5 +1,5 @@
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { ProblemException } from '../filters/problem.js';
+import { clientGone, ProblemException } from '../filters/problem.js';
 import { chargeLingerToCaller } from './lingering-close.js';
 
 export interface JsonShapeLimits {
@@ -64,7 +64,15 @@ export function jsonShapeViolation(text: string, limits: JsonShapeLimits): strin
 export function installJsonBodyLimits(fastify: FastifyInstance, limits: JsonShapeLimits): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
+  // No route reads plain text: a JSON text sent as text/plain is 415, not a body of nothing that
+  // its validation then refuses field by field.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser('application/json', (req: FastifyRequest, payload, done) => {
+    const refused = unsupportedEncoding(req);
+    if (refused) {
+      chargeLingerToCaller(req);
+      return done(new ProblemException(415, 'unsupported-media-type', refused), undefined);
+    }
     const bodyLimit = req.routeOptions.bodyLimit ?? fastify.initialConfig.bodyLimit ?? 1024 * 1024;
     const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
     if (declared !== undefined && declared > bodyLimit) return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), undefined);
@@ -78,12 +86,21 @@ export function installJsonBodyLimits(fastify: FastifyInstance, limits: JsonShap
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const parts: string[] = [];
     let received = 0;
-    const stop = (err: Error) => {
-      chargeLingerToCaller(req);
+    const detach = () => {
       payload.removeListener('data', onData);
       payload.removeListener('end', onEnd);
-      payload.removeListener('error', stop);
+      payload.removeListener('error', onError);
+    };
+    const stop = (err: Error) => {
+      chargeLingerToCaller(req);
+      detach();
       done(err, undefined);
+    };
+    // The request stream fails only when its connection does: the client went away before sending
+    // the whole body (Node's "aborted", ECONNRESET). Nobody reads the answer: 499, not an error.
+    const onError = (err: Error) => {
+      detach();
+      done((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? clientGone() : err, undefined);
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
@@ -93,7 +110,7 @@ export function installJsonBodyLimits(fastify: FastifyInstance, limits: JsonShap
       parts.push(decoder.decode(chunk, { stream: true }));
     };
     const onEnd = () => {
-      payload.removeListener('error', stop);
+      payload.removeListener('error', onError);
       if (declared !== undefined && received !== declared)
         return done(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH(), undefined);
       parts.push(decoder.decode());
@@ -101,6 +118,18 @@ export function installJsonBodyLimits(fastify: FastifyInstance, limits: JsonShap
     };
     payload.on('data', onData);
     payload.once('end', onEnd);
-    payload.once('error', stop);
+    payload.once('error', onError);
   });
+}
+
+/**
+ * Why a JSON body cannot be read as sent, or null: JSON is UTF-8 (RFC 8259), and the service
+ * decodes no Content-Encoding (a gzip body would be read as its compressed bytes).
+ */
+function unsupportedEncoding(req: FastifyRequest): string | null {
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') return `Content-Encoding ${encoding} is not accepted: send the body uncompressed`;
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1].toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') return `charset ${charset} is not accepted: JSON is UTF-8`;
+  return null;
 }

@@ -8,7 +8,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { mergeChargeHeaders } from '../limits/charges.service.js';
+import { replyWithCharge } from '../limits/charges.service.js';
 import { Roles } from '../../common/decorators/auth.decorators.js';
 import type { Page } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
@@ -45,7 +45,7 @@ export class IngestController {
   })
   async retry(@Param('id', UuidPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<IngestJobDto> {
     const { job, charged } = await this.ingest.retry(id);
-    reply.headers(mergeChargeHeaders((name) => reply.getHeader(name), charged));
+    replyWithCharge(reply, charged);
     return job;
   }
 

@@ -9,7 +9,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { mergeChargeHeaders, type ChargeHeaders } from '../limits/charges.service.js';
+import { replyWithCharge } from '../limits/charges.service.js';
 import { CurrentTenant, NoTransaction, Roles } from '../../common/decorators/auth.decorators.js';
 import { IntakeConfig } from '../../config/slices.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
@@ -19,9 +19,6 @@ import { CreateKnowledgeDto } from './dto/intake.dto.js';
 import { IntakeService } from './intake.service.js';
 import { UploadService } from './upload.service.js';
 
-/** The RateLimit headers of a cost charged by the service, beside the route's own. */
-const withCharge = (reply: FastifyReply, charged: ChargeHeaders = {}) =>
-  reply.headers(mergeChargeHeaders((name) => reply.getHeader(name), charged));
 
 /** The operation id the route had in the knowledge module, and no summary (ApiOperation's default is ''). */
 const operationId = (id: string) => ApiOperation({ operationId: id, summary: undefined });
@@ -72,7 +69,7 @@ export class KnowledgeIntakeController {
   ): Promise<KnowledgeItemDto & { job_id?: string }> {
     const file = await readSingleFile(req, this.intakeConfig.uploadMaxBytes);
     const { item, jobId, charged } = await this.uploads.upload(tenant, file);
-    withCharge(reply, charged);
+    replyWithCharge(reply, charged);
     return jobId ? { ...item, job_id: jobId } : item;
   }
 
@@ -94,7 +91,7 @@ export class KnowledgeIntakeController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<KnowledgeItemDto> {
     const { item, charged } = await this.intake.create(body);
-    withCharge(reply, charged);
+    replyWithCharge(reply, charged);
     return item;
   }
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { countDecision } from '../../common/metrics/metrics.js';
 import { orgLabel } from '../../common/metrics/org-label.js';
@@ -136,6 +137,14 @@ export class Charges {
     const over = v.rates.some((o) => !o.fits && !o.check.dryRun) || !!v.quota?.over;
     countDecision(policy, orgLabel(orgId), over ? 'limited' : 'allowed');
   }
+}
+
+/**
+ * Sets a charge's headers on the answer, merged into those the guard set (mergeChargeHeaders), for
+ * a cost the service charged while it ran (an upload's OCR, a publish's copy, a retried job).
+ */
+export function replyWithCharge(reply: FastifyReply, charged: ChargeHeaders = {}): void {
+  reply.headers(mergeChargeHeaders((name) => reply.getHeader(name), charged));
 }
 
 /**

@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -14,6 +15,7 @@ import { PageQueryDto } from '../../common/dto/page.dto.js';
 import { UuidPipe } from '../../common/pipes/uuid.pipe.js';
 import { FlagKey } from '../flags/flag-key.js';
 import { RequireFlag } from '../flags/require-flag.decorator.js';
+import { replyWithCharge } from '../limits/charges.service.js';
 import { ListingDto, ListingPageDto } from './dto/market.dto.js';
 import { MarketService } from './market.service.js';
 
@@ -42,8 +44,10 @@ export class MarketController {
     description:
       'rate-limited (the `api` policy, or `publish`: the copy is charged 1 per started 100 chunks, nothing written when refused); quota-exceeded (`cap: stored_chunks`): the copy would take the org past its cap of chunks stored in the private and market indexes together; or overloaded: the org has 4 publishes waiting for their turn',
   })
-  publish(@Param('id', UuidPipe) id: string): Promise<ListingDto> {
-    return this.market.publish(id);
+  async publish(@Param('id', UuidPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<ListingDto> {
+    const { listing, charged } = await this.market.publish(id);
+    replyWithCharge(reply, charged);
+    return listing;
   }
 
   @Get('market/listings')

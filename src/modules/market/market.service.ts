@@ -3,7 +3,7 @@ import { FairScheduler, fairKey, WorkClass } from '../../common/fair/fair-schedu
 import { conflict, notFound, ProblemException } from '../../common/filters/problem.js';
 import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { LimitsService } from '../limits/limits.service.js';
-import { Charges } from '../limits/charges.service.js';
+import { Charges, type ChargeHeaders } from '../limits/charges.service.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
 import { OrgCap } from '../limits/limits.types.js';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
@@ -44,7 +44,7 @@ export class MarketService {
    * (private and market together), past which the answer is 429 quota-exceeded and nothing is
    * written. A listing whose copy is current is not copied again.
    */
-  async publish(knowledgeItemId: string): Promise<ListingDto> {
+  async publish(knowledgeItemId: string): Promise<{ listing: ListingDto; charged: ChargeHeaders }> {
     const ctx = this.tenants.current();
     if (!ctx?.orgId) throw new Error('publishing outside a tenant context');
     return this.publishes.run(fairKey(ctx), () => this.tenants.run(ctx, () => this.publishNow(ctx, knowledgeItemId)), {
@@ -53,7 +53,8 @@ export class MarketService {
     });
   }
 
-  private async publishNow(ctx: TenantContext, knowledgeItemId: string): Promise<ListingDto> {
+  /** The listing, and the RateLimit headers of its charge (none when its copy was current). */
+  private async publishNow(ctx: TenantContext, knowledgeItemId: string): Promise<{ listing: ListingDto; charged: ChargeHeaders }> {
     // without its documents (a large item's text is megabytes); 404 when the org has no such item
     const item = await this.knowledge.find(knowledgeItemId);
     if (!item) throw notFound('knowledge item');
@@ -62,7 +63,11 @@ export class MarketService {
     await this.assertRoomFor(ctx, knowledgeItemId, chunks);
     // The copy is charged to the org's `publish` policy, by the chunks it writes into the shared
     // index (429 rate-limited, nothing written, when they do not fit); a current copy costs nothing.
-    return this.repo.publish(knowledgeItemId, item.title, async () => void (await this.charges.charge(ctx, RatePolicy.Publish, chunks)));
+    let charged: ChargeHeaders = {};
+    const listing = await this.repo.publish(knowledgeItemId, item.title, async () => {
+      charged = await this.charges.charge(ctx, RatePolicy.Publish, chunks);
+    });
+    return { listing, charged };
   }
 
   private async assertRoomFor(ctx: TenantContext, knowledgeItemId: string, chunks: number): Promise<void> {

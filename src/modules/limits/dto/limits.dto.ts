@@ -1,9 +1,18 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min, ValidateBy, ValidateIf, ValidateNested } from 'class-validator';
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A calendar day, YYYY-MM-DD, that exists (not 2026-13-01 or 2026-02-30). */
+const IsDay = (field: string) =>
+  ValidateBy({
+    name: 'isDay',
+    validator: {
+      validate: (v: unknown) =>
+        typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v,
+      defaultMessage: () => `${field} must be a calendar day, YYYY-MM-DD`,
+    },
+  });
 
 export class PolicyOverrideDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000_000, description: 'units per window' })
@@ -178,11 +187,11 @@ export class EffectiveLimitsDto {
 export class UsageQueryDto {
   @ApiPropertyOptional({ example: '2026-11-01', description: 'default: first day of this UTC month' })
   @IsOptional()
-  @Matches(DAY, { message: 'from must be YYYY-MM-DD' })
+  @IsDay('from')
   from?: string;
   @ApiPropertyOptional({ example: '2026-11-30', description: 'default: today (UTC)' })
   @IsOptional()
-  @Matches(DAY, { message: 'to must be YYYY-MM-DD' })
+  @IsDay('to')
   to?: string;
 }
 
