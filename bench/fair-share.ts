@@ -61,6 +61,7 @@ const ORDER: Row[] = [
   Row.ThreadPages,
   Row.LargeBodies,
   Row.LongEmbeddings,
+  Row.TtsStreams,
   Row.HybridText,
   Row.Publishes,
   // twelve documents of 500 pages: their embed jobs outlive the row

@@ -84,6 +84,8 @@ export interface Scale {
   largeBodies?: { chars: number; requests: number; concurrency: number };
   /** POST /v1/embeddings of `inputs` inputs of `chars` characters, `concurrency` at a time, `requests` per sending. */
   longEmbeddings?: { inputs: number; chars: number; requests: number; concurrency: number };
+  /** Row (m): POST /v1/tts of `chars` characters of prose, `concurrency` at a time, `requests` per sending. */
+  ttsStreams?: { chars: number; requests: number; concurrency: number };
   /**
    * Hybrid searches by an org of `chunks` chunks (each holding the same `words` words), for a phrase
    * of common words that never occur in that order, `concurrency` at a time, `requests` per sending.
@@ -120,6 +122,7 @@ export const BENCH_SCALE: Scale = {
   threadPages: { messages: 100, chars: 100_000, requests: 16, concurrency: 4 },
   largeBodies: { chars: 100_000, requests: 64, concurrency: 16 },
   longEmbeddings: { inputs: 16, chars: 4000, requests: 4, concurrency: 2 },
+  ttsStreams: { chars: 5000, requests: 12, concurrency: 6 },
   hybridText: { chunks: 30_000, words: 150, requests: 16, concurrency: 4 },
   publishes: { items: 4, chunks: 2000, requests: 8, concurrency: 4 },
 };
@@ -140,6 +143,7 @@ export enum Row {
   ThreadPages = 'thread-pages',
   LargeBodies = 'large-bodies',
   LongEmbeddings = 'long-embeddings',
+  TtsStreams = 'tts-streams',
   HybridText = 'hybrid-text',
   Publishes = 'publishes',
   /** Calibration, not an abuse: CPU spent by something the service never schedules (see floorOf). */
@@ -168,6 +172,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.ThreadPages]: '(h) pages of a thread of 100 messages of 300 KB, 4 at a time',
   [Row.LargeBodies]: '(l) POST of messages of 300 KB, 16 at a time, within the api quota',
   [Row.LongEmbeddings]: '(i) POST /v1/embeddings of 16 longest inputs, 2 at a time',
+  [Row.TtsStreams]: '(m) POST /v1/tts of the longest texts, 6 at a time, within the default tts policy',
   [Row.HybridText]: '(j) hybrid searches with a costly full-text half, 4 at a time',
   [Row.Publishes]: '(k) market publishes of 2,000-chunk items, withdrawn and again, 4 at a time',
   [Row.FloorNone]: '(floor) nothing: the quiet org alone twice',
@@ -1044,6 +1049,15 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
         },
         start: () =>
           lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, `/v1/threads/${thread}/messages`, body)),
+      };
+    }
+    case Row.TtsStreams: {
+      const { chars, requests, concurrency } = scale.ttsStreams!;
+      const prose = 'The tide came in slowly over the flat grey sand, and the gulls rose as one. ';
+      const body = JSON.stringify({ text: prose.repeat(Math.ceil(chars / prose.length)).slice(0, chars) });
+      return {
+        abuse: `${requests} POST /v1/tts of ${chars.toLocaleString('en')} characters (the longest allowed), ${concurrency} at a time, each answer read to its end`,
+        start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/tts', body)),
       };
     }
     case Row.LongEmbeddings: {
