@@ -18,6 +18,7 @@ import { clientErrorResponse, sendProblem } from './common/filters/problem.filte
 import { AdmissionGuard } from './common/guards/admission.guard.js';
 import { Admission } from './common/admission/admission.js';
 import { installJsonBodyLimits } from './common/http/json-body.js';
+import { installMethodNotAllowed } from './common/http/method-not-allowed.js';
 import { installEarlyGuards, tagRouteTargets } from './common/http/early-guards.js';
 import { installPublicLimit } from './modules/limits/public-limit.js';
 import { installCloseUnused } from './common/http/close-unused.js';
@@ -107,6 +108,8 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
   installAccessLog(fastify);
   // What no one is billed for (public routes, docs, the board, unknown paths): per client address.
   installPublicLimit(fastify, env.RATE_LIMIT_ENABLED ? env.RATE_LIMIT_PUBLIC : 0);
+  // A path that exists under other methods: 405 with Allow (after the per-address limit of unknown paths).
+  installMethodNotAllowed(fastify);
   installJsonBodyLimits(fastify, { maxDepth: env.JSON_MAX_DEPTH, maxKeys: env.JSON_MAX_KEYS });
   // Authentication, org, roles and the limiter before the body is read; the guards reuse the result.
   tagRouteTargets(app);

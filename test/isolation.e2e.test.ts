@@ -135,6 +135,28 @@ describe('tenant isolation through the API', () => {
         await request(t.url).get('/v1/threads').set('Authorization', header).expect(401);
     });
 
+    it('a path that exists under other methods is 405 problem+json with Allow; a path that does not exist is 404', async () => {
+      const as = (r: request.Test) => r.set('Authorization', `Bearer ${A.tokens.member}`);
+      const cases: [request.Test, string][] = [
+        [as(request(t.url).put('/v1/org')).send({ name: 'x' }), 'GET, HEAD'],
+        [as(request(t.url).delete('/v1/threads')), 'GET, HEAD, POST'],
+        [as(request(t.url).options('/v1/threads/00000000-0000-4000-8000-000000000000')), 'DELETE, GET, HEAD, PATCH'],
+        [as(request(t.url).post('/v1/threads/00000000-0000-4000-8000-000000000000/messages/x')), ''],
+      ];
+      for (const [req, allow] of cases) {
+        const res = await req;
+        if (!allow) {
+          expect(res.status).toBe(404);
+          continue;
+        }
+        expect(res.status, `${res.status} ${JSON.stringify(res.body)}`).toBe(405);
+        expect(res.headers.allow).toBe(allow);
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(res.body).toMatchObject({ status: 405, type: expect.stringMatching(/\/method-not-allowed$/) });
+      }
+      await request(t.url).get('/v1/no-such-path').expect(404);
+    });
+
     it('a valid token for a user that does not exist → 401', async () => {
       const token = await tokenFor({ id: '11111111-1111-4111-8111-111111111111', email: 'ghost@x' });
       await request(t.url).get('/v1/threads').set('Authorization', `Bearer ${token}`).expect(401);
