@@ -32,12 +32,13 @@ export function installMethodNotAllowed(fastify: FastifyInstance): void {
     for (const method of [route.method].flat()) entry.methods.add(method.toUpperCase());
     routes.set(route.url, entry);
   });
-  fastify.addHook('onRequest', async (req, reply) => {
-    if (!req.is404) return;
+  // a callback hook: every request passes it, and a routed one should not pay for a promise
+  fastify.addHook('onRequest', (req, reply, done) => {
+    if (!req.is404) return done();
     const path = req.url.split('?')[0];
     const allowed = new Set<string>();
     for (const { pattern, methods } of routes.values()) if (pattern.test(path)) for (const m of methods) allowed.add(m);
-    if (allowed.size === 0 || allowed.has(req.method)) return;
+    if (allowed.size === 0 || allowed.has(req.method)) return done();
     const allow = [...allowed].sort().join(', ');
     reply.header('allow', allow);
     if (hasBody(req)) {
@@ -45,7 +46,7 @@ export function installMethodNotAllowed(fastify: FastifyInstance): void {
       reply.header('connection', 'close');
       chargeLingerToCaller(req);
     }
+    // answered here: done is not called, so nothing after this hook runs
     sendProblem(reply, req, new ProblemException(405, 'method-not-allowed', `${req.method} is not allowed here; this path answers ${allow}`));
-    return reply;
   });
 }
