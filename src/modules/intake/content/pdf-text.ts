@@ -104,7 +104,7 @@ export class PdfEngine {
     // The bytes cross to the parser threads once, as shared memory: each turn would otherwise copy
     // the whole document twice on the event loop (its own copy, then the message's), and those
     // copies live outside V8's heap, where every 64 MB set off a full collection of the main thread
-    // (two orgs' six 7 MB documents taking turns: one about every half second).
+    // (bench:fair-share row (e3), two orgs' six 7 MB documents taking turns: 3-13 in 20 s, 3 shared).
     const shared = new Uint8Array(new SharedArrayBuffer(data.byteLength));
     shared.set(data);
     const parts: string[] = [];
