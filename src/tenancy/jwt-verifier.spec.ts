@@ -19,11 +19,13 @@ describe(JwtVerifier.name, () => {
 
   it('does not serve an expired token from its cache', async () => {
     const sut = new JwtVerifier(AuthConfig.from(env));
-    const t = await signDevToken(env, { sub }, 1);
+    // a minute to live: with 1 s, `exp` (whole seconds) could fall a few ms after signing, and the
+    // first verify met an expired token on a slow run (clean-clone CI, 2026-12-06)
+    const t = await signDevToken(env, { sub }, 60);
     await expect(sut.verify(t)).resolves.toBeDefined();
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
-      vi.setSystemTime(Date.now() + 5_000);
+      vi.setSystemTime(Date.now() + 120_000);
       await expect(sut.verify(t)).resolves.toBeUndefined();
     } finally {
       vi.useRealTimers();
