@@ -305,5 +305,4 @@ async function main(): Promise<void> {
   }
 }
 
-
 await main();

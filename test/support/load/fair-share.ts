@@ -594,6 +594,9 @@ async function storeLongThread(who: Tenant, messages: number, chars: number, poo
   return id;
 }
 
+/** `words` repeated to exactly `chars` characters. */
+const textOf = (words: string, chars: number): string => words.repeat(Math.ceil(chars / words.length)).slice(0, chars);
+
 /** One JSON request with a raw body; never throws. */
 async function rawJson(pool: Pool, token: string, path: string, body: string): Promise<Answer> {
   const t0 = performance.now();
@@ -1053,8 +1056,7 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
     }
     case Row.TtsStreams: {
       const { chars, requests, concurrency } = scale.ttsStreams!;
-      const prose = 'The tide came in slowly over the flat grey sand, and the gulls rose as one. ';
-      const body = JSON.stringify({ text: prose.repeat(Math.ceil(chars / prose.length)).slice(0, chars) });
+      const body = JSON.stringify({ text: textOf('The tide came in slowly over the flat grey sand, and the gulls rose as one. ', chars) });
       return {
         abuse: `${requests} POST /v1/tts of ${chars.toLocaleString('en')} characters (the longest allowed), ${concurrency} at a time, each answer read to its end`,
         start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/tts', body)),
@@ -1064,7 +1066,7 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
       const { inputs, chars, requests, concurrency } = scale.longEmbeddings!;
       const words = 'the quick brown fox jumps over the lazy dog while rain falls on the coast ';
       const body = JSON.stringify({
-        input: Array(inputs).fill(words.repeat(Math.ceil(chars / words.length)).slice(0, chars)),
+        input: Array(inputs).fill(textOf(words, chars)),
       });
       return {
         abuse: `${requests} POST /v1/embeddings of ${inputs} inputs of ${chars.toLocaleString('en')} characters (the longest allowed), ${concurrency} at a time`,

@@ -8,8 +8,12 @@ const IsDay = (field: string) =>
   ValidateBy({
     name: 'isDay',
     validator: {
-      validate: (v: unknown) =>
-        typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v,
+      validate: (v: unknown) => {
+        if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+        const day = new Date(`${v}T00:00:00Z`);
+        // an impossible day is invalid or rolls over (2026-02-30 is March 2nd): either way not v
+        return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === v;
+      },
       defaultMessage: () => `${field} must be a calendar day, YYYY-MM-DD`,
     },
   });
