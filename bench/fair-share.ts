@@ -67,6 +67,7 @@ const ORDER: Row[] = [
   // twelve documents of 500 pages: their embed jobs outlive the row
   Row.PdfTwoOrgs,
   Row.HtmlUpload,
+  Row.HtmlTwoOrgs,
   Row.MarketOrgLimit,
   // calibration: what CPU the service cannot schedule costs the quiet org on this machine
   Row.FloorNone,
@@ -201,7 +202,13 @@ try {
     if (r.uploadAlone && r.uploadDuring) {
       const up = ratio(r.uploadDuring, r.uploadAlone);
       const what =
-        r.row === Row.Ocr || r.row === Row.OcrTwoOrgs ? 'small OCR upload' : r.row === Row.Pdf || r.row === Row.PdfBombs || r.row === Row.PdfTwoOrgs ? 'one-line PDF upload' : 'private search';
+        r.row === Row.Ocr || r.row === Row.OcrTwoOrgs
+          ? 'small OCR upload'
+          : r.row === Row.Pdf || r.row === Row.PdfBombs || r.row === Row.PdfTwoOrgs
+            ? 'one-line PDF upload'
+            : r.row === Row.HtmlTwoOrgs
+              ? 'small HTML upload'
+              : 'private search';
       ratios.push({ row: r.row, what, r: up });
       rows.push({
         'abuse class': '',

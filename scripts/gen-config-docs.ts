@@ -105,7 +105,7 @@ const SECTIONS: Section[] = [
   },
   {
     title: 'Uploads and PDFs',
-    match: ['UPLOAD_', 'PDF_', 'PARSE_'],
+    match: ['UPLOAD_', 'PDF_', 'PARSE_', 'HTML_'],
     intro:
       'Upload size (413 above it), PDF parsing limits, and the parser pools (HTML and PDF) shared fairly across orgs. See [intake.md](intake.md#knobs).',
   },

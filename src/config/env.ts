@@ -435,7 +435,9 @@ export class EnvDto {
   /**
    * Threads of each parser pool (HTML, PDF) started at boot and kept, up to PARSE_THREADS + 1: the
    * spare thread a second org's document takes while one org holds the pool starts at once only
-   * if it is already running (starting one and loading its parser takes about 300 ms).
+   * if it is already running (starting one and loading its parser takes about 300 ms). The HTML
+   * pool keeps one more while its documents take turns (HTML_TURN_MS, HTML_MAX_PAUSED), for the
+   * newcomer that runs while another org's document is held (about 45 MB resident each).
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(65)
   PARSE_WARM_THREADS = 2;
@@ -447,6 +449,22 @@ export class EnvDto {
   /** Time limit of one HTML document on the pool, from enqueue (waiting included); its thread is stopped past it. */
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   PARSE_TIMEOUT_MS = 60_000;
+
+  /**
+   * How long an HTML document is sanitised, in ms, before its thread is held (at its next element)
+   * to give its slot to another org's waiting document, going on in its org's next turn
+   * (HTML_MAX_PAUSED at a time). Shorter than PDF_TURN_MS: a held document is not opened again,
+   * a turn costs a thread switch. 0: a document keeps its thread to the end.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(300_000)
+  HTML_TURN_MS = 50;
+
+  /**
+   * HTML documents held between turns at once in this process; each keeps its thread and its memory.
+   * Past it a document runs on, and a newcomer waits for a thread to end.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(64)
+  HTML_MAX_PAUSED = 2;
   /** Kill switch (benchmarks, emergencies): false lets every request through, unmetered. */
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1'))
   @IsBoolean()

@@ -170,6 +170,8 @@ export abstract class IntakeConfig extends slice({
   parseWarmThreads: 'PARSE_WARM_THREADS',
   parseMaxQueuedPerOrg: 'PARSE_MAX_QUEUED_PER_ORG',
   parseTimeoutMs: 'PARSE_TIMEOUT_MS',
+  htmlTurnMs: 'HTML_TURN_MS',
+  htmlMaxPaused: 'HTML_MAX_PAUSED',
 }) {}
 
 /** Reading knowledge items back (the API's GET of one item). */

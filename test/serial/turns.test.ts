@@ -9,10 +9,12 @@ import { childrenOf, ocrConfig } from '../support/ocr.js';
 import { WorkClass } from '../../src/common/fair/fair-scheduler.js';
 import { ProcessSpawner } from '../../src/common/process/spawner.js';
 import { PdfEngine, PdfService } from '../../src/modules/intake/content/pdf-text.js';
+import { HtmlEngine } from '../../src/modules/intake/content/html.js';
+import { heavyHtml, SMALL_HTML } from '../support/load/fair-share.js';
 import { OcrEngine, TesseractCliEngine } from '../../src/modules/intake/ocr/ocr.engine.js';
 
 /**
- * Turns (PDF_TURN_MS, OCR_TURN_MS): two orgs' long files hold every slot of an engine, its spare
+ * Turns (PDF_TURN_MS, OCR_TURN_MS, HTML_TURN_MS): two orgs' long files hold every slot of an engine, its spare
  * included, and a third org's small file must be done within a third of their time. Latency ratios
  * measured inside each test: in test/serial/, run alone (beside other suites a busy machine, not
  * the engine, would decide them). Without turns the small file waits for a long one read whole.
@@ -84,10 +86,10 @@ describe('engine turns, without HTTP', { timeout: 120_000 }, () => {
   });
 });
 
-// Through the service as configured (PDF_TURN_MS, OCR_TURN_MS at their defaults): two orgs' files
+// Through the service as configured (PDF_TURN_MS, OCR_TURN_MS, HTML_TURN_MS at their defaults): two orgs' files
 // hold every slot of the engine, its spare included, and a third org's small file must not wait
 // for one of them to be read whole. The engines' own specs measure the same without HTTP.
-describe('turns: two orgs holding the PDF pool or the OCR slots delay a third org by a turn, not by their files', () => {
+describe('turns: two orgs holding the PDF pool, the HTML pool or the OCR slots delay a third org by a turn, not by their files', () => {
   let db: TestDb;
   let t: Awaited<ReturnType<typeof startIntakeApp>>;
   const orgs: Tenant[] = [];
@@ -108,6 +110,8 @@ describe('turns: two orgs holding the PDF pool or the OCR slots delay a third or
         PDF_MAX_PAGES: '500',
         OCR_SYNC_MAX_PIXELS: '40000000',
         OCR_CONCURRENCY: '1',
+        // as shipped: the threads a newcomer's document runs on while others' are held are started at boot
+        PARSE_WARM_THREADS: '2',
         // the pages and images are charged (ocr policy): room for them, so the engines are what is measured
         RATE_LIMIT_DEFAULTS: JSON.stringify({ ocr: { limit: 100_000, window_s: 60 } }),
       }),
@@ -143,6 +147,16 @@ describe('turns: two orgs holding the PDF pool or the OCR slots delay a third or
       () => pdfs.stats(),
       [textPdf(500, 200, (p, n) => `p${p + 1} l${n + 1}`), 'long.pdf', 'application/pdf'],
       [makePdf(1, ['quiet']), 'quiet.pdf', 'application/pdf'],
+    );
+  });
+
+  it('HTML: a small page beside two orgs’ 4 MiB pages of markup', { timeout: 60_000 }, async () => {
+    const html = t.nest.get(HtmlEngine).pool.scheduler;
+    await third(
+      () => html.stats(),
+      // the upload limit less room for the form's own bytes: about 1.4 s of sanitising each
+      [heavyHtml(4 * 1024 * 1024 - 4096), 'long.html', 'text/html'],
+      [Buffer.from(SMALL_HTML), 'quiet.html', 'text/html'],
     );
   });
 

@@ -68,6 +68,71 @@ describe(FairPool.name, () => {
     expect(niceOfRank(15, 2)).toBe(19);
   });
 
+  describe('runInTurns', () => {
+    type Spun = { tag: string; heldMs: number };
+    const turns = (turnMs: number, timeoutMs = 20_000) =>
+      new FairPool({ name: 'test', filename: WORKER, threads: 1, maxQueuedPerOrg: 10, timeoutMs, turnMs, maxPaused: 2 });
+
+    it('holds a long task in place while an org holding no thread waits, and lets it go on in its next turn', async () => {
+      sut = turns(50);
+      const ended: string[] = [];
+      const long = (org: string) =>
+        sut.runInTurns<Spun>(org, 'spinInTurns', { ms: 1500, tag: org }).then((r) => (ended.push(org), r));
+      // org a holds the thread, org b the spare: every slot is taken
+      const a = long('a');
+      const b = long('b');
+      expect(sut.scheduler.stats().runningByOrg).toEqual({ a: 1, b: 1 });
+      // org c holds none: one of them is held after its turn, and c's short task runs
+      const c = sut.runInTurns<Spun>('c', 'spinInTurns', { ms: 20, tag: 'c' }).then((r) => (ended.push('c'), r));
+      await expect(c).resolves.toEqual({ tag: 'c', heldMs: 0 });
+      expect(ended).toEqual(['c']); // without turns c waits for a or b to end (1.5 s of work)
+      const [ra, rb] = await Promise.all([a, b]);
+      expect([ra.tag, rb.tag]).toEqual(['a', 'b']);
+      // the thread of the task that gave way waited while c ran, and went on afterwards
+      expect(Math.max(ra.heldMs, rb.heldMs)).toBeGreaterThan(0);
+      expect(sut.held).toBe(0);
+    });
+
+    it('with turnMs 0, runs each task to its end: a third org waits for a whole task', async () => {
+      sut = turns(0);
+      const ended: string[] = [];
+      const run = (org: string, ms: number) =>
+        sut.runInTurns<Spun>(org, 'spinInTurns', { ms, tag: org }).then(() => ended.push(org));
+      await Promise.all([run('a', 400), run('b', 400), run('c', 20)]);
+      expect(ended.indexOf('c')).toBeGreaterThan(0);
+    });
+
+    it('terminates a held task at its time limit, counted from enqueue over its turns, and frees its place', async () => {
+      sut = turns(50, 1500);
+      const a = sut.runInTurns<Spun>('a', 'spinInTurns', { ms: 60_000, tag: 'a' });
+      const b = sut.runInTurns<Spun>('b', 'spinInTurns', { ms: 60_000, tag: 'b' });
+      a.catch(() => undefined);
+      b.catch(() => undefined);
+      // c keeps waiting orgs in line (its tasks one after another), so a and b give way in turns
+      const c = (async () => {
+        const deadline = performance.now() + 1400;
+        let n = 0;
+        while (performance.now() < deadline) {
+          await sut.runInTurns('c', 'spinInTurns', { ms: 100, tag: 'c' });
+          n++;
+        }
+        return n;
+      })();
+      const [ea, eb] = await Promise.all([a.catch((e: unknown) => e), b.catch((e: unknown) => e)]);
+      for (const e of [ea, eb]) {
+        expect(e).toBeInstanceOf(EngineTimeoutError);
+        // its own running time, its turns' waits left out
+        expect((e as EngineTimeoutError).ranMs).toBeLessThan(1500);
+      }
+      expect(await c).toBeGreaterThan(1);
+      expect(sut.held).toBe(0);
+      // every slot is free again: two orgs' tasks start at once
+      await expect(
+        Promise.all([sut.runInTurns('d', 'spinInTurns', { ms: 1, tag: 'd' }), sut.runInTurns('e', 'spinInTurns', { ms: 1, tag: 'e' })]),
+      ).resolves.toHaveLength(2);
+    });
+  });
+
   it('starts its warm threads with the pool, before any task, and keeps them', async () => {
     sut = new FairPool({ name: 'test', filename: WORKER, threads: 1, maxQueuedPerOrg: 10, timeoutMs: 10_000, warm: 2 });
     const deadline = Date.now() + 10_000;

@@ -1,6 +1,13 @@
 import { Piscina } from 'piscina';
 import type { ResourceLimits, TransferListItem, Worker } from 'node:worker_threads';
-import { EngineMemoryError, FairScheduler, type ScheduleOptions } from './fair-scheduler.js';
+import {
+  EngineMemoryError,
+  EngineTimeoutError,
+  FairScheduler,
+  type ScheduleOptions,
+  type Turn,
+  type WorkClass,
+} from './fair-scheduler.js';
 
 export interface FairPoolOptions {
   /** Pool name, for errors and metrics (`html`, `pdf`, ...). */
@@ -28,6 +35,28 @@ export interface FairPoolOptions {
    * (`Atomics.store(task.thread, 0, threadId)`).
    */
   maxMemoryMb?: number;
+  /**
+   * For `runInTurns`: how long a task runs, in ms, before its thread is held to give its slot to
+   * another org's waiting task (0: tasks keep their thread to the end), and how many tasks may be
+   * held at once (each keeps its thread: the pools get that many threads more).
+   */
+  turnMs?: number;
+  maxPaused?: number;
+}
+
+/** A turn of `runInTurns` that ended with its task's thread held. */
+const HELD = Symbol('held');
+
+/** What `runInTurns` keeps of one task across its turns. */
+interface TurnsTask<R> {
+  /** Shared with the worker: 1 while its thread is to wait at its next safe point. */
+  hold: Int32Array;
+  /** Terminates the task's thread (piscina's abort), held or running. */
+  stop: AbortController;
+  running?: Promise<R>;
+  held: boolean;
+  /** The task's own time over its turns (waits excluded). */
+  ranMs: number;
 }
 
 /** How often a running task's thread memory is read (worker.getHeapStatistics: answered while the thread computes). */
@@ -72,9 +101,11 @@ export class FairPool {
         execArgv: [],
         workerData: { nice },
       });
-    // every running org's first task may be a lead one; one org's others at most threads - 1
-    this.lead = pool(opts.threads + spare, base, opts.warm ?? 0);
-    this.extra = pool(opts.threads - 1, niceOfRank(base, 1));
+    // every running org's first task may be a lead one; one org's others at most threads - 1; a
+    // task held between turns keeps the thread it began on, of either kind
+    const held = opts.turnMs ? (opts.maxPaused ?? 0) : 0;
+    this.lead = pool(opts.threads + spare + held, base, opts.warm ?? 0);
+    this.extra = pool(opts.threads - 1 + held, niceOfRank(base, 1));
     this.scheduler = new FairScheduler({
       name: opts.name,
       slots: opts.threads,
@@ -109,6 +140,148 @@ export class FairPool {
       },
       opts,
     );
+  }
+
+  /** Tasks of `runInTurns` held between turns now (at most `maxPaused`). */
+  private paused = 0;
+
+  /**
+   * Runs the worker's export `fn` on `task` (an object) in turns that hold its thread in place: the
+   * task gets a `hold` field, an Int32Array on shared memory, which the worker reads at its safe
+   * points (`holdPoint` in the worker) and, while it is 1, waits on (Atomics.wait). While an org
+   * holding no slot waits (the Turn's flag, FairScheduler.signalTurns), a task of the org holding
+   * the most that has run `turnMs` is held and its slot given on; it goes on, on the same thread,
+   * in its org's next turn. At most `maxPaused` tasks are held at once; past it a task runs on. The
+   * time limit counts from enqueue over every turn; past it (or abandoned) the task's thread is
+   * terminated, held or running, and an EngineTimeoutError says how long the task itself ran. A
+   * task resumed as its org's second keeps the priority of the thread it began on. Without
+   * `turnMs`, or with `maxMemoryMb`, it is `run`.
+   */
+  async runInTurns<R>(
+    key: string,
+    fn: string,
+    task: object,
+    opts: { cls?: WorkClass; signal?: AbortSignal; transferList?: TransferListItem[] } = {},
+  ): Promise<R> {
+    const turnMs = this.opts.turnMs ?? 0;
+    if (!(turnMs > 0) || this.opts.maxMemoryMb) return this.run<R>(key, fn, task, opts);
+    const limitMs = this.opts.timeoutMs;
+    const deadline = performance.now() + limitMs;
+    const t: TurnsTask<R> = { hold: new Int32Array(new SharedArrayBuffer(4)), stop: new AbortController(), held: false, ranMs: 0 };
+    let settled = false;
+    try {
+      for (;;) {
+        const out = await this.scheduler.run<R | typeof HELD>(
+          key,
+          (signal, rank, turn) => this.turnOf(t, turnMs, signal, rank, turn!, () => ({ ...task, hold: t.hold }), fn, opts.transferList),
+          {
+            cls: opts.cls,
+            signal: opts.signal,
+            timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())),
+            yieldable: true,
+            resume: t.running !== undefined,
+          },
+        );
+        if (out !== HELD) {
+          settled = true;
+          return out;
+        }
+      }
+    } catch (e) {
+      // a limit that passed while the task waited for a later turn: still the whole task's (its
+      // own time over its turns says whether it or the engine's other work used the limit)
+      if (e instanceof EngineTimeoutError) throw new EngineTimeoutError(this.opts.name, limitMs, t.running === undefined, t.ranMs);
+      throw e;
+    } finally {
+      if (t.held) this.paused--;
+      t.held = false;
+      if (!settled && t.running) {
+        // past its limit, or abandoned, between turns or in one: the thread goes
+        t.stop.abort(new Error('stopped'));
+        Atomics.store(t.hold, 0, 0);
+        Atomics.notify(t.hold, 0);
+      }
+    }
+  }
+
+  /**
+   * One turn of a `runInTurns` task: started on the pool of its rank (first turn) or let go on its
+   * thread. Ends with the task's answer, or HELD once the turn flag is up, `turnMs` has passed and
+   * fewer than `maxPaused` tasks are held (else it looks again a turn later).
+   */
+  private turnOf<R>(
+    t: TurnsTask<R>,
+    turnMs: number,
+    signal: AbortSignal,
+    rank: number,
+    turn: Turn,
+    input: () => object,
+    fn: string,
+    transferList?: TransferListItem[],
+  ): Promise<R | typeof HELD> {
+    if (!t.running) {
+      const pool = rank === 0 ? this.lead : this.extra;
+      t.running = pool.run(input(), { name: fn, signal: t.stop.signal, transferList: transferList as never }) as Promise<R>;
+      t.running.catch(() => undefined); // it may settle while held, between turns
+    } else {
+      t.held = false;
+      this.paused--;
+      Atomics.store(t.hold, 0, 0);
+      Atomics.notify(t.hold, 0);
+    }
+    const running = t.running;
+    const began = performance.now();
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let ended = false;
+      /** Ends this turn once (false if it had ended: the task may settle in a later turn). */
+      const end = () => {
+        if (ended) return false;
+        ended = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        turn.onRaise = undefined;
+        t.ranMs += performance.now() - began;
+        return true;
+      };
+      // Past the time limit (or abandoned): the thread goes, and the slot with it.
+      const onAbort = () => {
+        if (!end()) return;
+        t.stop.abort(signal.reason);
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      running.then(
+        (v) => end() && resolve(v),
+        (e: unknown) => end() && reject(e as Error),
+      );
+      const giveWay = () => {
+        clearTimeout(timer);
+        if (ended || Atomics.load(turn.flag, 0) !== 1) return;
+        const left = turnMs - (performance.now() - began);
+        // not yet a whole turn, or maxPaused tasks are held already: look again later
+        if (left > 0 || this.paused >= (this.opts.maxPaused ?? 0)) {
+          timer = setTimeout(giveWay, left > 0 ? left : turnMs);
+          timer.unref();
+          return;
+        }
+        if (!end()) return;
+        t.held = true;
+        this.paused++;
+        Atomics.store(t.hold, 0, 1);
+        resolve(HELD);
+      };
+      if (signal.aborted) onAbort();
+      else {
+        turn.onRaise = giveWay;
+        giveWay();
+      }
+    });
+  }
+
+  /** Tasks held between turns now. */
+  get held(): number {
+    return this.paused;
   }
 
   /**

@@ -71,6 +71,8 @@ export interface Scale {
   pdf: { uploads: number; pages: number; linesPerPage: number };
   /** Row (d2): each of two orgs sends `uploads` dense images at once. */
   ocrTwoOrgs?: { uploads: number; lines: number; chars: number; scale: number };
+  /** Row (c2): each of two orgs sends `uploads` HTML files of `htmlBytes` at once. */
+  htmlTwoOrgs?: { uploads: number };
   /** Row (e3): each of two orgs sends `uploads` PDFs at once. */
   pdfTwoOrgs?: { uploads: number; pages: number; linesPerPage: number };
   flood: { rps: number; ms: number };
@@ -115,6 +117,7 @@ export const BENCH_SCALE: Scale = {
   pdf: { uploads: 3, pages: 150, linesPerPage: 60 },
   pdfTwoOrgs: { uploads: 3, pages: 500, linesPerPage: 200 },
   ocrTwoOrgs: { uploads: 2, lines: 60, chars: 120, scale: 2 },
+  htmlTwoOrgs: { uploads: 2 },
   flood: { rps: 300, ms: 10_000 },
   // a small write is cheaper than a page of 20 threads: at 300 req/s it barely shows, with or without turns
   postFlood: { rps: 580, ms: 10_000 },
@@ -137,6 +140,7 @@ export enum Row {
   PdfBombs = 'pdf-bombs',
   PdfTwoOrgs = 'pdf-two-orgs',
   OcrTwoOrgs = 'ocr-two-orgs',
+  HtmlTwoOrgs = 'html-two-orgs',
   ThreadsFlood = 'threads-flood',
   PostFlood = 'post-flood',
   LargeItemReads = 'large-item-reads',
@@ -164,8 +168,10 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.Ocr]: '(d) dense image uploads (OCR)',
   [Row.Pdf]: '(e) heavy PDF uploads',
   [Row.PdfBombs]: '(e2) PDFs of a few KB that inflate to 16 GiB, 3 at a time',
-  [Row.OcrTwoOrgs]: '(d2) two orgs\' dense images, 2 at a time each, one org first: every OCR slot held',
-  [Row.PdfTwoOrgs]: '(e3) two orgs\' long PDFs, 3 at a time each, one org first: every parser thread held',
+  [Row.OcrTwoOrgs]: "(d2) two orgs' dense images, 2 at a time each, one org first: every OCR slot held",
+  [Row.HtmlTwoOrgs]:
+    "(c2) two orgs' 10 MiB HTML uploads, 2 at a time each, one org first: every HTML thread held",
+  [Row.PdfTwoOrgs]: "(e3) two orgs' long PDFs, 3 at a time each, one org first: every parser thread held",
   [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
   [Row.PostFlood]: '(f2) POST /v1/threads flood (small bodies) within the api quota',
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
@@ -237,7 +243,11 @@ async function majorGc(ctx: FairShareCtx): Promise<GcCount | undefined> {
   const text = await res.text();
   if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}`);
   const read = (series: string) =>
-    Number(new RegExp(`^rocker_nodejs_gc_duration_seconds_${series}\\{kind="major"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    Number(
+      new RegExp(`^rocker_nodejs_gc_duration_seconds_${series}\\{kind="major"\\} (\\S+)$`, 'm').exec(
+        text,
+      )?.[1] ?? 0,
+    );
   return { count: read('count'), pauseMs: read('sum') * 1000 };
 }
 
@@ -330,6 +340,10 @@ export const oneLinePdf = (): Buffer => makePdf(1, ['Hello from the quiet org'])
 export const nestedJson = (bytes: number): string => '['.repeat(bytes >> 1) + ']'.repeat(bytes >> 1);
 
 /** HTML of about `bytes` bytes that gives a sanitiser work: nested tags, attributes, scripts, links. */
+/** The quiet org's HTML upload in row (c2): a page of a few hundred bytes. */
+export const SMALL_HTML =
+  '<!doctype html><html><head><title>notes</title></head><body><h1>Notes</h1><p>Rain along the coast, <b>wind</b> from the west.</p></body></html>\n';
+
 export function heavyHtml(bytes: number): Buffer {
   const head = '<!doctype html><html><head><title>report</title></head><body>\n';
   const tail = '</body></html>\n';
@@ -595,7 +609,8 @@ async function storeLongThread(who: Tenant, messages: number, chars: number, poo
 }
 
 /** `words` repeated to exactly `chars` characters. */
-const textOf = (words: string, chars: number): string => words.repeat(Math.ceil(chars / words.length)).slice(0, chars);
+const textOf = (words: string, chars: number): string =>
+  words.repeat(Math.ceil(chars / words.length)).slice(0, chars);
 
 /** One JSON request with a raw body; never throws. */
 async function rawJson(pool: Pool, token: string, path: string, body: string): Promise<Answer> {
@@ -697,15 +712,17 @@ export async function runRow(
         ? () => upload(quietUploadPool, token, smallPng(), 'hello.png', 'image/png')
         : row === Row.Pdf || row === Row.PdfBombs || row === Row.PdfTwoOrgs
           ? () => upload(quietUploadPool, token, oneLinePdf(), 'hello.pdf', 'application/pdf')
-          : row === Row.LongEmbeddings || row === Row.HybridText
-            ? () =>
-                rawJson(
-                  quietUploadPool,
-                  token,
-                  '/v1/search/private',
-                  JSON.stringify({ query: 'rain along the coast' }),
-                )
-            : undefined;
+          : row === Row.HtmlTwoOrgs
+            ? () => upload(quietUploadPool, token, Buffer.from(SMALL_HTML), 'hello.html', 'text/html')
+            : row === Row.LongEmbeddings || row === Row.HybridText
+              ? () =>
+                  rawJson(
+                    quietUploadPool,
+                    token,
+                    '/v1/search/private',
+                    JSON.stringify({ query: 'rain along the coast' }),
+                  )
+              : undefined;
 
     // The large item is stored (and its embed job settled) before the alone phase: the row
     // measures reading it, not storing it.
@@ -974,33 +991,43 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
         setup: () => setLimits(ctx, { ocr: { limit: 100_000, window_s: 60 } }),
         teardown: () => setLimits(ctx, { ocr: null }),
         start: () =>
-          Promise.all([0, 1, 2].map((i) => upload(pool, ctx.noisy.token, bomb, `bomb-${i}.pdf`, 'application/pdf'))),
+          Promise.all(
+            [0, 1, 2].map((i) => upload(pool, ctx.noisy.token, bomb, `bomb-${i}.pdf`, 'application/pdf')),
+          ),
       };
     }
     case Row.OcrTwoOrgs:
+    case Row.HtmlTwoOrgs:
     case Row.PdfTwoOrgs: {
       // two orgs hold every slot of the engine (its spare included): the quiet org's file waits for a turn
       const second = ctx.noisy2;
       if (!second) throw new Error(`row ${row} needs ctx.noisy2`);
+      const htmlBytes = Math.min(scale.htmlBytes, ctx.uploadMaxBytes);
       const files =
-        row === Row.OcrTwoOrgs
-          ? (({ uploads, lines, chars, scale: s }) =>
-              Array.from({ length: uploads }, (_, i) => ({
-                data: densePng(lines, chars, s, i + 1),
-                name: `scan-${i}.png`,
-                mime: 'image/png',
-              })))(scale.ocrTwoOrgs!)
-          : (({ uploads, pages, linesPerPage }) =>
-              Array.from({ length: uploads }, (_, i) => ({
-                data: heavyPdf(pages, linesPerPage, i + 1),
-                name: `report-${i}.pdf`,
-                mime: 'application/pdf',
-              })))(scale.pdfTwoOrgs!);
+        row === Row.HtmlTwoOrgs
+          ? Array.from({ length: scale.htmlTwoOrgs!.uploads }, (_, i) => ({
+              data: heavyHtml(htmlBytes),
+              name: `report-${i}.html`,
+              mime: 'text/html',
+            }))
+          : row === Row.OcrTwoOrgs
+            ? (({ uploads, lines, chars, scale: s }) =>
+                Array.from({ length: uploads }, (_, i) => ({
+                  data: densePng(lines, chars, s, i + 1),
+                  name: `scan-${i}.png`,
+                  mime: 'image/png',
+                })))(scale.ocrTwoOrgs!)
+            : (({ uploads, pages, linesPerPage }) =>
+                Array.from({ length: uploads }, (_, i) => ({
+                  data: heavyPdf(pages, linesPerPage, i + 1),
+                  name: `report-${i}.pdf`,
+                  mime: 'application/pdf',
+                })))(scale.pdfTwoOrgs!);
       const unlimited = { ocr: { limit: 100_000, window_s: 60 } };
       const both = (policies: Record<string, { limit: number; window_s: number } | null>) =>
         Promise.all([setLimits(ctx, policies), setLimits(ctx, policies, second.org)]).then(() => undefined);
       return {
-        abuse: `two orgs, each ${files.length} ${row === Row.OcrTwoOrgs ? 'dense image' : 'PDF'} uploads at once (${(files[0].data.length / 1024).toFixed(0)} KiB each)`,
+        abuse: `two orgs, each ${files.length} ${row === Row.OcrTwoOrgs ? 'dense image' : row === Row.HtmlTwoOrgs ? 'HTML' : 'PDF'} uploads at once (${(files[0].data.length / 1024).toFixed(0)} KiB each)`,
         setup: () => both(unlimited),
         teardown: () => both({ ocr: null }),
         // The first org's files go first and take every slot; the second org's follow half a second
@@ -1047,16 +1074,21 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
             body: JSON.stringify({ title: 'large bodies' }),
           });
           const text = await res.body.text();
-          if (res.statusCode !== 201) throw new Error(`row large-bodies: POST /v1/threads answered ${res.statusCode} ${text}`);
+          if (res.statusCode !== 201)
+            throw new Error(`row large-bodies: POST /v1/threads answered ${res.statusCode} ${text}`);
           thread = (JSON.parse(text) as { id: string }).id;
         },
         start: () =>
-          lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, `/v1/threads/${thread}/messages`, body)),
+          lanes(requests, concurrency, () =>
+            rawJson(pool, ctx.noisy.token, `/v1/threads/${thread}/messages`, body),
+          ),
       };
     }
     case Row.TtsStreams: {
       const { chars, requests, concurrency } = scale.ttsStreams!;
-      const body = JSON.stringify({ text: textOf('The tide came in slowly over the flat grey sand, and the gulls rose as one. ', chars) });
+      const body = JSON.stringify({
+        text: textOf('The tide came in slowly over the flat grey sand, and the gulls rose as one. ', chars),
+      });
       return {
         abuse: `${requests} POST /v1/tts of ${chars.toLocaleString('en')} characters (the longest allowed), ${concurrency} at a time, each answer read to its end`,
         start: () => lanes(requests, concurrency, () => rawJson(pool, ctx.noisy.token, '/v1/tts', body)),

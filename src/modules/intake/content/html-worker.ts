@@ -15,6 +15,36 @@ const { niceThisThread } = (await import(
 )) as typeof import('../../../common/fair/thread-nice.js');
 niceThisThread(Number((workerData as { nice?: number } | undefined)?.nice ?? 0));
 
+/** The running task's hold (FairPool.runInTurns), while a pool task runs on this thread. */
+let hold: Int32Array | undefined;
+let points = 0;
+/** How long the running task's thread has waited at its hold points, in ms. */
+let heldMs = 0;
+
+/**
+ * A safe point of the walks (an element opened, a tag passed): every 64th one looks at the task's
+ * hold and, while it is set, this thread waits here (its slot went to another org's document; the
+ * walk goes on where it stopped, in its org's next turn).
+ */
+function holdPoint(): void {
+  if (!hold || (++points & 63) !== 0) return;
+  if (Atomics.load(hold, 0) !== 1) return;
+  const t = performance.now();
+  while (Atomics.load(hold, 0) === 1) Atomics.wait(hold, 0, 1);
+  heldMs += performance.now() - t;
+}
+
+/** Runs `work` with `h` as the task's hold (see holdPoint). */
+function withHold<T>(h: Int32Array | undefined, work: () => T): T {
+  hold = h;
+  heldMs = 0;
+  try {
+    return work();
+  } finally {
+    hold = undefined;
+  }
+}
+
 /** Elements removed together with everything inside them (their content is code, not text). */
 const DROP_WITH_CONTENT = [
   'script',
@@ -63,6 +93,7 @@ export function sanitize(html: string): string {
     allowedStyles: {},
     disallowedTagsMode: 'discard',
     nonTextTags: DROP_WITH_CONTENT,
+    onOpenTag: holdPoint,
     transformTags: {
       a: (tagName, attribs) => ({
         tagName,
@@ -107,6 +138,7 @@ function shapeOf(html: string, stopDepth: number): { tags: number; depth: number
     const start = i + (close ? 2 : 1);
     const first = html.charCodeAt(start) | 0x20; // lower case
     if (!(first >= 0x61 && first <= 0x7a)) continue; // not a tag: text, a comment or a doctype
+    holdPoint();
     let j = start + 1;
     while (j < html.length && nameChar(html.charCodeAt(j))) j++;
     if (!close) tags++;
@@ -151,6 +183,7 @@ export function flatText(html: string): string {
       break;
     }
     out += html.slice(i, lt);
+    holdPoint();
     const gt = html.indexOf('>', lt + 1);
     if (gt === -1) break; // an unterminated tag: the rest is not text
     const name = /^[a-z][\w:-]*/.exec(lower.slice(lt + 1, Math.min(gt, lt + 32)))?.[0];
@@ -176,7 +209,11 @@ export function htmlToText(html: string): string {
 
 /** Plain text of HTML whose depth was checked (the parser's walk). */
 const textOf = (html: string) =>
-  squeeze(decodeEntities(sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT })));
+  squeeze(
+    decodeEntities(
+      sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROP_WITH_CONTENT, onOpenTag: holdPoint }),
+    ),
+  );
 
 /** Sanitised HTML and its plain text, in one trip to the pool. */
 export function clean(html: string): { html: string; text: string } {
@@ -194,7 +231,16 @@ export function clean(html: string): { html: string; text: string } {
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const NOT_TEXT = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/;
 
-export type CleanUploadAnswer = { ok: true; html: Uint8Array; text: Uint8Array } | { ok: false };
+/**
+ * `clean` as a pool task that takes turns (HtmlEngine: FairPool.runInTurns gives it `hold`); with
+ * how long its thread was held between turns, in ms.
+ */
+export function cleanTask(task: { html: string; hold?: Int32Array }): { html: string; text: string; heldMs: number } {
+  return withHold(task.hold, () => ({ ...clean(task.html), heldMs }));
+}
+
+/** `heldMs`: how long the thread was held between turns (FairPool.runInTurns). */
+export type CleanUploadAnswer = { ok: true; html: Uint8Array; text: Uint8Array; heldMs: number } | { ok: false };
 
 /**
  * An uploaded HTML file, as bytes handed over by transfer: decoded and checked as text here (fatal
@@ -203,7 +249,11 @@ export type CleanUploadAnswer = { ok: true; html: Uint8Array; text: Uint8Array }
  * event loop neither decodes, copies nor encodes the document (the database gets the bytes).
  * `ok: false`: not UTF-8 text.
  */
-export function cleanUpload(task: { bytes: ArrayBuffer; offset: number; length: number }): CleanUploadAnswer {
+export function cleanUpload(task: { bytes: ArrayBuffer; offset: number; length: number; hold?: Int32Array }): CleanUploadAnswer {
+  return withHold(task.hold, () => cleanBytes(task));
+}
+
+function cleanBytes(task: { bytes: ArrayBuffer; offset: number; length: number }): CleanUploadAnswer {
   let html: string;
   try {
     html = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
@@ -216,7 +266,7 @@ export function cleanUpload(task: { bytes: ArrayBuffer; offset: number; length: 
   if (html.startsWith('\ufeff')) html = html.slice(1);
   const out = clean(html);
   const encoder = new TextEncoder();
-  const answer = { ok: true as const, html: encoder.encode(out.html), text: encoder.encode(out.text) };
+  const answer = { ok: true as const, html: encoder.encode(out.html), text: encoder.encode(out.text), heldMs };
   return move({
     [transferableSymbol]: [answer.html.buffer, answer.text.buffer],
     [valueSymbol]: answer,

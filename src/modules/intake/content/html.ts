@@ -26,7 +26,11 @@ function handOver(data: Buffer): { bytes: ArrayBuffer; offset: number; length: n
  * sanitiser configuration): PARSE_THREADS threads, orgs served in turn with requests ahead of
  * crawl jobs, PARSE_MAX_QUEUED_PER_ORG documents waiting per org (429 overloaded past it),
  * PARSE_TIMEOUT_MS from enqueue (the thread is stopped past it). A 10 MiB document costs seconds
- * of CPU; here it costs another org nothing but, at worst, its turn.
+ * of CPU; here it costs another org nothing but, at worst, its turn. Sanitising takes turns: while
+ * an org holding no thread waits, a document of the org holding the most that has run HTML_TURN_MS
+ * is held at its next element (its thread waits, HTML_MAX_PAUSED at a time) and goes on in its
+ * org's next turn, so two orgs' large documents delay a third org's by about a turn, not by a whole
+ * document. Readability (crawled pages, job work) runs to its end.
  */
 @Injectable()
 export class HtmlEngine implements OnApplicationShutdown {
@@ -43,15 +47,20 @@ export class HtmlEngine implements OnApplicationShutdown {
       maxQueuedPerOrg: intakeConfig.parseMaxQueuedPerOrg,
       timeoutMs: intakeConfig.parseTimeoutMs,
       nice: processConfig.engineNice,
-      warm: intakeConfig.parseWarmThreads,
+      // with turns, one thread more is kept: a newcomer's document runs there while another
+      // org's is held (a thread started then cost the newcomer about 0.5 s: loading and warming)
+      warm: intakeConfig.parseWarmThreads + (intakeConfig.htmlTurnMs > 0 && intakeConfig.htmlMaxPaused > 0 ? 1 : 0),
       // A hostile document can cost its thread, not the process's heap.
       resourceLimits: { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 64 },
+      turnMs: intakeConfig.htmlTurnMs,
+      maxPaused: intakeConfig.htmlMaxPaused,
     });
   }
 
   /** The sanitised HTML (see html-worker.ts) and its plain text for chunking and search. */
-  clean(html: string, who: EngineCaller): Promise<{ html: string; text: string }> {
-    return this.run('clean', html, who);
+  async clean(html: string, who: EngineCaller): Promise<{ html: string; text: string }> {
+    const out = await this.run<{ html: string; text: string }>('cleanTask', { html }, who, { turns: true });
+    return { html: out.html, text: out.text };
   }
 
   /**
@@ -63,7 +72,7 @@ export class HtmlEngine implements OnApplicationShutdown {
    */
   async cleanUpload(data: Buffer, who: EngineCaller): Promise<{ html: Buffer; text: Buffer }> {
     const task = handOver(data);
-    const out = await this.run<CleanUploadAnswer>('cleanUpload', task, who, undefined, [task.bytes]);
+    const out = await this.run<CleanUploadAnswer>('cleanUpload', task, who, { turns: true, transferList: [task.bytes] });
     if (!out.ok)
       throw new ProblemException(415, 'unsupported-media-type', 'the file is neither a supported binary format nor UTF-8 text');
     const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -82,7 +91,7 @@ export class HtmlEngine implements OnApplicationShutdown {
     signal?: AbortSignal,
   ): Promise<{ title: string | null; text: string }> {
     const task = handOver(body);
-    return this.run('fetchedText', { ...task, charset, html }, who, signal, [task.bytes]);
+    return this.run('fetchedText', { ...task, charset, html }, who, { signal, transferList: [task.bytes] });
   }
 
   /**
@@ -91,13 +100,15 @@ export class HtmlEngine implements OnApplicationShutdown {
    */
   private async run<R>(
     fn: string,
-    task: unknown,
+    task: object,
     who: EngineCaller,
-    signal?: AbortSignal,
-    transferList?: TransferListItem[],
+    opts: { signal?: AbortSignal; transferList?: TransferListItem[]; turns?: boolean } = {},
   ): Promise<R> {
+    const { signal, transferList } = opts;
     try {
-      return await this.pool.run<R>(who.key, fn, task, { cls: who.cls, signal, transferList });
+      return opts.turns
+        ? await this.pool.runInTurns<R>(who.key, fn, task, { cls: who.cls, signal, transferList })
+        : await this.pool.run<R>(who.key, fn, task, { cls: who.cls, signal, transferList });
     } catch (e) {
       if (signal?.aborted) throw e; // the caller stopped (a job handed back at shutdown)
       if (e instanceof EngineTimeoutError && e.overran())
