@@ -70,11 +70,13 @@ describe(FairPool.name, () => {
 
   describe('runInTurns', () => {
     type Spun = { tag: string; heldMs: number };
+    // three threads started at once: the slot's, the spare's and a newcomer's while one is held
     const turns = (turnMs: number, timeoutMs = 20_000) =>
-      new FairPool({ name: 'test', filename: WORKER, threads: 1, maxQueuedPerOrg: 10, timeoutMs, turnMs, maxPaused: 2 });
+      new FairPool({ name: 'test', filename: WORKER, threads: 1, maxQueuedPerOrg: 10, timeoutMs, turnMs, maxPaused: 2, warm: 3 });
 
     it('holds a long task in place while an org holding no thread waits, and lets it go on in its next turn', async () => {
       sut = turns(50);
+      await expect.poll(() => sut.threads, { timeout: 10_000 }).toBe(3);
       const ended: string[] = [];
       const long = (org: string) =>
         sut.runInTurns<Spun>(org, 'spinInTurns', { ms: 1500, tag: org }).then((r) => (ended.push(org), r));
@@ -83,7 +85,7 @@ describe(FairPool.name, () => {
       const b = long('b');
       expect(sut.scheduler.stats().runningByOrg).toEqual({ a: 1, b: 1 });
       // org c holds none: one of them is held after its turn, and c's short task runs
-      const c = sut.runInTurns<Spun>('c', 'spinInTurns', { ms: 20, tag: 'c' }).then((r) => (ended.push('c'), r));
+      const c = sut.runInTurns<Spun>('c', 'spinInTurns', { ms: 100, tag: 'c' }).then((r) => (ended.push('c'), r));
       await expect(c).resolves.toEqual({ tag: 'c', heldMs: 0 });
       expect(ended).toEqual(['c']); // without turns c waits for a or b to end (1.5 s of work)
       const [ra, rb] = await Promise.all([a, b]);
