@@ -36,11 +36,15 @@ describe('ingest: per-org start rate', () => {
     const rowsB = await jobRows(db.owner, b, idsB);
     expect([...rowsA, ...rowsB].every((r) => r.attempts === 1)).toBe(true);
     const startsA = rowsA.map((r) => r.started_us! / 1000).sort((x, y) => x - y);
-    // The n-th start (0-based) is due (n - (burst - 1)) intervals after the first; 100 ms of slack
-    // for the gap between taking the slot and writing started_at.
+    // The n-th start (0-based) is due (n - (burst - 1)) intervals after the first. started_at is
+    // written after the slot is taken, later on a busy machine (the first one 114 ms late in a
+    // clean-clone CI run): one interval of slack for each start, and the whole backlog's span, where
+    // that delay is small beside 2 s, within 150 ms. Unlimited, all 12 start within about 100 ms.
+    const interval = 1000 / RATE;
     for (let n = RATE; n < startsA.length; n++) {
-      expect(startsA[n] - startsA[0]).toBeGreaterThanOrEqual((n - (RATE - 1)) * (1000 / RATE) - 100);
+      expect(startsA[n] - startsA[0]).toBeGreaterThanOrEqual((n - RATE) * interval);
     }
+    expect(startsA[startsA.length - 1] - startsA[0]).toBeGreaterThanOrEqual((startsA.length - RATE) * interval - 150);
     // B has its own budget: both its jobs start long before A's backlog is through.
     for (const r of rowsB) expect(r.started_us! / 1000).toBeLessThan(startsA[startsA.length - 2]);
   });
