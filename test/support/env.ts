@@ -52,9 +52,17 @@ export function workerUrlOf(appUrl: string): string {
   return u.toString();
 }
 
-/** Env for one test app: its own database and its own Redis key prefix. */
+/**
+ * The environment variable with the test run's tag (three characters, set by global-setup.ts): every
+ * test app's Redis prefix starts `t<tag>`, and the run drops those keys at its end.
+ */
+export const REDIS_TAG_VAR = 'ROCKER_TEST_REDIS_TAG';
+
+/** Env for one test app: its own database and its own Redis key prefix (`t`, the run's tag, five random characters). */
 export function envFor(appUrl: string, ownerUrl: string, extra: Record<string, string | undefined> = {}): Env {
-  const prefix = `t${Math.random().toString(36).slice(2, 10)}`;
+  const random = Math.random().toString(36).slice(2, 10).padEnd(8, '0');
+  const tag = process.env[REDIS_TAG_VAR];
+  const prefix = `t${tag ? tag + random.slice(0, 5) : random}`;
   // Through PgBouncer, the session work (LISTEN, the claim connection) goes direct, as deployed.
   const DATABASE_DIRECT_URL = isPooled(appUrl) ? directUrl(appUrl) : undefined;
   return loadEnv(
