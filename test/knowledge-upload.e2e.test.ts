@@ -322,8 +322,8 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
       [
         'two files',
         () => upload('one', 'a.txt').attach('file', Buffer.from('two'), 'b.txt'),
-        413,
-        'payload-too-large',
+        422,
+        'validation',
       ],
       [
         'too many fields',
@@ -334,8 +334,8 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
             .field('c', '3')
             .field('d', '4')
             .field('e', '5'),
-        413,
-        'payload-too-large',
+        422,
+        'validation',
       ],
       [
         'over-long title field',

@@ -15,14 +15,22 @@ export interface UploadedFile {
 
 /**
  * Reads a multipart body with exactly one file part, streaming it into memory under a byte cap
- * (413 past it, without reading further into memory) and keeping short text fields.
+ * (413 past it, without reading further into memory) and keeping short text fields (a second file
+ * or a fifth field is 422 validation).
  */
 export async function readSingleFile(req: FastifyRequest, maxBytes: number, fileField = 'file'): Promise<UploadedFile> {
   try {
     return await readParts(req, maxBytes, fileField);
   } catch (e) {
     if (e instanceof ProblemException) throw e;
-    const status = (e as { statusCode?: number }).statusCode;
+    const { statusCode: status, code } = e as { statusCode?: number; code?: string };
+    // A second file, or more fields than a form of this route has, is the form's shape, not its size.
+    if (code === 'FST_FILES_LIMIT')
+      throw new ProblemException(422, 'validation', `send exactly one file part, named "${fileField}"`, {
+        errors: { [fileField]: ['exactly one file part'] },
+      });
+    if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT')
+      throw new ProblemException(422, 'validation', 'the form has more fields than this route takes (at most 4 short text fields and the file)');
     if (status === 413) throw new ProblemException(413, 'payload-too-large', `the upload is over its limits (one file of at most ${maxBytes} bytes, few short fields)`);
     // Busboy's parse errors (no boundary, cut or garbled parts) are the client's, never a 500.
     throw new ProblemException(400, 'malformed-multipart', 'the multipart body is malformed or incomplete');
