@@ -208,6 +208,50 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     expect(res.headers['ratelimit']).toMatch(/"tts";r=550;t=\d+/);
   });
 
+  it('charges audio past what its characters paid for (TTS_AUDIO_CHARS_PER_SECOND): a text the engine reads out long costs its audio', async () => {
+    const usage = async (o: Tenant): Promise<number> =>
+      (await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${o.tokens.viewer}`).expect(200)).body.totals
+        .tts_characters ?? 0;
+    const seconds = (body: Buffer) => (body.length - 44) / 44100; // 22.05 kHz mono 16-bit after the header
+    const wav = (o: Tenant, text: string) =>
+      tts({ text }, o.tokens.member)
+        .buffer(true)
+        .parse((r, cb) => {
+          const parts: Buffer[] = [];
+          r.on('data', (c: Buffer) => parts.push(c));
+          r.on('end', () => cb(null, Buffer.concat(parts)));
+        })
+        .expect(200);
+    // each ㍻ is read as a whole era name: 200 characters, one sentence, about 90 s of audio
+    const E = await orgWithRoles(db.owner);
+    // a bucket that refills slowly (20 blocks of 100 characters an hour), so the debt shows
+    await request(t.url)
+      .put(`/v1/admin/orgs/${E.org.id}/limits`)
+      .set('Authorization', `Bearer ${rootToken}`)
+      .send({ tts: { limit: 20, window_s: 3600 } })
+      .expect(200);
+    const long = await wav(E, '㍻'.repeat(200));
+    const made = seconds(long.body as Buffer);
+    expect(made * 10).toBeGreaterThan(400); // far more audio than 200 characters of prose make
+    // the charge lands once the synthesis has ended (after the last byte was sent): polled
+    await expect.poll(() => usage(E), { timeout: 10_000 }).toBe(Math.ceil(made * 10));
+    // the org's bucket paid for it too, past empty if need be: 2 blocks before, the rest after
+    const owedBlocks = Math.ceil((Math.ceil(made * 10) - 200) / 100);
+    const next = await tts({ text: 'Hello.' }, E.tokens.member);
+    if (owedBlocks >= 18) expect(next.status).toBe(429);
+    else {
+      expect(next.status).toBe(200);
+      // without the audio's charge 17 would remain
+      expect(next.headers['ratelimit']).toMatch(new RegExp(`"tts";r=${20 - 2 - owedBlocks - 1};`));
+    }
+    // prose makes about 15 characters a second: its characters pay for its audio, nothing more
+    const F = await orgWithRoles(db.owner);
+    const text = 'This is a short test of the speech engine, spoken at an ordinary pace by a plain voice.';
+    const prose = await wav(F, text);
+    expect(seconds(prose.body as Buffer) * 10).toBeLessThan(text.length);
+    await expect.poll(() => usage(F), { timeout: 10_000 }).toBe(text.length);
+  });
+
   it('limits in-flight streams per org; the slot frees when the stream ends', async () => {
     const B = await orgWithRoles(db.owner);
     await request(t.url)

@@ -684,6 +684,15 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(0) @Max(5000)
   TTS_SENTENCE_FLOOR_CHARS = 50;
 
+  /**
+   * The audio a request's characters pay for: this many characters a second of audio made. Audio
+   * past it (text the engine reads out long, such as `㍻` for a whole word) is charged when the
+   * synthesis ends, at this rate, to the org's `tts` bucket (past empty) and its monthly quota. Prose
+   * makes about 15 characters a second with espeak-ng, so at 10 it is never charged more. 0: off.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1000)
+  TTS_AUDIO_CHARS_PER_SECOND = 10;
+
   /** Sentences synthesised at once per process (engine processes), shared fairly across orgs. */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   TTS_CONCURRENCY = 2;

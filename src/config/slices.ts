@@ -206,6 +206,7 @@ export abstract class TtsConfig extends slice({
   model: 'TTS_MODEL',
   maxChars: 'TTS_MAX_CHARS',
   sentenceFloorChars: 'TTS_SENTENCE_FLOOR_CHARS',
+  audioCharsPerSecond: 'TTS_AUDIO_CHARS_PER_SECOND',
   concurrency: 'TTS_CONCURRENCY',
   maxQueuedPerOrg: 'TTS_MAX_QUEUED_PER_ORG',
   timeoutMs: 'TTS_TIMEOUT_MS',

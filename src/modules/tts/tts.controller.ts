@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
@@ -8,7 +8,9 @@ import { NoTurn } from '../../common/decorators/turn.decorator.js';
 import type { TenantContext } from '../../tenancy/tenant-context.js';
 import { ProblemException } from '../../common/filters/problem.js';
 import { SpeechDto } from './dto/tts.dto.js';
-import { TTS_LIMITS, TtsService, ttsCharsCharged } from './tts.service.js';
+import { TTS_LIMITS, TtsService, ttsAudioOwed, ttsCharsCharged } from './tts.service.js';
+import { Charges } from '../limits/charges.service.js';
+import { TtsConfig } from '../../config/slices.js';
 import { FlagKey } from '../flags/flag-key.js';
 import { FlagsService } from '../flags/flags.service.js';
 
@@ -27,6 +29,8 @@ export class TtsController {
   constructor(
     private readonly tts: TtsService,
     private readonly flags: FlagsService,
+    private readonly charges: Charges,
+    @Inject(TtsConfig) private readonly ttsConfig: TtsConfig,
   ) {}
 
   /**
@@ -64,6 +68,14 @@ export class TtsController {
       requestId: String(req.id),
       startedAt,
       signal: abort.signal,
+      // audio past what the characters paid for (TTS_AUDIO_CHARS_PER_SECOND) is charged once it is made
+      onAudio: (seconds: number) => {
+        const owed = ttsAudioOwed(seconds, ttsCharsCharged(body.text), this.ttsConfig.audioCharsPerSecond);
+        if (owed > 0)
+          void this.charges
+            .chargeSpent(t, RatePolicy.Tts, owed)
+            .catch((e: unknown) => this.log.warn(`could not charge ${owed} characters of audio: ${String(e)}`));
+      },
     };
     reply.raw.once('close', () => abort.abort()); // client gone (or done): stop the engine
     // headers only once audio is there: a failure before is a problem+json answer

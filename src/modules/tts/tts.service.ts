@@ -26,6 +26,17 @@ export interface SpeechRequest {
   requestId: string;
   startedAt: bigint;
   signal: AbortSignal;
+  /** Called once when the synthesis ends (finished, stopped or failed) with the seconds of audio made. */
+  onAudio?: (seconds: number) => void;
+}
+
+/**
+ * Characters past those charged that `seconds` of audio cost at `charsPerSecond` (0: none): what a
+ * text the engine reads out long (each `㍻` a whole word) owes once its audio is known.
+ */
+export function ttsAudioOwed(seconds: number, charged: number, charsPerSecond: number): number {
+  if (!(charsPerSecond > 0)) return 0;
+  return Math.max(0, Math.ceil(seconds * charsPerSecond) - charged);
 }
 
 /**
@@ -86,8 +97,20 @@ export class TtsService {
   /** The WAV byte stream. Stops (and the engine is killed) when the consumer stops or the signal aborts. */
   async *speak(req: SpeechRequest): AsyncGenerator<Buffer> {
     const { voice } = this.validate(req.text, req.voice);
+    const made: Made = { pcmBytes: 0 };
+    try {
+      yield* this.sentences(req, voice, made);
+    } finally {
+      const f = made.format;
+      req.onAudio?.(f ? made.pcmBytes / (f.sampleRate * f.channels * (f.bitsPerSample / 8)) : 0);
+    }
+    if (!made.format) yield wavHeader({ sampleRate: 22050, channels: 1, bitsPerSample: 16 }); // silence: still a WAV
+    this.events.emit(TtsEvent.SynthesisDone, { requestId: req.requestId, pcmBytes: made.pcmBytes });
+  }
+
+  /** Each sentence's PCM (the WAV header first), synthesised in the org's turn; `made` counts it. */
+  private async *sentences(req: SpeechRequest, voice: string, made: Made): AsyncGenerator<Buffer> {
     let format: AudioFormat | undefined;
-    let pcmBytes = 0;
     for (const sentence of splitSentences(req.text)) {
       if (req.signal.aborted) return;
       // The engine runs in the org's turn and at its own pace into a buffer; the client reads from
@@ -116,7 +139,7 @@ export class TtsService {
         const pcm = wav.push(chunk);
         if (!pcm.length) continue;
         if (!format) {
-          format = wav.format!;
+          format = made.format = wav.format!;
           yield wavHeader(format);
           ttsTimeToFirstAudio
             .labels(orgLabel(req.orgId))
@@ -126,12 +149,10 @@ export class TtsService {
           this.log.warn('engine changed audio format between sentences; sentence skipped');
           break;
         }
-        pcmBytes += pcm.length;
+        made.pcmBytes += pcm.length;
         yield pcm;
       }
     }
-    if (!format) yield wavHeader({ sampleRate: 22050, channels: 1, bitsPerSample: 16 }); // silence: still a WAV
-    this.events.emit(TtsEvent.SynthesisDone, { requestId: req.requestId, pcmBytes });
   }
 
   /**
@@ -146,6 +167,12 @@ export class TtsService {
     const wav = Buffer.concat(parts);
     return wav.length >= WAV_HEADER_BYTES ? sealWav(wav) : wav;
   }
+}
+
+/** What a synthesis has made so far: its audio format (once known) and its PCM bytes. */
+interface Made {
+  format?: AudioFormat;
+  pcmBytes: number;
 }
 
 const sameFormat = (a: AudioFormat, b: AudioFormat) =>
