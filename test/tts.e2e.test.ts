@@ -222,7 +222,7 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
           r.on('end', () => cb(null, Buffer.concat(parts)));
         })
         .expect(200);
-    // each ㍻ is read as a whole era name: 200 characters, one sentence, about 90 s of audio
+    // each ㍻ is read as a whole era name: 200 characters, one sentence, about 75 s of audio
     const E = await orgWithRoles(db.owner);
     // a bucket that refills slowly (20 blocks of 100 characters an hour), so the debt shows
     await request(t.url)
