@@ -86,6 +86,8 @@ export class FairPool {
   private readonly lead: Piscina;
   private readonly extra: Piscina;
   readonly scheduler: FairScheduler;
+  /** Tasks of `runInTurns` held between turns now (at most `maxPaused`). */
+  private paused = 0;
 
   constructor(private readonly opts: FairPoolOptions) {
     const spare = opts.spare ?? 1;
@@ -141,9 +143,6 @@ export class FairPool {
       opts,
     );
   }
-
-  /** Tasks of `runInTurns` held between turns now (at most `maxPaused`). */
-  private paused = 0;
 
   /**
    * Runs the worker's export `fn` on `task` (an object) in turns that hold its thread in place: the

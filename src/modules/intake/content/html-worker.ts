@@ -22,9 +22,9 @@ let points = 0;
 let heldMs = 0;
 
 /**
- * A safe point of the walks (an element opened, a piece of text, a tag passed): every 64th one looks at the task's
- * hold and, while it is set, this thread waits here (its slot went to another org's document; the
- * walk goes on where it stopped, in its org's next turn).
+ * A safe point of the walks (an element opened, a piece of text, a tag passed): every 64th one
+ * looks at the task's hold and, while it is set, this thread waits here (its slot went to another
+ * org's document; the walk goes on where it stopped, in its org's next turn).
  */
 function holdPoint(): void {
   if (!hold || (++points & 63) !== 0) return;
@@ -35,8 +35,8 @@ function holdPoint(): void {
 }
 
 /**
- * The sanitiser's text filter, which leaves text as it is: a safe point for text without tags (10 MiB
- * of `&amp;` or of `< a` is millions of text pieces and no element).
+ * The sanitiser's text filter, which leaves text as it is: a safe point for text without tags
+ * (10 MiB of `&amp;` or of `< a` is millions of text pieces and no element).
  */
 const passText = (text: string): string => (holdPoint(), text);
 
