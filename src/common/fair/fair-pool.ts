@@ -8,6 +8,7 @@ import {
   type Turn,
   type WorkClass,
 } from './fair-scheduler.js';
+import { GAVE_WAY, takeTurn } from './turn.js';
 
 export interface FairPoolOptions {
   /** Pool name, for errors and metrics (`html`, `pdf`, ...). */
@@ -43,9 +44,6 @@ export interface FairPoolOptions {
   turnMs?: number;
   maxPaused?: number;
 }
-
-/** A turn of `runInTurns` that ended with its task's thread held. */
-const HELD = Symbol('held');
 
 /** What `runInTurns` keeps of one task across its turns. */
 interface TurnsTask<R> {
@@ -166,13 +164,28 @@ export class FairPool {
     if (!(turnMs > 0) || this.opts.maxMemoryMb) return this.run<R>(key, fn, task, opts);
     const limitMs = this.opts.timeoutMs;
     const deadline = performance.now() + limitMs;
-    const t: TurnsTask<R> = { hold: new Int32Array(new SharedArrayBuffer(4)), stop: new AbortController(), held: false, ranMs: 0 };
+    const t: TurnsTask<R> = {
+      hold: new Int32Array(new SharedArrayBuffer(4)),
+      stop: new AbortController(),
+      held: false,
+      ranMs: 0,
+    };
     let settled = false;
     try {
       for (;;) {
-        const out = await this.scheduler.run<R | typeof HELD>(
+        const out = await this.scheduler.run<R | typeof GAVE_WAY>(
           key,
-          (signal, rank, turn) => this.turnOf(t, turnMs, signal, rank, turn!, () => ({ ...task, hold: t.hold }), fn, opts.transferList),
+          (signal, rank, turn) =>
+            this.turnOf(
+              t,
+              turnMs,
+              signal,
+              rank,
+              turn!,
+              () => ({ ...task, hold: t.hold }),
+              fn,
+              opts.transferList,
+            ),
           {
             cls: opts.cls,
             signal: opts.signal,
@@ -181,7 +194,7 @@ export class FairPool {
             resume: t.running !== undefined,
           },
         );
-        if (out !== HELD) {
+        if (out !== GAVE_WAY) {
           settled = true;
           return out;
         }
@@ -189,7 +202,8 @@ export class FairPool {
     } catch (e) {
       // a limit that passed while the task waited for a later turn: still the whole task's (its
       // own time over its turns says whether it or the engine's other work used the limit)
-      if (e instanceof EngineTimeoutError) throw new EngineTimeoutError(this.opts.name, limitMs, t.running === undefined, t.ranMs);
+      if (e instanceof EngineTimeoutError)
+        throw new EngineTimeoutError(this.opts.name, limitMs, t.running === undefined, t.ranMs);
       throw e;
     } finally {
       if (t.held) this.paused--;
@@ -205,8 +219,8 @@ export class FairPool {
 
   /**
    * One turn of a `runInTurns` task: started on the pool of its rank (first turn) or let go on its
-   * thread. Ends with the task's answer, or HELD once the turn flag is up, `turnMs` has passed and
-   * fewer than `maxPaused` tasks are held (else it looks again a turn later).
+   * thread. Ends with the task's answer, or GAVE_WAY (its thread held) once the turn flag is up,
+   * `turnMs` has passed and fewer than `maxPaused` tasks are held (else it looks again a turn later).
    */
   private turnOf<R>(
     t: TurnsTask<R>,
@@ -217,10 +231,14 @@ export class FairPool {
     input: () => object,
     fn: string,
     transferList?: TransferListItem[],
-  ): Promise<R | typeof HELD> {
+  ): Promise<R | typeof GAVE_WAY> {
     if (!t.running) {
       const pool = rank === 0 ? this.lead : this.extra;
-      t.running = pool.run(input(), { name: fn, signal: t.stop.signal, transferList: transferList as never }) as Promise<R>;
+      t.running = pool.run(input(), {
+        name: fn,
+        signal: t.stop.signal,
+        transferList: transferList as never,
+      }) as Promise<R>;
       t.running.catch(() => undefined); // it may settle while held, between turns
     } else {
       t.held = false;
@@ -228,53 +246,19 @@ export class FairPool {
       Atomics.store(t.hold, 0, 0);
       Atomics.notify(t.hold, 0);
     }
-    const running = t.running;
-    const began = performance.now();
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let ended = false;
-      /** Ends this turn once (false if it had ended: the task may settle in a later turn). */
-      const end = () => {
-        if (ended) return false;
-        ended = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        turn.onRaise = undefined;
-        t.ranMs += performance.now() - began;
-        return true;
-      };
-      // Past the time limit (or abandoned): the thread goes, and the slot with it.
-      const onAbort = () => {
-        if (!end()) return;
-        t.stop.abort(signal.reason);
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      running.then(
-        (v) => end() && resolve(v),
-        (e: unknown) => end() && reject(e as Error),
-      );
-      const giveWay = () => {
-        clearTimeout(timer);
-        if (ended || Atomics.load(turn.flag, 0) !== 1) return;
-        const left = turnMs - (performance.now() - began);
-        // not yet a whole turn, or maxPaused tasks are held already: look again later
-        if (left > 0 || this.paused >= (this.opts.maxPaused ?? 0)) {
-          timer = setTimeout(giveWay, left > 0 ? left : turnMs);
-          timer.unref();
-          return;
-        }
-        if (!end()) return;
+    return takeTurn({
+      done: t.running,
+      signal,
+      turn,
+      turnMs,
+      mayGiveWay: () => this.paused < (this.opts.maxPaused ?? 0),
+      giveWay: () => {
         t.held = true;
         this.paused++;
         Atomics.store(t.hold, 0, 1);
-        resolve(HELD);
-      };
-      if (signal.aborted) onAbort();
-      else {
-        turn.onRaise = giveWay;
-        giveWay();
-      }
+      },
+      stop: (reason) => t.stop.abort(reason),
+      ran: (ms) => (t.ranMs += ms),
     });
   }
 
@@ -289,7 +273,11 @@ export class FairPool {
    * EngineMemoryError. A document that inflates a compressed stream grows outside the capped heap
    * (about 260 MB/s), so without this a few KB could hold gigabytes of the process.
    */
-  private async watched<R>(pool: Piscina, limitMb: number, run: (thread: Int32Array) => Promise<R>): Promise<R> {
+  private async watched<R>(
+    pool: Piscina,
+    limitMb: number,
+    run: (thread: Int32Array) => Promise<R>,
+  ): Promise<R> {
     const thread = new Int32Array(new SharedArrayBuffer(4));
     let over = false;
     let reading = false;

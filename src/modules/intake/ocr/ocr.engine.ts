@@ -4,6 +4,7 @@ import { ProblemException } from '../../../common/filters/problem.js';
 import { ProcessSpawner, type RemoteChild } from '../../../common/process/spawner.js';
 import { EngineTimeoutError, FairScheduler, type EngineCaller, type Turn } from '../../../common/fair/fair-scheduler.js';
 import { niceOfRank } from '../../../common/fair/fair-pool.js';
+import { GAVE_WAY, takeTurn } from '../../../common/fair/turn.js';
 
 /** Text recognition behind an interface: the local engine by default, others by config. */
 export abstract class OcrEngine {
@@ -62,7 +63,7 @@ export class TesseractCliEngine extends OcrEngine {
           yieldable: this.intakeConfig.ocrTurnMs > 0,
           resume: proc.started,
         });
-        if (out !== PAUSED) return out;
+        if (out !== GAVE_WAY) return out;
       }
     } catch (e) {
       // The image itself took most of the limit: retrying will not help (422). Waiting for the
@@ -82,69 +83,35 @@ export class TesseractCliEngine extends OcrEngine {
   /**
    * One turn of an image on the engine: its process started (first turn) or continued. While
    * an org holding no slot waits (the Turn's flag, FairScheduler.signalTurns), the process is paused
-   * once it has run OCR_TURN_MS and the turn ends with PAUSED, its slot freed; at most OCR_MAX_PAUSED
-   * processes of the engine are paused at once (each keeps its memory), past that it runs on.
+   * once it has run OCR_TURN_MS and the turn ends with GAVE_WAY, its slot freed; at most
+   * OCR_MAX_PAUSED processes of the engine are paused at once (each keeps its memory), past that it
+   * runs on.
    * `rank` > 0: the org's second or later image at once, run at a lower priority (niceOfRank): a
    * process resumed as its org's second keeps to it, though it started as the first.
    */
-  private turn(proc: OcrProcess, signal: AbortSignal, rank: number, turn?: Turn): Promise<string | typeof PAUSED> {
+  private turn(proc: OcrProcess, signal: AbortSignal, rank: number, turn?: Turn): Promise<string | typeof GAVE_WAY> {
     const nice = niceOfRank(this.spawner.nice, rank);
     if (!proc.started) proc.start(nice);
     else {
       this.paused--;
       proc.resume(nice);
     }
-    const began = performance.now();
-    const turnMs = this.intakeConfig.ocrTurnMs;
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let ended = false;
-      /** Ends this turn once (false if it had ended: the process may settle in a later turn). */
-      const end = () => {
-        if (ended) return false;
-        ended = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        if (turn) turn.onRaise = undefined;
-        proc.ranMs += performance.now() - began;
-        return true;
-      };
-      // Past the time limit (or abandoned): the process goes, and its slot with it.
-      const onAbort = () => {
-        if (!end()) return;
-        proc.kill();
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      proc.done.then(
-        (text) => end() && resolve(text),
-        (e: unknown) => end() && reject(e as Error),
-      );
-      const giveWay = () => {
-        clearTimeout(timer);
-        if (!turn || Atomics.load(turn.flag, 0) !== 1 || proc.closed) return;
-        const left = turnMs - (performance.now() - began);
-        // not yet a whole turn, or OCR_MAX_PAUSED processes are paused already: look again later
-        if (left > 0 || this.paused >= this.intakeConfig.ocrMaxPaused) {
-          timer = setTimeout(giveWay, left > 0 ? left : turnMs);
-          timer.unref();
-          return;
-        }
-        if (!end()) return;
+    return takeTurn({
+      done: proc.done,
+      signal,
+      turn,
+      turnMs: this.intakeConfig.ocrTurnMs,
+      // OCR_MAX_PAUSED processes are paused already: it runs on
+      mayGiveWay: () => !proc.closed && this.paused < this.intakeConfig.ocrMaxPaused,
+      giveWay: () => {
         this.paused++;
         proc.pause();
-        resolve(PAUSED);
-      };
-      if (turn) {
-        turn.onRaise = giveWay;
-        giveWay();
-      }
+      },
+      stop: () => proc.kill(),
+      ran: (ms) => (proc.ranMs += ms),
     });
   }
 }
-
-/** A turn that ended with its image's process paused. */
-const PAUSED = Symbol('paused');
 
 /**
  * One image's tesseract process (under prlimit, which execs it: one pid), which can be paused and
@@ -188,7 +155,9 @@ class OcrProcess {
     });
     let err = '';
     child.stderr.setEncoding('latin1').on('data', (c: string) => (err = (err + c).slice(-4096)));
-    child.on('error', () => this.settle.reject(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available')));
+    child.on('error', () =>
+      this.settle.reject(new ProblemException(503, 'ocr-unavailable', 'the OCR engine is not available')),
+    );
     child.on('close', (code: number | null) => {
       this.closed = true;
       const limitMb = this.limitMb;
