@@ -201,14 +201,7 @@ try {
     });
     if (r.uploadAlone && r.uploadDuring) {
       const up = ratio(r.uploadDuring, r.uploadAlone);
-      const what =
-        r.row === Row.Ocr || r.row === Row.OcrTwoOrgs
-          ? 'small OCR upload'
-          : r.row === Row.Pdf || r.row === Row.PdfBombs || r.row === Row.PdfTwoOrgs
-            ? 'one-line PDF upload'
-            : r.row === Row.HtmlTwoOrgs
-              ? 'small HTML upload'
-              : 'private search';
+      const what = r.uploadWhat!;
       ratios.push({ row: r.row, what, r: up });
       rows.push({
         'abuse class': '',

@@ -47,6 +47,10 @@ export interface FairPoolOptions {
 
 /** What `runInTurns` keeps of one task across its turns. */
 interface TurnsTask<R> {
+  /** The worker's export and its input (the `hold` field included), for the first turn. */
+  fn: string;
+  input: object;
+  transferList?: TransferListItem[];
   /** Shared with the worker: 1 while its thread is to wait at its next safe point. */
   hold: Int32Array;
   /** Terminates the task's thread (piscina's abort), held or running. */
@@ -164,8 +168,12 @@ export class FairPool {
     if (!(turnMs > 0) || this.opts.maxMemoryMb) return this.run<R>(key, fn, task, opts);
     const limitMs = this.opts.timeoutMs;
     const deadline = performance.now() + limitMs;
+    const hold = new Int32Array(new SharedArrayBuffer(4));
     const t: TurnsTask<R> = {
-      hold: new Int32Array(new SharedArrayBuffer(4)),
+      fn,
+      input: { ...task, hold },
+      transferList: opts.transferList,
+      hold,
       stop: new AbortController(),
       held: false,
       ranMs: 0,
@@ -175,17 +183,7 @@ export class FairPool {
       for (;;) {
         const out = await this.scheduler.run<R | typeof GAVE_WAY>(
           key,
-          (signal, rank, turn) =>
-            this.turnOf(
-              t,
-              turnMs,
-              signal,
-              rank,
-              turn!,
-              () => ({ ...task, hold: t.hold }),
-              fn,
-              opts.transferList,
-            ),
+          (signal, rank, turn) => this.turnOf(t, turnMs, signal, rank, turn!),
           {
             cls: opts.cls,
             signal: opts.signal,
@@ -206,15 +204,18 @@ export class FairPool {
         throw new EngineTimeoutError(this.opts.name, limitMs, t.running === undefined, t.ranMs);
       throw e;
     } finally {
-      if (t.held) this.paused--;
-      t.held = false;
-      if (!settled && t.running) {
-        // past its limit, or abandoned, between turns or in one: the thread goes
-        t.stop.abort(new Error('stopped'));
-        Atomics.store(t.hold, 0, 0);
-        Atomics.notify(t.hold, 0);
-      }
+      // past its limit, or abandoned, between turns or in one: the thread goes
+      if (!settled && t.running) t.stop.abort(new Error('stopped'));
+      this.letGo(t);
     }
+  }
+
+  /** Lets a held task's thread go on (or be terminated: it wakes to its stop). */
+  private letGo(t: TurnsTask<unknown>): void {
+    if (t.held) this.paused--;
+    t.held = false;
+    Atomics.store(t.hold, 0, 0);
+    Atomics.notify(t.hold, 0);
   }
 
   /**
@@ -222,30 +223,12 @@ export class FairPool {
    * thread. Ends with the task's answer, or GAVE_WAY (its thread held) once the turn flag is up,
    * `turnMs` has passed and fewer than `maxPaused` tasks are held (else it looks again a turn later).
    */
-  private turnOf<R>(
-    t: TurnsTask<R>,
-    turnMs: number,
-    signal: AbortSignal,
-    rank: number,
-    turn: Turn,
-    input: () => object,
-    fn: string,
-    transferList?: TransferListItem[],
-  ): Promise<R | typeof GAVE_WAY> {
+  private turnOf<R>(t: TurnsTask<R>, turnMs: number, signal: AbortSignal, rank: number, turn: Turn): Promise<R | typeof GAVE_WAY> {
     if (!t.running) {
       const pool = rank === 0 ? this.lead : this.extra;
-      t.running = pool.run(input(), {
-        name: fn,
-        signal: t.stop.signal,
-        transferList: transferList as never,
-      }) as Promise<R>;
+      t.running = pool.run(t.input, { name: t.fn, signal: t.stop.signal, transferList: t.transferList as never }) as Promise<R>;
       t.running.catch(() => undefined); // it may settle while held, between turns
-    } else {
-      t.held = false;
-      this.paused--;
-      Atomics.store(t.hold, 0, 0);
-      Atomics.notify(t.hold, 0);
-    }
+    } else this.letGo(t);
     return takeTurn({
       done: t.running,
       signal,

@@ -6,7 +6,7 @@ import { orgLabel } from '../../common/metrics/org-label.js';
 import { FairScheduler } from '../../common/fair/fair-scheduler.js';
 import { splitSentences } from './sentences.js';
 import { TtsEvent, TtsEvents, TtsProvider } from './tts.types.js';
-import { sealWav, WAV_HEADER_BYTES, wavHeader, WavPcmExtractor, type AudioFormat } from './wav.js';
+import { blockAlign, sealWav, WAV_HEADER_BYTES, wavHeader, WavPcmExtractor, type AudioFormat } from './wav.js';
 
 /** The longest text the cost function of POST /v1/tts meters (longer is refused, not charged), and the per-sentence floor. */
 export const TTS_LIMITS = { maxChars: 5000, sentenceFloor: 50 };
@@ -102,7 +102,7 @@ export class TtsService {
       yield* this.sentences(req, voice, made);
     } finally {
       const f = made.format;
-      req.onAudio?.(f ? made.pcmBytes / (f.sampleRate * f.channels * (f.bitsPerSample / 8)) : 0);
+      req.onAudio?.(f ? made.pcmBytes / (f.sampleRate * blockAlign(f)) : 0);
     }
     if (!made.format) yield wavHeader({ sampleRate: 22050, channels: 1, bitsPerSample: 16 }); // silence: still a WAV
     this.events.emit(TtsEvent.SynthesisDone, { requestId: req.requestId, pcmBytes: made.pcmBytes });
@@ -110,7 +110,6 @@ export class TtsService {
 
   /** Each sentence's PCM (the WAV header first), synthesised in the org's turn; `made` counts it. */
   private async *sentences(req: SpeechRequest, voice: string, made: Made): AsyncGenerator<Buffer> {
-    let format: AudioFormat | undefined;
     for (const sentence of splitSentences(req.text)) {
       if (req.signal.aborted) return;
       // The engine runs in the org's turn and at its own pace into a buffer; the client reads from
@@ -138,14 +137,14 @@ export class TtsService {
       for await (const chunk of chunks) {
         const pcm = wav.push(chunk);
         if (!pcm.length) continue;
-        if (!format) {
-          format = made.format = wav.format!;
-          yield wavHeader(format);
+        if (!made.format) {
+          made.format = wav.format!;
+          yield wavHeader(made.format);
           ttsTimeToFirstAudio
             .labels(orgLabel(req.orgId))
             .observe(Number(process.hrtime.bigint() - req.startedAt) / 1e9);
           this.events.emit(TtsEvent.FirstAudio, { requestId: req.requestId });
-        } else if (wav.format && !sameFormat(wav.format, format)) {
+        } else if (wav.format && !sameFormat(wav.format, made.format)) {
           this.log.warn('engine changed audio format between sentences; sentence skipped');
           break;
         }

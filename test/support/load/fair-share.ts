@@ -215,7 +215,8 @@ export interface RowResult {
   abuse: string;
   cheapAlone: Latencies;
   cheapDuring: Latencies;
-  /** The quiet org's own small upload of the same kind (OCR and PDF rows). */
+  /** The quiet org's own request of the row's kind (QUIET_SECOND: a small upload, a search), and what it is. */
+  uploadWhat?: string;
   uploadAlone?: Latencies;
   uploadDuring?: Latencies;
   noisy: Counts;
@@ -339,11 +340,11 @@ export const oneLinePdf = (): Buffer => makePdf(1, ['Hello from the quiet org'])
 /** `[[[[…]]]]` of exactly `bytes` bytes (even). */
 export const nestedJson = (bytes: number): string => '['.repeat(bytes >> 1) + ']'.repeat(bytes >> 1);
 
-/** HTML of about `bytes` bytes that gives a sanitiser work: nested tags, attributes, scripts, links. */
 /** The quiet org's HTML upload in row (c2): a page of a few hundred bytes. */
 export const SMALL_HTML =
   '<!doctype html><html><head><title>notes</title></head><body><h1>Notes</h1><p>Rain along the coast, <b>wind</b> from the west.</p></body></html>\n';
 
+/** HTML of about `bytes` bytes that gives a sanitiser work: nested tags, attributes, scripts, links. */
 export function heavyHtml(bytes: number): Buffer {
   const head = '<!doctype html><html><head><title>report</title></head><body>\n';
   const tail = '</body></html>\n';
@@ -612,6 +613,34 @@ async function storeLongThread(who: Tenant, messages: number, chars: number, poo
 const textOf = (words: string, chars: number): string =>
   words.repeat(Math.ceil(chars / words.length)).slice(0, chars);
 
+/** What each of the two noisy orgs of rows (c2), (d2) and (e3) sends at once. */
+function twoOrgFiles(row: Row, scale: Scale, uploadMaxBytes: number): { data: Buffer; name: string; mime: string }[] {
+  switch (row) {
+    case Row.HtmlTwoOrgs:
+      return Array.from({ length: scale.htmlTwoOrgs!.uploads }, (_, i) => ({
+        data: heavyHtml(Math.min(scale.htmlBytes, uploadMaxBytes)),
+        name: `report-${i}.html`,
+        mime: 'text/html',
+      }));
+    case Row.OcrTwoOrgs: {
+      const { uploads, lines, chars, scale: s } = scale.ocrTwoOrgs!;
+      return Array.from({ length: uploads }, (_, i) => ({
+        data: densePng(lines, chars, s, i + 1),
+        name: `scan-${i}.png`,
+        mime: 'image/png',
+      }));
+    }
+    default: {
+      const { uploads, pages, linesPerPage } = scale.pdfTwoOrgs!;
+      return Array.from({ length: uploads }, (_, i) => ({
+        data: heavyPdf(pages, linesPerPage, i + 1),
+        name: `report-${i}.pdf`,
+        mime: 'application/pdf',
+      }));
+    }
+  }
+}
+
 /** One JSON request with a raw body; never throws. */
 async function rawJson(pool: Pool, token: string, path: string, body: string): Promise<Answer> {
   const t0 = performance.now();
@@ -685,6 +714,29 @@ async function quietUploads(
   return out;
 }
 
+/** The quiet org's second measure, besides GET /v1/org: a request of the kind the row abuses. */
+type QuietSecond = 'small OCR upload' | 'one-line PDF upload' | 'small HTML upload' | 'private search';
+
+const QUIET_SENDS: Record<QuietSecond, (pool: Pool, token: string) => Promise<Answer>> = {
+  'small OCR upload': (pool, token) => upload(pool, token, smallPng(), 'hello.png', 'image/png'),
+  'one-line PDF upload': (pool, token) => upload(pool, token, oneLinePdf(), 'hello.pdf', 'application/pdf'),
+  'small HTML upload': (pool, token) => upload(pool, token, Buffer.from(SMALL_HTML), 'hello.html', 'text/html'),
+  'private search': (pool, token) =>
+    rawJson(pool, token, '/v1/search/private', JSON.stringify({ query: 'rain along the coast' })),
+};
+
+/** Which rows measure the quiet org's own request too, and which. */
+const QUIET_SECOND: Partial<Record<Row, QuietSecond>> = {
+  [Row.Ocr]: 'small OCR upload',
+  [Row.OcrTwoOrgs]: 'small OCR upload',
+  [Row.Pdf]: 'one-line PDF upload',
+  [Row.PdfBombs]: 'one-line PDF upload',
+  [Row.PdfTwoOrgs]: 'one-line PDF upload',
+  [Row.HtmlTwoOrgs]: 'small HTML upload',
+  [Row.LongEmbeddings]: 'private search',
+  [Row.HybridText]: 'private search',
+};
+
 export interface RunOptions {
   /** Called with a line of progress (the bench prints it; tests ignore it). */
   log?: (line: string) => void;
@@ -706,23 +758,8 @@ export async function runRow(
   });
   let abuseThread: AbuseThread | undefined;
   try {
-    const token = ctx.quiet.token;
-    const quietFile =
-      row === Row.Ocr || row === Row.OcrTwoOrgs
-        ? () => upload(quietUploadPool, token, smallPng(), 'hello.png', 'image/png')
-        : row === Row.Pdf || row === Row.PdfBombs || row === Row.PdfTwoOrgs
-          ? () => upload(quietUploadPool, token, oneLinePdf(), 'hello.pdf', 'application/pdf')
-          : row === Row.HtmlTwoOrgs
-            ? () => upload(quietUploadPool, token, Buffer.from(SMALL_HTML), 'hello.html', 'text/html')
-            : row === Row.LongEmbeddings || row === Row.HybridText
-              ? () =>
-                  rawJson(
-                    quietUploadPool,
-                    token,
-                    '/v1/search/private',
-                    JSON.stringify({ query: 'rain along the coast' }),
-                  )
-              : undefined;
+    const second = QUIET_SECOND[row];
+    const quietFile = second && (() => QUIET_SENDS[second](quietUploadPool, ctx.quiet.token));
 
     // The large item is stored (and its embed job settled) before the alone phase: the row
     // measures reading it, not storing it.
@@ -802,6 +839,7 @@ export async function runRow(
       abuse,
       cheapAlone: latencies(cheapAlone),
       cheapDuring: latencies(cheapDuring),
+      uploadWhat: second,
       uploadAlone: uploadAlone && latencies(uploadAlone),
       uploadDuring: uploadDuring && latencies(uploadDuring),
       noisy: counts(noisySamples, notSent),
@@ -1002,27 +1040,7 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
       // two orgs hold every slot of the engine (its spare included): the quiet org's file waits for a turn
       const second = ctx.noisy2;
       if (!second) throw new Error(`row ${row} needs ctx.noisy2`);
-      const htmlBytes = Math.min(scale.htmlBytes, ctx.uploadMaxBytes);
-      const files =
-        row === Row.HtmlTwoOrgs
-          ? Array.from({ length: scale.htmlTwoOrgs!.uploads }, (_, i) => ({
-              data: heavyHtml(htmlBytes),
-              name: `report-${i}.html`,
-              mime: 'text/html',
-            }))
-          : row === Row.OcrTwoOrgs
-            ? (({ uploads, lines, chars, scale: s }) =>
-                Array.from({ length: uploads }, (_, i) => ({
-                  data: densePng(lines, chars, s, i + 1),
-                  name: `scan-${i}.png`,
-                  mime: 'image/png',
-                })))(scale.ocrTwoOrgs!)
-            : (({ uploads, pages, linesPerPage }) =>
-                Array.from({ length: uploads }, (_, i) => ({
-                  data: heavyPdf(pages, linesPerPage, i + 1),
-                  name: `report-${i}.pdf`,
-                  mime: 'application/pdf',
-                })))(scale.pdfTwoOrgs!);
+      const files = twoOrgFiles(row, scale, ctx.uploadMaxBytes);
       const unlimited = { ocr: { limit: 100_000, window_s: 60 } };
       const both = (policies: Record<string, { limit: number; window_s: number } | null>) =>
         Promise.all([setLimits(ctx, policies), setLimits(ctx, policies, second.org)]).then(() => undefined);
