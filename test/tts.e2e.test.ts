@@ -76,7 +76,9 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    t = await startApp(envFor(db.appUrl, db.ownerUrl, { TTS_MAX_CHARS: '4000', USAGE_FLUSH_MS: '3600000' }));
+    t = await startApp(
+      envFor(db.appUrl, db.ownerUrl, { TTS_MAX_CHARS: '4000', USAGE_FLUSH_MS: '3600000', TTS_MAX_BUFFERED_AUDIO_S: '30', TTS_BUFFERED_SLOTS: '1' }),
+    );
     A = await orgWithRoles(db.owner);
     rootToken = await tokenFor(await createUser(db.owner, { superAdmin: true }));
     events = [];
@@ -250,6 +252,79 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     const prose = await wav(F, text);
     expect(seconds(prose.body as Buffer) * 10).toBeLessThan(text.length);
     await expect.poll(() => usage(F), { timeout: 10_000 }).toBe(text.length);
+  });
+
+  it('a buffered answer (tts_streaming off) holds at most TTS_MAX_BUFFERED_AUDIO_S of audio: past it the synthesis stops, 422, the audio made charged', async () => {
+    const usage = async (o: Tenant): Promise<number> =>
+      (await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${o.tokens.viewer}`).expect(200)).body.totals
+        .tts_characters ?? 0;
+    // 100 ㍻ (one sentence) make about 37 s of audio: streamed, all of it
+    const text = '㍻'.repeat(100);
+    const whole = await tts({ text }, A.tokens.member)
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      })
+      .expect(200);
+    const seconds = ((whole.body as Buffer).length - 44) / 44100;
+    expect(seconds).toBeGreaterThan(33); // the limit below (30 s) is really passed
+
+    const G = await orgWithRoles(db.owner);
+    await request(t.url)
+      .put(`/v1/admin/flags/tts_streaming/orgs/${G.org.id}`)
+      .set('Authorization', `Bearer ${rootToken}`)
+      .send({ enabled: false })
+      .expect(200);
+    const res = await tts({ text }, G.tokens.member).expect(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.detail).toMatch(/past 30 s/);
+    expect(res.body.errors.text[0]).toMatch(/more than 30 s of audio/);
+    // charged what was made: at least the 30 s it held (at 10 characters a second), less than all of it
+    await expect.poll(() => usage(G), { timeout: 10_000 }).toBeGreaterThanOrEqual(300);
+    expect(await usage(G)).toBeLessThan(Math.ceil(seconds * 10));
+    // a text within the limit is still one buffered WAV with its true sizes
+    const ok = await tts({ text: 'Hello there. This is a short one.' }, G.tokens.member).expect(200);
+    expect(ok.headers['content-length']).toBe(String((ok.body as Buffer).length));
+    expect((ok.body as Buffer).readUInt32LE(40)).toBe((ok.body as Buffer).length - 44);
+  });
+
+  it('buffered answers are made TTS_BUFFERED_SLOTS at a time per process (each holds its whole WAV): a second org\'s waits its turn, streams do not', async () => {
+    const off = async () => {
+      const o = await orgWithRoles(db.owner);
+      await request(t.url)
+        .put(`/v1/admin/flags/tts_streaming/orgs/${o.org.id}`)
+        .set('Authorization', `Bearer ${rootToken}`)
+        .send({ enabled: false })
+        .expect(200);
+      return o;
+    };
+    const [P, Q] = [await off(), await off()];
+    const text = Array.from({ length: 4 }, (_, i) => `This is buffered sentence number ${i + 1}.`).join(' ');
+    const speakAs = (o: Tenant, id: string) =>
+      request(t.url)
+        .post('/v1/tts')
+        .set('Authorization', `Bearer ${o.tokens.member}`)
+        .set('x-request-id', id)
+        .send({ text });
+    const ids = [`buf-p-${Date.now()}`, `buf-q-${Date.now()}`];
+    const [p, q] = await Promise.all([speakAs(P, ids[0]), speakAs(Q, ids[1])]);
+    expect([p.status, q.status]).toEqual([200, 200]);
+    // each request's engine processes, first start to last exit: with one slot the two never overlap
+    const span = (id: string) => {
+      const at = events.map((e, i) => ({ ...e, i })).filter((e) => e.requestId === id);
+      expect(at.filter((e) => e.type === TtsEvent.Exit)).toHaveLength(4);
+      return [Math.min(...at.map((e) => e.i)), Math.max(...at.map((e) => e.i))];
+    };
+    const [a, b] = [span(ids[0]), span(ids[1])];
+    expect(a[1] < b[0] || b[1] < a[0]).toBe(true);
+    // the same texts streamed share the engine's two processes at once
+    const s = [`str-p-${Date.now()}`, `str-q-${Date.now()}`];
+    const [A2, B2] = [await orgWithRoles(db.owner), await orgWithRoles(db.owner)];
+    await Promise.all([speakAs(A2, s[0]).expect(200), speakAs(B2, s[1]).expect(200)]);
+    const [c, d] = [span(s[0]), span(s[1])];
+    expect(c[1] < d[0] || d[1] < c[0]).toBe(false);
   });
 
   it('limits in-flight streams per org; the slot frees when the stream ends', async () => {

@@ -693,6 +693,25 @@ export class EnvDto {
   @Transform(toInt) @IsInt() @Min(0) @Max(1000)
   TTS_AUDIO_CHARS_PER_SECOND = 10;
 
+  /**
+   * Longest audio one buffered answer holds (`tts_streaming` off for the org), seconds: the process
+   * keeps the whole WAV in memory until it is sent (about 44 KB a second of espeak-ng speech, 26 MB
+   * at the default). A text whose audio runs longer has its synthesis stopped there and is refused
+   * 422 (the audio made is charged). Prose of TTS_MAX_CHARS makes about 330 s. A streamed answer
+   * holds one sentence's audio at a time and is not bounded by this.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  TTS_MAX_BUFFERED_AUDIO_S = 600;
+
+  /**
+   * Buffered answers (`tts_streaming` off) synthesised at once per process, shared fairly across
+   * orgs (the rest wait, at most TTS_TIMEOUT_MS, up to TTS_MAX_QUEUED_PER_ORG per org): with
+   * TTS_MAX_BUFFERED_AUDIO_S they bound the audio the process holds (8 × 26 MB at the defaults),
+   * however many orgs ask at once.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  TTS_BUFFERED_SLOTS = 8;
+
   /** Sentences synthesised at once per process (engine processes), shared fairly across orgs. */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   TTS_CONCURRENCY = 2;

@@ -207,6 +207,8 @@ export abstract class TtsConfig extends slice({
   maxChars: 'TTS_MAX_CHARS',
   sentenceFloorChars: 'TTS_SENTENCE_FLOOR_CHARS',
   audioCharsPerSecond: 'TTS_AUDIO_CHARS_PER_SECOND',
+  maxBufferedAudioS: 'TTS_MAX_BUFFERED_AUDIO_S',
+  bufferedSlots: 'TTS_BUFFERED_SLOTS',
   concurrency: 'TTS_CONCURRENCY',
   maxQueuedPerOrg: 'TTS_MAX_QUEUED_PER_ORG',
   timeoutMs: 'TTS_TIMEOUT_MS',

@@ -6,7 +6,7 @@ import { orgLabel } from '../../common/metrics/org-label.js';
 import { FairScheduler } from '../../common/fair/fair-scheduler.js';
 import { splitSentences } from './sentences.js';
 import { TtsEvent, TtsEvents, TtsProvider } from './tts.types.js';
-import { blockAlign, sealWav, WAV_HEADER_BYTES, wavHeader, WavPcmExtractor, type AudioFormat } from './wav.js';
+import { blockAlign, headerByteRate, sealWav, WAV_HEADER_BYTES, wavHeader, WavPcmExtractor, type AudioFormat } from './wav.js';
 
 /** The longest text the cost function of POST /v1/tts meters (longer is refused, not charged), and the per-sentence floor. */
 export const TTS_LIMITS = { maxChars: 5000, sentenceFloor: 50 };
@@ -48,6 +48,8 @@ export class TtsService {
   private readonly log = new Logger(TtsService.name);
   /** The speech engine, shared fairly: one sentence at a time per slot, orgs in turn. */
   readonly engine: FairScheduler;
+  /** Buffered answers being made (each holds up to TTS_MAX_BUFFERED_AUDIO_S in memory), orgs in turn. */
+  readonly buffered: FairScheduler;
 
   constructor(
     @Inject(TtsConfig) private readonly ttsConfig: TtsConfig,
@@ -61,6 +63,11 @@ export class TtsService {
       slots: ttsConfig.concurrency,
       maxQueuedPerOrg: ttsConfig.maxQueuedPerOrg,
       timeoutMs: ttsConfig.timeoutMs,
+    });
+    this.buffered = new FairScheduler({
+      name: 'buffered speech',
+      slots: ttsConfig.bufferedSlots,
+      maxQueuedPerOrg: ttsConfig.maxQueuedPerOrg,
     });
   }
 
@@ -156,14 +163,44 @@ export class TtsService {
 
   /**
    * The same audio as one buffered WAV with its true sizes (`tts_streaming` off): nothing is
-   * returned before the whole text is synthesised. Holds the whole WAV in memory (about 44 KB a
-   * second of speech for espeak-ng's 22.05 kHz mono; TTS_MAX_CHARS bounds it). When the signal
-   * aborted (the client is gone) it is whatever was made by then, possibly nothing.
+   * returned before the whole text is synthesised. Holds the whole WAV in memory, so its audio is
+   * bounded by TTS_MAX_BUFFERED_AUDIO_S: past it the synthesis is stopped (the audio made is
+   * charged through `onAudio`) and the text refused 422; and TTS_BUFFERED_SLOTS are made at once
+   * per process, orgs in turn (a wait is bounded by TTS_TIMEOUT_MS). When the signal aborted (the
+   * client is gone) it is whatever was made by then, possibly nothing.
    */
-  async speakWhole(req: SpeechRequest): Promise<Buffer> {
+  speakWhole(req: SpeechRequest): Promise<Buffer> {
+    return this.buffered.run(req.orgId, () => this.collectWhole(req), {
+      signal: req.signal,
+      maxWaitMs: this.ttsConfig.timeoutMs,
+    });
+  }
+
+  private async collectWhole(req: SpeechRequest): Promise<Buffer> {
+    const over = new AbortController();
+    const it = this.speak({ ...req, signal: AbortSignal.any([req.signal, over.signal]) });
     const parts: Buffer[] = [];
-    for await (const part of this.speak(req)) parts.push(part);
-    const wav = Buffer.concat(parts);
+    let bytes = 0;
+    let maxBytes = Infinity;
+    for await (const part of it) {
+      // the first part is the header: its byte rate turns the limit in seconds into bytes
+      if (!parts.length && part.length >= WAV_HEADER_BYTES)
+        maxBytes = WAV_HEADER_BYTES + this.ttsConfig.maxBufferedAudioS * headerByteRate(part);
+      parts.push(part);
+      bytes += part.length;
+      if (bytes > maxBytes) {
+        over.abort(); // the engine stops now; leaving the loop ends the synthesis (and charges it)
+        const max = this.ttsConfig.maxBufferedAudioS;
+        throw new ProblemException(
+          422,
+          'unprocessable-entity',
+          `the audio of this text runs past ${max} s, the longest one buffered answer holds ` +
+            '(tts_streaming is off for this org): send a shorter text',
+          { errors: { text: [`makes more than ${max} s of audio`] } },
+        );
+      }
+    }
+    const wav = Buffer.concat(parts, bytes);
     return wav.length >= WAV_HEADER_BYTES ? sealWav(wav) : wav;
   }
 }

@@ -30,6 +30,9 @@ export function wavHeader(f: AudioFormat, dataBytes = STREAMING_SIZE): Buffer {
   return h;
 }
 
+/** Bytes a second of audio, as a wavHeader() states them. */
+export const headerByteRate = (header: Buffer): number => header.readUInt32LE(28);
+
 /** A whole WAV (a wavHeader() and all its PCM) with its true RIFF and data sizes written in place. */
 export function sealWav(wav: Buffer): Buffer {
   wav.writeUInt32LE(wav.length - 8, 4);
