@@ -58,7 +58,7 @@ describe('ingest job API', () => {
     await as(A, request(t.url).get('/v1/ingest/jobs?kind=bogus')).expect(400);
   });
 
-  it('cancel: queued → cancelled (its item is settled), then 409', async () => {
+  it('cancel: queued → cancelled (its item is settled), then 409; retry: cancelled → queued, its item pending', async () => {
     const k = await as(A, request(t.url).post('/v1/knowledge')).send({ title: 'c', text: 'x' }).expect(201);
     const job = (await as(A, request(t.url).get('/v1/ingest/jobs?kind=embed'))).body.data.find((j: { knowledge_item_id: string }) => j.knowledge_item_id === k.body.id);
     await as(A, request(t.url).post(`/v1/ingest/jobs/${job.id}/cancel`), 'viewer').expect(403);
@@ -68,7 +68,15 @@ describe('ingest job API', () => {
     expect(item.body).toMatchObject({ status: 'failed', error: 'ingest job cancelled' });
     const again = await as(A, request(t.url).post(`/v1/ingest/jobs/${job.id}/cancel`)).expect(409);
     expect(again.headers['content-type']).toMatch(/problem\+json/);
-    await as(A, request(t.url).post(`/v1/ingest/jobs/${job.id}/retry`)).expect(409);
+    // a cancelled job can be retried: queued again (a new generation), its item pending
+    await as(A, request(t.url).post(`/v1/ingest/jobs/${job.id}/retry`), 'viewer').expect(403);
+    const retried = await as(A, request(t.url).post(`/v1/ingest/jobs/${job.id}/retry`), 'member').expect(200);
+    expect(retried.body).toMatchObject({ id: job.id, status: 'queued', attempts: 0, finished_at: null });
+    const pending = await as(A, request(t.url).get(`/v1/knowledge/${k.body.id}`)).expect(200);
+    expect(pending.body).toMatchObject({ status: 'pending', error: null });
+    // a queued job is neither failed nor cancelled
+    const twice = await as(A, request(t.url).post(`/v1/ingest/jobs/${job.id}/retry`)).expect(409);
+    expect(twice.body.detail).toMatch(/only a failed or cancelled job can be retried; this one is queued/);
   });
 
   it('retry: failed → queued with a fresh attempt budget and no dispatch mark', async () => {

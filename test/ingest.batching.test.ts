@@ -83,7 +83,7 @@ describe('a job in few statements (repositories, real Postgres)', () => {
     const tenants = t.app.get(TenantTransactions);
     const jobs = t.app.get(IngestRepository);
     const [id] = await insertJobs(db.owner, org, 1, {}, { kind: 'embed', itemId: item });
-    const asyncStart = (owner: string) => tenants.run(ctx, () => jobs.start(id, owner, 60_000), 'job', { asyncCommit: true });
+    const asyncStart = (owner: string) => tenants.run(ctx, () => jobs.start(id, 0, owner, 60_000), 'job', { asyncCommit: true });
     const itemStatus = async () =>
       (await asOrg(db.owner, org, (c) => c.query(`SELECT status FROM knowledge_items WHERE id = $1`, [item]))).rows[0].status;
 

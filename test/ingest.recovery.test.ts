@@ -245,7 +245,7 @@ describe('ingest lease epochs (database)', () => {
           ).rows[0],
       );
 
-    const first = (await tenants.run(ctx, () => jobs.start(id, 'worker-1', 60_000), 'job'))!;
+    const first = (await tenants.run(ctx, () => jobs.start(id, 0, 'worker-1', 60_000), 'job'))!;
     expect(await lease()).toMatchObject({
       status: 'running',
       attempts: 1,
@@ -273,7 +273,7 @@ describe('ingest lease epochs (database)', () => {
       lease_owner: null,
     });
 
-    const second = (await tenants.run(ctx, () => jobs.start(id, 'worker-2', 60_000), 'job'))!;
+    const second = (await tenants.run(ctx, () => jobs.start(id, 0, 'worker-2', 60_000), 'job'))!;
     expect(second.lease_epoch).toBe(first.lease_epoch + 2);
     expect(second.attempts).toBe(2); // the reaped attempt stays counted
 

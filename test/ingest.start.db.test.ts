@@ -60,7 +60,7 @@ describe('starting an ingest job costs the same beside any backlog', () => {
     const [id] = await insertJobs(db.owner, org.id, 1, {}, { kind: 'embed', itemId: items[backlog - 1] });
 
     const { plan, started, item } = await asTenant(worker, { orgId: org.id }, async (c) => {
-      const explained = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${START_JOB_SQL}`, [id, 60_000, 'test-worker', org.id]);
+      const explained = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${START_JOB_SQL}`, [id, 60_000, 'test-worker', org.id, 0]);
       const job = await c.query(`SELECT status, lease_epoch FROM ingest_jobs WHERE id = $1`, [id]);
       const it = await c.query(`SELECT status FROM knowledge_items WHERE id = $1`, [items[backlog - 1]]);
       return { plan: explained.rows[0]['QUERY PLAN'][0].Plan as PlanNode, started: job.rows[0], item: it.rows[0] };
@@ -70,5 +70,23 @@ describe('starting an ingest job costs the same beside any backlog', () => {
     expect(item).toEqual({ status: 'processing' });
     // a walk over the org's jobs or items would read thousands; by key it reads a few
     expect(rowsTouched(plan), JSON.stringify(plan, null, 1)).toBeLessThan(20);
+  });
+  it("a copy made for an earlier generation (a job cancelled, then retried) is not started; the current generation's is", async () => {
+    const org = await createOrg(db.owner);
+    const [id] = await insertJobs(db.owner, org.id, 1, {}, { kind: 'embed' });
+    // what a retry of a cancelled job leaves: queued again as generation 1 (its generation-0 copy may still wait in the queue)
+    await asOrg(db.owner, org.id, (c) =>
+      c.query(`UPDATE ingest_jobs SET status = 'queued', generation = generation + 1 WHERE id = $1`, [id]),
+    );
+    const start = (generation: number) =>
+      asTenant(worker, { orgId: org.id }, async (c) => {
+        const started = await c.query(START_JOB_SQL, [id, 60_000, 'test-worker', org.id, generation]);
+        const row = await c.query(`SELECT status, attempts, lease_epoch FROM ingest_jobs WHERE id = $1`, [id]);
+        return { started: started.rowCount, row: row.rows[0] };
+      });
+    expect(await start(0)).toEqual({ started: 0, row: { status: 'queued', attempts: 0, lease_epoch: 0 } });
+    expect(await start(1)).toEqual({ started: 1, row: { status: 'running', attempts: 1, lease_epoch: 1 } });
+    // and once running, a stale copy delivered again still is not (it would take the lease)
+    expect(await start(0)).toEqual({ started: 0, row: { status: 'running', attempts: 1, lease_epoch: 1 } });
   });
 });

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_URL } from './support/urls.js';
 import type { Redis } from 'ioredis';
-import { createTestDb, type TestDb } from './support/db.js';
+import { asOrg, createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
@@ -19,7 +19,7 @@ import {
 import { simFailKey, simHeldSinceKey, simReleaseKey, withSimHandlers } from './support/sim-handlers.js';
 import { REDIS } from '../src/redis/redis.module.js';
 import type { Env } from '../src/config/env.js';
-import { metricsRegistry } from '../src/common/metrics/metrics.js';
+import { jobDuration, metricsRegistry } from '../src/common/metrics/metrics.js';
 import { IngestDispatcher } from '../src/modules/ingest/ingest.dispatcher.js';
 import { TenantDb, TenantTransactions } from '../src/tenancy/tenant-context.js';
 
@@ -34,6 +34,11 @@ describe('ingest pipeline (all-in-one process)', () => {
   let A: Tenant;
   const as = (r: request.Test) => r.set('Authorization', `Bearer ${A.tokens.owner}`);
   const job = async (id: string) => (await as(request(t.url).get(`/v1/ingest/jobs/${id}`)).expect(200)).body;
+  /** Jobs the workers took out of the queue and skipped (their row no longer wanted them run). */
+  const skippedCount = async () =>
+    (await jobDuration.get()).values
+      .filter((v) => v.metricName?.endsWith('_count') && v.labels.outcome === 'skipped')
+      .reduce((n, v) => n + v.value, 0);
   const until = (id: string, status: string) =>
     waitFor(`job ${id} ${status}`, async () => ((await job(id)).status === status ? job(id) : null));
 
@@ -184,6 +189,35 @@ describe('ingest pipeline (all-in-one process)', () => {
     expect(await until(id, 'succeeded')).toMatchObject({ attempts: 1, last_error: null });
     expect((await effectsPerJob(db.owner)).get(id)).toBe(1);
     await as(request(t.url).post(`/v1/ingest/jobs/${id}/retry`)).expect(409);
+  });
+
+  it('a cancelled job retried runs once: its earlier copy, still waiting in the queue, is skipped', async () => {
+    const fresh = await orgWithRoles(db.owner);
+    const asFresh = (r: request.Test) => r.set('Authorization', `Bearer ${fresh.tokens.owner}`);
+    // its four slots (INGEST_ORG_CONCURRENCY) held, so the next job's copy waits in the queue
+    const held = await insertJobs(db.owner, fresh.org.id, 4, { hold_flag: true });
+    for (const h of held) await waitFor(`job ${h} holding`, () => redis.get(simHeldSinceKey(env, h)));
+    const [id] = await insertJobs(db.owner, fresh.org.id, 1, { work_ms: 1 });
+    const dispatched = async () =>
+      (
+        await asOrg(db.owner, fresh.org.id, (c) =>
+          c.query(`SELECT dispatched_at IS NOT NULL AS d FROM ingest_jobs WHERE id = $1`, [id]),
+        )
+      ).rows[0].d as boolean;
+    await waitFor('the job handed to the queue', async () => ((await dispatched()) ? true : null));
+    const skippedBefore = await skippedCount();
+    await asFresh(request(t.url).post(`/v1/ingest/jobs/${id}/cancel`)).expect(200);
+    const retried = await asFresh(request(t.url).post(`/v1/ingest/jobs/${id}/retry`)).expect(200);
+    expect(retried.body).toMatchObject({ status: 'queued', attempts: 0 });
+    for (const h of held) await redis.set(simReleaseKey(env, h), '1');
+    await waitFor(
+      'the retried job succeeded',
+      async () => (await jobRows(db.owner, fresh.org.id, [id]))[0].status === 'succeeded',
+    );
+    expect((await jobRows(db.owner, fresh.org.id, [id]))[0].attempts).toBe(1);
+    expect((await effectsPerJob(db.owner)).get(id)).toBe(1);
+    // the generation-0 copy came out of the queue and was skipped
+    await waitFor('the stale copy skipped', async () => ((await skippedCount()) > skippedBefore ? true : null));
   });
 
   it('many jobs all run exactly once', async () => {

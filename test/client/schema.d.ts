@@ -3186,7 +3186,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description failed → queued */
+            /** @description failed or cancelled → queued (a new generation: a copy of the job still in the queue is skipped) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3204,7 +3204,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the job is not failed */
+            /** @description the job is neither failed nor cancelled */
             409: {
                 headers: {
                     [name: string]: unknown;

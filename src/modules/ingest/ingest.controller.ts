@@ -37,8 +37,8 @@ export class IngestController {
   @Post(':id/retry')
   @Roles('member')
   @HttpCode(200)
-  @ApiOkResponse({ type: IngestJobDto, description: 'failed → queued' })
-  @ApiConflictResponse({ description: 'the job is not failed' })
+  @ApiOkResponse({ type: IngestJobDto, description: 'failed or cancelled → queued (a new generation: a copy of the job still in the queue is skipped)' })
+  @ApiConflictResponse({ description: 'the job is neither failed nor cancelled' })
   @ApiTooManyRequestsResponse({
     description:
       'rate-limited or quota-exceeded: a retry is charged again (a crawl job one `crawl` page, an ocr job one `ocr` image), and joins the org\'s queued jobs (caps.queued_jobs)',

@@ -34,7 +34,7 @@ import { JobPayloadParser } from './job-payloads.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { Charges } from '../limits/charges.service.js';
 import { RatePolicy } from '../../common/decorators/rate-limit.decorator.js';
-import { bullPrefix, type QueueJobData } from './queue.config.js';
+import { bullPrefix, generationOfBullId, type QueueJobData } from './queue.config.js';
 import { RedisFactory, type RedisClient } from '../../redis/redis.factory.js';
 import { Admission } from '../../common/admission/admission.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
@@ -346,7 +346,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
         }
         // Asynchronous commit: the job's final commit below (synchronous) flushes it too; a crash in
         // between re-runs the job, which the row then allows (running → running, a new epoch).
-        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId, this.owner, this.ingestConfig.leaseMs), 'job', {
+        const started = await this.tenants.run(ctx, () => this.jobs.start(jobId, generationOfBullId(job.id), this.owner, this.ingestConfig.leaseMs), 'job', {
           asyncCommit: true,
         });
         if (!started) {

@@ -32,7 +32,8 @@ export interface StartedJob {
 }
 
 /**
- * A job's start (IngestRepository.start): $1 job id, $2 lease ms, $3 lease owner, $4 org. One
+ * A job's start (IngestRepository.start): $1 job id, $2 lease ms, $3 lease owner, $4 org, $5 the
+ * generation the queue's copy was made for (a copy of an earlier one is stale: skipped). One
  * statement, the item's `processing` included (a data-modifying CTE runs even if unread). Both rows
  * are reached by their primary key ($1, and the job's item as a one-value subquery) whatever the
  * statistics say: with the job reached only through a join on `old.id`, the planner could order
@@ -43,7 +44,7 @@ export const START_JOB_SQL = `WITH job AS (
             dispatched_at = coalesce(j.dispatched_at, clock_timestamp()), lease_epoch = j.lease_epoch + 1,
             lease_expires_at = clock_timestamp() + make_interval(secs => $2 / 1000.0), lease_owner = $3
        FROM (SELECT id, status AS before FROM ingest_jobs WHERE org_id = $4 AND id = $1 FOR UPDATE) old
-      WHERE j.org_id = $4 AND j.id = $1 AND j.id = old.id AND j.status IN ('queued', 'running')
+      WHERE j.org_id = $4 AND j.id = $1 AND j.id = old.id AND j.status IN ('queued', 'running') AND j.generation = $5
       RETURNING j.id, j.kind, j.payload, j.knowledge_item_id, j.attempts, j.max_attempts, j.lease_epoch,
         CASE WHEN old.before = 'queued' THEN extract(epoch FROM j.started_at - j.queued_at)::float8 END AS wait_s),
    item AS (
@@ -103,12 +104,16 @@ export class IngestRepository {
     return this.db.one(`SELECT ${COLS} FROM ingest_jobs WHERE org_id = $1 AND id = $2`, [this.org(), id]);
   }
 
-  /** failed → queued, as a new generation (a new BullMQ job id) with a fresh attempt budget. */
+  /**
+   * failed or cancelled → queued, as a new generation (a new BullMQ job id) with a fresh attempt
+   * budget. A cancelled job's copy may still wait in the queue: its generation is the old one, so
+   * the worker's start skips it.
+   */
   async retry(id: string): Promise<IngestJobDto | undefined> {
     const row = await this.db.one<IngestJobDto>(
       `UPDATE ingest_jobs SET status = 'queued', attempts = 0, generation = generation + 1, dispatched_at = NULL,
               started_at = NULL, finished_at = NULL, queued_at = clock_timestamp()
-        WHERE org_id = $2 AND id = $1 AND status = 'failed' RETURNING ${COLS}`,
+        WHERE org_id = $2 AND id = $1 AND status IN ('failed', 'cancelled') RETURNING ${COLS}`,
       [id, this.org()],
     );
     if (row?.knowledge_item_id) {
@@ -134,10 +139,11 @@ export class IngestRepository {
    * queued|running → running, under a new lease epoch. `running` is allowed because a job whose
    * worker died is delivered again (BullMQ's stalled check) while its row still says running; the
    * new epoch makes the earlier worker stale, so only one of them can commit. Anything else
-   * (cancelled, finished, deleted) answers undefined and the worker skips the job.
+   * (cancelled, finished, deleted, or a copy of an earlier generation) answers undefined and the
+   * worker skips the job.
    */
-  async start(id: string, owner: string, leaseMs: number): Promise<StartedJob | undefined> {
-    return this.db.one<StartedJob>(START_JOB_SQL, [id, leaseMs, owner, this.org()]);
+  async start(id: string, generation: number, owner: string, leaseMs: number): Promise<StartedJob | undefined> {
+    return this.db.one<StartedJob>(START_JOB_SQL, [id, leaseMs, owner, this.org(), generation]);
   }
 
   /** Pushes the lease forward; false when it is no longer this epoch's (reaped, or taken by another worker). */

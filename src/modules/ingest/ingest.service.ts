@@ -60,14 +60,15 @@ export class IngestService extends IngestEnqueuer {
   }
 
   /**
-   * failed → queued. A manual retry is new work, charged again like the request that first asked
+   * failed or cancelled → queued. A manual retry is new work, charged again like the request that first asked
    * for it (a crawl job one `crawl` page, an ocr job one `ocr` image; an embed job meters its
    * inputs when it runs), and it joins the org's queued jobs (cap). Automatic attempts after a
    * system failure are the same request's and cost nothing more.
    */
   async retry(id: string): Promise<{ job: IngestJobDto; charged: ChargeHeaders }> {
     const failed = await this.get(id);
-    if (failed.status !== 'failed') throw conflict(`only a failed job can be retried; this one is ${failed.status}`);
+    if (failed.status !== 'failed' && failed.status !== 'cancelled')
+      throw conflict(`only a failed or cancelled job can be retried; this one is ${failed.status}`);
     this.assertVerdictCanChange(failed);
     await this.assertRoomInQueue();
     const policy = RETRY_POLICY[failed.kind as JobKind];
@@ -75,7 +76,7 @@ export class IngestService extends IngestEnqueuer {
     const row = await this.jobs.retry(id);
     if (row) return { job: row, charged };
     const job = await this.get(id);
-    throw conflict(`only a failed job can be retried; this one is ${job.status}`);
+    throw conflict(`only a failed or cancelled job can be retried; this one is ${job.status}`);
   }
 
   /**

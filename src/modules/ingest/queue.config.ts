@@ -38,6 +38,12 @@ export const priorityOf = (row: Pick<OutboxRow, 'priority_class' | 'lane_rank'>)
 /** The row id is the BullMQ job id (add is a no-op for an id already queued); a manual retry is a new generation. */
 export const bullJobId = (row: Pick<OutboxRow, 'id' | 'generation'>): string => (row.generation ? `${row.id}.r${row.generation}` : row.id);
 
+/** The generation a BullMQ job id names (bullJobId's inverse): a copy of an earlier generation is stale. */
+export const generationOfBullId = (bullId: string | undefined): number => {
+  const m = /\.r(\d+)$/.exec(bullId ?? '');
+  return m ? Number(m[1]) : 0;
+};
+
 export function bullJobOptions(ingestConfig: IngestConfig, row: OutboxRow): JobsOptions {
   return {
     jobId: bullJobId(row),
