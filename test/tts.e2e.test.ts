@@ -94,6 +94,30 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
 
   const tts = (body: object, token = A.tokens.member) =>
     request(t.url).post('/v1/tts').set('Authorization', `Bearer ${token}`).send(body);
+  /** The org's metered TTS characters. */
+  const usage = async (o: Tenant): Promise<number> =>
+    (await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${o.tokens.viewer}`).expect(200)).body.totals
+      .tts_characters ?? 0;
+  /** A 200 answer's whole WAV as one Buffer. */
+  const wavOf = (text: string, o: Tenant) =>
+    tts({ text }, o.tokens.member)
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      })
+      .expect(200);
+  /** A new org with `tts_streaming` off: its answers are buffered. */
+  const bufferedOrg = async () => {
+    const o = await orgWithRoles(db.owner);
+    await request(t.url)
+      .put(`/v1/admin/flags/tts_streaming/orgs/${o.org.id}`)
+      .set('Authorization', `Bearer ${rootToken}`)
+      .send({ enabled: false })
+      .expect(200);
+    return o;
+  };
 
   it('answers one valid WAV of plausible length, sentence headers stripped, with rate-limit headers', async () => {
     const text = 'Hello world. This is a short test of the speech engine! Does it work?';
@@ -211,19 +235,7 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
   });
 
   it('charges audio past what its characters paid for (TTS_AUDIO_CHARS_PER_SECOND): a text the engine reads out long costs its audio', async () => {
-    const usage = async (o: Tenant): Promise<number> =>
-      (await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${o.tokens.viewer}`).expect(200)).body.totals
-        .tts_characters ?? 0;
     const seconds = (body: Buffer) => (body.length - 44) / 44100; // 22.05 kHz mono 16-bit after the header
-    const wav = (o: Tenant, text: string) =>
-      tts({ text }, o.tokens.member)
-        .buffer(true)
-        .parse((r, cb) => {
-          const parts: Buffer[] = [];
-          r.on('data', (c: Buffer) => parts.push(c));
-          r.on('end', () => cb(null, Buffer.concat(parts)));
-        })
-        .expect(200);
     // each ㍻ is read as a whole era name: 200 characters, one sentence, about 75 s of audio
     const E = await orgWithRoles(db.owner);
     // a bucket that refills slowly (20 blocks of 100 characters an hour), so the debt shows
@@ -232,7 +244,7 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
       .set('Authorization', `Bearer ${rootToken}`)
       .send({ tts: { limit: 20, window_s: 3600 } })
       .expect(200);
-    const long = await wav(E, '㍻'.repeat(200));
+    const long = await wavOf('㍻'.repeat(200), E);
     const made = seconds(long.body as Buffer);
     expect(made * 10).toBeGreaterThan(400); // far more audio than 200 characters of prose make
     // the charge lands once the synthesis has ended (after the last byte was sent): polled
@@ -249,34 +261,19 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
     // prose makes about 15 characters a second: its characters pay for its audio, nothing more
     const F = await orgWithRoles(db.owner);
     const text = 'This is a short test of the speech engine, spoken at an ordinary pace by a plain voice.';
-    const prose = await wav(F, text);
+    const prose = await wavOf(text, F);
     expect(seconds(prose.body as Buffer) * 10).toBeLessThan(text.length);
     await expect.poll(() => usage(F), { timeout: 10_000 }).toBe(text.length);
   });
 
   it('a buffered answer (tts_streaming off) holds at most TTS_MAX_BUFFERED_AUDIO_S of audio: past it the synthesis stops, 422, the audio made charged', async () => {
-    const usage = async (o: Tenant): Promise<number> =>
-      (await request(t.url).get('/v1/org/usage').set('Authorization', `Bearer ${o.tokens.viewer}`).expect(200)).body.totals
-        .tts_characters ?? 0;
     // 100 ㍻ (one sentence) make about 37 s of audio: streamed, all of it
     const text = '㍻'.repeat(100);
-    const whole = await tts({ text }, A.tokens.member)
-      .buffer(true)
-      .parse((r, cb) => {
-        const parts: Buffer[] = [];
-        r.on('data', (c: Buffer) => parts.push(c));
-        r.on('end', () => cb(null, Buffer.concat(parts)));
-      })
-      .expect(200);
+    const whole = await wavOf(text, A);
     const seconds = ((whole.body as Buffer).length - 44) / 44100;
     expect(seconds).toBeGreaterThan(33); // the limit below (30 s) is really passed
 
-    const G = await orgWithRoles(db.owner);
-    await request(t.url)
-      .put(`/v1/admin/flags/tts_streaming/orgs/${G.org.id}`)
-      .set('Authorization', `Bearer ${rootToken}`)
-      .send({ enabled: false })
-      .expect(200);
+    const G = await bufferedOrg();
     const res = await tts({ text }, G.tokens.member).expect(422);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.detail).toMatch(/past 30 s/);
@@ -291,16 +288,7 @@ describe('POST /v1/tts (espeak-ng, streamed WAV)', () => {
   });
 
   it('buffered answers are made TTS_BUFFERED_SLOTS at a time per process (each holds its whole WAV): a second org\'s waits its turn, streams do not', async () => {
-    const off = async () => {
-      const o = await orgWithRoles(db.owner);
-      await request(t.url)
-        .put(`/v1/admin/flags/tts_streaming/orgs/${o.org.id}`)
-        .set('Authorization', `Bearer ${rootToken}`)
-        .send({ enabled: false })
-        .expect(200);
-      return o;
-    };
-    const [P, Q] = [await off(), await off()];
+    const [P, Q] = [await bufferedOrg(), await bufferedOrg()];
     const text = Array.from({ length: 4 }, (_, i) => `This is buffered sentence number ${i + 1}.`).join(' ');
     const speakAs = (o: Tenant, id: string) =>
       request(t.url)
