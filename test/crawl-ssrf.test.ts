@@ -5,6 +5,7 @@ import { checkUrl } from '../src/modules/intake/crawl/url-policy.js';
 import { parseCidrList } from '../src/modules/intake/crawl/address-policy.js';
 import {
   CRAWL_CONTENT_TYPES,
+  CRAWL_KEEP_ALIVE_MAX_MS,
   FetchFailure,
   guardedConnector,
   SafeFetcher,
@@ -345,6 +346,31 @@ describe('SSRF-safe fetcher', () => {
     const slow = await f.fetch(`http://127.0.0.1:${pub.port}/slow`).catch((e: unknown) => e);
     expect(slow).toMatchObject({ failure: FetchFailure.Timeout, transient: false, message: expect.stringMatching(/\(7 bytes came\): its server sends too slowly$/) });
     await f.close();
+  });
+
+  it('a site asking to keep its connection open for 10 minutes has it closed within CRAWL_KEEP_ALIVE_MAX_MS of idleness', async () => {
+    const open = new Set<import('node:net').Socket>();
+    const site = createServer((_q, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain', 'keep-alive': 'timeout=600' }).end('kept'),
+    );
+    site.keepAliveTimeout = 600_000; // the server would keep it: only the fetcher can close it
+    site.on('connection', (sock) => {
+      open.add(sock);
+      sock.once('close', () => open.delete(sock));
+    });
+    const port = await new Promise<number>((r) => site.listen(0, '127.0.0.1', () => r((site.address() as AddressInfo).port)));
+    const f = new SafeFetcher(base({ policy: { hosts: [], cidrs: parseCidrList('127.0.0.1/32'), ports: [port] } }));
+    try {
+      expect((await f.fetch(`http://127.0.0.1:${port}/`)).body.toString()).toBe('kept');
+      expect(open.size).toBe(1);
+      const fetchedAt = performance.now();
+      await expect.poll(() => open.size, { timeout: CRAWL_KEEP_ALIVE_MAX_MS + 6_000, interval: 100 }).toBe(0);
+      expect(performance.now() - fetchedAt).toBeLessThan(CRAWL_KEEP_ALIVE_MAX_MS + 2_000);
+    } finally {
+      await f.close();
+      site.closeAllConnections();
+      await new Promise((r) => site.close(r));
+    }
   });
 
   it('5xx is a transient failure, 404 a final one', async () => {
