@@ -22,6 +22,7 @@ import { installMethodNotAllowed } from './common/http/method-not-allowed.js';
 import { installEarlyGuards, tagRouteTargets } from './common/http/early-guards.js';
 import { installPublicLimit } from './modules/limits/public-limit.js';
 import { installCloseUnused } from './common/http/close-unused.js';
+import { installIdleCap } from './common/http/idle-cap.js';
 import { installLingeringClose } from './common/http/lingering-close.js';
 import { TenantGuard } from './common/guards/tenant.guard.js';
 import { RolesGuard } from './common/guards/roles.guard.js';
@@ -101,6 +102,11 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
   installLingeringClose(fastify.server, env.HTTP_LINGER_MS, () => !admissionState.loopSaturated());
   // At shutdown a connection that never sent a request does not hold the close until its keep-alive timeout.
   installCloseUnused(fastify);
+  // An org's idle connections past its cap are closed, with any answer left unread in the kernel.
+  installIdleCap(fastify, {
+    maxCount: env.HTTP_MAX_IDLE_CONNECTIONS_PER_ORG,
+    maxBytes: env.HTTP_MAX_IDLE_ANSWER_BYTES_PER_ORG,
+  });
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

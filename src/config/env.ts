@@ -248,6 +248,23 @@ export class EnvDto {
   HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
   /**
+   * Keep-alive connections one org (or a user without one) may leave idle after an answer on one
+   * instance; past it its oldest idle one is closed, with whatever of its answer the client has not
+   * read: an answer the kernel has taken but the client never reads holds host memory until the
+   * keep-alive timeout. 0 = no cap.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
+  HTTP_MAX_IDLE_CONNECTIONS_PER_ORG = 256;
+
+  /**
+   * Bytes of answers one org's idle keep-alive connections on one instance may have been sent (each
+   * counted for its last answer); past it its oldest idle connection is closed, as for
+   * HTTP_MAX_IDLE_CONNECTIONS_PER_ORG (never its newest). 0 = no cap.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_073_741_824)
+  HTTP_MAX_IDLE_ANSWER_BYTES_PER_ORG = 33_554_432;
+
+  /**
    * After an answer that closes a connection whose client may still be sending (a body refused
    * before it was read: 400, 401, 413, 429), how long the server keeps reading and discarding
    * before it closes, so the client reads the answer instead of a reset; 0 closes at once. A
