@@ -6,15 +6,16 @@ import { startApp, type TestApp } from './support/app.js';
 import { createUser, orgWithRoles, tokenFor } from './support/fixtures.js';
 import { textPng } from './support/files.js';
 import { dbUrl } from './support/urls.js';
-import { STORED_ROW_BYTES } from '../src/modules/limits/stored-bytes.js';
+import { STORED_JOB_ROW_BYTES, STORED_ROW_BYTES } from '../src/modules/limits/stored-bytes.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 const ROW = STORED_ROW_BYTES;
+const JOB_ROW = STORED_JOB_ROW_BYTES;
 
 /**
  * caps.stored_bytes: Postgres counts what each org keeps (org_storage, kept by triggers on item
- * documents, upload blobs, messages, thread rows, invitations and the outbox and audit rows beside
- * them, whatever path writes or deletes them), and a write that
+ * documents and other columns, ingest jobs, upload blobs, messages, thread rows, invitations and
+ * the outbox and audit rows beside them, whatever path writes or deletes them), and a write that
  * would take the org past its cap is 429 quota-exceeded with nothing stored. API only: jobs stay
  * queued, so nothing but the requests writes.
  */
@@ -42,7 +43,10 @@ describe('caps.stored_bytes', () => {
       const kept = (await c.query(`SELECT coalesce(sum(bytes), 0)::bigint AS n FROM org_storage`)).rows[0].n;
       const summed = (
         await c.query(
-          `SELECT (SELECT coalesce(sum(${ROW} + coalesce(octet_length(content_text), 0) + coalesce(octet_length(content_html), 0)), 0) FROM knowledge_items)
+          `SELECT (SELECT coalesce(sum(${ROW} + coalesce(octet_length(content_text), 0) + coalesce(octet_length(content_html), 0)
+                    + octet_length(title) + coalesce(octet_length(source_url), 0) + coalesce(octet_length(file_name), 0) + coalesce(octet_length(error), 0)), 0) FROM knowledge_items)
+                + (SELECT coalesce(sum(${JOB_ROW} + coalesce(pg_column_size(payload), 0) + coalesce(octet_length(last_error), 0)
+                    + coalesce(octet_length(idempotency_key), 0) + coalesce(octet_length(request_id), 0)), 0) FROM ingest_jobs)
                 + (SELECT coalesce(sum(${ROW} + octet_length(data)), 0) FROM knowledge_blobs)
                 + (SELECT coalesce(sum(${ROW} + octet_length(content)), 0) FROM rocker_messages)
                 + (SELECT coalesce(sum(${ROW} + octet_length(title)), 0) FROM rocker_threads)
@@ -155,6 +159,27 @@ describe('caps.stored_bytes', () => {
     await as(A, request(t.url).post('/v1/threads').send({ title: 'fits' })).expect(201);
   });
 
+  it("counts an item's title and the ingest job it brings, and refuses items past the cap by them", async () => {
+    const A = await orgWithRoles(db.owner);
+    const base = (await counted(A)).kept;
+    const title = 'T'.repeat(300);
+    for (let i = 0; i < 5; i++) await as(A, request(t.url).post('/v1/knowledge').send({ title, text: 'a' })).expect(201);
+    const now = await counted(A);
+    expect(now.kept).toBe(now.summed);
+    // each: its row, its title and one letter, and its embed job's row and payload
+    expect(now.kept - base).toBeGreaterThan(5 * (ROW + 300 + 1 + JOB_ROW));
+    // a job's error counts once it has one
+    await asOrg(db.owner, A.org.id, (c) => c.query(`UPDATE ingest_jobs SET last_error = repeat('e', 1000)`));
+    expect((await counted(A)).kept).toBe(now.kept + 5 * 1000);
+    // room for one more item of a one-letter text, but not for its title and job
+    await setCap(A, now.kept + 5000 + ROW + 1 + 100);
+    const refused = await as(A, request(t.url).post('/v1/knowledge').send({ title, text: 'a' }));
+    expect(refused.status).toBe(429);
+    expect(refused.body.type).toMatch(/quota-exceeded$/);
+    await as(A, request(t.url).post('/v1/knowledge').send({ title: 't', text: 'a' })).expect(429); // its job alone is 512
+    await setCap(A, null);
+  });
+
   it('validates the cap', async () => {
     const A = await orgWithRoles(db.owner);
     for (const bad of [0, -1, 1.5, 'x', 1e16]) {
@@ -175,13 +200,16 @@ describe('caps.stored_bytes', () => {
       [[A.org.id, B.org.id]],
     );
     for (const [org, base] of [[A, baseA], [B, baseB]] as const)
-      expect(await counted(org)).toEqual({ kept: base + 3 * (ROW + 100), summed: base + 3 * (ROW + 100) });
+      expect(await counted(org)).toEqual({ kept: base + 3 * (ROW + 4 + 100), summed: base + 3 * (ROW + 4 + 100) }); // title 'bulk'
     await su.query(`DELETE FROM knowledge_items WHERE org_id = $1`, [A.org.id]);
     expect((await counted(A)).kept).toBe(baseA);
     // a changed document (what a crawl or ocr job's setContent does) counts its new size; a status does not move it
     await su.query(`UPDATE knowledge_items SET content_text = repeat('y', 500), content_html = '<p>y</p>' WHERE org_id = $1`, [B.org.id]);
     await su.query(`UPDATE knowledge_items SET status = 'failed' WHERE org_id = $1`, [B.org.id]);
-    expect(await counted(B)).toEqual({ kept: baseB + 3 * (ROW + 508), summed: baseB + 3 * (ROW + 508) });
+    expect(await counted(B)).toEqual({ kept: baseB + 3 * (ROW + 4 + 508), summed: baseB + 3 * (ROW + 4 + 508) });
+    // an item's other columns count too: its error
+    await su.query(`UPDATE knowledge_items SET error = 'oops' WHERE org_id = $1`, [B.org.id]);
+    expect(await counted(B)).toEqual({ kept: baseB + 3 * (ROW + 8 + 508), summed: baseB + 3 * (ROW + 8 + 508) });
     // an org deleted with everything it keeps takes its count along
     await su.query(`DELETE FROM orgs WHERE id = $1`, [B.org.id]);
     expect((await su.query(`SELECT count(*)::int AS n FROM org_storage WHERE org_id = $1`, [B.org.id])).rows[0].n).toBe(0);

@@ -66,7 +66,11 @@ DECLARE
     'public.org_storage_resize_rocker_threads()',          -- row trigger: a thread's change in title bytes, to its own org's count
     'public.org_storage_count_org_invitations()',          -- statement trigger: the same for invitation rows
     'public.org_storage_count_outbox_events()',            -- statement trigger: the same for outbox rows
-    'public.org_storage_count_org_audit_log()'             -- statement trigger: the same for membership and invitation audit rows
+    'public.org_storage_count_org_audit_log()',            -- statement trigger: the same for membership and invitation audit rows
+    'public.org_storage_count_knowledge_items_meta()',     -- statement trigger: the same for an item's title, source URL, file name and error
+    'public.org_storage_resize_knowledge_items_meta()',    -- row trigger: an item's change in those bytes, to its own org's count
+    'public.org_storage_count_ingest_jobs()',              -- statement trigger: the same for ingest job rows (payload, error, keys)
+    'public.org_storage_resize_ingest_jobs()'              -- row trigger: a job's change in its error's bytes, to its own org's count
   ];
   -- Of those, the ones the API role (app_role) may EXECUTE, each reviewed as a door an injection
   -- in the API can open. The ingest dispatcher's functions are not here: only the worker role

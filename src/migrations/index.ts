@@ -36,6 +36,7 @@ import { OrgStoredRows1796206500000 } from './1796206500000-OrgStoredRows.js';
 import { OrgMembersPageIndex1796206600000 } from './1796206600000-OrgMembersPageIndex.js';
 import { IngestJobsStatusPage1796206700000 } from './1796206700000-IngestJobsStatusPage.js';
 import { IngestJobsKindPage1796206800000 } from './1796206800000-IngestJobsKindPage.js';
+import { OrgStoredItemRows1796206900000 } from './1796206900000-OrgStoredItemRows.js';
 
 // Listed explicitly (no glob) so that source (tests) and dist (CLI) run the same set.
 export const MIGRATIONS = [
@@ -65,4 +66,5 @@ export const MIGRATIONS = [
   OrgMembersPageIndex1796206600000,
   IngestJobsStatusPage1796206700000,
   IngestJobsKindPage1796206800000,
+  OrgStoredItemRows1796206900000,
 ];

@@ -8,7 +8,7 @@ import { fairKey } from '../../common/fair/fair-scheduler.js';
 import { LargeAnswers, READ_SLICE_BYTES } from '../../common/admission/answer-slots.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.types.js';
 import { jsonObjectStream } from '../../common/http/json-stream.js';
-import { StoredBytes } from '../limits/stored-bytes.js';
+import { STORED_JOB_ROW_BYTES, StoredBytes } from '../limits/stored-bytes.js';
 import {
   KnowledgeRepository,
   type ContentPart,
@@ -45,7 +45,7 @@ export class KnowledgeService {
    * (transactional outbox): both commit or neither does.
    */
   async create(item: NewKnowledgeItem): Promise<KnowledgeItemDto> {
-    await this.stored.assertRoom(documentBytes(item.contentText) + documentBytes(item.contentHtml));
+    await this.stored.assertRoom(documentBytes(item.contentText) + documentBytes(item.contentHtml) + itemRowBytes(item));
     const created = await this.items.create(item);
     await this.requestEmbedding(created.id);
     return created;
@@ -58,7 +58,7 @@ export class KnowledgeService {
    * ocr job (putBlob), checked against the org's cap with the item.
    */
   async createPending(item: NewKnowledgeItem, blobBytes = 0): Promise<KnowledgeItemDto> {
-    await this.stored.assertRoom(blobBytes, blobBytes ? 2 : 1);
+    await this.stored.assertRoom(blobBytes + itemRowBytes(item), blobBytes ? 2 : 1);
     return this.items.create(item);
   }
 
@@ -192,6 +192,11 @@ export class KnowledgeService {
     }
     if (!(await this.items.delete(id))) throw notFound('knowledge item');
   }
+}
+
+/** An item's other columns and the job it brings, as org_storage counts them (migration OrgStoredItemRows). */
+function itemRowBytes(item: NewKnowledgeItem): number {
+  return documentBytes(item.title) + documentBytes(item.sourceUrl) + documentBytes(item.fileName) + STORED_JOB_ROW_BYTES;
 }
 
 /** A document's bytes as Postgres will count them (UTF-8). */

@@ -7,11 +7,13 @@ import { OrgCap } from './limits.types.js';
 
 /** What a row costs besides its documents, as migration OrgStoredBytes counts it. */
 export const STORED_ROW_BYTES = 256;
+/** What an ingest job's row costs besides its payload and texts, as migration OrgStoredItemRows counts it. */
+export const STORED_JOB_ROW_BYTES = 512;
 
 /**
- * The org's cap on what it keeps in bytes (caps.stored_bytes): item text and HTML, uploads waiting
- * for OCR, thread messages and titles, invitations and the audit and outbox rows beside them
- * (migrations OrgStoredBytes, OrgStoredRows). Postgres keeps each org's total in org_storage (kept by triggers, a
+ * The org's cap on what it keeps in bytes (caps.stored_bytes): item text and HTML and their other
+ * columns, ingest jobs, uploads waiting for OCR, thread messages and titles, invitations and the
+ * audit and outbox rows beside them (migrations OrgStoredBytes, OrgStoredRows, OrgStoredItemRows). Postgres keeps each org's total in org_storage (kept by triggers, a
  * few rows per org summed by one index range); this refuses a write that would take the org past
  * its cap. Soft by a few requests under concurrency, as the other caps (a read, then a write).
  */
