@@ -52,6 +52,8 @@ export abstract class HttpConfig extends slice({
   requestTimeoutMs: 'HTTP_REQUEST_TIMEOUT_MS',
   headersTimeoutMs: 'HTTP_HEADERS_TIMEOUT_MS',
   keepAliveTimeoutMs: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+  maxIdleConnectionsPerOrg: 'HTTP_MAX_IDLE_CONNECTIONS_PER_ORG',
+  maxIdleAnswerBytesPerOrg: 'HTTP_MAX_IDLE_ANSWER_BYTES_PER_ORG',
   lingerMs: 'HTTP_LINGER_MS',
   trustProxy: 'HTTP_TRUST_PROXY',
 }) {}
