@@ -102,7 +102,7 @@ export async function configureApp(app: NestFastifyApplication, env: Env, opts: 
   installLingeringClose(fastify.server, env.HTTP_LINGER_MS, () => !admissionState.loopSaturated());
   // At shutdown a connection that never sent a request does not hold the close until its keep-alive timeout.
   installCloseUnused(fastify);
-  // An org's idle connections past its cap are closed, with any answer left unread in the kernel.
+  // An org's idle connections past its caps are reset, dropping any answer left unread in the kernel.
   installIdleCap(fastify, {
     maxCount: env.HTTP_MAX_IDLE_CONNECTIONS_PER_ORG,
     maxBytes: env.HTTP_MAX_IDLE_ANSWER_BYTES_PER_ORG,

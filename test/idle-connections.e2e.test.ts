@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
+import request from 'supertest';
 import { createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
+import { IDLE_CAP_GRACE_MS } from '../src/common/http/idle-cap.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
 
@@ -22,13 +24,22 @@ class Conn {
       this.waiting?.();
     });
     socket.on('error', (e: NodeJS.ErrnoException) => (this.reset ||= e.code === 'ECONNRESET'));
-    socket.once('close', () => (this.closed = true));
+    socket.once('close', () => {
+      this.closed = true;
+      this.waiting?.();
+    });
   }
 
   static async open(port: number): Promise<Conn> {
     const s = connect(port, '127.0.0.1');
     await new Promise((r) => s.once('connect', r));
     return new Conn(s);
+  }
+
+  /** Sends one GET and never reads its answer (the socket paused: the kernel keeps what it cannot deliver). */
+  send(path: string, token: string): void {
+    this.socket.pause();
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${token}\r\n\r\n`);
   }
 
   /** Bytes of the last answer, headers included. */
@@ -114,8 +125,12 @@ describe('idle connections per org', () => {
   });
 });
 
-/** HTTP_MAX_IDLE_ANSWER_BYTES_PER_ORG: the bytes of answers left on an org's idle connections are capped too. */
-describe('idle answer bytes per org', () => {
+/**
+ * HTTP_MAX_IDLE_ANSWER_BYTES_PER_ORG: what an org's idle connections leave unread in the kernel's
+ * send queues is capped too; a client that reads its answers keeps its connections, however large
+ * the answers were.
+ */
+describe('unread answer bytes per org', () => {
   let db: TestDb;
   let t: TestApp;
   let A: Tenant;
@@ -123,11 +138,12 @@ describe('idle answer bytes per org', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    // room for one answer of GET /v1/org, not two
+    // any unread byte is over the cap
     t = await startApp(
-      envFor(db.appUrl, db.ownerUrl, { HTTP_MAX_IDLE_CONNECTIONS_PER_ORG: '0', HTTP_MAX_IDLE_ANSWER_BYTES_PER_ORG: '600' }),
+      envFor(db.appUrl, db.ownerUrl, { HTTP_MAX_IDLE_CONNECTIONS_PER_ORG: '0', HTTP_MAX_IDLE_ANSWER_BYTES_PER_ORG: '1' }),
     );
     A = await orgWithRoles(db.owner);
+    (t.app.getHttpServer() as import('node:http').Server).on('connection', (sock: Socket) => serverSide.set(sock.remotePort!, sock));
   });
 
   afterAll(async () => {
@@ -136,18 +152,43 @@ describe('idle answer bytes per org', () => {
     await db?.drop();
   });
 
-  it("closes the org's oldest idle connection once their answers pass the bytes cap, never its newest", async () => {
+  /** The server's side of each client connection, by the client's port. */
+  const serverSide = new Map<number, Socket>();
+  /** Whether the server has closed its side of `c`. */
+  const closedByServer = (c: Conn) => serverSide.get(c.socket.localPort!)?.destroyed ?? false;
+
+  it('resets the connections whose answers lie unread past the cap; readers keep theirs, the newest is kept', async () => {
     const port = Number(new URL(t.url).port);
-    for (let i = 0; i < 3; i++) {
-      const c = await Conn.open(port);
-      conns.push(c);
-      expect(await c.get('/v1/org', A.tokens.viewer)).toBe(200);
-      expect(c.answerBytes).toBeGreaterThan(300); // each answer is more than half the cap
-      // only the newest is left open
-      await expect.poll(() => conns.map((x) => x.closed), { timeout: 5000 }).toEqual(conns.map((_, j) => j < i));
+    // 170,000 control characters: a 1 MB answer (each escaped to 6 bytes), more than a paused client's receive buffer takes
+    const item = await request(t.url)
+      .post('/v1/knowledge')
+      .set('Authorization', `Bearer ${A.tokens.member}`)
+      .send({ title: 'ctl', text: '\u0001'.repeat(170_000) })
+      .expect(201);
+    const path = `/v1/knowledge/${item.body.id}`;
+    const readers = [await Conn.open(port), await Conn.open(port)];
+    conns.push(...readers);
+    // the readers read their large answers back to back: far past the cap by the answers' sizes
+    for (let i = 0; i < 4; i++) expect(await readers[i % 2].get(path, A.tokens.viewer)).toBe(200);
+    // two clients that never read theirs
+    const unread = [await Conn.open(port), await Conn.open(port)];
+    conns.push(...unread);
+    for (const c of unread) c.send(path, A.tokens.viewer);
+    // and the newest, a reader again
+    const newest = await Conn.open(port);
+    conns.push(newest);
+    expect(await newest.get('/v1/org', A.tokens.viewer)).toBe(200);
+    // the two unread ones are reset once their grace has passed
+    const all = [...readers, ...unread, newest];
+    await expect
+      .poll(() => all.map(closedByServer), { timeout: IDLE_CAP_GRACE_MS * 3 + 4000 })
+      .toEqual([false, false, true, true, false]);
+    expect([...readers, newest].map((c) => c.closed)).toEqual([false, false, false]);
+    for (const c of readers) expect(await c.get('/v1/org', A.tokens.viewer)).toBe(200);
+    // what they had not read was dropped: a reset, not the rest of the answer
+    for (const c of unread) {
+      c.socket.resume();
+      await expect.poll(() => c.reset, { timeout: 5000 }).toBe(true);
     }
-    // reset, not closed: a FIN would leave an unread answer in the kernel until the client reads it
-    expect(conns.map((c) => c.reset)).toEqual([true, true, false]);
   });
 });
-

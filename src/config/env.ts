@@ -249,17 +249,18 @@ export class EnvDto {
 
   /**
    * Keep-alive connections one org (or a user without one) may leave idle after an answer on one
-   * instance; past it its oldest idle one is closed, with whatever of its answer the client has not
-   * read: an answer the kernel has taken but the client never reads holds host memory until the
-   * keep-alive timeout. 0 = no cap.
+   * instance; past it its oldest one idle for a second is reset, with whatever of its answer the
+   * client has not read: an answer the kernel has taken but the client never reads holds host
+   * memory until the keep-alive timeout. 0 = no cap.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000)
   HTTP_MAX_IDLE_CONNECTIONS_PER_ORG = 256;
 
   /**
-   * Bytes of answers one org's idle keep-alive connections on one instance may have been sent (each
-   * counted for its last answer); past it its oldest idle connection is closed, as for
-   * HTTP_MAX_IDLE_CONNECTIONS_PER_ORG (never its newest). 0 = no cap.
+   * Bytes of answers one org's idle keep-alive connections on one instance may leave unread in the
+   * kernel's send queues (read from /proc once their answers' sizes pass it; where it cannot be
+   * read, the sizes count); past it its oldest idle connection with unread bytes is reset (never its
+   * newest, nor one idle under a second). 0 = no cap.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(1_073_741_824)
   HTTP_MAX_IDLE_ANSWER_BYTES_PER_ORG = 33_554_432;

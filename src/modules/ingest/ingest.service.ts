@@ -60,10 +60,10 @@ export class IngestService extends IngestEnqueuer {
   }
 
   /**
-   * failed or cancelled → queued. A manual retry is new work, charged again like the request that first asked
-   * for it (a crawl job one `crawl` page, an ocr job one `ocr` image; an embed job meters its
-   * inputs when it runs), and it joins the org's queued jobs (cap). Automatic attempts after a
-   * system failure are the same request's and cost nothing more.
+   * failed or cancelled → queued. A manual retry is new work, charged again like the request that
+   * first asked for it (a crawl job one `crawl` page, an ocr job one `ocr` image; an embed job
+   * meters its inputs when it runs), and it joins the org's queued jobs (cap). Automatic attempts
+   * after a system failure are the same request's and cost nothing more.
    */
   async retry(id: string): Promise<{ job: IngestJobDto; charged: ChargeHeaders }> {
     const failed = await this.get(id);
