@@ -5,6 +5,7 @@ import { createTestDb, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
+import { parseAnswer } from './support/net.js';
 import { IDLE_CAP_GRACE_MS } from '../src/common/http/idle-cap.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
@@ -18,7 +19,7 @@ class Conn {
   private waiting?: () => void;
 
   private constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
+    socket.setEncoding('latin1');
     socket.on('data', (d: string) => {
       this.buf += d;
       this.waiting?.();
@@ -36,26 +37,23 @@ class Conn {
     return new Conn(s);
   }
 
-  /** Sends one GET and never reads its answer (the socket paused: the kernel keeps what it cannot deliver). */
-  send(path: string, token: string): void {
-    this.socket.pause();
+  private request(path: string, token: string): void {
     this.socket.write(`GET ${path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${token}\r\n\r\n`);
   }
 
-  /** Bytes of the last answer, headers included. */
-  answerBytes = 0;
+  /** Sends one GET and never reads its answer (the socket paused: the kernel keeps what it cannot deliver). */
+  send(path: string, token: string): void {
+    this.socket.pause();
+    this.request(path, token);
+  }
 
   /** One GET, answered whole (status line, headers and a Content-Length body); the status. */
   async get(path: string, token: string): Promise<number> {
     this.buf = '';
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    this.request(path, token);
     for (;;) {
-      const end = this.buf.indexOf('\r\n\r\n');
-      const length = /\r\ncontent-length: (\d+)/i.exec(this.buf)?.[1];
-      if (end >= 0 && length !== undefined && Buffer.byteLength(this.buf.slice(end + 4)) >= Number(length)) {
-        this.answerBytes = Buffer.byteLength(this.buf);
-        return Number(this.buf.slice(9, 12));
-      }
+      const answer = parseAnswer(this.buf);
+      if (answer) return answer.status;
       if (this.closed) throw new Error('closed before the answer');
       await new Promise<void>((r) => (this.waiting = r));
       this.waiting = undefined;
@@ -65,7 +63,7 @@ class Conn {
 
 /**
  * HTTP_MAX_IDLE_CONNECTIONS_PER_ORG: an org's keep-alive connections idle after an answer are
- * capped per instance; past the cap its oldest idle one is closed (an answer the kernel took and
+ * capped per instance; past the cap its oldest idle one is reset (an answer the kernel took and
  * the client never read holds host memory until the keep-alive timeout otherwise). Other orgs'
  * connections are their own.
  */

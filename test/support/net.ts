@@ -31,7 +31,7 @@ function requestHead(method: string, url: URL, path: string, length: number, hea
 }
 
 /** The whole answer in `raw` (latin1), or undefined while its head or body is still arriving. */
-function parseAnswer(raw: string): RawResponse | undefined {
+export function parseAnswer(raw: string): RawResponse | undefined {
   const end = raw.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
   const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');

@@ -47,7 +47,6 @@ export function installIdleCap(fastify: FastifyInstance, limits: { maxCount: num
   const ownerOf = new WeakMap<Socket, string>();
   /** The socket's bytes written when its current request arrived: its answer is what follows. */
   const writtenAt = new WeakMap<Socket, number>();
-  const watched = new WeakSet<Socket>();
   /** Orgs to look at again: over a cap with connections idle too briefly, or over `maxBytes` by their answers' sizes. */
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -108,12 +107,12 @@ export function installIdleCap(fastify: FastifyInstance, limits: { maxCount: num
     timer = undefined;
     const keys = [...pending];
     pending.clear();
-    const overBytes = keys.filter((k) => (idle.get(k)?.bytes ?? 0) > maxBytes);
     const now = performance.now();
     for (const k of keys) {
       const org = idle.get(k);
       if (org) trimCount(k, org, now);
     }
+    const overBytes = keys.filter((k) => (idle.get(k)?.bytes ?? 0) > maxBytes);
     if (!overBytes.length) return;
     // at most one read of the kernel's queues a grace: a flood of answers does not read /proc each
     const since = now - lastCheck;
@@ -135,6 +134,7 @@ export function installIdleCap(fastify: FastifyInstance, limits: { maxCount: num
     clearTimeout(timer);
     done();
   });
+  fastify.server.on('connection', (s: Socket) => s.once('close', () => release(s)));
   // a request on an idle connection makes it busy again (its next answer counts it anew)
   // (ahead of Fastify's own listener, so that nothing of the answer is written yet)
   fastify.server.prependListener('request', (req: { socket: Socket }) => {
@@ -154,10 +154,6 @@ export function installIdleCap(fastify: FastifyInstance, limits: { maxCount: num
     org.sockets.set(s, { bytes, at: now });
     org.bytes += bytes;
     ownerOf.set(s, key);
-    if (!watched.has(s)) {
-      watched.add(s);
-      s.once('close', () => release(s));
-    }
     trimCount(key, org, now);
     // over the bytes cap by its answers' sizes: the kernel says what is unread, once the grace has passed
     if (org.bytes > maxBytes) later(key, IDLE_CAP_GRACE_MS);
