@@ -65,4 +65,29 @@ describe('large answers are paced per org', () => {
     for (let i = 0; i < 3; i++) await timedRead(c.tokens.member, page);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(495); // as above: 600 KB charged before the third
   });
+
+  it('an answer is large by its JSON: control characters, six bytes each in it, are streamed and paced', async () => {
+    const d = await orgWithRoles(db.owner);
+    const controls = '\u0001'.repeat(100_000); // 100 KB stored, under the inline limit; 600 KB of JSON
+    const itemId = await asOrg(db.owner, d.org.id, async (c) =>
+      (await c.query<{ id: string }>(`INSERT INTO knowledge_items (org_id, title, source_kind, content_text) VALUES ($1, 't', 'text', $2) RETURNING id`, [d.org.id, controls])).rows[0].id,
+    );
+    const headers = { authorization: `Bearer ${d.tokens.member}`, 'content-type': 'application/json' };
+    const thread = (await (await fetch(`${t.url}/v1/threads`, { method: 'POST', headers, body: JSON.stringify({ title: 'controls' }) })).json()) as { id: string };
+    const posted = await fetch(`${t.url}/v1/threads/${thread.id}/messages`, { method: 'POST', headers, body: JSON.stringify({ role: 'user', content: controls.slice(0, 20_000) }) });
+    expect(posted.status).toBe(201); // 20 KB, under the page's 64 KiB inline; 120 KB of JSON
+    const t0 = performance.now();
+    for (const path of [`/v1/knowledge/${itemId}`, `/v1/threads/${thread.id}/messages`]) {
+      const res = await fetch(`${t.url}${path}`, { headers });
+      expect(res.status).toBe(200);
+      // a streamed answer has no length up front; an inline one (the stored size judged) had one
+      expect(res.headers.get('content-length'), path).toBeNull();
+      expect(res.headers.get('transfer-encoding')).toBe('chunked');
+      const body = (await res.json()) as { content_text?: string; data?: { content: string }[] };
+      expect(body.content_text ?? body.data![0].content).toBe(path.includes('knowledge') ? controls : controls.slice(0, 20_000));
+    }
+    // and paced as such: 720 KB charged before the third read, which starts once 400 KB + 400 KB/s × t covers it
+    await timedRead(d.tokens.member, `/v1/knowledge/${itemId}`);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(795);
+  });
 });

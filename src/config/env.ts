@@ -373,8 +373,9 @@ export class EnvDto {
   UPLOAD_MAX_BYTES = 10 * 1024 * 1024;
 
   /**
-   * `GET /v1/knowledge/:id`: an item's text or HTML of at most this many bytes is read and answered
-   * as one value; a larger one is read from the database in slices of 32 KiB and its JSON written a
+   * `GET /v1/knowledge/:id`: an item's text or HTML whose JSON is at most this many bytes (a
+   * control character is six bytes of it) is answered as one value; a larger one is read from the
+   * database in slices of 32 KiB and its JSON written a
    * slice per turn of the event loop, so a multi-megabyte item never holds the loop (every org's
    * requests) for one long stretch. The answer is the same document either way.
    */

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { jsonObjectStream, jsonPageStream } from './json-stream.js';
+import { jsonObjectStream, jsonPageStream, jsonStringBytes } from './json-stream.js';
 
 /** `text` cut every `n` characters (as the repository cuts: at a character's start, never inside one). */
 const cut = (text: string, n: number): string[] => {
@@ -87,5 +87,17 @@ describe('jsonPageStream', () => {
       );
     }
     expect((await drain(jsonPageStream([], null))).text).toBe('{"data":[],"next_cursor":null}');
+  });
+});
+
+describe('jsonStringBytes', () => {
+  it("is the UTF-8 size of the string's JSON, quotes excluded, for every character JSON escapes", () => {
+    const texts = ['', 'plain text', 'é"\\/\n\t\u2028 中文 😀 </script>', '\u0001\u0000\u001f\u0008\u000c\r\u000b\u007f', '\u0001'.repeat(1000)];
+    for (let c = 0; c < 0x80; c++) texts.push(String.fromCharCode(c).repeat(3));
+    for (const text of texts) {
+      const utf8 = Buffer.byteLength(text);
+      expect(jsonStringBytes(text, utf8), JSON.stringify(text)).toBe(Buffer.byteLength(JSON.stringify(text)) - 2);
+    }
+    expect(jsonStringBytes('\u0001'.repeat(1000), 1000)).toBe(6000); // six times its stored size
   });
 });

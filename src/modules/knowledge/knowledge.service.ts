@@ -7,7 +7,7 @@ import { hasOrgRole, TenantTransactions, type TenantContext } from '../../tenanc
 import { fairKey } from '../../common/fair/fair-scheduler.js';
 import { LargeAnswers, READ_SLICE_BYTES } from '../../common/admission/answer-slots.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.types.js';
-import { jsonObjectStream } from '../../common/http/json-stream.js';
+import { jsonObjectStream, jsonStringBytes } from '../../common/http/json-stream.js';
 import { STORED_JOB_ROW_BYTES, StoredBytes } from '../limits/stored-bytes.js';
 import {
   KnowledgeRepository,
@@ -148,7 +148,7 @@ export class KnowledgeService {
 
   /**
    * The item with its text and HTML, for the caller's org, in transactions of its own (the route
-   * holds none). Each document over KNOWLEDGE_INLINE_CONTENT_BYTES is read in slices of
+   * holds none). Each document whose JSON is over KNOWLEDGE_INLINE_CONTENT_BYTES is read in slices of
    * READ_SLICE_BYTES and the answer is a stream of the same JSON document, written a slice per turn
    * of the event loop (json-stream.ts): a 10 MiB item read by one org costs the others no long
    * stretch of the loop. An org has one such answer written at a time (LargeAnswers); the next
@@ -159,11 +159,11 @@ export class KnowledgeService {
     const row = await this.tenants.run(tenant, () => this.items.detail(id, limit));
     if (!row) throw notFound('knowledge item');
     const { text_bytes: textBytes, html_bytes: htmlBytes, ...item } = row;
-    const large: ContentPart[] = [];
-    if ((textBytes ?? 0) > limit) large.push('text');
-    if ((htmlBytes ?? 0) > limit) large.push('html');
+    // a document is large by its JSON, which a text of control characters makes six times its size
+    const sizes = { text: jsonBytes(item.content_text, textBytes, limit), html: jsonBytes(item.content_html, htmlBytes, limit) };
+    const large: ContentPart[] = (['text', 'html'] as const).filter((part) => sizes[part] > limit);
     if (!large.length) return item;
-    const bytes = (large.includes('text') ? textBytes! : 0) + (large.includes('html') ? htmlBytes! : 0);
+    const bytes = large.reduce((n, part) => n + sizes[part], 0);
     return this.answers.stream(fairKey(tenant), bytes, async () => {
       const members = await this.tenants.run(tenant, async () => {
         const out = [];
@@ -192,6 +192,14 @@ export class KnowledgeService {
     }
     if (!(await this.items.delete(id))) throw notFound('knowledge item');
   }
+}
+
+/**
+ * A document's size in the answer: its JSON when it was read inline (unless even six times its
+ * size is within `limit`), else its stored size (not read).
+ */
+function jsonBytes(inline: string | null | undefined, stored: number | null | undefined, limit: number): number {
+  return inline == null || (stored ?? 0) * 6 <= limit ? (stored ?? 0) : jsonStringBytes(inline, stored ?? 0);
 }
 
 /** An item's other columns and the job it brings, as org_storage counts them (migration OrgStoredItemRows). */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { LargeAnswers, READ_SLICE_BYTES } from '../../common/admission/answer-slots.js';
 import { fairKey } from '../../common/fair/fair-scheduler.js';
-import { jsonPageStream } from '../../common/http/json-stream.js';
+import { jsonPageStream, jsonStringBytes } from '../../common/http/json-stream.js';
 import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { notFound } from '../../common/filters/problem.js';
@@ -56,7 +56,7 @@ export class ThreadsService {
   /**
    * A page of the thread's messages (up to 256 KiB of content: MESSAGE_PAGE_BYTES), for the
    * caller's org, in transactions of its own (the route holds none). A page with a message over
-   * READ_SLICE_BYTES, or with more than PAGE_INLINE_BYTES of content, is the same JSON written as a
+   * READ_SLICE_BYTES, or with more than PAGE_INLINE_BYTES of content as JSON, is the same JSON written as a
    * stream: its long messages read in slices and escaped a slice per turn of the event loop, one
    * such answer per org at a time (LargeAnswers), so reading pages of long messages over and over
    * costs the other orgs no long stretch of the loop and no large strings to collect.
@@ -68,9 +68,11 @@ export class ThreadsService {
       return this.threads.listMessages(threadId, limit, after, READ_SLICE_BYTES);
     });
     const { data, next_cursor } = pageOf(rows, fit);
-    const inline = !data.some((m) => m.sliced) && data.reduce((n, m) => n + m.bytes, 0) <= PAGE_INLINE_BYTES;
+    // by the contents' JSON, which a text of control characters makes six times its size
+    const stored = data.reduce((n, m) => n + m.bytes, 0);
+    const bytes = stored * 6 <= PAGE_INLINE_BYTES ? stored : data.reduce((n, m) => n + (m.sliced ? m.bytes : jsonStringBytes(m.content!, m.bytes)), 0);
+    const inline = !data.some((m) => m.sliced) && bytes <= PAGE_INLINE_BYTES;
     if (inline) return { data: data.map(({ bytes: _, sliced: __, ...m }) => ({ ...m, content: m.content! })), next_cursor };
-    const bytes = data.reduce((n, m) => n + m.bytes, 0);
     return this.answers.stream(fairKey(tenant), bytes, async () => {
       const ids = data.filter((m) => m.sliced).map((m) => m.id);
       const slices = ids.length ? await this.tenants.run(tenant, () => this.threads.messageSlices(threadId, ids, READ_SLICE_BYTES)) : new Map<string, string[]>();
