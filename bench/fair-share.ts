@@ -66,6 +66,7 @@ const ORDER: Row[] = [
   Row.Publishes,
   // twelve documents of 500 pages: their embed jobs outlive the row
   Row.PdfTwoOrgs,
+  Row.PdfSlowPages,
   Row.HtmlUpload,
   Row.HtmlTwoOrgs,
   Row.MarketOrgLimit,

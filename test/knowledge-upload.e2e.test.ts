@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createTestDb, asOrg, type TestDb } from './support/db.js';
 import { envFor } from './support/env.js';
 import { orgWithRoles } from './support/fixtures.js';
-import { dotsPng, inflatingPdf, jpegHeader, makePdf, pngBomb, textPng } from './support/files.js';
+import { dotsPng, inflatingPdf, jpegHeader, makePdf, pngBomb, slowPagePdf, textPng } from './support/files.js';
 import { RecordingEnqueuer, startIntakeApp } from './support/intake.js';
 import type { TestApp } from './support/app.js';
 import { JobKind } from '../src/modules/ingest/ingest.types.js';
@@ -270,6 +270,8 @@ describe('POST /v1/knowledge/upload and POST /v1/ocr', () => {
       ['PDF with 3000 pages', () => upload(BIG_PDF, 'many.pdf'), 413, 'too-many-pages'],
       // PDF_MAX_MEMORY_MB (256): stopped as it passes it, not at PDF_TIMEOUT_MS with gigabytes held
       ['PDF whose stream inflates to 16 GiB (a few KB)', () => upload(inflatingPdf(16 * 1024), 'bomb.pdf'), 422, 'pdf-too-large'],
+      // PDF_PAGE_TIMEOUT_MS (2 s of CPU): a page that reads for 6 s is stopped at 2 (else 201, a thread held 6 s)
+      ['PDF with a page of 5 million operators (59 KB)', () => upload(slowPagePdf(5_000_000), 'slow.pdf'), 422, 'pdf-page-timeout'],
       [
         'PNG bomb (100000×100000 in a 1 KiB file)',
         () => upload(pngBomb(), 'bomb.png', 'image/png'),

@@ -396,6 +396,15 @@ export class EnvDto {
   PDF_MAX_MEMORY_MB = 256;
 
   /**
+   * How long one page of a PDF (or its opening) may take to read, in ms; past it the parse is
+   * stopped and the upload is 422 `pdf-page-timeout`. A page cannot stop partway to give its
+   * thread to another org's document, so this bounds that wait (a 59 KB page of 5 million text
+   * operators reads for 6 s; an ordinary page in milliseconds). 0: only PDF_TIMEOUT_MS bounds it.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(300_000)
+  PDF_PAGE_TIMEOUT_MS = 2_000;
+
+  /**
    * How long a PDF parse runs, in ms, before it gives its thread to another org's waiting document
    * and resumes at its next page in a later turn; 0: a parse keeps its thread to the end.
    */

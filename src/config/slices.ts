@@ -159,6 +159,7 @@ export abstract class IntakeConfig extends slice({
   pdfTimeoutMs: 'PDF_TIMEOUT_MS',
   pdfMaxMemoryMb: 'PDF_MAX_MEMORY_MB',
   pdfTurnMs: 'PDF_TURN_MS',
+  pdfPageTimeoutMs: 'PDF_PAGE_TIMEOUT_MS',
   pdfMaxQueuedPerOrg: 'PDF_MAX_QUEUED_PER_ORG',
   ocrMaxPixels: 'OCR_MAX_PIXELS',
   ocrSyncMaxPixels: 'OCR_SYNC_MAX_PIXELS',

@@ -171,6 +171,31 @@ export function inflatingPdf(mib: number): Buffer {
 }
 
 /**
+ * A slow page: a PDF whose first page is `ops` text operators (`(ab) Tj`, a few hundred thousand a
+ * second for PDF.js to read), compressed: 5 million make a 59 KB file whose page reads for about
+ * 6 s. A page cannot stop partway, so only a per-page limit bounds how long it holds its thread.
+ * `pages` - 1 ordinary pages follow it.
+ */
+export function slowPagePdf(ops: number, pages = 1): Buffer {
+  const data = deflateSync(Buffer.from(`BT /F1 12 Tf 72 720 Td\n${'(ab) Tj\n'.repeat(ops)}ET\n`), { level: 9 }).toString('latin1');
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Count ${pages} /Kids [${Array.from({ length: pages }, (_, i) => `${5 + i} 0 R`).join(' ')}] >>`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    `<< /Length ${data.length} /Filter /FlateDecode >>\nstream\n${data}\nendstream`,
+  ];
+  for (let i = 0; i < pages; i++) {
+    const contents = i === 0 ? '4 0 R' : `${5 + pages + i - 1} 0 R`;
+    objs.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${contents} >>`);
+  }
+  for (let i = 1; i < pages; i++) {
+    const content = `BT /F1 18 Tf 72 720 Td (page ${i + 1}) Tj ET`;
+    objs.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
+  }
+  return pdfOf(objs, 1);
+}
+
+/**
  * A PDF of `pages` pages, each with its own content stream of `linesPerPage` lines of text (what a
  * long report costs a text extractor: every page parsed, every line a text item).
  */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXTRA_WORK_NICE, FairPool, niceOfRank } from './fair-pool.js';
-import { EngineTimeoutError } from './fair-scheduler.js';
+import { EngineStepError, EngineTimeoutError } from './fair-scheduler.js';
 
 const WORKER = new URL('../../../test/fixtures/pool-worker.mjs', import.meta.url);
 
@@ -51,6 +51,19 @@ describe(FairPool.name, () => {
     sut = new FairPool({ name: 'test', filename: WORKER, threads: 1, maxQueuedPerOrg: 10, timeoutMs: 300 });
     await expect(sut.run('a', 'forever', {})).rejects.toBeInstanceOf(EngineTimeoutError);
     await expect(sut.run('b', 'spin', { ms: 1, tag: 'next' }, { timeoutMs: 10_000 })).resolves.toBe('next');
+  });
+
+  it('terminates a task whose one step runs past maxStepMs of CPU (EngineStepError, naming it); many steps, or a step that waits, may take longer', async () => {
+    sut = new FairPool({ name: 'test', filename: WORKER, threads: 1, maxQueuedPerOrg: 10, timeoutMs: 30_000, maxStepMs: 300 });
+    // ten steps of 100 ms of CPU: a second in all, each within the limit
+    await expect(sut.run('a', 'steps', { steps: 10, spinMs: 100, tag: 'many' })).resolves.toBe('many');
+    // a step of 800 ms asleep: CPU time is counted, not the wall clock's (a busy host's wait is not the input's)
+    await expect(sut.run('a', 'steps', { steps: 1, sleepMs: 800, spinMs: 10, tag: 'asleep' })).resolves.toBe('asleep');
+    // the third step spins for 5 s: its thread is terminated once it has run 300 ms (else: 'slow')
+    const stopped = sut.run('a', 'steps', { steps: 3, spinMs: [50, 50, 5_000], tag: 'slow' });
+    await expect(stopped).rejects.toBeInstanceOf(EngineStepError);
+    await expect(stopped).rejects.toMatchObject({ status: 422, step: 3, limitMs: 300 });
+    await expect(sut.run('b', 'spin', { ms: 1, tag: 'next' })).resolves.toBe('next'); // a fresh thread
   });
 
   it('runs an org’s second task at a lower priority than every org’s first, and gives a newcomer a spare thread at once', async () => {

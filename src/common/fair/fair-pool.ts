@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import type { ResourceLimits, TransferListItem, Worker } from 'node:worker_threads';
 import {
   EngineMemoryError,
+  EngineStepError,
   EngineTimeoutError,
   FairScheduler,
   type ScheduleOptions,
@@ -37,6 +39,18 @@ export interface FairPoolOptions {
    */
   maxMemoryMb?: number;
   /**
+   * How long one step of a task may run, in ms of its thread's CPU time: a unit of its work it
+   * cannot stop within (a PDF page), which holds its thread however the task takes turns; past it
+   * the thread is terminated and the task fails with EngineStepError. CPU time, not wall time, so
+   * that a page is not refused for the other work a busy host runs beside it (the engines run at
+   * ENGINE_NICE). Needs the worker's cooperation: a task (an object) gets a `step` field beside
+   * `thread`, an Int32Array(2) on shared memory, where the worker stores its thread's kernel id
+   * (`osThreadId()`, slot 1) and each step's number as it begins (`Atomics.store(task.step, 0, n)`,
+   * n > 0; 0 is what comes before the first). Read every MEMORY_POLL_MS from when the task has
+   * started; where the thread's CPU time cannot be read (not Linux), wall time.
+   */
+  maxStepMs?: number;
+  /**
    * For `runInTurns`: how long a task runs, in ms, before its thread is held to give its slot to
    * another org's waiting task (0: tasks keep their thread to the end), and how many tasks may be
    * held at once (each keeps its thread: the pools get that many threads more).
@@ -59,6 +73,22 @@ interface TurnsTask<R> {
   held: boolean;
   /** The task's own time over its turns (waits excluded). */
   ranMs: number;
+}
+
+/**
+ * A thread's CPU time (user and system), in ms, from /proc/self/task/<tid>/stat (Linux, in clock
+ * ticks of 10 ms); undefined when it cannot be read.
+ */
+export function threadCpuMs(tid: number): number | undefined {
+  if (!tid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+    // after the command name in parentheses: state is field 3, utime 14 and stime 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** How often a running task's thread memory is read (worker.getHeapStatistics: answered while the thread computes). */
@@ -138,9 +168,9 @@ export class FairPool {
         const input = turn && task && typeof task === 'object' ? { ...task, turn: turn.flag } : task;
         const run = (t: unknown) =>
           pool.run(t, { name: fn, signal, transferList: opts.transferList as never }) as Promise<R>;
-        const limitMb = this.opts.maxMemoryMb;
-        if (!limitMb || !input || typeof input !== 'object') return run(input);
-        return this.watched(pool, limitMb, (thread) => run({ ...input, thread }));
+        const { maxMemoryMb: limitMb, maxStepMs: stepMs } = this.opts;
+        if ((!limitMb && !stepMs) || !input || typeof input !== 'object') return run(input);
+        return this.watched(pool, { limitMb, stepMs }, (thread, step) => run({ ...input, thread, ...(stepMs ? { step } : {}) }));
       },
       opts,
     );
@@ -156,7 +186,7 @@ export class FairPool {
    * time limit counts from enqueue over every turn; past it (or abandoned) the task's thread is
    * terminated, held or running, and an EngineTimeoutError says how long the task itself ran. A
    * task resumed as its org's second keeps the priority of the thread it began on. Without
-   * `turnMs`, or with `maxMemoryMb`, it is `run`.
+   * `turnMs`, or with `maxMemoryMb` or `maxStepMs`, it is `run`.
    */
   async runInTurns<R>(
     key: string,
@@ -165,7 +195,7 @@ export class FairPool {
     opts: { cls?: WorkClass; signal?: AbortSignal; transferList?: TransferListItem[] } = {},
   ): Promise<R> {
     const turnMs = this.opts.turnMs ?? 0;
-    if (!(turnMs > 0) || this.opts.maxMemoryMb) return this.run<R>(key, fn, task, opts);
+    if (!(turnMs > 0) || this.opts.maxMemoryMb || this.opts.maxStepMs) return this.run<R>(key, fn, task, opts);
     const limitMs = this.opts.timeoutMs;
     const deadline = performance.now() + limitMs;
     const hold = new Int32Array(new SharedArrayBuffer(4));
@@ -251,42 +281,62 @@ export class FairPool {
   }
 
   /**
-   * Runs a task while reading its thread's memory every MEMORY_POLL_MS; past `limitMb` the thread
-   * is terminated (piscina then fails the task and starts a fresh thread) and the task fails with
-   * EngineMemoryError. A document that inflates a compressed stream grows outside the capped heap
-   * (about 260 MB/s), so without this a few KB could hold gigabytes of the process.
+   * Runs a task while watching its thread every MEMORY_POLL_MS: past `limitMb` of memory, or with
+   * one step running past `stepMs`, the thread is terminated (piscina then fails the task and starts
+   * a fresh thread) and the task fails with EngineMemoryError or EngineStepError. A document that
+   * inflates a compressed stream grows outside the capped heap (about 260 MB/s), so without this a
+   * few KB could hold gigabytes of the process; a 59 KB PDF page of 5 million text operators held
+   * its thread for 6.3 s, and the turns of every org waiting for that thread with it.
    */
   private async watched<R>(
     pool: Piscina,
-    limitMb: number,
-    run: (thread: Int32Array) => Promise<R>,
+    limits: { limitMb?: number; stepMs?: number },
+    run: (thread: Int32Array, step: Int32Array) => Promise<R>,
   ): Promise<R> {
     const thread = new Int32Array(new SharedArrayBuffer(4));
-    let over = false;
+    const step = new Int32Array(new SharedArrayBuffer(8));
+    let over: 'memory' | 'step' | undefined;
     let reading = false;
     let done = false;
-    const limit = limitMb * 1024 * 1024;
+    /** The step last seen and since when (from the first poll that saw the task started), on which clock. */
+    let seen = -1;
+    let since = 0;
+    let seenClock = '';
+    const { limitMb, stepMs } = limits;
+    const limit = (limitMb ?? 0) * 1024 * 1024;
     const poll = setInterval(() => {
       const id = Atomics.load(thread, 0);
-      if (!id || reading || over || done) return;
+      if (!id || over || done) return;
       const worker = (pool.threads as Worker[]).find((w) => w.threadId === id);
       if (!worker) return;
+      if (stepMs) {
+        const cpu = threadCpuMs(Atomics.load(step, 1));
+        const [now, clock] = cpu === undefined ? [performance.now(), 'wall'] : [cpu, 'cpu'];
+        const current = Atomics.load(step, 0);
+        if (current !== seen || clock !== seenClock) [seen, since, seenClock] = [current, now, clock];
+        else if (now - since > stepMs) {
+          over = 'step';
+          return void worker.terminate();
+        }
+      }
+      if (!limitMb || reading) return;
       reading = true;
       worker
         .getHeapStatistics()
         .then((s) => {
           // done: the thread may be running another org's task by now
           if (s.used_heap_size + s.external_memory <= limit || over || done) return;
-          over = true;
+          over = 'memory';
           void worker.terminate();
         })
         .catch(() => undefined) // the thread ended meanwhile
         .finally(() => (reading = false));
     }, MEMORY_POLL_MS);
     try {
-      return await run(thread);
+      return await run(thread, step);
     } catch (e) {
-      if (over) throw new EngineMemoryError(this.opts.name, limitMb);
+      if (over === 'memory') throw new EngineMemoryError(this.opts.name, limitMb!);
+      if (over === 'step') throw new EngineStepError(this.opts.name, stepMs!, seen);
       throw e;
     } finally {
       done = true;

@@ -86,6 +86,23 @@ export class EngineMemoryError extends ProblemException {
 }
 
 /**
+ * One step of the work (a unit it cannot stop within, such as a PDF page; `step` its number, 0 what
+ * came before the first) ran longer than the engine allows and its thread was terminated: the input
+ * is what is wrong (422).
+ */
+export class EngineStepError extends ProblemException {
+  constructor(
+    engine: string,
+    readonly limitMs: number,
+    readonly step: number,
+  ) {
+    super(422, 'engine-step-timeout', `one step of reading the input took longer than ${limitMs} ms in the ${engine} engine`, {
+      engine,
+    });
+  }
+}
+
+/**
  * The time limit, counted from enqueue, passed before the work finished (or, with `waiting`, before
  * it started). `ranMs` says how long the work itself had run (undefined: it never started), so a
  * caller can tell an input that takes too long (its own fault, e.g. 422) from a busy engine (503,

@@ -3,17 +3,25 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
+/** The calling thread's kernel id (Linux: /proc/thread-self names it as <pid>/task/<tid>); 0 elsewhere. */
+export function osThreadId(): number {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Engine work yields the CPU to the event loop (ENGINE_NICE): this thread only (Linux: setpriority
- * on a thread id; /proc/thread-self names the calling thread as <pid>/task/<tid>). Elsewhere the
- * thread keeps the process's priority.
+ * on a thread id). Elsewhere the thread keeps the process's priority.
  */
 export function niceThisThread(nice: number): void {
-  if (!(nice > 0)) return;
+  const tid = nice > 0 ? osThreadId() : 0;
   try {
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice);
+    if (tid) setPriority(tid, nice);
   } catch {
-    /* not Linux: the thread keeps the process's priority */
+    /* refused: the thread keeps the process's priority */
   }
 }
 

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { FormData, Pool } from 'undici';
 import { stopChild, track } from './deployment.js';
-import { densePng, inflatingPdf, makePdf, textPdf, textPng } from '../files.js';
+import { densePng, inflatingPdf, makePdf, slowPagePdf, textPdf, textPng } from '../files.js';
 import { insertChunks } from '../chunks.js';
 import { Driver, type Route, type Sample } from './driver.js';
 import { serverNodeArgs, percentile } from './load.js';
@@ -75,6 +75,8 @@ export interface Scale {
   htmlTwoOrgs?: { uploads: number };
   /** Row (e3): each of two orgs sends `uploads` PDFs at once. */
   pdfTwoOrgs?: { uploads: number; pages: number; linesPerPage: number };
+  /** Row (e4): one-page PDFs of `ops` text operators (slowPagePdf), `uploads` at a time per org. */
+  pdfSlowPages?: { uploads: number; ops: number };
   flood: { rps: number; ms: number };
   /** Row (f2)'s flood of small writes (default: `flood`'s). */
   postFlood?: { rps: number; ms: number };
@@ -116,6 +118,7 @@ export const BENCH_SCALE: Scale = {
   ocr: { uploads: 4, lines: 16, chars: 60, scale: 2 },
   pdf: { uploads: 3, pages: 150, linesPerPage: 60 },
   pdfTwoOrgs: { uploads: 3, pages: 500, linesPerPage: 200 },
+  pdfSlowPages: { uploads: 1, ops: 5_000_000 },
   ocrTwoOrgs: { uploads: 2, lines: 60, chars: 120, scale: 2 },
   htmlTwoOrgs: { uploads: 2 },
   flood: { rps: 300, ms: 10_000 },
@@ -139,6 +142,7 @@ export enum Row {
   Pdf = 'pdf',
   PdfBombs = 'pdf-bombs',
   PdfTwoOrgs = 'pdf-two-orgs',
+  PdfSlowPages = 'pdf-slow-pages',
   OcrTwoOrgs = 'ocr-two-orgs',
   HtmlTwoOrgs = 'html-two-orgs',
   ThreadsFlood = 'threads-flood',
@@ -172,6 +176,7 @@ export const ROW_TITLES: Record<Row, string> = {
   [Row.HtmlTwoOrgs]:
     "(c2) two orgs' 10 MiB HTML uploads, 2 at a time each, one org first: every HTML thread held",
   [Row.PdfTwoOrgs]: "(e3) two orgs' long PDFs, 3 at a time each, one org first: every parser thread held",
+  [Row.PdfSlowPages]: "(e4) two orgs' PDFs of one slow page (5 million operators), one at a time each, one org first: every parser thread held by a page",
   [Row.ThreadsFlood]: '(f) GET /v1/threads flood within the api quota',
   [Row.PostFlood]: '(f2) POST /v1/threads flood (small bodies) within the api quota',
   [Row.LargeItemReads]: '(g) GET of a 9 MiB knowledge item, 4 at a time',
@@ -630,6 +635,10 @@ function twoOrgFiles(row: Row, scale: Scale, uploadMaxBytes: number): { data: Bu
         mime: 'image/png',
       }));
     }
+    case Row.PdfSlowPages: {
+      const { uploads, ops } = scale.pdfSlowPages!;
+      return Array.from({ length: uploads }, (_, i) => ({ data: slowPagePdf(ops), name: `slow-${i}.pdf`, mime: 'application/pdf' }));
+    }
     default: {
       const { uploads, pages, linesPerPage } = scale.pdfTwoOrgs!;
       return Array.from({ length: uploads }, (_, i) => ({
@@ -732,6 +741,7 @@ const QUIET_SECOND: Partial<Record<Row, QuietSecond>> = {
   [Row.Pdf]: 'one-line PDF upload',
   [Row.PdfBombs]: 'one-line PDF upload',
   [Row.PdfTwoOrgs]: 'one-line PDF upload',
+  [Row.PdfSlowPages]: 'one-line PDF upload',
   [Row.HtmlTwoOrgs]: 'small HTML upload',
   [Row.LongEmbeddings]: 'private search',
   [Row.HybridText]: 'private search',
@@ -1036,7 +1046,8 @@ function abuseOf(ctx: FairShareCtx, row: Row, scale: Scale, driver: Driver, pool
     }
     case Row.OcrTwoOrgs:
     case Row.HtmlTwoOrgs:
-    case Row.PdfTwoOrgs: {
+    case Row.PdfTwoOrgs:
+    case Row.PdfSlowPages: {
       // two orgs hold every slot of the engine (its spare included): the quiet org's file waits for a turn
       const second = ctx.noisy2;
       if (!second) throw new Error(`row ${row} needs ctx.noisy2`);

@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
-import { inflatingPdf, makePdf, textPdf } from '../../../../test/support/files.js';
+import { inflatingPdf, makePdf, slowPagePdf, textPdf } from '../../../../test/support/files.js';
 import { WorkClass } from '../../../common/fair/fair-scheduler.js';
+import { threadCpuMs } from '../../../common/fair/fair-pool.js';
+import { osThreadId } from '../../../common/fair/thread-nice.js';
 import { PdfEngine } from './pdf-text.js';
 
 // A worker thread starts and loads PDF.js on first use: slow on a busy machine.
@@ -51,6 +53,30 @@ describe(PdfEngine.name, { timeout: 60_000 }, () => {
       // unwatched, the parse holds gigabytes until the time limit (4.5 GB in 15 s, measured)
       expect(peak - before).toBeLessThan(512 * 1024 * 1024);
       await expect(guarded.text(makePdf(1, ['after']), a)).resolves.toEqual({ text: 'after', pages: 1 });
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('stops a page that reads past PDF_PAGE_TIMEOUT_MS of CPU (422 pdf-page-timeout, naming it), not a document whose pages together take longer', async () => {
+    const guarded = new PdfEngine({ threads: 1, maxQueuedPerOrg: 2, maxPages: 300, timeoutMs: 60_000, pageTimeoutMs: 300 });
+    try {
+      await guarded.text(makePdf(1, ['warm']), a); // the thread and PDF.js loaded
+      // 300 pages of 200 lines: each a few ms, together well over the page limit
+      const long = textPdf(300, 200, (p, n) => `page ${p} line ${n} of an ordinary report`);
+      const t0 = performance.now();
+      await expect(guarded.text(long, a)).resolves.toMatchObject({ pages: 300 });
+      const longMs = performance.now() - t0;
+      expect(longMs).toBeGreaterThan(300);
+      // a 59 KB page of 5 million operators reads for seconds (6.3 s measured): stopped at its first page
+      await expect(guarded.text(slowPagePdf(5_000_000, 2), a)).rejects.toMatchObject({
+        status: 422,
+        slug: 'pdf-page-timeout',
+        message: 'page 1 of the PDF took longer than 300 ms to read',
+      });
+      // the slow page's second page is ordinary: from page 2 on, a document reads as usual
+      await expect(guarded.text(slowPagePdf(1_000, 2), a)).resolves.toMatchObject({ text: expect.stringContaining('page 2'), pages: 2 });
+      expect(threadCpuMs(osThreadId())).toBeGreaterThan(0); // a thread's CPU time is read (Linux), not the wall clock's fallback
     } finally {
       await guarded.close();
     }

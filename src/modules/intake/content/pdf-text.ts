@@ -4,6 +4,7 @@ import { FairPool } from '../../../common/fair/fair-pool.js';
 import {
   EngineBusyError,
   EngineMemoryError,
+  EngineStepError,
   EngineTimeoutError,
   type EngineCaller,
 } from '../../../common/fair/fair-scheduler.js';
@@ -28,6 +29,11 @@ export interface PdfEngineOptions extends PdfLimits {
   warm?: number;
   /** Memory of one parse, heap and buffers, in MiB (PDF_MAX_MEMORY_MB); default unwatched. */
   maxMemoryMb?: number;
+  /**
+   * How long one page may take to read, in ms (PDF_PAGE_TIMEOUT_MS); default unbounded. A page
+   * cannot stop partway to take turns, so this bounds how long it holds its thread.
+   */
+  pageTimeoutMs?: number;
   /**
    * How long a parse runs before it gives its thread to another org's waiting document, resuming
    * at the next page in a later turn (PDF_TURN_MS); 0: a parse keeps its thread to the end.
@@ -70,7 +76,8 @@ const HEAP_MB = 256;
  * heavy PDFs delay an org's by about a turn and a page, not by whole documents. Truncated or
  * malformed files are 422, documents over the page limit 413 (the page count is read before any
  * page is parsed), a document whose parse holds more than PDF_MAX_MEMORY_MB (what its compressed
- * streams inflate to lives outside the capped heap) 422 `pdf-too-large`, a document that used most
+ * streams inflate to lives outside the capped heap) 422 `pdf-too-large`, a page (or the opening)
+ * that takes longer than PDF_PAGE_TIMEOUT_MS 422 `pdf-page-timeout`, a document that used most
  * of the time limit itself 422 `pdf-timeout`; a wait past it for other work is 503 `engine-timeout`.
  */
 export class PdfEngine {
@@ -86,6 +93,7 @@ export class PdfEngine {
       nice: opts.nice,
       warm: opts.warm,
       maxMemoryMb: opts.maxMemoryMb,
+      maxStepMs: opts.pageTimeoutMs,
       resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: 32 },
     });
   }
@@ -134,6 +142,14 @@ export class PdfEngine {
             throw new ProblemException(422, 'pdf-timeout', `the PDF took longer than ${limitMs} ms to read`);
           throw new EngineTimeoutError('pdf', limitMs, e.ranMs === undefined, e.ranMs);
         }
+        if (e instanceof EngineStepError)
+          throw new ProblemException(
+            422,
+            'pdf-page-timeout',
+            e.step > 0
+              ? `page ${e.step} of the PDF took longer than ${e.limitMs} ms to read`
+              : `opening the PDF took longer than ${e.limitMs} ms`,
+          );
         if (e instanceof EngineMemoryError)
           throw new ProblemException(422, 'pdf-too-large', `the PDF needs more than ${e.limitMb} MiB of memory to read`);
         if (e instanceof EngineBusyError) throw e;
@@ -179,6 +195,7 @@ export class PdfService extends PdfEngine implements OnApplicationShutdown {
       nice: processConfig.engineNice,
       warm: intakeConfig.parseWarmThreads,
       maxMemoryMb: intakeConfig.pdfMaxMemoryMb,
+      pageTimeoutMs: intakeConfig.pdfPageTimeoutMs,
       turnMs: intakeConfig.pdfTurnMs,
     });
   }

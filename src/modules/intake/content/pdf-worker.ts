@@ -6,14 +6,16 @@ import { getDocumentProxy } from 'unpdf';
 
 // Engine work yields the CPU to the event loop (ENGINE_NICE): common/fair/thread-nice, loaded by URL.
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const { niceThisThread } = (await import(
+const { niceThisThread, osThreadId } = (await import(
   new URL(`../../../common/fair/thread-nice${ext}`, import.meta.url).href
 )) as typeof import('../../../common/fair/thread-nice.js');
 niceThisThread(Number((workerData as { nice?: number } | undefined)?.nice ?? 0));
+const tid = osThreadId();
 
 /**
  * `thread`: where the pool learns which thread runs the task, to watch its memory
- * (FairPoolOptions.maxMemoryMb). `from`: the first page to read (a resumed turn). `turn`: raised by
+ * (FairPoolOptions.maxMemoryMb). `step`: where the parse says which page it is reading (and its
+ * thread's kernel id), for the pool to bound each page's CPU time (FairPoolOptions.maxStepMs). `from`: the first page to read (a resumed turn). `turn`: raised by
  * the pool while another org waits for this thread; once `turnMs` have passed, the parse stops after
  * the page it is on and answers with `next`, the page to resume from, how long it ran and how much
  * of that was opening the document.
@@ -26,6 +28,7 @@ type Input = {
   turn?: Int32Array;
   turnMs?: number;
   thread?: Int32Array;
+  step?: Int32Array;
 };
 type Output =
   | { ok: true; parts: string[]; pages: number; next?: number; ranMs: number; openMs: number }
@@ -35,6 +38,7 @@ type Output =
 /** The pool's one task: a document's text page by page (each page's text a part), or why not. */
 export async function parse(input: Input): Promise<Output> {
   if (input.thread) Atomics.store(input.thread, 0, threadId);
+  if (input.step) Atomics.store(input.step, 1, tid);
   const began = performance.now();
   let pdf;
   try {
@@ -59,6 +63,7 @@ export async function parse(input: Input): Promise<Output> {
     if (pdf.numPages > input.maxPages) return { ok: false, reason: 'too-many-pages', pages: pdf.numPages };
     const parts: string[] = [];
     for (let n = input.from ?? 1; n <= pdf.numPages; n++) {
+      if (input.step) Atomics.store(input.step, 0, n);
       const page = await pdf.getPage(n);
       const content = await page.getTextContent();
       parts.push(
