@@ -49,4 +49,17 @@ describe('OrgSlots: parking a job that found its org full', () => {
     expect(await slots.park(org, 'embed|y', 1)).toBe('embed|x');
     expect(await slots.nextParked(org)).toBe('embed|y');
   });
+
+  it('a job parking again keeps its place and adds nothing: one entry per parked job, however often its delay ends', async () => {
+    const org = randomUUID();
+    expect(await slots.acquire(org, 'a', 1, 0)).toEqual({ ok: true });
+    for (let i = 0; i < 50; i++) {
+      expect(await slots.park(org, 'embed|first', 1)).toBeNull();
+      expect(await slots.park(org, 'embed|second', 1)).toBeNull();
+    }
+    expect(await redis.zcard(slots.waitKey(org))).toBe(2); // as a list: 100
+    expect(await slots.release(org, 'a')).toBe('embed|first');
+    expect(await slots.nextParked(org)).toBe('embed|second');
+    expect(await slots.nextParked(org)).toBeNull();
+  });
 });

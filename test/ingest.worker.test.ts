@@ -21,6 +21,7 @@ import { REDIS } from '../src/redis/redis.module.js';
 import type { Env } from '../src/config/env.js';
 import { jobDuration, metricsRegistry } from '../src/common/metrics/metrics.js';
 import { IngestDispatcher } from '../src/modules/ingest/ingest.dispatcher.js';
+import { OrgSlots } from '../src/modules/ingest/org-slots.js';
 import { TenantDb, TenantTransactions } from '../src/tenancy/tenant-context.js';
 
 type Tenant = Awaited<ReturnType<typeof orgWithRoles>>;
@@ -191,7 +192,7 @@ describe('ingest pipeline (all-in-one process)', () => {
     await as(request(t.url).post(`/v1/ingest/jobs/${id}/retry`)).expect(409);
   });
 
-  it('a cancelled job retried runs once: its earlier copy, still waiting in the queue, is skipped', async () => {
+  it('a cancelled job retried runs once: its earlier copy leaves the queue while the org is still full, and the org parks one entry per waiting copy', async () => {
     const fresh = await orgWithRoles(db.owner);
     const asFresh = (r: request.Test) => r.set('Authorization', `Bearer ${fresh.tokens.owner}`);
     // its four slots (INGEST_ORG_CONCURRENCY) held, so the next job's copy waits in the queue
@@ -209,6 +210,13 @@ describe('ingest pipeline (all-in-one process)', () => {
     await asFresh(request(t.url).post(`/v1/ingest/jobs/${id}/cancel`)).expect(200);
     const retried = await asFresh(request(t.url).post(`/v1/ingest/jobs/${id}/retry`)).expect(200);
     expect(retried.body).toMatchObject({ status: 'queued', attempts: 0 });
+    // the generation-0 copy comes out of the queue and is skipped at its next look for a slot, with
+    // every slot still held: it does not cycle through delayed until one frees (a cancel/retry storm
+    // kept hundreds of such copies, each parking itself three times a second)
+    await waitFor('the stale copy skipped', async () => ((await skippedCount()) > skippedBefore ? true : null));
+    const slots = t.app.get(OrgSlots);
+    // the retried copy's entry alone (the stale one's went with it), however often it looked
+    expect((await redis.zrange(slots.waitKey(fresh.org.id), 0, -1)).filter((e) => !e.endsWith('.r1'))).toEqual([]);
     for (const h of held) await redis.set(simReleaseKey(env, h), '1');
     await waitFor(
       'the retried job succeeded',
@@ -216,8 +224,6 @@ describe('ingest pipeline (all-in-one process)', () => {
     );
     expect((await jobRows(db.owner, fresh.org.id, [id]))[0].attempts).toBe(1);
     expect((await effectsPerJob(db.owner)).get(id)).toBe(1);
-    // the generation-0 copy came out of the queue and was skipped
-    await waitFor('the stale copy skipped', async () => ((await skippedCount()) > skippedBefore ? true : null));
   });
 
   it('many jobs all run exactly once', async () => {

@@ -299,6 +299,16 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
       const slot = await this.slots.acquire(orgId, jobId, limit, rate);
       if (!slot.ok) {
         if (slot.full) {
+          // A copy its row no longer wants (the job cancelled, or retried as a newer generation)
+          // ends here: it would wait through delayed for as long as the org's slots stay held, each
+          // wait a move and a park (a cancel/retry storm left about 400 such copies cycling).
+          if (!(await this.stillWanted(ctx, jobId, job.id))) {
+            // its entry from an earlier park goes too (else one per cancelled copy until releases pop them)
+            await this.slots.unpark(orgId, `${kind}|${job.id}`).catch(() => undefined);
+            this.logger.log({ msg: 'ingest job skipped: no longer queued', job_id: jobId, kind });
+            jobDuration.observe({ queue: queueNameOf(kind), org: orgLabel(orgId), outcome: 'skipped' }, 0);
+            return;
+          }
           // The org is at its limit: back to delayed, no attempt spent; a released slot wakes it sooner.
           await job.moveToDelayed(Date.now() + this.ingestConfig.slotRetryMs * (1 + Math.random()), token);
           // a slot freed since the take woke no one: the park answers the first parked job to wake
@@ -485,6 +495,14 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
     } catch (e) {
       this.logger.error({ msg: 'could not mark a stalled job failed', job_id: jobId, kind, err: e });
     }
+  }
+
+  /**
+   * Whether the row still wants this copy (queued or running, at the copy's generation); true when
+   * Postgres cannot say (the copy then waits as before, and its start checks the row again).
+   */
+  private stillWanted(ctx: TenantContext, jobId: string, bullId: string | undefined): Promise<boolean> {
+    return this.tenants.run(ctx, () => this.jobs.wanted(jobId, generationOfBullId(bullId)), 'job').catch(() => true);
   }
 
   /** Wakes `parked` (see wakeParked), if any; a failure only logs: the parked jobs still run when their delay ends (INGEST_SLOT_RETRY_MS), later. */

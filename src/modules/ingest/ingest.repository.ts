@@ -146,6 +146,15 @@ export class IngestRepository {
     return this.db.one<StartedJob>(START_JOB_SQL, [id, leaseMs, owner, this.org(), generation]);
   }
 
+  /** Whether the queue's copy of `generation` is still wanted: the row queued or running at that generation. */
+  async wanted(id: string, generation: number): Promise<boolean> {
+    const row = await this.db.one(
+      `SELECT id FROM ingest_jobs WHERE org_id = $3 AND id = $1 AND generation = $2 AND status IN ('queued', 'running')`,
+      [id, generation, this.org()],
+    );
+    return row !== undefined;
+  }
+
   /** Pushes the lease forward; false when it is no longer this epoch's (reaped, or taken by another worker). */
   async renewLease(id: string, epoch: number, leaseMs: number): Promise<boolean> {
     const row = await this.db.one(

@@ -38,27 +38,40 @@ redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ttl * 2)
 return 1`;
 
-/** Frees the job's slot and pops the first job parked for one (a job id, or nil): one round trip. */
+/** The first parked job (KEYS[2]), taken off: its entry, or false. */
+const POP_PARKED = `
+local first = redis.call('ZPOPMIN', KEYS[2])
+if first[1] then return first[1] end
+return false`;
+
+/** Frees the job's slot and pops the first job parked for one (its entry, or nil): one round trip. */
 const RELEASE = `
 redis.call('ZREM', KEYS[1], ARGV[1])
-return redis.call('LPOP', KEYS[2])`;
+${POP_PARKED}`;
 
 /**
  * Parks a job that found its org full, then looks again: a slot released between that job's take
- * and its park popped no one (the list was empty then), so if the org now has room the first parked
+ * and its park popped no one (none was parked then), so if the org now has room the first parked
  * job is popped for the caller to wake. One round trip; the park and the look are one step, so
- * every release either pops this entry or happened before the look.
+ * every release either pops this entry or happened before the look. The parked jobs are a sorted
+ * set in the order they first parked (NX: a job parking again, each time its fallback delay ends,
+ * keeps its place and adds nothing): as a list, every copy waiting for a full org pushed itself
+ * again about three times a second, and a cancel/retry storm grew one org's list to 335,000
+ * entries in minutes, its expiry renewed by each push (an attack review).
  */
 const PARK = `${LIVE_SLOTS}
-redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[2], 'NX', now, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then return redis.call('LPOP', KEYS[2]) end
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+${POP_PARKED}
+end
 return false`;
 
 type Scripted = RedisClient & {
   rockerSlotAcquire(...args: (string | number)[]): Promise<number>;
   rockerSlotRelease(...args: string[]): Promise<string | null>;
   rockerSlotPark(...args: (string | number)[]): Promise<string | null>;
+  rockerSlotNextParked(...args: string[]): Promise<string | null>;
 };
 
 /** What taking a slot answered: taken, the org is full, or the org's start rate says wait `waitMs`. */
@@ -78,6 +91,7 @@ export class OrgSlots {
       redis.defineCommand('rockerSlotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
       redis.defineCommand('rockerSlotRelease', { numberOfKeys: 2, lua: RELEASE });
       redis.defineCommand('rockerSlotPark', { numberOfKeys: 2, lua: PARK });
+      redis.defineCommand('rockerSlotNextParked', { numberOfKeys: 2, lua: POP_PARKED });
     }
     this.redis = redis as Scripted;
   }
@@ -127,12 +141,18 @@ export class OrgSlots {
     return this.redis.rockerSlotPark(this.key(orgId), this.waitKey(orgId), entry, this.ingestConfig.lockMs * 2, limit);
   }
 
-  async nextParked(orgId: string): Promise<string | null> {
-    return this.redis.lpop(this.waitKey(orgId));
+  /** Takes `entry` off the org's parked jobs (a copy that will not run: see IngestProcessor). */
+  async unpark(orgId: string, entry: string): Promise<void> {
+    await this.redis.zrem(this.waitKey(orgId), entry);
   }
 
-  private waitKey(orgId: string): string {
-    return `${this.tagOf(orgId)}:parked`;
+  nextParked(orgId: string): Promise<string | null> {
+    return this.redis.rockerSlotNextParked(this.key(orgId), this.waitKey(orgId));
+  }
+
+  /** The org's parked jobs (a sorted set; `:parked` was a list, which a Redis of that build may still hold until it expires). */
+  waitKey(orgId: string): string {
+    return `${this.tagOf(orgId)}:waiting`;
   }
 
   async held(orgId: string): Promise<number> {
