@@ -121,6 +121,7 @@ describe('crawl: POST /v1/crawl, {url} knowledge, and the crawl job handler', ()
         knowledgeItemId: payload.knowledge_item_id,
         payload: payload as JobPayloads[JobKind.Crawl],
         attempt: 1,
+        work: `crawl-${payload.knowledge_item_id}`,
         requestId: null,
       },
     );

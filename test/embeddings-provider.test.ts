@@ -21,6 +21,9 @@ interface Seen {
 function fakeOpenAi(dim: number) {
   const seen: Seen[] = [];
   let mode: 'ok' | 'error' | 'wrong-dim' | 'shuffled' = 'ok';
+  /** While set, every request waits for it (hold() / release()) before it is answered. */
+  let held: { done: Promise<void>; release: () => void } | undefined;
+  let waiting = 0;
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
@@ -30,6 +33,11 @@ function fakeOpenAi(dim: number) {
     }
     const body = JSON.parse(raw);
     seen.push({ auth: req.headers.authorization, body });
+    if (held) {
+      waiting++;
+      await held.done;
+      waiting--;
+    }
     if (mode === 'error') {
       res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
       return;
@@ -48,6 +56,16 @@ function fakeOpenAi(dim: number) {
   return {
     seen,
     setMode: (m: typeof mode) => (mode = m),
+    hold: () => {
+      let release!: () => void;
+      const done = new Promise<void>((ok) => (release = ok));
+      held = { done, release };
+    },
+    release: () => {
+      held?.release();
+      held = undefined;
+    },
+    waiting: () => waiting,
     start: () => new Promise<string>((ok) => server.listen(0, '127.0.0.1', () => ok(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`))),
     stop: () => new Promise<void>((ok) => server.close(() => ok())),
   };
@@ -112,6 +130,36 @@ describe('the service with EMBEDDINGS_PROVIDER=openai', () => {
     expect(fake.seen.at(-1)?.auth).toBe('Bearer sk-e2e');
     const search = await request(t.url).post('/v1/search/private').set('Authorization', `Bearer ${tokens.member}`).send({ query: 'anything', k: 5 }).expect(200);
     expect(search.body.data).toEqual([]);
+  });
+
+  it("an item deleted while its embed job waits on the model is charged the model's work: the commit never comes, the inputs are metered all the same", async () => {
+    const { tokens } = await orgWithRoles(db.owner);
+    const as = (r: request.Test) => r.set('Authorization', `Bearer ${tokens.member}`);
+    const usage = async () => (await as(request(t.url).get('/v1/org/usage')).expect(200)).body.totals.embedding_inputs as number;
+    const poll = async (what: string, ok: () => Promise<boolean> | boolean) => {
+      for (const end = Date.now() + 20_000; !(await ok()); ) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    fake.hold();
+    const before = fake.seen.length;
+    try {
+      const text = 'Basalt is a fine-grained volcanic rock formed from the rapid cooling of lava at the surface. '.repeat(60);
+      const id = (await as(request(t.url).post('/v1/knowledge')).send({ title: 'gone', text }).expect(201)).body.id as string;
+      await poll('the embed job at the model', () => fake.waiting() > 0);
+      // deleted while the model works: the job's row goes with the item, and its commit is refused
+      await as(request(t.url).delete(`/v1/knowledge/${id}`)).expect(204);
+    } finally {
+      fake.release();
+    }
+    const inputs = fake.seen.slice(before).reduce((n, s) => n + s.body.input.length, 0);
+    expect(inputs).toBeGreaterThan(3);
+    // charged once the model answered, a unit per 1,000 characters of each input (without the
+    // charge before the commit: 0, the work free)
+    await poll('the inputs metered', async () => (await usage()) >= inputs);
+    const jobs = (await as(request(t.url).get('/v1/ingest/jobs?kind=embed')).expect(200)).body.data as unknown[];
+    expect(jobs).toEqual([]); // the job went with its item: it never committed
   });
 
   it('a provider failure is 503 problem+json, not 500', async () => {

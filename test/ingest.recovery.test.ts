@@ -228,6 +228,7 @@ describe('ingest lease epochs (database)', () => {
           knowledgeItemId: null,
           payload: { knowledge_item_id: '00000000-0000-4000-8000-000000000000' },
           attempt,
+          work: id,
           requestId: null,
         },
         { before: () => jobs.holdLease(id, epoch), finish: () => jobs.succeed(id, null) },

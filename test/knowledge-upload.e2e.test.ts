@@ -464,6 +464,7 @@ describe('large images go through the ocr job', () => {
         knowledgeItemId: job.payload.knowledge_item_id,
         payload: job.payload,
         attempt: 1,
+        work: job.id,
         requestId: null,
       },
     );

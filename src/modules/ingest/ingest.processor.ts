@@ -394,6 +394,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
               knowledgeItemId: started.knowledge_item_id,
               payload,
               attempt: started.attempts,
+              work: job.id ?? jobId,
               requestId: job.data.request_id,
               signal: ac.signal,
             },

@@ -69,6 +69,11 @@ export interface IngestJobContext<K extends JobKind = JobKind> {
   knowledgeItemId: string | null;
   payload: JobPayloads[K];
   attempt: number;
+  /**
+   * This generation of the job as one key (the queue's job id): a manual retry makes a new one, an
+   * automatic attempt keeps it. What a charge for the run's work is counted once against.
+   */
+  work: string;
   requestId: string | null;
   /**
    * Aborted when the job must stop: its process is shutting down (the job is handed back to the

@@ -28,6 +28,9 @@ export function addUsage(
     plan.quota = { unit, key: storage.quotaKey(orgId, unit, monthKey(now)), cost: amount, limit, ttlMs: msToMonthEnd(now) };
 }
 
+/** How long a job's charge is remembered (chargeJobOnce): longer than any job's retries take. */
+export const JOB_CHARGE_TTL_MS = 7 * 24 * 3600 * 1000;
+
 /** RateLimit headers of a charge, for the response of the route that spent it. */
 export type ChargeHeaders = Record<string, string>;
 
@@ -46,6 +49,18 @@ export class Charges {
     private readonly usage: UsageService,
     @Inject(LimitsConfig) private readonly limitsConfig: LimitsConfig,
   ) {}
+
+  /**
+   * Charges the work a job's run has done (`chargeSpent` of `policy`, or `spend`), once per job
+   * generation (`work`: the queue's job id, which a manual retry changes): taken as soon as the work
+   * is done, not with the job's commit, since a run whose commit never comes (its item deleted
+   * meanwhile, its lease lost) did the work all the same. An automatic attempt after a system
+   * failure does the work again and is not charged again (a marker in Redis for JOB_CHARGE_TTL_MS).
+   */
+  async chargeJobOnce(ctx: TenantContext, work: string, spend: () => Promise<unknown>): Promise<void> {
+    if (!ctx.orgId) return;
+    if (await this.storage.markCharged(ctx.orgId, work, JOB_CHARGE_TTL_MS)) await spend();
+  }
 
   /**
    * Charges `amount` units of `policy` to the caller's org before the work: 429 `rate-limited` or

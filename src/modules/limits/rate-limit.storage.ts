@@ -287,6 +287,21 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
   pendingKey(orgId: string): string {
     return `${this.prefix}:{${orgId}}:u`;
   }
+  private spentKey(orgId: string, work: string): string {
+    return `${this.prefix}:{${orgId}}:s:${work}`;
+  }
+
+  /**
+   * Marks `work` of the org as charged, once: true the first time within `ttlMs`, false after.
+   * When Redis cannot say, true (a charge twice rather than none).
+   */
+  async markCharged(orgId: string, work: string, ttlMs: number): Promise<boolean> {
+    try {
+      return (await this.redis.set(this.spentKey(orgId, work), '1', 'PX', ttlMs, 'NX')) === 'OK';
+    } catch {
+      return true;
+    }
+  }
   private dirtyKey(): string {
     return `${this.prefix}:u:dirty`;
   }

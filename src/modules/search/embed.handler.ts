@@ -71,19 +71,23 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
     }
     const who = { key: job.orgId, cls: WorkClass.Job };
     const vectors = await this.embed.vectors(plan, job.signal, who);
+    // Charged once the model has run, before the commit (an item deleted meanwhile takes its job
+    // row with it and the commit never comes: 100 s of model time went free that way), once per
+    // generation, so an automatic attempt after a system failure costs nothing more: metered
+    // (usage, quota), and the model's inputs taken from the org's `embeddings` bucket as POST
+    // /v1/embeddings takes them (the processor's gate took the first before the job's first
+    // attempt; the rest go now, past empty if need be: the org's next embed jobs and embedding
+    // requests wait until it is repaid).
+    const units = embeddingUnits(plan.chunks);
+    await this.charges.chargeJobOnce(ctx, job.work, () =>
+      Promise.all([
+        this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, units),
+        this.charges.debit(ctx, RatePolicy.Embeddings, units - 1),
+      ]),
+    );
     // 'failed' (nothing to embed) is recorded on the item by the write; throwing would roll it back.
     return async () => {
       await this.embed.write(plan, vectors, who);
-      // Charged once the chunks are written, so an attempt lost to a system failure, a crash or a
-      // stale lease costs nothing: metered (usage, quota), and the model's inputs taken from the
-      // org's `embeddings` bucket as POST /v1/embeddings takes them (the processor's gate took the
-      // first before the job's first attempt; the rest go now, past empty if need be: the org's next
-      // embed jobs and embedding requests wait until it is repaid).
-      const units = embeddingUnits(plan.chunks);
-      await Promise.all([
-        this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, units),
-        this.charges.debit(ctx, RatePolicy.Embeddings, units - 1),
-      ]);
     };
   }
 }

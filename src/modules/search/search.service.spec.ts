@@ -245,10 +245,11 @@ describe(EmbedJobHandler.name, () => {
       (opts.usage ?? usage) as UsageService,
       capOf(opts.cap ?? 100),
       { itemMaxChunks: opts.itemMaxChunks ?? 2000 } as SearchConfig,
-      { debit: async () => undefined } as unknown as Charges,
+      { debit: async () => undefined, chargeJobOnce: (_ctx: unknown, _work: string, spend: () => Promise<unknown>) => spend() } as unknown as Charges,
     );
   const embedJob = (db: IngestJobContext['db']): IngestJobContext<JobKind.Embed> => ({
     jobId: 'j',
+    work: 'j',
     orgId: 'o',
     kind: JobKind.Embed,
     knowledgeItemId: 'item',

@@ -33,8 +33,9 @@ import { FetchFailure, SafeFetchError } from './safe-fetch.js';
  * A PDF's pages cost what an uploaded PDF's do: one `ocr` unit (ocr_pages) each. The org's monthly
  * ocr_pages quota is checked before parsing (one page) and once the page count is known; over it
  * the job fails with `quota-exceeded` (nothing stored). The pages are charged (bucket and usage,
- * as an upload's pages past the first) when the text is written, so an attempt lost to a crash
- * or a stale lease costs nothing.
+ * as an upload's pages past the first) once parsed, once per job generation (Charges.chargeJobOnce):
+ * an automatic attempt after a system failure costs nothing more, a run whose item was deleted
+ * meanwhile costs what it parsed.
  */
 @Injectable()
 @JobHandler(JobKind.Crawl)
@@ -79,6 +80,10 @@ export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
         throw new PermanentJobError(`${e.slug}: ${e.message}`);
       throw e;
     }
+    // parsed: the pages are charged now, once per generation, whether or not the text is stored
+    // (an item deleted meanwhile takes its job with it, and the commit never comes)
+    const pages = page.pages;
+    if (pages) await this.charges.chargeJobOnce(ctx, job.work, () => this.charges.chargeSpent(ctx, RatePolicy.Ocr, pages));
     const titled = item.title === item.source_url && page.title ? page.title.slice(0, 300) : null;
     return async () => {
       const stored = await this.knowledge.setContent(itemId, {
@@ -87,8 +92,6 @@ export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
         byteSize: page.byteSize,
         title: titled,
       });
-      // parsed either way: the pages are charged even if the item went meanwhile
-      if (page.pages) await this.charges.chargeSpent(ctx, RatePolicy.Ocr, page.pages);
       if (!stored) return; // the item was deleted while its page was fetched, and its job with it
       await this.knowledge.requestEmbedding(itemId, { followUp: true });
     };
