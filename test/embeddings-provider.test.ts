@@ -8,7 +8,8 @@ import { startApp, type TestApp } from './support/app.js';
 import { orgWithRoles } from './support/fixtures.js';
 import { createApp } from '../src/bootstrap.js';
 import { OpenAiEmbeddingProvider } from '../src/modules/embeddings/openai-embedding.provider.js';
-import { EmbeddingProviderError } from '../src/modules/embeddings/embedding-provider.js';
+import { EmbeddingProviderError, embeddingUnits } from '../src/modules/embeddings/embedding-provider.js';
+import { jobDuration } from '../src/common/metrics/metrics.js';
 import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -21,8 +22,8 @@ interface Seen {
 function fakeOpenAi(dim: number) {
   const seen: Seen[] = [];
   let mode: 'ok' | 'error' | 'wrong-dim' | 'shuffled' = 'ok';
-  /** While set, every request waits for it (hold() / release()) before it is answered. */
-  let held: { done: Promise<void>; release: () => void } | undefined;
+  /** While set, every request past its `free` ones waits for it (hold() / release()) before it is answered. */
+  let held: { done: Promise<void>; release: () => void; free: number } | undefined;
   let waiting = 0;
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     let raw = '';
@@ -33,7 +34,8 @@ function fakeOpenAi(dim: number) {
     }
     const body = JSON.parse(raw);
     seen.push({ auth: req.headers.authorization, body });
-    if (held) {
+    if (held && held.free > 0) held.free--;
+    else if (held) {
       waiting++;
       await held.done;
       waiting--;
@@ -56,10 +58,11 @@ function fakeOpenAi(dim: number) {
   return {
     seen,
     setMode: (m: typeof mode) => (mode = m),
-    hold: () => {
+    /** Holds every request after the next `after` ones. */
+    hold: (after = 0) => {
       let release!: () => void;
       const done = new Promise<void>((ok) => (release = ok));
-      held = { done, release };
+      held = { done, release, free: after };
     },
     release: () => {
       held?.release();
@@ -105,6 +108,12 @@ describe(OpenAiEmbeddingProvider.name, () => {
 
 describe('the service with EMBEDDINGS_PROVIDER=openai', () => {
   const fake = fakeOpenAi(512);
+  const poll = async (what: string, ok: () => Promise<boolean> | boolean) => {
+    for (const end = Date.now() + 20_000; !(await ok()); ) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   let db: TestDb;
   let t: TestApp;
   let base: string;
@@ -113,7 +122,14 @@ describe('the service with EMBEDDINGS_PROVIDER=openai', () => {
     base = await fake.start();
     db = await createTestDb();
     t = await startApp(
-      envFor(db.appUrl, db.ownerUrl, { EMBEDDINGS_PROVIDER: 'openai', EMBEDDINGS_BASE_URL: base, EMBEDDINGS_MODEL: 'fake-512', EMBEDDINGS_API_KEY: 'sk-e2e' }),
+      envFor(db.appUrl, db.ownerUrl, {
+        EMBEDDINGS_PROVIDER: 'openai',
+        EMBEDDINGS_BASE_URL: base,
+        EMBEDDINGS_MODEL: 'fake-512',
+        EMBEDDINGS_API_KEY: 'sk-e2e',
+        // a job's lease renewed every 500 ms: a deleted item's job is stopped within a second
+        INGEST_LEASE_MS: '1500',
+      }),
     );
   });
   afterAll(async () => {
@@ -136,12 +152,6 @@ describe('the service with EMBEDDINGS_PROVIDER=openai', () => {
     const { tokens } = await orgWithRoles(db.owner);
     const as = (r: request.Test) => r.set('Authorization', `Bearer ${tokens.member}`);
     const usage = async () => (await as(request(t.url).get('/v1/org/usage')).expect(200)).body.totals.embedding_inputs as number;
-    const poll = async (what: string, ok: () => Promise<boolean> | boolean) => {
-      for (const end = Date.now() + 20_000; !(await ok()); ) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
     fake.hold();
     const before = fake.seen.length;
     try {
@@ -160,6 +170,34 @@ describe('the service with EMBEDDINGS_PROVIDER=openai', () => {
     await poll('the inputs metered', async () => (await usage()) >= inputs);
     const jobs = (await as(request(t.url).get('/v1/ingest/jobs?kind=embed')).expect(200)).body.data as unknown[];
     expect(jobs).toEqual([]); // the job went with its item: it never committed
+  });
+
+  it('an embed job stopped partway (its item deleted while the model works) is charged the batches the model did', async () => {
+    const { tokens } = await orgWithRoles(db.owner);
+    const as = (r: request.Test) => r.set('Authorization', `Bearer ${tokens.member}`);
+    const usage = async () => (await as(request(t.url).get('/v1/org/usage')).expect(200)).body.totals.embedding_inputs as number;
+    const lost = async () =>
+      (await jobDuration.get()).values.filter((v) => v.metricName?.endsWith('_count') && v.labels.outcome === 'lease_lost').reduce((n, v) => n + v.value, 0);
+    const lostBefore = await lost();
+    const before = fake.seen.length;
+    fake.hold(2); // two batches answered, the third held
+    try {
+      const text = 'Obsidian is a naturally occurring volcanic glass formed as an extrusive igneous rock. '.repeat(400);
+      const id = (await as(request(t.url).post('/v1/knowledge')).send({ title: 'stopped', text }).expect(201)).body.id as string;
+      await poll('the third batch at the model', () => fake.waiting() > 0);
+      await as(request(t.url).delete(`/v1/knowledge/${id}`)).expect(204);
+      await poll('the job stopped (its lease lost)', async () => (await lost()) > lostBefore);
+    } finally {
+      fake.release();
+    }
+    const batches = fake.seen.slice(before);
+    const units = batches.reduce((n, s) => n + embeddingUnits(s.body.input), 0);
+    // the two batches answered before the stop are charged (without the charge as it goes: 0); the
+    // third, in flight when the run was stopped, at most (its answer is not waited for)
+    const answered = embeddingUnits(batches.slice(0, 2).flatMap((b) => b.body.input));
+    await poll('the batches metered', async () => (await usage()) >= answered);
+    expect(await usage()).toBeLessThanOrEqual(units);
+    expect(batches.length).toBe(3); // the run stopped at its next batch: the rest never reached the model
   });
 
   it('a provider failure is 503 problem+json, not 500', async () => {

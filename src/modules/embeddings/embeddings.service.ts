@@ -16,6 +16,8 @@ export interface EmbedOptions {
   /** Request work (a query, POST /v1/embeddings) goes ahead of job work (ingest). */
   cls?: WorkClass;
   signal?: AbortSignal;
+  /** Told each batch's texts once the model has embedded them (what a caller stopped partway spent). */
+  onBatch?: (texts: string[]) => void;
 }
 
 /**
@@ -83,6 +85,7 @@ export class EmbeddingsService {
         });
         out.vectors.push(...r.vectors);
         out.tokens += r.tokens;
+        opts.onBatch?.(batch);
       }
       return out;
     } catch (e) {

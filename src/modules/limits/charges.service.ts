@@ -28,7 +28,7 @@ export function addUsage(
     plan.quota = { unit, key: storage.quotaKey(orgId, unit, monthKey(now)), cost: amount, limit, ttlMs: msToMonthEnd(now) };
 }
 
-/** How long a job's charge is remembered (chargeJobOnce): longer than any job's retries take. */
+/** How long a job's charge is remembered (chargeJobUpTo): longer than any job's retries take. */
 export const JOB_CHARGE_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** RateLimit headers of a charge, for the response of the route that spent it. */
@@ -51,15 +51,22 @@ export class Charges {
   ) {}
 
   /**
-   * Charges the work a job's run has done (`chargeSpent` of `policy`, or `spend`), once per job
-   * generation (`work`: the queue's job id, which a manual retry changes): taken as soon as the work
-   * is done, not with the job's commit, since a run whose commit never comes (its item deleted
-   * meanwhile, its lease lost) did the work all the same. An automatic attempt after a system
-   * failure does the work again and is not charged again (a marker in Redis for JOB_CHARGE_TTL_MS).
+   * Charges the work a job's run has done, up to `units` in all for the job's generation (`work`:
+   * the queue's job id, which a manual retry changes): `spend` is called with what is beyond what
+   * the generation was charged already (`before`). Taken as the work is done, not with the job's
+   * commit, since a run whose commit never comes (its item deleted meanwhile, its lease lost) did
+   * the work all the same; an automatic attempt after a system failure does the work again and is
+   * charged only past what its earlier attempts were (a mark in Redis for JOB_CHARGE_TTL_MS).
    */
-  async chargeJobOnce(ctx: TenantContext, work: string, spend: () => Promise<unknown>): Promise<void> {
-    if (!ctx.orgId) return;
-    if (await this.storage.markCharged(ctx.orgId, work, JOB_CHARGE_TTL_MS)) await spend();
+  async chargeJobUpTo(
+    ctx: TenantContext,
+    work: string,
+    units: number,
+    spend: (more: number, before: number) => Promise<unknown>,
+  ): Promise<void> {
+    if (!ctx.orgId || !(units > 0)) return;
+    const before = await this.storage.chargedUpTo(ctx.orgId, work, units, JOB_CHARGE_TTL_MS);
+    if (before < units) await spend(units - before, before);
   }
 
   /**

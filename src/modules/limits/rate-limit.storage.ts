@@ -232,6 +232,12 @@ class RefusalMemo {
  * number of live instances (learnt from heartbeats while Redis was up), and raises
  * rocker_ratelimit_fallback_active.
  */
+/** KEYS[1]: what a job generation was charged; raised to ARGV[1] (kept ARGV[2] ms). Answers what it was. */
+const CHARGED_UP_TO = `
+local before = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > before then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return before`;
+
 @Injectable()
 export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger(RateLimitStorage.name);
@@ -292,14 +298,14 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
   }
 
   /**
-   * Marks `work` of the org as charged, once: true the first time within `ttlMs`, false after.
-   * When Redis cannot say, true (a charge twice rather than none).
+   * Raises what `work` of the org has been charged to `units` (kept `ttlMs`), answering what it was
+   * before (0 when Redis cannot say: a charge twice rather than none).
    */
-  async markCharged(orgId: string, work: string, ttlMs: number): Promise<boolean> {
+  async chargedUpTo(orgId: string, work: string, units: number, ttlMs: number): Promise<number> {
     try {
-      return (await this.redis.set(this.spentKey(orgId, work), '1', 'PX', ttlMs, 'NX')) === 'OK';
+      return Number(await this.redis.eval(CHARGED_UP_TO, 1, this.spentKey(orgId, work), units, ttlMs));
     } catch {
-      return true;
+      return 0;
     }
   }
   private dirtyKey(): string {

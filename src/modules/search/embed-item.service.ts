@@ -85,9 +85,14 @@ export class EmbedItemService {
    * The model run (batched, each batch in the org's turn, after waiting requests), then the vectors
    * formatted for the write on the chunk engine, in `who`'s turn; no database access.
    */
-  async vectors(plan: EmbedPlan, signal?: AbortSignal, who: EngineCaller = { key: 'system', cls: WorkClass.Job }): Promise<EncodedVectors> {
+  async vectors(
+    plan: EmbedPlan,
+    signal?: AbortSignal,
+    who: EngineCaller = { key: 'system', cls: WorkClass.Job },
+    onBatch?: (texts: string[]) => void,
+  ): Promise<EncodedVectors> {
     const vectors = plan.chunks.length
-      ? (await this.embeddings.embed(plan.chunks, { cls: WorkClass.Job, signal })).vectors
+      ? (await this.embeddings.embed(plan.chunks, { cls: WorkClass.Job, signal, onBatch })).vectors
       : [];
     return this.chunker ? this.chunker.encodeVectors(vectors, who, signal) : encodeVectors(vectors);
   }

@@ -70,21 +70,30 @@ export class EmbedJobHandler implements IngestHandler<JobKind.Embed> {
       throw e;
     }
     const who = { key: job.orgId, cls: WorkClass.Job };
-    const vectors = await this.embed.vectors(plan, job.signal, who);
-    // Charged once the model has run, before the commit (an item deleted meanwhile takes its job
-    // row with it and the commit never comes: 100 s of model time went free that way), once per
-    // generation, so an automatic attempt after a system failure costs nothing more: metered
-    // (usage, quota), and the model's inputs taken from the org's `embeddings` bucket as POST
-    // /v1/embeddings takes them (the processor's gate took the first before the job's first
-    // attempt; the rest go now, past empty if need be: the org's next embed jobs and embedding
-    // requests wait until it is repaid).
-    const units = embeddingUnits(plan.chunks);
-    await this.charges.chargeJobOnce(ctx, job.work, () =>
-      Promise.all([
-        this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, units),
-        this.charges.debit(ctx, RatePolicy.Embeddings, units - 1),
-      ]),
-    );
+    // Charged as the model works, not with the commit (an item deleted meanwhile takes its job row
+    // with it, the run is stopped at its next batch and the commit never comes: 100 s of model time
+    // went free that way), up to what this generation was charged already, so an automatic attempt
+    // after a system failure costs nothing more: metered (usage, quota), and the model's inputs
+    // taken from the org's `embeddings` bucket as POST /v1/embeddings takes them (the processor's
+    // gate took the first before the job's first attempt; the rest go now, past empty if need be:
+    // the org's next embed jobs and embedding requests wait until it is repaid).
+    const chargeUpTo = (units: number) =>
+      this.charges.chargeJobUpTo(ctx, job.work, units, (more, before) =>
+        Promise.all([
+          this.usage.record(job.orgId, UsageUnit.EmbeddingInputs, more),
+          this.charges.debit(ctx, RatePolicy.Embeddings, before === 0 ? more - 1 : more),
+        ]),
+      );
+    let embedded = 0;
+    let vectors;
+    try {
+      vectors = await this.embed.vectors(plan, job.signal, who, (batch) => (embedded += embeddingUnits(batch)));
+    } catch (e) {
+      // stopped partway (its lease lost, its process stopping): what the model did is charged
+      if (embedded > 0) await chargeUpTo(embedded).catch(() => undefined);
+      throw e;
+    }
+    await chargeUpTo(embeddingUnits(plan.chunks));
     // 'failed' (nothing to embed) is recorded on the item by the write; throwing would roll it back.
     return async () => {
       await this.embed.write(plan, vectors, who);

@@ -245,7 +245,7 @@ describe(EmbedJobHandler.name, () => {
       (opts.usage ?? usage) as UsageService,
       capOf(opts.cap ?? 100),
       { itemMaxChunks: opts.itemMaxChunks ?? 2000 } as SearchConfig,
-      { debit: async () => undefined, chargeJobOnce: (_ctx: unknown, _work: string, spend: () => Promise<unknown>) => spend() } as unknown as Charges,
+      { debit: async () => undefined, chargeJobUpTo: (_ctx: unknown, _work: string, units: number, spend: (more: number, before: number) => Promise<unknown>) => spend(units, 0) } as unknown as Charges,
     );
   const embedJob = (db: IngestJobContext['db']): IngestJobContext<JobKind.Embed> => ({
     jobId: 'j',

@@ -33,7 +33,7 @@ import { FetchFailure, SafeFetchError } from './safe-fetch.js';
  * A PDF's pages cost what an uploaded PDF's do: one `ocr` unit (ocr_pages) each. The org's monthly
  * ocr_pages quota is checked before parsing (one page) and once the page count is known; over it
  * the job fails with `quota-exceeded` (nothing stored). The pages are charged (bucket and usage,
- * as an upload's pages past the first) once parsed, once per job generation (Charges.chargeJobOnce):
+ * as an upload's pages past the first) once parsed, once per job generation (Charges.chargeJobUpTo):
  * an automatic attempt after a system failure costs nothing more, a run whose item was deleted
  * meanwhile costs what it parsed.
  */
@@ -83,7 +83,7 @@ export class CrawlJobHandler implements IngestHandler<JobKind.Crawl> {
     // parsed: the pages are charged now, once per generation, whether or not the text is stored
     // (an item deleted meanwhile takes its job with it, and the commit never comes)
     const pages = page.pages;
-    if (pages) await this.charges.chargeJobOnce(ctx, job.work, () => this.charges.chargeSpent(ctx, RatePolicy.Ocr, pages));
+    if (pages) await this.charges.chargeJobUpTo(ctx, job.work, pages, (more) => this.charges.chargeSpent(ctx, RatePolicy.Ocr, more));
     const titled = item.title === item.source_url && page.title ? page.title.slice(0, 300) : null;
     return async () => {
       const stored = await this.knowledge.setContent(itemId, {
