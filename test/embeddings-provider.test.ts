@@ -10,6 +10,7 @@ import { createApp } from '../src/bootstrap.js';
 import { OpenAiEmbeddingProvider } from '../src/modules/embeddings/openai-embedding.provider.js';
 import { EmbeddingProviderError, embeddingUnits } from '../src/modules/embeddings/embedding-provider.js';
 import { jobDuration } from '../src/common/metrics/metrics.js';
+import { orgLabel } from '../src/common/metrics/org-label.js';
 import { LocalEmbeddingProvider } from '../src/modules/embeddings/local-embedding.provider.js';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -173,11 +174,14 @@ describe('the service with EMBEDDINGS_PROVIDER=openai', () => {
   });
 
   it('an embed job stopped partway (its item deleted while the model works) is charged the batches the model did', async () => {
-    const { tokens } = await orgWithRoles(db.owner);
+    const { org, tokens } = await orgWithRoles(db.owner);
     const as = (r: request.Test) => r.set('Authorization', `Bearer ${tokens.member}`);
     const usage = async () => (await as(request(t.url).get('/v1/org/usage')).expect(200)).body.totals.embedding_inputs as number;
+    // this org's jobs only: the test before's job may be counted lost later than its test ends
     const lost = async () =>
-      (await jobDuration.get()).values.filter((v) => v.metricName?.endsWith('_count') && v.labels.outcome === 'lease_lost').reduce((n, v) => n + v.value, 0);
+      (await jobDuration.get()).values
+        .filter((v) => v.metricName?.endsWith('_count') && v.labels.outcome === 'lease_lost' && v.labels.org === orgLabel(org.id))
+        .reduce((n, v) => n + v.value, 0);
     const lostBefore = await lost();
     const before = fake.seen.length;
     fake.hold(2); // two batches answered, the third held
