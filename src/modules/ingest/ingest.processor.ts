@@ -73,6 +73,13 @@ const JOB_POLICY: Partial<Record<JobKind, RatePolicy>> = { [JobKind.Embed]: Rate
 const JOB_LOAD_PER_TICK = 25;
 const JOB_LOAD_TICK_MS = 250;
 
+/** A waiting copy asks its row whether it is still wanted once it is this old (IngestProcessor.stillWanted)... */
+const STALE_CHECK_AFTER_MS = 1000;
+/** ...and again at most this often. */
+const STALE_CHECK_EVERY_MS = 2000;
+/** Copies whose last ask is remembered (cleared past it: they ask again). */
+const STALE_CHECKS_KEPT = 10_000;
+
 /** Resolves `value` after `ms` unless cancelled (the timer never outlives the race it is in). */
 function after<T>(ms: number, value: T): { done: Promise<T>; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;
@@ -111,6 +118,8 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
   /** Set first thing at shutdown: the watchdog replaces nothing after it. */
   private stopping = false;
   private lastWarn = 0;
+  /** When each waiting copy last asked its row whether it is still wanted (stillWanted), by queue job id. */
+  private readonly wantedAt = new Map<string, number>();
   /** Aborted when the process stops: every running job's signal follows it. */
   private readonly shutdown = new AbortController();
   /** Written into the leases this process holds, for operators. */
@@ -302,7 +311,7 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
           // A copy its row no longer wants (the job cancelled, or retried as a newer generation)
           // ends here: it would wait through delayed for as long as the org's slots stay held, each
           // wait a move and a park (a cancel/retry storm left about 400 such copies cycling).
-          if (!(await this.stillWanted(ctx, jobId, job.id))) {
+          if (!(await this.stillWanted(ctx, jobId, job))) {
             // its entry from an earlier park goes too (else one per cancelled copy until releases pop them)
             await this.slots.unpark(orgId, `${kind}|${job.id}`).catch(() => undefined);
             this.logger.log({ msg: 'ingest job skipped: no longer queued', job_id: jobId, kind });
@@ -500,10 +509,21 @@ export class IngestProcessor implements OnApplicationBootstrap, BeforeApplicatio
 
   /**
    * Whether the row still wants this copy (queued or running, at the copy's generation); true when
-   * Postgres cannot say (the copy then waits as before, and its start checks the row again).
+   * Postgres cannot say (the copy then waits as before, and its start checks the row again). Asked
+   * only of a copy that has waited STALE_CHECK_AFTER_MS, at most once per STALE_CHECK_EVERY_MS: in
+   * a busy org's pipeline nearly every copy finds the org full once and runs within milliseconds,
+   * and a transaction each cost its jobs 0.4 ms of worker and 1.2 ms of Postgres CPU
+   * (bench:fairness, A alone: 155 against 171 jobs/s).
    */
-  private stillWanted(ctx: TenantContext, jobId: string, bullId: string | undefined): Promise<boolean> {
-    return this.tenants.run(ctx, () => this.jobs.wanted(jobId, generationOfBullId(bullId)), 'job').catch(() => true);
+  private async stillWanted(ctx: TenantContext, jobId: string, job: Job<QueueJobData>): Promise<boolean> {
+    const now = Date.now();
+    const id = job.id ?? jobId;
+    if (now - job.timestamp < STALE_CHECK_AFTER_MS || now - (this.wantedAt.get(id) ?? 0) < STALE_CHECK_EVERY_MS) return true;
+    if (this.wantedAt.size >= STALE_CHECKS_KEPT) this.wantedAt.clear();
+    this.wantedAt.set(id, now);
+    const wanted = await this.tenants.run(ctx, () => this.jobs.wanted(jobId, generationOfBullId(job.id)), 'job').catch(() => true);
+    if (!wanted) this.wantedAt.delete(id);
+    return wanted;
   }
 
   /** Wakes `parked` (see wakeParked), if any; a failure only logs: the parked jobs still run when their delay ends (INGEST_SLOT_RETRY_MS), later. */
