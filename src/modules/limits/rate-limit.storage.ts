@@ -224,6 +224,12 @@ class RefusalMemo {
   }
 }
 
+/** KEYS[1]: what a job generation was charged; raised to ARGV[1] (kept ARGV[2] ms). Answers what it was. */
+const CHARGED_UP_TO = `
+local before = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > before then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return before`;
+
 /**
  * The limiter's storage (@nestjs/throttler's ThrottlerStorage, extended with costs, quotas, slots
  * and several buckets per decision): Redis shared by every instance, keys under REDIS_PREFIX
@@ -232,12 +238,6 @@ class RefusalMemo {
  * number of live instances (learnt from heartbeats while Redis was up), and raises
  * rocker_ratelimit_fallback_active.
  */
-/** KEYS[1]: what a job generation was charged; raised to ARGV[1] (kept ARGV[2] ms). Answers what it was. */
-const CHARGED_UP_TO = `
-local before = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > before then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
-return before`;
-
 @Injectable()
 export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger(RateLimitStorage.name);
