@@ -71,7 +71,6 @@ type Scripted = RedisClient & {
   rockerSlotAcquire(...args: (string | number)[]): Promise<number>;
   rockerSlotRelease(...args: string[]): Promise<string | null>;
   rockerSlotPark(...args: (string | number)[]): Promise<string | null>;
-  rockerSlotNextParked(...args: string[]): Promise<string | null>;
 };
 
 /** What taking a slot answered: taken, the org is full, or the org's start rate says wait `waitMs`. */
@@ -91,7 +90,6 @@ export class OrgSlots {
       redis.defineCommand('rockerSlotAcquire', { numberOfKeys: 2, lua: ACQUIRE });
       redis.defineCommand('rockerSlotRelease', { numberOfKeys: 2, lua: RELEASE });
       redis.defineCommand('rockerSlotPark', { numberOfKeys: 2, lua: PARK });
-      redis.defineCommand('rockerSlotNextParked', { numberOfKeys: 2, lua: POP_PARKED });
     }
     this.redis = redis as Scripted;
   }
@@ -146,8 +144,9 @@ export class OrgSlots {
     await this.redis.zrem(this.waitKey(orgId), entry);
   }
 
-  nextParked(orgId: string): Promise<string | null> {
-    return this.redis.rockerSlotNextParked(this.key(orgId), this.waitKey(orgId));
+  async nextParked(orgId: string): Promise<string | null> {
+    const [entry] = await this.redis.zpopmin(this.waitKey(orgId));
+    return entry ?? null;
   }
 
   /** The org's parked jobs (a sorted set; `:parked` was a list, which a Redis of that build may still hold until it expires). */

@@ -7,7 +7,7 @@ import { hasOrgRole, TenantTransactions, type TenantContext } from '../../tenanc
 import { fairKey } from '../../common/fair/fair-scheduler.js';
 import { LargeAnswers, READ_SLICE_BYTES } from '../../common/admission/answer-slots.js';
 import { IngestEnqueuer, JobKind, JobPriorityClass } from '../ingest/ingest.types.js';
-import { jsonObjectStream, jsonStringBytes } from '../../common/http/json-stream.js';
+import { JSON_STRING_GROWTH, jsonObjectStream, jsonStringBytes } from '../../common/http/json-stream.js';
 import { STORED_JOB_ROW_BYTES, StoredBytes } from '../limits/stored-bytes.js';
 import {
   KnowledgeRepository,
@@ -195,11 +195,11 @@ export class KnowledgeService {
 }
 
 /**
- * A document's size in the answer: its JSON when it was read inline (unless even six times its
- * size is within `limit`), else its stored size (not read).
+ * A document's size in the answer: its JSON when it was read inline (unless even its largest JSON
+ * is within `limit`), else its stored size (not read).
  */
 function jsonBytes(inline: string | null | undefined, stored: number | null | undefined, limit: number): number {
-  return inline == null || (stored ?? 0) * 6 <= limit ? (stored ?? 0) : jsonStringBytes(inline, stored ?? 0);
+  return inline == null || (stored ?? 0) * JSON_STRING_GROWTH <= limit ? (stored ?? 0) : jsonStringBytes(inline, stored ?? 0);
 }
 
 /** An item's other columns and the job it brings, as org_storage counts them (migration OrgStoredItemRows). */

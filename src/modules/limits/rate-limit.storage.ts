@@ -183,6 +183,7 @@ type Scripted = RedisClient & {
   rockerRlBeat(...args: (string | number)[]): Promise<number>;
   rockerRlDebit(key: string, ms: number): Promise<string>;
   rockerUsageDrain(key: string): Promise<string[]>;
+  rockerJobCharged(key: string, units: number, ttlMs: number): Promise<number>;
 };
 
 class RedisDown extends Error {}
@@ -276,6 +277,7 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
       redis.defineCommand('rockerRlBeat', { numberOfKeys: 1, lua: HEARTBEAT_LUA });
       redis.defineCommand('rockerRlDebit', { numberOfKeys: 1, lua: DEBIT_LUA });
       redis.defineCommand('rockerUsageDrain', { numberOfKeys: 1, lua: DRAIN_LUA });
+      redis.defineCommand('rockerJobCharged', { numberOfKeys: 1, lua: CHARGED_UP_TO });
     }
     rateLimitFallback.set(0);
   }
@@ -303,7 +305,7 @@ export class RateLimitStorage implements ThrottlerStorage, BeforeApplicationShut
    */
   async chargedUpTo(orgId: string, work: string, units: number, ttlMs: number): Promise<number> {
     try {
-      return Number(await this.redis.eval(CHARGED_UP_TO, 1, this.spentKey(orgId, work), units, ttlMs));
+      return Number(await this.redis.rockerJobCharged(this.spentKey(orgId, work), units, ttlMs));
     } catch {
       return 0;
     }

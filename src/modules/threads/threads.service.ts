@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { LargeAnswers, READ_SLICE_BYTES } from '../../common/admission/answer-slots.js';
 import { fairKey } from '../../common/fair/fair-scheduler.js';
-import { jsonPageStream, jsonStringBytes } from '../../common/http/json-stream.js';
+import { JSON_STRING_GROWTH, jsonPageStream, jsonStringBytes } from '../../common/http/json-stream.js';
 import { TenantTransactions, type TenantContext } from '../../tenancy/tenant-context.js';
 import { decodeCursor, pageOf, type Page } from '../../common/dto/page.dto.js';
 import { notFound } from '../../common/filters/problem.js';
@@ -70,7 +70,7 @@ export class ThreadsService {
     const { data, next_cursor } = pageOf(rows, fit);
     // by the contents' JSON, which a text of control characters makes six times its size
     const stored = data.reduce((n, m) => n + m.bytes, 0);
-    const bytes = stored * 6 <= PAGE_INLINE_BYTES ? stored : data.reduce((n, m) => n + (m.sliced ? m.bytes : jsonStringBytes(m.content!, m.bytes)), 0);
+    const bytes = stored * JSON_STRING_GROWTH <= PAGE_INLINE_BYTES ? stored : data.reduce((n, m) => n + (m.sliced ? m.bytes : jsonStringBytes(m.content!, m.bytes)), 0);
     const inline = !data.some((m) => m.sliced) && bytes <= PAGE_INLINE_BYTES;
     if (inline) return { data: data.map(({ bytes: _, sliced: __, ...m }) => ({ ...m, content: m.content! })), next_cursor };
     return this.answers.stream(fairKey(tenant), bytes, async () => {
